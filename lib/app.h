@@ -1,0 +1,4 @@
+#ifndef HUB_APP_H
+#define HUB_APP_H
+/* stub: to be written */
+#endif

@@ -1,0 +1,23 @@
+/*
+ * common.h - macros every module of libhub shares.
+ *
+ * HUB_STATIC marks file-local functions that unit tests may reach: they are
+ * static in the library proper and external in the copy built for the tests
+ * (compiled with -DHUB_UNITTEST).  Tests declare the prototypes they need.
+ */
+#ifndef HUB_COMMON_H
+#define HUB_COMMON_H
+
+#include <stddef.h>
+
+#ifdef HUB_UNITTEST
+#define HUB_STATIC
+#else
+#define HUB_STATIC static
+#endif
+
+#define HUB_PRINTF(fmt, args) __attribute__((format(printf, fmt, args)))
+#define HUB_NELEM(a) (sizeof(a) / sizeof((a)[0]))
+#define HUB_UNUSED __attribute__((unused))
+
+#endif

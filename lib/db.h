@@ -1,0 +1,4 @@
+#ifndef HUB_DB_H
+#define HUB_DB_H
+/* stub: to be written */
+#endif

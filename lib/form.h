@@ -1,0 +1,4 @@
+#ifndef HUB_FORM_H
+#define HUB_FORM_H
+/* stub: to be written */
+#endif

@@ -1,0 +1,4 @@
+#ifndef HUB_TMPL_H
+#define HUB_TMPL_H
+/* stub: to be written */
+#endif

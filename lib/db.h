@@ -1,4 +1,75 @@
+/*
+ * db.h - the process's one PostgreSQL connection.
+ *
+ * SQL is only run through statement tables: each module keeps a
+ * `static const struct hub_stmt` array indexed by an enum ending in __MAX.
+ * A statement is prepared on its first use on a connection (named
+ * "<table tag>_<index>") and reused; after a reconnect everything is
+ * prepared again.  Parameters are text (NULL = SQL NULL).
+ *
+ * When the server goes away (restart, network), the next call notices
+ * CONNECTION_BAD, resets the connection once and retries the statement if
+ * no transaction was open; inside a transaction the error is returned
+ * (HUB_DB_CONN) and the transaction is lost, as it must be.
+ * Errors are classified by SQLSTATE, never by message text.
+ */
 #ifndef HUB_DB_H
 #define HUB_DB_H
-/* stub: to be written */
+
+#include <libpq-fe.h>
+
+enum hub_db_err {
+	HUB_DB_OK = 0,
+	HUB_DB_CONN,        /* cannot reach the server (-> 503) */
+	HUB_DB_UNIQUE,      /* 23505 unique_violation */
+	HUB_DB_FKEY,        /* 23503 foreign_key_violation */
+	HUB_DB_CHECK,       /* 23514 check_violation, 23502 not_null, 22xxx data */
+	HUB_DB_SERIALIZE,   /* 40001 / 40P01: retry the transaction */
+	HUB_DB_NOTFOUND,    /* statement ran, but returned no row when one was needed */
+	HUB_DB_QUERY,       /* anything else (a bug): logged with SQLSTATE */
+	HUB_DB_NOMEM,
+};
+
+struct hub_stmt {
+	const char *sql;
+	int         nparams;
+};
+
+/* A statement table: tag must be unique per table (it names prepared
+ * statements), n its length. */
+struct hub_stmt_table {
+	const char             *tag;
+	const struct hub_stmt  *stmts;
+	size_t                  n;
+};
+
+struct hub_db;
+
+/* Connect (DATABASE_URL or libpq conninfo). NULL *db on failure with err. */
+int		 hub_db_connect(const char *url, struct hub_db **db);
+void		 hub_db_close(struct hub_db *);
+PGconn		*hub_db_conn(struct hub_db *);
+/* Is the connection usable right now (reconnecting if needed)? */
+int		 hub_db_ping(struct hub_db *);
+
+/* Run statement `id` of `table`.  On HUB_DB_OK *res holds the result
+ * (PGRES_TUPLES_OK or PGRES_COMMAND_OK) and the caller PQclear()s it; on
+ * error *res is NULL. res may be NULL when the rows are not wanted. */
+int		 hub_db_exec(struct hub_db *, const struct hub_stmt_table *, int id,
+		    const char *const *params, PGresult **res);
+/* One-off SQL with no parameters for migrations and admin tools only. */
+int		 hub_db_exec_script(struct hub_db *, const char *sql);
+
+int		 hub_db_begin(struct hub_db *);
+int		 hub_db_commit(struct hub_db *);
+void		 hub_db_rollback(struct hub_db *);
+int		 hub_db_in_tx(const struct hub_db *);
+
+/* Classify a failed result (used by hub_db_exec, exposed for tests). */
+int		 hub_db_classify(const PGresult *);
+/* SQLSTATE and message of the last error ("" when none). */
+const char	*hub_db_last_sqlstate(const struct hub_db *);
+const char	*hub_db_last_error(const struct hub_db *);
+const char	*hub_db_strerror(int);
+
 #endif

@@ -1,4 +1,51 @@
+/*
+ * json.h - parsing untrusted JSON with json-c, with limits, and typed access.
+ *
+ * hub_json_parse() uses json_tokener_parse_ex with the explicit length,
+ * JSON_TOKENER_STRICT and a depth limit; trailing bytes other than white
+ * space are an error; a NUL inside the input is an error.  The caller owns
+ * the returned object (json_object_put).  The getters borrow.
+ */
 #ifndef HUB_JSON_H
 #define HUB_JSON_H
-/* stub: to be written */
+
+#include <stddef.h>
+#include <stdint.h>
+#include <json-c/json.h>
+
+enum hub_json_err {
+	HUB_JSON_OK = 0,
+	HUB_JSON_NOMEM,
+	HUB_JSON_SYNTAX,    /* not JSON (including truncated input) */
+	HUB_JSON_TOODEEP,   /* nesting deeper than max_depth */
+	HUB_JSON_TOOBIG,    /* longer than max_len */
+	HUB_JSON_TRAILING,  /* bytes after the value */
+	HUB_JSON_NOTOBJECT, /* hub_json_parse_object: top level is not {} */
+	/* getters */
+	HUB_JSON_MISSING,   /* key absent or null */
+	HUB_JSON_TYPE,      /* key present with another type */
+	HUB_JSON_RANGE,     /* number out of range / string too long */
+};
+
+#define HUB_JSON_DEFAULT_DEPTH 32
+
+int		 hub_json_parse(const char *s, size_t len, size_t max_len, int max_depth,
+		    struct json_object **out);
+/* Same, and the top level must be an object. */
+int		 hub_json_parse_object(const char *s, size_t len, size_t max_len, int max_depth,
+		    struct json_object **out);
+const char	*hub_json_strerror(int);
+
+/* Typed getters: HUB_JSON_OK, HUB_JSON_MISSING (absent or JSON null),
+ * HUB_JSON_TYPE, HUB_JSON_RANGE.  *out is untouched unless OK. */
+int	hub_json_get_string(struct json_object *, const char *key, size_t max_len, const char **out);
+int	hub_json_get_int64(struct json_object *, const char *key, int64_t min, int64_t max, int64_t *out);
+int	hub_json_get_bool(struct json_object *, const char *key, int *out);
+int	hub_json_get_object(struct json_object *, const char *key, struct json_object **out);
+int	hub_json_get_array(struct json_object *, const char *key, struct json_object **out);
+
+/* Serialize compactly (JSON_C_TO_STRING_PLAIN | NOSLASHESCAPE); the string
+ * belongs to obj. */
+const char *hub_json_str(struct json_object *obj, size_t *len);
+
 #endif

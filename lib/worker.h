@@ -1,0 +1,3 @@
+#ifndef HUB_WORKER_H
+#define HUB_WORKER_H
+#endif

@@ -7,7 +7,7 @@ set -u
 test=$1; shift
 case "$test" in
 */integration/*)
-	exec "$SHELL" "$top_srcdir/t/integration/env.sh" exec "$test" --tap=- -j1 "$@"
+	exec bash "$top_srcdir/t/integration/env.sh" exec "$test" --tap=- -j1 "$@"
 	;;
 *)
 	exec "$test" --tap=- "$@"

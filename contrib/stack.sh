@@ -1,0 +1,250 @@
+#!/bin/bash
+# stack.sh - start and stop the hub's processes on one machine: a private
+# PostgreSQL cluster (unix socket only), the four FastCGI programs, the
+# worker and nginx, each in the foreground of this script, all stopped
+# together.  Used by `make run` (stack.sh run) and by the integration tests
+# (t/integration/env.sh).
+#
+# PostgreSQL refuses to run as root, so as root the cluster runs as the
+# unprivileged `postgres` user; nginx's workers drop to www-data and the
+# FastCGI sockets are made connectable by that group.
+set -eu
+
+: "${top_srcdir:=$(cd "$(dirname "$0")/.." && pwd)}"
+: "${top_builddir:=$top_srcdir}"
+: "${PG_BINDIR:=}"
+[ -n "$PG_BINDIR" ] || PG_BINDIR=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
+: "${NGINX:=}"
+[ -n "$NGINX" ] || NGINX=$(command -v nginx 2>/dev/null || echo /usr/sbin/nginx)
+: "${HUB_CHILDREN:=2}"
+PROGRAMS="events interactions api dashboard"
+
+is_root() { [ "$(id -u)" = 0 ]; }
+
+# Run a PostgreSQL server binary as an unprivileged user.
+as_pg() {
+	if is_root; then
+		runuser -u postgres -- "$@"
+	else
+		"$@"
+	fi
+}
+
+die() { echo "stack: $*" >&2; exit 1; }
+
+free_port() {
+	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+}
+
+# pg_init DIR FAST - create a cluster in DIR/data unless one is there.
+# FAST=1 turns off fsync (tests only: a crash there loses nothing of value).
+pg_init() {
+	local dir=$1 fast=${2:-0}
+	[ -x "$PG_BINDIR/initdb" ] || die "PostgreSQL server not found in '$PG_BINDIR' (run ./bootstrap)"
+	mkdir -p "$dir"
+	if is_root; then
+		id postgres >/dev/null 2>&1 || die "the 'postgres' user is missing (run ./bootstrap)"
+		chown postgres "$dir"
+	fi
+	chmod 700 "$dir"
+	if [ ! -f "$dir/data/PG_VERSION" ]; then
+		as_pg "$PG_BINDIR/initdb" -D "$dir/data" -A trust -U postgres -E UTF8 \
+			--locale=C.UTF-8 --no-sync >"$dir/initdb.log" 2>&1 \
+			|| { cat "$dir/initdb.log" >&2; die "initdb failed"; }
+		{
+			echo "listen_addresses = ''"
+			echo "unix_socket_directories = '$dir'"
+			echo "unix_socket_permissions = 0700"
+			echo "max_connections = 200"
+			echo "shared_buffers = 128MB"
+			if [ "$fast" = 1 ]; then
+				echo "fsync = off"
+				echo "synchronous_commit = off"
+				echo "full_page_writes = off"
+			fi
+		} >>"$dir/data/postgresql.conf"
+	fi
+}
+
+pg_start() {
+	local dir=$1
+	as_pg "$PG_BINDIR/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 start >/dev/null \
+		|| { tail -n 30 "$dir/server.log" >&2; die "PostgreSQL did not start"; }
+}
+
+pg_stop() {
+	local dir=$1
+	[ -f "$dir/data/postmaster.pid" ] || return 0
+	as_pg "$PG_BINDIR/pg_ctl" -D "$dir/data" -m fast -w -t 30 stop >/dev/null 2>&1 || true
+}
+
+# pg_createdb DIR NAME - create database NAME unless it exists.
+pg_createdb() {
+	local dir=$1 name=$2
+	if ! psql -X -q -h "$dir" -U postgres -d postgres -tAc \
+		"SELECT 1 FROM pg_database WHERE datname = '$name'" | grep -q 1; then
+		psql -X -q -h "$dir" -U postgres -d postgres -c "CREATE DATABASE \"$name\"" >/dev/null
+	fi
+}
+
+# ---------------------------------------------------------------- processes
+# Started processes are recorded as "name pid" lines in $STATE/pids.
+spawn() {
+	local name=$1; shift
+	"$@" >>"$STATE/log/$name.log" 2>&1 &
+	echo "$name $!" >>"$STATE/pids"
+}
+
+wait_for_file() {
+	local f=$1 what=$2 i=0
+	while [ ! -e "$f" ]; do
+		i=$((i + 1))
+		[ $i -le 200 ] || die "$what did not come up (see $STATE/log)"
+		sleep 0.05
+	done
+}
+
+start_programs() {
+	local p mode group
+	mkdir -p "$STATE/run" "$STATE/log"
+	chmod 755 "$STATE/run"
+	if is_root; then
+		mode=0660 group=www-data
+		getent group www-data >/dev/null || group=
+		[ -n "$group" ] || mode=0666
+	else
+		mode=0600 group=
+	fi
+	for p in $PROGRAMS; do
+		rm -f "$STATE/run/$p.sock"
+		spawn "$p" "$top_builddir/cgi-bin/$p" --socket "$STATE/run/$p.sock" \
+			--socket-mode "$mode" ${group:+--socket-group "$group"} \
+			--children "$HUB_CHILDREN"
+	done
+	for p in $PROGRAMS; do
+		wait_for_file "$STATE/run/$p.sock" "cgi-bin/$p"
+	done
+}
+
+start_worker() {
+	spawn worker "$top_builddir/bin/approvalhub-worker" "$@"
+}
+
+start_nginx() {
+	local port=$1 dir=$STATE/nginx user_line=""
+	mkdir -p "$dir/tmp"
+	chmod 755 "$STATE" "$dir" 2>/dev/null || true
+	is_root && user_line="user www-data;"
+	sed -e "s|@LISTEN@|127.0.0.1:$port|" -e "s|@RUNDIR@|$STATE/run|g" \
+	    -e "s|@STATICDIR@|$top_srcdir/templates/static|g" \
+	    -e "s|@FASTCGI_PARAMS@|$dir/fastcgi.conf|g" \
+	    "$top_srcdir/nginx/site.conf.in" >"$dir/site.conf"
+	cp "$top_srcdir/nginx/fastcgi.conf" "$dir/fastcgi.conf"
+	sed -e "s|@NGINXDIR@|$dir|g" -e "s|@USER_LINE@|$user_line|" \
+	    "$top_srcdir/nginx/nginx.conf.in" >"$dir/nginx.conf"
+	"$NGINX" -t -q -p "$dir" -e "$dir/error.log" -c "$dir/nginx.conf" \
+		|| die "nginx configuration test failed"
+	spawn nginx "$NGINX" -p "$dir" -e "$dir/error.log" -c "$dir/nginx.conf" -g "daemon off;"
+	local i=0
+	until python3 -c "import socket,sys; socket.create_connection(('127.0.0.1',$port),1)" 2>/dev/null; do
+		i=$((i + 1))
+		[ $i -le 100 ] || die "nginx did not listen on port $port (see $dir/error.log)"
+		sleep 0.05
+	done
+}
+
+# Stop everything this state directory started, newest first.
+stop_all() {
+	local name pid pids="" i
+	if [ -f "$STATE/pids" ]; then
+		while read -r name pid; do
+			kill -TERM "$pid" 2>/dev/null || true
+			pids="$pids $pid"
+		done < <(tac "$STATE/pids")
+		for i in $(seq 1 100); do
+			local alive=""
+			for pid in $pids; do
+				kill -0 "$pid" 2>/dev/null && alive="$alive $pid"
+			done
+			[ -n "$alive" ] || break
+			pids=$alive
+			sleep 0.1
+		done
+		for pid in $pids; do kill -KILL "$pid" 2>/dev/null || true; done
+		rm -f "$STATE/pids"
+	fi
+	[ -z "${PGDIR:-}" ] || pg_stop "$PGDIR"
+}
+
+# ---------------------------------------------------------------- make run
+cmd_run() {
+	STATE=$top_builddir/var
+	mkdir -p "$STATE/log"
+	: "${PORT:=8080}"
+	PGDIR=
+	if [ -z "${DATABASE_URL:-}" ]; then
+		PGDIR=$STATE/pg
+		pg_init "$PGDIR" 0
+		pg_start "$PGDIR"
+		pg_createdb "$PGDIR" approvalhub
+		DATABASE_URL="postgresql:///approvalhub?host=$PGDIR&user=postgres"
+	fi
+	trap 'stop_all; exit 0' INT TERM
+	trap 'stop_all' EXIT
+	if [ -z "${SECRET_KEY:-}" ]; then
+		if [ ! -s "$STATE/secret_key" ]; then
+			(umask 077; head -c 32 /dev/urandom | base64 >"$STATE/secret_key")
+		fi
+		SECRET_KEY=$(cat "$STATE/secret_key")
+	fi
+	: "${PUBLIC_URL:=http://127.0.0.1:$PORT}"
+	export DATABASE_URL SECRET_KEY PORT PUBLIC_URL
+	(umask 077; {
+		echo "# written by make run; source it to point bin/approvalhub at this hub"
+		printf "export DATABASE_URL='%s'\n" "$DATABASE_URL"
+		printf "export SECRET_KEY='%s'\n" "$SECRET_KEY"
+		printf "export PORT='%s'\n" "$PORT"
+		printf "export PUBLIC_URL='%s'\n" "$PUBLIC_URL"
+	} >"$STATE/env")
+	local cli=$top_builddir/bin/approvalhub
+	"$cli" migrate
+	if [ ! -s "$STATE/credentials" ]; then
+		local pw key
+		pw=$("$cli" user add admin --role admin --email admin@localhost | sed -n 's/.*password: //p')
+		key=$("$cli" source add demo | sed -n 's/.*api key: //p')
+		(umask 077; printf 'admin_password=%s\ndemo_api_key=%s\n' "$pw" "$key" >"$STATE/credentials")
+	fi
+	start_programs
+	start_worker
+	start_nginx "$PORT"
+	local pw key
+	pw=$(sed -n 's/^admin_password=//p' "$STATE/credentials")
+	key=$(sed -n 's/^demo_api_key=//p' "$STATE/credentials")
+	cat <<EOT
+
+  Universal Approval Hub is running.
+
+  Dashboard:        http://127.0.0.1:$PORT/
+  Admin login:      admin / $pw
+  Demo source key:  $key
+                    curl -H 'Authorization: Bearer $key' http://127.0.0.1:$PORT/api/requests
+
+  Slack request URLs (use PUBLIC_URL=$PUBLIC_URL's public address):
+    Event Subscriptions:  $PUBLIC_URL/slack/events
+    Interactivity:        $PUBLIC_URL/slack/interactions
+    Slash commands:       $PUBLIC_URL/slack/commands
+
+  Logs: $STATE/log/   Settings for bin/approvalhub: . $STATE/env
+  Press Ctrl-C to stop.
+
+EOT
+	# Stop everything when any process we started exits.
+	wait -n || true
+	echo "stack: a process exited; stopping (see $STATE/log)" >&2
+}
+
+case "${1:-}" in
+run) cmd_run ;;
+lib) ;;  # sourced for its functions
+*) echo "usage: stack.sh run" >&2; exit 2 ;;
+esac

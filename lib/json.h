@@ -4,7 +4,11 @@
  * hub_json_parse() uses json_tokener_parse_ex with the explicit length,
  * JSON_TOKENER_STRICT and a depth limit; trailing bytes other than white
  * space are an error; a NUL inside the input is an error.  The caller owns
- * the returned object (json_object_put).  The getters borrow.
+ * the returned object (json_object_put).  The getters borrow.  A top-level
+ * JSON null is HUB_JSON_OK with *out == NULL (json-c's null), and
+ * hub_json_parse_object() refuses it with HUB_JSON_NOTOBJECT.  Invalid
+ * UTF-8 is a syntax error.  hub_json_get_string() refuses (HUB_JSON_RANGE)
+ * a string holding \u0000, which would cut the C string short.
  */
 #ifndef HUB_JSON_H
 #define HUB_JSON_H

@@ -7,6 +7,7 @@
 #ifndef HUB_HTTPC_H
 #define HUB_HTTPC_H
 
+#include <signal.h>
 #include <stddef.h>
 #include "buf.h"
 
@@ -18,6 +19,7 @@ enum hub_httpc_err {
 	HUB_HTTPC_TIMEOUT,
 	HUB_HTTPC_TOOBIG,       /* response body over the cap */
 	HUB_HTTPC_OTHER,        /* any other curl error */
+	HUB_HTTPC_ABORTED,      /* the abort flag was raised (shutdown) */
 };
 
 struct hub_httpc_resp {
@@ -32,6 +34,9 @@ struct hub_httpc;
 
 struct hub_httpc *hub_httpc_new(void);
 void		 hub_httpc_free(struct hub_httpc *);
+/* A flag (set by a signal handler) that aborts a transfer in flight within
+ * about a second with HUB_HTTPC_ABORTED; NULL to clear.  Borrowed. */
+void		 hub_httpc_set_abort(struct hub_httpc *, const volatile sig_atomic_t *flag);
 /* POST body with the given headers ("Name: value", NULL-terminated). */
 int		 hub_httpc_post(struct hub_httpc *, const char *url, const char *const *headers,
 		    const void *body, size_t len, long timeout_ms, struct hub_httpc_resp *);
@@ -39,8 +44,9 @@ int		 hub_httpc_get(struct hub_httpc *, const char *url, const char *const *head
 		    long timeout_ms, struct hub_httpc_resp *);
 void		 hub_httpc_resp_init(struct hub_httpc_resp *, size_t max_body);
 void		 hub_httpc_resp_free(struct hub_httpc_resp *);
-/* Transient (retry) or final?  5xx, 429, 408, timeouts and connect errors
- * are transient. */
+/* Transient (retry) or final?  5xx, 429, 408, timeouts, connect errors,
+ * other transport errors (reset, empty reply), NOMEM and ABORTED are
+ * transient; BADURL, TOOBIG and any other status are final. */
 int		 hub_httpc_is_transient(int err, long status);
 const char	*hub_httpc_strerror(int);
 

@@ -11,6 +11,14 @@
  *   be opened after SECRET_KEY rotates (keep the old key in the keyring);
  * - scrypt password hashes "scrypt$N$r$p$<b64 salt>$<b64 hash>".
  * Never logs; callers free nothing unless said.
+ *
+ * Functions taking a struct hub_buf *out append to it (its maximum bounds the
+ * output) and, on any error, leave it exactly as it was.  Decoders are strict:
+ * a character outside the alphabet, misplaced padding or non-zero unused
+ * trailing bits is HUB_CRYPTO_FORMAT, so every text has one decoding.
+ * hub_hmac_sha256() and hub_sha256() cannot report failure: if libcrypto
+ * fails (out of memory) out is filled with random bytes, never a predictable
+ * value, so a MAC check against it fails closed.
  */
 #ifndef HUB_CRYPTO_H
 #define HUB_CRYPTO_H
@@ -27,11 +35,20 @@ enum hub_crypto_err {
 	HUB_CRYPTO_AUTH,     /* GCM tag mismatch: tampered or wrong key */
 	HUB_CRYPTO_MISMATCH, /* password does not match */
 	HUB_CRYPTO_INTERNAL, /* libcrypto failure */
+	HUB_CRYPTO_TOOBIG,   /* output buffer maximum reached, or keyring full */
 };
 
 #define HUB_SHA256_LEN 32
 
 void	hub_hmac_sha256(const void *key, size_t klen, const void *msg, size_t mlen,
+	    unsigned char out[HUB_SHA256_LEN]);
+/* MAC over the concatenation of parts, without copying them together.
+ * Returns HUB_CRYPTO_OK or HUB_CRYPTO_INTERNAL (out then holds random bytes). */
+struct hub_iov {
+	const void	*p;
+	size_t		 n;
+};
+int	hub_hmac_sha256_iov(const void *key, size_t klen, const struct hub_iov *, size_t niov,
 	    unsigned char out[HUB_SHA256_LEN]);
 void	hub_sha256(const void *msg, size_t mlen, unsigned char out[HUB_SHA256_LEN]);
 /* 1 when equal; time depends only on n. */

@@ -18,6 +18,7 @@
 #include <stddef.h>
 #include <sys/types.h>
 #include <json-c/json.h>
+#include <fcgiapp.h>
 #include "buf.h"
 #include "form.h"
 
@@ -66,24 +67,36 @@ struct hub_req {
 };
 
 /* Fill req from io (parses method, path, query). 0, or an HTTP status
- * (400) when the request line is unusable. */
+ * (400) when the request line is unusable; even then req can answer
+ * (hub_resp_*) and must be freed with hub_req_free.
+ * The path comes from DOCUMENT_URI, else SCRIPT_NAME + PATH_INFO, else
+ * REQUEST_URI without its query; it is percent-decoded strictly and must
+ * be absolute and free of NUL.  At most HUB_QUERY_MAX_PAIRS query pairs. */
+#define HUB_QUERY_MAX_PAIRS 200
 int		 hub_req_init(struct hub_req *, const struct hub_io *);
 void		 hub_req_free(struct hub_req *);
 /* "X-Slack-Signature" -> HTTP_X_SLACK_SIGNATURE; NULL when absent. */
 const char	*hub_req_header(struct hub_req *, const char *name);
-/* Read the body: 0 ok, 411 no length on a body method, 413 over max,
- * 400 short/broken body. */
+/* Read the body: 0 ok, 411 no length on a body method (POST/PUT/PATCH;
+ * an explicit "0" is fine), 413 over max (nothing is read), 400 malformed
+ * CONTENT_LENGTH or short/broken body.  Afterwards req->body is a
+ * NUL-terminated copy ("" when empty) owned by req.  Reading twice is a
+ * no-op returning 0. */
 int		 hub_req_read_body(struct hub_req *, size_t max);
 /* Does Content-Type's media type equal type (case-insensitive, params ignored)? */
 int		 hub_req_is_type(const struct hub_req *, const char *type);
 
-/* Add a response header before the body starts ("Name", "value"). */
+/* Add a response header before the body starts ("Name", "value").
+ * -1 after the headers went out, or when name/value hold CR, LF or NUL. */
 int		 hub_resp_header(struct hub_req *, const char *name, const char *value);
-/* Send status line and headers (once). */
+/* Send status line and headers (once; -1 the second time).  content_type
+ * may be NULL (no Content-Type, e.g. 204).  For HEAD, hub_resp_write
+ * drops the body silently. */
 int		 hub_resp_start(struct hub_req *, int status, const char *content_type);
 int		 hub_resp_write(struct hub_req *, const void *, size_t);
 int		 hub_resp_puts(struct hub_req *, const char *);
-/* Whole responses. */
+/* Whole responses.  hub_resp_json BORROWS obj: the caller still owns it
+ * and json_object_put()s it. */
 int		 hub_resp_json(struct hub_req *, int status, json_object *);
 /* {"error": msg, "field": field?} */
 int		 hub_resp_json_error(struct hub_req *, int status, const char *msg, const char *field);
@@ -108,8 +121,21 @@ enum hub_route_result {
 	HUB_ROUTE_NOMETHOD,  /* 405 */
 };
 
-/* Find the route for req (filling captures); *route set when FOUND. */
+/* Find the route for req (filling captures); *route set when FOUND.
+ * Paths match segment by segment, "/a/" does not match "/a"; "*" needs a
+ * non-empty segment.  HEAD is accepted wherever GET is (the writer drops
+ * the body).  NOMETHOD when some route has the path but not the method. */
 int		 hub_route_match(const struct hub_route *, size_t n, struct hub_req *,
 		    const struct hub_route **route);
+/* The methods the routes accept for req's path, as the Allow header value
+ * ("GET, HEAD, POST") appended to out; 0 ok, -1 on buffer error. */
+int		 hub_route_allow(const struct hub_route *, size_t n, const struct hub_req *,
+		    struct hub_buf *out);
+/* Name of a method ("GET"); NULL for HUB_M_OTHER. */
+const char	*hub_method_name(enum hub_method);
+
+/* libfcgi adapter: io reads/writes req's streams and params.  The
+ * FCGX_Request must outlive every hub_req built from io. */
+void		 hub_io_from_fcgx(struct hub_io *, FCGX_Request *);
 
 #endif

@@ -61,7 +61,6 @@ struct parser {
 	size_t		 len;
 	size_t		 pos;
 	int		 line;
-	int		 each_depth;
 	int		 nest;
 	size_t		 nnodes;
 };
@@ -224,16 +223,20 @@ is_name_char(char c)
 	    (c >= '0' && c <= '9') || c == '_' || c == '-';
 }
 
-/* `.`, `@index` or name(.name)*; 1 if valid. */
+/*
+ * `.`, `@index` or name(.name)*; 1 if valid.  @index is allowed outside
+ * #each because a partial may be rendered inside one; elsewhere it renders
+ * nothing and is false.
+ */
 HUB_STATIC int
-tmpl_valid_path(const char *s, size_t len, int in_each)
+tmpl_valid_path(const char *s, size_t len)
 {
 	size_t i, seg = 0;
 
 	if (len == 1 && s[0] == '.')
 		return 1;
 	if (len == 6 && memcmp(s, "@index", 6) == 0)
-		return in_each;
+		return 1;
 	if (len == 0)
 		return 0;
 	for (i = 0; i < len; i++) {
@@ -365,7 +368,7 @@ parse_nodes(struct parser *p, struct nodes *into, enum ntype opener,
 				    line, (int)tlen, tag);
 				return HUB_TMPL_SYNTAX;
 			}
-			if (!tmpl_valid_path(arg, alen, p->each_depth > 0)) {
+			if (!tmpl_valid_path(arg, alen)) {
 				set_err("%s:%d: bad path in {{%.*s}}", p->name,
 				    line, (int)tlen, tag);
 				return HUB_TMPL_SYNTAX;
@@ -379,13 +382,9 @@ parse_nodes(struct parser *p, struct nodes *into, enum ntype opener,
 			    &n)) != 0)
 				return rc;
 			p->nest++;
-			if (bt == N_EACH)
-				p->each_depth++;
 			/* n may move if `into` grows later; kids are filled
 			 * now, before any further push to `into`. */
 			rc = parse_nodes(p, &n->kids, bt, line, &n->alt);
-			if (bt == N_EACH)
-				p->each_depth--;
 			p->nest--;
 			if (rc != 0)
 				return rc;
@@ -418,13 +417,7 @@ parse_nodes(struct parser *p, struct nodes *into, enum ntype opener,
 				return HUB_TMPL_SYNTAX;
 			}
 			into = alt;
-			/* the {{else}} of #each is outside the loop body */
-			if (opener == N_EACH)
-				p->each_depth--;
-			rc = parse_nodes(p, into, opener, open_line, NULL);
-			if (opener == N_EACH)
-				p->each_depth++;
-			return rc;
+			return parse_nodes(p, into, opener, open_line, NULL);
 		}
 		if (tlen > 0 && tag[0] == '>') {
 			arg = tag + 1;
@@ -442,7 +435,7 @@ parse_nodes(struct parser *p, struct nodes *into, enum ntype opener,
 		}
 		split_word(tag, tlen, &wlen, &arg, &alen);
 		if (wlen == 3 && memcmp(tag, "raw", 3) == 0 && alen > 0) {
-			if (!tmpl_valid_path(arg, alen, p->each_depth > 0)) {
+			if (!tmpl_valid_path(arg, alen)) {
 				set_err("%s:%d: bad path in {{%.*s}}", p->name,
 				    line, (int)tlen, tag);
 				return HUB_TMPL_SYNTAX;
@@ -452,7 +445,7 @@ parse_nodes(struct parser *p, struct nodes *into, enum ntype opener,
 				return rc;
 			continue;
 		}
-		if (!tmpl_valid_path(tag, tlen, p->each_depth > 0)) {
+		if (!tmpl_valid_path(tag, tlen)) {
 			set_err("%s:%d: unknown tag {{%.*s}}", p->name, line,
 			    (int)(tlen > 60 ? 60 : tlen), tag);
 			return HUB_TMPL_SYNTAX;
@@ -630,9 +623,9 @@ put_value(struct render *r, const struct node *n, const struct frame *f)
 	int found;
 
 	if (is_index(n)) {
-		ef = each_frame(f);
-		return buf_rc(hub_buf_printf(r->out, "%zu",
-		    ef ? ef->index : 0));
+		if ((ef = each_frame(f)) == NULL)
+			return HUB_TMPL_OK;
+		return buf_rc(hub_buf_printf(r->out, "%zu", ef->index));
 	}
 	v = lookup(f, n->s, n->len, &found);
 	if (v == NULL)

@@ -1,1 +1,127 @@
-int main(void) { return 0; }
+/*
+ * approvalhub-worker - runs jobs from the PostgreSQL job table (lib/worker.c).
+ *
+ *   approvalhub-worker [--once] [--id NAME] [--lease SECONDS] [--backoff-base-ms MS]
+ *
+ * One job at a time; run more processes to scale.  SIGTERM/SIGINT: the job
+ * in flight finishes, or is given back if it is interrupted, then exit 0.
+ * WORKER_BACKOFF_BASE_MS (or --backoff-base-ms) replaces the retry backoff
+ * base; tests set it to 0.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "conf.h"
+#include "log.h"
+#include "worker.h"
+
+static volatile sig_atomic_t stop;
+
+static void
+on_signal(int sig)
+{
+	(void)sig;
+	stop = 1;
+}
+
+static void
+usage(void)
+{
+	fprintf(stderr, "usage: approvalhub-worker [--once] [--id NAME] [--lease SECONDS] "
+	    "[--backoff-base-ms MS]\n");
+	exit(2);
+}
+
+static int
+parse_int(const char *s, long min, long max, int *out)
+{
+	char *end;
+	long v;
+
+	if (s == NULL || *s == '\0')
+		return -1;
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno != 0 || *end != '\0' || v < min || v > max)
+		return -1;
+	*out = (int)v;
+	return 0;
+}
+
+int
+main(int argc, char *argv[])
+{
+	struct hub_conf conf;
+	struct hub_worker_opts opts;
+	struct sigaction sa;
+	char err[512], host[256], id[320];
+	const char *env;
+	int i, rc;
+
+	memset(&opts, 0, sizeof(opts));
+	opts.lease_s = 60;
+	opts.backoff_base_ms = -1;
+	opts.idle_wait_ms = 5000;
+
+	for (i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--once") == 0)
+			opts.once = 1;
+		else if (strcmp(argv[i], "--id") == 0 && i + 1 < argc)
+			opts.id = argv[++i];
+		else if (strcmp(argv[i], "--lease") == 0 && i + 1 < argc) {
+			if (parse_int(argv[++i], 10, 3600, &opts.lease_s) != 0) {
+				fprintf(stderr, "approvalhub-worker: --lease must be 10..3600\n");
+				return 2;
+			}
+		} else if (strcmp(argv[i], "--backoff-base-ms") == 0 && i + 1 < argc) {
+			if (parse_int(argv[++i], 0, 3600000, &opts.backoff_base_ms) != 0) {
+				fprintf(stderr, "approvalhub-worker: --backoff-base-ms must be 0..3600000\n");
+				return 2;
+			}
+		} else
+			usage();
+	}
+
+	if (hub_conf_load(&conf, HUB_CONF_NEED_DATABASE | HUB_CONF_NEED_SECRET,
+	    err, sizeof(err)) != 0) {
+		fprintf(stderr, "approvalhub-worker: %s\n", err);
+		return 1;
+	}
+	hub_log_init("worker", conf.log_level);
+
+	if (opts.backoff_base_ms < 0 && (env = hub_conf_get("WORKER_BACKOFF_BASE_MS")) != NULL &&
+	    parse_int(env, 0, 3600000, &opts.backoff_base_ms) != 0) {
+		fprintf(stderr, "approvalhub-worker: WORKER_BACKOFF_BASE_MS is malformed: "
+		    "must be 0..3600000\n");
+		hub_conf_free(&conf);
+		return 1;
+	}
+	if (opts.id == NULL) {
+		if (gethostname(host, sizeof(host)) != 0)
+			host[0] = '\0';
+		host[sizeof(host) - 1] = '\0';
+		snprintf(id, sizeof(id), "%s:%ld", host[0] ? host : "worker", (long)getpid());
+		opts.id = id;
+	}
+	opts.database_url = conf.database_url;
+	opts.secret_key = conf.have_secret_key ? conf.secret_key : NULL;
+
+	/* Signals only set the flag; no SA_RESTART so waits return early. */
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sa.sa_flags = 0;
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	sa.sa_handler = SIG_IGN;
+	sigaction(SIGPIPE, &sa, NULL);
+
+	rc = hub_worker_run(&opts, &stop);
+	hub_conf_free(&conf);
+	return rc == 0 ? 0 : 1;
+}

@@ -1,1 +1,592 @@
+/*
+ * worker.c - claim, dispatch, record: the loop of approvalhub-worker.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include <openssl/crypto.h>
+
+#include "conf.h"
+#include "crypto.h"
+#include "httpc.h"
+#include "json.h"
+#include "log.h"
+#include "slacksig.h"
 #include "worker.h"
+
+#define WORKER_DEFAULT_LEASE_S	60
+#define WORKER_DEFAULT_IDLE_MS	5000
+#define WORKER_BACKOFF_CAP_MS	(3600 * 1000)
+#define WORKER_DB_RETRY_MAX_S	30
+/* Callbacks are retried for a day (DESIGN.md). */
+#define HTTP_POST_MAX_AGE_S	86400
+#define HTTP_POST_MAX_URL	2048
+#define HTTP_POST_MAX_HEADERS	32
+#define HTTP_POST_MAX_HEADER	1024
+#define HTTP_POST_MAX_SECRET	512
+#define HTTP_POST_MAX_RESP	(64 * 1024)
+#define HTTP_POST_DEFAULT_MS	10000
+
+struct hub_worker {
+	const struct hub_worker_opts	*opts;
+	const volatile sig_atomic_t	*stop;
+	struct hub_db			*db;
+	struct hub_httpc		*http;
+	struct hub_keyring		 keys;
+	int				 lease_s;
+	int				 db_down;     /* in a failure streak */
+	int				 db_fails;
+};
+
+typedef void (*worker_fn)(struct hub_worker *, const struct hub_job *, struct hub_worker_result *);
+
+struct worker_kind {
+	const char	*kind;
+	worker_fn	 run;
+	int		 max_age_s;  /* stop retrying this long after creation; 0 = no limit */
+};
+
+static void http_post_run(struct hub_worker *, const struct hub_job *, struct hub_worker_result *);
+
+static const struct worker_kind kinds[] = {
+	{ "http_post", http_post_run, HTTP_POST_MAX_AGE_S },
+};
+
+HUB_PRINTF(3, 4) static void
+result_set(struct hub_worker_result *r, int verdict, const char *fmt, ...)
+{
+	va_list ap;
+
+	r->verdict = verdict;
+	va_start(ap, fmt);
+	vsnprintf(r->detail, sizeof(r->detail), fmt, ap);
+	va_end(ap);
+}
+
+/* ------------------------------------------------------------ http_post */
+
+/* RFC 9110 token characters. */
+static int
+header_name_ok(const char *s)
+{
+	const char *extra = "!#$%&'*+-.^_`|~";
+
+	if (*s == '\0' || strlen(s) > 128)
+		return 0;
+	for (; *s; s++)
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
+		    (*s >= '0' && *s <= '9') || strchr(extra, *s) != NULL))
+			return 0;
+	return 1;
+}
+
+static int
+header_value_ok(const char *s)
+{
+	for (; *s; s++)
+		if ((unsigned char)*s < ' ' && *s != '\t')
+			return 0;
+	return 1;
+}
+
+/* Headers the payload may not set: ours, or ones that break framing. */
+static int
+header_reserved(const char *name)
+{
+	static const char *const reserved[] = {
+		"X-Hub-Signature", "X-Hub-Request-Timestamp", "Host",
+		"Content-Length", "Transfer-Encoding", "Expect", "Connection",
+	};
+	size_t i;
+
+	for (i = 0; i < HUB_NELEM(reserved); i++)
+		if (strcasecmp(name, reserved[i]) == 0)
+			return 1;
+	return 0;
+}
+
+struct post_req {
+	const char	*url;
+	const char	*body;
+	size_t		 len;
+	long		 timeout_ms;
+	struct hub_buf	 secret;
+	char		*hdrs[HTTP_POST_MAX_HEADERS + 4];
+	size_t		 nhdrs;
+	int		 have_ctype;
+};
+
+static void
+post_req_free(struct post_req *p)
+{
+	size_t i;
+
+	for (i = 0; i < p->nhdrs; i++)
+		free(p->hdrs[i]);
+	p->nhdrs = 0;
+	if (p->secret.data != NULL)
+		OPENSSL_cleanse(p->secret.data, p->secret.len);
+	hub_buf_release(&p->secret);
+}
+
+static int
+post_req_header(struct post_req *p, const char *name, const char *value)
+{
+	size_t nl = strlen(name), vl = strlen(value);
+	char *h;
+
+	/* One slot stays free for the NULL that ends the list. */
+	if (p->nhdrs + 1 >= HUB_NELEM(p->hdrs) || nl + 2 + vl >= HTTP_POST_MAX_HEADER)
+		return -1;
+	if ((h = malloc(nl + 2 + vl + 1)) == NULL)
+		return -1;
+	memcpy(h, name, nl);
+	memcpy(h + nl, ": ", 2);
+	memcpy(h + nl + 2, value, vl + 1);
+	p->hdrs[p->nhdrs++] = h;
+	return 0;
+}
+
+/* Validate the payload into *p; a message for the detail on failure. */
+static const char *
+post_req_parse(struct hub_worker *w, json_object *pl, struct post_req *p)
+{
+	json_object *body, *hdrs;
+	const char *s;
+	int64_t ms;
+	int rc;
+
+	if (pl == NULL || !json_object_is_type(pl, json_type_object))
+		return "payload is not an object";
+	if (hub_json_get_string(pl, "url", HTTP_POST_MAX_URL, &p->url) != HUB_JSON_OK)
+		return "url missing or too long";
+	if (strncasecmp(p->url, "http://", 7) != 0 && strncasecmp(p->url, "https://", 8) != 0)
+		return "url is not http(s)";
+	if (!json_object_object_get_ex(pl, "body", &body))
+		return "body missing";
+	if (json_object_is_type(body, json_type_string)) {
+		p->body = json_object_get_string(body);
+		p->len = (size_t)json_object_get_string_len(body);
+	} else {
+		p->body = hub_json_str(body, &p->len);
+		if (p->body == NULL)
+			return "body cannot be serialized";
+	}
+	rc = hub_json_get_int64(pl, "timeout_ms", 100, 60000, &ms);
+	if (rc == HUB_JSON_OK)
+		p->timeout_ms = (long)ms;
+	else if (rc == HUB_JSON_MISSING)
+		p->timeout_ms = HTTP_POST_DEFAULT_MS;
+	else
+		return "timeout_ms must be 100..60000";
+	/* Never hold a job past its lease: another worker would take it. */
+	if (w->lease_s > 10 && p->timeout_ms > (long)(w->lease_s - 5) * 1000)
+		p->timeout_ms = (long)(w->lease_s - 5) * 1000;
+
+	rc = hub_json_get_object(pl, "headers", &hdrs);
+	if (rc == HUB_JSON_OK) {
+		struct json_object_iterator it = json_object_iter_begin(hdrs);
+		struct json_object_iterator end = json_object_iter_end(hdrs);
+
+		if (json_object_object_length(hdrs) > HTTP_POST_MAX_HEADERS)
+			return "too many headers";
+		for (; !json_object_iter_equal(&it, &end); json_object_iter_next(&it)) {
+			const char *name = json_object_iter_peek_name(&it);
+			json_object *v = json_object_iter_peek_value(&it);
+
+			if (!header_name_ok(name) || header_reserved(name))
+				return "header name not allowed";
+			if (!json_object_is_type(v, json_type_string) ||
+			    !header_value_ok(json_object_get_string(v)))
+				return "header value must be a string without control characters";
+			if (strcasecmp(name, "Content-Type") == 0)
+				p->have_ctype = 1;
+			if (post_req_header(p, name, json_object_get_string(v)) != 0)
+				return "header too long";
+		}
+	} else if (rc != HUB_JSON_MISSING)
+		return "headers must be an object";
+	if (!p->have_ctype && post_req_header(p, "Content-Type",
+	    json_object_is_type(body, json_type_string) ?
+	    "text/plain; charset=utf-8" : "application/json") != 0)
+		return "out of memory";
+
+	rc = hub_json_get_string(pl, "sign_secret", HTTP_POST_MAX_SECRET, &s);
+	if (rc == HUB_JSON_OK) {
+		if (*s == '\0' || hub_buf_adds(&p->secret, s) != HUB_BUF_OK)
+			return "sign_secret empty or too long";
+	} else if (rc != HUB_JSON_MISSING)
+		return "sign_secret must be a string";
+	rc = hub_json_get_string(pl, "sign_secret_sealed", 4 * HTTP_POST_MAX_SECRET, &s);
+	if (rc == HUB_JSON_OK) {
+		if (w->keys.n == 0)
+			return "sign_secret_sealed needs SECRET_KEY";
+		if (hub_box_open(&w->keys, s, strlen(s), &p->secret) != HUB_CRYPTO_OK ||
+		    p->secret.len == 0)
+			return "sign_secret_sealed cannot be opened with SECRET_KEY";
+	} else if (rc != HUB_JSON_MISSING)
+		return "sign_secret_sealed must be a string";
+	return NULL;
+}
+
+static void
+http_post_run(struct hub_worker *w, const struct hub_job *job, struct hub_worker_result *r)
+{
+	struct post_req p;
+	struct hub_httpc_resp resp;
+	const char *bad;
+	char ts[32], sig[HUB_SIG_LEN];
+	int rc;
+
+	memset(&p, 0, sizeof(p));
+	hub_buf_init(&p.secret, HTTP_POST_MAX_SECRET);
+	hub_httpc_resp_init(&resp, HTTP_POST_MAX_RESP);
+
+	if ((bad = post_req_parse(w, job->payload, &p)) != NULL) {
+		r->reason = "bad payload";
+		result_set(r, HUB_WORKER_FAIL, "bad payload: %s", bad);
+		goto out;
+	}
+	if (p.secret.len > 0) {
+		snprintf(ts, sizeof(ts), "%lld", (long long)time(NULL));
+		hub_sig_sign("v1", hub_buf_str(&p.secret), ts, p.body, p.len, sig);
+		if (post_req_header(&p, "X-Hub-Request-Timestamp", ts) != 0 ||
+		    post_req_header(&p, "X-Hub-Signature", sig) != 0) {
+			r->reason = "out of memory";
+			result_set(r, HUB_WORKER_RETRY, "out of memory");
+			goto out;
+		}
+	}
+	p.hdrs[p.nhdrs] = NULL;
+
+	rc = hub_httpc_post(w->http, p.url, (const char *const *)p.hdrs, p.body, p.len,
+	    p.timeout_ms, &resp);
+	if (rc == HUB_HTTPC_ABORTED) {
+		r->reason = "interrupted";
+		result_set(r, HUB_WORKER_RELEASE, "interrupted by shutdown");
+	} else if (rc == HUB_HTTPC_OK && resp.status >= 200 && resp.status <= 299) {
+		r->reason = "delivered";
+		result_set(r, HUB_WORKER_DONE, "HTTP %ld", resp.status);
+	} else if (rc == HUB_HTTPC_OK) {
+		r->reason = "HTTP error";
+		result_set(r, hub_httpc_is_transient(rc, resp.status) ?
+		    HUB_WORKER_RETRY : HUB_WORKER_FAIL, "HTTP %ld", resp.status);
+		if ((resp.status == 429 || resp.status == 503) && resp.retry_after >= 0)
+			r->retry_after = resp.retry_after;
+	} else {
+		r->reason = hub_httpc_strerror(rc);
+		/* curl's message names the host at most, never the path. */
+		result_set(r, hub_httpc_is_transient(rc, 0) ? HUB_WORKER_RETRY : HUB_WORKER_FAIL,
+		    "%s: %s", hub_httpc_strerror(rc), resp.error);
+	}
+out:
+	hub_httpc_resp_free(&resp);
+	post_req_free(&p);
+}
+
+/* ------------------------------------------------------------ the loop */
+
+/* Sleep ms, cut short by a signal (the flag is checked by the caller). */
+static void
+nap(const volatile sig_atomic_t *stop, long ms)
+{
+	struct timespec ts;
+
+	if (*stop)
+		return;
+	ts.tv_sec = ms / 1000;
+	ts.tv_nsec = (ms % 1000) * 1000000L;
+	nanosleep(&ts, NULL);
+}
+
+static unsigned
+random_u32(void)
+{
+	unsigned v = 0;
+
+	if (hub_random_bytes(&v, sizeof(v)) != HUB_CRYPTO_OK)
+		v = (unsigned)time(NULL) ^ (unsigned)clock();
+	return v;
+}
+
+/* Like hub_job_backoff, in milliseconds (tests use a tiny base); seconds
+ * rounded up so a non-zero base never retries at once. */
+HUB_STATIC int
+worker_backoff_s(int attempt, int base_ms)
+{
+	long long d = base_ms, lo;
+	int i;
+
+	if (base_ms <= 0)
+		return 0;
+	for (i = 1; i < attempt && d < WORKER_BACKOFF_CAP_MS; i++)
+		d *= 2;
+	if (d > WORKER_BACKOFF_CAP_MS)
+		d = WORKER_BACKOFF_CAP_MS;
+	lo = d / 2;
+	d = lo + (long long)(random_u32() % (unsigned)(d - lo + 1));
+	return (int)((d + 999) / 1000);
+}
+
+static void
+db_trouble(struct hub_worker *w, const char *what, int rc)
+{
+	if (!w->db_down) {
+		hub_log(HUB_LOG_ERROR, "db_unavailable", "during", what,
+		    "error", hub_db_strerror(rc), NULL);
+		w->db_down = 1;
+	}
+	w->db_fails++;
+}
+
+static void
+db_ok(struct hub_worker *w)
+{
+	if (w->db_down)
+		hub_log(HUB_LOG_INFO, "db_recovered", NULL);
+	w->db_down = 0;
+	w->db_fails = 0;
+}
+
+static long
+db_retry_ms(const struct hub_worker *w)
+{
+	long s = 1;
+	int i;
+
+	for (i = 1; i < w->db_fails && s < WORKER_DB_RETRY_MAX_S; i++)
+		s *= 2;
+	return (s > WORKER_DB_RETRY_MAX_S ? WORKER_DB_RETRY_MAX_S : s) * 1000;
+}
+
+static const struct worker_kind *
+kind_find(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < HUB_NELEM(kinds); i++)
+		if (strcmp(kinds[i].kind, name) == 0)
+			return &kinds[i];
+	return NULL;
+}
+
+/*
+ * Write the outcome.  A few tries across a database hiccup; if it still
+ * cannot be written the lease runs out and the job is run again.
+ */
+static void
+record(struct hub_worker *w, struct hub_job *job, const struct hub_worker_result *r)
+{
+	int rc = HUB_DB_OK, tries;
+
+	for (tries = 0; tries < 5; tries++) {
+		switch (r->verdict) {
+		case HUB_WORKER_DONE:
+			rc = hub_job_done(w->db, job, r->detail);
+			break;
+		case HUB_WORKER_RETRY:
+			rc = hub_job_fail(w->db, job, r->detail, r->retry_after, 0);
+			break;
+		case HUB_WORKER_FAIL:
+			rc = hub_job_fail(w->db, job, r->detail, -1, 1);
+			break;
+		default:
+			rc = hub_job_release(w->db, job);
+			break;
+		}
+		if (rc == HUB_DB_OK) {
+			db_ok(w);
+			return;
+		}
+		db_trouble(w, "record", rc);
+		if (rc != HUB_DB_CONN || *w->stop)
+			break;
+		nap(w->stop, 500L << tries);
+	}
+	hub_log(HUB_LOG_ERROR, "job_unrecorded", "kind", job->kind,
+	    "error", hub_db_strerror(rc), NULL);
+}
+
+static void
+run_job(struct hub_worker *w, struct hub_job *job)
+{
+	const struct worker_kind *k = kind_find(job->kind);
+	struct hub_worker_result r;
+	time_t now, deadline = job->deadline;
+	char id[24], attempt[16];
+
+	memset(&r, 0, sizeof(r));
+	r.retry_after = -1;
+	snprintf(id, sizeof(id), "%lld", (long long)job->id);
+	snprintf(attempt, sizeof(attempt), "%d", job->attempts + 1);
+
+	if (k == NULL) {
+		r.reason = "unknown kind";
+		result_set(&r, HUB_WORKER_FAIL, "unknown job kind");
+	} else
+		k->run(w, job, &r);
+
+	if (r.verdict == HUB_WORKER_RETRY) {
+		now = time(NULL);
+		if (k != NULL && k->max_age_s > 0 && job->created_at > 0 &&
+		    (deadline == 0 || job->created_at + k->max_age_s < deadline))
+			deadline = job->created_at + k->max_age_s;
+		if (r.retry_after < 0 && w->opts->backoff_base_ms >= 0)
+			r.retry_after = worker_backoff_s(job->attempts + 1, w->opts->backoff_base_ms);
+		if (deadline > 0 && now >= deadline) {
+			r.verdict = HUB_WORKER_FAIL;
+			size_t n = strlen(r.detail);
+			snprintf(r.detail + n, sizeof(r.detail) - n, " (deadline passed, giving up)");
+		}
+	}
+	hub_log(r.verdict == HUB_WORKER_FAIL ? HUB_LOG_WARN : HUB_LOG_INFO,
+	    r.verdict == HUB_WORKER_DONE ? "job_done" :
+	    r.verdict == HUB_WORKER_RETRY ? "job_retry" :
+	    r.verdict == HUB_WORKER_FAIL ? "job_failed" : "job_released",
+	    "job", id, "kind", job->kind, "attempt", attempt,
+	    "outcome", r.reason ? r.reason : "", NULL);
+	record(w, job, &r);
+}
+
+static int
+worker_connect(struct hub_worker *w)
+{
+	int rc;
+
+	while (!*w->stop) {
+		if ((rc = hub_db_connect(w->opts->database_url, &w->db)) == HUB_DB_OK && w->db) {
+			db_ok(w);
+			return 0;
+		}
+		db_trouble(w, "connect", rc);
+		if (w->opts->once)
+			return -1;
+		nap(w->stop, db_retry_ms(w));
+	}
+	return -1;
+}
+
+int
+hub_worker_run(const struct hub_worker_opts *opts, const volatile sig_atomic_t *stop)
+{
+	struct hub_worker w;
+	struct hub_job job;
+	int rc, ret = 0;
+
+	memset(&w, 0, sizeof(w));
+	w.opts = opts;
+	w.stop = stop;
+	w.lease_s = opts->lease_s > 0 ? opts->lease_s : WORKER_DEFAULT_LEASE_S;
+	if (opts->secret_key != NULL && hub_keyring_add(&w.keys, opts->secret_key) != HUB_CRYPTO_OK) {
+		hub_log(HUB_LOG_ERROR, "worker_init", "error", "keyring", NULL);
+		return -1;
+	}
+	if ((w.http = hub_httpc_new()) == NULL) {
+		hub_log(HUB_LOG_ERROR, "worker_init", "error", "curl", NULL);
+		return -1;
+	}
+	hub_httpc_set_abort(w.http, stop);
+	if (worker_connect(&w) != 0) {
+		ret = *stop ? 0 : -1;
+		goto out;
+	}
+	hub_log(HUB_LOG_INFO, "worker_start", "worker", opts->id, NULL);
+
+	while (!*stop) {
+		memset(&job, 0, sizeof(job));
+		rc = hub_job_claim(w.db, opts->id, w.lease_s, &job);
+		if (rc == HUB_DB_OK) {
+			db_ok(&w);
+			run_job(&w, &job);
+			hub_job_clear(&job);
+			continue;
+		}
+		if (rc == HUB_DB_NOTFOUND) {
+			db_ok(&w);
+			if (opts->once)
+				break;
+			/* LISTEN every time: a silent reconnect inside db.c drops it. */
+			if ((rc = hub_job_listen(w.db)) != HUB_DB_OK) {
+				db_trouble(&w, "listen", rc);
+				nap(stop, db_retry_ms(&w));
+				continue;
+			}
+			hub_job_wait(w.db, opts->idle_wait_ms > 0 ?
+			    opts->idle_wait_ms : WORKER_DEFAULT_IDLE_MS);
+			continue;
+		}
+		db_trouble(&w, "claim", rc);
+		if (opts->once) {
+			ret = -1;
+			break;
+		}
+		nap(stop, db_retry_ms(&w));
+	}
+	hub_log(HUB_LOG_INFO, "worker_stop", "worker", opts->id, NULL);
+out:
+	hub_db_close(w.db);
+	hub_httpc_free(w.http);
+	OPENSSL_cleanse(&w.keys, sizeof(w.keys));
+	return ret;
+}
+
+/* ------------------------------------------------------------ producers */
+
+static int
+seal_secret(const char *secret, struct hub_buf *out)
+{
+	struct hub_keyring keys;
+	struct hub_buf raw = HUB_BUF_INIT(64);
+	const char *b64 = hub_conf_get("SECRET_KEY");
+	int rc = -1;
+
+	memset(&keys, 0, sizeof(keys));
+	if (b64 == NULL || hub_base64_decode(b64, strlen(b64), 0, &raw) != HUB_CRYPTO_OK ||
+	    raw.len != 32)
+		goto out;
+	if (hub_keyring_add(&keys, (const unsigned char *)raw.data) != HUB_CRYPTO_OK)
+		goto out;
+	if (hub_box_seal(&keys, secret, strlen(secret), out) != HUB_CRYPTO_OK)
+		goto out;
+	rc = 0;
+out:
+	if (raw.data != NULL)
+		OPENSSL_cleanse(raw.data, raw.len);
+	hub_buf_release(&raw);
+	OPENSSL_cleanse(&keys, sizeof(keys));
+	return rc;
+}
+
+int
+hub_worker_enqueue_http_post(struct hub_db *db, const char *url, json_object *body,
+    const char *sign_secret, const char *dedupe_key)
+{
+	struct hub_buf sealed = HUB_BUF_INIT(4 * HTTP_POST_MAX_SECRET);
+	json_object *pl = NULL;
+	int rc = HUB_DB_NOMEM;
+
+	if (url == NULL || strlen(url) > HTTP_POST_MAX_URL ||
+	    (strncasecmp(url, "http://", 7) != 0 && strncasecmp(url, "https://", 8) != 0))
+		return HUB_DB_CHECK;
+	if (sign_secret != NULL && (*sign_secret == '\0' ||
+	    strlen(sign_secret) > HTTP_POST_MAX_SECRET || seal_secret(sign_secret, &sealed) != 0))
+		return HUB_DB_CHECK;
+	if ((pl = json_object_new_object()) == NULL)
+		goto out;
+	if (json_object_object_add(pl, "url", json_object_new_string(url)) != 0)
+		goto out;
+	if (json_object_object_add(pl, "body", body ? json_object_get(body) : NULL) != 0)
+		goto out;
+	if (sign_secret != NULL && json_object_object_add(pl, "sign_secret_sealed",
+	    json_object_new_string_len(sealed.data, (int)sealed.len)) != 0)
+		goto out;
+	rc = hub_job_enqueue(db, "http_post", pl, dedupe_key, 0, NULL);
+out:
+	json_object_put(pl);
+	hub_buf_release(&sealed);
+	return rc;
+}

@@ -1,3 +1,76 @@
+/*
+ * worker.h - the job runner behind approvalhub-worker.
+ *
+ * One job at a time per process (run more processes to scale): claim a due
+ * job (jobs.h), run the handler its kind names in a static table, record
+ * the outcome with hub_job_done / hub_job_fail, or give the job back with
+ * hub_job_release when shutdown interrupted it.  When nothing is due it
+ * LISTENs and waits up to idle_wait_ms for a NOTIFY, so scheduled retries
+ * are picked up without one.  When PostgreSQL goes away it keeps trying
+ * with backoff and logs once per failure streak.  A job is never lost: if
+ * the outcome cannot be written the lease runs out and the job is claimed
+ * again (delivery is at least once; receivers dedupe).
+ *
+ * Job kinds:
+ *   http_post  {"url": "http(s)://...", "body": <JSON value or string>,
+ *               "headers": {"X-Name": "value", ...}      optional,
+ *               "sign_secret": "..."                     optional, or
+ *               "sign_secret_sealed": "v1.<kid>...."     (hub_box_seal),
+ *               "timeout_ms": 100..60000                 optional, 10000}
+ *     A string body is sent as is, any other value serialized compactly.
+ *     With a secret it adds X-Hub-Request-Timestamp and
+ *     X-Hub-Signature: v1=hex(HMAC-SHA256(secret, "v1:" ts ":" body)) over
+ *     the exact bytes sent.  2xx: done.  408/429/5xx, timeouts, connect and
+ *     transport errors: retry (Retry-After honoured on 429/503), until the
+ *     job's deadline or 24 hours after it was created.  Other statuses and a
+ *     malformed payload: failed for good.  Each attempt's status is recorded.
+ *
+ * Never logs URLs, headers or bodies (webhook URLs are secrets).
+ */
 #ifndef HUB_WORKER_H
 #define HUB_WORKER_H
+
+#include <signal.h>
+#include <stdint.h>
+#include <json-c/json.h>
+#include "db.h"
+#include "jobs.h"
+
+struct hub_worker_opts {
+	const char		*database_url;
+	const unsigned char	*secret_key;      /* 32 bytes, opens sealed secrets; may be NULL */
+	const char		*id;              /* locked_by */
+	int			 lease_s;         /* default 60 */
+	int			 once;            /* exit when nothing is due */
+	int			 backoff_base_ms; /* -1: hub_job_fail's own backoff */
+	int			 idle_wait_ms;    /* default 5000 */
+};
+
+enum hub_worker_verdict {
+	HUB_WORKER_DONE = 0,  /* remote effect confirmed */
+	HUB_WORKER_RETRY,     /* transient: try again later */
+	HUB_WORKER_FAIL,      /* permanent */
+	HUB_WORKER_RELEASE,   /* interrupted by shutdown: give back, no attempt counted */
+};
+
+/* What a handler reports about one attempt. */
+struct hub_worker_result {
+	int		 verdict;
+	int		 retry_after;  /* seconds, -1 = exponential backoff */
+	const char	*reason;      /* static, safe to log: "HTTP 503", "timeout"... */
+	char		 detail[256]; /* stored with the attempt; never a URL or a body */
+};
+
+/* Run until *stop is set (or, with opts->once, until nothing is due).
+ * 0 on a clean exit, -1 on a fatal error (logged). */
+int	hub_worker_run(const struct hub_worker_opts *, const volatile sig_atomic_t *stop);
+
+/* Enqueue an http_post job inside the caller's transaction (see jobs.h).
+ * The signing secret is sealed with SECRET_KEY (hub_conf_get) before it is
+ * stored; NULL sends the request unsigned.  body is borrowed; dedupe_key may
+ * be NULL.  Returns a hub_db_err (HUB_DB_CHECK for a bad URL, or a secret
+ * that cannot be sealed). */
+int	hub_worker_enqueue_http_post(struct hub_db *, const char *url, json_object *body,
+	    const char *sign_secret, const char *dedupe_key);
+
 #endif

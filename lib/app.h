@@ -10,6 +10,17 @@
  * style: JSON or HTML), calls the handler, turns a handler that did not
  * answer into a 500, logs one line (method, path, status, duration), and
  * frees everything.  A lost database answers 503.
+ *
+ * Order of refusals before the handler runs: 405 (with Allow), 404, then the
+ * body is read (411/413/400, at most body_max bytes), so a handler finds
+ * req->body ready (NUL-terminated, "" when none) and does 415 and auth
+ * itself.  A handler answers with hub_resp_* or hub_app_error and returns
+ * 0; it may instead return an HTTP status >= 400 without answering, and
+ * the loop answers it with hub_app_error(status, status text).  Anything
+ * else that leaves the request unanswered becomes a 500.
+ * Handlers get the struct hub_app_ctx * as their `app` argument.
+ * Arguments: the prefork ones (prefork.h), --check-config (load the
+ * configuration, print the error or "ok", exit 1/0) and --help.
  */
 #ifndef HUB_APP_H
 #define HUB_APP_H
@@ -41,7 +52,9 @@ int	hub_app_main(const struct hub_app *, int argc, char **argv);
 /* The context of the running child (handlers get it as `app`). Returns the
  * db, reconnecting if needed; NULL when PostgreSQL is unreachable. */
 struct hub_db *hub_app_db(struct hub_app_ctx *);
-/* Answer an error the way the program does (JSON or HTML). */
+/* Answer an error the way the program does: {"error","field"} JSON, or a
+ * minimal HTML page with msg escaped.  msg NULL: the status text.  -1 when
+ * the response had already started. */
 int	hub_app_error(struct hub_app_ctx *, struct hub_req *, int status, const char *msg, const char *field);
 
 #endif

@@ -53,7 +53,7 @@ struct hub_req {
 	struct hub_form	 args;         /* parsed query */
 	const char	*content_type; /* "" when none */
 	const char	*remote_addr;
-	char		 request_id[33];
+	char		 request_id[65]; /* X-Request-Id [A-Za-z0-9-]{1,64} or 32 hex */
 	char		*body;         /* NUL-terminated; NULL until read */
 	size_t		 body_len;
 	/* route captures: "/api/requests/{id}/cancel" -> captures[0] = id */

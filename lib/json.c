@@ -39,6 +39,69 @@ is_ws(char c)
 	return c == ' ' || c == '\t' || c == '\n' || c == '\r';
 }
 
+/*
+ * json-c 0.16 in strict mode still takes single-quoted keys, raw control
+ * bytes inside strings, "Infinity" and "1.".  This lexical pass refuses
+ * them in the bytes json-c accepted as the value.
+ */
+static int
+lex_ok(const char *s, size_t len)
+{
+	size_t i;
+	int in_str = 0;
+	unsigned char c;
+
+	for (i = 0; i < len; i++) {
+		c = (unsigned char)s[i];
+		if (c == '\0')
+			return 0;
+		if (in_str) {
+			if (c < 0x20)
+				return 0;
+			if (c == '\\')
+				i++;	/* json-c validates the escape itself */
+			else if (c == '"')
+				in_str = 0;
+			continue;
+		}
+		if (c == '"')
+			in_str = 1;
+		else if (c == '.' && (i + 1 == len || s[i + 1] < '0' || s[i + 1] > '9'))
+			return 0;
+		else if (!strchr(" \t\r\n{}[],:-+.0123456789eEtruefalsn", c))
+			return 0;
+	}
+	return 1;
+}
+
+/*
+ * Deepest nesting of [] and {} outside strings.  json-c counts a scalar
+ * inside the innermost container as one more level; we count containers.
+ */
+static int
+nesting(const char *s, size_t len)
+{
+	size_t i;
+	int d = 0, max = 0, in_str = 0;
+
+	for (i = 0; i < len; i++) {
+		if (in_str) {
+			if (s[i] == '\\')
+				i++;
+			else if (s[i] == '"')
+				in_str = 0;
+		} else if (s[i] == '"') {
+			in_str = 1;
+		} else if (s[i] == '[' || s[i] == '{') {
+			if (++d > max)
+				max = d;
+		} else if ((s[i] == ']' || s[i] == '}') && d > 0) {
+			d--;
+		}
+	}
+	return max;
+}
+
 static int
 tokerr(enum json_tokener_error je)
 {
@@ -52,6 +115,29 @@ tokerr(enum json_tokener_error je)
 	}
 }
 
+/*
+ * Strict json-c reports bytes after a value as a plain parse error; is
+ * s[0..len) on its own a complete value?  Then the error was trailing data.
+ */
+static int
+complete(const char *s, size_t len, int max_depth)
+{
+	struct json_tokener *tok;
+	struct json_object *obj;
+	int ok;
+
+	if ((tok = json_tokener_new_ex(max_depth + 1)) == NULL)
+		return 0;
+	json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
+	obj = json_tokener_parse_ex(tok, s, (int)len);
+	if (obj == NULL && json_tokener_get_error(tok) == json_tokener_continue)
+		obj = json_tokener_parse_ex(tok, " ", 1);
+	ok = json_tokener_get_error(tok) == json_tokener_success;
+	json_object_put(obj);
+	json_tokener_free(tok);
+	return ok;
+}
+
 int
 hub_json_parse(const char *s, size_t len, size_t max_len, int max_depth,
     struct json_object **out)
@@ -59,7 +145,7 @@ hub_json_parse(const char *s, size_t len, size_t max_len, int max_depth,
 	struct json_tokener *tok = NULL;
 	struct json_object *obj = NULL;
 	enum json_tokener_error je;
-	size_t end;
+	size_t end, i;
 	int rc = HUB_JSON_OK;
 
 	*out = NULL;
@@ -69,17 +155,24 @@ hub_json_parse(const char *s, size_t len, size_t max_len, int max_depth,
 	}
 	if (max_depth <= 0)
 		max_depth = HUB_JSON_DEFAULT_DEPTH;
+	if (max_depth > 10000)
+		max_depth = 10000;
 	if (len == 0 || s == NULL || memchr(s, '\0', len) != NULL) {
 		rc = HUB_JSON_SYNTAX;
 		goto out;
 	}
-	if ((tok = json_tokener_new_ex(max_depth)) == NULL) {
+	if (nesting(s, len) > max_depth) {
+		rc = HUB_JSON_TOODEEP;
+		goto out;
+	}
+	if ((tok = json_tokener_new_ex(max_depth + 1)) == NULL) {
 		rc = HUB_JSON_NOMEM;
 		goto out;
 	}
 	json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
 	obj = json_tokener_parse_ex(tok, s, (int)len);
 	je = json_tokener_get_error(tok);
+	end = json_tokener_get_parse_end(tok);
 	if (obj == NULL && je == json_tokener_continue) {
 		/*
 		 * A top-level number ("42") is not known to be complete until
@@ -88,18 +181,23 @@ hub_json_parse(const char *s, size_t len, size_t max_len, int max_depth,
 		 */
 		obj = json_tokener_parse_ex(tok, " ", 1);
 		je = json_tokener_get_error(tok);
-		/* Everything was consumed: nothing can trail. */
 		rc = je == json_tokener_continue ? HUB_JSON_SYNTAX : tokerr(je);
-		goto out;
+		end = len;	/* everything was consumed: nothing can trail */
+	} else if ((rc = tokerr(je)) == HUB_JSON_SYNTAX && end > 0 && end < len &&
+	    complete(s, end, max_depth)) {
+		/* Strict json-c reports bytes after the value as a parse error. */
+		rc = HUB_JSON_TRAILING;
+	} else if (rc == HUB_JSON_OK) {
+		/* obj == NULL here is a top-level JSON null. */
+		for (i = end; i < len; i++)
+			if (!is_ws(s[i])) {
+				rc = HUB_JSON_TRAILING;
+				break;
+			}
 	}
-	/* obj == NULL with success is a top-level JSON null. */
-	if ((rc = tokerr(je)) != HUB_JSON_OK)
-		goto out;
-	for (end = json_tokener_get_parse_end(tok); end < len; end++)
-		if (!is_ws(s[end])) {
-			rc = HUB_JSON_TRAILING;
-			goto out;
-		}
+	/* The value itself must also pass what json-c lets through. */
+	if ((rc == HUB_JSON_OK || rc == HUB_JSON_TRAILING) && !lex_ok(s, end))
+		rc = HUB_JSON_SYNTAX;
 out:
 	if (tok != NULL)
 		json_tokener_free(tok);

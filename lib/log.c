@@ -41,9 +41,18 @@ static const char *const secret_keys[] = {
 	"cookie", "signature", "webhook", "credential", "session",
 };
 
-/* Value fragments that are credentials wherever they appear. */
-static const char *const secret_values[] = {
-	"hooks.slack.com/", "bearer ", "xapp-",
+/*
+ * Value fragments that are credentials wherever they appear.  "Bearer " is
+ * matched as written so "the bearer of" is not; a whole value starting
+ * with "bearer " in any case is caught separately.
+ */
+static const struct {
+	const char	*frag;
+	int		 anycase;
+} secret_values[] = {
+	{ "hooks.slack.com/", 1 },
+	{ "Bearer ", 0 },
+	{ "xapp-", 0 },
 };
 
 struct line {
@@ -145,8 +154,12 @@ hub_log_is_secret(const char *key, const char *value)
 	if (value == NULL)
 		return 0;
 	for (i = 0; i < HUB_NELEM(secret_values); i++)
-		if (has_ci(value, secret_values[i]))
+		if (secret_values[i].anycase ? has_ci(value, secret_values[i].frag) :
+		    strstr(value, secret_values[i].frag) != NULL)
 			return 1;
+	/* "bearer x" as a whole value; mid-sentence only capitalised above. */
+	if (strncasecmp(value, "bearer ", 7) == 0)
+		return 1;
 	return has_slack_token(value) || has_url_password(value);
 }
 
@@ -155,7 +168,7 @@ put(struct line *l, const char *s, size_t n, int reserved)
 {
 	size_t lim = sizeof(l->b) - (reserved ? 0 : LOG_RESERVE);
 
-	if (l->full || n > lim - l->n) {
+	if ((l->full && !reserved) || n > lim - l->n) {
 		l->full = 1;
 		return -1;
 	}

@@ -614,7 +614,8 @@ Test(password, malformed_hash_strings)
 		"scrypt$16384$1000$1$%s$%s",
 		"scrypt$16384$8$0$%s$%s",		/* p out of range */
 		"scrypt$16384$8$1000000$%s$%s",
-		"scrypt$131072$16$16$%s$%s",		/* each bound ok, product too big */
+		"scrypt$131072$16$16$%s$%s",		/* each bound ok, work too big */
+		"scrypt$131072$16$1$%s$%s",		/* each bound ok, 256 MiB */
 		"scrypt$-16384$8$1$%s$%s",
 		"scrypt$+16384$8$1$%s$%s",
 		"scrypt$016384$8$1$%s$%s",

@@ -24,6 +24,7 @@
 #define WORKER_DB_RETRY_MAX_S	30
 /* Callbacks are retried for a day (DESIGN.md). */
 #define HTTP_POST_MAX_AGE_S	86400
+#define HTTP_POST_MAX_ATTEMPTS	"50"
 #define HTTP_POST_MAX_URL	2048
 #define HTTP_POST_MAX_HEADERS	32
 #define HTTP_POST_MAX_HEADER	1024
@@ -536,6 +537,22 @@ out:
 
 /* ------------------------------------------------------------ producers */
 
+enum worker_stmt {
+	WORKER_SET_DEADLINE,
+	WORKER__MAX
+};
+
+static const struct hub_stmt worker_stmts[WORKER__MAX] = {
+	/* $1 id, $2 max age s, $3 max attempts.  Enough attempts for the
+	 * default backoff (10 s doubling to 1 h) to span the whole window. */
+	[WORKER_SET_DEADLINE] = {
+	    "UPDATE jobs SET deadline = created_at + make_interval(secs => $2::integer),"
+	    " max_attempts = greatest(max_attempts, $3::integer)"
+	    " WHERE id = $1::bigint AND deadline IS NULL", 3 },
+};
+
+static const struct hub_stmt_table worker_table = { "hubwrk", worker_stmts, WORKER__MAX };
+
 static int
 seal_secret(const char *secret, struct hub_buf *out)
 {
@@ -567,6 +584,9 @@ hub_worker_enqueue_http_post(struct hub_db *db, const char *url, json_object *bo
 {
 	struct hub_buf sealed = HUB_BUF_INIT(4 * HTTP_POST_MAX_SECRET);
 	json_object *pl = NULL;
+	const char *params[3];
+	char ids[24], ages[16];
+	int64_t id;
 	int rc = HUB_DB_NOMEM;
 
 	if (url == NULL || strlen(url) > HTTP_POST_MAX_URL ||
@@ -584,7 +604,14 @@ hub_worker_enqueue_http_post(struct hub_db *db, const char *url, json_object *bo
 	if (sign_secret != NULL && json_object_object_add(pl, "sign_secret_sealed",
 	    json_object_new_string_len(sealed.data, (int)sealed.len)) != 0)
 		goto out;
-	rc = hub_job_enqueue(db, "http_post", pl, dedupe_key, 0, NULL);
+	if ((rc = hub_job_enqueue(db, "http_post", pl, dedupe_key, 0, &id)) != HUB_DB_OK)
+		goto out;
+	snprintf(ids, sizeof(ids), "%lld", (long long)id);
+	snprintf(ages, sizeof(ages), "%d", HTTP_POST_MAX_AGE_S);
+	params[0] = ids;
+	params[1] = ages;
+	params[2] = HTTP_POST_MAX_ATTEMPTS;
+	rc = hub_db_exec(db, &worker_table, WORKER_SET_DEADLINE, params, NULL);
 out:
 	json_object_put(pl);
 	hub_buf_release(&sealed);

@@ -74,12 +74,20 @@ struct hub_keyring {
 	unsigned char	keys[HUB_KEYRING_MAX][32];
 	char		kids[HUB_KEYRING_MAX][9];
 };
-/* Add a master key (its box subkey and kid are derived). */
+/* Start from a zeroed keyring.  Add a master key (its box subkey and kid are
+ * derived; the master is not kept).  Adding a key twice is a no-op; a fifth
+ * key is HUB_CRYPTO_TOOBIG.  Add the current key first, then older ones. */
 int	hub_keyring_add(struct hub_keyring *, const unsigned char master[32]);
 int	hub_box_seal(const struct hub_keyring *, const void *pt, size_t ptlen, struct hub_buf *out);
+/* Open: HUB_CRYPTO_FORMAT (not our text, or truncated), HUB_CRYPTO_NOKEY (kid
+ * unknown), HUB_CRYPTO_AUTH (any altered byte, or the kid's key is wrong).
+ * The "v1.<kid>" prefix is the GCM AAD.  Nothing unauthenticated reaches out. */
 int	hub_box_open(const struct hub_keyring *, const char *sealed, size_t len, struct hub_buf *out);
 
 int	hub_password_hash(const char *password, struct hub_buf *out);
+/* HUB_CRYPTO_OK, HUB_CRYPTO_MISMATCH, or HUB_CRYPTO_FORMAT for a malformed
+ * string or parameters beyond sane bounds (N <= 2^17 and a power of two,
+ * r, p <= 16, at most 64 MiB): a crafted hash cannot exhaust memory. */
 int	hub_password_verify(const char *password, const char *stored);
 
 const char *hub_crypto_strerror(int);

@@ -179,6 +179,7 @@ app_handle(const struct hub_app *app, struct hub_app_ctx *ctx, const struct hub_
 	char status[12], ms[24];
 	int rc;
 
+	cur_app = app;
 	rc = hub_req_init(&req, io);
 	app_request_id(&req);
 	hub_log_set_request(req.request_id);

@@ -1,1 +1,680 @@
+/*
+ * test_db.c - lib/db.c and lib/migrate.c against a real PostgreSQL.
+ *
+ * DATABASE_URL names a server we may create databases on (env.sh); every
+ * test works in its own fresh database t_<random>, dropped at the end.
+ */
 #include <criterion/criterion.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <libpq-fe.h>
+
+#include "db.h"
+#include "embed.h"
+#include "migrate.h"
+
+int migrate_parse_name(const char *);
+
+/* ------------------------------------------------------------ fixtures */
+
+static char fresh_name[32];
+static char fresh_url[2048];
+
+static PGconn *
+admin_conn(void)
+{
+	const char *url = getenv("DATABASE_URL");
+	PGconn *c;
+
+	cr_assert_not_null(url, "DATABASE_URL is not set (run under t/integration/env.sh)");
+	c = PQconnectdb(url);
+	cr_assert_eq(PQstatus(c), CONNECTION_OK, "admin connect: %s", PQerrorMessage(c));
+	return c;
+}
+
+static void
+admin_sql(const char *sql)
+{
+	PGconn *c = admin_conn();
+	PGresult *r = PQexecParams(c, sql, 0, NULL, NULL, NULL, NULL, 0);
+
+	cr_assert_eq(PQresultStatus(r), PGRES_COMMAND_OK, "%s: %s", sql,
+	    PQresultErrorMessage(r));
+	PQclear(r);
+	PQfinish(c);
+}
+
+/* Append key='value' with ' and \ escaped as libpq wants. */
+static void
+append_kv(char *dst, size_t cap, const char *k, const char *v)
+{
+	size_t n = strlen(dst);
+
+	n += (size_t)snprintf(dst + n, n < cap ? cap - n : 0, "%s='", k);
+	for (; *v != '\0' && n + 3 < cap; v++) {
+		if (*v == '\'' || *v == '\\')
+			dst[n++] = '\\';
+		dst[n++] = *v;
+	}
+	if (n + 3 < cap) {
+		dst[n++] = '\'';
+		dst[n++] = ' ';
+		dst[n] = '\0';
+	}
+	cr_assert_lt(n + 3, cap, "conninfo too long");
+}
+
+static void
+fresh_setup(void)
+{
+	unsigned char rnd[6];
+	char sql[128];
+	PQconninfoOption *opts, *o;
+	PGconn *c;
+	size_t i;
+
+	cr_assert_eq(getrandom(rnd, sizeof(rnd), 0), (ssize_t)sizeof(rnd));
+	memcpy(fresh_name, "t_", 3);
+	for (i = 0; i < sizeof(rnd); i++)
+		snprintf(fresh_name + 2 + 2 * i, 3, "%02x", rnd[i]);
+	snprintf(sql, sizeof(sql), "CREATE DATABASE %s", fresh_name);
+	admin_sql(sql);
+
+	c = admin_conn();
+	opts = PQconninfo(c);
+	fresh_url[0] = '\0';
+	for (o = opts; o->keyword != NULL; o++)
+		if (o->val != NULL && *o->val != '\0' && strcmp(o->keyword, "dbname") != 0)
+			append_kv(fresh_url, sizeof(fresh_url), o->keyword, o->val);
+	append_kv(fresh_url, sizeof(fresh_url), "dbname", fresh_name);
+	PQconninfoFree(opts);
+	PQfinish(c);
+}
+
+static void
+fresh_teardown(void)
+{
+	char sql[128];
+
+	if (fresh_name[0] == '\0')
+		return;
+	snprintf(sql, sizeof(sql), "DROP DATABASE IF EXISTS %s WITH (FORCE)", fresh_name);
+	admin_sql(sql);
+}
+
+static struct hub_db *
+fresh_connect(void)
+{
+	struct hub_db *db = NULL;
+
+	cr_assert_eq(hub_db_connect(fresh_url, &db), HUB_DB_OK, "connect %s", fresh_name);
+	cr_assert_not_null(db);
+	return db;
+}
+
+static int
+n_embedded(void)
+{
+	int n = 0;
+
+	while (hub_embed_migrations[n].name != NULL)
+		n++;
+	return n;
+}
+
+/* ------------------------------------------------------------ statements */
+
+enum t_stmt {
+	T_CREATE,
+	T_INSERT,
+	T_INSERT_CHILD,
+	T_SELECT,
+	T_COUNT,
+	T_PID,
+	T_SYNTAX,
+	T_UNDEFINED,
+	T__MAX
+};
+
+static const struct hub_stmt t_stmts[T__MAX] = {
+	[T_CREATE] = { "CREATE TABLE t (id integer PRIMARY KEY,"
+	    " name text NOT NULL CHECK (name <> 'bad'), note text)", 0 },
+	[T_INSERT] = { "INSERT INTO t (id, name, note) VALUES ($1::integer, $2, $3)", 3 },
+	[T_INSERT_CHILD] = { "INSERT INTO c (t_id) VALUES ($1::integer)", 1 },
+	[T_SELECT] = { "SELECT name, note FROM t WHERE id = $1::integer", 1 },
+	[T_COUNT] = { "SELECT count(*) FROM t", 0 },
+	[T_PID] = { "SELECT pg_backend_pid()", 0 },
+	[T_SYNTAX] = { "SELEC 1", 0 },
+	[T_UNDEFINED] = { "SELECT * FROM no_such_table", 0 },
+};
+
+static const struct hub_stmt_table t_table = { "tdb", t_stmts, T__MAX };
+
+static void
+make_tables(struct hub_db *db)
+{
+	cr_assert_eq(hub_db_exec(db, &t_table, T_CREATE, NULL, NULL), HUB_DB_OK,
+	    "%s", hub_db_last_error(db));
+	cr_assert_eq(hub_db_exec_script(db,
+	    "CREATE TABLE c (t_id integer NOT NULL REFERENCES t (id))"), HUB_DB_OK);
+}
+
+static long
+count_t(struct hub_db *db)
+{
+	PGresult *r = NULL;
+	long n;
+
+	cr_assert_eq(hub_db_exec(db, &t_table, T_COUNT, NULL, &r), HUB_DB_OK);
+	n = strtol(PQgetvalue(r, 0, 0), NULL, 10);
+	PQclear(r);
+	return n;
+}
+
+static int
+backend_pid(struct hub_db *db)
+{
+	PGresult *r = NULL;
+	int pid;
+
+	cr_assert_eq(hub_db_exec(db, &t_table, T_PID, NULL, &r), HUB_DB_OK,
+	    "%s", hub_db_last_error(db));
+	pid = (int)strtol(PQgetvalue(r, 0, 0), NULL, 10);
+	PQclear(r);
+	return pid;
+}
+
+static void
+terminate(int pid)
+{
+	char sql[96];
+	PGconn *c = admin_conn();
+	PGresult *r;
+
+	snprintf(sql, sizeof(sql), "SELECT pg_terminate_backend(%d)", pid);
+	r = PQexecParams(c, sql, 0, NULL, NULL, NULL, NULL, 0);
+	cr_assert_eq(PQresultStatus(r), PGRES_TUPLES_OK, "%s", PQresultErrorMessage(r));
+	cr_assert_str_eq(PQgetvalue(r, 0, 0), "t");
+	PQclear(r);
+	PQfinish(c);
+	/* pg_terminate_backend only signals; let the backend go. */
+	usleep(200 * 1000);
+}
+
+TestSuite(db, .init = fresh_setup, .fini = fresh_teardown, .timeout = 60);
+
+/* ------------------------------------------------------------ connect */
+
+Test(db, connect_failure_is_conn)
+{
+	static const char *bad[] = {
+		"host=/nonexistent/socket/dir user=postgres dbname=x connect_timeout=2",
+		"host=127.0.0.1 port=1 user=postgres dbname=x connect_timeout=2",
+		"this is not a conninfo",
+	};
+	struct hub_db *db;
+	size_t i;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		db = (struct hub_db *)&db;	/* must be reset to NULL */
+		cr_expect_eq(hub_db_connect(bad[i], &db), HUB_DB_CONN, "%s", bad[i]);
+		cr_expect_null(db, "%s", bad[i]);
+	}
+}
+
+Test(db, connect_missing_database_is_conn)
+{
+	char url[2200];
+	struct hub_db *db = NULL;
+	char *p;
+
+	snprintf(url, sizeof(url), "%s", fresh_url);
+	p = strstr(url, "dbname='t_");
+	cr_assert_not_null(p);
+	memcpy(p + 8, "z", 1);	/* t_... -> z_..., which does not exist */
+	cr_expect_eq(hub_db_connect(url, &db), HUB_DB_CONN);
+	cr_expect_null(db);
+}
+
+Test(db, connect_and_ping)
+{
+	struct hub_db *db = fresh_connect();
+
+	cr_expect_eq(hub_db_ping(db), HUB_DB_OK);
+	cr_expect_not_null(hub_db_conn(db));
+	cr_expect_eq(hub_db_in_tx(db), 0);
+	hub_db_close(db);
+}
+
+/* ------------------------------------------------------------ statements */
+
+Test(db, exec_params_and_null)
+{
+	struct hub_db *db = fresh_connect();
+	const char *ins[3] = { "1", "alice", NULL };
+	const char *sel[1] = { "1" };
+	PGresult *r = NULL;
+	int i;
+
+	make_tables(db);
+	cr_assert_eq(hub_db_exec(db, &t_table, T_INSERT, ins, NULL), HUB_DB_OK);
+	/* Twice: the second run reuses the prepared statement. */
+	for (i = 0; i < 2; i++) {
+		cr_assert_eq(hub_db_exec(db, &t_table, T_SELECT, sel, &r), HUB_DB_OK);
+		cr_assert_eq(PQntuples(r), 1);
+		cr_expect_str_eq(PQgetvalue(r, 0, 0), "alice");
+		cr_expect(PQgetisnull(r, 0, 1), "NULL parameter stored as SQL NULL");
+		PQclear(r);
+	}
+	sel[0] = "2";
+	cr_assert_eq(hub_db_exec(db, &t_table, T_SELECT, sel, &r), HUB_DB_OK);
+	cr_expect_eq(PQntuples(r), 0);
+	PQclear(r);
+	/* Out-of-range statement ids are refused, not run. */
+	r = (PGresult *)&r;
+	cr_expect_eq(hub_db_exec(db, &t_table, T__MAX, NULL, &r), HUB_DB_QUERY);
+	cr_expect_null(r);
+	cr_expect_eq(hub_db_exec(db, &t_table, -1, NULL, NULL), HUB_DB_QUERY);
+	hub_db_close(db);
+}
+
+Test(db, errors_classified_by_sqlstate)
+{
+	static const struct {
+		int		 stmt;
+		const char	*p[3];
+		int		 err;
+		const char	*sqlstate;
+	} cases[] = {
+		{ T_INSERT, { "1", "dup", NULL }, HUB_DB_UNIQUE, "23505" },
+		{ T_INSERT, { "2", "bad", NULL }, HUB_DB_CHECK, "23514" },
+		{ T_INSERT, { "3", NULL, NULL }, HUB_DB_CHECK, "23502" },
+		{ T_INSERT, { "x", "a", NULL }, HUB_DB_CHECK, "22P02" },
+		{ T_INSERT, { "99999999999", "a", NULL }, HUB_DB_CHECK, "22003" },
+		{ T_INSERT_CHILD, { "42" }, HUB_DB_FKEY, "23503" },
+		{ T_SYNTAX, { NULL }, HUB_DB_QUERY, "42601" },
+		{ T_UNDEFINED, { NULL }, HUB_DB_QUERY, "42P01" },
+	};
+	struct hub_db *db = fresh_connect();
+	const char *first[3] = { "1", "first", "n" };
+	PGresult *r;
+	size_t i;
+
+	make_tables(db);
+	cr_assert_eq(hub_db_exec(db, &t_table, T_INSERT, first, NULL), HUB_DB_OK);
+	cr_expect_str_eq(hub_db_last_sqlstate(db), "");
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		r = (PGresult *)&r;
+		cr_expect_eq(hub_db_exec(db, &t_table, cases[i].stmt, cases[i].p, &r),
+		    cases[i].err, "case %zu: %s", i, hub_db_last_error(db));
+		cr_expect_null(r, "case %zu: no result on error", i);
+		cr_expect_str_eq(hub_db_last_sqlstate(db), cases[i].sqlstate, "case %zu", i);
+		cr_expect_neq(hub_db_last_error(db)[0], '\0', "case %zu", i);
+	}
+	/* The connection is still fine after all that. */
+	cr_expect_eq(count_t(db), 1);
+	cr_expect_eq(hub_db_classify(NULL), HUB_DB_NOMEM);
+	cr_expect_str_neq(hub_db_strerror(HUB_DB_UNIQUE), hub_db_strerror(HUB_DB_CHECK));
+	hub_db_close(db);
+}
+
+/* ------------------------------------------------------------ reconnect */
+
+Test(db, reconnects_after_backend_killed)
+{
+	struct hub_db *db = fresh_connect();
+	const char *ins[3] = { "1", "a", NULL };
+	const char *sel[1] = { "1" };
+	PGresult *r = NULL;
+	int pid, pid2;
+
+	make_tables(db);
+	cr_assert_eq(hub_db_exec(db, &t_table, T_INSERT, ins, NULL), HUB_DB_OK);
+	pid = backend_pid(db);
+	terminate(pid);
+	/* A prepared statement on the lost connection: reset, re-prepare, retry. */
+	cr_assert_eq(hub_db_exec(db, &t_table, T_SELECT, sel, &r), HUB_DB_OK,
+	    "%s", hub_db_last_error(db));
+	cr_expect_eq(PQntuples(r), 1);
+	PQclear(r);
+	pid2 = backend_pid(db);
+	cr_expect_neq(pid, pid2, "a new backend serves us");
+	/* And once more with a script. */
+	terminate(pid2);
+	cr_expect_eq(hub_db_exec_script(db, "SELECT 1"), HUB_DB_OK);
+	terminate(backend_pid(db));
+	cr_expect_eq(hub_db_ping(db), HUB_DB_OK);
+	hub_db_close(db);
+}
+
+Test(db, connection_lost_inside_transaction_is_not_retried)
+{
+	struct hub_db *db = fresh_connect();
+	const char *a[3] = { "1", "a", NULL };
+	const char *b[3] = { "2", "b", NULL };
+
+	make_tables(db);
+	cr_assert_eq(hub_db_begin(db), HUB_DB_OK);
+	cr_assert_eq(hub_db_exec(db, &t_table, T_INSERT, a, NULL), HUB_DB_OK);
+	terminate(backend_pid(db));
+	cr_expect_eq(hub_db_exec(db, &t_table, T_INSERT, b, NULL), HUB_DB_CONN);
+	/* Still "in" the lost transaction: nothing runs in autocommit. */
+	cr_expect_eq(hub_db_in_tx(db), 1);
+	cr_expect_eq(hub_db_exec(db, &t_table, T_INSERT, b, NULL), HUB_DB_CONN);
+	cr_expect_eq(hub_db_commit(db), HUB_DB_CONN);
+	cr_expect_eq(hub_db_in_tx(db), 0);
+	/* Outside the transaction the connection comes back; nothing was kept. */
+	cr_expect_eq(count_t(db), 0);
+	hub_db_close(db);
+}
+
+/* ------------------------------------------------------------ transactions */
+
+Test(db, rollback_leaves_nothing_commit_keeps)
+{
+	struct hub_db *db = fresh_connect();
+	const char *a[3] = { "1", "a", NULL };
+	const char *b[3] = { "2", "b", NULL };
+
+	make_tables(db);
+	cr_assert_eq(hub_db_begin(db), HUB_DB_OK);
+	cr_expect_eq(hub_db_in_tx(db), 1);
+	cr_expect_eq(hub_db_begin(db), HUB_DB_QUERY, "no nested BEGIN");
+	cr_assert_eq(hub_db_exec(db, &t_table, T_INSERT, a, NULL), HUB_DB_OK);
+	cr_assert_eq(hub_db_exec(db, &t_table, T_INSERT, b, NULL), HUB_DB_OK);
+	hub_db_rollback(db);
+	cr_expect_eq(hub_db_in_tx(db), 0);
+	cr_expect_eq(count_t(db), 0);
+
+	cr_assert_eq(hub_db_begin(db), HUB_DB_OK);
+	cr_assert_eq(hub_db_exec(db, &t_table, T_INSERT, a, NULL), HUB_DB_OK);
+	cr_expect_eq(hub_db_commit(db), HUB_DB_OK);
+	cr_expect_eq(hub_db_in_tx(db), 0);
+	cr_expect_eq(count_t(db), 1);
+	cr_expect_eq(hub_db_commit(db), HUB_DB_QUERY, "COMMIT without BEGIN");
+	hub_db_close(db);
+}
+
+Test(db, commit_of_failed_transaction_reports_the_error)
+{
+	struct hub_db *db = fresh_connect();
+	const char *a[3] = { "1", "a", NULL };
+	const char *b[3] = { "2", "b", NULL };
+
+	make_tables(db);
+	cr_assert_eq(hub_db_begin(db), HUB_DB_OK);
+	cr_assert_eq(hub_db_exec(db, &t_table, T_INSERT, b, NULL), HUB_DB_OK);
+	cr_assert_eq(hub_db_exec(db, &t_table, T_INSERT, b, NULL), HUB_DB_UNIQUE);
+	cr_expect_eq(hub_db_exec(db, &t_table, T_INSERT, a, NULL), HUB_DB_QUERY,
+	    "25P02: transaction aborted");
+	cr_expect_eq(hub_db_commit(db), HUB_DB_UNIQUE);
+	cr_expect_eq(hub_db_in_tx(db), 0);
+	cr_expect_eq(count_t(db), 0);
+	hub_db_close(db);
+}
+
+/* ------------------------------------------------------------ migrations */
+
+TestSuite(migrate, .init = fresh_setup, .fini = fresh_teardown, .timeout = 60);
+
+Test(migrate, names)
+{
+	static const struct { const char *name; int v; } cases[] = {
+		{ "0001_core.sql", 1 },
+		{ "0002_slack.sql", 2 },
+		{ "0123_a_b9.sql", 123 },
+		{ "9999_x.sql", 9999 },
+		{ "0000_zero.sql", -1 },
+		{ "001_short.sql", -1 },
+		{ "0001core.sql", -1 },
+		{ "0001_.sql", -1 },
+		{ "0001_Core.sql", -1 },
+		{ "0001_co-re.sql", -1 },
+		{ "0001_core.sql.bak", -1 },
+		{ "0001_core.SQL", -1 },
+		{ "abcd_core.sql", -1 },
+		{ "", -1 },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		cr_expect_eq(migrate_parse_name(cases[i].name), cases[i].v, "%s", cases[i].name);
+	cr_expect_eq(migrate_parse_name(NULL), -1);
+}
+
+Test(migrate, applies_once)
+{
+	struct hub_db *db = fresh_connect();
+	int applied = -1, dbv = -1, binv = -1;
+
+	cr_assert_gt(n_embedded(), 0);
+	cr_expect_eq(hub_migrate_check(db, &dbv, &binv), HUB_MIGRATE_PENDING);
+	cr_expect_eq(dbv, 0);
+	cr_expect_eq(binv, migrate_parse_name(hub_embed_migrations[n_embedded() - 1].name));
+
+	cr_assert_eq(hub_migrate_run(db, &applied), HUB_MIGRATE_OK, "%s", hub_db_last_error(db));
+	cr_expect_eq(applied, n_embedded());
+	cr_assert_eq(hub_migrate_run(db, &applied), HUB_MIGRATE_OK);
+	cr_expect_eq(applied, 0);
+	cr_expect_eq(hub_migrate_check(db, &dbv, &binv), HUB_MIGRATE_OK);
+	cr_expect_eq(dbv, binv);
+	cr_expect_eq(hub_db_in_tx(db), 0);
+	hub_db_close(db);
+}
+
+Test(migrate, refuses_newer_database)
+{
+	struct hub_db *db = fresh_connect();
+	int applied = -1, dbv = 0, binv = 0;
+
+	cr_assert_eq(hub_migrate_run(db, &applied), HUB_MIGRATE_OK);
+	cr_assert_eq(hub_db_exec_script(db,
+	    "INSERT INTO schema_migrations (version, name) VALUES (9999, '9999_future.sql')"),
+	    HUB_DB_OK);
+	cr_expect_eq(hub_migrate_run(db, &applied), HUB_MIGRATE_TOO_NEW);
+	cr_expect_eq(applied, 0);
+	cr_expect_eq(hub_migrate_check(db, &dbv, &binv), HUB_MIGRATE_TOO_NEW);
+	cr_expect_eq(dbv, 9999);
+	cr_expect_eq(hub_db_in_tx(db), 0, "lock transaction closed");
+	hub_db_close(db);
+}
+
+Test(migrate, concurrent_processes)
+{
+	enum { NPROC = 4 };
+	pid_t pids[NPROC];
+	int i, status, total = 0, applied;
+	struct hub_db *db;
+	PGresult *r = NULL;
+	static const struct hub_stmt st[] = {
+		{ "SELECT count(*) FROM schema_migrations", 0 },
+	};
+	static const struct hub_stmt_table tt = { "tmc", st, 1 };
+
+	for (i = 0; i < NPROC; i++) {
+		pids[i] = fork();
+		cr_assert_neq(pids[i], -1);
+		if (pids[i] == 0) {
+			struct hub_db *cdb = NULL;
+			int n = 0;
+
+			if (hub_db_connect(fresh_url, &cdb) != HUB_DB_OK)
+				_exit(100);
+			if (hub_migrate_run(cdb, &n) != HUB_MIGRATE_OK)
+				_exit(101);
+			hub_db_close(cdb);
+			_exit(n);	/* how many this process applied */
+		}
+	}
+	for (i = 0; i < NPROC; i++) {
+		cr_assert_eq(waitpid(pids[i], &status, 0), pids[i]);
+		cr_assert(WIFEXITED(status));
+		cr_expect_lt(WEXITSTATUS(status), 100, "child %d failed: %d", i,
+		    WEXITSTATUS(status));
+		total += WEXITSTATUS(status);
+	}
+	cr_expect_eq(total, n_embedded(), "each migration applied exactly once");
+	db = fresh_connect();
+	cr_assert_eq(hub_db_exec(db, &tt, 0, NULL, &r), HUB_DB_OK);
+	cr_expect_eq(strtol(PQgetvalue(r, 0, 0), NULL, 10), n_embedded());
+	PQclear(r);
+	cr_expect_eq(hub_migrate_run(db, &applied), HUB_MIGRATE_OK);
+	cr_expect_eq(applied, 0);
+	hub_db_close(db);
+}
+
+/* ------------------------------------------------------------ schema */
+
+enum s_stmt {
+	S_SOURCE,
+	S_REQUEST,
+	S_CONN_WEBHOOK,
+	S_JOB,
+	S_STEP,
+	S_ASSIGN,
+	S_AUDIT,
+	S_USER,
+	S_DELIVERY,
+	S_SEARCH,
+	S_EXT_DUP,
+	S__MAX
+};
+
+static const struct hub_stmt s_stmts[S__MAX] = {
+	[S_SOURCE] = { "INSERT INTO sources (name) VALUES ($1) RETURNING id", 1 },
+	[S_REQUEST] = { "INSERT INTO requests (source_id, requester_name, status,"
+	    " title, justification) VALUES ($1::uuid, 'Ann', $2, $3, $4) RETURNING id", 4 },
+	[S_CONN_WEBHOOK] = { "INSERT INTO slack_connections (name, type,"
+	    " webhook_url_enc, bot_token_enc, is_default) VALUES ($1, $2, 'enc', $3,"
+	    " $4::boolean) RETURNING id", 4 },
+	[S_JOB] = { "INSERT INTO jobs (kind, state, locked_by, locked_until)"
+	    " VALUES ($1, $2, 'w', now())", 2 },
+	[S_STEP] = { "INSERT INTO request_steps (request_id, position, rule, quorum)"
+	    " VALUES ($1::uuid, $2::integer, $3, $4::integer) RETURNING id", 4 },
+	[S_ASSIGN] = { "INSERT INTO assignments (request_id, step_id, approver_kind,"
+	    " approver_value, status, decided_at)"
+	    " VALUES ($1::uuid, $2::bigint, $3, 'U1', $4, now())", 4 },
+	[S_AUDIT] = { "INSERT INTO audit_log (actor, action, via) VALUES ('a', 'created', $1)", 1 },
+	[S_USER] = { "INSERT INTO users (name, email, role) VALUES ('u', $1, $2)", 2 },
+	[S_DELIVERY] = { "INSERT INTO delivery_log (kind, transport, status)"
+	    " VALUES ($1, $2, $3)", 3 },
+	[S_SEARCH] = { "SELECT count(*) FROM requests"
+	    " WHERE search @@ plainto_tsquery('english', $1)", 1 },
+	[S_EXT_DUP] = { "INSERT INTO requests (source_id, requester_name, external_id)"
+	    " VALUES ($1::uuid, 'Ann', 'EXT-1')", 1 },
+};
+
+static const struct hub_stmt_table s_table = { "tschema", s_stmts, S__MAX };
+
+static char *
+returning(struct hub_db *db, int stmt, const char *const *p)
+{
+	PGresult *r = NULL;
+	char *v;
+
+	cr_assert_eq(hub_db_exec(db, &s_table, stmt, p, &r), HUB_DB_OK,
+	    "stmt %d: %s", stmt, hub_db_last_error(db));
+	v = strdup(PQgetvalue(r, 0, 0));
+	PQclear(r);
+	return v;
+}
+
+Test(migrate, schema_constraints)
+{
+	struct hub_db *db = fresh_connect();
+	char *src, *req, *step;
+	const char *p[4];
+	size_t i;
+	static const struct {
+		int		 stmt;
+		const char	*p[4];
+		int		 err;
+	} cases[] = {
+		/* good rows first, then the bad ones each column must refuse */
+		{ S_JOB, { "slack.post", "queued" }, HUB_DB_OK },
+		{ S_JOB, { "slack.post", "running" }, HUB_DB_OK },
+		{ S_JOB, { "slack.post", "sleeping" }, HUB_DB_CHECK },
+		{ S_JOB, { "Bad Kind!", "queued" }, HUB_DB_CHECK },
+		{ S_AUDIT, { "slack" }, HUB_DB_OK },
+		{ S_AUDIT, { "email" }, HUB_DB_CHECK },
+		{ S_USER, { "a@example.com", "admin" }, HUB_DB_OK },
+		{ S_USER, { "b@example.com", "root" }, HUB_DB_CHECK },
+		{ S_USER, { "a@example.com", "viewer" }, HUB_DB_UNIQUE },
+		{ S_USER, { "A@example.com", "viewer" }, HUB_DB_CHECK },
+		{ S_DELIVERY, { "reminder", "slack", "delivered" }, HUB_DB_OK },
+		{ S_DELIVERY, { "reminder", "slack", "lost" }, HUB_DB_CHECK },
+		{ S_DELIVERY, { "reminder", "pigeon", "queued" }, HUB_DB_CHECK },
+		{ S_DELIVERY, { "spam", "slack", "queued" }, HUB_DB_CHECK },
+		{ S_CONN_WEBHOOK, { "c1", "INCOMING_WEBHOOK", NULL, "true" }, HUB_DB_OK },
+		{ S_CONN_WEBHOOK, { "c2", "INCOMING_WEBHOOK", NULL, "true" }, HUB_DB_UNIQUE },
+		{ S_CONN_WEBHOOK, { "c3", "INCOMING_WEBHOOK", NULL, "false" }, HUB_DB_OK },
+		{ S_CONN_WEBHOOK, { "c1", "INCOMING_WEBHOOK", NULL, "false" }, HUB_DB_UNIQUE },
+		{ S_CONN_WEBHOOK, { "c4", "TEAMS", NULL, "false" }, HUB_DB_CHECK },
+		{ S_CONN_WEBHOOK, { "c5", "INCOMING_WEBHOOK_LOOKUP", NULL, "false" }, HUB_DB_CHECK },
+		{ S_CONN_WEBHOOK, { "c6", "INCOMING_WEBHOOK_LOOKUP", "tok", "false" }, HUB_DB_OK },
+	};
+
+	cr_assert_eq(hub_migrate_run(db, NULL), HUB_MIGRATE_OK);
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		PGresult *r = NULL;
+
+		cr_expect_eq(hub_db_exec(db, &s_table, cases[i].stmt, cases[i].p, &r),
+		    cases[i].err, "case %zu: %s", i, hub_db_last_error(db));
+		PQclear(r);
+	}
+
+	/* requests: status CHECK, (source, external_id) unique, search */
+	p[0] = "Workday";
+	src = returning(db, S_SOURCE, p);
+	cr_expect_eq(hub_db_exec(db, &s_table, S_SOURCE, p, NULL), HUB_DB_UNIQUE);
+	p[0] = src; p[1] = "Pending"; p[2] = "Laptop purchase";
+	p[3] = "Needed for the new hire in accounting";
+	req = returning(db, S_REQUEST, p);
+	p[1] = "Bogus";
+	cr_expect_eq(hub_db_exec(db, &s_table, S_REQUEST, p, NULL), HUB_DB_CHECK);
+	p[1] = "pending";
+	cr_expect_eq(hub_db_exec(db, &s_table, S_REQUEST, p, NULL), HUB_DB_CHECK);
+	p[0] = "00000000-0000-0000-0000-000000000000"; p[1] = "Pending";
+	cr_expect_eq(hub_db_exec(db, &s_table, S_REQUEST, p, NULL), HUB_DB_FKEY);
+	p[0] = src;
+	cr_expect_eq(hub_db_exec(db, &s_table, S_EXT_DUP, p, NULL), HUB_DB_OK);
+	cr_expect_eq(hub_db_exec(db, &s_table, S_EXT_DUP, p, NULL), HUB_DB_UNIQUE);
+	{
+		static const struct { const char *q; const char *n; } sq[] = {
+			{ "laptop", "1" }, { "hire", "1" }, { "accounting", "1" },
+			{ "spaceship", "0" },
+		};
+		PGresult *r = NULL;
+
+		for (i = 0; i < sizeof(sq) / sizeof(sq[0]); i++) {
+			p[0] = sq[i].q;
+			cr_assert_eq(hub_db_exec(db, &s_table, S_SEARCH, p, &r), HUB_DB_OK);
+			cr_expect_str_eq(PQgetvalue(r, 0, 0), sq[i].n, "search %s", sq[i].q);
+			PQclear(r);
+		}
+	}
+
+	/* steps: rule CHECK and quorum coherence; assignments: status CHECK */
+	p[0] = req; p[1] = "1"; p[2] = "any"; p[3] = NULL;
+	step = returning(db, S_STEP, p);
+	p[1] = "2"; p[2] = "quorum"; p[3] = NULL;
+	cr_expect_eq(hub_db_exec(db, &s_table, S_STEP, p, NULL), HUB_DB_CHECK);
+	p[2] = "majority"; p[3] = NULL;
+	cr_expect_eq(hub_db_exec(db, &s_table, S_STEP, p, NULL), HUB_DB_CHECK);
+	p[0] = req; p[1] = step; p[2] = "slack"; p[3] = "approved";
+	cr_expect_eq(hub_db_exec(db, &s_table, S_ASSIGN, p, NULL), HUB_DB_OK);
+	p[3] = "maybe";
+	cr_expect_eq(hub_db_exec(db, &s_table, S_ASSIGN, p, NULL), HUB_DB_CHECK);
+	p[2] = "fax"; p[3] = "pending";
+	cr_expect_eq(hub_db_exec(db, &s_table, S_ASSIGN, p, NULL), HUB_DB_CHECK);
+	free(src);
+	free(req);
+	free(step);
+	hub_db_close(db);
+}

@@ -364,6 +364,23 @@ db_retry_ms(const struct hub_worker *w)
 	return (s > WORKER_DB_RETRY_MAX_S ? WORKER_DB_RETRY_MAX_S : s) * 1000;
 }
 
+/*
+ * After a failure: back off, then wait until the server answers a ping
+ * before touching the connection again, so db.c does not log a failed
+ * reconnect on every round of a long outage.
+ */
+static void
+db_wait(struct hub_worker *w, int rc)
+{
+	nap(w->stop, db_retry_ms(w));
+	if (rc != HUB_DB_CONN)
+		return;
+	while (!*w->stop && PQping(w->opts->database_url) != PQPING_OK) {
+		w->db_fails++;
+		nap(w->stop, db_retry_ms(w));
+	}
+}
+
 static const struct worker_kind *
 kind_find(const char *name)
 {
@@ -444,12 +461,11 @@ run_job(struct hub_worker *w, struct hub_job *job)
 			snprintf(r.detail + n, sizeof(r.detail) - n, " (deadline passed, giving up)");
 		}
 	}
-	hub_log(r.verdict == HUB_WORKER_FAIL ? HUB_LOG_WARN : HUB_LOG_INFO,
-	    r.verdict == HUB_WORKER_DONE ? "job_done" :
-	    r.verdict == HUB_WORKER_RETRY ? "job_retry" :
-	    r.verdict == HUB_WORKER_FAIL ? "job_failed" : "job_released",
-	    "job", id, "kind", job->kind, "attempt", attempt,
-	    "outcome", r.reason ? r.reason : "", NULL);
+	/* hub_job_fail logs failures itself, with the detail. */
+	if (r.verdict == HUB_WORKER_DONE || r.verdict == HUB_WORKER_RELEASE)
+		hub_log(HUB_LOG_INFO, r.verdict == HUB_WORKER_DONE ? "job_done" : "job_released",
+		    "job", id, "kind", job->kind, "attempt", attempt,
+		    "outcome", r.reason ? r.reason : "", NULL);
 	record(w, job, &r);
 }
 
@@ -466,7 +482,7 @@ worker_connect(struct hub_worker *w)
 		db_trouble(w, "connect", rc);
 		if (w->opts->once)
 			return -1;
-		nap(w->stop, db_retry_ms(w));
+		db_wait(w, rc);
 	}
 	return -1;
 }
@@ -513,7 +529,7 @@ hub_worker_run(const struct hub_worker_opts *opts, const volatile sig_atomic_t *
 			/* LISTEN every time: a silent reconnect inside db.c drops it. */
 			if ((rc = hub_job_listen(w.db)) != HUB_DB_OK) {
 				db_trouble(&w, "listen", rc);
-				nap(stop, db_retry_ms(&w));
+				db_wait(&w, rc);
 				continue;
 			}
 			hub_job_wait(w.db, opts->idle_wait_ms > 0 ?
@@ -525,7 +541,7 @@ hub_worker_run(const struct hub_worker_opts *opts, const volatile sig_atomic_t *
 			ret = -1;
 			break;
 		}
-		nap(stop, db_retry_ms(&w));
+		db_wait(&w, rc);
 	}
 	hub_log(HUB_LOG_INFO, "worker_stop", "worker", opts->id, NULL);
 out:

@@ -549,7 +549,7 @@ TestSuite(worker, .init = worker_setup, .fini = worker_teardown, .timeout = 60);
 
 /* Start the worker; returns its pid. */
 static pid_t
-worker_spawn(int once)
+worker_spawn_ex(int once, const char *url, const char *log)
 {
 	const char *top = getenv("top_builddir");
 	char path[1024];
@@ -559,7 +559,11 @@ worker_spawn(int once)
 	pid = fork();
 	cr_assert_neq(pid, -1);
 	if (pid == 0) {
-		setenv("DATABASE_URL", dburl, 1);
+		int fd;
+
+		if (log != NULL && (fd = open(log, O_WRONLY | O_CREAT | O_TRUNC, 0600)) >= 0)
+			dup2(fd, 2);
+		setenv("DATABASE_URL", url, 1);
 		setenv("WORKER_BACKOFF_BASE_MS", "0", 1);
 		if (once)
 			execl(path, path, "--once", "--id", "test-worker", (char *)NULL);
@@ -568,6 +572,12 @@ worker_spawn(int once)
 		_exit(127);
 	}
 	return pid;
+}
+
+static pid_t
+worker_spawn(int once)
+{
+	return worker_spawn_ex(once, dburl, NULL);
 }
 
 /* Wait up to ms for pid; its exit status, -1 on timeout (then killed). */
@@ -810,4 +820,64 @@ Test(worker, sigterm_during_stalled_call_keeps_the_job)
 	cr_expect_eq(job.id, id);
 	cr_expect_eq(job.attempts, 0);
 	hub_job_clear(&job);
+}
+
+static int
+count_in_file(const char *path, const char *needle)
+{
+	char buf[65536], *p;
+	size_t n;
+	int count = 0;
+	FILE *f = fopen(path, "r");
+
+	if (f == NULL)
+		return -1;
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	for (p = buf; (p = strstr(p, needle)) != NULL; p += strlen(needle))
+		count++;
+	return count;
+}
+
+/*
+ * Start the worker on a database that does not exist yet: it keeps trying,
+ * logs the outage once, and runs the job as soon as the database is there.
+ */
+Test(worker, waits_for_the_database_and_recovers)
+{
+	char sql[200], log[160], later[96];
+	struct hub_db *db2;
+	json_object *body;
+	char url[128];
+	pid_t pid;
+	int i;
+
+	snprintf(later, sizeof(later), "%s_later", dbname);
+	snprintf(log, sizeof(log), "%s/worker.log", rcv.dir);
+	make_dburl(getenv("DATABASE_URL"), later);
+	pid = worker_spawn_ex(0, dburl, log);
+	sleep_ms(1500);
+	cr_expect_eq(waitpid(pid, NULL, WNOHANG), 0, "the worker gave up");
+
+	snprintf(sql, sizeof(sql), "CREATE DATABASE %s", later);
+	admin_exec(sql);
+	cr_assert_eq(hub_db_connect(dburl, &db2), HUB_DB_OK);
+	cr_assert_eq(hub_migrate_run(db2, NULL), HUB_MIGRATE_OK);
+	body = json_object_new_object();
+	snprintf(url, sizeof(url), "%s/late", rcv.url);
+	cr_assert_eq(hub_worker_enqueue_http_post(db2, url, body, NULL, NULL), HUB_DB_OK);
+	json_object_put(body);
+	for (i = 0; i < 750 && receiver_ncalls() == 0; i++)
+		sleep_ms(20);
+	cr_expect_eq(receiver_ncalls(), 1, "the job did not run after the database came");
+	kill(pid, SIGTERM);
+	cr_expect_eq(worker_wait(pid, 10000), 0);
+	hub_db_close(db2);
+	snprintf(sql, sizeof(sql), "DROP DATABASE IF EXISTS %s WITH (FORCE)", later);
+	PQclear(PQexec(admin, sql));
+
+	cr_expect_eq(count_in_file(log, "event=db_unavailable"), 1);
+	cr_expect_eq(count_in_file(log, "event=db_recovered"), 1);
+	unlink(log);
 }

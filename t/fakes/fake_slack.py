@@ -157,6 +157,7 @@ class State:
             self.triggers = {}      # trigger_id -> {issued, ttl, used}
             self.codes = {}
             self.webhooks = {}
+            self.response_urls = {}
             self.calls = []
             self.fails = []         # [{method, error, count, http_status}]
             self.stalls = []
@@ -778,6 +779,8 @@ class Handler(BaseHandler):
             return self.web_api_post(u.path[5:], q, raw)
         if u.path.startswith("/services/"):
             return self.webhook(u.path, raw)
+        if u.path.startswith("/actions/"):
+            return self.response_url(u.path, raw)
         if u.path.startswith("/_fake/"):
             try:
                 body = self.json_body(raw)
@@ -997,6 +1000,85 @@ class Handler(BaseHandler):
         st.messages.setdefault(ch["id"], []).append(m)
         return 200, "ok", None
 
+    # --------------------------------------------------------- response_url
+    def response_url(self, path, raw):
+        st = self.st
+        with st.lock:
+            s = st._take(st.stalls, "response_url")
+        if s:
+            stall(float(s.get("seconds", 0)))
+        with st.lock:
+            try:
+                payload = json.loads(raw.decode("utf-8"))
+            except (ValueError, UnicodeDecodeError):
+                payload = None
+            status, resp, headers = self.response_url_inner(path, payload)
+            st.record({
+                "kind": "response_url", "method": "response_url", "path": path, "ts": time.time(),
+                "headers": self.header_dict(), "args": payload, "status": status, "response": resp,
+                "retry_after": (headers or {}).get("Retry-After"),
+            })
+        self.send_json(status, resp, headers)
+
+    def response_url_inner(self, path, payload):
+        st = self.st
+        rl = st._take(st.forced_rl, "response_url")
+        if rl:
+            return 429, {"ok": False, "error": "ratelimited"}, {"Retry-After": str(max(1, _int(rl.get("retry_after"), 1)))}
+        f = st._take(st.fails, "response_url")
+        if f:
+            return int(f.get("http_status") or 200), {"ok": False, "error": f.get("error") or "fatal_error"}, None
+        r = st.response_urls.get(path)
+        if r is None:
+            return 404, {"ok": False, "error": "no_service"}, None
+        if time.time() > r["expires_at"]:
+            return 404, {"ok": False, "error": "expired_url"}, None
+        if r["uses"] >= r["max_uses"]:
+            return 404, {"ok": False, "error": "used_url"}, None
+        if not isinstance(payload, dict):
+            return 400, {"ok": False, "error": "invalid_payload"}, None
+        r["uses"] += 1
+        chan = r.get("channel")
+        msgs = st.messages.get(chan, []) if chan else []
+        orig = next((m for m in msgs if m["ts"] == r.get("message_ts")), None)
+        if _truthy(payload.get("delete_original")):
+            if orig is None:
+                return 404, {"ok": False, "error": "message_not_found"}, None
+            msgs.remove(orig)
+            return 200, {"ok": True}, None
+        blocks = payload.get("blocks")
+        if blocks is not None:
+            if not isinstance(blocks, list):
+                return 200, {"ok": False, "error": "invalid_blocks_format"}, None
+            errs = blockkit.validate_message_blocks(blocks)
+            if errs:
+                return 200, {"ok": False, "error": "invalid_blocks", "errors": errs}, None
+        if not payload.get("text") and not blocks and not payload.get("attachments"):
+            return 200, {"ok": False, "error": "no_text"}, None
+        if _truthy(payload.get("replace_original")):
+            if orig is None:
+                return 404, {"ok": False, "error": "message_not_found"}, None
+            orig.setdefault("history", []).append({k: orig.get(k) for k in ("text", "blocks", "attachments")})
+            orig["text"] = payload.get("text") or ""
+            for k in ("blocks", "attachments"):
+                if k in payload:
+                    orig[k] = payload[k]
+                else:
+                    orig.pop(k, None)
+            orig["edited"] = {"user": orig.get("user"), "ts": st.next_ts(), "via": "response_url"}
+            return 200, {"ok": True}, None
+        m = {"type": "message", "text": payload.get("text") or "", "ts": st.next_ts(),
+             "channel": chan, "via": "response_url"}
+        for k in ("blocks", "attachments", "thread_ts"):
+            if k in payload:
+                m[k] = payload[k]
+        if payload.get("response_type") == "in_channel" and chan:
+            st.messages.setdefault(chan, []).append(m)
+        else:
+            m["ephemeral_user"] = r.get("user")
+            st.ephemeral.append(m)
+        return 200, {"ok": True}, None
+
     # -------------------------------------------------------------- control
     def control_post(self, what, body):
         st = self.st
@@ -1084,6 +1166,14 @@ class Handler(BaseHandler):
                                                      "created": int(time.time())}
                     out.append(path)
                 return self.send_json(200, {"ok": True, "paths": out, "path": out[0] if out else None})
+            if what == "response_url":
+                path = "/actions/%s/%d/%s" % (body.get("team_id") or "T0FAKETEAM",
+                                              len(st.response_urls) + 1000, secrets.token_hex(12))
+                st.response_urls[path] = {
+                    "channel": body.get("channel"), "message_ts": body.get("message_ts"),
+                    "user": body.get("user"), "uses": 0, "max_uses": _int(body.get("uses"), 5),
+                    "expires_at": time.time() + float(body.get("ttl") or 1800)}
+                return self.send_json(200, {"ok": True, "path": path})
             if what == "messages":
                 # inject a message written by someone else (e.g. to test cant_update_message)
                 ch = body.get("channel")

@@ -339,6 +339,20 @@ class SlackTest(unittest.TestCase):
         self.assertEqual(st, 429)
         self.assertGreaterEqual(int(hd["Retry-After"]), 1)
 
+    def test_response_url(self):
+        ts = self.ok("chat.postMessage", {"channel": "C1", "text": "please approve"})["ts"]
+        p = self.ctl("response_url", {"channel": "C1", "message_ts": ts, "user": "U1", "uses": 2})["path"]
+        st, _, body = http(self.port, p, {"replace_original": True, "text": "Approved by ann"})
+        self.assertEqual((st, json.loads(body)), (200, {"ok": True}))
+        self.assertEqual(self.get("messages?channel=C1")[0]["text"], "Approved by ann")
+        self.assertEqual(http(self.port, p, {"text": "only you"})[0], 200)
+        self.assertEqual(self.get("ephemeral")[0]["ephemeral_user"], "U1")
+        st, _, body = http(self.port, p, {"text": "third"})
+        self.assertEqual((st, json.loads(body)["error"]), (404, "used_url"))
+        p2 = self.ctl("response_url", {"channel": "C1", "ttl": 0.2})["path"]
+        time.sleep(0.3)
+        self.assertEqual(json.loads(http(self.port, p2, {"text": "x"})[2])["error"], "expired_url")
+
 
 class CallbackTest(unittest.TestCase):
     SECRET = "s3cret"

@@ -303,7 +303,7 @@ hub_job_fail(struct hub_db *db, struct hub_job *job, const char *error,
     int retry_after_s, int permanent)
 {
 	const char *params[5];
-	char idbuf[32], attbuf[16], delaybuf[16];
+	char idbuf[32], attbuf[16], delaybuf[16], nbuf[16];
 	char *state = NULL;
 	int err, delay;
 
@@ -320,9 +320,10 @@ hub_job_fail(struct hub_db *db, struct hub_job *job, const char *error,
 	if ((err = job_fenced(db, JOB_FAIL, params, &state)) != HUB_DB_OK)
 		return err;
 	job->attempts++;
+	snprintf(nbuf, sizeof(nbuf), "%d", job->attempts);
 	hub_log(state != NULL && strcmp(state, "failed") == 0 ?
 	    HUB_LOG_ERROR : HUB_LOG_WARN, "job_failed", "job", idbuf,
-	    "kind", job->kind, "attempt", attbuf,
+	    "kind", job->kind, "attempt", nbuf,
 	    "state", state != NULL ? state : "", "retry_in", delaybuf,
 	    "error", error != NULL ? error : "", NULL);
 	free(state);

@@ -1,1 +1,593 @@
+/*
+ * test_jobs.c - lib/jobs.c against a real PostgreSQL: enqueue, claim,
+ * dedupe, SKIP LOCKED, leases, retries, release, NOTIFY and backoff.
+ *
+ * Every test migrates its own fresh database t_<random> (DATABASE_URL
+ * names the server, see t/integration/env.sh) and drops it at the end.
+ */
 #include <criterion/criterion.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <json-c/json.h>
+#include <libpq-fe.h>
+
+#include "db.h"
+#include "jobs.h"
+#include "migrate.h"
+
+/* ------------------------------------------------------------ fixtures */
+
+static char fresh_name[32];
+static char fresh_url[2048];
+static struct hub_db *db;
+
+static PGconn *
+admin_conn(void)
+{
+	const char *url = getenv("DATABASE_URL");
+	PGconn *c;
+
+	cr_assert_not_null(url, "DATABASE_URL is not set (run under t/integration/env.sh)");
+	c = PQconnectdb(url);
+	cr_assert_eq(PQstatus(c), CONNECTION_OK, "admin connect: %s", PQerrorMessage(c));
+	return c;
+}
+
+static void
+admin_sql(const char *sql)
+{
+	PGconn *c = admin_conn();
+	PGresult *r = PQexecParams(c, sql, 0, NULL, NULL, NULL, NULL, 0);
+
+	cr_assert(PQresultStatus(r) == PGRES_COMMAND_OK ||
+	    PQresultStatus(r) == PGRES_TUPLES_OK, "%s: %s", sql, PQresultErrorMessage(r));
+	PQclear(r);
+	PQfinish(c);
+}
+
+static void
+append_kv(char *dst, size_t cap, const char *k, const char *v)
+{
+	size_t n = strlen(dst);
+
+	n += (size_t)snprintf(dst + n, n < cap ? cap - n : 0, "%s='", k);
+	for (; *v != '\0' && n + 3 < cap; v++) {
+		if (*v == '\'' || *v == '\\')
+			dst[n++] = '\\';
+		dst[n++] = *v;
+	}
+	cr_assert_lt(n + 3, cap, "conninfo too long");
+	dst[n++] = '\'';
+	dst[n++] = ' ';
+	dst[n] = '\0';
+}
+
+static struct hub_db *
+connect_fresh(void)
+{
+	struct hub_db *d = NULL;
+
+	cr_assert_eq(hub_db_connect(fresh_url, &d), HUB_DB_OK);
+	return d;
+}
+
+static void
+setup(void)
+{
+	unsigned char rnd[6];
+	char sql[128];
+	PQconninfoOption *opts, *o;
+	PGconn *c;
+	size_t i;
+
+	cr_assert_eq(getrandom(rnd, sizeof(rnd), 0), (ssize_t)sizeof(rnd));
+	memcpy(fresh_name, "t_", 3);
+	for (i = 0; i < sizeof(rnd); i++)
+		snprintf(fresh_name + 2 + 2 * i, 3, "%02x", rnd[i]);
+	snprintf(sql, sizeof(sql), "CREATE DATABASE %s", fresh_name);
+	admin_sql(sql);
+	c = admin_conn();
+	opts = PQconninfo(c);
+	fresh_url[0] = '\0';
+	for (o = opts; o->keyword != NULL; o++)
+		if (o->val != NULL && *o->val != '\0' && strcmp(o->keyword, "dbname") != 0)
+			append_kv(fresh_url, sizeof(fresh_url), o->keyword, o->val);
+	append_kv(fresh_url, sizeof(fresh_url), "dbname", fresh_name);
+	PQconninfoFree(opts);
+	PQfinish(c);
+
+	db = connect_fresh();
+	cr_assert_eq(hub_migrate_run(db, NULL), HUB_MIGRATE_OK, "%s", hub_db_last_error(db));
+}
+
+static void
+teardown(void)
+{
+	char sql[128];
+
+	hub_db_close(db);
+	db = NULL;
+	if (fresh_name[0] == '\0')
+		return;
+	snprintf(sql, sizeof(sql), "DROP DATABASE IF EXISTS %s WITH (FORCE)", fresh_name);
+	admin_sql(sql);
+}
+
+TestSuite(jobs, .init = setup, .fini = teardown, .timeout = 60);
+
+/* ------------------------------------------------------------ helpers */
+
+enum q_stmt {
+	Q_STATE,
+	Q_COUNT,
+	Q_ATTEMPTS,
+	Q_EXPIRE_LEASE,
+	Q_SET_MAX,
+	Q_SET_DEADLINE_PAST,
+	Q_MAKE_DUE,
+	Q_PID,
+	Q__MAX
+};
+
+static const struct hub_stmt q_stmts[Q__MAX] = {
+	/* state, attempts, seconds until run_at, last_error */
+	[Q_STATE] = { "SELECT state, attempts,"
+	    " round(extract(epoch FROM run_at - now()))::integer, last_error"
+	    " FROM jobs WHERE id = $1::bigint", 1 },
+	[Q_COUNT] = { "SELECT count(*) FROM jobs", 0 },
+	/* attempts recorded: count, count ok */
+	[Q_ATTEMPTS] = { "SELECT count(*), count(*) FILTER (WHERE ok)"
+	    " FROM job_attempts WHERE job_id = $1::bigint", 1 },
+	[Q_EXPIRE_LEASE] = { "UPDATE jobs SET locked_until = now() - interval '1 second'"
+	    " WHERE id = $1::bigint", 1 },
+	[Q_SET_MAX] = { "UPDATE jobs SET max_attempts = $2::integer WHERE id = $1::bigint", 2 },
+	[Q_SET_DEADLINE_PAST] = { "UPDATE jobs SET deadline = now() - interval '1 second'"
+	    " WHERE id = $1::bigint", 1 },
+	[Q_MAKE_DUE] = { "UPDATE jobs SET run_at = now() WHERE id = $1::bigint", 1 },
+	[Q_PID] = { "SELECT pg_backend_pid()", 0 },
+};
+
+static const struct hub_stmt_table q_table = { "tjobs", q_stmts, Q__MAX };
+
+struct jstate {
+	char	state[16];
+	int	attempts;
+	int	due_in;
+	char	last_error[64];
+};
+
+static void
+job_state(struct hub_db *d, int64_t id, struct jstate *js)
+{
+	char idbuf[32];
+	const char *p[1] = { idbuf };
+	PGresult *r = NULL;
+
+	snprintf(idbuf, sizeof(idbuf), "%lld", (long long)id);
+	cr_assert_eq(hub_db_exec(d, &q_table, Q_STATE, p, &r), HUB_DB_OK);
+	cr_assert_eq(PQntuples(r), 1, "job %s exists", idbuf);
+	snprintf(js->state, sizeof(js->state), "%s", PQgetvalue(r, 0, 0));
+	js->attempts = (int)strtol(PQgetvalue(r, 0, 1), NULL, 10);
+	js->due_in = (int)strtol(PQgetvalue(r, 0, 2), NULL, 10);
+	snprintf(js->last_error, sizeof(js->last_error), "%s", PQgetvalue(r, 0, 3));
+	PQclear(r);
+}
+
+static void
+q_id(int stmt, int64_t id, const char *extra)
+{
+	char idbuf[32];
+	const char *p[2] = { idbuf, extra };
+
+	snprintf(idbuf, sizeof(idbuf), "%lld", (long long)id);
+	cr_assert_eq(hub_db_exec(db, &q_table, stmt, p, NULL), HUB_DB_OK,
+	    "%s", hub_db_last_error(db));
+}
+
+static void
+attempts_recorded(int64_t id, int *n, int *ok)
+{
+	char idbuf[32];
+	const char *p[1] = { idbuf };
+	PGresult *r = NULL;
+
+	snprintf(idbuf, sizeof(idbuf), "%lld", (long long)id);
+	cr_assert_eq(hub_db_exec(db, &q_table, Q_ATTEMPTS, p, &r), HUB_DB_OK);
+	*n = (int)strtol(PQgetvalue(r, 0, 0), NULL, 10);
+	*ok = (int)strtol(PQgetvalue(r, 0, 1), NULL, 10);
+	PQclear(r);
+}
+
+static int64_t
+enqueue(struct hub_db *d, const char *kind, const char *key, time_t run_at)
+{
+	json_object *p = json_object_new_object();
+	int64_t id = 0;
+
+	json_object_object_add(p, "kind_was", json_object_new_string(kind));
+	json_object_object_add(p, "n", json_object_new_int(7));
+	cr_assert_eq(hub_job_enqueue(d, kind, p, key, run_at, &id), HUB_DB_OK,
+	    "%s", hub_db_last_error(d));
+	cr_assert_gt(id, 0);
+	json_object_put(p);
+	return id;
+}
+
+/* ------------------------------------------------------------ tests */
+
+Test(jobs, enqueue_claim_done)
+{
+	struct hub_job job;
+	struct jstate js;
+	json_object *v;
+	int64_t id;
+	int n, ok;
+
+	id = enqueue(db, "slack.post", NULL, 0);
+	cr_assert_eq(hub_job_claim(db, "w1", 30, &job), HUB_DB_OK);
+	cr_expect_eq(job.id, id);
+	cr_expect_str_eq(job.kind, "slack.post");
+	cr_expect_eq(job.attempts, 0);
+	cr_expect_eq(job.max_attempts, 10);
+	cr_expect_eq(job.deadline, 0);
+	cr_expect_leq(labs((long)(job.created_at - time(NULL))), 5);
+	cr_assert_not_null(job.payload);
+	cr_assert(json_object_object_get_ex(job.payload, "n", &v));
+	cr_expect_eq(json_object_get_int(v), 7);
+	job_state(db, id, &js);
+	cr_expect_str_eq(js.state, "running");
+
+	cr_expect_eq(hub_job_claim(db, "w2", 30, &(struct hub_job){ 0 }), HUB_DB_NOTFOUND,
+	    "a running job is not claimed twice");
+	cr_assert_eq(hub_job_done(db, &job, "ts=1.2"), HUB_DB_OK);
+	job_state(db, id, &js);
+	cr_expect_str_eq(js.state, "done");
+	cr_expect_eq(js.attempts, 1);
+	attempts_recorded(id, &n, &ok);
+	cr_expect_eq(n, 1);
+	cr_expect_eq(ok, 1);
+	cr_expect_eq(hub_job_done(db, &job, NULL), HUB_DB_NOTFOUND, "done twice");
+	hub_job_clear(&job);
+	cr_expect_null(job.payload);
+	cr_expect_eq(hub_job_claim(db, "w1", 30, &job), HUB_DB_NOTFOUND);
+}
+
+Test(jobs, bad_arguments)
+{
+	struct hub_job job;
+	char longkind[80];
+
+	memset(longkind, 'a', sizeof(longkind) - 1);
+	longkind[sizeof(longkind) - 1] = '\0';
+	cr_expect_eq(hub_job_enqueue(db, longkind, NULL, NULL, 0, NULL), HUB_DB_CHECK);
+	cr_expect_eq(hub_job_enqueue(db, NULL, NULL, NULL, 0, NULL), HUB_DB_CHECK);
+	cr_expect_eq(hub_job_enqueue(db, "Not A Kind", NULL, NULL, 0, NULL), HUB_DB_CHECK,
+	    "the schema refuses malformed kinds");
+	cr_expect_eq(hub_job_claim(db, "w", 0, &job), HUB_DB_QUERY);
+	cr_expect_eq(hub_job_claim(db, NULL, 10, &job), HUB_DB_QUERY);
+	/* NULL payload is an empty object */
+	cr_assert_eq(hub_job_enqueue(db, "x", NULL, NULL, 0, NULL), HUB_DB_OK);
+	cr_assert_eq(hub_job_claim(db, "w", 10, &job), HUB_DB_OK);
+	cr_expect(json_object_is_type(job.payload, json_type_object));
+	cr_expect_eq(json_object_object_length(job.payload), 0);
+	hub_job_clear(&job);
+}
+
+Test(jobs, dedupe_key)
+{
+	struct hub_job job;
+	int64_t a, b, c, d;
+	PGresult *r = NULL;
+
+	a = enqueue(db, "callback", "cb:req1", 0);
+	b = enqueue(db, "callback", "cb:req1", 0);
+	cr_expect_eq(a, b, "same live key, same job");
+	c = enqueue(db, "callback", "cb:req2", 0);
+	cr_expect_neq(a, c);
+	cr_assert_eq(hub_db_exec(db, &q_table, Q_COUNT, NULL, &r), HUB_DB_OK);
+	cr_expect_str_eq(PQgetvalue(r, 0, 0), "2");
+	PQclear(r);
+
+	/* Still deduped while running; a new job once it is done. */
+	cr_assert_eq(hub_job_claim(db, "w", 30, &job), HUB_DB_OK);
+	cr_assert_eq(job.id, a);
+	cr_expect_eq(enqueue(db, "callback", "cb:req1", 0), a);
+	cr_assert_eq(hub_job_done(db, &job, NULL), HUB_DB_OK);
+	hub_job_clear(&job);
+	d = enqueue(db, "callback", "cb:req1", 0);
+	cr_expect_neq(d, a);
+
+	/* Inside the producer's transaction, rolled back with it. */
+	cr_assert_eq(hub_db_begin(db), HUB_DB_OK);
+	enqueue(db, "callback", "cb:req3", 0);
+	hub_db_rollback(db);
+	cr_assert_eq(hub_db_exec(db, &q_table, Q_COUNT, NULL, &r), HUB_DB_OK);
+	cr_expect_str_eq(PQgetvalue(r, 0, 0), "3");
+	PQclear(r);
+}
+
+Test(jobs, future_run_at_is_not_due)
+{
+	struct hub_job job;
+	int64_t id;
+
+	id = enqueue(db, "reminder", NULL, time(NULL) + 3600);
+	cr_expect_eq(hub_job_claim(db, "w", 30, &job), HUB_DB_NOTFOUND);
+	q_id(Q_MAKE_DUE, id, NULL);
+	cr_assert_eq(hub_job_claim(db, "w", 30, &job), HUB_DB_OK);
+	cr_expect_eq(job.id, id);
+	hub_job_clear(&job);
+}
+
+Test(jobs, skip_locked_two_connections)
+{
+	struct hub_db *db2 = connect_fresh();
+	struct hub_job j1, j2, j3;
+	int64_t a, b;
+
+	a = enqueue(db, "k", NULL, 0);
+	b = enqueue(db, "k", NULL, 0);
+	/* db holds its claimed row locked in an open transaction ... */
+	cr_assert_eq(hub_db_begin(db), HUB_DB_OK);
+	cr_assert_eq(hub_job_claim(db, "w1", 30, &j1), HUB_DB_OK);
+	/* ... db2 skips it instead of waiting, and takes the other one. */
+	cr_assert_eq(hub_job_claim(db2, "w2", 30, &j2), HUB_DB_OK);
+	cr_expect_neq(j1.id, j2.id);
+	cr_expect((j1.id == a && j2.id == b) || (j1.id == b && j2.id == a));
+	cr_expect_eq(hub_job_claim(db2, "w2", 30, &j3), HUB_DB_NOTFOUND);
+	cr_assert_eq(hub_db_commit(db), HUB_DB_OK);
+	cr_expect_eq(hub_job_claim(db2, "w2", 30, &j3), HUB_DB_NOTFOUND,
+	    "committed claim holds its lease");
+	hub_job_clear(&j1);
+	hub_job_clear(&j2);
+	hub_db_close(db2);
+}
+
+Test(jobs, expired_lease_is_claimed_again_and_fenced)
+{
+	struct hub_job old, fresh;
+	struct jstate js;
+	int64_t id;
+	int n, ok;
+
+	id = enqueue(db, "k", NULL, 0);
+	cr_assert_eq(hub_job_claim(db, "dead-worker", 30, &old), HUB_DB_OK);
+	cr_expect_eq(hub_job_claim(db, "w2", 30, &fresh), HUB_DB_NOTFOUND);
+	q_id(Q_EXPIRE_LEASE, id, NULL);
+	cr_assert_eq(hub_job_claim(db, "w2", 30, &fresh), HUB_DB_OK);
+	cr_expect_eq(fresh.id, id);
+	cr_expect_eq(fresh.attempts, 1, "the lost attempt counts");
+	/* The worker that lost its lease can no longer finish or fail it. */
+	cr_expect_eq(hub_job_done(db, &old, NULL), HUB_DB_NOTFOUND);
+	cr_expect_eq(hub_job_fail(db, &old, "late", 0, 0), HUB_DB_NOTFOUND);
+	cr_expect_eq(hub_job_release(db, &old), HUB_DB_NOTFOUND);
+	job_state(db, id, &js);
+	cr_expect_str_eq(js.state, "running");
+	cr_assert_eq(hub_job_done(db, &fresh, NULL), HUB_DB_OK);
+	job_state(db, id, &js);
+	cr_expect_str_eq(js.state, "done");
+	cr_expect_eq(js.attempts, 2);
+	attempts_recorded(id, &n, &ok);
+	cr_expect_eq(n, 1);
+	cr_expect_eq(ok, 1);
+	hub_job_clear(&old);
+	hub_job_clear(&fresh);
+}
+
+Test(jobs, real_lease_timeout)
+{
+	struct hub_job a, b;
+
+	enqueue(db, "k", NULL, 0);
+	cr_assert_eq(hub_job_claim(db, "w1", 1, &a), HUB_DB_OK);
+	cr_expect_eq(hub_job_claim(db, "w2", 1, &b), HUB_DB_NOTFOUND);
+	usleep(1300 * 1000);
+	cr_assert_eq(hub_job_claim(db, "w2", 30, &b), HUB_DB_OK);
+	cr_expect_eq(a.id, b.id);
+	hub_job_clear(&a);
+	hub_job_clear(&b);
+}
+
+Test(jobs, fail_with_retry_after)
+{
+	struct hub_job job;
+	struct jstate js;
+	int64_t id;
+	int n, ok;
+
+	id = enqueue(db, "slack.post", NULL, 0);
+	cr_assert_eq(hub_job_claim(db, "w", 30, &job), HUB_DB_OK);
+	cr_assert_eq(hub_job_fail(db, &job, "ratelimited", 120, 0), HUB_DB_OK);
+	job_state(db, id, &js);
+	cr_expect_str_eq(js.state, "queued");
+	cr_expect_eq(js.attempts, 1);
+	cr_expect(js.due_in >= 118 && js.due_in <= 121, "due in %d s", js.due_in);
+	cr_expect_str_eq(js.last_error, "ratelimited");
+	attempts_recorded(id, &n, &ok);
+	cr_expect_eq(n, 1);
+	cr_expect_eq(ok, 0);
+	cr_expect_eq(hub_job_claim(db, "w", 30, &job), HUB_DB_NOTFOUND, "not due yet");
+	hub_job_clear(&job);
+
+	/* -1: exponential backoff, first retry in [5, 10] s */
+	q_id(Q_MAKE_DUE, id, NULL);
+	cr_assert_eq(hub_job_claim(db, "w", 30, &job), HUB_DB_OK);
+	cr_expect_eq(job.attempts, 1);
+	cr_assert_eq(hub_job_fail(db, &job, "timeout", -1, 0), HUB_DB_OK);
+	job_state(db, id, &js);
+	cr_expect_str_eq(js.state, "queued");
+	/* attempt 2 -> base 10 * 2 = 20, jitter [10, 20] */
+	cr_expect(js.due_in >= 9 && js.due_in <= 21, "due in %d s", js.due_in);
+	hub_job_clear(&job);
+}
+
+Test(jobs, gives_up)
+{
+	static const struct {
+		const char	*why;
+		int		 max_attempts;
+		int		 permanent;
+		int		 deadline_past;
+		const char	*states[3];	/* after each failed attempt */
+	} cases[] = {
+		{ "max_attempts 2", 2, 0, 0, { "queued", "failed", NULL } },
+		{ "max_attempts 1", 1, 0, 0, { "failed", NULL, NULL } },
+		{ "permanent", 10, 1, 0, { "failed", NULL, NULL } },
+		{ "deadline passed", 10, 0, 1, { "failed", NULL, NULL } },
+		{ "plenty left", 10, 0, 0, { "queued", "queued", "queued" } },
+	};
+	struct hub_job job;
+	struct jstate js;
+	char maxbuf[8];
+	size_t i, k;
+	int64_t id;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		id = enqueue(db, "callback", NULL, 0);
+		snprintf(maxbuf, sizeof(maxbuf), "%d", cases[i].max_attempts);
+		q_id(Q_SET_MAX, id, maxbuf);
+		if (cases[i].deadline_past)
+			q_id(Q_SET_DEADLINE_PAST, id, NULL);
+		for (k = 0; k < 3 && cases[i].states[k] != NULL; k++) {
+			cr_assert_eq(hub_job_claim(db, "w", 30, &job), HUB_DB_OK, "%s", cases[i].why);
+			cr_assert_eq(job.id, id);
+			if (cases[i].deadline_past)
+				cr_expect_gt(job.deadline, 0);
+			cr_assert_eq(hub_job_fail(db, &job, "HTTP 500", 0,
+			    cases[i].permanent), HUB_DB_OK);
+			hub_job_clear(&job);
+			job_state(db, id, &js);
+			cr_expect_str_eq(js.state, cases[i].states[k], "%s, attempt %zu",
+			    cases[i].why, k + 1);
+		}
+		/* whatever is left must not block the next case */
+		if (strcmp(js.state, "queued") == 0) {
+			cr_assert_eq(hub_job_claim(db, "w", 30, &job), HUB_DB_OK);
+			cr_assert_eq(hub_job_done(db, &job, NULL), HUB_DB_OK);
+			hub_job_clear(&job);
+		}
+		cr_expect_eq(hub_job_claim(db, "w", 30, &job), HUB_DB_NOTFOUND, "%s", cases[i].why);
+	}
+}
+
+Test(jobs, release_counts_no_attempt)
+{
+	struct hub_job job;
+	struct jstate js;
+	int64_t id;
+	int n, ok;
+
+	id = enqueue(db, "k", NULL, 0);
+	cr_assert_eq(hub_job_claim(db, "w", 30, &job), HUB_DB_OK);
+	cr_assert_eq(hub_job_release(db, &job), HUB_DB_OK);
+	cr_expect_eq(hub_job_release(db, &job), HUB_DB_NOTFOUND, "released twice");
+	hub_job_clear(&job);
+	job_state(db, id, &js);
+	cr_expect_str_eq(js.state, "queued");
+	cr_expect_eq(js.attempts, 0);
+	attempts_recorded(id, &n, &ok);
+	cr_expect_eq(n, 0);
+	cr_assert_eq(hub_job_claim(db, "w", 30, &job), HUB_DB_OK, "claimable at once");
+	cr_expect_eq(job.id, id);
+	cr_expect_eq(job.attempts, 0);
+	hub_job_clear(&job);
+}
+
+Test(jobs, notify_wakes_waiter)
+{
+	struct hub_db *prod = connect_fresh();
+	struct timespec t0, t1;
+	long ms;
+
+	cr_assert_eq(hub_job_listen(db), HUB_DB_OK);
+	cr_expect_eq(hub_job_wait(db, 100), 0, "nothing yet: timeout");
+
+	/* Uncommitted enqueue does not wake anyone; the commit does. */
+	cr_assert_eq(hub_db_begin(prod), HUB_DB_OK);
+	enqueue(prod, "k", NULL, 0);
+	cr_expect_eq(hub_job_wait(db, 200), 0, "not before commit");
+	cr_assert_eq(hub_db_commit(prod), HUB_DB_OK);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	cr_expect_eq(hub_job_wait(db, 5000), 1);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	ms = (t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000;
+	cr_expect_lt(ms, 2000, "woken by NOTIFY, not by the timeout (%ld ms)", ms);
+	/* Consumed: the next wait times out again. */
+	cr_expect_eq(hub_job_wait(db, 100), 0);
+
+	/* Autocommit enqueue wakes too. */
+	enqueue(prod, "k", NULL, 0);
+	cr_expect_eq(hub_job_wait(db, 5000), 1);
+	hub_db_close(prod);
+}
+
+Test(jobs, listen_survives_reconnect)
+{
+	struct hub_db *prod = connect_fresh();
+	PGresult *r = NULL;
+	char sql[96];
+	int pid;
+
+	cr_assert_eq(hub_job_listen(db), HUB_DB_OK);
+	cr_assert_eq(hub_db_exec(db, &q_table, Q_PID, NULL, &r), HUB_DB_OK);
+	pid = (int)strtol(PQgetvalue(r, 0, 0), NULL, 10);
+	PQclear(r);
+	snprintf(sql, sizeof(sql), "SELECT pg_terminate_backend(%d)", pid);
+	admin_sql(sql);
+	usleep(200 * 1000);
+	/* Some statement notices the loss and reconnects ... */
+	cr_assert_eq(hub_db_exec(db, &q_table, Q_COUNT, NULL, NULL), HUB_DB_OK);
+	/* ... the next wait re-LISTENs (reporting a wake-up, notifications may
+	 * have been missed), and later notifications arrive. */
+	cr_expect_eq(hub_job_wait(db, 100), 1);
+	cr_expect_eq(hub_job_wait(db, 100), 0);
+	enqueue(prod, "k", NULL, 0);
+	cr_expect_eq(hub_job_wait(db, 5000), 1);
+	hub_db_close(prod);
+}
+
+Test(jobs, backoff_bounds)
+{
+	static const struct {
+		int attempts, base, cap, lo, hi;
+	} cases[] = {
+		{ 1, 10, 3600, 5, 10 },
+		{ 2, 10, 3600, 10, 20 },
+		{ 3, 10, 3600, 20, 40 },
+		{ 9, 10, 3600, 1280, 2560 },
+		{ 10, 10, 3600, 1800, 3600 },
+		{ 1000, 10, 3600, 1800, 3600 },	/* no overflow */
+		{ 0, 10, 3600, 5, 10 },		/* treated as the first */
+		{ -5, 10, 3600, 5, 10 },
+		{ 1, 1, 1, 0, 1 },
+		{ 3, 100, 50, 25, 50 },		/* cap below base */
+		{ 1, 0, 3600, 0, 0 },
+		{ 1, 10, 0, 0, 0 },
+	};
+	size_t i;
+	int k, d, min, max;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		min = 1 << 30;
+		max = -1;
+		for (k = 0; k < 500; k++) {
+			d = hub_job_backoff(cases[i].attempts, cases[i].base, cases[i].cap);
+			if (d < min)
+				min = d;
+			if (d > max)
+				max = d;
+		}
+		cr_expect_geq(min, cases[i].lo, "case %zu: min %d", i, min);
+		cr_expect_leq(max, cases[i].hi, "case %zu: max %d", i, max);
+		/* jitter: wide ranges are actually used */
+		if (cases[i].hi - cases[i].lo >= 10)
+			cr_expect_gt(max - min, (cases[i].hi - cases[i].lo) / 2,
+			    "case %zu: spread %d..%d", i, min, max);
+	}
+}

@@ -824,10 +824,36 @@ hub_bk_actions(const char *block_id, json_object **out)
 	return finish(rc, o, out);
 }
 
+/* 1 if some object of arr has o's value for key (a string). */
+static int
+dup_key(json_object *arr, json_object *o, const char *key)
+{
+	json_object *want, *have;
+	size_t i, n;
+
+	if (arr == NULL || !json_object_object_get_ex(o, key, &want) ||
+	    !json_object_is_type(want, json_type_string))
+		return 0;
+	n = json_object_array_length(arr);
+	for (i = 0; i < n; i++)
+		if (json_object_object_get_ex(json_object_array_get_idx(arr, i),
+		    key, &have) && json_object_is_type(have, json_type_string) &&
+		    strcmp(json_object_get_string(have),
+		    json_object_get_string(want)) == 0)
+			return 1;
+	return 0;
+}
+
 int
 hub_bk_actions_add(json_object *actions, json_object *element)
 {
+	json_object *arr = NULL;
+
 	if (!is_block(actions, "actions"))
+		return HUB_BK_INVAL;
+	/* Slack wants action_ids unique within a block */
+	json_object_object_get_ex(actions, "elements", &arr);
+	if (dup_key(arr, element, "action_id"))
 		return HUB_BK_INVAL;
 	return adopt_limited(actions, "elements", HUB_BK_MAX_ACTIONS, element);
 }
@@ -911,6 +937,8 @@ hub_bk_blocks_add(struct hub_bk_blocks *l, json_object *block)
 		return HUB_BK_INVAL;
 	if (json_object_array_length(l->arr) >= l->max)
 		return HUB_BK_FULL;
+	if (dup_key(l->arr, block, "block_id"))
+		return HUB_BK_INVAL;	/* block_ids are unique per surface */
 	return json_object_array_add(l->arr, block) == 0 ? HUB_BK_OK :
 	    HUB_BK_NOMEM;
 }

@@ -184,7 +184,8 @@ int		 hub_bk_context_add_mrkdwn(json_object *context,
 int		 hub_bk_context_add_image(json_object *context,
 		    const char *url, const char *alt);
 int		 hub_bk_actions(const char *block_id, json_object **out);
-/* Add an interactive element (taken on success); HUB_BK_FULL at 25. */
+/* Add an interactive element (taken on success); HUB_BK_FULL at 25,
+ * HUB_BK_INVAL if its action_id is already in the block. */
 int		 hub_bk_actions_add(json_object *actions, json_object *element);
 
 struct hub_bk_input {
@@ -210,7 +211,8 @@ struct hub_bk_blocks {
 };
 
 int		 hub_bk_blocks_init(struct hub_bk_blocks *, enum hub_bk_surface);
-/* Append (block taken on success); HUB_BK_FULL when at the maximum. */
+/* Append (block taken on success); HUB_BK_FULL when at the maximum,
+ * HUB_BK_INVAL if its block_id is already in the list. */
 int		 hub_bk_blocks_add(struct hub_bk_blocks *, json_object *block);
 size_t		 hub_bk_blocks_room(const struct hub_bk_blocks *);
 /* The array, now the caller's; the list is empty and reusable. */

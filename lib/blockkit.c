@@ -444,21 +444,22 @@ put_options(json_object *o, const char *key, const struct hub_bk_option *ops,
 {
 	json_object *arr, *op;
 	size_t i;
-	int rc;
+	int rc = HUB_BK_OK;
 
 	if ((arr = json_object_new_array()) == NULL)
 		return HUB_BK_NOMEM;
 	for (i = 0; i < n; i++) {
 		if ((rc = make_option(&ops[i], allow_url, &op)) != 0)
-			goto fail;
+			goto out;
 		if (json_object_array_add(arr, op) != 0) {
 			json_object_put(op);
 			rc = HUB_BK_NOMEM;
-			goto fail;
+			goto out;
 		}
 	}
-	return put(o, key, arr);
-fail:
+	rc = put(o, key, arr);
+	arr = NULL;	/* put() took it, or freed it */
+out:
 	json_object_put(arr);
 	return rc;
 }
@@ -996,20 +997,18 @@ view_take_blocks(json_object *o, struct hub_bk_blocks *l)
 		return HUB_BK_NOMEM;
 	/* the view holds a second reference until we know it fits */
 	if ((rc = put(o, "blocks", json_object_get(l->arr))) != HUB_BK_OK)
-		goto fail;
+		goto out;
 	js = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN);
-	if (js == NULL) {
+	if (js == NULL)
 		rc = HUB_BK_NOMEM;
-		goto fail;
-	}
-	if (strlen(js) > HUB_BK_MAX_VIEW_BYTES) {
+	else if (strlen(js) > HUB_BK_MAX_VIEW_BYTES)
 		rc = HUB_BK_TOOBIG;
-		goto fail;
+	else {
+		json_object_put(l->arr);
+		l->arr = fresh;
+		fresh = NULL;
 	}
-	json_object_put(l->arr);
-	l->arr = fresh;
-	return HUB_BK_OK;
-fail:
+out:
 	json_object_put(fresh);
 	return rc;
 }

@@ -830,6 +830,7 @@ Test(blockkit, builder_output_validates)
 	cr_expect_eq(hub_bk_validate(view, HUB_BK_MODAL, NULL, 0),
 	    HUB_BK_INVALID, "validator: inputs need submit");
 	json_object_put(view);
+	hub_bk_blocks_release(&l);
 
 	/* home */
 	cr_assert_eq(hub_bk_blocks_init(&l, HUB_BK_HOME), 0);

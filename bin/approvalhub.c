@@ -1,1 +1,319 @@
-int main(void) { return 0; }
+/*
+ * approvalhub - the admin command line.  A table of commands; each one is a
+ * thin call into lib/.  Reads the same configuration as the programs
+ * (environment, then APPROVALHUB_CONF).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "admin.h"
+#include "buf.h"
+#include "conf.h"
+#include "db.h"
+#include "httpc.h"
+#include "log.h"
+#include "migrate.h"
+#include "tmpl.h"
+
+struct cli {
+	struct hub_conf	 conf;
+	struct hub_db	*db;
+};
+
+struct cmd {
+	const char	*words;     /* "user add" */
+	int		 nwords;
+	unsigned	 need;      /* HUB_CONF_NEED_* */
+	int		 needs_db;
+	int		(*run)(struct cli *, int argc, char **argv);
+	const char	*usage;
+};
+
+/* Value of "--name VALUE" among argv, or NULL. */
+static const char *
+opt(int argc, char **argv, const char *name)
+{
+	int i;
+
+	for (i = 0; i < argc - 1; i++)
+		if (strcmp(argv[i], name) == 0)
+			return argv[i + 1];
+	return NULL;
+}
+
+static int
+has_flag(int argc, char **argv, const char *name)
+{
+	int i;
+
+	for (i = 0; i < argc; i++)
+		if (strcmp(argv[i], name) == 0)
+			return 1;
+	return 0;
+}
+
+static int
+cmd_migrate(struct cli *c, int argc, char **argv)
+{
+	int applied = 0, dbv = 0, binv = 0, rc;
+
+	if (has_flag(argc, argv, "--check")) {
+		rc = hub_migrate_check(c->db, &dbv, &binv);
+		printf("database schema %d, this binary %d: %s\n", dbv, binv,
+		    rc == HUB_MIGRATE_OK ? "current" : hub_migrate_strerror(rc));
+		return rc == HUB_MIGRATE_OK ? 0 : 1;
+	}
+	if ((rc = hub_migrate_run(c->db, &applied)) != HUB_MIGRATE_OK) {
+		fprintf(stderr, "approvalhub: migrate: %s: %s\n", hub_migrate_strerror(rc),
+		    hub_db_last_error(c->db));
+		return 1;
+	}
+	hub_migrate_check(c->db, &dbv, &binv);
+	printf("migrations applied: %d (schema version %d)\n", applied, dbv);
+	return 0;
+}
+
+static int
+cmd_user_add(struct cli *c, int argc, char **argv)
+{
+	struct hub_buf pw = HUB_BUF_INIT(256), given = HUB_BUF_INIT(256);
+	const char *role = opt(argc, argv, "--role");
+	const char *email = opt(argc, argv, "--email");
+	const char *password = NULL;
+	char id[HUB_UUID_LEN], line[256];
+	int rc;
+
+	if (argc < 1 || argv[0][0] == '-') {
+		fprintf(stderr, "approvalhub: user add: a NAME is required\n");
+		return 2;
+	}
+	if (role == NULL)
+		role = "requester";
+	if (has_flag(argc, argv, "--password-stdin")) {
+		if (fgets(line, sizeof(line), stdin) == NULL) {
+			fprintf(stderr, "approvalhub: user add: no password on standard input\n");
+			return 2;
+		}
+		line[strcspn(line, "\r\n")] = '\0';
+		hub_buf_adds(&given, line);
+		password = hub_buf_str(&given);
+	}
+	rc = hub_admin_user_add(c->db, argv[0], email, role, password, &pw, id);
+	if (rc != HUB_ADMIN_OK) {
+		fprintf(stderr, "approvalhub: user add: %s%s\n", hub_admin_strerror(rc),
+		    rc == HUB_ADMIN_INVALID ? " (role admin|requester|viewer, a valid email, "
+		    "password of 8 to 200 characters)" : "");
+		rc = 1;
+		goto out;
+	}
+	printf("user %s created (role %s, id %s)", argv[0], role, id);
+	if (pw.len)
+		printf("; password: %s", pw.data);
+	printf("\n");
+	rc = 0;
+out:
+	hub_buf_release(&pw);
+	hub_buf_release(&given);
+	return rc;
+}
+
+static int
+cmd_source_add(struct cli *c, int argc, char **argv)
+{
+	struct hub_buf key = HUB_BUF_INIT(256);
+	char id[HUB_UUID_LEN];
+	int rc;
+
+	if (argc < 1 || argv[0][0] == '-') {
+		fprintf(stderr, "approvalhub: source add: a NAME is required\n");
+		return 2;
+	}
+	if ((rc = hub_admin_source_add(c->db, argv[0], &key, id)) != HUB_ADMIN_OK) {
+		fprintf(stderr, "approvalhub: source add: %s\n", hub_admin_strerror(rc));
+		hub_buf_release(&key);
+		return 1;
+	}
+	printf("source %s created (id %s); api key: %s\n", argv[0], id, key.data);
+	printf("(the key is shown only now; store it in the source system)\n");
+	hub_buf_release(&key);
+	return 0;
+}
+
+static int
+cmd_source_rotate(struct cli *c, int argc, char **argv)
+{
+	struct hub_buf key = HUB_BUF_INIT(256);
+	int rc;
+
+	if (argc < 1) {
+		fprintf(stderr, "approvalhub: source rotate-key: a NAME is required\n");
+		return 2;
+	}
+	if ((rc = hub_admin_key_rotate(c->db, argv[0], &key)) != HUB_ADMIN_OK) {
+		fprintf(stderr, "approvalhub: source rotate-key: %s\n", hub_admin_strerror(rc));
+		hub_buf_release(&key);
+		return 1;
+	}
+	printf("source %s: old keys revoked; api key: %s\n", argv[0], key.data);
+	hub_buf_release(&key);
+	return 0;
+}
+
+static int
+cmd_key_add_admin(struct cli *c, int argc, char **argv)
+{
+	struct hub_buf key = HUB_BUF_INIT(256);
+	int rc;
+
+	rc = hub_admin_key_add(c->db, NULL, argc > 0 ? argv[0] : "admin", &key);
+	if (rc != HUB_ADMIN_OK) {
+		fprintf(stderr, "approvalhub: key add-admin: %s\n", hub_admin_strerror(rc));
+		hub_buf_release(&key);
+		return 1;
+	}
+	printf("admin api key: %s\n", key.data);
+	hub_buf_release(&key);
+	return 0;
+}
+
+/* doctor: each check prints one line; exit 1 when any failed. */
+static int
+cmd_doctor(struct cli *c, int argc, char **argv)
+{
+	char err[512];
+	struct hub_httpc *http = NULL;
+	struct hub_httpc_resp resp;
+	struct hub_buf url = HUB_BUF_INIT(2048);
+	int fails = 0, dbv = 0, binv = 0, rc;
+
+	if (hub_conf_load(&c->conf, HUB_CONF_NEED_DATABASE | HUB_CONF_NEED_SECRET,
+	    err, sizeof(err)) != 0) {
+		printf("FAIL configuration: %s\n", err);
+		return 1;
+	}
+	printf("ok   configuration\n");
+	if (hub_tmpl_check_all() != HUB_TMPL_OK) {
+		printf("FAIL templates: %s\n", hub_tmpl_errmsg());
+		fails++;
+	} else
+		printf("ok   templates\n");
+	if (hub_db_connect(c->conf.database_url, &c->db) != HUB_DB_OK) {
+		printf("FAIL database: %s\n", hub_db_last_error(c->db));
+		fails++;
+	} else {
+		printf("ok   database\n");
+		rc = hub_migrate_check(c->db, &dbv, &binv);
+		if (rc == HUB_MIGRATE_OK)
+			printf("ok   migrations (schema version %d)\n", dbv);
+		else {
+			printf("FAIL migrations: database %d, binary %d: %s%s\n", dbv, binv,
+			    hub_migrate_strerror(rc),
+			    rc == HUB_MIGRATE_PENDING ? " (run: approvalhub migrate)" : "");
+			fails++;
+		}
+	}
+	if (c->conf.slack_signing_secret == NULL)
+		printf("warn SLACK_SIGNING_SECRET is not set: Slack's requests will be refused\n");
+	hub_buf_printf(&url, "%sapi.test", c->conf.slack_api_url);
+	hub_httpc_resp_init(&resp, 64 * 1024);
+	if ((http = hub_httpc_new()) == NULL ||
+	    (rc = hub_httpc_post(http, url.data, NULL, "", 0, 5000, &resp)) != HUB_HTTPC_OK) {
+		printf("FAIL Slack API at %s: %s\n", c->conf.slack_api_url,
+		    http ? resp.error : "no HTTP client");
+		fails++;
+	} else if (resp.status != 200 || strstr(hub_buf_str(&resp.body), "\"ok\":true") == NULL) {
+		printf("FAIL Slack API at %s: HTTP %ld\n", c->conf.slack_api_url, resp.status);
+		fails++;
+	} else
+		printf("ok   Slack API reachable (%s)\n", c->conf.slack_api_url);
+	hub_httpc_resp_free(&resp);
+	hub_httpc_free(http);
+	hub_buf_release(&url);
+	printf("%s\n", fails ? "doctor: problems found" : "doctor: all checks passed");
+	return fails ? 1 : 0;
+}
+
+static const struct cmd cmds[] = {
+	{ "migrate", 1, HUB_CONF_NEED_DATABASE, 1, cmd_migrate,
+	  "migrate [--check]            apply (or check) database migrations" },
+	{ "user add", 2, HUB_CONF_NEED_DATABASE, 1, cmd_user_add,
+	  "user add NAME [--role admin|requester|viewer] [--email E] [--password-stdin]" },
+	{ "source add", 2, HUB_CONF_NEED_DATABASE, 1, cmd_source_add,
+	  "source add NAME              create a source; prints its API key once" },
+	{ "source rotate-key", 2, HUB_CONF_NEED_DATABASE, 1, cmd_source_rotate,
+	  "source rotate-key NAME       revoke a source's keys, print a new one" },
+	{ "key add-admin", 2, HUB_CONF_NEED_DATABASE, 1, cmd_key_add_admin,
+	  "key add-admin [NAME]         create an admin API key; prints it once" },
+	{ "doctor", 1, 0, 0, cmd_doctor,
+	  "doctor                       check configuration, database, migrations, Slack" },
+};
+
+static void
+usage(FILE *f)
+{
+	size_t i;
+
+	fprintf(f, "usage: approvalhub COMMAND [ARGS]\n\ncommands:\n");
+	for (i = 0; i < HUB_NELEM(cmds); i++)
+		fprintf(f, "  %s\n", cmds[i].usage);
+	fprintf(f, "\nConfiguration comes from the environment and the file named by "
+	    "APPROVALHUB_CONF.\n");
+}
+
+/* Does argv start with the command's words? */
+static int
+matches(const struct cmd *cmd, int argc, char **argv)
+{
+	char words[64];
+	char *w, *save = NULL;
+	int i = 0;
+
+	snprintf(words, sizeof(words), "%s", cmd->words);
+	for (w = strtok_r(words, " ", &save); w; w = strtok_r(NULL, " ", &save), i++)
+		if (i >= argc || strcmp(argv[i], w) != 0)
+			return 0;
+	return 1;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct cli c;
+	char err[512];
+	size_t i;
+	int rc;
+
+	memset(&c, 0, sizeof(c));
+	if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "help") == 0) {
+		usage(argc < 2 ? stderr : stdout);
+		return argc < 2 ? 2 : 0;
+	}
+	for (i = 0; i < HUB_NELEM(cmds); i++)
+		if (matches(&cmds[i], argc - 1, argv + 1))
+			break;
+	if (i == HUB_NELEM(cmds)) {
+		fprintf(stderr, "approvalhub: unknown command '%s'\n\n", argv[1]);
+		usage(stderr);
+		return 2;
+	}
+	if (cmds[i].need) {
+		if (hub_conf_load(&c.conf, cmds[i].need, err, sizeof(err)) != 0) {
+			fprintf(stderr, "approvalhub: %s\n", err);
+			return 1;
+		}
+		hub_log_init("approvalhub", c.conf.log_level);
+	} else
+		hub_log_init("approvalhub", HUB_LOG_WARN);
+	if (cmds[i].needs_db && hub_db_connect(c.conf.database_url, &c.db) != HUB_DB_OK) {
+		fprintf(stderr, "approvalhub: cannot connect to the database: %s\n",
+		    hub_db_last_error(c.db));
+		hub_conf_free(&c.conf);
+		return 1;
+	}
+	rc = cmds[i].run(&c, argc - 1 - cmds[i].nwords, argv + 1 + cmds[i].nwords);
+	hub_db_close(c.db);
+	hub_conf_free(&c.conf);
+	return rc;
+}

@@ -43,8 +43,9 @@ METHOD_TIER = {
     "oauth.v2.access": 4,
     "auth.test": 4,
     "auth.revoke": 3,
+    "api.test": 4,
 }
-NO_AUTH_METHODS = {"oauth.v2.access"}
+NO_AUTH_METHODS = {"oauth.v2.access", "api.test"}
 
 DEFAULT_CONFIG = {
     "rate_limits": False,
@@ -653,6 +654,16 @@ class Api:
         return {"ok": True, "revoked": True}
 
     # -- oauth --
+    def api_test(self, tok, args, headers):
+        # Slack's api.test: no token needed; echoes its arguments.
+        resp = {"ok": True}
+        plain = {k: v for k, v in args.items() if k != "token" and isinstance(v, str)}
+        if plain:
+            resp["args"] = plain
+        if plain.get("error"):
+            raise SlackError(plain["error"])
+        return resp
+
     def oauth_v2_access(self, tok, args, headers):
         cfg = self.st.config
         cid, csec = args.get("client_id"), args.get("client_secret")

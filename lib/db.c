@@ -279,7 +279,11 @@ db_fail(struct hub_db *db, const struct hub_stmt_table *t, int id,
 	hub_log(err == HUB_DB_QUERY || err == HUB_DB_CONN ||
 	    err == HUB_DB_NOMEM ? HUB_LOG_ERROR : HUB_LOG_DEBUG,
 	    "db_error", "stmt", t ? t->tag : "script", "idx", idx,
-	    "sqlstate", db->sqlstate, "error", db->errmsg, NULL);
+	    "sqlstate", db->sqlstate,
+	    /* Data exceptions quote the offending input, which may be a
+	     * parameter: keep it for the caller, out of the log. */
+	    "error", strncmp(db->sqlstate, "22", 2) == 0 ?
+	    "invalid input value" : db->errmsg, NULL);
 	return err;
 }
 

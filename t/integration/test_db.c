@@ -6,6 +6,7 @@
  */
 #include <criterion/criterion.h>
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +23,20 @@
 int migrate_parse_name(const char *);
 
 /* ------------------------------------------------------------ fixtures */
+
+/* Checked integer from a result cell. */
+static long long
+cell_ll(const PGresult *r, int row, int col)
+{
+	const char *s = PQgetvalue(r, row, col);
+	char *end;
+	long long v;
+
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	cr_assert(errno == 0 && end != s && *end == '\0', "not an integer: '%s'", s);
+	return v;
+}
 
 static char fresh_name[32];
 static char fresh_url[2048];
@@ -172,7 +187,7 @@ count_t(struct hub_db *db)
 	long n;
 
 	cr_assert_eq(hub_db_exec(db, &t_table, T_COUNT, NULL, &r), HUB_DB_OK);
-	n = strtol(PQgetvalue(r, 0, 0), NULL, 10);
+	n = cell_ll(r, 0, 0);
 	PQclear(r);
 	return n;
 }
@@ -185,7 +200,7 @@ backend_pid(struct hub_db *db)
 
 	cr_assert_eq(hub_db_exec(db, &t_table, T_PID, NULL, &r), HUB_DB_OK,
 	    "%s", hub_db_last_error(db));
-	pid = (int)strtol(PQgetvalue(r, 0, 0), NULL, 10);
+	pid = (int)cell_ll(r, 0, 0);
 	PQclear(r);
 	return pid;
 }
@@ -522,7 +537,7 @@ Test(migrate, concurrent_processes)
 	cr_expect_eq(total, n_embedded(), "each migration applied exactly once");
 	db = fresh_connect();
 	cr_assert_eq(hub_db_exec(db, &tt, 0, NULL, &r), HUB_DB_OK);
-	cr_expect_eq(strtol(PQgetvalue(r, 0, 0), NULL, 10), n_embedded());
+	cr_expect_eq(cell_ll(r, 0, 0), n_embedded());
 	PQclear(r);
 	cr_expect_eq(hub_migrate_run(db, &applied), HUB_MIGRATE_OK);
 	cr_expect_eq(applied, 0);

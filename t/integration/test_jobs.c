@@ -7,6 +7,7 @@
  */
 #include <criterion/criterion.h>
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +23,20 @@
 #include "migrate.h"
 
 /* ------------------------------------------------------------ fixtures */
+
+/* Checked integer from a result cell. */
+static long long
+cell_ll(const PGresult *r, int row, int col)
+{
+	const char *s = PQgetvalue(r, row, col);
+	char *end;
+	long long v;
+
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	cr_assert(errno == 0 && end != s && *end == '\0', "not an integer: '%s'", s);
+	return v;
+}
 
 static char fresh_name[32];
 static char fresh_url[2048];
@@ -173,8 +188,8 @@ job_state(struct hub_db *d, int64_t id, struct jstate *js)
 	cr_assert_eq(hub_db_exec(d, &q_table, Q_STATE, p, &r), HUB_DB_OK);
 	cr_assert_eq(PQntuples(r), 1, "job %s exists", idbuf);
 	snprintf(js->state, sizeof(js->state), "%s", PQgetvalue(r, 0, 0));
-	js->attempts = (int)strtol(PQgetvalue(r, 0, 1), NULL, 10);
-	js->due_in = (int)strtol(PQgetvalue(r, 0, 2), NULL, 10);
+	js->attempts = (int)cell_ll(r, 0, 1);
+	js->due_in = (int)cell_ll(r, 0, 2);
 	snprintf(js->last_error, sizeof(js->last_error), "%s", PQgetvalue(r, 0, 3));
 	PQclear(r);
 }
@@ -199,8 +214,8 @@ attempts_recorded(int64_t id, int *n, int *ok)
 
 	snprintf(idbuf, sizeof(idbuf), "%lld", (long long)id);
 	cr_assert_eq(hub_db_exec(db, &q_table, Q_ATTEMPTS, p, &r), HUB_DB_OK);
-	*n = (int)strtol(PQgetvalue(r, 0, 0), NULL, 10);
-	*ok = (int)strtol(PQgetvalue(r, 0, 1), NULL, 10);
+	*n = (int)cell_ll(r, 0, 0);
+	*ok = (int)cell_ll(r, 0, 1);
 	PQclear(r);
 }
 
@@ -412,8 +427,8 @@ Test(jobs, fail_with_retry_after)
 	attempts_recorded(id, &n, &ok);
 	cr_expect_eq(n, 1);
 	cr_expect_eq(ok, 0);
-	cr_expect_eq(hub_job_claim(db, "w", 30, &job), HUB_DB_NOTFOUND, "not due yet");
 	hub_job_clear(&job);
+	cr_expect_eq(hub_job_claim(db, "w", 30, &job), HUB_DB_NOTFOUND, "not due yet");
 
 	/* -1: exponential backoff, first retry in [5, 10] s */
 	q_id(Q_MAKE_DUE, id, NULL);
@@ -536,7 +551,7 @@ Test(jobs, listen_survives_reconnect)
 
 	cr_assert_eq(hub_job_listen(db), HUB_DB_OK);
 	cr_assert_eq(hub_db_exec(db, &q_table, Q_PID, NULL, &r), HUB_DB_OK);
-	pid = (int)strtol(PQgetvalue(r, 0, 0), NULL, 10);
+	pid = (int)cell_ll(r, 0, 0);
 	PQclear(r);
 	snprintf(sql, sizeof(sql), "SELECT pg_terminate_backend(%d)", pid);
 	admin_sql(sql);

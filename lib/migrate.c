@@ -229,7 +229,7 @@ hub_migrate_check(struct hub_db *db, int *db_version, int *binary_version)
 	char *end;
 	const char *s;
 	long long v;
-	int newest, rc, exists, i, j, n, dbmax = 0, pending = 0;
+	int newest, rc, exists, i, n, dbmax = 0, pending = 0;
 
 	if (db_version != NULL)
 		*db_version = 0;
@@ -249,10 +249,10 @@ hub_migrate_check(struct hub_db *db, int *db_version, int *binary_version)
 		return HUB_MIGRATE_DB;
 	n = PQntuples(r);
 	/* Every embedded version must be present in the (sorted) list. */
-	for (m = hub_embed_migrations, j = 0; m->name != NULL; m++) {
+	for (m = hub_embed_migrations; m->name != NULL; m++) {
 		int want = migrate_parse_name(m->name), found = 0;
 
-		for (i = j; i < n; i++) {
+		for (i = 0; i < n; i++) {
 			s = PQgetvalue(r, i, 0);
 			errno = 0;
 			v = strtoll(s, &end, 10);

@@ -21,6 +21,7 @@
 #include "migrate.h"
 
 int migrate_parse_name(const char *);
+int migrate_validate(const struct hub_embed *, int *);
 
 /* ------------------------------------------------------------ fixtures */
 
@@ -461,6 +462,55 @@ Test(migrate, names)
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
 		cr_expect_eq(migrate_parse_name(cases[i].name), cases[i].v, "%s", cases[i].name);
 	cr_expect_eq(migrate_parse_name(NULL), -1);
+}
+
+Test(migrate, validate_tables)
+{
+	static const struct hub_embed ok[] = {
+		{ "0001_a.sql", "", 0 }, { "0003_b.sql", "", 0 }, { NULL, NULL, 0 } };
+	static const struct hub_embed unordered[] = {
+		{ "0002_a.sql", "", 0 }, { "0001_b.sql", "", 0 }, { NULL, NULL, 0 } };
+	static const struct hub_embed dup[] = {
+		{ "0001_a.sql", "", 0 }, { "0001_b.sql", "", 0 }, { NULL, NULL, 0 } };
+	static const struct hub_embed badname[] = {
+		{ "0001_a.sql", "", 0 }, { "2_b.sql", "", 0 }, { NULL, NULL, 0 } };
+	static const struct hub_embed empty[] = { { NULL, NULL, 0 } };
+	static const struct { const struct hub_embed *t; int rc, newest; } cases[] = {
+		{ ok, HUB_MIGRATE_OK, 3 },
+		{ unordered, HUB_MIGRATE_BADNAME, -1 },
+		{ dup, HUB_MIGRATE_BADNAME, -1 },
+		{ badname, HUB_MIGRATE_BADNAME, -1 },
+		{ empty, HUB_MIGRATE_OK, 0 },
+		{ hub_embed_migrations, HUB_MIGRATE_OK, -2 },
+	};
+	size_t i;
+	int newest;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		newest = -1;
+		cr_expect_eq(migrate_validate(cases[i].t, &newest), cases[i].rc, "case %zu", i);
+		if (cases[i].newest >= -1)
+			cr_expect_eq(newest, cases[i].newest, "case %zu", i);
+	}
+}
+
+Test(migrate, check_reports_missing_migration)
+{
+	struct hub_db *db = fresh_connect();
+	int dbv = 0, binv = 0, applied = 0;
+
+	cr_assert_eq(hub_migrate_run(db, NULL), HUB_MIGRATE_OK);
+	cr_assert_eq(hub_db_exec_script(db,
+	    "DELETE FROM schema_migrations WHERE version = 1"), HUB_DB_OK);
+	cr_expect_eq(hub_migrate_check(db, &dbv, &binv), HUB_MIGRATE_PENDING);
+	cr_expect_eq(dbv, binv);
+	/* Re-running 0001 on an existing schema fails cleanly, in its own
+	 * transaction: nothing half-applied, the error is reported. */
+	cr_expect_eq(hub_migrate_run(db, &applied), HUB_MIGRATE_DB);
+	cr_expect_eq(applied, 0);
+	cr_expect_eq(hub_db_in_tx(db), 0);
+	cr_expect_str_eq(hub_db_last_sqlstate(db), "42723", "%s", hub_db_last_error(db));
+	hub_db_close(db);
 }
 
 Test(migrate, applies_once)

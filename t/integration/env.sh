@@ -18,6 +18,7 @@ set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 : "${top_srcdir:=$(cd "$here/../.." && pwd)}"
 : "${top_builddir:=$top_srcdir}"
+export top_srcdir top_builddir
 # shellcheck source=../../contrib/stack.sh
 . "$top_srcdir/contrib/stack.sh" lib
 

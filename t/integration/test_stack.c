@@ -1,1 +1,212 @@
+/*
+ * The whole stack through the real nginx: /health (and 503 while
+ * PostgreSQL is down, 200 again after it is back), routing and error
+ * shapes, security headers, and Slack's signature gate on /slack/events.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
 #include <criterion/criterion.h>
+
+#include "testlib.h"
+
+static const char challenge_body[] =
+    "{\"token\":\"Jhj5dZrVaK7ZwHHjRyZWjbDl\","
+    "\"challenge\":\"3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P\","
+    "\"type\":\"url_verification\"}";
+
+static void
+assert_security_headers(const struct th_resp *r)
+{
+	char v[512];
+
+	cr_assert_not_null(th_header(r, "X-Content-Type-Options", v, sizeof(v)));
+	cr_assert_str_eq(v, "nosniff");
+	cr_assert_not_null(th_header(r, "X-Frame-Options", v, sizeof(v)));
+	cr_assert_str_eq(v, "DENY");
+}
+
+Test(stack, health_is_healthy)
+{
+	struct th_resp r;
+	json_object *o, *v;
+	char ct[128];
+
+	cr_assert_eq(th_http("GET", "/health", NULL, NULL, 0, &r), 0);
+	cr_assert_eq(r.status, 200, "status %ld: %s", r.status, r.body);
+	cr_assert_not_null(th_header(&r, "Content-Type", ct, sizeof(ct)));
+	cr_assert(strncmp(ct, "application/json", 16) == 0, "content type %s", ct);
+	assert_security_headers(&r);
+	cr_assert_not_null(o = th_json(&r));
+	cr_assert(json_object_object_get_ex(o, "status", &v));
+	cr_assert_str_eq(json_object_get_string(v), "healthy");
+	cr_assert(json_object_object_get_ex(o, "service", &v));
+	cr_assert_str_eq(json_object_get_string(v), "universal-approval-hub");
+	json_object_put(o);
+	th_resp_free(&r);
+}
+
+/* 503 while the database is down; the same processes answer 200 once it is
+ * back (each child reconnects by itself). */
+Test(stack, health_follows_the_database)
+{
+	struct th_resp r;
+	int i, seen503 = 0;
+
+	cr_assert_eq(th_sh("bash \"$top_srcdir/t/integration/pgctl.sh\" stop"), 0);
+	/* Two children per program: ask enough times to reach both. */
+	for (i = 0; i < 6; i++) {
+		cr_assert_eq(th_http("GET", "/health", NULL, NULL, 0, &r), 0);
+		cr_assert_eq(r.status, 503, "database down, got %ld: %s", r.status, r.body);
+		cr_assert(strstr(r.body, "\"unhealthy\"") != NULL, "%s", r.body);
+		seen503++;
+		th_resp_free(&r);
+	}
+	cr_assert_eq(th_sh("bash \"$top_srcdir/t/integration/pgctl.sh\" start"), 0);
+	for (i = 0; i < 6; i++) {
+		cr_assert_eq(th_http("GET", "/health", NULL, NULL, 0, &r), 0);
+		cr_assert_eq(r.status, 200, "database back, got %ld: %s", r.status, r.body);
+		th_resp_free(&r);
+	}
+	cr_assert_eq(seen503, 6);
+}
+
+struct route_case {
+	const char *method;
+	const char *path;
+	long status;
+	const char *type_prefix;  /* expected Content-Type prefix */
+};
+
+Test(stack, routing_and_error_shapes)
+{
+	static const struct route_case cases[] = {
+		{ "GET", "/api/no-such-thing", 404, "application/json" },
+		{ "GET", "/no-such-page", 404, "text/html" },
+		{ "GET", "/", 200, "text/html" },
+		{ "HEAD", "/health", 200, "application/json" },
+		{ "GET", "/slack/events", 405, "application/json" },
+		{ "DELETE", "/health", 405, "application/json" },
+		{ "GET", "/static/hub.css", 200, "text/css" },
+	};
+	struct th_resp r;
+	char ct[128];
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		cr_assert_eq(th_http(cases[i].method, cases[i].path, NULL, NULL, 0, &r), 0);
+		cr_assert_eq(r.status, cases[i].status, "%s %s: %ld", cases[i].method,
+		    cases[i].path, r.status);
+		cr_assert_not_null(th_header(&r, "Content-Type", ct, sizeof(ct)),
+		    "%s %s: no content type", cases[i].method, cases[i].path);
+		cr_assert(strncmp(ct, cases[i].type_prefix, strlen(cases[i].type_prefix)) == 0,
+		    "%s %s: content type %s", cases[i].method, cases[i].path, ct);
+		assert_security_headers(&r);
+		if (strcmp(cases[i].type_prefix, "application/json") == 0 && r.status >= 400) {
+			json_object *o = th_json(&r), *e;
+			cr_assert_not_null(o, "%s %s: error is not JSON: %s", cases[i].method,
+			    cases[i].path, r.body);
+			cr_assert(json_object_object_get_ex(o, "error", &e));
+			json_object_put(o);
+		}
+		if (strcmp(cases[i].type_prefix, "text/html") == 0) {
+			cr_assert_not_null(th_header(&r, "Content-Security-Policy", ct, sizeof(ct)));
+		}
+		th_resp_free(&r);
+	}
+}
+
+Test(stack, html_pages_escape_the_path)
+{
+	struct th_resp r;
+
+	cr_assert_eq(th_http("GET", "/%3Cscript%3Ealert(1)%3C/script%3E", NULL, NULL, 0, &r), 0);
+	cr_assert_eq(r.status, 404);
+	cr_assert(strstr(r.body, "<script>") == NULL, "unescaped: %s", r.body);
+	th_resp_free(&r);
+}
+
+Test(stack, url_verification_signed)
+{
+	struct th_resp r;
+	json_object *o, *v;
+
+	cr_assert_eq(th_slack_post("/slack/events", "application/json", challenge_body,
+	    strlen(challenge_body), (long)time(NULL), &r), 0);
+	cr_assert_eq(r.status, 200, "%ld: %s", r.status, r.body);
+	cr_assert_not_null(o = th_json(&r));
+	cr_assert(json_object_object_get_ex(o, "challenge", &v));
+	cr_assert_str_eq(json_object_get_string(v),
+	    "3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P");
+	json_object_put(o);
+	th_resp_free(&r);
+}
+
+Test(stack, unsigned_or_stale_events_are_refused)
+{
+	const char *ct = "Content-Type: application/json";
+	char ts_now[64], bad_sig[160];
+	struct th_resp r;
+	long now = (long)time(NULL);
+
+	/* No signature headers at all. */
+	{
+		const char *h[] = { ct, NULL };
+		cr_assert_eq(th_http("POST", "/slack/events", h, challenge_body,
+		    strlen(challenge_body), &r), 0);
+		cr_assert_eq(r.status, 401, "unsigned: %ld", r.status);
+		cr_assert(strstr(r.body, "challenge") == NULL);
+		th_resp_free(&r);
+	}
+	/* Stale and future timestamps, correctly signed. */
+	cr_assert_eq(th_slack_post("/slack/events", "application/json", challenge_body,
+	    strlen(challenge_body), now - 301, &r), 0);
+	cr_assert_eq(r.status, 401, "stale: %ld", r.status);
+	th_resp_free(&r);
+	cr_assert_eq(th_slack_post("/slack/events", "application/json", challenge_body,
+	    strlen(challenge_body), now + 301, &r), 0);
+	cr_assert_eq(r.status, 401, "future: %ld", r.status);
+	th_resp_free(&r);
+	/* A signature made with another secret. */
+	snprintf(ts_now, sizeof(ts_now), "X-Slack-Request-Timestamp: %ld", now);
+	snprintf(bad_sig, sizeof(bad_sig), "X-Slack-Signature: v0=%064d", 0);
+	{
+		const char *h[] = { ct, ts_now, bad_sig, NULL };
+		cr_assert_eq(th_http("POST", "/slack/events", h, challenge_body,
+		    strlen(challenge_body), &r), 0);
+		cr_assert_eq(r.status, 401, "wrong signature: %ld", r.status);
+		th_resp_free(&r);
+	}
+}
+
+Test(stack, oversized_event_body_is_413)
+{
+	size_t n = 1024 * 1024 + 100;
+	char *big = malloc(n + 1);
+	struct th_resp r;
+
+	memset(big, 'a', n);
+	big[0] = '"';
+	big[n - 1] = '"';
+	big[n] = '\0';
+	cr_assert_eq(th_slack_post("/slack/events", "application/json", big, n,
+	    (long)time(NULL), &r), 0);
+	cr_assert_eq(r.status, 413, "%ld", r.status);
+	th_resp_free(&r);
+	free(big);
+}
+
+Test(stack, slack_without_signing_is_not_json_parsed)
+{
+	/* A signed body that is not JSON is a 400 after the signature passed. */
+	struct th_resp r;
+	const char *body = "{not json";
+
+	cr_assert_eq(th_slack_post("/slack/events", "application/json", body, strlen(body),
+	    (long)time(NULL), &r), 0);
+	cr_assert_eq(r.status, 400, "%ld: %s", r.status, r.body);
+	th_resp_free(&r);
+}

@@ -1,0 +1,186 @@
+#include <ctype.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <sys/wait.h>
+
+#include <curl/curl.h>
+#include <criterion/criterion.h>
+
+#include "buf.h"
+#include "slacksig.h"
+#include "testlib.h"
+
+const char *
+th_env(const char *name)
+{
+	const char *v = getenv(name);
+
+	if (v == NULL || *v == '\0')
+		cr_assert_fail("environment variable %s is not set (run under t/integration/env.sh)", name);
+	return v;
+}
+
+static size_t
+collect(char *p, size_t size, size_t n, void *arg)
+{
+	struct hub_buf *b = arg;
+
+	return hub_buf_add(b, p, size * n) == HUB_BUF_OK ? size * n : 0;
+}
+
+static size_t
+collect_header(char *p, size_t size, size_t n, void *arg)
+{
+	struct hub_buf *b = arg;
+	size_t i, len = size * n, colon = len;
+
+	for (i = 0; i < len && colon == len; i++)
+		if (p[i] == ':')
+			colon = i;
+	for (i = 0; i < len; i++)
+		if (hub_buf_addc(b, i < colon ? (char)tolower((unsigned char)p[i]) : p[i]) != HUB_BUF_OK)
+			return 0;
+	return len;
+}
+
+int
+th_http(const char *method, const char *url, const char *const *headers,
+    const char *body, size_t len, struct th_resp *r)
+{
+	struct hub_buf full = HUB_BUF_INIT(8192), b = HUB_BUF_INIT(64u << 20), h = HUB_BUF_INIT(1u << 20);
+	struct curl_slist *hl = NULL;
+	CURL *c;
+	CURLcode cc;
+	size_t i;
+
+	memset(r, 0, sizeof(*r));
+	if (url[0] == '/')
+		hub_buf_printf(&full, "%s%s", th_env("HUB_URL"), url);
+	else
+		hub_buf_adds(&full, url);
+	c = curl_easy_init();
+	curl_easy_setopt(c, CURLOPT_URL, full.data);
+	curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
+	if (strcmp(method, "HEAD") == 0)
+		curl_easy_setopt(c, CURLOPT_NOBODY, 1L);
+	if (body != NULL) {
+		curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
+		curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
+	}
+	hl = curl_slist_append(hl, "Expect:");
+	for (i = 0; headers && headers[i]; i++)
+		hl = curl_slist_append(hl, headers[i]);
+	curl_easy_setopt(c, CURLOPT_HTTPHEADER, hl);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, collect);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, &b);
+	curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, collect_header);
+	curl_easy_setopt(c, CURLOPT_HEADERDATA, &h);
+	curl_easy_setopt(c, CURLOPT_TIMEOUT, 30L);
+	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+	cc = curl_easy_perform(c);
+	if (cc == CURLE_OK)
+		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &r->status);
+	curl_slist_free_all(hl);
+	curl_easy_cleanup(c);
+	hub_buf_release(&full);
+	r->body = hub_buf_detach(&b, &r->len);
+	r->headers = hub_buf_detach(&h, NULL);
+	if (cc != CURLE_OK) {
+		cr_log_warn("HTTP %s %s: %s", method, url, curl_easy_strerror(cc));
+		return -1;
+	}
+	return 0;
+}
+
+void
+th_resp_free(struct th_resp *r)
+{
+	free(r->body);
+	free(r->headers);
+	memset(r, 0, sizeof(*r));
+}
+
+const char *
+th_header(const struct th_resp *r, const char *name, char *out, size_t outlen)
+{
+	char key[128];
+	const char *p, *e;
+	size_t i, n;
+
+	n = strlen(name);
+	if (n + 3 > sizeof(key))
+		return NULL;
+	key[0] = '\n';
+	for (i = 0; i < n; i++)
+		key[i + 1] = (char)tolower((unsigned char)name[i]);
+	key[n + 1] = ':';
+	key[n + 2] = '\0';
+	if ((p = strstr(r->headers, key)) == NULL)
+		return NULL;
+	p += n + 2;
+	while (*p == ' ')
+		p++;
+	for (e = p; *e && *e != '\r' && *e != '\n'; e++)
+		;
+	snprintf(out, outlen, "%.*s", (int)(e - p), p);
+	return out;
+}
+
+json_object *
+th_json(const struct th_resp *r)
+{
+	return r->body ? json_tokener_parse(r->body) : NULL;
+}
+
+int
+th_slack_post(const char *url, const char *content_type, const char *body,
+    size_t len, long ts, struct th_resp *r)
+{
+	char tsbuf[32], sig[HUB_SIG_LEN], h_ct[128], h_ts[64], h_sig[128];
+	const char *hdrs[4];
+
+	snprintf(tsbuf, sizeof(tsbuf), "%ld", ts);
+	hub_sig_sign("v0", th_env("SLACK_SIGNING_SECRET"), tsbuf, body, len, sig);
+	snprintf(h_ct, sizeof(h_ct), "Content-Type: %s", content_type);
+	snprintf(h_ts, sizeof(h_ts), "X-Slack-Request-Timestamp: %s", tsbuf);
+	snprintf(h_sig, sizeof(h_sig), "X-Slack-Signature: %s", sig);
+	hdrs[0] = h_ct;
+	hdrs[1] = h_ts;
+	hdrs[2] = h_sig;
+	hdrs[3] = NULL;
+	return th_http("POST", url, hdrs, body, len, r);
+}
+
+json_object *
+th_fake(const char *env_base, const char *method, const char *path, const char *json_body)
+{
+	struct hub_buf url = HUB_BUF_INIT(4096);
+	const char *hdrs[] = { "Content-Type: application/json", NULL };
+	struct th_resp r;
+	json_object *o = NULL;
+
+	hub_buf_printf(&url, "%s%s", th_env(env_base), path);
+	if (th_http(method, url.data, hdrs, json_body, json_body ? strlen(json_body) : 0, &r) == 0)
+		o = th_json(&r);
+	th_resp_free(&r);
+	hub_buf_release(&url);
+	return o;
+}
+
+int
+th_sh(const char *fmt, ...)
+{
+	struct hub_buf cmd = HUB_BUF_INIT(65536);
+	va_list ap;
+	int st;
+
+	va_start(ap, fmt);
+	hub_buf_vprintf(&cmd, fmt, ap);
+	va_end(ap);
+	st = system(cmd.data);
+	hub_buf_release(&cmd);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}

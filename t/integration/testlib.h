@@ -1,0 +1,40 @@
+/*
+ * testlib.h - what the integration tests share: HTTP through the real
+ * nginx (libcurl), Slack-signed requests, the fakes' control APIs, and the
+ * environment t/integration/env.sh sets up.
+ */
+#ifndef HUB_TESTLIB_H
+#define HUB_TESTLIB_H
+
+#include <stddef.h>
+#include <json-c/json.h>
+
+struct th_resp {
+	long	 status;
+	char	*body;      /* NUL-terminated */
+	size_t	 len;
+	char	*headers;   /* raw header block, lower-cased names */
+};
+
+/* $NAME or abort the test with a message. */
+const char	*th_env(const char *name);
+/* method, url ("/path" is relative to $HUB_URL), NULL-terminated extra
+ * headers ("Name: value"), body (may be NULL). Returns 0 or -1 (transport). */
+int		 th_http(const char *method, const char *url, const char *const *headers,
+		    const char *body, size_t len, struct th_resp *);
+void		 th_resp_free(struct th_resp *);
+/* Header value (case-insensitive) copied into out; NULL when absent. */
+const char	*th_header(const struct th_resp *, const char *name, char *out, size_t outlen);
+/* Body as JSON (caller puts), NULL when it is not JSON. */
+json_object	*th_json(const struct th_resp *);
+/* POST body to url with Slack's signature headers for timestamp ts
+ * (secret: $SLACK_SIGNING_SECRET). content_type e.g. "application/json". */
+int		 th_slack_post(const char *url, const char *content_type, const char *body,
+		    size_t len, long ts, struct th_resp *);
+/* POST JSON to a fake's control API: base from env var (FAKE_SLACK_URL...). */
+json_object	*th_fake(const char *env_base, const char *method, const char *path,
+		    const char *json_body);
+/* Run a shell command; returns its exit status. */
+int		 th_sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+#endif

@@ -18,7 +18,7 @@
  *   "4h", "2d", or ISO-8601 "PT4H" / "P2D".
  *
  * Normalized output (caller puts it):
- *   {"external_id": s|null, "idempotency_key": s|null, "title": s,
+ *   {"request_source": s|null, "external_id": s|null, "idempotency_key": s|null, "title": s,
  *    "requester_name": s, "requester_email": s|null,
  *    "requester_slack_id": s|null, "justification": s, "metadata": {},
  *    "preset": "workday_pto"|"concur_expense"|"salesforce_deal"|"jira_issue"|null,
@@ -50,10 +50,10 @@ struct hub_intake_error {
 	char	message[256];
 };
 
-/* in: the parsed body.  source_name: the authenticated source's name (the
- * body's request_source must match it or be absent; for admin keys the
- * body names it and *source_out says which).  idempotency_key: the
- * Idempotency-Key header or NULL. */
+/* in: the parsed body; idempotency_key: the Idempotency-Key header or NULL.
+ * The output also carries "request_source": s|null as given, which the API
+ * checks against the key's source (a source key: absent or equal; an admin
+ * key: required). */
 int	hub_intake_validate(json_object *in, const char *idempotency_key,
 	    json_object **out, struct hub_intake_error *);
 

@@ -1,0 +1,3 @@
+#ifndef HUB_APIAUTH_H
+#define HUB_APIAUTH_H
+#endif

@@ -1,0 +1,3 @@
+#ifndef HUB_METRICS_H
+#define HUB_METRICS_H
+#endif

@@ -33,6 +33,39 @@
  * Limits: names 200, title 300, justification 10 000, metadata an object of
  * at most 32 KB serialized, at most 500 approvers in all, typed preset
  * fields checked (amount is a number, dates are dates, URLs are http(s)).
+ *
+ * Rules, in detail (the first problem found is reported):
+ * - Unknown keys are errors ("unknown field"), at the top level, in a step,
+ *   in an approver object and in a {start, end} date range.  JSON null is
+ *   the same as an absent key.  Types are strict: 5 is not "5" and back.
+ * - Strings: valid UTF-8, lengths counted in characters (code points), no
+ *   control characters (C0, DEL, C1); justification_text alone may hold
+ *   \n, \t and \r\n (stored as \n), and may be "" but is required.
+ *   Limits: request_source 100, names and external_id 200, title 300,
+ *   emails 320, channel 80, connection 100, callback_url 2000.
+ * - Exactly one approver form: approver_id, approvers[] or steps[] (1..20).
+ *   rule any|all|quorum (default any); quorum is required with rule quorum
+ *   and refused otherwise, 1..the step's approvers (a group counts as one).
+ *   Duplicates within a step are refused; ≤ 500 approvers in all.
+ *   Emails are stored lower-cased; {"group": "x"} and "group:x" are alike.
+ *   watchers[]: ≤ 50, same forms, no duplicates.
+ * - deadline: "YYYY-MM-DDTHH:MM[:SS[.frac]]" with Z or ±hh:mm, or a bare
+ *   date "YYYY-MM-DD" meaning the end of that day (23:59:59Z); it must be
+ *   in the future; stored as "YYYY-MM-DDTHH:MM:SSZ".
+ * - reminder_every 60 s..365 d, valid_for 1 s..365 d.
+ * - delivery dm|group_dm|channel|both; channel "C…"/"G…" or "#name";
+ *   callback_url http(s)://host[:port]… without spaces or user info.
+ * - title defaults to "<Approval request|preset title> from <requester>".
+ * - metadata: ≤ 100 keys per object, nesting ≤ 5, ≤ 32768 bytes as JSON.
+ * - Preset: chosen by request_source alone, case-insensitive, whole value
+ *   (workday, concur, salesforce, jira); not by a metadata field, which a
+ *   client could set on anything.  Its typed fields are checked when
+ *   present (see the tables in intake.c); other keys are free.
+ *
+ * Errors: field is a path ("approvers[3]", "steps[1].rule",
+ * "metadata.amount", "Idempotency-Key", "body"); message is a phrase to
+ * follow it ("required", "must be a number", "unknown field").  The input
+ * is never quoted in a message.
  */
 #ifndef HUB_INTAKE_H
 #define HUB_INTAKE_H
@@ -57,7 +90,27 @@ struct hub_intake_error {
 int	hub_intake_validate(json_object *in, const char *idempotency_key,
 	    json_object **out, struct hub_intake_error *);
 
-/* Duration text or number -> seconds (> 0); -1 when malformed. */
+/* Duration text or number -> seconds (> 0); -1 when malformed.  Integer
+ * seconds, "<n>s|m|h|d|w" (n ≤ 9 digits), ISO-8601 "PnW" or
+ * "P[nD][T[nH][nM][nS]]" (no years or months: their length varies). */
 long long hub_intake_duration(json_object *);
+
+/* The preset of a request_source ("Workday" -> "workday_pto"), or NULL. */
+const char *hub_intake_preset(const char *request_source);
+
+/*
+ * Metadata for display: *fields_out (the caller puts it) is an array of
+ * {"label", "value"[, "url"]}, the preset's fields first in a fixed order
+ * with their labels, then every other key in the order sent with a
+ * humanized label ("trip_dates" -> "Trip dates").  Money is "1,234.50 USD"
+ * (currency folded in), percentages "15%", other numbers at most two
+ * decimals, date ranges as given or "start to end", booleans Yes/No,
+ * arrays of scalars joined with ", ", other objects as compact JSON; a
+ * string value that is an http(s) URL also goes into "url".  A value
+ * without its field's type is shown as is.  preset may be NULL or unknown;
+ * metadata NULL gives [].  HUB_INTAKE_INVALID if metadata is not an object.
+ */
+int	hub_intake_preset_fields(const char *preset, json_object *metadata,
+	    json_object **fields_out);
 
 #endif

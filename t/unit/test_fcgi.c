@@ -967,9 +967,15 @@ mk_tmp(void)
 	snprintf(sockpath, sizeof(sockpath), "%s/fcgi.sock", tmpdir);
 }
 
+/* The prefork parent of a run test, in its own process group so that a
+ * failed assertion cannot leave it and its children behind. */
+static pid_t pf_group;
+
 static void
 rm_tmp(void)
 {
+	if (pf_group > 0)
+		kill(-pf_group, SIGKILL);
 	unlink(sockpath);
 	rmdir(tmpdir);
 }
@@ -1113,12 +1119,17 @@ Test(prefork, run_respawn_and_stop, .init = mk_tmp, .fini = rm_tmp, .timeout = 4
 
 	parent = fork();
 	cr_assert(parent >= 0);
+	if (parent != 0) {
+		setpgid(parent, parent);	/* both sides: no window */
+		pf_group = parent;
+	}
 	if (parent == 0) {
 		const char *argv[] = { "p", "--socket", sockpath, "--socket-mode", "0600",
 		    "--children", "2", NULL };
 		struct hub_prefork_opts o;
 		int fd;
 
+		setpgid(0, 0);
 		if (hub_prefork_args(7, (char **)argv, &o) != 0)
 			_exit(10);
 		if ((fd = hub_prefork_listen(&o)) < 0)
@@ -1156,6 +1167,7 @@ Test(prefork, run_respawn_and_stop, .init = mk_tmp, .fini = rm_tmp, .timeout = 4
 		nap();
 	}
 	cr_assert_eq(w, parent, "parent did not exit after SIGTERM");
+	pf_group = 0;
 	cr_expect(WIFEXITED(status), "status %d", status);
 	cr_expect_eq(WEXITSTATUS(status), 0);
 	cr_expect_neq(access(sockpath, F_OK), 0, "socket file left behind");

@@ -118,6 +118,26 @@ nonempty(const char *s)
 }
 
 /*
+ * "." and ".." segments: nginx resolves them before decoding, so one that
+ * appears here came from an escape ("%2e%2e") and must not reach a
+ * handler that maps captures to files.
+ */
+static int
+has_dot_segment(const char *p)
+{
+	size_t n;
+
+	while (*p == '/') {
+		p++;
+		n = strcspn(p, "/");
+		if ((n == 1 && p[0] == '.') || (n == 2 && p[0] == '.' && p[1] == '.'))
+			return 1;
+		p += n;
+	}
+	return 0;
+}
+
+/*
  * Decode the raw path; refuse anything that is not an absolute path after
  * strict decoding (hub_url_decode already refuses %00 and bad escapes).
  */
@@ -133,7 +153,8 @@ fcgi_path_decode(const char *raw, size_t len, char **out)
 		return 400;
 	if (hub_url_decode(raw, len, 0, &b) != HUB_FORM_OK)
 		goto bad;
-	if (b.len == 0 || b.data[0] != '/' || memchr(b.data, '\0', b.len) != NULL)
+	if (b.len == 0 || b.data[0] != '/' || memchr(b.data, '\0', b.len) != NULL ||
+	    has_dot_segment(b.data))
 		goto bad;
 	*out = hub_buf_detach(&b, &n);
 	return *out == NULL ? 500 : 0;

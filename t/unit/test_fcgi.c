@@ -183,6 +183,7 @@ Test(fcgi, paths)
 		{ NULL, NULL, NULL, "/r/x?a=1", "z=9", 0, "/r/x", "z=9" },
 		{ NULL, NULL, NULL, "/r%2Fx", NULL, 0, "/r/x", "" },
 		{ "", NULL, NULL, "/fallback", NULL, 0, "/fallback", "" },
+		{ "/a/.b/..c/...", NULL, NULL, NULL, NULL, 0, "/a/.b/..c/...", "" },
 		/* bad */
 		{ "/a%00b", NULL, NULL, NULL, NULL, 400, NULL, NULL },
 		{ "/a%zz", NULL, NULL, NULL, NULL, 400, NULL, NULL },
@@ -192,6 +193,10 @@ Test(fcgi, paths)
 		{ NULL, NULL, NULL, "?a=1", NULL, 400, NULL, NULL },
 		{ NULL, NULL, NULL, NULL, NULL, 400, NULL, NULL },
 		{ "/x", NULL, NULL, NULL, "a=%zz", 400, NULL, NULL },
+		{ "/a/%2e%2e/admin", NULL, NULL, NULL, NULL, 400, NULL, NULL },
+		{ "/a/..", NULL, NULL, NULL, NULL, 400, NULL, NULL },
+		{ "/./a", NULL, NULL, NULL, NULL, 400, NULL, NULL },
+		{ NULL, NULL, NULL, "/static/%2E%2E/x", NULL, 400, NULL, NULL },
 		{ "/x", NULL, NULL, NULL, "a=%00", 400, NULL, NULL },
 	};
 	size_t i;

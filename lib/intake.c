@@ -105,6 +105,13 @@ mkpath(char *dst, size_t size, const char *fmt, ...)
 	va_end(ap);
 }
 
+/* An object key as a path component: "" is shown quoted, not as nothing. */
+static const char *
+keyname(const char *key)
+{
+	return key[0] != '\0' ? key : "\"\"";
+}
+
 /* json-c's add functions do not take the value when they fail. */
 static int
 put(json_object *obj, const char *key, json_object *val)
@@ -801,7 +808,7 @@ meta_walk(struct intake *ix, const char *path, json_object *v, int depth)
 		if (json_object_object_length(v) > MAX_META_KEYS)
 			return fail(ix, path, "must have at most %d keys", MAX_META_KEYS);
 		json_object_object_foreach(v, key, val) {
-			mkpath(sub, sizeof(sub), "%s.%s", path, key);
+			mkpath(sub, sizeof(sub), "%s.%s", path, keyname(key));
 			if ((e = text_check(key, strlen(key), 200, F_NONEMPTY)) != TEXT_OK)
 				return e == TEXT_LONG ?
 				    fail(ix, sub, "key must be at most 200 characters") :
@@ -928,7 +935,7 @@ parse_party(struct intake *ix, const char *path, json_object *v, json_object **r
 				if (strcmp(key, party_kinds[i].kind) == 0)
 					break;
 			if (i == HUB_NELEM(party_kinds)) {
-				mkpath(sub, sizeof(sub), "%s.%s", path, key);
+				mkpath(sub, sizeof(sub), "%s.%s", path, keyname(key));
 				return fail(ix, sub, "unknown field");
 			}
 			if (k != NULL)
@@ -1091,7 +1098,7 @@ check_keys(struct intake *ix, json_object *obj, const struct spec *tab, size_t n
 			if (strcmp(key, tab[i].key) == 0)
 				break;
 		if (i == n) {
-			mkpath(path, sizeof(path), "%s%s", prefix, key);
+			mkpath(path, sizeof(path), "%s%s", prefix, keyname(key));
 			return fail(ix, path, "unknown field");
 		}
 	}
@@ -1419,7 +1426,7 @@ range_object(struct intake *ix, const char *path, const struct pfield *f, json_o
 	json_object_object_foreach(v, key, val) {
 		(void)val;
 		if (strcmp(key, "start") != 0 && strcmp(key, "end") != 0) {
-			mkpath(sub, sizeof(sub), "%s.%s", path, key);
+			mkpath(sub, sizeof(sub), "%s.%s", path, keyname(key));
 			return fail(ix, sub, "unknown field");
 		}
 	}

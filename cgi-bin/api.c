@@ -1961,44 +1961,32 @@ d_operation(struct docs *d, const char *path, const char *method, json_object *o
 	d_raw(d, "</section>\n");
 }
 
+/* The endpoints grouped by their first tag, in the order the tags are
+ * listed; the page around them is templates/api-docs.html. */
 static int
 docs_render(json_object *root, struct hub_buf *out)
 {
 	static const char *const methods[] = { "get", "post", "patch", "put", "delete", NULL };
 	struct docs d = { out, root, 0 };
-	json_object *info = d_obj(root, "info"), *paths = d_obj(root, "paths"), *tags;
+	json_object *paths = d_obj(root, "paths"), *tags;
+	char anchor[64];
 	size_t t, ntags;
 	int m;
 
-	d_raw(&d, "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
-	    "<title>");
-	d_esc(&d, d_str(info, "title"));
-	d_raw(&d, " — API</title><link rel=\"stylesheet\" href=\"/static/hub.css\"></head>\n"
-	    "<body><main><h1>");
-	d_esc(&d, d_str(info, "title"));
-	d_raw(&d, " <small>");
-	d_esc(&d, d_str(info, "version"));
-	d_raw(&d, "</small></h1>\n<p>");
-	d_esc(&d, d_str(info, "description"));
-	d_raw(&d, "</p>\n<p>Machine-readable: <a href=\"/api/openapi.json\">/api/openapi.json</a></p>\n");
 	if (!json_object_object_get_ex(root, "tags", &tags) ||
 	    !json_object_is_type(tags, json_type_array))
 		tags = NULL;
 	ntags = tags != NULL ? json_object_array_length(tags) : 0;
-	/* Endpoints grouped by their first tag, in the order tags are listed. */
 	for (t = 0; t < ntags; t++) {
 		json_object *tag = json_object_array_get_idx(tags, t);
 		const char *tname = d_str(tag, "name");
 
-		if (tname == NULL)
+		if (tname == NULL || paths == NULL)
 			continue;
-		d_raw(&d, "<h2>");
+		snprintf(anchor, sizeof(anchor), "<h2 id=\"tag-%zu\">", t);
+		d_raw(&d, anchor);
 		d_esc(&d, tname);
-		d_raw(&d, "</h2>\n<p>");
-		d_esc(&d, d_str(tag, "description"));
-		d_raw(&d, "</p>\n");
-		if (paths == NULL)
-			continue;
+		d_raw(&d, "</h2>\n");
 		json_object_object_foreach(paths, path, item) {
 			for (m = 0; methods[m] != NULL; m++) {
 				json_object *op = d_obj(item, methods[m]), *otags;
@@ -2014,7 +2002,6 @@ docs_render(json_object *root, struct hub_buf *out)
 			}
 		}
 	}
-	d_raw(&d, "</main></body></html>\n");
 	return d.err;
 }
 
@@ -2022,19 +2009,42 @@ static int
 h_docs(struct hub_req *req, struct hub_app_ctx *app)
 {
 	const struct hub_embed *e = openapi_doc();
-	struct hub_buf b = HUB_BUF_INIT(4u << 20);
-	json_object *root = NULL;
-	int rc;
+	struct hub_buf ref = HUB_BUF_INIT(4u << 20), page = HUB_BUF_INIT(8u << 20);
+	json_object *root = NULL, *ctx = NULL, *info, *v;
+	int rc = 500;
 
 	if (e == NULL)
 		return hub_app_error(app, req, 404, "the OpenAPI document is not built in", NULL);
 	if (hub_json_parse_object(e->data, e->len, 4u << 20, 64, &root) != HUB_JSON_OK) {
 		hub_log(HUB_LOG_ERROR, "openapi_unparsable", NULL);
-		return 500;
+		goto out;
 	}
-	rc = docs_render(root, &b) == 0 ? hub_resp_html(req, 200, b.data, b.len) : 500;
+	if (docs_render(root, &ref) != 0 || (ctx = json_object_new_object()) == NULL)
+		goto out;
+	info = d_obj(root, "info");
+	json_object_object_add(ctx, "title", json_object_new_string("API reference"));
+	json_object_object_add(ctx, "api_title", json_object_new_string(d_str(info, "title") ?
+	    d_str(info, "title") : "API"));
+	json_object_object_add(ctx, "version", json_object_new_string(d_str(info, "version") ?
+	    d_str(info, "version") : ""));
+	json_object_object_add(ctx, "description", json_object_new_string(
+	    d_str(info, "description") ? d_str(info, "description") : ""));
+	json_object_object_add(ctx, "openapi", json_object_new_string(d_str(root, "openapi") ?
+	    d_str(root, "openapi") : ""));
+	if (json_object_object_get_ex(root, "tags", &v))
+		json_object_object_add(ctx, "tags", json_object_get(v));
+	json_object_object_add(ctx, "reference", json_object_new_string(hub_buf_str(&ref)));
+	if ((rc = hub_tmpl_render_page("api-docs.html", ctx, &page)) != HUB_TMPL_OK) {
+		hub_log(HUB_LOG_ERROR, "api_docs_render_failed", "error", hub_tmpl_errmsg(), NULL);
+		rc = 500;
+		goto out;
+	}
+	rc = hub_resp_html(req, 200, page.data, page.len);
+out:
+	json_object_put(ctx);
 	json_object_put(root);
-	hub_buf_release(&b);
+	hub_buf_release(&ref);
+	hub_buf_release(&page);
 	return rc;
 }
 

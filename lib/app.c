@@ -148,11 +148,11 @@ hub_app_db(struct hub_app_ctx *ctx)
 
 	if (ctx->conf.database_url == NULL)
 		return NULL;
-	if (ctx->db != NULL) {
-		if (hub_db_ping(ctx->db))
-			return ctx->db;
-		return NULL;	/* ping already tried to reconnect */
-	}
+	/* An open connection is handed out without a round trip: hub_db_exec
+	 * notices a dead server, reconnects once and retries, and a handler
+	 * whose statement still fails answers 503. */
+	if (ctx->db != NULL)
+		return ctx->db;
 	now = mono_ms();
 	if (db_failed_at != 0 && now - db_failed_at < DB_RETRY_MS)
 		return NULL;

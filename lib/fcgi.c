@@ -142,7 +142,7 @@ has_dot_segment(const char *p)
  * strict decoding (hub_url_decode already refuses %00 and bad escapes).
  */
 HUB_STATIC int
-fcgi_path_decode(const char *raw, size_t len, char **out)
+fcgi_path_decode(const char *raw, size_t len, int decode, char **out)
 {
 	struct hub_buf b = HUB_BUF_INIT(PATH_MAX_LEN);
 	size_t n;
@@ -151,7 +151,8 @@ fcgi_path_decode(const char *raw, size_t len, char **out)
 	if (len == 0 || len > PATH_MAX_LEN || raw[0] != '/' ||
 	    memchr(raw, '\0', len) != NULL)
 		return 400;
-	if (hub_url_decode(raw, len, 0, &b) != HUB_FORM_OK)
+	if (decode ? hub_url_decode(raw, len, 0, &b) != HUB_FORM_OK :
+	    hub_buf_add(&b, raw, len) != HUB_BUF_OK)
 		goto bad;
 	if (b.len == 0 || b.data[0] != '/' || memchr(b.data, '\0', b.len) != NULL ||
 	    has_dot_segment(b.data))
@@ -163,27 +164,34 @@ bad:
 	return 400;
 }
 
-/* Pick the raw path and query from the CGI variables nginx passes. */
+/*
+ * Pick the path from the CGI variables.  REQUEST_URI is what the client
+ * sent, still percent-encoded: it is decoded here, exactly once.  Servers
+ * that do not pass it give DOCUMENT_URI or SCRIPT_NAME + PATH_INFO, which
+ * they have decoded already; those are taken as they are, since decoding
+ * them again would turn "%2525" into "%" and let an encoded "../" through.
+ */
 static int
 req_path(struct hub_req *req)
 {
 	struct hub_buf raw = HUB_BUF_INIT(PATH_MAX_LEN * 2);
 	const char *s, *q;
 	char *path;
-	int rc;
+	int rc, decode = 0;
 
-	if (nonempty(s = param(req, "DOCUMENT_URI"))) {
+	if (nonempty(s = param(req, "REQUEST_URI"))) {
+		q = strchr(s, '?');
+		rc = hub_buf_add(&raw, s, q != NULL ? (size_t)(q - s) : strlen(s));
+		if (q != NULL && param(req, "QUERY_STRING") == NULL)
+			req->query = q + 1;
+		decode = 1;
+	} else if (nonempty(s = param(req, "DOCUMENT_URI"))) {
 		rc = hub_buf_adds(&raw, s);
 	} else if (nonempty(s = param(req, "SCRIPT_NAME")) ||
 	    nonempty(param(req, "PATH_INFO"))) {
 		rc = hub_buf_adds(&raw, s != NULL ? s : "");
 		if (rc == 0 && (s = param(req, "PATH_INFO")) != NULL)
 			rc = hub_buf_adds(&raw, s);
-	} else if (nonempty(s = param(req, "REQUEST_URI"))) {
-		q = strchr(s, '?');
-		rc = hub_buf_add(&raw, s, q != NULL ? (size_t)(q - s) : strlen(s));
-		if (q != NULL && param(req, "QUERY_STRING") == NULL)
-			req->query = q + 1;
 	} else {
 		return 400;
 	}
@@ -191,7 +199,7 @@ req_path(struct hub_req *req)
 		hub_buf_release(&raw);
 		return rc == HUB_BUF_TOOBIG ? 400 : 500;
 	}
-	rc = fcgi_path_decode(hub_buf_str(&raw), raw.len, &path);
+	rc = fcgi_path_decode(hub_buf_str(&raw), raw.len, decode, &path);
 	hub_buf_release(&raw);
 	if (rc != 0)
 		return rc;

@@ -173,9 +173,15 @@ Test(fcgi, paths)
 		const char	*path, *query;
 	} t[] = {
 		{ "/api/x", NULL, NULL, NULL, NULL, 0, "/api/x", "" },
-		{ "/a%20b", NULL, NULL, NULL, NULL, 0, "/a b", "" },
+		/* DOCUMENT_URI and SCRIPT_NAME+PATH_INFO arrive decoded: taken as is */
+		{ "/a%20b", NULL, NULL, NULL, NULL, 0, "/a%20b", "" },
+		{ "/a b", NULL, NULL, NULL, NULL, 0, "/a b", "" },
 		{ "/a+b", NULL, NULL, NULL, NULL, 0, "/a+b", "" },   /* + is not space in paths */
-		{ "/x", NULL, NULL, "/other", "q=1", 0, "/x", "q=1" },
+		/* REQUEST_URI wins and is decoded exactly once */
+		{ "/x", NULL, NULL, "/other", "q=1", 0, "/other", "q=1" },
+		{ "/100%", NULL, NULL, "/100%25", NULL, 0, "/100%", "" },
+		{ NULL, NULL, NULL, "/a%2525", NULL, 0, "/a%25", "" },
+		{ NULL, NULL, NULL, "/a%20b", NULL, 0, "/a b", "" },
 		{ NULL, "/cgi", "/more", NULL, NULL, 0, "/cgi/more", "" },
 		{ NULL, "/cgi", NULL, NULL, NULL, 0, "/cgi", "" },
 		{ NULL, "", "/only", NULL, NULL, 0, "/only", "" },
@@ -185,15 +191,16 @@ Test(fcgi, paths)
 		{ "", NULL, NULL, "/fallback", NULL, 0, "/fallback", "" },
 		{ "/a/.b/..c/...", NULL, NULL, NULL, NULL, 0, "/a/.b/..c/...", "" },
 		/* bad */
-		{ "/a%00b", NULL, NULL, NULL, NULL, 400, NULL, NULL },
-		{ "/a%zz", NULL, NULL, NULL, NULL, 400, NULL, NULL },
-		{ "/a%2", NULL, NULL, NULL, NULL, 400, NULL, NULL },
+		{ NULL, NULL, NULL, "/a%00b", NULL, 400, NULL, NULL },
+		{ NULL, NULL, NULL, "/a%zz", NULL, 400, NULL, NULL },
+		{ NULL, NULL, NULL, "/a%2", NULL, 400, NULL, NULL },
 		{ "a/b", NULL, NULL, NULL, NULL, 400, NULL, NULL },
-		{ "%2Fa", NULL, NULL, NULL, NULL, 400, NULL, NULL },
+		{ NULL, NULL, NULL, "%2Fa", NULL, 400, NULL, NULL },
 		{ NULL, NULL, NULL, "?a=1", NULL, 400, NULL, NULL },
 		{ NULL, NULL, NULL, NULL, NULL, 400, NULL, NULL },
 		{ "/x", NULL, NULL, NULL, "a=%zz", 400, NULL, NULL },
-		{ "/a/%2e%2e/admin", NULL, NULL, NULL, NULL, 400, NULL, NULL },
+		{ NULL, NULL, NULL, "/a/%2e%2e/admin", NULL, 400, NULL, NULL },
+		{ NULL, NULL, NULL, "/a/%252e%252e/admin", NULL, 0, "/a/%2e%2e/admin", "" },
 		{ "/a/..", NULL, NULL, NULL, NULL, 400, NULL, NULL },
 		{ "/./a", NULL, NULL, NULL, NULL, 400, NULL, NULL },
 		{ NULL, NULL, NULL, "/static/%2E%2E/x", NULL, 400, NULL, NULL },
@@ -700,7 +707,7 @@ Test(fcgi, route_table)
 
 	for (i = 0; i < HUB_NELEM(t); i++) {
 		struct fake f = { .params = { "REQUEST_METHOD", t[i].method,
-		    "DOCUMENT_URI", t[i].path, NULL } };
+		    "REQUEST_URI", t[i].path, NULL } };
 		struct hub_io io = fake_io(&f);
 		struct hub_buf allow = HUB_BUF_INIT(256);
 		const struct hub_route *r = (const void *)1;
@@ -820,7 +827,7 @@ Test(fcgi, app_loop)
 		    .routes = app_routes, .nroutes = HUB_NELEM(app_routes), .body_max = 16 };
 		struct hub_app_ctx ctx;
 		struct fake f = { .params = { "REQUEST_METHOD", t[i].method,
-		    "DOCUMENT_URI", t[i].path, "HTTP_X_REQUEST_ID",
+		    "REQUEST_URI", t[i].path, "HTTP_X_REQUEST_ID",
 		    t[i].rid != NULL ? t[i].rid : "bad id!",
 		    t[i].cl != NULL ? "CONTENT_LENGTH" : NULL, t[i].cl, NULL },
 		    .body = t[i].body };

@@ -22,6 +22,9 @@
 #define HTTPC_CONNECT_MAX_MS	5000L
 /* A Retry-After longer than a week is nonsense; keep arithmetic safe. */
 #define HTTPC_RETRY_AFTER_MAX	(7 * 86400)
+/* After the abort flag rises, a transfer about to finish gets this long:
+ * aborting it would only make the receiver see it twice. */
+#define HTTPC_ABORT_GRACE_MS	2000
 
 struct hub_httpc {
 	CURL				*curl;
@@ -35,6 +38,7 @@ struct xfer {
 	const volatile sig_atomic_t *abort_flag;
 	int			 toobig;
 	int			 nomem;
+	struct timespec		 abort_seen;  /* when the flag was first seen up */
 };
 
 static int curl_ready;
@@ -196,9 +200,18 @@ static int
 on_progress(void *arg, curl_off_t dlt, curl_off_t dln, curl_off_t ult, curl_off_t uln)
 {
 	struct xfer *x = arg;
+	struct timespec now;
 
 	(void)dlt; (void)dln; (void)ult; (void)uln;
-	return x->abort_flag != NULL && *x->abort_flag;
+	if (x->abort_flag == NULL || !*x->abort_flag)
+		return 0;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	if (x->abort_seen.tv_sec == 0 && x->abort_seen.tv_nsec == 0) {
+		x->abort_seen = now;
+		return 0;
+	}
+	return (now.tv_sec - x->abort_seen.tv_sec) * 1000 +
+	    (now.tv_nsec - x->abort_seen.tv_nsec) / 1000000 >= HTTPC_ABORT_GRACE_MS;
 }
 
 static int
@@ -265,7 +278,7 @@ static int
 request(struct hub_httpc *h, const char *url, const char *const *headers,
     const void *body, size_t len, long timeout_ms, struct hub_httpc_resp *r)
 {
-	struct xfer x = { r, h->abort_flag, 0, 0 };
+	struct xfer x = { r, h->abort_flag, 0, 0, { 0, 0 } };
 	struct curl_slist *hl = NULL, *t;
 	CURL *c = h->curl;
 	CURLcode cc;

@@ -34,8 +34,9 @@ struct hub_httpc;
 
 struct hub_httpc *hub_httpc_new(void);
 void		 hub_httpc_free(struct hub_httpc *);
-/* A flag (set by a signal handler) that aborts a transfer in flight within
- * about a second with HUB_HTTPC_ABORTED; NULL to clear.  Borrowed. */
+/* A flag (set by a signal handler): while it is up no request starts, and
+ * a transfer in flight is aborted about 2 s after it rose (one about to
+ * finish is let finish), with HUB_HTTPC_ABORTED.  NULL to clear.  Borrowed. */
 void		 hub_httpc_set_abort(struct hub_httpc *, const volatile sig_atomic_t *flag);
 /* POST body with the given headers ("Name: value", NULL-terminated). */
 int		 hub_httpc_post(struct hub_httpc *, const char *url, const char *const *headers,

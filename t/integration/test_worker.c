@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -128,6 +129,12 @@ receiver_start(struct receiver *r)
 	r->pid = fork();
 	cr_assert_neq(r->pid, -1);
 	if (r->pid == 0) {
+		int fd = open("/dev/null", O_WRONLY);
+
+		/* Never outlive a test that timed out, never hold its TAP pipe. */
+		prctl(PR_SET_PDEATHSIG, SIGTERM);
+		if (fd >= 0)
+			dup2(fd, 1);
 		execlp(py, py, "-c", receiver_py, pf, (char *)NULL);
 		_exit(127);
 	}
@@ -602,7 +609,9 @@ worker_wait(pid_t pid, long ms)
 static void
 worker_once(void)
 {
-	cr_assert_eq(worker_wait(worker_spawn(1), 30000), 0, "worker --once failed");
+	int rc = worker_wait(worker_spawn(1), 30000);
+
+	cr_assert_eq(rc, 0, "worker --once failed: exit %d", rc);
 }
 
 /* One value of a query with $1 = the job id. */
@@ -812,6 +821,7 @@ Test(worker, sigterm_during_stalled_call_keeps_the_job)
 	kill(pid, SIGTERM);
 	rc = worker_wait(pid, 10000);
 	cr_expect_eq(rc, 0, "worker exit %d", rc);
+	/* 2 s of grace for the transfer, then it is given up. */
 	cr_expect_lt(elapsed_ms(&t0), 5000, "shutdown took too long");
 
 	/* Released, not lost: claimable now, and no attempt was counted. */

@@ -89,7 +89,7 @@ fi
 port=$(free_port)
 export HUB_URL=http://127.0.0.1:$port PUBLIC_URL=http://127.0.0.1:$port
 start_programs
-start_worker
+WORKER_BACKOFF_BASE_MS=${WORKER_BACKOFF_BASE_MS:-300} start_worker
 start_nginx "$port"
 
 set +e

@@ -67,16 +67,22 @@ struct spec {
 
 /* ------------------------------------------------------------ errors */
 
-/* Copy at most the field's room, never cutting a UTF-8 sequence. */
+/* Copy at most the field's room, never ending in a cut UTF-8 sequence
+ * (a path built from a long key may already have been cut). */
 static void
 set_field(struct hub_intake_error *e, const char *field)
 {
-	size_t n = strlen(field);
+	size_t n = strlen(field), k, need;
+	unsigned char lead;
 
-	if (n >= sizeof(e->field)) {
+	if (n >= sizeof(e->field))
 		n = sizeof(e->field) - 1;
-		while (n > 0 && ((unsigned char)field[n] & 0xc0) == 0x80)
-			n--;
+	for (k = n; k > 0 && n - k < 4 && ((unsigned char)field[k - 1] & 0xc0) == 0x80; k--)
+		;
+	if (k > 0 && (lead = (unsigned char)field[k - 1]) >= 0xc0) {
+		need = lead >= 0xf0 ? 4 : lead >= 0xe0 ? 3 : 2;
+		if (k - 1 + need > n)
+			n = k - 1;
 	}
 	memcpy(e->field, field, n);
 	e->field[n] = '\0';

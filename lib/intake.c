@@ -992,7 +992,7 @@ same_party(json_object *a, json_object *b)
  */
 static int
 parse_parties(struct intake *ix, const char *name, json_object *list, int single,
-    size_t max, json_object *arr)
+    json_object *arr)
 {
 	json_object *p;
 	char path[64];
@@ -1016,7 +1016,6 @@ parse_parties(struct intake *ix, const char *name, json_object *list, int single
 		if ((rc = push(arr, p)) != HUB_INTAKE_OK)
 			return rc;
 	}
-	(void)max;
 	return HUB_INTAKE_OK;
 }
 
@@ -1031,7 +1030,7 @@ conv_watchers(struct intake *ix, const struct spec *f, const char *path,
 		return fail(ix, path, "must be an array of at most %d people", MAX_WATCHERS);
 	if ((*res = json_object_new_array()) == NULL)
 		return HUB_INTAKE_NOMEM;
-	if ((rc = parse_parties(ix, path, v, 0, MAX_WATCHERS, *res)) != HUB_INTAKE_OK) {
+	if ((rc = parse_parties(ix, path, v, 0, *res)) != HUB_INTAKE_OK) {
 		json_object_put(*res);
 		*res = NULL;
 	}
@@ -1183,7 +1182,7 @@ build_step(struct intake *ix, const char *prefix, json_object *list, int single,
 		rc = fail(ix, name, "too many approvers: at most %d in all", MAX_APPROVERS);
 		goto out;
 	}
-	if ((rc = parse_parties(ix, name, list, single, MAX_APPROVERS, arr)) != HUB_INTAKE_OK)
+	if ((rc = parse_parties(ix, name, list, single, arr)) != HUB_INTAKE_OK)
 		goto out;
 	ix->napprovers += (int)n;
 
@@ -1421,7 +1420,7 @@ range_msg(enum mtype t)
 
 /* {"start": "YYYY-MM-DD", "end": "YYYY-MM-DD"} and nothing else. */
 static int
-range_object(struct intake *ix, const char *path, const struct pfield *f, json_object *v)
+range_object(struct intake *ix, const char *path, json_object *v)
 {
 	static const char *const keys[] = { "start", "end" };
 	json_object *part;
@@ -1446,7 +1445,6 @@ range_object(struct intake *ix, const char *path, const struct pfield *f, json_o
 	}
 	if (d[1] < d[0])
 		return fail(ix, path, "must not end before it starts");
-	(void)f;
 	return HUB_INTAKE_OK;
 }
 
@@ -1456,7 +1454,7 @@ check_pfield(struct intake *ix, const char *path, const struct pfield *f, json_o
 	const char *s = NULL;
 	size_t len;
 	double d;
-	int r, rc;
+	int r;
 
 	if (json_object_is_type(v, json_type_string)) {
 		s = json_object_get_string(v);
@@ -1490,7 +1488,7 @@ check_pfield(struct intake *ix, const char *path, const struct pfield *f, json_o
 	case M_RANGE:
 	case M_DATES:
 		if (json_object_is_type(v, json_type_object))
-			return range_object(ix, path, f, v);
+			return range_object(ix, path, v);
 		if (s == NULL)
 			return fail(ix, path, "%s", range_msg(f->type));
 		if (f->type == M_DATES && intake_is_date(s, NULL))
@@ -1499,7 +1497,7 @@ check_pfield(struct intake *ix, const char *path, const struct pfield *f, json_o
 			return fail(ix, path, "must not end before it starts");
 		return r == 1 ? HUB_INTAKE_OK : fail(ix, path, "%s", range_msg(f->type));
 	case M_URL:
-		if (s == NULL || (rc = intake_is_url(s)) == 0)
+		if (s == NULL || !intake_is_url(s))
 			return fail(ix, path, BAD_URL);
 		return HUB_INTAKE_OK;
 	case M_JIRA_KEY:

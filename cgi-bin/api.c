@@ -120,6 +120,14 @@ static const char *const route_names[R__MAX] = {
 #undef X
 };
 
+/* The metrics' method label: HEAD is counted with GET. */
+#define METHOD_LABEL(m) ((m) & P ? "POST" : (m) & PA ? "PATCH" : "GET")
+static const char *const route_methods[R__MAX] = {
+#define X(id, m, pat, doc, fn, need) [R_##id] = METHOD_LABEL(m),
+	API_ROUTES(X)
+#undef X
+};
+
 /* What api_run established for the handler (req->user). */
 struct api_call {
 	struct hub_principal	 who;
@@ -434,15 +442,16 @@ rows_json(const PGresult *res, int max)
 	return a;
 }
 
-/* Parse the body as a JSON object; an empty optional body is {}. 0, or the
- * request was answered with 400. */
+/* Parse the body as a JSON object; an empty body is {} (a route that needs
+ * fields then names the first missing one).  0, or the request was
+ * answered with 400. */
 static int
 body_object(struct hub_req *req, struct hub_app_ctx *app, json_object **out)
 {
 	int rc;
 
 	*out = NULL;
-	if (req->body_len == 0 && !hub_req_is_type(req, "application/json")) {
+	if (req->body_len == 0) {
 		*out = json_object_new_object();
 		return *out != NULL ? 0 : 500;
 	}
@@ -709,7 +718,7 @@ h_metrics(struct hub_req *req, struct hub_app_ctx *app)
 	struct hub_db *db = hub_app_db(app);
 	int rc = 500, up = 0;
 
-	if (hub_metrics_render(metrics, route_names, &b) != 0)
+	if (hub_metrics_render(metrics, route_names, route_methods, &b) != 0)
 		goto out;
 	/* The HTTP series stay useful while the database is down. */
 	if (db != NULL && hub_metrics_render_db(db, &b) == HUB_DB_OK)
@@ -753,6 +762,11 @@ h_new(struct hub_req *req, struct hub_app_ctx *app)
 	}
 	if ((rc = body_object(req, app, &in)) != 0)
 		goto out;
+	/* A source key's requests are its source's: name it for intake, so
+	 * the source's preset (typed metadata, title) applies. */
+	if (!c->who.is_admin && (!json_object_object_get_ex(in, "request_source", &o) || o == NULL))
+		json_object_object_add(in, "request_source",
+		    json_object_new_string(c->who.source_name));
 	memset(&ie, 0, sizeof(ie));
 	rc = hub_intake_validate(in, idem, &norm, &ie);
 	if (rc != HUB_INTAKE_OK) {
@@ -964,7 +978,9 @@ static const struct engine_map engine_map[] = {
 	{ HUB_ENGINE_UNAVAILABLE, 503, "database unavailable" },
 	{ HUB_ENGINE_INVALID, 400, "invalid request" },
 	{ HUB_ENGINE_NOTFOUND, 404, "request not found" },
-	{ HUB_ENGINE_NOT_APPROVER, 403, "not an approver of this request" },
+	/* The API acts as the source, never as an approver: the engine says
+	 * this when reassign's "from" is not an approver of the active step. */
+	{ HUB_ENGINE_NOT_APPROVER, 400, "not a pending approver of the active step" },
 	{ HUB_ENGINE_ALREADY_DECIDED, 409, NULL },
 	{ HUB_ENGINE_CLOSED, 409, NULL },
 	{ HUB_ENGINE_CONFLICT, 409, NULL },

@@ -95,43 +95,53 @@ label(struct hub_buf *out, const char *s)
 	return rc;
 }
 
+/* route="…",method="…" */
 static int
-render_route(const struct route_slot *r, const char *name, struct hub_buf *out)
+labels(struct hub_buf *out, const char *name, const char *method)
+{
+	return hub_buf_adds(out, "route=\"") || label(out, name) ||
+	    hub_buf_adds(out, "\",method=\"") || label(out, method) || hub_buf_addc(out, '"');
+}
+
+static int
+render_route(const struct route_slot *r, const char *name, const char *method,
+    struct hub_buf *out)
 {
 	uint64_t v, cum = 0;
 	size_t i;
 
 	for (i = 0; i < NBUCKETS; i++) {
 		cum += __atomic_load_n(&r->bucket[i], __ATOMIC_RELAXED);
-		if (hub_buf_adds(out, "hub_http_request_duration_seconds_bucket{route=\"") ||
-		    label(out, name) ||
-		    hub_buf_printf(out, "\",le=\"%g\"} %llu\n", buckets[i], (unsigned long long)cum))
+		if (hub_buf_adds(out, "hub_http_request_duration_seconds_bucket{") ||
+		    labels(out, name, method) ||
+		    hub_buf_printf(out, ",le=\"%g\"} %llu\n", buckets[i], (unsigned long long)cum))
 			return -1;
 	}
 	v = __atomic_load_n(&r->count, __ATOMIC_RELAXED);
-	if (hub_buf_adds(out, "hub_http_request_duration_seconds_bucket{route=\"") ||
-	    label(out, name) ||
-	    hub_buf_printf(out, "\",le=\"+Inf\"} %llu\n", (unsigned long long)v) ||
-	    hub_buf_adds(out, "hub_http_request_duration_seconds_sum{route=\"") ||
-	    label(out, name) ||
-	    hub_buf_printf(out, "\"} %.6f\n",
+	if (hub_buf_adds(out, "hub_http_request_duration_seconds_bucket{") ||
+	    labels(out, name, method) ||
+	    hub_buf_printf(out, ",le=\"+Inf\"} %llu\n", (unsigned long long)v) ||
+	    hub_buf_adds(out, "hub_http_request_duration_seconds_sum{") ||
+	    labels(out, name, method) ||
+	    hub_buf_printf(out, "} %.6f\n",
 	    (double)__atomic_load_n(&r->sum_us, __ATOMIC_RELAXED) / 1e6) ||
-	    hub_buf_adds(out, "hub_http_request_duration_seconds_count{route=\"") ||
-	    label(out, name) ||
-	    hub_buf_printf(out, "\"} %llu\n", (unsigned long long)v))
+	    hub_buf_adds(out, "hub_http_request_duration_seconds_count{") ||
+	    labels(out, name, method) ||
+	    hub_buf_printf(out, "} %llu\n", (unsigned long long)v))
 		return -1;
 	return 0;
 }
 
 int
-hub_metrics_render(const struct hub_metrics *m, const char *const *names, struct hub_buf *out)
+hub_metrics_render(const struct hub_metrics *m, const char *const *names,
+    const char *const *methods, struct hub_buf *out)
 {
 	uint64_t v;
 	size_t i, s;
 
 	if (m == NULL)
 		return 0;
-	if (hub_buf_adds(out, "# HELP hub_http_requests_total HTTP requests answered, by route and status.\n"
+	if (hub_buf_adds(out, "# HELP hub_http_requests_total HTTP requests answered, by route, method and status.\n"
 	    "# TYPE hub_http_requests_total counter\n"))
 		return -1;
 	for (i = 0; i < m->nroutes; i++) {
@@ -139,18 +149,18 @@ hub_metrics_render(const struct hub_metrics *m, const char *const *names, struct
 			v = __atomic_load_n(&m->routes[i].status[s], __ATOMIC_RELAXED);
 			if (v == 0)
 				continue;
-			if (hub_buf_adds(out, "hub_http_requests_total{route=\"") ||
-			    label(out, names[i]) ||
-			    hub_buf_printf(out, "\",status=\"%zu\"} %llu\n", s + STATUS_MIN,
+			if (hub_buf_adds(out, "hub_http_requests_total{") ||
+			    labels(out, names[i], methods[i]) ||
+			    hub_buf_printf(out, ",status=\"%zu\"} %llu\n", s + STATUS_MIN,
 			    (unsigned long long)v))
 				return -1;
 		}
 	}
-	if (hub_buf_adds(out, "# HELP hub_http_request_duration_seconds Time to answer, by route.\n"
+	if (hub_buf_adds(out, "# HELP hub_http_request_duration_seconds Time to answer, by route and method.\n"
 	    "# TYPE hub_http_request_duration_seconds histogram\n"))
 		return -1;
 	for (i = 0; i < m->nroutes; i++)
-		if (render_route(&m->routes[i], names[i], out) != 0)
+		if (render_route(&m->routes[i], names[i], methods[i], out) != 0)
 			return -1;
 	return 0;
 }

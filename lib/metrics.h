@@ -10,8 +10,8 @@
  * never blocks or fails.
  *
  * Exposition is text format 0.0.4:
- *   hub_http_requests_total{route,status}
- *   hub_http_request_duration_seconds_bucket{route,le} / _sum / _count
+ *   hub_http_requests_total{route,method,status}
+ *   hub_http_request_duration_seconds_bucket{route,method,le} / _sum / _count
  * and, from the database (hub_metrics_render_db):
  *   hub_jobs{kind,state}, hub_deliveries_total{transport,status},
  *   hub_slack_errors_total{code}, hub_requests{status}.
@@ -34,9 +34,11 @@ void	hub_metrics_destroy(struct hub_metrics *);
 /* Count one request.  route >= nroutes or a status outside 100..599 is
  * ignored; m may be NULL. */
 void	hub_metrics_observe(struct hub_metrics *, size_t route, int status, double seconds);
-/* Append the HTTP series; names[i] labels route i.  0 or -1 (buffer full). */
+/* Append the HTTP series; route i is labelled route=names[i],
+ * method=methods[i] (one route table row may share its path with another
+ * row of another method).  0 or -1 (buffer full). */
 int	hub_metrics_render(const struct hub_metrics *, const char *const *names,
-	    struct hub_buf *out);
+	    const char *const *methods, struct hub_buf *out);
 /* Append the database gauges: HUB_DB_OK or the hub_db_exec error. */
 int	hub_metrics_render_db(struct hub_db *, struct hub_buf *out);
 

@@ -19,6 +19,41 @@
  *             {id, external_id, source, status, decided_by, comment,
  *              decided_at}, signed with the source's callback secret,
  *              payload "delivery_id" naming its delivery_log row.
+ *
+ * Details callers and the worker rely on:
+ *   - notify kinds: call_for_action / delegate_call (a step starts, or a
+ *     reassigned approver), approver_removed + approver_added (reassign),
+ *     manual_reminder, reminder, decision (requester: approved, rejected,
+ *     cancelled), watcher (on completion, when watchers is not empty),
+ *     deadline_expired.  Request-level kinds carry "step" (the current
+ *     step) and "reason" = the request's final status; their dedupe key
+ *     uses the step.  <n> is 1, or the reminder's epoch time for reminders.
+ *   - sync jobs carry no dedupe key (one already running may have read the
+ *     old state).  The callback job's dedupe key is
+ *     "callback:<request>:<status>"; deadline created_at + 24 h,
+ *     max_attempts >= 50; its body may also hold "edits" (the merged
+ *     edits made while deciding).  Callbacks go out for Approved,
+ *     Rejected, Cancelled, Expired and Lapsed.
+ *   - Groups are expanded at creation into one assignment per member
+ *     (member's kind); a person listed twice in a step gets one.  Which
+ *     assignments came from which group is in the "request.created" audit
+ *     detail: "groups": [{"group", "step_id", "members": [{"assignment_id",
+ *     "kind", "value"}]}].
+ *   - Delegations active today add a delegate assignment (delegate_of =
+ *     the original) when the step becomes active (step 1: at creation).
+ *     A delegate's decision marks the original too (decided_by = the
+ *     delegate); other delegates of that original are skipped.
+ *   - Audit actions: request.created, delegate.added, step.started,
+ *     request.edited (detail edits + previous values), assignment.approved,
+ *     assignment.rejected (detail: rule and the tally), step.approved,
+ *     step.rejected, request.approved, request.rejected, request.cancelled,
+ *     request.expired, request.lapsed, approver.reassigned,
+ *     request.reminded (detail kind + assignment_ids).  The actor column is
+ *     the actor's display (else id); detail has actor_kind and actor_id.
+ *   - Automatic reminders skip an approver reminded (automatically or by
+ *     hand) about the same request within 4 hours; next_reminder_at moves
+ *     on by reminder_every and is cleared when that reaches the deadline.
+ *   - A refused call (any code but OK) has written nothing.
  */
 #ifndef HUB_ENGINE_H
 #define HUB_ENGINE_H
@@ -86,23 +121,37 @@ int	hub_engine_create(struct hub_db *, const char *source_id, json_object *req,
  * it); 0 finds the actor's pending assignment in the active step, as the
  * actor or as an active delegate.  approve != 0 approves.  comment may be
  * NULL; edits (may be NULL) is an object of edited metadata fields that the
- * source marked editable, merged into metadata and carried by the callback.
+ * source marked editable, merged into metadata and carried by the callback;
+ * a key not listed in sources.editable_fields is INVALID (field
+ * "edits.<key>").  Actor kinds that can decide: slack (approver Slack id or
+ * the resolved slack_user_id), email (case-insensitive), user (a hub user
+ * whose email or Slack id matches).  An approver of a step that has not
+ * started yet gets NOT_APPROVER; a reassigned-away one too.
+ * Outcome: on OK the request's status; decided_by/decided_at are the
+ * request's once it finished, else decided_by is the actor.  On
+ * ALREADY_DECIDED: who decided that assignment (for a skipped one, who
+ * decided its step) or the request; on CLOSED: the request's.
  */
 int	hub_engine_decide(struct hub_db *, const char *request_id, int64_t assignment_id,
 	    const struct hub_actor *, int approve, const char *comment, json_object *edits,
 	    struct hub_outcome *, struct hub_engine_error *);
 
-/* Cancel a pending request (its source or an admin). */
+/* Cancel a pending request (its source or an admin): CONFLICT when it is
+ * not Pending (out holds its state), NOTFOUND when there is none.  The
+ * requester is told (decision) and the source called back (Cancelled). */
 int	hub_engine_cancel(struct hub_db *, const char *request_id, const struct hub_actor *,
 	    const char *reason, struct hub_outcome *);
 
 /* Replace approver (kind, value) of the active step with another; both are
- * told. */
+ * told.  Kinds are slack or email.  CONFLICT when not Pending,
+ * NOT_APPROVER when from has no pending assignment in the active step,
+ * INVALID (field "to") when to already has one. */
 int	hub_engine_reassign(struct hub_db *, const char *request_id,
 	    const char *from_kind, const char *from_value, const char *to_kind,
 	    const char *to_value, const struct hub_actor *, struct hub_engine_error *);
 
-/* Manual reminder to the pending approvers of the active step. */
+/* Manual reminder to the pending approvers of the active step (never
+ * throttled).  CONFLICT when the request is not Pending. */
 int	hub_engine_remind(struct hub_db *, const char *request_id, const struct hub_actor *,
 	    int *reminded);
 

@@ -838,7 +838,7 @@ create_approver(struct eng *e, const char *req, const char *sid, json_object *ap
 {
 	const char *kind = jstr(ap, "kind"), *value = jstr(ap, "value");
 	const char *p[4];
-	PGresult *r = NULL;
+	PGresult *r = NULL, *m = NULL;
 	json_object *g = NULL, *members = NULL;
 	int i, rc = HUB_ENGINE_INVALID;
 
@@ -868,36 +868,25 @@ create_approver(struct eng *e, const char *req, const char *sid, json_object *ap
 	}
 	p[0] = req;
 	p[2] = PQgetvalue(r, 0, 0);
-	{
-		PGresult *m = NULL;
+	if ((rc = q(e, ST_ASG_INSERT_GROUP, p, &m)) != HUB_ENGINE_OK)
+		goto out;
+	rc = HUB_ENGINE_DB;
+	if ((g = json_object_new_object()) == NULL ||
+	    (members = json_object_new_array()) == NULL)
+		goto out;
+	for (i = 0; i < PQntuples(m); i++) {
+		json_object *one = json_object_new_object();
+		int64_t aid;
 
-		if ((rc = q(e, ST_ASG_INSERT_GROUP, p, &m)) != HUB_ENGINE_OK)
-			goto out;
-		rc = HUB_ENGINE_DB;
-		if ((g = json_object_new_object()) == NULL ||
-		    (members = json_object_new_array()) == NULL) {
-			PQclear(m);
+		if (one == NULL || json_object_array_add(members, one) != 0) {
+			json_object_put(one);
 			goto out;
 		}
-		for (i = 0; i < PQntuples(m); i++) {
-			json_object *one = json_object_new_object();
-
-			if (one == NULL || json_object_array_add(members, one) != 0) {
-				json_object_put(one);
-				PQclear(m);
-				goto out;
-			}
-			int64_t aid;
-
-			if (cell_i64(m, i, 0, &aid) != 0 ||
-			    jadd(one, "assignment_id", json_object_new_int64(aid)) != 0 ||
-			    jadd_str(one, "kind", PQgetvalue(m, i, 1)) != 0 ||
-			    jadd_str(one, "value", PQgetvalue(m, i, 2)) != 0) {
-				PQclear(m);
-				goto out;
-			}
-		}
-		PQclear(m);
+		if (cell_i64(m, i, 0, &aid) != 0 ||
+		    jadd(one, "assignment_id", json_object_new_int64(aid)) != 0 ||
+		    jadd_str(one, "kind", PQgetvalue(m, i, 1)) != 0 ||
+		    jadd_str(one, "value", PQgetvalue(m, i, 2)) != 0)
+			goto out;
 	}
 	if (jadd_str(g, "group", value) != 0 || jadd_str(g, "step_id", sid) != 0 ||
 	    json_object_object_add(g, "members", members) != 0)
@@ -910,6 +899,7 @@ create_approver(struct eng *e, const char *req, const char *sid, json_object *ap
 out:
 	json_object_put(members);
 	json_object_put(g);
+	PQclear(m);
 	PQclear(r);
 	return rc;
 }

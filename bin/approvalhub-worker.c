@@ -2,11 +2,14 @@
  * approvalhub-worker - runs jobs from the PostgreSQL job table (lib/worker.c).
  *
  *   approvalhub-worker [--once] [--id NAME] [--lease SECONDS] [--backoff-base-ms MS]
+ *                      [--sweep-seconds N]
  *
  * One job at a time; run more processes to scale.  SIGTERM/SIGINT: the job
  * in flight finishes, or is given back if it is interrupted, then exit 0.
  * WORKER_BACKOFF_BASE_MS (or --backoff-base-ms) replaces the retry backoff
- * base; tests set it to 0.
+ * base; tests set it to 0.  WORKER_SWEEP_SECONDS (or --sweep-seconds)
+ * sets how often deadlines, reminders and lapses are swept (default 15,
+ * 0 = never; the first sweep runs at start).
  */
 #include <errno.h>
 #include <limits.h>
@@ -33,7 +36,7 @@ static void
 usage(void)
 {
 	fprintf(stderr, "usage: approvalhub-worker [--once] [--id NAME] [--lease SECONDS] "
-	    "[--backoff-base-ms MS]\n");
+	    "[--backoff-base-ms MS] [--sweep-seconds N]\n");
 	exit(2);
 }
 
@@ -67,6 +70,7 @@ main(int argc, char *argv[])
 	opts.lease_s = 60;
 	opts.backoff_base_ms = -1;
 	opts.idle_wait_ms = 5000;
+	opts.sweep_s = -1;
 
 	for (i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--once") == 0)
@@ -81,6 +85,11 @@ main(int argc, char *argv[])
 		} else if (strcmp(argv[i], "--backoff-base-ms") == 0 && i + 1 < argc) {
 			if (parse_int(argv[++i], 0, 3600000, &opts.backoff_base_ms) != 0) {
 				fprintf(stderr, "approvalhub-worker: --backoff-base-ms must be 0..3600000\n");
+				return 2;
+			}
+		} else if (strcmp(argv[i], "--sweep-seconds") == 0 && i + 1 < argc) {
+			if (parse_int(argv[++i], 0, 86400, &opts.sweep_s) != 0) {
+				fprintf(stderr, "approvalhub-worker: --sweep-seconds must be 0..86400\n");
 				return 2;
 			}
 		} else
@@ -101,6 +110,15 @@ main(int argc, char *argv[])
 		hub_conf_free(&conf);
 		return 1;
 	}
+	if (opts.sweep_s < 0 && (env = hub_conf_get("WORKER_SWEEP_SECONDS")) != NULL &&
+	    parse_int(env, 0, 86400, &opts.sweep_s) != 0) {
+		fprintf(stderr, "approvalhub-worker: WORKER_SWEEP_SECONDS is malformed: "
+		    "must be 0..86400\n");
+		hub_conf_free(&conf);
+		return 1;
+	}
+	if (opts.sweep_s < 0)
+		opts.sweep_s = 15;
 	if (opts.id == NULL) {
 		if (gethostname(host, sizeof(host)) != 0)
 			host[0] = '\0';

@@ -1,6 +1,7 @@
 /*
  * worker.c - claim, dispatch, record: the loop of approvalhub-worker.
  */
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,6 +13,7 @@
 
 #include "conf.h"
 #include "crypto.h"
+#include "engine.h"
 #include "httpc.h"
 #include "json.h"
 #include "log.h"
@@ -31,6 +33,11 @@
 #define HTTP_POST_MAX_SECRET	512
 #define HTTP_POST_MAX_RESP	(64 * 1024)
 #define HTTP_POST_DEFAULT_MS	10000
+/* Sweeps: requests per engine call, and calls per sweep so a backlog
+ * cannot starve the job queue. */
+#define SWEEP_BATCH		100
+#define SWEEP_MAX_ROUNDS	10
+#define NOTIFY_MAX_KIND		64
 
 struct hub_worker {
 	const struct hub_worker_opts	*opts;
@@ -41,6 +48,7 @@ struct hub_worker {
 	int				 lease_s;
 	int				 db_down;     /* in a failure streak */
 	int				 db_fails;
+	struct timespec			 next_sweep;  /* CLOCK_MONOTONIC */
 };
 
 typedef void (*worker_fn)(struct hub_worker *, const struct hub_job *, struct hub_worker_result *);
@@ -52,9 +60,85 @@ struct worker_kind {
 };
 
 static void http_post_run(struct hub_worker *, const struct hub_job *, struct hub_worker_result *);
+static void notify_run(struct hub_worker *, const struct hub_job *, struct hub_worker_result *);
+static void sync_run(struct hub_worker *, const struct hub_job *, struct hub_worker_result *);
 
 static const struct worker_kind kinds[] = {
 	{ "http_post", http_post_run, HTTP_POST_MAX_AGE_S },
+	{ "notify",    notify_run,    0 },
+	{ "sync",      sync_run,      0 },
+};
+
+enum worker_stmt {
+	WORKER_SET_DEADLINE,
+	WORKER_DELIVERY_SENDING,
+	WORKER_DELIVERY_OUTCOME,
+	WORKER_SENT_COUNT,
+	WORKER_SLACK_ENABLED,
+	WORKER_NOTIFY_NO_CONNECTION,
+	WORKER__MAX
+};
+
+static const struct hub_stmt worker_stmts[WORKER__MAX] = {
+	/* $1 id, $2 max age s, $3 max attempts.  Enough attempts for the
+	 * default backoff (10 s doubling to 1 h) to span the whole window. */
+	[WORKER_SET_DEADLINE] = {
+	    "UPDATE jobs SET deadline = created_at + make_interval(secs => $2::integer),"
+	    " max_attempts = greatest(max_attempts, $3::integer)"
+	    " WHERE id = $1::bigint AND deadline IS NULL", 3 },
+	/* $1 delivery id, $2 job id */
+	[WORKER_DELIVERY_SENDING] = {
+	    "UPDATE delivery_log SET status = 'sending', job_id = coalesce(job_id, $2::bigint)"
+	    " WHERE id = $1::bigint", 2 },
+	/* $1 delivery id, $2 job id, $3 error code, $4 error detail (NULL:
+	 * keep).  Read from the job row just written in the same transaction,
+	 * so the delivery says what the queue will do: done, failed for good
+	 * (also when max_attempts or the deadline ran out), or queued again
+	 * (retrying; queued when a release gave back a first attempt). */
+	[WORKER_DELIVERY_OUTCOME] = {
+	    "UPDATE delivery_log d SET job_id = coalesce(d.job_id, j.id),"
+	    " status = CASE j.state WHEN 'done' THEN 'delivered' WHEN 'failed' THEN 'failed'"
+	    "  WHEN 'queued' THEN CASE WHEN j.attempts > 0 THEN 'retrying' ELSE 'queued' END"
+	    "  ELSE d.status END,"
+	    " retries = CASE WHEN j.state = 'queued' THEN j.attempts"
+	    "  ELSE greatest(j.attempts - 1, 0) END,"
+	    " error_code = CASE WHEN j.state = 'done' THEN NULL"
+	    "  ELSE coalesce($3, d.error_code) END,"
+	    " error_detail = CASE WHEN j.state = 'done' THEN NULL"
+	    "  ELSE coalesce($4, d.error_detail) END"
+	    " FROM jobs j WHERE d.id = $1::bigint AND j.id = $2::bigint", 4 },
+	/* $1 request id */
+	[WORKER_SENT_COUNT] = {
+	    "SELECT count(*) FROM sent_messages WHERE request_id = $1::uuid", 1 },
+	[WORKER_SLACK_ENABLED] = {
+	    "SELECT count(*) FROM slack_connections WHERE NOT disabled", 0 },
+	/* $1 request id, $2 job id, $3 notification kind.  Once per job (a
+	 * job run again after a lost lease adds nothing); nothing when the
+	 * request is gone. */
+	[WORKER_NOTIFY_NO_CONNECTION] = {
+	    "INSERT INTO delivery_log (request_id, job_id, kind, transport, status,"
+	    " error_code, error_detail)"
+	    " SELECT r.id, $2::bigint, $3::text, 'slack', 'failed', 'no_connection',"
+	    "  'no Slack connection is configured'"
+	    " FROM requests r WHERE r.id = $1::uuid"
+	    "  AND NOT EXISTS (SELECT 1 FROM delivery_log WHERE job_id = $2::bigint)"
+	    " RETURNING id", 3 },
+};
+
+static const struct hub_stmt_table worker_table = { "hubwrk", worker_stmts, WORKER__MAX };
+
+/* delivery_log.error_code for a transport error. */
+static const struct {
+	int		 err;
+	const char	*code;
+} httpc_codes[] = {
+	{ HUB_HTTPC_NOMEM,   "nomem" },
+	{ HUB_HTTPC_BADURL,  "bad_url" },
+	{ HUB_HTTPC_CONNECT, "connect" },
+	{ HUB_HTTPC_TIMEOUT, "timeout" },
+	{ HUB_HTTPC_TOOBIG,  "too_big" },
+	{ HUB_HTTPC_OTHER,   "transport" },
+	{ HUB_HTTPC_ABORTED, "interrupted" },
 };
 
 HUB_PRINTF(3, 4) static void
@@ -66,6 +150,28 @@ result_set(struct hub_worker_result *r, int verdict, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(r->detail, sizeof(r->detail), fmt, ap);
 	va_end(ap);
+}
+
+static void
+result_code(struct hub_worker_result *r, const char *code)
+{
+	snprintf(r->code, sizeof(r->code), "%s", code);
+}
+
+/* A database error inside a handler: the payload's fault (bad uuid, bad
+ * kind) is permanent, anything else is worth another try. */
+static void
+result_db(struct hub_worker_result *r, int rc)
+{
+	if (rc == HUB_DB_CHECK || rc == HUB_DB_FKEY) {
+		r->reason = "bad payload";
+		result_code(r, "bad_payload");
+		result_set(r, HUB_WORKER_FAIL, "bad payload: %s", hub_db_strerror(rc));
+	} else {
+		r->reason = "database";
+		result_code(r, "database");
+		result_set(r, HUB_WORKER_RETRY, "database: %s", hub_db_strerror(rc));
+	}
 }
 
 /* ------------------------------------------------------------ http_post */
@@ -249,6 +355,7 @@ http_post_run(struct hub_worker *w, const struct hub_job *job, struct hub_worker
 
 	if ((bad = post_req_parse(w, job->payload, &p)) != NULL) {
 		r->reason = "bad payload";
+		result_code(r, "bad_payload");
 		result_set(r, HUB_WORKER_FAIL, "bad payload: %s", bad);
 		goto out;
 	}
@@ -258,6 +365,7 @@ http_post_run(struct hub_worker *w, const struct hub_job *job, struct hub_worker
 		if (post_req_header(&p, "X-Hub-Request-Timestamp", ts) != 0 ||
 		    post_req_header(&p, "X-Hub-Signature", sig) != 0) {
 			r->reason = "out of memory";
+			result_code(r, "nomem");
 			result_set(r, HUB_WORKER_RETRY, "out of memory");
 			goto out;
 		}
@@ -274,12 +382,19 @@ http_post_run(struct hub_worker *w, const struct hub_job *job, struct hub_worker
 		result_set(r, HUB_WORKER_DONE, "HTTP %ld", resp.status);
 	} else if (rc == HUB_HTTPC_OK) {
 		r->reason = "HTTP error";
+		snprintf(r->code, sizeof(r->code), "http_%ld", resp.status);
 		result_set(r, hub_httpc_is_transient(rc, resp.status) ?
 		    HUB_WORKER_RETRY : HUB_WORKER_FAIL, "HTTP %ld", resp.status);
 		if ((resp.status == 429 || resp.status == 503) && resp.retry_after >= 0)
 			r->retry_after = resp.retry_after;
 	} else {
+		size_t i;
+
 		r->reason = hub_httpc_strerror(rc);
+		result_code(r, "transport");
+		for (i = 0; i < HUB_NELEM(httpc_codes); i++)
+			if (httpc_codes[i].err == rc)
+				result_code(r, httpc_codes[i].code);
 		/* curl's message names the host at most, never the path. */
 		result_set(r, hub_httpc_is_transient(rc, 0) ? HUB_WORKER_RETRY : HUB_WORKER_FAIL,
 		    "%s: %s", hub_httpc_strerror(rc), resp.error);
@@ -287,6 +402,108 @@ http_post_run(struct hub_worker *w, const struct hub_job *job, struct hub_worker
 out:
 	hub_httpc_resp_free(&resp);
 	post_req_free(&p);
+}
+
+/* ------------------------------------------------------ notify and sync */
+
+/*
+ * These two stand in until Slack delivery exists; that work replaces them.
+ * Both finish the job: retrying would change nothing, and a notification
+ * that cannot go out is recorded where admins look (delivery_log).
+ */
+
+/* First cell of a one-row count; -1 when it is not one. */
+static long long
+count_cell(PGresult *res)
+{
+	char *end;
+	long long v;
+
+	if (PQntuples(res) != 1)
+		return -1;
+	errno = 0;
+	v = strtoll(PQgetvalue(res, 0, 0), &end, 10);
+	return errno != 0 || *end != '\0' || end == PQgetvalue(res, 0, 0) ? -1 : v;
+}
+
+static void
+notify_run(struct hub_worker *w, const struct hub_job *job, struct hub_worker_result *r)
+{
+	const char *params[3], *req, *kind;
+	PGresult *res = NULL;
+	char idbuf[24];
+	long long n;
+	int rc;
+
+	if (hub_json_get_string(job->payload, "request_id", HUB_ID_LEN - 1, &req) != HUB_JSON_OK ||
+	    hub_json_get_string(job->payload, "kind", NOTIFY_MAX_KIND, &kind) != HUB_JSON_OK) {
+		r->reason = "bad payload";
+		result_code(r, "bad_payload");
+		result_set(r, HUB_WORKER_FAIL, "bad payload: request_id and kind are required");
+		goto out;
+	}
+	if ((rc = hub_db_exec(w->db, &worker_table, WORKER_SLACK_ENABLED, NULL, &res)) != HUB_DB_OK) {
+		result_db(r, rc);
+		goto out;
+	}
+	n = count_cell(res);
+	PQclear(res);
+	res = NULL;
+	if (n > 0) {
+		/* Not possible yet: nothing can add a connection before delivery
+		 * exists.  Say so loudly rather than pretend it was sent. */
+		hub_log(HUB_LOG_WARN, "notify_not_implemented", "kind", kind, NULL);
+		r->reason = "not implemented";
+		result_set(r, HUB_WORKER_DONE, "delivery not implemented");
+		goto out;
+	}
+	snprintf(idbuf, sizeof(idbuf), "%lld", (long long)job->id);
+	params[0] = req;
+	params[1] = idbuf;
+	params[2] = kind;
+	if ((rc = hub_db_exec(w->db, &worker_table, WORKER_NOTIFY_NO_CONNECTION, params,
+	    &res)) != HUB_DB_OK) {
+		result_db(r, rc);
+		goto out;
+	}
+	r->reason = "no connection";
+	result_set(r, HUB_WORKER_DONE, "%s", PQntuples(res) == 1 ?
+	    "no Slack connection is configured" : "no Slack connection is configured"
+	    " (already recorded, or the request is gone)");
+out:
+	PQclear(res);
+}
+
+static void
+sync_run(struct hub_worker *w, const struct hub_job *job, struct hub_worker_result *r)
+{
+	const char *params[1];
+	PGresult *res = NULL;
+	long long n;
+	int rc;
+
+	if (hub_json_get_string(job->payload, "request_id", HUB_ID_LEN - 1, &params[0]) !=
+	    HUB_JSON_OK) {
+		r->reason = "bad payload";
+		result_code(r, "bad_payload");
+		result_set(r, HUB_WORKER_FAIL, "bad payload: request_id is required");
+		goto out;
+	}
+	if ((rc = hub_db_exec(w->db, &worker_table, WORKER_SENT_COUNT, params, &res)) != HUB_DB_OK) {
+		result_db(r, rc);
+		goto out;
+	}
+	n = count_cell(res);
+	r->reason = "synced";
+	if (n == 0)
+		result_set(r, HUB_WORKER_DONE, "no sent messages");
+	else {
+		hub_log(HUB_LOG_WARN, "sync_not_implemented", NULL);
+		result_set(r, HUB_WORKER_DONE, "%lld sent copies would be updated"
+		    " (delivery not implemented)", n);
+	}
+out:
+	PQclear(res);
 }
 
 /* ------------------------------------------------------------ the loop */
@@ -392,30 +609,102 @@ kind_find(const char *name)
 	return NULL;
 }
 
+/* The delivery_log row a job's payload names; 0 when none. */
+static int64_t
+delivery_id(const struct hub_job *job)
+{
+	int64_t id = 0;
+	int rc = hub_json_get_int64(job->payload, "delivery_id", 1, INT64_MAX, &id);
+
+	if (rc != HUB_JSON_OK && rc != HUB_JSON_MISSING)
+		hub_log(HUB_LOG_WARN, "delivery_id_invalid", "kind", job->kind, NULL);
+	return rc == HUB_JSON_OK ? id : 0;
+}
+
+/* 'sending' before the attempt.  Only what admins see: the outcome below
+ * sets the real state whatever happens here. */
+static void
+delivery_sending(struct hub_worker *w, const struct hub_job *job, int64_t did)
+{
+	const char *params[2];
+	char db[24], jb[24];
+	int rc;
+
+	snprintf(db, sizeof(db), "%lld", (long long)did);
+	snprintf(jb, sizeof(jb), "%lld", (long long)job->id);
+	params[0] = db;
+	params[1] = jb;
+	if ((rc = hub_db_exec(w->db, &worker_table, WORKER_DELIVERY_SENDING, params, NULL)) !=
+	    HUB_DB_OK)
+		db_trouble(w, "delivery", rc);
+}
+
+static int
+delivery_outcome(struct hub_worker *w, const struct hub_job *job, int64_t did,
+    const struct hub_worker_result *r)
+{
+	const char *params[4];
+	char db[24], jb[24];
+	int release = r->verdict == HUB_WORKER_RELEASE;
+
+	snprintf(db, sizeof(db), "%lld", (long long)did);
+	snprintf(jb, sizeof(jb), "%lld", (long long)job->id);
+	params[0] = db;
+	params[1] = jb;
+	params[2] = release || r->code[0] == '\0' ? NULL : r->code;
+	params[3] = release ? NULL : r->detail;
+	return hub_db_exec(w->db, &worker_table, WORKER_DELIVERY_OUTCOME, params, NULL);
+}
+
+/* The job's outcome, and its delivery row's in the same transaction. */
+static int
+record_once(struct hub_worker *w, struct hub_job *job, const struct hub_worker_result *r,
+    int64_t did)
+{
+	int attempts = job->attempts, rc;
+
+	if (did > 0 && (rc = hub_db_begin(w->db)) != HUB_DB_OK)
+		return rc;
+	switch (r->verdict) {
+	case HUB_WORKER_DONE:
+		rc = hub_job_done(w->db, job, r->detail);
+		break;
+	case HUB_WORKER_RETRY:
+		rc = hub_job_fail(w->db, job, r->detail, r->retry_after, 0);
+		break;
+	case HUB_WORKER_FAIL:
+		rc = hub_job_fail(w->db, job, r->detail, -1, 1);
+		break;
+	default:
+		rc = hub_job_release(w->db, job);
+		break;
+	}
+	if (did > 0) {
+		if (rc == HUB_DB_OK)
+			rc = delivery_outcome(w, job, did, r);
+		if (rc == HUB_DB_OK)
+			rc = hub_db_commit(w->db);
+		if (rc != HUB_DB_OK) {
+			hub_db_rollback(w->db);
+			/* The fence must match the row again on the next try. */
+			job->attempts = attempts;
+		}
+	}
+	return rc;
+}
+
 /*
  * Write the outcome.  A few tries across a database hiccup; if it still
  * cannot be written the lease runs out and the job is run again.
  */
 static void
-record(struct hub_worker *w, struct hub_job *job, const struct hub_worker_result *r)
+record(struct hub_worker *w, struct hub_job *job, const struct hub_worker_result *r,
+    int64_t did)
 {
 	int rc = HUB_DB_OK, tries;
 
 	for (tries = 0; tries < 5; tries++) {
-		switch (r->verdict) {
-		case HUB_WORKER_DONE:
-			rc = hub_job_done(w->db, job, r->detail);
-			break;
-		case HUB_WORKER_RETRY:
-			rc = hub_job_fail(w->db, job, r->detail, r->retry_after, 0);
-			break;
-		case HUB_WORKER_FAIL:
-			rc = hub_job_fail(w->db, job, r->detail, -1, 1);
-			break;
-		default:
-			rc = hub_job_release(w->db, job);
-			break;
-		}
+		rc = record_once(w, job, r, did);
 		if (rc == HUB_DB_OK) {
 			db_ok(w);
 			return;
@@ -436,14 +725,18 @@ run_job(struct hub_worker *w, struct hub_job *job)
 	struct hub_worker_result r;
 	time_t now, deadline = job->deadline;
 	char id[24], attempt[16];
+	int64_t did = delivery_id(job);
 
 	memset(&r, 0, sizeof(r));
 	r.retry_after = -1;
 	snprintf(id, sizeof(id), "%lld", (long long)job->id);
 	snprintf(attempt, sizeof(attempt), "%d", job->attempts + 1);
 
+	if (did > 0)
+		delivery_sending(w, job, did);
 	if (k == NULL) {
 		r.reason = "unknown kind";
+		result_code(&r, "unknown_kind");
 		result_set(&r, HUB_WORKER_FAIL, "unknown job kind");
 	} else
 		k->run(w, job, &r);
@@ -466,7 +759,87 @@ run_job(struct hub_worker *w, struct hub_job *job)
 		hub_log(HUB_LOG_INFO, r.verdict == HUB_WORKER_DONE ? "job_done" : "job_released",
 		    "job", id, "kind", job->kind, "attempt", attempt,
 		    "outcome", r.reason ? r.reason : "", NULL);
-	record(w, job, &r);
+	record(w, job, &r, did);
+}
+
+/* ------------------------------------------------------------ sweeps */
+
+static const struct worker_sweep {
+	const char	*name;      /* log key */
+	int		(*run)(struct hub_db *, int limit, int *count);
+} sweeps[] = {
+	{ "expired",  hub_engine_expire_due },
+	{ "reminded", hub_engine_remind_due },
+	{ "lapsed",   hub_engine_lapse_due },
+};
+
+static long
+ms_until(const struct timespec *t)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (long)(t->tv_sec - now.tv_sec) * 1000 + (t->tv_nsec - now.tv_nsec) / 1000000;
+}
+
+static int
+sweep_due(const struct hub_worker *w)
+{
+	return w->opts->sweep_s > 0 && ms_until(&w->next_sweep) <= 0;
+}
+
+/* How long the idle wait may last: until the next sweep at most. */
+static int
+idle_ms(const struct hub_worker *w)
+{
+	long ms = w->opts->idle_wait_ms > 0 ? w->opts->idle_wait_ms : WORKER_DEFAULT_IDLE_MS;
+	long left;
+
+	if (w->opts->sweep_s > 0 && (left = ms_until(&w->next_sweep)) < ms)
+		ms = left > 0 ? left : 0;
+	return (int)ms;
+}
+
+/*
+ * Expire, remind, lapse.  Each runs in batches until a batch comes back
+ * short (or SWEEP_MAX_ROUNDS, the rest waits for the next sweep); every
+ * batch is its own transaction, so other workers sweeping at the same
+ * time take other rows.
+ */
+static void
+sweep_all(struct hub_worker *w)
+{
+	_Static_assert(HUB_NELEM(sweeps) == 3, "the log line below names three counts");
+	char counts[HUB_NELEM(sweeps)][16];
+	int total[HUB_NELEM(sweeps)], any = 0, n, rc, round;
+	size_t i;
+
+	clock_gettime(CLOCK_MONOTONIC, &w->next_sweep);
+	w->next_sweep.tv_sec += w->opts->sweep_s;
+	for (i = 0; i < HUB_NELEM(sweeps); i++) {
+		total[i] = 0;
+		for (round = 0; round < SWEEP_MAX_ROUNDS && !*w->stop; round++) {
+			n = 0;
+			rc = sweeps[i].run(w->db, SWEEP_BATCH, &n);
+			if (rc == HUB_ENGINE_UNAVAILABLE) {
+				db_trouble(w, "sweep", HUB_DB_CONN);
+				break;
+			}
+			if (rc != HUB_ENGINE_OK) {
+				hub_log(HUB_LOG_ERROR, "sweep_failed", "sweep", sweeps[i].name,
+				    "error", hub_engine_strerror(rc), NULL);
+				break;
+			}
+			total[i] += n;
+			if (n < SWEEP_BATCH)
+				break;
+		}
+		snprintf(counts[i], sizeof(counts[i]), "%d", total[i]);
+		any |= total[i] > 0;
+	}
+	if (any)
+		hub_log(HUB_LOG_INFO, "sweep", sweeps[0].name, counts[0], sweeps[1].name,
+		    counts[1], sweeps[2].name, counts[2], NULL);
 }
 
 static int
@@ -512,8 +885,12 @@ hub_worker_run(const struct hub_worker_opts *opts, const volatile sig_atomic_t *
 		goto out;
 	}
 	hub_log(HUB_LOG_INFO, "worker_start", "worker", opts->id, NULL);
+	/* The first sweep runs at once. */
+	clock_gettime(CLOCK_MONOTONIC, &w.next_sweep);
 
 	while (!*stop) {
+		if (sweep_due(&w))
+			sweep_all(&w);
 		memset(&job, 0, sizeof(job));
 		rc = hub_job_claim(w.db, opts->id, w.lease_s, &job);
 		if (rc == HUB_DB_OK) {
@@ -532,8 +909,7 @@ hub_worker_run(const struct hub_worker_opts *opts, const volatile sig_atomic_t *
 				db_wait(&w, rc);
 				continue;
 			}
-			hub_job_wait(w.db, opts->idle_wait_ms > 0 ?
-			    opts->idle_wait_ms : WORKER_DEFAULT_IDLE_MS);
+			hub_job_wait(w.db, idle_ms(&w));
 			continue;
 		}
 		db_trouble(&w, "claim", rc);
@@ -552,22 +928,6 @@ out:
 }
 
 /* ------------------------------------------------------------ producers */
-
-enum worker_stmt {
-	WORKER_SET_DEADLINE,
-	WORKER__MAX
-};
-
-static const struct hub_stmt worker_stmts[WORKER__MAX] = {
-	/* $1 id, $2 max age s, $3 max attempts.  Enough attempts for the
-	 * default backoff (10 s doubling to 1 h) to span the whole window. */
-	[WORKER_SET_DEADLINE] = {
-	    "UPDATE jobs SET deadline = created_at + make_interval(secs => $2::integer),"
-	    " max_attempts = greatest(max_attempts, $3::integer)"
-	    " WHERE id = $1::bigint AND deadline IS NULL", 3 },
-};
-
-static const struct hub_stmt_table worker_table = { "hubwrk", worker_stmts, WORKER__MAX };
 
 static int
 seal_secret(const char *secret, struct hub_buf *out)

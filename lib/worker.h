@@ -25,6 +25,25 @@
  *     job's deadline or 24 hours after it was created.  Other statuses and a
  *     malformed payload: failed for good.  Each attempt's status is recorded.
  *
+ *   notify     {"request_id", "kind", ...} (engine.h).  Until Slack delivery
+ *              exists: with no enabled Slack connection it adds a
+ *              delivery_log row (transport slack, failed, no_connection)
+ *              and is done; never retried, since nothing would change.
+ *   sync       {"request_id"}: done; the detail says how many sent copies
+ *              there are (none until Slack delivery exists).
+ *
+ * Delivery tracking, for every kind: a payload with "delivery_id" names a
+ * delivery_log row.  It reads 'sending' during an attempt, then, in the
+ * same transaction as the job's outcome, 'delivered', 'retrying' (retries =
+ * failed attempts so far, error_code such as "http_503", "timeout",
+ * "connect", error_detail) or 'failed' (permanent, or the job gave up;
+ * retries = attempts - 1).
+ *
+ * Sweeps: every sweep_s seconds, and once at start, the engine's
+ * hub_engine_expire_due / remind_due / lapse_due run in batches of 100.
+ * Safe on any number of workers (the engine skips locked rows).  A line is
+ * logged only when something was swept.
+ *
  * Never logs URLs, headers or bodies (webhook URLs are secrets).
  */
 #ifndef HUB_WORKER_H
@@ -44,6 +63,7 @@ struct hub_worker_opts {
 	int			 once;            /* exit when nothing is due */
 	int			 backoff_base_ms; /* -1: hub_job_fail's own backoff */
 	int			 idle_wait_ms;    /* default 5000 */
+	int			 sweep_s;         /* engine sweeps every n s; 0: never */
 };
 
 enum hub_worker_verdict {
@@ -58,6 +78,7 @@ struct hub_worker_result {
 	int		 verdict;
 	int		 retry_after;  /* seconds, -1 = exponential backoff */
 	const char	*reason;      /* static, safe to log: "HTTP 503", "timeout"... */
+	char		 code[32];    /* delivery_log.error_code: "http_503", "timeout"... */
 	char		 detail[256]; /* stored with the attempt; never a URL or a body */
 };
 

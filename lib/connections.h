@@ -1,0 +1,3 @@
+#ifndef HUB_CONNECTIONS_H
+#define HUB_CONNECTIONS_H
+#endif

@@ -1,0 +1,3 @@
+#ifndef HUB_DECIDELINK_H
+#define HUB_DECIDELINK_H
+#endif

@@ -1,0 +1,3 @@
+#ifndef HUB_RATELIMIT_H
+#define HUB_RATELIMIT_H
+#endif

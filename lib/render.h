@@ -1,0 +1,3 @@
+#ifndef HUB_RENDER_H
+#define HUB_RENDER_H
+#endif

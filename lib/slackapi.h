@@ -1,0 +1,3 @@
+#ifndef HUB_SLACKAPI_H
+#define HUB_SLACKAPI_H
+#endif

@@ -1,0 +1,3 @@
+#ifndef HUB_SMTP_H
+#define HUB_SMTP_H
+#endif

@@ -299,6 +299,48 @@ Test(auth, disabled_source_key_is_401)
 	expect_free(&r, 401, NULL);
 }
 
+/* last_used_at is written on first use, then not again within the minute. */
+Test(auth, last_used_at_is_written_at_most_once_a_minute)
+{
+	char name[64], key[128], first[64];
+	struct th_resp r;
+	const char *p[1];
+	PGresult *res;
+	PGconn *c;
+
+	uniq("touch", name, sizeof(name));
+	source_add(name, key, sizeof(key));
+	c = db();
+	p[0] = name;
+	sql(c, "SELECT k.last_used_at IS NULL FROM api_keys k JOIN sources s ON s.id = k.source_id"
+	    " WHERE s.name = $1", 1, p, &res);
+	cr_assert_str_eq(PQgetvalue(res, 0, 0), "t");
+	PQclear(res);
+	api("GET", "/api/requests", key, NULL, NULL, &r);
+	expect_free(&r, 200, NULL);
+	sql(c, "SELECT k.last_used_at::text FROM api_keys k JOIN sources s ON s.id = k.source_id"
+	    " WHERE s.name = $1 AND k.last_used_at IS NOT NULL", 1, p, &res);
+	cr_assert_eq(PQntuples(res), 1);
+	snprintf(first, sizeof(first), "%s", PQgetvalue(res, 0, 0));
+	PQclear(res);
+	api("GET", "/api/requests", key, NULL, NULL, &r);
+	expect_free(&r, 200, NULL);
+	sql(c, "SELECT k.last_used_at::text FROM api_keys k JOIN sources s ON s.id = k.source_id"
+	    " WHERE s.name = $1", 1, p, &res);
+	cr_assert_str_eq(PQgetvalue(res, 0, 0), first);
+	PQclear(res);
+	/* an hour-old stamp is renewed */
+	sql(c, "UPDATE api_keys k SET last_used_at = now() - interval '1 hour' FROM sources s"
+	    " WHERE s.id = k.source_id AND s.name = $1", 1, p, NULL);
+	api("GET", "/api/requests", key, NULL, NULL, &r);
+	expect_free(&r, 200, NULL);
+	sql(c, "SELECT k.last_used_at > now() - interval '1 minute' FROM api_keys k"
+	    " JOIN sources s ON s.id = k.source_id WHERE s.name = $1", 1, p, &res);
+	cr_assert_str_eq(PQgetvalue(res, 0, 0), "t");
+	PQclear(res);
+	PQfinish(c);
+}
+
 Test(auth, source_key_on_admin_endpoints_is_403)
 {
 	static const struct { const char *m, *path, *body; } cases[] = {

@@ -1,0 +1,3 @@
+#ifndef HUB_HOME_H
+#define HUB_HOME_H
+#endif

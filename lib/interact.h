@@ -1,0 +1,3 @@
+#ifndef HUB_INTERACT_H
+#define HUB_INTERACT_H
+#endif

@@ -1,0 +1,3 @@
+#ifndef HUB_MODALS_H
+#define HUB_MODALS_H
+#endif

@@ -1,0 +1,3 @@
+#ifndef HUB_SLACKEVENTS_H
+#define HUB_SLACKEVENTS_H
+#endif

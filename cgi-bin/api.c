@@ -414,9 +414,16 @@ row_json(const PGresult *res, int row)
 			case OID_BOOL:
 				v = json_object_new_boolean(s[0] == 't');
 				break;
-			case OID_INT2: case OID_INT4: case OID_INT8:
-				v = json_object_new_int64(strtoll(s, NULL, 10));
+			case OID_INT2: case OID_INT4: case OID_INT8: {
+				char *end;
+				long long n;
+
+				errno = 0;
+				n = strtoll(s, &end, 10);
+				v = errno == 0 && end != s && *end == '\0' ?
+				    json_object_new_int64(n) : json_object_new_string(s);
 				break;
+			}
 			case OID_JSON: case OID_JSONB:
 				if (hub_json_parse(s, strlen(s), 4u << 20, 64, &v) != HUB_JSON_OK)
 					v = NULL;

@@ -76,6 +76,7 @@ enum worker_stmt {
 	WORKER_SENT_COUNT,
 	WORKER_SLACK_ENABLED,
 	WORKER_NOTIFY_NO_CONNECTION,
+	WORKER_NEXT_DUE,
 	WORKER__MAX
 };
 
@@ -123,6 +124,13 @@ static const struct hub_stmt worker_stmts[WORKER__MAX] = {
 	    " FROM requests r WHERE r.id = $1::uuid"
 	    "  AND NOT EXISTS (SELECT 1 FROM delivery_log WHERE job_id = $2::bigint)"
 	    " RETURNING id", 3 },
+	/* ms until the next queued job is due or a lease runs out; -1: none.
+	 * A scheduled retry fires no NOTIFY when it becomes due. */
+	[WORKER_NEXT_DUE] = {
+	    "SELECT coalesce(greatest(0, ceil(extract(epoch FROM least("
+	    "  (SELECT min(run_at) FROM jobs WHERE state = 'queued'),"
+	    "  (SELECT min(locked_until) FROM jobs WHERE state = 'running'))"
+	    " - now()) * 1000)), -1)::bigint", 0 },
 };
 
 static const struct hub_stmt_table worker_table = { "hubwrk", worker_stmts, WORKER__MAX };
@@ -788,16 +796,23 @@ sweep_due(const struct hub_worker *w)
 	return w->opts->sweep_s > 0 && ms_until(&w->next_sweep) <= 0;
 }
 
-/* How long the idle wait may last: until the next sweep at most. */
+/* How long the idle wait may last: until the next sweep or the next
+ * scheduled job at most. */
 static int
-idle_ms(const struct hub_worker *w)
+idle_ms(struct hub_worker *w)
 {
 	long ms = w->opts->idle_wait_ms > 0 ? w->opts->idle_wait_ms : WORKER_DEFAULT_IDLE_MS;
+	long long due;
+	PGresult *res = NULL;
 	long left;
 
 	if (w->opts->sweep_s > 0 && (left = ms_until(&w->next_sweep)) < ms)
-		ms = left > 0 ? left : 0;
-	return (int)ms;
+		ms = left;
+	if (hub_db_exec(w->db, &worker_table, WORKER_NEXT_DUE, NULL, &res) == HUB_DB_OK &&
+	    (due = count_cell(res)) >= 0 && due < ms)
+		ms = (long)due + 10;   /* just past run_at: claim compares with now() */
+	PQclear(res);
+	return ms > 0 ? (int)ms : 0;
 }
 
 /*

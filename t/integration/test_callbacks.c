@@ -89,6 +89,19 @@ sleep_ms(long ms)
 		;
 }
 
+static long long
+cell_ll(const PGresult *r, int row, int col)
+{
+	const char *s = PQgetvalue(r, row, col);
+	char *end;
+	long long v;
+
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	cr_assert(errno == 0 && end != s && *end == '\0', "not an integer: '%s'", s);
+	return v;
+}
+
 static PGresult *
 tq(int stmt, const char *a, const char *b)
 {
@@ -244,10 +257,10 @@ delivery(const char *req, struct delivery *d)
 	cr_assert_leq(n, 1, "one callback delivery per request, got %d", n);
 	if (n == 1) {
 		snprintf(d->status, sizeof(d->status), "%s", PQgetvalue(r, 0, 0));
-		d->retries = strtol(PQgetvalue(r, 0, 1), NULL, 10);
+		d->retries = (long)cell_ll(r, 0, 1);
 		snprintf(d->code, sizeof(d->code), "%s", PQgetvalue(r, 0, 2));
 		snprintf(d->detail, sizeof(d->detail), "%s", PQgetvalue(r, 0, 3));
-		d->job = strtoll(PQgetvalue(r, 0, 4), NULL, 10);
+		d->job = cell_ll(r, 0, 4);
 	}
 	PQclear(r);
 	return n;

@@ -474,10 +474,10 @@ notify_run(struct hub_worker *w, const struct hub_job *job, struct hub_worker_re
 		result_db(r, rc);
 		goto out;
 	}
+	/* No row: recorded by an earlier run of this job, or the request is
+	 * gone; either way there is nothing left to do. */
 	r->reason = "no connection";
-	result_set(r, HUB_WORKER_DONE, "%s", PQntuples(res) == 1 ?
-	    "no Slack connection is configured" : "no Slack connection is configured"
-	    " (already recorded, or the request is gone)");
+	result_set(r, HUB_WORKER_DONE, "no Slack connection is configured");
 out:
 	PQclear(res);
 }

@@ -21,6 +21,7 @@
 #include "db.h"
 #include "jobs.h"
 #include "migrate.h"
+#include "testlib.h"
 
 /* ------------------------------------------------------------ fixtures */
 
@@ -38,50 +39,9 @@ cell_ll(const PGresult *r, int row, int col)
 	return v;
 }
 
-static char fresh_name[32];
-static char fresh_url[2048];
+static struct th_db freshdb;
+#define fresh_url (freshdb.url)
 static struct hub_db *db;
-
-static PGconn *
-admin_conn(void)
-{
-	const char *url = getenv("DATABASE_URL");
-	PGconn *c;
-
-	cr_assert_not_null(url, "DATABASE_URL is not set (run under t/integration/env.sh)");
-	c = PQconnectdb(url);
-	cr_assert_eq(PQstatus(c), CONNECTION_OK, "admin connect: %s", PQerrorMessage(c));
-	return c;
-}
-
-static void
-admin_sql(const char *sql)
-{
-	PGconn *c = admin_conn();
-	PGresult *r = PQexecParams(c, sql, 0, NULL, NULL, NULL, NULL, 0);
-
-	cr_assert(PQresultStatus(r) == PGRES_COMMAND_OK ||
-	    PQresultStatus(r) == PGRES_TUPLES_OK, "%s: %s", sql, PQresultErrorMessage(r));
-	PQclear(r);
-	PQfinish(c);
-}
-
-static void
-append_kv(char *dst, size_t cap, const char *k, const char *v)
-{
-	size_t n = strlen(dst);
-
-	n += (size_t)snprintf(dst + n, n < cap ? cap - n : 0, "%s='", k);
-	for (; *v != '\0' && n + 3 < cap; v++) {
-		if (*v == '\'' || *v == '\\')
-			dst[n++] = '\\';
-		dst[n++] = *v;
-	}
-	cr_assert_lt(n + 3, cap, "conninfo too long");
-	dst[n++] = '\'';
-	dst[n++] = ' ';
-	dst[n] = '\0';
-}
 
 static struct hub_db *
 connect_fresh(void)
@@ -95,43 +55,16 @@ connect_fresh(void)
 static void
 setup(void)
 {
-	unsigned char rnd[6];
-	char sql[128];
-	PQconninfoOption *opts, *o;
-	PGconn *c;
-	size_t i;
-
-	cr_assert_eq(getrandom(rnd, sizeof(rnd), 0), (ssize_t)sizeof(rnd));
-	memcpy(fresh_name, "t_", 3);
-	for (i = 0; i < sizeof(rnd); i++)
-		snprintf(fresh_name + 2 + 2 * i, 3, "%02x", rnd[i]);
-	snprintf(sql, sizeof(sql), "CREATE DATABASE %s", fresh_name);
-	admin_sql(sql);
-	c = admin_conn();
-	opts = PQconninfo(c);
-	fresh_url[0] = '\0';
-	for (o = opts; o->keyword != NULL; o++)
-		if (o->val != NULL && *o->val != '\0' && strcmp(o->keyword, "dbname") != 0)
-			append_kv(fresh_url, sizeof(fresh_url), o->keyword, o->val);
-	append_kv(fresh_url, sizeof(fresh_url), "dbname", fresh_name);
-	PQconninfoFree(opts);
-	PQfinish(c);
-
-	db = connect_fresh();
-	cr_assert_eq(hub_migrate_run(db, NULL), HUB_MIGRATE_OK, "%s", hub_db_last_error(db));
+	th_db_create(&freshdb);
+	cr_assert_eq(hub_db_connect(fresh_url, &db), HUB_DB_OK);
 }
 
 static void
 teardown(void)
 {
-	char sql[128];
-
 	hub_db_close(db);
 	db = NULL;
-	if (fresh_name[0] == '\0')
-		return;
-	snprintf(sql, sizeof(sql), "DROP DATABASE IF EXISTS %s WITH (FORCE)", fresh_name);
-	admin_sql(sql);
+	th_db_drop(&freshdb);
 }
 
 TestSuite(jobs, .init = setup, .fini = teardown, .timeout = 60);
@@ -554,7 +487,7 @@ Test(jobs, listen_survives_reconnect)
 	pid = (int)cell_ll(r, 0, 0);
 	PQclear(r);
 	snprintf(sql, sizeof(sql), "SELECT pg_terminate_backend(%d)", pid);
-	admin_sql(sql);
+	th_admin_sql(sql);
 	usleep(200 * 1000);
 	/* Some statement notices the loss and reconnects ... */
 	cr_assert_eq(hub_db_exec(db, &q_table, Q_COUNT, NULL, NULL), HUB_DB_OK);

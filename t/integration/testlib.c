@@ -4,12 +4,17 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/random.h>
 #include <sys/wait.h>
+
+#include <libpq-fe.h>
 
 #include <curl/curl.h>
 #include <criterion/criterion.h>
 
 #include "buf.h"
+#include "db.h"
+#include "migrate.h"
 #include "slacksig.h"
 #include "testlib.h"
 
@@ -183,4 +188,82 @@ th_sh(const char *fmt, ...)
 	st = system(cmd.data);
 	hub_buf_release(&cmd);
 	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+static PGconn *
+admin_conn(void)
+{
+	PGconn *c = PQconnectdb(th_env("DATABASE_URL"));
+
+	cr_assert_eq(PQstatus(c), CONNECTION_OK, "admin connect: %s", PQerrorMessage(c));
+	return c;
+}
+
+void
+th_admin_sql(const char *sql)
+{
+	PGconn *c = admin_conn();
+	PGresult *r = PQexecParams(c, sql, 0, NULL, NULL, NULL, NULL, 0);
+
+	cr_assert(PQresultStatus(r) == PGRES_COMMAND_OK ||
+	    PQresultStatus(r) == PGRES_TUPLES_OK, "%s: %s", sql, PQresultErrorMessage(r));
+	PQclear(r);
+	PQfinish(c);
+}
+
+/* Append key='value' to a conninfo string, quoting as libpq wants. */
+static void
+append_kv(struct hub_buf *b, const char *k, const char *v)
+{
+	hub_buf_printf(b, "%s='", k);
+	for (; *v != '\0'; v++) {
+		if (*v == '\'' || *v == '\\')
+			hub_buf_addc(b, '\\');
+		hub_buf_addc(b, *v);
+	}
+	hub_buf_adds(b, "' ");
+}
+
+void
+th_db_create(struct th_db *t)
+{
+	struct hub_buf url = HUB_BUF_INIT(sizeof(t->url) - 1);
+	unsigned char rnd[6];
+	char sql[128];
+	PQconninfoOption *opts, *o;
+	struct hub_db *db = NULL;
+	PGconn *c;
+	size_t i;
+
+	cr_assert_eq(getrandom(rnd, sizeof(rnd), 0), (ssize_t)sizeof(rnd));
+	memcpy(t->name, "t_", 3);
+	for (i = 0; i < sizeof(rnd); i++)
+		snprintf(t->name + 2 + 2 * i, 3, "%02x", rnd[i]);
+	snprintf(sql, sizeof(sql), "CREATE DATABASE %s", t->name);
+	th_admin_sql(sql);
+	c = admin_conn();
+	opts = PQconninfo(c);
+	for (o = opts; o->keyword != NULL; o++)
+		if (o->val != NULL && *o->val != '\0' && strcmp(o->keyword, "dbname") != 0)
+			append_kv(&url, o->keyword, o->val);
+	append_kv(&url, "dbname", t->name);
+	PQconninfoFree(opts);
+	PQfinish(c);
+	snprintf(t->url, sizeof(t->url), "%s", hub_buf_str(&url));
+	hub_buf_release(&url);
+	cr_assert_eq(hub_db_connect(t->url, &db), HUB_DB_OK);
+	cr_assert_eq(hub_migrate_run(db, NULL), HUB_MIGRATE_OK, "%s", hub_db_last_error(db));
+	hub_db_close(db);
+}
+
+void
+th_db_drop(struct th_db *t)
+{
+	char sql[128];
+
+	if (t->name[0] == '\0')
+		return;
+	snprintf(sql, sizeof(sql), "DROP DATABASE IF EXISTS %s WITH (FORCE)", t->name);
+	th_admin_sql(sql);
+	t->name[0] = '\0';
 }

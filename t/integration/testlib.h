@@ -34,6 +34,17 @@ int		 th_slack_post(const char *url, const char *content_type, const char *body,
 /* POST JSON to a fake's control API: base from env var (FAKE_SLACK_URL...). */
 json_object	*th_fake(const char *env_base, const char *method, const char *path,
 		    const char *json_body);
+/* A fresh, migrated database next to $DATABASE_URL for one test, so the
+ * stack's background worker never sees its jobs.  name gets t_<random>,
+ * url a libpq conninfo for it.  Aborts the test on failure. */
+struct th_db {
+	char	name[32];
+	char	url[2048];
+};
+void		 th_db_create(struct th_db *);
+void		 th_db_drop(struct th_db *);
+/* Run SQL on $DATABASE_URL's server as the admin (no parameters). */
+void		 th_admin_sql(const char *sql);
 /* Run a shell command; returns its exit status. */
 int		 th_sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

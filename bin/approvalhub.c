@@ -11,8 +11,11 @@
 #include "admin.h"
 #include "buf.h"
 #include "conf.h"
+#include "connections.h"
+#include "crypto.h"
 #include "db.h"
 #include "httpc.h"
+#include "json.h"
 #include "log.h"
 #include "migrate.h"
 #include "tmpl.h"
@@ -235,6 +238,297 @@ cmd_doctor(struct cli *c, int argc, char **argv)
 	return fails ? 1 : 0;
 }
 
+/* ---------------------------------------------------------- connection */
+
+/* The Slack client the connection commands share: this process's HTTP
+ * handle and the keyring that seals and opens connection secrets. */
+struct cli_slack {
+	struct hub_keyring	 keyring;
+	struct hub_slack	 slack;
+};
+
+static int
+cli_slack_open(struct cli *c, struct cli_slack *cs)
+{
+	memset(cs, 0, sizeof(*cs));
+	if (hub_keyring_add(&cs->keyring, c->conf.secret_key) != HUB_CRYPTO_OK ||
+	    (cs->slack.http = hub_httpc_new()) == NULL) {
+		fprintf(stderr, "approvalhub: cannot set up the Slack client\n");
+		return -1;
+	}
+	cs->slack.api_url = c->conf.slack_api_url;
+	cs->slack.keyring = &cs->keyring;
+	return 0;
+}
+
+static void
+cli_slack_close(struct cli_slack *cs)
+{
+	hub_httpc_free(cs->slack.http);
+	memset(&cs->keyring, 0, sizeof(cs->keyring));
+}
+
+/* One line from standard input into b (secrets stay out of shell history
+ * and ps). */
+static int
+read_secret_line(struct hub_buf *b, const char *what)
+{
+	char line[2048];
+
+	if (fgets(line, sizeof(line), stdin) == NULL) {
+		fprintf(stderr, "approvalhub: connection add: no %s on standard input\n", what);
+		return -1;
+	}
+	line[strcspn(line, "\r\n")] = '\0';
+	hub_buf_reset(b);
+	hub_buf_adds(b, line);
+	memset(line, 0, sizeof(line));
+	return 0;
+}
+
+static void
+print_slack_failure(const char *cmd, const struct hub_slack_result *res, const char *fix)
+{
+	fprintf(stderr, "approvalhub: %s: Slack answered %s (%s)%s%s\n", cmd,
+	    res->error[0] ? res->error : "nothing", hub_slack_class_name(res->cls),
+	    res->detail[0] ? ": " : "", res->detail);
+	fprintf(stderr, "fix: %s\n", fix != NULL && *fix ? fix : hub_slack_fix(res->error));
+}
+
+static int
+cmd_connection_add(struct cli *c, int argc, char **argv)
+{
+	struct hub_buf tok = HUB_BUF_INIT(1024), hook = HUB_BUF_INIT(1024),
+	    fix = HUB_BUF_INIT(1024);
+	struct hub_slack_result res;
+	struct hub_conn_spec spec;
+	struct hub_conn conn;
+	struct cli_slack cs;
+	const char *type = opt(argc, argv, "--type");
+	int t, rc = 2, slack_open = 0;
+
+	hub_slack_result_init(&res);
+	memset(&spec, 0, sizeof(spec));
+	if (argc < 1 || argv[0][0] == '-') {
+		fprintf(stderr, "approvalhub: connection add: a NAME is required\n");
+		goto out;
+	}
+	if ((t = hub_conn_type_parse(type)) < 0) {
+		fprintf(stderr, "approvalhub: connection add: --type SLACK_APP, INCOMING_WEBHOOK "
+		    "or INCOMING_WEBHOOK_LOOKUP is required\n");
+		goto out;
+	}
+	spec.name = argv[0];
+	spec.type = (enum hub_conn_type)t;
+	spec.token = opt(argc, argv, "--token");
+	spec.webhook_url = opt(argc, argv, "--webhook-url");
+	spec.channel = opt(argc, argv, "--channel");
+	spec.is_default = has_flag(argc, argv, "--default");
+	if (has_flag(argc, argv, "--token-stdin")) {
+		if (read_secret_line(&tok, "token") != 0)
+			goto out;
+		spec.token = hub_buf_str(&tok);
+	}
+	if (has_flag(argc, argv, "--webhook-url-stdin")) {
+		if (read_secret_line(&hook, "webhook URL") != 0)
+			goto out;
+		spec.webhook_url = hub_buf_str(&hook);
+	}
+	if (cli_slack_open(c, &cs) != 0) {
+		rc = 1;
+		goto out;
+	}
+	slack_open = 1;
+	rc = hub_connections_add(c->db, &cs.slack, &spec, &conn, &res, &fix);
+	if (rc == HUB_CONN_SLACK) {
+		print_slack_failure("connection add", &res, hub_buf_str(&fix));
+		rc = 1;
+		goto out;
+	}
+	if (rc != HUB_CONN_OK) {
+		fprintf(stderr, "approvalhub: connection add: %s%s%s\n", hub_conn_strerror(rc),
+		    fix.len ? ": " : "", hub_buf_str(&fix));
+		rc = rc == HUB_CONN_INVALID ? 2 : 1;
+		goto out;
+	}
+	printf("connection %s added (%s%s%s%s%s, id %s)%s\n", conn.name,
+	    hub_conn_type_name(conn.type), conn.team_id[0] ? ", team " : "", conn.team_id,
+	    conn.default_channel[0] ? ", channel " : "", conn.default_channel, conn.id,
+	    conn.is_default ? "; it is the default" : "");
+	rc = 0;
+out:
+	if (slack_open)
+		cli_slack_close(&cs);
+	if (tok.data != NULL)
+		memset(tok.data, 0, tok.cap);
+	if (hook.data != NULL)
+		memset(hook.data, 0, hook.cap);
+	hub_buf_release(&tok);
+	hub_buf_release(&hook);
+	hub_buf_release(&fix);
+	hub_slack_result_free(&res);
+	return rc;
+}
+
+static int
+cmd_connection_list(struct cli *c, int argc, char **argv)
+{
+	struct hub_conn *v = NULL;
+	char team[200];
+	size_t n = 0, i;
+	int rc;
+
+	if ((rc = hub_connections_list(c->db, &v, &n)) != HUB_CONN_OK) {
+		fprintf(stderr, "approvalhub: connection list: %s\n", hub_conn_strerror(rc));
+		return 1;
+	}
+	printf("%-24s %-24s %-28s %-12s %-8s %s\n", "NAME", "TYPE", "TEAM", "CHANNEL", "DEFAULT",
+	    "STATUS");
+	for (i = 0; i < n; i++) {
+		if (v[i].team_name[0])
+			snprintf(team, sizeof(team), "%s (%s)", v[i].team_name, v[i].team_id);
+		else
+			snprintf(team, sizeof(team), "%s", v[i].team_id[0] ? v[i].team_id : "-");
+		printf("%-24s %-24s %-28s %-12s %-8s %s%s%s\n", v[i].name,
+		    hub_conn_type_name(v[i].type), team,
+		    v[i].default_channel[0] ? v[i].default_channel : "-",
+		    v[i].is_default ? "yes" : "-", v[i].disabled ? "disabled: " : "enabled",
+		    v[i].disabled ? v[i].disabled_reason : "",
+		    v[i].needs_admin_attention && !v[i].disabled ? " (needs attention)" : "");
+	}
+	free(v);
+	return 0;
+}
+
+static int
+cmd_connection_test(struct cli *c, int argc, char **argv)
+{
+	static const char text[] = "Approval hub connection test";
+	struct hub_buf fix = HUB_BUF_INIT(1024);
+	struct hub_slack_result res;
+	struct hub_conn conn;
+	struct cli_slack cs;
+	json_object *msg = NULL;
+	const char *channel = opt(argc, argv, "--channel"), *ts = NULL;
+	int rc, was_disabled;
+
+	hub_slack_result_init(&res);
+	if (argc < 1 || argv[0][0] == '-') {
+		fprintf(stderr, "approvalhub: connection test: a NAME is required\n");
+		return 2;
+	}
+	if ((rc = hub_connections_get(c->db, argv[0], &conn)) != HUB_CONN_OK) {
+		fprintf(stderr, "approvalhub: connection test: %s: %s\n", argv[0],
+		    hub_conn_strerror(rc));
+		return 1;
+	}
+	if (channel == NULL && conn.default_channel[0])
+		channel = conn.default_channel;
+	if (conn.type == HUB_CONN_SLACK_APP && channel == NULL) {
+		fprintf(stderr, "approvalhub: connection test: %s has no default channel: "
+		    "give --channel C...\n", conn.name);
+		return 2;
+	}
+	if (cli_slack_open(c, &cs) != 0)
+		return 1;
+	/* A test is how an admin checks a fix: try even a disabled one. */
+	was_disabled = conn.disabled;
+	conn.disabled = 0;
+	msg = json_object_new_object();
+	json_object_object_add(msg, "text", json_object_new_string(text));
+	if (conn.type == HUB_CONN_SLACK_APP) {
+		json_object_object_add(msg, "channel", json_object_new_string(channel));
+		rc = hub_connections_call(c->db, &cs.slack, &conn, "chat.postMessage", channel,
+		    msg, &res);
+	} else
+		rc = hub_connections_webhook_post(c->db, &cs.slack, &conn, msg, &res);
+	if (rc == HUB_CONN_SLACK) {
+		if (res.cls == HUB_SLACK_CHANNEL && conn.type == HUB_CONN_SLACK_APP)
+			hub_connections_check_channel(c->db, &cs.slack, &conn, channel, &res, &fix);
+		print_slack_failure("connection test", &res, hub_buf_str(&fix));
+		if (res.cls == HUB_SLACK_AUTH)
+			fprintf(stderr, "the connection is now disabled\n");
+		rc = 1;
+		goto out;
+	}
+	if (rc != HUB_CONN_OK) {
+		fprintf(stderr, "approvalhub: connection test: %s\n", hub_conn_strerror(rc));
+		rc = 1;
+		goto out;
+	}
+	if (conn.type == HUB_CONN_SLACK_APP) {
+		hub_json_get_string(res.resp, "ts", 64, &ts);
+		printf("ok: Slack accepted the test message in %s (ts %s)\n", channel,
+		    ts ? ts : "?");
+	} else
+		printf("ok: the webhook accepted the test message (Slack answered \"ok\")\n");
+	if (was_disabled)
+		printf("the connection is disabled; enable it with: approvalhub connection "
+		    "enable %s\n", conn.name);
+	rc = 0;
+out:
+	json_object_put(msg);
+	cli_slack_close(&cs);
+	hub_buf_release(&fix);
+	hub_slack_result_free(&res);
+	return rc;
+}
+
+static int
+cmd_connection_set_default(struct cli *c, int argc, char **argv)
+{
+	int rc;
+
+	if (argc < 1) {
+		fprintf(stderr, "approvalhub: connection set-default: a NAME is required\n");
+		return 2;
+	}
+	if ((rc = hub_connections_set_default(c->db, argv[0])) != HUB_CONN_OK) {
+		fprintf(stderr, "approvalhub: connection set-default: %s: %s\n", argv[0],
+		    hub_conn_strerror(rc));
+		return 1;
+	}
+	printf("connection %s is the default\n", argv[0]);
+	return 0;
+}
+
+static int
+cmd_connection_disable(struct cli *c, int argc, char **argv)
+{
+	int rc;
+
+	if (argc < 1 || argv[0][0] == '-') {
+		fprintf(stderr, "approvalhub: connection disable: a NAME is required\n");
+		return 2;
+	}
+	rc = hub_connections_disable(c->db, argv[0], opt(argc, argv, "--reason"));
+	if (rc != HUB_CONN_OK) {
+		fprintf(stderr, "approvalhub: connection disable: %s: %s\n", argv[0],
+		    hub_conn_strerror(rc));
+		return 1;
+	}
+	printf("connection %s disabled\n", argv[0]);
+	return 0;
+}
+
+static int
+cmd_connection_enable(struct cli *c, int argc, char **argv)
+{
+	int rc;
+
+	if (argc < 1) {
+		fprintf(stderr, "approvalhub: connection enable: a NAME is required\n");
+		return 2;
+	}
+	if ((rc = hub_connections_enable(c->db, argv[0])) != HUB_CONN_OK) {
+		fprintf(stderr, "approvalhub: connection enable: %s: %s\n", argv[0],
+		    hub_conn_strerror(rc));
+		return 1;
+	}
+	printf("connection %s enabled\n", argv[0]);
+	return 0;
+}
+
 static const struct cmd cmds[] = {
 	{ "migrate", 1, HUB_CONF_NEED_DATABASE, 1, cmd_migrate,
 	  "migrate [--check]            apply (or check) database migrations" },
@@ -248,6 +542,21 @@ static const struct cmd cmds[] = {
 	  "key add-admin [NAME]         create an admin API key; prints it once" },
 	{ "doctor", 1, 0, 0, cmd_doctor,
 	  "doctor                       check configuration, database, migrations, Slack" },
+	{ "connection add", 2, HUB_CONF_NEED_DATABASE | HUB_CONF_NEED_SECRET, 1, cmd_connection_add,
+	  "connection add NAME --type SLACK_APP|INCOMING_WEBHOOK|INCOMING_WEBHOOK_LOOKUP\n"
+	  "      [--token xoxb-... | --token-stdin] [--webhook-url URL | --webhook-url-stdin]\n"
+	  "      [--channel C...] [--default]   add a Slack connection (secrets sealed)" },
+	{ "connection list", 2, HUB_CONF_NEED_DATABASE, 1, cmd_connection_list,
+	  "connection list              connections with type, team, default, status" },
+	{ "connection test", 2, HUB_CONF_NEED_DATABASE | HUB_CONF_NEED_SECRET, 1,
+	  cmd_connection_test,
+	  "connection test NAME [--channel C...]   post a test message, print Slack's answer" },
+	{ "connection set-default", 2, HUB_CONF_NEED_DATABASE, 1, cmd_connection_set_default,
+	  "connection set-default NAME  make it the default connection" },
+	{ "connection disable", 2, HUB_CONF_NEED_DATABASE, 1, cmd_connection_disable,
+	  "connection disable NAME [--reason R]   stop delivering through it" },
+	{ "connection enable", 2, HUB_CONF_NEED_DATABASE, 1, cmd_connection_enable,
+	  "connection enable NAME       deliver through it again, clear the admin banner" },
 };
 
 static void

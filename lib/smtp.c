@@ -91,7 +91,8 @@ text_value(struct hub_buf *b, const char *s)
 }
 
 /* Quoted-printable (RFC 2045 6.7) with CRLF line ends; input lines end in
- * LF or CRLF.  A '.' opening a line is encoded too, so no line of the body
+ * LF or CRLF; no line break is added at the end (the one before a MIME
+ * boundary belongs to the boundary).  A '.' opening a line is encoded too, so no line of the body
  * can look like SMTP's end of data whatever the transport does. */
 static int
 qp_encode(struct hub_buf *b, const char *s)
@@ -138,7 +139,7 @@ qp_encode(struct hub_buf *b, const char *s)
 			return -1;
 		col += t;
 	}
-	return hub_buf_adds(b, "\r\n") == HUB_BUF_OK ? 0 : -1;
+	return 0;
 }
 
 /* RFC 5322 date in UTC, English names whatever the locale. */

@@ -229,8 +229,9 @@ struct build {
 	struct hub_buf		 t;      /* scratch text */
 };
 
-/* Append a block made by a hub_bk_* call that returned rc; a failure is
- * remembered and the block (if any) dropped. */
+/* Append a block made by a hub_bk_* call that returned rc (call it first:
+ * argument order is unspecified); a failure is remembered and the block
+ * (if any) dropped. */
 static void
 put_block(struct build *b, int rc, json_object *blk)
 {
@@ -343,24 +344,27 @@ static void
 section_text(struct build *b, const char *block_id, const char *mrkdwn)
 {
 	json_object *blk = NULL;
+	int rc = hub_bk_section(block_id, mrkdwn, &blk);
 
-	put_block(b, hub_bk_section(block_id, mrkdwn, &blk), blk);
+	put_block(b, rc, blk);
 }
 
 static void
 header(struct build *b, const char *block_id, const char *text)
 {
 	json_object *blk = NULL;
+	int rc = hub_bk_header(block_id, text, &blk);
 
-	put_block(b, hub_bk_header(block_id, text, &blk), blk);
+	put_block(b, rc, blk);
 }
 
 static void
 divider(struct build *b)
 {
 	json_object *blk = NULL;
+	int rc = hub_bk_divider(NULL, &blk);
 
-	put_block(b, hub_bk_divider(NULL, &blk), blk);
+	put_block(b, rc, blk);
 }
 
 static void

@@ -164,16 +164,18 @@ static const char *const sync_names[HUB_SYNC__MAX] = {
 	[HUB_SYNC_REASSIGNED] = "reassigned",
 };
 
-/* A sent copy keeps its layout; only the status line and buttons change. */
+/* A sent copy keeps its layout; the status line replaces the intro and a
+ * closed copy loses its whole actions block (the dashboard link moves to
+ * the footer). */
 static const struct sync_row {
 	unsigned	 drop;		/* parts removed from the original */
 } syncs[HUB_SYNC__MAX] = {
-	[HUB_SYNC_DECIDED] = { P_DECIDE },
-	[HUB_SYNC_NO_ACTION] = { P_DECIDE },
+	[HUB_SYNC_DECIDED] = { P_DECIDE | P_VIEW },
+	[HUB_SYNC_NO_ACTION] = { P_DECIDE | P_VIEW },
 	[HUB_SYNC_PROGRESS] = { 0 },
-	[HUB_SYNC_CANCELLED] = { P_DECIDE },
-	[HUB_SYNC_EXPIRED] = { P_DECIDE },
-	[HUB_SYNC_REASSIGNED] = { P_DECIDE },
+	[HUB_SYNC_CANCELLED] = { P_DECIDE | P_VIEW },
+	[HUB_SYNC_EXPIRED] = { P_DECIDE | P_VIEW },
+	[HUB_SYNC_REASSIGNED] = { P_DECIDE | P_VIEW },
 };
 
 /* Request and assignment outcomes: status -> emoji and words. */
@@ -749,7 +751,7 @@ typedef int (*row_fn)(void *arg, const char *label, const char *value,
 enum { D_REQUESTER, D_SOURCE, D_STEP, D_DEADLINE, D__MAX };
 
 static const char *const detail_labels[D__MAX] = {
-	"Requested by", "Source", "Step", "Deadline",
+	"Requested by", "Source", "Approvers", "Deadline",
 };
 
 static int
@@ -1597,8 +1599,8 @@ email_row(void *arg, const char *label, const char *value, const char *url)
 	    (rc = hub_bk_truncate(e->b, value, EMAIL_FIELD_MAX, NULL) ==
 	    HUB_BK_OK ? 0 : HUB_RENDER_NOMEM) != 0)
 		return rc;
-	if (url != NULL && (rc = buf_err(hub_buf_printf(e->b, " <%s>",
-	    url))) != 0)
+	if (url != NULL && strcmp(url, value) != 0 &&
+	    (rc = buf_err(hub_buf_printf(e->b, " <%s>", url))) != 0)
 		return rc;
 	if ((rc = buf_err(hub_buf_addc(e->b, '\n'))) != 0)
 		return rc;

@@ -95,7 +95,10 @@ enum hub_render_kind {
 	HUB_RENDER_KIND__MAX
 };
 
-/* The copy of a sent call-for-action after a change (chat.update). */
+/* The copy of a sent call-for-action (or delegate call) after a change,
+ * for chat.update: the same layout with a status line in place of the
+ * intro.  Every variant but PROGRESS drops the whole actions block (View
+ * becomes a link in the footer) and the @mention line. */
 enum hub_render_sync {
 	HUB_SYNC_DECIDED = 0,	/* this approver decided: "✅ Approved by X" /
 				   "❌ Rejected by X: reason"; no buttons */

@@ -378,6 +378,22 @@ Test(render, webhook_without_decide_link_has_only_view)
 	json_object_put(ctx);
 }
 
+Test(render, external_approver_decides_by_link_even_in_app_mode)
+{
+	struct hub_render_out o;
+	json_object *ctx = ctx_mode(full_ctx, "app"), *e;
+
+	cr_assert_eq(hub_render(HUB_RENDER_EXTERNAL_APPROVER, ctx, &o), 0);
+	cr_assert_not_null(e = find_action(o.blocks, "hub_approve"));
+	cr_assert(json_object_object_get_ex(e, "url", NULL));
+	cr_assert_null(find_action(o.blocks, "hub_snooze"));
+	cr_assert_null(find_action(o.blocks, "hub_edit"));
+	hub_render_out_free(&o);
+	cr_assert_eq(hub_render_sync(HUB_SYNC__MAX, ctx, &o), HUB_RENDER_INVAL);
+	cr_assert_null(o.blocks);
+	json_object_put(ctx);
+}
+
 Test(render, not_editable_has_no_edit_and_no_assignment_no_a)
 {
 	struct hub_render_out o;
@@ -860,9 +876,14 @@ Test(render, sync_variants)
 			cr_assert_not_null(strstr(o.text, cases[i].want_text),
 			    "case %zu: %s", i, o.text);
 		cr_assert_leq(cps(o.text), 4000);
-		/* the dashboard stays one click away */
-		cr_assert(find_action(o.blocks, "hub_view") != NULL ||
-		    strstr(all, "|Open in Approval Hub>") != NULL, "case %zu", i);
+		/* a closed copy has no actions block at all; the dashboard
+		 * stays one click away */
+		if (cases[i].buttons)
+			cr_assert_not_null(find_action(o.blocks, "hub_view"));
+		else
+			cr_assert(find_action(o.blocks, "hub_view") == NULL &&
+			    strstr(all, "<https://hub.example.com/requests/" RID
+			    "|Open in Approval Hub>") != NULL, "case %zu: %s", i, all);
 		free(all);
 		hub_render_out_free(&o);
 		json_object_put(ctx);

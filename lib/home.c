@@ -12,13 +12,13 @@
 
 #include "blockkit.h"
 #include "buf.h"
-#include "crypto.h"
+#include "connections.h"
 #include "engine.h"
 #include "home.h"
-#include "httpc.h"
 #include "jobs.h"
 #include "json.h"
 #include "log.h"
+#include "slackapi.h"
 #include "worker.h"
 
 #define HOME_CALLBACK_ID	"hub_home"
@@ -27,8 +27,6 @@
 #define HOME_TEXT_MAX		(16u * 1024u)
 #define HOME_MAX_USER		32
 #define HOME_MAX_WAITING_ON	5
-#define HOME_PUBLISH_TIMEOUT_MS	10000
-#define HOME_RESP_MAX		(256u * 1024u)
 #define HOME_FOLLOWUP_S		2
 
 /* Characters of user text shown per item (escaping may add bytes). */
@@ -689,7 +687,7 @@ static void
 build_pager(struct build *b, int sec, int64_t offset, int64_t shown, int64_t total)
 {
 	json_object *blk = NULL;
-	char bid[32], val[32];
+	char bid[32], val[96];
 	int rc;
 
 	if (shown > 0) {
@@ -851,9 +849,7 @@ enum home_stmt {
 	HS_JOB_START,
 	HS_JOB_DONE,
 	HS_JOB_GIVEUP,
-	HS_CONNECTION,
 	HS_CONN_BY_TEAM,
-	HS_CONN_DISABLE,
 	HS_REQUESTER,
 	HS__MAX
 };
@@ -973,17 +969,9 @@ static const struct hub_stmt home_stmts[HS__MAX] = {
 	[HS_JOB_GIVEUP] = {
 	    "UPDATE home_publish SET in_flight = false, dirty = false, updated_at = now()"
 	    " WHERE connection_id = $1::uuid AND slack_user_id = $2", 2 },
-	[HS_CONNECTION] = {
-	    "SELECT type, disabled, coalesce(bot_token_enc, '') FROM slack_connections"
-	    " WHERE id = $1::uuid", 1 },
 	[HS_CONN_BY_TEAM] = {
 	    "SELECT id FROM slack_connections WHERE team_id = $1 AND type = 'SLACK_APP'"
 	    " AND NOT disabled ORDER BY is_default DESC, created_at, id LIMIT 1", 1 },
-	/* $1 connection, $2 reason: Slack refused the token. */
-	[HS_CONN_DISABLE] = {
-	    "UPDATE slack_connections SET disabled = true, disabled_reason = $2,"
-	    " disabled_at = now(), needs_admin_attention = true"
-	    " WHERE id = $1::uuid AND NOT disabled", 2 },
 	/* $1 request, $2 user: may this user remind about it? */
 	[HS_REQUESTER] = {
 	    "SELECT status FROM requests WHERE id = $1::uuid AND requester_slack_id = $2", 2 },
@@ -1146,116 +1134,63 @@ result_set(struct hub_worker_result *r, int verdict, const char *reason,
 	r->verdict = verdict;
 	r->retry_after = -1;
 	r->reason = reason;
-	snprintf(r->code, sizeof(r->code), "%s", code);
+	/* codes are short; a longer Slack error code is cut, not refused */
+	snprintf(r->code, sizeof(r->code), "%.*s", (int)sizeof(r->code) - 1, code);
 	snprintf(r->detail, sizeof(r->detail), "%s", detail);
 }
 
-/* What a views.publish error means for the job. */
-enum publish_kind { PK_RETRY, PK_FAIL, PK_REVOKED };
-
-static const struct {
-	const char	*error;
-	int		 kind;
-} publish_errors[] = {
-	{ "ratelimited", PK_RETRY },
-	{ "internal_error", PK_RETRY },
-	{ "fatal_error", PK_RETRY },
-	{ "service_unavailable", PK_RETRY },
-	{ "request_timeout", PK_RETRY },
-	{ "token_expired", PK_RETRY },     /* rotation refreshes it */
-	{ "invalid_auth", PK_REVOKED },
-	{ "token_revoked", PK_REVOKED },
-	{ "account_inactive", PK_REVOKED },
-	{ "not_authed", PK_REVOKED },
+/* The job's verdict for each class of Slack answer. */
+static const int class_verdict[] = {
+	[HUB_SLACK_OK] = HUB_WORKER_DONE,
+	[HUB_SLACK_RATELIMITED] = HUB_WORKER_RETRY,
+	[HUB_SLACK_AUTH] = HUB_WORKER_FAIL,        /* connections.c disabled it */
+	[HUB_SLACK_NOT_FOUND_USER] = HUB_WORKER_FAIL,
+	[HUB_SLACK_CHANNEL] = HUB_WORKER_FAIL,
+	[HUB_SLACK_INVALID] = HUB_WORKER_FAIL,
+	[HUB_SLACK_TRANSIENT] = HUB_WORKER_RETRY,
+	[HUB_SLACK_OTHER] = HUB_WORKER_FAIL,
 };
 
-static int
-publish_error_kind(const char *error)
-{
-	size_t i;
-
-	for (i = 0; error != NULL && i < HUB_NELEM(publish_errors); i++)
-		if (strcmp(error, publish_errors[i].error) == 0)
-			return publish_errors[i].kind;
-	return PK_FAIL;
-}
-
-/* views.publish with the connection's bot token.  Returns the verdict in
- * r; *revoked set when Slack says the token is dead. */
+/* views.publish with the connection's bot token, behind the shared rate
+ * buckets (connections.h; an AUTH answer disables the connection there). */
 static void
-publish(struct hub_worker_env *env, const char *token, const char *user,
-    json_object *view, struct hub_worker_result *r, int *revoked)
+publish(struct hub_worker_env *env, const struct hub_conn *c, const char *user,
+    json_object *view, struct hub_worker_result *r)
 {
-	struct hub_buf url = HUB_BUF_INIT(2048), auth = HUB_BUF_INIT(1024);
-	struct hub_httpc_resp resp;
-	json_object *body = NULL, *reply = NULL;
-	const char *hdrs[3], *js, *err = NULL;
-	size_t len;
-	int rc, ok = 0;
+	struct hub_slack sl = { env->http, env->conf ? env->conf->slack_api_url : NULL,
+	    0, env->keys };
+	struct hub_slack_result res;
+	json_object *args;
+	int rc, cls;
 
-	*revoked = 0;
-	hub_httpc_resp_init(&resp, HOME_RESP_MAX);
-	if ((body = json_object_new_object()) == NULL ||
-	    hub_buf_printf(&url, "%sviews.publish", env->conf && env->conf->slack_api_url ?
-	    env->conf->slack_api_url : "https://slack.com/api/") != HUB_BUF_OK ||
-	    hub_buf_printf(&auth, "Authorization: Bearer %s", token) != HUB_BUF_OK) {
+	hub_slack_result_init(&res);
+	if ((args = json_object_new_object()) == NULL) {
 		result_set(r, HUB_WORKER_RETRY, "out of memory", "nomem", "");
-		goto out;
+		return;
 	}
-	json_object_object_add(body, "user_id", json_object_new_string(user));
-	json_object_object_add(body, "view", json_object_get(view));
-	js = hub_json_str(body, &len);
-	hdrs[0] = hub_buf_str(&auth);
-	hdrs[1] = "Content-Type: application/json; charset=utf-8";
-	hdrs[2] = NULL;
-	rc = hub_httpc_post(env->http, hub_buf_str(&url), hdrs, js, len,
-	    HOME_PUBLISH_TIMEOUT_MS, &resp);
-	if (rc == HUB_HTTPC_ABORTED) {
-		result_set(r, HUB_WORKER_RELEASE, "shutdown", "aborted", "");
-		goto out;
-	}
-	if (rc != HUB_HTTPC_OK || resp.status != 200) {
-		result_set(r, hub_httpc_is_transient(rc, resp.status) ? HUB_WORKER_RETRY :
-		    HUB_WORKER_FAIL, rc != HUB_HTTPC_OK ? hub_httpc_strerror(rc) : "HTTP status",
-		    rc != HUB_HTTPC_OK ? "transport" : "http_status", "views.publish");
-		if (rc == HUB_HTTPC_OK) {
-			snprintf(r->code, sizeof(r->code), "http_%ld", resp.status);
-			r->retry_after = resp.retry_after;
-		}
-		goto out;
-	}
-	if (hub_json_parse_object(hub_buf_str(&resp.body), resp.body.len, HOME_RESP_MAX,
-	    HOME_JSON_DEPTH, &reply) != HUB_JSON_OK ||
-	    hub_json_get_bool(reply, "ok", &ok) != HUB_JSON_OK) {
-		result_set(r, HUB_WORKER_RETRY, "bad reply", "bad_reply", "views.publish");
-		goto out;
-	}
-	if (ok) {
+	json_object_object_add(args, "user_id", json_object_new_string(user));
+	json_object_object_add(args, "view", json_object_get(view));
+	rc = hub_connections_call(env->db, &sl, c, "views.publish", NULL, args, &res);
+	cls = (int)res.cls;
+	if (rc == HUB_CONN_OK)
 		result_set(r, HUB_WORKER_DONE, "published", "", "views.publish ok");
-		goto out;
+	else if (rc == HUB_CONN_DISABLED)
+		result_set(r, HUB_WORKER_DONE, "connection disabled", "", "connection disabled");
+	else if (rc != HUB_CONN_SLACK)
+		result_set(r, rc == HUB_CONN_DB ? HUB_WORKER_RETRY : HUB_WORKER_FAIL,
+		    "connection", "connection", hub_conn_strerror(rc));
+	else {
+		if (cls < 0 || (size_t)cls >= HUB_NELEM(class_verdict))
+			cls = HUB_SLACK_OTHER;
+		result_set(r, class_verdict[cls], hub_slack_class_name(cls),
+		    res.error[0] ? res.error : "slack", res.error);
+		if (res.retry_after > 0)
+			r->retry_after = res.retry_after;
+		else if (res.wait_ms > 0)
+			r->retry_after = (int)(res.wait_ms / 1000 + 1);
 	}
-	(void)hub_json_get_string(reply, "error", 64, &err);
-	switch (publish_error_kind(err)) {
-	case PK_RETRY:
-		result_set(r, HUB_WORKER_RETRY, "slack error", "slack_error", err ? err : "");
-		r->retry_after = resp.retry_after;
-		break;
-	case PK_REVOKED:
-		*revoked = 1;
-		/* FALLTHROUGH */
-	default:
-		result_set(r, HUB_WORKER_FAIL, "slack error", "slack_error", err ? err : "unknown");
-		break;
-	}
-out:
-	json_object_put(reply);
-	json_object_put(body);
-	hub_httpc_resp_free(&resp);
-	hub_buf_release(&url);
-	/* the token does not outlive the call */
-	if (auth.data != NULL)
-		memset(auth.data, 0, auth.len);
-	hub_buf_release(&auth);
+	json_object_put(args);
+	hub_slack_result_free(&res);
 }
 
 /* One statement in its own transaction (autocommit). */
@@ -1293,31 +1228,23 @@ out:
 /* Build and publish one view; r carries the verdict. */
 static void
 publish_once(struct hub_worker_env *env, const char *conn, const char *user,
-    const char *state_text, struct hub_worker_result *r, int *revoked)
+    const char *state_text, struct hub_worker_result *r)
 {
-	struct hub_buf token = HUB_BUF_INIT(4096);
 	struct hub_home_state st;
+	struct hub_conn c;
 	json_object *data = NULL, *view = NULL;
-	PGresult *res = NULL;
-	const char *enc;
 	int rc;
 
-	*revoked = 0;
-	if ((rc = exec2(env->db, HS_CONNECTION, conn, NULL, &res)) != HUB_DB_OK) {
-		result_set(r, HUB_WORKER_RETRY, "database", "db", hub_db_last_error(env->db));
+	if ((rc = hub_connections_get(env->db, conn, &c)) != HUB_CONN_OK) {
+		if (rc == HUB_CONN_NOTFOUND)
+			result_set(r, HUB_WORKER_DONE, "no connection", "", "connection removed");
+		else
+			result_set(r, HUB_WORKER_RETRY, "database", "db", hub_conn_strerror(rc));
 		goto out;
 	}
-	if (PQntuples(res) != 1 || strcmp(PQgetvalue(res, 0, 0), "SLACK_APP") != 0 ||
-	    strcmp(PQgetvalue(res, 0, 1), "t") == 0) {
-		result_set(r, HUB_WORKER_DONE, "no connection", "",
-		    "connection missing, disabled or without a Home tab");
-		goto out;
-	}
-	enc = PQgetvalue(res, 0, 2);
-	if (env->keys == NULL ||
-	    hub_box_open(env->keys, enc, strlen(enc), &token) != HUB_CRYPTO_OK) {
-		result_set(r, HUB_WORKER_FAIL, "token", "token_unreadable",
-		    "bot token cannot be opened with SECRET_KEY");
+	if (c.disabled || c.type != HUB_CONN_SLACK_APP) {
+		result_set(r, HUB_WORKER_DONE, "no home tab", "",
+		    "connection disabled or without a Home tab");
 		goto out;
 	}
 	hub_home_state_parse(state_text, &st);
@@ -1330,14 +1257,10 @@ publish_once(struct hub_worker_env *env, const char *conn, const char *user,
 		result_set(r, HUB_WORKER_FAIL, "build", "build", hub_home_strerror(rc));
 		goto out;
 	}
-	publish(env, hub_buf_str(&token), user, view, r, revoked);
+	publish(env, &c, user, view, r);
 out:
-	if (token.data != NULL)
-		memset(token.data, 0, token.len);
-	hub_buf_release(&token);
 	json_object_put(view);
 	json_object_put(data);
-	PQclear(res);
 }
 
 void
@@ -1347,7 +1270,7 @@ hub_job_home_publish(struct hub_worker_env *env, const struct hub_job *job,
 	const char *conn = NULL, *user = NULL;
 	PGresult *res = NULL;
 	char *state = NULL;
-	int revoked = 0, last;
+	int last;
 
 	result_set(r, HUB_WORKER_FAIL, "bad payload", "bad_payload", "");
 	if (hub_json_get_string(job->payload, "connection_id", 36, &conn) != HUB_JSON_OK ||
@@ -1368,14 +1291,7 @@ hub_job_home_publish(struct hub_worker_env *env, const struct hub_job *job,
 		result_set(r, HUB_WORKER_RETRY, "out of memory", "nomem", "");
 		goto out;
 	}
-	publish_once(env, conn, user, state, r, &revoked);
-	if (revoked) {
-		PQclear(res);
-		res = NULL;
-		if (exec2(env->db, HS_CONN_DISABLE, conn, r->detail, NULL) == HUB_DB_OK)
-			hub_log(HUB_LOG_WARN, "connection_disabled", "connection", conn,
-			    "reason", r->detail, NULL);
-	}
+	publish_once(env, conn, user, state, r);
 	if (r->verdict == HUB_WORKER_DONE) {
 		if (finish_published(env->db, conn, user, job->id) != HUB_HOME_OK)
 			result_set(r, HUB_WORKER_RETRY, "database", "db", hub_db_last_error(env->db));

@@ -13,6 +13,7 @@
 #include "crypto.h"
 #include "db.h"
 #include "engine.h"
+#include "home.h"
 #include "interact.h"
 #include "jobs.h"
 #include "json.h"
@@ -1000,7 +1001,7 @@ act_remind(struct hub_interact *ia, const struct ia_pl *p, const struct hub_moda
 {
 	const char *pp[1] = { ref->request_id };
 	PGresult *res = NULL;
-	char text[128];
+	char text[128], conn[HUB_CONN_ID_LEN];
 	int n = 0, rc;
 
 	if ((rc = hub_db_exec(ia->db, &ia_table, IA_REQUESTER, pp, &res)) != HUB_DB_OK) {
@@ -1029,7 +1030,22 @@ act_remind(struct hub_interact *ia, const struct ia_pl *p, const struct hub_moda
 		goto out;
 	}
 	snprintf(text, sizeof(text), "Reminder sent to %d approver%s", n, n == 1 ? "" : "s");
-	tell(ia, p, text, r);
+	/* The Home tab shows when the last reminder went: republish it with
+	 * the confirmation, together. */
+	if ((rc = hub_db_begin(ia->db)) != HUB_DB_OK)
+		goto dbfail;
+	if (p->view != NULL && conn_for_team(ia, p->team_id, conn) == HUB_DB_OK &&
+	    (rc = hub_home_enqueue(ia->db, conn, p->user_id)) != HUB_DB_OK)
+		goto dbfail;
+	if ((rc = ephemeral(ia, p, text)) != HUB_DB_OK ||
+	    (rc = hub_db_commit(ia->db)) != HUB_DB_OK)
+		goto dbfail;
+	reply_empty(r);
+	goto out;
+dbfail:
+	if (hub_db_in_tx(ia->db))
+		hub_db_rollback(ia->db);
+	db_reply(r, rc);
 out:
 	PQclear(res);
 	return 0;
@@ -1046,8 +1062,25 @@ act_view(struct hub_interact *ia, const struct ia_pl *p, const struct hub_modal_
 	return 0;
 }
 
+/* The Home tab's own controls (filters, search, pages): home.c keeps
+ * the tab's state and republishes it.  Slack gets its 200 whatever. */
+static int
+act_home(struct hub_interact *ia, const struct ia_pl *p, const struct hub_modal_ref *ref,
+    struct hub_interact_reply *r)
+{
+	int rc;
+
+	(void)ref;
+	if ((rc = hub_home_handle_action(ia->db, NULL, p->action_id, p->root)) != 0)
+		hub_log(HUB_LOG_INFO, "home_action_refused", "action_id", p->action_id,
+		    "error", hub_home_strerror(rc), NULL);
+	reply_empty(r);
+	return 0;
+}
+
 #define IA_NEEDS_REF	0x1
 #define IA_TEAM_GATE	0x2
+#define IA_PREFIX	0x4    /* action_id starts with the row's name */
 
 static const struct ia_action {
 	const char	*action_id;
@@ -1060,6 +1093,7 @@ static const struct ia_action {
 	{ "hub_snooze",  act_snooze,  IA_NEEDS_REF | IA_TEAM_GATE },
 	{ "hub_remind",  act_remind,  IA_NEEDS_REF | IA_TEAM_GATE },
 	{ "hub_view",    act_view,    0 },
+	{ "home_",       act_home,    IA_PREFIX },
 };
 
 static int
@@ -1071,8 +1105,11 @@ block_actions(struct hub_interact *ia, const struct ia_pl *p, struct hub_interac
 	size_t i;
 	int rc;
 
-	for (i = 0; i < HUB_NELEM(ia_actions); i++)
-		if (strcmp(ia_actions[i].action_id, p->action_id) == 0)
+	for (i = 0; i < HUB_NELEM(ia_actions) && a == NULL; i++)
+		if ((ia_actions[i].flags & IA_PREFIX) ?
+		    strncmp(ia_actions[i].action_id, p->action_id,
+		    strlen(ia_actions[i].action_id)) == 0 :
+		    strcmp(ia_actions[i].action_id, p->action_id) == 0)
 			a = &ia_actions[i];
 	if (a == NULL) {
 		hub_log(HUB_LOG_INFO, "slack_action_unknown", "action_id", p->action_id, NULL);

@@ -1035,8 +1035,10 @@ act_remind(struct hub_interact *ia, const struct ia_pl *p, const struct hub_moda
 	if ((rc = hub_db_begin(ia->db)) != HUB_DB_OK)
 		goto dbfail;
 	if (p->view != NULL && conn_for_team(ia, p->team_id, conn) == HUB_DB_OK &&
-	    (rc = hub_home_enqueue(ia->db, conn, p->user_id)) != HUB_DB_OK)
+	    hub_home_enqueue(ia->db, conn, p->user_id) != HUB_HOME_OK) {
+		rc = HUB_DB_QUERY;
 		goto dbfail;
+	}
 	if ((rc = ephemeral(ia, p, text)) != HUB_DB_OK ||
 	    (rc = hub_db_commit(ia->db)) != HUB_DB_OK)
 		goto dbfail;

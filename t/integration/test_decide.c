@@ -154,6 +154,7 @@ enum t_stmt {
 	T_REQ,
 	T_AUDIT_COUNT,
 	T_JOBS_COUNT,
+	T_DEADLINE_PAST,
 	T__MAX
 };
 
@@ -178,6 +179,9 @@ static const struct hub_stmt t_stmts[T__MAX] = {
 	[T_JOBS_COUNT] = {
 	    "SELECT count(*) FROM jobs WHERE payload->>'request_id' = $1"
 	    " OR payload->'body'->>'id' = $1", 1 },
+	[T_DEADLINE_PAST] = {
+	    "UPDATE requests SET deadline = now() - interval '1 minute'"
+	    " WHERE id = $1::uuid", 1 },
 };
 
 static const struct hub_stmt_table t_table = { "tdecide", t_stmts, T__MAX };
@@ -654,6 +658,31 @@ Test(decide, a_link_is_bound_to_its_assignment)
 	th_resp_free(&r);
 	free(cross);
 	free(mine);
+}
+
+/* The link outlives the request's deadline only to say what happened. */
+Test(decide, an_expired_request_shows_its_outcome)
+{
+	char src[HUB_ID_LEN], rid[HUB_ID_LEN], *path;
+	struct th_resp r;
+	int n = 0;
+
+	make_source(0, src);
+	create(src, "Too late", "[{\"kind\":\"email\",\"value\":\"max@example.test\"}]",
+	    "any", "rita@example.test", rid);
+	path = link_path(asg_id(rid, 0), rid, FAR);
+	PQclear(tq(T_DEADLINE_PAST, rid, NULL));
+	cr_assert_eq(hub_engine_expire_due(db, 1000, &n), HUB_ENGINE_OK);
+	expect_state(rid, "Expired", "skipped");
+	cr_assert_eq(get(path, &r), 200);
+	cr_assert_not_null(strstr(r.body, "<p>Expired at "), "%s", r.body);
+	cr_assert_null(strstr(r.body, "<form"));
+	th_resp_free(&r);
+	cr_assert_eq(post(path, "decision=approve", NULL, &r), 409);
+	cr_assert_not_null(strstr(r.body, "Expired at "));
+	th_resp_free(&r);
+	expect_state(rid, "Expired", "skipped");
+	free(path);
 }
 
 Test(decide, values_are_html_escaped)

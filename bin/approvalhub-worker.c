@@ -127,6 +127,7 @@ main(int argc, char *argv[])
 		opts.id = id;
 	}
 	opts.database_url = conf.database_url;
+	opts.conf = &conf;
 	opts.secret_key = conf.have_secret_key ? conf.secret_key : NULL;
 
 	/* Signals only set the flag; no SA_RESTART so waits return early. */

@@ -27,6 +27,7 @@ struct hub_worker_env {
 	const struct hub_keyring	*keys;   /* opens sealed secrets */
 	const struct hub_conf		*conf;   /* PUBLIC_URL, SLACK_API_URL, SMTP_URL... */
 	const volatile sig_atomic_t	*stop;   /* shutdown asked: give the job back */
+	int				 lease_s; /* the job is ours this long: bound timeouts by it */
 };
 
 typedef void (*hub_job_handler)(struct hub_worker_env *, const struct hub_job *,

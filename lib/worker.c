@@ -14,7 +14,10 @@
 #include "conf.h"
 #include "crypto.h"
 #include "engine.h"
+#include "home.h"
 #include "httpc.h"
+#include "interact.h"
+#include "jobenv.h"
 #include "json.h"
 #include "log.h"
 #include "slacksig.h"
@@ -40,6 +43,7 @@
 #define NOTIFY_MAX_KIND		64
 
 struct hub_worker {
+	struct hub_worker_env		 env;      /* what handlers see; refreshed per job */
 	const struct hub_worker_opts	*opts;
 	const volatile sig_atomic_t	*stop;
 	struct hub_db			*db;
@@ -51,22 +55,23 @@ struct hub_worker {
 	struct timespec			 next_sweep;  /* CLOCK_MONOTONIC */
 };
 
-typedef void (*worker_fn)(struct hub_worker *, const struct hub_job *, struct hub_worker_result *);
 
 struct worker_kind {
 	const char	*kind;
-	worker_fn	 run;
+	hub_job_handler	 run;
 	int		 max_age_s;  /* stop retrying this long after creation; 0 = no limit */
 };
 
-static void http_post_run(struct hub_worker *, const struct hub_job *, struct hub_worker_result *);
-static void notify_run(struct hub_worker *, const struct hub_job *, struct hub_worker_result *);
-static void sync_run(struct hub_worker *, const struct hub_job *, struct hub_worker_result *);
+static void http_post_run(struct hub_worker_env *, const struct hub_job *, struct hub_worker_result *);
+static void notify_run(struct hub_worker_env *, const struct hub_job *, struct hub_worker_result *);
+static void sync_run(struct hub_worker_env *, const struct hub_job *, struct hub_worker_result *);
 
 static const struct worker_kind kinds[] = {
 	{ "http_post", http_post_run, HTTP_POST_MAX_AGE_S },
 	{ "notify",    notify_run,    0 },
 	{ "sync",      sync_run,      0 },
+	{ "slack_respond", hub_job_slack_respond, 1800 },  /* response_url lives 30 min */
+	{ "home_publish",  hub_job_home_publish,  0 },
 };
 
 enum worker_stmt {
@@ -268,7 +273,7 @@ post_req_header(struct post_req *p, const char *name, const char *value)
 
 /* Validate the payload into *p; a message for the detail on failure. */
 static const char *
-post_req_parse(struct hub_worker *w, json_object *pl, struct post_req *p)
+post_req_parse(const struct hub_worker_env *e, json_object *pl, struct post_req *p)
 {
 	json_object *body, *hdrs;
 	const char *s;
@@ -299,8 +304,8 @@ post_req_parse(struct hub_worker *w, json_object *pl, struct post_req *p)
 	else
 		return "timeout_ms must be 100..60000";
 	/* Never hold a job past its lease: another worker would take it. */
-	if (w->lease_s > 10 && p->timeout_ms > (long)(w->lease_s - 5) * 1000)
-		p->timeout_ms = (long)(w->lease_s - 5) * 1000;
+	if (e->lease_s > 10 && p->timeout_ms > (long)(e->lease_s - 5) * 1000)
+		p->timeout_ms = (long)(e->lease_s - 5) * 1000;
 
 	rc = hub_json_get_object(pl, "headers", &hdrs);
 	if (rc == HUB_JSON_OK) {
@@ -338,9 +343,9 @@ post_req_parse(struct hub_worker *w, json_object *pl, struct post_req *p)
 		return "sign_secret must be a string";
 	rc = hub_json_get_string(pl, "sign_secret_sealed", 4 * HTTP_POST_MAX_SECRET, &s);
 	if (rc == HUB_JSON_OK) {
-		if (w->keys.n == 0)
+		if (e->keys->n == 0)
 			return "sign_secret_sealed needs SECRET_KEY";
-		if (hub_box_open(&w->keys, s, strlen(s), &p->secret) != HUB_CRYPTO_OK ||
+		if (hub_box_open(e->keys, s, strlen(s), &p->secret) != HUB_CRYPTO_OK ||
 		    p->secret.len == 0)
 			return "sign_secret_sealed cannot be opened with SECRET_KEY";
 	} else if (rc != HUB_JSON_MISSING)
@@ -349,7 +354,7 @@ post_req_parse(struct hub_worker *w, json_object *pl, struct post_req *p)
 }
 
 static void
-http_post_run(struct hub_worker *w, const struct hub_job *job, struct hub_worker_result *r)
+http_post_run(struct hub_worker_env *e, const struct hub_job *job, struct hub_worker_result *r)
 {
 	struct post_req p;
 	struct hub_httpc_resp resp;
@@ -361,7 +366,7 @@ http_post_run(struct hub_worker *w, const struct hub_job *job, struct hub_worker
 	hub_buf_init(&p.secret, HTTP_POST_MAX_SECRET);
 	hub_httpc_resp_init(&resp, HTTP_POST_MAX_RESP);
 
-	if ((bad = post_req_parse(w, job->payload, &p)) != NULL) {
+	if ((bad = post_req_parse(e, job->payload, &p)) != NULL) {
 		r->reason = "bad payload";
 		result_code(r, "bad_payload");
 		result_set(r, HUB_WORKER_FAIL, "bad payload: %s", bad);
@@ -380,7 +385,7 @@ http_post_run(struct hub_worker *w, const struct hub_job *job, struct hub_worker
 	}
 	p.hdrs[p.nhdrs] = NULL;
 
-	rc = hub_httpc_post(w->http, p.url, (const char *const *)p.hdrs, p.body, p.len,
+	rc = hub_httpc_post(e->http, p.url, (const char *const *)p.hdrs, p.body, p.len,
 	    p.timeout_ms, &resp);
 	if (rc == HUB_HTTPC_ABORTED) {
 		r->reason = "interrupted";
@@ -435,7 +440,7 @@ count_cell(PGresult *res)
 }
 
 static void
-notify_run(struct hub_worker *w, const struct hub_job *job, struct hub_worker_result *r)
+notify_run(struct hub_worker_env *e, const struct hub_job *job, struct hub_worker_result *r)
 {
 	const char *params[3], *req, *kind;
 	PGresult *res = NULL;
@@ -450,7 +455,7 @@ notify_run(struct hub_worker *w, const struct hub_job *job, struct hub_worker_re
 		result_set(r, HUB_WORKER_FAIL, "bad payload: request_id and kind are required");
 		goto out;
 	}
-	if ((rc = hub_db_exec(w->db, &worker_table, WORKER_SLACK_ENABLED, NULL, &res)) != HUB_DB_OK) {
+	if ((rc = hub_db_exec(e->db, &worker_table, WORKER_SLACK_ENABLED, NULL, &res)) != HUB_DB_OK) {
 		result_db(r, rc);
 		goto out;
 	}
@@ -469,7 +474,7 @@ notify_run(struct hub_worker *w, const struct hub_job *job, struct hub_worker_re
 	params[0] = req;
 	params[1] = idbuf;
 	params[2] = kind;
-	if ((rc = hub_db_exec(w->db, &worker_table, WORKER_NOTIFY_NO_CONNECTION, params,
+	if ((rc = hub_db_exec(e->db, &worker_table, WORKER_NOTIFY_NO_CONNECTION, params,
 	    &res)) != HUB_DB_OK) {
 		result_db(r, rc);
 		goto out;
@@ -483,7 +488,7 @@ out:
 }
 
 static void
-sync_run(struct hub_worker *w, const struct hub_job *job, struct hub_worker_result *r)
+sync_run(struct hub_worker_env *e, const struct hub_job *job, struct hub_worker_result *r)
 {
 	const char *params[1];
 	PGresult *res = NULL;
@@ -497,7 +502,7 @@ sync_run(struct hub_worker *w, const struct hub_job *job, struct hub_worker_resu
 		result_set(r, HUB_WORKER_FAIL, "bad payload: request_id is required");
 		goto out;
 	}
-	if ((rc = hub_db_exec(w->db, &worker_table, WORKER_SENT_COUNT, params, &res)) != HUB_DB_OK) {
+	if ((rc = hub_db_exec(e->db, &worker_table, WORKER_SENT_COUNT, params, &res)) != HUB_DB_OK) {
 		result_db(r, rc);
 		goto out;
 	}
@@ -746,8 +751,15 @@ run_job(struct hub_worker *w, struct hub_job *job)
 		r.reason = "unknown kind";
 		result_code(&r, "unknown_kind");
 		result_set(&r, HUB_WORKER_FAIL, "unknown job kind");
-	} else
-		k->run(w, job, &r);
+	} else {
+		w->env.db = w->db;
+		w->env.http = w->http;
+		w->env.keys = &w->keys;
+		w->env.lease_s = w->lease_s;
+		w->env.stop = w->stop;
+		w->env.conf = w->opts->conf;
+		k->run(&w->env, job, &r);
+	}
 
 	if (r.verdict == HUB_WORKER_RETRY) {
 		now = time(NULL);

@@ -52,6 +52,7 @@
 #include <signal.h>
 #include <stdint.h>
 #include <json-c/json.h>
+#include "conf.h"
 #include "db.h"
 #include "jobs.h"
 
@@ -64,6 +65,7 @@ struct hub_worker_opts {
 	int			 backoff_base_ms; /* -1: hub_job_fail's own backoff */
 	int			 idle_wait_ms;    /* default 5000 */
 	int			 sweep_s;         /* engine sweeps every n s; 0: never */
+	const struct hub_conf	*conf;            /* handed to job handlers (PUBLIC_URL, SLACK_API_URL...) */
 };
 
 enum hub_worker_verdict {

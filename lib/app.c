@@ -169,6 +169,26 @@ hub_app_db(struct hub_app_ctx *ctx)
 
 /* ------------------------------------------------------------ loop */
 
+/*
+ * The path as it may be logged: a decision link's token is a capability
+ * (whoever holds it may decide), so it never reaches a log line.
+ */
+static const char *
+loggable_path(const char *path)
+{
+	static const char *const secret_prefixes[] = { "/decide/" };
+	size_t i, n;
+
+	if (path == NULL)
+		return "-";
+	for (i = 0; i < HUB_NELEM(secret_prefixes); i++) {
+		n = strlen(secret_prefixes[i]);
+		if (strncmp(path, secret_prefixes[i], n) == 0 && path[n] != '\0')
+			return "/decide/[redacted]";
+	}
+	return path;
+}
+
 HUB_STATIC int
 app_handle(const struct hub_app *app, struct hub_app_ctx *ctx, const struct hub_io *io)
 {
@@ -212,7 +232,7 @@ app_handle(const struct hub_app *app, struct hub_app_ctx *ctx, const struct hub_
 		if (rc >= 400 && rc <= 599) {
 			hub_app_error(ctx, &req, rc, NULL, NULL);
 		} else {
-			hub_log(HUB_LOG_ERROR, "handler_no_response", "path", req.path, NULL);
+			hub_log(HUB_LOG_ERROR, "handler_no_response", "path", loggable_path(req.path), NULL);
 			hub_app_error(ctx, &req, 500, "internal error", NULL);
 		}
 	}
@@ -220,7 +240,7 @@ done:
 	snprintf(status, sizeof(status), "%d", req.status);
 	snprintf(ms, sizeof(ms), "%lld", mono_ms() - t0);
 	hub_log(HUB_LOG_INFO, "request", "method", req.method_name,
-	    "path", req.path != NULL ? req.path : "-", "status", status, "ms", ms, NULL);
+	    "path", loggable_path(req.path), "status", status, "ms", ms, NULL);
 	hub_log_set_request(NULL);
 	hub_buf_release(&allow);
 	rc = req.status;

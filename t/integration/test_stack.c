@@ -210,3 +210,27 @@ Test(stack, slack_without_signing_is_not_json_parsed)
 	cr_assert_eq(r.status, 400, "%ld: %s", r.status, r.body);
 	th_resp_free(&r);
 }
+
+/* A decision link's token lets its holder decide: neither the program's
+ * log nor nginx's access log may keep it. */
+Test(stack, decision_tokens_stay_out_of_logs)
+{
+	const char *token = "12.00000000-0000-4000-8000-000000000000.1999999999.TOKENSECRETxyz";
+	char path[256];
+	struct th_resp r;
+	int i;
+
+	snprintf(path, sizeof(path), "/decide/%s", token);
+	cr_assert_eq(th_http("GET", path, NULL, NULL, 0, &r), 0);
+	cr_assert_eq(r.status, 404, "%ld", r.status);
+	th_resp_free(&r);
+	/* nginx writes its access log line after the response: give it a moment. */
+	for (i = 0; i < 20 && th_sh("grep -q 'decide/\\[redacted\\]' \"$HUB_STATE/nginx/access.log\"") != 0; i++)
+		usleep(50 * 1000);
+	cr_assert_eq(th_sh("grep -q 'decide/\\[redacted\\]' \"$HUB_STATE/nginx/access.log\""), 0,
+	    "nginx logged no redacted decide line");
+	cr_assert_eq(th_sh("grep -q 'decide/\\[redacted\\]' \"$HUB_STATE/log/dashboard.log\""), 0,
+	    "the dashboard logged no redacted decide line");
+	cr_assert_neq(th_sh("grep -rq TOKENSECRETxyz \"$HUB_STATE/log\" \"$HUB_STATE/nginx\""), 0,
+	    "the token reached a log");
+}

@@ -1,0 +1,3 @@
+#ifndef HUB_DELIVER_H
+#define HUB_DELIVER_H
+#endif

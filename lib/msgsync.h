@@ -1,0 +1,3 @@
+#ifndef HUB_MSGSYNC_H
+#define HUB_MSGSYNC_H
+#endif

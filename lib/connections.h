@@ -117,7 +117,9 @@ int	hub_connections_webhook_post(struct hub_db *, struct hub_slack *, const stru
 /* Can the bot post to channel?  conversations.info: OK when the channel
  * exists, is not archived and is_member is true (a DM/mpim counts).
  * Otherwise HUB_CONN_SLACK with *fix ("Invite the app ... /invite @<bot>",
- * "check the channel id", ...) and res holding the answer. */
+ * "check the channel id", ...) and res holding the answer.  An admin
+ * waits for it: a refusal by the local Tier 3 bucket is waited out (up to
+ * 5 s, a few times) instead of reported. */
 int	hub_connections_check_channel(struct hub_db *, struct hub_slack *, const struct hub_conn *,
 	    const char *channel, struct hub_slack_result *res, struct hub_buf *fix);
 

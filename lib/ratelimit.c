@@ -40,6 +40,7 @@ enum stmt {
 	STMT_ACQUIRE,
 	STMT_PENALIZE,
 	STMT_SETTING,
+	STMT_CLEANUP,
 	STMT__MAX
 };
 
@@ -76,6 +77,11 @@ static const struct hub_stmt stmts[STMT__MAX] = {
 		"  updated_at = greatest(b.updated_at, now())", 2 },
 	[STMT_SETTING] = {
 		"SELECT value::text FROM settings WHERE key = $1", 1 },
+	/* Only buckets that are full by now: recreating one full on its next
+	 * use changes nothing. */
+	[STMT_CLEANUP] = {
+		"DELETE FROM rate_buckets WHERE (blocked_until IS NULL OR blocked_until < now()) "
+		"AND updated_at + make_interval(secs => capacity / refill_per_s) < now()", 0 },
 };
 
 static const struct hub_stmt_table rl_stmts = { "ratelimit", stmts, STMT__MAX };
@@ -202,4 +208,24 @@ out:
 		json_object_put(v);
 	PQclear(res);
 	return cap;
+}
+
+int
+hub_ratelimit_cleanup(struct hub_db *db, long *deleted)
+{
+	PGresult *res = NULL;
+	char *end;
+	int rc = HUB_RATELIMIT_OK;
+
+	*deleted = 0;
+	if (hub_db_exec(db, &rl_stmts, STMT_CLEANUP, NULL, &res) != HUB_DB_OK) {
+		rc = HUB_RATELIMIT_DB;
+		goto out;
+	}
+	*deleted = strtol(PQcmdTuples(res), &end, 10);
+	if (*end != '\0')
+		*deleted = 0;
+out:
+	PQclear(res);
+	return rc;
 }

@@ -67,6 +67,10 @@ int	hub_ratelimit_penalize(struct hub_db *, const char *key, int retry_after_s);
 /* settings "slack.workspace_cap_per_minute" (a JSON number 1..100000), or
  * HUB_RATELIMIT_WORKSPACE_CAP when absent or malformed. */
 int	hub_ratelimit_workspace_cap(struct hub_db *);
+/* Delete buckets that have refilled completely and are not blocked (one
+ * per channel ever posted to would pile up otherwise); a later acquire
+ * recreates them full, which is what they hold.  For the retention job. */
+int	hub_ratelimit_cleanup(struct hub_db *, long *deleted);
 const char *hub_ratelimit_strerror(int);
 
 #endif

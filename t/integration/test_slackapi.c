@@ -646,6 +646,13 @@ Test(ratelimit, burst_then_wait_then_refill)
 	cr_expect_eq(hub_ratelimit_acquire(db, "T1:other", 60, 3, &w), HUB_RATELIMIT_OK);
 	cr_expect_str_eq(q1("SELECT count(*) FROM rate_buckets"), "2");
 
+	/* cleanup: only buckets full again go */
+	q1("UPDATE rate_buckets SET updated_at = now() - interval '4 seconds' "
+	    "WHERE bucket = 'T1:other'");
+	cr_expect_eq(hub_ratelimit_cleanup(db, &w), HUB_RATELIMIT_OK);
+	cr_expect_eq(w, 1);
+	cr_expect_str_eq(q1("SELECT string_agg(bucket, ',') FROM rate_buckets"), "T1:test");
+
 	cr_expect_eq(hub_ratelimit_acquire(db, "", 60, 3, &w), HUB_RATELIMIT_INVALID);
 	cr_expect_eq(hub_ratelimit_acquire(db, "k", 0, 3, &w), HUB_RATELIMIT_INVALID);
 	cr_expect_eq(hub_ratelimit_acquire(db, "k", 60, 0, &w), HUB_RATELIMIT_INVALID);
@@ -680,6 +687,9 @@ Test(ratelimit, penalize_blocks_until_retry_after)
 	cr_expect_eq(hub_ratelimit_acquire(db, "T1:pen", 600, 10, &w), HUB_RATELIMIT_OK);
 	cr_expect_eq(hub_ratelimit_acquire(db, "T1:pen", 600, 10, &w), HUB_RATELIMIT_WAIT);
 	cr_expect(w <= 100, "wait %ld", w);
+	/* a blocked bucket survives cleanup */
+	cr_expect_eq(hub_ratelimit_cleanup(db, &w), HUB_RATELIMIT_OK);
+	cr_expect_str_eq(q1("SELECT count(*) FROM rate_buckets WHERE bucket = 'T1:pen'"), "1");
 	/* penalize creates an unknown bucket */
 	cr_assert_eq(hub_ratelimit_penalize(db, "T1:new", 3), HUB_RATELIMIT_OK);
 	cr_expect_eq(hub_ratelimit_acquire(db, "T1:new", 60, 3, &w), HUB_RATELIMIT_WAIT);

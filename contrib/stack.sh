@@ -14,8 +14,9 @@ set -eu
 : "${top_builddir:=$top_srcdir}"
 : "${PG_BINDIR:=}"
 [ -n "$PG_BINDIR" ] || PG_BINDIR=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
-: "${NGINX:=}"
-[ -n "$NGINX" ] || NGINX=$(command -v nginx 2>/dev/null || echo /usr/sbin/nginx)
+# Not "NGINX": nginx itself reads that variable (inherited sockets on a binary upgrade).
+: "${HUB_NGINX:=}"
+[ -n "$HUB_NGINX" ] || HUB_NGINX=$(command -v nginx 2>/dev/null || echo /usr/sbin/nginx)
 : "${HUB_CHILDREN:=2}"
 PROGRAMS="events interactions api dashboard"
 
@@ -142,9 +143,9 @@ start_nginx() {
 	cp "$top_srcdir/nginx/fastcgi.conf" "$dir/fastcgi.conf"
 	sed -e "s|@NGINXDIR@|$dir|g" -e "s|@USER_LINE@|$user_line|" \
 	    "$top_srcdir/nginx/nginx.conf.in" >"$dir/nginx.conf"
-	"$NGINX" -t -q -p "$dir" -e "$dir/error.log" -c "$dir/nginx.conf" \
+	"$HUB_NGINX" -t -q -p "$dir" -e "$dir/error.log" -c "$dir/nginx.conf" \
 		|| die "nginx configuration test failed"
-	spawn nginx "$NGINX" -p "$dir" -e "$dir/error.log" -c "$dir/nginx.conf" -g "daemon off;"
+	spawn nginx "$HUB_NGINX" -p "$dir" -e "$dir/error.log" -c "$dir/nginx.conf" -g "daemon off;"
 	local i=0
 	until python3 -c "import socket,sys; socket.create_connection(('127.0.0.1',$port),1)" 2>/dev/null; do
 		i=$((i + 1))
@@ -225,11 +226,11 @@ cmd_run() {
   Universal Approval Hub is running.
 
   Dashboard:        http://127.0.0.1:$PORT/
-  Admin login:      admin / $pw
+  Admin login:      admin@localhost / $pw
   Demo source key:  $key
                     curl -H 'Authorization: Bearer $key' http://127.0.0.1:$PORT/api/requests
 
-  Slack request URLs (use PUBLIC_URL=$PUBLIC_URL's public address):
+  Slack request URLs (set PUBLIC_URL to the address Slack can reach):
     Event Subscriptions:  $PUBLIC_URL/slack/events
     Interactivity:        $PUBLIC_URL/slack/interactions
     Slash commands:       $PUBLIC_URL/slack/commands

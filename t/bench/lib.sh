@@ -17,9 +17,19 @@ bench_need() {
 # bench_enter SCRIPT ARGS... - re-run SCRIPT inside a fresh env.sh unless we
 # are already inside it.  Programs log at info (env.sh's default is debug,
 # which writes several lines per request).
+# BENCH_TMPDIR=DIR keeps env.sh's state under DIR/t/tmp instead of the build
+# tree's t/tmp (which `make clean` removes, even under a running benchmark):
+# DIR gets links to the build's bin/ and cgi-bin/ and becomes top_builddir.
 bench_enter() {
 	[ -n "${BENCH_INSIDE:-}" ] && return 0
 	export BENCH_INSIDE=1 LOG_LEVEL=${LOG_LEVEL:-info}
+	if [ -n "${BENCH_TMPDIR:-}" ]; then
+		mkdir -p "$BENCH_TMPDIR/t/tmp"
+		chmod 755 "$BENCH_TMPDIR" "$BENCH_TMPDIR/t" "$BENCH_TMPDIR/t/tmp"
+		ln -sfn "$top_builddir/bin" "$BENCH_TMPDIR/bin"
+		ln -sfn "$top_builddir/cgi-bin" "$BENCH_TMPDIR/cgi-bin"
+		export top_builddir=$BENCH_TMPDIR
+	fi
 	exec bash "$top_srcdir/t/integration/env.sh" exec bash "$@"
 }
 

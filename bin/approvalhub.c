@@ -440,8 +440,14 @@ cmd_connection_test(struct cli *c, int argc, char **argv)
 		json_object_object_add(msg, "channel", json_object_new_string(channel));
 		rc = hub_connections_call(c->db, &cs.slack, &conn, "chat.postMessage", channel,
 		    msg, &res);
-	} else
+	} else {
 		rc = hub_connections_webhook_post(c->db, &cs.slack, &conn, msg, &res);
+		/* The lookup token is only used for users.lookupByEmail: check it
+		 * answers for the workspace too. */
+		if (rc == HUB_CONN_OK && conn.type == HUB_CONN_INCOMING_WEBHOOK_LOOKUP)
+			rc = hub_connections_call(c->db, &cs.slack, &conn, "auth.test", NULL, NULL,
+			    &res);
+	}
 	if (rc == HUB_CONN_SLACK) {
 		if (res.cls == HUB_SLACK_CHANNEL && conn.type == HUB_CONN_SLACK_APP)
 			hub_connections_check_channel(c->db, &cs.slack, &conn, channel, &res, &fix);
@@ -461,7 +467,9 @@ cmd_connection_test(struct cli *c, int argc, char **argv)
 		printf("ok: Slack accepted the test message in %s (ts %s)\n", channel,
 		    ts ? ts : "?");
 	} else
-		printf("ok: the webhook accepted the test message (Slack answered \"ok\")\n");
+		printf("ok: the webhook accepted the test message (Slack answered \"ok\")%s\n",
+		    conn.type == HUB_CONN_INCOMING_WEBHOOK_LOOKUP ? "; the lookup token is valid" :
+		    "");
 	if (was_disabled)
 		printf("the connection is disabled; enable it with: approvalhub connection "
 		    "enable %s\n", conn.name);

@@ -1262,6 +1262,16 @@ Test(cli, connection_commands)
 	rc = cli(&out, args, "connection add hook --type INCOMING_WEBHOOK --webhook-url-stdin");
 	cr_assert_eq(rc, 0, "%s", hub_buf_str(&out));
 
+	url = webhook("/services/T2/B2/lookuphook", "C1");
+	snprintf(args, sizeof(args), "%s\n", url);
+	rc = cli(&out, args, "connection add lk --type INCOMING_WEBHOOK_LOOKUP --token " TOKEN2
+	    " --webhook-url-stdin");
+	cr_assert_eq(rc, 0, "%s", hub_buf_str(&out));
+	rc = cli(&out, NULL, "connection test lk");
+	cr_expect_eq(rc, 0, "%s", hub_buf_str(&out));
+	cr_expect(strstr(hub_buf_str(&out), "lookup token is valid") != NULL, "%s",
+	    hub_buf_str(&out));
+
 	rc = cli(&out, NULL, "connection list");
 	cr_assert_eq(rc, 0, "%s", hub_buf_str(&out));
 	cr_expect(strstr(hub_buf_str(&out), "SLACK_APP") != NULL);
@@ -1278,7 +1288,7 @@ Test(cli, connection_commands)
 	cr_expect_eq(rc, 0, "%s", hub_buf_str(&out));
 	msgs = th_fake("FAKE_SLACK_URL", "GET", "/_fake/messages?channel=C1", NULL);
 	cr_assert_not_null(msgs);
-	cr_expect_eq(json_object_array_length(msgs), 2);
+	cr_expect_eq(json_object_array_length(msgs), 3);
 	cr_expect(strstr(json_object_to_json_string(msgs), "Approval hub connection test") != NULL);
 	json_object_put(msgs);
 

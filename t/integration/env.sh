@@ -34,6 +34,7 @@ PGDIR=$STATE/pg
 cleanup() {
 	local rc=$?
 	trap - EXIT INT TERM
+	kill "$watchdog" 2>/dev/null || true
 	stop_all
 	if [ "$rc" = 0 ] && [ -z "${HUB_KEEP_STATE:-}" ]; then
 		rm -rf "$STATE"
@@ -44,6 +45,16 @@ cleanup() {
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
+
+# If this script is killed outright (SIGKILL, a harness timeout), no trap
+# runs: a watchdog in its own session stops what it started once this
+# process is gone.
+setsid bash -c '. "$1/contrib/stack.sh" lib; STATE=$2; PGDIR=$2/pg
+	trap "" INT TERM HUP
+	while kill -0 "$3" 2>/dev/null; do sleep 1; done
+	[ -d "$STATE" ] && stop_all' hub-env-watchdog "$top_srcdir" "$STATE" "$$" \
+	</dev/null >/dev/null 2>&1 &
+watchdog=$!
 
 start_fake() {
 	local name=$1 script=$2; shift 2

@@ -40,6 +40,7 @@ METHOD_TIER = {
     "users.info": 4,
     "conversations.open": 3,
     "conversations.info": 3,
+    "conversations.history": 3,
     "oauth.v2.access": 4,
     "auth.test": 4,
     "auth.revoke": 3,
@@ -638,6 +639,44 @@ class Api:
     def conversations_info(self, tok, args):
         ch = self.st.resolve_channel(tok, args.get("channel"))
         return {"ok": True, "channel": self.st.channel_object(ch)}
+
+    def conversations_history(self, tok, args):
+        # Top-level messages only (thread replies live in conversations.replies),
+        # newest first, oldest < ts < latest (inclusive=true includes the ends);
+        # metadata only with include_all_metadata, as Slack does.
+        ch = self.st.resolve_channel(tok, args.get("channel"))
+        if not ch.get("is_member", True) and not ch.get("is_im"):
+            raise SlackError("not_in_channel")
+        try:
+            oldest = float(args.get("oldest") or 0)
+            latest = float(args.get("latest") or "inf")
+        except (TypeError, ValueError):
+            raise SlackError("invalid_ts_oldest")
+        incl = _truthy(args.get("inclusive"))
+        limit = min(max(_int(args.get("limit"), 100) or 100, 1), 999)
+        meta = _truthy(args.get("include_all_metadata"))
+        out = []
+        for m in self.st.messages.get(ch["id"], []):
+            if m.get("thread_ts") and m["thread_ts"] != m["ts"]:
+                continue
+            t = float(m["ts"])
+            if (t < oldest or t > latest) if incl else (t <= oldest or t >= latest):
+                continue
+            pm = self.public_message(m)
+            pm.pop("metadata", None)
+            if meta and m.get("metadata") is not None:
+                md = m["metadata"]
+                if isinstance(md, str):
+                    try:
+                        md = json.loads(md)
+                    except ValueError:
+                        md = None
+                if md is not None:
+                    pm["metadata"] = md
+            out.append(pm)
+        out.sort(key=lambda x: float(x["ts"]), reverse=True)
+        return {"ok": True, "messages": out[:limit], "has_more": len(out) > limit,
+                "pin_count": 0, "response_metadata": {"next_cursor": ""}}
 
     # -- auth --
     def auth_test(self, tok, args):

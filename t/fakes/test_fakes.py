@@ -260,6 +260,25 @@ class SlackTest(unittest.TestCase):
         r = self.ok("chat.postMessage", {"channel": "U2", "text": "dm by user id"})
         self.assertTrue(r["channel"].startswith("D"))
 
+    def test_conversations_history_metadata(self):
+        md = {"event_type": "hub_delivery", "event_payload": {"key": "k1"}}
+        a = self.ok("chat.postMessage", {"channel": "U1", "text": "one", "metadata": md})
+        self.ok("chat.postMessage", {"channel": "U1", "text": "reply", "thread_ts": a["ts"]})
+        b = self.ok("chat.postMessage", {"channel": "U1", "text": "two",
+                                         "metadata": dict(md, event_payload={"key": "k2"})}, form=True)
+        im = a["channel"]
+        r = self.ok("conversations.history", {"channel": im, "include_all_metadata": "true",
+                                              "limit": "50", "oldest": "0"}, form=True)
+        self.assertEqual([m["ts"] for m in r["messages"]], [b["ts"], a["ts"]])
+        self.assertEqual([m["metadata"]["event_payload"]["key"] for m in r["messages"]], ["k2", "k1"])
+        r = self.ok("conversations.history", {"channel": im})
+        self.assertTrue(all("metadata" not in m for m in r["messages"]))
+        r = self.ok("conversations.history", {"channel": im, "oldest": a["ts"], "limit": 1})
+        self.assertEqual([m["ts"] for m in r["messages"]], [b["ts"]])
+        self.assertFalse(r["has_more"])
+        self.err("conversations.history", {"channel": "C2"}, "not_in_channel")
+        self.err("conversations.history", {"channel": "C404"}, "channel_not_found")
+
     # --- oauth ---
     def test_oauth(self):
         code = self.ctl("oauth_code", {"team_id": "T2", "team_name": "Acme", "rotate": True})["code"]

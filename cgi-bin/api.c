@@ -26,24 +26,24 @@
 
 #include "admin.h"
 #include "apiauth.h"
+#include "apidocs.h"
 #include "app.h"
-#include "crypto.h"
+#include "check.h"
 #include "db.h"
-#include "embed.h"
 #include "engine.h"
 #include "fcgi.h"
 #include "intake.h"
 #include "json.h"
 #include "log.h"
 #include "metrics.h"
-#include "tmpl.h"
+#include "notifications.h"
+#include "reqquery.h"
+#include "sourceadmin.h"
 
 #define JSON_DEPTH	32
 #define LIST_DEFAULT	50
 #define LIST_MAX	200
-#define Q_MAX		200
 #define IDEMKEY_MAX	200
-#define CURSOR_MAX	200
 
 /* ------------------------------------------------------------ routes */
 
@@ -149,192 +149,7 @@ static const struct hub_route routes[R__MAX] = {
 #undef X
 };
 
-/* ------------------------------------------------------------ statements */
-
-/* Times leave as ISO-8601 UTC with microseconds: exact, so a cursor built
- * from one finds the same row again. */
-#define ISO(x) "to_char((" x ") AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')"
-
-/*
- * The request list: one statement per combination of filters (status,
- * source, approver, q), so each has a plan made for it instead of a
- * generic plan full of "$n IS NULL OR".  Every variant takes the same
- * parameters; the unused CTE only gives them their types.
- *   $1 status  $2 source id  $3 approver  $4 q  $5,$6 cursor  $7 limit
- */
-#define LIST_HEAD \
-	"WITH args AS (SELECT $1::text, $2::uuid, $3::text, $4::text," \
-	" $5::timestamptz, $6::uuid, $7::int)" \
-	" SELECT r.id, s.name AS source, r.external_id, r.title, r.requester_name," \
-	" r.status, r.current_step, " ISO("r.created_at") " AS created_at, " \
-	ISO("r.updated_at") " AS updated_at, " ISO("r.deadline") " AS deadline, " \
-	ISO("r.decided_at") " AS decided_at, r.decided_by" \
-	" FROM requests r JOIN sources s ON s.id = r.source_id" \
-	" WHERE (r.created_at, r.id) < ($5, $6)"
-#define LIST_TAIL " ORDER BY r.created_at DESC, r.id DESC LIMIT $7"
-#define F0(s) ""
-#define F1(s) s
-#define LISTQ(st, so, ap, q) { LIST_HEAD \
-	F##st(" AND r.status = $1") \
-	F##so(" AND r.source_id = $2") \
-	F##ap(" AND EXISTS (SELECT 1 FROM assignments a WHERE a.request_id = r.id" \
-	    " AND (a.approver_value = $3 OR a.slack_user_id = $3))") \
-	F##q(" AND r.search @@ websearch_to_tsquery('simple', $4)") \
-	LIST_TAIL, 7 }
-
-#define LIST_STATUS	1
-#define LIST_SOURCE	2
-#define LIST_APPROVER	4
-#define LIST_Q		8
-
-#define SOURCE_COLS \
-	"SELECT s.id, s.name, s.description, c.name AS connection," \
-	" s.default_channel AS channel, s.delivery_mode, s.default_rule AS rule," \
-	" extract(epoch FROM s.default_deadline)::bigint AS deadline," \
-	" extract(epoch FROM s.default_reminder)::bigint AS reminder_every," \
-	" s.callback_url, CASE WHEN s.callback_secret_enc IS NULL THEN NULL" \
-	" ELSE 'set' END AS callback_secret, s.allow_self_approval, s.reason_required," \
-	" s.editable_fields, s.disabled," \
-	" (SELECT count(*) FROM api_keys k WHERE k.source_id = s.id" \
-	" AND k.revoked_at IS NULL)::int AS active_keys, " \
-	ISO("s.created_at") " AS created_at, " ISO("s.updated_at") " AS updated_at" \
-	" FROM sources s LEFT JOIN slack_connections c ON c.id = s.connection_id"
-
-enum stmt {
-	/* 0..15: the list variants, indexed by LIST_* bits */
-	STMT_LIST_LAST = 15,
-	STMT_PING,
-	STMT_SOURCE_BY_NAME,
-	STMT_REQUEST_JSON,
-	STMT_REQUEST_STATE,
-	STMT_SOURCES,
-	STMT_SOURCE,
-	STMT_SOURCE_UPDATE,
-	STMT_CONNECTION_BY_NAME,
-	STMT_USERS,
-	STMT_NOTIFICATIONS,
-	STMT__MAX
-};
-
-static const struct hub_stmt stmts[STMT__MAX] = {
-	LISTQ(0, 0, 0, 0), LISTQ(1, 0, 0, 0), LISTQ(0, 1, 0, 0), LISTQ(1, 1, 0, 0),
-	LISTQ(0, 0, 1, 0), LISTQ(1, 0, 1, 0), LISTQ(0, 1, 1, 0), LISTQ(1, 1, 1, 0),
-	LISTQ(0, 0, 0, 1), LISTQ(1, 0, 0, 1), LISTQ(0, 1, 0, 1), LISTQ(1, 1, 0, 1),
-	LISTQ(0, 0, 1, 1), LISTQ(1, 0, 1, 1), LISTQ(0, 1, 1, 1), LISTQ(1, 1, 1, 1),
-	[STMT_PING] = { "SELECT 1", 0 },
-	[STMT_SOURCE_BY_NAME] = { "SELECT id FROM sources WHERE name = $1 AND NOT disabled", 1 },
-	/* The whole request as one JSON document: steps with their
-	 * assignments, and the audit trail.  $2: the caller's source, NULL
-	 * for an admin key. */
-	[STMT_REQUEST_JSON] = {
-		"SELECT json_build_object("
-		"'id', r.id, 'source', s.name, 'external_id', r.external_id,"
-		" 'title', r.title, 'status', r.status, 'current_step', r.current_step,"
-		" 'requester_name', r.requester_name, 'requester_email', r.requester_email,"
-		" 'requester_slack_id', r.requester_slack_id,"
-		" 'justification', r.justification, 'metadata', r.metadata,"
-		" 'deadline', " ISO("r.deadline") ","
-		" 'reminder_every', extract(epoch FROM r.reminder_every)::bigint,"
-		" 'valid_for', extract(epoch FROM r.valid_for)::bigint,"
-		" 'valid_until', " ISO("r.valid_until") ","
-		" 'callback_url', r.callback_url, 'watchers', r.watchers,"
-		" 'delivery', r.delivery_mode, 'channel', r.channel,"
-		" 'ai_summary', r.ai_summary, 'risk_score', r.risk_score,"
-		" 'created_at', " ISO("r.created_at") ", 'updated_at', " ISO("r.updated_at") ","
-		" 'decided_at', " ISO("r.decided_at") ", 'decided_by', r.decided_by,"
-		" 'decision_comment', r.decision_comment,"
-		" 'steps', (SELECT coalesce(json_agg(json_build_object("
-		"  'position', st.position, 'rule', st.rule, 'quorum', st.quorum,"
-		"  'status', st.status, 'started_at', " ISO("st.started_at") ","
-		"  'decided_at', " ISO("st.decided_at") ","
-		"  'assignments', (SELECT coalesce(json_agg(json_build_object("
-		"   'id', a.id, 'approver', json_build_object('kind', a.approver_kind,"
-		"   'value', a.approver_value), 'slack_user_id', a.slack_user_id,"
-		"   'status', a.status, 'decided_by', a.decided_by,"
-		"   'decided_at', " ISO("a.decided_at") ", 'comment', a.comment,"
-		"   'delegate_of', a.delegate_of, 'reassigned_to', a.reassigned_to)"
-		"   ORDER BY a.id), '[]'::json) FROM assignments a WHERE a.step_id = st.id))"
-		"  ORDER BY st.position), '[]'::json)"
-		"  FROM request_steps st WHERE st.request_id = r.id),"
-		" 'audit', (SELECT coalesce(json_agg(json_build_object("
-		"  'at', " ISO("al.at") ", 'actor', al.actor, 'action', al.action,"
-		"  'via', al.via, 'detail', al.detail) ORDER BY al.at, al.id), '[]'::json)"
-		"  FROM audit_log al WHERE al.request_id = r.id)"
-		")::text FROM requests r JOIN sources s ON s.id = r.source_id"
-		" WHERE r.id = $1 AND ($2::uuid IS NULL OR r.source_id = $2)", 2 },
-	[STMT_REQUEST_STATE] = {
-		"SELECT r.status, coalesce(r.decided_by, ''), coalesce(" ISO("r.decided_at") ", '')"
-		" FROM requests r WHERE r.id = $1 AND ($2::uuid IS NULL OR r.source_id = $2)", 2 },
-	[STMT_SOURCES] = { SOURCE_COLS " ORDER BY s.name", 0 },
-	[STMT_SOURCE] = { SOURCE_COLS " WHERE s.id = $1", 1 },
-	/* Every settable column as (present?, value): absent fields keep
-	 * their value, present ones (JSON null included) replace it. */
-	[STMT_SOURCE_UPDATE] = {
-		"UPDATE sources SET"
-		" description = CASE WHEN $2::bool THEN $3::text ELSE description END,"
-		" connection_id = CASE WHEN $4::bool THEN $5::uuid ELSE connection_id END,"
-		" default_channel = CASE WHEN $6::bool THEN $7::text ELSE default_channel END,"
-		" delivery_mode = CASE WHEN $8::bool THEN $9::text ELSE delivery_mode END,"
-		" default_rule = CASE WHEN $10::bool THEN $11::text ELSE default_rule END,"
-		" default_deadline = CASE WHEN $12::bool THEN $13::bigint * interval '1 second'"
-		"  ELSE default_deadline END,"
-		" default_reminder = CASE WHEN $14::bool THEN $15::bigint * interval '1 second'"
-		"  ELSE default_reminder END,"
-		" callback_url = CASE WHEN $16::bool THEN $17::text ELSE callback_url END,"
-		" callback_secret_enc = CASE WHEN $18::bool THEN $19::text ELSE callback_secret_enc END,"
-		" allow_self_approval = CASE WHEN $20::bool THEN $21::bool ELSE allow_self_approval END,"
-		" reason_required = CASE WHEN $22::bool THEN $23::bool ELSE reason_required END,"
-		" editable_fields = CASE WHEN $24::bool THEN $25::jsonb ELSE editable_fields END,"
-		" disabled = CASE WHEN $26::bool THEN $27::bool ELSE disabled END"
-		" WHERE id = $1 RETURNING id", 27 },
-	[STMT_CONNECTION_BY_NAME] = { "SELECT id FROM slack_connections WHERE name = $1", 1 },
-	[STMT_USERS] = {
-		"SELECT id, name, email, role, slack_team_id, slack_user_id, disabled, "
-		ISO("last_login_at") " AS last_login_at, " ISO("created_at") " AS created_at"
-		" FROM users ORDER BY name, id LIMIT 1000", 0 },
-	/* Admin-only and small next to requests: one statement with optional
-	 * filters is enough here. */
-	[STMT_NOTIFICATIONS] = {
-		"SELECT d.id, d.request_id, d.job_id, d.kind, d.transport, d.channel,"
-		" d.recipient, d.status, d.retries, d.error_code, d.error_detail, "
-		ISO("d.created_at") " AS created_at, " ISO("d.updated_at") " AS updated_at"
-		" FROM delivery_log d"
-		" WHERE ($1::uuid IS NULL OR d.request_id = $1)"
-		" AND ($2::text IS NULL OR d.status = $2)"
-		" AND ($3::text IS NULL OR d.kind = $3)"
-		" AND ($4::text IS NULL OR d.transport = $4)"
-		" AND (d.created_at, d.id) < ($5::timestamptz, $6::bigint)"
-		" ORDER BY d.created_at DESC, d.id DESC LIMIT $7::int", 7 },
-};
-
-static const struct hub_stmt_table api_stmts = { "api", stmts, STMT__MAX };
-
 /* ------------------------------------------------------------ helpers */
-
-static const char *const request_statuses[] = {
-	"Pending", "Approved", "Rejected", "Cancelled", "Expired", "Lapsed", NULL,
-};
-static const char *const delivery_statuses[] = {
-	"queued", "sending", "delivered", "failed", "retrying", NULL,
-};
-static const char *const transports[] = { "slack", "webhook", "email", "callback", NULL };
-static const char *const notification_kinds[] = {
-	"call_for_action", "info", "delegate_call", "external_approver", "reminder",
-	"manual_reminder", "decision", "watcher", "approver_added", "approver_removed",
-	"deadline_expired", "mention_batch", "callback", "test", NULL,
-};
-static const char *const delivery_modes[] = { "dm", "group_dm", "channel", "both", NULL };
-static const char *const rules[] = { "any", "all", "quorum", NULL };
-static const char *const roles[] = { "admin", "requester", "viewer", NULL };
-
-static int
-one_of(const char *s, const char *const *set)
-{
-	for (; *set != NULL; set++)
-		if (strcmp(s, *set) == 0)
-			return 1;
-	return 0;
-}
 
 static double
 now_s(void)
@@ -343,25 +158,6 @@ now_s(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-/* Canonical lower- or upper-case 8-4-4-4-12 hex. */
-static int
-uuid_ok(const char *s)
-{
-	size_t i;
-
-	if (s == NULL || strlen(s) != 36)
-		return 0;
-	for (i = 0; i < 36; i++) {
-		if (i == 8 || i == 13 || i == 18 || i == 23) {
-			if (s[i] != '-')
-				return 0;
-		} else if (!isxdigit((unsigned char)s[i])) {
-			return 0;
-		}
-	}
-	return 1;
 }
 
 static int
@@ -386,67 +182,26 @@ respond(struct hub_req *req, int status, json_object *o)
 	return rc;
 }
 
-/* A result row as a JSON object named by the columns: NULL is null,
- * booleans and integers keep their type, json/jsonb is parsed. */
-#define OID_BOOL	16
-#define OID_INT8	20
-#define OID_INT2	21
-#define OID_INT4	23
-#define OID_JSON	114
-#define OID_JSONB	3802
-
-static json_object *
-row_json(const PGresult *res, int row)
+/* A lib module's answer as an HTTP status: its INVALID, NOTFOUND and
+ * EXISTS codes (-1: the module has none); 0 for everything else. */
+static int
+status_of(int rc, int invalid, int notfound, int exists)
 {
-	json_object *o = json_object_new_object(), *v;
-	const char *s;
-	int c;
-
-	if (o == NULL)
-		return NULL;
-	for (c = 0; c < PQnfields(res); c++) {
-		s = PQgetvalue(res, row, c);
-		v = NULL;
-		if (PQgetisnull(res, row, c)) {
-			v = NULL;
-		} else {
-			switch (PQftype(res, c)) {
-			case OID_BOOL:
-				v = json_object_new_boolean(s[0] == 't');
-				break;
-			case OID_INT2: case OID_INT4: case OID_INT8: {
-				char *end;
-				long long n;
-
-				errno = 0;
-				n = strtoll(s, &end, 10);
-				v = errno == 0 && end != s && *end == '\0' ?
-				    json_object_new_int64(n) : json_object_new_string(s);
-				break;
-			}
-			case OID_JSON: case OID_JSONB:
-				if (hub_json_parse(s, strlen(s), 4u << 20, 64, &v) != HUB_JSON_OK)
-					v = NULL;
-				break;
-			default:
-				v = json_object_new_string(s);
-				break;
-			}
-		}
-		json_object_object_add(o, PQfname(res, c), v);
-	}
-	return o;
+	return rc == invalid ? 400 : rc == notfound ? 404 : rc == exists ? 409 : 0;
 }
 
-static json_object *
-rows_json(const PGresult *res, int max)
+/* Answer what a lib module refused (status from status_of): 404 with
+ * notfound, 400/409 with the module's message and field, a database
+ * failure by its code, anything else 500. */
+static int
+refused(struct hub_req *req, struct hub_app_ctx *app, int status,
+    const struct hub_problem *p, const char *notfound)
 {
-	json_object *a = json_object_new_array();
-	int i;
-
-	for (i = 0; a != NULL && i < PQntuples(res) && i < max; i++)
-		json_object_array_add(a, row_json(res, i));
-	return a;
+	if (status == 404)
+		return hub_app_error(app, req, 404, notfound, NULL);
+	if (status != 0)
+		return hub_app_error(app, req, status, p->message, p->field);
+	return p->db != HUB_DB_OK ? db_error(req, app, p->db) : 500;
 }
 
 /* Parse the body as a JSON object; an empty body is {} (a route that needs
@@ -481,7 +236,7 @@ only_fields(struct hub_req *req, struct hub_app_ctx *app, json_object *o,
 {
 	json_object_object_foreach(o, k, v) {
 		(void)v;
-		if (!one_of(k, allowed)) {
+		if (!hub_check_oneof(k, allowed)) {
 			hub_app_error(app, req, 400, "unknown field", k);
 			return 400;
 		}
@@ -502,7 +257,7 @@ only_params(struct hub_req *req, struct hub_app_ctx *app, const char *const *all
 	size_t i, j;
 
 	for (i = 0; i < req->args.n; i++) {
-		if (!one_of(req->args.kv[i].key, allowed)) {
+		if (!hub_check_oneof(req->args.kv[i].key, allowed)) {
 			hub_app_error(app, req, 400, "unknown query parameter", req->args.kv[i].key);
 			return 400;
 		}
@@ -535,89 +290,6 @@ parse_limit(struct hub_req *req, struct hub_app_ctx *app, long *limit)
 	}
 	*limit = v;
 	return 0;
-}
-
-/* Cursors are base64url("created_at|id"): opaque to clients, checked here
- * so a forged one is a 400 and never reaches SQL as garbage.  numeric_id:
- * the id is a positive bigint (delivery_log) instead of a uuid. */
-static int
-ts_ok(const char *s, size_t n)
-{
-	static const char shape[] = "dddd-dd-ddTdd:dd:dd.ddddddZ";
-	size_t i;
-
-	if (n != sizeof(shape) - 1)
-		return 0;
-	for (i = 0; i < n; i++)
-		if (shape[i] == 'd' ? !isdigit((unsigned char)s[i]) : s[i] != shape[i])
-			return 0;
-	return 1;
-}
-
-static int
-cursor_decode(const char *c, int numeric_id, char ts[40], char id[40])
-{
-	struct hub_buf b = HUB_BUF_INIT(CURSOR_MAX);
-	const char *bar, *s;
-	size_t i, idlen;
-	int ok = 0;
-
-	if (strlen(c) > CURSOR_MAX || hub_base64_decode(c, strlen(c), 1, &b) != HUB_CRYPTO_OK)
-		goto out;
-	s = hub_buf_str(&b);
-	if (strlen(s) != b.len || (bar = strchr(s, '|')) == NULL || !ts_ok(s, (size_t)(bar - s)))
-		goto out;
-	idlen = b.len - (size_t)(bar - s) - 1;
-	if (idlen == 0 || idlen >= 40)
-		goto out;
-	if (numeric_id) {
-		for (i = 1; i <= idlen; i++)
-			if (!isdigit((unsigned char)bar[i]))
-				goto out;
-		if (idlen > 18)
-			goto out;
-	} else if (!uuid_ok(bar + 1)) {
-		goto out;
-	}
-	snprintf(ts, 40, "%.*s", (int)(bar - s), s);
-	snprintf(id, 40, "%s", bar + 1);
-	ok = 1;
-out:
-	hub_buf_release(&b);
-	return ok;
-}
-
-static json_object *
-cursor_encode(const char *ts, const char *id)
-{
-	struct hub_buf raw = HUB_BUF_INIT(CURSOR_MAX), enc = HUB_BUF_INIT(2 * CURSOR_MAX);
-	json_object *o = NULL;
-
-	if (hub_buf_printf(&raw, "%s|%s", ts, id) == 0 &&
-	    hub_base64_encode(raw.data, raw.len, 1, &enc) == HUB_CRYPTO_OK)
-		o = json_object_new_string(hub_buf_str(&enc));
-	hub_buf_release(&raw);
-	hub_buf_release(&enc);
-	return o;
-}
-
-/* A list answer: {"<key>": [...limit rows], "count", "next_cursor"}; the
- * statement fetched limit + 1 rows so a next page is known without a count. */
-static int
-list_respond(struct hub_req *req, PGresult *res, const char *key, long limit)
-{
-	json_object *o = json_object_new_object(), *next = NULL;
-	int n = PQntuples(res), shown = n > limit ? (int)limit : n;
-
-	if (o == NULL)
-		return 500;
-	if (n > limit)
-		next = cursor_encode(PQgetvalue(res, shown - 1, PQfnumber(res, "created_at")),
-		    PQgetvalue(res, shown - 1, PQfnumber(res, "id")));
-	json_object_object_add(o, key, rows_json(res, shown));
-	json_object_object_add(o, "count", json_object_new_int(shown));
-	json_object_object_add(o, "next_cursor", next);
-	return respond(req, 200, o);
 }
 
 /* ------------------------------------------------------------ the gate */
@@ -695,13 +367,6 @@ actor_of(const struct api_call *c, struct hub_actor *a)
 	a->via = "api";
 }
 
-/* NULL for an admin key (sees every source). */
-static const char *
-visible_source(const struct api_call *c)
-{
-	return c->who.is_admin ? NULL : c->who.source_id;
-}
-
 /* ------------------------------------------------------------ /health, /metrics */
 
 static int
@@ -709,7 +374,7 @@ h_health(struct hub_req *req, struct hub_app_ctx *app)
 {
 	struct hub_db *db = hub_app_db(app);
 	json_object *o = json_object_new_object();
-	int ok = db != NULL && hub_db_exec(db, &api_stmts, STMT_PING, NULL, NULL) == HUB_DB_OK;
+	int ok = db != NULL && hub_db_ping(db) == HUB_DB_OK;
 
 	json_object_object_add(o, "status", json_object_new_string(ok ? "healthy" : "unhealthy"));
 	json_object_object_add(o, "service", json_object_new_string("universal-approval-hub"));
@@ -756,8 +421,8 @@ h_new(struct hub_req *req, struct hub_app_ctx *app)
 	struct hub_engine_error ee;
 	struct hub_outcome oc;
 	struct hub_actor actor;
-	PGresult *res = NULL;
-	const char *idem, *rs = NULL, *params[1];
+	struct hub_problem p;
+	const char *idem, *rs = NULL;
 	char source_id[HUB_ID_LEN];
 	int rc;
 
@@ -798,17 +463,13 @@ h_new(struct hub_req *req, struct hub_app_ctx *app)
 			    "request_source is required with an admin key", "request_source");
 			goto out;
 		}
-		params[0] = rs;
-		if ((rc = hub_db_exec(c->db, &api_stmts, STMT_SOURCE_BY_NAME, params, &res)) != HUB_DB_OK) {
-			rc = db_error(req, app, rc);
+		rc = hub_reqquery_source_id(c->db, rs, source_id, &p);
+		if (rc != HUB_REQQUERY_OK) {
+			rc = rc == HUB_REQQUERY_NOTFOUND ? hub_app_error(app, req, 400,
+			    "request_source names no enabled source", "request_source") :
+			    refused(req, app, 0, &p, NULL);
 			goto out;
 		}
-		if (PQntuples(res) != 1) {
-			rc = hub_app_error(app, req, 400, "request_source names no enabled source",
-			    "request_source");
-			goto out;
-		}
-		snprintf(source_id, sizeof(source_id), "%s", PQgetvalue(res, 0, 0));
 	}
 	actor_of(c, &actor);
 	memset(&oc, 0, sizeof(oc));
@@ -825,8 +486,6 @@ h_new(struct hub_req *req, struct hub_app_ctx *app)
 	    "Approval request created" : "Approval request already exists"));
 	rc = respond(req, oc.created ? 201 : 200, o);
 out:
-	if (res != NULL)
-		PQclear(res);
 	json_object_put(in);
 	json_object_put(norm);
 	return rc;
@@ -841,106 +500,38 @@ h_list(struct hub_req *req, struct hub_app_ctx *app)
 		"status", "source", "approver_id", "q", "limit", "cursor", NULL,
 	};
 	struct api_call *c = call_of(req);
-	const char *status = query_get(req, "status"), *source = query_get(req, "source");
-	const char *approver = query_get(req, "approver_id"), *q = query_get(req, "q");
-	const char *cursor = query_get(req, "cursor"), *params[7];
-	char ts[40] = "infinity", id[40] = "ffffffff-ffff-ffff-ffff-ffffffffffff";
-	char source_id[HUB_ID_LEN] = "", lim[24];
-	PGresult *res = NULL;
-	unsigned variant = 0;
-	long limit;
+	struct hub_reqquery_filter f;
+	struct hub_problem p;
+	json_object *o;
 	int rc;
 
-	if ((rc = only_params(req, app, allowed)) != 0 || (rc = parse_limit(req, app, &limit)) != 0)
+	memset(&f, 0, sizeof(f));
+	if ((rc = only_params(req, app, allowed)) != 0 || (rc = parse_limit(req, app, &f.limit)) != 0)
 		return rc;
-	if (status != NULL && !one_of(status, request_statuses))
-		return hub_app_error(app, req, 400, "status must be one of Pending, Approved,"
-		    " Rejected, Cancelled, Expired, Lapsed", "status");
-	if (approver != NULL && (approver[0] == '\0' || strlen(approver) > 320))
-		return hub_app_error(app, req, 400, "approver_id must be 1 to 320 characters",
-		    "approver_id");
-	if (q != NULL && (q[0] == '\0' || strlen(q) > Q_MAX))
-		return hub_app_error(app, req, 400, "q must be 1 to 200 characters", "q");
-	if (source != NULL && (source[0] == '\0' || strlen(source) > 100))
-		return hub_app_error(app, req, 400, "source must be 1 to 100 characters", "source");
-	if (cursor != NULL && !cursor_decode(cursor, 0, ts, id))
-		return hub_app_error(app, req, 400, "invalid cursor", "cursor");
-
-	if (!c->who.is_admin) {
-		/* Another source's name lists nothing rather than 403. */
-		if (source != NULL && strcmp(source, c->who.source_name) != 0)
-			goto empty;
-		snprintf(source_id, sizeof(source_id), "%s", c->who.source_id);
-	} else if (source != NULL) {
-		params[0] = source;
-		if ((rc = hub_db_exec(c->db, &api_stmts, STMT_SOURCE_BY_NAME, params, &res)) != HUB_DB_OK)
-			return db_error(req, app, rc);
-		if (PQntuples(res) != 1) {
-			PQclear(res);
-			goto empty;
-		}
-		snprintf(source_id, sizeof(source_id), "%s", PQgetvalue(res, 0, 0));
-		PQclear(res);
-		res = NULL;
-	}
-	variant |= status != NULL ? LIST_STATUS : 0;
-	variant |= source_id[0] != '\0' ? LIST_SOURCE : 0;
-	variant |= approver != NULL ? LIST_APPROVER : 0;
-	variant |= q != NULL ? LIST_Q : 0;
-	snprintf(lim, sizeof(lim), "%ld", limit + 1);
-	params[0] = status;
-	params[1] = source_id[0] != '\0' ? source_id : NULL;
-	params[2] = approver;
-	params[3] = q;
-	params[4] = ts;
-	params[5] = id;
-	params[6] = lim;
-	if ((rc = hub_db_exec(c->db, &api_stmts, (int)variant, params, &res)) != HUB_DB_OK)
-		return rc == HUB_DB_CHECK ? hub_app_error(app, req, 400, "invalid cursor", "cursor") :
-		    db_error(req, app, rc);
-	rc = list_respond(req, res, "requests", limit);
-	PQclear(res);
-	return rc;
-empty:
-	{
-		json_object *o = json_object_new_object();
-
-		json_object_object_add(o, "requests", json_object_new_array());
-		json_object_object_add(o, "count", json_object_new_int(0));
-		json_object_object_add(o, "next_cursor", NULL);
-		return respond(req, 200, o);
-	}
+	f.status = query_get(req, "status");
+	f.source = query_get(req, "source");
+	f.approver = query_get(req, "approver_id");
+	f.q = query_get(req, "q");
+	f.cursor = query_get(req, "cursor");
+	rc = hub_reqquery_list(c->db, &c->who, &f, &o, &p);
+	if (rc != HUB_REQQUERY_OK)
+		return refused(req, app, status_of(rc, HUB_REQQUERY_INVALID, -1, -1), &p, NULL);
+	return respond(req, 200, o);
 }
 
 static int
 h_get(struct hub_req *req, struct hub_app_ctx *app)
 {
 	struct api_call *c = call_of(req);
-	const char *params[2];
-	json_object *o = NULL;
-	PGresult *res = NULL;
-	const char *s;
+	struct hub_problem p;
+	json_object *o;
 	int rc;
 
-	if (!uuid_ok(req->captures[0]))
-		return hub_app_error(app, req, 404, "request not found", NULL);
-	params[0] = req->captures[0];
-	params[1] = visible_source(c);
-	if ((rc = hub_db_exec(c->db, &api_stmts, STMT_REQUEST_JSON, params, &res)) != HUB_DB_OK)
-		return db_error(req, app, rc);
-	if (PQntuples(res) != 1) {
-		rc = hub_app_error(app, req, 404, "request not found", NULL);
-		goto out;
-	}
-	s = PQgetvalue(res, 0, 0);
-	if (hub_json_parse(s, strlen(s), 64u << 20, 64, &o) != HUB_JSON_OK) {
-		rc = 500;
-		goto out;
-	}
-	rc = respond(req, 200, o);
-out:
-	PQclear(res);
-	return rc;
+	rc = hub_reqquery_get(c->db, &c->who, req->captures[0], &o, &p);
+	if (rc != HUB_REQQUERY_OK)
+		return refused(req, app, status_of(rc, -1, HUB_REQQUERY_NOTFOUND, -1), &p,
+		    "request not found");
+	return respond(req, 200, o);
 }
 
 /* The 409 text names the current status and who decided, e.g.
@@ -950,17 +541,15 @@ conflict(struct hub_req *req, struct hub_app_ctx *app, const char *request_id,
     const char *status, const char *by, const char *at)
 {
 	struct api_call *c = call_of(req);
-	PGresult *res = NULL;
-	const char *params[2] = { request_id, visible_source(c) };
-	char msg[512];
-	int rc;
+	struct hub_reqquery_state st;
+	struct hub_problem p;
+	char msg[640];	/* status, a decided_by of up to 511 bytes, the time */
 
 	if ((status == NULL || status[0] == '\0') && request_id != NULL &&
-	    hub_db_exec(c->db, &api_stmts, STMT_REQUEST_STATE, params, &res) == HUB_DB_OK &&
-	    PQntuples(res) == 1) {
-		status = PQgetvalue(res, 0, 0);
-		by = PQgetvalue(res, 0, 1);
-		at = PQgetvalue(res, 0, 2);
+	    hub_reqquery_state(c->db, &c->who, request_id, &st, &p) == HUB_REQQUERY_OK) {
+		status = st.status;
+		by = st.decided_by;
+		at = st.decided_at;
 	}
 	if (status == NULL || status[0] == '\0')
 		snprintf(msg, sizeof(msg), "request is no longer pending");
@@ -969,10 +558,7 @@ conflict(struct hub_req *req, struct hub_app_ctx *app, const char *request_id,
 		    at != NULL && at[0] ? " at " : "", at != NULL ? at : "");
 	else
 		snprintf(msg, sizeof(msg), "request is %s", status);
-	rc = hub_app_error(app, req, 409, msg, NULL);
-	if (res != NULL)
-		PQclear(res);
-	return rc;
+	return hub_app_error(app, req, 409, msg, NULL);
 }
 
 struct engine_map {
@@ -1021,19 +607,15 @@ static int
 request_visible(struct hub_req *req, struct hub_app_ctx *app)
 {
 	struct api_call *c = call_of(req);
-	const char *params[2] = { req->captures[0], visible_source(c) };
-	PGresult *res = NULL;
+	struct hub_reqquery_state st;
+	struct hub_problem p;
 	int rc;
 
-	if (!uuid_ok(req->captures[0]))
-		return hub_app_error(app, req, 404, "request not found", NULL), 404;
-	if ((rc = hub_db_exec(c->db, &api_stmts, STMT_REQUEST_STATE, params, &res)) != HUB_DB_OK)
-		return db_error(req, app, rc), rc == HUB_DB_CONN ? 503 : 500;
-	rc = PQntuples(res) == 1 ? 0 : 404;
-	PQclear(res);
-	if (rc != 0)
-		hub_app_error(app, req, 404, "request not found", NULL);
-	return rc;
+	rc = hub_reqquery_state(c->db, &c->who, req->captures[0], &st, &p);
+	if (rc == HUB_REQQUERY_OK)
+		return 0;
+	refused(req, app, status_of(rc, -1, HUB_REQQUERY_NOTFOUND, -1), &p, "request not found");
+	return rc == HUB_REQQUERY_NOTFOUND ? 404 : p.db == HUB_DB_CONN ? 503 : 500;
 }
 
 static int
@@ -1126,7 +708,7 @@ parse_approver(json_object *v, const char **kind, char *value, size_t valuelen)
 		}
 	} else if (json_object_is_type(v, json_type_object) && json_object_object_length(v) == 1) {
 		json_object_object_foreach(v, key, val) {
-			if (!one_of(key, kinds) || !json_object_is_type(val, json_type_string))
+			if (!hub_check_oneof(key, kinds) || !json_object_is_type(val, json_type_string))
 				return -1;
 			k = kinds[0];
 			for (i = 0; kinds[i] != NULL; i++)
@@ -1209,332 +791,48 @@ out:
 
 /* ------------------------------------------------------------ sources */
 
-/*
- * The settable fields of a source: JSON name, what it must be, and its
- * (present, value) parameter pair in STMT_SOURCE_UPDATE.  JSON null clears
- * a field where the column allows it.
- */
-enum fkind {
-	FK_TEXT,       /* string up to max bytes, no control characters */
-	FK_ENUM,       /* one of set */
-	FK_CONNECTION, /* the name of a Slack connection -> its id */
-	FK_CHANNEL,    /* "#name", "C…"/"G…" id: no spaces */
-	FK_DURATION,   /* intake duration, at least min seconds */
-	FK_URL,        /* http(s) URL */
-	FK_SECRET,     /* sealed with the keyring before storing */
-	FK_BOOL,
-	FK_NAMES,      /* array of field names */
-};
-
-struct source_field {
-	const char		*name;
-	enum fkind		 kind;
-	int			 param;    /* index of "present"; value at param + 1 */
-	int			 nullable;
-	size_t			 max;      /* FK_TEXT/URL/SECRET: bytes; FK_DURATION: min s */
-	const char *const	*set;
-};
-
-static const struct source_field source_fields[] = {
-	{ "description", FK_TEXT, 1, 1, 500, NULL },
-	{ "connection", FK_CONNECTION, 3, 1, 100, NULL },
-	{ "channel", FK_CHANNEL, 5, 1, 80, NULL },
-	{ "delivery_mode", FK_ENUM, 7, 1, 0, delivery_modes },
-	{ "rule", FK_ENUM, 9, 0, 0, rules },
-	{ "deadline", FK_DURATION, 11, 1, 1, NULL },
-	{ "reminder_every", FK_DURATION, 13, 1, 60, NULL },
-	{ "callback_url", FK_URL, 15, 1, 2000, NULL },
-	{ "callback_secret", FK_SECRET, 17, 1, 200, NULL },
-	{ "allow_self_approval", FK_BOOL, 19, 0, 0, NULL },
-	{ "reason_required", FK_BOOL, 21, 0, 0, NULL },
-	{ "editable_fields", FK_NAMES, 23, 0, 50, NULL },
-	{ "disabled", FK_BOOL, 25, 0, 0, NULL },
-};
-#define SOURCE_PARAMS 27
-
-struct source_update {
-	const char	*params[SOURCE_PARAMS];
-	char		*owned[SOURCE_PARAMS];  /* values built here, freed after */
-	int		 any;
-};
-
-static void
-source_update_free(struct source_update *u)
-{
-	size_t i;
-
-	for (i = 0; i < SOURCE_PARAMS; i++)
-		free(u->owned[i]);
-}
-
 static int
-text_ok(const char *s, size_t max, int spaces)
+srcadm_refused(struct hub_req *req, struct hub_app_ctx *app, int rc, const struct hub_problem *p)
 {
-	size_t n = strlen(s), i;
-
-	if (n == 0 || n > max)
-		return 0;
-	for (i = 0; i < n; i++)
-		if (iscntrl((unsigned char)s[i]) || (!spaces && s[i] == ' '))
-			return 0;
-	return 1;
-}
-
-static const char *
-field_problem(struct hub_app_ctx *app, struct hub_db *db, const struct source_field *f,
-    json_object *v, struct source_update *u)
-{
-	struct hub_keyring ring;
-	struct hub_buf b = HUB_BUF_INIT(4096);
-	PGresult *res = NULL;
-	const char *s = NULL, *problem = NULL, *params[1];
-	long long secs;
-	size_t i, n;
-	int p = f->param;
-
-	u->params[p] = "true";
-	u->any = 1;
-	if (v == NULL) {
-		if (!f->nullable)
-			return "may not be null";
-		return NULL;
-	}
-	switch (f->kind) {
-	case FK_BOOL:
-		if (!json_object_is_type(v, json_type_boolean))
-			return "must be true or false";
-		u->params[p + 1] = json_object_get_boolean(v) ? "true" : "false";
-		return NULL;
-	case FK_DURATION:
-		secs = hub_intake_duration(v);
-		if (secs < 0 || secs < (long long)f->max || secs > 366LL * 86400)
-			return f->max > 1 ? "must be a duration of at least a minute"
-			    " (seconds, \"90m\", \"4h\", \"2d\", \"PT4H\")" :
-			    "must be a duration (seconds, \"90m\", \"4h\", \"2d\", \"PT4H\")";
-		if (hub_buf_printf(&b, "%lld", secs) != 0)
-			return "too large";
-		u->owned[p + 1] = hub_buf_detach(&b, NULL);
-		u->params[p + 1] = u->owned[p + 1];
-		return NULL;
-	case FK_NAMES:
-		if (!json_object_is_type(v, json_type_array) ||
-		    (n = json_object_array_length(v)) > f->max)
-			return "must be an array of at most 50 field names";
-		for (i = 0; i < n; i++) {
-			json_object *e = json_object_array_get_idx(v, i);
-
-			if (!json_object_is_type(e, json_type_string) ||
-			    !text_ok(json_object_get_string(e), 100, 0))
-				return "must be an array of at most 50 field names";
-		}
-		u->owned[p + 1] = strdup(hub_json_str(v, NULL));
-		u->params[p + 1] = u->owned[p + 1];
-		return u->owned[p + 1] != NULL ? NULL : "out of memory";
-	default:
-		break;
-	}
-	if (!json_object_is_type(v, json_type_string))
-		return "must be a string";
-	s = json_object_get_string(v);
-	switch (f->kind) {
-	case FK_TEXT:
-		if (!text_ok(s, f->max, 1))
-			problem = "must be 1 to 500 characters without control characters";
-		break;
-	case FK_ENUM:
-		if (!one_of(s, f->set))
-			problem = f->set == rules ? "must be any, all or quorum" :
-			    "must be dm, group_dm, channel or both";
-		break;
-	case FK_CHANNEL:
-		if (!text_ok(s, f->max, 0))
-			problem = "must be a channel name or id (1 to 80 characters, no spaces)";
-		break;
-	case FK_URL:
-		if (!text_ok(s, f->max, 0) ||
-		    (strncmp(s, "https://", 8) != 0 && strncmp(s, "http://", 7) != 0) ||
-		    strlen(s) <= 8)
-			problem = "must be an http(s) URL";
-		break;
-	case FK_SECRET:
-		if (strlen(s) < 8 || strlen(s) > f->max) {
-			problem = "must be 8 to 200 characters";
-			break;
-		}
-		memset(&ring, 0, sizeof(ring));
-		if (!app->conf.have_secret_key ||
-		    hub_keyring_add(&ring, app->conf.secret_key) != HUB_CRYPTO_OK ||
-		    hub_box_seal(&ring, s, strlen(s), &b) != HUB_CRYPTO_OK) {
-			problem = "could not be sealed";
-			break;
-		}
-		u->owned[p + 1] = hub_buf_detach(&b, NULL);
-		u->params[p + 1] = u->owned[p + 1];
-		s = NULL;
-		break;
-	case FK_CONNECTION:
-		params[0] = s;
-		if (!text_ok(s, f->max, 1) ||
-		    hub_db_exec(db, &api_stmts, STMT_CONNECTION_BY_NAME, params, &res) != HUB_DB_OK ||
-		    PQntuples(res) != 1) {
-			problem = "must name a Slack connection";
-			break;
-		}
-		u->owned[p + 1] = strdup(PQgetvalue(res, 0, 0));
-		u->params[p + 1] = u->owned[p + 1];
-		s = NULL;
-		break;
-	default:
-		problem = "unsupported";
-		break;
-	}
-	if (problem == NULL && s != NULL)
-		u->params[p + 1] = s;	/* borrowed from the body, which outlives the update */
-	if (res != NULL)
-		PQclear(res);
-	hub_buf_release(&b);
-	memset(&ring, 0, sizeof(ring));
-	return problem;
-}
-
-/* Validate every field of in (skipping names in skip) into u; answers 400
- * with the field on the first problem. */
-static int
-source_fields_parse(struct hub_req *req, struct hub_app_ctx *app, struct hub_db *db,
-    json_object *in, const char *const *skip, struct source_update *u)
-{
-	const char *problem;
-	char msg[300];
-	size_t i;
-
-	memset(u, 0, sizeof(*u));
-	for (i = 0; i < SOURCE_PARAMS; i++)
-		u->params[i] = NULL;
-	for (i = 0; i < HUB_NELEM(source_fields); i++) {
-		u->params[source_fields[i].param] = "false";
-	}
-	json_object_object_foreach(in, k, v) {
-		const struct source_field *f = NULL;
-
-		if (skip != NULL && one_of(k, skip))
-			continue;
-		for (i = 0; i < HUB_NELEM(source_fields); i++)
-			if (strcmp(source_fields[i].name, k) == 0)
-				f = &source_fields[i];
-		if (f == NULL)
-			return hub_app_error(app, req, 400, "unknown field", k), 400;
-		if ((problem = field_problem(app, db, f, v, u)) != NULL) {
-			snprintf(msg, sizeof(msg), "%s %s", k, problem);
-			return hub_app_error(app, req, 400, msg, k), 400;
-		}
-	}
-	return 0;
-}
-
-static int
-source_respond(struct hub_req *req, struct hub_app_ctx *app, struct hub_db *db,
-    const char *id, int status, const char *new_key)
-{
-	const char *params[1] = { id };
-	PGresult *res = NULL;
-	json_object *o;
-	int rc;
-
-	if ((rc = hub_db_exec(db, &api_stmts, STMT_SOURCE, params, &res)) != HUB_DB_OK)
-		return db_error(req, app, rc);
-	if (PQntuples(res) != 1) {
-		PQclear(res);
-		return hub_app_error(app, req, 404, "source not found", NULL);
-	}
-	o = row_json(res, 0);
-	PQclear(res);
-	if (o != NULL && new_key != NULL)
-		json_object_object_add(o, "api_key", json_object_new_string(new_key));
-	return respond(req, status, o);
+	return refused(req, app, status_of(rc, HUB_SRCADM_INVALID, HUB_SRCADM_NOTFOUND,
+	    HUB_SRCADM_EXISTS), p, "source not found");
 }
 
 static int
 h_sources(struct hub_req *req, struct hub_app_ctx *app)
 {
-	struct api_call *c = call_of(req);
-	PGresult *res = NULL;
+	struct hub_problem p;
 	json_object *o;
 	int rc;
 
-	if ((rc = hub_db_exec(c->db, &api_stmts, STMT_SOURCES, NULL, &res)) != HUB_DB_OK)
-		return db_error(req, app, rc);
-	o = json_object_new_object();
-	json_object_object_add(o, "sources", rows_json(res, PQntuples(res)));
-	json_object_object_add(o, "count", json_object_new_int(PQntuples(res)));
-	PQclear(res);
+	if ((rc = hub_srcadm_list(call_of(req)->db, &o, &p)) != HUB_SRCADM_OK)
+		return srcadm_refused(req, app, rc, &p);
 	return respond(req, 200, o);
 }
 
 static int
 h_source(struct hub_req *req, struct hub_app_ctx *app)
 {
-	if (!uuid_ok(req->captures[0]))
-		return hub_app_error(app, req, 404, "source not found", NULL);
-	return source_respond(req, app, call_of(req)->db, req->captures[0], 200, NULL);
+	struct hub_problem p;
+	json_object *o;
+	int rc;
+
+	if ((rc = hub_srcadm_get(call_of(req)->db, req->captures[0], &o, &p)) != HUB_SRCADM_OK)
+		return srcadm_refused(req, app, rc, &p);
+	return respond(req, 200, o);
 }
 
 static int
 h_source_add(struct hub_req *req, struct hub_app_ctx *app)
 {
-	static const char *const skip[] = { "name", NULL };
-	struct api_call *c = call_of(req);
-	struct hub_buf key = HUB_BUF_INIT(256);
-	struct source_update u;
-	json_object *in = NULL;
-	const char *name = NULL;
-	char id[HUB_UUID_LEN];
-	int rc, tx = 0;
+	struct hub_problem p;
+	json_object *in = NULL, *o;
+	int rc;
 
-	memset(&u, 0, sizeof(u));
 	if ((rc = body_object(req, app, &in)) != 0)
-		goto out;
-	if (hub_json_get_string(in, "name", 100, &name) != HUB_JSON_OK || !text_ok(name, 100, 1)) {
-		rc = hub_app_error(app, req, 400, "name must be 1 to 100 characters", "name");
-		goto out;
-	}
-	if ((rc = source_fields_parse(req, app, c->db, in, skip, &u)) != 0)
-		goto out;
-	if ((rc = hub_db_begin(c->db)) != HUB_DB_OK) {
-		rc = db_error(req, app, rc);
-		goto out;
-	}
-	tx = 1;
-	switch (hub_admin_source_add(c->db, name, &key, id)) {
-	case HUB_ADMIN_OK:
-		break;
-	case HUB_ADMIN_EXISTS:
-		rc = hub_app_error(app, req, 409, "a source with this name exists", "name");
-		goto out;
-	case HUB_ADMIN_INVALID:
-		rc = hub_app_error(app, req, 400, "name must be 1 to 100 characters", "name");
-		goto out;
-	default:
-		rc = db_error(req, app, HUB_DB_QUERY);
-		goto out;
-	}
-	u.params[0] = id;
-	if (u.any && (rc = hub_db_exec(c->db, &api_stmts, STMT_SOURCE_UPDATE, u.params, NULL)) != HUB_DB_OK) {
-		rc = rc == HUB_DB_CHECK ? hub_app_error(app, req, 400, "invalid source settings", NULL) :
-		    db_error(req, app, rc);
-		goto out;
-	}
-	if ((rc = hub_db_commit(c->db)) != HUB_DB_OK) {
-		tx = 0;
-		rc = db_error(req, app, rc);
-		goto out;
-	}
-	tx = 0;
-	rc = source_respond(req, app, c->db, id, 201, hub_buf_str(&key));
-out:
-	if (tx)
-		hub_db_rollback(c->db);
-	source_update_free(&u);
-	hub_buf_release(&key);
+		return rc;
+	rc = hub_srcadm_create(call_of(req)->db, &app->conf, in, &o, &p);
+	rc = rc == HUB_SRCADM_OK ? respond(req, 201, o) : srcadm_refused(req, app, rc, &p);
 	json_object_put(in);
 	return rc;
 }
@@ -1542,36 +840,14 @@ out:
 static int
 h_source_patch(struct hub_req *req, struct hub_app_ctx *app)
 {
-	struct api_call *c = call_of(req);
-	struct source_update u;
-	json_object *in = NULL;
-	PGresult *res = NULL;
+	struct hub_problem p;
+	json_object *in = NULL, *o;
 	int rc;
 
-	memset(&u, 0, sizeof(u));
 	if ((rc = body_object(req, app, &in)) != 0)
-		goto out;
-	if (!uuid_ok(req->captures[0])) {
-		rc = hub_app_error(app, req, 404, "source not found", NULL);
-		goto out;
-	}
-	if ((rc = source_fields_parse(req, app, c->db, in, NULL, &u)) != 0)
-		goto out;
-	u.params[0] = req->captures[0];
-	if ((rc = hub_db_exec(c->db, &api_stmts, STMT_SOURCE_UPDATE, u.params, &res)) != HUB_DB_OK) {
-		rc = rc == HUB_DB_CHECK ? hub_app_error(app, req, 400, "invalid source settings", NULL) :
-		    db_error(req, app, rc);
-		goto out;
-	}
-	if (PQntuples(res) != 1) {
-		rc = hub_app_error(app, req, 404, "source not found", NULL);
-		goto out;
-	}
-	rc = source_respond(req, app, c->db, req->captures[0], 200, NULL);
-out:
-	if (res != NULL)
-		PQclear(res);
-	source_update_free(&u);
+		return rc;
+	rc = hub_srcadm_patch(call_of(req)->db, &app->conf, req->captures[0], in, &o, &p);
+	rc = rc == HUB_SRCADM_OK ? respond(req, 200, o) : srcadm_refused(req, app, rc, &p);
 	json_object_put(in);
 	return rc;
 }
@@ -1579,50 +855,16 @@ out:
 static int
 h_rotate(struct hub_req *req, struct hub_app_ctx *app)
 {
-	struct api_call *c = call_of(req);
-	struct hub_buf key = HUB_BUF_INIT(256);
-	const char *params[1] = { req->captures[0] };
-	PGresult *res = NULL;
+	static const char *const allowed[] = { NULL };
+	struct hub_problem p;
 	json_object *in = NULL, *o;
 	int rc;
 
-	if ((rc = body_object(req, app, &in)) != 0)
+	if ((rc = body_object(req, app, &in)) != 0 || (rc = only_fields(req, app, in, allowed)) != 0)
 		goto out;
-	if (json_object_object_length(in) != 0) {
-		json_object_object_foreach(in, k, v) {
-			(void)v;
-			rc = hub_app_error(app, req, 400, "unknown field", k);
-			goto out;
-		}
-	}
-	if (!uuid_ok(req->captures[0])) {
-		rc = hub_app_error(app, req, 404, "source not found", NULL);
-		goto out;
-	}
-	if ((rc = hub_db_exec(c->db, &api_stmts, STMT_SOURCE, params, &res)) != HUB_DB_OK) {
-		rc = db_error(req, app, rc);
-		goto out;
-	}
-	if (PQntuples(res) != 1) {
-		rc = hub_app_error(app, req, 404, "source not found", NULL);
-		goto out;
-	}
-	rc = hub_admin_key_rotate(c->db, PQgetvalue(res, 0, PQfnumber(res, "name")), &key);
-	if (rc != HUB_ADMIN_OK) {
-		rc = rc == HUB_ADMIN_NOTFOUND ? hub_app_error(app, req, 404, "source not found", NULL) :
-		    db_error(req, app, HUB_DB_QUERY);
-		goto out;
-	}
-	o = json_object_new_object();
-	json_object_object_add(o, "id", json_object_new_string(req->captures[0]));
-	json_object_object_add(o, "api_key", json_object_new_string(hub_buf_str(&key)));
-	json_object_object_add(o, "message", json_object_new_string(
-	    "New API key; every earlier key of this source is revoked. It is shown only once."));
-	rc = respond(req, 200, o);
+	rc = hub_srcadm_rotate(call_of(req)->db, req->captures[0], &o, &p);
+	rc = rc == HUB_SRCADM_OK ? respond(req, 200, o) : srcadm_refused(req, app, rc, &p);
 out:
-	if (res != NULL)
-		PQclear(res);
-	hub_buf_release(&key);
 	json_object_put(in);
 	return rc;
 }
@@ -1630,19 +872,20 @@ out:
 /* ------------------------------------------------------------ users */
 
 static int
+admin_refused(struct hub_req *req, struct hub_app_ctx *app, int rc, const struct hub_problem *p)
+{
+	return refused(req, app, status_of(rc, HUB_ADMIN_INVALID, -1, HUB_ADMIN_EXISTS), p, NULL);
+}
+
+static int
 h_users(struct hub_req *req, struct hub_app_ctx *app)
 {
-	struct api_call *c = call_of(req);
-	PGresult *res = NULL;
+	struct hub_problem p;
 	json_object *o;
 	int rc;
 
-	if ((rc = hub_db_exec(c->db, &api_stmts, STMT_USERS, NULL, &res)) != HUB_DB_OK)
-		return db_error(req, app, rc);
-	o = json_object_new_object();
-	json_object_object_add(o, "users", rows_json(res, PQntuples(res)));
-	json_object_object_add(o, "count", json_object_new_int(PQntuples(res)));
-	PQclear(res);
+	if ((rc = hub_admin_users_json(call_of(req)->db, &o, &p)) != HUB_ADMIN_OK)
+		return admin_refused(req, app, rc, &p);
 	return respond(req, 200, o);
 }
 
@@ -1650,65 +893,15 @@ static int
 h_user_add(struct hub_req *req, struct hub_app_ctx *app)
 {
 	static const char *const allowed[] = { "name", "email", "role", NULL };
-	struct api_call *c = call_of(req);
-	struct hub_buf pw = HUB_BUF_INIT(256);
-	const char *name = NULL, *email = NULL, *role = "requester", *at;
-	char id[HUB_UUID_LEN], lower[321];
+	struct hub_problem p;
 	json_object *in = NULL, *o;
-	size_t i;
 	int rc;
 
 	if ((rc = body_object(req, app, &in)) != 0 || (rc = only_fields(req, app, in, allowed)) != 0)
 		goto out;
-	if (hub_json_get_string(in, "name", 200, &name) != HUB_JSON_OK || !text_ok(name, 200, 1)) {
-		rc = hub_app_error(app, req, 400, "name must be 1 to 200 characters", "name");
-		goto out;
-	}
-	rc = hub_json_get_string(in, "email", 320, &email);
-	if (rc == HUB_JSON_OK) {
-		at = strchr(email, '@');
-		if (!text_ok(email, 320, 0) || at == NULL || at == email || at[1] == '\0' ||
-		    strchr(at + 1, '@') != NULL) {
-			rc = hub_app_error(app, req, 400, "email must be an email address", "email");
-			goto out;
-		}
-		for (i = 0; email[i] != '\0'; i++)
-			lower[i] = (char)tolower((unsigned char)email[i]);
-		lower[i] = '\0';
-		email = lower;
-	} else if (rc != HUB_JSON_MISSING) {
-		rc = hub_app_error(app, req, 400, "email must be an email address", "email");
-		goto out;
-	}
-	rc = hub_json_get_string(in, "role", 20, &role);
-	if ((rc != HUB_JSON_OK && rc != HUB_JSON_MISSING) || !one_of(role, roles)) {
-		rc = hub_app_error(app, req, 400, "role must be admin, requester or viewer", "role");
-		goto out;
-	}
-	switch (hub_admin_user_add(c->db, name, email, role, NULL, &pw, id)) {
-	case HUB_ADMIN_OK:
-		break;
-	case HUB_ADMIN_EXISTS:
-		rc = hub_app_error(app, req, 409, "a user with this email exists", "email");
-		goto out;
-	case HUB_ADMIN_INVALID:
-		rc = hub_app_error(app, req, 400, "invalid user", NULL);
-		goto out;
-	default:
-		rc = db_error(req, app, HUB_DB_QUERY);
-		goto out;
-	}
-	o = json_object_new_object();
-	json_object_object_add(o, "id", json_object_new_string(id));
-	json_object_object_add(o, "name", json_object_new_string(name));
-	json_object_object_add(o, "email", email ? json_object_new_string(email) : NULL);
-	json_object_object_add(o, "role", json_object_new_string(role));
-	json_object_object_add(o, "password", json_object_new_string(hub_buf_str(&pw)));
-	json_object_object_add(o, "message", json_object_new_string(
-	    "User created; the password is shown only once."));
-	rc = respond(req, 201, o);
+	rc = hub_admin_user_add_json(call_of(req)->db, in, &o, &p);
+	rc = rc == HUB_ADMIN_OK ? respond(req, 201, o) : admin_refused(req, app, rc, &p);
 out:
-	hub_buf_release(&pw);
 	json_object_put(in);
 	return rc;
 }
@@ -1721,57 +914,30 @@ h_notifications(struct hub_req *req, struct hub_app_ctx *app)
 	static const char *const allowed[] = {
 		"request_id", "status", "kind", "transport", "limit", "cursor", NULL,
 	};
-	struct api_call *c = call_of(req);
-	const char *rid = query_get(req, "request_id"), *status = query_get(req, "status");
-	const char *kind = query_get(req, "kind"), *transport = query_get(req, "transport");
-	const char *cursor = query_get(req, "cursor"), *params[7];
-	char ts[40] = "infinity", id[40] = "9223372036854775807", lim[24];
-	PGresult *res = NULL;
-	long limit;
+	struct hub_notif_filter f;
+	struct hub_problem p;
+	json_object *o;
 	int rc;
 
-	if ((rc = only_params(req, app, allowed)) != 0 || (rc = parse_limit(req, app, &limit)) != 0)
+	memset(&f, 0, sizeof(f));
+	if ((rc = only_params(req, app, allowed)) != 0 || (rc = parse_limit(req, app, &f.limit)) != 0)
 		return rc;
-	if (rid != NULL && !uuid_ok(rid))
-		return hub_app_error(app, req, 400, "request_id must be a request id", "request_id");
-	if (status != NULL && !one_of(status, delivery_statuses))
-		return hub_app_error(app, req, 400, "status must be one of queued, sending,"
-		    " delivered, failed, retrying", "status");
-	if (kind != NULL && !one_of(kind, notification_kinds))
-		return hub_app_error(app, req, 400, "unknown notification kind", "kind");
-	if (transport != NULL && !one_of(transport, transports))
-		return hub_app_error(app, req, 400, "transport must be one of slack, webhook,"
-		    " email, callback", "transport");
-	if (cursor != NULL && !cursor_decode(cursor, 1, ts, id))
-		return hub_app_error(app, req, 400, "invalid cursor", "cursor");
-	snprintf(lim, sizeof(lim), "%ld", limit + 1);
-	params[0] = rid;
-	params[1] = status;
-	params[2] = kind;
-	params[3] = transport;
-	params[4] = ts;
-	params[5] = id;
-	params[6] = lim;
-	if ((rc = hub_db_exec(c->db, &api_stmts, STMT_NOTIFICATIONS, params, &res)) != HUB_DB_OK)
-		return rc == HUB_DB_CHECK ? hub_app_error(app, req, 400, "invalid cursor", "cursor") :
-		    db_error(req, app, rc);
-	rc = list_respond(req, res, "notifications", limit);
-	PQclear(res);
-	return rc;
+	f.request_id = query_get(req, "request_id");
+	f.status = query_get(req, "status");
+	f.kind = query_get(req, "kind");
+	f.transport = query_get(req, "transport");
+	f.cursor = query_get(req, "cursor");
+	if ((rc = hub_notif_list(call_of(req)->db, &f, &o, &p)) != HUB_NOTIF_OK)
+		return refused(req, app, status_of(rc, HUB_NOTIF_INVALID, -1, -1), &p, NULL);
+	return respond(req, 200, o);
 }
 
 /* ------------------------------------------------------------ documentation */
 
-static const struct hub_embed *
-openapi_doc(void)
-{
-	return hub_embed_find(hub_embed_templates, "openapi.json");
-}
-
 static int
 h_openapi(struct hub_req *req, struct hub_app_ctx *app)
 {
-	const struct hub_embed *e = openapi_doc();
+	const struct hub_embed *e = hub_apidocs_openapi();
 
 	if (e == NULL)
 		return hub_app_error(app, req, 404, "the OpenAPI document is not built in", NULL);
@@ -1781,292 +947,23 @@ h_openapi(struct hub_req *req, struct hub_app_ctx *app)
 	return 0;
 }
 
-/*
- * /api-docs: HTML generated from the OpenAPI document at run time, so the
- * page cannot drift from it.  Every value from the document goes through
- * hub_html_escape; the page has no script and loads nothing from elsewhere.
- */
-struct docs {
-	struct hub_buf	*out;
-	json_object	*root;
-	int		 err;
-};
-
-static void
-d_raw(struct docs *d, const char *s)
-{
-	if (d->err == 0)
-		d->err = hub_buf_adds(d->out, s);
-}
-
-static void
-d_esc(struct docs *d, const char *s)
-{
-	if (d->err == 0 && s != NULL)
-		d->err = hub_html_escape(d->out, s, strlen(s));
-}
-
-static const char *
-d_str(json_object *o, const char *k)
-{
-	json_object *v;
-
-	if (o != NULL && json_object_object_get_ex(o, k, &v) && json_object_is_type(v, json_type_string))
-		return json_object_get_string(v);
-	return NULL;
-}
-
-static json_object *
-d_obj(json_object *o, const char *k)
-{
-	json_object *v;
-
-	if (o != NULL && json_object_object_get_ex(o, k, &v) && json_object_is_type(v, json_type_object))
-		return v;
-	return NULL;
-}
-
-/* Follow a local "$ref": "#/components/schemas/X" once. */
-static json_object *
-d_deref(struct docs *d, json_object *o)
-{
-	const char *ref = d_str(o, "$ref"), *p;
-	json_object *cur = d->root;
-	char seg[128];
-	size_t n;
-
-	if (ref == NULL || strncmp(ref, "#/", 2) != 0)
-		return o;
-	for (p = ref + 2; cur != NULL && *p != '\0'; p += n + (p[n] == '/')) {
-		n = strcspn(p, "/");
-		if (n == 0 || n >= sizeof(seg))
-			return NULL;
-		memcpy(seg, p, n);
-		seg[n] = '\0';
-		cur = d_obj(cur, seg);
-	}
-	return cur;
-}
-
-static void
-d_type(struct docs *d, json_object *schema)
-{
-	json_object *s = d_deref(d, schema), *t;
-	const char *ref = d_str(schema, "$ref");
-
-	if (ref != NULL && strrchr(ref, '/') != NULL) {
-		d_esc(d, strrchr(ref, '/') + 1);
-		return;
-	}
-	if (s == NULL)
-		return;
-	if (json_object_object_get_ex(s, "type", &t)) {
-		if (json_object_is_type(t, json_type_array))
-			d_esc(d, json_object_to_json_string_ext(t, JSON_C_TO_STRING_PLAIN));
-		else
-			d_esc(d, json_object_get_string(t));
-		if (json_object_is_type(t, json_type_string) &&
-		    strcmp(json_object_get_string(t), "array") == 0 && d_obj(s, "items") != NULL) {
-			d_raw(d, " of ");
-			d_type(d, d_obj(s, "items"));
-		}
-	}
-	if (json_object_object_get_ex(s, "enum", &t)) {
-		d_raw(d, " <code>");
-		d_esc(d, json_object_to_json_string_ext(t, JSON_C_TO_STRING_PLAIN |
-		    JSON_C_TO_STRING_NOSLASHESCAPE));
-		d_raw(d, "</code>");
-	}
-}
-
-/* The properties of an object schema as a table. */
-static void
-d_fields(struct docs *d, json_object *schema)
-{
-	json_object *s = d_deref(d, schema), *props = d_obj(s, "properties"), *req = NULL;
-	size_t i;
-
-	if (props == NULL)
-		return;
-	json_object_object_get_ex(s, "required", &req);
-	d_raw(d, "<table><tr><th>field</th><th>type</th><th>required</th><th>description</th></tr>\n");
-	json_object_object_foreach(props, k, v) {
-		int required = 0;
-
-		for (i = 0; req != NULL && json_object_is_type(req, json_type_array) &&
-		    i < json_object_array_length(req); i++)
-			required |= strcmp(json_object_get_string(
-			    json_object_array_get_idx(req, i)), k) == 0;
-		d_raw(d, "<tr><td><code>");
-		d_esc(d, k);
-		d_raw(d, "</code></td><td>");
-		d_type(d, v);
-		d_raw(d, required ? "</td><td>yes</td><td>" : "</td><td></td><td>");
-		d_esc(d, d_str(d_deref(d, v), "description"));
-		d_raw(d, "</td></tr>\n");
-	}
-	d_raw(d, "</table>\n");
-}
-
-static void
-d_operation(struct docs *d, const char *path, const char *method, json_object *op)
-{
-	json_object *params, *body, *resp, *content, *media;
-	char upper[16];
-	size_t i;
-
-	for (i = 0; method[i] != '\0' && i + 1 < sizeof(upper); i++)
-		upper[i] = (char)toupper((unsigned char)method[i]);
-	upper[i] = '\0';
-	d_raw(d, "<section class=\"endpoint\"><h3><code>");
-	d_esc(d, upper);
-	d_raw(d, " ");
-	d_esc(d, path);
-	d_raw(d, "</code></h3>\n<p><strong>");
-	d_esc(d, d_str(op, "summary"));
-	d_raw(d, "</strong></p>\n<p>");
-	d_esc(d, d_str(op, "description"));
-	d_raw(d, "</p>\n");
-	if (json_object_object_get_ex(op, "parameters", &params) &&
-	    json_object_is_type(params, json_type_array) && json_object_array_length(params) > 0) {
-		d_raw(d, "<h4>Parameters</h4>\n<table><tr><th>name</th><th>in</th>"
-		    "<th>type</th><th>description</th></tr>\n");
-		for (i = 0; i < json_object_array_length(params); i++) {
-			json_object *p = d_deref(d, json_object_array_get_idx(params, i));
-
-			d_raw(d, "<tr><td><code>");
-			d_esc(d, d_str(p, "name"));
-			d_raw(d, "</code></td><td>");
-			d_esc(d, d_str(p, "in"));
-			d_raw(d, "</td><td>");
-			d_type(d, d_obj(p, "schema"));
-			d_raw(d, "</td><td>");
-			d_esc(d, d_str(p, "description"));
-			d_raw(d, "</td></tr>\n");
-		}
-		d_raw(d, "</table>\n");
-	}
-	body = d_deref(d, d_obj(op, "requestBody"));
-	if ((content = d_obj(body, "content")) != NULL) {
-		d_raw(d, "<h4>Request body</h4>\n");
-		json_object_object_foreach(content, mt, m) {
-			d_raw(d, "<p><code>");
-			d_esc(d, mt);
-			d_raw(d, "</code></p>\n");
-			d_fields(d, d_obj(m, "schema"));
-		}
-	}
-	if ((resp = d_obj(op, "responses")) != NULL) {
-		d_raw(d, "<h4>Responses</h4>\n<table><tr><th>status</th><th>description</th>"
-		    "<th>body</th></tr>\n");
-		json_object_object_foreach(resp, code, r) {
-			json_object *rr = d_deref(d, r);
-
-			d_raw(d, "<tr><td>");
-			d_esc(d, code);
-			d_raw(d, "</td><td>");
-			d_esc(d, d_str(rr, "description"));
-			d_raw(d, "</td><td>");
-			if ((content = d_obj(rr, "content")) != NULL) {
-				json_object_object_foreach(content, mt2, m2) {
-					d_esc(d, mt2);
-					media = d_obj(m2, "schema");
-					if (media != NULL) {
-						d_raw(d, ": ");
-						d_type(d, media);
-					}
-				}
-			}
-			d_raw(d, "</td></tr>\n");
-		}
-		d_raw(d, "</table>\n");
-	}
-	d_raw(d, "</section>\n");
-}
-
-/* The endpoints grouped by their first tag, in the order the tags are
- * listed; the page around them is templates/api-docs.html. */
-static int
-docs_render(json_object *root, struct hub_buf *out)
-{
-	static const char *const methods[] = { "get", "post", "patch", "put", "delete", NULL };
-	struct docs d = { out, root, 0 };
-	json_object *paths = d_obj(root, "paths"), *tags;
-	char anchor[64];
-	size_t t, ntags;
-	int m;
-
-	if (!json_object_object_get_ex(root, "tags", &tags) ||
-	    !json_object_is_type(tags, json_type_array))
-		tags = NULL;
-	ntags = tags != NULL ? json_object_array_length(tags) : 0;
-	for (t = 0; t < ntags; t++) {
-		json_object *tag = json_object_array_get_idx(tags, t);
-		const char *tname = d_str(tag, "name");
-
-		if (tname == NULL || paths == NULL)
-			continue;
-		snprintf(anchor, sizeof(anchor), "<h2 id=\"tag-%zu\">", t);
-		d_raw(&d, anchor);
-		d_esc(&d, tname);
-		d_raw(&d, "</h2>\n");
-		json_object_object_foreach(paths, path, item) {
-			for (m = 0; methods[m] != NULL; m++) {
-				json_object *op = d_obj(item, methods[m]), *otags;
-				const char *first;
-
-				if (op == NULL || !json_object_object_get_ex(op, "tags", &otags) ||
-				    !json_object_is_type(otags, json_type_array) ||
-				    json_object_array_length(otags) == 0)
-					continue;
-				first = json_object_get_string(json_object_array_get_idx(otags, 0));
-				if (first != NULL && strcmp(first, tname) == 0)
-					d_operation(&d, path, methods[m], op);
-			}
-		}
-	}
-	return d.err;
-}
-
 static int
 h_docs(struct hub_req *req, struct hub_app_ctx *app)
 {
-	const struct hub_embed *e = openapi_doc();
-	struct hub_buf ref = HUB_BUF_INIT(4u << 20), page = HUB_BUF_INIT(8u << 20);
-	json_object *root = NULL, *ctx = NULL, *info, *v;
-	int rc = 500;
+	struct hub_buf page = HUB_BUF_INIT(8u << 20);
+	int rc;
 
-	if (e == NULL)
-		return hub_app_error(app, req, 404, "the OpenAPI document is not built in", NULL);
-	if (hub_json_parse_object(e->data, e->len, 4u << 20, 64, &root) != HUB_JSON_OK) {
-		hub_log(HUB_LOG_ERROR, "openapi_unparsable", NULL);
-		goto out;
-	}
-	if (docs_render(root, &ref) != 0 || (ctx = json_object_new_object()) == NULL)
-		goto out;
-	info = d_obj(root, "info");
-	json_object_object_add(ctx, "title", json_object_new_string("API reference"));
-	json_object_object_add(ctx, "api_title", json_object_new_string(d_str(info, "title") ?
-	    d_str(info, "title") : "API"));
-	json_object_object_add(ctx, "version", json_object_new_string(d_str(info, "version") ?
-	    d_str(info, "version") : ""));
-	json_object_object_add(ctx, "description", json_object_new_string(
-	    d_str(info, "description") ? d_str(info, "description") : ""));
-	json_object_object_add(ctx, "openapi", json_object_new_string(d_str(root, "openapi") ?
-	    d_str(root, "openapi") : ""));
-	if (json_object_object_get_ex(root, "tags", &v))
-		json_object_object_add(ctx, "tags", json_object_get(v));
-	json_object_object_add(ctx, "reference", json_object_new_string(hub_buf_str(&ref)));
-	if ((rc = hub_tmpl_render_page("api-docs.html", ctx, &page)) != HUB_TMPL_OK) {
-		hub_log(HUB_LOG_ERROR, "api_docs_render_failed", "error", hub_tmpl_errmsg(), NULL);
+	switch (hub_apidocs_page(&page)) {
+	case HUB_APIDOCS_OK:
+		rc = hub_resp_html(req, 200, page.data, page.len);
+		break;
+	case HUB_APIDOCS_NOTBUILT:
+		rc = hub_app_error(app, req, 404, "the OpenAPI document is not built in", NULL);
+		break;
+	default:
 		rc = 500;
-		goto out;
+		break;
 	}
-	rc = hub_resp_html(req, 200, page.data, page.len);
-out:
-	json_object_put(ctx);
-	json_object_put(root);
-	hub_buf_release(&ref);
 	hub_buf_release(&page);
 	return rc;
 }
@@ -2105,3 +1002,4 @@ main(int argc, char **argv)
 	metrics = hub_metrics_create(R__MAX);
 	return hub_app_main(&app, argc, argv);
 }
+

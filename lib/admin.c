@@ -5,6 +5,8 @@
 #include "admin.h"
 #include "crypto.h"
 #include "db.h"
+#include "json.h"
+#include "pgjson.h"
 
 enum stmt {
 	STMT_USER_ADD,
@@ -12,6 +14,7 @@ enum stmt {
 	STMT_KEY_ADD,
 	STMT_SOURCE_BY_NAME,
 	STMT_KEYS_REVOKE,
+	STMT_USERS,
 	STMT__MAX
 };
 
@@ -29,11 +32,16 @@ static const struct hub_stmt stmts[STMT__MAX] = {
 	[STMT_KEYS_REVOKE] = {
 		"UPDATE api_keys SET revoked_at = now() "
 		"WHERE source_id = $1 AND revoked_at IS NULL", 1 },
+	[STMT_USERS] = {
+		"SELECT id, name, email, role, slack_team_id, slack_user_id, disabled, "
+		HUB_PG_ISO("last_login_at") " AS last_login_at, "
+		HUB_PG_ISO("created_at") " AS created_at"
+		" FROM users ORDER BY name, id LIMIT 1000", 0 },
 };
 
 static const struct hub_stmt_table admin_stmts = { "admin", stmts, STMT__MAX };
 
-static const char *const roles[] = { "admin", "requester", "viewer" };
+static const char *const roles[] = { "admin", "requester", "viewer", NULL };
 
 const char *
 hub_admin_strerror(int err)
@@ -73,14 +81,7 @@ map_db(int err)
 static int
 valid_name(const char *s, size_t max)
 {
-	size_t n = s ? strlen(s) : 0;
-
-	if (n == 0 || n > max)
-		return 0;
-	for (; *s; s++)
-		if (iscntrl((unsigned char)*s))
-			return 0;
-	return 1;
+	return hub_check_text(s, max, 1);
 }
 
 static int
@@ -90,7 +91,7 @@ valid_email(const char *s)
 
 	if (s == NULL)
 		return 1;
-	if (!valid_name(s, 320) || strchr(s, ' ') != NULL)
+	if (!hub_check_text(s, 320, 0))
 		return 0;
 	at = strchr(s, '@');
 	return at != NULL && at != s && at[1] != '\0' && strchr(at + 1, '@') == NULL;
@@ -104,12 +105,9 @@ hub_admin_user_add(struct hub_db *db, const char *name, const char *email,
 	struct hub_buf pw = HUB_BUF_INIT(256), hash = HUB_BUF_INIT(512);
 	PGresult *res = NULL;
 	const char *params[4];
-	size_t i;
-	int known = 0, rc;
+	int rc;
 
-	for (i = 0; i < HUB_NELEM(roles); i++)
-		known |= role != NULL && strcmp(role, roles[i]) == 0;
-	if (!known || !valid_name(name, 200) || !valid_email(email))
+	if (!hub_check_oneof(role, roles) || !valid_name(name, 200) || !valid_email(email))
 		return HUB_ADMIN_INVALID;
 	if (password == NULL) {
 		if (hub_random_token(12, &pw) != HUB_CRYPTO_OK) {
@@ -242,4 +240,77 @@ out:
 	if (res)
 		PQclear(res);
 	return own_tx_end(db, own, rc);
+}
+
+int
+hub_admin_users_json(struct hub_db *db, json_object **out, struct hub_problem *p)
+{
+	PGresult *res = NULL;
+	int rc;
+
+	*out = NULL;
+	memset(p, 0, sizeof(*p));
+	if ((rc = hub_db_exec(db, &admin_stmts, STMT_USERS, NULL, &res)) != HUB_DB_OK) {
+		p->db = rc;
+		return HUB_ADMIN_DB;
+	}
+	*out = hub_pgjson_all(res, "users");
+	PQclear(res);
+	return *out != NULL ? HUB_ADMIN_OK : HUB_ADMIN_DB;
+}
+
+int
+hub_admin_user_add_json(struct hub_db *db, json_object *in, json_object **out,
+    struct hub_problem *p)
+{
+	struct hub_buf pw = HUB_BUF_INIT(256);
+	const char *name = NULL, *email = NULL, *role = "requester";
+	char id[HUB_UUID_LEN], lower[321];
+	size_t i;
+	int rc;
+
+	*out = NULL;
+	memset(p, 0, sizeof(*p));
+	if (hub_json_get_string(in, "name", 200, &name) != HUB_JSON_OK || !valid_name(name, 200))
+		return hub_problem(p, "name", "name must be 1 to 200 characters", HUB_ADMIN_INVALID);
+	rc = hub_json_get_string(in, "email", 320, &email);
+	if ((rc != HUB_JSON_OK && rc != HUB_JSON_MISSING) || !valid_email(email))
+		return hub_problem(p, "email", "email must be an email address", HUB_ADMIN_INVALID);
+	/* Stored lower-cased (STMT_USER_ADD); shown as stored. */
+	for (i = 0; email != NULL && email[i] != '\0'; i++)
+		lower[i] = (char)tolower((unsigned char)email[i]);
+	lower[i] = '\0';
+	email = email != NULL ? lower : NULL;
+	rc = hub_json_get_string(in, "role", 20, &role);
+	if ((rc != HUB_JSON_OK && rc != HUB_JSON_MISSING) || !hub_check_oneof(role, roles))
+		return hub_problem(p, "role", "role must be admin, requester or viewer",
+		    HUB_ADMIN_INVALID);
+	switch ((rc = hub_admin_user_add(db, name, email, role, NULL, &pw, id))) {
+	case HUB_ADMIN_OK:
+		break;
+	case HUB_ADMIN_EXISTS:
+		rc = hub_problem(p, "email", "a user with this email exists", rc);
+		goto out;
+	case HUB_ADMIN_INVALID:
+		rc = hub_problem(p, NULL, "invalid user", rc);
+		goto out;
+	default:
+		p->db = HUB_DB_QUERY;
+		rc = HUB_ADMIN_DB;
+		goto out;
+	}
+	if ((*out = json_object_new_object()) == NULL) {
+		rc = HUB_ADMIN_DB;
+		goto out;
+	}
+	json_object_object_add(*out, "id", json_object_new_string(id));
+	json_object_object_add(*out, "name", json_object_new_string(name));
+	json_object_object_add(*out, "email", email ? json_object_new_string(email) : NULL);
+	json_object_object_add(*out, "role", json_object_new_string(role));
+	json_object_object_add(*out, "password", json_object_new_string(hub_buf_str(&pw)));
+	json_object_object_add(*out, "message", json_object_new_string(
+	    "User created; the password is shown only once."));
+out:
+	hub_buf_release(&pw);
+	return rc;
 }

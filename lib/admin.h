@@ -10,7 +10,10 @@
 #ifndef HUB_ADMIN_H
 #define HUB_ADMIN_H
 
+#include <json-c/json.h>
+
 #include "buf.h"
+#include "check.h"
 #include "db.h"
 
 #define HUB_APIKEY_PREFIX "ahk_"
@@ -41,5 +44,18 @@ int	hub_admin_key_rotate(struct hub_db *, const char *source_name, struct hub_bu
 /* SHA-256 hex of a presented key (for lookups). */
 void	hub_apikey_hash(const char *key, char out[HUB_APIKEY_HASH_LEN]);
 const char *hub_admin_strerror(int);
+
+/*
+ * For the admin API.  Objects handed out are the caller's; problems go into
+ * struct hub_problem (check.h): HUB_ADMIN_INVALID and HUB_ADMIN_EXISTS with
+ * field and message, HUB_ADMIN_DB with the hub_db code in p->db.
+ */
+/* {"users": [...], "count"}, by name, at most 1000. */
+int	hub_admin_users_json(struct hub_db *, json_object **out, struct hub_problem *);
+/* in: {"name", "email"?, "role"? (default requester)}; a random password.
+ * *out: {"id", "name", "email", "role", "password", "message"}; the
+ * password is shown this once. */
+int	hub_admin_user_add_json(struct hub_db *, json_object *in, json_object **out,
+	    struct hub_problem *);
 
 #endif

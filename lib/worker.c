@@ -20,6 +20,7 @@
 #include "jobenv.h"
 #include "json.h"
 #include "log.h"
+#include "msgsync.h"
 #include "slacksig.h"
 #include "worker.h"
 
@@ -64,12 +65,11 @@ struct worker_kind {
 
 static void http_post_run(struct hub_worker_env *, const struct hub_job *, struct hub_worker_result *);
 static void notify_run(struct hub_worker_env *, const struct hub_job *, struct hub_worker_result *);
-static void sync_run(struct hub_worker_env *, const struct hub_job *, struct hub_worker_result *);
 
 static const struct worker_kind kinds[] = {
 	{ "http_post", http_post_run, HTTP_POST_MAX_AGE_S },
 	{ "notify",    notify_run,    0 },
-	{ "sync",      sync_run,      0 },
+	{ "sync",      hub_job_sync,  0 },
 	{ "slack_respond", hub_job_slack_respond, 1800 },  /* response_url lives 30 min */
 	{ "home_publish",  hub_job_home_publish,  0 },
 };
@@ -78,7 +78,6 @@ enum worker_stmt {
 	WORKER_SET_DEADLINE,
 	WORKER_DELIVERY_SENDING,
 	WORKER_DELIVERY_OUTCOME,
-	WORKER_SENT_COUNT,
 	WORKER_SLACK_ENABLED,
 	WORKER_NOTIFY_NO_CONNECTION,
 	WORKER_NEXT_DUE,
@@ -113,9 +112,6 @@ static const struct hub_stmt worker_stmts[WORKER__MAX] = {
 	    " error_detail = CASE WHEN j.state = 'done' THEN NULL"
 	    "  ELSE coalesce($4, d.error_detail) END"
 	    " FROM jobs j WHERE d.id = $1::bigint AND j.id = $2::bigint", 4 },
-	/* $1 request id */
-	[WORKER_SENT_COUNT] = {
-	    "SELECT count(*) FROM sent_messages WHERE request_id = $1::uuid", 1 },
 	[WORKER_SLACK_ENABLED] = {
 	    "SELECT count(*) FROM slack_connections WHERE NOT disabled", 0 },
 	/* $1 request id, $2 job id, $3 notification kind.  Once per job (a
@@ -487,38 +483,6 @@ out:
 	PQclear(res);
 }
 
-static void
-sync_run(struct hub_worker_env *e, const struct hub_job *job, struct hub_worker_result *r)
-{
-	const char *params[1];
-	PGresult *res = NULL;
-	long long n;
-	int rc;
-
-	if (hub_json_get_string(job->payload, "request_id", HUB_ID_LEN - 1, &params[0]) !=
-	    HUB_JSON_OK) {
-		r->reason = "bad payload";
-		result_code(r, "bad_payload");
-		result_set(r, HUB_WORKER_FAIL, "bad payload: request_id is required");
-		goto out;
-	}
-	if ((rc = hub_db_exec(e->db, &worker_table, WORKER_SENT_COUNT, params, &res)) != HUB_DB_OK) {
-		result_db(r, rc);
-		goto out;
-	}
-	n = count_cell(res);
-	r->reason = "synced";
-	if (n == 0)
-		result_set(r, HUB_WORKER_DONE, "no sent messages");
-	else {
-		hub_log(HUB_LOG_WARN, "sync_not_implemented", NULL);
-		result_set(r, HUB_WORKER_DONE, "%lld sent copies would be updated"
-		    " (delivery not implemented)", n);
-	}
-out:
-	PQclear(res);
-}
-
 /* ------------------------------------------------------------ the loop */
 
 /* Sleep ms, cut short by a signal (the flag is checked by the caller). */
@@ -867,6 +831,23 @@ sweep_all(struct hub_worker *w)
 	if (any)
 		hub_log(HUB_LOG_INFO, "sweep", sweeps[0].name, counts[0], sweeps[1].name,
 		    counts[1], sweeps[2].name, counts[2], NULL);
+	/* Sent-message records and lookup-cache rows past retention
+	 * (msgsync.h); bounded batches, the rest waits for the next sweep. */
+	if (!*w->stop) {
+		char gone[16];
+		int deleted = 0;
+
+		rc = hub_msgsync_retention_sweep(w->db, &deleted);
+		if (rc == HUB_MSGSYNC_UNAVAILABLE)
+			db_trouble(w, "sweep", HUB_DB_CONN);
+		else if (rc != HUB_MSGSYNC_OK)
+			hub_log(HUB_LOG_ERROR, "sweep_failed", "sweep", "retention",
+			    "error", hub_msgsync_strerror(rc), NULL);
+		if (deleted > 0) {
+			snprintf(gone, sizeof(gone), "%d", deleted);
+			hub_log(HUB_LOG_INFO, "sweep", "retention_deleted", gone, NULL);
+		}
+	}
 }
 
 static int

@@ -1,4 +1,3 @@
-/* NEEDS-MAKEFILE */
 #include <ctype.h>
 #include <stdio.h>
 #include <string.h>

@@ -1,4 +1,3 @@
-/* NEEDS-MAKEFILE */
 #include <string.h>
 
 #include "crypto.h"

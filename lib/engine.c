@@ -17,6 +17,7 @@
 #include <libpq-fe.h>
 
 #include "common.h"
+#include "check.h"
 #include "db.h"
 #include "engine.h"
 #include "jobs.h"
@@ -397,25 +398,6 @@ cell_i64(const PGresult *r, int row, int col, int64_t *out)
 		return -1;
 	*out = v;
 	return 0;
-}
-
-static int
-is_uuid(const char *s)
-{
-	static const char shape[] = "xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx";
-	size_t i;
-
-	if (s == NULL || strlen(s) != sizeof(shape) - 1)
-		return 0;
-	for (i = 0; shape[i] != '\0'; i++) {
-		if (shape[i] == '-') {
-			if (s[i] != '-')
-				return 0;
-		} else if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f') ||
-		    (s[i] >= 'A' && s[i] <= 'F')))
-			return 0;
-	}
-	return 1;
 }
 
 static const char *
@@ -1135,7 +1117,7 @@ hub_engine_create(struct hub_db *db, const char *source_id, json_object *req,
 		set_err(err, "actor", "unknown actor");
 		return HUB_ENGINE_INVALID;
 	}
-	if (!is_uuid(source_id)) {
+	if (!hub_check_uuid(source_id)) {
 		set_err(err, "source", "no such source");
 		return HUB_ENGINE_NOTFOUND;
 	}
@@ -1525,7 +1507,7 @@ hub_engine_decide(struct hub_db *db, const char *request_id, int64_t assignment_
 		memset(err, 0, sizeof(*err));
 	if (eng_init(&e, db, actor) != 0 || actor->id == NULL || *actor->id == '\0')
 		return HUB_ENGINE_NOT_APPROVER;
-	if (!is_uuid(request_id))
+	if (!hub_check_uuid(request_id))
 		return HUB_ENGINE_NOTFOUND;
 	if (assignment_id < 0) {
 		set_err(err, "assignment_id", "must be positive");
@@ -1566,7 +1548,7 @@ hub_engine_cancel(struct hub_db *db, const char *request_id, const struct hub_ac
 	memset(out, 0, sizeof(*out));
 	if (eng_init(&e, db, actor) != 0)
 		return HUB_ENGINE_INVALID;
-	if (!is_uuid(request_id))
+	if (!hub_check_uuid(request_id))
 		return HUB_ENGINE_NOTFOUND;
 	if ((rc = eng_dberr(hub_db_begin(db))) != HUB_ENGINE_OK)
 		return rc;
@@ -1697,7 +1679,7 @@ hub_engine_reassign(struct hub_db *db, const char *request_id, const char *from_
 		set_err(err, "actor", "unknown actor");
 		return HUB_ENGINE_INVALID;
 	}
-	if (!is_uuid(request_id))
+	if (!hub_check_uuid(request_id))
 		return HUB_ENGINE_NOTFOUND;
 	if (!approver_kind_ok(from_kind) || from_value == NULL || *from_value == '\0') {
 		set_err(err, "from", "a slack or email approver");
@@ -1768,7 +1750,7 @@ hub_engine_remind(struct hub_db *db, const char *request_id, const struct hub_ac
 		*reminded = 0;
 	if (eng_init(&e, db, actor) != 0)
 		return HUB_ENGINE_INVALID;
-	if (!is_uuid(request_id))
+	if (!hub_check_uuid(request_id))
 		return HUB_ENGINE_NOTFOUND;
 	memset(&o, 0, sizeof(o));
 	if ((rc = eng_dberr(hub_db_begin(db))) != HUB_ENGINE_OK)

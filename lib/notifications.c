@@ -1,4 +1,3 @@
-/* NEEDS-MAKEFILE */
 #include <stdio.h>
 #include <string.h>
 

@@ -1,4 +1,3 @@
-/* NEEDS-MAKEFILE */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>

@@ -1,4 +1,3 @@
-/* NEEDS-MAKEFILE */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

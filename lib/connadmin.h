@@ -1,0 +1,3 @@
+#ifndef HUB_CONNADMIN_H
+#define HUB_CONNADMIN_H
+#endif

@@ -1,0 +1,3 @@
+#ifndef HUB_OAUTH_H
+#define HUB_OAUTH_H
+#endif

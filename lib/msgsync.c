@@ -442,7 +442,7 @@ render_copy(struct sync_run *s, int i, struct hub_render_out *out,
 	json_object *ctx = json_object_new_object(), *asg = NULL;
 	unsigned char md[HUB_SHA256_LEN];
 	struct hub_buf b = HUB_BUF_INIT(4 * 1024 * 1024);
-	const char *blocks;
+	const char *blocks, *status;
 	size_t blen;
 	int rc = -1;
 
@@ -459,7 +459,16 @@ render_copy(struct sync_run *s, int i, struct hub_render_out *out,
 	if (s->templates != NULL)
 		json_object_object_add(ctx, "templates", json_object_get(s->templates));
 
-	*variant = hub_render_sync_pick(ctx);
+	/* A cancelled or expired request says so on every copy, also on
+	 * the copies of those who had decided: their decision no longer
+	 * stands for anything. */
+	status = json_object_get_string(member(s->request, "status", json_type_string));
+	if (status != NULL && strcmp(status, "Cancelled") == 0)
+		*variant = HUB_SYNC_CANCELLED;
+	else if (status != NULL && strcmp(status, "Expired") == 0)
+		*variant = HUB_SYNC_EXPIRED;
+	else
+		*variant = hub_render_sync_pick(ctx);
 	if (hub_render_sync(*variant, ctx, out) != HUB_RENDER_OK)
 		goto out;
 	/* What Slack will show: the blocks and the text, nothing else. */

@@ -13,7 +13,9 @@
  *     decision DM, info, watcher or mention thread replies);
  *   - for each copy, i.e. each distinct (connection, channel, ts), builds
  *     the render context (render.h) of that copy's assignment and step,
- *     picks the variant (hub_render_sync_pick) and renders it.  A copy
+ *     picks the variant (hub_render_sync_pick; a Cancelled or Expired
+ *     request shows CANCELLED / EXPIRED on every copy, also on those of
+ *     approvers who had decided) and renders it.  A copy
  *     whose rows name several assignments (a channel message for a group)
  *     is rendered once, without an assignment, and updated once.  A copy
  *     without an assignment belongs to the step that was active when it
@@ -50,10 +52,11 @@
  * slack_user_cache rows past expires_at, in batches of
  * HUB_MSGSYNC_RETENTION_BATCH, at most HUB_MSGSYNC_RETENTION_ROUNDS
  * batches per table per call (the rest waits for the next sweep).  Each
- * batch is its own statement, safe on any number of workers.
- *   approvalhub: psql -c "INSERT INTO settings (key, value) VALUES
- *     ('retention.sent_messages_days', '90') ON CONFLICT (key) DO UPDATE
- *     SET value = EXCLUDED.value"
+ * batch is its own statement, safe on any number of workers.  The worker
+ * runs it with its other sweeps (worker.h, --sweep-seconds).  To keep
+ * records 90 days:
+ *   INSERT INTO settings (key, value) VALUES ('retention.sent_messages_days',
+ *     '90') ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value;
  *
  * Never logs tokens, message bodies or channel contents; a log line names
  * the request, the channel id and Slack's error code.

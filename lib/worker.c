@@ -13,6 +13,7 @@
 
 #include "conf.h"
 #include "crypto.h"
+#include "deliver.h"
 #include "engine.h"
 #include "home.h"
 #include "httpc.h"
@@ -41,7 +42,6 @@
  * cannot starve the job queue. */
 #define SWEEP_BATCH		100
 #define SWEEP_MAX_ROUNDS	10
-#define NOTIFY_MAX_KIND		64
 
 struct hub_worker {
 	struct hub_worker_env		 env;      /* what handlers see; refreshed per job */
@@ -64,11 +64,10 @@ struct worker_kind {
 };
 
 static void http_post_run(struct hub_worker_env *, const struct hub_job *, struct hub_worker_result *);
-static void notify_run(struct hub_worker_env *, const struct hub_job *, struct hub_worker_result *);
 
 static const struct worker_kind kinds[] = {
 	{ "http_post", http_post_run, HTTP_POST_MAX_AGE_S },
-	{ "notify",    notify_run,    0 },
+	{ "notify",    hub_job_notify, 0 },
 	{ "sync",      hub_job_sync,  0 },
 	{ "slack_respond", hub_job_slack_respond, 1800 },  /* response_url lives 30 min */
 	{ "home_publish",  hub_job_home_publish,  0 },
@@ -78,8 +77,6 @@ enum worker_stmt {
 	WORKER_SET_DEADLINE,
 	WORKER_DELIVERY_SENDING,
 	WORKER_DELIVERY_OUTCOME,
-	WORKER_SLACK_ENABLED,
-	WORKER_NOTIFY_NO_CONNECTION,
 	WORKER_NEXT_DUE,
 	WORKER__MAX
 };
@@ -112,19 +109,6 @@ static const struct hub_stmt worker_stmts[WORKER__MAX] = {
 	    " error_detail = CASE WHEN j.state = 'done' THEN NULL"
 	    "  ELSE coalesce($4, d.error_detail) END"
 	    " FROM jobs j WHERE d.id = $1::bigint AND j.id = $2::bigint", 4 },
-	[WORKER_SLACK_ENABLED] = {
-	    "SELECT count(*) FROM slack_connections WHERE NOT disabled", 0 },
-	/* $1 request id, $2 job id, $3 notification kind.  Once per job (a
-	 * job run again after a lost lease adds nothing); nothing when the
-	 * request is gone. */
-	[WORKER_NOTIFY_NO_CONNECTION] = {
-	    "INSERT INTO delivery_log (request_id, job_id, kind, transport, status,"
-	    " error_code, error_detail)"
-	    " SELECT r.id, $2::bigint, $3::text, 'slack', 'failed', 'no_connection',"
-	    "  'no Slack connection is configured'"
-	    " FROM requests r WHERE r.id = $1::uuid"
-	    "  AND NOT EXISTS (SELECT 1 FROM delivery_log WHERE job_id = $2::bigint)"
-	    " RETURNING id", 3 },
 	/* ms until the next queued job is due or a lease runs out; -1: none.
 	 * A scheduled retry fires no NOTIFY when it becomes due. */
 	[WORKER_NEXT_DUE] = {
@@ -165,22 +149,6 @@ static void
 result_code(struct hub_worker_result *r, const char *code)
 {
 	snprintf(r->code, sizeof(r->code), "%s", code);
-}
-
-/* A database error inside a handler: the payload's fault (bad uuid, bad
- * kind) is permanent, anything else is worth another try. */
-static void
-result_db(struct hub_worker_result *r, int rc)
-{
-	if (rc == HUB_DB_CHECK || rc == HUB_DB_FKEY) {
-		r->reason = "bad payload";
-		result_code(r, "bad_payload");
-		result_set(r, HUB_WORKER_FAIL, "bad payload: %s", hub_db_strerror(rc));
-	} else {
-		r->reason = "database";
-		result_code(r, "database");
-		result_set(r, HUB_WORKER_RETRY, "database: %s", hub_db_strerror(rc));
-	}
 }
 
 /* ------------------------------------------------------------ http_post */
@@ -413,13 +381,7 @@ out:
 	post_req_free(&p);
 }
 
-/* ------------------------------------------------------ notify and sync */
-
-/*
- * These two stand in until Slack delivery exists; that work replaces them.
- * Both finish the job: retrying would change nothing, and a notification
- * that cannot go out is recorded where admins look (delivery_log).
- */
+/* ------------------------------------------------------------ helpers */
 
 /* First cell of a one-row count; -1 when it is not one. */
 static long long
@@ -433,54 +395,6 @@ count_cell(PGresult *res)
 	errno = 0;
 	v = strtoll(PQgetvalue(res, 0, 0), &end, 10);
 	return errno != 0 || *end != '\0' || end == PQgetvalue(res, 0, 0) ? -1 : v;
-}
-
-static void
-notify_run(struct hub_worker_env *e, const struct hub_job *job, struct hub_worker_result *r)
-{
-	const char *params[3], *req, *kind;
-	PGresult *res = NULL;
-	char idbuf[24];
-	long long n;
-	int rc;
-
-	if (hub_json_get_string(job->payload, "request_id", HUB_ID_LEN - 1, &req) != HUB_JSON_OK ||
-	    hub_json_get_string(job->payload, "kind", NOTIFY_MAX_KIND, &kind) != HUB_JSON_OK) {
-		r->reason = "bad payload";
-		result_code(r, "bad_payload");
-		result_set(r, HUB_WORKER_FAIL, "bad payload: request_id and kind are required");
-		goto out;
-	}
-	if ((rc = hub_db_exec(e->db, &worker_table, WORKER_SLACK_ENABLED, NULL, &res)) != HUB_DB_OK) {
-		result_db(r, rc);
-		goto out;
-	}
-	n = count_cell(res);
-	PQclear(res);
-	res = NULL;
-	if (n > 0) {
-		/* Not possible yet: nothing can add a connection before delivery
-		 * exists.  Say so loudly rather than pretend it was sent. */
-		hub_log(HUB_LOG_WARN, "notify_not_implemented", "kind", kind, NULL);
-		r->reason = "not implemented";
-		result_set(r, HUB_WORKER_DONE, "delivery not implemented");
-		goto out;
-	}
-	snprintf(idbuf, sizeof(idbuf), "%lld", (long long)job->id);
-	params[0] = req;
-	params[1] = idbuf;
-	params[2] = kind;
-	if ((rc = hub_db_exec(e->db, &worker_table, WORKER_NOTIFY_NO_CONNECTION, params,
-	    &res)) != HUB_DB_OK) {
-		result_db(r, rc);
-		goto out;
-	}
-	/* No row: recorded by an earlier run of this job, or the request is
-	 * gone; either way there is nothing left to do. */
-	r->reason = "no connection";
-	result_set(r, HUB_WORKER_DONE, "no Slack connection is configured");
-out:
-	PQclear(res);
 }
 
 /* ------------------------------------------------------------ the loop */

@@ -62,6 +62,8 @@ enum t_stmt {
 	T_COUNT_CACHE,
 	T_SETTING,
 	T_SENT_UNASSIGN,
+	T_LOCK,
+	T_CONN_DISABLED,
 	T__MAX
 };
 
@@ -113,6 +115,11 @@ static const struct hub_stmt t_stmts[T__MAX] = {
 	/* channel, ts: the row stands for several people */
 	[T_SENT_UNASSIGN] = {
 	    "UPDATE sent_messages SET assignment_id = NULL WHERE channel = $1 AND ts = $2", 2 },
+	/* what a sync already running on the request holds (msgsync.c) */
+	[T_LOCK] = {
+	    "SELECT pg_advisory_lock(hashtextextended('hub_msgsync:' || $1, 0))", 1 },
+	[T_CONN_DISABLED] = {
+	    "SELECT disabled FROM slack_connections WHERE id = $1::uuid", 1 },
 };
 
 static const struct hub_stmt_table t_table = { "tmsync", t_stmts, T__MAX };
@@ -729,4 +736,75 @@ Test(msgsync, retention_deletes_only_old_rows)
 	s = tq_str(T_COUNT_SENT, NULL);
 	cr_expect_str_eq(s, "1.000003");
 	free(s);
+}
+
+Test(msgsync, one_sync_per_request_at_a_time)
+{
+	struct hub_worker_result res;
+	struct copy c[NAPPROVERS];
+	struct hub_db *other = NULL;
+	const char *p[1];
+	char id[HUB_ID_LEN];
+	long long seq;
+
+	create("any", id);
+	post_copies(id, c);
+	decide(id, 0, 1);
+	cr_assert_eq(hub_db_connect(fresh.url, &other), HUB_DB_OK);
+	p[0] = id;
+	cr_assert_eq(hub_db_exec(other, &t_table, T_LOCK, p, NULL), HUB_DB_OK);
+	seq = last_seq();
+	cr_assert_eq(run_sync(id, &res), HUB_WORKER_RETRY, "%s", res.detail);
+	cr_expect_str_eq(res.code, "busy");
+	cr_expect_geq(res.retry_after, 1);
+	cr_expect_eq(updates(NULL, seq, 0, NULL), 0, "nothing sent while another sync runs");
+	hub_db_close(other);	/* its session lock goes with it */
+	cr_assert_eq(run_sync(id, &res), HUB_WORKER_DONE, "%s", res.detail);
+	cr_expect(HAS(res.detail, "3 updated"), "%s", res.detail);
+}
+
+Test(msgsync, revoked_token_disables_the_connection_and_skips_its_copies)
+{
+	struct hub_worker_result res;
+	struct copy c[NAPPROVERS];
+	char id[HUB_ID_LEN], body[128], *s;
+	long long seq;
+
+	create("any", id);
+	post_copies(id, c);
+	decide(id, 0, 1);
+	snprintf(body, sizeof(body), "{\"token\":\"%s\"}", token);
+	fake_post("/_fake/revoke", body);
+	seq = last_seq();
+	cr_assert_eq(run_sync(id, &res), HUB_WORKER_DONE, "%s", res.detail);
+	cr_expect_str_eq(res.detail, "0 updated, 0 unchanged, 0 webhook, 3 disabled, 0 gone,"
+	    " 0 failed");
+	cr_expect_eq(updates(NULL, seq, 0, NULL), 1, "one call found the token dead");
+	s = tq_str(T_CONN_DISABLED, conn_id);
+	cr_expect_str_eq(s, "t");
+	free(s);
+}
+
+Test(msgsync, slack_errors_retry_with_nothing_lost)
+{
+	struct hub_worker_result res;
+	struct copy c[NAPPROVERS];
+	char id[HUB_ID_LEN], *s;
+	int i;
+
+	create("any", id);
+	post_copies(id, c);
+	decide(id, 0, 1);
+	fake_post("/_fake/fail", "{\"method\":\"chat.update\",\"error\":\"internal_error\","
+	    "\"http_status\":503,\"count\":2}");
+	cr_assert_eq(run_sync(id, &res), HUB_WORKER_RETRY, "%s", res.detail);
+	cr_expect_eq(res.retry_after, -1, "backoff for 5xx");
+	cr_assert_eq(run_sync(id, &res), HUB_WORKER_DONE, "%s", res.detail);
+	cr_expect_str_eq(res.detail, "3 updated, 0 unchanged, 0 webhook, 0 disabled, 0 gone,"
+	    " 0 failed");
+	for (i = 1; i < NAPPROVERS; i++) {
+		s = shown(&c[i]);
+		cr_expect(HAS(s, "No action required"), "copy %d: %s", i, s);
+		free(s);
+	}
 }

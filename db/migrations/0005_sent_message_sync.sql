@@ -1,4 +1,4 @@
--- 0004_sent_message_sync: what each sent copy of a call-for-action shows
+-- 0005_sent_message_sync: what each sent copy of a call-for-action shows
 -- now, so the "sync" job (lib/msgsync.c) calls chat.update only for the
 -- copies whose rendering changed: a retried or duplicate sync costs no
 -- Slack call.  A copy Slack no longer has (message_not_found,

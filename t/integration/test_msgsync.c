@@ -63,6 +63,7 @@ enum t_stmt {
 	T_SETTING,
 	T_SENT_UNASSIGN,
 	T_LOCK,
+	T_UNLOCK,
 	T_CONN_DISABLED,
 	T__MAX
 };
@@ -118,6 +119,8 @@ static const struct hub_stmt t_stmts[T__MAX] = {
 	/* what a sync already running on the request holds (msgsync.c) */
 	[T_LOCK] = {
 	    "SELECT pg_advisory_lock(hashtextextended('hub_msgsync:' || $1, 0))", 1 },
+	[T_UNLOCK] = {
+	    "SELECT pg_advisory_unlock(hashtextextended('hub_msgsync:' || $1, 0))", 1 },
 	[T_CONN_DISABLED] = {
 	    "SELECT disabled FROM slack_connections WHERE id = $1::uuid", 1 },
 };
@@ -758,7 +761,10 @@ Test(msgsync, one_sync_per_request_at_a_time)
 	cr_expect_str_eq(res.code, "busy");
 	cr_expect_geq(res.retry_after, 1);
 	cr_expect_eq(updates(NULL, seq, 0, NULL), 0, "nothing sent while another sync runs");
-	hub_db_close(other);	/* its session lock goes with it */
+	/* Unlock, not just close: the server ends a backend (and drops its
+	 * locks) after the client has gone. */
+	cr_assert_eq(hub_db_exec(other, &t_table, T_UNLOCK, p, NULL), HUB_DB_OK);
+	hub_db_close(other);
 	cr_assert_eq(run_sync(id, &res), HUB_WORKER_DONE, "%s", res.detail);
 	cr_expect(HAS(res.detail, "3 updated"), "%s", res.detail);
 }

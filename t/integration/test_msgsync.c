@@ -65,6 +65,7 @@ enum t_stmt {
 	T_LOCK,
 	T_UNLOCK,
 	T_CONN_DISABLED,
+	T_COPIES,
 	T__MAX
 };
 
@@ -121,6 +122,12 @@ static const struct hub_stmt t_stmts[T__MAX] = {
 	    "SELECT pg_advisory_lock(hashtextextended('hub_msgsync:' || $1, 0))", 1 },
 	[T_UNLOCK] = {
 	    "SELECT pg_advisory_unlock(hashtextextended('hub_msgsync:' || $1, 0))", 1 },
+	/* what delivery recorded: channel, ts per call-for-action copy */
+	[T_COPIES] = {
+	    "SELECT m.channel, m.ts, a.approver_value FROM sent_messages m"
+	    " JOIN assignments a ON a.id = m.assignment_id"
+	    " WHERE m.request_id = $1::uuid AND m.kind = 'call_for_action'"
+	    " ORDER BY a.approver_value", 1 },
 	[T_CONN_DISABLED] = {
 	    "SELECT disabled FROM slack_connections WHERE id = $1::uuid", 1 },
 };
@@ -811,6 +818,57 @@ Test(msgsync, slack_errors_retry_with_nothing_lost)
 	for (i = 1; i < NAPPROVERS; i++) {
 		s = shown(&c[i]);
 		cr_expect(HAS(s, "No action required"), "copy %d: %s", i, s);
+		free(s);
+	}
+}
+
+/* The worker of the build on this test's database, until nothing is due. */
+static void
+worker_once(void)
+{
+	const char *top = getenv("top_builddir");
+	int rc;
+
+	rc = th_sh("DATABASE_URL='%s' WORKER_BACKOFF_BASE_MS=300 %s/bin/approvalhub-worker"
+	    " --id msync --once --sweep-seconds 0 >>%s/log/msync-worker.log 2>&1",
+	    fresh.url, top ? top : ".", th_env("HUB_STATE"));
+	cr_assert_eq(rc, 0, "worker --once failed (see msync-worker.log)");
+}
+
+/* End to end with the real delivery: the worker posts the DMs and
+ * records them, a decision queues the sync, the worker updates them. */
+Test(msgsync, delivered_copies_follow_the_decision_through_the_worker)
+{
+	struct copy c[NAPPROVERS];
+	char id[HUB_ID_LEN], *s;
+	PGresult *r;
+	int i, decider = -1;
+
+	create("any", id);
+	worker_once();
+	r = tq(T_COPIES, id, NULL, NULL, NULL, NULL, NULL);
+	cr_assert_eq(PQntuples(r), NAPPROVERS, "delivery recorded %d copies", PQntuples(r));
+	for (i = 0; i < NAPPROVERS; i++) {
+		snprintf(c[i].channel, sizeof(c[i].channel), "%s", PQgetvalue(r, i, 0));
+		snprintf(c[i].ts, sizeof(c[i].ts), "%s", PQgetvalue(r, i, 1));
+		if (strcmp(PQgetvalue(r, i, 2), users[0]) == 0)
+			decider = i;
+	}
+	PQclear(r);
+	cr_assert_geq(decider, 0);
+	s = shown(&c[decider]);
+	cr_expect(HAS(s, "hub_approve"), "delivered with buttons: %s", s);
+	free(s);
+
+	decide(id, 0, 1);
+	worker_once();
+	for (i = 0; i < NAPPROVERS; i++) {
+		s = shown(&c[i]);
+		cr_expect(!HAS(s, "hub_approve"), "copy %d keeps buttons: %s", i, s);
+		if (i == decider)
+			cr_expect(HAS(s, "by Ana Lopez") && !HAS(s, "No action required"), "%s", s);
+		else
+			cr_expect(HAS(s, "No action required"), "copy %d: %s", i, s);
 		free(s);
 	}
 }

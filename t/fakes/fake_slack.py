@@ -379,7 +379,7 @@ class Api:
         m = {
             "type": "message", "user": tok["bot_user_id"], "bot_id": tok["bot_id"],
             "app_id": tok["app_id"], "team": tok["team_id"], "text": text,
-            "ts": self.st.next_ts(), "channel": ch["id"],
+            "ts": self.st.next_ts(), "channel": ch["id"], "_at": time.time(),
         }
         if blocks is not None:
             m["blocks"] = blocks
@@ -394,7 +394,7 @@ class Api:
 
     @staticmethod
     def public_message(m):
-        return {k: v for k, v in m.items() if k not in ("channel", "history", "via")}
+        return {k: v for k, v in m.items() if k not in ("channel", "history", "via", "_at")}
 
     # -- chat --
     def chat_postMessage(self, tok, args):
@@ -642,8 +642,11 @@ class Api:
 
     def conversations_history(self, tok, args):
         # Top-level messages only (thread replies live in conversations.replies),
-        # newest first, oldest < ts < latest (inclusive=true includes the ends);
-        # metadata only with include_all_metadata, as Slack does.
+        # newest first, oldest < time < latest (inclusive=true includes the ends);
+        # metadata only with include_all_metadata, as Slack does.  The fake's ts
+        # values are counters, not clocks: oldest/latest are compared with the
+        # wall-clock time the fake stored each message at, which is what a
+        # Slack ts means.
         ch = self.st.resolve_channel(tok, args.get("channel"))
         if not ch.get("is_member", True) and not ch.get("is_im"):
             raise SlackError("not_in_channel")
@@ -659,7 +662,7 @@ class Api:
         for m in self.st.messages.get(ch["id"], []):
             if m.get("thread_ts") and m["thread_ts"] != m["ts"]:
                 continue
-            t = float(m["ts"])
+            t = m.get("_at", 0.0)
             if (t < oldest or t > latest) if incl else (t <= oldest or t >= latest):
                 continue
             pm = self.public_message(m)
@@ -1041,7 +1044,7 @@ class Handler(BaseHandler):
         if not text and not blocks and not payload.get("attachments"):
             return 400, "no_text", None
         m = {"type": "message", "subtype": "bot_message", "text": text or "",
-             "ts": st.next_ts(), "channel": ch["id"], "via": "webhook", "webhook": path,
+             "ts": st.next_ts(), "channel": ch["id"], "_at": time.time(), "via": "webhook", "webhook": path,
              "bot_id": "B" + _short_hash(path)}
         for k in ("blocks", "attachments", "thread_ts", "username", "icon_emoji", "icon_url",
                   "unfurl_links", "unfurl_media", "mrkdwn"):
@@ -1117,7 +1120,7 @@ class Handler(BaseHandler):
                     orig.pop(k, None)
             orig["edited"] = {"user": orig.get("user"), "ts": st.next_ts(), "via": "response_url"}
             return 200, {"ok": True}, None
-        m = {"type": "message", "text": payload.get("text") or "", "ts": st.next_ts(),
+        m = {"type": "message", "text": payload.get("text") or "", "ts": st.next_ts(), "_at": time.time(),
              "channel": chan, "via": "response_url"}
         for k in ("blocks", "attachments", "thread_ts"):
             if k in payload:
@@ -1230,7 +1233,7 @@ class Handler(BaseHandler):
                 if not ch:
                     return self.send_json(400, {"error": "channel required"})
                 m = {"type": "message", "user": body.get("user") or "U0SOMEONE",
-                     "text": body.get("text") or "", "ts": st.next_ts(), "channel": ch}
+                     "text": body.get("text") or "", "ts": st.next_ts(), "channel": ch, "_at": time.time()}
                 st.messages.setdefault(ch, []).append(m)
                 return self.send_json(200, {"ok": True, "ts": m["ts"]})
         self.send_json(404, {"error": "unknown control endpoint"})

@@ -264,6 +264,8 @@ class SlackTest(unittest.TestCase):
         md = {"event_type": "hub_delivery", "event_payload": {"key": "k1"}}
         a = self.ok("chat.postMessage", {"channel": "U1", "text": "one", "metadata": md})
         self.ok("chat.postMessage", {"channel": "U1", "text": "reply", "thread_ts": a["ts"]})
+        time.sleep(0.02)
+        between = "%.6f" % (time.time() - 0.01)
         b = self.ok("chat.postMessage", {"channel": "U1", "text": "two",
                                          "metadata": dict(md, event_payload={"key": "k2"})}, form=True)
         im = a["channel"]
@@ -273,7 +275,7 @@ class SlackTest(unittest.TestCase):
         self.assertEqual([m["metadata"]["event_payload"]["key"] for m in r["messages"]], ["k2", "k1"])
         r = self.ok("conversations.history", {"channel": im})
         self.assertTrue(all("metadata" not in m for m in r["messages"]))
-        r = self.ok("conversations.history", {"channel": im, "oldest": a["ts"], "limit": 1})
+        r = self.ok("conversations.history", {"channel": im, "oldest": between, "limit": 1})
         self.assertEqual([m["ts"] for m in r["messages"]], [b["ts"]])
         self.assertFalse(r["has_more"])
         self.err("conversations.history", {"channel": "C2"}, "not_in_channel")

@@ -1,1 +1,817 @@
+/*
+ * test_deliver.c - the notify job end to end: requests created with the
+ * engine in a fresh database, a worker of our own (approvalhub-worker on
+ * that database, no sweeps) delivering them to the fake Slack and the SMTP
+ * sink, and what the fakes recorded as the assertions.  Every message the
+ * fake received passed its Block Kit validation (no invalid_blocks).
+ *
+ * The users_not_found test runs on the stack's own database instead, so
+ * the emailed decision link opens through nginx.
+ */
 #include <criterion/criterion.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <json-c/json.h>
+#include <libpq-fe.h>
+
+#include "buf.h"
+#include "connections.h"
+#include "crypto.h"
+#include "db.h"
+#include "engine.h"
+#include "httpc.h"
+#include "testlib.h"
+
+#define TOKEN	"xoxb-deliver-test-token"
+#define TEAM	"TDLV"
+
+static struct th_db tdb;
+static struct hub_db *db;
+static const char *dburl;
+static char source_id[HUB_ID_LEN];
+static struct hub_keyring keyring;
+static struct hub_slack slack;
+static pid_t worker;
+static int own_db;
+
+/* ------------------------------------------------------------ helpers */
+
+static void
+sleep_ms(long ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+
+	while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
+		;
+}
+
+static json_object *
+fake(const char *method, const char *path, const char *fmt, ...)
+{
+	char body[8192];
+	va_list ap;
+
+	if (fmt != NULL) {
+		va_start(ap, fmt);
+		vsnprintf(body, sizeof(body), fmt, ap);
+		va_end(ap);
+	}
+	return th_fake("FAKE_SLACK_URL", method, path, fmt != NULL ? body : NULL);
+}
+
+/* One-off SQL on the test's database (no parameters, results wanted). */
+static PGresult *
+sql(const char *fmt, ...)
+{
+	char q[4096];
+	va_list ap;
+	PGresult *r;
+
+	va_start(ap, fmt);
+	vsnprintf(q, sizeof(q), fmt, ap);
+	va_end(ap);
+	r = PQexec(hub_db_conn(db), q);
+	cr_assert(PQresultStatus(r) == PGRES_TUPLES_OK || PQresultStatus(r) == PGRES_COMMAND_OK,
+	    "%s: %s", q, PQresultErrorMessage(r));
+	return r;
+}
+
+static long long
+sql_ll(const char *fmt, ...)
+{
+	char q[4096];
+	va_list ap;
+	PGresult *r;
+	long long v;
+
+	va_start(ap, fmt);
+	vsnprintf(q, sizeof(q), fmt, ap);
+	va_end(ap);
+	r = sql("%s", q);
+	cr_assert_eq(PQntuples(r), 1, "%s", q);
+	v = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
+	PQclear(r);
+	return v;
+}
+
+/* Until the lead adds 0004 to the build's migration list, apply it here
+ * (a no-op once the migration is embedded). */
+static void
+ensure_0004(void)
+{
+	const char *top = getenv("top_srcdir");
+	char path[1024], buf[16384];
+	size_t n;
+	FILE *f;
+
+	if (sql_ll("SELECT count(*) FROM information_schema.columns WHERE table_name ="
+	    " 'delivery_log' AND column_name = 'delivery_key'") > 0)
+		return;
+	snprintf(path, sizeof(path), "%s/db/migrations/0004_delivery.sql", top ? top : ".");
+	cr_assert_not_null(f = fopen(path, "r"), "%s", path);
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	PQclear(sql("BEGIN; %s; COMMIT", buf));
+}
+
+static void
+keyring_setup(void)
+{
+	const char *b64 = th_env("SECRET_KEY");
+	struct hub_buf k = HUB_BUF_INIT(64);
+
+	memset(&keyring, 0, sizeof(keyring));
+	cr_assert_eq(hub_base64_decode(b64, strlen(b64), 0, &k), HUB_CRYPTO_OK);
+	cr_assert_eq(k.len, 32);
+	cr_assert_eq(hub_keyring_add(&keyring, (const unsigned char *)k.data), HUB_CRYPTO_OK);
+	hub_buf_release(&k);
+}
+
+static void
+common_setup(const char *url)
+{
+	PGresult *r;
+
+	dburl = url;
+	cr_assert_eq(hub_db_connect(url, &db), HUB_DB_OK);
+	ensure_0004();
+	keyring_setup();
+	cr_assert_not_null(slack.http = hub_httpc_new());
+	slack.api_url = th_env("SLACK_API_URL");
+	slack.keyring = &keyring;
+	json_object_put(fake("POST", "/_fake/reset", "{}"));
+	json_object_put(th_fake("FAKE_SMTP_CONTROL_URL", "POST", "/_fake/reset", "{}"));
+	json_object_put(fake("POST", "/_fake/tokens", "[{\"token\":\"%s\",\"team_id\":\"%s\","
+	    "\"team_name\":\"Deliver\",\"bot_user_id\":\"UBOT\"}]", TOKEN, TEAM));
+	json_object_put(fake("POST", "/_fake/channels", "[{\"id\":\"C1\",\"name\":\"approvals\"},"
+	    "{\"id\":\"C2\",\"name\":\"outside\",\"is_member\":false}]"));
+	r = sql("INSERT INTO sources (name) VALUES ('erp-' || substr(md5(random()::text), 1, 8))"
+	    " RETURNING id");
+	snprintf(source_id, sizeof(source_id), "%s", PQgetvalue(r, 0, 0));
+	PQclear(r);
+	/* No workspace cap worth the name: the tests are about delivery. */
+	PQclear(sql("INSERT INTO settings (key, value) VALUES"
+	    " ('slack.workspace_cap_per_minute', '100000') ON CONFLICT (key) DO UPDATE"
+	    " SET value = excluded.value"));
+}
+
+static void
+setup(void)
+{
+	th_db_create(&tdb);
+	own_db = 1;
+	common_setup(tdb.url);
+}
+
+static void
+stop_worker(void)
+{
+	int st;
+
+	if (worker > 0) {
+		kill(worker, SIGTERM);
+		waitpid(worker, &st, 0);
+		worker = 0;
+	}
+}
+
+static void
+teardown(void)
+{
+	stop_worker();
+	hub_db_close(db);
+	db = NULL;
+	hub_httpc_free(slack.http);
+	slack.http = NULL;
+	if (own_db)
+		th_db_drop(&tdb);
+	own_db = 0;
+}
+
+TestSuite(deliver, .init = setup, .fini = teardown, .timeout = 90);
+
+/* Users the fake knows: U1..Un with uN@example.com. */
+static void
+fake_users(int from, int to)
+{
+	struct hub_buf b = HUB_BUF_INIT(1 << 20);
+	json_object *r;
+	int i;
+
+	hub_buf_addc(&b, '[');
+	for (i = from; i <= to; i++)
+		hub_buf_printf(&b, "%s{\"id\":\"U%d\",\"email\":\"u%d@example.com\",\"name\":\"u%d\"}",
+		    i > from ? "," : "", i, i, i);
+	hub_buf_addc(&b, ']');
+	r = th_fake("FAKE_SLACK_URL", "POST", "/_fake/users", hub_buf_str(&b));
+	json_object_put(r);
+	hub_buf_release(&b);
+}
+
+static void
+add_app(const char *name, int is_default)
+{
+	struct hub_conn_spec spec = { name, HUB_CONN_SLACK_APP, TOKEN, NULL, NULL, is_default };
+	struct hub_slack_result res;
+	struct hub_conn c;
+	int rc;
+
+	hub_slack_result_init(&res);
+	rc = hub_connections_add(db, &slack, &spec, &c, &res, NULL);
+	cr_assert_eq(rc, HUB_CONN_OK, "add: %s (%s) %s", hub_conn_strerror(rc), res.error,
+	    hub_db_last_error(db));
+	hub_slack_result_free(&res);
+}
+
+static void
+add_webhook(const char *name, enum hub_conn_type type)
+{
+	char url[512];
+	struct hub_conn_spec spec = { name, type, type == HUB_CONN_INCOMING_WEBHOOK ? NULL : TOKEN,
+	    url, NULL, 1 };
+	struct hub_slack_result res;
+	struct hub_conn c;
+	int rc;
+
+	json_object_put(fake("POST", "/_fake/webhooks",
+	    "{\"path\":\"/services/%s/B1/hook\",\"channel\":\"C1\"}", TEAM));
+	snprintf(url, sizeof(url), "%s/services/%s/B1/hook", th_env("FAKE_SLACK_URL"), TEAM);
+	hub_slack_result_init(&res);
+	rc = hub_connections_add(db, &slack, &spec, &c, &res, NULL);
+	cr_assert_eq(rc, HUB_CONN_OK, "add: %s (%s)", hub_conn_strerror(rc), res.error);
+	hub_slack_result_free(&res);
+}
+
+static const struct hub_actor api_actor = { "api", "src-key", NULL, "Source key", "api" };
+
+/* A one-step request; approvers is the JSON array of {"kind","value"}. */
+static void
+create(const char *ext, const char *approvers, const char *rule, const char *delivery,
+    const char *channel, char id[HUB_ID_LEN])
+{
+	struct hub_outcome o;
+	struct hub_engine_error err;
+	struct hub_buf b = HUB_BUF_INIT(1 << 20);
+	json_object *req;
+	int rc;
+
+	hub_buf_printf(&b,
+	    "{\"request_source\": null, \"external_id\": \"%s\", \"idempotency_key\": null,"
+	    " \"title\": \"Laptop\", \"requester_name\": \"Rita Requester\","
+	    " \"requester_email\": \"rita@example.com\", \"requester_slack_id\": null,"
+	    " \"justification\": \"old one broke\", \"metadata\": {\"amount\": 1200},"
+	    " \"preset\": null, \"steps\": [{\"rule\": \"%s\", \"quorum\": null,"
+	    "  \"approvers\": %s, \"delivery\": %s%s%s, \"channel\": %s%s%s,"
+	    "  \"connection\": null}],"
+	    " \"deadline\": null, \"reminder_every\": null, \"valid_for\": null,"
+	    " \"callback_url\": null, \"watchers\": [], \"delivery\": null,"
+	    " \"channel\": null, \"connection\": null}",
+	    ext, rule, approvers, delivery ? "\"" : "", delivery ? delivery : "null",
+	    delivery ? "\"" : "", channel ? "\"" : "", channel ? channel : "null",
+	    channel ? "\"" : "");
+	req = json_tokener_parse(hub_buf_str(&b));
+	cr_assert_not_null(req, "bad test JSON");
+	memset(&err, 0, sizeof(err));
+	rc = hub_engine_create(db, source_id, req, &api_actor, &o, &err);
+	json_object_put(req);
+	hub_buf_release(&b);
+	cr_assert_eq(rc, HUB_ENGINE_OK, "create: %s (%s: %s) %s", hub_engine_strerror(rc),
+	    err.field, err.message, hub_db_last_error(db));
+	snprintf(id, HUB_ID_LEN, "%s", o.id);
+}
+
+/* [{"kind":"slack","value":"U<from>"}, …] */
+static char *
+slack_approvers(int from, int to)
+{
+	struct hub_buf b = HUB_BUF_INIT(1 << 20);
+	int i;
+
+	hub_buf_addc(&b, '[');
+	for (i = from; i <= to; i++)
+		hub_buf_printf(&b, "%s{\"kind\":\"slack\",\"value\":\"U%d\"}", i > from ? "," : "", i);
+	hub_buf_addc(&b, ']');
+	return hub_buf_detach(&b, NULL);
+}
+
+static void
+start_worker(const char *name)
+{
+	const char *top = getenv("top_builddir");
+	char path[1024], log[1024];
+
+	snprintf(path, sizeof(path), "%s/bin/approvalhub-worker", top ? top : ".");
+	snprintf(log, sizeof(log), "%s/log/deliver-%s.log", th_env("HUB_STATE"), name);
+	worker = fork();
+	cr_assert_neq(worker, -1);
+	if (worker == 0) {
+		int fd = open(log, O_WRONLY | O_CREAT | O_APPEND, 0600);
+
+		prctl(PR_SET_PDEATHSIG, SIGTERM);
+		if (fd >= 0) {
+			dup2(fd, 1);
+			dup2(fd, 2);
+		}
+		setenv("DATABASE_URL", dburl, 1);
+		execl(path, path, "--id", name, "--sweep-seconds", "0", "--lease", "10",
+		    "--backoff-base-ms", "300", (char *)NULL);
+		_exit(127);
+	}
+}
+
+/* Wait until no notify job is queued or running (jobs exist first). */
+static void
+await_notify(long ms)
+{
+	long waited;
+
+	for (waited = 0; waited < ms; waited += 100) {
+		if (sql_ll("SELECT count(*) FROM jobs WHERE kind = 'notify'"
+		    " AND state IN ('queued', 'running')") == 0)
+			return;
+		sleep_ms(100);
+	}
+	cr_assert_fail("notify jobs still pending after %ld ms", ms);
+}
+
+static void
+run_all(long ms)
+{
+	if (worker == 0)
+		start_worker("w1");
+	await_notify(ms);
+}
+
+/* The fake's recorded calls of a method; caller puts. */
+static json_object *
+calls(const char *method)
+{
+	char path[256];
+	json_object *c;
+
+	snprintf(path, sizeof(path), "/_fake/calls?method=%s", method);
+	c = fake("GET", path, NULL);
+	cr_assert(c != NULL && json_object_is_type(c, json_type_array), "calls %s", method);
+	return c;
+}
+
+static const char *
+jpath(json_object *o, const char *a, const char *b)
+{
+	json_object *v = NULL;
+
+	if (!json_object_object_get_ex(o, a, &v))
+		return NULL;
+	if (b != NULL && !json_object_object_get_ex(v, b, &v))
+		return NULL;
+	return json_object_get_string(v);
+}
+
+static int
+call_ok(json_object *c)
+{
+	json_object *resp, *ok;
+
+	return json_object_object_get_ex(c, "response", &resp) &&
+	    json_object_object_get_ex(resp, "ok", &ok) && json_object_get_boolean(ok);
+}
+
+/* Successful chat.postMessage calls; every call passed Block Kit. */
+static json_object *
+posts_ok(size_t *n)
+{
+	json_object *all = calls("chat.postMessage"), *out = json_object_new_array(), *c;
+	const char *err;
+	size_t i;
+
+	for (i = 0; i < json_object_array_length(all); i++) {
+		c = json_object_array_get_idx(all, i);
+		err = jpath(c, "response", "error");
+		cr_expect(err == NULL || strncmp(err, "invalid_blocks", 14) != 0,
+		    "Block Kit refused: %s", json_object_to_json_string(c));
+		if (call_ok(c))
+			json_object_array_add(out, json_object_get(c));
+	}
+	json_object_put(all);
+	*n = json_object_array_length(out);
+	return out;
+}
+
+static const char *
+arg(json_object *call, const char *k)
+{
+	return jpath(call, "args", k);
+}
+
+static long long
+sent_rows(const char *req)
+{
+	return sql_ll("SELECT count(*) FROM sent_messages WHERE request_id = '%s'", req);
+}
+
+/* ------------------------------------------------------------ modes */
+
+Test(deliver, dm_one_message_per_approver_with_metadata)
+{
+	char id[HUB_ID_LEN];
+	json_object *p, *lk;
+	size_t n, i;
+	int seen1 = 0, seen2 = 0;
+
+	fake_users(1, 2);
+	add_app("app", 1);
+	create("DM", "[{\"kind\":\"slack\",\"value\":\"U1\"},"
+	    "{\"kind\":\"email\",\"value\":\"u2@example.com\"}]", "all", "dm", NULL, id);
+	run_all(20000);
+	p = posts_ok(&n);
+	cr_assert_eq(n, 2);
+	for (i = 0; i < n; i++) {
+		json_object *c = json_object_array_get_idx(p, i);
+		const char *ch = arg(c, "channel");
+		json_object *md = NULL;
+
+		seen1 += strcmp(ch, "U1") == 0;
+		seen2 += strcmp(ch, "U2") == 0;
+		cr_expect(json_object_object_get_ex(json_object_object_get(c, "args"), "metadata",
+		    &md), "metadata on every post");
+		cr_expect_str_eq(jpath(md, "event_type", NULL), "hub_delivery");
+		cr_expect_not_null(jpath(md, "event_payload", "key"));
+	}
+	cr_expect(seen1 == 1 && seen2 == 1);
+	json_object_put(p);
+	cr_expect_eq(sent_rows(id), 2);
+	cr_expect_eq(sql_ll("SELECT count(*) FROM delivery_log WHERE request_id = '%s'"
+	    " AND status = 'delivered' AND ts IS NOT NULL", id), 2);
+	/* the lookup's answer is kept on the assignment for Slack decisions */
+	cr_expect_eq(sql_ll("SELECT count(*) FROM assignments WHERE request_id = '%s'"
+	    " AND approver_kind = 'email' AND slack_user_id = 'U2'", id), 1);
+	lk = calls("users.lookupByEmail");
+	cr_expect_eq(json_object_array_length(lk), 1);
+	json_object_put(lk);
+}
+
+Test(deliver, group_dm_opens_one_mpim)
+{
+	char id[HUB_ID_LEN], *ap = slack_approvers(1, 3);
+	json_object *p, *o;
+	size_t n;
+
+	fake_users(1, 3);
+	add_app("app", 1);
+	create("GDM", ap, "all", "group_dm", NULL, id);
+	free(ap);
+	run_all(20000);
+	o = calls("conversations.open");
+	cr_assert_eq(json_object_array_length(o), 1);
+	cr_expect_str_eq(arg(json_object_array_get_idx(o, 0), "users"), "U1,U2,U3");
+	json_object_put(o);
+	p = posts_ok(&n);
+	cr_assert_eq(n, 1);
+	cr_expect_eq(arg(json_object_array_get_idx(p, 0), "channel")[0], 'G');
+	json_object_put(p);
+	cr_expect_eq(sent_rows(id), 3);
+	cr_expect_eq(sql_ll("SELECT count(DISTINCT (channel, ts)) FROM sent_messages"
+	    " WHERE request_id = '%s'", id), 1);
+}
+
+Test(deliver, channel_one_message_mentions_everyone)
+{
+	char id[HUB_ID_LEN], *ap = slack_approvers(1, 3);
+	json_object *p;
+	const char *text;
+	size_t n;
+
+	fake_users(1, 3);
+	add_app("app", 1);
+	create("CH", ap, "any", "channel", "C1", id);
+	free(ap);
+	run_all(20000);
+	p = posts_ok(&n);
+	cr_assert_eq(n, 1);
+	cr_expect_str_eq(arg(json_object_array_get_idx(p, 0), "channel"), "C1");
+	text = json_object_to_json_string(json_object_object_get(json_object_array_get_idx(p, 0),
+	    "args"));
+	cr_expect(strstr(text, "<@U1>") && strstr(text, "<@U2>") && strstr(text, "<@U3>"),
+	    "mentions: %s", text);
+	json_object_put(p);
+	cr_expect_eq(sent_rows(id), 3);
+}
+
+Test(deliver, channel_120_mentions_continue_in_the_thread, .timeout = 120)
+{
+	char id[HUB_ID_LEN], *ap = slack_approvers(1, 120);
+	json_object *p;
+	const char *main_ts = NULL;
+	size_t n, i, replies = 0;
+
+	fake_users(1, 120);
+	add_app("app", 1);
+	create("CH120", ap, "any", "channel", "C1", id);
+	free(ap);
+	run_all(60000);
+	p = posts_ok(&n);
+	cr_assert_eq(n, 3, "main message + 2 thread replies, got %zu", n);
+	for (i = 0; i < n; i++) {
+		json_object *c = json_object_array_get_idx(p, i);
+
+		cr_expect_str_eq(arg(c, "channel"), "C1");
+		if (arg(c, "thread_ts") == NULL)
+			main_ts = jpath(c, "response", "ts");
+	}
+	cr_assert_not_null(main_ts);
+	for (i = 0; i < n; i++)
+		if (arg(json_object_array_get_idx(p, i), "thread_ts") != NULL) {
+			cr_expect_str_eq(arg(json_object_array_get_idx(p, i), "thread_ts"), main_ts);
+			replies++;
+		}
+	cr_expect_eq(replies, 2);
+	json_object_put(p);
+	cr_expect_eq(sql_ll("SELECT count(*) FROM sent_messages WHERE request_id = '%s'"
+	    " AND kind = 'call_for_action'", id), 120);
+	cr_expect_eq(sql_ll("SELECT count(*) FROM sent_messages WHERE request_id = '%s'"
+	    " AND kind = 'mention_batch'", id), 2);
+}
+
+Test(deliver, both_is_a_dm_and_a_channel_post)
+{
+	char id[HUB_ID_LEN];
+	json_object *p;
+	size_t n;
+
+	fake_users(1, 1);
+	add_app("app", 1);
+	create("BOTH", "[{\"kind\":\"slack\",\"value\":\"U1\"}]", "any", "both", "C1", id);
+	run_all(20000);
+	p = posts_ok(&n);
+	cr_assert_eq(n, 2);
+	cr_expect(strcmp(arg(json_object_array_get_idx(p, 0), "channel"), "U1") == 0 ||
+	    strcmp(arg(json_object_array_get_idx(p, 1), "channel"), "U1") == 0);
+	cr_expect(strcmp(arg(json_object_array_get_idx(p, 0), "channel"), "C1") == 0 ||
+	    strcmp(arg(json_object_array_get_idx(p, 1), "channel"), "C1") == 0);
+	json_object_put(p);
+	cr_expect_eq(sent_rows(id), 2);
+}
+
+Test(deliver, webhook_one_message_with_url_buttons)
+{
+	char id[HUB_ID_LEN];
+	json_object *all, *c;
+	const char *body;
+	size_t i, n = 0;
+
+	fake_users(1, 1);
+	add_webhook("hook", HUB_CONN_INCOMING_WEBHOOK_LOOKUP);
+	create("HOOK", "[{\"kind\":\"email\",\"value\":\"u1@example.com\"}]", "any", NULL, NULL,
+	    id);
+	run_all(20000);
+	all = fake("GET", "/_fake/calls", NULL);
+	for (i = 0; i < json_object_array_length(all); i++) {
+		c = json_object_array_get_idx(all, i);
+		if (strcmp(jpath(c, "kind", NULL), "webhook") != 0)
+			continue;
+		n++;
+		cr_expect_eq(json_object_get_int(json_object_object_get(c, "status")), 200);
+		body = json_object_to_json_string_ext(json_object_object_get(c, "args"),
+		    JSON_C_TO_STRING_NOSLASHESCAPE);
+		cr_expect(strstr(body, "/decide/") != NULL, "URL buttons: %s", body);
+		cr_expect(strstr(body, "<@U1>") != NULL, "lookup mention: %s", body);
+	}
+	json_object_put(all);
+	cr_expect_eq(n, 1);
+	cr_expect_eq(sql_ll("SELECT count(*) FROM delivery_log WHERE request_id = '%s'"
+	    " AND transport = 'webhook' AND status = 'delivered'", id), 1);
+}
+
+Test(deliver, lookup_cache_serves_the_second_request)
+{
+	char a[HUB_ID_LEN], b[HUB_ID_LEN];
+	json_object *lk;
+	size_t n;
+
+	fake_users(1, 1);
+	add_app("app", 1);
+	create("LK1", "[{\"kind\":\"email\",\"value\":\"u1@example.com\"}]", "any", "dm", NULL, a);
+	create("LK2", "[{\"kind\":\"email\",\"value\":\"u1@example.com\"}]", "any", "dm", NULL, b);
+	run_all(20000);
+	lk = calls("users.lookupByEmail");
+	cr_expect_eq(json_object_array_length(lk), 1);
+	json_object_put(lk);
+	json_object_put(posts_ok(&n));
+	cr_expect_eq(n, 2);
+}
+
+/* ------------------------------------------------------------ errors */
+
+Test(deliver, token_revoked_disables_and_emails)
+{
+	char id[HUB_ID_LEN];
+	json_object *m;
+
+	fake_users(1, 1);
+	add_app("app", 1);
+	PQclear(sql("INSERT INTO users (name, email, slack_user_id, slack_team_id)"
+	    " VALUES ('One', 'u1@example.com', 'U1', '%s')", TEAM));
+	json_object_put(fake("POST", "/_fake/revoke", "{\"token\":\"%s\"}", TOKEN));
+	create("REVOKED", "[{\"kind\":\"slack\",\"value\":\"U1\"}]", "any", "dm", NULL, id);
+	run_all(20000);
+	cr_expect_eq(sql_ll("SELECT count(*) FROM slack_connections WHERE name = 'app'"
+	    " AND disabled AND needs_admin_attention"), 1);
+	cr_expect_eq(sql_ll("SELECT count(*) FROM delivery_log WHERE request_id = '%s'"
+	    " AND error_code = 'token_revoked' AND status = 'failed'", id), 1);
+	cr_expect_eq(sql_ll("SELECT count(*) FROM delivery_log WHERE request_id = '%s'"
+	    " AND transport = 'email' AND status = 'delivered'", id), 1);
+	m = th_fake("FAKE_SMTP_CONTROL_URL", "GET", "/_fake/messages?rcpt=u1@example.com", NULL);
+	cr_expect_eq(json_object_array_length(m), 1);
+	cr_expect(strstr(json_object_to_json_string_ext(m, JSON_C_TO_STRING_NOSLASHESCAPE),
+	    "/decide/") != NULL);
+	json_object_put(m);
+}
+
+Test(deliver, not_in_channel_is_logged_with_the_fix)
+{
+	char id[HUB_ID_LEN];
+	PGresult *r;
+
+	fake_users(1, 1);
+	add_app("app", 1);
+	create("NIC", "[{\"kind\":\"slack\",\"value\":\"U1\"}]", "any", "channel", "C2", id);
+	run_all(20000);
+	r = sql("SELECT status, error_code, error_detail FROM delivery_log"
+	    " WHERE request_id = '%s' AND transport = 'slack'", id);
+	cr_assert_eq(PQntuples(r), 1);
+	cr_expect_str_eq(PQgetvalue(r, 0, 0), "failed");
+	cr_expect_str_eq(PQgetvalue(r, 0, 1), "not_in_channel");
+	cr_expect(strstr(PQgetvalue(r, 0, 2), "/invite") != NULL, "%s", PQgetvalue(r, 0, 2));
+	PQclear(r);
+	cr_expect_eq(sql_ll("SELECT count(*) FROM jobs WHERE kind = 'notify'"
+	    " AND state = 'failed'"), 1);
+}
+
+/* 429 then 200: the job waits Retry-After and posts once. */
+Test(deliver, ratelimited_retries_after_retry_after)
+{
+	char id[HUB_ID_LEN];
+	json_object *all;
+	size_t n;
+	double t429 = 0, tok = 0;
+	size_t i;
+
+	fake_users(1, 1);
+	add_app("app", 1);
+	json_object_put(fake("POST", "/_fake/ratelimit",
+	    "{\"method\":\"chat.postMessage\",\"retry_after\":2,\"count\":1}"));
+	create("RL", "[{\"kind\":\"slack\",\"value\":\"U1\"}]", "any", "dm", NULL, id);
+	run_all(30000);
+	all = calls("chat.postMessage");
+	cr_assert_eq(json_object_array_length(all), 2);
+	for (i = 0; i < 2; i++) {
+		json_object *c = json_object_array_get_idx(all, i);
+		double ts = json_object_get_double(json_object_object_get(c, "ts"));
+
+		if (json_object_get_int(json_object_object_get(c, "status")) == 429)
+			t429 = ts;
+		else if (call_ok(c))
+			tok = ts;
+	}
+	json_object_put(all);
+	cr_expect(t429 > 0 && tok > 0 && tok - t429 >= 1.9, "waited %.2f s", tok - t429);
+	json_object_put(posts_ok(&n));
+	cr_expect_eq(n, 1);
+	cr_expect_eq(sent_rows(id), 1);
+}
+
+Test(deliver, server_error_is_retried)
+{
+	char id[HUB_ID_LEN];
+	size_t n;
+
+	fake_users(1, 1);
+	add_app("app", 1);
+	json_object_put(fake("POST", "/_fake/fail",
+	    "{\"method\":\"chat.postMessage\",\"error\":\"internal_error\",\"http_status\":500}"));
+	create("E500", "[{\"kind\":\"slack\",\"value\":\"U1\"}]", "any", "dm", NULL, id);
+	run_all(30000);
+	json_object_put(posts_ok(&n));
+	cr_expect_eq(n, 1);
+	cr_expect_eq(sent_rows(id), 1);
+	cr_expect_eq(sql_ll("SELECT count(*) FROM job_attempts a JOIN jobs j ON j.id = a.job_id"
+	    " WHERE j.kind = 'notify' AND NOT a.ok"), 1);
+}
+
+/*
+ * 200 DMs; the worker is SIGKILLed mid fan-out while a post is in flight
+ * (the fake stalls it, then stores the message after the worker died).
+ * The restarted worker finds that message by its metadata key instead of
+ * posting it again: 200 posts to 200 people, 200 sent_messages rows.
+ */
+Test(deliver, sigkill_mid_fanout_posts_each_dm_once, .timeout = 240)
+{
+	char id[HUB_ID_LEN], *ap = slack_approvers(1, 200);
+	json_object *p, *seen, *h;
+	size_t n, i;
+	int st;
+
+	fake_users(1, 200);
+	add_app("app", 1);
+	json_object_put(fake("POST", "/_fake/config", "{\"latency_ms\":20}"));
+	create("KILL", ap, "all", "dm", NULL, id);
+	free(ap);
+	start_worker("k1");
+	for (i = 0; i < 600 && sent_rows(id) < 60; i++)
+		sleep_ms(50);
+	cr_assert_geq(sent_rows(id), 60, "the worker got going");
+	json_object_put(fake("POST", "/_fake/stall",
+	    "{\"method\":\"chat.postMessage\",\"seconds\":2,\"count\":1}"));
+	sleep_ms(700);
+	kill(worker, SIGKILL);
+	waitpid(worker, &st, 0);
+	worker = 0;
+	sleep_ms(2000);   /* the stalled post lands with nobody waiting */
+	start_worker("k2");
+	await_notify(180000);
+
+	p = posts_ok(&n);
+	cr_expect_eq(n, 200, "successful posts: %zu", n);
+	seen = json_object_new_object();
+	for (i = 0; i < n; i++) {
+		const char *ch = arg(json_object_array_get_idx(p, i), "channel");
+
+		cr_expect(!json_object_object_get_ex(seen, ch, NULL), "%s got two DMs", ch);
+		json_object_object_add(seen, ch, NULL);
+	}
+	cr_expect_eq(json_object_object_length(seen), 200);
+	json_object_put(seen);
+	json_object_put(p);
+	cr_expect_eq(sent_rows(id), 200);
+	cr_expect_eq(sql_ll("SELECT count(DISTINCT assignment_id) FROM sent_messages"
+	    " WHERE request_id = '%s'", id), 200);
+	h = calls("conversations.history");
+	cr_expect_geq(json_object_array_length(h), 1, "the lost post was looked up");
+	json_object_put(h);
+}
+
+/* ------------------------------------------------------------ stack database */
+
+static void
+stack_setup(void)
+{
+	own_db = 0;
+	common_setup(th_env("DATABASE_URL"));
+}
+
+TestSuite(deliver_stack, .init = stack_setup, .fini = teardown, .timeout = 90);
+
+/* Not in Slack: the email form with a decision link that opens through
+ * nginx.  The stack's own worker delivers. */
+Test(deliver_stack, users_not_found_emails_a_working_decision_link)
+{
+	char id[HUB_ID_LEN], url[1024];
+	json_object *m = NULL;
+	struct th_resp resp;
+	const char *text, *s, *e;
+	int i;
+
+	PQclear(sql("DELETE FROM slack_connections"));
+	add_app("app", 1);
+	create("NOTFOUND", "[{\"kind\":\"email\",\"value\":\"ext@partner.example\"}]", "any",
+	    "dm", NULL, id);
+	for (i = 0; i < 200; i++) {
+		m = th_fake("FAKE_SMTP_CONTROL_URL", "GET",
+		    "/_fake/messages?rcpt=ext@partner.example", NULL);
+		if (m != NULL && json_object_array_length(m) > 0)
+			break;
+		json_object_put(m);
+		m = NULL;
+		sleep_ms(100);
+	}
+	cr_assert_not_null(m, "no email");
+	text = json_object_get_string(json_object_object_get(json_object_array_get_idx(m, 0),
+	    "text"));
+	cr_assert_not_null(text);
+	s = strstr(text, "/decide/");
+	cr_assert_not_null(s, "%s", text);
+	for (e = s; *e && *e != ' ' && *e != '\r' && *e != '\n' && *e != '>' && *e != ')'; e++)
+		;
+	snprintf(url, sizeof(url), "%.*s", (int)(e - s), s);
+	memset(&resp, 0, sizeof(resp));
+	cr_assert_eq(th_http("GET", url, NULL, NULL, 0, &resp), 0);
+	cr_expect_eq(resp.status, 200, "%s -> %ld", url, resp.status);
+	th_resp_free(&resp);
+	json_object_put(m);
+	cr_expect_eq(sql_ll("SELECT count(*) FROM delivery_log WHERE request_id = '%s'"
+	    " AND transport = 'email' AND kind = 'external_approver' AND status = 'delivered'",
+	    id), 1);
+	PQclear(sql("DELETE FROM slack_connections"));
+}

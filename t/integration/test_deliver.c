@@ -612,6 +612,49 @@ Test(deliver, lookup_cache_serves_the_second_request)
 	cr_expect_eq(n, 2);
 }
 
+/* The decision reaches the requester (not in Slack here: by email) and
+ * the approver's Home tab is republished. */
+Test(deliver, decision_tells_the_requester_and_refreshes_home)
+{
+	static const struct hub_actor one = { "slack", "U1", TEAM, "One", "slack" };
+	char id[HUB_ID_LEN];
+	struct hub_outcome o;
+	struct hub_engine_error err;
+	json_object *m;
+
+	fake_users(1, 1);
+	add_app("app", 1);
+	create("DEC", "[{\"kind\":\"slack\",\"value\":\"U1\"}]", "any", "dm", NULL, id);
+	memset(&err, 0, sizeof(err));
+	cr_assert_eq(hub_engine_decide(db, id, 0, &one, 1, "fine", NULL, &o, &err),
+	    HUB_ENGINE_OK, "%s", err.message);
+	run_all(20000);
+	m = th_fake("FAKE_SMTP_CONTROL_URL", "GET", "/_fake/messages?rcpt=rita@example.com", NULL);
+	cr_expect_eq(json_object_array_length(m), 1);
+	json_object_put(m);
+	cr_expect_eq(sql_ll("SELECT count(*) FROM delivery_log WHERE request_id = '%s'"
+	    " AND kind = 'decision' AND transport = 'email' AND status = 'delivered'", id), 1);
+	cr_expect_eq(sql_ll("SELECT count(*) FROM home_publish WHERE slack_user_id = 'U1'"), 1);
+}
+
+Test(deliver, log_only_records_users_not_found)
+{
+	char id[HUB_ID_LEN];
+	json_object *m;
+
+	add_app("app", 1);
+	PQclear(sql("INSERT INTO settings (key, value) VALUES ('delivery.user_not_found',"
+	    " '\"LOG_ONLY\"')"));
+	create("LOGONLY", "[{\"kind\":\"email\",\"value\":\"nobody@example.com\"}]", "any",
+	    "dm", NULL, id);
+	run_all(20000);
+	cr_expect_eq(sql_ll("SELECT count(*) FROM delivery_log WHERE request_id = '%s'"
+	    " AND status = 'failed' AND error_code = 'users_not_found'", id), 1);
+	m = th_fake("FAKE_SMTP_CONTROL_URL", "GET", "/_fake/messages", NULL);
+	cr_expect_eq(json_object_array_length(m), 0);
+	json_object_put(m);
+}
+
 /* ------------------------------------------------------------ errors */
 
 Test(deliver, token_revoked_disables_and_emails)

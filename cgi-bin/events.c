@@ -82,10 +82,8 @@ h_events(struct hub_req *req, void *arg)
 	const char *type = NULL, *challenge = NULL;
 	int rc;
 
-	if (hub_slackreq_accept(app, req, EVENTS_BODY_MAX))
+	if (hub_slackreq_accept(app, req, EVENTS_BODY_MAX, "application/json"))
 		return 0;
-	if (!hub_req_is_type(req, "application/json"))
-		return hub_app_error(app, req, 415, "expected application/json", NULL);
 	if ((rc = hub_json_parse_object(req->body, req->body_len, EVENTS_BODY_MAX,
 	    HUB_JSON_DEFAULT_DEPTH, &body)) != HUB_JSON_OK)
 		return hub_app_error(app, req, 400, hub_json_strerror(rc), NULL);

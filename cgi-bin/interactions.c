@@ -44,18 +44,15 @@ answer(struct hub_app_ctx *app, struct hub_req *req, struct hub_interact_reply *
 	return rc;
 }
 
-/* Signature, media type, form: the common gate.  Non-zero when answered. */
+/* Media type, signature, form: the common gate.  Non-zero when answered. */
 static int
 gate(struct hub_app_ctx *app, struct hub_req *req, struct hub_form *form)
 {
 	int rc;
 
-	if (hub_slackreq_accept(app, req, INTERACTIONS_BODY_MAX))
+	if (hub_slackreq_accept(app, req, INTERACTIONS_BODY_MAX,
+	    "application/x-www-form-urlencoded"))
 		return 1;
-	if (!hub_req_is_type(req, "application/x-www-form-urlencoded")) {
-		hub_app_error(app, req, 415, "expected application/x-www-form-urlencoded", NULL);
-		return 1;
-	}
 	if ((rc = hub_form_parse(req->body, req->body_len, INTERACTIONS_MAX_PAIRS, form)) !=
 	    HUB_FORM_OK) {
 		hub_app_error(app, req, rc == HUB_FORM_TOOBIG ? 413 : 400,

@@ -1,3 +1,4 @@
+#include <stdio.h>
 #include <time.h>
 
 #include "app.h"
@@ -7,13 +8,21 @@
 #include "slacksig.h"
 
 int
-hub_slackreq_accept(struct hub_app_ctx *app, struct hub_req *req, size_t body_max)
+hub_slackreq_accept(struct hub_app_ctx *app, struct hub_req *req, size_t body_max,
+    const char *media_type)
 {
+	char msg[128];
+
 	int rc;
 
 	if ((rc = hub_req_read_body(req, body_max)) != 0) {
 		hub_app_error(app, req, rc, rc == 413 ? "body too large" :
 		    rc == 411 ? "Content-Length required" : "unreadable body", NULL);
+		return 1;
+	}
+	if (!hub_req_is_type(req, media_type)) {
+		snprintf(msg, sizeof(msg), "expected %s", media_type);
+		hub_app_error(app, req, 415, msg, NULL);
 		return 1;
 	}
 	if (app->conf.slack_signing_secret == NULL) {

@@ -12,6 +12,7 @@
 #include <stddef.h>
 #include "app.h"
 
-int	hub_slackreq_accept(struct hub_app_ctx *, struct hub_req *, size_t body_max);
+int	hub_slackreq_accept(struct hub_app_ctx *, struct hub_req *, size_t body_max,
+	    const char *media_type);
 
 #endif

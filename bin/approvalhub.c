@@ -181,6 +181,32 @@ cmd_key_add_admin(struct cli *c, int argc, char **argv)
 	return 0;
 }
 
+/* The admin banner, as doctor lines: a connection disabled (token revoked,
+ * refresh refused...) or flagged for an admin is a warning, not a failure:
+ * the hub runs on with its other connections. */
+static void
+doctor_connections(struct hub_db *db)
+{
+	struct hub_conn *v = NULL;
+	size_t n = 0, i, bad = 0;
+
+	if (hub_connections_list(db, &v, &n) != HUB_CONN_OK) {
+		printf("warn Slack connections could not be read\n");
+		return;
+	}
+	for (i = 0; i < n; i++) {
+		if (!v[i].disabled && !v[i].needs_admin_attention)
+			continue;
+		bad++;
+		printf("warn connection %s %s: %s\n", v[i].name,
+		    v[i].disabled ? "is disabled" : "needs attention",
+		    v[i].disabled_reason[0] ? v[i].disabled_reason : "see approvalhub connection list");
+	}
+	if (n > 0 && bad == 0)
+		printf("ok   Slack connections (%zu)\n", n);
+	free(v);
+}
+
 /* doctor: each check prints one line; exit 1 when any failed. */
 static int
 cmd_doctor(struct cli *c, int argc, char **argv)
@@ -208,9 +234,10 @@ cmd_doctor(struct cli *c, int argc, char **argv)
 	} else {
 		printf("ok   database\n");
 		rc = hub_migrate_check(c->db, &dbv, &binv);
-		if (rc == HUB_MIGRATE_OK)
+		if (rc == HUB_MIGRATE_OK) {
 			printf("ok   migrations (schema version %d)\n", dbv);
-		else {
+			doctor_connections(c->db);
+		} else {
 			printf("FAIL migrations: database %d, binary %d: %s%s\n", dbv, binv,
 			    hub_migrate_strerror(rc),
 			    rc == HUB_MIGRATE_PENDING ? " (run: approvalhub migrate)" : "");

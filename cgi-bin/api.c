@@ -29,6 +29,7 @@
 #include "apidocs.h"
 #include "app.h"
 #include "check.h"
+#include "connadmin.h"
 #include "db.h"
 #include "engine.h"
 #include "fcgi.h"
@@ -87,7 +88,18 @@ typedef int (*api_handler)(struct hub_req *, struct hub_app_ctx *);
 	X(USERS, GH, "/api/users", "/api/users", h_users, NEED_ADMIN) \
 	X(USER_ADD, P, "/api/users", "/api/users", h_user_add, NEED_ADMIN | NEED_JSON) \
 	X(NOTIFICATIONS, GH, "/api/notifications", "/api/notifications", h_notifications, \
-	    NEED_ADMIN)
+	    NEED_ADMIN) \
+	X(CONNECTIONS, GH, "/api/connections", "/api/connections", h_connections, NEED_ADMIN) \
+	X(CONNECTION_ADD, P, "/api/connections", "/api/connections", h_connection_add, \
+	    NEED_ADMIN | NEED_JSON) \
+	X(CONNECTION, GH, "/api/connections/*", "/api/connections/{id}", h_connection, \
+	    NEED_ADMIN) \
+	X(CONNECTION_PATCH, PA, "/api/connections/*", "/api/connections/{id}", \
+	    h_connection_patch, NEED_ADMIN | NEED_JSON) \
+	X(CONNECTION_TEST, P, "/api/connections/*/test", "/api/connections/{id}/test", \
+	    h_connection_test, NEED_ADMIN | NEED_JSON_OPT) \
+	X(CONNECTION_TEST_GET, GH, "/api/connections/*/test/*", \
+	    "/api/connections/{id}/test/{job}", h_connection_test_get, NEED_ADMIN)
 
 enum api_route {
 #define X(id, m, pat, doc, fn, need) R_##id,
@@ -929,6 +941,111 @@ h_notifications(struct hub_req *req, struct hub_app_ctx *app)
 	f.cursor = query_get(req, "cursor");
 	if ((rc = hub_notif_list(call_of(req)->db, &f, &o, &p)) != HUB_NOTIF_OK)
 		return refused(req, app, status_of(rc, HUB_NOTIF_INVALID, -1, -1), &p, NULL);
+	return respond(req, 200, o);
+}
+
+/* ------------------------------------------------------------ connections */
+
+/* Saving a connection waits for Slack's verdict (connadmin.h says why);
+ * the test is a job: 202 and a job id to poll. */
+static int
+connadm_refused(struct hub_req *req, struct hub_app_ctx *app, int rc, const struct hub_problem *p,
+    const char *notfound)
+{
+	if (rc == HUB_CONNADM_UNAVAILABLE)
+		return hub_app_error(app, req, 503, p->message, p->field);
+	return refused(req, app, status_of(rc, HUB_CONNADM_INVALID, HUB_CONNADM_NOTFOUND,
+	    HUB_CONNADM_EXISTS), p, notfound);
+}
+
+static int
+h_connections(struct hub_req *req, struct hub_app_ctx *app)
+{
+	struct hub_problem p;
+	json_object *o;
+	int rc;
+
+	if ((rc = hub_connadm_list(call_of(req)->db, &o, &p)) != HUB_CONNADM_OK)
+		return connadm_refused(req, app, rc, &p, NULL);
+	return respond(req, 200, o);
+}
+
+static int
+h_connection(struct hub_req *req, struct hub_app_ctx *app)
+{
+	struct hub_problem p;
+	json_object *o;
+	int rc;
+
+	if ((rc = hub_connadm_get(call_of(req)->db, req->captures[0], &o, &p)) != HUB_CONNADM_OK)
+		return connadm_refused(req, app, rc, &p, "connection not found");
+	return respond(req, 200, o);
+}
+
+static int
+h_connection_add(struct hub_req *req, struct hub_app_ctx *app)
+{
+	struct hub_problem p;
+	json_object *in = NULL, *o;
+	int rc;
+
+	if ((rc = body_object(req, app, &in)) != 0)
+		return rc;
+	rc = hub_connadm_create(call_of(req)->db, &app->conf, app->http, in, &o, &p);
+	rc = rc == HUB_CONNADM_OK ? respond(req, 201, o) : connadm_refused(req, app, rc, &p, NULL);
+	json_object_put(in);
+	return rc;
+}
+
+static int
+h_connection_patch(struct hub_req *req, struct hub_app_ctx *app)
+{
+	struct hub_problem p;
+	json_object *in = NULL, *o;
+	int rc;
+
+	if ((rc = body_object(req, app, &in)) != 0)
+		return rc;
+	rc = hub_connadm_patch(call_of(req)->db, &app->conf, app->http, req->captures[0], in, &o,
+	    &p);
+	rc = rc == HUB_CONNADM_OK ? respond(req, 200, o) :
+	    connadm_refused(req, app, rc, &p, "connection not found");
+	json_object_put(in);
+	return rc;
+}
+
+static int
+h_connection_test(struct hub_req *req, struct hub_app_ctx *app)
+{
+	struct hub_problem p;
+	json_object *in = NULL, *o;
+	int rc;
+
+	if ((rc = body_object(req, app, &in)) != 0)
+		return rc;
+	rc = hub_connadm_test_start(call_of(req)->db, req->captures[0], in, &o, &p);
+	if (rc == HUB_CONNADM_OK) {
+		json_object *u;
+
+		if (json_object_object_get_ex(o, "status_url", &u))
+			hub_resp_header(req, "Location", json_object_get_string(u));
+		rc = respond(req, 202, o);
+	} else
+		rc = connadm_refused(req, app, rc, &p, "connection not found");
+	json_object_put(in);
+	return rc;
+}
+
+static int
+h_connection_test_get(struct hub_req *req, struct hub_app_ctx *app)
+{
+	struct hub_problem p;
+	json_object *o;
+	int rc;
+
+	rc = hub_connadm_test_get(call_of(req)->db, req->captures[0], req->captures[1], &o, &p);
+	if (rc != HUB_CONNADM_OK)
+		return connadm_refused(req, app, rc, &p, "connection test not found");
 	return respond(req, 200, o);
 }
 

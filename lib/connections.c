@@ -436,12 +436,17 @@ check_channel_token(struct hub_db *db, struct hub_slack *s, const char *team,
 		goto out;
 	}
 	if (!member && !is_im && !is_mpim) {
+		/* Its own result: name points into res's answer. */
+		struct hub_slack_result who;
+
+		hub_slack_result_init(&who);
 		if ((bot_name == NULL || *bot_name == '\0') &&
-		    auth_test(s, token, &w, res, NULL) == HUB_CONN_OK && w.user[0])
+		    auth_test(s, token, &w, &who, NULL) == HUB_CONN_OK && w.user[0])
 			bot_name = w.user;
 		fix_set(fix, "The bot is not in %s%s: invite the bot with /invite @%s "
 		    "(type it in the channel)", name ? "#" : "channel ", name ? name : channel,
 		    bot_name && *bot_name ? bot_name : "YourApp");
+		hub_slack_result_free(&who);
 		rc = HUB_CONN_SLACK;
 		goto out;
 	}

@@ -172,6 +172,7 @@ enum stmt {
 	STMT_DELIVERIES,
 	STMT_SLACK_ERRORS,
 	STMT_REQUESTS,
+	STMT_CONNECTIONS,
 	STMT__MAX
 };
 
@@ -182,6 +183,11 @@ static const struct hub_stmt stmts[STMT__MAX] = {
 	[STMT_SLACK_ERRORS] = { "SELECT error_code, count(*) FROM delivery_log"
 	    " WHERE transport = 'slack' AND error_code IS NOT NULL GROUP BY 1 ORDER BY 1", 0 },
 	[STMT_REQUESTS] = { "SELECT status, count(*) FROM requests GROUP BY 1 ORDER BY 1", 0 },
+	/* Every state, zero included, so an alert on "disabled > 0" has a series. */
+	[STMT_CONNECTIONS] = { "SELECT s.state, count(c.id) FROM (VALUES ('ok'), ('disabled'),"
+	    " ('attention')) AS s (state) LEFT JOIN slack_connections c ON s.state ="
+	    " CASE WHEN c.disabled THEN 'disabled' WHEN c.needs_admin_attention THEN 'attention'"
+	    " ELSE 'ok' END GROUP BY 1 ORDER BY 1", 0 },
 };
 
 static const struct hub_stmt_table metric_stmts = { "metrics", stmts, STMT__MAX };
@@ -205,6 +211,9 @@ static const struct family families[] = {
 	    "Slack deliveries that ended with an error code.", { "code", NULL }, 1 },
 	{ STMT_REQUESTS, "hub_requests", "gauge", "Approval requests by status.",
 	    { "status", NULL }, 1 },
+	{ STMT_CONNECTIONS, "hub_slack_connections", "gauge",
+	    "Slack connections: ok, disabled, or enabled but flagged for an admin (attention).",
+	    { "state", NULL }, 1 },
 };
 
 static int

@@ -12,6 +12,7 @@
 #include <openssl/crypto.h>
 
 #include "conf.h"
+#include "connadmin.h"
 #include "crypto.h"
 #include "deliver.h"
 #include "engine.h"
@@ -22,6 +23,7 @@
 #include "json.h"
 #include "log.h"
 #include "msgsync.h"
+#include "oauth.h"
 #include "slacksig.h"
 #include "worker.h"
 
@@ -71,6 +73,8 @@ static const struct worker_kind kinds[] = {
 	{ "sync",      hub_job_sync,  0 },
 	{ "slack_respond", hub_job_slack_respond, 1800 },  /* response_url lives 30 min */
 	{ "home_publish",  hub_job_home_publish,  0 },
+	{ HUB_OAUTH_JOB_KIND, hub_job_oauth_exchange, HUB_OAUTH_JOB_MAX_AGE_S },
+	{ HUB_CONNADM_TEST_KIND, hub_job_connection_test, HUB_CONNADM_TEST_MAX_AGE_S },
 };
 
 enum worker_stmt {
@@ -705,6 +709,34 @@ idle_ms(struct hub_worker *w)
 	return ms > 0 ? (int)ms : 0;
 }
 
+/* Rotating Slack tokens with under two hours left (oauth.h): one
+ * connection at a time, each under its row lock. */
+static void
+sweep_tokens(struct hub_worker *w)
+{
+	char nr[16], nd[16];
+	int refreshed = 0, disabled = 0, rc;
+
+	if (*w->stop || w->opts->conf == NULL || w->keys.n == 0)
+		return;
+	w->env.db = w->db;
+	w->env.http = w->http;
+	w->env.keys = &w->keys;
+	w->env.lease_s = w->lease_s;
+	w->env.stop = w->stop;
+	w->env.conf = w->opts->conf;
+	rc = hub_oauth_refresh_due(&w->env, SWEEP_BATCH, &refreshed, &disabled);
+	if (rc != HUB_OAUTH_OK)
+		hub_log(HUB_LOG_ERROR, "sweep_failed", "sweep", "token_refresh",
+		    "error", hub_oauth_strerror(rc), NULL);
+	if (refreshed > 0 || disabled > 0) {
+		snprintf(nr, sizeof(nr), "%d", refreshed);
+		snprintf(nd, sizeof(nd), "%d", disabled);
+		hub_log(HUB_LOG_INFO, "sweep", "tokens_refreshed", nr, "connections_disabled", nd,
+		    NULL);
+	}
+}
+
 /*
  * Expire, remind, lapse.  Each runs in batches until a batch comes back
  * short (or SWEEP_MAX_ROUNDS, the rest waits for the next sweep); every
@@ -762,6 +794,7 @@ sweep_all(struct hub_worker *w)
 			hub_log(HUB_LOG_INFO, "sweep", "retention_deleted", gone, NULL);
 		}
 	}
+	sweep_tokens(w);
 }
 
 static int

@@ -12,6 +12,7 @@
 #   HUB_URL            http://127.0.0.1:PORT (nginx)
 #   HUB_STATE          the state directory (logs in $HUB_STATE/log)
 #   SECRET_KEY SLACK_SIGNING_SECRET SLACK_API_URL SMTP_URL SMTP_FROM PUBLIC_URL
+#   SLACK_CLIENT_ID SLACK_CLIENT_SECRET (the fake's OAuth client)
 #   FAKE_SLACK_URL FAKE_CALLBACK_URL FAKE_SMTP_CONTROL_URL
 #   HUB_TEST_CALLBACK_SECRET
 set -eu
@@ -82,6 +83,9 @@ export HUB_STATE=$STATE LOG_LEVEL=${LOG_LEVEL:-debug}
 if start_fake fake_slack fake_slack.py --port 0; then
 	FAKE_SLACK_URL=http://127.0.0.1:$(cat "$STATE/fake_slack.port")
 	export FAKE_SLACK_URL SLACK_API_URL=$FAKE_SLACK_URL/api/
+	# The fake's default OAuth client (t/fakes/README.md), for /slack/install
+	# and the worker's oauth.v2.access calls.
+	export SLACK_CLIENT_ID=1111.2222 SLACK_CLIENT_SECRET=fake-client-secret
 fi
 if start_fake callback callback_receiver.py --port 0 --secret "$HUB_TEST_CALLBACK_SECRET"; then
 	export FAKE_CALLBACK_URL=http://127.0.0.1:$(cat "$STATE/callback.port")

@@ -25,12 +25,14 @@
  *     job's deadline or 24 hours after it was created.  Other statuses and a
  *     malformed payload: failed for good.  Each attempt's status is recorded.
  *
- *   notify     {"request_id", "kind", ...} (engine.h).  Until Slack delivery
- *              exists: with no enabled Slack connection it adds a
- *              delivery_log row (transport slack, failed, no_connection)
- *              and is done; never retried, since nothing would change.
- *   sync       {"request_id"}: done; the detail says how many sent copies
- *              there are (none until Slack delivery exists).
+ *   notify         {"request_id", "kind", ...} (engine.h): Slack messages,
+ *                  webhook posts and emails (deliver.h).
+ *   sync           {"request_id"}: chat.update of every sent copy (msgsync.h).
+ *   slack_respond  a response_url reply: ephemeral notes, stale buttons
+ *                  removed (interact.h).
+ *   home_publish   an approver's App Home tab (home.h).
+ *   Handlers outside this file have the hub_job_handler signature of
+ *   jobenv.h; the kinds table in worker.c is the only place they meet.
  *
  * Delivery tracking, for every kind: a payload with "delivery_id" names a
  * delivery_log row.  It reads 'sending' during an attempt, then, in the

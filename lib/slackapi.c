@@ -54,6 +54,7 @@ static const struct method methods[] = {
 	{ "chat.postEphemeral",		ENC_JSON,	 TIER_4 },
 	{ "conversations.open",		ENC_JSON,	 TIER_3 },
 	{ "conversations.info",		ENC_FORM,	 TIER_3 },
+	{ "conversations.history",	ENC_FORM,	 TIER_3 },
 	{ "users.lookupByEmail",	ENC_FORM,	 TIER_3 },
 	{ "users.info",			ENC_FORM,	 TIER_4 },
 	{ "views.open",			ENC_JSON,	 TIER_4 },

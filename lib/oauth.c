@@ -802,7 +802,7 @@ refresh_one(struct hub_worker_env *e, struct hub_slack *s, struct hub_buf *tried
 	    why[256];
 	const char *params[4], *sealed;
 	PGresult *r = NULL;
-	int in_tx = 0;
+	int in_tx = 0, rc;
 
 	hub_slack_result_init(&res);
 	snprintf(ahead, sizeof(ahead), "%d", HUB_OAUTH_REFRESH_BEFORE_S);
@@ -875,8 +875,12 @@ refresh_one(struct hub_worker_env *e, struct hub_slack *s, struct hub_buf *tried
 	params[2] = ref.data;
 	params[3] = expires;
 	out = REFRESH_DBFAIL;
-	if (hub_db_exec(e->db, &oauth_stmts, STMT_REFRESH_STORE, params, NULL) != HUB_DB_OK ||
-	    (in_tx = 0, hub_db_commit(e->db)) != HUB_DB_OK) {
+	rc = hub_db_exec(e->db, &oauth_stmts, STMT_REFRESH_STORE, params, NULL);
+	if (rc == HUB_DB_OK) {
+		in_tx = 0;
+		rc = hub_db_commit(e->db);
+	}
+	if (rc != HUB_DB_OK) {
 		/* The old refresh token is spent: only a reinstall helps now,
 		 * and the next failed call will say so. */
 		hub_log(HUB_LOG_ERROR, "token_refresh_unstored", "connection", name, NULL);

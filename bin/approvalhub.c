@@ -17,6 +17,8 @@
 #include "httpc.h"
 #include "json.h"
 #include "log.h"
+#include "manifest.h"
+#include "settings.h"
 #include "migrate.h"
 #include "tmpl.h"
 
@@ -564,6 +566,96 @@ cmd_connection_enable(struct cli *c, int argc, char **argv)
 	return 0;
 }
 
+static int
+cmd_settings_list(struct cli *c, int argc, char **argv)
+{
+	const struct hub_setting *s;
+	struct hub_buf v = HUB_BUF_INIT(1024);
+
+	for (s = hub_settings; s->key != NULL; s++) {
+		hub_buf_reset(&v);
+		if (hub_settings_get(c->db, s->key, &v) != HUB_SETTINGS_OK) {
+			fprintf(stderr, "approvalhub: settings: %s\n", hub_db_last_error(c->db));
+			hub_buf_release(&v);
+			return 1;
+		}
+		printf("%-32s %-12s %s\n", s->key, v.len ? v.data : "(unset)", s->help);
+	}
+	hub_buf_release(&v);
+	return 0;
+}
+
+static int
+cmd_settings_get(struct cli *c, int argc, char **argv)
+{
+	struct hub_buf v = HUB_BUF_INIT(1024);
+	int rc;
+
+	if (argc < 1) {
+		fprintf(stderr, "approvalhub: settings get: a KEY is required\n");
+		return 2;
+	}
+	if ((rc = hub_settings_get(c->db, argv[0], &v)) != HUB_SETTINGS_OK) {
+		fprintf(stderr, "approvalhub: settings get %s: %s\n", argv[0], hub_settings_strerror(rc));
+		hub_buf_release(&v);
+		return 1;
+	}
+	printf("%s\n", hub_buf_str(&v));
+	hub_buf_release(&v);
+	return 0;
+}
+
+static int
+cmd_settings_set(struct cli *c, int argc, char **argv)
+{
+	char err[256];
+
+	if (argc < 2) {
+		fprintf(stderr, "approvalhub: settings set: KEY and VALUE are required\n");
+		return 2;
+	}
+	if (hub_settings_set(c->db, argv[0], argv[1], "cli", err, sizeof(err)) != HUB_SETTINGS_OK) {
+		fprintf(stderr, "approvalhub: settings set: %s\n", err);
+		return 1;
+	}
+	printf("%s = %s\n", argv[0], argv[1]);
+	return 0;
+}
+
+static int
+cmd_settings_unset(struct cli *c, int argc, char **argv)
+{
+	int rc;
+
+	if (argc < 1) {
+		fprintf(stderr, "approvalhub: settings unset: a KEY is required\n");
+		return 2;
+	}
+	if ((rc = hub_settings_unset(c->db, argv[0])) != HUB_SETTINGS_OK) {
+		fprintf(stderr, "approvalhub: settings unset %s: %s\n", argv[0], hub_settings_strerror(rc));
+		return 1;
+	}
+	printf("%s is back to its default\n", argv[0]);
+	return 0;
+}
+
+/* manifest: the Slack app manifest for this hub, as JSON on stdout. */
+static int
+cmd_manifest(struct cli *c, int argc, char **argv)
+{
+	const char *name = opt(argc, argv, "--name");
+	json_object *m = hub_manifest(c->conf.public_url, name);
+
+	if (m == NULL) {
+		fprintf(stderr, "approvalhub: manifest: PUBLIC_URL must be an http(s) URL\n");
+		return 1;
+	}
+	printf("%s\n", json_object_to_json_string_ext(m, JSON_C_TO_STRING_PRETTY |
+	    JSON_C_TO_STRING_NOSLASHESCAPE));
+	json_object_put(m);
+	return 0;
+}
+
 static const struct cmd cmds[] = {
 	{ "migrate", 1, HUB_CONF_NEED_DATABASE, 1, cmd_migrate,
 	  "migrate [--check]            apply (or check) database migrations" },
@@ -575,6 +667,16 @@ static const struct cmd cmds[] = {
 	  "source rotate-key NAME       revoke a source's keys, print a new one" },
 	{ "key add-admin", 2, HUB_CONF_NEED_DATABASE, 1, cmd_key_add_admin,
 	  "key add-admin [NAME]         create an admin API key; prints it once" },
+	{ "settings set", 2, HUB_CONF_NEED_DATABASE, 1, cmd_settings_set,
+	  "settings set KEY VALUE       change a setting (see settings list)" },
+	{ "settings get", 2, HUB_CONF_NEED_DATABASE, 1, cmd_settings_get,
+	  "settings get KEY             print a setting's current value" },
+	{ "settings unset", 2, HUB_CONF_NEED_DATABASE, 1, cmd_settings_unset,
+	  "settings unset KEY           back to the default" },
+	{ "settings", 1, HUB_CONF_NEED_DATABASE, 1, cmd_settings_list,
+	  "settings                     list every setting, its value and meaning" },
+	{ "manifest", 1, HUB_CONF_NEED_PUBLIC, 0, cmd_manifest,
+	  "manifest [--name NAME]       the Slack app manifest for this hub (JSON)" },
 	{ "doctor", 1, 0, 0, cmd_doctor,
 	  "doctor                       check configuration, database, migrations, Slack" },
 	{ "connection add", 2, HUB_CONF_NEED_DATABASE | HUB_CONF_NEED_SECRET, 1, cmd_connection_add,

@@ -20,26 +20,50 @@
  * Every list variant takes the same parameters; the unused CTE only gives
  * them their types.
  *   $1 status  $2 source id  $3 approver  $4 q  $5,$6 cursor  $7 limit
+ *
+ * The approver variants start from the approver's assignments, walking
+ * assignments_approver_list and assignments_slack_list (0006) in list
+ * order, so a LIMIT stops the walk: a busy approver costs no more than a
+ * rare one.  request_created_at is the request's created_at, so the keyset
+ * (created_at, id) is the same on both sides.
  */
-#define LIST_HEAD \
+#define LIST_ARGS \
 	"WITH args AS (SELECT $1::text, $2::uuid, $3::text, $4::text," \
-	" $5::timestamptz, $6::uuid, $7::int)" \
+	" $5::timestamptz, $6::uuid, $7::int)"
+#define LIST_COLS \
 	" SELECT r.id, s.name AS source, r.external_id, r.title, r.requester_name," \
 	" r.status, r.current_step, " ISO("r.created_at") " AS created_at, " \
 	ISO("r.updated_at") " AS updated_at, " ISO("r.deadline") " AS deadline, " \
-	ISO("r.decided_at") " AS decided_at, r.decided_by" \
+	ISO("r.decided_at") " AS decided_at, r.decided_by"
+#define LIST_HEAD0 \
+	LIST_ARGS LIST_COLS \
 	" FROM requests r JOIN sources s ON s.id = r.source_id" \
 	" WHERE (r.created_at, r.id) < ($5, $6)"
-#define LIST_TAIL " ORDER BY r.created_at DESC, r.id DESC LIMIT $7"
+#define LIST_TAIL0 " ORDER BY r.created_at DESC, r.id DESC LIMIT $7"
+/* By assigned value, or by the Slack user an email/group approver resolved
+ * to (rows where that differs from the value); a request once. */
+#define LIST_HEAD1 \
+	LIST_ARGS ", m AS (" \
+	"(SELECT a.request_created_at AS c, a.request_id AS id FROM assignments a" \
+	"  WHERE a.approver_value = $3 AND (a.request_created_at, a.request_id) < ($5, $6)" \
+	"  ORDER BY 1 DESC, 2 DESC)" \
+	" UNION ALL" \
+	" (SELECT a.request_created_at, a.request_id FROM assignments a" \
+	"  WHERE a.slack_user_id = $3 AND a.slack_user_id <> a.approver_value" \
+	"  AND (a.request_created_at, a.request_id) < ($5, $6)" \
+	"  ORDER BY 1 DESC, 2 DESC))," \
+	" u AS (SELECT DISTINCT ON (c, id) c, id FROM m ORDER BY c DESC, id DESC)" \
+	LIST_COLS \
+	" FROM u JOIN requests r ON r.id = u.id JOIN sources s ON s.id = r.source_id" \
+	" WHERE (u.c, u.id) < ($5, $6)"
+#define LIST_TAIL1 " ORDER BY u.c DESC, u.id DESC LIMIT $7"
 #define F0(s) ""
 #define F1(s) s
-#define LISTQ(st, so, ap, q) { LIST_HEAD \
+#define LISTQ(st, so, ap, q) { LIST_HEAD##ap \
 	F##st(" AND r.status = $1") \
 	F##so(" AND r.source_id = $2") \
-	F##ap(" AND EXISTS (SELECT 1 FROM assignments a WHERE a.request_id = r.id" \
-	    " AND (a.approver_value = $3 OR a.slack_user_id = $3))") \
 	F##q(" AND r.search @@ websearch_to_tsquery('simple', $4)") \
-	LIST_TAIL, 7 }
+	LIST_TAIL##ap, 7 }
 
 #define LIST_STATUS	1
 #define LIST_SOURCE	2

@@ -7,7 +7,9 @@
 -- address, the rest Slack user ids; created_at spread over a year; ~5 %
 -- Pending (half of the last 30 days, 1 % of older ones), the rest decided
 -- (Approved 80 %, Rejected 12 %, Cancelled 4 %, Expired 4 %); one step and
--- 1 to 3 assignments each (80/15/5 %).
+-- 1 to 3 assignments each (80/15/5 %).  Triggers do not run here
+-- (session_replication_role = replica): every column they would fill
+-- (assignments.request_created_at) is written explicitly.
 --
 -- Secondary indexes are dropped during the load and rebuilt from their own
 -- definitions (pg_get_indexdef), and foreign-key triggers are skipped
@@ -93,7 +95,7 @@ SELECT setval(pg_get_serial_sequence('request_steps', 'id'), (SELECT max(id) FRO
 -- 1637..3136 and 3274..4773 (never the same person twice on a step).
 -- Approvers k % 5 = 0 are email addresses.
 INSERT INTO assignments (request_id, step_id, approver_kind, approver_value,
-    slack_user_id, status, decided_by, decided_at, created_at)
+    slack_user_id, status, decided_by, decided_at, created_at, request_created_at)
 SELECT b.id, b.g,
        CASE WHEN a.who % 5 = 0 THEN 'email' ELSE 'slack' END,
        CASE WHEN a.who % 5 = 0 THEN 'approver' || a.who || '@example.com'
@@ -105,7 +107,7 @@ SELECT b.id, b.g,
             ELSE 'skipped' END,
        CASE WHEN a.k = 1 AND b.status IN ('Approved', 'Rejected') THEN 'U' || lpad(a.who::text, 8, '0') END,
        CASE WHEN b.status <> 'Pending' THEN b.created + interval '5 hours' END,
-       b.created
+       b.created, b.created
   FROM bench_gen b
   CROSS JOIN LATERAL (SELECT k, CASE WHEN k = 1 THEN b.ap
                                      ELSE 1 + (b.ap - 1 + (k - 1) * 1637 + b.g % 1500) % 5000 END AS who

@@ -29,6 +29,9 @@
 #include "smtp.h"
 #include "worker.h"
 
+/* Longest wait for a token of our own rate buckets inside one attempt. */
+#define DELIVER_LOCAL_WAIT_MS 3000L
+
 #define DL_KEY_MAX		300
 #define DL_VALUE_MAX		324     /* approver values are <= 320 */
 #define DL_MAX_BATCH		600     /* intake allows 500 approvers in all */
@@ -2025,6 +2028,9 @@ hub_job_notify(struct hub_worker_env *env, const struct hub_job *job,
 	d.sl.http = env->http;
 	d.sl.api_url = env->conf != NULL ? env->conf->slack_api_url : NULL;
 	d.sl.keyring = env->keys;
+	/* Workers share the rate buckets: queue for a token rather than
+	 * spending an attempt on our own refusal (Slack's 429 still retries). */
+	d.sl.local_wait_ms = DELIVER_LOCAL_WAIT_MS;
 	/* Never hold the job past its lease. */
 	if (env->lease_s > 10)
 		d.sl.timeout_ms = (long)(env->lease_s - 5) * 1000 < HUB_SLACK_TIMEOUT_MS ?

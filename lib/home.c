@@ -1157,8 +1157,9 @@ static void
 publish(struct hub_worker_env *env, const struct hub_conn *c, const char *user,
     json_object *view, struct hub_worker_result *r)
 {
+	/* A Home tab publish may queue briefly for a views.publish token. */
 	struct hub_slack sl = { env->http, env->conf ? env->conf->slack_api_url : NULL,
-	    0, env->keys };
+	    0, env->keys, 2000 };
 	struct hub_slack_result res;
 	json_object *args;
 	int rc, cls;

@@ -27,6 +27,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "json.h"
 #include "ratelimit.h"
@@ -160,6 +161,28 @@ hub_ratelimit_acquire_all(struct hub_db *db, const struct hub_ratelimit_bucket *
 		    wait_ms)) != HUB_RATELIMIT_OK)
 			return rc;
 	return HUB_RATELIMIT_OK;
+}
+
+int
+hub_ratelimit_acquire_all_wait(struct hub_db *db, const struct hub_ratelimit_bucket *b,
+    size_t n, long max_wait_ms, long *wait_ms)
+{
+	struct timespec ts;
+	long waited = 0;
+	int rc;
+
+	for (;;) {
+		rc = hub_ratelimit_acquire_all(db, b, n, wait_ms);
+		if (rc != HUB_RATELIMIT_WAIT || *wait_ms <= 0 || waited + *wait_ms > max_wait_ms)
+			return rc;
+		ts.tv_sec = *wait_ms / 1000;
+		ts.tv_nsec = (*wait_ms % 1000) * 1000000L;
+		/* A signal (shutdown) cuts the nap short: the caller sees the
+		 * next refusal and gives the job back. */
+		if (nanosleep(&ts, NULL) != 0)
+			return rc;
+		waited += *wait_ms;
+	}
 }
 
 int

@@ -350,7 +350,7 @@ Test(tmpl, embedded_pages)
 	cr_expect(strstr(s, "no &lt;script&gt;x&lt;/script&gt;"));
 	cr_expect_null(strstr(s, "<script"));
 	cr_expect(strstr(s, "href=\"/static/hub.css\""));
-	cr_expect(strstr(s, "href=\"/create-request\""));
+	cr_expect(strstr(s, "href=\"/api-docs\""));
 	cr_expect_null(strstr(s, "{{"));
 	cr_expect_null(strstr(s, "http"), "no external resources");
 	json_object_put(ctx);

@@ -1,0 +1,3 @@
+#ifndef HUB_WEBDRIVER_H
+#define HUB_WEBDRIVER_H
+#endif

@@ -22,12 +22,24 @@ PROGRAMS="events interactions api dashboard"
 
 is_root() { [ "$(id -u)" = 0 ]; }
 
-# Run a PostgreSQL server binary as an unprivileged user.
+# Can USER reach (traverse) PATH?  A clone under /root (mode 0700) is out of
+# reach of the postgres and www-data users.
+can_reach() {
+	runuser -u "$1" -- test -x "$2" 2>/dev/null
+}
+
+# Run a PostgreSQL server binary as an unprivileged user.  When the cluster
+# lives where that user cannot traverse (a clone under /root), it gets only
+# the capability to traverse directories and read files (never to write
+# outside what it owns), so the cluster can stay under ./var.
 as_pg() {
-	if is_root; then
-		runuser -u postgres -- "$@"
-	else
+	if ! is_root; then
 		"$@"
+	elif [ -n "${PG_REACH_DIR:-}" ] && ! can_reach postgres "$PG_REACH_DIR"; then
+		setpriv --reuid=postgres --regid=postgres --init-groups \
+			--inh-caps=+dac_read_search --ambient-caps=+dac_read_search -- "$@"
+	else
+		runuser -u postgres -- "$@"
 	fi
 }
 
@@ -43,6 +55,7 @@ pg_init() {
 	local dir=$1 fast=${2:-0}
 	[ -x "$PG_BINDIR/initdb" ] || die "PostgreSQL server not found in '$PG_BINDIR' (run ./bootstrap)"
 	mkdir -p "$dir"
+	PG_REACH_DIR=$(dirname "$dir")
 	if is_root; then
 		id postgres >/dev/null 2>&1 || die "the 'postgres' user is missing (run ./bootstrap)"
 		chown postgres "$dir"
@@ -69,12 +82,14 @@ pg_init() {
 
 pg_start() {
 	local dir=$1
+	PG_REACH_DIR=$(dirname "$dir")
 	as_pg "$PG_BINDIR/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 start >/dev/null \
 		|| { tail -n 30 "$dir/server.log" >&2; die "PostgreSQL did not start"; }
 }
 
 pg_stop() {
 	local dir=$1
+	PG_REACH_DIR=$(dirname "$dir")
 	[ -f "$dir/data/postmaster.pid" ] || return 0
 	as_pg "$PG_BINDIR/pg_ctl" -D "$dir/data" -m fast -w -t 30 stop >/dev/null 2>&1 || true
 }
@@ -105,8 +120,32 @@ wait_for_file() {
 	done
 }
 
+# Where the FastCGI sockets and nginx's prefix live.  nginx's workers run as
+# www-data: when they cannot reach $STATE (a clone under /root), the runtime
+# files go to a directory of their own under /run (or /tmp), linked from
+# $STATE, with a copy of the static assets.
+setup_rundir() {
+	[ -z "${RUNDIR:-}" ] || return 0
+	if ! is_root || can_reach www-data "$STATE"; then
+		RUNDIR=$STATE
+		STATICDIR=$top_srcdir/templates/static
+	else
+		RUNDIR=$(mktemp -d /run/approvalhub.XXXXXX 2>/dev/null || mktemp -d /tmp/approvalhub.XXXXXX)
+		chmod 755 "$RUNDIR"
+		echo "$RUNDIR" >"$STATE/rundir"
+		cp -R "$top_srcdir/templates/static" "$RUNDIR/static"
+		chmod -R a+rX "$RUNDIR/static"
+		STATICDIR=$RUNDIR/static
+		rm -rf "$STATE/run" "$STATE/nginx"
+		mkdir -p "$RUNDIR/run" "$RUNDIR/nginx"
+		ln -s "$RUNDIR/run" "$STATE/run"
+		ln -s "$RUNDIR/nginx" "$STATE/nginx"
+	fi
+}
+
 start_programs() {
 	local p mode group
+	setup_rundir
 	mkdir -p "$STATE/run" "$STATE/log"
 	chmod 755 "$STATE/run"
 	if is_root; then
@@ -118,12 +157,12 @@ start_programs() {
 	fi
 	for p in $PROGRAMS; do
 		rm -f "$STATE/run/$p.sock"
-		spawn "$p" "$top_builddir/cgi-bin/$p" --socket "$STATE/run/$p.sock" \
+		spawn "$p" "$top_builddir/cgi-bin/$p" --socket "$RUNDIR/run/$p.sock" \
 			--socket-mode "$mode" ${group:+--socket-group "$group"} \
 			--children "$HUB_CHILDREN"
 	done
 	for p in $PROGRAMS; do
-		wait_for_file "$STATE/run/$p.sock" "cgi-bin/$p"
+		wait_for_file "$RUNDIR/run/$p.sock" "cgi-bin/$p"
 	done
 }
 
@@ -132,12 +171,14 @@ start_worker() {
 }
 
 start_nginx() {
-	local port=$1 dir=$STATE/nginx user_line=""
+	local port=$1 dir user_line=""
+	setup_rundir
+	dir=$RUNDIR/nginx
 	mkdir -p "$dir/tmp"
 	chmod 755 "$STATE" "$dir" 2>/dev/null || true
 	is_root && user_line="user www-data;"
-	sed -e "s|@LISTEN@|127.0.0.1:$port|" -e "s|@RUNDIR@|$STATE/run|g" \
-	    -e "s|@STATICDIR@|$top_srcdir/templates/static|g" \
+	sed -e "s|@LISTEN@|127.0.0.1:$port|" -e "s|@RUNDIR@|$RUNDIR/run|g" \
+	    -e "s|@STATICDIR@|$STATICDIR|g" \
 	    -e "s|@FASTCGI_PARAMS@|$dir/fastcgi.conf|g" \
 	    "$top_srcdir/nginx/site.conf.in" >"$dir/site.conf"
 	cp "$top_srcdir/nginx/fastcgi.conf" "$dir/fastcgi.conf"
@@ -175,6 +216,11 @@ stop_all() {
 		rm -f "$STATE/pids"
 	fi
 	[ -z "${PGDIR:-}" ] || pg_stop "$PGDIR"
+	# A runtime directory of our own outside $STATE goes with the stack.
+	if [ -f "$STATE/rundir" ]; then
+		rm -rf "$(cat "$STATE/rundir")"
+		rm -f "$STATE/rundir" "$STATE/run" "$STATE/nginx"
+	fi
 }
 
 # ---------------------------------------------------------------- make run

@@ -35,15 +35,10 @@
 #define ENG_BODY_MAX		(256 * 1024)
 
 enum eng_stmt {
-	ST_SOURCE,
 	ST_CONNECTION,
-	ST_REQ_INSERT,
+	ST_CREATE,
 	ST_REQ_EXISTING,
-	ST_STEP_INSERT,
 	ST_ASG_INSERT,
-	ST_GROUP,
-	ST_ASG_INSERT_GROUP,
-	ST_STEP_COUNT,
 	ST_ADD_DELEGATES,
 	ST_STEP_PENDING,
 	ST_AUDIT,
@@ -94,19 +89,63 @@ enum eng_stmt {
 	"      OR (a.approver_kind = 'slack' AND a.approver_value = u.slack_user_id)))))))"
 
 static const struct hub_stmt eng_stmts[ST__MAX] = {
-	[ST_SOURCE] = { "SELECT name, disabled FROM sources WHERE id = $1::uuid", 1 },
 	[ST_CONNECTION] = { "SELECT id FROM slack_connections"
 	    " WHERE name = $1 OR id::text = $1 ORDER BY (name = $1) DESC LIMIT 1", 1 },
-	/* $1 source, $2 external_id, $3 idempotency_key, $4 title,
+	/*
+	 * A whole create in one statement (one round trip; t/bench/README.md):
+	 * the request, its steps, their assignments (a group becomes one per
+	 * member, a person listed twice gets one), the first step's delegates,
+	 * a notify job per pending assignment of the first step, and the
+	 * audit rows (delegate.added, then request.created with the groups
+	 * the delivery reads back).
+	 *
+	 * $1 source, $2 external_id, $3 idempotency_key, $4 title,
 	 * $5 requester_name, $6 email, $7 slack id, $8 justification,
 	 * $9 metadata, $10 deadline, $11 valid_for s, $12 callback_url,
 	 * $13 watchers, $14 delivery, $15 connection id, $16 channel,
-	 * $17 reminder_every s.  Source defaults fill deadline and reminder. */
-	[ST_REQ_INSERT] = {
-	    "INSERT INTO requests (source_id, external_id, idempotency_key, title,"
-	    " requester_name, requester_email, requester_slack_id, justification,"
-	    " metadata, deadline, reminder_every, next_reminder_at, valid_for,"
-	    " callback_url, watchers, delivery_mode, connection_id, channel)"
+	 * $17 reminder_every s (source defaults fill deadline and reminder),
+	 * $18 steps [{rule, quorum, delivery, connection (id), channel,
+	 * approvers [{kind, value}]}], $19 actor, $20 actor kind,
+	 * $21 actor id, $22 via.
+	 *
+	 * Nothing is written unless the source is enabled and every step can
+	 * be built; the result says why not: request id (NULL: not written),
+	 * source disabled (NULL: no such source), first step that cannot be
+	 * built (1-based) and why: group (no such group), empty, quorum.
+	 */
+	[ST_CREATE] = {
+	    "WITH sj AS ("
+	    " SELECT x.ord::integer AS pos, x.v AS st"
+	    " FROM jsonb_array_elements($18::jsonb) WITH ORDINALITY x(v, ord)),"
+	    /* every approver listed, groups as their members, in order */
+	    " lst AS ("
+	    " SELECT sj.pos, a.ord AS o1, a.v->>'kind' AS kind, a.v->>'value' AS value"
+	    " FROM sj, jsonb_array_elements(sj.st->'approvers') WITH ORDINALITY a(v, ord)),"
+	    " ap AS ("
+	    " SELECT l.pos, l.o1, 0::bigint AS o2, l.kind, l.value FROM lst l"
+	    "  WHERE l.kind <> 'group'"
+	    " UNION ALL"
+	    " SELECT l.pos, l.o1, m.o2, m.member_kind, m.member_value"
+	    "  FROM lst l JOIN groups g ON g.name = l.value"
+	    "  CROSS JOIN LATERAL (SELECT gm.member_kind, gm.member_value,"
+	    "   row_number() OVER (ORDER BY gm.added_at, gm.member_value) AS o2"
+	    "   FROM group_members gm WHERE gm.group_id = g.id) m"
+	    "  WHERE l.kind = 'group'),"
+	    " bad AS ("
+	    " SELECT sj.pos, CASE"
+	    "  WHEN EXISTS (SELECT 1 FROM lst l WHERE l.pos = sj.pos AND l.kind = 'group'"
+	    "   AND NOT EXISTS (SELECT 1 FROM groups g WHERE g.name = l.value)) THEN 'group'"
+	    "  WHEN n.n = 0 THEN 'empty'"
+	    "  WHEN (sj.st->>'quorum')::integer > n.n THEN 'quorum' END AS why"
+	    " FROM sj CROSS JOIN LATERAL (SELECT count(DISTINCT (ap.kind, ap.value)) AS n"
+	    "  FROM ap WHERE ap.pos = sj.pos) n),"
+	    " chk AS (SELECT (SELECT disabled FROM sources WHERE id = $1::uuid) AS disabled,"
+	    "  (SELECT min(pos) FROM bad WHERE why IS NOT NULL) AS bad_pos),"
+	    " req AS ("
+	    " INSERT INTO requests (source_id, external_id, idempotency_key, title,"
+	    "  requester_name, requester_email, requester_slack_id, justification,"
+	    "  metadata, deadline, reminder_every, next_reminder_at, valid_for,"
+	    "  callback_url, watchers, delivery_mode, connection_id, channel)"
 	    " SELECT s.id, $2::text, $3::text, coalesce($4::text, ''), $5::text, $6::text,"
 	    "  $7::text, coalesce($8::text, ''), coalesce($9::jsonb, '{}'), d.deadline, d.every,"
 	    "  CASE WHEN d.every IS NOT NULL AND (d.deadline IS NULL"
@@ -117,47 +156,102 @@ static const struct hub_stmt eng_stmts[ST__MAX] = {
 	    "  coalesce($10::timestamptz, now() + s.default_deadline) AS deadline,"
 	    "  coalesce(make_interval(secs => $17::double precision), s.default_reminder)"
 	    "   AS every) d"
-	    " WHERE s.id = $1::uuid"
-	    " ON CONFLICT DO NOTHING RETURNING id", 17 },
+	    " WHERE s.id = $1::uuid AND NOT s.disabled AND (SELECT bad_pos FROM chk) IS NULL"
+	    " ON CONFLICT DO NOTHING RETURNING id, created_at),"
+	    " stp AS ("
+	    " INSERT INTO request_steps (request_id, position, rule, quorum, status,"
+	    "  delivery_mode, connection_id, channel, started_at)"
+	    " SELECT req.id, sj.pos, sj.st->>'rule', (sj.st->>'quorum')::integer,"
+	    "  CASE WHEN sj.pos = 1 THEN 'active' ELSE 'waiting' END,"
+	    "  sj.st->>'delivery', (sj.st->>'connection')::uuid, sj.st->>'channel',"
+	    "  CASE WHEN sj.pos = 1 THEN now() END"
+	    " FROM req, sj ORDER BY sj.pos RETURNING id, position),"
+	    " asg AS ("
+	    " INSERT INTO assignments (request_id, step_id, approver_kind,"
+	    "  approver_value, slack_user_id, request_created_at)"
+	    " SELECT req.id, stp.id, ap.kind, ap.value,"
+	    "  CASE WHEN ap.kind = 'slack' THEN ap.value END, req.created_at"
+	    " FROM req, stp JOIN ap ON ap.pos = stp.position"
+	    " ORDER BY stp.position, ap.o1, ap.o2"
+	    " ON CONFLICT DO NOTHING RETURNING id, step_id, approver_kind, approver_value),"
+	    " dl AS ("
+	    " INSERT INTO assignments (request_id, step_id, approver_kind,"
+	    "  approver_value, slack_user_id, delegate_of, request_created_at)"
+	    " SELECT DISTINCT req.id, a.step_id, d.delegate_kind, d.delegate_value,"
+	    "  CASE WHEN d.delegate_kind = 'slack' THEN d.delegate_value END, a.id,"
+	    "  req.created_at"
+	    " FROM req, asg a JOIN stp ON stp.id = a.step_id AND stp.position = 1"
+	    " JOIN delegations d ON d.approver_kind = a.approver_kind"
+	    "  AND lower(d.approver_value) = lower(a.approver_value)"
+	    "  AND d.revoked_at IS NULL"
+	    "  AND current_date BETWEEN d.valid_from AND d.valid_to"
+	    " RETURNING id, delegate_of, approver_kind, approver_value),"
+	    " jb AS ("
+	    " INSERT INTO jobs (kind, payload, dedupe_key)"
+	    " SELECT 'notify', jsonb_build_object('request_id', req.id, 'kind', p.kind,"
+	    "  'assignment_id', p.id, 'step', 1),"
+	    "  'notify:' || req.id || ':' || p.kind || ':' || p.id || ':1'"
+	    " FROM req, (SELECT a.id, 'call_for_action' AS kind FROM asg a"
+	    "   JOIN stp ON stp.id = a.step_id AND stp.position = 1"
+	    "  UNION ALL SELECT id, 'delegate_call' FROM dl) p"
+	    " ORDER BY p.id"
+	    " ON CONFLICT (dedupe_key) WHERE dedupe_key IS NOT NULL"
+	    "  AND state IN ('queued', 'running') DO NOTHING RETURNING id),"
+	    " adl AS ("
+	    " INSERT INTO audit_log (request_id, actor, action, detail, via)"
+	    " SELECT req.id, $19::text, 'delegate.added', jsonb_build_object("
+	    "  'assignment_id', dl.id, 'delegate_of', dl.delegate_of,"
+	    "  'delegate_kind', dl.approver_kind, 'delegate', dl.approver_value,"
+	    "  'actor_kind', $20::text, 'actor_id', $21::text), $22::text"
+	    " FROM req, dl ORDER BY dl.id RETURNING id),"
+	    /* a member is its group's when the group is where it was first
+	     * listed in the step */
+	    " fst AS ("
+	    " SELECT DISTINCT ON (pos, kind, value) pos, o1, o2, kind, value FROM ap"
+	    " ORDER BY pos, kind, value, o1, o2),"
+	    " grp AS ("
+	    " SELECT coalesce(jsonb_agg(jsonb_build_object('group', l.value,"
+	    "  'step_id', stp.id::text, 'members', coalesce(m.members, '[]'::jsonb))"
+	    "  ORDER BY l.pos, l.o1), '[]'::jsonb) AS j"
+	    " FROM lst l JOIN stp ON stp.position = l.pos"
+	    " LEFT JOIN LATERAL (SELECT jsonb_agg(jsonb_build_object('assignment_id', a.id,"
+	    "   'kind', a.approver_kind, 'value', a.approver_value) ORDER BY f.o2) AS members"
+	    "  FROM asg a JOIN fst f ON f.pos = l.pos AND f.o1 = l.o1"
+	    "   AND f.kind = a.approver_kind AND f.value = a.approver_value"
+	    "  WHERE a.step_id = stp.id) m ON true"
+	    " WHERE l.kind = 'group'),"
+	    /* after the delegate rows (counting adl runs it first) */
+	    " acr AS ("
+	    " INSERT INTO audit_log (request_id, actor, action, detail, via)"
+	    " SELECT req.id, $19::text, 'request.created', jsonb_build_object("
+	    "  'external_id', $2::text, 'steps', (SELECT count(*) FROM sj),"
+	    "  'groups', (SELECT j FROM grp),"
+	    "  'actor_kind', $20::text, 'actor_id', $21::text), $22::text"
+	    " FROM req WHERE (SELECT count(*) FROM adl) >= 0 RETURNING id)"
+	    " SELECT (SELECT id FROM req), chk.disabled, chk.bad_pos,"
+	    "  (SELECT why FROM bad WHERE bad.pos = chk.bad_pos),"
+	    "  (SELECT count(*) FROM acr) + (SELECT count(*) FROM jb)"
+	    " FROM chk", 22 },
 	[ST_REQ_EXISTING] = {
 	    "SELECT id FROM requests WHERE source_id = $1::uuid"
 	    " AND (external_id = $2::text OR idempotency_key = $3::text)"
 	    " ORDER BY (external_id IS NOT DISTINCT FROM $2::text) DESC LIMIT 1", 3 },
-	/* $1 request, $2 position, $3 rule, $4 quorum, $5 delivery,
-	 * $6 connection id, $7 channel */
-	[ST_STEP_INSERT] = {
-	    "INSERT INTO request_steps (request_id, position, rule, quorum, status,"
-	    " delivery_mode, connection_id, channel, started_at)"
-	    " VALUES ($1::uuid, $2::integer, $3, $4::integer,"
-	    "  CASE WHEN $2::integer = 1 THEN 'active' ELSE 'waiting' END,"
-	    "  $5, $6::uuid, $7, CASE WHEN $2::integer = 1 THEN now() END)"
-	    " RETURNING id", 7 },
 	/* A person listed twice (directly and through a group) gets one. */
 	[ST_ASG_INSERT] = {
 	    "INSERT INTO assignments (request_id, step_id, approver_kind,"
-	    " approver_value, slack_user_id)"
-	    " VALUES ($1::uuid, $2::bigint, $3::text, $4::text,"
-	    "  CASE WHEN $3::text = 'slack' THEN $4::text END)"
+	    " approver_value, slack_user_id, request_created_at)"
+	    " SELECT r.id, $2::bigint, $3::text, $4::text,"
+	    "  CASE WHEN $3::text = 'slack' THEN $4::text END, r.created_at"
+	    " FROM requests r WHERE r.id = $1::uuid"
 	    " ON CONFLICT DO NOTHING RETURNING id", 4 },
-	[ST_GROUP] = { "SELECT id FROM groups WHERE name = $1", 1 },
-	[ST_ASG_INSERT_GROUP] = {
-	    "INSERT INTO assignments (request_id, step_id, approver_kind,"
-	    " approver_value, slack_user_id)"
-	    " SELECT $1::uuid, $2::bigint, gm.member_kind, gm.member_value,"
-	    "  CASE WHEN gm.member_kind = 'slack' THEN gm.member_value END"
-	    " FROM group_members gm WHERE gm.group_id = $3::uuid"
-	    " ORDER BY gm.added_at, gm.member_value"
-	    " ON CONFLICT DO NOTHING RETURNING id, approver_kind, approver_value", 3 },
-	[ST_STEP_COUNT] = {
-	    "SELECT count(*) FROM assignments WHERE step_id = $1::bigint"
-	    " AND delegate_of IS NULL AND status <> 'reassigned'", 1 },
 	/* Today's delegations of the step's pending approvers ($2 = 0: all,
 	 * else only that assignment) that have no delegate row yet. */
 	[ST_ADD_DELEGATES] = {
 	    "INSERT INTO assignments (request_id, step_id, approver_kind,"
-	    " approver_value, slack_user_id, delegate_of)"
+	    " approver_value, slack_user_id, delegate_of, request_created_at)"
 	    " SELECT DISTINCT a.request_id, a.step_id, d.delegate_kind, d.delegate_value,"
-	    "  CASE WHEN d.delegate_kind = 'slack' THEN d.delegate_value END, a.id"
+	    "  CASE WHEN d.delegate_kind = 'slack' THEN d.delegate_value END, a.id,"
+	    "  a.request_created_at"
 	    " FROM assignments a JOIN delegations d"
 	    "  ON d.approver_kind = a.approver_kind"
 	    "  AND lower(d.approver_value) = lower(a.approver_value)"
@@ -813,113 +907,61 @@ resolve_connection(struct eng *e, const char *name, char *out, size_t n, const c
 	return rc;
 }
 
-/* Insert one approver's assignment(s): a group becomes one per member. */
+/* The steps as ST_CREATE takes them: checked, connections resolved to
+ * ids.  Groups are looked up by the statement. */
 static int
-create_approver(struct eng *e, const char *req, const char *sid, json_object *ap,
-    json_object *groups, struct hub_engine_error *err, const char *field)
-{
-	const char *kind = jstr(ap, "kind"), *value = jstr(ap, "value");
-	const char *p[4];
-	PGresult *r = NULL, *m = NULL;
-	json_object *g = NULL, *members = NULL;
-	int i, rc = HUB_ENGINE_INVALID;
-
-	if (kind == NULL || value == NULL || *value == '\0') {
-		set_err(err, field, "approver needs kind and value");
-		goto out;
-	}
-	p[0] = req;
-	p[1] = sid;
-	if (strcmp(kind, "slack") == 0 || strcmp(kind, "email") == 0) {
-		p[2] = kind;
-		p[3] = value;
-		rc = q(e, ST_ASG_INSERT, p, NULL);
-		goto out;
-	}
-	if (strcmp(kind, "group") != 0) {
-		set_err(err, field, "approver kind must be slack, email or group");
-		goto out;
-	}
-	p[0] = value;
-	if ((rc = q(e, ST_GROUP, p, &r)) != HUB_ENGINE_OK)
-		goto out;
-	if (PQntuples(r) != 1) {
-		rc = HUB_ENGINE_INVALID;
-		set_err(err, field, "no such group");
-		goto out;
-	}
-	p[0] = req;
-	p[2] = PQgetvalue(r, 0, 0);
-	if ((rc = q(e, ST_ASG_INSERT_GROUP, p, &m)) != HUB_ENGINE_OK)
-		goto out;
-	rc = HUB_ENGINE_DB;
-	if ((g = json_object_new_object()) == NULL ||
-	    (members = json_object_new_array()) == NULL)
-		goto out;
-	for (i = 0; i < PQntuples(m); i++) {
-		json_object *one = json_object_new_object();
-		int64_t aid;
-
-		if (one == NULL || json_object_array_add(members, one) != 0) {
-			json_object_put(one);
-			goto out;
-		}
-		if (cell_i64(m, i, 0, &aid) != 0 ||
-		    jadd(one, "assignment_id", json_object_new_int64(aid)) != 0 ||
-		    jadd_str(one, "kind", PQgetvalue(m, i, 1)) != 0 ||
-		    jadd_str(one, "value", PQgetvalue(m, i, 2)) != 0)
-			goto out;
-	}
-	if (jadd_str(g, "group", value) != 0 || jadd_str(g, "step_id", sid) != 0 ||
-	    json_object_object_add(g, "members", members) != 0)
-		goto out;
-	members = NULL;
-	if (json_object_array_add(groups, g) != 0)
-		goto out;
-	g = NULL;
-	rc = HUB_ENGINE_OK;
-out:
-	json_object_put(members);
-	json_object_put(g);
-	PQclear(m);
-	PQclear(r);
-	return rc;
-}
-
-static int
-create_steps(struct eng *e, const char *req, json_object *steps, json_object *groups,
+create_plan(struct eng *e, json_object *steps, json_object **plan,
     struct hub_engine_error *err)
 {
-	char pos[16], qb[24], cb[HUB_ID_LEN], field[64], step_id[24];
-	const char *p[7];
-	PGresult *r = NULL;
-	json_object *st, *aps;
-	int64_t sid = 0, total;
+	static const char *const kinds[] = { "slack", "email", "group", NULL };
+	char qb[24], cb[HUB_ID_LEN], field[64];
+	json_object *st, *aps, *ap, *ps = NULL, *pa, *one;
+	const char *rule, *qs, *conn, *k, *v;
 	size_t i, j, n;
 	int rc = HUB_ENGINE_INVALID;
 
+	*plan = NULL;
 	n = json_object_array_length(steps);
 	if (n == 0 || n > ENG_MAX_STEPS) {
 		set_err(err, "steps", "1 to 20 steps");
 		goto out;
 	}
+	rc = HUB_ENGINE_DB;
+	if ((*plan = json_object_new_array()) == NULL)
+		goto out;
 	for (i = 0; i < n; i++) {
-		const char *rule, *qs = NULL, *conn;
-
 		snprintf(field, sizeof(field), "steps[%zu]", i);
 		st = json_object_array_get_idx(steps, i);
 		rule = st != NULL ? jstr(st, "rule") : NULL;
+		rc = HUB_ENGINE_INVALID;
 		if (rule == NULL || (strcmp(rule, "any") != 0 && strcmp(rule, "all") != 0 &&
 		    strcmp(rule, "quorum") != 0)) {
-			rc = HUB_ENGINE_INVALID;
 			set_err(err, field, "rule must be any, all or quorum");
 			goto out;
 		}
+		qs = NULL;
 		if (strcmp(rule, "quorum") == 0 &&
 		    (jint_text(st, "quorum", qb, sizeof(qb), &qs) != 0 || qs == NULL)) {
-			rc = HUB_ENGINE_INVALID;
 			set_err(err, field, "quorum needs a positive count");
 			goto out;
+		}
+		if (!json_object_object_get_ex(st, "approvers", &aps) ||
+		    !json_object_is_type(aps, json_type_array)) {
+			set_err(err, field, "approvers missing");
+			goto out;
+		}
+		for (j = 0; j < json_object_array_length(aps); j++) {
+			ap = json_object_array_get_idx(aps, j);
+			k = ap != NULL ? jstr(ap, "kind") : NULL;
+			v = ap != NULL ? jstr(ap, "value") : NULL;
+			if (k == NULL || v == NULL || *v == '\0') {
+				set_err(err, field, "approver needs kind and value");
+				goto out;
+			}
+			if (!hub_check_oneof(k, kinds)) {
+				set_err(err, field, "approver kind must be slack, email or group");
+				goto out;
+			}
 		}
 		if ((rc = resolve_connection(e, jstr(st, "connection"), cb, sizeof(cb),
 		    &conn)) != HUB_ENGINE_OK) {
@@ -927,61 +969,70 @@ create_steps(struct eng *e, const char *req, json_object *steps, json_object *gr
 				set_err(err, field, "no such connection");
 			goto out;
 		}
-		snprintf(pos, sizeof(pos), "%zu", i + 1);
-		p[0] = req;
-		p[1] = pos;
-		p[2] = rule;
-		p[3] = qs;
-		p[4] = jstr(st, "delivery");
-		p[5] = conn;
-		p[6] = jstr(st, "channel");
-		if ((rc = q(e, ST_STEP_INSERT, p, &r)) != HUB_ENGINE_OK)
-			goto out;
 		rc = HUB_ENGINE_DB;
-		if (PQntuples(r) != 1 || cell_i64(r, 0, 0, &sid) != 0)
+		if ((ps = json_object_new_object()) == NULL ||
+		    jadd_str(ps, "rule", rule) != 0 ||
+		    (qs != NULL && jadd(ps, "quorum", json_object_new_int64(strtoll(qs,
+		    NULL, 10))) != 0) ||
+		    jadd_str(ps, "delivery", jstr(st, "delivery")) != 0 ||
+		    jadd_str(ps, "connection", conn) != 0 ||
+		    jadd_str(ps, "channel", jstr(st, "channel")) != 0 ||
+		    (pa = json_object_new_array()) == NULL ||
+		    json_object_object_add(ps, "approvers", pa) != 0)
 			goto out;
-		PQclear(r);
-		r = NULL;
-		snprintf(step_id, sizeof(step_id), "%lld", (long long)sid);
-		if (!json_object_object_get_ex(st, "approvers", &aps) ||
-		    !json_object_is_type(aps, json_type_array)) {
-			rc = HUB_ENGINE_INVALID;
-			set_err(err, field, "approvers missing");
-			goto out;
-		}
 		for (j = 0; j < json_object_array_length(aps); j++) {
-			if ((rc = create_approver(e, req, step_id,
-			    json_object_array_get_idx(aps, j), groups, err, field)) != HUB_ENGINE_OK)
+			ap = json_object_array_get_idx(aps, j);
+			if ((one = json_object_new_object()) == NULL || json_object_array_add(pa, one) != 0) {
+				json_object_put(one);
+				goto out;
+			}
+			if (jadd_str(one, "kind", jstr(ap, "kind")) != 0 ||
+			    jadd_str(one, "value", jstr(ap, "value")) != 0)
 				goto out;
 		}
-		p[0] = step_id;
-		if ((rc = q(e, ST_STEP_COUNT, p, &r)) != HUB_ENGINE_OK)
+		if (json_object_array_add(*plan, ps) != 0)
 			goto out;
-		rc = HUB_ENGINE_DB;
-		if (PQntuples(r) != 1 || cell_i64(r, 0, 0, &total) != 0)
-			goto out;
-		PQclear(r);
-		r = NULL;
-		rc = HUB_ENGINE_INVALID;
-		if (total == 0) {
-			set_err(err, field, "step has no approvers (empty group?)");
-			goto out;
-		}
-		if (qs != NULL &&
-		    json_object_get_int64(json_object_object_get(st, "quorum")) > total) {
-			set_err(err, field, "quorum larger than the number of approvers");
-			goto out;
-		}
-		if (i == 0) {
-			if ((rc = add_delegates(e, req, sid, 0)) != HUB_ENGINE_OK ||
-			    (rc = notify_step(e, req, sid, 1, 0)) != HUB_ENGINE_OK)
-				goto out;
-		}
+		ps = NULL;
 	}
 	rc = HUB_ENGINE_OK;
 out:
-	PQclear(r);
+	json_object_put(ps);
+	if (rc != HUB_ENGINE_OK) {
+		json_object_put(*plan);
+		*plan = NULL;
+	}
 	return rc;
+}
+
+/* Why ST_CREATE wrote nothing, as the caller reads it. */
+static int
+create_refused(const PGresult *r, struct hub_engine_error *err)
+{
+	static const struct { const char *why, *msg; } whys[] = {
+		{ "group", "no such group" },
+		{ "empty", "step has no approvers (empty group?)" },
+		{ "quorum", "quorum larger than the number of approvers" },
+	};
+	char field[64];
+	long long pos;
+	size_t i;
+
+	if (PQgetisnull(r, 0, 1)) {
+		set_err(err, "source", "no such source");
+		return HUB_ENGINE_NOTFOUND;
+	}
+	if (*PQgetvalue(r, 0, 1) == 't') {
+		set_err(err, "source", "source is disabled");
+		return HUB_ENGINE_INVALID;
+	}
+	if (PQgetisnull(r, 0, 2))
+		return HUB_ENGINE_OK;	/* written before: the caller looks it up */
+	pos = strtoll(PQgetvalue(r, 0, 2), NULL, 10);
+	snprintf(field, sizeof(field), "steps[%lld]", pos - 1);
+	for (i = 0; i < HUB_NELEM(whys); i++)
+		if (strcmp(PQgetvalue(r, 0, 3), whys[i].why) == 0)
+			set_err(err, field, whys[i].msg);
+	return HUB_ENGINE_INVALID;
 }
 
 static int
@@ -989,28 +1040,11 @@ create_tx(struct eng *e, const char *source_id, json_object *req, struct hub_out
     struct hub_engine_error *err)
 {
 	char vf[24], re[24], cb[HUB_ID_LEN];
-	const char *p[17], *conn;
+	const char *p[22], *conn;
 	PGresult *r = NULL;
-	json_object *steps, *meta, *watchers, *groups = NULL, *d = NULL;
-	int rc;
+	json_object *steps, *meta, *watchers, *plan = NULL;
+	int rc = HUB_ENGINE_INVALID;
 
-	p[0] = source_id;
-	if ((rc = q(e, ST_SOURCE, p, &r)) != HUB_ENGINE_OK)
-		goto out;
-	if (PQntuples(r) != 1) {
-		rc = HUB_ENGINE_NOTFOUND;
-		set_err(err, "source", "no such source");
-		goto out;
-	}
-	if (*PQgetvalue(r, 0, 1) == 't') {
-		rc = HUB_ENGINE_INVALID;
-		set_err(err, "source", "source is disabled");
-		goto out;
-	}
-	PQclear(r);
-	r = NULL;
-
-	rc = HUB_ENGINE_INVALID;
 	if (jstr(req, "requester_name") == NULL) {
 		set_err(err, "requester_name", "required");
 		goto out;
@@ -1034,6 +1068,8 @@ create_tx(struct eng *e, const char *source_id, json_object *req, struct hub_out
 			set_err(err, "connection", "no such connection");
 		goto out;
 	}
+	if ((rc = create_plan(e, steps, &plan, err)) != HUB_ENGINE_OK)
+		goto out;
 	meta = json_object_object_get(req, "metadata");
 	watchers = json_object_object_get(req, "watchers");
 	p[0] = source_id;
@@ -1052,7 +1088,12 @@ create_tx(struct eng *e, const char *source_id, json_object *req, struct hub_out
 	p[13] = jstr(req, "delivery");
 	p[14] = conn;
 	p[15] = jstr(req, "channel");
-	if ((rc = q(e, ST_REQ_INSERT, p, &r)) != HUB_ENGINE_OK) {
+	p[17] = hub_json_str(plan, NULL);
+	p[18] = e->actor;
+	p[19] = e->kind;
+	p[20] = e->id;
+	p[21] = e->via;
+	if ((rc = q(e, ST_CREATE, p, &r)) != HUB_ENGINE_OK) {
 		/* 22xxx / 23xxx: a value intake let through but a CHECK refused. */
 		if (rc == HUB_ENGINE_DB && (strncmp(hub_db_last_sqlstate(e->db), "22", 2) == 0 ||
 		    strncmp(hub_db_last_sqlstate(e->db), "23", 2) == 0)) {
@@ -1061,41 +1102,33 @@ create_tx(struct eng *e, const char *source_id, json_object *req, struct hub_out
 		}
 		goto out;
 	}
-	if (PQntuples(r) == 0) {
-		/* Someone created it first (or earlier): hand back that one. */
-		PQclear(r);
-		r = NULL;
-		if ((rc = q(e, ST_REQ_EXISTING, p, &r)) != HUB_ENGINE_OK)
-			goto out;
-		if (PQntuples(r) != 1) {
-			rc = HUB_ENGINE_DB;
-			goto out;
-		}
+	if (PQntuples(r) != 1) {
+		rc = HUB_ENGINE_DB;
+		goto out;
+	}
+	if (!PQgetisnull(r, 0, 0)) {
 		snprintf(o->id, sizeof(o->id), "%s", PQgetvalue(r, 0, 0));
-		o->created = 0;
-		rc = HUB_ENGINE_OK;
+		o->created = 1;
+		/* What outcome_fill would read back from the new row. */
+		snprintf(o->request_status, sizeof(o->request_status), "Pending");
+		goto out;
+	}
+	if ((rc = create_refused(r, err)) != HUB_ENGINE_OK)
+		goto out;
+	/* Someone created it first (or earlier): hand back that one. */
+	PQclear(r);
+	r = NULL;
+	if ((rc = q(e, ST_REQ_EXISTING, p, &r)) != HUB_ENGINE_OK)
+		goto out;
+	if (PQntuples(r) != 1) {
+		rc = HUB_ENGINE_DB;
 		goto out;
 	}
 	snprintf(o->id, sizeof(o->id), "%s", PQgetvalue(r, 0, 0));
-	o->created = 1;
-	PQclear(r);
-	r = NULL;
-
-	rc = HUB_ENGINE_DB;
-	if ((groups = json_object_new_array()) == NULL)
-		goto out;
-	if ((rc = create_steps(e, o->id, steps, groups, err)) != HUB_ENGINE_OK)
-		goto out;
-	rc = HUB_ENGINE_DB;
-	if ((d = json_object_new_object()) == NULL ||
-	    jadd_str(d, "external_id", p[1]) != 0 ||
-	    jadd(d, "steps", json_object_new_int((int)json_object_array_length(steps))) != 0 ||
-	    json_object_object_add(d, "groups", json_object_get(groups)) != 0)
-		goto out;
-	rc = audit(e, o->id, "request.created", d);
+	o->created = 0;
+	rc = outcome_fill(e, o->id, o);
 out:
-	json_object_put(groups);
-	json_object_put(d);
+	json_object_put(plan);
 	PQclear(r);
 	return rc;
 }
@@ -1128,8 +1161,6 @@ hub_engine_create(struct hub_db *db, const char *source_id, json_object *req,
 	if ((rc = eng_dberr(hub_db_begin(db))) != HUB_ENGINE_OK)
 		return rc;
 	rc = create_tx(&e, source_id, req, out, err);
-	if (rc == HUB_ENGINE_OK)
-		rc = outcome_fill(&e, out->id, out);
 	if ((rc = eng_end(&e, rc)) != HUB_ENGINE_OK) {
 		out->id[0] = '\0';
 		out->created = 0;

@@ -103,7 +103,8 @@ EOF
 
 # bench_wrk NAME WRK-ARGS... - run wrk, keep its output in
 # $HUB_STATE/log/wrk-NAME.out and set W_RPS W_P50 W_P95 W_P99 W_REQ W_ERR
-# W_BAD from the "bench:" line the Lua done() handlers print.
+# W_BAD from the "bench:" line the Lua done() handlers print; W_LINE is the
+# whole line (bench_field "$W_LINE" NAME for a script's own fields).
 bench_wrk() {
 	local name=$1 out line; shift
 	out=$HUB_STATE/log/wrk-$name.out
@@ -117,6 +118,7 @@ bench_wrk() {
 	W_REQ=$(bench_field "$line" requests)
 	W_ERR=$(bench_field "$line" socket_errors)
 	W_BAD=$(bench_field "$line" bad)
+	W_LINE=$line
 }
 
 bench_field() { printf '%s\n' "$1" | tr ' ' '\n' | sed -n "s/^$2=//p"; }

@@ -1,1 +1,626 @@
+/*
+ * test_browser.c - the hub's pages in a real browser: headless Chromium
+ * driven through chromedriver (webdriver.h), against the stack env.sh
+ * runs.  Each test asserts on what a person sees: rendered text, visible
+ * controls, computed styles, where a click leads; and on the database
+ * where a click should (or must not) have changed something.
+ *
+ * One browser per test (Criterion runs each test in its own process):
+ * started in .init, stopped in .fini whatever the outcome.  Every page
+ * visited is saved as $HUB_STATE/screens/<test>-<n>-<what>.png, and the
+ * last state of each test as <test>.png, so a failure can be looked at.
+ *
+ * Requests are created with hub_engine_create on $DATABASE_URL, links made
+ * with decidelink.h, as in test_decide.c.
+ */
 #include <criterion/criterion.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <json-c/json.h>
+#include <libpq-fe.h>
+
+#include "buf.h"
+#include "crypto.h"
+#include "db.h"
+#include "decidelink.h"
+#include "engine.h"
+#include "testlib.h"
+#include "webdriver.h"
+
+#define CHROMEDRIVER "/usr/bin/chromedriver"
+#define CHROMIUM     "/usr/bin/chromium"
+#define WAIT_MS      8000   /* for a page to show what a click led to */
+
+static struct wd wd;
+static struct hub_db *db;
+static unsigned char master[32];
+static char tag[16];
+static int shots;
+
+/* ------------------------------------------------------------ database */
+
+enum t_stmt {
+	T_SOURCE,
+	T_SOURCE_NAMED,
+	T_ASG,
+	T_REQ,
+	T_AUDIT_COUNT,
+	T__MAX
+};
+
+static const struct hub_stmt t_stmts[T__MAX] = {
+	[T_SOURCE] = {
+	    "INSERT INTO sources (name, reason_required) VALUES ($1, $2::boolean)"
+	    " RETURNING id", 2 },
+	[T_SOURCE_NAMED] = {
+	    "INSERT INTO sources (name) VALUES ($1) ON CONFLICT (name)"
+	    " DO UPDATE SET reason_required = false RETURNING id", 1 },
+	/* id, status, decided_by, comment */
+	[T_ASG] = {
+	    "SELECT id, status, coalesce(decided_by, ''), coalesce(comment, '')"
+	    " FROM assignments WHERE request_id = $1::uuid ORDER BY id", 1 },
+	/* status, decided_by, decision_comment */
+	[T_REQ] = {
+	    "SELECT status, coalesce(decided_by, ''), coalesce(decision_comment, '')"
+	    " FROM requests WHERE id = $1::uuid", 1 },
+	[T_AUDIT_COUNT] = {
+	    "SELECT count(*) FROM audit_log WHERE request_id = $1::uuid", 1 },
+};
+
+static const struct hub_stmt_table t_table = { "tbrowser", t_stmts, T__MAX };
+
+static char *
+cell(int stmt, const char *a, const char *b, int row, int col)
+{
+	const char *p[2] = { a, b };
+	PGresult *r = NULL;
+	char *s;
+
+	cr_assert_eq(hub_db_exec(db, &t_table, stmt, p, &r), HUB_DB_OK, "stmt %d: %s", stmt,
+	    hub_db_last_error(db));
+	cr_assert_gt(PQntuples(r), row, "stmt %d: %d rows", stmt, PQntuples(r));
+	s = strdup(PQgetvalue(r, row, col));
+	PQclear(r);
+	return s;
+}
+
+static void
+make_source(int reason_required, char *out)
+{
+	char name[64], *id;
+
+	snprintf(name, sizeof(name), "browser-%s-%d-%ld", tag, reason_required, random());
+	id = cell(T_SOURCE, name, reason_required ? "true" : "false", 0, 0);
+	snprintf(out, HUB_ID_LEN, "%s", id);
+	free(id);
+}
+
+/* The source whose name selects a preset (intake.h). */
+static void
+preset_source(const char *name, char *out)
+{
+	char *id = cell(T_SOURCE_NAMED, name, NULL, 0, 0);
+
+	snprintf(out, HUB_ID_LEN, "%s", id);
+	free(id);
+}
+
+/* A pending request (intake.h's normalized shape) with one email approver,
+ * requested by Rita; returns its id in rid. */
+static void
+create(const char *source_id, const char *title, const char *approver, const char *metadata,
+    char *rid)
+{
+	static const struct hub_actor api = { "api", "test", NULL, "Test", "api" };
+	struct hub_engine_error err;
+	struct hub_outcome o;
+	json_object *req;
+	char buf[8192];
+	int rc;
+
+	snprintf(buf, sizeof(buf),
+	    "{\"request_source\": null, \"external_id\": null, \"idempotency_key\": null,"
+	    " \"title\": \"\", \"requester_name\": \"Rita Requester\","
+	    " \"requester_email\": \"rita@example.test\", \"requester_slack_id\": null,"
+	    " \"justification\": \"Old laptop broke.\\nNeeds a new one before the audit.\","
+	    " \"metadata\": %s, \"preset\": null,"
+	    " \"steps\": [{\"rule\": \"any\", \"quorum\": null,"
+	    "  \"approvers\": [{\"kind\": \"email\", \"value\": \"%s\"}],"
+	    "  \"delivery\": null, \"channel\": null, \"connection\": null}],"
+	    " \"deadline\": null, \"reminder_every\": null, \"valid_for\": null,"
+	    " \"callback_url\": null, \"watchers\": [], \"delivery\": null,"
+	    " \"channel\": null, \"connection\": null}", metadata, approver);
+	cr_assert_not_null(req = json_tokener_parse(buf), "bad JSON %s", buf);
+	json_object_object_add(req, "title", json_object_new_string(title));
+	rc = hub_engine_create(db, source_id, req, &api, &o, &err);
+	json_object_put(req);
+	cr_assert_eq(rc, HUB_ENGINE_OK, "create: %s (%s %s) %s", hub_engine_strerror(rc),
+	    err.field, err.message, hub_db_last_error(db));
+	snprintf(rid, HUB_ID_LEN, "%s", o.id);
+}
+
+/* The absolute decision link of the request's first assignment. */
+static char *
+link_url(const char *rid, time_t expires)
+{
+	struct hub_buf b = HUB_BUF_INIT(1024);
+	unsigned char key[32];
+	char *aid = cell(T_ASG, rid, NULL, 0, 0);
+
+	hub_decidelink_key(master, key);
+	cr_assert_eq(hub_buf_printf(&b, "%s/decide/", th_env("HUB_URL")), HUB_BUF_OK);
+	cr_assert_eq(hub_decidelink_make(key, strtoll(aid, NULL, 10), rid, expires, &b),
+	    HUB_DECIDELINK_OK);
+	free(aid);
+	return hub_buf_detach(&b, NULL);
+}
+
+static void
+expect_state(const char *rid, const char *req_status, const char *asg_status)
+{
+	char *s = cell(T_REQ, rid, NULL, 0, 0), *a = cell(T_ASG, rid, NULL, 0, 1);
+
+	cr_assert_str_eq(s, req_status, "request %s, wanted %s", s, req_status);
+	cr_assert_str_eq(a, asg_status, "assignment %s, wanted %s", a, asg_status);
+	free(s);
+	free(a);
+}
+
+#define FAR (time(NULL) + 3600)
+
+/* ------------------------------------------------------------ browser helpers */
+
+static void
+shot(const char *what)
+{
+	char path[1024];
+	const char *state = getenv("HUB_STATE");
+
+	if (state == NULL || *state == '\0' || wd.session[0] == '\0')
+		return;
+	snprintf(path, sizeof(path), "%s/screens", state);
+	mkdir(path, 0755);
+	if (what != NULL)
+		snprintf(path, sizeof(path), "%s/screens/%s-%d-%s.png", state,
+		    criterion_current_test->name, ++shots, what);
+	else
+		snprintf(path, sizeof(path), "%s/screens/%s.png", state,
+		    criterion_current_test->name);
+	if (wd_screenshot(&wd, path) != WD_OK)
+		cr_log_warn("screenshot %s: %s", path, wd.error);
+}
+
+static void
+go(const char *url, const char *what)
+{
+	char full[4096];
+
+	if (url[0] == '/')
+		snprintf(full, sizeof(full), "%s%s", th_env("HUB_URL"), url);
+	else
+		snprintf(full, sizeof(full), "%s", url);
+	cr_assert_eq(wd_navigate(&wd, full), WD_OK, "navigate %s: %s", full, wd.error);
+	shot(what);
+}
+
+/* The element matching css, waiting for it to appear. */
+static const char *
+el(const char *css, char buf[WD_ELEMENT_MAX])
+{
+	int rc = wd_wait(&wd, css, WAIT_MS, buf);
+
+	cr_assert_eq(rc, WD_OK, "no element '%s' on the page: %s", css, wd.error);
+	return buf;
+}
+
+/* Rendered text of css (caller frees). */
+static char *
+text(const char *css)
+{
+	char e[WD_ELEMENT_MAX];
+	char *t = wd_text(&wd, el(css, e));
+
+	cr_assert_not_null(t, "text of %s: %s", css, wd.error);
+	return t;
+}
+
+static void
+expect_text(const char *css, const char *want)
+{
+	char *t = text(css);
+
+	cr_assert_not_null(strstr(t, want), "'%s' not in %s: \"%s\"", want, css, t);
+	free(t);
+}
+
+static void
+expect_no(const char *css)
+{
+	int n = wd_count(&wd, css);
+
+	cr_assert_eq(n, 0, "'%s' is on the page (%d): %s", css, n, wd.error);
+}
+
+/* Whether the element is shown to a person: laid out, not hidden. */
+static int
+visible(const char *css)
+{
+	json_object *a = json_object_new_array(), *v;
+	int rc, yes;
+
+	json_object_array_add(a, json_object_new_string(css));
+	v = wd_exec(&wd, "var e = document.querySelector(arguments[0]);"
+	    " if (!e) return false; var r = e.getBoundingClientRect(), s = getComputedStyle(e);"
+	    " return r.width > 0 && r.height > 0 && s.visibility !== 'hidden'"
+	    " && s.display !== 'none';", json_object_to_json_string(a), &rc);
+	json_object_put(a);
+	cr_assert_eq(rc, WD_OK, "script: %s", wd.error);
+	yes = json_object_get_boolean(v);
+	json_object_put(v);
+	return yes;
+}
+
+/* A script's value as a string or number (caller frees). */
+static char *
+eval_str(const char *script)
+{
+	json_object *v;
+	char *s;
+	int rc;
+
+	v = wd_exec(&wd, script, NULL, &rc);
+	cr_assert_eq(rc, WD_OK, "script %s: %s", script, wd.error);
+	s = strdup(v == NULL ? "null" : json_object_is_type(v, json_type_string) ?
+	    json_object_get_string(v) : json_object_to_json_string(v));
+	json_object_put(v);
+	return s;
+}
+
+/* ------------------------------------------------------------ fixtures */
+
+static void
+setup(void)
+{
+	struct hub_buf k = HUB_BUF_INIT(64);
+	unsigned char rnd[4];
+	const char *sk = th_env("SECRET_KEY");
+	char log[1024];
+	int rc;
+
+	cr_assert_eq(hub_base64_decode(sk, strlen(sk), 0, &k), HUB_CRYPTO_OK);
+	cr_assert_eq(k.len, 32);
+	memcpy(master, k.data, 32);
+	hub_buf_release(&k);
+	cr_assert_eq(hub_db_connect(th_env("DATABASE_URL"), &db), HUB_DB_OK);
+	cr_assert_eq(getrandom(rnd, sizeof(rnd), 0), (ssize_t)sizeof(rnd));
+	hub_hex_encode(rnd, sizeof(rnd), tag);
+	srandom((unsigned)rnd[0] << 8 | rnd[1]);
+	snprintf(log, sizeof(log), "%s/log/chromedriver-%s.log", th_env("HUB_STATE"),
+	    criterion_current_test->name);
+	rc = wd_start(&wd, CHROMEDRIVER, CHROMIUM, log);
+	cr_assert_eq(rc, WD_OK, "browser: %s", wd.error);
+}
+
+static void
+teardown(void)
+{
+	shot(NULL);
+	wd_stop(&wd);
+	if (db != NULL)
+		hub_db_close(db);
+	db = NULL;
+}
+
+TestSuite(browser, .init = setup, .fini = teardown, .timeout = 60);
+
+/* ------------------------------------------------------------ decision page */
+
+Test(browser, approver_reads_the_request_and_approves)
+{
+	char src[HUB_ID_LEN], rid[HUB_ID_LEN], e[WD_ELEMENT_MAX], *url, *t;
+
+	preset_source("Concur", src);
+	create(src, "New laptop for the field team", "ann@example.test",
+	    "{\"amount\": 1234.5, \"currency\": \"EUR\", \"category\": \"Hardware\"}", rid);
+	url = link_url(rid, FAR);
+	go(url, "pending");
+
+	t = wd_title(&wd);
+	cr_assert_not_null(t, "%s", wd.error);
+	cr_assert_not_null(strstr(t, "Approval Hub"), "title: %s", t);
+	free(t);
+	expect_text("h1", "New laptop for the field team");
+	expect_text(".status-line .badge", "Pending");
+	expect_text(".facts", "Rita Requester");
+	expect_text(".facts", "1,234.50 EUR");
+	expect_text(".facts", "Hardware");
+	expect_text(".justification", "Old laptop broke.");
+	expect_text(".justification", "before the audit");
+	cr_assert(visible("button[value=approve]"), "Approve button not visible");
+	cr_assert(visible("button[value=reject]"), "Reject button not visible");
+	cr_assert(visible("textarea#reason"), "reason box not visible");
+	expect_text("button[value=approve]", "Approve");
+	expect_text("button[value=reject]", "Reject");
+	expect_text("label[for=reason]", "Reason");
+	/* The two buttons look different: approve is not the danger colour. */
+	{
+		char a[WD_ELEMENT_MAX], r[WD_ELEMENT_MAX], *ca, *cr;
+
+		ca = wd_css(&wd, el("button[value=approve]", a), "background-color");
+		cr = wd_css(&wd, el("button[value=reject]", r), "background-color");
+		cr_assert(ca != NULL && cr != NULL && strcmp(ca, cr) != 0, "buttons: %s / %s",
+		    ca ? ca : "?", cr ? cr : "?");
+		free(ca);
+		free(cr);
+	}
+
+	cr_assert_eq(wd_click(&wd, el("button[value=approve]", e)), WD_OK, "%s", wd.error);
+	expect_text(".outcome", "Approved by ann@example.test");
+	shot("approved");
+	expect_no("form");
+	expect_no("textarea");
+	expect_text(".status-line .badge", "Approved");
+	/* After the 303 the browser is back on the link itself (a reload is a GET). */
+	t = wd_current_url(&wd);
+	cr_assert_str_eq(t, url);
+	free(t);
+	expect_state(rid, "Approved", "approved");
+	free(url);
+}
+
+Test(browser, reject_with_a_reason_typed_in)
+{
+	char src[HUB_ID_LEN], rid[HUB_ID_LEN], e[WD_ELEMENT_MAX], *url, *c;
+
+	make_source(0, src);
+	create(src, "Team offsite in Lisbon", "bea@example.test", "{\"amount\": 900}", rid);
+	url = link_url(rid, FAR);
+	go(url, "pending");
+	cr_assert_eq(wd_send_keys(&wd, el("textarea#reason", e),
+	    "Over budget this quarter <try Q3>"), WD_OK, "%s", wd.error);
+	shot("typed");
+	cr_assert_eq(wd_click(&wd, el("button[value=reject]", e)), WD_OK, "%s", wd.error);
+	expect_text(".outcome", "Rejected by bea@example.test");
+	expect_text(".outcome blockquote", "Over budget this quarter <try Q3>");
+	expect_text(".status-line .badge", "Rejected");
+	expect_no("form");
+	shot("rejected");
+	expect_state(rid, "Rejected", "rejected");
+	c = cell(T_REQ, rid, NULL, 0, 2);
+	cr_assert_str_eq(c, "Over budget this quarter <try Q3>");
+	free(c);
+	free(url);
+}
+
+Test(browser, reject_without_the_required_reason_is_marked_inline)
+{
+	char src[HUB_ID_LEN], rid[HUB_ID_LEN], e[WD_ELEMENT_MAX], *url, *audit, *audit2, *v;
+
+	make_source(1, src);
+	create(src, "Vendor contract renewal", "cy@example.test", "{}", rid);
+	url = link_url(rid, FAR);
+	go(url, "pending");
+	audit = cell(T_AUDIT_COUNT, rid, NULL, 0, 0);
+
+	cr_assert_eq(wd_click(&wd, el("button[value=reject]", e)), WD_OK, "%s", wd.error);
+	el("#reason-error", e);
+	shot("reason-missing");
+	expect_text("#reason-error", "reason");
+	cr_assert(visible("#reason-error"), "the error is not shown");
+	/* Next to the field: right after the textarea, described by it. */
+	v = eval_str("var t = document.getElementById('reason'),"
+	    " m = document.getElementById('reason-error');"
+	    " return [t.getAttribute('aria-invalid'), t.getAttribute('aria-describedby'),"
+	    " String(t.nextElementSibling === m),"
+	    " String(Math.round(m.getBoundingClientRect().top - t.getBoundingClientRect().bottom))]"
+	    ".join('|');");
+	cr_assert(strncmp(v, "true|reason-error|true|", 23) == 0, "%s", v);
+	cr_assert_lt(atoi(strrchr(v, '|') + 1), 40, "error far below the field: %s", v);
+	free(v);
+	/* The form is still there to try again. */
+	cr_assert(visible("button[value=approve]"));
+	cr_assert(visible("textarea#reason"));
+	expect_state(rid, "Pending", "pending");
+	audit2 = cell(T_AUDIT_COUNT, rid, NULL, 0, 0);
+	cr_assert_str_eq(audit, audit2, "audit log grew");
+	free(audit);
+	free(audit2);
+
+	/* And a reason makes it go through. */
+	cr_assert_eq(wd_send_keys(&wd, el("textarea#reason", e), "No budget left"), WD_OK);
+	cr_assert_eq(wd_click(&wd, el("button[value=reject]", e)), WD_OK, "%s", wd.error);
+	expect_text(".outcome", "Rejected by cy@example.test");
+	expect_state(rid, "Rejected", "rejected");
+	free(url);
+}
+
+/* Mail scanners and chat unfurlers fetch links: looking must never decide. */
+Test(browser, opening_the_link_does_not_decide)
+{
+	char src[HUB_ID_LEN], rid[HUB_ID_LEN], *url, *audit, *audit2, *cur;
+
+	make_source(0, src);
+	create(src, "Conference ticket", "dee@example.test", "{}", rid);
+	url = link_url(rid, FAR);
+	audit = cell(T_AUDIT_COUNT, rid, NULL, 0, 0);
+	go("/", "home");
+	go(url, "pending");
+	expect_text(".status-line .badge", "Pending");
+	cr_assert_eq(wd_back(&wd), WD_OK, "%s", wd.error);
+	cur = wd_current_url(&wd);
+	cr_assert_not_null(strstr(cur, "/decide/") == NULL ? cur : NULL, "still on %s", cur);
+	free(cur);
+	cr_assert_eq(wd_forward(&wd), WD_OK, "%s", wd.error);
+	cr_assert_eq(wd_refresh(&wd), WD_OK, "%s", wd.error);
+	cr_assert_eq(wd_refresh(&wd), WD_OK, "%s", wd.error);
+	shot("reloaded");
+	expect_text(".status-line .badge", "Pending");
+	cr_assert(visible("button[value=approve]"));
+	expect_no(".outcome");
+	expect_state(rid, "Pending", "pending");
+	audit2 = cell(T_AUDIT_COUNT, rid, NULL, 0, 0);
+	cr_assert_str_eq(audit, audit2, "audit log grew");
+	free(audit);
+	free(audit2);
+	free(url);
+}
+
+Test(browser, expired_and_tampered_links)
+{
+	char src[HUB_ID_LEN], rid[HUB_ID_LEN], *url;
+	size_t n;
+
+	make_source(0, src);
+	create(src, "Old request", "eli@example.test", "{}", rid);
+	url = link_url(rid, time(NULL) - 1);
+	go(url, "expired");
+	expect_text("h1", "410");
+	expect_text("main", "expired");
+	expect_text("main", "new one");
+	expect_no("form");
+	expect_no("button");
+	free(url);
+
+	url = link_url(rid, FAR);
+	n = strlen(url);
+	url[n - 3] = url[n - 3] == 'A' ? 'B' : 'A';
+	go(url, "tampered");
+	expect_text("h1", "404");
+	expect_text("main", "not valid");
+	expect_no("form");
+	expect_no("button");
+	expect_state(rid, "Pending", "pending");
+	free(url);
+}
+
+Test(browser, injected_markup_is_text_and_never_runs)
+{
+	static const char title[] =
+	    "<script>window.__hubPwned = 1</script><img src=x onerror=\"window.__hubPwned = 2\">";
+	char src[HUB_ID_LEN], rid[HUB_ID_LEN], *url, *v;
+
+	make_source(0, src);
+	create(src, title, "fox@example.test",
+	    "{\"note\": \"<b onmouseover=\\\"window.__hubPwned = 3\\\">bold</b>\"}", rid);
+	url = link_url(rid, FAR);
+	go(url, "pending");
+	expect_text("h1", title);
+	v = eval_str("return String(window.__hubPwned);");
+	cr_assert_str_eq(v, "undefined", "injected script ran: %s", v);
+	free(v);
+	v = eval_str("return String(document.querySelectorAll('main script, main img').length);");
+	cr_assert_str_eq(v, "0", "injected elements in the DOM");
+	free(v);
+	v = eval_str("return document.title;");
+	cr_assert_not_null(strstr(v, "<script>"), "document title: %s", v);
+	free(v);
+	free(url);
+}
+
+/* ------------------------------------------------------------ other pages */
+
+Test(browser, landing_page_is_styled_and_its_links_answer)
+{
+	char e[WD_ELEMENT_MAX], *v, *t;
+	json_object *o, *s;
+
+	go("/", "home");
+	expect_text("h1", "Approval Hub");
+	/* The stylesheet loaded and applies. */
+	v = eval_str("var s = document.styleSheets; return s.length + '|' +"
+	    " (s.length ? s[0].href : '') + '|' + (s.length ? s[0].cssRules.length : 0);");
+	cr_assert(strncmp(v, "1|", 2) == 0 && strstr(v, "/static/hub.css|") != NULL, "%s", v);
+	cr_assert_gt(atoi(strrchr(v, '|') + 1), 10, "%s", v);
+	free(v);
+	t = wd_css(&wd, el("header.site", e), "background-color");
+	cr_assert_not_null(t, "%s", wd.error);
+	/* #f8f8f8, however this Chromium spells it; the default is transparent. */
+	cr_assert(strstr(t, "(248, 248, 248") != NULL, "header background: %s", t);
+	free(t);
+	t = wd_css(&wd, el("header.site", e), "display");
+	cr_assert_str_eq(t, "flex");
+	free(t);
+	t = wd_css(&wd, el("body", e), "margin-top");
+	cr_assert_str_eq(t, "0px", "body margin: %s", t);
+	free(t);
+
+	/* API documentation: a heading per endpoint group. */
+	cr_assert_eq(wd_click(&wd, el("main a[href='/api-docs']", e)), WD_OK, "%s", wd.error);
+	el("article.api-docs h2", e);
+	shot("api-docs");
+	v = eval_str("return document.querySelectorAll('article.api-docs nav li').length + '|' +"
+	    " document.querySelectorAll('article.api-docs h2').length;");
+	cr_assert(strcmp(v, "0|0") != 0 && v[0] != '0', "groups: %s", v);
+	{
+		char *bar = strchr(v, '|');
+
+		cr_assert_not_null(bar);
+		*bar = '\0';
+		cr_assert_str_eq(v, bar + 1, "nav entries vs headings");
+	}
+	free(v);
+
+	/* Health: JSON that says healthy. */
+	cr_assert_eq(wd_back(&wd), WD_OK, "%s", wd.error);
+	cr_assert_eq(wd_click(&wd, el("main a[href='/health']", e)), WD_OK, "%s", wd.error);
+	el("body pre", e);
+	shot("health");
+	t = text("body");
+	cr_assert_not_null(o = json_tokener_parse(t), "health is not JSON: %s", t);
+	cr_assert(json_object_object_get_ex(o, "status", &s));
+	cr_assert_str_eq(json_object_get_string(s), "healthy");
+	json_object_put(o);
+	free(t);
+
+	/* Add to Slack answers with a page of the hub (not a browser error). */
+	cr_assert_eq(wd_back(&wd), WD_OK, "%s", wd.error);
+	el("main a[href='/slack/install']", e);
+	v = eval_str("return document.querySelector(\"main a[href='/slack/install']\").href;");
+	{
+		struct th_resp r;
+
+		cr_assert_eq(th_http("GET", v, NULL, NULL, 0, &r), 0);
+		cr_assert(r.status < 500, "%s: %ld", v, r.status);
+		th_resp_free(&r);
+	}
+	free(v);
+}
+
+Test(browser, api_docs_list_new_approval_and_its_fields)
+{
+	static const char *const fields[] = {
+		"request_source", "requester_name", "approver_id", "justification_text",
+		"metadata", "approvers", "callback_url", "deadline",
+	};
+	char *t, *v;
+	size_t i;
+
+	go("/api-docs", "api-docs");
+	t = wd_title(&wd);
+	cr_assert(t != NULL && strstr(t, "API reference") != NULL, "title: %s", t ? t : wd.error);
+	free(t);
+	expect_text("article.api-docs h1", "Approval Hub");
+	v = eval_str("var hs = document.querySelectorAll('section.endpoint h3');"
+	    " for (var i = 0; i < hs.length; i++)"
+	    "  if (hs[i].textContent.trim() === 'POST /api/new-approval') {"
+	    "   hs[i].parentNode.id = 'under-test'; hs[i].scrollIntoView(); return 'found'; }"
+	    " return 'missing';");
+	cr_assert_str_eq(v, "found", "no POST /api/new-approval heading");
+	free(v);
+	shot("new-approval");
+	cr_assert(visible("#under-test"));
+	t = text("#under-test");
+	for (i = 0; i < sizeof(fields) / sizeof(fields[0]); i++)
+		cr_assert_not_null(strstr(t, fields[i]), "field %s not listed: %s", fields[i], t);
+	cr_assert_not_null(strstr(t, "201"), "no 201 response: %s", t);
+	free(t);
+	expect_text("main", "GET /api/requests");
+	expect_text("main", "GET /health");
+}

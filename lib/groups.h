@@ -1,0 +1,3 @@
+#ifndef HUB_GROUPS_H
+#define HUB_GROUPS_H
+#endif

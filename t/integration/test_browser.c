@@ -283,6 +283,22 @@ eval_str(const char *script)
 	return s;
 }
 
+/* Nothing sticks out sideways: the page needs no horizontal scrolling. */
+static void
+fits_width(void)
+{
+	char *v = eval_str("var d = document.documentElement;"
+	    " return d.scrollWidth + ' ' + d.clientWidth;");
+	int sw = 0, cw = 0;
+	char *sp = strchr(v, ' ');
+
+	cr_assert_not_null(sp, "%s", v);
+	sw = atoi(v);
+	cw = atoi(sp + 1);
+	cr_assert(cw > 0 && sw <= cw, "page is %d px wide in a %d px window", sw, cw);
+	free(v);
+}
+
 /* ------------------------------------------------------------ fixtures */
 
 static void
@@ -360,6 +376,16 @@ Test(browser, approver_reads_the_request_and_approves)
 		free(ca);
 		free(cr);
 	}
+
+	fits_width();
+
+	/* On a phone (where emailed links are often opened) it still fits. */
+	cr_assert_eq(wd_window_size(&wd, 390, 844), WD_OK, "%s", wd.error);
+	shot("phone");
+	fits_width();
+	cr_assert(visible("button[value=approve]"));
+	cr_assert(visible("button[value=reject]"));
+	cr_assert_eq(wd_window_size(&wd, 1280, 900), WD_OK, "%s", wd.error);
 
 	cr_assert_eq(wd_click(&wd, el("button[value=approve]", e)), WD_OK, "%s", wd.error);
 	expect_text(".outcome", "Approved by ann@example.test");
@@ -550,6 +576,11 @@ Test(browser, landing_page_is_styled_and_its_links_answer)
 	t = wd_css(&wd, el("body", e), "margin-top");
 	cr_assert_str_eq(t, "0px", "body margin: %s", t);
 	free(t);
+	/* Links in the page read as the hub's, not the browser's default blue. */
+	t = wd_css(&wd, el("main a[href='/health']", e), "color");
+	cr_assert(t != NULL && strstr(t, "(18, 100, 163") != NULL, "link colour: %s", t);
+	free(t);
+	fits_width();
 
 	/* API documentation: a heading per endpoint group. */
 	cr_assert_eq(wd_click(&wd, el("main a[href='/api-docs']", e)), WD_OK, "%s", wd.error);
@@ -621,6 +652,7 @@ Test(browser, api_docs_list_new_approval_and_its_fields)
 		cr_assert_not_null(strstr(t, fields[i]), "field %s not listed: %s", fields[i], t);
 	cr_assert_not_null(strstr(t, "201"), "no 201 response: %s", t);
 	free(t);
+	fits_width();
 	expect_text("main", "GET /api/requests");
 	expect_text("main", "GET /health");
 }

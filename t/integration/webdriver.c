@@ -629,6 +629,15 @@ wd_exec(struct wd *w, const char *script, const char *args, int *rcp)
 }
 
 int
+wd_window_size(struct wd *w, int width, int height)
+{
+	char body[96];
+
+	snprintf(body, sizeof(body), "{\"width\": %d, \"height\": %d}", width, height);
+	return wd_do(w, "POST", body, "/window/rect", NULL);
+}
+
+int
 wd_screenshot(struct wd *w, const char *path)
 {
 	struct hub_buf png = HUB_BUF_INIT(WD_BODY_MAX);

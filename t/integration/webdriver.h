@@ -83,6 +83,9 @@ char	*wd_css(struct wd *, const char *elem, const char *property);
  * an error: check wd->error). */
 json_object *wd_exec(struct wd *, const char *script, const char *args, int *rc);
 
+/* Resize the window (CSS pixels), e.g. to a phone's width. */
+int	 wd_window_size(struct wd *, int width, int height);
+
 /* Save a PNG of the viewport to path. */
 int	 wd_screenshot(struct wd *, const char *path);
 

@@ -226,14 +226,27 @@ free_port(void)
 	return port;
 }
 
+static int
+rm_entry(const char *path, const struct stat *st, int flag, struct FTW *f)
+{
+	(void)st;
+	(void)flag;
+	(void)f;
+	remove(path);
+	return 0;
+}
+
 /*
- * The keeper: leader of a new session, parent of chromedriver, which
- * starts Chromium in the same process group.  It dies with the test
- * process (PDEATHSIG), and whichever of them goes first, it takes the
- * whole group with it.
+ * The keeper: leader of a new session, parent and subreaper of
+ * chromedriver, which runs in a process group of its own with Chromium.
+ * It dies with the test process (PDEATHSIG) and, whichever of them goes
+ * first, takes chromedriver's whole group with it, waits for every one of
+ * them and removes Chromium's profile.  It tells the parent chromedriver's
+ * pid through report (the last resort of wd_stop).
  */
 static void __attribute__((noreturn))
-keeper(pid_t parent, const char *driver, int port, const char *log)
+keeper(pid_t parent, const char *driver, int port, const char *log, const char *profile,
+    int report)
 {
 	sigset_t set, empty;
 	char portarg[32];
@@ -241,15 +254,6 @@ keeper(pid_t parent, const char *driver, int port, const char *log)
 	int sig, fd, i;
 
 	setsid();
-	/* Hold none of the test runner's pipes open. */
-	close_range(3, ~0U, 0);
-	if ((fd = open("/dev/null", O_RDWR)) != -1) {
-		dup2(fd, 0);
-		dup2(fd, 1);
-		dup2(fd, 2);
-		if (fd > 2)
-			close(fd);
-	}
 	sigemptyset(&set);
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGINT);
@@ -258,12 +262,16 @@ keeper(pid_t parent, const char *driver, int port, const char *log)
 	sigprocmask(SIG_BLOCK, &set, NULL);
 	if (prctl(PR_SET_PDEATHSIG, SIGTERM) == -1 || getppid() != parent)
 		_exit(1);
+	prctl(PR_SET_CHILD_SUBREAPER, 1);
 	snprintf(portarg, sizeof(portarg), "--port=%d", port);
 	if ((cd = fork()) == -1)
 		_exit(1);
 	if (cd == 0) {
+		setpgid(0, 0);
 		sigemptyset(&empty);
 		sigprocmask(SIG_SETMASK, &empty, NULL);
+		/* Hold none of the test runner's pipes open. */
+		close_range(3, ~0U, 0);
 		fd = open(log != NULL ? log : "/dev/null", O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
 		if (fd != -1) {
 			dup2(fd, 1);
@@ -275,16 +283,29 @@ keeper(pid_t parent, const char *driver, int port, const char *log)
 		execl(driver, driver, portarg, (char *)NULL);
 		_exit(127);
 	}
+	setpgid(cd, cd);
+	(void)!write(report, &cd, sizeof(cd));
+	close_range(3, ~0U, 0);
+	if ((fd = open("/dev/null", O_RDWR)) != -1) {
+		dup2(fd, 0);
+		dup2(fd, 1);
+		dup2(fd, 2);
+		if (fd > 2)
+			close(fd);
+	}
 	do {
 		if (sigwait(&set, &sig) != 0)
 			sig = SIGTERM;
 	} while (sig == SIGCHLD && waitpid(cd, NULL, WNOHANG) == 0);
-	/* Ask politely, then not. */
-	kill(-getpid(), SIGTERM);
-	for (i = 0; i < 20 && waitpid(cd, NULL, WNOHANG) == 0; i++)
+	/* Ask politely, then not; Chromium's processes come to us as orphans. */
+	kill(-cd, SIGTERM);
+	for (i = 0; i < 20 && (waitpid(-1, NULL, WNOHANG) >= 0 || errno != ECHILD); i++)
 		sleep_ms(50);
-	signal(SIGTERM, SIG_DFL);
-	kill(-getpid(), SIGKILL);
+	kill(-cd, SIGKILL);
+	while (waitpid(-1, NULL, 0) >= 0 || errno == EINTR)
+		;
+	if (profile[0] != '\0')
+		nftw(profile, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
 	_exit(0);
 }
 
@@ -300,16 +321,6 @@ wd_ready(struct wd *w)
 	    json_object_get_boolean(r);
 	json_object_put(v);
 	return ok;
-}
-
-static int
-rm_entry(const char *path, const struct stat *st, int flag, struct FTW *f)
-{
-	(void)st;
-	(void)flag;
-	(void)f;
-	remove(path);
-	return 0;
 }
 
 static json_object *
@@ -346,7 +357,7 @@ wd_start(struct wd *w, const char *driver, const char *browser, const char *log)
 	const char *tmp = getenv("TMPDIR");
 	pid_t parent = getpid();
 	long deadline;
-	int rc;
+	int rc, report[2];
 
 	memset(w, 0, sizeof(*w));
 	if (access(driver, X_OK) != 0 || access(browser, X_OK) != 0) {
@@ -365,13 +376,23 @@ wd_start(struct wd *w, const char *driver, const char *browser, const char *log)
 		return WD_SPAWN;
 	}
 	snprintf(w->base, sizeof(w->base), "http://127.0.0.1:%d", w->port);
+	if (pipe2(report, O_CLOEXEC) == -1) {
+		wd_seterr(w, "pipe: %s", strerror(errno));
+		return WD_SPAWN;
+	}
 	if ((w->keeper = fork()) == -1) {
 		wd_seterr(w, "fork: %s", strerror(errno));
 		w->keeper = 0;
+		close(report[0]);
+		close(report[1]);
 		return WD_SPAWN;
 	}
 	if (w->keeper == 0)
-		keeper(parent, driver, w->port, log);
+		keeper(parent, driver, w->port, log, w->profile, report[1]);
+	close(report[1]);
+	if (read(report[0], &w->driver, sizeof(w->driver)) != (ssize_t)sizeof(w->driver))
+		w->driver = 0;
+	close(report[0]);
 	deadline = now_ms() + WD_START_TIMEOUT * 1000L;
 	while (!wd_ready(w)) {
 		if (waitpid(w->keeper, NULL, WNOHANG) == w->keeper) {
@@ -415,14 +436,17 @@ wd_stop(struct wd *w)
 	w->session[0] = '\0';
 	if (w->keeper > 0) {
 		kill(w->keeper, SIGTERM);
-		for (i = 0; i < 60 && waitpid(w->keeper, NULL, WNOHANG) == 0; i++)
+		for (i = 0; i < 100 && waitpid(w->keeper, NULL, WNOHANG) == 0; i++)
 			sleep_ms(50);
-		/* The keeper has not finished: do its job. */
-		if (i == 60) {
-			kill(-w->keeper, SIGKILL);
+		/* The keeper has not finished in 5 s: do its job. */
+		if (i == 100) {
+			if (w->driver > 0)
+				kill(-w->driver, SIGKILL);
+			kill(w->keeper, SIGKILL);
 			waitpid(w->keeper, NULL, 0);
 		}
 		w->keeper = 0;
+		w->driver = 0;
 	}
 	if (w->profile[0] != '\0') {
 		nftw(w->profile, rm_entry, 16, FTW_DEPTH | FTW_PHYS);

@@ -4,10 +4,10 @@
  * libcurl for the HTTP and json-c for the bodies.
  *
  * wd_start forks a keeper process in a session of its own that runs
- * chromedriver (and so Chromium) in its process group; the keeper kills
- * that whole group when the test process goes away for any reason
- * (PR_SET_PDEATHSIG), so a test killed by Criterion's timeout leaves no
- * browser behind.  wd_stop deletes the session and kills the group; it is
+ * chromedriver (and so Chromium) in a process group; the keeper kills that
+ * whole group and removes Chromium's profile when the test process goes
+ * away for any reason (PR_SET_PDEATHSIG), so a test killed by Criterion's
+ * timeout or a crash leaves no browser behind.  wd_stop deletes the session and kills the group; it is
  * safe to call twice or on a struct wd_start never finished.
  *
  * Every HTTP call to chromedriver has a timeout (WD_CALL_TIMEOUT seconds,
@@ -37,7 +37,8 @@ enum wd_err {
 };
 
 struct wd {
-	pid_t	 keeper;          /* our child; chromedriver's group leader */
+	pid_t	 keeper;          /* our child: chromedriver's parent and reaper */
+	pid_t	 driver;          /* chromedriver, leader of its process group */
 	int	 port;
 	char	 base[64];        /* http://127.0.0.1:<port> */
 	char	 session[128];    /* "" until a session exists */

@@ -14,6 +14,7 @@
 #include "connections.h"
 #include "crypto.h"
 #include "db.h"
+#include "groups.h"
 #include "httpc.h"
 #include "json.h"
 #include "log.h"
@@ -656,6 +657,293 @@ cmd_manifest(struct cli *c, int argc, char **argv)
 	return 0;
 }
 
+/* ---------------------------------------------------------- groups, delegations */
+
+/* The audit log's actor for CLI changes: the login that ran the command. */
+static void
+cli_actor(struct hub_actor *a, char *display, size_t len)
+{
+	const char *u = getenv("SUDO_USER");
+
+	if (u == NULL || *u == '\0')
+		u = getenv("USER");
+	if (u == NULL || *u == '\0')
+		u = "unknown";
+	snprintf(display, len, "cli:%.64s", u);
+	memset(a, 0, sizeof(*a));
+	a->kind = "cli";
+	a->id = display + 4;
+	a->display = display;
+	a->via = "cli";
+}
+
+/* A refusal from groups.h as one line on stderr (field: message); exit 1. */
+static int
+groups_fail(const char *cmd, int rc, const struct hub_problem *p, struct hub_db *db)
+{
+	if (rc == HUB_GROUPS_DB)
+		fprintf(stderr, "approvalhub: %s: database error: %s\n", cmd, hub_db_last_error(db));
+	else if (p->field != NULL && p->message[0] != '\0' && rc != HUB_GROUPS_NOTFOUND)
+		fprintf(stderr, "approvalhub: %s: %s: %s\n", cmd, p->field, p->message);
+	else
+		fprintf(stderr, "approvalhub: %s: %s\n", cmd,
+		    p->message[0] ? p->message : hub_groups_strerror(rc));
+	return 1;
+}
+
+static const char *
+jstr(json_object *o, const char *k)
+{
+	json_object *v;
+
+	if (!json_object_object_get_ex(o, k, &v) || v == NULL)
+		return "-";
+	return json_object_get_string(v);
+}
+
+/* The value of a {kind, value} person member of o ("U123", "a@b.c"). */
+static const char *
+jperson(json_object *o, const char *k)
+{
+	json_object *v;
+
+	if (!json_object_object_get_ex(o, k, &v) || v == NULL)
+		return "-";
+	return jstr(v, "value");
+}
+
+static int
+cmd_group_add(struct cli *c, int argc, char **argv)
+{
+	struct hub_problem p;
+	struct hub_actor actor;
+	json_object *in, *members, *out = NULL;
+	char who[80];
+	int i, rc;
+
+	if (argc < 1 || argv[0][0] == '-') {
+		fprintf(stderr, "approvalhub: group add: a NAME is required\n");
+		return 2;
+	}
+	in = json_object_new_object();
+	members = json_object_new_array();
+	json_object_object_add(in, "name", json_object_new_string(argv[0]));
+	json_object_object_add(in, "members", members);
+	for (i = 1; i < argc; i++) {
+		if (i + 1 < argc && strcmp(argv[i], "--member") == 0) {
+			json_object_array_add(members, json_object_new_string(argv[++i]));
+		} else if (i + 1 < argc && strcmp(argv[i], "--description") == 0) {
+			json_object_object_add(in, "description", json_object_new_string(argv[++i]));
+		} else {
+			fprintf(stderr, "approvalhub: group add: unexpected '%s' "
+			    "(--member M, --description D)\n", argv[i]);
+			json_object_put(in);
+			return 2;
+		}
+	}
+	cli_actor(&actor, who, sizeof(who));
+	if ((rc = hub_groups_create(c->db, in, &actor, &out, &p)) != HUB_GROUPS_OK) {
+		rc = groups_fail("group add", rc, &p, c->db);
+		json_object_put(in);
+		return rc;
+	}
+	printf("group %s created with %s member(s)\n", argv[0], jstr(out, "member_count"));
+	json_object_put(out);
+	json_object_put(in);
+	return 0;
+}
+
+static int
+cmd_group_list(struct cli *c, int argc, char **argv)
+{
+	struct hub_problem p;
+	json_object *out, *arr, *g;
+	size_t i;
+	int rc;
+
+	(void)argc;
+	(void)argv;
+	if ((rc = hub_groups_list(c->db, &out, &p)) != HUB_GROUPS_OK)
+		return groups_fail("group list", rc, &p, c->db);
+	json_object_object_get_ex(out, "groups", &arr);
+	printf("%-32s %-8s %s\n", "NAME", "MEMBERS", "DESCRIPTION");
+	for (i = 0; i < json_object_array_length(arr); i++) {
+		g = json_object_array_get_idx(arr, i);
+		printf("%-32s %-8s %s\n", jstr(g, "name"), jstr(g, "member_count"),
+		    jstr(g, "description"));
+	}
+	json_object_put(out);
+	return 0;
+}
+
+static int
+cmd_group_show(struct cli *c, int argc, char **argv)
+{
+	struct hub_problem p;
+	json_object *out, *arr, *m;
+	size_t i;
+	int rc;
+
+	if (argc < 1) {
+		fprintf(stderr, "approvalhub: group show: a NAME is required\n");
+		return 2;
+	}
+	if ((rc = hub_groups_get(c->db, argv[0], &out, &p)) != HUB_GROUPS_OK)
+		return groups_fail("group show", rc, &p, c->db);
+	printf("group %s (%s members, created %s)\n", jstr(out, "name"), jstr(out, "member_count"),
+	    jstr(out, "created_at"));
+	if (strcmp(jstr(out, "description"), "-") != 0)
+		printf("description: %s\n", jstr(out, "description"));
+	json_object_object_get_ex(out, "members", &arr);
+	for (i = 0; i < json_object_array_length(arr); i++) {
+		m = json_object_array_get_idx(arr, i);
+		printf("  %-6s %s\n", jstr(m, "kind"), jstr(m, "value"));
+	}
+	json_object_put(out);
+	return 0;
+}
+
+static int
+cmd_group_member_add(struct cli *c, int argc, char **argv)
+{
+	struct hub_problem p;
+	struct hub_actor actor;
+	char who[80];
+	int rc;
+
+	if (argc < 2) {
+		fprintf(stderr, "approvalhub: group member add: NAME and MEMBER are required\n");
+		return 2;
+	}
+	cli_actor(&actor, who, sizeof(who));
+	rc = hub_groups_member_add(c->db, argv[0], argv[1], &actor, NULL, &p);
+	if (rc != HUB_GROUPS_OK)
+		return groups_fail("group member add", rc, &p, c->db);
+	printf("%s added to group %s\n", argv[1], argv[0]);
+	return 0;
+}
+
+static int
+cmd_group_member_remove(struct cli *c, int argc, char **argv)
+{
+	struct hub_problem p;
+	struct hub_actor actor;
+	char who[80];
+	int rc;
+
+	if (argc < 2) {
+		fprintf(stderr, "approvalhub: group member remove: NAME and MEMBER are required\n");
+		return 2;
+	}
+	cli_actor(&actor, who, sizeof(who));
+	rc = hub_groups_member_remove(c->db, argv[0], argv[1], &actor, &p);
+	if (rc != HUB_GROUPS_OK)
+		return groups_fail("group member remove", rc, &p, c->db);
+	printf("%s removed from group %s\n", argv[1], argv[0]);
+	return 0;
+}
+
+static int
+cmd_group_delete(struct cli *c, int argc, char **argv)
+{
+	struct hub_problem p;
+	struct hub_actor actor;
+	char who[80];
+	int rc;
+
+	if (argc < 1) {
+		fprintf(stderr, "approvalhub: group delete: a NAME is required\n");
+		return 2;
+	}
+	cli_actor(&actor, who, sizeof(who));
+	if ((rc = hub_groups_delete(c->db, argv[0], &actor, &p)) != HUB_GROUPS_OK)
+		return groups_fail("group delete", rc, &p, c->db);
+	printf("group %s deleted (requests already created keep their approvers)\n", argv[0]);
+	return 0;
+}
+
+static void
+print_delegation(json_object *d)
+{
+	printf("%-8s %-32s %-32s %-10s %-10s %s\n", jstr(d, "id"), jperson(d, "approver"),
+	    jperson(d, "delegate"), jstr(d, "valid_from"), jstr(d, "valid_to"), jstr(d, "status"));
+}
+
+static int
+cmd_delegate_add(struct cli *c, int argc, char **argv)
+{
+	struct hub_problem p;
+	struct hub_actor actor;
+	json_object *in, *out = NULL;
+	const char *from = opt(argc, argv, "--from"), *to = opt(argc, argv, "--to");
+	char who[80];
+	int rc;
+
+	if (argc < 2 || argv[0][0] == '-' || argv[1][0] == '-' || from == NULL || to == NULL) {
+		fprintf(stderr, "approvalhub: delegate add: APPROVER DELEGATE --from YYYY-MM-DD "
+		    "--to YYYY-MM-DD\n");
+		return 2;
+	}
+	in = json_object_new_object();
+	json_object_object_add(in, "approver", json_object_new_string(argv[0]));
+	json_object_object_add(in, "delegate", json_object_new_string(argv[1]));
+	json_object_object_add(in, "valid_from", json_object_new_string(from));
+	json_object_object_add(in, "valid_to", json_object_new_string(to));
+	cli_actor(&actor, who, sizeof(who));
+	if ((rc = hub_deleg_add(c->db, in, &actor, &out, &p)) != HUB_GROUPS_OK) {
+		rc = groups_fail("delegate add", rc, &p, c->db);
+		json_object_put(in);
+		return rc;
+	}
+	printf("delegation %s: %s decides for %s from %s to %s (%s)\n", jstr(out, "id"),
+	    jperson(out, "delegate"), jperson(out, "approver"), jstr(out, "valid_from"),
+	    jstr(out, "valid_to"), jstr(out, "status"));
+	json_object_put(out);
+	json_object_put(in);
+	return 0;
+}
+
+static int
+cmd_delegate_list(struct cli *c, int argc, char **argv)
+{
+	struct hub_problem p;
+	json_object *out, *arr;
+	const char *approver = argc > 0 && argv[0][0] != '-' ? argv[0] : NULL;
+	size_t i;
+	int rc;
+
+	rc = hub_deleg_list(c->db, approver, has_flag(argc, argv, "--active"), &out, &p);
+	if (rc != HUB_GROUPS_OK)
+		return groups_fail("delegate list", rc, &p, c->db);
+	json_object_object_get_ex(out, "delegations", &arr);
+	printf("%-8s %-32s %-32s %-10s %-10s %s\n", "ID", "APPROVER", "DELEGATE", "FROM", "TO",
+	    "STATUS");
+	for (i = 0; i < json_object_array_length(arr); i++)
+		print_delegation(json_object_array_get_idx(arr, i));
+	json_object_put(out);
+	return 0;
+}
+
+static int
+cmd_delegate_revoke(struct cli *c, int argc, char **argv)
+{
+	struct hub_problem p;
+	struct hub_actor actor;
+	char who[80];
+	int rc;
+
+	if (argc < 1) {
+		fprintf(stderr, "approvalhub: delegate revoke: an ID is required\n");
+		return 2;
+	}
+	cli_actor(&actor, who, sizeof(who));
+	if ((rc = hub_deleg_revoke(c->db, argv[0], &actor, NULL, &p)) != HUB_GROUPS_OK)
+		return groups_fail("delegate revoke", rc, &p, c->db);
+	printf("delegation %s revoked (requests created from now on do not get the delegate)\n",
+	    argv[0]);
+	return 0;
+}
+
 static const struct cmd cmds[] = {
 	{ "migrate", 1, HUB_CONF_NEED_DATABASE, 1, cmd_migrate,
 	  "migrate [--check]            apply (or check) database migrations" },
@@ -694,6 +982,24 @@ static const struct cmd cmds[] = {
 	  "connection disable NAME [--reason R]   stop delivering through it" },
 	{ "connection enable", 2, HUB_CONF_NEED_DATABASE, 1, cmd_connection_enable,
 	  "connection enable NAME       deliver through it again, clear the admin banner" },
+	{ "group add", 2, HUB_CONF_NEED_DATABASE, 1, cmd_group_add,
+	  "group add NAME [--member M ...] [--description D]   an approver group (group:NAME)" },
+	{ "group list", 2, HUB_CONF_NEED_DATABASE, 1, cmd_group_list,
+	  "group list                   groups with their member counts" },
+	{ "group show", 2, HUB_CONF_NEED_DATABASE, 1, cmd_group_show,
+	  "group show NAME              a group and its members" },
+	{ "group member add", 3, HUB_CONF_NEED_DATABASE, 1, cmd_group_member_add,
+	  "group member add NAME MEMBER   add a Slack user id or an email" },
+	{ "group member remove", 3, HUB_CONF_NEED_DATABASE, 1, cmd_group_member_remove,
+	  "group member remove NAME MEMBER" },
+	{ "group delete", 2, HUB_CONF_NEED_DATABASE, 1, cmd_group_delete,
+	  "group delete NAME            delete a group (existing requests keep their approvers)" },
+	{ "delegate add", 2, HUB_CONF_NEED_DATABASE, 1, cmd_delegate_add,
+	  "delegate add APPROVER DELEGATE --from YYYY-MM-DD --to YYYY-MM-DD" },
+	{ "delegate list", 2, HUB_CONF_NEED_DATABASE, 1, cmd_delegate_list,
+	  "delegate list [APPROVER] [--active]   delegations, newest first" },
+	{ "delegate revoke", 2, HUB_CONF_NEED_DATABASE, 1, cmd_delegate_revoke,
+	  "delegate revoke ID           revoke a delegation" },
 };
 
 static void

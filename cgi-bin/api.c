@@ -33,6 +33,7 @@
 #include "db.h"
 #include "engine.h"
 #include "fcgi.h"
+#include "groups.h"
 #include "intake.h"
 #include "json.h"
 #include "log.h"
@@ -59,6 +60,7 @@ enum api_need {
 #define GH	(HUB_ROUTE_M(HUB_M_GET) | HUB_ROUTE_M(HUB_M_HEAD))
 #define P	HUB_ROUTE_M(HUB_M_POST)
 #define PA	HUB_ROUTE_M(HUB_M_PATCH)
+#define D	HUB_ROUTE_M(HUB_M_DELETE)
 
 struct hub_app_ctx;
 typedef int (*api_handler)(struct hub_req *, struct hub_app_ctx *);
@@ -99,7 +101,22 @@ typedef int (*api_handler)(struct hub_req *, struct hub_app_ctx *);
 	X(CONNECTION_TEST, P, "/api/connections/*/test", "/api/connections/{id}/test", \
 	    h_connection_test, NEED_ADMIN | NEED_JSON_OPT) \
 	X(CONNECTION_TEST_GET, GH, "/api/connections/*/test/*", \
-	    "/api/connections/{id}/test/{job}", h_connection_test_get, NEED_ADMIN)
+	    "/api/connections/{id}/test/{job}", h_connection_test_get, NEED_ADMIN) \
+	X(GROUPS, GH, "/api/groups", "/api/groups", h_groups, NEED_ADMIN) \
+	X(GROUP_ADD, P, "/api/groups", "/api/groups", h_group_add, NEED_ADMIN | NEED_JSON) \
+	X(GROUP, GH, "/api/groups/*", "/api/groups/{name}", h_group, NEED_ADMIN) \
+	X(GROUP_DELETE, D, "/api/groups/*", "/api/groups/{name}", h_group_delete, NEED_ADMIN) \
+	X(GROUP_MEMBER_ADD, P, "/api/groups/*/members", "/api/groups/{name}/members", \
+	    h_group_member_add, NEED_ADMIN | NEED_JSON) \
+	X(GROUP_MEMBER_REMOVE, D, "/api/groups/*/members/*", \
+	    "/api/groups/{name}/members/{member}", h_group_member_remove, NEED_ADMIN) \
+	X(DELEGATIONS, GH, "/api/delegations", "/api/delegations", h_delegations, NEED_ADMIN) \
+	X(DELEGATION_ADD, P, "/api/delegations", "/api/delegations", h_delegation_add, \
+	    NEED_ADMIN | NEED_JSON) \
+	X(DELEGATION, GH, "/api/delegations/*", "/api/delegations/{id}", h_delegation, \
+	    NEED_ADMIN) \
+	X(DELEGATION_REVOKE, D, "/api/delegations/*", "/api/delegations/{id}", \
+	    h_delegation_revoke, NEED_ADMIN)
 
 enum api_route {
 #define X(id, m, pat, doc, fn, need) R_##id,
@@ -133,7 +150,7 @@ static const char *const route_names[R__MAX] = {
 };
 
 /* The metrics' method label: HEAD is counted with GET. */
-#define METHOD_LABEL(m) ((m) & P ? "POST" : (m) & PA ? "PATCH" : "GET")
+#define METHOD_LABEL(m) ((m) & P ? "POST" : (m) & PA ? "PATCH" : (m) & D ? "DELETE" : "GET")
 static const char *const route_methods[R__MAX] = {
 #define X(id, m, pat, doc, fn, need) [R_##id] = METHOD_LABEL(m),
 	API_ROUTES(X)
@@ -1046,6 +1063,191 @@ h_connection_test_get(struct hub_req *req, struct hub_app_ctx *app)
 	rc = hub_connadm_test_get(call_of(req)->db, req->captures[0], req->captures[1], &o, &p);
 	if (rc != HUB_CONNADM_OK)
 		return connadm_refused(req, app, rc, &p, "connection test not found");
+	return respond(req, 200, o);
+}
+
+/* ------------------------------------------------------------ groups, delegations */
+
+static int
+groups_refused(struct hub_req *req, struct hub_app_ctx *app, int rc, const struct hub_problem *p,
+    const char *notfound)
+{
+	if (rc == HUB_GROUPS_NOTFOUND && p->message[0] != '\0')
+		notfound = p->message;
+	return refused(req, app, status_of(rc, HUB_GROUPS_INVALID, HUB_GROUPS_NOTFOUND,
+	    HUB_GROUPS_EXISTS), p, notfound);
+}
+
+static int
+h_groups(struct hub_req *req, struct hub_app_ctx *app)
+{
+	struct hub_problem p;
+	json_object *o;
+	int rc;
+
+	if ((rc = hub_groups_list(call_of(req)->db, &o, &p)) != HUB_GROUPS_OK)
+		return groups_refused(req, app, rc, &p, NULL);
+	return respond(req, 200, o);
+}
+
+static int
+h_group(struct hub_req *req, struct hub_app_ctx *app)
+{
+	struct hub_problem p;
+	json_object *o;
+	int rc;
+
+	if ((rc = hub_groups_get(call_of(req)->db, req->captures[0], &o, &p)) != HUB_GROUPS_OK)
+		return groups_refused(req, app, rc, &p, "no such group");
+	return respond(req, 200, o);
+}
+
+static int
+h_group_add(struct hub_req *req, struct hub_app_ctx *app)
+{
+	struct api_call *c = call_of(req);
+	struct hub_problem p;
+	struct hub_actor actor;
+	json_object *in = NULL, *o;
+	int rc;
+
+	if ((rc = body_object(req, app, &in)) != 0)
+		return rc;
+	actor_of(c, &actor);
+	rc = hub_groups_create(c->db, in, &actor, &o, &p);
+	rc = rc == HUB_GROUPS_OK ? respond(req, 201, o) : groups_refused(req, app, rc, &p, NULL);
+	json_object_put(in);
+	return rc;
+}
+
+static int
+h_group_delete(struct hub_req *req, struct hub_app_ctx *app)
+{
+	struct api_call *c = call_of(req);
+	struct hub_problem p;
+	struct hub_actor actor;
+	json_object *o;
+	int rc;
+
+	actor_of(c, &actor);
+	if ((rc = hub_groups_delete(c->db, req->captures[0], &actor, &p)) != HUB_GROUPS_OK)
+		return groups_refused(req, app, rc, &p, "no such group");
+	o = json_object_new_object();
+	json_object_object_add(o, "name", json_object_new_string(req->captures[0]));
+	json_object_object_add(o, "message", json_object_new_string("Group deleted"));
+	return respond(req, 200, o);
+}
+
+static int
+h_group_member_add(struct hub_req *req, struct hub_app_ctx *app)
+{
+	static const char *const allowed[] = { "member", NULL };
+	struct api_call *c = call_of(req);
+	struct hub_problem p;
+	struct hub_actor actor;
+	json_object *in = NULL, *o;
+	const char *member = NULL;
+	int rc;
+
+	if ((rc = body_object(req, app, &in)) != 0 || (rc = only_fields(req, app, in, allowed)) != 0)
+		goto out;
+	if (hub_json_get_string(in, "member", 320, &member) != HUB_JSON_OK) {
+		rc = hub_app_error(app, req, 400, "is required: a Slack user id or an email address",
+		    "member");
+		goto out;
+	}
+	actor_of(c, &actor);
+	rc = hub_groups_member_add(c->db, req->captures[0], member, &actor, &o, &p);
+	rc = rc == HUB_GROUPS_OK ? respond(req, 201, o) :
+	    groups_refused(req, app, rc, &p, "no such group");
+out:
+	json_object_put(in);
+	return rc;
+}
+
+static int
+h_group_member_remove(struct hub_req *req, struct hub_app_ctx *app)
+{
+	struct api_call *c = call_of(req);
+	struct hub_problem p;
+	struct hub_actor actor;
+	json_object *o;
+	int rc;
+
+	actor_of(c, &actor);
+	rc = hub_groups_member_remove(c->db, req->captures[0], req->captures[1], &actor, &p);
+	if (rc == HUB_GROUPS_OK)
+		rc = hub_groups_get(c->db, req->captures[0], &o, &p);
+	if (rc != HUB_GROUPS_OK)
+		return groups_refused(req, app, rc, &p, "no such group");
+	return respond(req, 200, o);
+}
+
+static int
+h_delegations(struct hub_req *req, struct hub_app_ctx *app)
+{
+	static const char *const allowed[] = { "approver", "active", NULL };
+	static const char *const bools[] = { "true", "false", NULL };
+	struct hub_problem p;
+	const char *active;
+	json_object *o;
+	int rc;
+
+	if ((rc = only_params(req, app, allowed)) != 0)
+		return rc;
+	active = query_get(req, "active");
+	if (active != NULL && !hub_check_oneof(active, bools))
+		return hub_app_error(app, req, 400, "active must be true or false", "active");
+	rc = hub_deleg_list(call_of(req)->db, query_get(req, "approver"),
+	    active != NULL && strcmp(active, "true") == 0, &o, &p);
+	if (rc != HUB_GROUPS_OK)
+		return groups_refused(req, app, rc, &p, NULL);
+	return respond(req, 200, o);
+}
+
+static int
+h_delegation(struct hub_req *req, struct hub_app_ctx *app)
+{
+	struct hub_problem p;
+	json_object *o;
+	int rc;
+
+	if ((rc = hub_deleg_get(call_of(req)->db, req->captures[0], &o, &p)) != HUB_GROUPS_OK)
+		return groups_refused(req, app, rc, &p, "no such delegation");
+	return respond(req, 200, o);
+}
+
+static int
+h_delegation_add(struct hub_req *req, struct hub_app_ctx *app)
+{
+	struct api_call *c = call_of(req);
+	struct hub_problem p;
+	struct hub_actor actor;
+	json_object *in = NULL, *o;
+	int rc;
+
+	if ((rc = body_object(req, app, &in)) != 0)
+		return rc;
+	actor_of(c, &actor);
+	rc = hub_deleg_add(c->db, in, &actor, &o, &p);
+	rc = rc == HUB_GROUPS_OK ? respond(req, 201, o) : groups_refused(req, app, rc, &p, NULL);
+	json_object_put(in);
+	return rc;
+}
+
+static int
+h_delegation_revoke(struct hub_req *req, struct hub_app_ctx *app)
+{
+	struct api_call *c = call_of(req);
+	struct hub_problem p;
+	struct hub_actor actor;
+	json_object *o;
+	int rc;
+
+	actor_of(c, &actor);
+	rc = hub_deleg_revoke(c->db, req->captures[0], &actor, &o, &p);
+	if (rc != HUB_GROUPS_OK)
+		return groups_refused(req, app, rc, &p, "no such delegation");
 	return respond(req, 200, o);
 }
 

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "admin.h"
+#include "check.h"
 #include "crypto.h"
 #include "db.h"
 #include "json.h"
@@ -84,17 +85,11 @@ valid_name(const char *s, size_t max)
 	return hub_check_text(s, max, 1);
 }
 
+/* An optional email: absent is fine, present must be an address. */
 static int
 valid_email(const char *s)
 {
-	const char *at;
-
-	if (s == NULL)
-		return 1;
-	if (!hub_check_text(s, 320, 0))
-		return 0;
-	at = strchr(s, '@');
-	return at != NULL && at != s && at[1] != '\0' && strchr(at + 1, '@') == NULL;
+	return s == NULL || hub_check_email(s);
 }
 
 int

@@ -20,6 +20,11 @@
 int	hub_check_uuid(const char *s);
 /* s is one of the words of set (NULL-terminated). */
 int	hub_check_oneof(const char *s, const char *const *set);
+/* An email address as the hub accepts it everywhere (intake, admin, groups,
+ * connections): local@domain.tld, dot-atom local part of at most 64, domain
+ * labels of letters, digits and hyphens with an alphabetic top level, 320
+ * at most.  Case is not checked (callers lower-case). */
+int	hub_check_email(const char *s);
 /* 1..max bytes, no control characters; no spaces either unless spaces. */
 int	hub_check_text(const char *s, size_t max, int spaces);
 

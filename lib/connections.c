@@ -10,6 +10,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "check.h"
 #include "connections.h"
 #include "crypto.h"
 #include "json.h"
@@ -247,17 +248,6 @@ valid_channel(const char *c)
 		if (!isupper((unsigned char)c[n]) && !isdigit((unsigned char)c[n]))
 			return 0;
 	return n >= 2 && n < HUB_SLACK_ID_LEN;
-}
-
-static int
-valid_email(const char *s)
-{
-	const char *at;
-
-	if (!valid_text(s, 320) || strchr(s, ' ') != NULL)
-		return 0;
-	at = strchr(s, '@');
-	return at != NULL && at != s && at[1] != '\0' && strchr(at + 1, '@') == NULL;
 }
 
 /* hooks.slack.com/services/T.../B.../secret: the team id is the first
@@ -849,7 +839,7 @@ hub_slack_lookup_email(struct hub_db *db, struct hub_slack *s, const struct hub_
 	if (res == NULL)
 		res = &local;
 	out_id[0] = '\0';
-	if (!valid_email(email) || !type_needs[c->type].token) {
+	if (!hub_check_email(email) || !type_needs[c->type].token) {
 		rc = HUB_CONN_INVALID;
 		goto out;
 	}

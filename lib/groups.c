@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "check.h"
 #include "groups.h"
 #include "json.h"
 #include "pgjson.h"
@@ -254,46 +255,6 @@ slack_id_ok(const char *s)
  * (≤ 64), domain of LDH labels (≤ 63 each, ≤ 255 in all) ending in an
  * alphabetic TLD of 2 or more letters.
  */
-static int
-email_ok(const char *s)
-{
-	static const char atext[] = "!#$%&'*+/=?^_`{|}~-";
-	const char *at, *p, *label;
-	size_t n, i, ll;
-	int labels = 0, alpha;
-
-	if ((n = strlen(s)) > 320 || (at = strchr(s, '@')) == NULL ||
-	    strchr(at + 1, '@') != NULL)
-		return 0;
-	ll = (size_t)(at - s);
-	if (ll == 0 || ll > 64 || s[0] == '.' || s[ll - 1] == '.')
-		return 0;
-	for (i = 0; i < ll; i++) {
-		if (isalnum((unsigned char)s[i]) || strchr(atext, s[i]) != NULL)
-			continue;
-		if (s[i] == '.' && s[i + 1] != '.')
-			continue;
-		return 0;
-	}
-	if (strlen(at + 1) > 255)
-		return 0;
-	for (label = at + 1;; label = p + 1) {
-		alpha = 1;
-		for (p = label; *p != '\0' && *p != '.'; p++) {
-			if (!isalnum((unsigned char)*p) && *p != '-')
-				return 0;
-			if (!isalpha((unsigned char)*p))
-				alpha = 0;
-		}
-		if (p == label || p - label > 63 || *label == '-' || p[-1] == '-')
-			return 0;
-		labels++;
-		if (*p == '\0')
-			break;
-	}
-	return labels >= 2 && alpha && p - label >= 2;
-}
-
 int
 hub_groups_person(const char *s, const char **kind, char value[321], const char **why)
 {
@@ -308,7 +269,7 @@ hub_groups_person(const char *s, const char **kind, char value[321], const char 
 		return -1;
 	}
 	if (strchr(s, '@') != NULL) {
-		if (!email_ok(s)) {
+		if (!hub_check_email(s)) {
 			*why = "is not a valid email address";
 			return -1;
 		}

@@ -20,6 +20,7 @@
 
 #include "common.h"
 #include "buf.h"
+#include "check.h"
 #include "json.h"
 #include "intake.h"
 
@@ -310,47 +311,6 @@ intake_is_slack_id(const char *s)
  * domain of LDH labels (≤ 63 each, ≤ 255 in all) ending in an alphabetic
  * TLD of 2 or more letters.  Internationalized addresses are refused.
  */
-HUB_STATIC int
-intake_is_email(const char *s)
-{
-	static const char atext[] = "!#$%&'*+/=?^_`{|}~-";
-	const char *at, *d, *label, *p;
-	size_t n, i, ll;
-	int labels = 0, alpha;
-
-	if ((n = strlen(s)) > 320 || (at = strchr(s, '@')) == NULL ||
-	    strchr(at + 1, '@') != NULL)
-		return 0;
-	ll = (size_t)(at - s);
-	if (ll == 0 || ll > 64 || s[0] == '.' || s[ll - 1] == '.')
-		return 0;
-	for (i = 0; i < ll; i++) {
-		if (isalnum((unsigned char)s[i]) || strchr(atext, s[i]) != NULL)
-			continue;
-		if (s[i] == '.' && s[i + 1] != '.')
-			continue;
-		return 0;
-	}
-	d = at + 1;
-	if (strlen(d) > 255)
-		return 0;
-	for (label = d;; label = p + 1) {
-		alpha = 1;
-		for (p = label; *p != '\0' && *p != '.'; p++) {
-			if (!isalnum((unsigned char)*p) && *p != '-')
-				return 0;
-			if (!isalpha((unsigned char)*p))
-				alpha = 0;
-		}
-		if (p == label || p - label > 63 || *label == '-' || p[-1] == '-')
-			return 0;
-		labels++;
-		if (*p == '\0')
-			break;
-	}
-	return labels >= 2 && alpha && p - label >= 2;
-}
-
 static int
 is_group_char(int c)
 {
@@ -881,7 +841,7 @@ static const struct party_kind {
 	const char	*bad;
 } party_kinds[] = {
 	{ "slack", 32, intake_is_slack_id, "must be a Slack user id (U… or W…)" },
-	{ "email", 320, intake_is_email, "is not a valid email address" },
+	{ "email", 320, hub_check_email, "is not a valid email address" },
 	{ "group", 106, is_group_name,
 	    "must be group:NAME with NAME of a-z, 0-9, _ . - (at most 100)" },
 };
@@ -916,7 +876,7 @@ party_value(struct intake *ix, const char *path, const struct party_kind *k,
 	if (!k->syntax(s))
 		return fail(ix, path, "%s", k->bad);
 	if (strcmp(k->kind, "email") == 0) {
-		n = strlen(s);	/* ≤ 320: intake_is_email checked it */
+		n = strlen(s);	/* ≤ 320: hub_check_email checked it */
 		for (i = 0; i < n; i++)
 			email[i] = (char)tolower((unsigned char)s[i]);
 		email[n] = '\0';
@@ -1057,7 +1017,7 @@ static const struct spec top_specs[] = {
 	STR("justification_text", "justification", 10000, F_REQUIRED | F_MULTILINE),
 	STR("external_id", "external_id", 200, F_NONEMPTY),
 	STR("title", "title", 300, F_NONEMPTY),
-	SYN("requester_email", "requester_email", 320, F_LOWER, intake_is_email,
+	SYN("requester_email", "requester_email", 320, F_LOWER, hub_check_email,
 	    "is not a valid email address"),
 	SYN("requester_slack_id", "requester_slack_id", 32, 0, intake_is_slack_id,
 	    "must be a Slack user id (U… or W…)"),

@@ -135,3 +135,23 @@ bench_check() {
 		BENCH_FAILED=1
 	fi
 }
+
+# bench_cpu_ms PID... - CPU time (user + system, in ms) used so far by these
+# processes and their running children (FastCGI children, PostgreSQL
+# backends, nginx workers).  Take it before and after a run: the difference
+# per request does not depend on what else the machine is doing.
+bench_cpu_ms() {
+	local want=" $* " f s pid ticks=0
+	for f in /proc/[0-9]*/stat; do
+		{ read -r s <"$f"; } 2>/dev/null || continue
+		pid=${s%% *}
+		set -- ${s##*) }
+		case $want in
+		*" $pid "* | *" $2 "*) ticks=$((ticks + ${12} + ${13})) ;;
+		esac
+	done
+	echo $((ticks * 1000 / $(getconf CLK_TCK)))
+}
+
+# bench_pid NAME - the pid env.sh (or a benchmark) recorded for NAME.
+bench_pid() { awk -v n="$1" '$1 == n { p = $2 } END { print p }' "$HUB_STATE/pids"; }

@@ -225,7 +225,8 @@ stop_all() {
 
 # ---------------------------------------------------------------- make run
 cmd_run() {
-	STATE=$top_builddir/var
+	# HUB_RUN_DIR: where make run keeps its state (tests point it elsewhere).
+	STATE=${HUB_RUN_DIR:-$top_builddir/var}
 	mkdir -p "$STATE/log"
 	: "${PORT:=8080}"
 	PGDIR=
@@ -257,8 +258,14 @@ cmd_run() {
 	"$cli" migrate
 	if [ ! -s "$STATE/credentials" ]; then
 		local pw key
-		pw=$("$cli" user add admin --role admin --email admin@localhost | sed -n 's/.*password: //p')
-		key=$("$cli" source add demo | sed -n 's/.*api key: //p')
+		# .localhost is reserved for this (RFC 6761) and passes the
+		# hub's email check, which wants a dotted domain.
+		pw=$("$cli" user add admin --role admin --email admin@hub.localhost) ||
+			die "could not create the admin user"
+		pw=$(printf '%s\n' "$pw" | sed -n 's/.*password: //p')
+		key=$("$cli" source add demo) || die "could not create the demo source"
+		key=$(printf '%s\n' "$key" | sed -n 's/.*api key: //p')
+		[ -n "$pw" ] && [ -n "$key" ] || die "the admin password or the demo key was not printed"
 		(umask 077; printf 'admin_password=%s\ndemo_api_key=%s\n' "$pw" "$key" >"$STATE/credentials")
 	fi
 	start_programs
@@ -272,7 +279,7 @@ cmd_run() {
   Universal Approval Hub is running.
 
   Dashboard:        http://127.0.0.1:$PORT/
-  Admin login:      admin@localhost / $pw
+  Admin login:      admin@hub.localhost / $pw
   Demo source key:  $key
                     curl -H 'Authorization: Bearer $key' http://127.0.0.1:$PORT/api/requests
 

@@ -24,13 +24,30 @@ cleanup(void)
 {
 	if (runner > 0) {
 		kill(-runner, SIGKILL);
-		waitpid(runner, NULL, 0);
 	}
 	if (dir[0] != '\0')
 		th_sh("rm -rf '%s'", dir);
 }
 
 TestSuite(makerun, .fini = cleanup, .timeout = 120);
+
+static pid_t
+read_pid(const char *d)
+{
+	char path[600], buf[32] = "";
+	FILE *f;
+	int i;
+
+	snprintf(path, sizeof(path), "%s/pid", d);
+	for (i = 0; i < 50 && (f = fopen(path, "r")) == NULL; i++)
+		usleep(20 * 1000);
+	if (f == NULL)
+		return -1;
+	if (fgets(buf, sizeof(buf), f) == NULL)
+		buf[0] = '\0';
+	fclose(f);
+	return (pid_t)strtol(buf, NULL, 10);
+}
 
 static int
 free_port(void)
@@ -79,28 +96,11 @@ Test(makerun, serves_prints_a_working_login_and_stops_cleanly)
 	snprintf(dir, sizeof(dir), "%s/t/tmp/makerun.%d", th_env("top_builddir"), (int)getpid());
 	cr_assert_eq(th_sh("mkdir -p '%s'", dir), 0);
 	snprintf(log, sizeof(log), "%s/out.log", dir);
-	runner = fork();
-	cr_assert_geq(runner, 0);
-	if (runner == 0) {
-		char portbuf[16];
-
-		setpgid(0, 0);
-		snprintf(portbuf, sizeof(portbuf), "%d", port);
-		setenv("PORT", portbuf, 1);
-		setenv("HUB_RUN_DIR", dir, 1);
-		unsetenv("DATABASE_URL");
-		unsetenv("SECRET_KEY");
-		unsetenv("PUBLIC_URL");
-		if (freopen(log, "w", stdout) == NULL || dup2(fileno(stdout), 2) < 0)
-			_exit(127);
-		{
-			char script[600];
-
-			snprintf(script, sizeof(script), "%s/contrib/stack.sh", getenv("top_srcdir"));
-			execlp("bash", "bash", script, "run", (char *)NULL);
-		}
-		_exit(127);
-	}
+	/* Started by a shell in a session of its own, as a terminal would. */
+	cr_assert_eq(th_sh("cd '%s' && env -u DATABASE_URL -u SECRET_KEY -u PUBLIC_URL "
+	    "PORT=%d HUB_RUN_DIR='%s' setsid bash contrib/stack.sh run >'%s' 2>&1 "
+	    "</dev/null & echo $! >'%s/pid'", th_env("top_srcdir"), port, dir, log, dir), 0);
+	cr_assert_gt(runner = read_pid(dir), 0);
 
 	snprintf(url, sizeof(url), "http://127.0.0.1:%d/health", port);
 	for (i = 0; i < 600 && !up; i++) {
@@ -131,7 +131,7 @@ Test(makerun, serves_prints_a_working_login_and_stops_cleanly)
 
 	/* SIGTERM (what Ctrl-C's SIGINT also does) stops everything it started. */
 	kill(-runner, SIGTERM);
-	for (i = 0; i < 300 && waitpid(runner, NULL, WNOHANG) == 0; i++)
+	for (i = 0; i < 300 && kill(runner, 0) == 0; i++)
 		usleep(100 * 1000);
 	cr_assert_lt(i, 300, "make run did not exit after SIGTERM");
 	runner = 0;

@@ -303,6 +303,16 @@ static const struct hub_stmt eng_stmts[ST__MAX] = {
 	    " JOIN requests r ON r.id = a.request_id"
 	    " WHERE a.request_id = $1::uuid AND ($2::bigint = 0 OR a.id = $2::bigint)"
 	    " AND" ENG_MATCH
+	    /* A delegate decides only while its delegation is still in force:
+	     * revoked or ended, the delegate row no longer matches. */
+	    " AND (a.delegate_of IS NULL OR EXISTS (SELECT 1 FROM delegations dg"
+	    "  JOIN assignments o ON o.id = a.delegate_of"
+	    "  WHERE dg.revoked_at IS NULL"
+	    "  AND current_date BETWEEN dg.valid_from AND dg.valid_to"
+	    "  AND dg.approver_kind = o.approver_kind"
+	    "  AND lower(dg.approver_value) = lower(o.approver_value)"
+	    "  AND dg.delegate_kind = a.approver_kind"
+	    "  AND lower(dg.delegate_value) = lower(a.approver_value)))"
 	    " ORDER BY CASE WHEN a.status = 'pending' AND st.status = 'active' THEN 0"
 	    "  WHEN st.status = 'active' THEN 1"
 	    "  WHEN st.position < r.current_step THEN 2 ELSE 3 END,"

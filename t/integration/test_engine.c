@@ -71,6 +71,7 @@ enum t_stmt {
 	T_GROUP,
 	T_MEMBER,
 	T_DELEGATION,
+	T_DELEGATION_REVOKE,
 	T_DELEGATION_PAST,
 	T_SNAPSHOT,
 	T_ASG,
@@ -108,6 +109,8 @@ static const struct hub_stmt t_stmts[T__MAX] = {
 	    "INSERT INTO delegations (approver_kind, approver_value, delegate_kind,"
 	    " delegate_value, valid_from, valid_to)"
 	    " VALUES ('slack', $1, 'slack', $2, current_date - 1, current_date + 1)", 2 },
+	[T_DELEGATION_REVOKE] = {
+	    "UPDATE delegations SET revoked_at = now()", 0 },
 	[T_DELEGATION_PAST] = {
 	    "UPDATE delegations SET valid_from = current_date - 10,"
 	    " valid_to = current_date - 1", 0 },
@@ -852,6 +855,27 @@ Test(engine, delegate_decides_for_the_original)
 	cr_expect(strstr(PQgetvalue(r, 0, 0), "\"delegate_of\"") != NULL, "%s",
 	    PQgetvalue(r, 0, 0));
 	PQclear(r);
+}
+
+/* Revoking a delegation takes the decision away from the delegate at
+ * once, also on requests already sent to it; nothing is written. */
+Test(engine, revoked_delegation_can_no_longer_decide)
+{
+	struct hub_outcome o, d;
+	char *before, *after;
+
+	init_source();
+	PQclear(tq(T_DELEGATION, "U1", "UD", NULL));
+	create_ok(mkreq("DEL-3", step1("any", 0, "[{\"kind\":\"slack\",\"value\":\"U1\"}]"),
+	    NULL), &o);
+	PQclear(tq(T_DELEGATION_REVOKE, NULL, NULL, NULL));
+	before = tq_str(T_SNAPSHOT, NULL, NULL);
+	cr_expect_eq(decide(o.id, "UD", 1, NULL, &d), HUB_ENGINE_NOT_APPROVER);
+	after = tq_str(T_SNAPSHOT, NULL, NULL);
+	cr_expect_str_eq(after, before, "a refused delegate writes nothing");
+	free(before);
+	free(after);
+	cr_expect_eq(decide(o.id, "U1", 1, NULL, &d), HUB_ENGINE_OK, "the approver still can");
 }
 
 Test(engine, expired_or_revoked_delegation_adds_nobody)

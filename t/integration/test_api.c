@@ -25,24 +25,6 @@
 /* ------------------------------------------------------------ helpers */
 
 /* Run a command and keep the text after `marker` on its output. */
-static void
-run_capture(const char *cmd, const char *marker, char *out, size_t outlen)
-{
-	char line[1024], *p;
-	FILE *f;
-
-	out[0] = '\0';
-	cr_assert_not_null(f = popen(cmd, "r"), "popen %s", cmd);
-	while (fgets(line, sizeof(line), f) != NULL) {
-		if ((p = strstr(line, marker)) != NULL) {
-			p += strlen(marker);
-			p[strcspn(p, "\r\n")] = '\0';
-			snprintf(out, outlen, "%s", p);
-		}
-	}
-	cr_assert_eq(pclose(f), 0, "%s failed", cmd);
-	cr_assert(out[0] != '\0', "%s: no \"%s\" in its output", cmd, marker);
-}
 
 static void
 uniq(const char *prefix, char *out, size_t len)
@@ -54,73 +36,10 @@ uniq(const char *prefix, char *out, size_t len)
 	snprintf(out, len, "%s-%d-%ld-%d", prefix, (int)getpid(), ts.tv_nsec, ++n);
 }
 
-/* A new source; its first key in key. */
-static void
-source_add(const char *name, char *key, size_t keylen)
-{
-	char cmd[512];
-
-	snprintf(cmd, sizeof(cmd), "\"%s/bin/approvalhub\" source add '%s'",
-	    th_env("top_builddir"), name);
-	run_capture(cmd, "api key: ", key, keylen);
-}
-
-static void
-admin_key(char *key, size_t keylen)
-{
-	char cmd[512];
-
-	snprintf(cmd, sizeof(cmd), "\"%s/bin/approvalhub\" key add-admin", th_env("top_builddir"));
-	run_capture(cmd, "admin api key: ", key, keylen);
-}
-
-/* A request with Bearer key (NULL: none) and, when body is set, the
- * content type (NULL: application/json). */
-static void
-api(const char *method, const char *path, const char *key, const char *ctype,
-    const char *body, struct th_resp *r)
-{
-	char auth[512], ct[128];
-	const char *h[4];
-	int n = 0;
-
-	if (key != NULL) {
-		snprintf(auth, sizeof(auth), "Authorization: Bearer %s", key);
-		h[n++] = auth;
-	}
-	if (body != NULL) {
-		snprintf(ct, sizeof(ct), "Content-Type: %s", ctype ? ctype : "application/json");
-		h[n++] = ct;
-	}
-	h[n] = NULL;
-	cr_assert_eq(th_http(method, path, h, body, body ? strlen(body) : 0, r), 0,
-	    "%s %s: transport error", method, path);
-}
-
-/* Assert status and, for errors, the JSON shape and field (NULL: any). */
-static json_object *
-expect(struct th_resp *r, long status, const char *field)
-{
-	json_object *o = th_json(r), *v;
-
-	cr_assert_eq(r->status, status, "expected %ld, got %ld: %s", status, r->status, r->body);
-	cr_assert_not_null(o, "not JSON: %s", r->body);
-	if (status >= 400) {
-		cr_assert(json_object_object_get_ex(o, "error", &v), "no error: %s", r->body);
-		cr_assert(json_object_is_type(v, json_type_string));
-		if (field != NULL) {
-			cr_assert(json_object_object_get_ex(o, "field", &v),
-			    "no field (wanted %s): %s", field, r->body);
-			cr_assert_str_eq(json_object_get_string(v), field, "%s", r->body);
-		}
-	}
-	return o;
-}
-
 static void
 expect_free(struct th_resp *r, long status, const char *field)
 {
-	json_object_put(expect(r, status, field));
+	json_object_put(th_expect(r, status, field));
 	th_resp_free(r);
 }
 
@@ -156,7 +75,7 @@ create(const char *key, const char *extra, char *id)
 	snprintf(body, sizeof(body), "{\"requester_name\":\"Ana Lopez\",\"approver_id\":\"U0APPROVER\","
 	    "\"justification_text\":\"a new laptop\",\"metadata\":{}%s%s}",
 	    extra ? "," : "", extra ? extra : "");
-	api("POST", "/api/new-approval", key, NULL, body, &r);
+	th_api("POST", "/api/new-approval", key, NULL, body, &r);
 	cr_assert(r.status == 201 || r.status == 200, "create: %ld %s", r.status, r.body);
 	o = th_json(&r);
 	snprintf(id, 37, "%s", jstr(o, "id"));
@@ -195,7 +114,7 @@ Test(auth, missing_key_is_401_with_challenge)
 	struct th_resp r;
 	char v[128];
 
-	api("GET", "/api/requests", NULL, NULL, NULL, &r);
+	th_api("GET", "/api/requests", NULL, NULL, NULL, &r);
 	cr_assert_not_null(th_header(&r, "WWW-Authenticate", v, sizeof(v)));
 	cr_assert(strncmp(v, "Bearer", 6) == 0, "%s", v);
 	expect_free(&r, 401, NULL);
@@ -226,7 +145,7 @@ Test(auth, unknown_key_is_401)
 	struct th_resp r;
 	char v[128];
 
-	api("GET", "/api/requests", "ahk_doesnotexistdoesnotexistdoesnotexist00", NULL, NULL, &r);
+	th_api("GET", "/api/requests", "ahk_doesnotexistdoesnotexistdoesnotexist00", NULL, NULL, &r);
 	cr_assert_not_null(th_header(&r, "WWW-Authenticate", v, sizeof(v)));
 	cr_assert(strstr(v, "invalid_token") != NULL, "%s", v);
 	expect_free(&r, 401, NULL);
@@ -239,10 +158,10 @@ Test(auth, rotated_key_is_revoked)
 	json_object *o;
 
 	uniq("rot", name, sizeof(name));
-	source_add(name, key, sizeof(key));
-	admin_key(adm, sizeof(adm));
-	api("GET", "/api/sources", adm, NULL, NULL, &r);
-	o = expect(&r, 200, NULL);
+	th_source_key(name, key, sizeof(key));
+	th_admin_key(adm, sizeof(adm));
+	th_api("GET", "/api/sources", adm, NULL, NULL, &r);
+	o = th_expect(&r, 200, NULL);
 	th_resp_free(&r);
 	{
 		json_object *list = jget(o, "sources");
@@ -258,17 +177,17 @@ Test(auth, rotated_key_is_revoked)
 	}
 	json_object_put(o);
 	cr_assert(path[0] != '\0', "source %s not listed", name);
-	api("GET", "/api/requests", key, NULL, NULL, &r);
+	th_api("GET", "/api/requests", key, NULL, NULL, &r);
 	expect_free(&r, 200, NULL);
-	api("POST", path, adm, NULL, "{}", &r);
-	o = expect(&r, 200, NULL);
+	th_api("POST", path, adm, NULL, "{}", &r);
+	o = th_expect(&r, 200, NULL);
 	snprintf(newkey, sizeof(newkey), "%s", jstr(o, "api_key"));
 	cr_assert(strncmp(newkey, "ahk_", 4) == 0);
 	json_object_put(o);
 	th_resp_free(&r);
-	api("GET", "/api/requests", key, NULL, NULL, &r);
+	th_api("GET", "/api/requests", key, NULL, NULL, &r);
 	expect_free(&r, 401, NULL);
-	api("GET", "/api/requests", newkey, NULL, NULL, &r);
+	th_api("GET", "/api/requests", newkey, NULL, NULL, &r);
 	expect_free(&r, 200, NULL);
 }
 
@@ -282,20 +201,20 @@ Test(auth, disabled_source_key_is_401)
 	const char *p[1];
 
 	uniq("dis", name, sizeof(name));
-	source_add(name, key, sizeof(key));
-	admin_key(adm, sizeof(adm));
+	th_source_key(name, key, sizeof(key));
+	th_admin_key(adm, sizeof(adm));
 	p[0] = name;
 	sql(c, "SELECT id FROM sources WHERE name = $1", 1, p, &res);
 	snprintf(id, sizeof(id), "%s", PQgetvalue(res, 0, 0));
 	PQclear(res);
 	PQfinish(c);
 	snprintf(path, sizeof(path), "/api/sources/%s", id);
-	api("PATCH", path, adm, NULL, "{\"disabled\":true}", &r);
-	o = expect(&r, 200, NULL);
+	th_api("PATCH", path, adm, NULL, "{\"disabled\":true}", &r);
+	o = th_expect(&r, 200, NULL);
 	cr_assert(json_object_get_boolean(jget(o, "disabled")));
 	json_object_put(o);
 	th_resp_free(&r);
-	api("GET", "/api/requests", key, NULL, NULL, &r);
+	th_api("GET", "/api/requests", key, NULL, NULL, &r);
 	expect_free(&r, 401, NULL);
 }
 
@@ -309,21 +228,21 @@ Test(auth, last_used_at_is_written_at_most_once_a_minute)
 	PGconn *c;
 
 	uniq("touch", name, sizeof(name));
-	source_add(name, key, sizeof(key));
+	th_source_key(name, key, sizeof(key));
 	c = db();
 	p[0] = name;
 	sql(c, "SELECT k.last_used_at IS NULL FROM api_keys k JOIN sources s ON s.id = k.source_id"
 	    " WHERE s.name = $1", 1, p, &res);
 	cr_assert_str_eq(PQgetvalue(res, 0, 0), "t");
 	PQclear(res);
-	api("GET", "/api/requests", key, NULL, NULL, &r);
+	th_api("GET", "/api/requests", key, NULL, NULL, &r);
 	expect_free(&r, 200, NULL);
 	sql(c, "SELECT k.last_used_at::text FROM api_keys k JOIN sources s ON s.id = k.source_id"
 	    " WHERE s.name = $1 AND k.last_used_at IS NOT NULL", 1, p, &res);
 	cr_assert_eq(PQntuples(res), 1);
 	snprintf(first, sizeof(first), "%s", PQgetvalue(res, 0, 0));
 	PQclear(res);
-	api("GET", "/api/requests", key, NULL, NULL, &r);
+	th_api("GET", "/api/requests", key, NULL, NULL, &r);
 	expect_free(&r, 200, NULL);
 	sql(c, "SELECT k.last_used_at::text FROM api_keys k JOIN sources s ON s.id = k.source_id"
 	    " WHERE s.name = $1", 1, p, &res);
@@ -332,7 +251,7 @@ Test(auth, last_used_at_is_written_at_most_once_a_minute)
 	/* an hour-old stamp is renewed */
 	sql(c, "UPDATE api_keys k SET last_used_at = now() - interval '1 hour' FROM sources s"
 	    " WHERE s.id = k.source_id AND s.name = $1", 1, p, NULL);
-	api("GET", "/api/requests", key, NULL, NULL, &r);
+	th_api("GET", "/api/requests", key, NULL, NULL, &r);
 	expect_free(&r, 200, NULL);
 	sql(c, "SELECT k.last_used_at > now() - interval '1 minute' FROM api_keys k"
 	    " JOIN sources s ON s.id = k.source_id WHERE s.name = $1", 1, p, &res);
@@ -358,9 +277,9 @@ Test(auth, source_key_on_admin_endpoints_is_403)
 	size_t i;
 
 	uniq("nonadmin", name, sizeof(name));
-	source_add(name, key, sizeof(key));
+	th_source_key(name, key, sizeof(key));
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		api(cases[i].m, cases[i].path, key, NULL, cases[i].body, &r);
+		th_api(cases[i].m, cases[i].path, key, NULL, cases[i].body, &r);
 		cr_assert_eq(r.status, 403, "%s %s: %ld %s", cases[i].m, cases[i].path, r.status, r.body);
 		expect_free(&r, 403, NULL);
 	}
@@ -373,11 +292,11 @@ Test(refuse, wrong_method_is_405_with_allow)
 	struct th_resp r;
 	char v[128];
 
-	api("DELETE", "/api/requests", NULL, NULL, NULL, &r);
+	th_api("DELETE", "/api/requests", NULL, NULL, NULL, &r);
 	cr_assert_not_null(th_header(&r, "Allow", v, sizeof(v)));
 	cr_assert(strstr(v, "GET") != NULL, "%s", v);
 	expect_free(&r, 405, NULL);
-	api("GET", "/api/new-approval", NULL, NULL, NULL, &r);
+	th_api("GET", "/api/new-approval", NULL, NULL, NULL, &r);
 	expect_free(&r, 405, NULL);
 }
 
@@ -386,11 +305,11 @@ Test(refuse, wrong_content_type_is_415_before_auth)
 	struct th_resp r;
 	char name[64], key[128];
 
-	api("POST", "/api/new-approval", NULL, "text/plain", "{}", &r);
+	th_api("POST", "/api/new-approval", NULL, "text/plain", "{}", &r);
 	expect_free(&r, 415, NULL);
 	uniq("ct", name, sizeof(name));
-	source_add(name, key, sizeof(key));
-	api("POST", "/api/new-approval", key, "application/x-www-form-urlencoded", "a=b", &r);
+	th_source_key(name, key, sizeof(key));
+	th_api("POST", "/api/new-approval", key, "application/x-www-form-urlencoded", "a=b", &r);
 	expect_free(&r, 415, NULL);
 }
 
@@ -405,7 +324,7 @@ Test(refuse, body_over_1mib_is_413)
 	body[0] = '{';
 	body[n - 1] = '}';
 	body[n] = '\0';
-	api("POST", "/api/new-approval", "ahk_any", NULL, body, &r);
+	th_api("POST", "/api/new-approval", "ahk_any", NULL, body, &r);
 	free(body);
 	expect_free(&r, 413, NULL);
 }
@@ -420,9 +339,9 @@ Test(intake, malformed_json_is_400)
 	size_t i;
 
 	uniq("badjson", name, sizeof(name));
-	source_add(name, key, sizeof(key));
+	th_source_key(name, key, sizeof(key));
 	for (i = 0; i < sizeof(bodies) / sizeof(bodies[0]); i++) {
-		api("POST", "/api/new-approval", key, NULL, bodies[i], &r);
+		th_api("POST", "/api/new-approval", key, NULL, bodies[i], &r);
 		expect_free(&r, 400, "body");
 	}
 }
@@ -433,17 +352,17 @@ Test(intake, field_errors_name_the_field)
 	struct th_resp r;
 
 	uniq("fields", name, sizeof(name));
-	source_add(name, key, sizeof(key));
-	api("POST", "/api/new-approval", key, NULL, "{\"requester_name\":\"A\",\"approver_id\":\"U1ABC\","
+	th_source_key(name, key, sizeof(key));
+	th_api("POST", "/api/new-approval", key, NULL, "{\"requester_name\":\"A\",\"approver_id\":\"U1ABC\","
 	    "\"justification_text\":\"x\",\"metadata\":{},\"colour\":\"red\"}", &r);
 	expect_free(&r, 400, "colour");
 	memset(longname, 'n', 201);
 	longname[201] = '\0';
 	snprintf(body, sizeof(body), "{\"requester_name\":\"%s\",\"approver_id\":\"U1ABC\","
 	    "\"justification_text\":\"x\",\"metadata\":{}}", longname);
-	api("POST", "/api/new-approval", key, NULL, body, &r);
+	th_api("POST", "/api/new-approval", key, NULL, body, &r);
 	expect_free(&r, 400, "requester_name");
-	api("POST", "/api/new-approval", key, NULL, "{\"approver_id\":\"U1ABC\","
+	th_api("POST", "/api/new-approval", key, NULL, "{\"approver_id\":\"U1ABC\","
 	    "\"justification_text\":\"x\",\"metadata\":{}}", &r);
 	expect_free(&r, 400, "requester_name");
 }
@@ -457,15 +376,15 @@ Test(intake, concur_amount_must_be_a_number)
 	/* The preset follows the source's name; one "concur" source serves
 	 * every run of this test. */
 	th_sh("\"$top_builddir/bin/approvalhub\" source add concur >/dev/null 2>&1");
-	run_capture("\"$top_builddir/bin/approvalhub\" source rotate-key concur", "api key: ",
+	th_capture("\"$top_builddir/bin/approvalhub\" source rotate-key concur", "api key: ",
 	    key, sizeof(key));
-	api("POST", "/api/new-approval", key, NULL, "{\"requester_name\":\"A\",\"approver_id\":\"U1ABC\","
+	th_api("POST", "/api/new-approval", key, NULL, "{\"requester_name\":\"A\",\"approver_id\":\"U1ABC\","
 	    "\"justification_text\":\"x\",\"metadata\":{\"amount\":\"lots\"}}", &r);
-	o = expect(&r, 400, NULL);
+	o = th_expect(&r, 400, NULL);
 	cr_assert(strstr(jstr(o, "field"), "amount") != NULL, "%s", r.body);
 	json_object_put(o);
 	th_resp_free(&r);
-	api("POST", "/api/new-approval", key, NULL, "{\"requester_name\":\"A\",\"approver_id\":\"U1ABC\","
+	th_api("POST", "/api/new-approval", key, NULL, "{\"requester_name\":\"A\",\"approver_id\":\"U1ABC\","
 	    "\"justification_text\":\"x\",\"metadata\":{\"amount\":12.5}}", &r);
 	expect_free(&r, 201, NULL);
 }
@@ -476,14 +395,14 @@ Test(intake, request_source_must_match_the_key)
 	struct th_resp r;
 
 	uniq("rs", name, sizeof(name));
-	source_add(name, key, sizeof(key));
-	api("POST", "/api/new-approval", key, NULL, "{\"request_source\":\"someone-else\","
+	th_source_key(name, key, sizeof(key));
+	th_api("POST", "/api/new-approval", key, NULL, "{\"request_source\":\"someone-else\","
 	    "\"requester_name\":\"A\",\"approver_id\":\"U1ABC\",\"justification_text\":\"x\","
 	    "\"metadata\":{}}", &r);
 	expect_free(&r, 400, "request_source");
 	snprintf(body, sizeof(body), "{\"request_source\":\"%s\",\"requester_name\":\"A\","
 	    "\"approver_id\":\"U1ABC\",\"justification_text\":\"x\",\"metadata\":{}}", name);
-	api("POST", "/api/new-approval", key, NULL, body, &r);
+	th_api("POST", "/api/new-approval", key, NULL, body, &r);
 	expect_free(&r, 201, NULL);
 }
 
@@ -493,18 +412,18 @@ Test(intake, admin_key_needs_an_existing_request_source)
 	struct th_resp r;
 
 	uniq("adm", name, sizeof(name));
-	source_add(name, key, sizeof(key));
-	admin_key(adm, sizeof(adm));
-	api("POST", "/api/new-approval", adm, NULL, "{\"requester_name\":\"A\",\"approver_id\":\"U1ABC\","
+	th_source_key(name, key, sizeof(key));
+	th_admin_key(adm, sizeof(adm));
+	th_api("POST", "/api/new-approval", adm, NULL, "{\"requester_name\":\"A\",\"approver_id\":\"U1ABC\","
 	    "\"justification_text\":\"x\",\"metadata\":{}}", &r);
 	expect_free(&r, 400, "request_source");
-	api("POST", "/api/new-approval", adm, NULL, "{\"request_source\":\"no-such-source-xyz\","
+	th_api("POST", "/api/new-approval", adm, NULL, "{\"request_source\":\"no-such-source-xyz\","
 	    "\"requester_name\":\"A\",\"approver_id\":\"U1ABC\",\"justification_text\":\"x\","
 	    "\"metadata\":{}}", &r);
 	expect_free(&r, 400, "request_source");
 	snprintf(body, sizeof(body), "{\"request_source\":\"%s\",\"requester_name\":\"A\","
 	    "\"approver_id\":\"U1ABC\",\"justification_text\":\"x\",\"metadata\":{}}", name);
-	api("POST", "/api/new-approval", adm, NULL, body, &r);
+	th_api("POST", "/api/new-approval", adm, NULL, body, &r);
 	expect_free(&r, 201, NULL);
 }
 
@@ -515,12 +434,12 @@ Test(intake, same_external_id_returns_the_same_request)
 	json_object *o;
 
 	uniq("ext", name, sizeof(name));
-	source_add(name, key, sizeof(key));
+	th_source_key(name, key, sizeof(key));
 	cr_assert_eq(create(key, "\"external_id\":\"EXP-1\"", id1), 201);
-	api("POST", "/api/new-approval", key, NULL, "{\"requester_name\":\"Ana Lopez\","
+	th_api("POST", "/api/new-approval", key, NULL, "{\"requester_name\":\"Ana Lopez\","
 	    "\"approver_id\":\"U0APPROVER\",\"justification_text\":\"a new laptop\","
 	    "\"metadata\":{},\"external_id\":\"EXP-1\"}", &r);
-	o = expect(&r, 200, NULL);
+	o = th_expect(&r, 200, NULL);
 	snprintf(id2, sizeof(id2), "%s", jstr(o, "id"));
 	cr_assert_str_eq(jstr(o, "status"), "exists");
 	cr_assert_str_eq(id1, id2);
@@ -541,13 +460,13 @@ Test(intake, idempotency_key_header)
 	int i;
 
 	uniq("idem", name, sizeof(name));
-	source_add(name, key, sizeof(key));
+	th_source_key(name, key, sizeof(key));
 	snprintf(auth, sizeof(auth), "Authorization: Bearer %s", key);
 	for (i = 0; i < 2; i++) {
 		const char *h[] = { auth, "Content-Type: application/json", "Idempotency-Key: order-77", NULL };
 
 		cr_assert_eq(th_http("POST", "/api/new-approval", h, body, strlen(body), &r), 0);
-		o = expect(&r, i == 0 ? 201 : 200, NULL);
+		o = th_expect(&r, i == 0 ? 201 : 200, NULL);
 		if (i == 0)
 			snprintf(id1, sizeof(id1), "%s", jstr(o, "id"));
 		else
@@ -577,7 +496,7 @@ Test(intake, concurrent_identical_posts_make_one_request)
 	json_object *o;
 
 	uniq("conc", name, sizeof(name));
-	source_add(name, key, sizeof(key));
+	th_source_key(name, key, sizeof(key));
 	for (i = 0; i < N; i++) {
 		cr_assert((pids[i] = fork()) >= 0);
 		if (pids[i] == 0) {
@@ -602,8 +521,8 @@ Test(intake, concurrent_identical_posts_make_one_request)
 	cr_assert_eq(created, 1, "created %d existed %d", created, existed);
 	cr_assert_eq(existed, N - 1, "created %d existed %d", created, existed);
 	snprintf(path, sizeof(path), "/api/requests?limit=200");
-	api("GET", path, key, NULL, NULL, &r);
-	o = expect(&r, 200, NULL);
+	th_api("GET", path, key, NULL, NULL, &r);
+	o = th_expect(&r, 200, NULL);
 	cr_assert_eq(json_object_get_int(jget(o, "count")), 1, "%s", r.body);
 	json_object_put(o);
 	th_resp_free(&r);
@@ -620,14 +539,14 @@ Test(list, pages_of_three_newest_first_without_duplicates)
 	int i, pages = 0, total = 0, j, k;
 
 	uniq("page", name, sizeof(name));
-	source_add(name, key, sizeof(key));
+	th_source_key(name, key, sizeof(key));
 	for (i = 0; i < 7; i++)
 		cr_assert_eq(create(key, NULL, ids[i]), 201);
 	do {
 		snprintf(path, sizeof(path), "/api/requests?limit=3%s%s",
 		    cursor[0] ? "&cursor=" : "", cursor);
-		api("GET", path, key, NULL, NULL, &r);
-		o = expect(&r, 200, NULL);
+		th_api("GET", path, key, NULL, NULL, &r);
+		o = th_expect(&r, 200, NULL);
 		page = jget(o, "requests");
 		cr_assert_eq(json_object_get_int(jget(o, "count")), (int)json_object_array_length(page));
 		cr_assert_eq(json_object_array_length(page), pages < 2 ? 3u : 1u, "%s", r.body);
@@ -664,8 +583,8 @@ list_count(const char *key, const char *query)
 	int n;
 
 	snprintf(path, sizeof(path), "/api/requests?%s", query);
-	api("GET", path, key, NULL, NULL, &r);
-	o = expect(&r, 200, NULL);
+	th_api("GET", path, key, NULL, NULL, &r);
+	o = th_expect(&r, 200, NULL);
 	n = json_object_get_int(jget(o, "count"));
 	json_object_put(o);
 	th_resp_free(&r);
@@ -679,12 +598,12 @@ Test(list, filters_status_approver_source_and_search)
 
 	uniq("filt", name, sizeof(name));
 	uniq("filt-other", other, sizeof(other));
-	source_add(name, key, sizeof(key));
-	source_add(other, okey, sizeof(okey));
+	th_source_key(name, key, sizeof(key));
+	th_source_key(other, okey, sizeof(okey));
 	create(key, "\"title\":\"zebracrossing budget\"", id);
 	create(key, "\"approver_id\":\"carol@example.com\"", id);
 	snprintf(path, sizeof(path), "/api/requests/%s/cancel", id);
-	api("POST", path, key, NULL, "{}", &r);
+	th_api("POST", path, key, NULL, "{}", &r);
 	expect_free(&r, 200, NULL);
 	create(okey, "\"title\":\"zebracrossing other\"", id);
 
@@ -710,8 +629,8 @@ Test(list, admin_sees_every_source_and_filters_by_source)
 	char name[64], key[128], adm[128], id[37], q[200];
 
 	uniq("adml", name, sizeof(name));
-	source_add(name, key, sizeof(key));
-	admin_key(adm, sizeof(adm));
+	th_source_key(name, key, sizeof(key));
+	th_admin_key(adm, sizeof(adm));
 	create(key, NULL, id);
 	create(key, NULL, id);
 	snprintf(q, sizeof(q), "source=%s", name);
@@ -741,17 +660,17 @@ Test(list, bad_parameters_are_400)
 	size_t i;
 
 	uniq("badq", name, sizeof(name));
-	source_add(name, key, sizeof(key));
+	th_source_key(name, key, sizeof(key));
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		snprintf(path, sizeof(path), "/api/requests?%s", cases[i].query);
-		api("GET", path, key, NULL, NULL, &r);
+		th_api("GET", path, key, NULL, NULL, &r);
 		cr_assert_eq(r.status, 400, "%s: %ld %s", cases[i].query, r.status, r.body);
 		expect_free(&r, 400, cases[i].field);
 	}
 	memset(longq, 'q', 201);
 	longq[201] = '\0';
 	snprintf(path, sizeof(path), "/api/requests?q=%s", longq);
-	api("GET", path, key, NULL, NULL, &r);
+	th_api("GET", path, key, NULL, NULL, &r);
 	expect_free(&r, 400, "q");
 }
 
@@ -764,12 +683,12 @@ Test(get, request_with_steps_assignments_and_audit)
 	json_object *o, *steps, *as, *audit;
 
 	uniq("get", name, sizeof(name));
-	source_add(name, key, sizeof(key));
-	admin_key(adm, sizeof(adm));
+	th_source_key(name, key, sizeof(key));
+	th_admin_key(adm, sizeof(adm));
 	create(key, "\"external_id\":\"G-1\"", id);
 	snprintf(path, sizeof(path), "/api/requests/%s", id);
-	api("GET", path, key, NULL, NULL, &r);
-	o = expect(&r, 200, NULL);
+	th_api("GET", path, key, NULL, NULL, &r);
+	o = th_expect(&r, 200, NULL);
 	cr_assert_str_eq(jstr(o, "id"), id);
 	cr_assert_str_eq(jstr(o, "status"), "Pending");
 	cr_assert_str_eq(jstr(o, "source"), name);
@@ -785,7 +704,7 @@ Test(get, request_with_steps_assignments_and_audit)
 	cr_assert_str_eq(jstr(json_object_array_get_idx(audit, 0), "via"), "api");
 	json_object_put(o);
 	th_resp_free(&r);
-	api("GET", path, adm, NULL, NULL, &r);
+	th_api("GET", path, adm, NULL, NULL, &r);
 	expect_free(&r, 200, NULL);
 }
 
@@ -796,27 +715,27 @@ Test(get, unknown_malformed_and_foreign_ids_are_404)
 
 	uniq("g404", name, sizeof(name));
 	uniq("g404-other", other, sizeof(other));
-	source_add(name, key, sizeof(key));
-	source_add(other, okey, sizeof(okey));
+	th_source_key(name, key, sizeof(key));
+	th_source_key(other, okey, sizeof(okey));
 	create(okey, NULL, id);
-	api("GET", "/api/requests/00000000-0000-0000-0000-000000000000", key, NULL, NULL, &r);
+	th_api("GET", "/api/requests/00000000-0000-0000-0000-000000000000", key, NULL, NULL, &r);
 	expect_free(&r, 404, NULL);
-	api("GET", "/api/requests/not-a-uuid", key, NULL, NULL, &r);
+	th_api("GET", "/api/requests/not-a-uuid", key, NULL, NULL, &r);
 	expect_free(&r, 404, NULL);
-	api("GET", "/api/requests/00000000-0000-0000-0000-00000000000g", key, NULL, NULL, &r);
+	th_api("GET", "/api/requests/00000000-0000-0000-0000-00000000000g", key, NULL, NULL, &r);
 	expect_free(&r, 404, NULL);
 	snprintf(path, sizeof(path), "/api/requests/%s", id);
-	api("GET", path, key, NULL, NULL, &r);
+	th_api("GET", path, key, NULL, NULL, &r);
 	expect_free(&r, 404, NULL);
 	/* and no acting on it either */
 	snprintf(path, sizeof(path), "/api/requests/%s/cancel", id);
-	api("POST", path, key, NULL, "{}", &r);
+	th_api("POST", path, key, NULL, "{}", &r);
 	expect_free(&r, 404, NULL);
 	snprintf(path, sizeof(path), "/api/requests/%s/remind", id);
-	api("POST", path, key, NULL, "", &r);
+	th_api("POST", path, key, NULL, "", &r);
 	expect_free(&r, 404, NULL);
 	snprintf(path, sizeof(path), "/api/requests/%s", id);
-	api("GET", path, okey, NULL, NULL, &r);
+	th_api("GET", path, okey, NULL, NULL, &r);
 	expect_free(&r, 200, NULL);
 }
 
@@ -829,22 +748,22 @@ Test(actions, cancel_then_cancel_again_is_409)
 	json_object *o;
 
 	uniq("cancel", name, sizeof(name));
-	source_add(name, key, sizeof(key));
+	th_source_key(name, key, sizeof(key));
 	create(key, NULL, id);
 	snprintf(path, sizeof(path), "/api/requests/%s/cancel", id);
-	api("POST", path, key, NULL, "{\"reason\":\"not needed\"}", &r);
-	o = expect(&r, 200, NULL);
+	th_api("POST", path, key, NULL, "{\"reason\":\"not needed\"}", &r);
+	o = th_expect(&r, 200, NULL);
 	cr_assert_str_eq(jstr(o, "status"), "Cancelled");
 	json_object_put(o);
 	th_resp_free(&r);
-	api("POST", path, key, NULL, "{}", &r);
-	o = expect(&r, 409, NULL);
+	th_api("POST", path, key, NULL, "{}", &r);
+	o = th_expect(&r, 409, NULL);
 	cr_assert(strstr(jstr(o, "error"), "Cancelled") != NULL, "%s", r.body);
 	json_object_put(o);
 	th_resp_free(&r);
 	snprintf(path, sizeof(path), "/api/requests/%s", id);
-	api("GET", path, key, NULL, NULL, &r);
-	o = expect(&r, 200, NULL);
+	th_api("GET", path, key, NULL, NULL, &r);
+	o = th_expect(&r, 200, NULL);
 	cr_assert_str_eq(jstr(o, "status"), "Cancelled");
 	json_object_put(o);
 	th_resp_free(&r);
@@ -856,21 +775,21 @@ Test(actions, cancel_body_errors)
 	struct th_resp r;
 
 	uniq("cbody", name, sizeof(name));
-	source_add(name, key, sizeof(key));
+	th_source_key(name, key, sizeof(key));
 	create(key, NULL, id);
 	snprintf(path, sizeof(path), "/api/requests/%s/cancel", id);
-	api("POST", path, key, "text/plain", "why", &r);
+	th_api("POST", path, key, "text/plain", "why", &r);
 	expect_free(&r, 415, NULL);
-	api("POST", path, key, NULL, "{\"reason\":", &r);
+	th_api("POST", path, key, NULL, "{\"reason\":", &r);
 	expect_free(&r, 400, "body");
-	api("POST", path, key, NULL, "{\"why\":\"x\"}", &r);
+	th_api("POST", path, key, NULL, "{\"why\":\"x\"}", &r);
 	expect_free(&r, 400, "why");
-	api("POST", path, key, NULL, "{\"reason\":5}", &r);
+	th_api("POST", path, key, NULL, "{\"reason\":5}", &r);
 	expect_free(&r, 400, "reason");
-	api("POST", "/api/requests/00000000-0000-0000-0000-000000000000/cancel", key, NULL, "{}", &r);
+	th_api("POST", "/api/requests/00000000-0000-0000-0000-000000000000/cancel", key, NULL, "{}", &r);
 	expect_free(&r, 404, NULL);
 	/* an empty body with no type is fine */
-	api("POST", path, key, "", "", &r);
+	th_api("POST", path, key, "", "", &r);
 	cr_assert(r.status == 200 || r.status == 415, "%ld", r.status);
 	th_resp_free(&r);
 }
@@ -882,20 +801,20 @@ Test(actions, remind_pending_then_409_when_closed)
 	json_object *o;
 
 	uniq("remind", name, sizeof(name));
-	source_add(name, key, sizeof(key));
+	th_source_key(name, key, sizeof(key));
 	create(key, NULL, id);
 	snprintf(path, sizeof(path), "/api/requests/%s/remind", id);
-	api("POST", path, key, NULL, "", &r);
-	o = expect(&r, 200, NULL);
+	th_api("POST", path, key, NULL, "", &r);
+	o = th_expect(&r, 200, NULL);
 	cr_assert_geq(json_object_get_int(jget(o, "reminded")), 1, "%s", r.body);
 	json_object_put(o);
 	th_resp_free(&r);
-	api("POST", path, key, NULL, "{\"x\":1}", &r);
+	th_api("POST", path, key, NULL, "{\"x\":1}", &r);
 	expect_free(&r, 400, "x");
 	snprintf(cpath, sizeof(cpath), "/api/requests/%s/cancel", id);
-	api("POST", cpath, key, NULL, "{}", &r);
+	th_api("POST", cpath, key, NULL, "{}", &r);
 	expect_free(&r, 200, NULL);
-	api("POST", path, key, NULL, "", &r);
+	th_api("POST", path, key, NULL, "", &r);
 	expect_free(&r, 409, NULL);
 }
 
@@ -908,24 +827,24 @@ Test(actions, reassign_replaces_the_approver)
 	int found = 0;
 
 	uniq("reassign", name, sizeof(name));
-	source_add(name, key, sizeof(key));
+	th_source_key(name, key, sizeof(key));
 	create(key, NULL, id);
 	snprintf(path, sizeof(path), "/api/requests/%s/reassign", id);
-	api("POST", path, key, NULL, "{\"from\":\"U0APPROVER\"}", &r);
+	th_api("POST", path, key, NULL, "{\"from\":\"U0APPROVER\"}", &r);
 	expect_free(&r, 400, "to");
-	api("POST", path, key, NULL, "{\"from\":\"not an approver\",\"to\":\"U0NEW\"}", &r);
+	th_api("POST", path, key, NULL, "{\"from\":\"not an approver\",\"to\":\"U0NEW\"}", &r);
 	expect_free(&r, 400, "from");
-	api("POST", path, key, NULL, "{\"from\":{\"phone\":\"1\"},\"to\":\"U0NEW\"}", &r);
+	th_api("POST", path, key, NULL, "{\"from\":{\"phone\":\"1\"},\"to\":\"U0NEW\"}", &r);
 	expect_free(&r, 400, "from");
-	api("POST", path, key, NULL, "{\"from\":\"U0APPROVER\",\"to\":\"U0APPROVER\"}", &r);
+	th_api("POST", path, key, NULL, "{\"from\":\"U0APPROVER\",\"to\":\"U0APPROVER\"}", &r);
 	expect_free(&r, 400, "to");
-	api("POST", path, key, "text/plain", "{}", &r);
+	th_api("POST", path, key, "text/plain", "{}", &r);
 	expect_free(&r, 415, NULL);
-	api("POST", path, key, NULL, "{\"from\":\"U0APPROVER\",\"to\":{\"email\":\"Dana@Example.com\"}}", &r);
+	th_api("POST", path, key, NULL, "{\"from\":\"U0APPROVER\",\"to\":{\"email\":\"Dana@Example.com\"}}", &r);
 	expect_free(&r, 200, NULL);
 	snprintf(path, sizeof(path), "/api/requests/%s", id);
-	api("GET", path, key, NULL, NULL, &r);
-	o = expect(&r, 200, NULL);
+	th_api("GET", path, key, NULL, NULL, &r);
+	o = th_expect(&r, 200, NULL);
 	as = jget(json_object_array_get_idx(jget(o, "steps"), 0), "assignments");
 	for (i = 0; i < json_object_array_length(as); i++) {
 		json_object *a = json_object_array_get_idx(as, i);
@@ -942,7 +861,7 @@ Test(actions, reassign_replaces_the_approver)
 	th_resp_free(&r);
 	/* the old approver is no longer there to replace */
 	snprintf(path, sizeof(path), "/api/requests/%s/reassign", id);
-	api("POST", path, key, NULL, "{\"from\":\"U0APPROVER\",\"to\":\"U0OTHER\"}", &r);
+	th_api("POST", path, key, NULL, "{\"from\":\"U0APPROVER\",\"to\":\"U0OTHER\"}", &r);
 	expect_free(&r, 400, "from");
 }
 
@@ -958,14 +877,14 @@ Test(admin, sources_create_patch_get_and_list)
 	const char *p[1];
 	char id[40];
 
-	admin_key(adm, sizeof(adm));
+	th_admin_key(adm, sizeof(adm));
 	uniq("crud", name, sizeof(name));
 	snprintf(body, sizeof(body), "{\"name\":\"%s\",\"rule\":\"all\",\"deadline\":\"2d\","
 	    "\"reminder_every\":\"4h\",\"callback_url\":\"https://example.com/cb\","
 	    "\"callback_secret\":\"s3cret-s3cret\",\"editable_fields\":[\"amount\"],"
 	    "\"delivery_mode\":\"dm\",\"allow_self_approval\":true}", name);
-	api("POST", "/api/sources", adm, NULL, body, &r);
-	o = expect(&r, 201, NULL);
+	th_api("POST", "/api/sources", adm, NULL, body, &r);
+	o = th_expect(&r, 201, NULL);
 	snprintf(key, sizeof(key), "%s", jstr(o, "api_key"));
 	snprintf(id, sizeof(id), "%s", jstr(o, "id"));
 	cr_assert_str_eq(jstr(o, "rule"), "all");
@@ -984,26 +903,26 @@ Test(admin, sources_create_patch_get_and_list)
 	PQclear(res);
 	PQfinish(c);
 	/* its key works */
-	api("GET", "/api/requests", key, NULL, NULL, &r);
+	th_api("GET", "/api/requests", key, NULL, NULL, &r);
 	expect_free(&r, 200, NULL);
 	/* the name is taken now */
-	api("POST", "/api/sources", adm, NULL, body, &r);
+	th_api("POST", "/api/sources", adm, NULL, body, &r);
 	expect_free(&r, 409, "name");
 	/* PATCH one field, others stay */
 	snprintf(path, sizeof(path), "/api/sources/%s", id);
-	api("PATCH", path, adm, NULL, "{\"deadline\":null,\"channel\":\"#approvals\","
+	th_api("PATCH", path, adm, NULL, "{\"deadline\":null,\"channel\":\"#approvals\","
 	    "\"callback_secret\":null}", &r);
-	o = expect(&r, 200, NULL);
+	o = th_expect(&r, 200, NULL);
 	cr_assert_null(jget(o, "deadline"));
 	cr_assert_null(jget(o, "callback_secret"));
 	cr_assert_str_eq(jstr(o, "channel"), "#approvals");
 	cr_assert_str_eq(jstr(o, "rule"), "all");
 	json_object_put(o);
 	th_resp_free(&r);
-	api("GET", path, adm, NULL, NULL, &r);
+	th_api("GET", path, adm, NULL, NULL, &r);
 	expect_free(&r, 200, NULL);
-	api("GET", "/api/sources", adm, NULL, NULL, &r);
-	o = expect(&r, 200, NULL);
+	th_api("GET", "/api/sources", adm, NULL, NULL, &r);
+	o = th_expect(&r, 200, NULL);
 	cr_assert(strstr(r.body, name) != NULL);
 	json_object_put(o);
 	th_resp_free(&r);
@@ -1031,14 +950,14 @@ Test(admin, source_field_errors)
 	json_object *o;
 	size_t i;
 
-	admin_key(adm, sizeof(adm));
+	th_admin_key(adm, sizeof(adm));
 	uniq("ferr", name, sizeof(name));
 	{
 		char body[200];
 
 		snprintf(body, sizeof(body), "{\"name\":\"%s\"}", name);
-		api("POST", "/api/sources", adm, NULL, body, &r);
-		o = expect(&r, 201, NULL);
+		th_api("POST", "/api/sources", adm, NULL, body, &r);
+		o = th_expect(&r, 201, NULL);
 		snprintf(id, sizeof(id), "%s", jstr(o, "id"));
 		snprintf(key, sizeof(key), "%s", jstr(o, "api_key"));
 		json_object_put(o);
@@ -1046,21 +965,21 @@ Test(admin, source_field_errors)
 	}
 	snprintf(path, sizeof(path), "/api/sources/%s", id);
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		api("PATCH", path, adm, NULL, cases[i].body, &r);
+		th_api("PATCH", path, adm, NULL, cases[i].body, &r);
 		cr_assert_eq(r.status, 400, "%s: %ld %s", cases[i].body, r.status, r.body);
 		expect_free(&r, 400, cases[i].field);
 	}
-	api("POST", "/api/sources", adm, NULL, "{\"rule\":\"any\"}", &r);
+	th_api("POST", "/api/sources", adm, NULL, "{\"rule\":\"any\"}", &r);
 	expect_free(&r, 400, "name");
-	api("PATCH", "/api/sources/00000000-0000-0000-0000-000000000000", adm, NULL, "{}", &r);
+	th_api("PATCH", "/api/sources/00000000-0000-0000-0000-000000000000", adm, NULL, "{}", &r);
 	expect_free(&r, 404, NULL);
-	api("PATCH", "/api/sources/nope", adm, NULL, "{}", &r);
+	th_api("PATCH", "/api/sources/nope", adm, NULL, "{}", &r);
 	expect_free(&r, 404, NULL);
-	api("GET", "/api/sources/00000000-0000-0000-0000-000000000000", adm, NULL, NULL, &r);
+	th_api("GET", "/api/sources/00000000-0000-0000-0000-000000000000", adm, NULL, NULL, &r);
 	expect_free(&r, 404, NULL);
-	api("POST", "/api/sources/00000000-0000-0000-0000-000000000000/rotate-key", adm, NULL, "{}", &r);
+	th_api("POST", "/api/sources/00000000-0000-0000-0000-000000000000/rotate-key", adm, NULL, "{}", &r);
 	expect_free(&r, 404, NULL);
-	api("PATCH", path, adm, "text/plain", "{}", &r);
+	th_api("PATCH", path, adm, "text/plain", "{}", &r);
 	expect_free(&r, 415, NULL);
 }
 
@@ -1070,29 +989,29 @@ Test(admin, users_create_once_and_list)
 	struct th_resp r;
 	json_object *o;
 
-	admin_key(adm, sizeof(adm));
+	th_admin_key(adm, sizeof(adm));
 	uniq("user", uname, sizeof(uname));
 	snprintf(email, sizeof(email), "%s@Example.com", uname);
 	snprintf(body, sizeof(body), "{\"name\":\"Pat Doe\",\"email\":\"%s\",\"role\":\"viewer\"}", email);
-	api("POST", "/api/users", adm, NULL, body, &r);
-	o = expect(&r, 201, NULL);
+	th_api("POST", "/api/users", adm, NULL, body, &r);
+	o = th_expect(&r, 201, NULL);
 	cr_assert_geq(strlen(jstr(o, "password")), 12);
 	cr_assert_str_eq(jstr(o, "role"), "viewer");
 	cr_assert(strstr(jstr(o, "email"), "@example.com") != NULL);
 	json_object_put(o);
 	th_resp_free(&r);
-	api("POST", "/api/users", adm, NULL, body, &r);
+	th_api("POST", "/api/users", adm, NULL, body, &r);
 	expect_free(&r, 409, "email");
-	api("POST", "/api/users", adm, NULL, "{\"name\":\"X\",\"role\":\"god\"}", &r);
+	th_api("POST", "/api/users", adm, NULL, "{\"name\":\"X\",\"role\":\"god\"}", &r);
 	expect_free(&r, 400, "role");
-	api("POST", "/api/users", adm, NULL, "{\"name\":\"X\",\"email\":\"nope\"}", &r);
+	th_api("POST", "/api/users", adm, NULL, "{\"name\":\"X\",\"email\":\"nope\"}", &r);
 	expect_free(&r, 400, "email");
-	api("POST", "/api/users", adm, NULL, "{\"email\":\"a@b.c\"}", &r);
+	th_api("POST", "/api/users", adm, NULL, "{\"email\":\"a@b.c\"}", &r);
 	expect_free(&r, 400, "name");
-	api("POST", "/api/users", adm, NULL, "{\"name\":\"X\",\"password\":\"hunter22\"}", &r);
+	th_api("POST", "/api/users", adm, NULL, "{\"name\":\"X\",\"password\":\"hunter22\"}", &r);
 	expect_free(&r, 400, "password");
-	api("GET", "/api/users", adm, NULL, NULL, &r);
-	o = expect(&r, 200, NULL);
+	th_api("GET", "/api/users", adm, NULL, NULL, &r);
+	o = th_expect(&r, 200, NULL);
 	cr_assert(strstr(r.body, "@example.com") != NULL);
 	cr_assert(strstr(r.body, "password") == NULL, "%s", r.body);
 	json_object_put(o);
@@ -1109,8 +1028,8 @@ Test(admin, notifications_filters_and_pages)
 	int i;
 
 	uniq("notif", name, sizeof(name));
-	source_add(name, key, sizeof(key));
-	admin_key(adm, sizeof(adm));
+	th_source_key(name, key, sizeof(key));
+	th_admin_key(adm, sizeof(adm));
 	create(key, NULL, id);
 	c = db();
 	p[0] = id;
@@ -1121,15 +1040,15 @@ Test(admin, notifications_filters_and_pages)
 	    " VALUES ($1, 'decision', 'callback', 'delivered')", 1, p, NULL);
 	PQfinish(c);
 	snprintf(path, sizeof(path), "/api/notifications?request_id=%s&limit=200", id);
-	api("GET", path, adm, NULL, NULL, &r);
-	o = expect(&r, 200, NULL);
+	th_api("GET", path, adm, NULL, NULL, &r);
+	o = th_expect(&r, 200, NULL);
 	cr_assert_geq(json_object_get_int(jget(o, "count")), 4, "%s", r.body);
 	json_object_put(o);
 	th_resp_free(&r);
 	snprintf(path, sizeof(path), "/api/notifications?request_id=%s&status=failed&transport=email"
 	    "&kind=reminder&limit=2", id);
-	api("GET", path, adm, NULL, NULL, &r);
-	o = expect(&r, 200, NULL);
+	th_api("GET", path, adm, NULL, NULL, &r);
+	o = th_expect(&r, 200, NULL);
 	cr_assert_eq(json_object_get_int(jget(o, "count")), 2, "%s", r.body);
 	cr_assert_not_null(jget(o, "next_cursor"));
 	snprintf(cursor, sizeof(cursor), "%s", json_object_get_string(jget(o, "next_cursor")));
@@ -1137,15 +1056,15 @@ Test(admin, notifications_filters_and_pages)
 	th_resp_free(&r);
 	snprintf(path, sizeof(path), "/api/notifications?request_id=%s&status=failed&transport=email"
 	    "&kind=reminder&limit=2&cursor=%s", id, cursor);
-	api("GET", path, adm, NULL, NULL, &r);
-	o = expect(&r, 200, NULL);
+	th_api("GET", path, adm, NULL, NULL, &r);
+	o = th_expect(&r, 200, NULL);
 	cr_assert_eq(json_object_get_int(jget(o, "count")), 1, "%s", r.body);
 	cr_assert_null(jget(o, "next_cursor"));
 	json_object_put(o);
 	th_resp_free(&r);
 	snprintf(path, sizeof(path), "/api/notifications?request_id=%s&transport=callback", id);
-	api("GET", path, adm, NULL, NULL, &r);
-	o = expect(&r, 200, NULL);
+	th_api("GET", path, adm, NULL, NULL, &r);
+	o = th_expect(&r, 200, NULL);
 	cr_assert_eq(json_object_get_int(jget(o, "count")), 1, "%s", r.body);
 	json_object_put(o);
 	th_resp_free(&r);
@@ -1159,7 +1078,7 @@ Test(admin, notifications_filters_and_pages)
 
 		for (j = 0; j < sizeof(bad) / sizeof(bad[0]); j++) {
 			snprintf(path, sizeof(path), "/api/notifications?%s", bad[j].q);
-			api("GET", path, adm, NULL, NULL, &r);
+			th_api("GET", path, adm, NULL, NULL, &r);
 			expect_free(&r, 400, bad[j].field);
 		}
 	}
@@ -1177,8 +1096,8 @@ Test(docs, openapi_matches_the_route_table)
 	size_t i;
 	FILE *f;
 
-	api("GET", "/api/openapi.json", NULL, NULL, NULL, &r);
-	doc = expect(&r, 200, NULL);
+	th_api("GET", "/api/openapi.json", NULL, NULL, NULL, &r);
+	doc = th_expect(&r, 200, NULL);
 	cr_assert_str_eq(jstr(doc, "openapi"), "3.1.0");
 	paths = jget(doc, "paths");
 	snprintf(cmd, sizeof(cmd), "\"%s/cgi-bin/api\" --routes", th_env("top_builddir"));
@@ -1224,10 +1143,10 @@ Test(docs, api_docs_page_lists_every_path)
 	char ct[128], esc[512];
 	size_t i, j;
 
-	api("GET", "/api/openapi.json", NULL, NULL, NULL, &r);
-	doc = expect(&r, 200, NULL);
+	th_api("GET", "/api/openapi.json", NULL, NULL, NULL, &r);
+	doc = th_expect(&r, 200, NULL);
 	paths = jget(doc, "paths");
-	api("GET", "/api-docs", NULL, NULL, NULL, &d);
+	th_api("GET", "/api-docs", NULL, NULL, NULL, &d);
 	cr_assert_eq(d.status, 200, "%ld %s", d.status, d.body);
 	cr_assert_not_null(th_header(&d, "Content-Type", ct, sizeof(ct)));
 	cr_assert(strncmp(ct, "text/html", 9) == 0, "%s", ct);
@@ -1277,7 +1196,7 @@ Test(metrics, counts_a_request_and_reads_the_database)
 	char ct[128];
 	int i;
 
-	api("GET", "/metrics", NULL, NULL, NULL, &r);
+	th_api("GET", "/metrics", NULL, NULL, NULL, &r);
 	cr_assert_eq(r.status, 200);
 	cr_assert_not_null(th_header(&r, "Content-Type", ct, sizeof(ct)));
 	cr_assert(strstr(ct, "version=0.0.4") != NULL, "%s", ct);
@@ -1285,10 +1204,10 @@ Test(metrics, counts_a_request_and_reads_the_database)
 	th_resp_free(&r);
 	/* Two children share the counters: enough requests to reach both. */
 	for (i = 0; i < 4; i++) {
-		api("GET", "/api/requests", NULL, NULL, NULL, &r);
+		th_api("GET", "/api/requests", NULL, NULL, NULL, &r);
 		th_resp_free(&r);
 	}
-	api("GET", "/metrics", NULL, NULL, NULL, &r);
+	th_api("GET", "/metrics", NULL, NULL, NULL, &r);
 	after = metric(r.body, series);
 	cr_assert_eq(after - before, 4, "before %lld after %lld\n%s", before, after, r.body);
 	cr_assert(strstr(r.body, "hub_http_request_duration_seconds_bucket{route=\"/api/requests\","

@@ -28,24 +28,6 @@
 
 /* ------------------------------------------------------------ helpers */
 
-static void
-run_capture(const char *cmd, const char *marker, char *out, size_t outlen)
-{
-	char line[1024], *p;
-	FILE *f;
-
-	out[0] = '\0';
-	cr_assert_not_null(f = popen(cmd, "r"), "popen %s", cmd);
-	while (fgets(line, sizeof(line), f) != NULL) {
-		if ((p = strstr(line, marker)) != NULL) {
-			p += strlen(marker);
-			p[strcspn(p, "\r\n")] = '\0';
-			snprintf(out, outlen, "%s", p);
-		}
-	}
-	cr_assert_eq(pclose(f), 0, "%s failed", cmd);
-	cr_assert(out[0] != '\0', "%s: no \"%s\" in its output", cmd, marker);
-}
 
 static unsigned long
 seq(void)
@@ -79,63 +61,12 @@ uemail(const char *who, char *out, size_t len)
 static void
 source_add(char *key, size_t keylen)
 {
-	char cmd[512], name[64];
+	char name[64];
 
 	uname_("grpsrc", name, sizeof(name));
-	snprintf(cmd, sizeof(cmd), "\"%s/bin/approvalhub\" source add '%s'",
-	    th_env("top_builddir"), name);
-	run_capture(cmd, "api key: ", key, keylen);
+	th_source_key(name, key, keylen);
 }
 
-static void
-admin_key(char *key, size_t keylen)
-{
-	char cmd[512];
-
-	snprintf(cmd, sizeof(cmd), "\"%s/bin/approvalhub\" key add-admin", th_env("top_builddir"));
-	run_capture(cmd, "admin api key: ", key, keylen);
-}
-
-static void
-api(const char *method, const char *path, const char *key, const char *ctype,
-    const char *body, struct th_resp *r)
-{
-	char auth[512], ct[128];
-	const char *h[4];
-	int n = 0;
-
-	if (key != NULL) {
-		snprintf(auth, sizeof(auth), "Authorization: Bearer %s", key);
-		h[n++] = auth;
-	}
-	if (body != NULL) {
-		snprintf(ct, sizeof(ct), "Content-Type: %s", ctype ? ctype : "application/json");
-		h[n++] = ct;
-	}
-	h[n] = NULL;
-	cr_assert_eq(th_http(method, path, h, body, body ? strlen(body) : 0, r), 0,
-	    "%s %s: transport error", method, path);
-}
-
-/* Assert status and, for errors, the JSON shape and field (NULL: any). */
-static json_object *
-expect(struct th_resp *r, long status, const char *field)
-{
-	json_object *o = th_json(r), *v;
-
-	cr_assert_eq(r->status, status, "expected %ld, got %ld: %s", status, r->status, r->body);
-	cr_assert_not_null(o, "not JSON: %s", r->body);
-	if (status >= 400) {
-		cr_assert(json_object_object_get_ex(o, "error", &v), "no error: %s", r->body);
-		cr_assert(json_object_is_type(v, json_type_string));
-		if (field != NULL) {
-			cr_assert(json_object_object_get_ex(o, "field", &v),
-			    "no field (wanted %s): %s", field, r->body);
-			cr_assert_str_eq(json_object_get_string(v), field, "%s", r->body);
-		}
-	}
-	return o;
-}
 
 /* One call, its status and field checked; the body is dropped. */
 static void
@@ -144,8 +75,8 @@ call(const char *method, const char *path, const char *key, const char *body, lo
 {
 	struct th_resp r;
 
-	api(method, path, key, NULL, body, &r);
-	json_object_put(expect(&r, status, field));
+	th_api(method, path, key, NULL, body, &r);
+	json_object_put(th_expect(&r, status, field));
 	th_resp_free(&r);
 }
 
@@ -156,8 +87,8 @@ call_json(const char *method, const char *path, const char *key, const char *bod
 	struct th_resp r;
 	json_object *o;
 
-	api(method, path, key, NULL, body, &r);
-	o = expect(&r, status, NULL);
+	th_api(method, path, key, NULL, body, &r);
+	o = th_expect(&r, status, NULL);
 	th_resp_free(&r);
 	return o;
 }
@@ -263,7 +194,7 @@ Test(groups_api, create_show_change_delete_and_audit)
 	size_t i;
 	int found = 0;
 
-	admin_key(adm, sizeof(adm));
+	th_admin_key(adm, sizeof(adm));
 	uname_("team", name, sizeof(name));
 	uslack(u1, sizeof(u1));
 	uslack(u2, sizeof(u2));
@@ -345,7 +276,7 @@ Test(groups_api, refusals)
 	char adm[128], src[128], name[64], body[40000], path[256], longname[128], u1[40];
 	size_t i, n;
 
-	admin_key(adm, sizeof(adm));
+	th_admin_key(adm, sizeof(adm));
 	source_add(src, sizeof(src));
 	uname_("refuse", name, sizeof(name));
 	uslack(u1, sizeof(u1));
@@ -401,8 +332,8 @@ Test(groups_api, refusals)
 	{
 		struct th_resp r;
 
-		api("POST", path, adm, "text/plain", "{\"member\":\"U123\"}", &r);
-		json_object_put(expect(&r, 415, NULL));
+		th_api("POST", path, adm, "text/plain", "{\"member\":\"U123\"}", &r);
+		json_object_put(th_expect(&r, 415, NULL));
 		th_resp_free(&r);
 	}
 
@@ -450,8 +381,8 @@ deleg(const char *adm, const char *approver, const char *delegate, const char *f
 
 	snprintf(body, sizeof(body), "{\"approver\":\"%s\",\"delegate\":\"%s\","
 	    "\"valid_from\":\"%s\",\"valid_to\":\"%s\"}", approver, delegate, from, to);
-	api("POST", "/api/delegations", adm, NULL, body, &r);
-	o = expect(&r, status, field);
+	th_api("POST", "/api/delegations", adm, NULL, body, &r);
+	o = th_expect(&r, status, field);
 	th_resp_free(&r);
 	return o;
 }
@@ -468,7 +399,7 @@ Test(delegations_api, add_list_overlap_and_revoke)
 	char today[11], d1[11], d5[11], d6[11], d9[11], past[11], past2[11];
 	json_object *o, *first;
 
-	admin_key(adm, sizeof(adm));
+	th_admin_key(adm, sizeof(adm));
 	uemail("boss", boss, sizeof(boss));
 	snprintf(bossuc, sizeof(bossuc), "B%s", boss + 1);
 	uslack(dep, sizeof(dep));
@@ -564,7 +495,7 @@ Test(delegations_api, source_key_is_403)
 	char adm[128], src[128], a[40], b[40], today[11], d1[11], path[64];
 	json_object *o;
 
-	admin_key(adm, sizeof(adm));
+	th_admin_key(adm, sizeof(adm));
 	source_add(src, sizeof(src));
 	uslack(a, sizeof(a));
 	uslack(b, sizeof(b));
@@ -690,7 +621,7 @@ Test(e2e, a_group_request_gets_one_assignment_per_member)
 	json_object *req, *asg, *a, *grp, *members;
 	size_t i;
 
-	admin_key(adm, sizeof(adm));
+	th_admin_key(adm, sizeof(adm));
 	source_add(src, sizeof(src));
 	uslack(u1, sizeof(u1));
 	uslack(u2, sizeof(u2));
@@ -699,7 +630,7 @@ Test(e2e, a_group_request_gets_one_assignment_per_member)
 		struct th_resp r;
 
 		/* a rerun in the same database starts from no "finance" */
-		api("DELETE", "/api/groups/finance", adm, NULL, NULL, &r);
+		th_api("DELETE", "/api/groups/finance", adm, NULL, NULL, &r);
 		th_resp_free(&r);
 	}
 	snprintf(body, sizeof(body), "{\"name\":\"finance\",\"members\":[\"%s\",\"%s\",\"%s\"]}",
@@ -731,7 +662,7 @@ Test(e2e, a_group_request_gets_one_assignment_per_member)
 	{
 		struct th_resp r;
 
-		api("POST", "/api/new-approval", src, NULL, body, &r);
+		th_api("POST", "/api/new-approval", src, NULL, body, &r);
 		cr_assert(r.status == 400 || r.status == 422, "%ld %s", r.status, r.body);
 		th_resp_free(&r);
 	}
@@ -747,7 +678,7 @@ Test(e2e, a_delegation_in_force_adds_the_delegate_who_may_decide)
 	struct hub_engine_error ee;
 	char display[64];
 
-	admin_key(adm, sizeof(adm));
+	th_admin_key(adm, sizeof(adm));
 	source_add(src, sizeof(src));
 	uslack(boss, sizeof(boss));
 	uslack(dep, sizeof(dep));
@@ -803,7 +734,7 @@ Test(e2e, an_upcoming_delegation_adds_nobody_yet)
 	char adm[128], src[128], boss[96], dep[40], d3[11], d5[11], id[37];
 	json_object *req, *asg;
 
-	admin_key(adm, sizeof(adm));
+	th_admin_key(adm, sizeof(adm));
 	source_add(src, sizeof(src));
 	uemail("chief", boss, sizeof(boss));
 	uslack(dep, sizeof(dep));

@@ -269,3 +269,81 @@ th_db_drop(struct th_db *t)
 	th_admin_sql(sql);
 	t->name[0] = '\0';
 }
+
+void
+th_capture(const char *cmd, const char *marker, char *out, size_t outlen)
+{
+	char line[1024], *p;
+	FILE *f;
+
+	out[0] = '\0';
+	cr_assert_not_null(f = popen(cmd, "r"), "popen %s", cmd);
+	while (fgets(line, sizeof(line), f) != NULL) {
+		if ((p = strstr(line, marker)) != NULL) {
+			p += strlen(marker);
+			p[strcspn(p, "\r\n")] = '\0';
+			snprintf(out, outlen, "%s", p);
+		}
+	}
+	cr_assert_eq(pclose(f), 0, "%s failed", cmd);
+	cr_assert(out[0] != '\0', "%s: no \"%s\" in its output", cmd, marker);
+}
+
+void
+th_source_key(const char *name, char *key, size_t keylen)
+{
+	char cmd[512];
+
+	snprintf(cmd, sizeof(cmd), "\"%s/bin/approvalhub\" source add '%s'",
+	    th_env("top_builddir"), name);
+	th_capture(cmd, "api key: ", key, keylen);
+}
+
+void
+th_admin_key(char *key, size_t keylen)
+{
+	char cmd[512];
+
+	snprintf(cmd, sizeof(cmd), "\"%s/bin/approvalhub\" key add-admin", th_env("top_builddir"));
+	th_capture(cmd, "admin api key: ", key, keylen);
+}
+
+void
+th_api(const char *method, const char *path, const char *key, const char *ctype,
+    const char *body, struct th_resp *r)
+{
+	char auth[512], ct[128];
+	const char *h[4];
+	int n = 0;
+
+	if (key != NULL) {
+		snprintf(auth, sizeof(auth), "Authorization: Bearer %s", key);
+		h[n++] = auth;
+	}
+	if (body != NULL) {
+		snprintf(ct, sizeof(ct), "Content-Type: %s", ctype ? ctype : "application/json");
+		h[n++] = ct;
+	}
+	h[n] = NULL;
+	cr_assert_eq(th_http(method, path, h, body, body ? strlen(body) : 0, r), 0,
+	    "%s %s: transport error", method, path);
+}
+
+json_object *
+th_expect(struct th_resp *r, long status, const char *field)
+{
+	json_object *o = th_json(r), *v;
+
+	cr_assert_eq(r->status, status, "expected %ld, got %ld: %s", status, r->status, r->body);
+	cr_assert_not_null(o, "not JSON: %s", r->body);
+	if (status >= 400) {
+		cr_assert(json_object_object_get_ex(o, "error", &v), "no error: %s", r->body);
+		cr_assert(json_object_is_type(v, json_type_string));
+		if (field != NULL) {
+			cr_assert(json_object_object_get_ex(o, "field", &v),
+			    "no field (wanted %s): %s", field, r->body);
+			cr_assert_str_eq(json_object_get_string(v), field, "%s", r->body);
+		}
+	}
+	return o;
+}

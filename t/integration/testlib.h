@@ -45,6 +45,19 @@ void		 th_db_create(struct th_db *);
 void		 th_db_drop(struct th_db *);
 /* Run SQL on $DATABASE_URL's server as the admin (no parameters). */
 void		 th_admin_sql(const char *sql);
+/* Run cmd; the rest of the output line after marker into out.  The test
+ * fails when cmd fails or prints no such line. */
+void		 th_capture(const char *cmd, const char *marker, char *out, size_t outlen);
+/* `approvalhub source add NAME` / `key add-admin`: the key printed. */
+void		 th_source_key(const char *name, char *key, size_t keylen);
+void		 th_admin_key(char *key, size_t keylen);
+/* An API call with Bearer key (NULL: none) and, with a body, its content
+ * type (NULL: application/json); a transport error fails the test. */
+void		 th_api(const char *method, const char *path, const char *key,
+		    const char *ctype, const char *body, struct th_resp *);
+/* Assert the status and, for errors, the JSON error shape and its field
+ * (NULL: any); returns the body as JSON (caller puts). */
+json_object	*th_expect(struct th_resp *, long status, const char *field);
 /* Run a shell command; returns its exit status. */
 int		 th_sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

@@ -36,6 +36,7 @@
 #include "json.h"
 #include "migrate.h"
 #include "slacksig.h"
+#include "testlib.h"
 #include "worker.h"
 
 /* HUB_STATIC in lib/httpc.c, reachable in the unit-test library. */
@@ -448,50 +449,6 @@ static struct hub_db *db;
 static char dbname[64];
 static char dburl[1024];
 
-/* Percent-encode a conninfo value for a URI query. */
-static void
-url_add(struct hub_buf *b, const char *key, const char *v)
-{
-	const char *hex = "0123456789ABCDEF";
-
-	hub_buf_printf(b, "%s%s=", strchr(hub_buf_str(b), '?') ? "&" : "?", key);
-	for (; *v; v++) {
-		unsigned char c = (unsigned char)*v;
-
-		if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-		    c == '-' || c == '.' || c == '_' || c == '~')
-			hub_buf_addc(b, (char)c);
-		else {
-			hub_buf_addc(b, '%');
-			hub_buf_addc(b, hex[c >> 4]);
-			hub_buf_addc(b, hex[c & 15]);
-		}
-	}
-}
-
-/* DATABASE_URL with another database name, as a URI. */
-static void
-make_dburl(const char *base, const char *name)
-{
-	static const char *const keep[] = { "host", "hostaddr", "port", "user", "password",
-	    "sslmode" };
-	struct hub_buf b = HUB_BUF_INIT(sizeof(dburl) - 1);
-	PQconninfoOption *opts, *o;
-	char *err = NULL;
-	size_t i;
-
-	opts = PQconninfoParse(base, &err);
-	cr_assert_not_null(opts, "DATABASE_URL: %s", err ? err : "?");
-	hub_buf_printf(&b, "postgresql:///%s", name);
-	for (o = opts; o->keyword != NULL; o++)
-		for (i = 0; i < sizeof(keep) / sizeof(keep[0]); i++)
-			if (o->val != NULL && *o->val && strcmp(o->keyword, keep[i]) == 0)
-				url_add(&b, o->keyword, o->val);
-	PQconninfoFree(opts);
-	snprintf(dburl, sizeof(dburl), "%s", hub_buf_str(&b));
-	hub_buf_release(&b);
-}
-
 static void
 admin_exec(const char *sql)
 {
@@ -529,7 +486,7 @@ worker_setup(void)
 	admin_exec(sql);
 	snprintf(sql, sizeof(sql), "CREATE DATABASE %s", dbname);
 	admin_exec(sql);
-	make_dburl(base, dbname);
+	th_db_url(dbname, dburl, sizeof(dburl));
 	cr_assert_eq(hub_db_connect(dburl, &db), HUB_DB_OK);
 	cr_assert_eq(hub_migrate_run(db, NULL), HUB_MIGRATE_OK, "%s", hub_db_last_error(db));
 }
@@ -865,7 +822,7 @@ Test(worker, waits_for_the_database_and_recovers)
 
 	snprintf(later, sizeof(later), "%s_later", dbname);
 	snprintf(log, sizeof(log), "%s/worker.log", rcv.dir);
-	make_dburl(getenv("DATABASE_URL"), later);
+	th_db_url(later, dburl, sizeof(dburl));
 	pid = worker_spawn_ex(0, dburl, log);
 	sleep_ms(1500);
 	cr_expect_eq(waitpid(pid, NULL, WNOHANG), 0, "the worker gave up");

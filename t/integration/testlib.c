@@ -14,6 +14,7 @@
 
 #include "buf.h"
 #include "db.h"
+#include "form.h"
 #include "migrate.h"
 #include "slacksig.h"
 #include "testlib.h"
@@ -213,28 +214,38 @@ th_admin_sql(const char *sql)
 	PQfinish(c);
 }
 
-/* Append key='value' to a conninfo string, quoting as libpq wants. */
-static void
-append_kv(struct hub_buf *b, const char *k, const char *v)
+void
+th_db_url(const char *name, char *out, size_t outlen)
 {
-	hub_buf_printf(b, "%s='", k);
-	for (; *v != '\0'; v++) {
-		if (*v == '\'' || *v == '\\')
-			hub_buf_addc(b, '\\');
-		hub_buf_addc(b, *v);
-	}
-	hub_buf_adds(b, "' ");
+	static const char *const keep[] = { "host", "hostaddr", "port", "user", "password",
+	    "sslmode" };
+	struct hub_buf b = HUB_BUF_INIT(outlen - 1);
+	PQconninfoOption *opts, *o;
+	char *err = NULL;
+	size_t i;
+
+	opts = PQconninfoParse(th_env("DATABASE_URL"), &err);
+	cr_assert_not_null(opts, "DATABASE_URL: %s", err ? err : "?");
+	hub_buf_printf(&b, "postgresql:///%s", name);
+	for (o = opts; o->keyword != NULL; o++)
+		for (i = 0; i < HUB_NELEM(keep); i++)
+			if (o->val != NULL && *o->val && strcmp(o->keyword, keep[i]) == 0) {
+				hub_buf_printf(&b, "%s%s=", strchr(hub_buf_str(&b), '?') ? "&" : "?",
+				    o->keyword);
+				cr_assert_eq(hub_url_encode(o->val, strlen(o->val), &b), 0);
+			}
+	PQconninfoFree(opts);
+	cr_assert_lt(b.len, outlen, "database URL too long");
+	snprintf(out, outlen, "%s", hub_buf_str(&b));
+	hub_buf_release(&b);
 }
 
 void
 th_db_create(struct th_db *t)
 {
-	struct hub_buf url = HUB_BUF_INIT(sizeof(t->url) - 1);
 	unsigned char rnd[6];
 	char sql[128];
-	PQconninfoOption *opts, *o;
 	struct hub_db *db = NULL;
-	PGconn *c;
 	size_t i;
 
 	cr_assert_eq(getrandom(rnd, sizeof(rnd), 0), (ssize_t)sizeof(rnd));
@@ -243,16 +254,7 @@ th_db_create(struct th_db *t)
 		snprintf(t->name + 2 + 2 * i, 3, "%02x", rnd[i]);
 	snprintf(sql, sizeof(sql), "CREATE DATABASE %s", t->name);
 	th_admin_sql(sql);
-	c = admin_conn();
-	opts = PQconninfo(c);
-	for (o = opts; o->keyword != NULL; o++)
-		if (o->val != NULL && *o->val != '\0' && strcmp(o->keyword, "dbname") != 0)
-			append_kv(&url, o->keyword, o->val);
-	append_kv(&url, "dbname", t->name);
-	PQconninfoFree(opts);
-	PQfinish(c);
-	snprintf(t->url, sizeof(t->url), "%s", hub_buf_str(&url));
-	hub_buf_release(&url);
+	th_db_url(t->name, t->url, sizeof(t->url));
 	cr_assert_eq(hub_db_connect(t->url, &db), HUB_DB_OK);
 	cr_assert_eq(hub_migrate_run(db, NULL), HUB_MIGRATE_OK, "%s", hub_db_last_error(db));
 	hub_db_close(db);

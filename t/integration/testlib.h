@@ -42,6 +42,8 @@ struct th_db {
 	char	url[2048];
 };
 void		 th_db_create(struct th_db *);
+/* A URI for database name on $DATABASE_URL's server (it need not exist). */
+void		 th_db_url(const char *name, char *out, size_t outlen);
 void		 th_db_drop(struct th_db *);
 /* Run SQL on $DATABASE_URL's server as the admin (no parameters). */
 void		 th_admin_sql(const char *sql);

@@ -383,26 +383,34 @@ hub_groups_list(struct hub_db *db, json_object **out, struct hub_problem *p)
 	return *out != NULL ? HUB_GROUPS_OK : HUB_GROUPS_NOMEM;
 }
 
-int
-hub_groups_get(struct hub_db *db, const char *name, json_object **out, struct hub_problem *p)
+/* One row of statement stmt for key, as JSON; missing is NOTFOUND on field. */
+static int
+get_one(struct hub_db *db, int stmt, const char *key, const char *field,
+    const char *missing, json_object **out, struct hub_problem *p)
 {
-	const char *params[1] = { name };
+	const char *params[1] = { key };
 	PGresult *res = NULL;
 	int rc;
 
-	*out = NULL;
-	memset(p, 0, sizeof(*p));
-	if (!group_name_ok(name))
-		return hub_problem(p, "name", "no such group", HUB_GROUPS_NOTFOUND);
-	if ((rc = hub_db_exec(db, &groups_stmts, ST_GET, params, &res)) != HUB_DB_OK)
+	if ((rc = hub_db_exec(db, &groups_stmts, stmt, params, &res)) != HUB_DB_OK)
 		return dberr(p, rc);
 	if (PQntuples(res) == 0) {
 		PQclear(res);
-		return hub_problem(p, "name", "no such group", HUB_GROUPS_NOTFOUND);
+		return hub_problem(p, field, missing, HUB_GROUPS_NOTFOUND);
 	}
 	*out = hub_pgjson_row(res, 0);
 	PQclear(res);
 	return *out != NULL ? HUB_GROUPS_OK : HUB_GROUPS_NOMEM;
+}
+
+int
+hub_groups_get(struct hub_db *db, const char *name, json_object **out, struct hub_problem *p)
+{
+	*out = NULL;
+	memset(p, 0, sizeof(*p));
+	if (!group_name_ok(name))
+		return hub_problem(p, "name", "no such group", HUB_GROUPS_NOTFOUND);
+	return get_one(db, ST_GET, name, "name", "no such group", out, p);
 }
 
 /* members (an array, may be NULL) as [{kind, value}], checked, normalized
@@ -625,23 +633,11 @@ hub_groups_member_remove(struct hub_db *db, const char *name, const char *member
 int
 hub_deleg_get(struct hub_db *db, const char *id, json_object **out, struct hub_problem *p)
 {
-	const char *params[1] = { id };
-	PGresult *res = NULL;
-	int rc;
-
 	*out = NULL;
 	memset(p, 0, sizeof(*p));
 	if (!deleg_id_ok(id))
 		return hub_problem(p, "id", "no such delegation", HUB_GROUPS_NOTFOUND);
-	if ((rc = hub_db_exec(db, &groups_stmts, ST_DELEG_GET, params, &res)) != HUB_DB_OK)
-		return dberr(p, rc);
-	if (PQntuples(res) == 0) {
-		PQclear(res);
-		return hub_problem(p, "id", "no such delegation", HUB_GROUPS_NOTFOUND);
-	}
-	*out = hub_pgjson_row(res, 0);
-	PQclear(res);
-	return *out != NULL ? HUB_GROUPS_OK : HUB_GROUPS_NOMEM;
+	return get_one(db, ST_DELEG_GET, id, "id", "no such delegation", out, p);
 }
 
 int

@@ -697,20 +697,29 @@ out:
 	return finish(rc, o, out);
 }
 
-int
-hub_bk_section_add_field(json_object *section, const char *mrkdwn)
+/* Append a mrkdwn text of at most len characters to array key of a block of
+ * type, which holds at most items: FULL is answered before any text is
+ * built, so a caller paginating loses nothing. */
+static int
+add_mrkdwn(json_object *block, const char *type, const char *key, size_t items,
+    size_t len, const char *mrkdwn)
 {
 	json_object *a, *t;
 	int rc;
 
-	if (!is_block(section, "section"))
+	if (!is_block(block, type))
 		return HUB_BK_INVAL;
-	if (json_object_object_get_ex(section, "fields", &a) &&
-	    json_object_array_length(a) >= HUB_BK_MAX_FIELDS)
+	if (json_object_object_get_ex(block, key, &a) && json_object_array_length(a) >= items)
 		return HUB_BK_FULL;
-	if ((rc = make_text("mrkdwn", mrkdwn, HUB_BK_MAX_FIELD, &t)) != 0)
+	if ((rc = make_text("mrkdwn", mrkdwn, len, &t)) != 0)
 		return rc;
-	return append_limited(section, "fields", HUB_BK_MAX_FIELDS, t);
+	return append_limited(block, key, items, t);
+}
+
+int
+hub_bk_section_add_field(json_object *section, const char *mrkdwn)
+{
+	return add_mrkdwn(section, "section", "fields", HUB_BK_MAX_FIELDS, HUB_BK_MAX_FIELD, mrkdwn);
 }
 
 int
@@ -763,17 +772,8 @@ hub_bk_context(const char *block_id, json_object **out)
 int
 hub_bk_context_add_mrkdwn(json_object *context, const char *mrkdwn)
 {
-	json_object *a, *t;
-	int rc;
-
-	if (!is_block(context, "context"))
-		return HUB_BK_INVAL;
-	if (json_object_object_get_ex(context, "elements", &a) &&
-	    json_object_array_length(a) >= HUB_BK_MAX_CONTEXT)
-		return HUB_BK_FULL;
-	if ((rc = make_text("mrkdwn", mrkdwn, HUB_BK_MAX_TEXT, &t)) != 0)
-		return rc;
-	return append_limited(context, "elements", HUB_BK_MAX_CONTEXT, t);
+	return add_mrkdwn(context, "context", "elements", HUB_BK_MAX_CONTEXT, HUB_BK_MAX_TEXT,
+	    mrkdwn);
 }
 
 static int

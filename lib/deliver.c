@@ -25,6 +25,7 @@
 #include "json.h"
 #include "log.h"
 #include "render.h"
+#include "settings.h"
 #include "slackapi.h"
 #include "smtp.h"
 #include "worker.h"
@@ -51,7 +52,6 @@ enum dl_stmt {
 	DL_BATCH,
 	DL_STEP_PEOPLE,
 	DL_GROUPS,
-	DL_SETTING,
 	DL_USER_EMAIL,
 	DL_SET_SLACK_ID,
 	DL_NO_CONNECTION,
@@ -128,7 +128,6 @@ static const struct hub_stmt dl_stmts[DL__MAX] = {
 	[DL_GROUPS] = {
 	    "SELECT coalesce(detail->'groups', '[]')::text FROM audit_log"
 	    " WHERE request_id = $1::uuid AND action = 'request.created' ORDER BY id LIMIT 1", 1 },
-	[DL_SETTING] = { "SELECT value #>> '{}' FROM settings WHERE key = $1", 1 },
 	[DL_USER_EMAIL] = {
 	    "SELECT email FROM users WHERE slack_user_id = $1 AND email IS NOT NULL"
 	    " AND NOT disabled LIMIT 1", 1 },
@@ -421,17 +420,16 @@ covers_has(const char *text, int64_t id)
 	return 0;
 }
 
+/* A global setting (settings.h), or dflt when it is unset or unreadable. */
 static const char *
 setting(struct dl *d, const char *key, char *out, size_t n, const char *dflt)
 {
-	const char *p[1] = { key };
-	PGresult *res = NULL;
+	struct hub_buf v = HUB_BUF_INIT(256);
 
 	copy(out, n, dflt);
-	if (dq(d, DL_SETTING, p, &res) == HUB_DB_OK && PQntuples(res) == 1 &&
-	    !PQgetisnull(res, 0, 0) && *PQgetvalue(res, 0, 0) != '\0')
-		copy(out, n, PQgetvalue(res, 0, 0));
-	PQclear(res);
+	if (hub_settings_get(d->env->db, key, &v) == HUB_SETTINGS_OK && v.len > 0)
+		copy(out, n, v.data);
+	hub_buf_release(&v);
 	return out;
 }
 

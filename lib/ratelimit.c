@@ -31,6 +31,7 @@
 
 #include "json.h"
 #include "ratelimit.h"
+#include "settings.h"
 
 #define REFILL_FROM "greatest(b.updated_at, coalesce(b.blocked_until, b.updated_at))"
 #define ELAPSED "greatest(0, extract(epoch FROM now() - " REFILL_FROM "))"
@@ -40,7 +41,6 @@
 enum stmt {
 	STMT_ACQUIRE,
 	STMT_PENALIZE,
-	STMT_SETTING,
 	STMT_CLEANUP,
 	STMT__MAX
 };
@@ -76,8 +76,6 @@ static const struct hub_stmt stmts[STMT__MAX] = {
 		"  next_allowed_at = greatest(b.blocked_until, EXCLUDED.blocked_until), "
 		"  tokens = least(b.capacity, 1), "
 		"  updated_at = greatest(b.updated_at, now())", 2 },
-	[STMT_SETTING] = {
-		"SELECT value::text FROM settings WHERE key = $1", 1 },
 	/* Only buckets that are full by now: recreating one full on its next
 	 * use changes nothing. */
 	[STMT_CLEANUP] = {
@@ -208,29 +206,9 @@ hub_ratelimit_penalize(struct hub_db *db, const char *key, int retry_after_s)
 int
 hub_ratelimit_workspace_cap(struct hub_db *db)
 {
-	const char *params[1] = { "slack.workspace_cap_per_minute" };
-	PGresult *res = NULL;
-	json_object *v = NULL;
-	const char *s;
-	int cap = HUB_RATELIMIT_WORKSPACE_CAP;
-	double d;
+	long cap = hub_settings_get_int(db, "slack.workspace_cap_per_minute");
 
-	if (hub_db_exec(db, &rl_stmts, STMT_SETTING, params, &res) != HUB_DB_OK ||
-	    PQntuples(res) != 1)
-		goto out;
-	s = PQgetvalue(res, 0, 0);
-	if (hub_json_parse(s, strlen(s), 64, 2, &v) != HUB_JSON_OK || v == NULL)
-		goto out;
-	if (json_object_is_type(v, json_type_int) || json_object_is_type(v, json_type_double)) {
-		d = json_object_get_double(v);
-		if (isfinite(d) && d >= 1 && d <= 100000)
-			cap = (int)d;
-	}
-out:
-	if (v != NULL)
-		json_object_put(v);
-	PQclear(res);
-	return cap;
+	return cap >= 1 ? (int)cap : HUB_RATELIMIT_WORKSPACE_CAP;
 }
 
 int

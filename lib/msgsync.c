@@ -19,6 +19,7 @@
 #include "json.h"
 #include "log.h"
 #include "msgsync.h"
+#include "settings.h"
 #include "pgjson.h"
 #include "render.h"
 #include "slackapi.h"
@@ -160,10 +161,7 @@ static const struct hub_stmt ms_stmts[MS__MAX] = {
 	 * of days in 1..3650. */
 	[MS_RETAIN_SENT] = {
 	    "DELETE FROM sent_messages WHERE id IN (SELECT id FROM sent_messages"
-	    " WHERE created_at < now() - make_interval(days => coalesce("
-	    "  (SELECT CASE WHEN jsonb_typeof(value) = 'number'"
-	    "    AND value::numeric BETWEEN 1 AND 3650 THEN floor(value::numeric)::integer END"
-	    "   FROM settings WHERE key = 'retention.sent_messages_days'), $2::integer))"
+	    " WHERE created_at < now() - make_interval(days => $2::integer)"
 	    " ORDER BY created_at LIMIT $1::integer FOR UPDATE SKIP LOCKED)", 2 },
 	/* $1 batch */
 	[MS_RETAIN_CACHE] = {
@@ -881,7 +879,8 @@ hub_msgsync_retention_sweep(struct hub_db *db, int *deleted)
 	size_t k;
 
 	snprintf(batch, sizeof(batch), "%d", HUB_MSGSYNC_RETENTION_BATCH);
-	snprintf(days, sizeof(days), "%d", HUB_MSGSYNC_RETENTION_DAYS);
+	/* settings.h knows the key's bounds and default (30 days). */
+	snprintf(days, sizeof(days), "%ld", hub_settings_get_int(db, "retention.sent_messages_days"));
 	for (k = 0; k < HUB_NELEM(stmts); k++) {
 		for (round = 0; round < HUB_MSGSYNC_RETENTION_ROUNDS; round++) {
 			if ((rc = exec(db, stmts[k], params, &res)) != HUB_DB_OK)

@@ -74,7 +74,6 @@ enum hub_msgsync_err {
 	HUB_MSGSYNC_UNAVAILABLE,/* database unreachable */
 };
 
-#define HUB_MSGSYNC_RETENTION_DAYS	30
 #define HUB_MSGSYNC_RETENTION_BATCH	1000
 #define HUB_MSGSYNC_RETENTION_ROUNDS	10
 

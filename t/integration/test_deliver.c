@@ -858,3 +858,152 @@ Test(deliver_stack, users_not_found_emails_a_working_decision_link)
 	    id), 1);
 	PQclear(sql("DELETE FROM slack_connections"));
 }
+
+/* ------------------------------------------------------------ through nginx */
+
+/* GET /metrics through nginx; the body (caller frees). */
+static char *
+scrape(void)
+{
+	struct th_resp r;
+	char *body;
+
+	memset(&r, 0, sizeof(r));
+	th_api("GET", "/metrics", NULL, NULL, NULL, &r);
+	cr_assert_eq(r.status, 200, "%ld %s", r.status, r.body);
+	cr_assert_not_null(body = strdup(r.body));
+	th_resp_free(&r);
+	return body;
+}
+
+/* The value of one series ("name{labels}"), 0 when absent: the text
+ * format has one "series value" line each. */
+static long long
+series_value(const char *body, const char *series)
+{
+	const char *p = body;
+	size_t n = strlen(series);
+	char *end;
+	long long v;
+
+	for (; p != NULL && *p != '\0'; p = strchr(p, '\n'), p = p ? p + 1 : NULL) {
+		if (strncmp(p, series, n) != 0 || p[n] != ' ')
+			continue;
+		errno = 0;
+		v = strtoll(p + n + 1, &end, 10);
+		cr_assert(errno == 0 && end != p + n + 1, "bad value: %.80s", p);
+		return v;
+	}
+	return 0;
+}
+
+/* Every counter series of before is in after, not lower. */
+static void
+counters_never_decrease(const char *before, const char *after)
+{
+	static const char *const counters[] = { "hub_deliveries_total{", "hub_slack_errors_total{" };
+	char series[512];
+	const char *p, *sp;
+	size_t i, seen = 0;
+
+	for (p = before; p != NULL && *p != '\0'; p = strchr(p, '\n'), p = p ? p + 1 : NULL) {
+		for (i = 0; i < 2; i++)
+			if (strncmp(p, counters[i], strlen(counters[i])) == 0)
+				break;
+		if (i == 2 || (sp = strchr(p, ' ')) == NULL)
+			continue;
+		snprintf(series, sizeof(series), "%.*s", (int)(sp - p), p);
+		cr_expect_geq(series_value(after, series), series_value(before, series),
+		    "%s went down", series);
+		seen++;
+	}
+	cr_expect_gt(seen, 0, "no counter series to compare:\n%s", before);
+}
+
+/* A source of our own and its key, for POST /api/new-approval. */
+static void
+api_source(char *name, size_t namelen, char *key, size_t keylen)
+{
+	/* Each test is a fork of one process: the pid tells them apart. */
+	snprintf(name, namelen, "src-%ld-%ld", (long)time(NULL), (long)getpid());
+	th_source_key(name, key, keylen);
+}
+
+/* POST /api/new-approval with one approver; the answer's JSON (caller puts). */
+static json_object *
+api_create(const char *key, const char *approver, char id[HUB_ID_LEN])
+{
+	char body[1024];
+	struct th_resp r;
+	json_object *o;
+
+	snprintf(body, sizeof(body), "{\"requester_name\": \"Rita Requester\", \"approver_id\":"
+	    " \"%s\", \"justification_text\": \"new laptop\", \"metadata\": {}}", approver);
+	memset(&r, 0, sizeof(r));
+	th_api("POST", "/api/new-approval", key, NULL, body, &r);
+	o = th_expect(&r, 201, NULL);
+	th_resp_free(&r);
+	snprintf(id, HUB_ID_LEN, "%s", json_object_get_string(json_object_object_get(o, "id")));
+	return o;
+}
+
+/* Wait for a delivery_log row of the request matching cond (SQL). */
+static void
+await_row(const char *id, const char *cond)
+{
+	int i;
+
+	for (i = 0; i < 300; i++) {
+		if (sql_ll("SELECT count(*) FROM delivery_log WHERE request_id = '%s' AND %s",
+		    id, cond) > 0)
+			return;
+		sleep_ms(100);
+	}
+	cr_assert_fail("no delivery_log row of %s with %s", id, cond);
+}
+
+/* A Slack user of the fake with an id intake takes (U + 2 or more). */
+static void
+fake_user(const char *id)
+{
+	json_object_put(fake("POST", "/_fake/users", "[{\"id\":\"%s\",\"email\":"
+	    "\"%s@example.com\",\"name\":\"%s\"}]", id, id, id));
+}
+
+/* A 429 that is then delivered stays counted: the counters are events,
+ * not the rows' current state (which moved on to delivered). */
+Test(deliver_stack, ratelimited_then_delivered_stays_counted)
+{
+	static const char rl[] = "hub_slack_errors_total{code=\"ratelimited\"}";
+	static const char ok[] = "hub_deliveries_total{transport=\"slack\",status=\"delivered\"}";
+	static const char retry[] = "hub_deliveries_total{transport=\"slack\",status=\"retrying\"}";
+	char name[64], key[256], id[HUB_ID_LEN];
+	char *a, *b, *c;
+
+	PQclear(sql("DELETE FROM slack_connections"));
+	add_app("app", 1);
+	fake_user("URL1");
+	api_source(name, sizeof(name), key, sizeof(key));
+	a = scrape();
+	json_object_put(fake("POST", "/_fake/ratelimit",
+	    "{\"method\":\"chat.postMessage\",\"retry_after\":1,\"count\":1}"));
+	json_object_put(api_create(key, "URL1", id));
+	await_row(id, "transport = 'slack' AND status = 'delivered'");
+	cr_assert_eq(sql_ll("SELECT count(*) FROM delivery_log WHERE request_id = '%s'"
+	    " AND error_code IS NOT NULL", id), 0, "the row itself no longer shows the 429");
+	b = scrape();
+	cr_expect_geq(series_value(b, rl), series_value(a, rl) + 1, "ratelimited:\n%s", b);
+	cr_expect_geq(series_value(b, retry), series_value(a, retry) + 1, "retrying:\n%s", b);
+	cr_expect_geq(series_value(b, ok), series_value(a, ok) + 1, "delivered:\n%s", b);
+	cr_expect(strstr(b, "# TYPE hub_slack_errors_total counter\n") != NULL);
+	cr_expect(strstr(b, "# TYPE hub_delivery_rows gauge\n") != NULL);
+	counters_never_decrease(a, b);
+	/* Retention deleting history rows lowers the gauge, never a counter. */
+	PQclear(sql("DELETE FROM delivery_log WHERE request_id = '%s'", id));
+	c = scrape();
+	counters_never_decrease(b, c);
+	free(a);
+	free(b);
+	free(c);
+	PQclear(sql("DELETE FROM slack_connections"));
+}

@@ -453,6 +453,15 @@ class SmtpTest(unittest.TestCase):
             self.assertEqual(cm.exception.recipients["ann@example.com"][0], 451)
             s.sendmail("hub@example.com", ["ann@example.com"], msg)
         self.assertEqual(len(json.loads(http(self.http_port, "/_fake/messages")[2])), 2)
+        # Armed for one sender: another sender passes, then that one fails.
+        http(self.http_port, "/_fake/fail", {"count": 1, "code": 554, "stage": "mail",
+                                            "mail_from": "Test@example.com"})
+        with smtplib.SMTP("127.0.0.1", self.smtp_port, timeout=5) as s:
+            s.sendmail("hub@example.com", ["ann@example.com"], msg)
+            with self.assertRaises(smtplib.SMTPSenderRefused) as cm:
+                s.sendmail("test@example.com", ["ann@example.com"], msg)
+            self.assertEqual(cm.exception.smtp_code, 554)
+        self.assertEqual(len(json.loads(http(self.http_port, "/_fake/messages")[2])), 3)
 
 
 if __name__ == "__main__":

@@ -1007,3 +1007,96 @@ Test(deliver_stack, ratelimited_then_delivered_stays_counted)
 	free(c);
 	PQclear(sql("DELETE FROM slack_connections"));
 }
+
+/* No Slack connection at all: the approver is emailed (the default of
+ * delivery.user_not_found), the history says why with the fix, /metrics
+ * counts it, doctor warns, and the API's answer warns the caller. */
+Test(deliver_stack, no_connection_emails_records_counts_and_warns)
+{
+	static const char nc[] = "hub_slack_errors_total{code=\"no_connection\"}";
+	char name[64], key[256], admin[256], id[HUB_ID_LEN], id2[HUB_ID_LEN], email[128];
+	char cmd[1024], path[256], line[1024], *a, *b;
+	json_object *o, *w, *m = NULL, *rows, *row;
+	struct th_resp r;
+	const char *code, *detail, *text;
+	int i, warned = 0, slack_row = 0, email_row = 0;
+	FILE *f;
+
+	PQclear(sql("DELETE FROM slack_connections"));
+	snprintf(cmd, sizeof(cmd), "\"%s/bin/approvalhub\" doctor 2>&1", th_env("top_builddir"));
+	cr_assert_not_null(f = popen(cmd, "r"));
+	while (fgets(line, sizeof(line), f) != NULL)
+		if (strncmp(line, "warn no Slack connection", 24) == 0 &&
+		    strstr(line, "approvalhub connection add") != NULL &&
+		    strstr(line, "/slack/install") != NULL)
+			warned = 1;
+	pclose(f);
+	cr_expect(warned, "doctor printed no warning about the missing connection");
+
+	api_source(name, sizeof(name), key, sizeof(key));
+	th_admin_key(admin, sizeof(admin));
+	snprintf(email, sizeof(email), "%s@partner.example", name);
+	a = scrape();
+	o = api_create(key, email, id);
+	cr_assert(json_object_object_get_ex(o, "warnings", &w) &&
+	    json_object_is_type(w, json_type_array) && json_object_array_length(w) == 1,
+	    "%s", json_object_to_json_string(o));
+	w = json_object_array_get_idx(w, 0);
+	cr_expect_str_eq(jpath(w, "code", NULL), "no_slack_connection");
+	cr_expect(strstr(jpath(w, "message", NULL), "approvalhub connection add") != NULL,
+	    "%s", jpath(w, "message", NULL));
+	json_object_put(o);
+
+	snprintf(path, sizeof(path), "/_fake/messages?rcpt=%s", email);
+	for (i = 0; i < 200; i++) {
+		m = th_fake("FAKE_SMTP_CONTROL_URL", "GET", path, NULL);
+		if (m != NULL && json_object_array_length(m) > 0)
+			break;
+		json_object_put(m);
+		m = NULL;
+		sleep_ms(100);
+	}
+	cr_assert_not_null(m, "no email to %s", email);
+	text = jpath(json_object_array_get_idx(m, 0), "text", NULL);
+	cr_expect(text != NULL && strstr(text, "/decide/") != NULL, "no decision link: %s", text);
+	json_object_put(m);
+
+	await_row(id, "transport = 'email' AND status = 'delivered'");
+	snprintf(path, sizeof(path), "/api/notifications?request_id=%s", id);
+	th_api("GET", path, admin, NULL, NULL, &r);
+	o = th_expect(&r, 200, NULL);
+	th_resp_free(&r);
+	cr_assert(json_object_object_get_ex(o, "notifications", &rows));
+	for (i = 0; i < (int)json_object_array_length(rows); i++) {
+		row = json_object_array_get_idx(rows, i);
+		code = jpath(row, "error_code", NULL);
+		detail = jpath(row, "error_detail", NULL);
+		if (strcmp(jpath(row, "transport", NULL), "slack") == 0 && code != NULL &&
+		    strcmp(code, "no_connection") == 0 &&
+		    strcmp(jpath(row, "status", NULL), "failed") == 0 && detail != NULL &&
+		    strstr(detail, "approvalhub connection add") != NULL &&
+		    strstr(detail, "/slack/install") != NULL)
+			slack_row++;
+		if (strcmp(jpath(row, "transport", NULL), "email") == 0 &&
+		    strcmp(jpath(row, "status", NULL), "delivered") == 0)
+			email_row++;
+	}
+	cr_expect_eq(slack_row, 1, "%s", json_object_to_json_string(o));
+	cr_expect_eq(email_row, 1, "%s", json_object_to_json_string(o));
+	json_object_put(o);
+
+	b = scrape();
+	cr_expect_geq(series_value(b, nc), series_value(a, nc) + 1, "no_connection:\n%s", b);
+	free(a);
+	free(b);
+
+	/* With a default connection the same call has nothing to warn about. */
+	add_app("app", 1);
+	fake_user("UNC1");
+	o = api_create(key, "UNC1", id2);
+	cr_expect(!json_object_object_get_ex(o, "warnings", NULL), "%s",
+	    json_object_to_json_string(o));
+	json_object_put(o);
+	await_row(id2, "transport = 'slack' AND status = 'delivered'");
+	PQclear(sql("DELETE FROM slack_connections"));
+}

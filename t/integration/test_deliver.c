@@ -5,8 +5,9 @@
  * sink, and what the fakes recorded as the assertions.  Every message the
  * fake received passed its Block Kit validation (no invalid_blocks).
  *
- * The users_not_found test runs on the stack's own database instead, so
- * the emailed decision link opens through nginx.
+ * The deliver_stack tests run on the stack's own database instead, with
+ * the stack's worker: the emailed decision link opens through nginx, and
+ * requests are made, /metrics scraped and the history read through nginx.
  */
 #include <criterion/criterion.h>
 

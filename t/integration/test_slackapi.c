@@ -187,6 +187,17 @@ workspace(void)
 	    "{\"id\":\"C3\",\"name\":\"old\",\"is_archived\":true}]");
 }
 
+/* A channel of T1's workspace that only the calling test posts to, so a
+ * count of its messages is this test's alone. */
+static void
+fresh_channel(char *out, size_t len)
+{
+	static int k;
+
+	snprintf(out, len, "CT%ld%d", (long)getpid(), ++k);
+	fake("/_fake/channels", "[{\"id\":\"%s\",\"name\":\"t-%s\"}]", out, out);
+}
+
 static void
 setup(void)
 {
@@ -427,6 +438,7 @@ Test(api, http_5xx_timeout_and_connect_are_transient)
 {
 	struct hub_slack_result res;
 	double t0;
+	int i;
 
 	hub_slack_result_init(&res);
 	fake("/_fake/fail", "{\"method\":\"chat.postMessage\",\"error\":\"internal_error\","
@@ -446,6 +458,11 @@ Test(api, http_5xx_timeout_and_connect_are_transient)
 	cr_expect_str_eq(res.error, "timeout");
 	cr_expect_eq(res.status, 0);
 	cr_expect(now_s() - t0 < 2.0, "the timeout held");
+	/* The fake still posts the stalled message when its 3 s are over:
+	 * wait for that here, or it lands in whichever test runs then. */
+	for (i = 0; i < 100 && ncalls("chat.postMessage") < 3; i++)
+		sleep_ms(50);
+	cr_assert_eq(ncalls("chat.postMessage"), 3, "the stalled call never finished");
 
 	slack.api_url = "http://127.0.0.1:1/api/";
 	cr_expect_eq(post(TOKEN1, "C1", TEXT, &res), HUB_SLACK_TRANSIENT);
@@ -527,15 +544,17 @@ Test(webhook, ok_and_every_error_status)
 	};
 	struct hub_slack_result res;
 	json_object *m = msg(NULL, TEXT), *arr, *empty;
-	char path[128];
+	char path[128], ch[32];
 	size_t i;
 
 	hub_slack_result_init(&res);
-	fake("/_fake/webhooks", "{\"path\":\"/services/T1/B1/okhook\",\"channel\":\"C1\"}");
+	fresh_channel(ch, sizeof(ch));
+	fake("/_fake/webhooks", "{\"path\":\"/services/T1/B1/okhook\",\"channel\":\"%s\"}", ch);
 	cr_assert_eq(hook("/services/T1/B1/okhook", m, &res), HUB_SLACK_OK, "%s", res.error);
 	cr_expect(res.ok);
 	cr_expect_eq(res.status, 200);
-	arr = th_fake("FAKE_SLACK_URL", "GET", "/_fake/messages?channel=C1", NULL);
+	snprintf(path, sizeof(path), "/_fake/messages?channel=%s", ch);
+	arr = th_fake("FAKE_SLACK_URL", "GET", path, NULL);
 	cr_assert(arr != NULL && json_object_array_length(arr) == 1);
 	json_object_put(arr);
 
@@ -1195,11 +1214,14 @@ Test(cli, connection_commands)
 	struct hub_buf out = HUB_BUF_INIT(65536);
 	json_object *msgs;
 	const char *url;
-	char args[1024];
+	char args[1024], cmd[256], ch[32];
 	int rc;
 
-	rc = cli(&out, TOKEN1 "\n", "connection add app --type SLACK_APP --token-stdin "
-	    "--channel C1 --default");
+	/* Its own channel: the count of test messages below is this test's. */
+	fresh_channel(ch, sizeof(ch));
+	snprintf(cmd, sizeof(cmd), "connection add app --type SLACK_APP --token-stdin "
+	    "--channel %s --default", ch);
+	rc = cli(&out, TOKEN1 "\n", cmd);
 	cr_assert_eq(rc, 0, "%s", hub_buf_str(&out));
 	cr_expect(strstr(hub_buf_str(&out), "connection app added") != NULL, "%s", out.data);
 	cr_expect(strstr(hub_buf_str(&out), TOKEN1) == NULL);
@@ -1214,12 +1236,12 @@ Test(cli, connection_commands)
 	rc = cli(&out, NULL, "connection add app2 --type WHATEVER");
 	cr_expect_eq(rc, 2);
 
-	url = webhook("/services/T1/B1/clisecretpart", "C1");
+	url = webhook("/services/T1/B1/clisecretpart", ch);
 	snprintf(args, sizeof(args), "%s\n", url);
 	rc = cli(&out, args, "connection add hook --type INCOMING_WEBHOOK --webhook-url-stdin");
 	cr_assert_eq(rc, 0, "%s", hub_buf_str(&out));
 
-	url = webhook("/services/T2/B2/lookuphook", "C1");
+	url = webhook("/services/T2/B2/lookuphook", ch);
 	snprintf(args, sizeof(args), "%s\n", url);
 	rc = cli(&out, args, "connection add lk --type INCOMING_WEBHOOK_LOOKUP --token " TOKEN2
 	    " --webhook-url-stdin");
@@ -1243,7 +1265,8 @@ Test(cli, connection_commands)
 	cr_expect(strstr(hub_buf_str(&out), "ok:") != NULL);
 	rc = cli(&out, NULL, "connection test hook");
 	cr_expect_eq(rc, 0, "%s", hub_buf_str(&out));
-	msgs = th_fake("FAKE_SLACK_URL", "GET", "/_fake/messages?channel=C1", NULL);
+	snprintf(args, sizeof(args), "/_fake/messages?channel=%s", ch);
+	msgs = th_fake("FAKE_SLACK_URL", "GET", args, NULL);
 	cr_assert_not_null(msgs);
 	cr_expect_eq(json_object_array_length(msgs), 3);
 	cr_expect(strstr(json_object_to_json_string(msgs), "Approval hub connection test") != NULL);

@@ -162,6 +162,29 @@ class SlackTest(unittest.TestCase):
         self.assertFalse(info["is_member"])
         self.err("conversations.info", {"channel": "C9"}, "channel_not_found")
 
+    def test_ephemeral_in_a_dm_and_its_errors(self):
+        im = self.ok("conversations.open", {"users": "U1"})["channel"]["id"]
+        r = self.ok("chat.postEphemeral", {"channel": im, "user": "U1", "text": "just you"})
+        self.assertRegex(r["message_ts"], r"^\d{10}\.\d{6}$")
+        self.assertEqual(self.get("ephemeral?channel=" + im)[0]["ephemeral_user"], "U1")
+        self.assertEqual(self.get("messages?channel=" + im), [])
+        self.err("chat.postEphemeral", {"channel": im, "user": "U2", "text": "x"}, "user_not_in_channel")
+        self.err("chat.postEphemeral", {"channel": im, "user": "U404", "text": "x"}, "user_not_in_channel")
+        self.err("chat.postEphemeral", {"channel": "C9", "user": "U1", "text": "x"}, "channel_not_found")
+
+    def test_unknown_arguments_recorded_or_refused(self):
+        self.ok("chat.postMessage", {"channel": "C1", "text": "x", "response_type": "ephemeral",
+                                     "replace_original": False})
+        self.ok("chat.postMessage", {"channel": "C1", "text": "y", "thread_ts": "1.2"})
+        calls = self.get("calls?method=chat.postMessage")
+        self.assertEqual(calls[0]["unknown_args"], ["replace_original", "response_type"])
+        self.assertEqual(calls[1]["unknown_args"], [])
+        self.ctl("config", {"strict_args": True})
+        r = self.err("chat.postMessage", {"channel": "C1", "text": "x", "response_type": "ephemeral"},
+                     "invalid_arguments")
+        self.assertIn("response_type", r["response_metadata"]["messages"][0])
+        self.assertEqual(len(self.get("messages?channel=C1")), 2)
+
     def test_long_text_truncated(self):
         r = self.ok("chat.postMessage", {"channel": "C1", "text": "a" * 40100})
         self.assertEqual(len(r["message"]["text"]), 40000)

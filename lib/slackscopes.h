@@ -6,10 +6,11 @@
  * need a scope of their own (the /approvals command).
  *
  * The app manifest (manifest.h) and the OAuth install URL (oauth.h) both
- * take their scope list from here, so they cannot drift apart; a new
- * hub_slack_call / hub_connections_call of a method not in the table is
- * caught by t/integration/test_oauth.c (install::scopes_cover_every_web_api_method),
- * which reads the method names from the sources.
+ * take their scope list from here, so they cannot drift apart.  A new
+ * hub_slack_call / hub_connections_call whose method's scopes are not
+ * asked for fails t/integration/test_oauth.c
+ * (install::scopes_cover_every_web_api_method), which reads the method
+ * names from the sources.
  *
  * Pure: no allocation besides the caller's buffer, never blocks or logs.
  */

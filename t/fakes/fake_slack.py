@@ -80,6 +80,16 @@ METHOD_ARGS = {
 }
 
 
+# Bot scopes Slack documents per method; for conversations.* the one for
+# the conversation's type.  Checked only with config check_scopes.
+METHOD_SCOPE = {
+    "chat.postMessage": "chat:write", "chat.update": "chat:write",
+    "chat.postEphemeral": "chat:write", "chat.delete": "chat:write",
+    "users.lookupByEmail": "users:read.email", "users.info": "users:read",
+}
+CONVERSATION_SCOPE = {"conversations.info": "read", "conversations.history": "history"}
+
+
 def unknown_args(method, args):
     known = METHOD_ARGS.get(method)
     if known is None:
@@ -104,6 +114,7 @@ DEFAULT_CONFIG = {
     "update_text_max": 4000,
     "text_truncate": 40000,
     "strict_args": False,
+    "check_scopes": False,
 }
 
 WEBHOOK_STATES = {
@@ -342,6 +353,24 @@ class State:
         if not ch.get("is_member", True):
             raise SlackError("not_in_channel")
         return ch
+
+    def needed_scope(self, method, tok, args):
+        """The scope method needs for these args, or None."""
+        if method in METHOD_SCOPE:
+            return METHOD_SCOPE[method]
+        if method == "conversations.open":
+            users = args.get("users") or ""
+            n = len(users) if isinstance(users, list) else len([u for u in users.split(",") if u])
+            return "mpim:write" if n > 1 else "im:write"
+        if method in CONVERSATION_SCOPE:
+            try:
+                ch = self.resolve_channel(tok, args.get("channel"))
+            except SlackError:
+                return None     # the method answers channel_not_found
+            kind = ("im" if ch.get("is_im") else "mpim" if ch.get("is_mpim") else
+                    "groups" if ch.get("is_private") or ch["id"].startswith("G") else "channels")
+            return "%s:%s" % (kind, CONVERSATION_SCOPE[method])
+        return None
 
     def channel_object(self, ch):
         im = bool(ch.get("is_im"))
@@ -949,6 +978,13 @@ class Handler(BaseHandler):
                     return self.finish_api(method, args, 200, {"ok": False, "error": "token_revoked"})
                 if tok["expires_at"] and time.time() > tok["expires_at"]:
                     return self.finish_api(method, args, 200, {"ok": False, "error": "token_expired"})
+            if tok is not None and st.config.get("check_scopes"):
+                need = st.needed_scope(method, tok, args)
+                have = [x.strip() for x in (tok.get("scope") or "").split(",")]
+                if need and need not in have:
+                    return self.finish_api(method, args, 200, {
+                        "ok": False, "error": "missing_scope", "needed": need,
+                        "provided": ",".join(have)})
             extra = unknown_args(method, args)
             if extra and st.config.get("strict_args"):
                 return self.finish_api(method, args, 200, {

@@ -185,6 +185,21 @@ class SlackTest(unittest.TestCase):
         self.assertIn("response_type", r["response_metadata"]["messages"][0])
         self.assertEqual(len(self.get("messages?channel=C1")), 2)
 
+    def test_missing_scope_when_checked(self):
+        self.ctl("tokens", [{"token": "xoxb-narrow", "team_id": TEAM, "scope": "chat:write,im:write"}])
+        im = self.ok("conversations.open", {"users": "U1"}, token="xoxb-narrow")["channel"]["id"]
+        self.ok("conversations.history", {"channel": im}, token="xoxb-narrow")
+        self.ctl("config", {"check_scopes": True})
+        r = self.err("conversations.history", {"channel": im}, "missing_scope", token="xoxb-narrow")
+        self.assertEqual(r["needed"], "im:history")
+        self.assertEqual(r["provided"], "chat:write,im:write")
+        self.assertEqual(self.err("conversations.history", {"channel": "C1"}, "missing_scope",
+                                  token="xoxb-narrow")["needed"], "channels:history")
+        self.assertEqual(self.err("conversations.open", {"users": "U1,U2"}, "missing_scope",
+                                  token="xoxb-narrow")["needed"], "mpim:write")
+        self.ok("chat.postMessage", {"channel": im, "text": "fine"}, token="xoxb-narrow")
+        self.ok("auth.test", token="xoxb-narrow")
+
     def test_long_text_truncated(self):
         r = self.ok("chat.postMessage", {"channel": "C1", "text": "a" * 40100})
         self.assertEqual(len(r["message"]["text"]), 40000)

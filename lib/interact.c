@@ -1764,7 +1764,8 @@ respond_ephemeral(struct hub_worker_env *env, const char *conn_id, const char *u
 	struct hub_slack_result res;
 	struct hub_conn conn;
 	json_object *args = NULL, *ch, *v;
-	const char *channel;
+	const char *id;
+	char channel[IA_ID_MAX + 1];
 	size_t i;
 	int rc;
 
@@ -1789,12 +1790,13 @@ respond_ephemeral(struct hub_worker_env *env, const char *conn_id, const char *u
 		goto out;
 	}
 	if (hub_json_get_object(res.resp, "channel", &ch) != HUB_JSON_OK ||
-	    hub_json_get_string(ch, "id", IA_ID_MAX, &channel) != HUB_JSON_OK ||
-	    !slack_id_ok(channel)) {
+	    hub_json_get_string(ch, "id", IA_ID_MAX, &id) != HUB_JSON_OK || !slack_id_ok(id)) {
 		result(r, HUB_WORKER_RETRY, "invalid answer", "invalid_response",
 		    "conversations.open: no channel id");
 		goto out;
 	}
+	/* Ours: the next call frees the answer it came in. */
+	snprintf(channel, sizeof(channel), "%s", id);
 	json_object_put(args);
 	if ((args = json_object_new_object()) == NULL || jset_str(args, "channel", channel) != 0 ||
 	    jset_str(args, "user", user) != 0) {

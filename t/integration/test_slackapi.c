@@ -673,16 +673,20 @@ Test(ratelimit, penalize_blocks_until_retry_after)
 }
 
 /* Several processes, each with its own connection, hammer one bucket: the
- * grants over the window never exceed burst + rate * window. */
+ * grants over the window never exceed burst + rate * window.  They start
+ * together once all are connected: on a busy machine connecting alone can
+ * take longer than the window. */
 Test(ratelimit, processes_share_one_budget)
 {
 	enum { PROCS = 4, RATE = 600, BURST = 10 };
 	const double window = 2.0;
-	int fds[PROCS][2], i, total = 0, st;
+	int fds[PROCS][2], ready[2], go[2], i, total = 0, st;
 	pid_t pid[PROCS];
 	double t0, t1;
+	char c;
 
-	t0 = now_s();
+	cr_assert_eq(pipe(ready), 0);
+	cr_assert_eq(pipe(go), 0);
 	for (i = 0; i < PROCS; i++) {
 		cr_assert_eq(pipe(fds[i]), 0);
 		pid[i] = fork();
@@ -691,12 +695,19 @@ Test(ratelimit, processes_share_one_budget)
 			struct hub_db *mine = NULL;
 			int got = 0;
 			long w;
+			double start;
 
 			close(fds[i][0]);
+			close(ready[0]);
+			close(go[1]);
 			/* never touch the parent's connection */
 			if (hub_db_connect(dburl, &mine) != HUB_DB_OK)
 				_exit(3);
-			while (now_s() - t0 < window) {
+			/* connected: wait for the others (EOF on go is the start) */
+			if (write(ready[1], "r", 1) != 1 || read(go[0], &c, 1) != 0)
+				_exit(6);
+			start = now_s();
+			while (now_s() - start < window) {
 				int rc = hub_ratelimit_acquire(mine, "T1:shared", RATE, BURST, &w);
 
 				if (rc == HUB_RATELIMIT_OK)
@@ -713,6 +724,13 @@ Test(ratelimit, processes_share_one_budget)
 		}
 		close(fds[i][1]);
 	}
+	close(ready[1]);
+	close(go[0]);
+	for (i = 0; i < PROCS; i++)
+		cr_assert_eq(read(ready[0], &c, 1), 1, "a child could not connect");
+	close(ready[0]);
+	t0 = now_s();
+	close(go[1]);
 	for (i = 0; i < PROCS; i++) {
 		int got = 0;
 

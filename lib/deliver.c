@@ -217,7 +217,7 @@ struct person {
 	char	delegate_for[DL_VALUE_MAX];
 	char	status[16];
 	char	tag[32];                    /* key part: a12, req, w3 */
-	int	from_lookup;
+	int	from_lookup;                /* slack came from the email lookup */
 };
 
 struct intent {
@@ -1239,7 +1239,8 @@ resolve(struct dl *d, struct person *p)
 		out = R_SLACK;
 		break;
 	case HUB_CONN_NOTFOUND:
-		p->from_lookup = 1;
+		/* The cache now holds this "not found" for an hour: there is
+		 * no user id to forget (from_lookup stays 0). */
 		out = R_NOUSER;
 		break;
 	case HUB_CONN_DISABLED:

@@ -613,6 +613,56 @@ Test(deliver, lookup_cache_serves_the_second_request)
 	cr_expect_eq(n, 2);
 }
 
+/* users_not_found is cached for an hour: the second request to the same
+ * unknown address asks Slack nothing (DESIGN: negative results 1 h). */
+Test(deliver, unknown_email_is_looked_up_once_an_hour)
+{
+	char a[HUB_ID_LEN], b[HUB_ID_LEN];
+	json_object *lk;
+
+	add_app("app", 1);
+	create("NEG1", "[{\"kind\":\"email\",\"value\":\"ghost@example.com\"}]", "any", "dm",
+	    NULL, a);
+	run_all(20000);
+	cr_assert_eq(sql_ll("SELECT count(*) FROM slack_user_cache WHERE email ="
+	    " 'ghost@example.com' AND slack_user_id IS NULL AND expires_at BETWEEN"
+	    " now() + interval '59 minutes' AND now() + interval '61 minutes'"), 1,
+	    "the users_not_found answer is not cached for an hour");
+	create("NEG2", "[{\"kind\":\"email\",\"value\":\"ghost@example.com\"}]", "any", "dm",
+	    NULL, b);
+	run_all(20000);
+	lk = calls("users.lookupByEmail");
+	cr_expect_eq(json_object_array_length(lk), 1, "lookups: %s",
+	    json_object_to_json_string(lk));
+	json_object_put(lk);
+	/* Both still reached the person by email (the fallback). */
+	cr_expect_eq(sql_ll("SELECT count(*) FROM delivery_log WHERE request_id IN ('%s', '%s')"
+	    " AND transport = 'email' AND status = 'delivered'", a, b), 2);
+}
+
+/* A cached user id that Slack no longer knows (the DM answers
+ * channel_not_found) is forgotten, so the next request looks it up. */
+Test(deliver, users_not_found_at_send_drops_the_cached_id)
+{
+	char id[HUB_ID_LEN];
+	json_object *lk;
+
+	add_app("app", 1);
+	PQclear(sql("INSERT INTO slack_user_cache (connection_id, email, slack_user_id,"
+	    " expires_at) SELECT id, 'left@example.com', 'UGONE', now() + interval '1 day'"
+	    " FROM slack_connections WHERE name = 'app'"));
+	create("GONE", "[{\"kind\":\"email\",\"value\":\"left@example.com\"}]", "any", "dm",
+	    NULL, id);
+	run_all(20000);
+	lk = calls("users.lookupByEmail");
+	cr_expect_eq(json_object_array_length(lk), 0, "the cached id was not used");
+	json_object_put(lk);
+	cr_expect_eq(sql_ll("SELECT count(*) FROM slack_user_cache WHERE email ="
+	    " 'left@example.com'"), 0, "the stale id is still cached");
+	cr_expect_eq(sql_ll("SELECT count(*) FROM delivery_log WHERE request_id = '%s'"
+	    " AND transport = 'email' AND status = 'delivered'", id), 1);
+}
+
 /* The decision reaches the requester (not in Slack here: by email) and
  * the approver's Home tab is republished. */
 Test(deliver, decision_tells_the_requester_and_refreshes_home)

@@ -88,7 +88,7 @@ static const struct hub_stmt dl_stmts[DL__MAX] = {
 	    " coalesce(r.connection_id::text, ''), coalesce(r.channel, ''),"
 	    " coalesce(r.delivery_mode, ''), coalesce(s.connection_id::text, ''),"
 	    " coalesce(s.default_channel, ''), coalesce(s.delivery_mode, ''),"
-	    " s.templates::text, r.watchers::text, r.current_step"
+	    " s.templates::text, r.watchers::text, r.current_step, s.editable_fields::text"
 	    " FROM requests r JOIN sources s ON s.id = r.source_id WHERE r.id = $1::uuid", 1 },
 	/* $1 request, $2 position */
 	[DL_STEP] = {
@@ -1780,7 +1780,7 @@ static int
 load_request(struct dl *d, PGresult **out)
 {
 	const char *p[1] = { d->req };
-	json_object *req = NULL, *tmpl = NULL;
+	json_object *req = NULL, *tmpl = NULL, *editable = NULL;
 	PGresult *res = NULL;
 	const char *preset;
 	int rc;
@@ -1796,9 +1796,12 @@ load_request(struct dl *d, PGresult **out)
 	    hub_json_parse(PQgetvalue(res, 0, 8), (size_t)PQgetlength(res, 0, 8), DL_JSON_MAX,
 	    HUB_JSON_DEFAULT_DEPTH, &tmpl) != HUB_JSON_OK ||
 	    hub_json_parse(PQgetvalue(res, 0, 9), (size_t)PQgetlength(res, 0, 9), DL_JSON_MAX,
-	    HUB_JSON_DEFAULT_DEPTH, &d->watchers) != HUB_JSON_OK) {
+	    HUB_JSON_DEFAULT_DEPTH, &d->watchers) != HUB_JSON_OK ||
+	    hub_json_parse(PQgetvalue(res, 0, 11), (size_t)PQgetlength(res, 0, 11), DL_JSON_MAX,
+	    HUB_JSON_DEFAULT_DEPTH, &editable) != HUB_JSON_OK) {
 		json_object_put(req);
 		json_object_put(tmpl);
+		json_object_put(editable);
 		PQclear(res);
 		return HUB_DB_QUERY;
 	}
@@ -1807,6 +1810,9 @@ load_request(struct dl *d, PGresult **out)
 		json_object_object_add(req, "preset", json_object_new_string(preset));
 	json_object_object_add(d->ctx, "request", req);
 	json_object_object_add(d->ctx, "templates", tmpl);
+	json_object_object_add(d->ctx, "editable",
+	    json_object_new_boolean(hub_render_editable(editable)));
+	json_object_put(editable);
 	d->deadline = cell_ll(res, 0, 1);
 	copy(d->conn_ids[1], sizeof(d->conn_ids[1]), PQgetvalue(res, 0, 2));
 	copy(d->channels[1], sizeof(d->channels[1]), PQgetvalue(res, 0, 3));

@@ -69,7 +69,7 @@ static const struct hub_stmt ms_stmts[MS__MAX] = {
 	    "UPDATE jobs SET max_attempts = max_attempts + 1"
 	    " WHERE id = $1::bigint AND state = 'running'", 1 },
 	/* The request as render.h's "request" object; _templates and
-	 * _editable are taken out before rendering. */
+	 * _editable_fields are taken out before rendering. */
 	[MS_REQUEST] = {
 	    "SELECT r.id, r.title, r.status, s.name AS source, r.requester_name,"
 	    " r.requester_slack_id, r.requester_email, r.justification, r.metadata,"
@@ -77,7 +77,7 @@ static const struct hub_stmt ms_stmts[MS__MAX] = {
 	    " r.decided_by, " ISO("r.decided_at") " AS decided_at, r.decision_comment,"
 	    " r.ai_summary, r.risk_score, r.current_step,"
 	    " (SELECT count(*) FROM request_steps x WHERE x.request_id = r.id) AS step_count,"
-	    " s.templates AS _templates, jsonb_array_length(s.editable_fields) > 0 AS _editable"
+	    " s.templates AS _templates, s.editable_fields AS _editable_fields"
 	    " FROM requests r JOIN sources s ON s.id = r.source_id WHERE r.id = $1::uuid", 1 },
 	/* Steps with the engine's tally (engine.c ST_STEP_TALLY). */
 	[MS_STEPS] = {
@@ -347,10 +347,10 @@ load_state(struct sync_run *s)
 		return HUB_DB_NOMEM;
 	if ((v = member(s->request, "_templates", json_type_object)) != NULL)
 		s->templates = json_object_get(v);
-	s->editable = (v = member(s->request, "_editable", json_type_boolean)) != NULL &&
-	    json_object_get_boolean(v);
+	s->editable = hub_render_editable(member(s->request, "_editable_fields",
+	    json_type_array));
 	json_object_object_del(s->request, "_templates");
-	json_object_object_del(s->request, "_editable");
+	json_object_object_del(s->request, "_editable_fields");
 	/* render.h picks the preset's fields by name, as decidelink.c does */
 	if ((v = member(s->request, "source", json_type_string)) != NULL &&
 	    hub_intake_preset(json_object_get_string(v)) != NULL)

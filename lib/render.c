@@ -1945,6 +1945,24 @@ hub_render_sync(enum hub_render_sync variant, json_object *ctx,
 }
 
 int
+hub_render_editable(json_object *fields)
+{
+	json_object *f;
+	size_t i, n;
+
+	if (fields == NULL || !json_object_is_type(fields, json_type_array))
+		return 0;
+	n = json_object_array_length(fields);
+	for (i = 0; i < n; i++) {
+		f = json_object_array_get_idx(fields, i);
+		if (json_object_is_type(f, json_type_string) &&
+		    json_object_get_string_len(f) > 0)
+			return 1;
+	}
+	return 0;
+}
+
+int
 hub_render_fallback_text(enum hub_render_kind kind, json_object *ctx,
     char **out)
 {

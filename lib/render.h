@@ -42,7 +42,8 @@
  *      (http(s) only; approve/reject default to decide)
  *    "mode": "app" (default: interactive buttons) | "webhook" (URL buttons
  *      to links.decide: webhooks cannot receive interactions),
- *    "editable": bool (adds Edit in app mode),
+ *    "editable": bool (adds Edit in app mode; hub_render_editable says
+ *      whether a source's fields make it true),
  *    "reason": s (reject / cancel / expire / reassign text),
  *    "actor_display": s (who decided, reminded, reassigned),
  *    "mentions": ["U…", …] (channel mode: the first batch of
@@ -134,6 +135,11 @@ void		 hub_render_out_free(struct hub_render_out *);
  * CANCELLED; Expired -> EXPIRED; skipped or the request finished ->
  * NO_ACTION; otherwise PROGRESS. */
 enum hub_render_sync hub_render_sync_pick(json_object *ctx);
+
+/* 1 when a source's editable_fields (a JSON array of field names, NULL
+ * allowed) names a field: the context's "editable".  Delivery and sync
+ * both ask here, so the first card and its updates agree on Edit. */
+int		 hub_render_editable(json_object *editable_fields);
 
 /* Only the fallback text of a kind (malloc'd, caller frees). */
 int		 hub_render_fallback_text(enum hub_render_kind,

@@ -242,6 +242,17 @@ fixture(struct fix *f, int reason_required, const char *editable)
 	PQclear(r);
 }
 
+/* The fake knows the approver, so the worker's DM to them goes through. */
+static void
+fake_user(const struct fix *f)
+{
+	char body[256];
+
+	snprintf(body, sizeof(body), "[{\"id\":\"%s\",\"team\":\"%s\",\"name\":\"pat\"}]",
+	    f->user, f->team);
+	json_object_put(th_fake("FAKE_SLACK_URL", "POST", "/_fake/users", body));
+}
+
 /* A pending request for f->user; its id and the assignment id. */
 static void
 make_request(const struct fix *f, const char *title, char id[40], char asg[24])
@@ -448,6 +459,48 @@ jstr(json_object *o, const char *k)
 	json_object *v;
 
 	return json_object_object_get_ex(o, k, &v) ? json_object_get_string(v) : NULL;
+}
+
+/* The button with action_id in the message the worker posted to user (the
+ * fake's record of chat.postMessage), waited for; caller puts.  NULL when
+ * the message came without that button. */
+static json_object *
+delivered_button(const char *user, const char *action_id)
+{
+	json_object *calls, *call, *args, *blocks, *b, *els, *el, *found = NULL;
+	const char *ch, *aid;
+	size_t i, j, k;
+	int tries, seen = 0;
+
+	for (tries = 0; tries < 200 && !seen; tries++) {
+		calls = th_fake("FAKE_SLACK_URL", "GET", "/_fake/calls?method=chat.postMessage",
+		    NULL);
+		cr_assert(calls != NULL && json_object_is_type(calls, json_type_array));
+		for (i = 0; i < json_object_array_length(calls) && !seen; i++) {
+			call = json_object_array_get_idx(calls, i);
+			if (!json_object_object_get_ex(call, "args", &args) ||
+			    (ch = jstr(args, "channel")) == NULL || strcmp(ch, user) != 0 ||
+			    !json_object_object_get_ex(args, "blocks", &blocks))
+				continue;
+			seen = 1;
+			for (j = 0; j < json_object_array_length(blocks); j++) {
+				b = json_object_array_get_idx(blocks, j);
+				if (!json_object_object_get_ex(b, "elements", &els))
+					continue;
+				for (k = 0; k < json_object_array_length(els); k++) {
+					el = json_object_array_get_idx(els, k);
+					if ((aid = jstr(el, "action_id")) != NULL &&
+					    strcmp(aid, action_id) == 0 && found == NULL)
+						found = json_object_get(el);
+				}
+			}
+		}
+		json_object_put(calls);
+		if (!seen)
+			usleep(100 * 1000);
+	}
+	cr_assert(seen, "no message was delivered to %s", user);
+	return found;
 }
 
 /* A view_submission of view (from views.open) with values {block: text}. */
@@ -768,15 +821,28 @@ Test(interactions, edit_then_approve_carries_the_edit)
 	    "comment_block", "comment", "trimmed the venue", NULL };
 	struct click c;
 	struct th_resp r;
-	json_object *view, *o, *e;
+	json_object *view, *o, *e, *button, *p;
 	PGresult *q;
 
 	fixture(&f, 0, "[\"amount\", \"vendor\"]");
+	fake_user(&f);
 	make_request(&f, "Edit me", id, asg);
+	/* The Edit button of the card the worker delivered, clicked as is. */
+	button = delivered_button(f.user, "hub_edit");
+	cr_assert_not_null(button, "the delivered card has no Edit button");
 	response_url(url, sizeof(url));
 	trigger("{}", trig, sizeof(trig));
-	c = (struct click){ f.user, f.team, "hub_edit", id, asg, url, trig, NULL, 0 };
-	click_ok(&c);
+	c = (struct click){ f.user, f.team, jstr(button, "action_id"), id, asg, url, trig, NULL,
+	    0 };
+	cr_assert_not_null(jstr(button, "value"), "Edit without a value");
+	p = click_payload(&c);
+	json_object_object_add(json_object_array_get_idx(json_object_object_get(p, "actions"), 0),
+	    "value", json_object_new_string(jstr(button, "value")));
+	post_payload(p, &r);
+	json_object_put(p);
+	cr_assert_eq(r.status, 200, "status %ld: %s", r.status, r.body);
+	cr_assert_eq(r.len, 0, "body: %s", r.body);
+	th_resp_free(&r);
 	view = last_view_open();
 	cr_assert_str_eq(jstr(view, "callback_id"), "hub_edit");
 	cr_assert_not_null(strstr(json_object_to_json_string(view), "edit:amount"));
@@ -814,6 +880,7 @@ Test(interactions, edit_then_approve_carries_the_edit)
 	cr_assert_str_eq(PQgetvalue(q, 0, 2), "Approved");
 	PQclear(q);
 	json_object_put(view);
+	json_object_put(button);
 }
 
 /* ------------------------------------------------------------ snooze, remind, view */

@@ -551,6 +551,9 @@ ctx_for(struct dl *d, const struct person *p, const char *display, int webhook,
 	if (jset(d->ctx, "assignment", a) != 0)
 		goto out;
 	a = NULL;
+	/* An approver reads a request-level notification in words for them. */
+	if (jset_str(d->ctx, "audience", p != NULL && p->asg > 0 ? "approver" : NULL) != 0)
+		goto out;
 	if (jset_str(d->ctx, "mode", webhook ? "webhook" : "app") != 0 ||
 	    jset(d->ctx, "mentions", mentions ? json_object_get(mentions) : NULL) != 0)
 		goto out;

@@ -7,7 +7,8 @@
  * "reason"?}.  Assignment kinds (call_for_action, delegate_call, reminder,
  * manual_reminder, approver_added, approver_removed) reach that approver;
  * request kinds reach decision -> the requester, watcher -> each watcher,
- * deadline_expired -> the requester and the step's undecided approvers.
+ * deadline_expired -> the requester and the step's undecided approvers
+ * (each in words of their own: render.h "audience").
  *
  * Resolution, first set wins: connection step -> request -> source ->
  * default connection; channel step -> request -> source -> settings

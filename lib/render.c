@@ -55,14 +55,17 @@ struct wording {
 	const char	*w[3];
 };
 
-static const struct kind_row {
-	const char	*name;		/* delivery_log kind */
+struct kind_row {
+	const char	*name;		/* delivery_log kind (approver_rows: only
+					   the templates key) */
 	struct wording	 title;		/* header, email heading */
 	struct wording	 intro;		/* first line */
 	struct wording	 subject;	/* email subject */
 	const char	*button;	/* email's main button */
 	unsigned	 parts;
-} kinds[HUB_RENDER_KIND__MAX] = {
+};
+
+static const struct kind_row kinds[HUB_RENDER_KIND__MAX] = {
 	[HUB_RENDER_CALL_FOR_ACTION] = { "call_for_action",
 	    { { "{{title}}", "Approval request" } },
 	    { { "{{requester_name}} asks for your approval.",
@@ -153,6 +156,25 @@ static const struct kind_row {
 		"Your request expired before a decision was made." } },
 	    { { "Your request expired: {{title}}", "Your request expired" } },
 	    "View request", P_OUTCOME | P_DETAILS | P_VIEW },
+};
+
+/* A request-level kind worded for the approvers it also reaches
+ * (ctx.audience "approver"): they never read the requester's "Your
+ * request".  The delivery_log kind stays the kind's own. */
+static const struct approver_row {
+	enum hub_render_kind	 kind;
+	struct kind_row		 row;
+} approver_rows[] = {
+	{ HUB_RENDER_DEADLINE_EXPIRED, { "deadline_expired_approver",
+	    { { "⌛ Expired: {{title}}", "⌛ Request expired" } },
+	    { { "The request from {{requester_name}} expired on {{deadline}} "
+		"before a decision; no action needed.",
+		"The request from {{requester_name}} expired before a "
+		"decision; no action needed.",
+		"This request expired before a decision; no action needed." } },
+	    { { "Expired, no action needed: {{title}}",
+		"A request expired; no action needed" } },
+	    "View request", P_OUTCOME | P_DETAILS | P_VIEW } },
 };
 
 static const char *const sync_names[HUB_SYNC__MAX] = {
@@ -1810,7 +1832,8 @@ prepare(struct rctx *r, json_object *ctx, enum hub_render_kind kind,
     int sync)
 {
 	json_object *m = NULL;
-	const char *mode;
+	const char *mode, *aud;
+	size_t i;
 	int rc;
 
 	memset(r, 0, sizeof(*r));
@@ -1838,6 +1861,11 @@ prepare(struct rctx *r, json_object *ctx, enum hub_render_kind kind,
 	    HUB_RENDER_WEBHOOK : HUB_RENDER_APP;
 	r->kind = kind;
 	r->row = &kinds[kind];
+	/* each audience its own words */
+	if ((aud = str(ctx, "audience")) != NULL && strcmp(aud, "approver") == 0)
+		for (i = 0; i < HUB_NELEM(approver_rows); i++)
+			if (approver_rows[i].kind == kind)
+				r->row = &approver_rows[i].row;
 	r->kindkey = r->row->name;
 	r->parts = r->row->parts;
 	if (sync >= 0)

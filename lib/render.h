@@ -44,6 +44,11 @@
  *      to links.decide: webhooks cannot receive interactions),
  *    "editable": bool (adds Edit in app mode; hub_render_editable says
  *      whether a source's fields make it true),
+ *    "audience": "approver" (the message is for an approver; a
+ *      request-level kind with words of its own for them uses those:
+ *      deadline_expired says "… expired before a decision; no action
+ *      needed" instead of the requester's "Your request expired",
+ *      templates key "deadline_expired_approver"),
  *    "reason": s (reject / cancel / expire / reassign text),
  *    "actor_display": s (who decided, reminded, reassigned),
  *    "mentions": ["U…", …] (channel mode: the first batch of

@@ -307,8 +307,9 @@ slack_approvers(int from, int to)
 	return hub_buf_detach(&b, NULL);
 }
 
+/* A worker on the test's database; sweep "0": never (the others). */
 static void
-start_worker(const char *name)
+start_worker_sweeping(const char *name, const char *sweep)
 {
 	const char *top = getenv("top_builddir");
 	char path[1024], log[1024];
@@ -326,10 +327,16 @@ start_worker(const char *name)
 			dup2(fd, 2);
 		}
 		setenv("DATABASE_URL", dburl, 1);
-		execl(path, path, "--id", name, "--sweep-seconds", "0", "--lease", "10",
+		execl(path, path, "--id", name, "--sweep-seconds", sweep, "--lease", "10",
 		    "--backoff-base-ms", "300", (char *)NULL);
 		_exit(127);
 	}
+}
+
+static void
+start_worker(const char *name)
+{
+	start_worker_sweeping(name, "0");
 }
 
 /* Wait until no notify job is queued or running (jobs exist first). */
@@ -704,6 +711,65 @@ Test(deliver, log_only_records_users_not_found)
 	m = th_fake("FAKE_SMTP_CONTROL_URL", "GET", "/_fake/messages", NULL);
 	cr_expect_eq(json_object_array_length(m), 0);
 	json_object_put(m);
+}
+
+/* The text of the one successful chat.postMessage to channel whose text
+ * has needle (malloc'd); fails when there is not exactly one. */
+static char *
+post_text(const char *channel, const char *needle)
+{
+	json_object *p = posts_ok(&(size_t){ 0 }), *c;
+	const char *t;
+	char *out = NULL;
+	size_t i;
+	int n = 0;
+
+	for (i = 0; i < json_object_array_length(p); i++) {
+		c = json_object_array_get_idx(p, i);
+		if (strcmp(arg(c, "channel"), channel) != 0 || (t = arg(c, "text")) == NULL ||
+		    strstr(t, needle) == NULL)
+			continue;
+		n++;
+		free(out);
+		out = strdup(t);
+	}
+	json_object_put(p);
+	cr_assert_eq(n, 1, "%d posts to %s with \"%s\"", n, channel, needle);
+	return out;
+}
+
+/* The worker's sweep expires the request: the requester and the approver
+ * are told, each in their own words. */
+Test(deliver, expiry_tells_requester_and_approver_in_their_own_words)
+{
+	char id[HUB_ID_LEN], *req, *apr;
+	int i;
+
+	fake_users(1, 1);
+	json_object_put(fake("POST", "/_fake/users",
+	    "[{\"id\":\"URITA\",\"email\":\"rita@example.com\",\"name\":\"rita\"}]"));
+	add_app("app", 1);
+	create("EXP", "[{\"kind\":\"slack\",\"value\":\"U1\"}]", "any", "dm", NULL, id);
+	PQclear(sql("UPDATE requests SET deadline = now() - interval '1 second'"
+	    " WHERE id = '%s'", id));
+	start_worker_sweeping("x1", "1");
+	for (i = 0; i < 200 && sql_ll("SELECT count(*) FROM jobs WHERE kind = 'notify'"
+	    " AND payload->>'kind' = 'deadline_expired'") == 0; i++)
+		sleep_ms(100);
+	cr_assert_eq(sql_ll("SELECT count(*) FROM requests WHERE id = '%s'"
+	    " AND status = 'Expired'", id), 1, "the sweep expired nothing");
+	await_notify(20000);
+
+	req = post_text("URITA", "xpired");
+	cr_expect(strstr(req, "Your request expired") != NULL, "requester: %s", req);
+	apr = post_text("U1", "xpired");
+	cr_expect(strstr(apr, "before a decision; no action needed") != NULL,
+	    "approver: %s", apr);
+	cr_expect(strstr(apr, "Your request") == NULL, "approver: %s", apr);
+	free(req);
+	free(apr);
+	cr_expect_eq(sql_ll("SELECT count(*) FROM delivery_log WHERE request_id = '%s'"
+	    " AND kind = 'deadline_expired' AND status = 'delivered'", id), 2);
 }
 
 /* ------------------------------------------------------------ errors */

@@ -2118,7 +2118,7 @@ hub_job_notify(struct hub_worker_env *env, const struct hub_job *job,
 		note_retry(&d, -1, "database", "database: %s", hub_db_strerror(rc));
 		goto out;
 	}
-	if (d.asg > 0 && kind_shared(&d) && strcmp(me.status, "pending") != 0) {
+	if (d.asg > 0 && kind_decides(&d) && strcmp(me.status, "pending") != 0) {
 		r->verdict = HUB_WORKER_DONE;
 		r->reason = "not pending";
 		snprintf(r->detail, sizeof(r->detail), "%s: the assignment is %s, nothing to send",

@@ -718,10 +718,13 @@ out:
 	return rc;
 }
 
-/* call_for_action (or delegate_call) for the pending assignments of a step;
- * asg != 0: only that one and its delegates. */
+/* One call for each pending assignment of a step: delegate_call for a
+ * delegate, call_for_action for the others; asg != 0: only that one (as
+ * kind, which carries the buttons in its place) and its delegates.  One
+ * kind per assignment, so nobody gets two cards to decide from. */
 static int
-notify_step(struct eng *e, const char *req, int64_t step_id, int position, int64_t asg)
+notify_step(struct eng *e, const char *req, int64_t step_id, int position, int64_t asg,
+    const char *kind)
 {
 	char sb[24], ab[24];
 	const char *p[2] = { sb, ab };
@@ -739,7 +742,7 @@ notify_step(struct eng *e, const char *req, int64_t step_id, int position, int64
 			goto out;
 		}
 		rc = notify(e, req, *PQgetvalue(r, i, 1) == 't' ? "delegate_call" :
-		    "call_for_action", id, position, NULL, 1);
+		    id == asg && kind != NULL ? kind : "call_for_action", id, position, NULL, 1);
 		if (rc != HUB_ENGINE_OK)
 			goto out;
 	}
@@ -1404,7 +1407,7 @@ start_step(struct eng *e, const char *req, int64_t position, int *started)
 	*started = 1;
 	if ((rc = q(e, ST_REQ_SET_STEP, p, NULL)) != HUB_ENGINE_OK ||
 	    (rc = add_delegates(e, req, sid, 0)) != HUB_ENGINE_OK ||
-	    (rc = notify_step(e, req, sid, (int)position, 0)) != HUB_ENGINE_OK ||
+	    (rc = notify_step(e, req, sid, (int)position, 0, NULL)) != HUB_ENGINE_OK ||
 	    (rc = audit_kv(e, req, "step.started", "step", position, NULL, NULL)) !=
 	    HUB_ENGINE_OK)
 		goto out;
@@ -1680,9 +1683,8 @@ reassign_tx(struct eng *e, const char *req, const char *fk, const char *fv, cons
 	    (rc = add_delegates(e, req, step_id, new_id)) != HUB_ENGINE_OK ||
 	    (rc = notify(e, req, "approver_removed", old_id, (int)l.step, NULL, 1)) !=
 	    HUB_ENGINE_OK ||
-	    (rc = notify(e, req, "approver_added", new_id, (int)l.step, NULL, 1)) !=
-	    HUB_ENGINE_OK ||
-	    (rc = notify_step(e, req, step_id, (int)l.step, new_id)) != HUB_ENGINE_OK)
+	    (rc = notify_step(e, req, step_id, (int)l.step, new_id, "approver_added")) !=
+	    HUB_ENGINE_OK)
 		goto out;
 	rc = HUB_ENGINE_DB;
 	if ((d = json_object_new_object()) == NULL ||

@@ -21,8 +21,10 @@
  *              payload "delivery_id" naming its delivery_log row.
  *
  * Details callers and the worker rely on:
- *   - notify kinds: call_for_action / delegate_call (a step starts, or a
- *     reassigned approver), approver_removed + approver_added (reassign),
+ *   - notify kinds: call_for_action / delegate_call (a step starts; the
+ *     delegates of a reassigned approver), approver_removed (the old
+ *     approver) + approver_added (the new one: their only card, with the
+ *     buttons) on reassign,
  *     manual_reminder, reminder, decision (requester: approved, rejected,
  *     cancelled), watcher (on completion, when watchers is not empty),
  *     deadline_expired.  Request-level kinds carry "step" (the current

@@ -37,7 +37,7 @@
 /* The kinds that carry the call to act, whose copies follow the request. */
 #define SYNC_KINDS \
 	"('call_for_action', 'delegate_call', 'external_approver', 'reminder'," \
-	" 'manual_reminder')"
+	" 'manual_reminder', 'approver_added')"
 
 enum ms_stmt {
 	MS_LOCK,

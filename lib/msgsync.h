@@ -9,8 +9,8 @@
  *   - loads the request, its steps (with the tally the engine uses), its
  *     assignments and every live sent_messages row of the request whose
  *     kind carries the call to act (call_for_action, delegate_call,
- *     external_approver, reminder, manual_reminder; never the requester's
- *     decision DM, info, watcher or mention thread replies);
+ *     external_approver, reminder, manual_reminder, approver_added; never
+ *     the requester's decision DM, info, watcher or mention thread replies);
  *   - for each copy, i.e. each distinct (connection, channel, ts), builds
  *     the render context (render.h) of that copy's assignment and step,
  *     picks the variant (hub_render_sync_pick; a Cancelled or Expired

@@ -8,6 +8,9 @@
  * The deliver_stack tests run on the stack's own database instead, with
  * the stack's worker: the emailed decision link opens through nginx, and
  * requests are made, /metrics scraped and the history read through nginx.
+ * So do the deliver_api tests, each in a workspace of its own (team,
+ * connection, source, people) that it names in its requests, changing
+ * nothing the stack shares.
  */
 #include <criterion/criterion.h>
 
@@ -1216,4 +1219,213 @@ Test(deliver_stack, no_connection_emails_records_counts_and_warns)
 	json_object_put(o);
 	await_row(id2, "transport = 'slack' AND status = 'delivered'");
 	PQclear(sql("DELETE FROM slack_connections"));
+}
+
+/* ------------------------------------------------------------ through the API */
+
+/*
+ * Requests made with POST /api/new-approval through nginx, on the stack's
+ * database, delivered by the stack's worker.  Each test has a workspace
+ * (team, token, connection, source, people) of its own, named in the
+ * request, so nothing else on the stack mixes into what the fakes record;
+ * nothing global (default connection, fake state) is changed.
+ */
+static void
+api_setup(void)
+{
+	own_db = 0;
+	dburl = th_env("DATABASE_URL");
+	cr_assert_eq(hub_db_connect(dburl, &db), HUB_DB_OK);
+	keyring_setup();
+	cr_assert_not_null(slack.http = hub_httpc_new());
+	slack.api_url = th_env("SLACK_API_URL");
+	slack.keyring = &keyring;
+}
+
+TestSuite(deliver_api, .init = api_setup, .fini = teardown, .timeout = 120);
+
+struct ws {
+	char	sfx[24];
+	char	team[32];
+	char	conn[48];
+	char	hook[128];      /* the webhook's path, for webhook connections */
+	char	key[128];       /* the source's API key */
+};
+
+static void
+ws_make(struct ws *w, enum hub_conn_type type)
+{
+	static int k;
+	unsigned char rb[4];
+	char token[64], url[512], src[64];
+	struct hub_conn_spec spec;
+	struct hub_slack_result res;
+	struct hub_conn c;
+	int rc;
+
+	memset(w, 0, sizeof(*w));
+	cr_assert_eq(hub_random_bytes(rb, sizeof(rb)), HUB_CRYPTO_OK);
+	snprintf(w->sfx, sizeof(w->sfx), "%X%02X%02X%02X%02X%X", (unsigned)getpid() & 0xFFFF,
+	    rb[0], rb[1], rb[2], rb[3], ++k);
+	snprintf(w->team, sizeof(w->team), "T%s", w->sfx);
+	snprintf(w->conn, sizeof(w->conn), "api-%s", w->sfx);
+	snprintf(token, sizeof(token), "xoxb-api-%s", w->sfx);
+	memset(&spec, 0, sizeof(spec));
+	spec.name = w->conn;
+	spec.type = type;
+	if (type == HUB_CONN_INCOMING_WEBHOOK) {
+		snprintf(w->hook, sizeof(w->hook), "/services/%s/B1/hook", w->team);
+		json_object_put(fake("POST", "/_fake/webhooks", "{\"path\":\"%s\","
+		    "\"channel\":\"C%s\"}", w->hook, w->sfx));
+		snprintf(url, sizeof(url), "%s%s", th_env("FAKE_SLACK_URL"), w->hook);
+		spec.webhook_url = url;
+	} else {
+		json_object_put(fake("POST", "/_fake/tokens", "[{\"token\":\"%s\",\"team_id\":"
+		    "\"%s\",\"team_name\":\"API %s\",\"bot_user_id\":\"UB%s\"}]", token, w->team,
+		    w->sfx, w->sfx));
+		spec.token = token;
+	}
+	hub_slack_result_init(&res);
+	rc = hub_connections_add(db, &slack, &spec, &c, &res, NULL);
+	cr_assert_eq(rc, HUB_CONN_OK, "add: %s (%s)", hub_conn_strerror(rc), res.error);
+	hub_slack_result_free(&res);
+	snprintf(src, sizeof(src), "src-%s", w->sfx);
+	th_source_key(src, w->key, sizeof(w->key));
+}
+
+/* A person of the workspace the fake knows (Slack user id out). */
+static void
+ws_user(const struct ws *w, const char *tag, char *id, size_t n)
+{
+	snprintf(id, n, "U%s%s", tag, w->sfx);
+	json_object_put(fake("POST", "/_fake/users", "[{\"id\":\"%s\",\"team\":\"%s\","
+	    "\"name\":\"%s\"}]", id, w->team, tag));
+}
+
+/* POST /api/new-approval on the workspace's connection; approvers is the
+ * JSON of the approver fields. */
+static void
+ws_create(const struct ws *w, const char *approvers, char id[HUB_ID_LEN])
+{
+	struct th_resp r;
+	json_object *o, *v;
+	char body[2048];
+
+	snprintf(body, sizeof(body), "{\"requester_name\":\"Rita Requester\","
+	    "\"justification_text\":\"old one broke\",\"title\":\"Laptop\","
+	    "\"metadata\":{\"amount\":1200},\"connection\":\"%s\",%s}", w->conn, approvers);
+	th_api("POST", "/api/new-approval", w->key, NULL, body, &r);
+	o = th_expect(&r, 201, NULL);
+	cr_assert(json_object_object_get_ex(o, "id", &v), "%s", r.body);
+	snprintf(id, HUB_ID_LEN, "%s", json_object_get_string(v));
+	json_object_put(o);
+	th_resp_free(&r);
+}
+
+/* Until no notify or sync job of the request waits or runs. */
+static void
+await_request(const char *id, long ms)
+{
+	long waited;
+
+	for (waited = 0; waited < ms; waited += 100) {
+		if (sql_ll("SELECT count(*) FROM jobs WHERE kind IN ('notify', 'sync')"
+		    " AND payload->>'request_id' = '%s' AND state IN ('queued', 'running')",
+		    id) == 0)
+			return;
+		sleep_ms(100);
+	}
+	cr_assert_fail("jobs of %s still pending after %ld ms", id, ms);
+}
+
+/* Successful chat.postMessage calls to channel (a user id: the DM). */
+static json_object *
+posts_to(const char *channel)
+{
+	json_object *all = calls("chat.postMessage"), *out = json_object_new_array(), *c;
+	size_t i;
+
+	for (i = 0; i < json_object_array_length(all); i++) {
+		c = json_object_array_get_idx(all, i);
+		if (call_ok(c) && strcmp(arg(c, "channel"), channel) == 0)
+			json_object_array_add(out, json_object_get(c));
+	}
+	json_object_put(all);
+	return out;
+}
+
+static int
+has_buttons(json_object *call)
+{
+	json_object *args = json_object_object_get(call, "args");
+
+	return strstr(json_object_to_json_string(json_object_object_get(args, "blocks")),
+	    "hub_approve") != NULL;
+}
+
+/* After a reassign the new approver has one card to decide from, and the
+ * old approver's card is updated to lose its buttons. */
+Test(deliver_api, reassign_one_card_for_the_new_approver_and_the_old_one_closed)
+{
+	struct ws w;
+	char id[HUB_ID_LEN], old[48], neu[48], body[256], path[128], ch[48], ts[48];
+	json_object *p, *msgs, *m;
+	struct th_resp r;
+	size_t i, cards = 0;
+	int tries, found = 0;
+
+	ws_make(&w, HUB_CONN_SLACK_APP);
+	ws_user(&w, "OLD", old, sizeof(old));
+	ws_user(&w, "NEW", neu, sizeof(neu));
+	snprintf(body, sizeof(body), "\"approver_id\":\"%s\"", old);
+	ws_create(&w, body, id);
+	await_request(id, 30000);
+	p = posts_to(old);
+	cr_assert_eq(json_object_array_length(p), 1, "the first approver's card");
+	cr_assert(has_buttons(json_object_array_get_idx(p, 0)));
+	snprintf(ch, sizeof(ch), "%s", jpath(json_object_array_get_idx(p, 0), "response",
+	    "channel"));
+	snprintf(ts, sizeof(ts), "%s", jpath(json_object_array_get_idx(p, 0), "response", "ts"));
+	json_object_put(p);
+
+	snprintf(path, sizeof(path), "/api/requests/%s/reassign", id);
+	snprintf(body, sizeof(body), "{\"from\":\"%s\",\"to\":\"%s\"}", old, neu);
+	th_api("POST", path, w.key, NULL, body, &r);
+	json_object_put(th_expect(&r, 200, NULL));
+	th_resp_free(&r);
+	for (tries = 0; tries < 300; tries++) {
+		await_request(id, 30000);
+		p = posts_to(neu);
+		found = json_object_array_length(p) > 0;
+		json_object_put(p);
+		if (found)
+			break;
+		sleep_ms(100);
+	}
+	cr_assert(found, "nothing reached the new approver");
+	sleep_ms(1000);   /* a second card would be on its way by now */
+	await_request(id, 30000);
+
+	p = posts_to(neu);
+	for (i = 0; i < json_object_array_length(p); i++)
+		cards += has_buttons(json_object_array_get_idx(p, i));
+	cr_expect_eq(cards, 1, "cards with buttons to the new approver: %zu of %zu posts", cards,
+	    json_object_array_length(p));
+	json_object_put(p);
+
+	snprintf(path, sizeof(path), "/_fake/messages?channel=%s", ch);
+	msgs = fake("GET", path, NULL);
+	found = 0;
+	for (i = 0; i < json_object_array_length(msgs); i++) {
+		m = json_object_array_get_idx(msgs, i);
+		if (strcmp(jpath(m, "ts", NULL), ts) != 0)
+			continue;
+		found = 1;
+		cr_expect(json_object_object_get_ex(m, "edited", NULL), "the old card was not updated");
+		cr_expect(strstr(json_object_to_json_string(json_object_object_get(m, "blocks")),
+		    "hub_approve") == NULL, "the old card keeps its buttons: %s",
+		    json_object_to_json_string(m));
+	}
+	cr_expect(found, "the old card is gone");
+	json_object_put(msgs);
 }

@@ -915,8 +915,9 @@ Test(engine, reassign_replaces_and_tells_both)
 	cr_expect_eq(cell_ll(r, 0, 5), new_id, "reassigned_to");
 	PQclear(r);
 	cr_expect_eq(count_notify(o.id, "approver_removed"), 1);
+	/* the new approver's one card: approver_added, no call_for_action too */
 	cr_expect_eq(count_notify(o.id, "approver_added"), 1);
-	cr_expect_eq(count_notify(o.id, "call_for_action"), 2);
+	cr_expect_eq(count_notify(o.id, "call_for_action"), 1);
 	cr_expect_eq(decide(o.id, "U1", 1, NULL, &d), HUB_ENGINE_NOT_APPROVER);
 	cr_expect_eq(hub_engine_reassign(db, o.id, "slack", "U1", "slack", "U8", &api_actor, &err),
 	    HUB_ENGINE_NOT_APPROVER, "U1 is no longer an approver");

@@ -524,11 +524,12 @@ decide_link(struct dl *d, int64_t asg, struct hub_buf *out)
 }
 
 /* The context for one message: who it is for (NULL: shared), the mode,
- * mentions (borrowed), and the decision link when the message should
- * carry one. */
+ * mentions and the approvers a webhook post names (both borrowed), and
+ * the decision link when the message should carry one (email only: a
+ * webhook post is read by the whole channel). */
 static int
 ctx_for(struct dl *d, const struct person *p, const char *display, int webhook,
-    json_object *mentions, int with_decide)
+    json_object *mentions, json_object *approvers, int with_decide)
 {
 	struct hub_buf url = HUB_BUF_INIT(2048);
 	json_object *a = NULL;
@@ -555,7 +556,8 @@ ctx_for(struct dl *d, const struct person *p, const char *display, int webhook,
 	if (jset_str(d->ctx, "audience", p != NULL && p->asg > 0 ? "approver" : NULL) != 0)
 		goto out;
 	if (jset_str(d->ctx, "mode", webhook ? "webhook" : "app") != 0 ||
-	    jset(d->ctx, "mentions", mentions ? json_object_get(mentions) : NULL) != 0)
+	    jset(d->ctx, "mentions", mentions ? json_object_get(mentions) : NULL) != 0 ||
+	    jset(d->ctx, "approvers", approvers ? json_object_get(approvers) : NULL) != 0)
 		goto out;
 	if (with_decide && p != NULL && p->asg > 0 && kind_decides(d) &&
 	    decide_link(d, p->asg, &url) == 0) {
@@ -568,6 +570,30 @@ out:
 	json_object_put(a);
 	hub_buf_release(&url);
 	return rc;
+}
+
+/* {"slack_user_ids": [], "names": []}: whom a webhook post asking to
+ * decide names (render.h "approvers"); NULL when out of memory. */
+static json_object *
+approvers_new(void)
+{
+	json_object *o = json_object_new_object();
+
+	if (o != NULL && (json_object_object_add(o, "slack_user_ids",
+	    json_object_new_array()) != 0 || json_object_object_add(o, "names",
+	    json_object_new_array()) != 0)) {
+		json_object_put(o);
+		return NULL;
+	}
+	return o;
+}
+
+/* p in the list: a mention when Slack knows them, else their name. */
+static void
+approvers_add(json_object *o, const struct person *p, int in_slack)
+{
+	json_object_array_add(json_object_object_get(o, in_slack ? "slack_user_ids" : "names"),
+	    json_object_new_string(in_slack ? p->slack : person_display(p)));
 }
 
 static int
@@ -1113,7 +1139,7 @@ email_once(struct dl *d, struct person *p, enum hub_render_kind k)
 		note_fail(d, "no_smtp", "no SMTP server configured for %s", p->tag);
 		return UO_FAIL;
 	}
-	if (ctx_for(d, p, NULL, 0, NULL, 1) != 0) {
+	if (ctx_for(d, p, NULL, 0, NULL, NULL, 1) != 0) {
 		note_retry(d, -1, "nomem", "out of memory");
 		return UO_RETRY;
 	}
@@ -1310,21 +1336,28 @@ to_one(struct dl *d, struct person *p, const char *where, int webhook)
 {
 	struct hub_render_out ro;
 	struct post po;
-	json_object *ids = NULL;
+	json_object *ids = NULL, *who = NULL;
 	enum reach r = resolve(d, p);
 	enum uo u;
+	int rc;
 
 	if (unreachable(d, p, r))
 		return;
 	memset(&po, 0, sizeof(po));
-	if (where != NULL && r == R_SLACK && (ids = json_object_new_array()) != NULL)
+	/* a webhook post asking to decide names its approver instead */
+	if (webhook && kind_decides(d)) {
+		if ((who = approvers_new()) != NULL)
+			approvers_add(who, p, r == R_SLACK);
+	} else if (where != NULL && r == R_SLACK && (ids = json_object_new_array()) != NULL)
 		json_object_array_add(ids, json_object_new_string(p->slack));
-	if (ctx_for(d, p, NULL, webhook, ids, webhook) != 0) {
-		json_object_put(ids);
+	rc = webhook && kind_decides(d) && who == NULL ? -1 :
+	    ctx_for(d, p, NULL, webhook, ids, who, 0);
+	json_object_put(ids);
+	json_object_put(who);
+	if (rc != 0) {
 		note_retry(d, -1, "nomem", "out of memory");
 		return;
 	}
-	json_object_put(ids);
 	if (render(d, d->rk, &ro) != 0)
 		return;
 	snprintf(po.key, sizeof(po.key), "notify:%s:%s:%s:%s:%s", d->req, p->tag, d->kind,
@@ -1459,7 +1492,7 @@ shared_post(struct dl *d, struct person *me, const char *key, struct batch *b,
 	struct hub_render_out ro;
 	struct hub_buf names = HUB_BUF_INIT(3000);
 	struct post po;
-	json_object *ids = NULL, *batches = NULL;
+	json_object *ids = NULL, *batches = NULL, *who = NULL;
 	int64_t *cov = NULL;
 	size_t i, nc = 0;
 	int me_in = 0, me_seen = 0;
@@ -1468,6 +1501,7 @@ shared_post(struct dl *d, struct person *me, const char *key, struct batch *b,
 
 	memset(&ro, 0, sizeof(ro));
 	if ((ids = json_object_new_array()) == NULL ||
+	    (webhook && (who = approvers_new()) == NULL) ||
 	    (cov = calloc(b->n + 1, sizeof(*cov))) == NULL) {
 		note_retry(d, -1, "nomem", "out of memory");
 		goto out;
@@ -1490,6 +1524,10 @@ shared_post(struct dl *d, struct person *me, const char *key, struct batch *b,
 		}
 		if (b->p[i].asg == me->asg && (r == R_SLACK || r == R_NAME))
 			me_in = 1;
+		/* a webhook post names everyone it asks; each is emailed
+		 * their own link (to_approver), also those Slack does not know */
+		if (who != NULL && (r == R_SLACK || r == R_NAME || r == R_NOUSER))
+			approvers_add(who, &b->p[i], r == R_SLACK);
 	}
 	if (d->stop || shutting_down(d))
 		goto out;
@@ -1500,7 +1538,7 @@ shared_post(struct dl *d, struct person *me, const char *key, struct batch *b,
 		goto out;
 	}
 	if (ctx_for(d, nc == 1 && me_in ? me : NULL, names.len > 0 && !(nc == 1 && me_in) ?
-	    hub_buf_str(&names) : NULL, webhook, ids, webhook && nc == 1 && me_in) != 0) {
+	    hub_buf_str(&names) : NULL, webhook, webhook ? NULL : ids, who, 0) != 0) {
 		note_retry(d, -1, "nomem", "out of memory");
 		goto out;
 	}
@@ -1550,6 +1588,7 @@ shared_post(struct dl *d, struct person *me, const char *key, struct batch *b,
 out:
 	hub_render_out_free(&ro);
 	json_object_put(ids);
+	json_object_put(who);
 	json_object_put(batches);
 	hub_buf_release(&names);
 	free(cov);
@@ -1730,6 +1769,28 @@ out0:
 	hub_slack_result_free(&res);
 }
 
+/* A webhook post is read by the whole channel, so an approver's decision
+ * link reaches them alone, by email (the email form of the notification,
+ * as for someone Slack cannot reach; the same key, so never twice).  No
+ * address known: a failed delivery_log row tells the admin. */
+static void
+personal_link(struct dl *d, struct person *p)
+{
+	char key[DL_KEY_MAX + 1], detail[512];
+
+	if (person_email(d, p) != NULL) {
+		(void)email_once(d, p, email_kind(d, p));
+		return;
+	}
+	snprintf(key, sizeof(key), "notify:%s:%s:%s:%s:noemail", d->req, p->tag, d->kind,
+	    d->gen);
+	snprintf(detail, sizeof(detail), "%.120s has no email address in the hub, so the "
+	    "webhook connection \"%.60s\" cannot give them a personal decision link (add "
+	    "their email to the hub's users, or use a Slack app connection)", p->value,
+	    d->conn.name);
+	log_once(d, key, d->kind, "email", p->value, p->asg, "no_email", detail);
+}
+
 /* An approver, in the resolved mode. */
 static void
 to_approver(struct dl *d, struct person *me)
@@ -1746,6 +1807,8 @@ to_approver(struct dl *d, struct person *me)
 	}
 	if (webhook) {
 		to_channel(d, me, 1);
+		if (kind_decides(d) && !d->stop && !shutting_down(d))
+			personal_link(d, me);
 		return;
 	}
 	if (strcmp(d->mode, "group_dm") == 0)

@@ -14,9 +14,11 @@
  * default connection; channel step -> request -> source -> settings
  * "delivery.channel" -> the connection's default channel; mode step ->
  * request -> source -> settings "delivery.mode" (default "dm").  Webhook
- * connections always post to their own channel (URL buttons to the
- * decision page when the message is for one approver).  Requesters and
- * watchers get DMs (the webhook's channel on webhook connections).
+ * connections always post to their own channel, which everyone there
+ * reads: a post asking to decide carries no decision link, it names the
+ * approvers, and each approver gets their own link by email (no address
+ * known: a failed delivery_log row, no_email).  Requesters and watchers
+ * get DMs (the webhook's channel on webhook connections).
  *
  * Modes (SLACK_APP): dm, one chat.postMessage per person; group_dm, the
  * undecided approvers of the step (of their hub group when they came from

@@ -1119,6 +1119,70 @@ add_section(struct hub_bk_blocks *l, const char *md)
 	return add_block(l, s);
 }
 
+/*
+ * A webhook post for approvers names them and says how each was reached,
+ * since it carries no decision link: "*Approvers:* <@U1>, ann@example.com
+ * — each was sent a personal link by email."  Mentions as one webhook text
+ * (hub_render_mentions: at most 3000 characters), names escaped after
+ * them.  Nothing (b untouched) outside webhook mode, for a kind that asks
+ * nobody to decide, or without ctx.approvers.
+ */
+static int
+approvers_line(struct rctx *r, int md, struct hub_buf *b)
+{
+	json_object *a = child(r->ctx, "approvers"), *ids, *names, *m = NULL, *v;
+	size_t i, n = 0, shown = 0, start = b->len, len;
+	const char *s;
+	int rc = HUB_RENDER_OK;
+
+	if (r->mode != HUB_RENDER_WEBHOOK || !(r->parts & P_DECIDE) || a == NULL)
+		return HUB_RENDER_OK;
+	ids = child(a, "slack_user_ids");
+	names = child(a, "names");
+	if (json_object_is_type(ids, json_type_array))
+		n += json_object_array_length(ids);
+	if (json_object_is_type(names, json_type_array))
+		n += json_object_array_length(names);
+	if (n == 0)
+		return HUB_RENDER_OK;
+	if ((rc = buf_err(hub_buf_adds(b, md ? (n == 1 ? "*Approver:* " :
+	    "*Approvers:* ") : (n == 1 ? "Approver: " : "Approvers: ")))) != 0)
+		goto out;
+	if (json_object_is_type(ids, json_type_array) &&
+	    json_object_array_length(ids) > 0) {
+		if ((rc = hub_render_mentions(ids, HUB_RENDER_WEBHOOK, &m)) != 0)
+			goto out;
+		if (json_object_array_length(m) > 0 && (s = json_object_get_string(
+		    json_object_array_get_idx(m, 0))) != NULL && *s != '\0') {
+			if ((rc = buf_err(hub_buf_adds(b, s))) != 0)
+				goto out;
+			shown++;
+		}
+	}
+	len = json_object_is_type(names, json_type_array) ? json_object_array_length(names) : 0;
+	for (i = 0; i < len; i++) {
+		v = json_object_array_get_idx(names, i);
+		if (!json_object_is_type(v, json_type_string) ||
+		    json_object_get_string_len(v) == 0)
+			continue;
+		/* the mentions' budget for the whole list; the rest counted */
+		if (b->len - start > HUB_RENDER_WEBHOOK_MENTION_CHARS) {
+			rc = buf_err(hub_buf_printf(b, " and %zu more", len - i));
+			break;
+		}
+		if ((shown++ > 0 && (rc = buf_err(hub_buf_adds(b, ", "))) != 0) ||
+		    (rc = put_user(b, 1, json_object_get_string(v))) != 0)
+			goto out;
+	}
+	if (rc != 0)
+		goto out;
+	rc = buf_err(hub_buf_adds(b, n == 1 ? " — was sent a personal link by "
+	    "email." : " — each was sent a personal link by email."));
+out:
+	json_object_put(m);
+	return rc;
+}
+
 /* Collect rows as "*Label*\nvalue" section fields. */
 struct fcollect {
 	json_object	*section;
@@ -1236,8 +1300,13 @@ add_button(json_object *actions, const char *text, const char *action_id,
 static const char *
 link(struct rctx *r, const char *key)
 {
-	const char *u = str(r->links, key);
+	const char *u;
 
+	/* A webhook post is read by the whole channel; a decision link is
+	 * its approver's alone (email). */
+	if (r->mode == HUB_RENDER_WEBHOOK && strcmp(key, "view") != 0)
+		return NULL;
+	u = str(r->links, key);
 	if (u == NULL && (strcmp(key, "approve") == 0 ||
 	    strcmp(key, "reject") == 0))
 		u = str(r->links, "decide");
@@ -1369,6 +1438,10 @@ build_blocks(struct rctx *r, json_object **out)
 		goto out;
 	if (r->progress_md.len > 0 &&
 	    (rc = add_section(&l, hub_buf_str(&r->progress_md))) != 0)
+		goto out;
+	hub_buf_reset(&b);
+	if ((rc = approvers_line(r, 1, &b)) != 0 ||
+	    (rc = add_section(&l, hub_buf_str(&b))) != 0)
 		goto out;
 	if ((r->parts & P_OUTCOME) &&
 	    (rc = add_rows_section(r, &l, outcome_rows)) != 0)
@@ -1552,7 +1625,7 @@ static int
 build_text(struct rctx *r, char **out)
 {
 	struct tw w = { HUB_BUF_INIT(BIGBUF), 0, HUB_BK_MAX_MSG_TEXT, 0 };
-	struct hub_buf t = HUB_BUF_INIT(SMALLBUF);
+	struct hub_buf t = HUB_BUF_INIT(SMALLBUF), who = HUB_BUF_INIT(BIGBUF);
 	const char *s;
 	int rc;
 
@@ -1564,6 +1637,9 @@ build_text(struct rctx *r, char **out)
 		goto out;
 	if (r->progress_txt.len > 0 && ((rc = tw_raw(&w, "\n")) != 0 ||
 	    (rc = tw_add(&w, hub_buf_str(&r->progress_txt), 1)) != 0))
+		goto out;
+	if ((rc = approvers_line(r, 0, &who)) != 0 || (who.len > 0 &&
+	    ((rc = tw_raw(&w, "\n")) != 0 || (rc = tw_raw(&w, hub_buf_str(&who))) != 0)))
 		goto out;
 	if ((rc = tw_raw(&w, "\n*")) != 0 ||
 	    (rc = tw_add(&w, hub_buf_str(&r->title), 1)) != 0 ||
@@ -1600,6 +1676,7 @@ build_text(struct rctx *r, char **out)
 out:
 	hub_buf_release(&w.b);
 	hub_buf_release(&t);
+	hub_buf_release(&who);
 	return rc;
 }
 

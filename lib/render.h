@@ -40,8 +40,13 @@
  *      "decided_by": s, "decided_at": ISO, "comment": s},
  *    "links": {"view": url, "decide": url, "approve": url, "reject": url},
  *      (http(s) only; approve/reject default to decide)
- *    "mode": "app" (default: interactive buttons) | "webhook" (URL buttons
- *      to links.decide: webhooks cannot receive interactions),
+ *    "mode": "app" (default: interactive buttons) | "webhook" (a post the
+ *      whole channel reads: no decision buttons or links, whatever links
+ *      holds — a decision link is its approver's alone; only View),
+ *    "approvers": {"slack_user_ids": ["U…"], "names": [s]} (webhook mode,
+ *      kinds that ask to decide: the post names them — mentions, then names
+ *      escaped, the list cut near 3000 characters with "and N more" — and
+ *      says each was sent a personal link by email),
  *    "editable": bool (adds Edit in app mode; hub_render_editable says
  *      whether a source's fields make it true),
  *    "audience": "approver" (the message is for an approver; a

@@ -575,10 +575,12 @@ Test(deliver, both_is_a_dm_and_a_channel_post)
 	cr_expect_eq(sent_rows(id), 2);
 }
 
-Test(deliver, webhook_one_message_with_url_buttons)
+/* A webhook post is read by the whole channel: it names the approver and
+ * carries no decision link; the link goes to the approver alone, by email. */
+Test(deliver, webhook_post_names_the_approver_and_the_link_goes_by_email)
 {
 	char id[HUB_ID_LEN];
-	json_object *all, *c;
+	json_object *all, *c, *m;
 	const char *body;
 	size_t i, n = 0;
 
@@ -596,13 +598,22 @@ Test(deliver, webhook_one_message_with_url_buttons)
 		cr_expect_eq(json_object_get_int(json_object_object_get(c, "status")), 200);
 		body = json_object_to_json_string_ext(json_object_object_get(c, "args"),
 		    JSON_C_TO_STRING_NOSLASHESCAPE);
-		cr_expect(strstr(body, "/decide/") != NULL, "URL buttons: %s", body);
-		cr_expect(strstr(body, "<@U1>") != NULL, "lookup mention: %s", body);
+		cr_expect(strstr(body, "/decide/") == NULL, "a decision link in the channel: %s",
+		    body);
+		cr_expect(strstr(body, "Approver:* <@U1> — was sent a personal link by email") !=
+		    NULL, "names the approver: %s", body);
 	}
 	json_object_put(all);
 	cr_expect_eq(n, 1);
 	cr_expect_eq(sql_ll("SELECT count(*) FROM delivery_log WHERE request_id = '%s'"
 	    " AND transport = 'webhook' AND status = 'delivered'", id), 1);
+	m = th_fake("FAKE_SMTP_CONTROL_URL", "GET", "/_fake/messages?rcpt=u1@example.com", NULL);
+	cr_assert_eq(json_object_array_length(m), 1);
+	cr_expect(strstr(json_object_to_json_string_ext(m, JSON_C_TO_STRING_NOSLASHESCAPE),
+	    "/decide/") != NULL, "no link in the email");
+	json_object_put(m);
+	cr_expect_eq(sql_ll("SELECT count(*) FROM delivery_log WHERE request_id = '%s'"
+	    " AND transport = 'email' AND status = 'delivered'", id), 1);
 }
 
 Test(deliver, lookup_cache_serves_the_second_request)
@@ -1428,4 +1439,98 @@ Test(deliver_api, reassign_one_card_for_the_new_approver_and_the_old_one_closed)
 	}
 	cr_expect(found, "the old card is gone");
 	json_object_put(msgs);
+}
+
+/* The link inside an email's text, "/decide/…" (malloc'd). */
+static char *
+link_in(json_object *mail)
+{
+	const char *text = jpath(mail, "text", NULL), *s, *e;
+
+	cr_assert_not_null(text);
+	s = strstr(text, "/decide/");
+	cr_assert_not_null(s, "no decision link in: %s", text);
+	for (e = s; *e && *e != ' ' && *e != '\r' && *e != '\n' && *e != '>' && *e != ')'; e++)
+		;
+	return strndup(s, (size_t)(e - s));
+}
+
+/* A webhook with three approvers: the channel post names them all and holds
+ * no link; each gets their own link by email, and one decides with it. */
+Test(deliver_api, webhook_three_approvers_each_get_their_own_link_by_email)
+{
+	static const char *const who[] = { "ann", "bob", "cy" };
+	struct ws w;
+	char id[HUB_ID_LEN], addr[3][96], body[1024], q[400], origin[512], *links[3];
+	const char *hdrs[] = { "Content-Type: application/x-www-form-urlencoded", origin, NULL };
+	json_object *all, *c, *m;
+	struct th_resp r;
+	const char *post;
+	size_t i, n = 0;
+	int tries;
+
+	ws_make(&w, HUB_CONN_INCOMING_WEBHOOK);
+	for (i = 0; i < 3; i++) {
+		snprintf(addr[i], sizeof(addr[i]), "%s-%s@example.com", who[i], w.sfx);
+		for (char *a = addr[i]; *a != '\0'; a++)   /* as the hub keeps emails */
+			if (*a >= 'A' && *a <= 'Z')
+				*a = (char)(*a - 'A' + 'a');
+	}
+	for (i = 0; i < 3; i++)
+		for (size_t j = i + 1; j < 3; j++)
+			cr_assert_str_neq(addr[i], addr[j]);
+	snprintf(body, sizeof(body), "\"approvers\":[\"%s\",\"%s\",\"%s\"],\"rule\":\"any\"",
+	    addr[0], addr[1], addr[2]);
+	ws_create(&w, body, id);
+	await_request(id, 30000);
+
+	all = fake("GET", "/_fake/calls", NULL);
+	for (i = 0; i < json_object_array_length(all); i++) {
+		c = json_object_array_get_idx(all, i);
+		if (strcmp(jpath(c, "kind", NULL), "webhook") != 0 ||
+		    jpath(c, "path", NULL) == NULL || strcmp(jpath(c, "path", NULL), w.hook) != 0)
+			continue;
+		n++;
+		cr_expect_eq(json_object_get_int(json_object_object_get(c, "status")), 200);
+		post = json_object_to_json_string_ext(json_object_object_get(c, "args"),
+		    JSON_C_TO_STRING_NOSLASHESCAPE);
+		cr_expect(strstr(post, "/decide/") == NULL, "a decision link in the channel: %s",
+		    post);
+		cr_expect(strstr(post, "each was sent a personal link by email") != NULL,
+		    "how they were reached: %s", post);
+		for (size_t j = 0; j < 3; j++)
+			cr_expect(strstr(post, addr[j]) != NULL, "%s not named: %s", addr[j], post);
+	}
+	json_object_put(all);
+	cr_expect_eq(n, 1, "webhook posts: %zu", n);
+
+	for (i = 0; i < 3; i++) {
+		snprintf(q, sizeof(q), "/_fake/messages?rcpt=%s", addr[i]);
+		for (tries = 0; tries < 100; tries++) {
+			m = th_fake("FAKE_SMTP_CONTROL_URL", "GET", q, NULL);
+			if (m != NULL && json_object_array_length(m) > 0)
+				break;
+			json_object_put(m);
+			m = NULL;
+			sleep_ms(100);
+		}
+		cr_assert_not_null(m, "no email to %s", addr[i]);
+		cr_assert_eq(json_object_array_length(m), 1, "emails to %s", addr[i]);
+		links[i] = link_in(json_object_array_get_idx(m, 0));
+		json_object_put(m);
+	}
+	cr_expect_str_neq(links[0], links[1]);
+	cr_expect_str_neq(links[1], links[2]);
+	cr_expect_str_neq(links[0], links[2]);
+
+	/* Bob decides with his own link, through nginx. */
+	snprintf(origin, sizeof(origin), "Origin: %s", th_env("HUB_URL"));
+	cr_assert_eq(th_http("POST", links[1], hdrs, "decision=approve&reason=",
+	    strlen("decision=approve&reason="), &r), 0);
+	cr_expect_eq(r.status, 303, "%ld: %s", r.status, r.body);
+	th_resp_free(&r);
+	cr_expect_eq(sql_ll("SELECT count(*) FROM requests WHERE id = '%s' AND status ="
+	    " 'Approved' AND decided_by = '%s'", id, addr[1]), 1);
+	for (i = 0; i < 3; i++)
+		free(links[i]);
 }

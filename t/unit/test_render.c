@@ -339,23 +339,44 @@ Test(render, actions_block_id_names_the_request)
 	json_object_put(ctx);
 }
 
-Test(render, webhook_buttons_are_urls_to_the_decision_page)
+/* A webhook post is read by the whole channel: never a decision link,
+ * even when the context holds one; it names the approvers instead. */
+Test(render, webhook_post_has_no_decision_link_and_names_the_approvers)
 {
 	struct hub_render_out o;
 	json_object *ctx = ctx_mode(full_ctx, "webhook"), *e, *x;
+	char *all;
 
+	json_object_object_del(ctx, "mentions");
+	json_object_object_add(ctx, "approvers", parse("{\"slack_user_ids\": [\"U0BOB\"],"
+	    " \"names\": [\"ann@example.com\", \"<!channel> cy\"]}"));
 	cr_assert_eq(hub_render(HUB_RENDER_CALL_FOR_ACTION, ctx, &o), 0);
+	assert_valid(o.blocks);
 	cr_assert_null(find_action(o.blocks, "hub_edit"));
 	cr_assert_null(find_action(o.blocks, "hub_snooze"));
-	cr_assert_not_null(e = find_action(o.blocks, "hub_approve"));
+	cr_assert_null(find_action(o.blocks, "hub_approve"));
+	cr_assert_null(find_action(o.blocks, "hub_reject"));
+	cr_assert_not_null(e = find_action(o.blocks, "hub_view"));
 	cr_assert(json_object_object_get_ex(e, "url", &x));
-	cr_assert_str_eq(json_object_get_string(x),
-	    "https://hub.example.com/decide/tok123");
-	cr_assert(json_object_object_get_ex(e, "value", &x));
-	cr_assert_str_eq(json_object_get_string(x), "{\"r\":\"" RID "\",\"a\":42}");
-	cr_assert_not_null(e = find_action(o.blocks, "hub_reject"));
-	cr_assert(json_object_object_get_ex(e, "url", NULL));
-	cr_assert_not_null(strstr(o.text, "<https://hub.example.com/decide/tok123|Decide>"));
+	all = all_text(o.blocks);
+	cr_assert_null(strstr(all, "/decide/"), "%s", all);
+	cr_assert_null(strstr(o.text, "/decide/"), "%s", o.text);
+	cr_assert_not_null(strstr(all, "*Approvers:* <@U0BOB>, ann@example.com, &lt;!channel&gt; cy"
+	    " — each was sent a personal link by email."), "%s", all);
+	cr_assert_not_null(strstr(o.text, "Approvers: <@U0BOB>, ann@example.com, "
+	    "&lt;!channel&gt; cy — each was sent a personal link by email."), "%s", o.text);
+	free(all);
+	hub_render_out_free(&o);
+	/* one approver; and an app message never has the line */
+	json_object_object_add(ctx, "approvers", parse("{\"names\": [\"ann@example.com\"]}"));
+	cr_assert_eq(hub_render(HUB_RENDER_CALL_FOR_ACTION, ctx, &o), 0);
+	cr_assert_not_null(strstr(o.text, "Approver: ann@example.com — was sent a personal link"),
+	    "%s", o.text);
+	hub_render_out_free(&o);
+	json_object_object_add(ctx, "mode", json_object_new_string("app"));
+	cr_assert_eq(hub_render(HUB_RENDER_CALL_FOR_ACTION, ctx, &o), 0);
+	cr_assert_null(strstr(o.text, "personal link"), "%s", o.text);
+	cr_assert_not_null(find_action(o.blocks, "hub_approve"));
 	hub_render_out_free(&o);
 	json_object_put(ctx);
 }

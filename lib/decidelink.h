@@ -1,7 +1,7 @@
 /*
- * decidelink.h - the decision link an approver gets by email (and behind
- * the URL buttons of webhook messages): PUBLIC_URL/decide/<token>, served
- * by cgi-bin/dashboard.
+ * decidelink.h - the decision link an approver gets by email (never in a
+ * channel: it is theirs alone): PUBLIC_URL/decide/<token>, served by
+ * cgi-bin/dashboard.
  *
  * A token is bound to ONE assignment of one request and expires:
  *

@@ -616,6 +616,26 @@ Test(deliver, webhook_post_names_the_approver_and_the_link_goes_by_email)
 	    " AND transport = 'email' AND status = 'delivered'", id), 1);
 }
 
+/* A webhook approver the hub has no email address for cannot get a
+ * personal link: the post still names them, and the admin sees why. */
+Test(deliver, webhook_approver_without_email_is_logged_no_email)
+{
+	char id[HUB_ID_LEN];
+	json_object *m;
+
+	add_webhook("hook", HUB_CONN_INCOMING_WEBHOOK);
+	create("NOMAIL", "[{\"kind\":\"slack\",\"value\":\"U1\"}]", "any", NULL, NULL, id);
+	run_all(20000);
+	cr_expect_eq(sql_ll("SELECT count(*) FROM delivery_log WHERE request_id = '%s'"
+	    " AND transport = 'webhook' AND status = 'delivered'", id), 1);
+	cr_expect_eq(sql_ll("SELECT count(*) FROM delivery_log WHERE request_id = '%s'"
+	    " AND transport = 'email' AND status = 'failed' AND error_code = 'no_email'"
+	    " AND error_detail LIKE '%%U1 has no email address%%'", id), 1);
+	m = th_fake("FAKE_SMTP_CONTROL_URL", "GET", "/_fake/messages", NULL);
+	cr_expect_eq(json_object_array_length(m), 0);
+	json_object_put(m);
+}
+
 Test(deliver, lookup_cache_serves_the_second_request)
 {
 	char a[HUB_ID_LEN], b[HUB_ID_LEN];

@@ -472,7 +472,7 @@ delivered_button(const char *user, const char *action_id)
 	size_t i, j, k;
 	int tries, seen = 0;
 
-	for (tries = 0; tries < 200 && !seen; tries++) {
+	for (tries = 0; tries < 300 && !seen; tries++) {
 		calls = th_fake("FAKE_SLACK_URL", "GET", "/_fake/calls?method=chat.postMessage",
 		    NULL);
 		cr_assert(calls != NULL && json_object_is_type(calls, json_type_array));

@@ -100,7 +100,8 @@ static const struct hub_stmt ms_stmts[MS__MAX] = {
 	 * no assignment of its own.  Its step: its assignment's, else the
 	 * step active when it was posted, else the current one.
 	 * Columns: id, connection, channel, ts, assignment (NULL), shown
-	 * hash (""), step id, connection type, disabled, ts usable.
+	 * hash (""), step id, connection type, disabled, ts usable, the kind
+	 * it was sent as.
 	 */
 	[MS_COPIES] = {
 	    "WITH g AS (SELECT min(m.id) AS id, m.connection_id, m.channel, m.ts,"
@@ -108,7 +109,7 @@ static const struct hub_stmt ms_stmts[MS__MAX] = {
 	    "   AND count(m.assignment_id) = count(*) THEN min(m.assignment_id) END AS asg,"
 	    "  CASE WHEN count(DISTINCT coalesce(m.shown_hash, '')) = 1"
 	    "   THEN min(m.shown_hash) END AS shown,"
-	    "  min(m.created_at) AS created_at"
+	    "  min(m.created_at) AS created_at, min(m.kind) AS kind"
 	    " FROM sent_messages m WHERE m.request_id = $1::uuid AND m.gone_at IS NULL"
 	    "  AND m.kind IN " SYNC_KINDS
 	    " GROUP BY m.connection_id, m.channel, m.ts)"
@@ -118,7 +119,7 @@ static const struct hub_stmt ms_stmts[MS__MAX] = {
 	    "    AND st.started_at <= g.created_at ORDER BY st.position DESC LIMIT 1),"
 	    "   (SELECT st.id FROM request_steps st JOIN requests r ON r.id = st.request_id"
 	    "    WHERE r.id = $1::uuid AND st.position = r.current_step)),"
-	    "  c.type, c.disabled, g.ts ~ '^[0-9]+\\.[0-9]+$'"
+	    "  c.type, c.disabled, g.ts ~ '^[0-9]+\\.[0-9]+$', g.kind"
 	    " FROM g JOIN slack_connections c ON c.id = g.connection_id"
 	    " ORDER BY g.id LIMIT 5000", 1 },
 	/* $1 request, $2 connection, $3 channel, $4 ts, $5 hash */
@@ -175,7 +176,8 @@ static const struct hub_stmt_table ms_table = { "hubmsync", ms_stmts, MS__MAX };
 _Static_assert(SYNC_MAX_COPIES == 5000, "MS_COPIES's LIMIT says 5000");
 
 /* Columns of MS_COPIES. */
-enum { C_ID, C_CONN, C_CHANNEL, C_TS, C_ASG, C_SHOWN, C_STEP, C_TYPE, C_DISABLED, C_TS_OK };
+enum { C_ID, C_CONN, C_CHANNEL, C_TS, C_ASG, C_SHOWN, C_STEP, C_TYPE, C_DISABLED, C_TS_OK,
+	C_KIND };
 
 /* Counts for the job's detail. */
 struct sync_counts {
@@ -453,6 +455,8 @@ render_copy(struct sync_run *s, int i, struct hub_render_out *out,
 		json_object_object_add(ctx, "assignment", json_object_get(asg));
 	json_object_object_add(ctx, "links", json_object_get(s->links));
 	json_object_object_add(ctx, "mode", json_object_new_string("app"));
+	json_object_object_add(ctx, "sent_kind",
+	    json_object_new_string(PQgetvalue(s->copies, i, C_KIND)));
 	json_object_object_add(ctx, "editable", json_object_new_boolean(s->editable));
 	if (s->templates != NULL)
 		json_object_object_add(ctx, "templates", json_object_get(s->templates));

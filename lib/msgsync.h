@@ -12,7 +12,8 @@
  *     external_approver, reminder, manual_reminder, approver_added; never
  *     the requester's decision DM, info, watcher or mention thread replies);
  *   - for each copy, i.e. each distinct (connection, channel, ts), builds
- *     the render context (render.h) of that copy's assignment and step,
+ *     the render context (render.h) of that copy's assignment, step and
+ *     the kind it was sent as (a live card keeps its words),
  *     picks the variant (hub_render_sync_pick; a Cancelled or Expired
  *     request shows CANCELLED / EXPIRED on every copy, also on those of
  *     approvers who had decided) and renders it.  A copy

@@ -2031,7 +2031,8 @@ hub_render_sync(enum hub_render_sync variant, json_object *ctx,
     struct hub_render_out *out)
 {
 	struct rctx r;
-	enum hub_render_kind kind = HUB_RENDER_CALL_FOR_ACTION;
+	enum hub_render_kind kind = HUB_RENDER_CALL_FOR_ACTION, sent;
+	const char *s;
 	int rc;
 
 	if (out == NULL)
@@ -2041,6 +2042,12 @@ hub_render_sync(enum hub_render_sync variant, json_object *ctx,
 		return HUB_RENDER_INVAL;
 	if (str(child(ctx, "assignment"), "delegate_for") != NULL)
 		kind = HUB_RENDER_DELEGATE_CALL;
+	/* a live card keeps the words it came with (its buttons stay Slack
+	 * buttons: never a kind that decides by link) */
+	else if (variant == HUB_SYNC_PROGRESS && (s = str(ctx, "sent_kind")) != NULL &&
+	    hub_render_kind_from_name(s, &sent) == HUB_RENDER_OK &&
+	    (kinds[sent].parts & P_DECIDE) && !(kinds[sent].parts & P_LINKS))
+		kind = sent;
 	if ((rc = prepare(&r, ctx, kind, (int)variant)) == 0)
 		rc = render(&r, out, 0);
 	rctx_release(&r);

@@ -54,6 +54,10 @@
  *      deadline_expired says "… expired before a decision; no action
  *      needed" instead of the requester's "Your request expired",
  *      templates key "deadline_expired_approver"),
+ *    "sent_kind": s (hub_render_sync: the kind the copy was sent as; a
+ *      copy that still asks to decide (PROGRESS) keeps that kind's words —
+ *      "You were added as an approver", "⏰ Reminder" — while a closed one
+ *      shows the call for action's layout with its outcome),
  *    "reason": s (reject / cancel / expire / reassign text),
  *    "actor_display": s (who decided, reminded, reassigned),
  *    "mentions": ["U…", …] (channel mode: the first batch of

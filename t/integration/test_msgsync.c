@@ -508,6 +508,46 @@ Test(msgsync, any_rule_decided_copy_and_no_action_on_the_others)
 	cr_expect_eq(updates(NULL, seq, 0, NULL), 0, "no chat.update on a repeat");
 }
 
+/* The card a reassigned-to approver gets (approver_added) follows the
+ * request like every card that asks to decide, and keeps its own words
+ * while it still asks. */
+Test(msgsync, approver_added_copy_follows_and_keeps_its_words)
+{
+	struct hub_worker_result res;
+	struct copy c[NAPPROVERS];
+	char id[HUB_ID_LEN], *s;
+	PGresult *r;
+	int i;
+
+	create("all", id);
+	r = tq(T_ASSIGNMENTS, id, NULL, NULL, NULL, NULL, NULL);
+	cr_assert_eq(PQntuples(r), NAPPROVERS);
+	for (i = 0; i < NAPPROVERS; i++) {
+		snprintf(c[i].asg, sizeof(c[i].asg), "%s", PQgetvalue(r, i, 0));
+		post_message(users[i], &c[i]);
+		PQclear(tq(T_SENT_ADD, id, c[i].asg, conn_id, c[i].channel, c[i].ts,
+		    i == 0 ? "approver_added" : "call_for_action"));
+	}
+	PQclear(r);
+
+	decide(id, 1, 1);
+	cr_assert_eq(run_sync(id, &res), HUB_WORKER_DONE, "%s", res.detail);
+	s = shown(&c[0]);
+	cr_expect(HAS(s, "You were added as an approver.") && HAS(s, "waiting for you"),
+	    "live approver_added card: %s", s);
+	cr_expect(HAS(s, "hub_approve"), "buttons gone from a live card: %s", s);
+	free(s);
+	s = shown(&c[2]);
+	cr_expect(HAS(s, "asks for your approval") && HAS(s, "waiting for you"), "%s", s);
+	free(s);
+
+	decide(id, 0, 1);
+	cr_assert_eq(run_sync(id, &res), HUB_WORKER_DONE, "%s", res.detail);
+	s = shown(&c[0]);
+	cr_expect(HAS(s, "by Ana Lopez") && !HAS(s, "hub_approve"), "decided card: %s", s);
+	free(s);
+}
+
 Test(msgsync, all_rule_progress_then_cancel)
 {
 	struct hub_worker_result res;

@@ -911,6 +911,51 @@ Test(render, sync_variants)
 	}
 }
 
+/* A live card keeps the words it was sent with; a closed one shows the
+ * call's layout and its outcome. */
+Test(render, sync_keeps_the_sent_kind_while_the_card_is_live)
+{
+	struct hub_render_out o;
+	json_object *ctx = parse(full_ctx), *asg;
+	char *all;
+
+	json_object_object_get_ex(ctx, "assignment", &asg);
+	json_object_object_del(asg, "delegate_for");
+	json_object_object_del(ctx, "actor_display");
+	json_object_object_add(ctx, "sent_kind", json_object_new_string("approver_added"));
+	cr_assert_eq(hub_render_sync(HUB_SYNC_PROGRESS, ctx, &o), 0);
+	assert_valid(o.blocks);
+	all = all_text(o.blocks);
+	cr_assert_not_null(strstr(all, "You were added as an approver."), "%s", all);
+	cr_assert_not_null(strstr(all, "waiting for you"), "%s", all);
+	cr_assert(has_buttons(o.blocks));
+	free(all);
+	hub_render_out_free(&o);
+
+	json_object_object_add(asg, "status", json_object_new_string("approved"));
+	json_object_object_add(asg, "decided_by", json_object_new_string("Bob"));
+	json_object_object_get_ex(ctx, "request", &asg);
+	json_object_object_add(asg, "status", json_object_new_string("Approved"));
+	cr_assert_eq(hub_render_sync(HUB_SYNC_DECIDED, ctx, &o), 0);
+	all = all_text(o.blocks);
+	cr_assert_null(strstr(all, "added you"), "%s", all);
+	cr_assert_not(has_buttons(o.blocks));
+	free(all);
+	hub_render_out_free(&o);
+
+	/* a kind that decides by link never turns Slack buttons into links */
+	json_object_object_add(ctx, "sent_kind", json_object_new_string("external_approver"));
+	json_object_object_get_ex(ctx, "assignment", &asg);
+	json_object_object_add(asg, "status", json_object_new_string("pending"));
+	json_object_object_get_ex(ctx, "request", &asg);
+	json_object_object_add(asg, "status", json_object_new_string("Pending"));
+	cr_assert_eq(hub_render_sync(HUB_SYNC_PROGRESS, ctx, &o), 0);
+	cr_assert_not_null(find_action(o.blocks, "hub_approve"));
+	cr_assert_not(json_object_object_get_ex(find_action(o.blocks, "hub_approve"), "url", NULL));
+	hub_render_out_free(&o);
+	json_object_put(ctx);
+}
+
 Test(render, sync_quorum_progress_counts_against_quorum)
 {
 	struct hub_render_out o;

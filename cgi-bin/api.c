@@ -15,7 +15,6 @@
  * exist).  /health, /metrics, /api/openapi.json and /api-docs need no key;
  * protect /metrics in nginx for production.
  */
-#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -716,69 +715,15 @@ out:
 	return rc;
 }
 
-/* An approver as intake takes it: "U…"/"W…", an email, "group:NAME", or
- * {"slack"|"email"|"group": value}.  0, or -1 with nothing set. */
-static int
-parse_approver(json_object *v, const char **kind, char *value, size_t valuelen)
-{
-	static const char *const kinds[] = { "slack", "email", "group", NULL };
-	const char *s = NULL, *k = NULL;
-	size_t i, n;
-
-	if (json_object_is_type(v, json_type_string)) {
-		s = json_object_get_string(v);
-		if (strncmp(s, "group:", 6) == 0) {
-			k = "group";
-			s += 6;
-		} else if (strchr(s, '@') != NULL) {
-			k = "email";
-		} else {
-			k = "slack";
-		}
-	} else if (json_object_is_type(v, json_type_object) && json_object_object_length(v) == 1) {
-		json_object_object_foreach(v, key, val) {
-			if (!hub_check_oneof(key, kinds) || !json_object_is_type(val, json_type_string))
-				return -1;
-			k = kinds[0];
-			for (i = 0; kinds[i] != NULL; i++)
-				if (strcmp(kinds[i], key) == 0)
-					k = kinds[i];
-			s = json_object_get_string(val);
-		}
-	}
-	if (s == NULL || (n = strlen(s)) == 0 || n > 320 || n >= valuelen)
-		return -1;
-	for (i = 0; i < n; i++)
-		if (iscntrl((unsigned char)s[i]) || s[i] == ' ')
-			return -1;
-	if (strcmp(k, "slack") == 0) {
-		if ((s[0] != 'U' && s[0] != 'W') || n < 3 || n > 32)
-			return -1;
-		for (i = 0; i < n; i++)
-			if (!isupper((unsigned char)s[i]) && !isdigit((unsigned char)s[i]))
-				return -1;
-	}
-	if (strcmp(k, "email") == 0) {
-		const char *at = strchr(s, '@');
-
-		if (at == s || at[1] == '\0' || strchr(at + 1, '@') != NULL)
-			return -1;
-	}
-	for (i = 0; i < n; i++)
-		value[i] = strcmp(k, "email") == 0 ? (char)tolower((unsigned char)s[i]) : s[i];
-	value[n] = '\0';
-	*kind = k;
-	return 0;
-}
-
 static int
 h_reassign(struct hub_req *req, struct hub_app_ctx *app)
 {
 	static const char *const allowed[] = { "from", "to", NULL };
 	static const char *const fields[] = { "from", "to" };
 	struct api_call *c = call_of(req);
-	const char *kind[2];
-	char value[2][321];
+	const char *kind[2], *value[2];
+	json_object *party[2] = { NULL, NULL };
+	struct hub_intake_error ie;
 	struct hub_engine_error ee;
 	struct hub_actor actor;
 	json_object *in = NULL, *o, *v;
@@ -787,13 +732,20 @@ h_reassign(struct hub_req *req, struct hub_app_ctx *app)
 
 	if ((rc = body_object(req, app, &in)) != 0 || (rc = only_fields(req, app, in, allowed)) != 0)
 		goto out;
+	/* The same forms and checks as the approvers of a new request. */
 	for (i = 0; i < 2; i++) {
-		if (!json_object_object_get_ex(in, fields[i], &v) ||
-		    parse_approver(v, &kind[i], value[i], sizeof(value[i])) != 0) {
-			rc = hub_app_error(app, req, 400, "an approver: Slack user id, email,"
-			    " \"group:NAME\", or {\"slack\"|\"email\"|\"group\": value}", fields[i]);
+		if (!json_object_object_get_ex(in, fields[i], &v))
+			v = NULL;
+		rc = hub_intake_party(v, fields[i], &party[i], &ie);
+		if (rc != HUB_INTAKE_OK) {
+			rc = rc == HUB_INTAKE_INVALID ?
+			    hub_app_error(app, req, 400, ie.message, ie.field) : 500;
 			goto out;
 		}
+		json_object_object_get_ex(party[i], "kind", &v);
+		kind[i] = json_object_get_string(v);
+		json_object_object_get_ex(party[i], "value", &v);
+		value[i] = json_object_get_string(v);
 	}
 	if (strcmp(kind[0], kind[1]) == 0 && strcmp(value[0], value[1]) == 0) {
 		rc = hub_app_error(app, req, 400, "from and to are the same approver", "to");
@@ -814,6 +766,8 @@ h_reassign(struct hub_req *req, struct hub_app_ctx *app)
 	json_object_object_add(o, "message", json_object_new_string("Approver reassigned"));
 	rc = respond(req, 200, o);
 out:
+	json_object_put(party[0]);
+	json_object_put(party[1]);
 	json_object_put(in);
 	return rc;
 }

@@ -835,7 +835,7 @@ Test(actions, reassign_replaces_the_approver)
 	th_api("POST", path, key, NULL, "{\"from\":\"not an approver\",\"to\":\"U0NEW\"}", &r);
 	expect_free(&r, 400, "from");
 	th_api("POST", path, key, NULL, "{\"from\":{\"phone\":\"1\"},\"to\":\"U0NEW\"}", &r);
-	expect_free(&r, 400, "from");
+	expect_free(&r, 400, "from.phone");
 	th_api("POST", path, key, NULL, "{\"from\":\"U0APPROVER\",\"to\":\"U0APPROVER\"}", &r);
 	expect_free(&r, 400, "to");
 	th_api("POST", path, key, "text/plain", "{}", &r);
@@ -863,6 +863,61 @@ Test(actions, reassign_replaces_the_approver)
 	snprintf(path, sizeof(path), "/api/requests/%s/reassign", id);
 	th_api("POST", path, key, NULL, "{\"from\":\"U0APPROVER\",\"to\":\"U0OTHER\"}", &r);
 	expect_free(&r, 400, "from");
+}
+
+/* The pids of the api program's children ("pid pid "), from the master's
+ * pid in $HUB_STATE/pids: a child that crashed is replaced by a new pid. */
+static void
+api_children(char *out, size_t len)
+{
+	char cmd[512];
+	FILE *f;
+	size_t n;
+
+	snprintf(cmd, sizeof(cmd), "pgrep -P \"$(awk '$1 == \"api\" { print $2 }' "
+	    "'%s/pids')\" | sort | tr '\\n' ' '", th_env("HUB_STATE"));
+	cr_assert_not_null(f = popen(cmd, "r"));
+	n = fread(out, 1, len - 1, f);
+	out[n] = '\0';
+	cr_assert_eq(pclose(f), 0, "%s", cmd);
+	cr_assert_gt(n, 0, "no api children");
+}
+
+/* Every malformed email of from/to is a 400 naming it, before the request
+ * is even looked up; it once crashed the api child (a 502 from nginx). */
+Test(actions, reassign_bad_emails_are_400_and_crash_nothing)
+{
+	static const struct {
+		const char *body, *field;
+	} cases[] = {
+		{ "{\"from\":\"U0APPROVER\",\"to\":{\"email\":\"bad\"}}", "to.email" },
+		{ "{\"from\":{\"email\":\"bad\"},\"to\":\"U0NEW\"}", "from.email" },
+		{ "{\"from\":\"U0APPROVER\",\"to\":{\"email\":\"@example.com\"}}", "to.email" },
+		{ "{\"from\":\"U0APPROVER\",\"to\":{\"email\":\"dana@\"}}", "to.email" },
+		{ "{\"from\":\"U0APPROVER\",\"to\":{\"email\":\"a@b@example.com\"}}", "to.email" },
+		{ "{\"from\":\"U0APPROVER\",\"to\":\"dana@localhost\"}", "to" },
+		{ "{\"from\":\"U0APPROVER\",\"to\":\"dana@@example.com\"}", "to" },
+	};
+	char name[64], key[128], id[37], path[200], before[256], after[256];
+	struct th_resp r;
+	size_t i, j;
+
+	uniq("bademail", name, sizeof(name));
+	th_source_key(name, key, sizeof(key));
+	create(key, NULL, id);
+	api_children(before, sizeof(before));
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		for (j = 0; j < 2; j++) {
+			snprintf(path, sizeof(path), "/api/requests/%s/reassign",
+			    j == 0 ? id : "any-id");
+			th_api("POST", path, key, NULL, cases[i].body, &r);
+			cr_assert_eq(r.status, 400, "%s %s: %ld %s", path, cases[i].body, r.status,
+			    r.body);
+			expect_free(&r, 400, cases[i].field);
+		}
+	}
+	api_children(after, sizeof(after));
+	cr_assert_str_eq(before, after, "an api child died: %s -> %s", before, after);
 }
 
 /* ------------------------------------------------------------ admin */

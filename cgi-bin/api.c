@@ -478,27 +478,28 @@ h_new(struct hub_req *req, struct hub_app_ctx *app)
 	if (json_object_object_get_ex(norm, "request_source", &o) &&
 	    json_object_is_type(o, json_type_string))
 		rs = json_object_get_string(o);
-	if (!c->who.is_admin) {
-		if (rs != NULL && strcmp(rs, c->who.source_name) != 0) {
-			rc = hub_app_error(app, req, 400,
+	if (c->who.is_admin && rs == NULL) {
+		rc = hub_app_error(app, req, 400,
+		    "request_source is required with an admin key", "request_source");
+		goto out;
+	}
+	/* A source's name in any case ("Workday" is "workday"), compared
+	 * where names are kept unique that way: in the database. */
+	if (rs != NULL && (c->who.is_admin || strcmp(rs, c->who.source_name) != 0)) {
+		rc = hub_reqquery_source_id(c->db, rs, source_id, &p);
+		if (rc == HUB_REQQUERY_OK && !c->who.is_admin &&
+		    strcmp(source_id, c->who.source_id) != 0)
+			rc = HUB_REQQUERY_NOTFOUND;
+		if (rc != HUB_REQQUERY_OK) {
+			rc = rc != HUB_REQQUERY_NOTFOUND ? refused(req, app, 0, &p, NULL) :
+			    hub_app_error(app, req, 400, c->who.is_admin ?
+			    "request_source names no enabled source" :
 			    "request_source must be this API key's source", "request_source");
 			goto out;
 		}
-		snprintf(source_id, sizeof(source_id), "%s", c->who.source_id);
-	} else {
-		if (rs == NULL) {
-			rc = hub_app_error(app, req, 400,
-			    "request_source is required with an admin key", "request_source");
-			goto out;
-		}
-		rc = hub_reqquery_source_id(c->db, rs, source_id, &p);
-		if (rc != HUB_REQQUERY_OK) {
-			rc = rc == HUB_REQQUERY_NOTFOUND ? hub_app_error(app, req, 400,
-			    "request_source names no enabled source", "request_source") :
-			    refused(req, app, 0, &p, NULL);
-			goto out;
-		}
 	}
+	if (!c->who.is_admin)
+		snprintf(source_id, sizeof(source_id), "%s", c->who.source_id);
 	actor_of(c, &actor);
 	memset(&oc, 0, sizeof(oc));
 	memset(&ee, 0, sizeof(ee));

@@ -406,6 +406,53 @@ Test(intake, request_source_must_match_the_key)
 	expect_free(&r, 201, NULL);
 }
 
+static int list_count(const char *key, const char *query);
+
+static void
+upper(const char *s, char *out, size_t len)
+{
+	size_t i;
+
+	for (i = 0; s[i] != '\0' && i + 1 < len; i++)
+		out[i] = s[i] >= 'a' && s[i] <= 'z' ? (char)(s[i] - 'a' + 'A') : s[i];
+	out[i] = '\0';
+}
+
+/* A source's name is one name in any case: "Workday" in request_source is
+ * the source "workday", with its key or an admin key; the list filter
+ * takes it in any case; a second source differing only by case is 409. */
+Test(intake, source_names_match_in_any_case)
+{
+	char name[64], up[64], key[128], adm[128], body[512], q[200];
+	struct th_resp r;
+	json_object *o;
+
+	uniq("nocase", name, sizeof(name));
+	upper(name, up, sizeof(up));
+	th_source_key(name, key, sizeof(key));
+	th_admin_key(adm, sizeof(adm));
+	snprintf(body, sizeof(body), "{\"request_source\":\"%s\",\"requester_name\":\"A\","
+	    "\"approver_id\":\"U1ABC\",\"justification_text\":\"x\",\"metadata\":{}}", up);
+	th_api("POST", "/api/new-approval", key, NULL, body, &r);
+	expect_free(&r, 201, NULL);
+	th_api("POST", "/api/new-approval", adm, NULL, body, &r);
+	expect_free(&r, 201, NULL);
+	/* both are the source's, whichever case the filter uses */
+	snprintf(q, sizeof(q), "source=%s", up);
+	cr_assert_eq(list_count(key, q), 2);
+	cr_assert_eq(list_count(adm, q), 2);
+	snprintf(q, sizeof(q), "source=%s", name);
+	cr_assert_eq(list_count(adm, q), 2);
+	/* and the name is taken in every case */
+	snprintf(body, sizeof(body), "{\"name\":\"%s\"}", up);
+	th_api("POST", "/api/sources", adm, NULL, body, &r);
+	o = th_expect(&r, 409, "name");
+	json_object_put(o);
+	th_resp_free(&r);
+	cr_assert_neq(th_sh("\"$top_builddir/bin/approvalhub\" source add '%s' >/dev/null 2>&1", up),
+	    0, "the CLI made a second source %s", up);
+}
+
 Test(intake, admin_key_needs_an_existing_request_source)
 {
 	char name[64], key[128], adm[128], body[512];

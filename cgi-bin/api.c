@@ -505,6 +505,13 @@ h_new(struct hub_req *req, struct hub_app_ctx *app)
 	memset(&ee, 0, sizeof(ee));
 	rc = hub_engine_create(c->db, source_id, norm, &actor, &oc, &ee);
 	if (rc != HUB_ENGINE_OK) {
+		/* The engine names a step; one step sent as approver_id or
+		 * approvers[] is named as it was sent. */
+		if (strcmp(ee.field, "steps[0]") == 0 &&
+		    (!json_object_object_get_ex(in, "steps", &o) || o == NULL))
+			snprintf(ee.field, sizeof(ee.field), "%s",
+			    json_object_object_get_ex(in, "approver_id", &o) && o != NULL ?
+			    "approver_id" : "approvers");
 		rc = engine_error(req, app, rc, &ee, NULL);
 		goto out;
 	}

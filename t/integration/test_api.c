@@ -453,6 +453,66 @@ Test(intake, source_names_match_in_any_case)
 	    0, "the CLI made a second source %s", up);
 }
 
+/* A step whose every approver is the requester (compared as slack id with
+ * slack id, email with email) could never be decided where the source
+ * refuses self-approval: 400 naming the step as it was sent. */
+Test(intake, requester_as_only_approver_is_400)
+{
+	static const struct {
+		const char *extra, *field;
+	} refused[] = {
+		{ "\"requester_slack_id\":\"U0SELF\",\"approver_id\":\"U0SELF\"", "approver_id" },
+		{ "\"requester_email\":\"Ana@Example.com\",\"approvers\":[\"ana@example.COM\"]",
+		    "approvers" },
+		{ "\"requester_slack_id\":\"U0SELF\",\"approvers\":[{\"slack\":\"U0SELF\"}],"
+		    "\"rule\":\"all\"", "approvers" },
+		{ "\"requester_slack_id\":\"U0SELF\",\"steps\":[{\"approvers\":[\"U0BOSS\"]},"
+		    "{\"approvers\":[\"U0SELF\"]}]", "steps[1]" },
+	}, accepted[] = {
+		{ "\"requester_slack_id\":\"U0SELF\",\"approvers\":[\"U0SELF\",\"U0BOSS\"]", NULL },
+		/* another kind of identity is not compared */
+		{ "\"requester_email\":\"ana@example.com\",\"approver_id\":\"U0SELF\"", NULL },
+		{ "\"requester_slack_id\":\"U0SELF\",\"approver_id\":\"U0SELFX\"", NULL },
+	};
+	char name[64], key[128], adm[128], body[1024], path[200], id[40];
+	struct th_resp r;
+	json_object *o;
+	size_t i;
+
+	uniq("self", name, sizeof(name));
+	th_admin_key(adm, sizeof(adm));
+	snprintf(body, sizeof(body), "{\"name\":\"%s\"}", name);
+	th_api("POST", "/api/sources", adm, NULL, body, &r);
+	o = th_expect(&r, 201, NULL);
+	snprintf(key, sizeof(key), "%s", jstr(o, "api_key"));
+	snprintf(id, sizeof(id), "%s", jstr(o, "id"));
+	json_object_put(o);
+	th_resp_free(&r);
+	for (i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
+		snprintf(body, sizeof(body), "{\"requester_name\":\"Ana\",\"justification_text\":\"x\","
+		    "\"metadata\":{},%s}", refused[i].extra);
+		th_api("POST", "/api/new-approval", key, NULL, body, &r);
+		o = th_expect(&r, 400, refused[i].field);
+		cr_assert(strstr(jstr(o, "error"), "self-approval") != NULL, "%s", r.body);
+		json_object_put(o);
+		th_resp_free(&r);
+	}
+	for (i = 0; i < sizeof(accepted) / sizeof(accepted[0]); i++) {
+		snprintf(body, sizeof(body), "{\"requester_name\":\"Ana\",\"justification_text\":\"x\","
+		    "\"metadata\":{},%s}", accepted[i].extra);
+		th_api("POST", "/api/new-approval", key, NULL, body, &r);
+		expect_free(&r, 201, NULL);
+	}
+	/* a source that allows self-approval takes it */
+	snprintf(path, sizeof(path), "/api/sources/%s", id);
+	th_api("PATCH", path, adm, NULL, "{\"allow_self_approval\":true}", &r);
+	expect_free(&r, 200, NULL);
+	snprintf(body, sizeof(body), "{\"requester_name\":\"Ana\",\"justification_text\":\"x\","
+	    "\"metadata\":{},%s}", refused[0].extra);
+	th_api("POST", "/api/new-approval", key, NULL, body, &r);
+	expect_free(&r, 201, NULL);
+}
+
 Test(intake, admin_key_needs_an_existing_request_source)
 {
 	char name[64], key[128], adm[128], body[512];

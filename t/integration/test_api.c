@@ -831,6 +831,11 @@ Test(get, unknown_malformed_and_foreign_ids_are_404)
 	expect_free(&r, 404, NULL);
 	th_api("GET", "/api/requests/00000000-0000-0000-0000-00000000000g", key, NULL, NULL, &r);
 	expect_free(&r, 404, NULL);
+	/* a dot segment names no request either (it was a 400) */
+	th_api("GET", "/api/requests/%2e%2e", key, NULL, NULL, &r);
+	expect_free(&r, 404, NULL);
+	th_api("GET", "/api/requests/%2E", key, NULL, NULL, &r);
+	expect_free(&r, 404, NULL);
 	snprintf(path, sizeof(path), "/api/requests/%s", id);
 	th_api("GET", path, key, NULL, NULL, &r);
 	expect_free(&r, 404, NULL);

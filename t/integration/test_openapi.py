@@ -200,8 +200,12 @@ WORD = st.text(string.ascii_lowercase + string.digits + "-_.", min_size=1, max_s
 # Segments a path resolver or a decoder treats specially.
 ODD_SEGMENTS = ["..", ".", "%", "%2e%2e", "a/b", "/", " ", "?", "#", "\\", "0", "-1",
                 "00000000-0000-0000-0000-000000000000", "x" * 300]
-LOOPBACK_URL = st.builds(lambda p, s: "http://127.0.0.1:%d/%s" % (p, s),
-                         st.integers(1, 65535), WORD)
+# URLs the hub may call later (callbacks, webhooks): only this test's own
+# fakes, or a port nobody listens on -- never another program on this host.
+SAFE_URL = st.builds(lambda base, s: base + s, st.sampled_from([
+    os.environ.get("FAKE_CALLBACK_URL", "http://127.0.0.1:9") + "/",
+    os.environ.get("FAKE_SLACK_URL", "http://127.0.0.1:9") + "/services/T0OPENAPI/B0OPENAPI/",
+    "http://127.0.0.1:9/"]), WORD)
 PERSON = st.one_of(
     st.from_regex(r"\AU[A-Z0-9]{2,10}\Z"),
     st.builds(lambda a, b: "%s@%s.example" % (a, b),
@@ -221,7 +225,7 @@ def string_for(name, schema):
     if fmt == "date-time":
         return st.datetimes().map(lambda d: d.isoformat() + "Z")
     if fmt == "uri" or name.endswith("url"):
-        return LOOPBACK_URL
+        return SAFE_URL
     lo, hi = schema.get("minLength", 0), min(schema.get("maxLength", 40), 40)
     text = st.text(st.characters(blacklist_categories=("Cs", "Cc")), min_size=lo, max_size=hi)
     if name in ("email", "requester_email"):
@@ -334,7 +338,7 @@ class Gen:
         schema = param.get("schema", {})
         choices = [self.value(schema, param["name"]), TEXT, st.sampled_from(ODD_SEGMENTS)]
         if pool:
-            choices = [st.sampled_from(sorted(pool))] * 3 + choices
+            choices = [st.sampled_from(list(pool))] * 3 + choices
         # Not NUL: nginx refuses "%00" in a URI with a page of its own
         # before any program sees it (and the location's error_page
         # cannot catch that one).
@@ -349,6 +353,19 @@ class Gen:
 
 # ------------------------------------------------------------ the property
 
+class Pool(list):
+    """Ids in the order they were made (so a seeded run picks the same
+    ones), each once."""
+
+    def add(self, v):
+        if v not in self:
+            self.append(v)
+
+    def update(self, vs):
+        for v in vs:
+            self.add(v)
+
+
 class Hub:
     """Keys and the ids that exist, for requests that reach past the
     lookups."""
@@ -362,7 +379,7 @@ class Hub:
         self.pools = {}
 
     def pool(self, name):
-        return self.pools.setdefault(name, set())
+        return self.pools.setdefault(name, Pool())
 
     def seed(self):
         for i in range(3):
@@ -395,7 +412,7 @@ class Hub:
         self.pool("member").update(["U0MEMBER1", "member@example.com"])
         d = call("POST", "/api/delegations", self.admin, {
             "approver": "U0DELEGATOR", "delegate": "U0DELEGATE",
-            "valid_from": time.strftime("%Y-%m-%d"), "valid_to": "2099-12-31"})
+            "valid_from": "2098-01-01", "valid_to": "2099-12-31"})
         self.pool("delegation").add(str(d["id"]))
 
     def pool_for(self, path, param):

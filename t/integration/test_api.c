@@ -423,7 +423,7 @@ upper(const char *s, char *out, size_t len)
  * takes it in any case; a second source differing only by case is 409. */
 Test(intake, source_names_match_in_any_case)
 {
-	char name[64], up[64], key[128], adm[128], body[512], q[200];
+	char name[64], up[64], key[128], adm[128], rotated[128], body[512], q[200];
 	struct th_resp r;
 	json_object *o;
 
@@ -451,6 +451,13 @@ Test(intake, source_names_match_in_any_case)
 	th_resp_free(&r);
 	cr_assert_neq(th_sh("\"$top_builddir/bin/approvalhub\" source add '%s' >/dev/null 2>&1", up),
 	    0, "the CLI made a second source %s", up);
+	/* the CLI finds it in any case: a new key, the old one revoked */
+	snprintf(body, sizeof(body), "\"$top_builddir/bin/approvalhub\" source rotate-key '%s'", up);
+	th_capture(body, "api key: ", rotated, sizeof(rotated));
+	snprintf(q, sizeof(q), "source=%s", name);
+	cr_assert_eq(list_count(rotated, q), 2);
+	th_api("GET", "/api/requests", key, NULL, NULL, &r);
+	expect_free(&r, 401, NULL);
 }
 
 /* A step whose every approver is the requester (compared as slack id with

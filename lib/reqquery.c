@@ -84,7 +84,7 @@ static const struct hub_stmt stmts[STMT__MAX] = {
 	LISTQ(0, 0, 1, 0), LISTQ(1, 0, 1, 0), LISTQ(0, 1, 1, 0), LISTQ(1, 1, 1, 0),
 	LISTQ(0, 0, 0, 1), LISTQ(1, 0, 0, 1), LISTQ(0, 1, 0, 1), LISTQ(1, 1, 0, 1),
 	LISTQ(0, 0, 1, 1), LISTQ(1, 0, 1, 1), LISTQ(0, 1, 1, 1), LISTQ(1, 1, 1, 1),
-	/* Names are one name in any case (0007's unique index on lower(name)). */
+	/* Names are one name in any case (0008's unique index on lower(name)). */
 	[STMT_SOURCE_BY_NAME] = {
 		"SELECT id FROM sources WHERE lower(name) = lower($1) AND NOT disabled", 1 },
 	/* $2: the caller's source, NULL for an admin. */

@@ -1,4 +1,4 @@
--- 0007_source_name_nocase: a source's name is one name in any case.  A
+-- 0008_source_name_nocase: a source's name is one name in any case.  A
 -- source system writes "Workday" or "workday" as it likes in
 -- request_source; the API, the list filter and the admin lookups match
 -- names case-insensitively (lower(name) = lower($1)), and this index keeps

@@ -15,7 +15,6 @@
  * exist).  /health, /metrics, /api/openapi.json and /api-docs need no key;
  * protect /metrics in nginx for production.
  */
-#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -505,32 +504,40 @@ h_new(struct hub_req *req, struct hub_app_ctx *app)
 	if (json_object_object_get_ex(norm, "request_source", &o) &&
 	    json_object_is_type(o, json_type_string))
 		rs = json_object_get_string(o);
-	if (!c->who.is_admin) {
-		if (rs != NULL && strcmp(rs, c->who.source_name) != 0) {
-			rc = hub_app_error(app, req, 400,
+	if (c->who.is_admin && rs == NULL) {
+		rc = hub_app_error(app, req, 400,
+		    "request_source is required with an admin key", "request_source");
+		goto out;
+	}
+	/* A source's name in any case ("Workday" is "workday"), compared
+	 * where names are kept unique that way: in the database. */
+	if (rs != NULL && (c->who.is_admin || strcmp(rs, c->who.source_name) != 0)) {
+		rc = hub_reqquery_source_id(c->db, rs, source_id, &p);
+		if (rc == HUB_REQQUERY_OK && !c->who.is_admin &&
+		    strcmp(source_id, c->who.source_id) != 0)
+			rc = HUB_REQQUERY_NOTFOUND;
+		if (rc != HUB_REQQUERY_OK) {
+			rc = rc != HUB_REQQUERY_NOTFOUND ? refused(req, app, 0, &p, NULL) :
+			    hub_app_error(app, req, 400, c->who.is_admin ?
+			    "request_source names no enabled source" :
 			    "request_source must be this API key's source", "request_source");
 			goto out;
 		}
-		snprintf(source_id, sizeof(source_id), "%s", c->who.source_id);
-	} else {
-		if (rs == NULL) {
-			rc = hub_app_error(app, req, 400,
-			    "request_source is required with an admin key", "request_source");
-			goto out;
-		}
-		rc = hub_reqquery_source_id(c->db, rs, source_id, &p);
-		if (rc != HUB_REQQUERY_OK) {
-			rc = rc == HUB_REQQUERY_NOTFOUND ? hub_app_error(app, req, 400,
-			    "request_source names no enabled source", "request_source") :
-			    refused(req, app, 0, &p, NULL);
-			goto out;
-		}
 	}
+	if (!c->who.is_admin)
+		snprintf(source_id, sizeof(source_id), "%s", c->who.source_id);
 	actor_of(c, &actor);
 	memset(&oc, 0, sizeof(oc));
 	memset(&ee, 0, sizeof(ee));
 	rc = hub_engine_create(c->db, source_id, norm, &actor, &oc, &ee);
 	if (rc != HUB_ENGINE_OK) {
+		/* The engine names a step; one step sent as approver_id or
+		 * approvers[] is named as it was sent. */
+		if (strcmp(ee.field, "steps[0]") == 0 &&
+		    (!json_object_object_get_ex(in, "steps", &o) || o == NULL))
+			snprintf(ee.field, sizeof(ee.field), "%s",
+			    json_object_object_get_ex(in, "approver_id", &o) && o != NULL ?
+			    "approver_id" : "approvers");
 		rc = engine_error(req, app, rc, &ee, NULL);
 		goto out;
 	}
@@ -743,69 +750,15 @@ out:
 	return rc;
 }
 
-/* An approver as intake takes it: "U…"/"W…", an email, "group:NAME", or
- * {"slack"|"email"|"group": value}.  0, or -1 with nothing set. */
-static int
-parse_approver(json_object *v, const char **kind, char *value, size_t valuelen)
-{
-	static const char *const kinds[] = { "slack", "email", "group", NULL };
-	const char *s = NULL, *k = NULL;
-	size_t i, n;
-
-	if (json_object_is_type(v, json_type_string)) {
-		s = json_object_get_string(v);
-		if (strncmp(s, "group:", 6) == 0) {
-			k = "group";
-			s += 6;
-		} else if (strchr(s, '@') != NULL) {
-			k = "email";
-		} else {
-			k = "slack";
-		}
-	} else if (json_object_is_type(v, json_type_object) && json_object_object_length(v) == 1) {
-		json_object_object_foreach(v, key, val) {
-			if (!hub_check_oneof(key, kinds) || !json_object_is_type(val, json_type_string))
-				return -1;
-			k = kinds[0];
-			for (i = 0; kinds[i] != NULL; i++)
-				if (strcmp(kinds[i], key) == 0)
-					k = kinds[i];
-			s = json_object_get_string(val);
-		}
-	}
-	if (s == NULL || (n = strlen(s)) == 0 || n > 320 || n >= valuelen)
-		return -1;
-	for (i = 0; i < n; i++)
-		if (iscntrl((unsigned char)s[i]) || s[i] == ' ')
-			return -1;
-	if (strcmp(k, "slack") == 0) {
-		if ((s[0] != 'U' && s[0] != 'W') || n < 3 || n > 32)
-			return -1;
-		for (i = 0; i < n; i++)
-			if (!isupper((unsigned char)s[i]) && !isdigit((unsigned char)s[i]))
-				return -1;
-	}
-	if (strcmp(k, "email") == 0) {
-		const char *at = strchr(s, '@');
-
-		if (at == s || at[1] == '\0' || strchr(at + 1, '@') != NULL)
-			return -1;
-	}
-	for (i = 0; i < n; i++)
-		value[i] = strcmp(k, "email") == 0 ? (char)tolower((unsigned char)s[i]) : s[i];
-	value[n] = '\0';
-	*kind = k;
-	return 0;
-}
-
 static int
 h_reassign(struct hub_req *req, struct hub_app_ctx *app)
 {
 	static const char *const allowed[] = { "from", "to", NULL };
 	static const char *const fields[] = { "from", "to" };
 	struct api_call *c = call_of(req);
-	const char *kind[2];
-	char value[2][321];
+	const char *kind[2], *value[2];
+	json_object *party[2] = { NULL, NULL };
+	struct hub_intake_error ie;
 	struct hub_engine_error ee;
 	struct hub_actor actor;
 	json_object *in = NULL, *o, *v;
@@ -814,13 +767,20 @@ h_reassign(struct hub_req *req, struct hub_app_ctx *app)
 
 	if ((rc = body_object(req, app, &in)) != 0 || (rc = only_fields(req, app, in, allowed)) != 0)
 		goto out;
+	/* The same forms and checks as the approvers of a new request. */
 	for (i = 0; i < 2; i++) {
-		if (!json_object_object_get_ex(in, fields[i], &v) ||
-		    parse_approver(v, &kind[i], value[i], sizeof(value[i])) != 0) {
-			rc = hub_app_error(app, req, 400, "an approver: Slack user id, email,"
-			    " \"group:NAME\", or {\"slack\"|\"email\"|\"group\": value}", fields[i]);
+		if (!json_object_object_get_ex(in, fields[i], &v))
+			v = NULL;
+		rc = hub_intake_party(v, fields[i], &party[i], &ie);
+		if (rc != HUB_INTAKE_OK) {
+			rc = rc == HUB_INTAKE_INVALID ?
+			    hub_app_error(app, req, 400, ie.message, ie.field) : 500;
 			goto out;
 		}
+		json_object_object_get_ex(party[i], "kind", &v);
+		kind[i] = json_object_get_string(v);
+		json_object_object_get_ex(party[i], "value", &v);
+		value[i] = json_object_get_string(v);
 	}
 	if (strcmp(kind[0], kind[1]) == 0 && strcmp(value[0], value[1]) == 0) {
 		rc = hub_app_error(app, req, 400, "from and to are the same approver", "to");
@@ -841,6 +801,8 @@ h_reassign(struct hub_req *req, struct hub_app_ctx *app)
 	json_object_object_add(o, "message", json_object_new_string("Approver reassigned"));
 	rc = respond(req, 200, o);
 out:
+	json_object_put(party[0]);
+	json_object_put(party[1]);
 	json_object_put(in);
 	return rc;
 }

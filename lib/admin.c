@@ -29,7 +29,7 @@ static const struct hub_stmt stmts[STMT__MAX] = {
 		"INSERT INTO api_keys (source_id, is_admin, name, prefix, key_hash) "
 		"VALUES ($1, $1::uuid IS NULL, $2, $3, $4)", 4 },
 	[STMT_SOURCE_BY_NAME] = {
-		"SELECT id FROM sources WHERE name = $1", 1 },
+		"SELECT id FROM sources WHERE lower(name) = lower($1)", 1 },
 	[STMT_KEYS_REVOKE] = {
 		"UPDATE api_keys SET revoked_at = now() "
 		"WHERE source_id = $1 AND revoked_at IS NULL", 1 },

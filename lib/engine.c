@@ -111,7 +111,9 @@ static const struct hub_stmt eng_stmts[ST__MAX] = {
 	 * Nothing is written unless the source is enabled and every step can
 	 * be built; the result says why not: request id (NULL: not written),
 	 * source disabled (NULL: no such source), first step that cannot be
-	 * built (1-based) and why: group (no such group), empty, quorum.
+	 * built (1-based) and why: group (no such group), empty, self (its
+	 * only approver is the requester, and the source refuses
+	 * self-approval), quorum.
 	 */
 	[ST_CREATE] = {
 	    "WITH sj AS ("
@@ -136,6 +138,13 @@ static const struct hub_stmt eng_stmts[ST__MAX] = {
 	    "  WHEN EXISTS (SELECT 1 FROM lst l WHERE l.pos = sj.pos AND l.kind = 'group'"
 	    "   AND NOT EXISTS (SELECT 1 FROM groups g WHERE g.name = l.value)) THEN 'group'"
 	    "  WHEN n.n = 0 THEN 'empty'"
+	    /* only the requester (same kind: slack id, email), who may not
+	     * decide it: a request nobody could ever approve */
+	    "  WHEN NOT (SELECT allow_self_approval FROM sources WHERE id = $1::uuid)"
+	    "   AND NOT EXISTS (SELECT 1 FROM ap WHERE ap.pos = sj.pos AND NOT coalesce("
+	    "    (ap.kind = 'slack' AND ap.value = $7::text)"
+	    "    OR (ap.kind = 'email' AND lower(ap.value) = lower($6::text)), false))"
+	    "   THEN 'self'"
 	    "  WHEN (sj.st->>'quorum')::integer > n.n THEN 'quorum' END AS why"
 	    " FROM sj CROSS JOIN LATERAL (SELECT count(DISTINCT (ap.kind, ap.value)) AS n"
 	    "  FROM ap WHERE ap.pos = sj.pos) n),"
@@ -1024,6 +1033,8 @@ create_refused(const PGresult *r, struct hub_engine_error *err)
 	static const struct { const char *why, *msg; } whys[] = {
 		{ "group", "no such group" },
 		{ "empty", "step has no approvers (empty group?)" },
+		{ "self", "the requester is this step's only approver, and this source does not"
+		    " allow self-approval" },
 		{ "quorum", "quorum larger than the number of approvers" },
 	};
 	char field[64];

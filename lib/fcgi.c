@@ -119,8 +119,10 @@ nonempty(const char *s)
 
 /*
  * "." and ".." segments: nginx resolves them before decoding, so one that
- * appears here came from an escape ("%2e%2e") and must not reach a
- * handler that maps captures to files.
+ * appears here came from an escape ("%2e%2e") or was sent as is, and must
+ * not reach a handler that maps captures to files.  Such a path names
+ * nothing the hub serves: 404, like any other path that names nothing
+ * ("GET /api/requests/.." is no request, not a malformed one).
  */
 static int
 has_dot_segment(const char *p)
@@ -139,7 +141,8 @@ has_dot_segment(const char *p)
 
 /*
  * Decode the raw path; refuse anything that is not an absolute path after
- * strict decoding (hub_url_decode already refuses %00 and bad escapes).
+ * strict decoding (hub_url_decode already refuses %00 and bad escapes):
+ * 400, or 404 for a dot segment.
  */
 HUB_STATIC int
 fcgi_path_decode(const char *raw, size_t len, int decode, char **out)
@@ -154,9 +157,12 @@ fcgi_path_decode(const char *raw, size_t len, int decode, char **out)
 	if (decode ? hub_url_decode(raw, len, 0, &b) != HUB_FORM_OK :
 	    hub_buf_add(&b, raw, len) != HUB_BUF_OK)
 		goto bad;
-	if (b.len == 0 || b.data[0] != '/' || memchr(b.data, '\0', b.len) != NULL ||
-	    has_dot_segment(b.data))
+	if (b.len == 0 || b.data[0] != '/' || memchr(b.data, '\0', b.len) != NULL)
 		goto bad;
+	if (has_dot_segment(b.data)) {
+		hub_buf_release(&b);
+		return 404;
+	}
 	*out = hub_buf_detach(&b, &n);
 	return *out == NULL ? 500 : 0;
 bad:

@@ -67,7 +67,8 @@ struct hub_req {
 };
 
 /* Fill req from io (parses method, path, query). 0, or an HTTP status
- * (400) when the request line is unusable; even then req can answer
+ * (400) when the request line is unusable, 404 when its path has a "." or
+ * ".." segment (it names nothing); even then req can answer
  * (hub_resp_*) and must be freed with hub_req_free.
  * The path comes from DOCUMENT_URI, else SCRIPT_NAME + PATH_INFO, else
  * REQUEST_URI without its query; it is percent-decoded strictly and must

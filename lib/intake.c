@@ -1589,6 +1589,21 @@ out:
 	return HUB_INTAKE_OK;
 }
 
+int
+hub_intake_party(json_object *v, const char *field, json_object **out,
+    struct hub_intake_error *err)
+{
+	struct intake ix;
+
+	memset(err, 0, sizeof(*err));
+	memset(&ix, 0, sizeof(ix));
+	ix.err = err;
+	*out = NULL;
+	if (v == NULL)
+		return fail(&ix, field, "required");
+	return parse_party(&ix, field, v, out);
+}
+
 /* ------------------------------------------------------------ display */
 
 /* Group the integer digits of a "%.Nf"-formatted number with commas. */

@@ -90,6 +90,12 @@ struct hub_intake_error {
 int	hub_intake_validate(json_object *in, const char *idempotency_key,
 	    json_object **out, struct hub_intake_error *);
 
+/* One approver in any form above (reassign's "from" and "to"), checked and
+ * normalized as in steps[]: *out (the caller puts) is {"kind", "value"};
+ * field names it in errors ("to", "to.email"); v NULL is "required". */
+int	hub_intake_party(json_object *v, const char *field, json_object **out,
+	    struct hub_intake_error *);
+
 /* Duration text or number -> seconds (> 0); -1 when malformed.  Integer
  * seconds, "<n>s|m|h|d|w" (n ≤ 9 digits), ISO-8601 "PnW" or
  * "P[nD][T[nH][nM][nS]]" (no years or months: their length varies). */

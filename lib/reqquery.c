@@ -84,7 +84,9 @@ static const struct hub_stmt stmts[STMT__MAX] = {
 	LISTQ(0, 0, 1, 0), LISTQ(1, 0, 1, 0), LISTQ(0, 1, 1, 0), LISTQ(1, 1, 1, 0),
 	LISTQ(0, 0, 0, 1), LISTQ(1, 0, 0, 1), LISTQ(0, 1, 0, 1), LISTQ(1, 1, 0, 1),
 	LISTQ(0, 0, 1, 1), LISTQ(1, 0, 1, 1), LISTQ(0, 1, 1, 1), LISTQ(1, 1, 1, 1),
-	[STMT_SOURCE_BY_NAME] = { "SELECT id FROM sources WHERE name = $1 AND NOT disabled", 1 },
+	/* Names are one name in any case (0008's unique index on lower(name)). */
+	[STMT_SOURCE_BY_NAME] = {
+		"SELECT id FROM sources WHERE lower(name) = lower($1) AND NOT disabled", 1 },
 	/* $2: the caller's source, NULL for an admin. */
 	[STMT_REQUEST_JSON] = {
 		"SELECT json_build_object("
@@ -212,17 +214,19 @@ hub_reqquery_list(struct hub_db *db, const struct hub_principal *who,
 	memset(err, 0, sizeof(*err));
 	if ((rc = filter_check(f, ts, id, err)) != HUB_REQQUERY_OK)
 		return rc;
-	if (!who->is_admin) {
-		/* Another source's name lists nothing rather than 403. */
-		if (f->source != NULL && strcmp(f->source, who->source_name) != 0)
-			goto empty;
-		snprintf(source_id, sizeof(source_id), "%s", who->source_id);
-	} else if (f->source != NULL) {
+	if (f->source != NULL) {
+		/* The name in any case, as the database compares it. */
 		rc = hub_reqquery_source_id(db, f->source, source_id, err);
 		if (rc == HUB_REQQUERY_NOTFOUND)
 			goto empty;
 		if (rc != HUB_REQQUERY_OK)
 			return rc;
+	}
+	if (!who->is_admin) {
+		/* Another source's name lists nothing rather than 403. */
+		if (source_id[0] != '\0' && strcmp(source_id, who->source_id) != 0)
+			goto empty;
+		snprintf(source_id, sizeof(source_id), "%s", who->source_id);
 	}
 	variant |= f->status != NULL ? LIST_STATUS : 0;
 	variant |= source_id[0] != '\0' ? LIST_SOURCE : 0;

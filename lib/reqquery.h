@@ -61,7 +61,8 @@ int	hub_reqquery_get(struct hub_db *, const struct hub_principal *, const char *
 /* Status and decision of a visible request (NOTFOUND as above). */
 int	hub_reqquery_state(struct hub_db *, const struct hub_principal *, const char *id,
 	    struct hub_reqquery_state *, struct hub_problem *);
-/* The id of the enabled source called name; NOTFOUND when none. */
+/* The id of the enabled source called name, in any case ("Workday" is
+ * "workday"); NOTFOUND when none. */
 int	hub_reqquery_source_id(struct hub_db *, const char *name,
 	    char id[HUB_UUID_TEXT_LEN + 1], struct hub_problem *);
 

@@ -9,6 +9,7 @@
 #include <curl/curl.h>
 
 #include "buf.h"
+#include "check.h"
 #include "crypto.h"
 #include "smtp.h"
 
@@ -25,27 +26,19 @@ has_crlf(const char *s)
 	return strpbrk(s, "\r\n") != NULL;
 }
 
-/* A plain addr-spec: printable ASCII without specials or spaces, one '@'
- * with something on both sides.  Stricter than RFC 5321 on purpose: what
- * passes can go into MAIL FROM, RCPT TO and a header unquoted. */
+/* An address as the hub accepts it everywhere (hub_check_email): ASCII
+ * without specials, spaces or CR/LF, so what passes can go into MAIL FROM,
+ * RCPT TO and a header unquoted.  s need not be NUL-terminated. */
 static int
 addr_ok(const char *s, size_t n)
 {
-	size_t i, at = n, ats = 0;
+	char a[ADDR_MAX + 1];
 
-	if (n == 0 || n > ADDR_MAX)
+	if (n == 0 || n > ADDR_MAX || memchr(s, '\0', n) != NULL)
 		return 0;
-	for (i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)s[i];
-
-		if (c <= 0x20 || c >= 0x7f || strchr("<>()[]\\,;:\"", c) != NULL)
-			return 0;
-		if (c == '@') {
-			at = i;
-			ats++;
-		}
-	}
-	return ats == 1 && at > 0 && at + 1 < n && s[at + 1] != '.';
+	memcpy(a, s, n);
+	a[n] = '\0';
+	return hub_check_email(a);
 }
 
 /* ------------------------------------------------------------ encoders */

@@ -406,6 +406,120 @@ Test(intake, request_source_must_match_the_key)
 	expect_free(&r, 201, NULL);
 }
 
+static int list_count(const char *key, const char *query);
+
+static void
+upper(const char *s, char *out, size_t len)
+{
+	size_t i;
+
+	for (i = 0; s[i] != '\0' && i + 1 < len; i++)
+		out[i] = s[i] >= 'a' && s[i] <= 'z' ? (char)(s[i] - 'a' + 'A') : s[i];
+	out[i] = '\0';
+}
+
+/* A source's name is one name in any case: "Workday" in request_source is
+ * the source "workday", with its key or an admin key; the list filter
+ * takes it in any case; a second source differing only by case is 409. */
+Test(intake, source_names_match_in_any_case)
+{
+	char name[64], up[64], key[128], adm[128], rotated[128], body[512], q[200];
+	struct th_resp r;
+	json_object *o;
+
+	uniq("nocase", name, sizeof(name));
+	upper(name, up, sizeof(up));
+	th_source_key(name, key, sizeof(key));
+	th_admin_key(adm, sizeof(adm));
+	snprintf(body, sizeof(body), "{\"request_source\":\"%s\",\"requester_name\":\"A\","
+	    "\"approver_id\":\"U1ABC\",\"justification_text\":\"x\",\"metadata\":{}}", up);
+	th_api("POST", "/api/new-approval", key, NULL, body, &r);
+	expect_free(&r, 201, NULL);
+	th_api("POST", "/api/new-approval", adm, NULL, body, &r);
+	expect_free(&r, 201, NULL);
+	/* both are the source's, whichever case the filter uses */
+	snprintf(q, sizeof(q), "source=%s", up);
+	cr_assert_eq(list_count(key, q), 2);
+	cr_assert_eq(list_count(adm, q), 2);
+	snprintf(q, sizeof(q), "source=%s", name);
+	cr_assert_eq(list_count(adm, q), 2);
+	/* and the name is taken in every case */
+	snprintf(body, sizeof(body), "{\"name\":\"%s\"}", up);
+	th_api("POST", "/api/sources", adm, NULL, body, &r);
+	o = th_expect(&r, 409, "name");
+	json_object_put(o);
+	th_resp_free(&r);
+	cr_assert_neq(th_sh("\"$top_builddir/bin/approvalhub\" source add '%s' >/dev/null 2>&1", up),
+	    0, "the CLI made a second source %s", up);
+	/* the CLI finds it in any case: a new key, the old one revoked */
+	snprintf(body, sizeof(body), "\"$top_builddir/bin/approvalhub\" source rotate-key '%s'", up);
+	th_capture(body, "api key: ", rotated, sizeof(rotated));
+	snprintf(q, sizeof(q), "source=%s", name);
+	cr_assert_eq(list_count(rotated, q), 2);
+	th_api("GET", "/api/requests", key, NULL, NULL, &r);
+	expect_free(&r, 401, NULL);
+}
+
+/* A step whose every approver is the requester (compared as slack id with
+ * slack id, email with email) could never be decided where the source
+ * refuses self-approval: 400 naming the step as it was sent. */
+Test(intake, requester_as_only_approver_is_400)
+{
+	static const struct {
+		const char *extra, *field;
+	} refused[] = {
+		{ "\"requester_slack_id\":\"U0SELF\",\"approver_id\":\"U0SELF\"", "approver_id" },
+		{ "\"requester_email\":\"Ana@Example.com\",\"approvers\":[\"ana@example.COM\"]",
+		    "approvers" },
+		{ "\"requester_slack_id\":\"U0SELF\",\"approvers\":[{\"slack\":\"U0SELF\"}],"
+		    "\"rule\":\"all\"", "approvers" },
+		{ "\"requester_slack_id\":\"U0SELF\",\"steps\":[{\"approvers\":[\"U0BOSS\"]},"
+		    "{\"approvers\":[\"U0SELF\"]}]", "steps[1]" },
+	}, accepted[] = {
+		{ "\"requester_slack_id\":\"U0SELF\",\"approvers\":[\"U0SELF\",\"U0BOSS\"]", NULL },
+		/* another kind of identity is not compared */
+		{ "\"requester_email\":\"ana@example.com\",\"approver_id\":\"U0SELF\"", NULL },
+		{ "\"requester_slack_id\":\"U0SELF\",\"approver_id\":\"U0SELFX\"", NULL },
+	};
+	char name[64], key[128], adm[128], body[1024], path[200], id[40];
+	struct th_resp r;
+	json_object *o;
+	size_t i;
+
+	uniq("self", name, sizeof(name));
+	th_admin_key(adm, sizeof(adm));
+	snprintf(body, sizeof(body), "{\"name\":\"%s\"}", name);
+	th_api("POST", "/api/sources", adm, NULL, body, &r);
+	o = th_expect(&r, 201, NULL);
+	snprintf(key, sizeof(key), "%s", jstr(o, "api_key"));
+	snprintf(id, sizeof(id), "%s", jstr(o, "id"));
+	json_object_put(o);
+	th_resp_free(&r);
+	for (i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
+		snprintf(body, sizeof(body), "{\"requester_name\":\"Ana\",\"justification_text\":\"x\","
+		    "\"metadata\":{},%s}", refused[i].extra);
+		th_api("POST", "/api/new-approval", key, NULL, body, &r);
+		o = th_expect(&r, 400, refused[i].field);
+		cr_assert(strstr(jstr(o, "error"), "self-approval") != NULL, "%s", r.body);
+		json_object_put(o);
+		th_resp_free(&r);
+	}
+	for (i = 0; i < sizeof(accepted) / sizeof(accepted[0]); i++) {
+		snprintf(body, sizeof(body), "{\"requester_name\":\"Ana\",\"justification_text\":\"x\","
+		    "\"metadata\":{},%s}", accepted[i].extra);
+		th_api("POST", "/api/new-approval", key, NULL, body, &r);
+		expect_free(&r, 201, NULL);
+	}
+	/* a source that allows self-approval takes it */
+	snprintf(path, sizeof(path), "/api/sources/%s", id);
+	th_api("PATCH", path, adm, NULL, "{\"allow_self_approval\":true}", &r);
+	expect_free(&r, 200, NULL);
+	snprintf(body, sizeof(body), "{\"requester_name\":\"Ana\",\"justification_text\":\"x\","
+	    "\"metadata\":{},%s}", refused[0].extra);
+	th_api("POST", "/api/new-approval", key, NULL, body, &r);
+	expect_free(&r, 201, NULL);
+}
+
 Test(intake, admin_key_needs_an_existing_request_source)
 {
 	char name[64], key[128], adm[128], body[512];
@@ -724,6 +838,11 @@ Test(get, unknown_malformed_and_foreign_ids_are_404)
 	expect_free(&r, 404, NULL);
 	th_api("GET", "/api/requests/00000000-0000-0000-0000-00000000000g", key, NULL, NULL, &r);
 	expect_free(&r, 404, NULL);
+	/* a dot segment names no request either (it was a 400) */
+	th_api("GET", "/api/requests/%2e%2e", key, NULL, NULL, &r);
+	expect_free(&r, 404, NULL);
+	th_api("GET", "/api/requests/%2E", key, NULL, NULL, &r);
+	expect_free(&r, 404, NULL);
 	snprintf(path, sizeof(path), "/api/requests/%s", id);
 	th_api("GET", path, key, NULL, NULL, &r);
 	expect_free(&r, 404, NULL);
@@ -835,7 +954,7 @@ Test(actions, reassign_replaces_the_approver)
 	th_api("POST", path, key, NULL, "{\"from\":\"not an approver\",\"to\":\"U0NEW\"}", &r);
 	expect_free(&r, 400, "from");
 	th_api("POST", path, key, NULL, "{\"from\":{\"phone\":\"1\"},\"to\":\"U0NEW\"}", &r);
-	expect_free(&r, 400, "from");
+	expect_free(&r, 400, "from.phone");
 	th_api("POST", path, key, NULL, "{\"from\":\"U0APPROVER\",\"to\":\"U0APPROVER\"}", &r);
 	expect_free(&r, 400, "to");
 	th_api("POST", path, key, "text/plain", "{}", &r);
@@ -863,6 +982,61 @@ Test(actions, reassign_replaces_the_approver)
 	snprintf(path, sizeof(path), "/api/requests/%s/reassign", id);
 	th_api("POST", path, key, NULL, "{\"from\":\"U0APPROVER\",\"to\":\"U0OTHER\"}", &r);
 	expect_free(&r, 400, "from");
+}
+
+/* The pids of the api program's children ("pid pid "), from the master's
+ * pid in $HUB_STATE/pids: a child that crashed is replaced by a new pid. */
+static void
+api_children(char *out, size_t len)
+{
+	char cmd[512];
+	FILE *f;
+	size_t n;
+
+	snprintf(cmd, sizeof(cmd), "pgrep -P \"$(awk '$1 == \"api\" { print $2 }' "
+	    "'%s/pids')\" | sort | tr '\\n' ' '", th_env("HUB_STATE"));
+	cr_assert_not_null(f = popen(cmd, "r"));
+	n = fread(out, 1, len - 1, f);
+	out[n] = '\0';
+	cr_assert_eq(pclose(f), 0, "%s", cmd);
+	cr_assert_gt(n, 0, "no api children");
+}
+
+/* Every malformed email of from/to is a 400 naming it, before the request
+ * is even looked up; it once crashed the api child (a 502 from nginx). */
+Test(actions, reassign_bad_emails_are_400_and_crash_nothing)
+{
+	static const struct {
+		const char *body, *field;
+	} cases[] = {
+		{ "{\"from\":\"U0APPROVER\",\"to\":{\"email\":\"bad\"}}", "to.email" },
+		{ "{\"from\":{\"email\":\"bad\"},\"to\":\"U0NEW\"}", "from.email" },
+		{ "{\"from\":\"U0APPROVER\",\"to\":{\"email\":\"@example.com\"}}", "to.email" },
+		{ "{\"from\":\"U0APPROVER\",\"to\":{\"email\":\"dana@\"}}", "to.email" },
+		{ "{\"from\":\"U0APPROVER\",\"to\":{\"email\":\"a@b@example.com\"}}", "to.email" },
+		{ "{\"from\":\"U0APPROVER\",\"to\":\"dana@localhost\"}", "to" },
+		{ "{\"from\":\"U0APPROVER\",\"to\":\"dana@@example.com\"}", "to" },
+	};
+	char name[64], key[128], id[37], path[200], before[256], after[256];
+	struct th_resp r;
+	size_t i, j;
+
+	uniq("bademail", name, sizeof(name));
+	th_source_key(name, key, sizeof(key));
+	create(key, NULL, id);
+	api_children(before, sizeof(before));
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		for (j = 0; j < 2; j++) {
+			snprintf(path, sizeof(path), "/api/requests/%s/reassign",
+			    j == 0 ? id : "any-id");
+			th_api("POST", path, key, NULL, cases[i].body, &r);
+			cr_assert_eq(r.status, 400, "%s %s: %ld %s", path, cases[i].body, r.status,
+			    r.body);
+			expect_free(&r, 400, cases[i].field);
+		}
+	}
+	api_children(after, sizeof(after));
+	cr_assert_str_eq(before, after, "an api child died: %s -> %s", before, after);
 }
 
 /* ------------------------------------------------------------ admin */

@@ -553,7 +553,10 @@ Test(decide, self_approval_is_403)
 	struct th_resp r;
 
 	make_source(0, src);
-	create(src, "My own bonus", "[{\"kind\":\"email\",\"value\":\"rita@example.test\"}]",
+	/* With someone else in the step (a step of the requester alone is
+	 * refused at create). */
+	create(src, "My own bonus", "[{\"kind\":\"email\",\"value\":\"rita@example.test\"},"
+	    "{\"kind\":\"email\",\"value\":\"fay@example.test\"}]",
 	    "any", "rita@example.test", rid);
 	path = link_path(asg_id(rid, 0), rid, FAR);
 	cr_assert_eq(post(path, "decision=approve", NULL, &r), 403, "%ld: %s", r.status, r.body);

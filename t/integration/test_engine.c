@@ -935,8 +935,11 @@ Test(engine, self_approval_refused_and_nothing_written)
 	char *before, *after;
 
 	init_source();
+	/* With someone else in the step (a step of the requester alone is
+	 * refused at create). */
 	create_ok(mkreq("SELF-1", step1("any", 0,
-	    "[{\"kind\":\"slack\",\"value\":\"UREQ\"},{\"kind\":\"email\",\"value\":\"Rita@Example.com\"}]"),
+	    "[{\"kind\":\"slack\",\"value\":\"UREQ\"},{\"kind\":\"email\",\"value\":\"Rita@Example.com\"},"
+	    "{\"kind\":\"slack\",\"value\":\"UBOSS\"}]"),
 	    NULL), &o);
 	before = tq_str(T_SNAPSHOT, NULL, NULL);
 	cr_expect_eq(decide(o.id, "UREQ", 1, NULL, &d), HUB_ENGINE_SELF_APPROVAL);

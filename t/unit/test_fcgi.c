@@ -199,11 +199,12 @@ Test(fcgi, paths)
 		{ NULL, NULL, NULL, "?a=1", NULL, 400, NULL, NULL },
 		{ NULL, NULL, NULL, NULL, NULL, 400, NULL, NULL },
 		{ "/x", NULL, NULL, NULL, "a=%zz", 400, NULL, NULL },
-		{ NULL, NULL, NULL, "/a/%2e%2e/admin", NULL, 400, NULL, NULL },
+		/* a dot segment names nothing: 404 */
+		{ NULL, NULL, NULL, "/a/%2e%2e/admin", NULL, 404, NULL, NULL },
 		{ NULL, NULL, NULL, "/a/%252e%252e/admin", NULL, 0, "/a/%2e%2e/admin", "" },
-		{ "/a/..", NULL, NULL, NULL, NULL, 400, NULL, NULL },
-		{ "/./a", NULL, NULL, NULL, NULL, 400, NULL, NULL },
-		{ NULL, NULL, NULL, "/static/%2E%2E/x", NULL, 400, NULL, NULL },
+		{ "/a/..", NULL, NULL, NULL, NULL, 404, NULL, NULL },
+		{ "/./a", NULL, NULL, NULL, NULL, 404, NULL, NULL },
+		{ NULL, NULL, NULL, "/static/%2E%2E/x", NULL, 404, NULL, NULL },
 		{ "/x", NULL, NULL, NULL, "a=%00", 400, NULL, NULL },
 	};
 	size_t i;

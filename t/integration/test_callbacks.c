@@ -528,6 +528,18 @@ Test(callbacks, notify_and_sync_finish_without_slack)
 	int i;
 
 	create("CB-NOTIFY", "/cb/notify", id);
+	/* The call for action first: decided before it runs, it would have
+	 * nobody left to call (the assignment is no longer pending). */
+	for (i = 0; i < 150; i++) {
+		r = tq(T_JOBS_OF, id, "notify");
+		if (PQntuples(r) == 1 && strcmp(PQgetvalue(r, 0, 0), "done") == 0)
+			break;
+		PQclear(r);
+		r = NULL;
+		sleep_ms(100);
+	}
+	cr_assert_not_null(r, "call_for_action not done");
+	PQclear(r);
 	decide(id, 1, NULL);
 	await_delivery(id, "delivered", &d);
 	/* The callback was enqueued last; give the others a moment more. */

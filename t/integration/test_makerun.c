@@ -59,7 +59,7 @@ cleanup(void)
 		cur.runner = 0;
 	}
 	if (cur.dir[0] != '\0' && getenv("HUB_KEEP_STATE") == NULL)
-		th_sh("rm -rf '%s'", cur.dir);
+		th_sh("rm -rf '%s' '%s.conf'", cur.dir, cur.dir);
 	cur.dir[0] = '\0';
 }
 
@@ -459,7 +459,7 @@ Test(makerun, serves_prints_a_working_login_and_stops_cleanly)
 	 * Slack and SMTP pointing at the fakes. */
 	snprintf(tok, sizeof(tok), "xoxb-makerun-%s", sfx());
 	fake_workspace(tok, "TMKR", "UMKR1");
-	snprintf(conf, sizeof(conf), "%s/t/tmp/makerun.%d.conf", th_env("top_builddir"),
+	snprintf(conf, sizeof(conf), "%s/t/tmp/makerun.%d.serve.conf", th_env("top_builddir"),
 	    (int)getpid());
 	cr_assert_not_null(f = fopen(conf, "w"));
 	fputs("# read by make run's programs\nWORKER_SWEEP_SECONDS=15\n", f);
@@ -506,7 +506,6 @@ Test(makerun, serves_prints_a_working_login_and_stops_cleanly)
 	cr_expect(file_has(out, th_env("SLACK_API_URL")), "doctor did not ask the fake: see %s", out);
 
 	stop_and_expect_nothing_left();
-	unlink(conf);
 }
 
 /* README's "REST API" section: its first code block, run as it is written

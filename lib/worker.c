@@ -72,18 +72,20 @@ struct worker_kind {
 	const char	*kind;
 	hub_job_handler	 run;
 	int		 max_age_s;  /* stop retrying this long after creation; 0 = no limit */
+	int		 env_conn;   /* retried, not run, while SLACK_BOT_TOKEN is not a
+				      * connection yet: it would find none and be dropped */
 };
 
 static void http_post_run(struct hub_worker_env *, const struct hub_job *, struct hub_worker_result *);
 
 static const struct worker_kind kinds[] = {
-	{ "http_post", http_post_run, HTTP_POST_MAX_AGE_S },
-	{ "notify",    hub_job_notify, 0 },
-	{ "sync",      hub_job_sync,  0 },
-	{ "slack_respond", hub_job_slack_respond, 1800 },  /* response_url lives 30 min */
-	{ "home_publish",  hub_job_home_publish,  0 },
-	{ HUB_OAUTH_JOB_KIND, hub_job_oauth_exchange, HUB_OAUTH_JOB_MAX_AGE_S },
-	{ HUB_CONNADM_TEST_KIND, hub_job_connection_test, HUB_CONNADM_TEST_MAX_AGE_S },
+	{ "http_post", http_post_run, HTTP_POST_MAX_AGE_S, 0 },
+	{ "notify",    hub_job_notify, 0, 1 },
+	{ "sync",      hub_job_sync,  0, 0 },
+	{ "slack_respond", hub_job_slack_respond, 1800, 0 },  /* response_url lives 30 min */
+	{ "home_publish",  hub_job_home_publish,  0, 0 },
+	{ HUB_OAUTH_JOB_KIND, hub_job_oauth_exchange, HUB_OAUTH_JOB_MAX_AGE_S, 0 },
+	{ HUB_CONNADM_TEST_KIND, hub_job_connection_test, HUB_CONNADM_TEST_MAX_AGE_S, 0 },
 };
 
 enum worker_stmt {
@@ -642,6 +644,13 @@ run_job(struct hub_worker *w, struct hub_job *job)
 		r.reason = "unknown kind";
 		result_code(&r, "unknown_kind");
 		result_set(&r, HUB_WORKER_FAIL, "unknown job kind");
+	} else if (k->env_conn && w->env_conn_pending) {
+		/* Slack did not answer yet: as in any Slack outage, retried
+		 * with the usual backoff. */
+		r.reason = "slack unreachable";
+		result_code(&r, "slack_env_pending");
+		result_set(&r, HUB_WORKER_RETRY, "SLACK_BOT_TOKEN is not a connection yet: "
+		    "Slack did not answer (see env_connection_failed in the worker's log)");
 	} else {
 		w->env.db = w->db;
 		w->env.http = w->http;

@@ -50,8 +50,10 @@
  * connection "default" (hub_connections_bootstrap_env).  While Slack or
  * the database does not answer it tries again between jobs, 1 s doubling
  * to 60 s, logging each failure (env_connection_failed ... retry_in=);
- * jobs keep running meanwhile.  A token Slack refuses is logged once as
- * an error and not retried.
+ * other jobs keep running meanwhile, but notifications are retried with
+ * the usual backoff (error code slack_env_pending) instead of being run,
+ * so none is dropped for want of a connection.  A token Slack refuses is
+ * logged once as an error and not retried.
  *
  * Never logs URLs, headers or bodies (webhook URLs are secrets).
  */

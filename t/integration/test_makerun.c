@@ -668,6 +668,55 @@ Test(makerun, restarts_a_process_that_dies_and_keeps_serving)
 	stop_and_expect_nothing_left();
 }
 
+/* Lines of file holding needle. */
+static int
+count_lines(const char *file, const char *needle)
+{
+	char line[4096];
+	FILE *f = fopen(file, "r");
+	int n = 0;
+
+	if (f == NULL)
+		return 0;
+	while (fgets(line, sizeof(line), f) != NULL)
+		n += strstr(line, needle) != NULL;
+	fclose(f);
+	return n;
+}
+
+/* Slack does not answer when make run starts: the worker keeps trying the
+ * token, and a request made meanwhile is delivered once Slack answers
+ * (not dropped for want of a connection). */
+Test(makerun, slack_unreachable_at_start_delivers_once_it_answers)
+{
+	char env[1024], tok[96], user[40], team[40], id[64], wlog[600];
+	json_object *m;
+
+	snprintf(tok, sizeof(tok), "xoxb-late-%s", sfx());
+	snprintf(team, sizeof(team), "TL%s", sfx());
+	snprintf(user, sizeof(user), "UL%s", sfx());
+	fake_workspace(tok, team, user);
+	json_object_put(th_fake("FAKE_SLACK_URL", "POST", "/_fake/fail",
+	    "{\"method\":\"auth.test\",\"error\":\"service_unavailable\","
+	    "\"http_status\":503,\"count\":3}"));
+	snprintf(env, sizeof(env), "env -u DATABASE_URL -u SECRET_KEY -u PUBLIC_URL "
+	    "SLACK_BOT_TOKEN='%s' WORKER_BACKOFF_BASE_MS=300", tok);
+	start("late", env);
+	snprintf(wlog, sizeof(wlog), "%s/log/worker.log", cur.dir);
+	/* Tries at 0, 1 and 3 s fail, the one at 7 s succeeds. */
+	cr_assert_eq(count_lines(wlog, "event=env_connection_ready"), 0,
+	    "Slack answered before the request was made: see %s", wlog);
+	create_request(user, id, sizeof(id));
+	m = await_message(id, 30000);
+	cr_expect_not_null(m, "the request made while Slack did not answer was not delivered "
+	    "(see %s)", wlog);
+	json_object_put(m);
+	cr_expect_eq(count_lines(wlog, "event=env_connection_failed"), 3, "see %s", wlog);
+	cr_expect_eq(count_lines(wlog, "event=env_connection_ready"), 1, "see %s", wlog);
+	cr_expect_eq(count_lines(wlog, "no connection"), 0, "see %s", wlog);
+	stop_and_expect_nothing_left();
+}
+
 /*
  * The issue's definition of done: README's quick start, literally, with
  * only SLACK_BOT_TOKEN, SLACK_SIGNING_SECRET and SLACK_API_URL (the fake)

@@ -186,17 +186,30 @@ cmd_key_add_admin(struct cli *c, int argc, char **argv)
 
 /* The admin banner, as doctor lines: a connection disabled (token revoked,
  * refresh refused...) or flagged for an admin is a warning, not a failure:
- * the hub runs on with its other connections. */
+ * the hub runs on with its other connections.  So is having no (enabled)
+ * connection or no default: requests are then reached by email only. */
 static void
 doctor_connections(struct hub_db *db)
 {
 	struct hub_conn *v = NULL;
-	size_t n = 0, i, bad = 0;
+	size_t n = 0, i, bad = 0, enabled = 0, dflt = 0;
 
 	if (hub_connections_list(db, &v, &n) != HUB_CONN_OK) {
 		printf("warn Slack connections could not be read\n");
 		return;
 	}
+	for (i = 0; i < n; i++) {
+		enabled += !v[i].disabled;
+		dflt += v[i].is_default;
+	}
+	if (enabled == 0)
+		printf("warn no %sSlack connection: nobody is reached in Slack, only by email "
+		    "(setting delivery.user_not_found). %s\n", n > 0 ? "enabled " : "",
+		    hub_slack_fix("no_connection"));
+	else if (dflt == 0)
+		printf("warn no default Slack connection: requests whose step, request and source "
+		    "name none are reached by email only. Run: approvalhub connection set-default "
+		    "NAME\n");
 	for (i = 0; i < n; i++) {
 		if (!v[i].disabled && !v[i].needs_admin_attention)
 			continue;
@@ -205,7 +218,7 @@ doctor_connections(struct hub_db *db)
 		    v[i].disabled ? "is disabled" : "needs attention",
 		    v[i].disabled_reason[0] ? v[i].disabled_reason : "see approvalhub connection list");
 	}
-	if (n > 0 && bad == 0)
+	if (n > 0 && bad == 0 && dflt > 0)
 		printf("ok   Slack connections (%zu)\n", n);
 	free(v);
 }

@@ -30,6 +30,7 @@
 #include "app.h"
 #include "check.h"
 #include "connadmin.h"
+#include "connections.h"
 #include "db.h"
 #include "engine.h"
 #include "fcgi.h"
@@ -441,6 +442,31 @@ static int
 engine_error(struct hub_req *req, struct hub_app_ctx *app, int err,
     const struct hub_engine_error *ee, const char *request_id);
 
+/* What the caller should know about a request it made: no Slack
+ * connection resolves for it, so its people get email only. */
+static void
+create_warnings(struct hub_db *db, const char *id, json_object *o)
+{
+	char msg[512];
+	json_object *w, *one;
+	int missing = 0;
+
+	if (o == NULL || hub_connections_unresolved(db, id, &missing) != HUB_CONN_OK ||
+	    !missing)
+		return;
+	snprintf(msg, sizeof(msg), "No Slack connection applies to this request (none on its "
+	    "steps, the request or the source, and no default): people are reached by email "
+	    "as the setting delivery.user_not_found says. %s", hub_slack_fix("no_connection"));
+	if ((w = json_object_new_array()) == NULL || (one = json_object_new_object()) == NULL) {
+		json_object_put(w);
+		return;
+	}
+	json_object_object_add(one, "code", json_object_new_string("no_slack_connection"));
+	json_object_object_add(one, "message", json_object_new_string(msg));
+	json_object_array_add(w, one);
+	json_object_object_add(o, "warnings", w);
+}
+
 static int
 h_new(struct hub_req *req, struct hub_app_ctx *app)
 {
@@ -513,6 +539,7 @@ h_new(struct hub_req *req, struct hub_app_ctx *app)
 	json_object_object_add(o, "status", json_object_new_string(oc.created ? "created" : "exists"));
 	json_object_object_add(o, "message", json_object_new_string(oc.created ?
 	    "Approval request created" : "Approval request already exists"));
+	create_warnings(c->db, oc.id, o);
 	rc = respond(req, oc.created ? 201 : 200, o);
 out:
 	json_object_put(in);

@@ -34,6 +34,7 @@ enum stmt {
 	STMT_INSERT,
 	STMT_GET,
 	STMT_GET_DEFAULT,
+	STMT_UNRESOLVED,
 	STMT_LIST,
 	STMT_CLEAR_DEFAULT,
 	STMT_SET_DEFAULT,
@@ -59,6 +60,15 @@ static const struct hub_stmt stmts[STMT__MAX] = {
 		"SELECT " CONN_COLS " FROM slack_connections " BY_NAME_OR_ID, 1 },
 	[STMT_GET_DEFAULT] = {
 		"SELECT " CONN_COLS " FROM slack_connections WHERE is_default", 0 },
+	/* $1 request: has it a step that names no connection (step,
+	 * request, source) while there is no default either?  The ids are
+	 * foreign keys, so one that is set exists. */
+	[STMT_UNRESOLVED] = {
+		"SELECT EXISTS (SELECT 1 FROM request_steps st"
+		" JOIN requests r ON r.id = st.request_id JOIN sources s ON s.id = r.source_id"
+		" WHERE st.request_id = $1::uuid"
+		" AND coalesce(st.connection_id, r.connection_id, s.connection_id) IS NULL)"
+		" AND NOT EXISTS (SELECT 1 FROM slack_connections WHERE is_default)", 1 },
 	[STMT_LIST] = {
 		"SELECT " CONN_COLS " FROM slack_connections ORDER BY name", 0 },
 	/* Two statements in one transaction: the one-default index is checked
@@ -579,6 +589,23 @@ int
 hub_connections_get_default(struct hub_db *db, struct hub_conn *c)
 {
 	return get_one(db, STMT_GET_DEFAULT, NULL, c);
+}
+
+int
+hub_connections_unresolved(struct hub_db *db, const char *request_id, int *missing)
+{
+	const char *params[1] = { request_id };
+	PGresult *r = NULL;
+	int rc;
+
+	*missing = 0;
+	if (request_id == NULL || !hub_check_uuid(request_id))
+		return HUB_CONN_INVALID;
+	rc = map_db(hub_db_exec(db, &conn_stmts, STMT_UNRESOLVED, params, &r));
+	if (rc == HUB_CONN_OK && PQntuples(r) == 1)
+		*missing = *PQgetvalue(r, 0, 0) == 't';
+	PQclear(r);
+	return rc;
 }
 
 int

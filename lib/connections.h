@@ -137,6 +137,10 @@ int	hub_connections_bootstrap_env(struct hub_db *, struct hub_slack *,
  * be NULL, says why: RATELIMITED with wait_ms/retry_after, AUTH...). */
 int	hub_slack_lookup_email(struct hub_db *, struct hub_slack *, const struct hub_conn *,
 	    const char *email, char out_id[HUB_SLACK_ID_LEN], struct hub_slack_result *res);
+/* *missing = 1 when some step of the request resolves to no connection,
+ * as the notify job picks one (step -> request -> source -> the default):
+ * its people are then reached by email only (deliver.h). */
+int	hub_connections_unresolved(struct hub_db *, const char *request_id, int *missing);
 /* A send answered users_not_found: forget what we cached for the email. */
 int	hub_slack_cache_drop(struct hub_db *, const struct hub_conn *, const char *email);
 

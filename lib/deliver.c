@@ -54,7 +54,6 @@ enum dl_stmt {
 	DL_GROUPS,
 	DL_USER_EMAIL,
 	DL_SET_SLACK_ID,
-	DL_NO_CONNECTION,
 	DL_INTENT_CLAIM,
 	DL_INTENT_GET,
 	DL_INTENT_TAKE,
@@ -136,14 +135,6 @@ static const struct hub_stmt dl_stmts[DL__MAX] = {
 	[DL_SET_SLACK_ID] = {
 	    "UPDATE assignments SET slack_user_id = $2"
 	    " WHERE id = $1::bigint AND slack_user_id IS DISTINCT FROM $2", 2 },
-	/* $1 request, $2 job, $3 kind: once per job */
-	[DL_NO_CONNECTION] = {
-	    "INSERT INTO delivery_log (request_id, job_id, kind, transport, status,"
-	    " error_code, error_detail)"
-	    " SELECT r.id, $2::bigint, $3::text, 'slack', 'failed', 'no_connection',"
-	    "  'no Slack connection is configured'"
-	    " FROM requests r WHERE r.id = $1::uuid"
-	    "  AND NOT EXISTS (SELECT 1 FROM delivery_log WHERE job_id = $2::bigint)", 3 },
 	/* The intent, committed on its own before anything is sent. */
 	[DL_INTENT_CLAIM] = {
 	    "INSERT INTO delivery_log (delivery_key, request_id, job_id, connection_id, kind,"
@@ -203,6 +194,7 @@ enum uo {
 	UO_FAIL,	/* recorded: permanent */
 	UO_AUTH,	/* connection dead or disabled: reach them by email */
 	UO_NOUSER,	/* the Slack user does not exist: fallback setting */
+	UO_NOCONN,	/* no connection resolves at all: on record, fallback setting */
 	UO_BUSY,	/* another job is sending this shared message */
 };
 
@@ -225,7 +217,7 @@ struct person {
 	char	delegate_for[DL_VALUE_MAX];
 	char	status[16];
 	char	tag[32];                    /* key part: a12, req, w3 */
-	int	from_lookup;
+	int	from_lookup;                /* slack came from the email lookup */
 };
 
 struct intent {
@@ -1164,8 +1156,10 @@ email_kind(const struct dl *d, const struct person *p)
 }
 
 /*
- * Slack cannot reach p: why is UO_NOUSER (not in the workspace) or
- * UO_AUTH (the connection is dead or disabled).
+ * Slack cannot reach p: why is UO_NOUSER (not in the workspace), UO_AUTH
+ * (the connection is dead or disabled) or UO_NOCONN (no connection at
+ * all).  Without a connection the failed Slack delivery is always on
+ * record with the fix, whatever the setting: it is the admin's to mend.
  */
 static void
 fallback(struct dl *d, struct person *p, enum uo why)
@@ -1176,6 +1170,19 @@ fallback(struct dl *d, struct person *p, enum uo why)
 	if (why == UO_NOUSER && p->from_lookup && d->have_conn)
 		hub_slack_cache_drop(d->env->db, &d->conn, p->email);
 	email = person_email(d, p);
+	if (why == UO_NOCONN) {
+		snprintf(key, sizeof(key), "notify:%s:%s:%s:%s:noconn", d->req, p->tag, d->kind,
+		    d->gen);
+		snprintf(detail, sizeof(detail), "No Slack connection for this request "
+		    "(step, request, source or default); %s. %s", strcmp(d->notfound, "EMAIL") != 0 ?
+		    "not notified (delivery.user_not_found)" : email != NULL ? "falling back to email" :
+		    "no email address to fall back to", hub_slack_fix("no_connection"));
+		log_once(d, key, d->kind, "slack", p->value, p->asg, "no_connection", detail);
+		if (strcmp(d->notfound, "EMAIL") != 0 || email == NULL)
+			return;
+		(void)email_once(d, p, email_kind(d, p));
+		return;
+	}
 	snprintf(key, sizeof(key), "notify:%s:%s:%s:%s:fallback", d->req, p->tag, d->kind,
 	    d->gen);
 	if (why == UO_NOUSER && strcmp(d->notfound, "SKIP") == 0) {
@@ -1232,7 +1239,8 @@ resolve(struct dl *d, struct person *p)
 		out = R_SLACK;
 		break;
 	case HUB_CONN_NOTFOUND:
-		p->from_lookup = 1;
+		/* The cache now holds this "not found" for an hour: there is
+		 * no user id to forget (from_lookup stays 0). */
 		out = R_NOUSER;
 		break;
 	case HUB_CONN_DISABLED:
@@ -1725,7 +1733,11 @@ to_approver(struct dl *d, struct person *me)
 {
 	int webhook = d->have_conn && d->conn.type != HUB_CONN_SLACK_APP;
 
-	if (d->have_conn && d->conn.disabled) {
+	if (!d->have_conn) {
+		fallback(d, me, UO_NOCONN);
+		return;
+	}
+	if (d->conn.disabled) {
 		fallback(d, me, UO_AUTH);
 		return;
 	}
@@ -1748,7 +1760,11 @@ to_approver(struct dl *d, struct person *me)
 static void
 to_person(struct dl *d, struct person *p)
 {
-	if (d->have_conn && d->conn.disabled) {
+	if (!d->have_conn) {
+		fallback(d, p, UO_NOCONN);
+		return;
+	}
+	if (d->conn.disabled) {
 		fallback(d, p, UO_AUTH);
 		return;
 	}
@@ -1965,21 +1981,6 @@ request_kind(struct dl *d, PGresult *req)
 		home_refresh(d);
 }
 
-/* The stand-in's record when there is no Slack at all: admins see it,
- * retrying changes nothing. */
-static int
-no_connection(struct dl *d)
-{
-	const char *p[3] = { d->req, d->jobid, d->kind };
-	int rc;
-
-	if ((rc = dq(d, DL_NO_CONNECTION, p, NULL)) != HUB_DB_OK) {
-		note_retry(d, -1, "database", "database: %s", hub_db_strerror(rc));
-		return -1;
-	}
-	return 0;
-}
-
 static void
 finish(struct dl *d, struct hub_worker_result *r)
 {
@@ -2121,16 +2122,8 @@ hub_job_notify(struct hub_worker_env *env, const struct hub_job *job,
 		note_retry(&d, -1, "database", "database while picking the connection");
 		goto out;
 	}
-	if (rc == 0) {
-		if (no_connection(&d) == 0) {
-			r->verdict = HUB_WORKER_DONE;
-			r->reason = "no connection";
-			snprintf(r->detail, sizeof(r->detail), "no Slack connection is configured");
-			goto done;
-		}
-		goto out;
-	}
-	d.have_conn = 1;
+	/* None at all: each person is a fallback (to_approver, to_person). */
+	d.have_conn = rc == 1;
 	resolve_mode(&d);
 	{
 		struct hub_buf view = HUB_BUF_INIT(2048);

@@ -51,8 +51,11 @@
  * with backoff; channel errors (not_in_channel, channel_not_found,
  * is_archived) -> FAIL with the fix in the delivery_log row; invalid
  * (a bug) -> FAIL, Slack's messages logged; SMTP transient -> RETRY,
- * permanent -> FAIL.  No Slack connection configured at all: a failed
- * delivery_log row (no_connection) and done.
+ * permanent -> FAIL.  No connection resolves at all (none on the step,
+ * request or source, no default): for each person a failed Slack
+ * delivery_log row (no_connection, the fix in its detail), then
+ * "delivery.user_not_found" as for someone Slack does not know (EMAIL:
+ * the email form; SKIP, LOG_ONLY: nothing more).
  *
  * After a decision the step's approvers' Home tabs are republished
  * (hub_home_enqueue) when the connection is a SLACK_APP.

@@ -414,10 +414,23 @@ conn_for_team(struct hub_interact *ia, const char *team, char id[HUB_CONN_ID_LEN
 	return rc;
 }
 
-/* Queue one slack_respond job carrying body (taken).  Inside the caller's
- * transaction when there is one. */
+/* What a slack_respond body is to the person who clicked. */
+enum ia_resp {
+	IA_RESP_NOTE,		/* a private note to them */
+	IA_RESP_REPLACE,	/* the clicked message, rewritten */
+};
+
+/*
+ * Queue one slack_respond job carrying body ({"text"[, "blocks"]}, taken).
+ * Inside the caller's transaction when there is one.  response_type and
+ * replace_original are response_url fields: they are added here, for a
+ * response_url only.  A Home tab click has neither a response_url nor a
+ * message: a note goes to the user as chat.postEphemeral in their DM with
+ * the app, and there is nothing to replace.
+ */
 static int
-respond_body(struct hub_interact *ia, const struct ia_pl *p, json_object *body)
+respond_body(struct hub_interact *ia, const struct ia_pl *p, json_object *body,
+    enum ia_resp how)
 {
 	json_object *job = NULL;
 	unsigned char h[HUB_SHA256_LEN];
@@ -432,10 +445,12 @@ respond_body(struct hub_interact *ia, const struct ia_pl *p, json_object *body)
 		goto out;
 	if (p->response_url != NULL && ia_url_allowed(ia->conf, p->response_url)) {
 		target = p->response_url;
-		if (jset_str(job, "response_url", target) != 0)
+		if (jset_str(job, "response_url", target) != 0 ||
+		    (how == IA_RESP_NOTE && jset_str(body, "response_type", "ephemeral") != 0) ||
+		    jset(body, "replace_original", json_object_new_boolean(how ==
+		    IA_RESP_REPLACE)) != 0)
 			goto out;
-	} else if (p->response_url == NULL && p->view != NULL) {
-		/* Home tab: no response_url; the app's DM with the user. */
+	} else if (p->response_url == NULL && p->view != NULL && how == IA_RESP_NOTE) {
 		if ((rc = conn_for_team(ia, p->team_id, conn)) != HUB_DB_OK) {
 			hub_log(HUB_LOG_WARN, "slack_respond_skipped", "reason",
 			    "no connection for the team", "team", p->team_id, NULL);
@@ -445,12 +460,12 @@ respond_body(struct hub_interact *ia, const struct ia_pl *p, json_object *body)
 		target = p->user_id;
 		rc = HUB_DB_NOMEM;
 		if (jset_str(job, "connection_id", conn) != 0 ||
-		    jset_str(job, "channel", p->user_id) != 0)
+		    jset_str(job, "user", p->user_id) != 0)
 			goto out;
 	} else {
 		hub_log(HUB_LOG_WARN, "slack_respond_skipped", "reason",
-		    p->response_url != NULL ? "response_url not on Slack" : "no response_url",
-		    NULL);
+		    p->response_url != NULL ? "response_url not on Slack" :
+		    p->view != NULL ? "no message to replace" : "no response_url", NULL);
 		rc = HUB_DB_OK;
 		goto out;
 	}
@@ -471,19 +486,17 @@ out:
 	return rc;
 }
 
-/* An ephemeral line to the person who clicked. */
+/* A private line to the person who clicked. */
 static int
 ephemeral(struct hub_interact *ia, const struct ia_pl *p, const char *text)
 {
 	json_object *b = json_object_new_object();
 
-	if (b == NULL || jset_str(b, "response_type", "ephemeral") != 0 ||
-	    jset(b, "replace_original", json_object_new_boolean(0)) != 0 ||
-	    jset_str(b, "text", text) != 0) {
+	if (b == NULL || jset_str(b, "text", text) != 0) {
 		json_object_put(b);
 		return HUB_DB_NOMEM;
 	}
-	return respond_body(ia, p, b);
+	return respond_body(ia, p, b, IA_RESP_NOTE);
 }
 
 /* Is this block one of our action rows? */
@@ -545,8 +558,7 @@ ia_strip_buttons(json_object *message, const char *note)
 	    json_object_array_add(arr, ctx) != 0)
 		goto fail;
 	ctx = NULL;
-	if ((out = json_object_new_object()) == NULL ||
-	    jset(out, "replace_original", json_object_new_boolean(1)) != 0)
+	if ((out = json_object_new_object()) == NULL)
 		goto fail;
 	if (json_object_object_get_ex(message, "text", &t) &&
 	    json_object_is_type(t, json_type_string) && *json_object_get_string(t) != '\0') {
@@ -624,7 +636,7 @@ stale(struct hub_interact *ia, const struct ia_pl *p, const char *status, const 
 	if ((rc = ephemeral(ia, p, text)) != HUB_DB_OK)
 		goto out;
 	if (p->response_url != NULL && (rep = ia_strip_buttons(p->message, text)) != NULL &&
-	    (rc = respond_body(ia, p, rep)) != HUB_DB_OK)
+	    (rc = respond_body(ia, p, rep, IA_RESP_REPLACE)) != HUB_DB_OK)
 		goto out;
 	rc = hub_db_commit(ia->db);
 out:
@@ -1712,14 +1724,49 @@ out:
 	hub_httpc_resp_free(&resp);
 }
 
+/* The verdict on a Web API answer that was not ok. */
 static void
-respond_dm(struct hub_worker_env *env, const char *conn_id, const char *channel,
+slack_verdict(struct hub_worker_result *r, int rc, const char *method,
+    const struct hub_slack_result *res)
+{
+	char detail[256];
+
+	snprintf(detail, sizeof(detail), "%s: %.200s", method, res->detail[0] ? res->detail :
+	    res->error[0] ? hub_slack_fix(res->error) : hub_conn_strerror(rc));
+	switch (res->cls) {
+	case HUB_SLACK_RATELIMITED:
+		result(r, HUB_WORKER_RETRY, "rate limited", "ratelimited", detail);
+		r->retry_after = res->retry_after >= 0 ? res->retry_after :
+		    (int)((res->wait_ms + 999) / 1000);
+		break;
+	case HUB_SLACK_TRANSIENT:
+		result(r, HUB_WORKER_RETRY, "transient", res->error, detail);
+		break;
+	default:
+		result(r, rc == HUB_CONN_DB ? HUB_WORKER_RETRY : HUB_WORKER_FAIL, "refused",
+		    res->error[0] ? res->error : hub_conn_strerror(rc), detail);
+	}
+}
+
+/*
+ * A note to a user who clicked in the Home tab.  chat.postEphemeral needs
+ * a channel the user is in, and a Home tab click has none: the user's DM
+ * with the app (conversations.open, im:write) always is one.  Only the
+ * message's text and blocks are passed on: Slack's method takes no
+ * response_url fields.
+ */
+static void
+respond_ephemeral(struct hub_worker_env *env, const char *conn_id, const char *user,
     json_object *body, struct hub_worker_result *r)
 {
+	static const char *const carried[] = { "text", "blocks" };
 	struct hub_slack slack;
 	struct hub_slack_result res;
 	struct hub_conn conn;
-	json_object *args = NULL;
+	json_object *args = NULL, *ch, *v;
+	const char *id;
+	char channel[IA_ID_MAX + 1];
+	size_t i;
 	int rc;
 
 	hub_slack_result_init(&res);
@@ -1732,30 +1779,42 @@ respond_dm(struct hub_worker_env *env, const char *conn_id, const char *channel,
 	slack.http = env->http;
 	slack.api_url = env->conf->slack_api_url;
 	slack.keyring = env->keys;
-	if (json_object_deep_copy(body, &args, NULL) != 0 ||
-	    jset_str(args, "channel", channel) != 0) {
+	if ((args = json_object_new_object()) == NULL || jset_str(args, "users", user) != 0) {
 		result(r, HUB_WORKER_RETRY, "out of memory", "nomem", NULL);
 		goto out;
 	}
-	rc = hub_connections_call(env->db, &slack, &conn, "chat.postMessage", channel, args,
+	rc = hub_connections_call(env->db, &slack, &conn, "conversations.open", NULL, args,
 	    &res);
-	if (rc == HUB_CONN_OK && res.ok) {
-		result(r, HUB_WORKER_DONE, "ok", NULL, "posted");
+	if (rc != HUB_CONN_OK || !res.ok) {
+		slack_verdict(r, rc, "conversations.open", &res);
 		goto out;
 	}
-	switch (res.cls) {
-	case HUB_SLACK_RATELIMITED:
-		result(r, HUB_WORKER_RETRY, "rate limited", "ratelimited", res.error);
-		r->retry_after = res.retry_after >= 0 ? res.retry_after :
-		    (int)((res.wait_ms + 999) / 1000);
-		break;
-	case HUB_SLACK_TRANSIENT:
-		result(r, HUB_WORKER_RETRY, "transient", res.error, res.detail);
-		break;
-	default:
-		result(r, rc == HUB_CONN_DB ? HUB_WORKER_RETRY : HUB_WORKER_FAIL, "refused",
-		    res.error[0] ? res.error : hub_conn_strerror(rc), res.detail);
+	if (hub_json_get_object(res.resp, "channel", &ch) != HUB_JSON_OK ||
+	    hub_json_get_string(ch, "id", IA_ID_MAX, &id) != HUB_JSON_OK || !slack_id_ok(id)) {
+		result(r, HUB_WORKER_RETRY, "invalid answer", "invalid_response",
+		    "conversations.open: no channel id");
+		goto out;
 	}
+	/* Ours: the next call frees the answer it came in. */
+	snprintf(channel, sizeof(channel), "%s", id);
+	json_object_put(args);
+	if ((args = json_object_new_object()) == NULL || jset_str(args, "channel", channel) != 0 ||
+	    jset_str(args, "user", user) != 0) {
+		result(r, HUB_WORKER_RETRY, "out of memory", "nomem", NULL);
+		goto out;
+	}
+	for (i = 0; i < HUB_NELEM(carried); i++)
+		if (json_object_object_get_ex(body, carried[i], &v) &&
+		    jset(args, carried[i], json_object_get(v)) != 0) {
+			result(r, HUB_WORKER_RETRY, "out of memory", "nomem", NULL);
+			goto out;
+		}
+	rc = hub_connections_call(env->db, &slack, &conn, "chat.postEphemeral", channel, args,
+	    &res);
+	if (rc == HUB_CONN_OK && res.ok)
+		result(r, HUB_WORKER_DONE, "ok", NULL, "posted");
+	else
+		slack_verdict(r, rc, "chat.postEphemeral", &res);
 out:
 	json_object_put(args);
 	hub_slack_result_free(&res);
@@ -1766,19 +1825,21 @@ hub_job_slack_respond(struct hub_worker_env *env, const struct hub_job *job,
     struct hub_worker_result *r)
 {
 	json_object *body;
-	const char *url = NULL, *conn = NULL, *channel = NULL;
+	const char *url = NULL, *conn = NULL, *user = NULL;
 
 	r->retry_after = -1;
+	/* Jobs queued before "user" named the Home tab user "channel". */
 	if (hub_json_get_object(job->payload, "body", &body) != HUB_JSON_OK ||
 	    opt_str(job->payload, "response_url", IA_URL_MAX, &url) != 0 ||
 	    opt_str(job->payload, "connection_id", HUB_CONN_ID_LEN, &conn) != 0 ||
-	    opt_str(job->payload, "channel", IA_ID_MAX, &channel) != 0 ||
-	    (url == NULL && (conn == NULL || channel == NULL))) {
+	    opt_str(job->payload, "user", IA_ID_MAX, &user) != 0 ||
+	    (user == NULL && opt_str(job->payload, "channel", IA_ID_MAX, &user) != 0) ||
+	    (url == NULL && (conn == NULL || user == NULL || !slack_id_ok(user)))) {
 		result(r, HUB_WORKER_FAIL, "malformed payload", "bad_payload", NULL);
 		return;
 	}
 	if (url != NULL)
 		respond_url(env, url, body, r);
 	else
-		respond_dm(env, conn, channel, body, r);
+		respond_ephemeral(env, conn, user, body, r);
 }

@@ -41,9 +41,17 @@
  *
  * Ephemeral answers and stale-button removal go through "slack_respond"
  * jobs (the handler never waits on Slack): payload
- *   {"response_url": url, "body": {...}}            POST JSON to a response_url
- *   {"connection_id": id, "channel": "U…", "body": {...}}  chat.postMessage
- *                                                   (Home tab: no response_url)
+ *   {"response_url": url, "body": {...}}   POST JSON to a response_url; only
+ *                                          here does the body carry
+ *                                          response_type / replace_original
+ *   {"connection_id": id, "user": "U…", "body": {"text"}}
+ *                                          Home tab (no response_url, no
+ *                                          channel): conversations.open of the
+ *                                          user's DM with the app, then
+ *                                          chat.postEphemeral there with the
+ *                                          body's text and blocks only
+ * hub_remind from the Home tab also republishes the tab (home.h), which
+ * shows when the request was last reminded.
  * A response_url is accepted only on https://hooks.slack.com/ or on the
  * origin of SLACK_API_URL (the fake in tests); dedupe key
  * "respond:<hash of url and body>" so repeated clicks queue one copy.

@@ -2,7 +2,7 @@
 
 #include "buf.h"
 #include "manifest.h"
-#include "oauth.h"
+#include "slackscopes.h"
 
 static json_object *
 url(const char *base, const char *path)
@@ -37,6 +37,7 @@ json_object *
 hub_manifest(const char *public_url, const char *app_name)
 {
 	json_object *m, *o, *features, *cmd, *cmds, *settings, *events, *inter, *oauth, *scopes;
+	struct hub_buf list = HUB_BUF_INIT(1024);
 	char base[2048];
 	size_t n;
 
@@ -83,7 +84,15 @@ hub_manifest(const char *public_url, const char *app_name)
 	json_object_array_add(o, url(base, "/slack/oauth/callback"));
 	json_object_object_add(oauth, "redirect_urls", o);
 	scopes = json_object_new_object();
-	json_object_object_add(scopes, "bot", string_array(HUB_OAUTH_SCOPES));
+	if (hub_slack_scopes(&list) != HUB_BUF_OK) {
+		hub_buf_release(&list);
+		json_object_put(scopes);
+		json_object_put(oauth);
+		json_object_put(m);
+		return NULL;
+	}
+	json_object_object_add(scopes, "bot", string_array(hub_buf_str(&list)));
+	hub_buf_release(&list);
 	json_object_object_add(oauth, "scopes", scopes);
 	json_object_object_add(m, "oauth_config", oauth);
 

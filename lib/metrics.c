@@ -170,7 +170,8 @@ hub_metrics_render(const struct hub_metrics *m, const char *const *names,
 enum stmt {
 	STMT_JOBS,
 	STMT_DELIVERIES,
-	STMT_SLACK_ERRORS,
+	STMT_DELIVERIES_TOTAL,
+	STMT_SLACK_ERRORS_TOTAL,
 	STMT_REQUESTS,
 	STMT_CONNECTIONS,
 	STMT__MAX
@@ -180,8 +181,12 @@ static const struct hub_stmt stmts[STMT__MAX] = {
 	[STMT_JOBS] = { "SELECT kind, state, count(*) FROM jobs GROUP BY 1, 2 ORDER BY 1, 2", 0 },
 	[STMT_DELIVERIES] = { "SELECT transport, status, count(*) FROM delivery_log"
 	    " GROUP BY 1, 2 ORDER BY 1, 2", 0 },
-	[STMT_SLACK_ERRORS] = { "SELECT error_code, count(*) FROM delivery_log"
-	    " WHERE transport = 'slack' AND error_code IS NOT NULL GROUP BY 1 ORDER BY 1", 0 },
+	/* Counters: events counted as they happen (0007_metric_counters.sql),
+	 * never the rows as they are now, which come and go. */
+	[STMT_DELIVERIES_TOTAL] = { "SELECT labels->>'transport', labels->>'status', value"
+	    " FROM metric_counters WHERE name = 'hub_deliveries_total' ORDER BY 1, 2", 0 },
+	[STMT_SLACK_ERRORS_TOTAL] = { "SELECT labels->>'code', value FROM metric_counters"
+	    " WHERE name = 'hub_slack_errors_total' ORDER BY 1", 0 },
 	[STMT_REQUESTS] = { "SELECT status, count(*) FROM requests GROUP BY 1 ORDER BY 1", 0 },
 	/* Every state, zero included, so an alert on "disabled > 0" has a series. */
 	[STMT_CONNECTIONS] = { "SELECT s.state, count(c.id) FROM (VALUES ('ok'), ('disabled'),"
@@ -192,8 +197,8 @@ static const struct hub_stmt stmts[STMT__MAX] = {
 
 static const struct hub_stmt_table metric_stmts = { "metrics", stmts, STMT__MAX };
 
-/* One gauge family: the statement's first columns are label values named
- * by labels[], its last column the value. */
+/* One family: the statement's first columns are label values named by
+ * labels[], its last column the value. */
 struct family {
 	int		 stmt;
 	const char	*name;
@@ -205,10 +210,14 @@ struct family {
 
 static const struct family families[] = {
 	{ STMT_JOBS, "hub_jobs", "gauge", "Jobs by kind and state.", { "kind", "state" }, 2 },
-	{ STMT_DELIVERIES, "hub_deliveries_total", "counter",
-	    "Notification deliveries by transport and status.", { "transport", "status" }, 2 },
-	{ STMT_SLACK_ERRORS, "hub_slack_errors_total", "counter",
-	    "Slack deliveries that ended with an error code.", { "code", NULL }, 1 },
+	{ STMT_DELIVERIES, "hub_delivery_rows", "gauge",
+	    "Delivery history rows by transport and current status.",
+	    { "transport", "status" }, 2 },
+	{ STMT_DELIVERIES_TOTAL, "hub_deliveries_total", "counter",
+	    "Delivery attempt outcomes (delivered, failed, retrying) by transport.",
+	    { "transport", "status" }, 2 },
+	{ STMT_SLACK_ERRORS_TOTAL, "hub_slack_errors_total", "counter",
+	    "Slack delivery attempts that ended with an error code.", { "code", NULL }, 1 },
 	{ STMT_REQUESTS, "hub_requests", "gauge", "Approval requests by status.",
 	    { "status", NULL }, 1 },
 	{ STMT_CONNECTIONS, "hub_slack_connections", "gauge",

@@ -12,9 +12,14 @@
  * Exposition is text format 0.0.4:
  *   hub_http_requests_total{route,method,status}
  *   hub_http_request_duration_seconds_bucket{route,method,le} / _sum / _count
- * and, from the database (hub_metrics_render_db):
- *   hub_jobs{kind,state}, hub_deliveries_total{transport,status},
- *   hub_slack_errors_total{code}, hub_requests{status}.
+ * and, from the database (hub_metrics_render_db), gauges of what the
+ * tables hold now:
+ *   hub_jobs{kind,state}, hub_delivery_rows{transport,status},
+ *   hub_requests{status}, hub_slack_connections{state};
+ * and counters of events, kept in metric_counters by the migration
+ * 0007_metric_counters.sql (incremented in the transaction that records the
+ * event, never lowered, not touched by retention):
+ *   hub_deliveries_total{transport,status}, hub_slack_errors_total{code}.
  * Label values are escaped (\\ \" \n) as the format requires.
  */
 #ifndef HUB_METRICS_H

@@ -18,6 +18,7 @@
 #include "log.h"
 #include "oauth.h"
 #include "slackapi.h"
+#include "slackscopes.h"
 #include "worker.h"
 
 #define RANDOM_BYTES	32      /* state, nonce, status token */
@@ -253,7 +254,7 @@ hub_oauth_begin(struct hub_db *db, const struct hub_conf *conf, struct hub_buf *
     struct hub_buf *set_cookie)
 {
 	struct hub_buf state = HUB_BUF_INIT(128), nonce = HUB_BUF_INIT(128),
-	    redir = HUB_BUF_INIT(4096);
+	    redir = HUB_BUF_INIT(4096), scopes = HUB_BUF_INIT(1024);
 	char sh[HASH_HEX], bh[HASH_HEX], ttl[16];
 	const char *params[3];
 	int rc;
@@ -280,10 +281,11 @@ hub_oauth_begin(struct hub_db *db, const struct hub_conf *conf, struct hub_buf *
 	    (rc = hub_oauth_authorize_base(conf, location)) != HUB_OAUTH_OK)
 		goto out;
 	rc = HUB_OAUTH_NOMEM;
-	if (hub_buf_adds(location, "?client_id=") != HUB_BUF_OK ||
+	if (hub_slack_scopes(&scopes) != HUB_BUF_OK ||
+	    hub_buf_adds(location, "?client_id=") != HUB_BUF_OK ||
 	    hub_url_encode(conf->slack_client_id, strlen(conf->slack_client_id), location) ||
 	    hub_buf_adds(location, "&scope=") != HUB_BUF_OK ||
-	    hub_url_encode(HUB_OAUTH_SCOPES, strlen(HUB_OAUTH_SCOPES), location) ||
+	    hub_url_encode(hub_buf_str(&scopes), scopes.len, location) ||
 	    hub_buf_adds(location, "&state=") != HUB_BUF_OK ||
 	    hub_buf_adds(location, hub_buf_str(&state)) != HUB_BUF_OK ||
 	    hub_buf_adds(location, "&redirect_uri=") != HUB_BUF_OK ||
@@ -296,6 +298,7 @@ out:
 	secret_release(&state);
 	secret_release(&nonce);
 	hub_buf_release(&redir);
+	hub_buf_release(&scopes);
 	return rc;
 }
 

@@ -13,7 +13,7 @@
  *     The authorize URL is SLACK_API_URL's origin + "/oauth/v2/authorize"
  *     (https://slack.com/oauth/v2/authorize for the default
  *     https://slack.com/api/; a fake's own origin in tests), with client_id,
- *     scope (HUB_OAUTH_SCOPES), state and redirect_uri =
+ *     scope (hub_slack_scopes(), slackscopes.h), state and redirect_uri =
  *     PUBLIC_URL/slack/oauth/callback.
  *  2. GET /slack/oauth/callback -> hub_oauth_finish(): one transaction
  *     marks the state used (UPDATE ... WHERE used_at IS NULL AND expires_at
@@ -67,9 +67,6 @@ enum hub_oauth_err {
 #define HUB_OAUTH_STATE_TTL_S		600
 #define HUB_OAUTH_REFRESH_BEFORE_S	7200
 #define HUB_OAUTH_COOKIE		"hub_oauth"
-#define HUB_OAUTH_SCOPES \
-	"chat:write,users:read,users:read.email,im:write,mpim:write,channels:read," \
-	"groups:read,commands"
 #define HUB_OAUTH_JOB_KIND		"oauth_exchange"
 /* The exchange gives up with the code: Slack's codes live 10 minutes. */
 #define HUB_OAUTH_JOB_MAX_AGE_S		600

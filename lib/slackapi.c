@@ -202,6 +202,11 @@ static const struct code codes[] = {
 	  "The URL is not http(s): check SLACK_API_URL or the webhook URL" },
 	{ "response_too_big", HUB_SLACK_OTHER,
 	  "Slack's answer exceeded the hub's size limit" },
+	/* the hub's own: no step, request, source or default connection */
+	{ "no_connection", HUB_SLACK_OTHER,
+	  "Add a Slack connection: install the app at PUBLIC_URL/slack/install, or run "
+	  "approvalhub connection add NAME --type SLACK_APP --token-stdin; "
+	  "approvalhub connection set-default NAME makes one the default" },
 };
 
 #define FIX_DEFAULT "See Slack's documentation of this error code (api.slack.com/methods)"

@@ -48,6 +48,54 @@ METHOD_TIER = {
 }
 NO_AUTH_METHODS = {"oauth.v2.access", "api.test"}
 
+# The arguments Slack documents for each method (docs.slack.dev/reference/
+# methods/<method>).  Slack takes no others; every call records the ones it
+# got beyond these as "unknown_args", and with config strict_args the call
+# is refused with invalid_arguments.  None: anything (api.test echoes).
+_MESSAGE_ARGS = {"token", "channel", "text", "blocks", "attachments", "as_user", "icon_emoji",
+                 "icon_url", "link_names", "markdown_text", "parse", "thread_ts", "username"}
+METHOD_ARGS = {
+    "chat.postMessage": _MESSAGE_ARGS | {"metadata", "mrkdwn", "reply_broadcast", "unfurl_links",
+                                         "unfurl_media"},
+    "chat.postEphemeral": _MESSAGE_ARGS | {"user"},
+    "chat.update": {"token", "channel", "ts", "text", "blocks", "attachments", "as_user",
+                    "file_ids", "link_names", "markdown_text", "metadata", "parse",
+                    "reply_broadcast"},
+    "chat.delete": {"token", "channel", "ts", "as_user"},
+    "views.open": {"token", "trigger_id", "interactivity_pointer", "view"},
+    "views.push": {"token", "trigger_id", "interactivity_pointer", "view"},
+    "views.publish": {"token", "user_id", "view", "hash"},
+    "views.update": {"token", "view", "view_id", "external_id", "hash"},
+    "users.lookupByEmail": {"token", "email"},
+    "users.info": {"token", "user", "include_locale"},
+    "conversations.open": {"token", "channel", "users", "return_im", "prevent_creation"},
+    "conversations.info": {"token", "channel", "include_locale", "include_num_members"},
+    "conversations.history": {"token", "channel", "cursor", "include_all_metadata", "inclusive",
+                              "latest", "limit", "oldest"},
+    "oauth.v2.access": {"client_id", "client_secret", "code", "grant_type", "redirect_uri",
+                        "refresh_token"},
+    "auth.test": {"token"},
+    "auth.revoke": {"token", "test"},
+    "api.test": None,
+}
+
+
+# Bot scopes Slack documents per method; for conversations.* the one for
+# the conversation's type.  Checked only with config check_scopes.
+METHOD_SCOPE = {
+    "chat.postMessage": "chat:write", "chat.update": "chat:write",
+    "chat.postEphemeral": "chat:write", "chat.delete": "chat:write",
+    "users.lookupByEmail": "users:read.email", "users.info": "users:read",
+}
+CONVERSATION_SCOPE = {"conversations.info": "read", "conversations.history": "history"}
+
+
+def unknown_args(method, args):
+    known = METHOD_ARGS.get(method)
+    if known is None:
+        return []
+    return sorted(k for k in args if k not in known)
+
 DEFAULT_CONFIG = {
     "rate_limits": False,
     "method_limits": {},            # method -> calls per minute (overrides tier)
@@ -65,6 +113,8 @@ DEFAULT_CONFIG = {
     "token_expires_in": 43200,
     "update_text_max": 4000,
     "text_truncate": 40000,
+    "strict_args": False,
+    "check_scopes": False,
 }
 
 WEBHOOK_STATES = {
@@ -304,6 +354,24 @@ class State:
             raise SlackError("not_in_channel")
         return ch
 
+    def needed_scope(self, method, tok, args):
+        """The scope method needs for these args, or None."""
+        if method in METHOD_SCOPE:
+            return METHOD_SCOPE[method]
+        if method == "conversations.open":
+            users = args.get("users") or ""
+            n = len(users) if isinstance(users, list) else len([u for u in users.split(",") if u])
+            return "mpim:write" if n > 1 else "im:write"
+        if method in CONVERSATION_SCOPE:
+            try:
+                ch = self.resolve_channel(tok, args.get("channel"))
+            except SlackError:
+                return None     # the method answers channel_not_found
+            kind = ("im" if ch.get("is_im") else "mpim" if ch.get("is_mpim") else
+                    "groups" if ch.get("is_private") or ch["id"].startswith("G") else "channels")
+            return "%s:%s" % (kind, CONVERSATION_SCOPE[method])
+        return None
+
     def channel_object(self, ch):
         im = bool(ch.get("is_im"))
         mpim = bool(ch.get("is_mpim"))
@@ -445,12 +513,12 @@ class Api:
 
     def chat_postEphemeral(self, tok, args):
         ch = self.st.channel_for_post(tok, args.get("channel"))
+        # Slack documents user_not_in_channel for a user who cannot see the
+        # channel, and has no user_not_found for this method.
         uid = args.get("user")
         u = self.st.find_user(uid, tok) if uid else None
-        if u is None:
-            raise SlackError("user_not_found")
         members = ch.get("members")
-        if members is not None and uid not in members:
+        if u is None or (members is not None and uid not in members):
             raise SlackError("user_not_in_channel")
         blocks = self.check_blocks(args)
         attachments, _ = _decode_json_arg(args, "attachments")
@@ -910,6 +978,19 @@ class Handler(BaseHandler):
                     return self.finish_api(method, args, 200, {"ok": False, "error": "token_revoked"})
                 if tok["expires_at"] and time.time() > tok["expires_at"]:
                     return self.finish_api(method, args, 200, {"ok": False, "error": "token_expired"})
+            if tok is not None and st.config.get("check_scopes"):
+                need = st.needed_scope(method, tok, args)
+                have = [x.strip() for x in (tok.get("scope") or "").split(",")]
+                if need and need not in have:
+                    return self.finish_api(method, args, 200, {
+                        "ok": False, "error": "missing_scope", "needed": need,
+                        "provided": ",".join(have)})
+            extra = unknown_args(method, args)
+            if extra and st.config.get("strict_args"):
+                return self.finish_api(method, args, 200, {
+                    "ok": False, "error": "invalid_arguments",
+                    "response_metadata": {"messages": ["[ERROR] unknown argument: %s" % k
+                                                       for k in extra]}})
             if st.config["rate_limits"]:
                 ra = self.rate_check(method, tok, args)
                 if ra:
@@ -971,7 +1052,8 @@ class Handler(BaseHandler):
             rec_args[k] = v
         self.st.record({
             "kind": "api", "method": method, "ts": time.time(), "headers": self.header_dict(),
-            "args": rec_args, "status": status, "response": resp,
+            "args": rec_args, "unknown_args": unknown_args(method, args),
+            "status": status, "response": resp,
             "retry_after": (headers or {}).get("Retry-After"),
         })
         self.send_json(status, resp, headers)

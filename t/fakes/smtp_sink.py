@@ -6,7 +6,7 @@
 The port file gets {"smtp_port": N, "http_port": M}.  Commands: EHLO/HELO,
 MAIL FROM, RCPT TO, DATA, RSET, NOOP, QUIT, VRFY; AUTH PLAIN/LOGIN accept any
 credentials (recorded).  HTTP: GET /_fake/messages, POST /_fake/reset,
-POST /_fake/fail {count, code, stage: rcpt|mail|data, message}.
+POST /_fake/fail {count, code, stage: rcpt|mail|data, message, mail_from}.
 """
 import argparse
 import base64
@@ -38,10 +38,13 @@ class State:
             self.fails = []
             self.sessions = 0
 
-    def take_fail(self, stage):
+    def take_fail(self, stage, mail_from):
+        # A failure armed for one sender spares every other client of the
+        # sink (a worker running beside the test).
         with self.lock:
             for f in self.fails:
-                if f["count"] > 0 and f["stage"] == stage:
+                if f["count"] > 0 and f["stage"] == stage and (
+                        f["mail_from"] is None or f["mail_from"] == mail_from.lower()):
                     f["count"] -= 1
                     return dict(f)
         return None
@@ -142,10 +145,10 @@ class SMTPHandler(socketserver.StreamRequestHandler):
             return self.reply("501 5.5.4 syntax: MAIL FROM:<address>")
         if self.mail_from is not None:
             return self.reply("503 5.5.1 nested MAIL command")
-        f = ST.take_fail("mail")
+        addr, _, params = arg[5:].strip().partition(" ")
+        f = ST.take_fail("mail", addr.strip("<>"))
         if f:
             return self.reply("%d %s" % (f["code"], f["message"]))
-        addr, _, params = arg[5:].strip().partition(" ")
         self.mail_from = addr.strip("<>")
         self.mail_params = params
         self.reply("250 2.1.0 OK")
@@ -155,7 +158,7 @@ class SMTPHandler(socketserver.StreamRequestHandler):
             return self.reply("503 5.5.1 need MAIL before RCPT")
         if not arg.upper().startswith("TO:"):
             return self.reply("501 5.5.4 syntax: RCPT TO:<address>")
-        f = ST.take_fail("rcpt")
+        f = ST.take_fail("rcpt", self.mail_from)
         if f:
             return self.reply("%d %s" % (f["code"], f["message"]))
         addr = arg[3:].strip().partition(" ")[0].strip("<>")
@@ -183,7 +186,7 @@ class SMTPHandler(socketserver.StreamRequestHandler):
         if size > MAX_SIZE:
             self.reset_tx()
             return self.reply("552 5.3.4 message too big")
-        f = ST.take_fail("data")
+        f = ST.take_fail("data", self.mail_from)
         if f:
             self.reset_tx()
             return self.reply("%d %s" % (f["code"], f["message"]))
@@ -268,9 +271,13 @@ class HTTPHandler(BaseHandler):
                 return self.send_json(400, {"error": "stage must be mail, rcpt or data"})
             msg = body.get("message") or ("4.3.0 temporary failure (fake)" if code < 500
                                           else "5.0.0 permanent failure (fake)")
+            sender = body.get("mail_from")
+            if sender is not None and not isinstance(sender, str):
+                return self.send_json(400, {"error": "mail_from must be an address"})
             with ST.lock:
                 ST.fails.append({"count": int(body.get("count", 1)), "code": code,
-                                 "stage": stage, "message": msg})
+                                 "stage": stage, "message": msg,
+                                 "mail_from": sender.lower() if sender else None})
         else:
             return self.send_json(404, {"error": "not found"})
         self.send_json(200, {"ok": True})

@@ -162,6 +162,44 @@ class SlackTest(unittest.TestCase):
         self.assertFalse(info["is_member"])
         self.err("conversations.info", {"channel": "C9"}, "channel_not_found")
 
+    def test_ephemeral_in_a_dm_and_its_errors(self):
+        im = self.ok("conversations.open", {"users": "U1"})["channel"]["id"]
+        r = self.ok("chat.postEphemeral", {"channel": im, "user": "U1", "text": "just you"})
+        self.assertRegex(r["message_ts"], r"^\d{10}\.\d{6}$")
+        self.assertEqual(self.get("ephemeral?channel=" + im)[0]["ephemeral_user"], "U1")
+        self.assertEqual(self.get("messages?channel=" + im), [])
+        self.err("chat.postEphemeral", {"channel": im, "user": "U2", "text": "x"}, "user_not_in_channel")
+        self.err("chat.postEphemeral", {"channel": im, "user": "U404", "text": "x"}, "user_not_in_channel")
+        self.err("chat.postEphemeral", {"channel": "C9", "user": "U1", "text": "x"}, "channel_not_found")
+
+    def test_unknown_arguments_recorded_or_refused(self):
+        self.ok("chat.postMessage", {"channel": "C1", "text": "x", "response_type": "ephemeral",
+                                     "replace_original": False})
+        self.ok("chat.postMessage", {"channel": "C1", "text": "y", "thread_ts": "1.2"})
+        calls = self.get("calls?method=chat.postMessage")
+        self.assertEqual(calls[0]["unknown_args"], ["replace_original", "response_type"])
+        self.assertEqual(calls[1]["unknown_args"], [])
+        self.ctl("config", {"strict_args": True})
+        r = self.err("chat.postMessage", {"channel": "C1", "text": "x", "response_type": "ephemeral"},
+                     "invalid_arguments")
+        self.assertIn("response_type", r["response_metadata"]["messages"][0])
+        self.assertEqual(len(self.get("messages?channel=C1")), 2)
+
+    def test_missing_scope_when_checked(self):
+        self.ctl("tokens", [{"token": "xoxb-narrow", "team_id": TEAM, "scope": "chat:write,im:write"}])
+        im = self.ok("conversations.open", {"users": "U1"}, token="xoxb-narrow")["channel"]["id"]
+        self.ok("conversations.history", {"channel": im}, token="xoxb-narrow")
+        self.ctl("config", {"check_scopes": True})
+        r = self.err("conversations.history", {"channel": im}, "missing_scope", token="xoxb-narrow")
+        self.assertEqual(r["needed"], "im:history")
+        self.assertEqual(r["provided"], "chat:write,im:write")
+        self.assertEqual(self.err("conversations.history", {"channel": "C1"}, "missing_scope",
+                                  token="xoxb-narrow")["needed"], "channels:history")
+        self.assertEqual(self.err("conversations.open", {"users": "U1,U2"}, "missing_scope",
+                                  token="xoxb-narrow")["needed"], "mpim:write")
+        self.ok("chat.postMessage", {"channel": im, "text": "fine"}, token="xoxb-narrow")
+        self.ok("auth.test", token="xoxb-narrow")
+
     def test_long_text_truncated(self):
         r = self.ok("chat.postMessage", {"channel": "C1", "text": "a" * 40100})
         self.assertEqual(len(r["message"]["text"]), 40000)
@@ -453,6 +491,15 @@ class SmtpTest(unittest.TestCase):
             self.assertEqual(cm.exception.recipients["ann@example.com"][0], 451)
             s.sendmail("hub@example.com", ["ann@example.com"], msg)
         self.assertEqual(len(json.loads(http(self.http_port, "/_fake/messages")[2])), 2)
+        # Armed for one sender: another sender passes, then that one fails.
+        http(self.http_port, "/_fake/fail", {"count": 1, "code": 554, "stage": "mail",
+                                            "mail_from": "Test@example.com"})
+        with smtplib.SMTP("127.0.0.1", self.smtp_port, timeout=5) as s:
+            s.sendmail("hub@example.com", ["ann@example.com"], msg)
+            with self.assertRaises(smtplib.SMTPSenderRefused) as cm:
+                s.sendmail("test@example.com", ["ann@example.com"], msg)
+            self.assertEqual(cm.exception.smtp_code, 554)
+        self.assertEqual(len(json.loads(http(self.http_port, "/_fake/messages")[2])), 3)
 
 
 if __name__ == "__main__":

@@ -1216,6 +1216,7 @@ Test(metrics, counts_a_request_and_reads_the_database)
 	cr_assert(strstr(r.body, "hub_requests{status=\"Pending\"}") != NULL, "%s", r.body);
 	cr_assert(strstr(r.body, "# TYPE hub_deliveries_total counter") != NULL);
 	cr_assert(strstr(r.body, "# TYPE hub_slack_errors_total counter") != NULL);
+	cr_assert(strstr(r.body, "# TYPE hub_delivery_rows gauge") != NULL);
 	cr_assert(strstr(r.body, "hub_database_up 1") != NULL);
 	th_resp_free(&r);
 }

@@ -5,8 +5,9 @@
  * sink, and what the fakes recorded as the assertions.  Every message the
  * fake received passed its Block Kit validation (no invalid_blocks).
  *
- * The users_not_found test runs on the stack's own database instead, so
- * the emailed decision link opens through nginx.
+ * The deliver_stack tests run on the stack's own database instead, with
+ * the stack's worker: the emailed decision link opens through nginx, and
+ * requests are made, /metrics scraped and the history read through nginx.
  */
 #include <criterion/criterion.h>
 
@@ -612,6 +613,56 @@ Test(deliver, lookup_cache_serves_the_second_request)
 	cr_expect_eq(n, 2);
 }
 
+/* users_not_found is cached for an hour: the second request to the same
+ * unknown address asks Slack nothing (DESIGN: negative results 1 h). */
+Test(deliver, unknown_email_is_looked_up_once_an_hour)
+{
+	char a[HUB_ID_LEN], b[HUB_ID_LEN];
+	json_object *lk;
+
+	add_app("app", 1);
+	create("NEG1", "[{\"kind\":\"email\",\"value\":\"ghost@example.com\"}]", "any", "dm",
+	    NULL, a);
+	run_all(20000);
+	cr_assert_eq(sql_ll("SELECT count(*) FROM slack_user_cache WHERE email ="
+	    " 'ghost@example.com' AND slack_user_id IS NULL AND expires_at BETWEEN"
+	    " now() + interval '59 minutes' AND now() + interval '61 minutes'"), 1,
+	    "the users_not_found answer is not cached for an hour");
+	create("NEG2", "[{\"kind\":\"email\",\"value\":\"ghost@example.com\"}]", "any", "dm",
+	    NULL, b);
+	run_all(20000);
+	lk = calls("users.lookupByEmail");
+	cr_expect_eq(json_object_array_length(lk), 1, "lookups: %s",
+	    json_object_to_json_string(lk));
+	json_object_put(lk);
+	/* Both still reached the person by email (the fallback). */
+	cr_expect_eq(sql_ll("SELECT count(*) FROM delivery_log WHERE request_id IN ('%s', '%s')"
+	    " AND transport = 'email' AND status = 'delivered'", a, b), 2);
+}
+
+/* A cached user id that Slack no longer knows (the DM answers
+ * channel_not_found) is forgotten, so the next request looks it up. */
+Test(deliver, users_not_found_at_send_drops_the_cached_id)
+{
+	char id[HUB_ID_LEN];
+	json_object *lk;
+
+	add_app("app", 1);
+	PQclear(sql("INSERT INTO slack_user_cache (connection_id, email, slack_user_id,"
+	    " expires_at) SELECT id, 'left@example.com', 'UGONE', now() + interval '1 day'"
+	    " FROM slack_connections WHERE name = 'app'"));
+	create("GONE", "[{\"kind\":\"email\",\"value\":\"left@example.com\"}]", "any", "dm",
+	    NULL, id);
+	run_all(20000);
+	lk = calls("users.lookupByEmail");
+	cr_expect_eq(json_object_array_length(lk), 0, "the cached id was not used");
+	json_object_put(lk);
+	cr_expect_eq(sql_ll("SELECT count(*) FROM slack_user_cache WHERE email ="
+	    " 'left@example.com'"), 0, "the stale id is still cached");
+	cr_expect_eq(sql_ll("SELECT count(*) FROM delivery_log WHERE request_id = '%s'"
+	    " AND transport = 'email' AND status = 'delivered'", id), 1);
+}
+
 /* The decision reaches the requester (not in Slack here: by email) and
  * the approver's Home tab is republished. */
 Test(deliver, decision_tells_the_requester_and_refreshes_home)
@@ -856,5 +907,247 @@ Test(deliver_stack, users_not_found_emails_a_working_decision_link)
 	cr_expect_eq(sql_ll("SELECT count(*) FROM delivery_log WHERE request_id = '%s'"
 	    " AND transport = 'email' AND kind = 'external_approver' AND status = 'delivered'",
 	    id), 1);
+	PQclear(sql("DELETE FROM slack_connections"));
+}
+
+/* ------------------------------------------------------------ through nginx */
+
+/* GET /metrics through nginx; the body (caller frees). */
+static char *
+scrape(void)
+{
+	struct th_resp r;
+	char *body;
+
+	memset(&r, 0, sizeof(r));
+	th_api("GET", "/metrics", NULL, NULL, NULL, &r);
+	cr_assert_eq(r.status, 200, "%ld %s", r.status, r.body);
+	cr_assert_not_null(body = strdup(r.body));
+	th_resp_free(&r);
+	return body;
+}
+
+/* The value of one series ("name{labels}"), 0 when absent: the text
+ * format has one "series value" line each. */
+static long long
+series_value(const char *body, const char *series)
+{
+	const char *p = body;
+	size_t n = strlen(series);
+	char *end;
+	long long v;
+
+	for (; p != NULL && *p != '\0'; p = strchr(p, '\n'), p = p ? p + 1 : NULL) {
+		if (strncmp(p, series, n) != 0 || p[n] != ' ')
+			continue;
+		errno = 0;
+		v = strtoll(p + n + 1, &end, 10);
+		cr_assert(errno == 0 && end != p + n + 1, "bad value: %.80s", p);
+		return v;
+	}
+	return 0;
+}
+
+/* Every counter series of before is in after, not lower. */
+static void
+counters_never_decrease(const char *before, const char *after)
+{
+	static const char *const counters[] = { "hub_deliveries_total{", "hub_slack_errors_total{" };
+	char series[512];
+	const char *p, *sp;
+	size_t i, seen = 0;
+
+	for (p = before; p != NULL && *p != '\0'; p = strchr(p, '\n'), p = p ? p + 1 : NULL) {
+		for (i = 0; i < 2; i++)
+			if (strncmp(p, counters[i], strlen(counters[i])) == 0)
+				break;
+		if (i == 2 || (sp = strchr(p, ' ')) == NULL)
+			continue;
+		snprintf(series, sizeof(series), "%.*s", (int)(sp - p), p);
+		cr_expect_geq(series_value(after, series), series_value(before, series),
+		    "%s went down", series);
+		seen++;
+	}
+	cr_expect_gt(seen, 0, "no counter series to compare:\n%s", before);
+}
+
+/* A source of our own and its key, for POST /api/new-approval. */
+static void
+api_source(char *name, size_t namelen, char *key, size_t keylen)
+{
+	/* Each test is a fork of one process: the pid tells them apart. */
+	snprintf(name, namelen, "src-%ld-%ld", (long)time(NULL), (long)getpid());
+	th_source_key(name, key, keylen);
+}
+
+/* POST /api/new-approval with one approver; the answer's JSON (caller puts). */
+static json_object *
+api_create(const char *key, const char *approver, char id[HUB_ID_LEN])
+{
+	char body[1024];
+	struct th_resp r;
+	json_object *o;
+
+	snprintf(body, sizeof(body), "{\"requester_name\": \"Rita Requester\", \"approver_id\":"
+	    " \"%s\", \"justification_text\": \"new laptop\", \"metadata\": {}}", approver);
+	memset(&r, 0, sizeof(r));
+	th_api("POST", "/api/new-approval", key, NULL, body, &r);
+	o = th_expect(&r, 201, NULL);
+	th_resp_free(&r);
+	snprintf(id, HUB_ID_LEN, "%s", json_object_get_string(json_object_object_get(o, "id")));
+	return o;
+}
+
+/* Wait for a delivery_log row of the request matching cond (SQL). */
+static void
+await_row(const char *id, const char *cond)
+{
+	int i;
+
+	for (i = 0; i < 300; i++) {
+		if (sql_ll("SELECT count(*) FROM delivery_log WHERE request_id = '%s' AND %s",
+		    id, cond) > 0)
+			return;
+		sleep_ms(100);
+	}
+	cr_assert_fail("no delivery_log row of %s with %s", id, cond);
+}
+
+/* A Slack user of the fake with an id intake takes (U + 2 or more). */
+static void
+fake_user(const char *id)
+{
+	json_object_put(fake("POST", "/_fake/users", "[{\"id\":\"%s\",\"email\":"
+	    "\"%s@example.com\",\"name\":\"%s\"}]", id, id, id));
+}
+
+/* A 429 that is then delivered stays counted: the counters are events,
+ * not the rows' current state (which moved on to delivered). */
+Test(deliver_stack, ratelimited_then_delivered_stays_counted)
+{
+	static const char rl[] = "hub_slack_errors_total{code=\"ratelimited\"}";
+	static const char ok[] = "hub_deliveries_total{transport=\"slack\",status=\"delivered\"}";
+	static const char retry[] = "hub_deliveries_total{transport=\"slack\",status=\"retrying\"}";
+	char name[64], key[256], id[HUB_ID_LEN];
+	char *a, *b, *c;
+
+	PQclear(sql("DELETE FROM slack_connections"));
+	add_app("app", 1);
+	fake_user("URL1");
+	api_source(name, sizeof(name), key, sizeof(key));
+	a = scrape();
+	json_object_put(fake("POST", "/_fake/ratelimit",
+	    "{\"method\":\"chat.postMessage\",\"retry_after\":1,\"count\":1}"));
+	json_object_put(api_create(key, "URL1", id));
+	await_row(id, "transport = 'slack' AND status = 'delivered'");
+	cr_assert_eq(sql_ll("SELECT count(*) FROM delivery_log WHERE request_id = '%s'"
+	    " AND error_code IS NOT NULL", id), 0, "the row itself no longer shows the 429");
+	b = scrape();
+	cr_expect_geq(series_value(b, rl), series_value(a, rl) + 1, "ratelimited:\n%s", b);
+	cr_expect_geq(series_value(b, retry), series_value(a, retry) + 1, "retrying:\n%s", b);
+	cr_expect_geq(series_value(b, ok), series_value(a, ok) + 1, "delivered:\n%s", b);
+	cr_expect(strstr(b, "# TYPE hub_slack_errors_total counter\n") != NULL);
+	cr_expect(strstr(b, "# TYPE hub_delivery_rows gauge\n") != NULL);
+	counters_never_decrease(a, b);
+	/* Retention deleting history rows lowers the gauge, never a counter. */
+	PQclear(sql("DELETE FROM delivery_log WHERE request_id = '%s'", id));
+	c = scrape();
+	counters_never_decrease(b, c);
+	free(a);
+	free(b);
+	free(c);
+	PQclear(sql("DELETE FROM slack_connections"));
+}
+
+/* No Slack connection at all: the approver is emailed (the default of
+ * delivery.user_not_found), the history says why with the fix, /metrics
+ * counts it, doctor warns, and the API's answer warns the caller. */
+Test(deliver_stack, no_connection_emails_records_counts_and_warns)
+{
+	static const char nc[] = "hub_slack_errors_total{code=\"no_connection\"}";
+	char name[64], key[256], admin[256], id[HUB_ID_LEN], id2[HUB_ID_LEN], email[128];
+	char cmd[1024], path[256], line[1024], *a, *b;
+	json_object *o, *w, *m = NULL, *rows, *row;
+	struct th_resp r;
+	const char *code, *detail, *text;
+	int i, warned = 0, slack_row = 0, email_row = 0;
+	FILE *f;
+
+	PQclear(sql("DELETE FROM slack_connections"));
+	snprintf(cmd, sizeof(cmd), "\"%s/bin/approvalhub\" doctor 2>&1", th_env("top_builddir"));
+	cr_assert_not_null(f = popen(cmd, "r"));
+	while (fgets(line, sizeof(line), f) != NULL)
+		if (strncmp(line, "warn no Slack connection", 24) == 0 &&
+		    strstr(line, "approvalhub connection add") != NULL &&
+		    strstr(line, "/slack/install") != NULL)
+			warned = 1;
+	pclose(f);
+	cr_expect(warned, "doctor printed no warning about the missing connection");
+
+	api_source(name, sizeof(name), key, sizeof(key));
+	th_admin_key(admin, sizeof(admin));
+	snprintf(email, sizeof(email), "%s@partner.example", name);
+	a = scrape();
+	o = api_create(key, email, id);
+	cr_assert(json_object_object_get_ex(o, "warnings", &w) &&
+	    json_object_is_type(w, json_type_array) && json_object_array_length(w) == 1,
+	    "%s", json_object_to_json_string(o));
+	w = json_object_array_get_idx(w, 0);
+	cr_expect_str_eq(jpath(w, "code", NULL), "no_slack_connection");
+	cr_expect(strstr(jpath(w, "message", NULL), "approvalhub connection add") != NULL,
+	    "%s", jpath(w, "message", NULL));
+	json_object_put(o);
+
+	snprintf(path, sizeof(path), "/_fake/messages?rcpt=%s", email);
+	for (i = 0; i < 200; i++) {
+		m = th_fake("FAKE_SMTP_CONTROL_URL", "GET", path, NULL);
+		if (m != NULL && json_object_array_length(m) > 0)
+			break;
+		json_object_put(m);
+		m = NULL;
+		sleep_ms(100);
+	}
+	cr_assert_not_null(m, "no email to %s", email);
+	text = jpath(json_object_array_get_idx(m, 0), "text", NULL);
+	cr_expect(text != NULL && strstr(text, "/decide/") != NULL, "no decision link: %s", text);
+	json_object_put(m);
+
+	await_row(id, "transport = 'email' AND status = 'delivered'");
+	snprintf(path, sizeof(path), "/api/notifications?request_id=%s", id);
+	th_api("GET", path, admin, NULL, NULL, &r);
+	o = th_expect(&r, 200, NULL);
+	th_resp_free(&r);
+	cr_assert(json_object_object_get_ex(o, "notifications", &rows));
+	for (i = 0; i < (int)json_object_array_length(rows); i++) {
+		row = json_object_array_get_idx(rows, i);
+		code = jpath(row, "error_code", NULL);
+		detail = jpath(row, "error_detail", NULL);
+		if (strcmp(jpath(row, "transport", NULL), "slack") == 0 && code != NULL &&
+		    strcmp(code, "no_connection") == 0 &&
+		    strcmp(jpath(row, "status", NULL), "failed") == 0 && detail != NULL &&
+		    strstr(detail, "approvalhub connection add") != NULL &&
+		    strstr(detail, "/slack/install") != NULL)
+			slack_row++;
+		if (strcmp(jpath(row, "transport", NULL), "email") == 0 &&
+		    strcmp(jpath(row, "status", NULL), "delivered") == 0)
+			email_row++;
+	}
+	cr_expect_eq(slack_row, 1, "%s", json_object_to_json_string(o));
+	cr_expect_eq(email_row, 1, "%s", json_object_to_json_string(o));
+	json_object_put(o);
+
+	b = scrape();
+	cr_expect_geq(series_value(b, nc), series_value(a, nc) + 1, "no_connection:\n%s", b);
+	free(a);
+	free(b);
+
+	/* With a default connection the same call has nothing to warn about. */
+	add_app("app", 1);
+	fake_user("UNC1");
+	o = api_create(key, "UNC1", id2);
+	cr_expect(!json_object_object_get_ex(o, "warnings", NULL), "%s",
+	    json_object_to_json_string(o));
+	json_object_put(o);
+	await_row(id2, "transport = 'slack' AND status = 'delivered'");
 	PQclear(sql("DELETE FROM slack_connections"));
 }

@@ -102,7 +102,7 @@ static const struct hub_stmt t_stmts[T__MAX] = {
 	    " ORDER BY id", 1 },
 	[T_RESPOND_DM] = {
 	    "SELECT payload->'body'->>'text', payload->>'connection_id'"
-	    " FROM jobs WHERE kind = 'slack_respond' AND payload->>'channel' = $1"
+	    " FROM jobs WHERE kind = 'slack_respond' AND payload->>'user' = $1"
 	    " ORDER BY id", 1 },
 	/* what a refused click must leave as it was */
 	[T_SNAPSHOT] = {
@@ -850,16 +850,100 @@ Test(interactions, snooze_until_tomorrow)
 	cr_assert_eq(tq_ll(T_AUDIT, id, "request.snoozed"), 1);
 }
 
+/* The fake's last call sequence number so far. */
+static long long
+fake_seq(void)
+{
+	json_object *calls = th_fake("FAKE_SLACK_URL", "GET", "/_fake/calls", NULL), *v;
+	size_t n;
+	long long seq = 0;
+
+	cr_assert(calls != NULL && json_object_is_type(calls, json_type_array));
+	n = json_object_array_length(calls);
+	if (n > 0 && json_object_object_get_ex(json_object_array_get_idx(calls, n - 1), "seq",
+	    &v))
+		seq = json_object_get_int64(v);
+	json_object_put(calls);
+	return seq;
+}
+
+/* The first call of method after seq whose args[key] is value, waited for
+ * (the stack's worker makes it); caller puts. */
+static json_object *
+await_call(const char *method, long long since, const char *key, const char *value)
+{
+	char path[160];
+	json_object *calls, *call, *args, *found = NULL;
+	const char *v;
+	size_t i;
+	int tries;
+
+	snprintf(path, sizeof(path), "/_fake/calls?method=%s&since=%lld", method, since);
+	for (tries = 0; tries < 200 && found == NULL; tries++) {
+		if (tries > 0)
+			usleep(50 * 1000);
+		calls = th_fake("FAKE_SLACK_URL", "GET", path, NULL);
+		cr_assert(calls != NULL && json_object_is_type(calls, json_type_array));
+		for (i = 0; i < json_object_array_length(calls) && found == NULL; i++) {
+			call = json_object_array_get_idx(calls, i);
+			if (json_object_object_get_ex(call, "args", &args) &&
+			    (v = jstr(args, key)) != NULL && strcmp(v, value) == 0)
+				found = json_object_get(call);
+		}
+		json_object_put(calls);
+	}
+	cr_assert_not_null(found, "no %s with %s=%s", method, key, value);
+	return found;
+}
+
+/* No Web API call since seq carried an argument its method does not take
+ * (response_type / replace_original belong to a response_url only). */
+static void
+no_unknown_args_since(long long since)
+{
+	char path[64];
+	json_object *calls, *call, *extra, *args;
+	size_t i;
+
+	snprintf(path, sizeof(path), "/_fake/calls?since=%lld", since);
+	calls = th_fake("FAKE_SLACK_URL", "GET", path, NULL);
+	cr_assert(calls != NULL && json_object_is_type(calls, json_type_array));
+	for (i = 0; i < json_object_array_length(calls); i++) {
+		call = json_object_array_get_idx(calls, i);
+		if (json_object_object_get_ex(call, "unknown_args", &extra))
+			cr_expect_eq(json_object_array_length(extra), 0, "%s got %s",
+			    jstr(call, "method"), json_object_to_json_string(extra));
+		if (json_object_object_get_ex(call, "args", &args) &&
+		    strncmp(jstr(call, "method"), "chat.", 5) == 0)
+			cr_expect(!json_object_object_get_ex(args, "response_type", NULL) &&
+			    !json_object_object_get_ex(args, "replace_original", NULL),
+			    "%s got response_url fields: %s", jstr(call, "method"),
+			    json_object_to_json_string(args));
+	}
+	json_object_put(calls);
+}
+
+/* A Home tab click has no response_url and no channel: the answer is an
+ * ephemeral message in the user's DM with the app (never a permanent
+ * chat.postMessage), and Remind republishes the tab, which shows it. */
 Test(interactions, remind_from_home_tab)
 {
 	struct fix f;
-	char id[40], asg[24];
+	char id[40], asg[24], body[256];
 	struct click c;
+	json_object *call, *args, *o;
+	long long since = fake_seq();
+	const char *ch;
 	PGresult *q;
+	size_t i;
 
 	fixture(&f, 0, NULL);
 	make_request(&f, "Nudge", id, asg);
-	/* Not the requester: refused. */
+	snprintf(body, sizeof(body), "[{\"id\":\"%s\",\"team\":\"%s\"},"
+	    "{\"id\":\"%s\",\"team\":\"%s\"}]", f.user, f.team, f.requester, f.team);
+	cr_assert_not_null(o = th_fake("FAKE_SLACK_URL", "POST", "/_fake/users", body));
+	json_object_put(o);
+	/* Not the requester: refused, told privately. */
 	c = (struct click){ f.user, f.team, "hub_remind", id, "0", NULL, NULL, NULL, 1 };
 	click_ok(&c);
 	cr_assert_eq(tq_ll(T_AUDIT, id, "request.reminded"), 0);
@@ -867,6 +951,10 @@ Test(interactions, remind_from_home_tab)
 	cr_assert_eq(PQntuples(q), 1);
 	cr_assert_str_eq(PQgetvalue(q, 0, 0), "Only the requester can send a reminder");
 	PQclear(q);
+	call = await_call("chat.postEphemeral", since, "user", f.user);
+	args = json_object_object_get(call, "args");
+	cr_expect_str_eq(jstr(args, "text"), "Only the requester can send a reminder");
+	json_object_put(call);
 
 	c.user = f.requester;
 	click_ok(&c);
@@ -876,6 +964,34 @@ Test(interactions, remind_from_home_tab)
 	cr_assert_str_eq(PQgetvalue(q, 0, 0), "Reminder sent to 1 approver");
 	cr_assert_str_eq(PQgetvalue(q, 0, 1), f.conn);
 	PQclear(q);
+	call = await_call("chat.postEphemeral", since, "user", f.requester);
+	args = json_object_object_get(call, "args");
+	cr_expect_str_eq(jstr(args, "text"), "Reminder sent to 1 approver");
+	cr_assert_not_null(ch = jstr(args, "channel"));
+	cr_expect_eq(ch[0], 'D', "not the app's DM with the user: %s", ch);
+	cr_expect(json_object_get_boolean(json_object_object_get(json_object_object_get(call,
+	    "response"), "ok")), "%s", json_object_to_json_string(call));
+	json_object_put(call);
+	/* The Home tab itself shows the reminder. */
+	call = await_call("views.publish", since, "user_id", f.requester);
+	cr_expect_not_null(strstr(json_object_to_json_string(json_object_object_get(
+	    json_object_object_get(call, "args"), "view")), "Reminded "), "%s",
+	    json_object_to_json_string(call));
+	json_object_put(call);
+	/* ... and no note became a permanent message (the approver's own
+	 * call for action and reminder are DMs, as they should be). */
+	snprintf(body, sizeof(body), "/_fake/calls?method=chat.postMessage&since=%lld", since);
+	o = th_fake("FAKE_SLACK_URL", "GET", body, NULL);
+	cr_assert_not_null(o);
+	for (i = 0; i < json_object_array_length(o); i++) {
+		args = json_object_object_get(json_object_array_get_idx(o, i), "args");
+		ch = jstr(args, "text");
+		cr_expect(ch == NULL || (strcmp(ch, "Reminder sent to 1 approver") != 0 &&
+		    strcmp(ch, "Only the requester can send a reminder") != 0),
+		    "a note as a permanent DM: %s", json_object_to_json_string(args));
+	}
+	json_object_put(o);
+	no_unknown_args_since(since);
 }
 
 Test(interactions, view_button_and_unknown_action_answer_empty)

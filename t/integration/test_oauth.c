@@ -12,9 +12,11 @@
  * client as SLACK_CLIENT_ID/SECRET.  Every test uses its own team ids and
  * names, so tests do not see each other's connections.
  */
+#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -327,7 +329,8 @@ Test(install, redirects_to_slack_with_state_and_cookie)
 	cr_assert_str_eq(v, "1111.2222");
 	cr_assert_eq(param(in.location, "scope", v, sizeof(v)), 0);
 	cr_assert_str_eq(v, "chat%3Awrite%2Cusers%3Aread%2Cusers%3Aread.email%2Cim%3Awrite"
-	    "%2Cmpim%3Awrite%2Cchannels%3Aread%2Cgroups%3Aread%2Ccommands");
+	    "%2Cmpim%3Awrite%2Cchannels%3Aread%2Cgroups%3Aread%2Cchannels%3Ahistory"
+	    "%2Cgroups%3Ahistory%2Cim%3Ahistory%2Cmpim%3Ahistory%2Ccommands");
 	cr_assert_eq(param(in.location, "redirect_uri", v, sizeof(v)), 0);
 	{
 		struct hub_buf enc = HUB_BUF_INIT(4096);
@@ -397,6 +400,200 @@ Test(install, callback_installs_through_the_worker_and_reinstall_updates)
 	q1("SELECT concat_ws('|', refresh_token_enc IS NULL, token_expires_at IS NULL)"
 	    " FROM slack_connections WHERE id = $1::uuid", id, v, sizeof(v));
 	cr_assert_str_eq(v, "t|t", "rotation off after a reinstall without it");
+}
+
+/* ------------------------------------------------------------ scopes */
+
+/*
+ * The bot scopes Slack documents for each Web API method ("Required
+ * scopes" on docs.slack.dev/reference/methods/<method>), for the kinds of
+ * conversation the hub uses: DMs, group DMs, public and private channels.
+ * A method the hub calls must be listed here, so a new call makes this
+ * test fail until its scopes are looked up.
+ */
+static const struct {
+	const char	*method;
+	const char	*scopes;
+} documented[] = {
+	{ "chat.postMessage",		"chat:write" },
+	{ "chat.update",		"chat:write" },
+	{ "chat.postEphemeral",		"chat:write" },
+	{ "chat.delete",		"chat:write" },
+	/* "must be requested at the same time as users:read" */
+	{ "users.lookupByEmail",	"users:read.email,users:read" },
+	{ "users.info",			"users:read" },
+	{ "conversations.open",		"im:write,mpim:write" },
+	{ "conversations.info",		"channels:read,groups:read" },
+	{ "conversations.history",	"channels:history,groups:history,im:history,"
+					"mpim:history" },
+	{ "views.open",			"" },
+	{ "views.push",			"" },
+	{ "views.update",		"" },
+	{ "views.publish",		"" },
+	{ "auth.test",			"" },
+	{ "auth.revoke",		"" },
+	{ "oauth.v2.access",		"" },
+};
+
+/* Is word in the comma-separated list? */
+static int
+in_list(const char *list, const char *word, size_t n)
+{
+	const char *p = list;
+
+	while (*p != '\0') {
+		size_t m = strcspn(p, ",");
+
+		if (m == n && strncmp(p, word, n) == 0)
+			return 1;
+		p += m + (p[m] == ',');
+	}
+	return 0;
+}
+
+static int
+method_like(const char *s, size_t n)
+{
+	size_t i, dots = 0;
+
+	if (n < 3 || s[0] < 'a' || s[0] > 'z' || s[n - 1] == '.')
+		return 0;
+	for (i = 0; i < n; i++) {
+		if (s[i] == '.')
+			dots++;
+		else if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' && s[i] <= 'Z') ||
+		    (s[i] >= '0' && s[i] <= '9')))
+			return 0;
+	}
+	return dots > 0;
+}
+
+/* The method names the code passes to the Web API client, from the .c
+ * files of dir, added to found (comma-separated, each once). */
+static void
+scan_calls(const char *dir, struct hub_buf *found)
+{
+	static const char *const callers[] = { "hub_connections_call(", "hub_slack_call(",
+	    "hub_slack_call_limited(" };
+	char path[2048];
+	struct hub_buf src = HUB_BUF_INIT(8u << 20);
+	struct dirent *e;
+	DIR *d;
+	FILE *f;
+	size_t i, n, len;
+	const char *p, *q, *end, *lit;
+
+	snprintf(path, sizeof(path), "%s/%s", th_env("top_srcdir"), dir);
+	cr_assert_not_null(d = opendir(path), "%s", path);
+	while ((e = readdir(d)) != NULL) {
+		len = strlen(e->d_name);
+		if (len < 3 || strcmp(e->d_name + len - 2, ".c") != 0 ||
+		    strncmp(e->d_name, "embed_", 6) == 0)
+			continue;
+		snprintf(path, sizeof(path), "%s/%s/%s", th_env("top_srcdir"), dir, e->d_name);
+		cr_assert_not_null(f = fopen(path, "r"), "%s", path);
+		hub_buf_reset(&src);
+		while ((n = fread(path, 1, sizeof(path), f)) > 0)
+			cr_assert_eq(hub_buf_add(&src, path, n), HUB_BUF_OK);
+		fclose(f);
+		for (i = 0; i < sizeof(callers) / sizeof(callers[0]); i++)
+			for (p = hub_buf_str(&src); (p = strstr(p, callers[i])) != NULL; p++) {
+				if (p > src.data && (p[-1] == '_' || (p[-1] >= 'a' && p[-1] <= 'z')))
+					continue;
+				/* The call's arguments end at ';' (a definition: '{'). */
+				end = p + strcspn(p, ";{");
+				if ((lit = memchr(p, '"', (size_t)(end - p))) == NULL)
+					continue;
+				lit++;
+				if ((q = strchr(lit, '"')) == NULL || q > end ||
+				    !method_like(lit, (size_t)(q - lit)) ||
+				    in_list(hub_buf_str(found), lit, (size_t)(q - lit)))
+					continue;
+				if (found->len > 0)
+					hub_buf_addc(found, ',');
+				hub_buf_add(found, lit, (size_t)(q - lit));
+			}
+	}
+	closedir(d);
+	hub_buf_release(&src);
+}
+
+/* `approvalhub manifest`'s bot scopes, comma-separated, into out. */
+static void
+manifest_scopes(struct hub_buf *out)
+{
+	char cmd[1024], chunk[4096];
+	struct hub_buf js = HUB_BUF_INIT(1u << 20);
+	json_object *m, *bot;
+	FILE *p;
+	size_t n, i;
+
+	snprintf(cmd, sizeof(cmd), "'%s/bin/approvalhub' manifest", th_env("top_builddir"));
+	cr_assert_not_null(p = popen(cmd, "r"));
+	while ((n = fread(chunk, 1, sizeof(chunk), p)) > 0)
+		cr_assert_eq(hub_buf_add(&js, chunk, n), HUB_BUF_OK);
+	cr_assert_eq(pclose(p), 0, "approvalhub manifest failed: %s", hub_buf_str(&js));
+	cr_assert_not_null(m = json_tokener_parse(hub_buf_str(&js)), "%s", hub_buf_str(&js));
+	cr_assert(json_pointer_get(m, "/oauth_config/scopes/bot", &bot) == 0 &&
+	    json_object_is_type(bot, json_type_array), "%s", hub_buf_str(&js));
+	for (i = 0; i < json_object_array_length(bot); i++) {
+		if (i > 0)
+			hub_buf_addc(out, ',');
+		hub_buf_adds(out, json_object_get_string(json_object_array_get_idx(bot, i)));
+	}
+	json_object_put(m);
+	hub_buf_release(&js);
+}
+
+/* Every Web API method the code calls has its documented scopes both in
+ * the app manifest and in the scope= the install asks Slack for. */
+Test(install, scopes_cover_every_web_api_method)
+{
+	struct hub_buf found = HUB_BUF_INIT(8192), manifest = HUB_BUF_INIT(8192),
+	    asked = HUB_BUF_INIT(8192);
+	struct install in;
+	char enc[4096];
+	const char *m, *sc;
+	size_t i, n, k, methods = 0;
+
+	scan_calls("lib", &found);
+	scan_calls("bin", &found);
+	scan_calls("cgi-bin", &found);
+	manifest_scopes(&manifest);
+	install_start(&in);
+	cr_assert_eq(param(in.location, "scope", enc, sizeof(enc)), 0, "%s", in.location);
+	cr_assert_eq(hub_url_decode(enc, strlen(enc), 0, &asked), 0);
+	/* The grep works: the calls every deployment makes are found. */
+	cr_assert(in_list(hub_buf_str(&found), "chat.postMessage", 16) &&
+	    in_list(hub_buf_str(&found), "conversations.history", 21) &&
+	    in_list(hub_buf_str(&found), "users.lookupByEmail", 19), "found: %s",
+	    hub_buf_str(&found));
+	for (m = hub_buf_str(&found); *m != '\0'; m += n + (m[n] == ',')) {
+		n = strcspn(m, ",");
+		methods++;
+		for (i = 0; i < sizeof(documented) / sizeof(documented[0]); i++)
+			if (strlen(documented[i].method) == n &&
+			    strncmp(documented[i].method, m, n) == 0)
+				break;
+		cr_assert_lt(i, sizeof(documented) / sizeof(documented[0]),
+		    "the hub calls %.*s: add the scopes Slack documents for it to this test "
+		    "and to lib/slackscopes.c", (int)n, m);
+		for (sc = documented[i].scopes; *sc != '\0'; sc += k + (sc[k] == ',')) {
+			k = strcspn(sc, ",");
+			cr_expect(in_list(hub_buf_str(&manifest), sc, k),
+			    "%s needs %.*s; the manifest has %s", documented[i].method, (int)k, sc,
+			    hub_buf_str(&manifest));
+			cr_expect(in_list(hub_buf_str(&asked), sc, k),
+			    "%s needs %.*s; /slack/install asks for %s", documented[i].method,
+			    (int)k, sc, hub_buf_str(&asked));
+		}
+	}
+	cr_expect_geq(methods, 8, "found: %s", hub_buf_str(&found));
+	/* One list: the install asks for what the manifest declares. */
+	cr_expect_str_eq(hub_buf_str(&asked), hub_buf_str(&manifest));
+	hub_buf_release(&found);
+	hub_buf_release(&manifest);
+	hub_buf_release(&asked);
 }
 
 Test(install, state_is_single_use)

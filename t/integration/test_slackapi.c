@@ -191,6 +191,17 @@ workspace(void)
 	    "{\"id\":\"C3\",\"name\":\"old\",\"is_archived\":true}]");
 }
 
+/* A channel of T1's workspace that only the calling test posts to, so a
+ * count of its messages is this test's alone. */
+static void
+fresh_channel(char *out, size_t len)
+{
+	static int k;
+
+	snprintf(out, len, "CT%ld%d", (long)getpid(), ++k);
+	fake("/_fake/channels", "[{\"id\":\"%s\",\"name\":\"t-%s\"}]", out, out);
+}
+
 static void
 setup(void)
 {
@@ -431,6 +442,7 @@ Test(api, http_5xx_timeout_and_connect_are_transient)
 {
 	struct hub_slack_result res;
 	double t0;
+	int i;
 
 	hub_slack_result_init(&res);
 	fake("/_fake/fail", "{\"method\":\"chat.postMessage\",\"error\":\"internal_error\","
@@ -450,6 +462,11 @@ Test(api, http_5xx_timeout_and_connect_are_transient)
 	cr_expect_str_eq(res.error, "timeout");
 	cr_expect_eq(res.status, 0);
 	cr_expect(now_s() - t0 < 2.0, "the timeout held");
+	/* The fake still posts the stalled message when its 3 s are over:
+	 * wait for that here, or it lands in whichever test runs then. */
+	for (i = 0; i < 100 && ncalls("chat.postMessage") < 3; i++)
+		sleep_ms(50);
+	cr_assert_eq(ncalls("chat.postMessage"), 3, "the stalled call never finished");
 
 	slack.api_url = "http://127.0.0.1:1/api/";
 	cr_expect_eq(post(TOKEN1, "C1", TEXT, &res), HUB_SLACK_TRANSIENT);
@@ -531,15 +548,17 @@ Test(webhook, ok_and_every_error_status)
 	};
 	struct hub_slack_result res;
 	json_object *m = msg(NULL, TEXT), *arr, *empty;
-	char path[128];
+	char path[128], ch[32];
 	size_t i;
 
 	hub_slack_result_init(&res);
-	fake("/_fake/webhooks", "{\"path\":\"/services/T1/B1/okhook\",\"channel\":\"C1\"}");
+	fresh_channel(ch, sizeof(ch));
+	fake("/_fake/webhooks", "{\"path\":\"/services/T1/B1/okhook\",\"channel\":\"%s\"}", ch);
 	cr_assert_eq(hook("/services/T1/B1/okhook", m, &res), HUB_SLACK_OK, "%s", res.error);
 	cr_expect(res.ok);
 	cr_expect_eq(res.status, 200);
-	arr = th_fake("FAKE_SLACK_URL", "GET", "/_fake/messages?channel=C1", NULL);
+	snprintf(path, sizeof(path), "/_fake/messages?channel=%s", ch);
+	arr = th_fake("FAKE_SLACK_URL", "GET", path, NULL);
 	cr_assert(arr != NULL && json_object_array_length(arr) == 1);
 	json_object_put(arr);
 
@@ -658,16 +677,20 @@ Test(ratelimit, penalize_blocks_until_retry_after)
 }
 
 /* Several processes, each with its own connection, hammer one bucket: the
- * grants over the window never exceed burst + rate * window. */
+ * grants over the window never exceed burst + rate * window.  They start
+ * together once all are connected: on a busy machine connecting alone can
+ * take longer than the window. */
 Test(ratelimit, processes_share_one_budget)
 {
 	enum { PROCS = 4, RATE = 600, BURST = 10 };
 	const double window = 2.0;
-	int fds[PROCS][2], i, total = 0, st;
+	int fds[PROCS][2], ready[2], go[2], i, total = 0, st;
 	pid_t pid[PROCS];
 	double t0, t1;
+	char c;
 
-	t0 = now_s();
+	cr_assert_eq(pipe(ready), 0);
+	cr_assert_eq(pipe(go), 0);
 	for (i = 0; i < PROCS; i++) {
 		cr_assert_eq(pipe(fds[i]), 0);
 		pid[i] = fork();
@@ -676,12 +699,19 @@ Test(ratelimit, processes_share_one_budget)
 			struct hub_db *mine = NULL;
 			int got = 0;
 			long w;
+			double start;
 
 			close(fds[i][0]);
+			close(ready[0]);
+			close(go[1]);
 			/* never touch the parent's connection */
 			if (hub_db_connect(dburl, &mine) != HUB_DB_OK)
 				_exit(3);
-			while (now_s() - t0 < window) {
+			/* connected: wait for the others (EOF on go is the start) */
+			if (write(ready[1], "r", 1) != 1 || read(go[0], &c, 1) != 0)
+				_exit(6);
+			start = now_s();
+			while (now_s() - start < window) {
 				int rc = hub_ratelimit_acquire(mine, "T1:shared", RATE, BURST, &w);
 
 				if (rc == HUB_RATELIMIT_OK)
@@ -698,6 +728,13 @@ Test(ratelimit, processes_share_one_budget)
 		}
 		close(fds[i][1]);
 	}
+	close(ready[1]);
+	close(go[0]);
+	for (i = 0; i < PROCS; i++)
+		cr_assert_eq(read(ready[0], &c, 1), 1, "a child could not connect");
+	close(ready[0]);
+	t0 = now_s();
+	close(go[1]);
 	for (i = 0; i < PROCS; i++) {
 		int got = 0;
 
@@ -1282,11 +1319,14 @@ Test(cli, connection_commands)
 	struct hub_buf out = HUB_BUF_INIT(65536);
 	json_object *msgs;
 	const char *url;
-	char args[1024];
+	char args[1024], cmd[256], ch[32];
 	int rc;
 
-	rc = cli(&out, TOKEN1 "\n", "connection add app --type SLACK_APP --token-stdin "
-	    "--channel C1 --default");
+	/* Its own channel: the count of test messages below is this test's. */
+	fresh_channel(ch, sizeof(ch));
+	snprintf(cmd, sizeof(cmd), "connection add app --type SLACK_APP --token-stdin "
+	    "--channel %s --default", ch);
+	rc = cli(&out, TOKEN1 "\n", cmd);
 	cr_assert_eq(rc, 0, "%s", hub_buf_str(&out));
 	cr_expect(strstr(hub_buf_str(&out), "connection app added") != NULL, "%s", out.data);
 	cr_expect(strstr(hub_buf_str(&out), TOKEN1) == NULL);
@@ -1301,12 +1341,12 @@ Test(cli, connection_commands)
 	rc = cli(&out, NULL, "connection add app2 --type WHATEVER");
 	cr_expect_eq(rc, 2);
 
-	url = webhook("/services/T1/B1/clisecretpart", "C1");
+	url = webhook("/services/T1/B1/clisecretpart", ch);
 	snprintf(args, sizeof(args), "%s\n", url);
 	rc = cli(&out, args, "connection add hook --type INCOMING_WEBHOOK --webhook-url-stdin");
 	cr_assert_eq(rc, 0, "%s", hub_buf_str(&out));
 
-	url = webhook("/services/T2/B2/lookuphook", "C1");
+	url = webhook("/services/T2/B2/lookuphook", ch);
 	snprintf(args, sizeof(args), "%s\n", url);
 	rc = cli(&out, args, "connection add lk --type INCOMING_WEBHOOK_LOOKUP --token " TOKEN2
 	    " --webhook-url-stdin");
@@ -1330,7 +1370,8 @@ Test(cli, connection_commands)
 	cr_expect(strstr(hub_buf_str(&out), "ok:") != NULL);
 	rc = cli(&out, NULL, "connection test hook");
 	cr_expect_eq(rc, 0, "%s", hub_buf_str(&out));
-	msgs = th_fake("FAKE_SLACK_URL", "GET", "/_fake/messages?channel=C1", NULL);
+	snprintf(args, sizeof(args), "/_fake/messages?channel=%s", ch);
+	msgs = th_fake("FAKE_SLACK_URL", "GET", args, NULL);
 	cr_assert_not_null(msgs);
 	cr_expect_eq(json_object_array_length(msgs), 3);
 	cr_expect(strstr(json_object_to_json_string(msgs), "Approval hub connection test") != NULL);

@@ -310,8 +310,14 @@ cmd_run() {
 	mkdir -p "$STATE/log"
 	: "${PORT:=8080}"
 	PGDIR=
-	if [ -z "${DATABASE_URL:-}" ]; then
-		PGDIR=$STATE/pg
+	[ -n "${DATABASE_URL:-}" ] || PGDIR=$STATE/pg
+	# A run killed outright (SIGKILL) could not stop its processes.
+	if [ -s "$STATE/pids" ]; then
+		echo "stack: stopping what a previous run left running" >&2
+		stop_all
+	fi
+	rm -f "$STATE/pids"
+	if [ -n "$PGDIR" ]; then
 		pg_init "$PGDIR" 0
 		pg_start "$PGDIR"
 		pg_createdb "$PGDIR" approvalhub

@@ -423,6 +423,36 @@ find_button(json_object *m, const char *id, const char *action_id, const char **
 	return 0;
 }
 
+/* Has the fake's message (channel, ts) been updated (chat.update) into a
+ * copy without an Approve button, within ms? */
+static int
+await_decided_copy(const char *channel, const char *ts, long ms)
+{
+	char path[160];
+	json_object *all, *e, *v, *blocks;
+	size_t k;
+	long waited;
+	int done = 0;
+
+	snprintf(path, sizeof(path), "/_fake/messages?channel=%s", channel);
+	for (waited = 0; waited <= ms && !done; waited += 200) {
+		all = th_fake("FAKE_SLACK_URL", "GET", path, NULL);
+		for (k = 0; all != NULL && k < json_object_array_length(all); k++) {
+			e = json_object_array_get_idx(all, k);
+			if (json_object_object_get_ex(e, "ts", &v) &&
+			    strcmp(json_object_get_string(v), ts) == 0 &&
+			    json_object_object_get_ex(e, "edited", NULL) &&
+			    (!json_object_object_get_ex(e, "blocks", &blocks) ||
+			    strstr(json_object_to_json_string(blocks), "hub_approve") == NULL))
+				done = 1;
+		}
+		json_object_put(all);
+		if (!done)
+			sleep_ms(200);
+	}
+	return done;
+}
+
 /* ------------------------------------------------------------ tests */
 
 /* Every setting README's "Configuration" lists, and what make run got. */
@@ -709,20 +739,20 @@ Test(makerun, slack_unreachable_at_start_delivers_once_it_answers)
 	fake_workspace(tok, team, user);
 	json_object_put(th_fake("FAKE_SLACK_URL", "POST", "/_fake/fail",
 	    "{\"method\":\"auth.test\",\"error\":\"service_unavailable\","
-	    "\"http_status\":503,\"count\":3}"));
+	    "\"http_status\":503,\"count\":4}"));
 	snprintf(env, sizeof(env), "env -u DATABASE_URL -u SECRET_KEY -u PUBLIC_URL "
 	    "SLACK_BOT_TOKEN='%s' WORKER_BACKOFF_BASE_MS=300", tok);
 	start("late", env);
 	snprintf(wlog, sizeof(wlog), "%s/log/worker.log", cur.dir);
-	/* Tries at 0, 1 and 3 s fail, the one at 7 s succeeds. */
+	/* Tries at 0, 1, 3 and 7 s fail, the one at 15 s succeeds. */
 	cr_assert_eq(count_lines(wlog, "event=env_connection_ready"), 0,
 	    "Slack answered before the request was made: see %s", wlog);
 	create_request(user, id, sizeof(id));
-	m = await_message(id, 30000);
+	m = await_message(id, 45000);
 	cr_expect_not_null(m, "the request made while Slack did not answer was not delivered "
 	    "(see %s)", wlog);
 	json_object_put(m);
-	cr_expect_eq(count_lines(wlog, "event=env_connection_failed"), 3, "see %s", wlog);
+	cr_expect_eq(count_lines(wlog, "event=env_connection_failed"), 4, "see %s", wlog);
 	cr_expect_eq(count_lines(wlog, "event=env_connection_ready"), 1, "see %s", wlog);
 	cr_expect_eq(count_lines(wlog, "no connection"), 0, "see %s", wlog);
 	stop_and_expect_nothing_left();
@@ -830,6 +860,9 @@ Test(makerun, quick_start_delivers_to_slack_and_takes_the_decision_back)
 		sleep_ms(100);
 	}
 	cr_expect_str_eq(status, "Approved", "see %s/log", cur.dir);
+	/* ...and the approver's message shows it: updated, its buttons gone. */
+	cr_expect(await_decided_copy(ch, mts, 20000),
+	    "the approver's message was not updated without its buttons");
 
 	json_object_put(p);
 	json_object_put(m);

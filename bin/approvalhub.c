@@ -223,6 +223,21 @@ doctor_connections(struct hub_db *db)
 	free(v);
 }
 
+/* Slack's {"ok": true}, however it is spaced. */
+static int
+slack_ok(const struct hub_buf *body)
+{
+	json_object *o = NULL;
+	int ok = 0;
+
+	if (body->len == 0 || hub_json_parse_object(body->data, body->len, body->len,
+	    HUB_JSON_DEFAULT_DEPTH, &o) != HUB_JSON_OK || hub_json_get_bool(o, "ok", &ok) !=
+	    HUB_JSON_OK)
+		ok = 0;
+	json_object_put(o);
+	return ok;
+}
+
 /* doctor: each check prints one line; exit 1 when any failed. */
 static int
 cmd_doctor(struct cli *c, int argc, char **argv)
@@ -269,7 +284,7 @@ cmd_doctor(struct cli *c, int argc, char **argv)
 		printf("FAIL Slack API at %s: %s\n", c->conf.slack_api_url,
 		    http ? resp.error : "no HTTP client");
 		fails++;
-	} else if (resp.status != 200 || strstr(hub_buf_str(&resp.body), "\"ok\":true") == NULL) {
+	} else if (resp.status != 200 || !slack_ok(&resp.body)) {
 		printf("FAIL Slack API at %s: HTTP %ld\n", c->conf.slack_api_url, resp.status);
 		fails++;
 	} else

@@ -1,9 +1,9 @@
 #!/bin/bash
 # stack.sh - start and stop the hub's processes on one machine: a private
 # PostgreSQL cluster (unix socket only), the four FastCGI programs, the
-# worker and nginx, each in the foreground of this script, all stopped
-# together.  Used by `make run` (stack.sh run) and by the integration tests
-# (t/integration/env.sh).
+# worker and nginx, each a child of this script, all stopped together.
+# Used by `make run` (stack.sh run: restarts a process that exits) and by
+# the integration tests (t/integration/env.sh: no restarts).
 #
 # PostgreSQL refuses to run as root, so as root the cluster runs as the
 # unprivileged `postgres` user; nginx's workers drop to www-data and the
@@ -104,11 +104,31 @@ pg_createdb() {
 }
 
 # ---------------------------------------------------------------- processes
-# Started processes are recorded as "name pid" lines in $STATE/pids.
+# Started processes are recorded as "name pid" lines in $STATE/pids.  Each
+# one leads a session of its own (setsid execs in place: $! is the
+# program), so stopping it can take its children too (a prefork master's
+# workers, nginx's) even when it was killed before it could stop them.
+# SPAWN_CMD keeps each command line, quoted, for a restart.
+declare -gA SPAWN_CMD=()
 spawn() {
 	local name=$1; shift
-	"$@" >>"$STATE/log/$name.log" 2>&1 &
+	SPAWN_CMD[$name]=$(printf '%q ' "$@")
+	setsid "$@" >>"$STATE/log/$name.log" 2>&1 &
 	echo "$name $!" >>"$STATE/pids"
+}
+
+# respawn NAME - start NAME's command again (see supervise).
+respawn() {
+	eval "spawn \"\$1\" ${SPAWN_CMD[$1]}"
+}
+
+# forget NAME PID - drop a dead process from $STATE/pids, and whatever it
+# left behind in its session.
+forget() {
+	kill -KILL -- "-$2" 2>/dev/null || true
+	[ -f "$STATE/pids" ] || return 0
+	grep -v -x -F "$1 $2" "$STATE/pids" >"$STATE/pids.new" || true
+	mv -f "$STATE/pids.new" "$STATE/pids"
 }
 
 wait_for_file() {
@@ -213,6 +233,10 @@ stop_all() {
 			sleep 0.1
 		done
 		for pid in $pids; do kill -KILL "$pid" 2>/dev/null || true; done
+		# Children a leader left behind (each leads its own session).
+		while read -r name pid; do
+			kill -KILL -- "-$pid" 2>/dev/null || true
+		done <"$STATE/pids"
 		rm -f "$STATE/pids"
 	fi
 	[ -z "${PGDIR:-}" ] || pg_stop "$PGDIR"
@@ -223,21 +247,83 @@ stop_all() {
 	fi
 }
 
+# supervise - keep every process of $STATE/pids running (make run).  One
+# that exits is started again after 1 s, then 2, 4 ... up to 30 s while it
+# keeps dying; the delay starts over once it has run for a minute.  The
+# others keep serving meanwhile.  Looks once a second (bash's `wait -n`
+# misses a child it has already reported), sleeping in `wait` so that
+# Ctrl-C and SIGTERM reach the caller's traps, which stop everything.
+SLEEPER=
+supervise() {
+	local -A delay=() since=() due=()
+	local name pid status
+	while read -r name pid; do
+		delay[$name]=1
+		since[$name]=$SECONDS
+	done <"$STATE/pids"
+	while :; do
+		sleep 1 &
+		SLEEPER=$!
+		wait "$SLEEPER" || true
+		SLEEPER=
+		while read -r name pid; do
+			! kill -0 "$pid" 2>/dev/null || continue
+			status=0
+			wait "$pid" 2>/dev/null || status=$?
+			forget "$name" "$pid"
+			(( SECONDS - since[$name] < 60 )) || delay[$name]=1
+			echo "stack: $name exited (status $status); restarting in ${delay[$name]}s" \
+				"(see $STATE/log/$name.log)" >&2
+			due[$name]=$(( SECONDS + delay[$name] ))
+			delay[$name]=$(( delay[$name] >= 15 ? 30 : delay[$name] * 2 ))
+		done <"$STATE/pids"
+		for name in "${!due[@]}"; do
+			(( due[$name] <= SECONDS )) || continue
+			unset "due[$name]"
+			respawn "$name"
+			since[$name]=$SECONDS
+		done
+	done
+}
+
 # ---------------------------------------------------------------- make run
+# write_env - every setting the programs get from this environment (the
+# variables of README's "Configuration", and every SLACK_*, SMTP_*,
+# INFERENCE_*, EMBEDDING_* and WORKER_* one) as sh that `. var/env` reads
+# back: bin/approvalhub then sees what the programs see.  Values are
+# single-quoted, a quote inside written as '\''.
+write_env() {
+	local v q="'" qq="'\\''"
+	echo "# written by make run; source it to point bin/approvalhub at this hub"
+	for v in $(compgen -e | LC_ALL=C sort); do
+		case $v in
+		DATABASE_URL | SECRET_KEY | PUBLIC_URL | PORT | APPROVALHUB_CONF | LOG_LEVEL | \
+		SLACK_* | SMTP_* | INFERENCE_* | EMBEDDING_* | WORKER_*)
+			printf "export %s='%s'\n" "$v" "${!v//$q/$qq}" ;;
+		esac
+	done
+}
+
 cmd_run() {
 	# HUB_RUN_DIR: where make run keeps its state (tests point it elsewhere).
 	STATE=${HUB_RUN_DIR:-$top_builddir/var}
 	mkdir -p "$STATE/log"
 	: "${PORT:=8080}"
 	PGDIR=
-	if [ -z "${DATABASE_URL:-}" ]; then
-		PGDIR=$STATE/pg
+	[ -n "${DATABASE_URL:-}" ] || PGDIR=$STATE/pg
+	# A run killed outright (SIGKILL) could not stop its processes.
+	if [ -s "$STATE/pids" ]; then
+		echo "stack: stopping what a previous run left running" >&2
+		stop_all
+	fi
+	rm -f "$STATE/pids"
+	if [ -n "$PGDIR" ]; then
 		pg_init "$PGDIR" 0
 		pg_start "$PGDIR"
 		pg_createdb "$PGDIR" approvalhub
 		DATABASE_URL="postgresql:///approvalhub?host=$PGDIR&user=postgres"
 	fi
-	trap 'stop_all; exit 0' INT TERM
+	trap 'stop_all; [ -z "$SLEEPER" ] || kill "$SLEEPER" 2>/dev/null; exit 0' INT TERM HUP
 	trap 'stop_all' EXIT
 	if [ -z "${SECRET_KEY:-}" ]; then
 		if [ ! -s "$STATE/secret_key" ]; then
@@ -247,13 +333,12 @@ cmd_run() {
 	fi
 	: "${PUBLIC_URL:=http://127.0.0.1:$PORT}"
 	export DATABASE_URL SECRET_KEY PORT PUBLIC_URL
-	(umask 077; {
-		echo "# written by make run; source it to point bin/approvalhub at this hub"
-		printf "export DATABASE_URL='%s'\n" "$DATABASE_URL"
-		printf "export SECRET_KEY='%s'\n" "$SECRET_KEY"
-		printf "export PORT='%s'\n" "$PORT"
-		printf "export PUBLIC_URL='%s'\n" "$PUBLIC_URL"
-	} >"$STATE/env")
+	# A restart, or bin/approvalhub run elsewhere, must find the same file.
+	case ${APPROVALHUB_CONF:-} in
+	/* | "") ;;
+	*) export APPROVALHUB_CONF=$PWD/$APPROVALHUB_CONF ;;
+	esac
+	(umask 077; rm -f "$STATE/env"; write_env >"$STATE/env")
 	local cli=$top_builddir/bin/approvalhub
 	"$cli" migrate
 	if [ ! -s "$STATE/credentials" ]; then
@@ -289,12 +374,10 @@ cmd_run() {
     Slash commands:       $PUBLIC_URL/slack/commands
 
   Logs: $STATE/log/   Settings for bin/approvalhub: . $STATE/env
-  Press Ctrl-C to stop.
+  A process that exits is restarted.  Press Ctrl-C to stop.
 
 EOT
-	# Stop everything when any process we started exits.
-	wait -n || true
-	echo "stack: a process exited; stopping (see $STATE/log)" >&2
+	supervise
 }
 
 case "${1:-}" in

@@ -204,7 +204,8 @@ static const struct code codes[] = {
 	  "Slack's answer exceeded the hub's size limit" },
 	/* the hub's own: no step, request, source or default connection */
 	{ "no_connection", HUB_SLACK_OTHER,
-	  "Add a Slack connection: install the app at PUBLIC_URL/slack/install, or run "
+	  "Add a Slack connection: install the app at PUBLIC_URL/slack/install, set "
+	  "SLACK_BOT_TOKEN where the worker runs (it becomes the connection default), or run "
 	  "approvalhub connection add NAME --type SLACK_APP --token-stdin; "
 	  "approvalhub connection set-default NAME makes one the default" },
 };

@@ -13,6 +13,7 @@
 
 #include "conf.h"
 #include "connadmin.h"
+#include "connections.h"
 #include "crypto.h"
 #include "deliver.h"
 #include "engine.h"
@@ -44,6 +45,11 @@
  * cannot starve the job queue. */
 #define SWEEP_BATCH		100
 #define SWEEP_MAX_ROUNDS	10
+/* SLACK_BOT_TOKEN's connection: retried 1 s, 2 s, 4 s ... up to a minute
+ * while Slack (or the database) does not answer; each call is short so the
+ * job loop is never held for long. */
+#define ENV_CONN_RETRY_MAX_S	60
+#define ENV_CONN_TIMEOUT_MS	5000L
 
 struct hub_worker {
 	struct hub_worker_env		 env;      /* what handlers see; refreshed per job */
@@ -56,6 +62,9 @@ struct hub_worker {
 	int				 db_down;     /* in a failure streak */
 	int				 db_fails;
 	struct timespec			 next_sweep;  /* CLOCK_MONOTONIC */
+	int				 env_conn_pending; /* SLACK_BOT_TOKEN not yet a connection */
+	int				 env_conn_delay_s;
+	struct timespec			 env_conn_next;    /* CLOCK_MONOTONIC */
 };
 
 
@@ -63,18 +72,20 @@ struct worker_kind {
 	const char	*kind;
 	hub_job_handler	 run;
 	int		 max_age_s;  /* stop retrying this long after creation; 0 = no limit */
+	int		 env_conn;   /* retried, not run, while SLACK_BOT_TOKEN is not a
+				      * connection yet: it would find none and be dropped */
 };
 
 static void http_post_run(struct hub_worker_env *, const struct hub_job *, struct hub_worker_result *);
 
 static const struct worker_kind kinds[] = {
-	{ "http_post", http_post_run, HTTP_POST_MAX_AGE_S },
-	{ "notify",    hub_job_notify, 0 },
-	{ "sync",      hub_job_sync,  0 },
-	{ "slack_respond", hub_job_slack_respond, 1800 },  /* response_url lives 30 min */
-	{ "home_publish",  hub_job_home_publish,  0 },
-	{ HUB_OAUTH_JOB_KIND, hub_job_oauth_exchange, HUB_OAUTH_JOB_MAX_AGE_S },
-	{ HUB_CONNADM_TEST_KIND, hub_job_connection_test, HUB_CONNADM_TEST_MAX_AGE_S },
+	{ "http_post", http_post_run, HTTP_POST_MAX_AGE_S, 0 },
+	{ "notify",    hub_job_notify, 0, 1 },
+	{ "sync",      hub_job_sync,  0, 0 },
+	{ "slack_respond", hub_job_slack_respond, 1800, 0 },  /* response_url lives 30 min */
+	{ "home_publish",  hub_job_home_publish,  0, 0 },
+	{ HUB_OAUTH_JOB_KIND, hub_job_oauth_exchange, HUB_OAUTH_JOB_MAX_AGE_S, 0 },
+	{ HUB_CONNADM_TEST_KIND, hub_job_connection_test, HUB_CONNADM_TEST_MAX_AGE_S, 0 },
 };
 
 enum worker_stmt {
@@ -633,6 +644,13 @@ run_job(struct hub_worker *w, struct hub_job *job)
 		r.reason = "unknown kind";
 		result_code(&r, "unknown_kind");
 		result_set(&r, HUB_WORKER_FAIL, "unknown job kind");
+	} else if (k->env_conn && w->env_conn_pending) {
+		/* Slack did not answer yet: as in any Slack outage, retried
+		 * with the usual backoff. */
+		r.reason = "slack unreachable";
+		result_code(&r, "slack_env_pending");
+		result_set(&r, HUB_WORKER_RETRY, "SLACK_BOT_TOKEN is not a connection yet: "
+		    "Slack did not answer (see env_connection_failed in the worker's log)");
 	} else {
 		w->env.db = w->db;
 		w->env.http = w->http;
@@ -702,6 +720,8 @@ idle_ms(struct hub_worker *w)
 
 	if (w->opts->sweep_s > 0 && (left = ms_until(&w->next_sweep)) < ms)
 		ms = left;
+	if (w->env_conn_pending && (left = ms_until(&w->env_conn_next)) < ms)
+		ms = left;
 	if (hub_db_exec(w->db, &worker_table, WORKER_NEXT_DUE, NULL, &res) == HUB_DB_OK &&
 	    (due = count_cell(res)) >= 0 && due < ms)
 		ms = (long)due + 10;   /* just past run_at: claim compares with now() */
@@ -735,6 +755,67 @@ sweep_tokens(struct hub_worker *w)
 		hub_log(HUB_LOG_INFO, "sweep", "tokens_refreshed", nr, "connections_disabled", nd,
 		    NULL);
 	}
+}
+
+/*
+ * SLACK_BOT_TOKEN becomes the connection "default" (connections.h).  The
+ * single-workspace setup has no other connection, so until this succeeds
+ * every Slack delivery finds none: it is tried before the first job, then
+ * again between jobs with backoff while Slack or the database does not
+ * answer, each failure logged with when the next try is.  A token Slack
+ * refuses, or a "default" connection of another type, will not get better
+ * by itself: logged as an error once, not retried.
+ */
+static void
+env_connection(struct hub_worker *w)
+{
+	struct hub_slack s;
+	struct hub_slack_result res;
+	char delay[16];
+	const char *why;
+	int rc, again;
+
+	if (!w->env_conn_pending || *w->stop || ms_until(&w->env_conn_next) > 0)
+		return;
+	memset(&s, 0, sizeof(s));
+	s.http = w->http;
+	s.api_url = w->opts->conf->slack_api_url;
+	s.timeout_ms = ENV_CONN_TIMEOUT_MS;
+	s.keyring = &w->keys;
+	hub_slack_result_init(&res);
+	rc = hub_connections_bootstrap_env(w->db, &s, w->opts->conf, &res);
+	if (rc == HUB_CONN_OK) {
+		w->env_conn_pending = 0;
+		hub_log(HUB_LOG_INFO, "env_connection_ready", "connection", "default",
+		    "from", "SLACK_BOT_TOKEN", NULL);
+		goto out;
+	}
+	again = rc == HUB_CONN_DB || rc == HUB_CONN_NOMEM || (rc == HUB_CONN_SLACK &&
+	    (res.cls == HUB_SLACK_TRANSIENT || res.cls == HUB_SLACK_RATELIMITED));
+	why = rc == HUB_CONN_SLACK && res.error[0] != '\0' ? res.error : hub_conn_strerror(rc);
+	if (!again) {
+		w->env_conn_pending = 0;
+		hub_log(HUB_LOG_ERROR, "env_connection_failed", "connection", "default",
+		    "from", "SLACK_BOT_TOKEN", "error", why, "detail", res.detail,
+		    "fix", rc == HUB_CONN_EXISTS ? "a connection named default that is not a "
+		    "SLACK_APP exists: rename or remove it, then restart the worker" :
+		    "set SLACK_BOT_TOKEN to the app's Bot User OAuth Token (xoxb-...), then "
+		    "restart the worker", NULL);
+		goto out;
+	}
+	if (res.cls == HUB_SLACK_RATELIMITED && res.retry_after > w->env_conn_delay_s)
+		w->env_conn_delay_s = res.retry_after;
+	if (w->env_conn_delay_s > ENV_CONN_RETRY_MAX_S)
+		w->env_conn_delay_s = ENV_CONN_RETRY_MAX_S;
+	snprintf(delay, sizeof(delay), "%ds", w->env_conn_delay_s);
+	hub_log(HUB_LOG_WARN, "env_connection_failed", "connection", "default",
+	    "from", "SLACK_BOT_TOKEN", "error", why, "detail", res.detail,
+	    "retry_in", delay, NULL);
+	clock_gettime(CLOCK_MONOTONIC, &w->env_conn_next);
+	w->env_conn_next.tv_sec += w->env_conn_delay_s;
+	w->env_conn_delay_s *= 2;
+out:
+	hub_slack_result_free(&res);
 }
 
 /*
@@ -840,10 +921,15 @@ hub_worker_run(const struct hub_worker_opts *opts, const volatile sig_atomic_t *
 		goto out;
 	}
 	hub_log(HUB_LOG_INFO, "worker_start", "worker", opts->id, NULL);
-	/* The first sweep runs at once. */
+	/* The first sweep and the SLACK_BOT_TOKEN connection run at once. */
 	clock_gettime(CLOCK_MONOTONIC, &w.next_sweep);
+	w.env_conn_next = w.next_sweep;
+	w.env_conn_delay_s = 1;
+	w.env_conn_pending = opts->conf != NULL && opts->conf->slack_bot_token != NULL &&
+	    opts->conf->slack_bot_token[0] != '\0';
 
 	while (!*stop) {
+		env_connection(&w);
 		if (sweep_due(&w))
 			sweep_all(&w);
 		memset(&job, 0, sizeof(job));

@@ -46,6 +46,15 @@
  * Safe on any number of workers (the engine skips locked rows).  A line is
  * logged only when something was swept.
  *
+ * SLACK_BOT_TOKEN: before the first job the worker makes it the SLACK_APP
+ * connection "default" (hub_connections_bootstrap_env).  While Slack or
+ * the database does not answer it tries again between jobs, 1 s doubling
+ * to 60 s, logging each failure (env_connection_failed ... retry_in=);
+ * other jobs keep running meanwhile, but notifications are retried with
+ * the usual backoff (error code slack_env_pending) instead of being run,
+ * so none is dropped for want of a connection.  A token Slack refuses is
+ * logged once as an error and not retried.
+ *
  * Never logs URLs, headers or bodies (webhook URLs are secrets).
  */
 #ifndef HUB_WORKER_H

@@ -10,10 +10,13 @@
 #include <criterion/criterion.h>
 
 #include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -30,6 +33,7 @@
 #include "ratelimit.h"
 #include "slackapi.h"
 #include "testlib.h"
+#include "worker.h"
 
 #define TOKEN1	"xoxb-111-test-token-one"
 #define TOKEN2	"xoxb-222-test-token-two"
@@ -1111,6 +1115,89 @@ Test(conn, bootstrap_keeps_an_admins_default)
 	cr_expect(!c.is_default);
 	cr_expect_str_eq(q1("SELECT name FROM slack_connections WHERE is_default"), "mine");
 	hub_slack_result_free(&res);
+}
+
+/* Lines of file holding both needles (needle2 may be NULL). */
+static int
+count_lines(const char *file, const char *needle, const char *needle2)
+{
+	char line[4096];
+	FILE *f = fopen(file, "r");
+	int n = 0;
+
+	if (f == NULL)
+		return 0;
+	while (fgets(line, sizeof(line), f) != NULL)
+		if (strstr(line, needle) != NULL && (needle2 == NULL || strstr(line, needle2) != NULL))
+			n++;
+	fclose(f);
+	return n;
+}
+
+/*
+ * The single-workspace setup as an admin runs it: SLACK_BOT_TOKEN in the
+ * worker's environment.  Slack answers 503 twice at first; the worker
+ * keeps running its other jobs, logs each failure with the next try, and
+ * makes the token the default connection once Slack answers.
+ */
+Test(conn, slack_bot_token_becomes_the_default_through_the_worker)
+{
+	char log[1024], path[1024], cb[512];
+	json_object *body;
+	pid_t pid;
+	int i, st;
+
+	fake("/_fake/fail", "{\"method\":\"auth.test\",\"error\":\"service_unavailable\","
+	    "\"http_status\":503,\"count\":2}");
+	snprintf(cb, sizeof(cb), "%s/cb/bootstrap-%ld", th_env("FAKE_CALLBACK_URL"), (long)getpid());
+	body = json_object_new_object();
+	cr_assert_eq(hub_worker_enqueue_http_post(db, cb, body,
+	    th_env("HUB_TEST_CALLBACK_SECRET"), NULL), HUB_DB_OK);
+	json_object_put(body);
+	snprintf(path, sizeof(path), "%s/bin/approvalhub-worker", th_env("top_builddir"));
+	snprintf(log, sizeof(log), "%s/log/slackapi-bootstrap-%ld.log", th_env("HUB_STATE"),
+	    (long)getpid());
+	unlink(log);
+	pid = fork();
+	cr_assert_neq(pid, -1);
+	if (pid == 0) {
+		int fd = open(log, O_WRONLY | O_CREAT | O_APPEND, 0600);
+
+		prctl(PR_SET_PDEATHSIG, SIGTERM);
+		if (fd >= 0) {
+			dup2(fd, 1);
+			dup2(fd, 2);
+		}
+		setenv("DATABASE_URL", dburl, 1);
+		setenv("SLACK_BOT_TOKEN", TOKEN1, 1);
+		setenv("LOG_LEVEL", "info", 1);
+		execl(path, path, "--sweep-seconds", "0", (char *)NULL);
+		_exit(127);
+	}
+	/* Other jobs run while Slack does not answer. */
+	for (i = 0; i < 50 && strcmp(q1("SELECT state FROM jobs WHERE kind = 'http_post'"),
+	    "done") != 0; i++)
+		sleep_ms(100);
+	cr_expect_str_eq(q1("SELECT state FROM jobs WHERE kind = 'http_post'"), "done");
+	cr_expect_str_eq(q1("SELECT count(*) FROM slack_connections"), "0",
+	    "the connection exists before Slack answered");
+	/* Tries after 1 s and 2 s; the third call succeeds. */
+	for (i = 0; i < 150 && strcmp(q1("SELECT count(*) FROM slack_connections"), "1") != 0;
+	    i++)
+		sleep_ms(100);
+	kill(pid, SIGTERM);
+	waitpid(pid, &st, 0);
+	cr_assert_str_eq(q1("SELECT name || ' ' || type || ' ' || team_id || ' ' || is_default"
+	    " FROM slack_connections"), "default SLACK_APP T1 true", "see %s", log);
+	cr_expect_eq(ncalls("auth.test"), 3);
+	cr_expect_eq(count_lines(log, "event=env_connection_failed", "retry_in=1s"), 1,
+	    "see %s", log);
+	cr_expect_eq(count_lines(log, "event=env_connection_failed", "retry_in=2s"), 1,
+	    "see %s", log);
+	cr_expect_eq(count_lines(log, "event=env_connection_failed", NULL), 2, "see %s", log);
+	cr_expect_eq(count_lines(log, "event=env_connection_ready", NULL), 1, "see %s", log);
+	cr_expect_eq(count_lines(log, TOKEN1, NULL), 0, "the token was logged");
+	cr_expect(WIFEXITED(st) && WEXITSTATUS(st) == 0);
 }
 
 Test(conn, lookup_cache_hit_miss_negative_drop)

@@ -730,8 +730,19 @@ Test(list, filters_status_approver_source_and_search)
 	cr_assert_eq(list_count(key, "approver_id=U0APPROVER&status=Cancelled"), 0);
 	cr_assert_eq(list_count(key, "q=zebracrossing"), 1);
 	cr_assert_eq(list_count(key, "q=nosuchwordanywhere"), 0);
+	/* Search reads every part of the request, words in any order, and
+	 * honours exclusion: title, justification, requester, external id
+	 * and metadata values. */
+	create(key, "\"external_id\":\"ZX-4471\",\"metadata\":{\"vendor\":\"Quaggamart\"}", id);
+	cr_assert_eq(list_count(key, "q=budget%20zebracrossing"), 1);
+	cr_assert_eq(list_count(key, "q=zebracrossing%20laptop"), 1);
+	cr_assert_eq(list_count(key, "q=zebracrossing%20-budget"), 0);
+	cr_assert_eq(list_count(key, "q=zebracrossing%20nosuchwordanywhere"), 0);
+	cr_assert_eq(list_count(key, "q=quaggamart"), 1);
+	cr_assert_eq(list_count(key, "q=ZX-4471"), 1);
+	cr_assert_eq(list_count(key, "q=lopez"), 3);
 	snprintf(q, sizeof(q), "source=%s", name);
-	cr_assert_eq(list_count(key, q), 2);
+	cr_assert_eq(list_count(key, q), 3);
 	/* another source's name: an empty list, not its requests */
 	snprintf(q, sizeof(q), "source=%s", other);
 	cr_assert_eq(list_count(key, q), 0);

@@ -478,7 +478,11 @@ static const char *const compare_py =
     "        bad = 1\n"
     "sys.exit(bad)\n";
 
-Test(makerun, serves_prints_a_working_login_and_stops_cleanly)
+/*
+ * The printed login is checked for its shape only: signing in with it is
+ * asserted by the browser test once /login exists (the dashboard issue).
+ */
+Test(makerun, serves_prints_login_and_working_key_env_matches_and_stops_cleanly)
 {
 	char auth[300], env[4096], tok[96], conf[600], py[600], out[4096];
 	const char *hdrs[2];

@@ -1,5 +1,5 @@
 /*
- * approvalhub-worker - runs jobs from the PostgreSQL job table (lib/worker.c).
+ * approvalhub-worker - runs jobs from the PostgreSQL job table (lib/store/worker.c).
  *
  *   approvalhub-worker [--once] [--id NAME] [--lease SECONDS] [--backoff-base-ms MS]
  *                      [--sweep-seconds N]
@@ -19,9 +19,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "conf.h"
-#include "log.h"
-#include "worker.h"
+#include "base/conf.h"
+#include "base/log.h"
+#include "store/worker.h"
 
 static volatile sig_atomic_t stop;
 

@@ -8,20 +8,20 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "admin.h"
-#include "buf.h"
-#include "conf.h"
-#include "connections.h"
-#include "crypto.h"
-#include "db.h"
-#include "groups.h"
-#include "httpc.h"
-#include "json.h"
-#include "log.h"
-#include "manifest.h"
-#include "settings.h"
-#include "migrate.h"
-#include "tmpl.h"
+#include "approval/admin.h"
+#include "base/buf.h"
+#include "base/conf.h"
+#include "slack/connections.h"
+#include "base/crypto.h"
+#include "store/db.h"
+#include "approval/groups.h"
+#include "base/httpc.h"
+#include "base/json.h"
+#include "base/log.h"
+#include "slack/manifest.h"
+#include "store/settings.h"
+#include "store/migrate.h"
+#include "base/tmpl.h"
 
 struct cli {
 	struct hub_conf	 conf;

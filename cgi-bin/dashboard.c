@@ -10,15 +10,15 @@
 
 #include <json-c/json.h>
 
-#include "app.h"
-#include "buf.h"
-#include "decidelink.h"
-#include "engine.h"
-#include "fcgi.h"
-#include "form.h"
-#include "log.h"
-#include "oauth.h"
-#include "tmpl.h"
+#include "web/app.h"
+#include "base/buf.h"
+#include "approval/decidelink.h"
+#include "approval/engine.h"
+#include "web/fcgi.h"
+#include "base/form.h"
+#include "base/log.h"
+#include "slack/oauth.h"
+#include "base/tmpl.h"
 
 #define PAGE_MAX (2u * 1024u * 1024u)
 

@@ -10,13 +10,13 @@
 #include <string.h>
 #include <json-c/json.h>
 
-#include "app.h"
-#include "crypto.h"
-#include "fcgi.h"
-#include "json.h"
-#include "log.h"
-#include "slackevents.h"
-#include "slackreq.h"
+#include "web/app.h"
+#include "base/crypto.h"
+#include "web/fcgi.h"
+#include "base/json.h"
+#include "base/log.h"
+#include "slack/slackevents.h"
+#include "web/slackreq.h"
 
 #define EVENTS_BODY_MAX (1024u * 1024u)
 #define EVENTS_PURGE_ONE_IN 64

@@ -2,16 +2,16 @@
  * interactions - Slack's interactivity and slash-command endpoints:
  * POST /slack/interactions (and its /slack/interactive alias),
  * POST /slack/commands.  Signature first, then the form body; what to do
- * and what to answer is lib/interact.c's.
+ * and what to answer is lib/slack/interact.c's.
  */
 #include <string.h>
 
-#include "app.h"
-#include "crypto.h"
-#include "fcgi.h"
-#include "form.h"
-#include "interact.h"
-#include "slackreq.h"
+#include "web/app.h"
+#include "base/crypto.h"
+#include "web/fcgi.h"
+#include "base/form.h"
+#include "slack/interact.h"
+#include "web/slackreq.h"
 
 #define INTERACTIONS_BODY_MAX (1024u * 1024u)
 #define INTERACTIONS_MAX_PAIRS 64

@@ -9,8 +9,8 @@
 #include <string.h>
 #include <time.h>
 
-#include "buf.h"
-#include "decidelink.h"
+#include "base/buf.h"
+#include "approval/decidelink.h"
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -13,8 +13,8 @@
 #include <string.h>
 #include <time.h>
 
-#include "intake.h"
-#include "json.h"
+#include "approval/intake.h"
+#include "base/json.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

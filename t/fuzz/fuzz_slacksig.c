@@ -15,8 +15,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "crypto.h"
-#include "slacksig.h"
+#include "base/crypto.h"
+#include "slack/slacksig.h"
 
 #define SECRET	"8f742231b10e8888abcd99yyyzzz85a5"
 #define NOW	((time_t)1531420618)

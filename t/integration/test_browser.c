@@ -26,11 +26,11 @@
 #include <json-c/json.h>
 #include <libpq-fe.h>
 
-#include "buf.h"
-#include "crypto.h"
-#include "db.h"
-#include "decidelink.h"
-#include "engine.h"
+#include "base/buf.h"
+#include "base/crypto.h"
+#include "store/db.h"
+#include "approval/decidelink.h"
+#include "approval/engine.h"
 #include "testlib.h"
 #include "webdriver.h"
 

@@ -25,10 +25,10 @@
 #include <json-c/json.h>
 #include <libpq-fe.h>
 
-#include "buf.h"
-#include "crypto.h"
-#include "db.h"
-#include "engine.h"
+#include "base/buf.h"
+#include "base/crypto.h"
+#include "store/db.h"
+#include "approval/engine.h"
 #include "testlib.h"
 
 #define POLL_MS		15000

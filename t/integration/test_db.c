@@ -1,5 +1,5 @@
 /*
- * test_db.c - lib/db.c and lib/migrate.c against a real PostgreSQL.
+ * test_db.c - lib/store/db.c and lib/store/migrate.c against a real PostgreSQL.
  *
  * DATABASE_URL names a server we may create databases on (env.sh); every
  * test works in its own fresh database t_<random>, dropped at the end.
@@ -16,9 +16,9 @@
 
 #include <libpq-fe.h>
 
-#include "db.h"
-#include "embed.h"
-#include "migrate.h"
+#include "store/db.h"
+#include "base/embed.h"
+#include "store/migrate.h"
 
 int migrate_parse_name(const char *);
 int migrate_validate(const struct hub_embed *, int *);

@@ -29,12 +29,12 @@
 #include <json-c/json.h>
 #include <libpq-fe.h>
 
-#include "buf.h"
-#include "connections.h"
-#include "crypto.h"
-#include "db.h"
-#include "engine.h"
-#include "httpc.h"
+#include "base/buf.h"
+#include "slack/connections.h"
+#include "base/crypto.h"
+#include "store/db.h"
+#include "approval/engine.h"
+#include "base/httpc.h"
 #include "testlib.h"
 
 #define TOKEN	"xoxb-deliver-test-token"

@@ -1,5 +1,5 @@
 /*
- * test_engine.c - lib/engine.c against a real PostgreSQL: rules any / all /
+ * test_engine.c - lib/approval/engine.c against a real PostgreSQL: rules any / all /
  * quorum, sequential steps, delegation, reassignment, self-approval, reason
  * required, edits, repeated and refused decisions (which write nothing),
  * idempotent and concurrent creates, concurrent decisions, expiry,
@@ -22,9 +22,9 @@
 #include <json-c/json.h>
 #include <libpq-fe.h>
 
-#include "db.h"
-#include "engine.h"
-#include "migrate.h"
+#include "store/db.h"
+#include "approval/engine.h"
+#include "store/migrate.h"
 #include "testlib.h"
 
 /* ------------------------------------------------------------ fixtures */

@@ -30,20 +30,20 @@
 #include <json-c/json.h>
 #include <libpq-fe.h>
 
-#include "blockkit.h"
-#include "conf.h"
-#include "crypto.h"
-#include "db.h"
-#include "engine.h"
-#include "home.h"
-#include "httpc.h"
-#include "intake.h"
-#include "jobs.h"
-#include "json.h"
-#include "slackevents.h"
-#include "slacksig.h"
+#include "slack/blockkit.h"
+#include "base/conf.h"
+#include "base/crypto.h"
+#include "store/db.h"
+#include "approval/engine.h"
+#include "slack/home.h"
+#include "base/httpc.h"
+#include "approval/intake.h"
+#include "store/jobs.h"
+#include "base/json.h"
+#include "slack/slackevents.h"
+#include "slack/slacksig.h"
 #include "testlib.h"
-#include "worker.h"
+#include "store/worker.h"
 
 /* ------------------------------------------------------------ fixtures */
 

@@ -22,8 +22,8 @@
 #include <criterion/criterion.h>
 #include <libpq-fe.h>
 
-#include "db.h"
-#include "engine.h"
+#include "store/db.h"
+#include "approval/engine.h"
 #include "testlib.h"
 
 /* ------------------------------------------------------------ helpers */

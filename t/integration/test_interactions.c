@@ -25,19 +25,19 @@
 #include <json-c/json.h>
 #include <libpq-fe.h>
 
-#include "blockkit.h"
-#include "buf.h"
-#include "crypto.h"
-#include "db.h"
-#include "engine.h"
-#include "form.h"
-#include "httpc.h"
-#include "intake.h"
-#include "interact.h"
-#include "jobs.h"
-#include "slacksig.h"
+#include "slack/blockkit.h"
+#include "base/buf.h"
+#include "base/crypto.h"
+#include "store/db.h"
+#include "approval/engine.h"
+#include "base/form.h"
+#include "base/httpc.h"
+#include "approval/intake.h"
+#include "slack/interact.h"
+#include "store/jobs.h"
+#include "slack/slacksig.h"
 #include "testlib.h"
-#include "worker.h"
+#include "store/worker.h"
 
 static struct hub_db *db;
 

@@ -1,5 +1,5 @@
 /*
- * test_jobs.c - lib/jobs.c against a real PostgreSQL: enqueue, claim,
+ * test_jobs.c - lib/store/jobs.c against a real PostgreSQL: enqueue, claim,
  * dedupe, SKIP LOCKED, leases, retries, release, NOTIFY and backoff.
  *
  * Every test migrates its own fresh database t_<random> (DATABASE_URL
@@ -18,9 +18,9 @@
 #include <json-c/json.h>
 #include <libpq-fe.h>
 
-#include "db.h"
-#include "jobs.h"
-#include "migrate.h"
+#include "store/db.h"
+#include "store/jobs.h"
+#include "store/migrate.h"
 #include "testlib.h"
 
 /* ------------------------------------------------------------ fixtures */

@@ -25,8 +25,8 @@
 
 #include <criterion/criterion.h>
 
-#include "buf.h"
-#include "form.h"
+#include "base/buf.h"
+#include "base/form.h"
 #include "testlib.h"
 
 #define MAX_PIDS 32

@@ -25,17 +25,17 @@
 #include <json-c/json.h>
 #include <libpq-fe.h>
 
-#include "buf.h"
-#include "conf.h"
-#include "crypto.h"
-#include "db.h"
-#include "engine.h"
-#include "httpc.h"
-#include "jobenv.h"
-#include "json.h"
-#include "msgsync.h"
+#include "base/buf.h"
+#include "base/conf.h"
+#include "base/crypto.h"
+#include "store/db.h"
+#include "approval/engine.h"
+#include "base/httpc.h"
+#include "store/jobenv.h"
+#include "base/json.h"
+#include "notify/msgsync.h"
 #include "testlib.h"
-#include "worker.h"
+#include "store/worker.h"
 
 #define NAPPROVERS	3
 

@@ -23,17 +23,17 @@
 
 #include <libpq-fe.h>
 
-#include "buf.h"
-#include "connections.h"
-#include "crypto.h"
-#include "db.h"
-#include "httpc.h"
-#include "json.h"
-#include "migrate.h"
-#include "ratelimit.h"
-#include "slackapi.h"
+#include "base/buf.h"
+#include "slack/connections.h"
+#include "base/crypto.h"
+#include "store/db.h"
+#include "base/httpc.h"
+#include "base/json.h"
+#include "store/migrate.h"
+#include "slack/ratelimit.h"
+#include "slack/slackapi.h"
 #include "testlib.h"
-#include "worker.h"
+#include "store/worker.h"
 
 #define TOKEN1	"xoxb-111-test-token-one"
 #define TOKEN2	"xoxb-222-test-token-two"

@@ -28,18 +28,18 @@
 
 #include <libpq-fe.h>
 
-#include "buf.h"
-#include "crypto.h"
-#include "db.h"
-#include "httpc.h"
-#include "jobs.h"
-#include "json.h"
-#include "migrate.h"
-#include "slacksig.h"
+#include "base/buf.h"
+#include "base/crypto.h"
+#include "store/db.h"
+#include "base/httpc.h"
+#include "store/jobs.h"
+#include "base/json.h"
+#include "store/migrate.h"
+#include "slack/slacksig.h"
 #include "testlib.h"
-#include "worker.h"
+#include "store/worker.h"
 
-/* HUB_STATIC in lib/httpc.c, reachable in the unit-test library. */
+/* HUB_STATIC in lib/base/httpc.c, reachable in the unit-test library. */
 int httpc_parse_retry_after(const char *, time_t);
 
 /* ------------------------------------------------------------ receiver */

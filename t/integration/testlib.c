@@ -12,11 +12,11 @@
 #include <curl/curl.h>
 #include <criterion/criterion.h>
 
-#include "buf.h"
-#include "db.h"
-#include "form.h"
-#include "migrate.h"
-#include "slacksig.h"
+#include "base/buf.h"
+#include "store/db.h"
+#include "base/form.h"
+#include "store/migrate.h"
+#include "slack/slacksig.h"
 #include "testlib.h"
 
 const char *

@@ -23,8 +23,8 @@
 #include <curl/curl.h>
 #include <json-c/json.h>
 
-#include "buf.h"
-#include "crypto.h"
+#include "base/buf.h"
+#include "base/crypto.h"
 #include "webdriver.h"
 
 #define WD_BODY_MAX   (64u << 20)   /* a full-page screenshot is a few MB */

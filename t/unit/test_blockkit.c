@@ -10,8 +10,8 @@
 #include <criterion/criterion.h>
 #include <json-c/json.h>
 
-#include "blockkit.h"
-#include "buf.h"
+#include "slack/blockkit.h"
+#include "base/buf.h"
 
 #define ELL "\xe2\x80\xa6"
 

@@ -5,7 +5,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "conf.h"
+#include "base/conf.h"
 
 /* HUB_STATIC in conf.c, reachable in the unit-test library. */
 int	conf_b64decode(const char *s, unsigned char *out, size_t outmax);

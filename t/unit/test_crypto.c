@@ -9,9 +9,9 @@
 
 #include <criterion/criterion.h>
 
-#include "crypto.h"
+#include "base/crypto.h"
 
-/* HUB_STATIC in lib/crypto.c, external in t/libhub_ut.a */
+/* HUB_STATIC in lib/base/crypto.c, external in t/libhub_ut.a */
 int hub_crypto_parse_uint(const char *, size_t, long, long, long *);
 
 static void

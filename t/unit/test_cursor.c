@@ -4,8 +4,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "crypto.h"
-#include "cursor.h"
+#include "base/crypto.h"
+#include "store/cursor.h"
 
 #define TS	"2026-01-02T03:04:05.123456Z"
 #define UUID	"0f8fad5b-d9cb-469f-a165-70867728950e"

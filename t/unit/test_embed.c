@@ -8,7 +8,7 @@
 
 #include <criterion/criterion.h>
 
-#include "embed.h"
+#include "base/embed.h"
 
 static char *
 slurp(const char *rel, size_t *len)

@@ -19,10 +19,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "fcgi.h"
-#include "app.h"
-#include "prefork.h"
-#include "log.h"
+#include "web/fcgi.h"
+#include "web/app.h"
+#include "web/prefork.h"
+#include "base/log.h"
 #include <criterion/criterion.h>
 
 /* HUB_STATIC functions under test */

@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "form.h"
+#include "base/form.h"
 
 struct dec_case {
 	const char	*in;

@@ -1,5 +1,5 @@
 /*
- * test_home.c - the Home tab builder on its own (lib/home.c): Slack's
+ * test_home.c - the Home tab builder on its own (lib/slack/home.c): Slack's
  * limits with far too much data (100 blocks, 250 KB, "Show more"), paging
  * both ways, escaping of user text, the buttons' action ids and values,
  * filters and the search box, and the view state's round trip through
@@ -12,9 +12,9 @@
 #include <criterion/criterion.h>
 #include <json-c/json.h>
 
-#include "blockkit.h"
-#include "home.h"
-#include "json.h"
+#include "slack/blockkit.h"
+#include "slack/home.h"
+#include "base/json.h"
 
 /* ------------------------------------------------------------ helpers */
 

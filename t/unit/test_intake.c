@@ -6,9 +6,9 @@
 #include <string.h>
 #include <time.h>
 
-#include "common.h"
-#include "json.h"
-#include "intake.h"
+#include "base/common.h"
+#include "base/json.h"
+#include "approval/intake.h"
 
 extern time_t intake_now;
 void intake_format_number(double, int, char *, size_t);

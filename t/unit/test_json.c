@@ -3,8 +3,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "common.h"
-#include "json.h"
+#include "base/common.h"
+#include "base/json.h"
 
 #define S(s) s, sizeof(s) - 1
 

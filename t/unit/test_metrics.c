@@ -6,7 +6,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "metrics.h"
+#include "web/metrics.h"
 
 static const char *const names[] = { "/a", "/b/{id}" };
 static const char *const methods[] = { "GET", "POST" };

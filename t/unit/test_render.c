@@ -11,8 +11,8 @@
 #include <criterion/criterion.h>
 #include <json-c/json.h>
 
-#include "blockkit.h"
-#include "render.h"
+#include "slack/blockkit.h"
+#include "slack/render.h"
 
 #define RID "3f2b8a9e-1c2d-4e5f-8a9b-0c1d2e3f4a5b"
 

@@ -8,10 +8,10 @@
 
 #include <criterion/criterion.h>
 
-#include "crypto.h"
-#include "slacksig.h"
+#include "base/crypto.h"
+#include "slack/slacksig.h"
 
-/* HUB_STATIC in lib/slacksig.c, external in t/libhub_ut.a */
+/* HUB_STATIC in lib/slack/slacksig.c, external in t/libhub_ut.a */
 int hub_sig_parse_ts(const char *, long long *);
 
 /* DESIGN.md "Slack facts" */

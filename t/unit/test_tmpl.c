@@ -7,8 +7,8 @@
 #include <criterion/criterion.h>
 #include <json-c/json.h>
 
-#include "buf.h"
-#include "tmpl.h"
+#include "base/buf.h"
+#include "base/tmpl.h"
 
 static json_object *
 ctx_of(const char *js)

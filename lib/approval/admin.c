@@ -1,0 +1,311 @@
+#include <ctype.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "approval/admin.h"
+#include "base/check.h"
+#include "base/crypto.h"
+#include "store/db.h"
+#include "base/json.h"
+#include "store/pgjson.h"
+
+enum stmt {
+	STMT_USER_ADD,
+	STMT_SOURCE_ADD,
+	STMT_KEY_ADD,
+	STMT_SOURCE_BY_NAME,
+	STMT_KEYS_REVOKE,
+	STMT_USERS,
+	STMT__MAX
+};
+
+static const struct hub_stmt stmts[STMT__MAX] = {
+	[STMT_USER_ADD] = {
+		"INSERT INTO users (name, email, role, password_hash) "
+		"VALUES ($1, lower($2), $3, $4) RETURNING id", 4 },
+	[STMT_SOURCE_ADD] = {
+		"INSERT INTO sources (name) VALUES ($1) RETURNING id", 1 },
+	[STMT_KEY_ADD] = {
+		"INSERT INTO api_keys (source_id, is_admin, name, prefix, key_hash) "
+		"VALUES ($1, $1::uuid IS NULL, $2, $3, $4)", 4 },
+	[STMT_SOURCE_BY_NAME] = {
+		"SELECT id FROM sources WHERE lower(name) = lower($1)", 1 },
+	[STMT_KEYS_REVOKE] = {
+		"UPDATE api_keys SET revoked_at = now() "
+		"WHERE source_id = $1 AND revoked_at IS NULL", 1 },
+	[STMT_USERS] = {
+		"SELECT id, name, email, role, slack_team_id, slack_user_id, disabled, "
+		HUB_PG_ISO("last_login_at") " AS last_login_at, "
+		HUB_PG_ISO("created_at") " AS created_at"
+		" FROM users ORDER BY name, id LIMIT 1000", 0 },
+};
+
+static const struct hub_stmt_table admin_stmts = { "admin", stmts, STMT__MAX };
+
+static const char *const roles[] = { "admin", "requester", "viewer", NULL };
+
+const char *
+hub_admin_strerror(int err)
+{
+	switch (err) {
+	case HUB_ADMIN_OK:	return "ok";
+	case HUB_ADMIN_INVALID:	return "invalid value";
+	case HUB_ADMIN_EXISTS:	return "already exists";
+	case HUB_ADMIN_NOTFOUND: return "not found";
+	case HUB_ADMIN_DB:	return "database error";
+	case HUB_ADMIN_CRYPTO:	return "cryptography failure";
+	default:		return "unknown error";
+	}
+}
+
+void
+hub_apikey_hash(const char *key, char out[HUB_APIKEY_HASH_LEN])
+{
+	unsigned char md[HUB_SHA256_LEN];
+
+	hub_sha256(key, strlen(key), md);
+	hub_hex_encode(md, sizeof(md), out);
+}
+
+static int
+map_db(int err)
+{
+	switch (err) {
+	case HUB_DB_OK:		return HUB_ADMIN_OK;
+	case HUB_DB_UNIQUE:	return HUB_ADMIN_EXISTS;
+	case HUB_DB_CHECK:	return HUB_ADMIN_INVALID;
+	default:		return HUB_ADMIN_DB;
+	}
+}
+
+/* Names are printable text without control bytes, 1..max bytes. */
+static int
+valid_name(const char *s, size_t max)
+{
+	return hub_check_text(s, max, 1);
+}
+
+/* An optional email: absent is fine, present must be an address. */
+static int
+valid_email(const char *s)
+{
+	return s == NULL || hub_check_email(s);
+}
+
+int
+hub_admin_user_add(struct hub_db *db, const char *name, const char *email,
+    const char *role, const char *password, struct hub_buf *password_out,
+    char id_out[HUB_UUID_LEN])
+{
+	struct hub_buf pw = HUB_BUF_INIT(256), hash = HUB_BUF_INIT(512);
+	PGresult *res = NULL;
+	const char *params[4];
+	int rc;
+
+	if (!hub_check_oneof(role, roles) || !valid_name(name, 200) || !valid_email(email))
+		return HUB_ADMIN_INVALID;
+	if (password == NULL) {
+		if (hub_random_token(12, &pw) != HUB_CRYPTO_OK) {
+			rc = HUB_ADMIN_CRYPTO;
+			goto out;
+		}
+		password = hub_buf_str(&pw);
+	} else if (strlen(password) < 8 || strlen(password) > 200) {
+		rc = HUB_ADMIN_INVALID;
+		goto out;
+	}
+	if (hub_password_hash(password, &hash) != HUB_CRYPTO_OK) {
+		rc = HUB_ADMIN_CRYPTO;
+		goto out;
+	}
+	params[0] = name;
+	params[1] = email;
+	params[2] = role;
+	params[3] = hub_buf_str(&hash);
+	if ((rc = map_db(hub_db_exec(db, &admin_stmts, STMT_USER_ADD, params, &res))) != HUB_ADMIN_OK)
+		goto out;
+	if (id_out)
+		snprintf(id_out, HUB_UUID_LEN, "%s", PQgetvalue(res, 0, 0));
+	if (pw.len && password_out && hub_buf_add(password_out, pw.data, pw.len) != HUB_BUF_OK)
+		rc = HUB_ADMIN_DB;
+out:
+	if (res)
+		PQclear(res);
+	hub_buf_release(&pw);
+	hub_buf_release(&hash);
+	return rc;
+}
+
+int
+hub_admin_key_add(struct hub_db *db, const char *source_id, const char *name,
+    struct hub_buf *key_out)
+{
+	struct hub_buf key = HUB_BUF_INIT(128);
+	char hash[HUB_APIKEY_HASH_LEN], prefix[13];
+	const char *params[4];
+	int rc;
+
+	if (hub_buf_adds(&key, HUB_APIKEY_PREFIX) != HUB_BUF_OK ||
+	    hub_random_token(32, &key) != HUB_CRYPTO_OK) {
+		rc = HUB_ADMIN_CRYPTO;
+		goto out;
+	}
+	hub_apikey_hash(key.data, hash);
+	snprintf(prefix, sizeof(prefix), "%.12s", key.data);
+	params[0] = source_id;
+	params[1] = name;
+	params[2] = prefix;
+	params[3] = hash;
+	if ((rc = map_db(hub_db_exec(db, &admin_stmts, STMT_KEY_ADD, params, NULL))) != HUB_ADMIN_OK)
+		goto out;
+	if (hub_buf_add(key_out, key.data, key.len) != HUB_BUF_OK)
+		rc = HUB_ADMIN_DB;
+out:
+	hub_buf_release(&key);
+	return rc;
+}
+
+/* Run fn inside a transaction unless the caller already opened one. */
+static int
+own_tx_begin(struct hub_db *db, int *own)
+{
+	*own = !hub_db_in_tx(db);
+	return *own ? hub_db_begin(db) : HUB_DB_OK;
+}
+
+static int
+own_tx_end(struct hub_db *db, int own, int rc)
+{
+	if (!own)
+		return rc;
+	if (rc != HUB_ADMIN_OK) {
+		hub_db_rollback(db);
+		return rc;
+	}
+	return hub_db_commit(db) == HUB_DB_OK ? HUB_ADMIN_OK : HUB_ADMIN_DB;
+}
+
+int
+hub_admin_source_add(struct hub_db *db, const char *name, struct hub_buf *key_out,
+    char id_out[HUB_UUID_LEN])
+{
+	PGresult *res = NULL;
+	const char *params[1] = { name };
+	char id[HUB_UUID_LEN];
+	int own, rc;
+
+	if (!valid_name(name, 100))
+		return HUB_ADMIN_INVALID;
+	if (own_tx_begin(db, &own) != HUB_DB_OK)
+		return HUB_ADMIN_DB;
+	if ((rc = map_db(hub_db_exec(db, &admin_stmts, STMT_SOURCE_ADD, params, &res))) != HUB_ADMIN_OK)
+		goto out;
+	snprintf(id, sizeof(id), "%s", PQgetvalue(res, 0, 0));
+	rc = hub_admin_key_add(db, id, "initial", key_out);
+	if (rc == HUB_ADMIN_OK && id_out)
+		memcpy(id_out, id, sizeof(id));
+out:
+	if (res)
+		PQclear(res);
+	return own_tx_end(db, own, rc);
+}
+
+int
+hub_admin_key_rotate(struct hub_db *db, const char *source_name, struct hub_buf *key_out)
+{
+	PGresult *res = NULL;
+	const char *params[1] = { source_name };
+	char id[HUB_UUID_LEN];
+	int own, rc;
+
+	if (own_tx_begin(db, &own) != HUB_DB_OK)
+		return HUB_ADMIN_DB;
+	if ((rc = map_db(hub_db_exec(db, &admin_stmts, STMT_SOURCE_BY_NAME, params, &res))) != HUB_ADMIN_OK)
+		goto out;
+	if (PQntuples(res) != 1) {
+		rc = HUB_ADMIN_NOTFOUND;
+		goto out;
+	}
+	snprintf(id, sizeof(id), "%s", PQgetvalue(res, 0, 0));
+	params[0] = id;
+	if ((rc = map_db(hub_db_exec(db, &admin_stmts, STMT_KEYS_REVOKE, params, NULL))) != HUB_ADMIN_OK)
+		goto out;
+	rc = hub_admin_key_add(db, id, "rotated", key_out);
+out:
+	if (res)
+		PQclear(res);
+	return own_tx_end(db, own, rc);
+}
+
+int
+hub_admin_users_json(struct hub_db *db, json_object **out, struct hub_problem *p)
+{
+	PGresult *res = NULL;
+	int rc;
+
+	*out = NULL;
+	memset(p, 0, sizeof(*p));
+	if ((rc = hub_db_exec(db, &admin_stmts, STMT_USERS, NULL, &res)) != HUB_DB_OK) {
+		p->db = rc;
+		return HUB_ADMIN_DB;
+	}
+	*out = hub_pgjson_all(res, "users");
+	PQclear(res);
+	return *out != NULL ? HUB_ADMIN_OK : HUB_ADMIN_DB;
+}
+
+int
+hub_admin_user_add_json(struct hub_db *db, json_object *in, json_object **out,
+    struct hub_problem *p)
+{
+	struct hub_buf pw = HUB_BUF_INIT(256);
+	const char *name = NULL, *email = NULL, *role = "requester";
+	char id[HUB_UUID_LEN], lower[321];
+	size_t i;
+	int rc;
+
+	*out = NULL;
+	memset(p, 0, sizeof(*p));
+	if (hub_json_get_string(in, "name", 200, &name) != HUB_JSON_OK || !valid_name(name, 200))
+		return hub_problem(p, "name", "name must be 1 to 200 characters", HUB_ADMIN_INVALID);
+	rc = hub_json_get_string(in, "email", 320, &email);
+	if ((rc != HUB_JSON_OK && rc != HUB_JSON_MISSING) || !valid_email(email))
+		return hub_problem(p, "email", "email must be an email address", HUB_ADMIN_INVALID);
+	/* Stored lower-cased (STMT_USER_ADD); shown as stored. */
+	for (i = 0; email != NULL && email[i] != '\0'; i++)
+		lower[i] = (char)tolower((unsigned char)email[i]);
+	lower[i] = '\0';
+	email = email != NULL ? lower : NULL;
+	rc = hub_json_get_string(in, "role", 20, &role);
+	if ((rc != HUB_JSON_OK && rc != HUB_JSON_MISSING) || !hub_check_oneof(role, roles))
+		return hub_problem(p, "role", "role must be admin, requester or viewer",
+		    HUB_ADMIN_INVALID);
+	switch ((rc = hub_admin_user_add(db, name, email, role, NULL, &pw, id))) {
+	case HUB_ADMIN_OK:
+		break;
+	case HUB_ADMIN_EXISTS:
+		rc = hub_problem(p, "email", "a user with this email exists", rc);
+		goto out;
+	case HUB_ADMIN_INVALID:
+		rc = hub_problem(p, NULL, "invalid user", rc);
+		goto out;
+	default:
+		p->db = HUB_DB_QUERY;
+		rc = HUB_ADMIN_DB;
+		goto out;
+	}
+	if ((*out = json_object_new_object()) == NULL) {
+		rc = HUB_ADMIN_DB;
+		goto out;
+	}
+	json_object_object_add(*out, "id", json_object_new_string(id));
+	json_object_object_add(*out, "name", json_object_new_string(name));
+	json_object_object_add(*out, "email", email ? json_object_new_string(email) : NULL);
+	json_object_object_add(*out, "role", json_object_new_string(role));
+	json_object_object_add(*out, "password", json_object_new_string(hub_buf_str(&pw)));
+	json_object_object_add(*out, "message", json_object_new_string(
+	    "User created; the password is shown only once."));
+out:
+	hub_buf_release(&pw);
+	return rc;
+}

@@ -1,0 +1,1870 @@
+/*
+ * intake.c - validate and normalize a new approval request.  See intake.h.
+ *
+ * Every input key has a row in a static table (top level, step, approver
+ * object, preset metadata field); a key without a row is an "unknown field"
+ * so that a client's typo is a 400, not a silently dropped option.  Checks
+ * run in table order and the first problem is reported with its path.
+ *
+ * This file may only use json.c and buf.c: the fuzz target links nothing
+ * else.
+ */
+#include <ctype.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "base/common.h"
+#include "base/buf.h"
+#include "base/check.h"
+#include "base/json.h"
+#include "approval/intake.h"
+
+#define MAX_STEPS		20
+#define MAX_APPROVERS		500
+#define MAX_WATCHERS		50
+#define MAX_META_BYTES		32768
+#define MAX_META_KEYS		100
+#define MAX_META_DEPTH		5
+#define MAX_DURATION		(365LL * 86400)
+#define MAX_IDEMPOTENCY		200
+#define MAX_URL			2000
+#define MAX_EPOCH		253402300799LL	/* 9999-12-31T23:59:59Z */
+
+/* Tests set this to pin "now"; 0 means time(NULL). */
+HUB_STATIC time_t intake_now = 0;
+
+struct intake {
+	struct hub_intake_error	*err;
+	json_object		*out;
+	int			 napprovers;	/* across all steps */
+};
+
+/* Flags of a string field. */
+#define F_REQUIRED	0x01u	/* absent or null is an error */
+#define F_NONEMPTY	0x02u	/* "" and blanks are an error */
+#define F_MULTILINE	0x04u	/* \n, \t (and \r\n, stored as \n) allowed */
+#define F_LOWER		0x08u	/* stored in ASCII lower case */
+
+struct spec;
+typedef int (*conv_fn)(struct intake *, const struct spec *, const char *path,
+    json_object *, json_object **);
+typedef int (*syntax_fn)(const char *);
+
+struct spec {
+	const char		*key;
+	const char		*out;	/* output key; NULL: assembled by build_steps */
+	conv_fn			 conv;
+	size_t			 max;	/* characters (strings) */
+	unsigned		 flags;
+	syntax_fn		 syntax;	/* strings: 1 when well-formed */
+	const char		*bad;	/* message when syntax fails */
+	long long		 min;	/* durations: least seconds */
+};
+
+/* ------------------------------------------------------------ errors */
+
+/* Copy at most the field's room, never ending in a cut UTF-8 sequence
+ * (a path built from a long key may already have been cut). */
+static void
+set_field(struct hub_intake_error *e, const char *field)
+{
+	size_t n = strlen(field), k, need;
+	unsigned char lead;
+
+	if (n >= sizeof(e->field))
+		n = sizeof(e->field) - 1;
+	for (k = n; k > 0 && n - k < 4 && ((unsigned char)field[k - 1] & 0xc0) == 0x80; k--)
+		;
+	if (k > 0 && (lead = (unsigned char)field[k - 1]) >= 0xc0) {
+		need = lead >= 0xf0 ? 4 : lead >= 0xe0 ? 3 : 2;
+		if (k - 1 + need > n)
+			n = k - 1;
+	}
+	memcpy(e->field, field, n);
+	e->field[n] = '\0';
+}
+
+static int HUB_PRINTF(3, 4)
+fail(struct intake *ix, const char *field, const char *fmt, ...)
+{
+	va_list ap;
+
+	set_field(ix->err, field);
+	va_start(ap, fmt);
+	vsnprintf(ix->err->message, sizeof(ix->err->message), fmt, ap);
+	va_end(ap);
+	return HUB_INTAKE_INVALID;
+}
+
+/* A field path; a long user key is cut (set_field keeps UTF-8 whole). */
+static void HUB_PRINTF(3, 4)
+mkpath(char *dst, size_t size, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(dst, size, fmt, ap);
+	va_end(ap);
+}
+
+/* An object key as a path component: "" is shown quoted, not as nothing. */
+static const char *
+keyname(const char *key)
+{
+	return key[0] != '\0' ? key : "\"\"";
+}
+
+/* json-c's add functions do not take the value when they fail. */
+static int
+put(json_object *obj, const char *key, json_object *val)
+{
+	if (json_object_object_add(obj, key, val) != 0) {
+		json_object_put(val);
+		return HUB_INTAKE_NOMEM;
+	}
+	return HUB_INTAKE_OK;
+}
+
+static int
+push(json_object *arr, json_object *val)
+{
+	if (val == NULL || json_object_array_add(arr, val) != 0) {
+		json_object_put(val);
+		return HUB_INTAKE_NOMEM;
+	}
+	return HUB_INTAKE_OK;
+}
+
+/* NULL stores JSON null. */
+static int
+put_str(json_object *obj, const char *key, const char *s)
+{
+	json_object *v = NULL;
+
+	if (s != NULL && (v = json_object_new_string(s)) == NULL)
+		return HUB_INTAKE_NOMEM;
+	return put(obj, key, v);
+}
+
+/* ------------------------------------------------------------ text */
+
+enum text_err { TEXT_OK, TEXT_UTF8, TEXT_CTRL, TEXT_LONG, TEXT_EMPTY };
+
+/*
+ * Characters (code points) in s[0..len), or -1 when it is not valid UTF-8
+ * (overlong forms, surrogates and values past U+10FFFF included).
+ */
+HUB_STATIC long
+intake_utf8_chars(const char *str, size_t len)
+{
+	const unsigned char *s = (const unsigned char *)str;
+	size_t i = 0, n, k;
+	uint32_t cp;
+	long chars = 0;
+
+	while (i < len) {
+		if (s[i] < 0x80) {
+			i++;
+			chars++;
+			continue;
+		}
+		if (s[i] >= 0xc2 && s[i] <= 0xdf) {
+			n = 1;
+			cp = s[i] & 0x1f;
+		} else if (s[i] >= 0xe0 && s[i] <= 0xef) {
+			n = 2;
+			cp = s[i] & 0x0f;
+		} else if (s[i] >= 0xf0 && s[i] <= 0xf4) {
+			n = 3;
+			cp = s[i] & 0x07;
+		} else
+			return -1;
+		if (len - i - 1 < n)
+			return -1;
+		for (k = 1; k <= n; k++) {
+			if ((s[i + k] & 0xc0) != 0x80)
+				return -1;
+			cp = (cp << 6) | (s[i + k] & 0x3f);
+		}
+		if ((n == 2 && cp < 0x800) || (n == 3 && cp < 0x10000) ||
+		    cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+			return -1;
+		i += n + 1;
+		chars++;
+	}
+	return chars;
+}
+
+/* C0 (but \n, \t and \r\n when multiline), DEL and C1 controls. */
+static int
+has_control(const char *str, size_t len, int multiline)
+{
+	const unsigned char *s = (const unsigned char *)str;
+	size_t i;
+
+	for (i = 0; i < len; i++) {
+		if (s[i] == 0x7f)
+			return 1;
+		if (s[i] == 0xc2 && i + 1 < len && s[i + 1] >= 0x80 && s[i + 1] <= 0x9f)
+			return 1;
+		if (s[i] >= 0x20)
+			continue;
+		if (multiline && (s[i] == '\n' || s[i] == '\t'))
+			continue;
+		if (multiline && s[i] == '\r' && i + 1 < len && s[i + 1] == '\n')
+			continue;
+		return 1;
+	}
+	return 0;
+}
+
+static int
+blank(const char *s, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		if (!isspace((unsigned char)s[i]))
+			return 0;
+	return 1;
+}
+
+static enum text_err
+text_check(const char *s, size_t len, size_t max, unsigned flags)
+{
+	long n;
+
+	if ((n = intake_utf8_chars(s, len)) < 0)
+		return TEXT_UTF8;
+	if ((size_t)n > max)
+		return TEXT_LONG;
+	if (has_control(s, len, (flags & F_MULTILINE) != 0))
+		return TEXT_CTRL;
+	if ((flags & F_NONEMPTY) && blank(s, len))
+		return TEXT_EMPTY;
+	return TEXT_OK;
+}
+
+static int
+text_fail(struct intake *ix, const char *path, enum text_err e, size_t max)
+{
+	switch (e) {
+	case TEXT_UTF8:
+		return fail(ix, path, "must be valid UTF-8");
+	case TEXT_CTRL:
+		return fail(ix, path, "must not contain control characters");
+	case TEXT_EMPTY:
+		return fail(ix, path, "must not be empty");
+	default:
+		return fail(ix, path, "must be a string of at most %zu characters", max);
+	}
+}
+
+/*
+ * A string value checked for type, UTF-8, length, controls; *s and *len
+ * point into v.  A JSON string holding \u0000 is a control character.
+ */
+static int
+get_text(struct intake *ix, const char *path, json_object *v, size_t max,
+    unsigned flags, const char **s, size_t *len)
+{
+	enum text_err e;
+
+	if (!json_object_is_type(v, json_type_string))
+		return fail(ix, path, "must be a string of at most %zu characters", max);
+	*s = json_object_get_string(v);
+	*len = (size_t)json_object_get_string_len(v);
+	if ((e = text_check(*s, *len, max, flags)) != TEXT_OK)
+		return text_fail(ix, path, e, max);
+	return HUB_INTAKE_OK;
+}
+
+/* ------------------------------------------------------------ syntax */
+
+static int
+is_upper_alnum(int c)
+{
+	return (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+}
+
+/* ^[UW][A-Z0-9]{2,}$, at most 32 characters. */
+HUB_STATIC int
+intake_is_slack_id(const char *s)
+{
+	size_t i, n = strlen(s);
+
+	if (n < 3 || n > 32 || (s[0] != 'U' && s[0] != 'W'))
+		return 0;
+	for (i = 1; i < n; i++)
+		if (!is_upper_alnum((unsigned char)s[i]))
+			return 0;
+	return 1;
+}
+
+/*
+ * local@domain.tld in ASCII: local part of atext and inner dots (≤ 64),
+ * domain of LDH labels (≤ 63 each, ≤ 255 in all) ending in an alphabetic
+ * TLD of 2 or more letters.  Internationalized addresses are refused.
+ */
+static int
+is_group_char(int c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+	    c == '_' || c == '.' || c == '-';
+}
+
+/* NAME of "group:NAME": [a-z0-9_.-]{1,100}. */
+static int
+is_group_name(const char *s)
+{
+	size_t i, n = strlen(s);
+
+	if (n < 1 || n > 100)
+		return 0;
+	for (i = 0; i < n; i++)
+		if (!is_group_char((unsigned char)s[i]))
+			return 0;
+	return 1;
+}
+
+/*
+ * A Slack channel: an id ^[CG][A-Z0-9]{2,}$ or "#name" of lower-case
+ * letters, digits, - _ . and non-ASCII letters (Slack allows those).
+ */
+static int
+is_channel(const char *s)
+{
+	size_t i, n = strlen(s);
+
+	if (n >= 3 && (s[0] == 'C' || s[0] == 'G')) {
+		for (i = 1; i < n; i++)
+			if (!is_upper_alnum((unsigned char)s[i]))
+				return 0;
+		return 1;
+	}
+	if (n < 2 || s[0] != '#')
+		return 0;
+	for (i = 1; i < n; i++)
+		if (!is_group_char((unsigned char)s[i]) && (unsigned char)s[i] < 0x80)
+			return 0;
+	return 1;
+}
+
+/*
+ * http:// or https:// (scheme in any case), a host, an optional port, then
+ * anything printable: no spaces, no controls, no non-ASCII, no user info.
+ */
+HUB_STATIC int
+intake_is_url(const char *s)
+{
+	const char *host, *end, *p, *colon = NULL;
+	size_t i, n = strlen(s);
+	long port;
+
+	if (n > MAX_URL)
+		return 0;
+	if (strncasecmp(s, "https://", 8) == 0)
+		host = s + 8;
+	else if (strncasecmp(s, "http://", 7) == 0)
+		host = s + 7;
+	else
+		return 0;
+	for (i = 0; i < n; i++)
+		if ((unsigned char)s[i] <= 0x20 || (unsigned char)s[i] >= 0x7f)
+			return 0;
+	end = host + strcspn(host, "/?#");
+	if (end == host || memchr(host, '@', (size_t)(end - host)) != NULL)
+		return 0;
+	if (*host == '[') {
+		if ((p = memchr(host, ']', (size_t)(end - host))) == NULL || p == host + 1)
+			return 0;
+		for (i = 1; host + i < p; i++)
+			if (!isxdigit((unsigned char)host[i]) && host[i] != ':' && host[i] != '.')
+				return 0;
+		if (p + 1 < end) {
+			if (p[1] != ':')
+				return 0;
+			colon = p + 1;
+		}
+	} else {
+		for (p = host; p < end && *p != ':'; p++)
+			if (!isalnum((unsigned char)*p) && *p != '.' && *p != '-')
+				return 0;
+		if (p == host)
+			return 0;
+		if (p < end)
+			colon = p;
+	}
+	if (colon != NULL) {
+		if (colon + 1 == end || end - colon - 1 > 5)
+			return 0;
+		port = 0;
+		for (p = colon + 1; p < end; p++) {
+			if (!isdigit((unsigned char)*p))
+				return 0;
+			port = port * 10 + (*p - '0');
+		}
+		if (port < 1 || port > 65535)
+			return 0;
+	}
+	return 1;
+}
+
+static int
+is_currency(const char *s)
+{
+	return strlen(s) == 3 && isupper((unsigned char)s[0]) &&
+	    isupper((unsigned char)s[1]) && isupper((unsigned char)s[2]) &&
+	    (unsigned char)s[0] < 0x80 && (unsigned char)s[1] < 0x80 &&
+	    (unsigned char)s[2] < 0x80;
+}
+
+/* ^[A-Z][A-Z0-9]+-[0-9]+$ */
+static int
+is_jira_key(const char *s)
+{
+	size_t i = 1;
+
+	if (!(s[0] >= 'A' && s[0] <= 'Z'))
+		return 0;
+	while (is_upper_alnum((unsigned char)s[i]))
+		i++;
+	if (i < 2 || s[i] != '-' || s[i + 1] == '\0')
+		return 0;
+	for (i++; s[i] != '\0'; i++)
+		if (!(s[i] >= '0' && s[i] <= '9'))
+			return 0;
+	return 1;
+}
+
+static int
+is_delivery(const char *s)
+{
+	static const char *const modes[] = { "dm", "group_dm", "channel", "both" };
+	size_t i;
+
+	for (i = 0; i < HUB_NELEM(modes); i++)
+		if (strcmp(s, modes[i]) == 0)
+			return 1;
+	return 0;
+}
+
+/* ------------------------------------------------------------ dates */
+
+/* Exactly n digits at s. */
+static int
+digits(const char *s, int n, int *out)
+{
+	int i, v = 0;
+
+	for (i = 0; i < n; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return 0;
+		v = v * 10 + (s[i] - '0');
+	}
+	*out = v;
+	return 1;
+}
+
+static int
+leap(int y)
+{
+	return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+}
+
+/* Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant). */
+static long long
+days_from_civil(int y, int m, int d)
+{
+	long long era, yoe, doy, doe;
+
+	y -= m <= 2;
+	era = (y >= 0 ? y : y - 399) / 400;
+	yoe = y - era * 400;
+	doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
+	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	return era * 146097 + doe - 719468;
+}
+
+/* "YYYY-MM-DD" at s (10 bytes, not necessarily terminated); days since epoch. */
+static int
+parse_date_at(const char *s, long long *days)
+{
+	static const int mdays[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+	int y, m, d;
+
+	if (!digits(s, 4, &y) || s[4] != '-' || !digits(s + 5, 2, &m) ||
+	    s[7] != '-' || !digits(s + 8, 2, &d))
+		return 0;
+	if (y < 1 || m < 1 || m > 12 || d < 1 ||
+	    d > mdays[m - 1] + (m == 2 && leap(y)))
+		return 0;
+	*days = days_from_civil(y, m, d);
+	return 1;
+}
+
+/* A whole string "YYYY-MM-DD". */
+HUB_STATIC int
+intake_is_date(const char *s, long long *days)
+{
+	long long dummy;
+
+	return strlen(s) == 10 && parse_date_at(s, days ? days : &dummy);
+}
+
+/*
+ * Seconds since the epoch of an ISO-8601 date-time with a zone:
+ * YYYY-MM-DDTHH:MM[:SS[.fraction]](Z|+hh:mm|-hh:mm); the fraction is
+ * dropped.  A bare date YYYY-MM-DD is the last second of that day, UTC.
+ * -1 when malformed or past 9999-12-31T23:59:59Z.
+ */
+HUB_STATIC long long
+intake_parse_datetime(const char *s)
+{
+	long long days, t;
+	int hh, mi, ss = 0, oh, om, sign, i;
+	size_t n = strlen(s);
+	const char *p;
+
+	if (n < 10 || !parse_date_at(s, &days))
+		return -1;
+	if (n == 10) {
+		t = days * 86400 + 86399;
+		return t > MAX_EPOCH ? -1 : t;
+	}
+	p = s + 10;
+	if (*p != 'T' || !digits(p + 1, 2, &hh) || p[3] != ':' || !digits(p + 4, 2, &mi))
+		return -1;
+	p += 6;
+	if (*p == ':') {
+		if (!digits(p + 1, 2, &ss))
+			return -1;
+		p += 3;
+		if (*p == '.') {
+			for (i = 1; p[i] >= '0' && p[i] <= '9'; i++)
+				;
+			if (i == 1 || i > 10)
+				return -1;
+			p += i;
+		}
+	}
+	if (hh > 23 || mi > 59 || ss > 59)
+		return -1;
+	if (*p == 'Z') {
+		sign = 0;
+		oh = om = 0;
+		p++;
+	} else if (*p == '+' || *p == '-') {
+		sign = *p == '+' ? 1 : -1;
+		if (!digits(p + 1, 2, &oh) || p[3] != ':' || !digits(p + 4, 2, &om) ||
+		    oh > 23 || om > 59)
+			return -1;
+		p += 6;
+	} else
+		return -1;
+	if (*p != '\0')
+		return -1;
+	t = days * 86400 + hh * 3600 + mi * 60 + ss - sign * (oh * 3600 + om * 60);
+	return t < 0 || t > MAX_EPOCH ? -1 : t;
+}
+
+/* ------------------------------------------------------------ durations */
+
+/* Up to 9 digits at *pp; advances *pp. */
+static int
+number(const char **pp, long long *out)
+{
+	const char *p = *pp;
+	long long v = 0;
+	int n = 0;
+
+	while (*p >= '0' && *p <= '9') {
+		if (++n > 9)
+			return 0;
+		v = v * 10 + (*p++ - '0');
+	}
+	if (n == 0)
+		return 0;
+	*pp = p;
+	*out = v;
+	return 1;
+}
+
+/* ISO-8601 PnW or P[nD][T[nH][nM][nS]]: no years or months, whose length varies. */
+static long long
+iso_duration(const char *p)
+{
+	static const struct { char unit; long long secs; int in_time; } parts[] = {
+		{ 'D', 86400, 0 }, { 'H', 3600, 1 }, { 'M', 60, 1 }, { 'S', 1, 1 },
+	};
+	const char *q;
+	long long v, total = 0;
+	size_t next = 0, i;
+	int in_time = 0, any = 0;
+
+	if (*p++ != 'P')
+		return -1;
+	q = p;
+	if (number(&q, &v) && *q == 'W')
+		return q[1] == '\0' ? v * 604800 : -1;
+	for (;;) {
+		if (*p == '\0')
+			break;
+		if (*p == 'T') {
+			if (in_time || p[1] == '\0')
+				return -1;
+			in_time = 1;
+			p++;
+			continue;
+		}
+		if (!number(&p, &v))
+			return -1;
+		for (i = next; i < HUB_NELEM(parts); i++)
+			if (parts[i].unit == *p && parts[i].in_time == in_time)
+				break;
+		if (i == HUB_NELEM(parts))
+			return -1;
+		total += v * parts[i].secs;
+		next = i + 1;
+		any = 1;
+		p++;
+	}
+	return any ? total : -1;
+}
+
+long long
+hub_intake_duration(json_object *v)
+{
+	static const struct { char unit; long long secs; } units[] = {
+		{ 's', 1 }, { 'm', 60 }, { 'h', 3600 }, { 'd', 86400 }, { 'w', 604800 },
+	};
+	const char *s, *p;
+	long long n, r = -1;
+	size_t i;
+
+	if (v == NULL)
+		return -1;
+	if (json_object_is_type(v, json_type_int)) {
+		n = json_object_get_int64(v);
+		if (n == INT64_MAX && json_object_get_uint64(v) > (uint64_t)INT64_MAX)
+			return -1;
+		return n > 0 ? n : -1;
+	}
+	if (!json_object_is_type(v, json_type_string))
+		return -1;
+	s = json_object_get_string(v);
+	if (strlen(s) != (size_t)json_object_get_string_len(v))
+		return -1;
+	if (s[0] == 'P') {
+		r = iso_duration(s);
+	} else {
+		p = s;
+		if (!number(&p, &n))
+			return -1;
+		for (i = 0; i < HUB_NELEM(units); i++)
+			if (p[0] == units[i].unit && p[1] == '\0')
+				r = n * units[i].secs;
+	}
+	return r > 0 ? r : -1;
+}
+
+/* ------------------------------------------------------------ converters */
+
+/* A string field: text checks, then the row's syntax, then case. */
+static int
+conv_string(struct intake *ix, const struct spec *f, const char *path,
+    json_object *v, json_object **res)
+{
+	const char *s;
+	char *copy = NULL;
+	size_t len, i, j;
+	int rc;
+
+	if ((rc = get_text(ix, path, v, f->max, f->flags, &s, &len)) != HUB_INTAKE_OK)
+		return rc;
+	if (f->syntax != NULL && !f->syntax(s))
+		return fail(ix, path, "%s", f->bad);
+	if ((f->flags & (F_LOWER | F_MULTILINE)) == 0) {
+		*res = json_object_new_string_len(s, (int)len);
+		return *res == NULL ? HUB_INTAKE_NOMEM : HUB_INTAKE_OK;
+	}
+	if ((copy = malloc(len + 1)) == NULL)
+		return HUB_INTAKE_NOMEM;
+	for (i = j = 0; i < len; i++) {
+		if ((f->flags & F_MULTILINE) && s[i] == '\r')
+			continue;	/* has_control() let only \r\n through */
+		copy[j++] = (f->flags & F_LOWER) ? (char)tolower((unsigned char)s[i]) : s[i];
+	}
+	*res = json_object_new_string_len(copy, (int)j);
+	free(copy);
+	return *res == NULL ? HUB_INTAKE_NOMEM : HUB_INTAKE_OK;
+}
+
+static time_t
+now(void)
+{
+	return intake_now != 0 ? intake_now : time(NULL);
+}
+
+static int
+conv_deadline(struct intake *ix, const struct spec *f, const char *path,
+    json_object *v, json_object **res)
+{
+	const char *s;
+	char out[80];
+	struct tm tm;
+	size_t len;
+	long long t;
+	time_t tt;
+	int rc;
+
+	if ((rc = get_text(ix, path, v, f->max, 0, &s, &len)) != HUB_INTAKE_OK ||
+	    (t = intake_parse_datetime(s)) < 0)
+		return fail(ix, path, "must be an ISO-8601 date-time with a time zone "
+		    "(2030-01-31T17:00:00Z, +01:00) or a date (YYYY-MM-DD)");
+	if (t <= (long long)now())
+		return fail(ix, path, "must be in the future");
+	tt = (time_t)t;
+	if (gmtime_r(&tt, &tm) == NULL)
+		return fail(ix, path, "must be an ISO-8601 date-time with a time zone");
+	snprintf(out, sizeof(out), "%04d-%02d-%02dT%02d:%02d:%02dZ", tm.tm_year + 1900,
+	    tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+	*res = json_object_new_string(out);
+	return *res == NULL ? HUB_INTAKE_NOMEM : HUB_INTAKE_OK;
+}
+
+static int
+conv_duration(struct intake *ix, const struct spec *f, const char *path,
+    json_object *v, json_object **res)
+{
+	long long d = hub_intake_duration(v);
+
+	if (d < 0)
+		return fail(ix, path, "must be a duration: seconds, \"90m\", \"4h\", \"2d\" "
+		    "or ISO-8601 \"PT4H\"");
+	if (d < f->min)
+		return fail(ix, path, "must be at least %lld seconds", f->min);
+	if (d > MAX_DURATION)
+		return fail(ix, path, "must be at most 365 days");
+	*res = json_object_new_int64(d);
+	return *res == NULL ? HUB_INTAKE_NOMEM : HUB_INTAKE_OK;
+}
+
+/* ------------------------------------------------------------ metadata */
+
+static int
+meta_walk(struct intake *ix, const char *path, json_object *v, int depth)
+{
+	char sub[64];
+	const char *s;
+	size_t len, i, n;
+	enum text_err e;
+	int rc;
+
+	switch (json_object_get_type(v)) {
+	case json_type_object:
+		if (depth > MAX_META_DEPTH)
+			return fail(ix, "metadata", "must not nest deeper than %d levels",
+			    MAX_META_DEPTH);
+		if (json_object_object_length(v) > MAX_META_KEYS)
+			return fail(ix, path, "must have at most %d keys", MAX_META_KEYS);
+		json_object_object_foreach(v, key, val) {
+			mkpath(sub, sizeof(sub), "%s.%s", path, keyname(key));
+			if ((e = text_check(key, strlen(key), 200, F_NONEMPTY)) != TEXT_OK)
+				return e == TEXT_LONG ?
+				    fail(ix, sub, "key must be at most 200 characters") :
+				    text_fail(ix, sub, e, 200);
+			if ((rc = meta_walk(ix, sub, val, depth + 1)) != HUB_INTAKE_OK)
+				return rc;
+		}
+		return HUB_INTAKE_OK;
+	case json_type_array:
+		if (depth > MAX_META_DEPTH)
+			return fail(ix, "metadata", "must not nest deeper than %d levels",
+			    MAX_META_DEPTH);
+		n = json_object_array_length(v);
+		for (i = 0; i < n; i++) {
+			mkpath(sub, sizeof(sub), "%s[%zu]", path, i);
+			rc = meta_walk(ix, sub, json_object_array_get_idx(v, i), depth + 1);
+			if (rc != HUB_INTAKE_OK)
+				return rc;
+		}
+		return HUB_INTAKE_OK;
+	case json_type_string:
+		s = json_object_get_string(v);
+		len = (size_t)json_object_get_string_len(v);
+		if ((e = text_check(s, len, MAX_META_BYTES, F_MULTILINE)) != TEXT_OK)
+			return text_fail(ix, path, e, MAX_META_BYTES);
+		return HUB_INTAKE_OK;
+	case json_type_double:
+		if (!isfinite(json_object_get_double(v)))
+			return fail(ix, path, "must be a finite number");
+		return HUB_INTAKE_OK;
+	default:
+		return HUB_INTAKE_OK;
+	}
+}
+
+static int
+conv_metadata(struct intake *ix, const struct spec *f, const char *path,
+    json_object *v, json_object **res)
+{
+	size_t len = 0;
+	int rc;
+
+	if (!json_object_is_type(v, json_type_object))
+		return fail(ix, path, "must be an object");
+	if ((rc = meta_walk(ix, path, v, 1)) != HUB_INTAKE_OK)
+		return rc;
+	if (hub_json_str(v, &len) == NULL)
+		return HUB_INTAKE_NOMEM;
+	if (len > MAX_META_BYTES)
+		return fail(ix, path, "must be at most %d bytes as JSON", MAX_META_BYTES);
+	*res = NULL;
+	if (json_object_deep_copy(v, res, NULL) != 0)
+		return HUB_INTAKE_NOMEM;
+	return HUB_INTAKE_OK;
+}
+
+/* ------------------------------------------------------------ approvers */
+
+/* The object form of an approver: {"slack"|"email"|"group": "…"}. */
+static const struct party_kind {
+	const char	*kind;
+	size_t		 max;
+	syntax_fn	 syntax;
+	const char	*bad;
+} party_kinds[] = {
+	{ "slack", 32, intake_is_slack_id, "must be a Slack user id (U… or W…)" },
+	{ "email", 320, hub_check_email, "is not a valid email address" },
+	{ "group", 106, is_group_name,
+	    "must be group:NAME with NAME of a-z, 0-9, _ . - (at most 100)" },
+};
+
+static int
+make_party(const char *kind, const char *value, json_object **res)
+{
+	json_object *o;
+
+	if ((o = json_object_new_object()) == NULL)
+		return HUB_INTAKE_NOMEM;
+	if (put_str(o, "kind", kind) != HUB_INTAKE_OK ||
+	    put_str(o, "value", value) != HUB_INTAKE_OK) {
+		json_object_put(o);
+		return HUB_INTAKE_NOMEM;
+	}
+	*res = o;
+	return HUB_INTAKE_OK;
+}
+
+/* Check s as a value of kind k and normalize it (emails lower case,
+ * groups without the "group:" prefix). */
+static int
+party_value(struct intake *ix, const char *path, const struct party_kind *k,
+    const char *s, json_object **res)
+{
+	char email[321];
+	size_t i, n;
+
+	if (strcmp(k->kind, "group") == 0 && strncmp(s, "group:", 6) == 0)
+		s += 6;
+	if (!k->syntax(s))
+		return fail(ix, path, "%s", k->bad);
+	if (strcmp(k->kind, "email") == 0) {
+		n = strlen(s);	/* ≤ 320: hub_check_email checked it */
+		for (i = 0; i < n; i++)
+			email[i] = (char)tolower((unsigned char)s[i]);
+		email[n] = '\0';
+		s = email;
+	}
+	return make_party(k->kind, s, res);
+}
+
+static int
+parse_party(struct intake *ix, const char *path, json_object *v, json_object **res)
+{
+	const struct party_kind *k = NULL;
+	json_object *val = NULL;
+	char sub[64];
+	const char *s;
+	size_t len, i;
+	int rc;
+
+	if (json_object_is_type(v, json_type_object)) {
+		json_object_object_foreach(v, key, kv) {
+			for (i = 0; i < HUB_NELEM(party_kinds); i++)
+				if (strcmp(key, party_kinds[i].kind) == 0)
+					break;
+			if (i == HUB_NELEM(party_kinds)) {
+				mkpath(sub, sizeof(sub), "%s.%s", path, keyname(key));
+				return fail(ix, sub, "unknown field");
+			}
+			if (k != NULL)
+				return fail(ix, path, "must have exactly one of slack, email, group");
+			k = &party_kinds[i];
+			val = kv;
+		}
+		if (k == NULL)
+			return fail(ix, path, "must have exactly one of slack, email, group");
+		mkpath(sub, sizeof(sub), "%s.%s", path, k->kind);
+		if ((rc = get_text(ix, sub, val, k->max, 0, &s, &len)) != HUB_INTAKE_OK)
+			return rc;
+		return party_value(ix, sub, k, s, res);
+	}
+	if (!json_object_is_type(v, json_type_string))
+		return fail(ix, path, "must be a Slack user id (U…/W…), an email address, "
+		    "group:NAME or an object {\"slack\"|\"email\"|\"group\": …}");
+	if ((rc = get_text(ix, path, v, 320, 0, &s, &len)) != HUB_INTAKE_OK)
+		return rc;
+	if (strncmp(s, "group:", 6) == 0)
+		k = &party_kinds[2];
+	else if (strchr(s, '@') != NULL)
+		k = &party_kinds[1];
+	else if (intake_is_slack_id(s))
+		k = &party_kinds[0];
+	else
+		return fail(ix, path, "must be a Slack user id (U…/W…), an email address "
+		    "or group:NAME");
+	return party_value(ix, path, k, s, res);
+}
+
+static int
+same_party(json_object *a, json_object *b)
+{
+	json_object *ka, *kb, *va, *vb;
+
+	json_object_object_get_ex(a, "kind", &ka);
+	json_object_object_get_ex(b, "kind", &kb);
+	json_object_object_get_ex(a, "value", &va);
+	json_object_object_get_ex(b, "value", &vb);
+	return strcmp(json_object_get_string(ka), json_object_get_string(kb)) == 0 &&
+	    strcmp(json_object_get_string(va), json_object_get_string(vb)) == 0;
+}
+
+/*
+ * Parse the parties of list (an array, or one value when single) into arr;
+ * what names them in errors is "<name>[i]" (or name when single).
+ */
+static int
+parse_parties(struct intake *ix, const char *name, json_object *list, int single,
+    json_object *arr)
+{
+	json_object *p;
+	char path[64];
+	size_t n, i, j;
+	int rc;
+
+	n = single ? 1 : json_object_array_length(list);
+	for (i = 0; i < n; i++) {
+		if (single)
+			mkpath(path, sizeof(path), "%s", name);
+		else
+			mkpath(path, sizeof(path), "%s[%zu]", name, i);
+		rc = parse_party(ix, path, single ? list : json_object_array_get_idx(list, i), &p);
+		if (rc != HUB_INTAKE_OK)
+			return rc;
+		for (j = 0; j < i; j++)
+			if (same_party(p, json_object_array_get_idx(arr, j))) {
+				json_object_put(p);
+				return fail(ix, path, "duplicates %s[%zu]", name, j);
+			}
+		if ((rc = push(arr, p)) != HUB_INTAKE_OK)
+			return rc;
+	}
+	return HUB_INTAKE_OK;
+}
+
+static int
+conv_watchers(struct intake *ix, const struct spec *f, const char *path,
+    json_object *v, json_object **res)
+{
+	int rc;
+
+	if (!json_object_is_type(v, json_type_array) ||
+	    json_object_array_length(v) > MAX_WATCHERS)
+		return fail(ix, path, "must be an array of at most %d people", MAX_WATCHERS);
+	if ((*res = json_object_new_array()) == NULL)
+		return HUB_INTAKE_NOMEM;
+	if ((rc = parse_parties(ix, path, v, 0, *res)) != HUB_INTAKE_OK) {
+		json_object_put(*res);
+		*res = NULL;
+	}
+	return rc;
+}
+
+/* ------------------------------------------------------------ tables */
+
+#define STR(key, out, max, flags) \
+	{ key, out, conv_string, max, flags, NULL, NULL, 0 }
+#define SYN(key, out, max, flags, fn, bad) \
+	{ key, out, conv_string, max, flags, fn, bad, 0 }
+#define LATER(key) { key, NULL, NULL, 0, 0, NULL, NULL, 0 }
+
+#define BAD_URL "must be an http:// or https:// URL of at most 2000 characters, " \
+	"without spaces or user info"
+#define BAD_DELIVERY "must be one of dm, group_dm, channel, both"
+#define BAD_CHANNEL "must be a Slack channel id (C…/G…) or #name"
+
+/* Top-level keys, in the order they are checked. */
+static const struct spec top_specs[] = {
+	STR("request_source", "request_source", 100, F_NONEMPTY),
+	STR("requester_name", "requester_name", 200, F_REQUIRED | F_NONEMPTY),
+	STR("justification_text", "justification", 10000, F_REQUIRED | F_MULTILINE),
+	STR("external_id", "external_id", 200, F_NONEMPTY),
+	STR("title", "title", 300, F_NONEMPTY),
+	SYN("requester_email", "requester_email", 320, F_LOWER, hub_check_email,
+	    "is not a valid email address"),
+	SYN("requester_slack_id", "requester_slack_id", 32, 0, intake_is_slack_id,
+	    "must be a Slack user id (U… or W…)"),
+	{ "metadata", "metadata", conv_metadata, 0, 0, NULL, NULL, 0 },
+	LATER("approver_id"),
+	LATER("approvers"),
+	LATER("rule"),
+	LATER("quorum"),
+	LATER("steps"),
+	{ "deadline", "deadline", conv_deadline, 40, 0, NULL, NULL, 0 },
+	{ "reminder_every", "reminder_every", conv_duration, 0, 0, NULL, NULL, 60 },
+	{ "valid_for", "valid_for", conv_duration, 0, 0, NULL, NULL, 1 },
+	SYN("callback_url", "callback_url", MAX_URL, 0, intake_is_url, BAD_URL),
+	{ "watchers", "watchers", conv_watchers, 0, 0, NULL, NULL, 0 },
+	SYN("delivery", "delivery", 20, 0, is_delivery, BAD_DELIVERY),
+	SYN("channel", "channel", 80, 0, is_channel, BAD_CHANNEL),
+	STR("connection", "connection", 100, F_NONEMPTY),
+};
+
+/* Keys of one element of steps[]. */
+static const struct spec step_specs[] = {
+	LATER("approvers"),
+	LATER("rule"),
+	LATER("quorum"),
+	SYN("delivery", "delivery", 20, 0, is_delivery, BAD_DELIVERY),
+	SYN("channel", "channel", 80, 0, is_channel, BAD_CHANNEL),
+	STR("connection", "connection", 100, F_NONEMPTY),
+};
+
+static const char *const rules[] = { "any", "all", "quorum" };
+
+/* Unknown keys of obj against tab; prefix names them ("", "steps[1]."). */
+static int
+check_keys(struct intake *ix, json_object *obj, const struct spec *tab, size_t n,
+    const char *prefix)
+{
+	char path[64];
+	size_t i;
+
+	json_object_object_foreach(obj, key, val) {
+		(void)val;
+		for (i = 0; i < n; i++)
+			if (strcmp(key, tab[i].key) == 0)
+				break;
+		if (i == n) {
+			mkpath(path, sizeof(path), "%s%s", prefix, keyname(key));
+			return fail(ix, path, "unknown field");
+		}
+	}
+	return HUB_INTAKE_OK;
+}
+
+/* Present and not JSON null. */
+static json_object *
+field(json_object *obj, const char *key)
+{
+	json_object *v = NULL;
+
+	if (obj == NULL || !json_object_object_get_ex(obj, key, &v))
+		return NULL;
+	return v;
+}
+
+/* Run the converters of tab over obj into dst. */
+static int
+convert(struct intake *ix, json_object *obj, const struct spec *tab, size_t n,
+    const char *prefix, json_object *dst)
+{
+	json_object *v, *res;
+	char path[64];
+	size_t i;
+	int rc;
+
+	for (i = 0; i < n; i++) {
+		if (tab[i].conv == NULL)
+			continue;
+		mkpath(path, sizeof(path), "%s%s", prefix, tab[i].key);
+		res = NULL;
+		if ((v = field(obj, tab[i].key)) == NULL) {
+			if (tab[i].flags & F_REQUIRED)
+				return fail(ix, path, "required");
+		} else if ((rc = tab[i].conv(ix, &tab[i], path, v, &res)) != HUB_INTAKE_OK)
+			return rc;
+		if ((rc = put(dst, tab[i].out, res)) != HUB_INTAKE_OK)
+			return rc;
+	}
+	return HUB_INTAKE_OK;
+}
+
+/* ------------------------------------------------------------ steps */
+
+/*
+ * One step.  list: the approvers (an array, or the single approver_id when
+ * single); rule_v, quorum_v: may be NULL; stepobj: the steps[] element (its
+ * delivery, channel, connection) or NULL.  prefix names fields ("",
+ * "steps[1].").
+ */
+static int
+build_step(struct intake *ix, const char *prefix, json_object *list, int single,
+    json_object *rule_v, json_object *quorum_v, json_object *stepobj, json_object **res)
+{
+	json_object *step = NULL, *arr = NULL, *q = NULL;
+	const char *rule = "any";
+	char path[64], name[64];
+	size_t n, i;
+	int64_t quorum = 0;
+	int rc;
+
+	if ((step = json_object_new_object()) == NULL ||
+	    (arr = json_object_new_array()) == NULL) {
+		rc = HUB_INTAKE_NOMEM;
+		goto out;
+	}
+	mkpath(name, sizeof(name), "%s%s", prefix, single ? "approver_id" : "approvers");
+	if (!single && (!json_object_is_type(list, json_type_array) ||
+	    json_object_array_length(list) == 0)) {
+		rc = fail(ix, name, "must be a non-empty array of approvers");
+		goto out;
+	}
+	n = single ? 1 : json_object_array_length(list);
+	if (n > MAX_APPROVERS || (size_t)ix->napprovers + n > MAX_APPROVERS) {
+		rc = fail(ix, name, "too many approvers: at most %d in all", MAX_APPROVERS);
+		goto out;
+	}
+	if ((rc = parse_parties(ix, name, list, single, arr)) != HUB_INTAKE_OK)
+		goto out;
+	ix->napprovers += (int)n;
+
+	mkpath(path, sizeof(path), "%srule", prefix);
+	if (rule_v != NULL) {
+		rule = NULL;
+		if (json_object_is_type(rule_v, json_type_string))
+			for (i = 0; i < HUB_NELEM(rules); i++)
+				if (strcmp(json_object_get_string(rule_v), rules[i]) == 0)
+					rule = rules[i];
+		if (rule == NULL) {
+			rc = fail(ix, path, "must be one of any, all, quorum");
+			goto out;
+		}
+	}
+	mkpath(path, sizeof(path), "%squorum", prefix);
+	if (strcmp(rule, "quorum") == 0) {
+		if (quorum_v == NULL) {
+			rc = fail(ix, path, "required when rule is quorum");
+			goto out;
+		}
+		if (!json_object_is_type(quorum_v, json_type_int) ||
+		    (quorum = json_object_get_int64(quorum_v)) < 1 || quorum > (int64_t)n) {
+			rc = fail(ix, path, "must be an integer from 1 to %zu "
+			    "(the number of approvers)", n);
+			goto out;
+		}
+		if ((q = json_object_new_int64(quorum)) == NULL) {
+			rc = HUB_INTAKE_NOMEM;
+			goto out;
+		}
+	} else if (quorum_v != NULL) {
+		rc = fail(ix, path, "only allowed when rule is quorum");
+		goto out;
+	}
+	if ((rc = put_str(step, "rule", rule)) != HUB_INTAKE_OK ||
+	    (rc = put(step, "quorum", q)) != HUB_INTAKE_OK)
+		goto out;
+	rc = put(step, "approvers", arr);
+	arr = NULL;
+	if (rc != HUB_INTAKE_OK)
+		goto out;
+	rc = convert(ix, stepobj, step_specs, HUB_NELEM(step_specs), prefix, step);
+out:
+	json_object_put(arr);
+	if (rc != HUB_INTAKE_OK) {
+		json_object_put(step);
+		step = NULL;
+	}
+	*res = step;
+	return rc;
+}
+
+static int
+build_steps(struct intake *ix, json_object *in)
+{
+	json_object *id = field(in, "approver_id"), *list = field(in, "approvers");
+	json_object *steps = field(in, "steps"), *rule = field(in, "rule");
+	json_object *quorum = field(in, "quorum");
+	json_object *arr, *step, *el;
+	char prefix[64];
+	size_t n, i;
+	int rc;
+
+	if ((arr = json_object_new_array()) == NULL)
+		return HUB_INTAKE_NOMEM;
+	if ((rc = put(ix->out, "steps", arr)) != HUB_INTAKE_OK)
+		return rc;
+	if (steps != NULL && (id != NULL || list != NULL))
+		return fail(ix, "steps", "cannot be combined with approver_id or approvers");
+	if (id != NULL && list != NULL)
+		return fail(ix, "approvers", "cannot be combined with approver_id");
+	if (steps != NULL && rule != NULL)
+		return fail(ix, "rule", "must be given in each step when steps is used");
+	if (steps != NULL && quorum != NULL)
+		return fail(ix, "quorum", "must be given in each step when steps is used");
+	if (id != NULL || list != NULL) {
+		if ((rc = build_step(ix, "", id != NULL ? id : list, id != NULL, rule,
+		    quorum, NULL, &step)) != HUB_INTAKE_OK)
+			return rc;
+		return push(arr, step);
+	}
+	if (steps == NULL)
+		return fail(ix, "approver_id", "required: give approver_id, approvers or steps");
+	if (!json_object_is_type(steps, json_type_array) ||
+	    (n = json_object_array_length(steps)) == 0 || n > MAX_STEPS)
+		return fail(ix, "steps", "must be an array of 1 to %d steps", MAX_STEPS);
+	for (i = 0; i < n; i++) {
+		el = json_object_array_get_idx(steps, i);
+		mkpath(prefix, sizeof(prefix), "steps[%zu]", i);
+		if (!json_object_is_type(el, json_type_object))
+			return fail(ix, prefix, "must be an object");
+		mkpath(prefix, sizeof(prefix), "steps[%zu].", i);
+		if ((rc = check_keys(ix, el, step_specs, HUB_NELEM(step_specs), prefix)) !=
+		    HUB_INTAKE_OK)
+			return rc;
+		mkpath(prefix, sizeof(prefix), "steps[%zu].approvers", i);
+		if (field(el, "approvers") == NULL)
+			return fail(ix, prefix, "required");
+		mkpath(prefix, sizeof(prefix), "steps[%zu].", i);
+		if ((rc = build_step(ix, prefix, field(el, "approvers"), 0, field(el, "rule"),
+		    field(el, "quorum"), el, &step)) != HUB_INTAKE_OK)
+			return rc;
+		if ((rc = push(arr, step)) != HUB_INTAKE_OK)
+			return rc;
+	}
+	return HUB_INTAKE_OK;
+}
+
+/* ------------------------------------------------------------ presets */
+
+enum mtype {
+	M_TEXT,		/* string of at most max characters */
+	M_NUMBER,	/* finite number in [min, max] */
+	M_CURRENCY,	/* ISO 4217: three capital letters */
+	M_DATE,		/* YYYY-MM-DD */
+	M_RANGE,	/* "YYYY-MM-DD to YYYY-MM-DD" or {"start", "end"} */
+	M_DATES,	/* a date or a range */
+	M_URL,		/* http(s) */
+	M_JIRA_KEY,	/* ABC-123 */
+};
+
+enum mshow { SHOW_TEXT, SHOW_MONEY, SHOW_NUMBER, SHOW_PERCENT, SHOW_LINK };
+
+struct pfield {
+	const char	*key;
+	const char	*label;
+	enum mtype	 type;
+	enum mshow	 show;
+	size_t		 max;		/* M_TEXT */
+	double		 min, maxv;	/* M_NUMBER */
+};
+
+#define PTEXT(k, l, n) { k, l, M_TEXT, SHOW_TEXT, n, 0, 0 }
+#define PNUM(k, l, show, lo, hi) { k, l, M_NUMBER, show, 0, lo, hi }
+#define PTYPE(k, l, t, show) { k, l, t, show, 0, 0, 0 }
+
+static const struct pfield workday_fields[] = {
+	PTYPE("date_range", "Dates", M_RANGE, SHOW_TEXT),
+	PNUM("days_requested", "Days requested", SHOW_NUMBER, 0, HUGE_VAL),
+	PNUM("remaining_pto", "Remaining PTO", SHOW_NUMBER, -HUGE_VAL, HUGE_VAL),
+};
+static const struct pfield concur_fields[] = {
+	PNUM("amount", "Amount", SHOW_MONEY, -HUGE_VAL, HUGE_VAL),
+	PTYPE("currency", "Currency", M_CURRENCY, SHOW_TEXT),
+	PTEXT("category", "Category", 200),
+	PTYPE("trip_dates", "Trip dates", M_DATES, SHOW_TEXT),
+	PTYPE("date", "Date", M_DATE, SHOW_TEXT),
+	PTYPE("receipt_url", "Receipt", M_URL, SHOW_LINK),
+};
+static const struct pfield salesforce_fields[] = {
+	PTEXT("customer_name", "Customer", 200),
+	PNUM("deal_value", "Deal value", SHOW_MONEY, -HUGE_VAL, HUGE_VAL),
+	PTYPE("currency", "Currency", M_CURRENCY, SHOW_TEXT),
+	PTYPE("close_date", "Close date", M_DATE, SHOW_TEXT),
+	PTEXT("stage", "Stage", 100),
+	PNUM("discount_percent", "Discount", SHOW_PERCENT, 0, 100),
+};
+static const struct pfield jira_fields[] = {
+	PTYPE("issue_key", "Issue", M_JIRA_KEY, SHOW_TEXT),
+	PTEXT("summary", "Summary", 300),
+	PTYPE("url", "Link", M_URL, SHOW_LINK),
+};
+
+/*
+ * A preset is chosen by request_source alone (ASCII case-insensitive, whole
+ * value): the source is authenticated by its API key, while a metadata
+ * "type" would be one more field a client could get wrong.
+ */
+static const struct preset {
+	const char		*source;
+	const char		*name;
+	const char		*title;	/* default title: "<title> from <requester>" */
+	const struct pfield	*fields;
+	size_t			 nfields;
+} presets[] = {
+	{ "workday", "workday_pto", "Time off request", workday_fields,
+	    HUB_NELEM(workday_fields) },
+	{ "concur", "concur_expense", "Expense report", concur_fields,
+	    HUB_NELEM(concur_fields) },
+	{ "salesforce", "salesforce_deal", "Deal approval", salesforce_fields,
+	    HUB_NELEM(salesforce_fields) },
+	{ "jira", "jira_issue", "Jira issue", jira_fields, HUB_NELEM(jira_fields) },
+};
+
+const char *
+hub_intake_preset(const char *request_source)
+{
+	size_t i;
+
+	for (i = 0; request_source != NULL && i < HUB_NELEM(presets); i++)
+		if (strcasecmp(request_source, presets[i].source) == 0)
+			return presets[i].name;
+	return NULL;
+}
+
+static const struct preset *
+preset_named(const char *name)
+{
+	size_t i;
+
+	for (i = 0; name != NULL && i < HUB_NELEM(presets); i++)
+		if (strcmp(name, presets[i].name) == 0)
+			return &presets[i];
+	return NULL;
+}
+
+/* "YYYY-MM-DD to YYYY-MM-DD" with start ≤ end: 1, reversed: -1, else 0. */
+static int
+range_string(const char *s)
+{
+	long long a, b;
+
+	if (strlen(s) != 24 || strncmp(s + 10, " to ", 4) != 0 ||
+	    !parse_date_at(s, &a) || !parse_date_at(s + 14, &b))
+		return 0;
+	return a <= b ? 1 : -1;
+}
+
+static int
+is_number(json_object *v)
+{
+	return json_object_is_type(v, json_type_int) ||
+	    json_object_is_type(v, json_type_double);
+}
+
+static const char *
+range_msg(enum mtype t)
+{
+	return t == M_RANGE ?
+	    "must be \"YYYY-MM-DD to YYYY-MM-DD\" or {\"start\": date, \"end\": date}" :
+	    "must be a date YYYY-MM-DD, \"YYYY-MM-DD to YYYY-MM-DD\" or "
+	    "{\"start\": date, \"end\": date}";
+}
+
+/* {"start": "YYYY-MM-DD", "end": "YYYY-MM-DD"} and nothing else. */
+static int
+range_object(struct intake *ix, const char *path, json_object *v)
+{
+	static const char *const keys[] = { "start", "end" };
+	json_object *part;
+	long long d[2];
+	char sub[64];
+	size_t i;
+
+	json_object_object_foreach(v, key, val) {
+		(void)val;
+		if (strcmp(key, "start") != 0 && strcmp(key, "end") != 0) {
+			mkpath(sub, sizeof(sub), "%s.%s", path, keyname(key));
+			return fail(ix, sub, "unknown field");
+		}
+	}
+	for (i = 0; i < HUB_NELEM(keys); i++) {
+		mkpath(sub, sizeof(sub), "%s.%s", path, keys[i]);
+		if ((part = field(v, keys[i])) == NULL)
+			return fail(ix, sub, "required");
+		if (!json_object_is_type(part, json_type_string) ||
+		    !intake_is_date(json_object_get_string(part), &d[i]))
+			return fail(ix, sub, "must be a date YYYY-MM-DD");
+	}
+	if (d[1] < d[0])
+		return fail(ix, path, "must not end before it starts");
+	return HUB_INTAKE_OK;
+}
+
+static int
+check_pfield(struct intake *ix, const char *path, const struct pfield *f, json_object *v)
+{
+	const char *s = NULL;
+	size_t len;
+	double d;
+	int r;
+
+	if (json_object_is_type(v, json_type_string)) {
+		s = json_object_get_string(v);
+		len = (size_t)json_object_get_string_len(v);
+		if (strlen(s) != len)
+			return fail(ix, path, "must not contain control characters");
+	}
+	switch (f->type) {
+	case M_TEXT:
+		return get_text(ix, path, v, f->max, F_MULTILINE, &s, &len);
+	case M_NUMBER:
+		if (!is_number(v))
+			return fail(ix, path, "must be a number");
+		d = json_object_get_double(v);
+		if (!isfinite(d) || d < f->min || d > f->maxv) {
+			if (f->maxv != HUGE_VAL)
+				return fail(ix, path, "must be a number from %g to %g",
+				    f->min, f->maxv);
+			return fail(ix, path, "must be a number of at least %g", f->min);
+		}
+		return HUB_INTAKE_OK;
+	case M_CURRENCY:
+		if (s == NULL || !is_currency(s))
+			return fail(ix, path, "must be an ISO 4217 currency code "
+			    "(three capital letters, e.g. USD)");
+		return HUB_INTAKE_OK;
+	case M_DATE:
+		if (s == NULL || !intake_is_date(s, NULL))
+			return fail(ix, path, "must be a date YYYY-MM-DD");
+		return HUB_INTAKE_OK;
+	case M_RANGE:
+	case M_DATES:
+		if (json_object_is_type(v, json_type_object))
+			return range_object(ix, path, v);
+		if (s == NULL)
+			return fail(ix, path, "%s", range_msg(f->type));
+		if (f->type == M_DATES && intake_is_date(s, NULL))
+			return HUB_INTAKE_OK;
+		if ((r = range_string(s)) < 0)
+			return fail(ix, path, "must not end before it starts");
+		return r == 1 ? HUB_INTAKE_OK : fail(ix, path, "%s", range_msg(f->type));
+	case M_URL:
+		if (s == NULL || !intake_is_url(s))
+			return fail(ix, path, BAD_URL);
+		return HUB_INTAKE_OK;
+	case M_JIRA_KEY:
+		if (s == NULL || strlen(s) > 100 || !is_jira_key(s))
+			return fail(ix, path, "must be a Jira issue key like ABC-123");
+		return HUB_INTAKE_OK;
+	}
+	return HUB_INTAKE_OK;
+}
+
+static int
+check_preset(struct intake *ix, const struct preset *p, json_object *meta)
+{
+	json_object *v;
+	char path[64];
+	size_t i;
+	int rc;
+
+	for (i = 0; i < p->nfields; i++) {
+		if ((v = field(meta, p->fields[i].key)) == NULL)
+			continue;
+		mkpath(path, sizeof(path), "metadata.%s", p->fields[i].key);
+		if ((rc = check_pfield(ix, path, &p->fields[i], v)) != HUB_INTAKE_OK)
+			return rc;
+	}
+	return HUB_INTAKE_OK;
+}
+
+/* ------------------------------------------------------------ validate */
+
+static int
+check_idempotency(struct intake *ix, const char *key)
+{
+	size_t i, n = strlen(key);
+
+	if (n == 0 || n > MAX_IDEMPOTENCY)
+		goto bad;
+	for (i = 0; i < n; i++)
+		if ((unsigned char)key[i] <= 0x20 || (unsigned char)key[i] >= 0x7f)
+			goto bad;
+	return HUB_INTAKE_OK;
+bad:
+	return fail(ix, "Idempotency-Key", "must be 1 to %d printable ASCII characters",
+	    MAX_IDEMPOTENCY);
+}
+
+/* "<preset title or Approval request> from <requester>" when none was given. */
+static int
+default_title(struct intake *ix, const struct preset *p)
+{
+	json_object *t, *name;
+	struct hub_buf b = HUB_BUF_INIT(2048);
+	int rc;
+
+	if (json_object_object_get_ex(ix->out, "title", &t) && t != NULL)
+		return HUB_INTAKE_OK;
+	json_object_object_get_ex(ix->out, "requester_name", &name);
+	if (hub_buf_printf(&b, "%s from %s", p != NULL ? p->title : "Approval request",
+	    json_object_get_string(name)) != HUB_BUF_OK)
+		rc = HUB_INTAKE_NOMEM;
+	else
+		rc = put_str(ix->out, "title", hub_buf_str(&b));
+	hub_buf_release(&b);
+	return rc;
+}
+
+int
+hub_intake_validate(json_object *in, const char *idempotency_key, json_object **out,
+    struct hub_intake_error *err)
+{
+	struct intake ix;
+	struct hub_intake_error dummy;
+	const struct preset *p = NULL;
+	json_object *v;
+	int rc;
+
+	if (err == NULL)
+		err = &dummy;
+	memset(err, 0, sizeof(*err));
+	memset(&ix, 0, sizeof(ix));
+	ix.err = err;
+	*out = NULL;
+	if (in == NULL || !json_object_is_type(in, json_type_object))
+		return fail(&ix, "body", "must be a JSON object");
+	if ((ix.out = json_object_new_object()) == NULL)
+		return HUB_INTAKE_NOMEM;
+	if ((rc = check_keys(&ix, in, top_specs, HUB_NELEM(top_specs), "")) != HUB_INTAKE_OK)
+		goto out;
+	if (idempotency_key != NULL &&
+	    (rc = check_idempotency(&ix, idempotency_key)) != HUB_INTAKE_OK)
+		goto out;
+	if ((rc = put_str(ix.out, "idempotency_key", idempotency_key)) != HUB_INTAKE_OK)
+		goto out;
+	if ((rc = convert(&ix, in, top_specs, HUB_NELEM(top_specs), "", ix.out)) !=
+	    HUB_INTAKE_OK)
+		goto out;
+	if ((rc = build_steps(&ix, in)) != HUB_INTAKE_OK)
+		goto out;
+
+	/* Absent collections are empty, not null. */
+	if (!json_object_object_get_ex(ix.out, "metadata", &v) || v == NULL) {
+		if ((v = json_object_new_object()) == NULL ||
+		    (rc = put(ix.out, "metadata", v)) != HUB_INTAKE_OK) {
+			rc = HUB_INTAKE_NOMEM;
+			goto out;
+		}
+	}
+	if (!json_object_object_get_ex(ix.out, "watchers", &v) || v == NULL) {
+		if ((v = json_object_new_array()) == NULL ||
+		    (rc = put(ix.out, "watchers", v)) != HUB_INTAKE_OK) {
+			rc = HUB_INTAKE_NOMEM;
+			goto out;
+		}
+	}
+	if ((v = field(in, "request_source")) != NULL)
+		p = preset_named(hub_intake_preset(json_object_get_string(v)));
+	if (p != NULL && (v = field(in, "metadata")) != NULL &&
+	    (rc = check_preset(&ix, p, v)) != HUB_INTAKE_OK)
+		goto out;
+	if ((rc = put_str(ix.out, "preset", p != NULL ? p->name : NULL)) != HUB_INTAKE_OK)
+		goto out;
+	rc = default_title(&ix, p);
+out:
+	if (rc != HUB_INTAKE_OK) {
+		json_object_put(ix.out);
+		return rc;
+	}
+	*out = ix.out;
+	return HUB_INTAKE_OK;
+}
+
+int
+hub_intake_party(json_object *v, const char *field, json_object **out,
+    struct hub_intake_error *err)
+{
+	struct intake ix;
+
+	memset(err, 0, sizeof(*err));
+	memset(&ix, 0, sizeof(ix));
+	ix.err = err;
+	*out = NULL;
+	if (v == NULL)
+		return fail(&ix, field, "required");
+	return parse_party(&ix, field, v, out);
+}
+
+/* ------------------------------------------------------------ display */
+
+/* Group the integer digits of a "%.Nf"-formatted number with commas. */
+static void
+group_digits(const char *num, char *dst, size_t size)
+{
+	size_t i = 0, j = 0, ndig, k;
+
+	if (num[0] == '-' && j + 1 < size)
+		dst[j++] = num[i++];
+	for (ndig = 0; isdigit((unsigned char)num[i + ndig]); ndig++)
+		;
+	for (k = 0; k < ndig && j + 2 < size; k++) {
+		if (k > 0 && (ndig - k) % 3 == 0)
+			dst[j++] = ',';
+		dst[j++] = num[i + k];
+	}
+	for (i += ndig; num[i] != '\0' && j + 1 < size; i++)
+		dst[j++] = num[i];
+	dst[j] = '\0';
+}
+
+/*
+ * Display form of a number: money "1,234.50" (two decimals), otherwise
+ * at most two decimals without trailing zeros ("2.5", "15").
+ */
+HUB_STATIC void
+intake_format_number(double v, int money, char *dst, size_t size)
+{
+	char raw[64];
+	size_t n;
+	int w;
+
+	w = snprintf(raw, sizeof(raw), "%.2f", v);
+	if (w < 0 || (size_t)w >= 40) {	/* absurdly large: no grouping */
+		snprintf(dst, size, "%.6g", v);
+		return;
+	}
+	if (!money && strchr(raw, '.') != NULL) {
+		n = strlen(raw);
+		while (raw[n - 1] == '0')
+			raw[--n] = '\0';
+		if (raw[n - 1] == '.')
+			raw[--n] = '\0';
+	}
+	if (strcmp(raw, "-0") == 0 || strcmp(raw, "-0.00") == 0)
+		memmove(raw, raw + 1, strlen(raw));
+	group_digits(raw, dst, size);
+}
+
+/* "trip_dates" -> "Trip dates", "dealValue" -> "Deal value". */
+static int
+humanize(const char *key, struct hub_buf *b)
+{
+	size_t i;
+	char c, prev = 0;
+	int rc = HUB_BUF_OK;
+
+	for (i = 0; key[i] != '\0' && rc == HUB_BUF_OK; prev = key[i++]) {
+		c = key[i];
+		if (c == '_' || c == '-')
+			c = ' ';
+		else if (isupper((unsigned char)c) && islower((unsigned char)prev)) {
+			if ((rc = hub_buf_addc(b, ' ')) != HUB_BUF_OK)
+				break;
+			c = (char)tolower((unsigned char)c);
+		}
+		if (b->len == 0)
+			c = (char)toupper((unsigned char)c);
+		rc = hub_buf_addc(b, c);
+	}
+	return rc == HUB_BUF_OK ? HUB_INTAKE_OK : HUB_INTAKE_NOMEM;
+}
+
+/* Any JSON value as display text: strings as given, booleans Yes/No,
+ * arrays of scalars joined with ", ", anything else as compact JSON. */
+static int
+display_value(json_object *v, struct hub_buf *b)
+{
+	json_object *el;
+	size_t i, n;
+	int rc = HUB_BUF_OK;
+
+	switch (json_object_get_type(v)) {
+	case json_type_string:
+		rc = hub_buf_add(b, json_object_get_string(v),
+		    (size_t)json_object_get_string_len(v));
+		break;
+	case json_type_boolean:
+		rc = hub_buf_adds(b, json_object_get_boolean(v) ? "Yes" : "No");
+		break;
+	case json_type_array:
+		n = json_object_array_length(v);
+		for (i = 0; i < n && rc == HUB_BUF_OK; i++) {
+			el = json_object_array_get_idx(v, i);
+			if (json_object_is_type(el, json_type_object) ||
+			    json_object_is_type(el, json_type_array)) {
+				hub_buf_reset(b);
+				rc = hub_buf_adds(b, hub_json_str(v, NULL));
+				break;
+			}
+			if (i > 0)
+				rc = hub_buf_adds(b, ", ");
+			if (rc == HUB_BUF_OK)
+				rc = display_value(el, b) == HUB_INTAKE_OK ? HUB_BUF_OK :
+				    HUB_BUF_NOMEM;
+		}
+		break;
+	default:
+		rc = hub_buf_adds(b, v == NULL ? "" : hub_json_str(v, NULL));
+		break;
+	}
+	return rc == HUB_BUF_OK ? HUB_INTAKE_OK : HUB_INTAKE_NOMEM;
+}
+
+static int
+add_row(json_object *arr, const char *label, const char *value, const char *url)
+{
+	json_object *row;
+
+	if ((row = json_object_new_object()) == NULL)
+		return HUB_INTAKE_NOMEM;
+	if (put_str(row, "label", label) != HUB_INTAKE_OK ||
+	    put_str(row, "value", value) != HUB_INTAKE_OK ||
+	    (url != NULL && put_str(row, "url", url) != HUB_INTAKE_OK)) {
+		json_object_put(row);
+		return HUB_INTAKE_NOMEM;
+	}
+	return push(arr, row);
+}
+
+/* A typed preset field in its display form; 0 when v does not have the
+ * field's type (then it is shown like any other key). */
+static int
+typed_display(const struct pfield *f, json_object *v, json_object *meta,
+    struct hub_buf *b, int *ok)
+{
+	json_object *cur, *s, *e;
+	char num[96];
+	int rc = HUB_BUF_OK;
+
+	*ok = 0;
+	if (f->show == SHOW_MONEY || f->show == SHOW_NUMBER || f->show == SHOW_PERCENT) {
+		if (!is_number(v) || !isfinite(json_object_get_double(v)))
+			return HUB_INTAKE_OK;
+		intake_format_number(json_object_get_double(v), f->show == SHOW_MONEY,
+		    num, sizeof(num));
+		rc = hub_buf_adds(b, num);
+		cur = field(meta, "currency");
+		if (rc == HUB_BUF_OK && f->show == SHOW_MONEY && cur != NULL &&
+		    json_object_is_type(cur, json_type_string) &&
+		    is_currency(json_object_get_string(cur)))
+			rc = hub_buf_printf(b, " %s", json_object_get_string(cur));
+		if (rc == HUB_BUF_OK && f->show == SHOW_PERCENT)
+			rc = hub_buf_addc(b, '%');
+	} else if ((f->type == M_RANGE || f->type == M_DATES) &&
+	    json_object_is_type(v, json_type_object)) {
+		s = field(v, "start");
+		e = field(v, "end");
+		if (s == NULL || e == NULL || !json_object_is_type(s, json_type_string) ||
+		    !json_object_is_type(e, json_type_string))
+			return HUB_INTAKE_OK;
+		rc = hub_buf_printf(b, "%s to %s", json_object_get_string(s),
+		    json_object_get_string(e));
+	} else
+		return HUB_INTAKE_OK;
+	if (rc != HUB_BUF_OK)
+		return HUB_INTAKE_NOMEM;
+	*ok = 1;
+	return HUB_INTAKE_OK;
+}
+
+/* Is currency shown as part of a money field of p present in meta? */
+static int
+currency_merged(const struct preset *p, json_object *meta)
+{
+	json_object *v;
+	size_t i;
+
+	for (i = 0; p != NULL && i < p->nfields; i++)
+		if (p->fields[i].show == SHOW_MONEY &&
+		    (v = field(meta, p->fields[i].key)) != NULL && is_number(v))
+			return 1;
+	return 0;
+}
+
+static const struct pfield *
+pfield_of(const struct preset *p, const char *key)
+{
+	size_t i;
+
+	for (i = 0; p != NULL && i < p->nfields; i++)
+		if (strcmp(p->fields[i].key, key) == 0)
+			return &p->fields[i];
+	return NULL;
+}
+
+static int
+one_row(json_object *arr, const struct pfield *f, const char *key, json_object *v,
+    json_object *meta, struct hub_buf *label, struct hub_buf *value)
+{
+	const char *url = NULL;
+	int ok = 0, rc;
+
+	hub_buf_reset(label);
+	hub_buf_reset(value);
+	if (f != NULL)
+		rc = hub_buf_adds(label, f->label) == HUB_BUF_OK ? HUB_INTAKE_OK :
+		    HUB_INTAKE_NOMEM;
+	else
+		rc = humanize(key, label);
+	if (rc == HUB_INTAKE_OK && f != NULL)
+		rc = typed_display(f, v, meta, value, &ok);
+	if (rc == HUB_INTAKE_OK && !ok)
+		rc = display_value(v, value);
+	if (rc != HUB_INTAKE_OK)
+		return rc;
+	if (json_object_is_type(v, json_type_string) && intake_is_url(hub_buf_str(value)))
+		url = hub_buf_str(value);
+	return add_row(arr, hub_buf_str(label), hub_buf_str(value), url);
+}
+
+int
+hub_intake_preset_fields(const char *preset, json_object *metadata, json_object **fields_out)
+{
+	const struct preset *p = preset_named(preset);
+	struct hub_buf label = HUB_BUF_INIT(4096), value = HUB_BUF_INIT(2 * MAX_META_BYTES);
+	json_object *arr, *v;
+	size_t i;
+	int rc = HUB_INTAKE_OK, merged;
+
+	*fields_out = NULL;
+	if (metadata != NULL && !json_object_is_type(metadata, json_type_object))
+		return HUB_INTAKE_INVALID;
+	if ((arr = json_object_new_array()) == NULL)
+		return HUB_INTAKE_NOMEM;
+	merged = currency_merged(p, metadata);
+	/* The preset's fields first, in the table's order... */
+	for (i = 0; p != NULL && i < p->nfields && rc == HUB_INTAKE_OK; i++) {
+		if ((v = field(metadata, p->fields[i].key)) == NULL)
+			continue;
+		if (merged && strcmp(p->fields[i].key, "currency") == 0)
+			continue;
+		rc = one_row(arr, &p->fields[i], p->fields[i].key, v, metadata, &label, &value);
+	}
+	/* ...then every other key in the order it was sent; nulls are skipped. */
+	if (metadata != NULL && rc == HUB_INTAKE_OK) {
+		json_object_object_foreach(metadata, key, val) {
+			if (val == NULL || pfield_of(p, key) != NULL)
+				continue;
+			if ((rc = one_row(arr, NULL, key, val, metadata, &label, &value)) !=
+			    HUB_INTAKE_OK)
+				break;
+		}
+	}
+	hub_buf_release(&label);
+	hub_buf_release(&value);
+	if (rc != HUB_INTAKE_OK) {
+		json_object_put(arr);
+		return rc;
+	}
+	*fields_out = arr;
+	return HUB_INTAKE_OK;
+}

@@ -1,0 +1,302 @@
+#include <stdio.h>
+#include <string.h>
+
+#include "store/cursor.h"
+#include "base/json.h"
+#include "store/pgjson.h"
+#include "approval/reqquery.h"
+
+/* Lengths the filters may have (bytes). */
+#define APPROVER_MAX	320
+#define Q_MAX		200
+#define SOURCE_MAX	100
+/* A request document is bounded by intake's limits; this only guards. */
+#define REQUEST_JSON_MAX	(64u << 20)
+#define REQUEST_JSON_DEPTH	64
+
+#define ISO HUB_PG_ISO
+
+/*
+ * Every list variant takes the same parameters; the unused CTE only gives
+ * them their types.
+ *   $1 status  $2 source id  $3 approver  $4 q  $5,$6 cursor  $7 limit
+ *
+ * The approver variants start from the approver's assignments, walking
+ * assignments_approver_list and assignments_slack_list (0006) in list
+ * order, so a LIMIT stops the walk: a busy approver costs no more than a
+ * rare one.  request_created_at is the request's created_at, so the keyset
+ * (created_at, id) is the same on both sides.
+ */
+#define LIST_ARGS \
+	"WITH args AS (SELECT $1::text, $2::uuid, $3::text, $4::text," \
+	" $5::timestamptz, $6::uuid, $7::int)"
+#define LIST_COLS \
+	" SELECT r.id, s.name AS source, r.external_id, r.title, r.requester_name," \
+	" r.status, r.current_step, " ISO("r.created_at") " AS created_at, " \
+	ISO("r.updated_at") " AS updated_at, " ISO("r.deadline") " AS deadline, " \
+	ISO("r.decided_at") " AS decided_at, r.decided_by"
+#define LIST_HEAD0 \
+	LIST_ARGS LIST_COLS \
+	" FROM requests r JOIN sources s ON s.id = r.source_id" \
+	" WHERE (r.created_at, r.id) < ($5, $6)"
+#define LIST_TAIL0 " ORDER BY r.created_at DESC, r.id DESC LIMIT $7"
+/* By assigned value, or by the Slack user an email/group approver resolved
+ * to (rows where that differs from the value); a request once. */
+#define LIST_HEAD1 \
+	LIST_ARGS ", m AS (" \
+	"(SELECT a.request_created_at AS c, a.request_id AS id FROM assignments a" \
+	"  WHERE a.approver_value = $3 AND (a.request_created_at, a.request_id) < ($5, $6)" \
+	"  ORDER BY 1 DESC, 2 DESC)" \
+	" UNION ALL" \
+	" (SELECT a.request_created_at, a.request_id FROM assignments a" \
+	"  WHERE a.slack_user_id = $3 AND a.slack_user_id <> a.approver_value" \
+	"  AND (a.request_created_at, a.request_id) < ($5, $6)" \
+	"  ORDER BY 1 DESC, 2 DESC))," \
+	" u AS (SELECT DISTINCT ON (c, id) c, id FROM m ORDER BY c DESC, id DESC)" \
+	LIST_COLS \
+	" FROM u JOIN requests r ON r.id = u.id JOIN sources s ON s.id = r.source_id" \
+	" WHERE (u.c, u.id) < ($5, $6)"
+#define LIST_TAIL1 " ORDER BY u.c DESC, u.id DESC LIMIT $7"
+#define F0(s) ""
+#define F1(s) s
+#define LISTQ(st, so, ap, q) { LIST_HEAD##ap \
+	F##st(" AND r.status = $1") \
+	F##so(" AND r.source_id = $2") \
+	F##q(" AND r.search @@ websearch_to_tsquery('simple', $4)") \
+	LIST_TAIL##ap, 7 }
+
+#define LIST_STATUS	1
+#define LIST_SOURCE	2
+#define LIST_APPROVER	4
+#define LIST_Q		8
+
+enum stmt {
+	/* 0..15: the list variants, indexed by LIST_* bits */
+	STMT_LIST_LAST = 15,
+	STMT_SOURCE_BY_NAME,
+	STMT_REQUEST_JSON,
+	STMT_REQUEST_STATE,
+	STMT__MAX
+};
+
+static const struct hub_stmt stmts[STMT__MAX] = {
+	LISTQ(0, 0, 0, 0), LISTQ(1, 0, 0, 0), LISTQ(0, 1, 0, 0), LISTQ(1, 1, 0, 0),
+	LISTQ(0, 0, 1, 0), LISTQ(1, 0, 1, 0), LISTQ(0, 1, 1, 0), LISTQ(1, 1, 1, 0),
+	LISTQ(0, 0, 0, 1), LISTQ(1, 0, 0, 1), LISTQ(0, 1, 0, 1), LISTQ(1, 1, 0, 1),
+	LISTQ(0, 0, 1, 1), LISTQ(1, 0, 1, 1), LISTQ(0, 1, 1, 1), LISTQ(1, 1, 1, 1),
+	/* Names are one name in any case (0008's unique index on lower(name)). */
+	[STMT_SOURCE_BY_NAME] = {
+		"SELECT id FROM sources WHERE lower(name) = lower($1) AND NOT disabled", 1 },
+	/* $2: the caller's source, NULL for an admin. */
+	[STMT_REQUEST_JSON] = {
+		"SELECT json_build_object("
+		"'id', r.id, 'source', s.name, 'external_id', r.external_id,"
+		" 'title', r.title, 'status', r.status, 'current_step', r.current_step,"
+		" 'requester_name', r.requester_name, 'requester_email', r.requester_email,"
+		" 'requester_slack_id', r.requester_slack_id,"
+		" 'justification', r.justification, 'metadata', r.metadata,"
+		" 'deadline', " ISO("r.deadline") ","
+		" 'reminder_every', extract(epoch FROM r.reminder_every)::bigint,"
+		" 'valid_for', extract(epoch FROM r.valid_for)::bigint,"
+		" 'valid_until', " ISO("r.valid_until") ","
+		" 'callback_url', r.callback_url, 'watchers', r.watchers,"
+		" 'delivery', r.delivery_mode, 'channel', r.channel,"
+		" 'ai_summary', r.ai_summary, 'risk_score', r.risk_score,"
+		" 'created_at', " ISO("r.created_at") ", 'updated_at', " ISO("r.updated_at") ","
+		" 'decided_at', " ISO("r.decided_at") ", 'decided_by', r.decided_by,"
+		" 'decision_comment', r.decision_comment,"
+		" 'steps', (SELECT coalesce(json_agg(json_build_object("
+		"  'position', st.position, 'rule', st.rule, 'quorum', st.quorum,"
+		"  'status', st.status, 'started_at', " ISO("st.started_at") ","
+		"  'decided_at', " ISO("st.decided_at") ","
+		"  'assignments', (SELECT coalesce(json_agg(json_build_object("
+		"   'id', a.id, 'approver', json_build_object('kind', a.approver_kind,"
+		"   'value', a.approver_value), 'slack_user_id', a.slack_user_id,"
+		"   'status', a.status, 'decided_by', a.decided_by,"
+		"   'decided_at', " ISO("a.decided_at") ", 'comment', a.comment,"
+		"   'delegate_of', a.delegate_of, 'reassigned_to', a.reassigned_to)"
+		"   ORDER BY a.id), '[]'::json) FROM assignments a WHERE a.step_id = st.id))"
+		"  ORDER BY st.position), '[]'::json)"
+		"  FROM request_steps st WHERE st.request_id = r.id),"
+		" 'audit', (SELECT coalesce(json_agg(json_build_object("
+		"  'at', " ISO("al.at") ", 'actor', al.actor, 'action', al.action,"
+		"  'via', al.via, 'detail', al.detail) ORDER BY al.at, al.id), '[]'::json)"
+		"  FROM audit_log al WHERE al.request_id = r.id)"
+		")::text FROM requests r JOIN sources s ON s.id = r.source_id"
+		" WHERE r.id = $1 AND ($2::uuid IS NULL OR r.source_id = $2)", 2 },
+	[STMT_REQUEST_STATE] = {
+		"SELECT r.status, coalesce(r.decided_by, ''), coalesce(" ISO("r.decided_at") ", '')"
+		" FROM requests r WHERE r.id = $1 AND ($2::uuid IS NULL OR r.source_id = $2)", 2 },
+};
+
+static const struct hub_stmt_table reqquery_stmts = { "reqquery", stmts, STMT__MAX };
+
+static const char *const statuses[] = {
+	"Pending", "Approved", "Rejected", "Cancelled", "Expired", "Lapsed", NULL,
+};
+
+static int
+invalid(struct hub_problem *err, const char *field, const char *message)
+{
+	return hub_problem(err, field, message, HUB_REQQUERY_INVALID);
+}
+
+static int
+dberr(struct hub_problem *err, int db)
+{
+	err->db = db;
+	return HUB_REQQUERY_DB;
+}
+
+/* NULL for an admin (sees every source). */
+static const char *
+visible_source(const struct hub_principal *who)
+{
+	return who->is_admin ? NULL : who->source_id;
+}
+
+static int
+bounded(const char *s, size_t max)
+{
+	return s == NULL || (s[0] != '\0' && strlen(s) <= max);
+}
+
+/* The filters in the order the API reports them; the cursor last. */
+static int
+filter_check(const struct hub_reqquery_filter *f, char ts[HUB_CURSOR_PART],
+    char id[HUB_CURSOR_PART], struct hub_problem *err)
+{
+	if (f->status != NULL && !hub_check_oneof(f->status, statuses))
+		return invalid(err, "status", "status must be one of Pending, Approved,"
+		    " Rejected, Cancelled, Expired, Lapsed");
+	if (!bounded(f->approver, APPROVER_MAX))
+		return invalid(err, "approver_id", "approver_id must be 1 to 320 characters");
+	if (!bounded(f->q, Q_MAX))
+		return invalid(err, "q", "q must be 1 to 200 characters");
+	if (!bounded(f->source, SOURCE_MAX))
+		return invalid(err, "source", "source must be 1 to 100 characters");
+	if (f->cursor != NULL &&
+	    hub_cursor_decode(f->cursor, HUB_CURSOR_UUID, ts, id) != HUB_CURSOR_OK)
+		return invalid(err, "cursor", "invalid cursor");
+	return HUB_REQQUERY_OK;
+}
+
+int
+hub_reqquery_source_id(struct hub_db *db, const char *name, char id[HUB_UUID_TEXT_LEN + 1],
+    struct hub_problem *err)
+{
+	const char *params[1] = { name };
+	PGresult *res = NULL;
+	int rc;
+
+	if ((rc = hub_db_exec(db, &reqquery_stmts, STMT_SOURCE_BY_NAME, params, &res)) != HUB_DB_OK)
+		return dberr(err, rc);
+	rc = PQntuples(res) == 1 ? HUB_REQQUERY_OK : HUB_REQQUERY_NOTFOUND;
+	if (rc == HUB_REQQUERY_OK)
+		snprintf(id, HUB_UUID_TEXT_LEN + 1, "%s", PQgetvalue(res, 0, 0));
+	PQclear(res);
+	return rc;
+}
+
+int
+hub_reqquery_list(struct hub_db *db, const struct hub_principal *who,
+    const struct hub_reqquery_filter *f, json_object **out, struct hub_problem *err)
+{
+	char ts[HUB_CURSOR_PART] = "infinity";
+	char id[HUB_CURSOR_PART] = "ffffffff-ffff-ffff-ffff-ffffffffffff";
+	char source_id[HUB_UUID_TEXT_LEN + 1] = "", lim[24];
+	const char *params[7];
+	PGresult *res = NULL;
+	unsigned variant = 0;
+	int rc;
+
+	*out = NULL;
+	memset(err, 0, sizeof(*err));
+	if ((rc = filter_check(f, ts, id, err)) != HUB_REQQUERY_OK)
+		return rc;
+	if (f->source != NULL) {
+		/* The name in any case, as the database compares it. */
+		rc = hub_reqquery_source_id(db, f->source, source_id, err);
+		if (rc == HUB_REQQUERY_NOTFOUND)
+			goto empty;
+		if (rc != HUB_REQQUERY_OK)
+			return rc;
+	}
+	if (!who->is_admin) {
+		/* Another source's name lists nothing rather than 403. */
+		if (source_id[0] != '\0' && strcmp(source_id, who->source_id) != 0)
+			goto empty;
+		snprintf(source_id, sizeof(source_id), "%s", who->source_id);
+	}
+	variant |= f->status != NULL ? LIST_STATUS : 0;
+	variant |= source_id[0] != '\0' ? LIST_SOURCE : 0;
+	variant |= f->approver != NULL ? LIST_APPROVER : 0;
+	variant |= f->q != NULL ? LIST_Q : 0;
+	snprintf(lim, sizeof(lim), "%ld", f->limit + 1);
+	params[0] = f->status;
+	params[1] = source_id[0] != '\0' ? source_id : NULL;
+	params[2] = f->approver;
+	params[3] = f->q;
+	params[4] = ts;
+	params[5] = id;
+	params[6] = lim;
+	if ((rc = hub_db_exec(db, &reqquery_stmts, (int)variant, params, &res)) != HUB_DB_OK)
+		/* A cursor of the right shape may still be no date. */
+		return rc == HUB_DB_CHECK ? invalid(err, "cursor", "invalid cursor") :
+		    dberr(err, rc);
+	*out = hub_pgjson_page(res, "requests", f->limit);
+	PQclear(res);
+	return *out != NULL ? HUB_REQQUERY_OK : HUB_REQQUERY_NOMEM;
+empty:
+	*out = hub_pgjson_page(NULL, "requests", f->limit);
+	return *out != NULL ? HUB_REQQUERY_OK : HUB_REQQUERY_NOMEM;
+}
+
+int
+hub_reqquery_get(struct hub_db *db, const struct hub_principal *who, const char *id,
+    json_object **out, struct hub_problem *err)
+{
+	const char *params[2] = { id, visible_source(who) }, *s;
+	PGresult *res = NULL;
+	int rc;
+
+	*out = NULL;
+	memset(err, 0, sizeof(*err));
+	if (!hub_check_uuid(id))
+		return HUB_REQQUERY_NOTFOUND;
+	if ((rc = hub_db_exec(db, &reqquery_stmts, STMT_REQUEST_JSON, params, &res)) != HUB_DB_OK)
+		return dberr(err, rc);
+	if (PQntuples(res) != 1) {
+		rc = HUB_REQQUERY_NOTFOUND;
+	} else {
+		s = PQgetvalue(res, 0, 0);
+		rc = hub_json_parse(s, strlen(s), REQUEST_JSON_MAX, REQUEST_JSON_DEPTH, out) ==
+		    HUB_JSON_OK && *out != NULL ? HUB_REQQUERY_OK : HUB_REQQUERY_NOMEM;
+	}
+	PQclear(res);
+	return rc;
+}
+
+int
+hub_reqquery_state(struct hub_db *db, const struct hub_principal *who, const char *id,
+    struct hub_reqquery_state *st, struct hub_problem *err)
+{
+	const char *params[2] = { id, visible_source(who) };
+	PGresult *res = NULL;
+	int rc;
+
+	memset(st, 0, sizeof(*st));
+	memset(err, 0, sizeof(*err));
+	if (!hub_check_uuid(id))
+		return HUB_REQQUERY_NOTFOUND;
+	if ((rc = hub_db_exec(db, &reqquery_stmts, STMT_REQUEST_STATE, params, &res)) != HUB_DB_OK)
+		return dberr(err, rc);
+	rc = PQntuples(res) == 1 ? HUB_REQQUERY_OK : HUB_REQQUERY_NOTFOUND;
+	if (rc == HUB_REQQUERY_OK) {
+		snprintf(st->status, sizeof(st->status), "%s", PQgetvalue(res, 0, 0));
+		snprintf(st->decided_by, sizeof(st->decided_by), "%s", PQgetvalue(res, 0, 1));
+		snprintf(st->decided_at, sizeof(st->decided_at), "%s", PQgetvalue(res, 0, 2));
+	}
+	PQclear(res);
+	return rc;
+}

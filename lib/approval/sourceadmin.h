@@ -1,0 +1,55 @@
+/*
+ * sourceadmin.h - source systems as the admin API shows and changes them:
+ * list, one source, create from a JSON body, patch from a JSON body, and
+ * rotate its API key.  Creating the row and its keys is admin.h's; this
+ * module owns the settable fields, their validation and the one UPDATE
+ * that applies them.
+ *
+ * Settable fields (JSON null clears a field where the column allows it):
+ * description, connection (a Slack connection's name, stored as its id),
+ * channel, delivery_mode, rule, deadline, reminder_every (intake
+ * durations), callback_url, callback_secret (sealed with the keyring of
+ * SECRET_KEY before storing; shown only as "set"), allow_self_approval,
+ * reason_required, editable_fields, disabled.  Absent fields keep their
+ * value.  The first field with a problem is reported, by name.
+ *
+ * A source object is a row of sources with its connection's name, its
+ * callback_secret as "set" or null, and active_keys.  Objects handed out
+ * are the caller's; a new API key appears once, in "api_key", and is
+ * never logged.  Problems go into struct hub_problem (check.h); its field
+ * may borrow a key of the caller's `in`.  Never logs.
+ */
+#ifndef HUB_SOURCEADMIN_H
+#define HUB_SOURCEADMIN_H
+
+#include <json-c/json.h>
+
+#include "base/check.h"
+#include "base/conf.h"
+#include "store/db.h"
+
+enum hub_srcadm_err {
+	HUB_SRCADM_OK = 0,
+	HUB_SRCADM_INVALID,   /* p->field, p->message */
+	HUB_SRCADM_EXISTS,    /* the name is taken: p->field, p->message */
+	HUB_SRCADM_NOTFOUND,  /* no source with this id (or not a uuid) */
+	HUB_SRCADM_DB,        /* p->db: the hub_db code */
+	HUB_SRCADM_NOMEM,
+};
+
+/* {"sources": [...], "count"} by name. */
+int	hub_srcadm_list(struct hub_db *, json_object **out, struct hub_problem *);
+int	hub_srcadm_get(struct hub_db *, const char *id, json_object **out, struct hub_problem *);
+/* in: {"name", settable fields…}.  The source, its settings and its first
+ * key in one transaction; *out is the source with "api_key". */
+int	hub_srcadm_create(struct hub_db *, const struct hub_conf *, json_object *in,
+	    json_object **out, struct hub_problem *);
+/* in: settable fields only.  *out is the source as it now is. */
+int	hub_srcadm_patch(struct hub_db *, const struct hub_conf *, const char *id,
+	    json_object *in, json_object **out, struct hub_problem *);
+/* Revoke every live key of the source and issue one:
+ * {"id", "api_key", "message"}. */
+int	hub_srcadm_rotate(struct hub_db *, const char *id, json_object **out,
+	    struct hub_problem *);
+
+#endif

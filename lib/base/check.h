@@ -1,0 +1,47 @@
+/*
+ * check.h - the small checks of untrusted text that several boundaries
+ * share, kept in one place so that "a uuid" or "a name" means the same
+ * thing in the API, the admin CLI and the listing modules.
+ *
+ * Every check is NULL-safe (NULL fails), never allocates, never logs.
+ */
+#ifndef HUB_CHECK_H
+#define HUB_CHECK_H
+
+#include <stddef.h>
+
+#include "base/common.h"
+
+#define HUB_UUID_TEXT_LEN 36   /* without the NUL */
+
+/* Canonical 8-4-4-4-12 hex, either case: what PostgreSQL prints and what
+ * clients copy back.  Checked before a value reaches SQL, so a malformed
+ * id is a 400/404, never a database cast error. */
+int	hub_check_uuid(const char *s);
+/* s is one of the words of set (NULL-terminated). */
+int	hub_check_oneof(const char *s, const char *const *set);
+/* An email address as the hub accepts it everywhere (intake, admin, groups,
+ * connections): local@domain.tld, dot-atom local part of at most 64, domain
+ * labels of letters, digits and hyphens with an alphabetic top level, 320
+ * at most.  Case is not checked (callers lower-case). */
+int	hub_check_email(const char *s);
+/* 1..max bytes, no control characters; no spaces either unless spaces. */
+int	hub_check_text(const char *s, size_t max, int spaces);
+
+/*
+ * What a module reports about input it refused or a query that failed, for
+ * its caller to answer with: field (borrowed: a static string or a key of
+ * the caller's own input, NULL for none), message (a phrase, never the
+ * input quoted), and db, the hub_db code behind a database failure.
+ */
+struct hub_problem {
+	const char	*field;
+	char		 message[300];
+	int		 db;
+};
+
+/* Set field and message (cut to fit); returns ret, so a module can
+ * `return hub_problem(p, "name", "must be…", HUB_X_INVALID);`. */
+int	hub_problem(struct hub_problem *, const char *field, const char *message, int ret);
+
+#endif

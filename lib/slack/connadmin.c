@@ -1,0 +1,718 @@
+/*
+ * connadmin.c - /api/connections (see connadmin.h).
+ */
+#include <ctype.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/buf.h"
+#include "slack/connadmin.h"
+#include "slack/connections.h"
+#include "base/crypto.h"
+#include "store/jobs.h"
+#include "base/json.h"
+#include "base/log.h"
+#include "store/pgjson.h"
+#include "slack/slackapi.h"
+#include "store/worker.h"
+
+#define ISO HUB_PG_ISO
+#define CHANNEL_MAX	(HUB_SLACK_ID_LEN - 1)
+#define REASON_MAX	200
+#define JOB_ID_DIGITS	18
+
+#define CONN_JSON \
+	"SELECT id, name, type, team_id, team_name, enterprise_id, app_id, bot_user_id," \
+	" default_channel, is_default, disabled, disabled_reason, " \
+	ISO("disabled_at") " AS disabled_at, needs_admin_attention," \
+	" CASE WHEN scopes IS NULL THEN NULL" \
+	"  ELSE to_jsonb(string_to_array(scopes, ',')) END AS scopes," \
+	" refresh_token_enc IS NOT NULL AS token_rotation, " \
+	ISO("token_expires_at") " AS token_expires_at, " \
+	ISO("created_at") " AS created_at, " ISO("updated_at") " AS updated_at" \
+	" FROM slack_connections"
+
+enum stmt {
+	STMT_LIST,
+	STMT_GET,
+	STMT_CLEAR_DEFAULT,
+	STMT_SET_DEFAULT,
+	STMT_UPDATE,
+	STMT_TEST_DELIVERY,
+	STMT_TEST_JOB,
+	STMT_TEST_GET,
+	STMT__MAX
+};
+
+static const struct hub_stmt stmts[STMT__MAX] = {
+	[STMT_LIST] = { CONN_JSON " ORDER BY name", 0 },
+	[STMT_GET] = { CONN_JSON " WHERE id = $1::uuid", 1 },
+	/* The one-default index is checked row by row: the old one first. */
+	[STMT_CLEAR_DEFAULT] = {
+		"UPDATE slack_connections SET is_default = false"
+		" WHERE is_default AND id <> $1::uuid", 1 },
+	[STMT_SET_DEFAULT] = {
+		"UPDATE slack_connections SET is_default = true WHERE id = $1::uuid", 1 },
+	/* $2/$3 channel (present, value; '' clears), $4 disabled (NULL: keep),
+	 * $5 reason, $6 acknowledge. */
+	[STMT_UPDATE] = {
+		"UPDATE slack_connections SET"
+		" default_channel = CASE WHEN $2::bool THEN nullif($3, '') ELSE default_channel END,"
+		" disabled = coalesce($4::bool, disabled),"
+		" disabled_reason = CASE WHEN $4::bool THEN $5"
+		"  WHEN NOT $4::bool THEN NULL ELSE disabled_reason END,"
+		" disabled_at = CASE WHEN $4::bool THEN now()"
+		"  WHEN NOT $4::bool THEN NULL ELSE disabled_at END,"
+		" needs_admin_attention = CASE WHEN $6::bool OR $4::bool IS NOT NULL THEN false"
+		"  ELSE needs_admin_attention END"
+		" WHERE id = $1::uuid RETURNING id", 6 },
+	/* $1 connection, $2 transport, $3 channel */
+	[STMT_TEST_DELIVERY] = {
+		"INSERT INTO delivery_log (connection_id, kind, transport, channel, status)"
+		" VALUES ($1::uuid, 'test', $2, nullif($3, ''), 'queued') RETURNING id", 3 },
+	[STMT_TEST_JOB] = {
+		"UPDATE delivery_log SET job_id = $2::bigint WHERE id = $1::bigint", 2 },
+	[STMT_TEST_GET] = {
+		"SELECT j.id AS job, d.connection_id AS connection, d.channel, d.status,"
+		" CASE d.status WHEN 'delivered' THEN true WHEN 'failed' THEN false END AS ok,"
+		" CASE WHEN d.status = 'delivered' THEN (SELECT a.detail FROM job_attempts a"
+		"  WHERE a.job_id = j.id AND a.ok ORDER BY a.attempt DESC LIMIT 1) END AS result,"
+		" d.error_code AS error, d.error_detail AS fix, " ISO("d.created_at") " AS created_at,"
+		" " ISO("d.updated_at") " AS updated_at"
+		" FROM jobs j JOIN delivery_log d ON d.job_id = j.id"
+		" WHERE j.id = $1::bigint AND j.kind = '" HUB_CONNADM_TEST_KIND "'"
+		" AND d.connection_id = $2::uuid AND d.kind = 'test'", 2 },
+};
+
+static const struct hub_stmt_table connadm_stmts = { "connadmin", stmts, STMT__MAX };
+
+static int
+dberr(struct hub_problem *p, int rc)
+{
+	p->db = rc;
+	snprintf(p->message, sizeof(p->message), "database error");
+	return rc == HUB_DB_NOMEM ? HUB_CONNADM_NOMEM : HUB_CONNADM_DB;
+}
+
+/* Conversation ids: C…, G…, D… — upper-case letters and digits. */
+static int
+channel_ok(const char *s)
+{
+	size_t n = s != NULL ? strlen(s) : 0, i;
+
+	if (n < 2 || n > CHANNEL_MAX || (s[0] != 'C' && s[0] != 'G' && s[0] != 'D'))
+		return 0;
+	for (i = 0; i < n; i++)
+		if (!isupper((unsigned char)s[i]) && !isdigit((unsigned char)s[i]))
+			return 0;
+	return 1;
+}
+
+/* Every key of in is one of allowed. */
+static int
+only(json_object *in, const char *const *allowed, struct hub_problem *p)
+{
+	json_object_object_foreach(in, k, v) {
+		(void)v;
+		if (!hub_check_oneof(k, allowed))
+			return hub_problem(p, k, "unknown field", HUB_CONNADM_INVALID);
+	}
+	return HUB_CONNADM_OK;
+}
+
+/* A string field: OK, MISSING (absent or null) or INVALID (answered in p). */
+static int
+str_field(json_object *in, const char *key, size_t max, const char **out,
+    struct hub_problem *p, const char *what)
+{
+	int rc = hub_json_get_string(in, key, max, out);
+
+	if (rc == HUB_JSON_OK || rc == HUB_JSON_MISSING)
+		return rc;
+	hub_problem(p, key, what, 0);
+	return -1;
+}
+
+static void
+slack_client(const struct hub_conf *conf, struct hub_httpc *http, struct hub_keyring *ring,
+    struct hub_slack *s)
+{
+	memset(s, 0, sizeof(*s));
+	s->http = http;
+	s->api_url = conf->slack_api_url;
+	s->timeout_ms = HUB_CONNADM_SLACK_MS;
+	s->keyring = ring;
+}
+
+static int
+keyring(const struct hub_conf *conf, struct hub_keyring *ring, struct hub_problem *p)
+{
+	memset(ring, 0, sizeof(*ring));
+	if (!conf->have_secret_key || hub_keyring_add(ring, conf->secret_key) != HUB_CRYPTO_OK) {
+		snprintf(p->message, sizeof(p->message), "SECRET_KEY is not usable");
+		p->db = HUB_DB_QUERY;
+		return HUB_CONNADM_DB;
+	}
+	return HUB_CONNADM_OK;
+}
+
+/* A Slack refusal as the admin's answer: Slack down is 503, anything
+ * else 400 naming the error and its fix. */
+static int
+slack_refused(const struct hub_slack_result *res, const struct hub_buf *fix,
+    const char *field, struct hub_problem *p)
+{
+	char msg[sizeof(p->message)];
+
+	if (res->cls == HUB_SLACK_TRANSIENT || res->cls == HUB_SLACK_RATELIMITED) {
+		snprintf(msg, sizeof(msg), "Slack did not answer (%s): try again shortly",
+		    res->error[0] ? res->error : "no answer");
+		hub_problem(p, NULL, msg, 0);
+		return HUB_CONNADM_UNAVAILABLE;
+	}
+	if (fix != NULL && fix->len > 0)
+		snprintf(msg, sizeof(msg), "%s", hub_buf_str(fix));
+	else
+		snprintf(msg, sizeof(msg), "Slack answered %s: %s",
+		    res->error[0] ? res->error : "an error", hub_slack_fix(res->error));
+	return hub_problem(p, field, msg, HUB_CONNADM_INVALID);
+}
+
+int
+hub_connadm_list(struct hub_db *db, json_object **out, struct hub_problem *p)
+{
+	PGresult *r = NULL;
+	int rc;
+
+	memset(p, 0, sizeof(*p));
+	if ((rc = hub_db_exec(db, &connadm_stmts, STMT_LIST, NULL, &r)) != HUB_DB_OK)
+		return dberr(p, rc);
+	*out = hub_pgjson_all(r, "connections");
+	PQclear(r);
+	return *out != NULL ? HUB_CONNADM_OK : HUB_CONNADM_NOMEM;
+}
+
+int
+hub_connadm_get(struct hub_db *db, const char *id, json_object **out, struct hub_problem *p)
+{
+	const char *params[1] = { id };
+	PGresult *r = NULL;
+	int rc;
+
+	*out = NULL;
+	memset(p, 0, sizeof(*p));
+	if (!hub_check_uuid(id))
+		return HUB_CONNADM_NOTFOUND;
+	if ((rc = hub_db_exec(db, &connadm_stmts, STMT_GET, params, &r)) != HUB_DB_OK)
+		return dberr(p, rc);
+	if (PQntuples(r) != 1) {
+		PQclear(r);
+		return HUB_CONNADM_NOTFOUND;
+	}
+	*out = hub_pgjson_row(r, 0);
+	PQclear(r);
+	return *out != NULL ? HUB_CONNADM_OK : HUB_CONNADM_NOMEM;
+}
+
+int
+hub_connadm_create(struct hub_db *db, const struct hub_conf *conf, struct hub_httpc *http,
+    json_object *in, json_object **out, struct hub_problem *p)
+{
+	static const char *const allowed[] = {
+		"name", "type", "token", "webhook_url", "default_channel", "default", NULL,
+	};
+	struct hub_buf fix = HUB_BUF_INIT(1024);
+	struct hub_slack_result res;
+	struct hub_conn_spec spec;
+	struct hub_keyring ring;
+	struct hub_slack s;
+	struct hub_conn c;
+	const char *type = NULL;
+	int t, rc, b = 0;
+
+	*out = NULL;
+	memset(p, 0, sizeof(*p));
+	memset(&spec, 0, sizeof(spec));
+	memset(&ring, 0, sizeof(ring));
+	hub_slack_result_init(&res);
+	if ((rc = only(in, allowed, p)) != HUB_CONNADM_OK)
+		goto out;
+	rc = HUB_CONNADM_INVALID;
+	if (str_field(in, "name", HUB_CONN_NAME_MAX, &spec.name, p,
+	    "a name of 1 to 100 characters") != HUB_JSON_OK ||
+	    !hub_check_text(spec.name, HUB_CONN_NAME_MAX, 1)) {
+		hub_problem(p, "name", "a name of 1 to 100 characters is required", 0);
+		goto out;
+	}
+	if (str_field(in, "type", 64, &type, p, "type must be a string") < 0)
+		goto out;
+	if ((t = hub_conn_type_parse(type)) < 0) {
+		hub_problem(p, "type", "type must be SLACK_APP, INCOMING_WEBHOOK or "
+		    "INCOMING_WEBHOOK_LOOKUP", 0);
+		goto out;
+	}
+	spec.type = (enum hub_conn_type)t;
+	if (str_field(in, "token", 512, &spec.token, p, "token must be a string") < 0 ||
+	    str_field(in, "webhook_url", 1000, &spec.webhook_url, p,
+	    "webhook_url must be a string") < 0 ||
+	    str_field(in, "default_channel", CHANNEL_MAX, &spec.channel, p,
+	    "default_channel must be a channel id (C…, G…)") < 0)
+		goto out;
+	if ((spec.type != HUB_CONN_INCOMING_WEBHOOK) != (spec.token != NULL)) {
+		hub_problem(p, "token", spec.token == NULL ?
+		    "this type needs a bot token (xoxb-…)" :
+		    "an INCOMING_WEBHOOK connection takes no token", 0);
+		goto out;
+	}
+	if ((spec.type != HUB_CONN_SLACK_APP) != (spec.webhook_url != NULL)) {
+		hub_problem(p, "webhook_url", spec.webhook_url == NULL ?
+		    "this type needs a webhook_url (https://hooks.slack.com/services/…)" :
+		    "a SLACK_APP connection takes no webhook_url", 0);
+		goto out;
+	}
+	if (spec.channel != NULL && !channel_ok(spec.channel)) {
+		hub_problem(p, "default_channel", "not a channel id: copy the id (C…, G…) from "
+		    "the channel's details", 0);
+		goto out;
+	}
+	if (spec.channel != NULL && spec.type != HUB_CONN_SLACK_APP) {
+		hub_problem(p, "default_channel", "a webhook posts to its own channel: "
+		    "default_channel is for SLACK_APP connections", 0);
+		goto out;
+	}
+	switch (hub_json_get_bool(in, "default", &b)) {
+	case HUB_JSON_OK:
+	case HUB_JSON_MISSING:
+		break;
+	default:
+		hub_problem(p, "default", "default must be true or false", 0);
+		goto out;
+	}
+	spec.is_default = b;
+	if ((rc = keyring(conf, &ring, p)) != HUB_CONNADM_OK)
+		goto out;
+	slack_client(conf, http, &ring, &s);
+	switch (hub_connections_add(db, &s, &spec, &c, &res, &fix)) {
+	case HUB_CONN_OK:
+		hub_log(HUB_LOG_INFO, "connection_added", "connection", c.name,
+		    "type", hub_conn_type_name(c.type), "via", "api", NULL);
+		rc = hub_connadm_get(db, c.id, out, p);
+		break;
+	case HUB_CONN_INVALID:
+		rc = hub_problem(p, spec.token != NULL ? "token" : "webhook_url",
+		    fix.len ? hub_buf_str(&fix) : "invalid value", HUB_CONNADM_INVALID);
+		break;
+	case HUB_CONN_EXISTS:
+		rc = hub_problem(p, "name", "a connection with this name exists",
+		    HUB_CONNADM_EXISTS);
+		break;
+	case HUB_CONN_SLACK:
+		rc = slack_refused(&res, &fix, res.cls == HUB_SLACK_AUTH || spec.channel == NULL ?
+		    (spec.token != NULL ? "token" : "webhook_url") : "default_channel", p);
+		break;
+	case HUB_CONN_NOMEM:
+		rc = HUB_CONNADM_NOMEM;
+		break;
+	default:
+		rc = dberr(p, HUB_DB_QUERY);
+		break;
+	}
+out:
+	memset(&ring, 0, sizeof(ring));
+	hub_buf_release(&fix);
+	hub_slack_result_free(&res);
+	return rc;
+}
+
+int
+hub_connadm_patch(struct hub_db *db, const struct hub_conf *conf, struct hub_httpc *http,
+    const char *id, json_object *in, json_object **out, struct hub_problem *p)
+{
+	static const char *const allowed[] = {
+		"default", "disabled", "reason", "default_channel", "acknowledge", NULL,
+	};
+	struct hub_buf fix = HUB_BUF_INIT(1024);
+	struct hub_slack_result res;
+	struct hub_keyring ring;
+	struct hub_slack s;
+	struct hub_conn c;
+	json_object *v;
+	const char *params[6], *reason = NULL, *channel = NULL;
+	PGresult *r = NULL;
+	int rc, in_tx = 0, def = 0, dis = -1, ack = 0, has_channel = 0, x;
+
+	*out = NULL;
+	memset(p, 0, sizeof(*p));
+	memset(&ring, 0, sizeof(ring));
+	hub_slack_result_init(&res);
+	if (!hub_check_uuid(id)) {
+		rc = HUB_CONNADM_NOTFOUND;
+		goto out;
+	}
+	if ((rc = only(in, allowed, p)) != HUB_CONNADM_OK)
+		goto out;
+	rc = HUB_CONNADM_INVALID;
+	if (json_object_object_length(in) == 0) {
+		hub_problem(p, NULL, "nothing to change: give default, disabled, "
+		    "default_channel or acknowledge", 0);
+		goto out;
+	}
+	if (json_object_object_get_ex(in, "default", &v)) {
+		if (hub_json_get_bool(in, "default", &def) != HUB_JSON_OK || !def) {
+			hub_problem(p, "default", "default can only be set to true (make another "
+			    "connection the default to change it)", 0);
+			goto out;
+		}
+	}
+	if (json_object_object_get_ex(in, "disabled", &v)) {
+		if (hub_json_get_bool(in, "disabled", &x) != HUB_JSON_OK) {
+			hub_problem(p, "disabled", "disabled must be true or false", 0);
+			goto out;
+		}
+		dis = x;
+	}
+	if (str_field(in, "reason", REASON_MAX, &reason, p,
+	    "reason must be a string of at most 200 bytes") < 0)
+		goto out;
+	if (reason != NULL && (dis != 1 || !hub_check_text(reason, REASON_MAX, 1))) {
+		hub_problem(p, "reason", dis != 1 ? "reason goes with \"disabled\": true" :
+		    "reason must be 1 to 200 characters without control characters", 0);
+		goto out;
+	}
+	if (json_object_object_get_ex(in, "acknowledge", &v)) {
+		if (hub_json_get_bool(in, "acknowledge", &ack) != HUB_JSON_OK || !ack) {
+			hub_problem(p, "acknowledge", "acknowledge must be true", 0);
+			goto out;
+		}
+	}
+	if (json_object_object_get_ex(in, "default_channel", &v)) {
+		has_channel = 1;
+		if (v != NULL && (!json_object_is_type(v, json_type_string) ||
+		    !channel_ok(json_object_get_string(v)))) {
+			hub_problem(p, "default_channel", "not a channel id: copy the id (C…, G…) "
+			    "from the channel's details, or null to clear it", 0);
+			goto out;
+		}
+		channel = v != NULL ? json_object_get_string(v) : NULL;
+	}
+	switch (hub_connections_get(db, id, &c)) {
+	case HUB_CONN_OK:
+		break;
+	case HUB_CONN_NOTFOUND:
+		rc = HUB_CONNADM_NOTFOUND;
+		goto out;
+	default:
+		rc = dberr(p, HUB_DB_CONN);
+		goto out;
+	}
+	if (channel != NULL) {
+		if (c.type != HUB_CONN_SLACK_APP) {
+			hub_problem(p, "default_channel", "a webhook posts to its own channel: "
+			    "default_channel is for SLACK_APP connections", 0);
+			goto out;
+		}
+		if ((rc = keyring(conf, &ring, p)) != HUB_CONNADM_OK)
+			goto out;
+		slack_client(conf, http, &ring, &s);
+		switch (hub_connections_check_channel(db, &s, &c, channel, &res, &fix)) {
+		case HUB_CONN_OK:
+			break;
+		case HUB_CONN_SLACK:
+			rc = slack_refused(&res, &fix, "default_channel", p);
+			goto out;
+		case HUB_CONN_CRYPTO:
+			rc = hub_problem(p, NULL, "the stored token cannot be opened (SECRET_KEY "
+			    "changed?): reinstall the app", HUB_CONNADM_INVALID);
+			goto out;
+		default:
+			rc = dberr(p, HUB_DB_QUERY);
+			goto out;
+		}
+	}
+
+	params[0] = c.id;
+	params[1] = has_channel ? "true" : "false";
+	params[2] = channel != NULL ? channel : "";
+	params[3] = dis < 0 ? NULL : dis ? "true" : "false";
+	params[4] = reason != NULL ? reason : "disabled by an admin";
+	params[5] = ack ? "true" : "false";
+	if ((rc = hub_db_begin(db)) != HUB_DB_OK) {
+		rc = dberr(p, rc);
+		goto out;
+	}
+	in_tx = 1;
+	if (def && ((rc = hub_db_exec(db, &connadm_stmts, STMT_CLEAR_DEFAULT, params, NULL)) !=
+	    HUB_DB_OK || (rc = hub_db_exec(db, &connadm_stmts, STMT_SET_DEFAULT, params,
+	    NULL)) != HUB_DB_OK)) {
+		rc = dberr(p, rc);
+		goto out;
+	}
+	if ((rc = hub_db_exec(db, &connadm_stmts, STMT_UPDATE, params, &r)) != HUB_DB_OK ||
+	    (rc = hub_db_commit(db)) != HUB_DB_OK) {
+		rc = dberr(p, rc);
+		goto out;
+	}
+	in_tx = 0;
+	hub_log(HUB_LOG_INFO, "connection_changed", "connection", c.name, "via", "api",
+	    "disabled", dis < 0 ? "unchanged" : dis ? "true" : "false", NULL);
+	rc = hub_connadm_get(db, c.id, out, p);
+out:
+	if (in_tx)
+		hub_db_rollback(db);
+	PQclear(r);
+	memset(&ring, 0, sizeof(ring));
+	hub_buf_release(&fix);
+	hub_slack_result_free(&res);
+	return rc;
+}
+
+int
+hub_connadm_test_start(struct hub_db *db, const char *id, json_object *in, json_object **out,
+    struct hub_problem *p)
+{
+	static const char *const allowed[] = { "channel", NULL };
+	json_object *payload = NULL;
+	struct hub_conn c;
+	const char *channel = NULL, *params[3];
+	char jid[24], url[128];
+	PGresult *r = NULL;
+	int64_t job = 0;
+	int rc, in_tx = 0;
+
+	*out = NULL;
+	memset(p, 0, sizeof(*p));
+	if (!hub_check_uuid(id))
+		return HUB_CONNADM_NOTFOUND;
+	if ((rc = only(in, allowed, p)) != HUB_CONNADM_OK)
+		return rc;
+	if (str_field(in, "channel", CHANNEL_MAX, &channel, p,
+	    "channel must be a channel id (C…, G…)") < 0)
+		return HUB_CONNADM_INVALID;
+	if (channel != NULL && !channel_ok(channel))
+		return hub_problem(p, "channel", "not a channel id: copy the id (C…, G…) from the "
+		    "channel's details", HUB_CONNADM_INVALID);
+	switch (hub_connections_get(db, id, &c)) {
+	case HUB_CONN_OK:
+		break;
+	case HUB_CONN_NOTFOUND:
+		return HUB_CONNADM_NOTFOUND;
+	default:
+		return dberr(p, HUB_DB_CONN);
+	}
+	if (c.type != HUB_CONN_SLACK_APP && channel != NULL)
+		return hub_problem(p, "channel", "a webhook posts to its own channel: give no "
+		    "channel", HUB_CONNADM_INVALID);
+	if (c.type == HUB_CONN_SLACK_APP && channel == NULL) {
+		if (c.default_channel[0] == '\0')
+			return hub_problem(p, "channel", "the connection has no default channel: "
+			    "give a channel id", HUB_CONNADM_INVALID);
+		channel = c.default_channel;
+	}
+
+	params[0] = c.id;
+	params[1] = c.type == HUB_CONN_SLACK_APP ? "slack" : "webhook";
+	params[2] = channel != NULL ? channel : "";
+	if ((rc = hub_db_begin(db)) != HUB_DB_OK)
+		return dberr(p, rc);
+	in_tx = 1;
+	if ((rc = hub_db_exec(db, &connadm_stmts, STMT_TEST_DELIVERY, params, &r)) != HUB_DB_OK) {
+		rc = dberr(p, rc);
+		goto out;
+	}
+	if ((payload = json_object_new_object()) == NULL) {
+		rc = HUB_CONNADM_NOMEM;
+		goto out;
+	}
+	json_object_object_add(payload, "connection_id", json_object_new_string(c.id));
+	if (channel != NULL)
+		json_object_object_add(payload, "channel", json_object_new_string(channel));
+	json_object_object_add(payload, "delivery_id",
+	    json_object_new_int64(strtoll(PQgetvalue(r, 0, 0), NULL, 10)));
+	if ((rc = hub_job_enqueue(db, HUB_CONNADM_TEST_KIND, payload, NULL, 0, &job)) !=
+	    HUB_DB_OK) {
+		rc = dberr(p, rc);
+		goto out;
+	}
+	snprintf(jid, sizeof(jid), "%lld", (long long)job);
+	params[0] = PQgetvalue(r, 0, 0);
+	params[1] = jid;
+	if ((rc = hub_db_exec(db, &connadm_stmts, STMT_TEST_JOB, params, NULL)) != HUB_DB_OK ||
+	    (rc = hub_db_commit(db)) != HUB_DB_OK) {
+		rc = dberr(p, rc);
+		goto out;
+	}
+	in_tx = 0;
+	if ((*out = json_object_new_object()) == NULL) {
+		rc = HUB_CONNADM_NOMEM;
+		goto out;
+	}
+	snprintf(url, sizeof(url), "/api/connections/%s/test/%s", c.id, jid);
+	json_object_object_add(*out, "job", json_object_new_int64(job));
+	json_object_object_add(*out, "connection", json_object_new_string(c.id));
+	json_object_object_add(*out, "status", json_object_new_string("queued"));
+	json_object_object_add(*out, "status_url", json_object_new_string(url));
+	rc = HUB_CONNADM_OK;
+out:
+	if (in_tx)
+		hub_db_rollback(db);
+	json_object_put(payload);
+	PQclear(r);
+	return rc;
+}
+
+int
+hub_connadm_test_get(struct hub_db *db, const char *id, const char *job, json_object **out,
+    struct hub_problem *p)
+{
+	const char *params[2] = { job, id };
+	json_object *res;
+	PGresult *r = NULL;
+	size_t n = job != NULL ? strlen(job) : 0;
+	int rc;
+
+	*out = NULL;
+	memset(p, 0, sizeof(*p));
+	if (!hub_check_uuid(id) || n == 0 || n > JOB_ID_DIGITS ||
+	    strspn(job, "0123456789") != n)
+		return HUB_CONNADM_NOTFOUND;
+	if ((rc = hub_db_exec(db, &connadm_stmts, STMT_TEST_GET, params, &r)) != HUB_DB_OK)
+		return dberr(p, rc);
+	if (PQntuples(r) != 1) {
+		PQclear(r);
+		return HUB_CONNADM_NOTFOUND;
+	}
+	*out = hub_pgjson_row(r, 0);
+	PQclear(r);
+	if (*out == NULL)
+		return HUB_CONNADM_NOMEM;
+	/* The success detail is the message ts ("ok" for a webhook). */
+	if (json_object_object_get_ex(*out, "result", &res)) {
+		const char *t = res != NULL ? json_object_get_string(res) : NULL;
+
+		json_object_object_add(*out, "ts", t != NULL && strcmp(t, "ok") != 0 ?
+		    json_object_new_string(t) : NULL);
+		json_object_object_del(*out, "result");
+	}
+	return HUB_CONNADM_OK;
+}
+
+/* ------------------------------------------------------------ the job */
+
+HUB_PRINTF(5, 6) static void
+result(struct hub_worker_result *r, int verdict, const char *reason, const char *code,
+    const char *fmt, ...)
+{
+	va_list ap;
+
+	r->verdict = verdict;
+	r->reason = reason;
+	snprintf(r->code, sizeof(r->code), "%.*s", (int)sizeof(r->code) - 1, code);
+	va_start(ap, fmt);
+	vsnprintf(r->detail, sizeof(r->detail), fmt, ap);
+	va_end(ap);
+}
+
+void
+hub_job_connection_test(struct hub_worker_env *e, const struct hub_job *job,
+    struct hub_worker_result *r)
+{
+	static const char text[] = "Approval hub connection test";
+	struct hub_buf fix = HUB_BUF_INIT(1024);
+	struct hub_slack_result res;
+	struct hub_slack s;
+	struct hub_conn c;
+	json_object *msg = NULL;
+	const char *id, *channel = NULL, *ts = NULL;
+	int rc;
+
+	hub_slack_result_init(&res);
+	if (hub_json_get_string(job->payload, "connection_id", 36, &id) != HUB_JSON_OK ||
+	    (hub_json_get_string(job->payload, "channel", CHANNEL_MAX, &channel) != HUB_JSON_OK &&
+	    channel != NULL)) {
+		result(r, HUB_WORKER_FAIL, "bad payload", "bad_payload", "%s", "bad payload: connection_id is required");
+		goto out;
+	}
+	if ((rc = hub_connections_get(e->db, id, &c)) != HUB_CONN_OK) {
+		if (rc == HUB_CONN_NOTFOUND)
+			result(r, HUB_WORKER_FAIL, "connection gone", "connection_gone", "%s", "the connection was deleted");
+		else
+			result(r, HUB_WORKER_RETRY, "database", "database", "database: %s",
+			    hub_conn_strerror(rc));
+		goto out;
+	}
+	if (c.type == HUB_CONN_SLACK_APP && channel == NULL)
+		channel = c.default_channel[0] ? c.default_channel : NULL;
+	if (c.type == HUB_CONN_SLACK_APP && channel == NULL) {
+		result(r, HUB_WORKER_FAIL, "no channel", "no_channel", "%s", "the connection has no default channel: give a channel");
+		goto out;
+	}
+	memset(&s, 0, sizeof(s));
+	s.http = e->http;
+	s.api_url = e->conf->slack_api_url;
+	s.keyring = e->keys;
+	s.timeout_ms = HUB_SLACK_TIMEOUT_MS;
+	if (e->lease_s > 10 && s.timeout_ms > (long)(e->lease_s - 5) * 1000)
+		s.timeout_ms = (long)(e->lease_s - 5) * 1000;
+	/* A test is how an admin checks a fix: try even a disabled one. */
+	c.disabled = 0;
+	msg = json_object_new_object();
+	json_object_object_add(msg, "text", json_object_new_string(text));
+	if (c.type == HUB_CONN_SLACK_APP) {
+		json_object_object_add(msg, "channel", json_object_new_string(channel));
+		rc = hub_connections_call(e->db, &s, &c, "chat.postMessage", channel, msg, &res);
+	} else {
+		rc = hub_connections_webhook_post(e->db, &s, &c, msg, &res);
+		/* The lookup token only serves users.lookupByEmail: check it too. */
+		if (rc == HUB_CONN_OK && c.type == HUB_CONN_INCOMING_WEBHOOK_LOOKUP)
+			rc = hub_connections_call(e->db, &s, &c, "auth.test", NULL, NULL, &res);
+	}
+	if (rc == HUB_CONN_SLACK) {
+		if (res.cls == HUB_SLACK_RATELIMITED) {
+			result(r, HUB_WORKER_RETRY, "rate limited", res.error, "%s: %s", res.error,
+			    "Slack is rate limiting; the test is retried");
+			r->retry_after = res.retry_after > 0 ? res.retry_after :
+			    res.wait_ms > 0 ? (int)((res.wait_ms + 999) / 1000) : -1;
+			goto out;
+		}
+		if (res.cls == HUB_SLACK_TRANSIENT) {
+			result(r, HUB_WORKER_RETRY, "slack unavailable", res.error, "%s: %s",
+			    res.error, hub_slack_fix(res.error));
+			goto out;
+		}
+		if (res.cls == HUB_SLACK_CHANNEL && c.type == HUB_CONN_SLACK_APP) {
+			/* The fix names the remedy; the error stays the send's. */
+			struct hub_slack_result chk;
+
+			hub_slack_result_init(&chk);
+			hub_connections_check_channel(e->db, &s, &c, channel, &chk, &fix);
+			hub_slack_result_free(&chk);
+		}
+		if (fix.len > 0)
+			result(r, HUB_WORKER_FAIL, "slack refused", res.error[0] ? res.error :
+			    "slack", "%s", hub_buf_str(&fix));
+		else
+			result(r, HUB_WORKER_FAIL, "slack refused", res.error, "%s: %s",
+			    res.error, hub_slack_fix(res.error));
+		if (res.cls == HUB_SLACK_AUTH) {
+			size_t n = strlen(r->detail);
+
+			snprintf(r->detail + n, sizeof(r->detail) - n,
+			    " (the connection is now disabled)");
+		}
+		goto out;
+	}
+	if (rc != HUB_CONN_OK) {
+		result(r, rc == HUB_CONN_DB ? HUB_WORKER_RETRY : HUB_WORKER_FAIL, "failed",
+		    rc == HUB_CONN_CRYPTO ? "crypto" : "error", "%s", hub_conn_strerror(rc));
+		goto out;
+	}
+	if (c.type == HUB_CONN_SLACK_APP)
+		hub_json_get_string(res.resp, "ts", 64, &ts);
+	result(r, HUB_WORKER_DONE, "delivered", "", "%s", ts != NULL ? ts : "ok");
+out:
+	json_object_put(msg);
+	hub_buf_release(&fix);
+	hub_slack_result_free(&res);
+}

@@ -1,0 +1,147 @@
+/*
+ * connections.h - Slack connections (slack_connections): many, named, one
+ * default; types INCOMING_WEBHOOK (webhook only), INCOMING_WEBHOOK_LOOKUP
+ * (webhook + a token used only for users.lookupByEmail) and SLACK_APP (bot
+ * token).  Secrets (webhook URL, bot token) are stored sealed with
+ * hub_box_seal (slack->keyring) and opened only when a call needs them,
+ * into a buffer the caller releases; they are never logged or printed.
+ *
+ * Also: the email -> Slack user id cache (slack_user_cache: 24 h for a
+ * hit, 1 h for users_not_found, keyed (connection, lower(email))), the
+ * channel-access check and the SLACK_BOT_TOKEN bootstrap.
+ *
+ * Calls that reach Slack block for up to slack->timeout_ms and go through
+ * the shared rate buckets (ratelimit.h).
+ */
+#ifndef HUB_CONNECTIONS_H
+#define HUB_CONNECTIONS_H
+
+#include "base/buf.h"
+#include "base/conf.h"
+#include "store/db.h"
+#include "slack/slackapi.h"
+
+enum hub_conn_err {
+	HUB_CONN_OK = 0,
+	HUB_CONN_INVALID,    /* bad name, type, URL, token or channel shape */
+	HUB_CONN_EXISTS,     /* name taken */
+	HUB_CONN_NOTFOUND,   /* no such connection; lookup: users_not_found */
+	HUB_CONN_DISABLED,   /* the connection is disabled */
+	HUB_CONN_SLACK,      /* Slack refused or failed: see the hub_slack_result */
+	HUB_CONN_DB,
+	HUB_CONN_CRYPTO,     /* sealing/opening failed (SECRET_KEY changed?) */
+	HUB_CONN_NOMEM,
+};
+
+enum hub_conn_type {
+	HUB_CONN_INCOMING_WEBHOOK = 0,
+	HUB_CONN_INCOMING_WEBHOOK_LOOKUP,
+	HUB_CONN_SLACK_APP,
+	HUB_CONN_TYPE__MAX
+};
+
+#define HUB_CONN_ID_LEN		37   /* uuid + NUL */
+#define HUB_CONN_NAME_MAX	100
+#define HUB_CONN_SEALED_MAX	2048
+#define HUB_SLACK_ID_LEN	32   /* U..., C..., T... + NUL, generous */
+
+/* One row.  Plain data: copy freely; the *_enc fields are sealed text. */
+struct hub_conn {
+	char	id[HUB_CONN_ID_LEN];
+	char	name[HUB_CONN_NAME_MAX + 1];
+	enum hub_conn_type type;
+	char	team_id[HUB_SLACK_ID_LEN];
+	char	team_name[128];
+	char	bot_user_id[HUB_SLACK_ID_LEN];
+	char	default_channel[HUB_SLACK_ID_LEN];
+	int	is_default;
+	int	disabled;
+	int	needs_admin_attention;
+	char	disabled_reason[256];
+	char	webhook_url_enc[HUB_CONN_SEALED_MAX];  /* "" when none */
+	char	bot_token_enc[HUB_CONN_SEALED_MAX];    /* "" when none */
+};
+
+/* What `connection add` supplies; secrets are borrowed, sealed on insert. */
+struct hub_conn_spec {
+	const char		*name;
+	enum hub_conn_type	 type;
+	const char		*token;        /* xoxb-/xoxe.xoxb-..., SLACK_APP and _LOOKUP */
+	const char		*webhook_url;  /* http(s)://..., webhook types */
+	const char		*channel;      /* optional default channel id (C/G/D...) */
+	int			 is_default;
+};
+
+const char	*hub_conn_strerror(int);
+const char	*hub_conn_type_name(enum hub_conn_type);
+/* "SLACK_APP" -> HUB_CONN_SLACK_APP; -1 when unknown. */
+int		 hub_conn_type_parse(const char *);
+
+/* Validate, auth.test the token (learns team id/name and bot user id;
+ * res says why Slack refused), check the channel with conversations.info
+ * for SLACK_APP (a refusal is HUB_CONN_SLACK and *fix names the remedy),
+ * seal the secrets, insert; with is_default (or when no default exists yet)
+ * it becomes the default in the same transaction.  fix may be NULL. */
+int	hub_connections_add(struct hub_db *, struct hub_slack *, const struct hub_conn_spec *,
+	    struct hub_conn *out, struct hub_slack_result *res, struct hub_buf *fix);
+/* All connections, by name; *out is malloc'ed (free()), *n its length. */
+int	hub_connections_list(struct hub_db *, struct hub_conn **out, size_t *n);
+/* By name, or by id when the text is a uuid. */
+int	hub_connections_get(struct hub_db *, const char *name_or_id, struct hub_conn *);
+int	hub_connections_get_default(struct hub_db *, struct hub_conn *);
+/* Make it the default, clearing the old one, in one transaction. */
+int	hub_connections_set_default(struct hub_db *, const char *name_or_id);
+/* disabled + reason + needs_admin_attention (the admin banner).  reason
+ * may be NULL ("disabled by an admin"). */
+int	hub_connections_disable(struct hub_db *, const char *name_or_id, const char *reason);
+/* Clears disabled, reason and the banner flag. */
+int	hub_connections_enable(struct hub_db *, const char *name_or_id);
+
+/* Open a secret into out (release it yourself, soon). */
+int	hub_connections_open_token(const struct hub_slack *, const struct hub_conn *,
+	    struct hub_buf *out);
+int	hub_connections_open_webhook(const struct hub_slack *, const struct hub_conn *,
+	    struct hub_buf *out);
+
+/* A Web API call with the connection's token, behind the shared buckets
+ * (hub_slack_call_limited); an AUTH answer disables the connection with
+ * the fix as reason.  HUB_CONN_OK, HUB_CONN_SLACK (see res->cls),
+ * HUB_CONN_DISABLED, HUB_CONN_INVALID (no token: a plain webhook). */
+int	hub_connections_call(struct hub_db *, struct hub_slack *, const struct hub_conn *,
+	    const char *method, const char *channel, json_object *args,
+	    struct hub_slack_result *res);
+/* A post to the connection's webhook behind "webhook:<id>"; AUTH disables. */
+int	hub_connections_webhook_post(struct hub_db *, struct hub_slack *, const struct hub_conn *,
+	    json_object *body, struct hub_slack_result *res);
+
+/* Can the bot post to channel?  conversations.info: OK when the channel
+ * exists, is not archived and is_member is true (a DM/mpim counts).
+ * Otherwise HUB_CONN_SLACK with *fix ("Invite the app ... /invite @<bot>",
+ * "check the channel id", ...) and res holding the answer.  An admin
+ * waits for it: a refusal by the local Tier 3 bucket is waited out (up to
+ * 5 s, a few times) instead of reported. */
+int	hub_connections_check_channel(struct hub_db *, struct hub_slack *, const struct hub_conn *,
+	    const char *channel, struct hub_slack_result *res, struct hub_buf *fix);
+
+/* SLACK_BOT_TOKEN (conf->slack_bot_token) becomes the SLACK_APP
+ * connection "default" (auth.test for the team), the default connection
+ * unless another one already is.  Idempotent: an existing "default" is
+ * kept, its token replaced when the environment's differs.  OK without
+ * doing anything when the variable is unset. */
+int	hub_connections_bootstrap_env(struct hub_db *, struct hub_slack *,
+	    const struct hub_conf *, struct hub_slack_result *res);
+
+/* Email -> Slack user id through slack_user_cache, users.lookupByEmail on a
+ * miss (Tier 3 bucket).  HUB_CONN_OK with out_id; HUB_CONN_NOTFOUND for
+ * users_not_found (cached for an hour); HUB_CONN_SLACK otherwise (res, may
+ * be NULL, says why: RATELIMITED with wait_ms/retry_after, AUTH...). */
+int	hub_slack_lookup_email(struct hub_db *, struct hub_slack *, const struct hub_conn *,
+	    const char *email, char out_id[HUB_SLACK_ID_LEN], struct hub_slack_result *res);
+/* *missing = 1 when some step of the request resolves to no connection,
+ * as the notify job picks one (step -> request -> source -> the default):
+ * its people are then reached by email only (deliver.h). */
+int	hub_connections_unresolved(struct hub_db *, const char *request_id, int *missing);
+/* A send answered users_not_found: forget what we cached for the email. */
+int	hub_slack_cache_drop(struct hub_db *, const struct hub_conn *, const char *email);
+
+#endif

@@ -1,0 +1,1845 @@
+#include <ctype.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <json-c/json.h>
+
+#include "slack/blockkit.h"
+#include "base/buf.h"
+#include "slack/connections.h"
+#include "base/crypto.h"
+#include "store/db.h"
+#include "approval/engine.h"
+#include "slack/home.h"
+#include "slack/interact.h"
+#include "store/jobs.h"
+#include "base/json.h"
+#include "base/log.h"
+#include "slack/modals.h"
+#include "slack/slackapi.h"
+#include "store/worker.h"
+
+#define IA_ID_MAX		32     /* Slack user / team id */
+#define IA_URL_MAX		2000
+#define IA_NAME_MAX		200
+#define IA_TEXT_MAX		256    /* slash command text we search with */
+#define IA_LIST_MAX		10     /* /approvals rows */
+#define IA_RESPOND_KIND		"slack_respond"
+#define IA_RESPOND_TIMEOUT_MS	10000L
+#define IA_RESPOND_BODY_MAX	(64 * 1024)
+#define IA_ACTIONS_PREFIX	"hub_actions:"
+
+#define IA_ISO(col) \
+	"coalesce(to_char(" col " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), '')"
+
+/* A Slack user matches an assignment as its approver or resolved id. */
+#define IA_MATCH \
+	" ((a.approver_kind = 'slack' AND a.approver_value = $3) OR a.slack_user_id = $3)"
+
+enum ia_stmt {
+	IA_TEAM,
+	IA_CONN_FOR_TEAM,
+	IA_PRECHECK,
+	IA_SNOOZE,
+	IA_AUDIT,
+	IA_REQUESTER,
+	IA_PENDING,
+	IA__MAX
+};
+
+static const struct hub_stmt ia_stmts[IA__MAX] = {
+	/* $1 request (may be NULL), $2 assignment or 0, $3 team.
+	 * known: the hub has a connection for the team; ok: the team is the
+	 * one the request went out through (sent messages of the assignment
+	 * or the request first, else the configured connection; true when
+	 * nothing says otherwise, e.g. no request). */
+	[IA_TEAM] = {
+	    "SELECT EXISTS (SELECT 1 FROM slack_connections WHERE team_id = $3),"
+	    " coalesce("
+	    "  (SELECT bool_or(c.team_id = $3) FROM sent_messages m"
+	    "   JOIN slack_connections c ON c.id = m.connection_id"
+	    "   WHERE m.request_id = $1::uuid AND ($2::bigint = 0"
+	    "    OR m.assignment_id = $2::bigint OR m.assignment_id IS NULL)),"
+	    "  (SELECT c.team_id = $3 FROM requests r JOIN sources s ON s.id = r.source_id"
+	    "   LEFT JOIN request_steps st ON st.request_id = r.id"
+	    "    AND st.position = r.current_step"
+	    "   JOIN slack_connections c ON c.id = coalesce(st.connection_id, r.connection_id,"
+	    "    s.connection_id, (SELECT d.id FROM slack_connections d WHERE d.is_default))"
+	    "   WHERE r.id = $1::uuid AND c.team_id IS NOT NULL),"
+	    "  true)", 3 },
+	/* The connection that can call views.open / chat.postMessage. */
+	[IA_CONN_FOR_TEAM] = {
+	    "SELECT id FROM slack_connections WHERE team_id = $1 AND type = 'SLACK_APP'"
+	    " AND NOT disabled AND bot_token_enc IS NOT NULL"
+	    " ORDER BY is_default DESC, created_at LIMIT 1", 1 },
+	/* $1 request, $2 assignment or 0, $3 Slack user.  Columns: status,
+	 * decided_by, decided_at, title, requester_name, reason_required,
+	 * editable_fields, metadata, then the user's best assignment: id
+	 * (NULL: none), status, decided_by, decided_at, step status. */
+	[IA_PRECHECK] = {
+	    "SELECT r.status, coalesce(r.decided_by, ''), " IA_ISO("r.decided_at") ","
+	    " r.title, r.requester_name, s.reason_required, s.editable_fields::text,"
+	    " r.metadata::text, x.id, x.status, coalesce(x.decided_by, ''),"
+	    " " IA_ISO("x.decided_at") ", x.step_status"
+	    " FROM requests r JOIN sources s ON s.id = r.source_id"
+	    " LEFT JOIN LATERAL (SELECT a.id, a.status, a.decided_by, a.decided_at,"
+	    "   st.status AS step_status"
+	    "  FROM assignments a JOIN request_steps st ON st.id = a.step_id"
+	    "  WHERE a.request_id = r.id AND ($2::bigint = 0 OR a.id = $2::bigint)"
+	    "   AND a.status <> 'reassigned' AND" IA_MATCH
+	    "  ORDER BY (a.status = 'pending' AND st.status = 'active') DESC,"
+	    "   (a.delegate_of IS NOT NULL), a.id LIMIT 1) x ON true"
+	    " WHERE r.id = $1::uuid", 3 },
+	/* $1 request, $2 "1h" | "tomorrow" (09:00 UTC the next day). */
+	[IA_SNOOZE] = {
+	    "UPDATE requests SET next_reminder_at = CASE $2"
+	    "  WHEN '1h' THEN now() + interval '1 hour'"
+	    "  ELSE (date_trunc('day', now() AT TIME ZONE 'UTC') + interval '33 hours')"
+	    "   AT TIME ZONE 'UTC' END"
+	    " WHERE id = $1::uuid AND status = 'Pending'"
+	    " RETURNING " IA_ISO("next_reminder_at"), 2 },
+	[IA_AUDIT] = {
+	    "INSERT INTO audit_log (request_id, actor, action, detail, via)"
+	    " VALUES ($1::uuid, $2, $3, $4::jsonb, 'slack')", 4 },
+	[IA_REQUESTER] = {
+	    "SELECT status, coalesce(requester_slack_id, '') FROM requests"
+	    " WHERE id = $1::uuid", 1 },
+	/* $1 Slack user, $2 search words ('' = all).  Columns: request id,
+	 * assignment id, title, requester, source, total matching. */
+	[IA_PENDING] = {
+	    "SELECT id, aid, title, requester_name, source, count(*) OVER ()"
+	    " FROM (SELECT DISTINCT ON (r.id) r.id, a.id AS aid, r.title, r.requester_name,"
+	    "   s.name AS source, r.created_at"
+	    "  FROM assignments a JOIN request_steps st ON st.id = a.step_id"
+	    "   AND st.status = 'active'"
+	    "  JOIN requests r ON r.id = a.request_id AND r.status = 'Pending'"
+	    "  JOIN sources s ON s.id = r.source_id"
+	    "  WHERE a.status = 'pending' AND ((a.approver_kind = 'slack'"
+	    "   AND a.approver_value = $1) OR a.slack_user_id = $1)"
+	    "   AND ($2 = '' OR r.search @@ websearch_to_tsquery('simple', $2))"
+	    "  ORDER BY r.id, (a.delegate_of IS NOT NULL), a.id) p"
+	    " ORDER BY created_at DESC, id DESC LIMIT " "11", 2 },
+};
+
+static const struct hub_stmt_table ia_table = { "hubia", ia_stmts, IA__MAX };
+
+/* ------------------------------------------------------------ payload */
+
+struct ia_pl {
+	json_object		*root;
+	const char		*type;
+	const char		*user_id;
+	const char		*team_id;
+	const char		*display;
+	const char		*trigger_id;
+	const char		*response_url;
+	json_object		*message;     /* the clicked message, if any */
+	json_object		*view;        /* view_submission, Home tab */
+	const char		*action_id;
+	const char		*block_id;
+	const char		*value;       /* button value */
+	const char		*option;      /* overflow selected_option.value */
+	struct hub_actor	 actor;
+};
+
+static void
+reply_error(struct hub_interact_reply *r, int status, const char *msg, const char *field)
+{
+	r->status = status;
+	r->error = msg;
+	snprintf(r->field, sizeof(r->field), "%s", field != NULL ? field : "");
+}
+
+static void
+reply_empty(struct hub_interact_reply *r)
+{
+	r->status = 200;
+}
+
+static int
+slack_id_ok(const char *s)
+{
+	size_t n = 0;
+
+	for (; s[n] != '\0'; n++)
+		if (!((s[n] >= 'A' && s[n] <= 'Z') || (s[n] >= '0' && s[n] <= '9')))
+			return 0;
+	return n >= 1 && n <= IA_ID_MAX;
+}
+
+/* Optional string: MISSING is fine, anything but a string is not. */
+static int
+opt_str(json_object *o, const char *key, size_t max, const char **out)
+{
+	int rc = hub_json_get_string(o, key, max, out);
+
+	if (rc == HUB_JSON_MISSING) {
+		*out = NULL;
+		return 0;
+	}
+	return rc == HUB_JSON_OK ? 0 : -1;
+}
+
+static int
+opt_obj(json_object *o, const char *key, json_object **out)
+{
+	int rc = hub_json_get_object(o, key, out);
+
+	if (rc == HUB_JSON_MISSING) {
+		*out = NULL;
+		return 0;
+	}
+	return rc == HUB_JSON_OK ? 0 : -1;
+}
+
+/* Validate the fields every payload type shares; on refusal reply says
+ * which one. */
+HUB_STATIC int
+ia_parse(const char *s, size_t len, struct ia_pl *p, struct hub_interact_reply *r)
+{
+	json_object *user, *team, *actions, *act, *opt, *container;
+	const char *tid = NULL, *name = NULL;
+	int rc;
+
+	memset(p, 0, sizeof(*p));
+	if ((rc = hub_json_parse_object(s, len, HUB_INTERACT_PAYLOAD_MAX,
+	    HUB_JSON_DEFAULT_DEPTH, &p->root)) != HUB_JSON_OK) {
+		reply_error(r, rc == HUB_JSON_TOOBIG ? 413 : 400, "payload is not a JSON object",
+		    "payload");
+		return -1;
+	}
+	if (hub_json_get_string(p->root, "type", 64, &p->type) != HUB_JSON_OK) {
+		reply_error(r, 400, "must be a string", "type");
+		return -1;
+	}
+	if (hub_json_get_object(p->root, "user", &user) != HUB_JSON_OK) {
+		reply_error(r, 400, "required object", "user");
+		return -1;
+	}
+	if (hub_json_get_string(user, "id", IA_ID_MAX, &p->user_id) != HUB_JSON_OK ||
+	    !slack_id_ok(p->user_id)) {
+		reply_error(r, 400, "must be a Slack user id", "user.id");
+		return -1;
+	}
+	if (opt_str(user, "team_id", IA_ID_MAX, &tid) != 0 ||
+	    opt_str(user, "name", IA_NAME_MAX, &name) != 0 ||
+	    opt_str(user, "username", IA_NAME_MAX, &p->display) != 0) {
+		reply_error(r, 400, "wrong type", "user");
+		return -1;
+	}
+	if (name != NULL && *name != '\0')
+		p->display = name;
+	if (opt_obj(p->root, "team", &team) != 0 ||
+	    (team != NULL && opt_str(team, "id", IA_ID_MAX, &p->team_id) != 0)) {
+		reply_error(r, 400, "wrong type", "team.id");
+		return -1;
+	}
+	if (p->team_id == NULL)
+		p->team_id = tid;
+	if (p->team_id == NULL || !slack_id_ok(p->team_id)) {
+		reply_error(r, 400, "must be a Slack team id", "team.id");
+		return -1;
+	}
+	if (opt_str(p->root, "trigger_id", 255, &p->trigger_id) != 0) {
+		reply_error(r, 400, "must be a string", "trigger_id");
+		return -1;
+	}
+	if (opt_str(p->root, "response_url", IA_URL_MAX, &p->response_url) != 0) {
+		reply_error(r, 400, "must be a string", "response_url");
+		return -1;
+	}
+	if (opt_obj(p->root, "message", &p->message) != 0 ||
+	    opt_obj(p->root, "view", &p->view) != 0 ||
+	    opt_obj(p->root, "container", &container) != 0) {
+		reply_error(r, 400, "must be an object", "message");
+		return -1;
+	}
+	p->actor.kind = "slack";
+	p->actor.id = p->user_id;
+	p->actor.team = p->team_id;
+	p->actor.display = p->display != NULL && *p->display != '\0' ? p->display : NULL;
+	p->actor.via = "slack";
+
+	if (strcmp(p->type, "block_actions") == 0) {
+		if (hub_json_get_array(p->root, "actions", &actions) != HUB_JSON_OK ||
+		    json_object_array_length(actions) < 1 ||
+		    !json_object_is_type(act = json_object_array_get_idx(actions, 0),
+		    json_type_object)) {
+			reply_error(r, 400, "must be a non-empty array of objects", "actions");
+			return -1;
+		}
+		if (hub_json_get_string(act, "action_id", HUB_BK_MAX_ID, &p->action_id) !=
+		    HUB_JSON_OK) {
+			reply_error(r, 400, "must be a string", "actions[0].action_id");
+			return -1;
+		}
+		if (opt_str(act, "block_id", HUB_BK_MAX_ID, &p->block_id) != 0 ||
+		    opt_str(act, "value", HUB_BK_MAX_BUTTON_VALUE, &p->value) != 0) {
+			reply_error(r, 400, "must be a string", "actions[0].value");
+			return -1;
+		}
+		if (opt_obj(act, "selected_option", &opt) != 0 ||
+		    (opt != NULL && opt_str(opt, "value", HUB_BK_MAX_OPTION_VALUE,
+		    &p->option) != 0)) {
+			reply_error(r, 400, "must be an option", "actions[0].selected_option");
+			return -1;
+		}
+	} else if (strcmp(p->type, "view_submission") == 0 && p->view == NULL) {
+		reply_error(r, 400, "required object", "view");
+		return -1;
+	}
+	return 0;
+}
+
+static int
+is_uuid(const char *s)
+{
+	size_t i;
+
+	if (s == NULL || strlen(s) != 36)
+		return 0;
+	for (i = 0; i < 36; i++) {
+		if (i == 8 || i == 13 || i == 18 || i == 23) {
+			if (s[i] != '-')
+				return 0;
+		} else if (!isxdigit((unsigned char)s[i]))
+			return 0;
+	}
+	return 1;
+}
+
+/* The request a clicked element is about: its value {"r","a"}, else the
+ * block "hub_actions:<id>" (the overflow has no value of its own). */
+HUB_STATIC int
+ia_ref(const struct ia_pl *p, struct hub_modal_ref *ref)
+{
+	json_object *o = NULL;
+	const char *rid;
+	int64_t a = 0;
+	int rc = -1, g;
+
+	memset(ref, 0, sizeof(*ref));
+	if (p->value != NULL && *p->value != '\0') {
+		if (hub_json_parse_object(p->value, strlen(p->value), HUB_BK_MAX_BUTTON_VALUE, 4,
+		    &o) != HUB_JSON_OK ||
+		    hub_json_get_string(o, "r", 36, &rid) != HUB_JSON_OK || !is_uuid(rid))
+			goto out;
+		if ((g = hub_json_get_int64(o, "a", 0, INT64_MAX, &a)) != HUB_JSON_OK &&
+		    g != HUB_JSON_MISSING)
+			goto out;
+		memcpy(ref->request_id, rid, 37);
+		ref->assignment_id = a;
+		rc = 0;
+		goto out;
+	}
+	if (p->block_id != NULL && strncmp(p->block_id, IA_ACTIONS_PREFIX,
+	    strlen(IA_ACTIONS_PREFIX)) == 0 &&
+	    is_uuid(rid = p->block_id + strlen(IA_ACTIONS_PREFIX))) {
+		memcpy(ref->request_id, rid, 37);
+		rc = 0;
+	}
+out:
+	json_object_put(o);
+	return rc;
+}
+
+/* ------------------------------------------------------------ responding */
+
+/* Where a response_url may point: Slack's hooks host, or the origin of
+ * SLACK_API_URL (the fake in tests).  Never anywhere a payload says. */
+HUB_STATIC int
+ia_url_allowed(const struct hub_conf *conf, const char *url)
+{
+	static const char hooks[] = "https://hooks.slack.com/";
+	const char *api, *p, *slash;
+	size_t n;
+
+	if (url == NULL)
+		return 0;
+	if (strncmp(url, hooks, sizeof(hooks) - 1) == 0)
+		return 1;
+	api = conf != NULL ? conf->slack_api_url : NULL;
+	if (api == NULL || (p = strstr(api, "://")) == NULL ||
+	    (slash = strchr(p + 3, '/')) == NULL)
+		return 0;
+	n = (size_t)(slash - api) + 1;
+	return strncmp(url, api, n) == 0;
+}
+
+static int
+jset_str(json_object *o, const char *k, const char *v)
+{
+	json_object *s;
+
+	if (v == NULL)
+		return 0;
+	if ((s = json_object_new_string(v)) == NULL)
+		return -1;
+	if (json_object_object_add(o, k, s) != 0) {
+		json_object_put(s);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+jset(json_object *o, const char *k, json_object *v)
+{
+	if (v == NULL)
+		return -1;
+	if (json_object_object_add(o, k, v) != 0) {
+		json_object_put(v);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+conn_for_team(struct hub_interact *ia, const char *team, char id[HUB_CONN_ID_LEN])
+{
+	const char *pp[1] = { team };
+	PGresult *res = NULL;
+	int rc;
+
+	if ((rc = hub_db_exec(ia->db, &ia_table, IA_CONN_FOR_TEAM, pp, &res)) != HUB_DB_OK)
+		return rc;
+	if (PQntuples(res) != 1)
+		rc = HUB_DB_NOTFOUND;
+	else
+		snprintf(id, HUB_CONN_ID_LEN, "%s", PQgetvalue(res, 0, 0));
+	PQclear(res);
+	return rc;
+}
+
+/* What a slack_respond body is to the person who clicked. */
+enum ia_resp {
+	IA_RESP_NOTE,		/* a private note to them */
+	IA_RESP_REPLACE,	/* the clicked message, rewritten */
+};
+
+/*
+ * Queue one slack_respond job carrying body ({"text"[, "blocks"]}, taken).
+ * Inside the caller's transaction when there is one.  response_type and
+ * replace_original are response_url fields: they are added here, for a
+ * response_url only.  A Home tab click has neither a response_url nor a
+ * message: a note goes to the user as chat.postEphemeral in their DM with
+ * the app, and there is nothing to replace.
+ */
+static int
+respond_body(struct hub_interact *ia, const struct ia_pl *p, json_object *body,
+    enum ia_resp how)
+{
+	json_object *job = NULL;
+	unsigned char h[HUB_SHA256_LEN];
+	char hex[2 * HUB_SHA256_LEN + 1], key[80], conn[HUB_CONN_ID_LEN];
+	struct hub_iov iov[3];
+	const char *target, *bs;
+	int rc = HUB_DB_NOMEM;
+
+	if (body == NULL)
+		return HUB_DB_NOMEM;
+	if ((job = json_object_new_object()) == NULL)
+		goto out;
+	if (p->response_url != NULL && ia_url_allowed(ia->conf, p->response_url)) {
+		target = p->response_url;
+		if (jset_str(job, "response_url", target) != 0 ||
+		    (how == IA_RESP_NOTE && jset_str(body, "response_type", "ephemeral") != 0) ||
+		    jset(body, "replace_original", json_object_new_boolean(how ==
+		    IA_RESP_REPLACE)) != 0)
+			goto out;
+	} else if (p->response_url == NULL && p->view != NULL && how == IA_RESP_NOTE) {
+		if ((rc = conn_for_team(ia, p->team_id, conn)) != HUB_DB_OK) {
+			hub_log(HUB_LOG_WARN, "slack_respond_skipped", "reason",
+			    "no connection for the team", "team", p->team_id, NULL);
+			rc = rc == HUB_DB_NOTFOUND ? HUB_DB_OK : rc;
+			goto out;
+		}
+		target = p->user_id;
+		rc = HUB_DB_NOMEM;
+		if (jset_str(job, "connection_id", conn) != 0 ||
+		    jset_str(job, "user", p->user_id) != 0)
+			goto out;
+	} else {
+		hub_log(HUB_LOG_WARN, "slack_respond_skipped", "reason",
+		    p->response_url != NULL ? "response_url not on Slack" :
+		    p->view != NULL ? "no message to replace" : "no response_url", NULL);
+		rc = HUB_DB_OK;
+		goto out;
+	}
+	bs = hub_json_str(body, NULL);
+	iov[0].p = target; iov[0].n = strlen(target);
+	iov[1].p = "\n"; iov[1].n = 1;
+	iov[2].p = bs; iov[2].n = strlen(bs);
+	(void)hub_hmac_sha256_iov("respond", 7, iov, HUB_NELEM(iov), h);
+	hub_hex_encode(h, 20, hex);
+	snprintf(key, sizeof(key), "respond:%s", hex);
+	if (json_object_object_add(job, "body", body) != 0)
+		goto out;
+	body = NULL;
+	rc = hub_job_enqueue(ia->db, IA_RESPOND_KIND, job, key, 0, NULL);
+out:
+	json_object_put(body);
+	json_object_put(job);
+	return rc;
+}
+
+/* A private line to the person who clicked. */
+static int
+ephemeral(struct hub_interact *ia, const struct ia_pl *p, const char *text)
+{
+	json_object *b = json_object_new_object();
+
+	if (b == NULL || jset_str(b, "text", text) != 0) {
+		json_object_put(b);
+		return HUB_DB_NOMEM;
+	}
+	return respond_body(ia, p, b, IA_RESP_NOTE);
+}
+
+/* Is this block one of our action rows? */
+static int
+our_actions(json_object *blk)
+{
+	json_object *t, *els, *el, *aid;
+	const char *bid;
+	size_t i;
+
+	if (!json_object_object_get_ex(blk, "type", &t) ||
+	    strcmp(json_object_get_string(t), "actions") != 0)
+		return 0;
+	if (json_object_object_get_ex(blk, "block_id", &t) &&
+	    json_object_is_type(t, json_type_string) &&
+	    strncmp(bid = json_object_get_string(t), IA_ACTIONS_PREFIX,
+	    strlen(IA_ACTIONS_PREFIX)) == 0)
+		return 1;
+	if (!json_object_object_get_ex(blk, "elements", &els) ||
+	    !json_object_is_type(els, json_type_array))
+		return 0;
+	for (i = 0; i < json_object_array_length(els); i++) {
+		el = json_object_array_get_idx(els, i);
+		if (json_object_object_get_ex(el, "action_id", &aid) &&
+		    json_object_is_type(aid, json_type_string) &&
+		    strncmp(json_object_get_string(aid), "hub_", 4) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+/* The clicked message without our buttons and with note at the bottom;
+ * NULL when there is no message or the result would not be valid. */
+HUB_STATIC json_object *
+ia_strip_buttons(json_object *message, const char *note)
+{
+	json_object *blocks, *out = NULL, *arr = NULL, *ctx = NULL, *t;
+	struct hub_buf nb = HUB_BUF_INIT(HUB_BK_MAX_TEXT);
+	char err[256];
+	size_t i;
+
+	if (message == NULL || !json_object_object_get_ex(message, "blocks", &blocks) ||
+	    !json_object_is_type(blocks, json_type_array))
+		goto fail;
+	if ((arr = json_object_new_array()) == NULL)
+		goto fail;
+	for (i = 0; i < json_object_array_length(blocks); i++) {
+		json_object *b = json_object_array_get_idx(blocks, i);
+
+		if (our_actions(b))
+			continue;
+		if (json_object_array_add(arr, json_object_get(b)) != 0)
+			goto fail;
+	}
+	if (json_object_array_length(arr) >= HUB_BK_MAX_MESSAGE_BLOCKS ||
+	    hub_mrkdwn_escape(&nb, note) != HUB_BK_OK ||
+	    hub_bk_context(NULL, &ctx) != HUB_BK_OK ||
+	    hub_bk_context_add_mrkdwn(ctx, hub_buf_str(&nb)) != HUB_BK_OK ||
+	    json_object_array_add(arr, ctx) != 0)
+		goto fail;
+	ctx = NULL;
+	if ((out = json_object_new_object()) == NULL)
+		goto fail;
+	if (json_object_object_get_ex(message, "text", &t) &&
+	    json_object_is_type(t, json_type_string) && *json_object_get_string(t) != '\0') {
+		if (jset_str(out, "text", json_object_get_string(t)) != 0)
+			goto fail;
+	} else if (jset_str(out, "text", note) != 0)
+		goto fail;
+	if (json_object_object_add(out, "blocks", arr) != 0)
+		goto fail;
+	arr = NULL;
+	if (hub_bk_validate(out, HUB_BK_MESSAGE, err, sizeof(err)) != HUB_BK_OK)
+		goto fail;
+	hub_buf_release(&nb);
+	return out;
+fail:
+	hub_buf_release(&nb);
+	json_object_put(ctx);
+	json_object_put(arr);
+	json_object_put(out);
+	return NULL;
+}
+
+/* "2024-05-01T09:30:00Z" -> "2024-05-01 09:30 UTC". */
+static void
+short_time(const char *iso, char *out, size_t n)
+{
+	if (iso == NULL || strlen(iso) < 16 || iso[10] != 'T') {
+		snprintf(out, n, "%s", iso != NULL ? iso : "");
+		return;
+	}
+	snprintf(out, n, "%.10s %.5s UTC", iso, iso + 11);
+}
+
+/* "Already approved by X at T" and friends, from an engine outcome. */
+HUB_STATIC void
+ia_outcome_text(const char *status, const char *by, const char *at, char *out, size_t n)
+{
+	static const struct {
+		const char *status, *word, *lead;
+	} words[] = {
+		{ "Approved",  "approved",  "Already" },
+		{ "Rejected",  "rejected",  "Already" },
+		{ "Lapsed",    "approved (since lapsed)", "Already" },
+		{ "Cancelled", "cancelled", "This request was" },
+		{ "Expired",   "expired",   "This request" },
+	};
+	const char *word = "decided", *lead = "Already";
+	char when[48], bypart[300];
+	size_t i;
+
+	for (i = 0; i < HUB_NELEM(words); i++)
+		if (status != NULL && strcmp(status, words[i].status) == 0) {
+			word = words[i].word;
+			lead = words[i].lead;
+		}
+	short_time(at, when, sizeof(when));
+	bypart[0] = '\0';
+	if (by != NULL && *by != '\0')
+		snprintf(bypart, sizeof(bypart), " by %s", by);
+	snprintf(out, n, "%s %s%s%s%s", lead, word, bypart, when[0] ? " at " : "", when);
+}
+
+/* The stale click: tell the person, and drop the buttons they clicked. */
+static int
+stale(struct hub_interact *ia, const struct ia_pl *p, const char *status, const char *by,
+    const char *at)
+{
+	char text[512];
+	json_object *rep;
+	int rc;
+
+	ia_outcome_text(status, by, at, text, sizeof(text));
+	if ((rc = hub_db_begin(ia->db)) != HUB_DB_OK)
+		return rc;
+	if ((rc = ephemeral(ia, p, text)) != HUB_DB_OK)
+		goto out;
+	if (p->response_url != NULL && (rep = ia_strip_buttons(p->message, text)) != NULL &&
+	    (rc = respond_body(ia, p, rep, IA_RESP_REPLACE)) != HUB_DB_OK)
+		goto out;
+	rc = hub_db_commit(ia->db);
+out:
+	if (rc != HUB_DB_OK && hub_db_in_tx(ia->db))
+		hub_db_rollback(ia->db);
+	return rc;
+}
+
+/* ------------------------------------------------------------ checks */
+
+enum ia_check {
+	IA_CHECK_OK = 0,
+	IA_CHECK_REPLIED,    /* told the person (or answered an error) */
+};
+
+static int
+db_reply(struct hub_interact_reply *r, int rc)
+{
+	if (rc == HUB_DB_CONN)
+		reply_error(r, 503, "database unavailable", NULL);
+	else
+		reply_error(r, 500, "database error", NULL);
+	return IA_CHECK_REPLIED;
+}
+
+/* Team gate; *msg is set (static) when the person must be refused. */
+static int
+team_check(struct hub_interact *ia, const struct ia_pl *p, const struct hub_modal_ref *ref,
+    const char **msg)
+{
+	char ab[24];
+	const char *pp[3];
+	PGresult *res = NULL;
+	int rc;
+
+	*msg = NULL;
+	snprintf(ab, sizeof(ab), "%" PRId64, ref != NULL ? ref->assignment_id : 0);
+	pp[0] = ref != NULL ? ref->request_id : NULL;
+	pp[1] = ab;
+	pp[2] = p->team_id;
+	if ((rc = hub_db_exec(ia->db, &ia_table, IA_TEAM, pp, &res)) != HUB_DB_OK)
+		return rc;
+	if (*PQgetvalue(res, 0, 0) != 't')
+		*msg = "This workspace is not connected";
+	else if (*PQgetvalue(res, 0, 1) != 't')
+		*msg = "You are not an approver of this request";
+	PQclear(res);
+	return HUB_DB_OK;
+}
+
+/* What the user may do with the request, before a modal opens. */
+struct ia_pre {
+	PGresult	*res;
+	int64_t		 assignment_id;
+};
+
+static int
+precheck(struct hub_interact *ia, const struct ia_pl *p, const struct hub_modal_ref *ref,
+    struct ia_pre *pre, struct hub_interact_reply *r, int tell)
+{
+	char ab[24];
+	const char *pp[3], *st;
+	char *end;
+	int rc;
+
+	memset(pre, 0, sizeof(*pre));
+	snprintf(ab, sizeof(ab), "%" PRId64, ref->assignment_id);
+	pp[0] = ref->request_id;
+	pp[1] = ab;
+	pp[2] = p->user_id;
+	if ((rc = hub_db_exec(ia->db, &ia_table, IA_PRECHECK, pp, &pre->res)) != HUB_DB_OK)
+		return db_reply(r, rc);
+	reply_empty(r);
+	if (PQntuples(pre->res) != 1) {
+		if (tell)
+			rc = ephemeral(ia, p, "This request no longer exists");
+		goto refused;
+	}
+	if (strcmp(st = PQgetvalue(pre->res, 0, 0), "Pending") != 0) {
+		if (tell)
+			rc = stale(ia, p, st, PQgetvalue(pre->res, 0, 1),
+			    PQgetvalue(pre->res, 0, 2));
+		goto refused;
+	}
+	if (PQgetisnull(pre->res, 0, 8) || strcmp(PQgetvalue(pre->res, 0, 12), "active") != 0) {
+		if (tell)
+			rc = ephemeral(ia, p, "You are not an approver of this request");
+		goto refused;
+	}
+	if (strcmp(PQgetvalue(pre->res, 0, 9), "pending") != 0) {
+		if (tell)
+			rc = stale(ia, p, "", PQgetvalue(pre->res, 0, 10),
+			    PQgetvalue(pre->res, 0, 11));
+		goto refused;
+	}
+	errno = 0;
+	pre->assignment_id = strtoll(PQgetvalue(pre->res, 0, 8), &end, 10);
+	if (errno != 0 || *end != '\0' || pre->assignment_id <= 0) {
+		rc = HUB_DB_QUERY;
+		goto refused;
+	}
+	return IA_CHECK_OK;
+refused:
+	PQclear(pre->res);
+	pre->res = NULL;
+	if (rc != HUB_DB_OK)
+		db_reply(r, rc);
+	return IA_CHECK_REPLIED;
+}
+
+/* ------------------------------------------------------------ views.open */
+
+static int
+open_view(struct hub_interact *ia, const struct ia_pl *p, json_object *view)
+{
+	struct hub_slack slack;
+	struct hub_slack_result res;
+	struct hub_conn conn;
+	char id[HUB_CONN_ID_LEN];
+	json_object *args = NULL;
+	int rc = -1;
+
+	hub_slack_result_init(&res);
+	if (p->trigger_id == NULL || *p->trigger_id == '\0' || ia->http == NULL)
+		goto out;
+	if (conn_for_team(ia, p->team_id, id) != HUB_DB_OK ||
+	    hub_connections_get(ia->db, id, &conn) != HUB_CONN_OK)
+		goto out;
+	memset(&slack, 0, sizeof(slack));
+	slack.http = ia->http;
+	slack.api_url = ia->conf->slack_api_url;
+	slack.timeout_ms = HUB_INTERACT_VIEWS_OPEN_MS;
+	slack.keyring = ia->keys;
+	if ((args = json_object_new_object()) == NULL ||
+	    jset_str(args, "trigger_id", p->trigger_id) != 0 ||
+	    json_object_object_add(args, "view", json_object_get(view)) != 0)
+		goto out;
+	if (hub_connections_call(ia->db, &slack, &conn, "views.open", NULL, args, &res) ==
+	    HUB_CONN_OK && res.ok)
+		rc = 0;
+	else
+		hub_log(HUB_LOG_WARN, "views_open_failed", "error", res.error,
+		    "class", hub_slack_class_name(res.cls), NULL);
+out:
+	json_object_put(args);
+	hub_slack_result_free(&res);
+	return rc;
+}
+
+/* ------------------------------------------------------------ actions */
+
+typedef int (*ia_action_fn)(struct hub_interact *, const struct ia_pl *,
+    const struct hub_modal_ref *, struct hub_interact_reply *);
+
+static int
+tell(struct hub_interact *ia, const struct ia_pl *p, const char *text,
+    struct hub_interact_reply *r)
+{
+	int rc;
+
+	reply_empty(r);
+	if ((rc = ephemeral(ia, p, text)) != HUB_DB_OK)
+		db_reply(r, rc);
+	return 0;
+}
+
+static int
+engine_reply(struct hub_interact *ia, const struct ia_pl *p, int rc,
+    const struct hub_outcome *o, const struct hub_engine_error *err,
+    struct hub_interact_reply *r)
+{
+	int drc;
+
+	switch (rc) {
+	case HUB_ENGINE_OK:
+		reply_empty(r);
+		return 0;
+	case HUB_ENGINE_ALREADY_DECIDED:
+	case HUB_ENGINE_CLOSED:
+		reply_empty(r);
+		if ((drc = stale(ia, p, o->request_status, o->decided_by, o->decided_at)) !=
+		    HUB_DB_OK)
+			db_reply(r, drc);
+		return 0;
+	case HUB_ENGINE_NOT_APPROVER:
+		return tell(ia, p, "You are not an approver of this request", r);
+	case HUB_ENGINE_NOTFOUND:
+		return tell(ia, p, "This request no longer exists", r);
+	case HUB_ENGINE_SELF_APPROVAL:
+		return tell(ia, p, "You cannot decide your own request", r);
+	case HUB_ENGINE_UNAVAILABLE:
+		db_reply(r, HUB_DB_CONN);
+		return 0;
+	case HUB_ENGINE_DB:
+		db_reply(r, HUB_DB_QUERY);
+		return 0;
+	default:
+		return tell(ia, p, err->message[0] ? err->message : hub_engine_strerror(rc), r);
+	}
+}
+
+static int
+act_approve(struct hub_interact *ia, const struct ia_pl *p, const struct hub_modal_ref *ref,
+    struct hub_interact_reply *r)
+{
+	struct hub_outcome o;
+	struct hub_engine_error err;
+	int rc;
+
+	rc = hub_engine_decide(ia->db, ref->request_id, ref->assignment_id, &p->actor, 1,
+	    NULL, NULL, &o, &err);
+	hub_log(HUB_LOG_INFO, "slack_decide", "request", ref->request_id, "user", p->user_id,
+	    "outcome", hub_engine_strerror(rc), NULL);
+	return engine_reply(ia, p, rc, &o, &err, r);
+}
+
+/* Load what a modal shows; pre->res holds the request row. */
+static int
+modal_request(const struct ia_pre *pre, struct hub_modal_request *mr, json_object **meta,
+    json_object **editable)
+{
+	const char *m = PQgetvalue(pre->res, 0, 7), *e = PQgetvalue(pre->res, 0, 6);
+
+	memset(mr, 0, sizeof(*mr));
+	*meta = *editable = NULL;
+	if (hub_json_parse_object(m, strlen(m), 1024 * 1024, 64, meta) != HUB_JSON_OK ||
+	    hub_json_parse(e, strlen(e), 64 * 1024, 8, editable) != HUB_JSON_OK ||
+	    !json_object_is_type(*editable, json_type_array)) {
+		json_object_put(*meta);
+		json_object_put(*editable);
+		*meta = *editable = NULL;
+		return -1;
+	}
+	mr->title = PQgetvalue(pre->res, 0, 3);
+	mr->requester = PQgetvalue(pre->res, 0, 4);
+	mr->reason_required = *PQgetvalue(pre->res, 0, 5) == 't';
+	mr->metadata = *meta;
+	mr->editable = *editable;
+	return 0;
+}
+
+/* Reject and Edit: check, build the modal, open it inline. */
+static int
+act_modal(struct hub_interact *ia, const struct ia_pl *p, const struct hub_modal_ref *ref,
+    struct hub_interact_reply *r, const char *callback_id)
+{
+	struct ia_pre pre;
+	struct hub_modal_request mr;
+	struct hub_modal_ref mref;
+	struct hub_buf md = HUB_BUF_INIT(HUB_BK_MAX_METADATA);
+	json_object *meta = NULL, *editable = NULL, *view = NULL;
+	int edit = strcmp(callback_id, HUB_MODAL_EDIT) == 0, rc;
+
+	if (precheck(ia, p, ref, &pre, r, 1) != IA_CHECK_OK)
+		return 0;
+	if (modal_request(&pre, &mr, &meta, &editable) != 0) {
+		db_reply(r, HUB_DB_QUERY);
+		goto out;
+	}
+	mref = *ref;
+	mref.assignment_id = pre.assignment_id;
+	if (hub_modal_metadata(ia->modal_key, callback_id, &mref, p->user_id, &md) !=
+	    HUB_MODAL_OK) {
+		reply_error(r, 500, "cannot build the form", NULL);
+		goto out;
+	}
+	rc = edit ? hub_modal_edit(&mr, hub_buf_str(&md), &view) :
+	    hub_modal_reject(&mr, hub_buf_str(&md), &view);
+	if (rc == HUB_MODAL_FIELDS) {
+		tell(ia, p, "Nothing on this request can be edited", r);
+		goto out;
+	}
+	if (rc != HUB_MODAL_OK) {
+		hub_log(HUB_LOG_ERROR, "modal_build_failed", "error", hub_modal_strerror(rc), NULL);
+		tell(ia, p, "Could not open the form, try again", r);
+		goto out;
+	}
+	if (open_view(ia, p, view) != 0) {
+		tell(ia, p, "Could not open the form, try again", r);
+		goto out;
+	}
+	reply_empty(r);
+out:
+	json_object_put(view);
+	json_object_put(meta);
+	json_object_put(editable);
+	hub_buf_release(&md);
+	PQclear(pre.res);
+	return 0;
+}
+
+static int
+act_reject(struct hub_interact *ia, const struct ia_pl *p, const struct hub_modal_ref *ref,
+    struct hub_interact_reply *r)
+{
+	return act_modal(ia, p, ref, r, HUB_MODAL_REJECT);
+}
+
+static int
+act_edit(struct hub_interact *ia, const struct ia_pl *p, const struct hub_modal_ref *ref,
+    struct hub_interact_reply *r)
+{
+	return act_modal(ia, p, ref, r, HUB_MODAL_EDIT);
+}
+
+static const char *const snooze_options[] = { "1h", "tomorrow" };
+
+static int
+act_snooze(struct hub_interact *ia, const struct ia_pl *p, const struct hub_modal_ref *ref,
+    struct hub_interact_reply *r)
+{
+	struct ia_pre pre;
+	json_object *d = NULL;
+	PGresult *res = NULL;
+	const char *pp[4], *opt = p->option;
+	char text[160], when[48];
+	size_t i;
+	int known = 0, rc;
+
+	for (i = 0; opt != NULL && i < HUB_NELEM(snooze_options); i++)
+		known |= strcmp(opt, snooze_options[i]) == 0;
+	if (!known) {
+		reply_error(r, 400, "must be 1h or tomorrow", "actions[0].selected_option");
+		return 0;
+	}
+	if (precheck(ia, p, ref, &pre, r, 1) != IA_CHECK_OK)
+		return 0;
+	PQclear(pre.res);
+	if ((rc = hub_db_begin(ia->db)) != HUB_DB_OK)
+		goto out;
+	pp[0] = ref->request_id;
+	pp[1] = opt;
+	if ((rc = hub_db_exec(ia->db, &ia_table, IA_SNOOZE, pp, &res)) != HUB_DB_OK)
+		goto out;
+	if (PQntuples(res) != 1) {
+		/* Decided since the check: say so like any stale click. */
+		hub_db_rollback(ia->db);
+		rc = tell(ia, p, "This request is no longer pending", r);
+		goto done;
+	}
+	short_time(PQgetvalue(res, 0, 0), when, sizeof(when));
+	rc = HUB_DB_NOMEM;
+	if ((d = json_object_new_object()) == NULL ||
+	    jset_str(d, "option", opt) != 0 ||
+	    jset_str(d, "until", PQgetvalue(res, 0, 0)) != 0 ||
+	    jset_str(d, "actor_kind", "slack") != 0 ||
+	    jset_str(d, "actor_id", p->user_id) != 0)
+		goto out;
+	pp[1] = p->actor.display != NULL ? p->actor.display : p->user_id;
+	pp[2] = "request.snoozed";
+	pp[3] = hub_json_str(d, NULL);
+	if ((rc = hub_db_exec(ia->db, &ia_table, IA_AUDIT, pp, NULL)) != HUB_DB_OK)
+		goto out;
+	snprintf(text, sizeof(text), "Snoozed: the next reminder comes %s", when);
+	if ((rc = ephemeral(ia, p, text)) != HUB_DB_OK)
+		goto out;
+	rc = hub_db_commit(ia->db);
+out:
+	if (rc != HUB_DB_OK) {
+		if (hub_db_in_tx(ia->db))
+			hub_db_rollback(ia->db);
+		db_reply(r, rc);
+	} else
+		reply_empty(r);
+done:
+	PQclear(res);
+	json_object_put(d);
+	return 0;
+}
+
+static int
+act_remind(struct hub_interact *ia, const struct ia_pl *p, const struct hub_modal_ref *ref,
+    struct hub_interact_reply *r)
+{
+	const char *pp[1] = { ref->request_id };
+	PGresult *res = NULL;
+	char text[128], conn[HUB_CONN_ID_LEN];
+	int n = 0, rc;
+
+	if ((rc = hub_db_exec(ia->db, &ia_table, IA_REQUESTER, pp, &res)) != HUB_DB_OK) {
+		db_reply(r, rc);
+		goto out;
+	}
+	if (PQntuples(res) != 1) {
+		tell(ia, p, "This request no longer exists", r);
+		goto out;
+	}
+	if (strcmp(PQgetvalue(res, 0, 1), p->user_id) != 0) {
+		tell(ia, p, "Only the requester can send a reminder", r);
+		goto out;
+	}
+	if (strcmp(PQgetvalue(res, 0, 0), "Pending") != 0) {
+		tell(ia, p, "This request is no longer pending", r);
+		goto out;
+	}
+	rc = hub_engine_remind(ia->db, ref->request_id, &p->actor, &n);
+	if (rc == HUB_ENGINE_CONFLICT) {
+		tell(ia, p, "This request is no longer pending", r);
+		goto out;
+	}
+	if (rc != HUB_ENGINE_OK) {
+		db_reply(r, rc == HUB_ENGINE_UNAVAILABLE ? HUB_DB_CONN : HUB_DB_QUERY);
+		goto out;
+	}
+	snprintf(text, sizeof(text), "Reminder sent to %d approver%s", n, n == 1 ? "" : "s");
+	/* The Home tab shows when the last reminder went: republish it with
+	 * the confirmation, together. */
+	if ((rc = hub_db_begin(ia->db)) != HUB_DB_OK)
+		goto dbfail;
+	if (p->view != NULL && conn_for_team(ia, p->team_id, conn) == HUB_DB_OK &&
+	    hub_home_enqueue(ia->db, conn, p->user_id) != HUB_HOME_OK) {
+		rc = HUB_DB_QUERY;
+		goto dbfail;
+	}
+	if ((rc = ephemeral(ia, p, text)) != HUB_DB_OK ||
+	    (rc = hub_db_commit(ia->db)) != HUB_DB_OK)
+		goto dbfail;
+	reply_empty(r);
+	goto out;
+dbfail:
+	if (hub_db_in_tx(ia->db))
+		hub_db_rollback(ia->db);
+	db_reply(r, rc);
+out:
+	PQclear(res);
+	return 0;
+}
+
+static int
+act_view(struct hub_interact *ia, const struct ia_pl *p, const struct hub_modal_ref *ref,
+    struct hub_interact_reply *r)
+{
+	(void)ia;
+	(void)p;
+	(void)ref;
+	reply_empty(r);
+	return 0;
+}
+
+/* The Home tab's own controls (filters, search, pages): home.c keeps
+ * the tab's state and republishes it.  Slack gets its 200 whatever. */
+static int
+act_home(struct hub_interact *ia, const struct ia_pl *p, const struct hub_modal_ref *ref,
+    struct hub_interact_reply *r)
+{
+	int rc;
+
+	(void)ref;
+	if ((rc = hub_home_handle_action(ia->db, NULL, p->action_id, p->root)) != 0)
+		hub_log(HUB_LOG_INFO, "home_action_refused", "action_id", p->action_id,
+		    "error", hub_home_strerror(rc), NULL);
+	reply_empty(r);
+	return 0;
+}
+
+#define IA_NEEDS_REF	0x1
+#define IA_TEAM_GATE	0x2
+#define IA_PREFIX	0x4    /* action_id starts with the row's name */
+
+static const struct ia_action {
+	const char	*action_id;
+	ia_action_fn	 fn;
+	unsigned	 flags;
+} ia_actions[] = {
+	{ "hub_approve", act_approve, IA_NEEDS_REF | IA_TEAM_GATE },
+	{ "hub_reject",  act_reject,  IA_NEEDS_REF | IA_TEAM_GATE },
+	{ "hub_edit",    act_edit,    IA_NEEDS_REF | IA_TEAM_GATE },
+	{ "hub_snooze",  act_snooze,  IA_NEEDS_REF | IA_TEAM_GATE },
+	{ "hub_remind",  act_remind,  IA_NEEDS_REF | IA_TEAM_GATE },
+	{ "hub_view",    act_view,    0 },
+	{ "home_",       act_home,    IA_PREFIX },
+};
+
+static int
+block_actions(struct hub_interact *ia, const struct ia_pl *p, struct hub_interact_reply *r)
+{
+	const struct ia_action *a = NULL;
+	struct hub_modal_ref ref;
+	const char *msg;
+	size_t i;
+	int rc;
+
+	for (i = 0; i < HUB_NELEM(ia_actions) && a == NULL; i++)
+		if ((ia_actions[i].flags & IA_PREFIX) ?
+		    strncmp(ia_actions[i].action_id, p->action_id,
+		    strlen(ia_actions[i].action_id)) == 0 :
+		    strcmp(ia_actions[i].action_id, p->action_id) == 0)
+			a = &ia_actions[i];
+	if (a == NULL) {
+		hub_log(HUB_LOG_INFO, "slack_action_unknown", "action_id", p->action_id, NULL);
+		reply_empty(r);
+		return 0;
+	}
+	memset(&ref, 0, sizeof(ref));
+	if ((a->flags & IA_NEEDS_REF) && ia_ref(p, &ref) != 0) {
+		reply_error(r, 400, "must name a request", "actions[0].value");
+		return 0;
+	}
+	if (a->flags & IA_TEAM_GATE) {
+		if ((rc = team_check(ia, p, &ref, &msg)) != HUB_DB_OK) {
+			db_reply(r, rc);
+			return 0;
+		}
+		if (msg != NULL) {
+			hub_log(HUB_LOG_INFO, "slack_action_refused", "action_id", p->action_id,
+			    "team", p->team_id, "reason", msg, NULL);
+			return tell(ia, p, msg, r);
+		}
+	}
+	return a->fn(ia, p, &ref, r);
+}
+
+/* ------------------------------------------------------------ view_submission */
+
+static int
+view_errors(struct hub_interact_reply *r, const char *block, const char *msg)
+{
+	json_object *b = json_object_new_object(), *e = json_object_new_object();
+
+	if (b == NULL || e == NULL || jset_str(e, block, msg) != 0 ||
+	    jset_str(b, "response_action", "errors") != 0 ||
+	    json_object_object_add(b, "errors", e) != 0) {
+		json_object_put(b);
+		json_object_put(e);
+		reply_error(r, 500, "out of memory", NULL);
+		return 0;
+	}
+	r->status = 200;
+	r->body = b;
+	return 0;
+}
+
+static int
+view_clear(struct hub_interact_reply *r)
+{
+	json_object *b = json_object_new_object();
+
+	if (b == NULL || jset_str(b, "response_action", "clear") != 0) {
+		json_object_put(b);
+		reply_error(r, 500, "out of memory", NULL);
+		return 0;
+	}
+	r->status = 200;
+	r->body = b;
+	return 0;
+}
+
+/* An engine answer to a submitted modal: errors under `block`. */
+static int
+submit_reply(int rc, const struct hub_outcome *o, const struct hub_engine_error *err,
+    const char *block, struct hub_interact_reply *r)
+{
+	char text[512], bid[256];
+
+	switch (rc) {
+	case HUB_ENGINE_OK:
+		return view_clear(r);
+	case HUB_ENGINE_REASON_REQUIRED:
+		return view_errors(r, HUB_MODAL_REASON_BLOCK, "A reason is required");
+	case HUB_ENGINE_ALREADY_DECIDED:
+	case HUB_ENGINE_CLOSED:
+		ia_outcome_text(o->request_status, o->decided_by, o->decided_at, text,
+		    sizeof(text));
+		return view_errors(r, block, text);
+	case HUB_ENGINE_NOT_APPROVER:
+		return view_errors(r, block, "You are not an approver of this request");
+	case HUB_ENGINE_NOTFOUND:
+		return view_errors(r, block, "This request no longer exists");
+	case HUB_ENGINE_SELF_APPROVAL:
+		return view_errors(r, block, "You cannot decide your own request");
+	case HUB_ENGINE_UNAVAILABLE:
+		db_reply(r, HUB_DB_CONN);
+		return 0;
+	case HUB_ENGINE_DB:
+		db_reply(r, HUB_DB_QUERY);
+		return 0;
+	default:
+		/* An edit the engine refused: under that field's input. */
+		if (strncmp(err->field, "edits.", 6) == 0) {
+			snprintf(bid, sizeof(bid), "%s%s", HUB_MODAL_EDIT_PREFIX, err->field + 6);
+			return view_errors(r, bid, err->message);
+		}
+		return view_errors(r, block, err->message[0] ? err->message :
+		    hub_engine_strerror(rc));
+	}
+}
+
+typedef int (*ia_submit_fn)(struct hub_interact *, const struct ia_pl *,
+    const struct hub_modal_ref *, struct hub_interact_reply *);
+
+static int
+sub_reject(struct hub_interact *ia, const struct ia_pl *p, const struct hub_modal_ref *ref,
+    struct hub_interact_reply *r)
+{
+	struct hub_outcome o;
+	struct hub_engine_error err;
+	const char *reason;
+	int rc;
+
+	if (hub_modal_value(p->view, HUB_MODAL_REASON_BLOCK, HUB_MODAL_REASON_ACTION,
+	    &reason) != HUB_MODAL_OK) {
+		reply_error(r, 400, "malformed state", "view.state");
+		return 0;
+	}
+	rc = hub_engine_decide(ia->db, ref->request_id, ref->assignment_id, &p->actor, 0,
+	    reason != NULL && *reason != '\0' ? reason : NULL, NULL, &o, &err);
+	hub_log(HUB_LOG_INFO, "slack_reject", "request", ref->request_id, "user", p->user_id,
+	    "outcome", hub_engine_strerror(rc), NULL);
+	return submit_reply(rc, &o, &err, HUB_MODAL_REASON_BLOCK, r);
+}
+
+static int
+sub_edit(struct hub_interact *ia, const struct ia_pl *p, const struct hub_modal_ref *ref,
+    struct hub_interact_reply *r)
+{
+	struct ia_pre pre;
+	struct hub_modal_request mr;
+	struct hub_outcome o;
+	struct hub_engine_error err;
+	json_object *meta = NULL, *editable = NULL, *edits = NULL, *errors = NULL;
+	const char *comment;
+	int rc;
+
+	memset(&o, 0, sizeof(o));
+	memset(&err, 0, sizeof(err));
+	/* Submitting is deciding: refusals come back on the form. */
+	if (precheck(ia, p, ref, &pre, r, 0) != IA_CHECK_OK) {
+		if (r->status != 200)
+			return 0;
+		rc = hub_engine_decide(ia->db, ref->request_id, ref->assignment_id, &p->actor,
+		    1, NULL, NULL, &o, &err);
+		return submit_reply(rc, &o, &err, HUB_MODAL_COMMENT_BLOCK, r);
+	}
+	if (modal_request(&pre, &mr, &meta, &editable) != 0) {
+		db_reply(r, HUB_DB_QUERY);
+		goto out;
+	}
+	if (hub_modal_value(p->view, HUB_MODAL_COMMENT_BLOCK, HUB_MODAL_COMMENT_ACTION,
+	    &comment) != HUB_MODAL_OK) {
+		reply_error(r, 400, "malformed state", "view.state");
+		goto out;
+	}
+	rc = hub_modal_edit_values(p->view, &mr, &edits, &errors);
+	if (rc == HUB_MODAL_FIELDS) {
+		r->status = 200;
+		if ((r->body = json_object_new_object()) == NULL ||
+		    jset_str(r->body, "response_action", "errors") != 0 ||
+		    json_object_object_add(r->body, "errors", errors) != 0) {
+			reply_error(r, 500, "out of memory", NULL);
+			goto out;
+		}
+		errors = NULL;
+		goto out;
+	}
+	if (rc != HUB_MODAL_OK) {
+		reply_error(r, rc == HUB_MODAL_NOMEM ? 500 : 400, "malformed state", "view.state");
+		goto out;
+	}
+	rc = hub_engine_decide(ia->db, ref->request_id, ref->assignment_id, &p->actor, 1,
+	    comment != NULL && *comment != '\0' ? comment : NULL, edits, &o, &err);
+	hub_log(HUB_LOG_INFO, "slack_edit_approve", "request", ref->request_id,
+	    "user", p->user_id, "outcome", hub_engine_strerror(rc), NULL);
+	submit_reply(rc, &o, &err, HUB_MODAL_COMMENT_BLOCK, r);
+out:
+	json_object_put(edits);
+	json_object_put(errors);
+	json_object_put(meta);
+	json_object_put(editable);
+	PQclear(pre.res);
+	return 0;
+}
+
+static const struct ia_submit {
+	const char	*callback_id;
+	ia_submit_fn	 fn;
+	const char	*block;    /* where refusals show */
+} ia_submits[] = {
+	{ HUB_MODAL_REJECT, sub_reject, HUB_MODAL_REASON_BLOCK },
+	{ HUB_MODAL_EDIT,   sub_edit,   HUB_MODAL_COMMENT_BLOCK },
+};
+
+static int
+view_submission(struct hub_interact *ia, const struct ia_pl *p, struct hub_interact_reply *r)
+{
+	const struct ia_submit *s = NULL;
+	struct hub_modal_ref ref;
+	const char *cb = NULL, *md = NULL, *msg;
+	size_t i;
+	int rc;
+
+	if (opt_str(p->view, "callback_id", HUB_BK_MAX_ID, &cb) != 0 ||
+	    opt_str(p->view, "private_metadata", HUB_BK_MAX_METADATA, &md) != 0) {
+		reply_error(r, 400, "must be a string", "view.private_metadata");
+		return 0;
+	}
+	for (i = 0; cb != NULL && i < HUB_NELEM(ia_submits); i++)
+		if (strcmp(cb, ia_submits[i].callback_id) == 0)
+			s = &ia_submits[i];
+	if (s == NULL) {
+		hub_log(HUB_LOG_INFO, "slack_view_unknown", "callback_id", cb ? cb : "", NULL);
+		reply_empty(r);
+		return 0;
+	}
+	if ((rc = hub_modal_metadata_verify(ia->modal_key, s->callback_id, md, p->user_id,
+	    &ref)) != HUB_MODAL_OK) {
+		hub_log(HUB_LOG_WARN, "slack_view_refused", "reason", hub_modal_strerror(rc),
+		    NULL);
+		reply_error(r, 400, "not a form of this hub", "view.private_metadata");
+		return 0;
+	}
+	if ((rc = team_check(ia, p, &ref, &msg)) != HUB_DB_OK) {
+		db_reply(r, rc);
+		return 0;
+	}
+	if (msg != NULL)
+		return view_errors(r, s->block, msg);
+	return s->fn(ia, p, &ref, r);
+}
+
+/* ------------------------------------------------------------ entry */
+
+void
+hub_interact_init(struct hub_interact *ia, struct hub_db *db, const struct hub_conf *conf,
+    struct hub_httpc *http, const struct hub_keyring *keys)
+{
+	memset(ia, 0, sizeof(*ia));
+	ia->db = db;
+	ia->conf = conf;
+	ia->http = http;
+	ia->keys = keys;
+	if (conf != NULL && conf->have_secret_key)
+		hub_derive_key(conf->secret_key, "modal", ia->modal_key);
+	else
+		(void)hub_random_bytes(ia->modal_key, sizeof(ia->modal_key));
+}
+
+int
+hub_interact_payload(struct hub_interact *ia, const char *payload, size_t len,
+    struct hub_interact_reply *r)
+{
+	struct ia_pl p;
+
+	memset(r, 0, sizeof(*r));
+	if (ia_parse(payload, len, &p, r) != 0)
+		goto out;
+	if (strcmp(p.type, "block_actions") == 0)
+		block_actions(ia, &p, r);
+	else if (strcmp(p.type, "view_submission") == 0)
+		view_submission(ia, &p, r);
+	else {
+		/* view_closed, shortcuts...: nothing to do, Slack wants a 200. */
+		hub_log(HUB_LOG_INFO, "slack_interaction_ignored", "type", p.type, NULL);
+		reply_empty(r);
+	}
+out:
+	json_object_put(p.root);
+	if (r->status == 0)
+		reply_error(r, 500, "unanswered", NULL);
+	return r->status;
+}
+
+void
+hub_interact_reply_free(struct hub_interact_reply *r)
+{
+	json_object_put(r->body);
+	r->body = NULL;
+}
+
+/* ------------------------------------------------------------ /approvals */
+
+/* One request: its summary and Approve / Reject like the message. */
+static int
+list_item(struct hub_bk_blocks *bl, const PGresult *res, int row)
+{
+	struct hub_buf t = HUB_BUF_INIT(4096), v = HUB_BUF_INIT(256), bid = HUB_BUF_INIT(64);
+	json_object *sec = NULL, *acts = NULL, *btn = NULL;
+	struct hub_bk_button b;
+	const char *id = PQgetvalue(res, row, 0), *title = PQgetvalue(res, row, 2);
+	int rc = HUB_BK_NOMEM;
+
+	if (hub_buf_adds(&t, "*") != HUB_BUF_OK ||
+	    hub_mrkdwn_escape(&t, *title ? title : "Approval request") != HUB_BK_OK ||
+	    hub_buf_adds(&t, "*\nFrom ") != HUB_BUF_OK ||
+	    hub_mrkdwn_escape(&t, PQgetvalue(res, row, 3)) != HUB_BK_OK ||
+	    hub_buf_adds(&t, " · ") != HUB_BUF_OK ||
+	    hub_mrkdwn_escape(&t, PQgetvalue(res, row, 4)) != HUB_BK_OK ||
+	    hub_buf_printf(&v, "{\"r\":\"%s\",\"a\":%s}", id, PQgetvalue(res, row, 1)) !=
+	    HUB_BUF_OK ||
+	    hub_buf_printf(&bid, "%s%s", IA_ACTIONS_PREFIX, id) != HUB_BUF_OK)
+		goto out;
+	if ((rc = hub_bk_section(NULL, hub_buf_str(&t), &sec)) != HUB_BK_OK ||
+	    (rc = hub_bk_blocks_add(bl, sec)) != HUB_BK_OK)
+		goto out;
+	sec = NULL;
+	if ((rc = hub_bk_actions(hub_buf_str(&bid), &acts)) != HUB_BK_OK)
+		goto out;
+	memset(&b, 0, sizeof(b));
+	b.text = "Approve";
+	b.action_id = "hub_approve";
+	b.value = hub_buf_str(&v);
+	b.style = HUB_BK_STYLE_PRIMARY;
+	if ((rc = hub_bk_button(&b, &btn)) != HUB_BK_OK ||
+	    (rc = hub_bk_actions_add(acts, btn)) != HUB_BK_OK)
+		goto out;
+	btn = NULL;
+	b.text = "Reject";
+	b.action_id = "hub_reject";
+	b.style = HUB_BK_STYLE_DANGER;
+	if ((rc = hub_bk_button(&b, &btn)) != HUB_BK_OK ||
+	    (rc = hub_bk_actions_add(acts, btn)) != HUB_BK_OK)
+		goto out;
+	btn = NULL;
+	if ((rc = hub_bk_blocks_add(bl, acts)) != HUB_BK_OK)
+		goto out;
+	acts = NULL;
+out:
+	json_object_put(btn);
+	json_object_put(acts);
+	json_object_put(sec);
+	hub_buf_release(&t);
+	hub_buf_release(&v);
+	hub_buf_release(&bid);
+	return rc;
+}
+
+static int
+add_section(struct hub_bk_blocks *bl, const char *mrkdwn)
+{
+	json_object *s = NULL;
+	int rc;
+
+	if ((rc = hub_bk_section(NULL, mrkdwn, &s)) == HUB_BK_OK &&
+	    (rc = hub_bk_blocks_add(bl, s)) != HUB_BK_OK)
+		json_object_put(s);
+	return rc;
+}
+
+/* The caller's pending approvals, optionally searched, as an ephemeral
+ * message. */
+static int
+cmd_approvals(struct hub_interact *ia, const char *user, const char *words,
+    struct hub_interact_reply *r)
+{
+	struct hub_bk_blocks bl;
+	struct hub_buf t = HUB_BUF_INIT(4096), url = HUB_BUF_INIT(2048);
+	json_object *hdr = NULL, *msg = NULL;
+	PGresult *res = NULL;
+	const char *pp[2] = { user, words };
+	char err[256] = "", head[64];
+	long long total = 0;
+	char *end;
+	int i, n, rc;
+
+	if (hub_bk_blocks_init(&bl, HUB_BK_MESSAGE) != HUB_BK_OK) {
+		reply_error(r, 500, "out of memory", NULL);
+		return 0;
+	}
+	if ((rc = hub_db_exec(ia->db, &ia_table, IA_PENDING, pp, &res)) != HUB_DB_OK) {
+		db_reply(r, rc);
+		goto out;
+	}
+	n = PQntuples(res);
+	if (n > 0) {
+		errno = 0;
+		total = strtoll(PQgetvalue(res, 0, 5), &end, 10);
+		if (errno != 0 || *end != '\0')
+			total = n;
+	}
+	snprintf(head, sizeof(head), "Your pending approvals (%lld)", total);
+	rc = HUB_BK_NOMEM;
+	if ((rc = hub_bk_header(NULL, head, &hdr)) != HUB_BK_OK ||
+	    (rc = hub_bk_blocks_add(&bl, hdr)) != HUB_BK_OK)
+		goto bk;
+	hdr = NULL;
+	if (n == 0) {
+		rc = HUB_BK_NOMEM;
+		if (*words == '\0') {
+			if (hub_buf_adds(&t, "You have no pending approvals.") != HUB_BUF_OK)
+				goto bk;
+		} else if (hub_buf_adds(&t, "No pending approvals match _") != HUB_BUF_OK ||
+		    hub_mrkdwn_escape(&t, words) != HUB_BK_OK ||
+		    hub_buf_adds(&t, "_.") != HUB_BUF_OK)
+			goto bk;
+		if ((rc = add_section(&bl, hub_buf_str(&t))) != HUB_BK_OK)
+			goto bk;
+	}
+	for (i = 0; i < n && i < IA_LIST_MAX; i++)
+		if ((rc = list_item(&bl, res, i)) != HUB_BK_OK)
+			goto bk;
+	if (total > IA_LIST_MAX && ia->conf->public_url != NULL) {
+		hub_buf_reset(&t);
+		rc = HUB_BK_NOMEM;
+		if (hub_buf_printf(&url, "%s/requests?status=Pending", ia->conf->public_url) !=
+		    HUB_BUF_OK || hub_mrkdwn_link(&t, hub_buf_str(&url),
+		    "View all on the dashboard") != HUB_BK_OK ||
+		    (rc = add_section(&bl, hub_buf_str(&t))) != HUB_BK_OK)
+			goto bk;
+	}
+	if ((rc = hub_bk_message(head, &bl, &msg)) != HUB_BK_OK ||
+	    jset_str(msg, "response_type", "ephemeral") != 0 ||
+	    (rc = hub_bk_validate(msg, HUB_BK_MESSAGE, err, sizeof(err))) != HUB_BK_OK) {
+		hub_log(HUB_LOG_ERROR, "approvals_list_invalid", "error", err, NULL);
+		goto bk;
+	}
+	r->status = 200;
+	r->body = msg;
+	msg = NULL;
+	goto out;
+bk:
+	hub_log(HUB_LOG_ERROR, "approvals_list_failed", "error", hub_bk_strerror(rc), NULL);
+	reply_error(r, 500, "cannot build the list", NULL);
+out:
+	json_object_put(hdr);
+	json_object_put(msg);
+	PQclear(res);
+	hub_buf_release(&t);
+	hub_buf_release(&url);
+	hub_bk_blocks_release(&bl);
+	return 0;
+}
+
+static int
+text_reply(struct hub_interact_reply *r, const char *text)
+{
+	json_object *b = json_object_new_object();
+
+	if (b == NULL || jset_str(b, "response_type", "ephemeral") != 0 ||
+	    jset_str(b, "text", text) != 0) {
+		json_object_put(b);
+		reply_error(r, 500, "out of memory", NULL);
+		return 0;
+	}
+	r->status = 200;
+	r->body = b;
+	return 0;
+}
+
+/* Slash command form fields (Slack's names) and their limits. */
+static const struct ia_cmd_field {
+	const char	*name;
+	size_t		 max;
+	int		 required;
+	int		 slack_id;
+} ia_cmd_fields[] = {
+	{ "command",      64,         1, 0 },
+	{ "text",         4000,       0, 0 },
+	{ "user_id",      IA_ID_MAX,  1, 1 },
+	{ "team_id",      IA_ID_MAX,  1, 1 },
+	{ "user_name",    IA_NAME_MAX, 0, 0 },
+	{ "response_url", IA_URL_MAX, 0, 0 },
+	{ "trigger_id",   255,        0, 0 },
+};
+
+int
+hub_interact_command(struct hub_interact *ia, const struct hub_form *f,
+    struct hub_interact_reply *r)
+{
+	struct ia_pl p;
+	struct hub_buf words = HUB_BUF_INIT(IA_TEXT_MAX * 4);
+	const char *v, *msg, *text;
+	size_t i, n;
+	int rc;
+
+	memset(r, 0, sizeof(*r));
+	memset(&p, 0, sizeof(p));
+	for (i = 0; i < HUB_NELEM(ia_cmd_fields); i++) {
+		const struct ia_cmd_field *cf = &ia_cmd_fields[i];
+
+		v = hub_form_get(f, cf->name);
+		if (v == NULL || *v == '\0') {
+			if (cf->required) {
+				reply_error(r, 400, "required", cf->name);
+				goto out;
+			}
+			continue;
+		}
+		if (strlen(v) > cf->max || (cf->slack_id && !slack_id_ok(v))) {
+			reply_error(r, 400, cf->slack_id ? "must be a Slack id" : "too long",
+			    cf->name);
+			goto out;
+		}
+	}
+	p.user_id = hub_form_get(f, "user_id");
+	p.team_id = hub_form_get(f, "team_id");
+	p.response_url = hub_form_get(f, "response_url");
+	if ((rc = team_check(ia, &p, NULL, &msg)) != HUB_DB_OK) {
+		db_reply(r, rc);
+		goto out;
+	}
+	if (msg != NULL) {
+		text_reply(r, msg);
+		goto out;
+	}
+	if (strcmp(hub_form_get(f, "command"), "/approvals") != 0) {
+		text_reply(r, "Unknown command");
+		goto out;
+	}
+	/* Search words: trimmed, cut at IA_TEXT_MAX bytes on a character. */
+	text = hub_form_get(f, "text");
+	if (text == NULL)
+		text = "";
+	while (*text == ' ' || *text == '\t')
+		text++;
+	n = strlen(text);
+	while (n > 0 && (text[n - 1] == ' ' || text[n - 1] == '\t'))
+		n--;
+	if (n > IA_TEXT_MAX) {
+		n = IA_TEXT_MAX;
+		while (n > 0 && ((unsigned char)text[n] & 0xC0) == 0x80)
+			n--;
+	}
+	if (hub_buf_add(&words, text, n) != HUB_BUF_OK) {
+		reply_error(r, 500, "out of memory", NULL);
+		goto out;
+	}
+	cmd_approvals(ia, p.user_id, hub_buf_str(&words), r);
+out:
+	hub_buf_release(&words);
+	if (r->status == 0)
+		reply_error(r, 500, "unanswered", NULL);
+	return r->status;
+}
+
+/* ------------------------------------------------------------ slack_respond job */
+
+static void
+result(struct hub_worker_result *r, int verdict, const char *reason, const char *code,
+    const char *detail)
+{
+	r->verdict = verdict;
+	r->reason = reason;
+	snprintf(r->code, sizeof(r->code), "%.31s", code != NULL ? code : "");
+	snprintf(r->detail, sizeof(r->detail), "%.255s", detail != NULL ? detail : "");
+}
+
+static void
+respond_url(struct hub_worker_env *env, const char *url, json_object *body,
+    struct hub_worker_result *r)
+{
+	static const char *const headers[] = {
+		"Content-Type: application/json; charset=utf-8", NULL
+	};
+	struct hub_httpc_resp resp;
+	json_object *ans = NULL, *ok;
+	const char *bs;
+	size_t blen;
+	char code[32];
+	int rc;
+
+	if (!ia_url_allowed(env->conf, url)) {
+		result(r, HUB_WORKER_FAIL, "response_url refused", "bad_url",
+		    "response_url is not on Slack");
+		return;
+	}
+	bs = hub_json_str(body, &blen);
+	hub_httpc_resp_init(&resp, IA_RESPOND_BODY_MAX);
+	rc = hub_httpc_post(env->http, url, headers, bs, blen, IA_RESPOND_TIMEOUT_MS, &resp);
+	if (rc == HUB_HTTPC_ABORTED) {
+		result(r, HUB_WORKER_RELEASE, "shutdown", "aborted", NULL);
+		goto out;
+	}
+	if (rc != HUB_HTTPC_OK) {
+		result(r, hub_httpc_is_transient(rc, 0) ? HUB_WORKER_RETRY : HUB_WORKER_FAIL,
+		    hub_httpc_strerror(rc), rc == HUB_HTTPC_TIMEOUT ? "timeout" : "transport",
+		    hub_httpc_strerror(rc));
+		goto out;
+	}
+	snprintf(code, sizeof(code), "http_%ld", resp.status);
+	if (resp.status < 200 || resp.status > 299) {
+		result(r, hub_httpc_is_transient(HUB_HTTPC_OK, resp.status) ? HUB_WORKER_RETRY :
+		    HUB_WORKER_FAIL, "HTTP error", code, hub_buf_str(&resp.body));
+		r->retry_after = resp.retry_after;
+		goto out;
+	}
+	/* Slack answers "ok" or {"ok":true}; {"ok":false,"error":…} is our bug. */
+	if (hub_json_parse_object(hub_buf_str(&resp.body), resp.body.len, IA_RESPOND_BODY_MAX,
+	    8, &ans) == HUB_JSON_OK && json_object_object_get_ex(ans, "ok", &ok) &&
+	    !json_object_get_boolean(ok)) {
+		result(r, HUB_WORKER_FAIL, "refused", "refused", hub_buf_str(&resp.body));
+		goto out;
+	}
+	result(r, HUB_WORKER_DONE, "ok", NULL, "responded");
+out:
+	json_object_put(ans);
+	hub_httpc_resp_free(&resp);
+}
+
+/* The verdict on a Web API answer that was not ok. */
+static void
+slack_verdict(struct hub_worker_result *r, int rc, const char *method,
+    const struct hub_slack_result *res)
+{
+	char detail[256];
+
+	snprintf(detail, sizeof(detail), "%s: %.200s", method, res->detail[0] ? res->detail :
+	    res->error[0] ? hub_slack_fix(res->error) : hub_conn_strerror(rc));
+	switch (res->cls) {
+	case HUB_SLACK_RATELIMITED:
+		result(r, HUB_WORKER_RETRY, "rate limited", "ratelimited", detail);
+		r->retry_after = res->retry_after >= 0 ? res->retry_after :
+		    (int)((res->wait_ms + 999) / 1000);
+		break;
+	case HUB_SLACK_TRANSIENT:
+		result(r, HUB_WORKER_RETRY, "transient", res->error, detail);
+		break;
+	default:
+		result(r, rc == HUB_CONN_DB ? HUB_WORKER_RETRY : HUB_WORKER_FAIL, "refused",
+		    res->error[0] ? res->error : hub_conn_strerror(rc), detail);
+	}
+}
+
+/*
+ * A note to a user who clicked in the Home tab.  chat.postEphemeral needs
+ * a channel the user is in, and a Home tab click has none: the user's DM
+ * with the app (conversations.open, im:write) always is one.  Only the
+ * message's text and blocks are passed on: Slack's method takes no
+ * response_url fields.
+ */
+static void
+respond_ephemeral(struct hub_worker_env *env, const char *conn_id, const char *user,
+    json_object *body, struct hub_worker_result *r)
+{
+	static const char *const carried[] = { "text", "blocks" };
+	struct hub_slack slack;
+	struct hub_slack_result res;
+	struct hub_conn conn;
+	json_object *args = NULL, *ch, *v;
+	const char *id;
+	char channel[IA_ID_MAX + 1];
+	size_t i;
+	int rc;
+
+	hub_slack_result_init(&res);
+	if ((rc = hub_connections_get(env->db, conn_id, &conn)) != HUB_CONN_OK) {
+		result(r, rc == HUB_CONN_DB ? HUB_WORKER_RETRY : HUB_WORKER_FAIL,
+		    "no connection", "no_connection", hub_conn_strerror(rc));
+		goto out;
+	}
+	memset(&slack, 0, sizeof(slack));
+	slack.http = env->http;
+	slack.api_url = env->conf->slack_api_url;
+	slack.keyring = env->keys;
+	if ((args = json_object_new_object()) == NULL || jset_str(args, "users", user) != 0) {
+		result(r, HUB_WORKER_RETRY, "out of memory", "nomem", NULL);
+		goto out;
+	}
+	rc = hub_connections_call(env->db, &slack, &conn, "conversations.open", NULL, args,
+	    &res);
+	if (rc != HUB_CONN_OK || !res.ok) {
+		slack_verdict(r, rc, "conversations.open", &res);
+		goto out;
+	}
+	if (hub_json_get_object(res.resp, "channel", &ch) != HUB_JSON_OK ||
+	    hub_json_get_string(ch, "id", IA_ID_MAX, &id) != HUB_JSON_OK || !slack_id_ok(id)) {
+		result(r, HUB_WORKER_RETRY, "invalid answer", "invalid_response",
+		    "conversations.open: no channel id");
+		goto out;
+	}
+	/* Ours: the next call frees the answer it came in. */
+	snprintf(channel, sizeof(channel), "%s", id);
+	json_object_put(args);
+	if ((args = json_object_new_object()) == NULL || jset_str(args, "channel", channel) != 0 ||
+	    jset_str(args, "user", user) != 0) {
+		result(r, HUB_WORKER_RETRY, "out of memory", "nomem", NULL);
+		goto out;
+	}
+	for (i = 0; i < HUB_NELEM(carried); i++)
+		if (json_object_object_get_ex(body, carried[i], &v) &&
+		    jset(args, carried[i], json_object_get(v)) != 0) {
+			result(r, HUB_WORKER_RETRY, "out of memory", "nomem", NULL);
+			goto out;
+		}
+	rc = hub_connections_call(env->db, &slack, &conn, "chat.postEphemeral", channel, args,
+	    &res);
+	if (rc == HUB_CONN_OK && res.ok)
+		result(r, HUB_WORKER_DONE, "ok", NULL, "posted");
+	else
+		slack_verdict(r, rc, "chat.postEphemeral", &res);
+out:
+	json_object_put(args);
+	hub_slack_result_free(&res);
+}
+
+void
+hub_job_slack_respond(struct hub_worker_env *env, const struct hub_job *job,
+    struct hub_worker_result *r)
+{
+	json_object *body;
+	const char *url = NULL, *conn = NULL, *user = NULL;
+
+	r->retry_after = -1;
+	/* Jobs queued before "user" named the Home tab user "channel". */
+	if (hub_json_get_object(job->payload, "body", &body) != HUB_JSON_OK ||
+	    opt_str(job->payload, "response_url", IA_URL_MAX, &url) != 0 ||
+	    opt_str(job->payload, "connection_id", HUB_CONN_ID_LEN, &conn) != 0 ||
+	    opt_str(job->payload, "user", IA_ID_MAX, &user) != 0 ||
+	    (user == NULL && opt_str(job->payload, "channel", IA_ID_MAX, &user) != 0) ||
+	    (url == NULL && (conn == NULL || user == NULL || !slack_id_ok(user)))) {
+		result(r, HUB_WORKER_FAIL, "malformed payload", "bad_payload", NULL);
+		return;
+	}
+	if (url != NULL)
+		respond_url(env, url, body, r);
+	else
+		respond_ephemeral(env, conn, user, body, r);
+}

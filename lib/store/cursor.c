@@ -1,0 +1,98 @@
+#include <string.h>
+
+#include "base/crypto.h"
+#include "store/cursor.h"
+#include "base/check.h"
+
+/* A decimal id of at most 18 digits always fits a bigint. */
+#define NUMERIC_ID_MAX	18
+
+static int
+is_digit(char c)
+{
+	return c >= '0' && c <= '9';
+}
+
+static int
+ts_ok(const char *s, size_t n)
+{
+	static const char shape[] = "dddd-dd-ddTdd:dd:dd.ddddddZ";
+	size_t i;
+
+	if (n != sizeof(shape) - 1)
+		return 0;
+	for (i = 0; i < n; i++)
+		if (shape[i] == 'd' ? !is_digit(s[i]) : s[i] != shape[i])
+			return 0;
+	return 1;
+}
+
+static int
+id_ok(const char *id, size_t n, enum hub_cursor_kind kind)
+{
+	size_t i;
+
+	if (n == 0 || n >= HUB_CURSOR_PART)
+		return 0;
+	if (kind != HUB_CURSOR_NUMERIC)
+		return hub_check_uuid(id);
+	if (n > NUMERIC_ID_MAX)
+		return 0;
+	for (i = 0; i < n; i++)
+		if (!is_digit(id[i]))
+			return 0;
+	return 1;
+}
+
+int
+hub_cursor_decode(const char *c, enum hub_cursor_kind kind,
+    char ts[HUB_CURSOR_PART], char id[HUB_CURSOR_PART])
+{
+	struct hub_buf b = HUB_BUF_INIT(HUB_CURSOR_MAX);
+	const char *s, *bar;
+	size_t tslen, idlen, clen;
+	int rc = HUB_CURSOR_INVALID;
+
+	if (c == NULL || (clen = strlen(c)) > HUB_CURSOR_MAX ||
+	    hub_base64_decode(c, clen, 1, &b) != HUB_CRYPTO_OK)
+		goto out;
+	s = hub_buf_str(&b);
+	/* A NUL inside the decoded bytes would hide what follows it. */
+	if (strlen(s) != b.len || (bar = strchr(s, '|')) == NULL)
+		goto out;
+	tslen = (size_t)(bar - s);
+	idlen = b.len - tslen - 1;
+	if (!ts_ok(s, tslen) || !id_ok(bar + 1, idlen, kind))
+		goto out;
+	memcpy(ts, s, tslen);
+	ts[tslen] = '\0';
+	memcpy(id, bar + 1, idlen + 1);
+	rc = HUB_CURSOR_OK;
+out:
+	hub_buf_release(&b);
+	return rc;
+}
+
+int
+hub_cursor_encode(const char *ts, const char *id, struct hub_buf *out)
+{
+	struct hub_buf raw = HUB_BUF_INIT(HUB_CURSOR_MAX);
+	int rc = HUB_CURSOR_NOMEM;
+
+	if (hub_buf_printf(&raw, "%s|%s", ts, id) == HUB_BUF_OK &&
+	    hub_base64_encode(raw.data, raw.len, 1, out) == HUB_CRYPTO_OK)
+		rc = HUB_CURSOR_OK;
+	hub_buf_release(&raw);
+	return rc;
+}
+
+const char *
+hub_cursor_strerror(int err)
+{
+	switch (err) {
+	case HUB_CURSOR_OK:		return "ok";
+	case HUB_CURSOR_INVALID:	return "invalid cursor";
+	case HUB_CURSOR_NOMEM:		return "out of memory";
+	default:			return "unknown error";
+	}
+}

@@ -1,0 +1,501 @@
+/*
+ * db.c - the process's one PostgreSQL connection: lazily prepared statements,
+ * reconnect after the server went away, SQLSTATE classification and
+ * transaction tracking.  Parameters are never logged (they may be secrets).
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <stdio.h>
+
+#include <libpq-fe.h>
+
+#include "base/common.h"
+#include "store/db.h"
+#include "base/log.h"
+
+/* Which statements of one table are prepared on the current connection. */
+struct hub_db_prep {
+	const struct hub_stmt_table	*table;
+	unsigned char			*done;	/* table->n flags */
+};
+
+struct hub_db {
+	PGconn			*conn;
+	struct hub_db_prep	*preps;
+	size_t			 npreps;
+	int			 in_tx;
+	int			 tx_lost;	/* connection died inside the transaction */
+	int			 tx_err;	/* first error inside the transaction */
+	char			 sqlstate[6];
+	char			 errmsg[512];
+};
+
+/* Statements the module itself needs (transaction control, ping). */
+enum db_stmt {
+	DB_BEGIN,
+	DB_COMMIT,
+	DB_ROLLBACK,
+	DB_PING,
+	DB__MAX
+};
+
+static const struct hub_stmt db_stmts[DB__MAX] = {
+	[DB_BEGIN]    = { "BEGIN", 0 },
+	[DB_COMMIT]   = { "COMMIT", 0 },
+	[DB_ROLLBACK] = { "ROLLBACK", 0 },
+	[DB_PING]     = { "SELECT 1", 0 },
+};
+
+static const struct hub_stmt_table db_table = { "hubdb", db_stmts, DB__MAX };
+
+const char *
+hub_db_strerror(int err)
+{
+	switch (err) {
+	case HUB_DB_OK:		return "ok";
+	case HUB_DB_CONN:	return "database unavailable";
+	case HUB_DB_UNIQUE:	return "unique violation";
+	case HUB_DB_FKEY:	return "foreign key violation";
+	case HUB_DB_CHECK:	return "constraint or data violation";
+	case HUB_DB_SERIALIZE:	return "serialization failure";
+	case HUB_DB_NOTFOUND:	return "not found";
+	case HUB_DB_QUERY:	return "query failed";
+	case HUB_DB_NOMEM:	return "out of memory";
+	default:		return "unknown database error";
+	}
+}
+
+/* Notices (e.g. "relation already exists, skipping") go to the log at debug
+ * level instead of libpq's raw stderr line. */
+static void
+db_notice(void *arg, const PGresult *res)
+{
+	const char *st, *msg;
+
+	(void)arg;
+	st = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+	msg = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
+	hub_log(HUB_LOG_DEBUG, "db_notice", "sqlstate", st ? st : "",
+	    "msg", msg ? msg : "", NULL);
+}
+
+static void
+db_set_error(struct hub_db *db, const char *state, const char *msg)
+{
+	size_t n;
+
+	snprintf(db->sqlstate, sizeof(db->sqlstate), "%s", state ? state : "");
+	snprintf(db->errmsg, sizeof(db->errmsg), "%s", msg ? msg : "");
+	/* libpq messages end in a newline; keep log lines single. */
+	n = strlen(db->errmsg);
+	while (n > 0 && (db->errmsg[n - 1] == '\n' || db->errmsg[n - 1] == ' '))
+		db->errmsg[--n] = '\0';
+}
+
+static void
+db_clear_error(struct hub_db *db)
+{
+	db->sqlstate[0] = '\0';
+	db->errmsg[0] = '\0';
+}
+
+int
+hub_db_classify(const PGresult *res)
+{
+	const char *st;
+
+	if (res == NULL)
+		return HUB_DB_NOMEM;
+	switch (PQresultStatus(res)) {
+	case PGRES_COMMAND_OK:
+	case PGRES_TUPLES_OK:
+		return HUB_DB_OK;
+	case PGRES_FATAL_ERROR:
+		break;
+	default:
+		return HUB_DB_QUERY;
+	}
+	st = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+	/* libpq's own errors (connection lost) carry no SQLSTATE. */
+	if (st == NULL || strlen(st) != 5)
+		return HUB_DB_CONN;
+	if (strcmp(st, "23505") == 0)
+		return HUB_DB_UNIQUE;
+	if (strcmp(st, "23503") == 0)
+		return HUB_DB_FKEY;
+	if (strcmp(st, "23514") == 0 || strcmp(st, "23502") == 0 ||
+	    strncmp(st, "22", 2) == 0)
+		return HUB_DB_CHECK;
+	if (strcmp(st, "40001") == 0 || strcmp(st, "40P01") == 0)
+		return HUB_DB_SERIALIZE;
+	/* 08: connection exception; 57P01-57P03: admin/crash shutdown,
+	 * cannot connect now. */
+	if (strncmp(st, "08", 2) == 0 || strcmp(st, "57P01") == 0 ||
+	    strcmp(st, "57P02") == 0 || strcmp(st, "57P03") == 0)
+		return HUB_DB_CONN;
+	return HUB_DB_QUERY;
+}
+
+const char *
+hub_db_last_sqlstate(const struct hub_db *db)
+{
+	return db ? db->sqlstate : "";
+}
+
+const char *
+hub_db_last_error(const struct hub_db *db)
+{
+	return db ? db->errmsg : "";
+}
+
+PGconn *
+hub_db_conn(struct hub_db *db)
+{
+	return db ? db->conn : NULL;
+}
+
+int
+hub_db_in_tx(const struct hub_db *db)
+{
+	return db ? db->in_tx : 0;
+}
+
+static void
+db_forget_prepared(struct hub_db *db)
+{
+	size_t i;
+
+	for (i = 0; i < db->npreps; i++)
+		memset(db->preps[i].done, 0, db->preps[i].table->n);
+}
+
+/* Reset a dead connection once; every statement is prepared again after. */
+static int
+db_reset(struct hub_db *db)
+{
+	db_forget_prepared(db);
+	PQreset(db->conn);
+	if (PQstatus(db->conn) != CONNECTION_OK) {
+		db_set_error(db, "08006", PQerrorMessage(db->conn));
+		hub_log(HUB_LOG_ERROR, "db_reconnect_failed",
+		    "error", db->errmsg, NULL);
+		return HUB_DB_CONN;
+	}
+	hub_log(HUB_LOG_INFO, "db_reconnected", NULL);
+	return HUB_DB_OK;
+}
+
+int
+hub_db_connect(const char *url, struct hub_db **dbp)
+{
+	struct hub_db *db;
+
+	*dbp = NULL;
+	if (url == NULL)
+		url = getenv("DATABASE_URL");
+	if (url == NULL || *url == '\0') {
+		hub_log(HUB_LOG_ERROR, "db_connect_failed",
+		    "error", "DATABASE_URL not set", NULL);
+		return HUB_DB_CONN;
+	}
+	if ((db = calloc(1, sizeof(*db))) == NULL)
+		return HUB_DB_NOMEM;
+	db->conn = PQconnectdb(url);
+	if (db->conn == NULL) {
+		free(db);
+		return HUB_DB_NOMEM;
+	}
+	if (PQstatus(db->conn) != CONNECTION_OK) {
+		db_set_error(db, "08006", PQerrorMessage(db->conn));
+		/* The message names host/db, never the password. */
+		hub_log(HUB_LOG_ERROR, "db_connect_failed",
+		    "error", db->errmsg, NULL);
+		PQfinish(db->conn);
+		free(db);
+		return HUB_DB_CONN;
+	}
+	PQsetNoticeReceiver(db->conn, db_notice, NULL);
+	*dbp = db;
+	return HUB_DB_OK;
+}
+
+void
+hub_db_close(struct hub_db *db)
+{
+	size_t i;
+
+	if (db == NULL)
+		return;
+	if (db->conn != NULL)
+		PQfinish(db->conn);
+	for (i = 0; i < db->npreps; i++)
+		free(db->preps[i].done);
+	free(db->preps);
+	free(db);
+}
+
+static struct hub_db_prep *
+db_prep_for(struct hub_db *db, const struct hub_stmt_table *t)
+{
+	struct hub_db_prep *p;
+	size_t i;
+
+	for (i = 0; i < db->npreps; i++)
+		if (db->preps[i].table == t)
+			return &db->preps[i];
+	p = realloc(db->preps, (db->npreps + 1) * sizeof(*p));
+	if (p == NULL)
+		return NULL;
+	db->preps = p;
+	p = &db->preps[db->npreps];
+	p->table = t;
+	if ((p->done = calloc(t->n ? t->n : 1, 1)) == NULL)
+		return NULL;
+	db->npreps++;
+	return p;
+}
+
+/* Record and log a failed result; returns its class. */
+static int
+db_fail(struct hub_db *db, const struct hub_stmt_table *t, int id,
+    PGresult *res)
+{
+	char idx[32];
+	int err;
+
+	err = hub_db_classify(res);
+	if (err == HUB_DB_OK)
+		err = HUB_DB_QUERY;
+	if (res == NULL && PQstatus(db->conn) == CONNECTION_BAD)
+		err = HUB_DB_CONN;
+	if (res != NULL && PQresultErrorField(res, PG_DIAG_SQLSTATE) != NULL)
+		db_set_error(db, PQresultErrorField(res, PG_DIAG_SQLSTATE),
+		    PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY));
+	else
+		db_set_error(db, err == HUB_DB_CONN ? "08006" : "",
+		    PQerrorMessage(db->conn));
+	snprintf(idx, sizeof(idx), "%d", id);
+	/* Constraint violations are expected outcomes callers branch on. */
+	hub_log(err == HUB_DB_QUERY || err == HUB_DB_CONN ||
+	    err == HUB_DB_NOMEM ? HUB_LOG_ERROR : HUB_LOG_DEBUG,
+	    "db_error", "stmt", t ? t->tag : "script", "idx", idx,
+	    "sqlstate", db->sqlstate,
+	    /* Data exceptions quote the offending input, which may be a
+	     * parameter: keep it for the caller, out of the log. */
+	    "error", strncmp(db->sqlstate, "22", 2) == 0 ?
+	    "invalid input value" : db->errmsg, NULL);
+	return err;
+}
+
+/* One attempt: prepare if needed, execute. */
+static int
+db_try(struct hub_db *db, const struct hub_stmt_table *t, int id,
+    const char *const *params, PGresult **res)
+{
+	struct hub_db_prep *p;
+	PGresult *r;
+	char name[96];
+	int err;
+
+	if ((p = db_prep_for(db, t)) == NULL)
+		return HUB_DB_NOMEM;
+	snprintf(name, sizeof(name), "%s_%d", t->tag, id);
+	if (!p->done[id]) {
+		r = PQprepare(db->conn, name, t->stmts[id].sql,
+		    t->stmts[id].nparams, NULL);
+		if (r == NULL || PQresultStatus(r) != PGRES_COMMAND_OK) {
+			err = db_fail(db, t, id, r);
+			PQclear(r);
+			return err;
+		}
+		PQclear(r);
+		p->done[id] = 1;
+	}
+	r = PQexecPrepared(db->conn, name, t->stmts[id].nparams, params,
+	    NULL, NULL, 0);
+	if (r == NULL || (PQresultStatus(r) != PGRES_COMMAND_OK &&
+	    PQresultStatus(r) != PGRES_TUPLES_OK)) {
+		err = db_fail(db, t, id, r);
+		PQclear(r);
+		return err;
+	}
+	if (res != NULL)
+		*res = r;
+	else
+		PQclear(r);
+	return HUB_DB_OK;
+}
+
+/* Before a statement: is the connection there, or can it come back? */
+static int
+db_ready(struct hub_db *db)
+{
+	if (db->in_tx && (db->tx_lost || PQstatus(db->conn) != CONNECTION_OK)) {
+		db->tx_lost = 1;
+		db_set_error(db, "08006", "connection lost inside a transaction");
+		return HUB_DB_CONN;
+	}
+	if (PQstatus(db->conn) != CONNECTION_OK)
+		return db_reset(db);
+	return HUB_DB_OK;
+}
+
+/* Outside a transaction a statement that failed because the server went
+ * away is run once more on a fresh connection. */
+static int
+db_run(struct hub_db *db, const struct hub_stmt_table *t, int id,
+    const char *const *params, PGresult **res)
+{
+	int err;
+
+	if ((err = db_ready(db)) != HUB_DB_OK)
+		return err;
+	err = db_try(db, t, id, params, res);
+	if (err != HUB_DB_OK && PQstatus(db->conn) == CONNECTION_BAD) {
+		if (db->in_tx) {
+			db->tx_lost = 1;
+			return HUB_DB_CONN;
+		}
+		if (db_reset(db) != HUB_DB_OK)
+			return HUB_DB_CONN;
+		err = db_try(db, t, id, params, res);
+	}
+	return err;
+}
+
+int
+hub_db_exec(struct hub_db *db, const struct hub_stmt_table *t, int id,
+    const char *const *params, PGresult **res)
+{
+	int err;
+
+	if (res != NULL)
+		*res = NULL;
+	if (db == NULL || db->conn == NULL)
+		return HUB_DB_CONN;
+	if (t == NULL || id < 0 || (size_t)id >= t->n)
+		return HUB_DB_QUERY;
+	db_clear_error(db);
+	err = db_run(db, t, id, params, res);
+	if (err != HUB_DB_OK && db->in_tx && db->tx_err == HUB_DB_OK)
+		db->tx_err = err;
+	return err;
+}
+
+int
+hub_db_exec_script(struct hub_db *db, const char *sql)
+{
+	PGresult *r;
+	int err, tries;
+
+	if (db == NULL || db->conn == NULL)
+		return HUB_DB_CONN;
+	db_clear_error(db);
+	for (tries = 0; tries < 2; tries++) {
+		if ((err = db_ready(db)) != HUB_DB_OK)
+			return err;
+		r = PQexec(db->conn, sql);
+		if (r != NULL && (PQresultStatus(r) == PGRES_COMMAND_OK ||
+		    PQresultStatus(r) == PGRES_TUPLES_OK ||
+		    PQresultStatus(r) == PGRES_EMPTY_QUERY)) {
+			PQclear(r);
+			return HUB_DB_OK;
+		}
+		err = db_fail(db, NULL, 0, r);
+		PQclear(r);
+		if (PQstatus(db->conn) != CONNECTION_BAD)
+			break;
+		if (db->in_tx) {
+			db->tx_lost = 1;
+			err = HUB_DB_CONN;
+			break;
+		}
+	}
+	if (err != HUB_DB_OK && db->in_tx && db->tx_err == HUB_DB_OK)
+		db->tx_err = err;
+	return err;
+}
+
+int
+hub_db_ping(struct hub_db *db)
+{
+	if (db == NULL || db->conn == NULL)
+		return HUB_DB_CONN;
+	if (db->in_tx)
+		return db->tx_lost || PQstatus(db->conn) != CONNECTION_OK ?
+		    HUB_DB_CONN : HUB_DB_OK;
+	return hub_db_exec(db, &db_table, DB_PING, NULL, NULL) == HUB_DB_OK ?
+	    HUB_DB_OK : HUB_DB_CONN;
+}
+
+int
+hub_db_begin(struct hub_db *db)
+{
+	int err;
+
+	if (db == NULL || db->conn == NULL)
+		return HUB_DB_CONN;
+	if (db->in_tx) {
+		db_set_error(db, "25001", "transaction already open");
+		hub_log(HUB_LOG_ERROR, "db_error", "error", db->errmsg, NULL);
+		return HUB_DB_QUERY;
+	}
+	if ((err = hub_db_exec(db, &db_table, DB_BEGIN, NULL, NULL)) != HUB_DB_OK)
+		return err;
+	db->in_tx = 1;
+	db->tx_lost = 0;
+	db->tx_err = HUB_DB_OK;
+	return HUB_DB_OK;
+}
+
+static void
+db_end_tx(struct hub_db *db)
+{
+	db->in_tx = 0;
+	db->tx_lost = 0;
+	db->tx_err = HUB_DB_OK;
+}
+
+int
+hub_db_commit(struct hub_db *db)
+{
+	int err;
+
+	if (db == NULL || db->conn == NULL)
+		return HUB_DB_CONN;
+	if (!db->in_tx) {
+		db_set_error(db, "25P01", "no transaction open");
+		hub_log(HUB_LOG_ERROR, "db_error", "error", db->errmsg, NULL);
+		return HUB_DB_QUERY;
+	}
+	if (db->tx_lost) {
+		db_end_tx(db);
+		return HUB_DB_CONN;
+	}
+	/* COMMIT of a failed transaction "succeeds" as ROLLBACK: report the
+	 * error that broke it instead. */
+	if (PQtransactionStatus(db->conn) == PQTRANS_INERROR) {
+		err = db->tx_err != HUB_DB_OK ? db->tx_err : HUB_DB_QUERY;
+		hub_db_rollback(db);
+		return err;
+	}
+	err = hub_db_exec(db, &db_table, DB_COMMIT, NULL, NULL);
+	db_end_tx(db);
+	return err;
+}
+
+void
+hub_db_rollback(struct hub_db *db)
+{
+	PGresult *r;
+
+	if (db == NULL || db->conn == NULL || !db->in_tx)
+		return;
+	if (!db->tx_lost && PQstatus(db->conn) == CONNECTION_OK) {
+		/* Run directly: a failed ROLLBACK must not be retried on a
+		 * fresh connection (there is nothing to roll back there). */
+		if (db_try(db, &db_table, DB_ROLLBACK, NULL, &r) == HUB_DB_OK)
+			PQclear(r);
+	}
+	db_end_tx(db);
+}

@@ -1,0 +1,467 @@
+/*
+ * jobs.c - the PostgreSQL job queue (see jobs.h).
+ *
+ * A claimed job's `attempts` value is its fencing token: done/fail/release
+ * only touch the row while it is still running with the attempts value the
+ * claim returned.  Reclaiming an expired lease counts the lost attempt, so a
+ * worker that outlived its lease cannot finish a job another worker owns.
+ */
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <unistd.h>
+
+#include <json-c/json.h>
+#include <libpq-fe.h>
+
+#include "base/common.h"
+#include "store/db.h"
+#include "store/jobs.h"
+#include "base/log.h"
+
+/* Backoff when the caller does not say (-1): 10 s doubling to 1 h. */
+#define JOB_BACKOFF_BASE_S	10
+#define JOB_BACKOFF_CAP_S	3600
+#define JOB_PAYLOAD_DEPTH	32
+
+enum job_stmt {
+	JOB_ENQUEUE,
+	JOB_FIND_DEDUPE,
+	JOB_CLAIM,
+	JOB_DONE,
+	JOB_FAIL,
+	JOB_RELEASE,
+	JOB_LISTEN,
+	JOB__MAX
+};
+
+static const struct hub_stmt job_stmts[JOB__MAX] = {
+	/* $1 kind, $2 payload, $3 dedupe key, $4 run_at (epoch s or NULL) */
+	[JOB_ENQUEUE] = {
+	    "WITH ins AS ("
+	    " INSERT INTO jobs (kind, payload, dedupe_key, run_at)"
+	    " VALUES ($1, $2::jsonb, $3,"
+	    "  coalesce(to_timestamp($4::bigint), now()))"
+	    " ON CONFLICT (dedupe_key) WHERE dedupe_key IS NOT NULL"
+	    "  AND state IN ('queued', 'running') DO NOTHING"
+	    " RETURNING id)"
+	    " SELECT id FROM ins"
+	    " UNION ALL"
+	    " SELECT id FROM jobs WHERE dedupe_key = $3"
+	    "  AND state IN ('queued', 'running')"
+	    "  AND NOT EXISTS (SELECT 1 FROM ins)"
+	    " LIMIT 1", 4 },
+	[JOB_FIND_DEDUPE] = {
+	    "SELECT id FROM jobs WHERE dedupe_key = $1"
+	    " AND state IN ('queued', 'running')", 1 },
+	/* $1 worker id, $2 lease seconds */
+	[JOB_CLAIM] = {
+	    "UPDATE jobs SET state = 'running', locked_by = $1,"
+	    " locked_until = now() + make_interval(secs => $2::integer),"
+	    " started_at = now(), updated_at = now(),"
+	    " attempts = attempts + CASE WHEN state = 'running' THEN 1 ELSE 0 END"
+	    " WHERE id = ("
+	    "  SELECT id FROM jobs"
+	    "  WHERE (state = 'queued' AND run_at <= now())"
+	    "   OR (state = 'running' AND locked_until < now())"
+	    "  ORDER BY run_at, id LIMIT 1 FOR UPDATE SKIP LOCKED)"
+	    " RETURNING id, kind, payload::text, attempts, max_attempts,"
+	    "  extract(epoch FROM created_at)::bigint,"
+	    "  coalesce(extract(epoch FROM deadline)::bigint, 0)", 2 },
+	/* $1 id, $2 attempts (fence), $3 detail */
+	[JOB_DONE] = {
+	    "WITH a AS ("
+	    " INSERT INTO job_attempts (job_id, attempt, worker, started_at, ok, detail)"
+	    " SELECT id, attempts + 1, locked_by, started_at, true, $3 FROM jobs"
+	    " WHERE id = $1::bigint AND state = 'running' AND attempts = $2::integer)"
+	    " UPDATE jobs SET state = 'done', attempts = attempts + 1,"
+	    "  locked_by = NULL, locked_until = NULL, last_error = NULL,"
+	    "  updated_at = now()"
+	    " WHERE id = $1::bigint AND state = 'running' AND attempts = $2::integer"
+	    " RETURNING id", 3 },
+	/* $1 id, $2 attempts (fence), $3 error, $4 delay s, $5 permanent.
+	 * Past the deadline the job fails; a retry never runs after it. */
+	[JOB_FAIL] = {
+	    "WITH a AS ("
+	    " INSERT INTO job_attempts (job_id, attempt, worker, started_at, ok, error)"
+	    " SELECT id, attempts + 1, locked_by, started_at, false, $3 FROM jobs"
+	    " WHERE id = $1::bigint AND state = 'running' AND attempts = $2::integer)"
+	    " UPDATE jobs SET attempts = attempts + 1, last_error = $3,"
+	    "  locked_by = NULL, locked_until = NULL, updated_at = now(),"
+	    "  state = CASE WHEN $5::boolean OR attempts + 1 >= max_attempts"
+	    "   OR (deadline IS NOT NULL AND deadline <= now())"
+	    "   THEN 'failed' ELSE 'queued' END,"
+	    "  run_at = CASE WHEN deadline IS NULL"
+	    "   THEN now() + make_interval(secs => $4::integer)"
+	    "   ELSE least(now() + make_interval(secs => $4::integer), deadline) END"
+	    " WHERE id = $1::bigint AND state = 'running' AND attempts = $2::integer"
+	    " RETURNING state", 5 },
+	/* $1 id, $2 attempts (fence) */
+	[JOB_RELEASE] = {
+	    "UPDATE jobs SET state = 'queued', locked_by = NULL,"
+	    " locked_until = NULL, updated_at = now()"
+	    " WHERE id = $1::bigint AND state = 'running' AND attempts = $2::integer"
+	    " RETURNING id", 2 },
+	[JOB_LISTEN] = { "LISTEN hub_jobs", 0 },
+};
+
+static const struct hub_stmt_table job_table = { "hubjob", job_stmts, JOB__MAX };
+
+/* A reconnect loses LISTEN: remember the backend each connection listened
+ * on and listen again when it changed.  One connection per process in the
+ * programs; a few in tests. */
+#define JOB_LISTENERS	16
+static struct {
+	const struct hub_db	*db;
+	int			 pid;
+} job_listeners[JOB_LISTENERS];
+
+static int
+parse_ll(const char *s, long long *out)
+{
+	char *end;
+	long long v;
+
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	if (errno != 0 || end == s || *end != '\0')
+		return -1;
+	*out = v;
+	return 0;
+}
+
+int
+hub_job_enqueue(struct hub_db *db, const char *kind, json_object *payload,
+    const char *dedupe_key, time_t run_at, int64_t *id)
+{
+	PGresult *r = NULL;
+	const char *params[4];
+	char runbuf[32];
+	long long v;
+	int err, tries;
+
+	if (id != NULL)
+		*id = 0;
+	if (kind == NULL || strlen(kind) >= sizeof(((struct hub_job *)0)->kind))
+		return HUB_DB_CHECK;
+	params[0] = kind;
+	params[1] = payload != NULL ? json_object_to_json_string_ext(payload,
+	    JSON_C_TO_STRING_PLAIN) : "{}";
+	if (params[1] == NULL)
+		return HUB_DB_NOMEM;
+	params[2] = dedupe_key;
+	if (run_at > 0) {
+		snprintf(runbuf, sizeof(runbuf), "%lld", (long long)run_at);
+		params[3] = runbuf;
+	} else
+		params[3] = NULL;
+
+	/* A conflicting job committed after this statement's snapshot is
+	 * not visible to it: look again with a fresh statement. */
+	for (tries = 0; tries < 3; tries++) {
+		if ((err = hub_db_exec(db, &job_table, JOB_ENQUEUE, params, &r)) != HUB_DB_OK)
+			return err;
+		if (PQntuples(r) == 0 && dedupe_key != NULL) {
+			PQclear(r);
+			if ((err = hub_db_exec(db, &job_table, JOB_FIND_DEDUPE,
+			    &params[2], &r)) != HUB_DB_OK)
+				return err;
+		}
+		if (PQntuples(r) == 1)
+			break;
+		PQclear(r);
+		r = NULL;
+	}
+	if (r == NULL)
+		return HUB_DB_NOTFOUND;
+	err = parse_ll(PQgetvalue(r, 0, 0), &v) == 0 ? HUB_DB_OK : HUB_DB_QUERY;
+	if (err == HUB_DB_OK && id != NULL)
+		*id = v;
+	PQclear(r);
+	return err;
+}
+
+void
+hub_job_clear(struct hub_job *job)
+{
+	if (job == NULL)
+		return;
+	if (job->payload != NULL)
+		json_object_put(job->payload);
+	memset(job, 0, sizeof(*job));
+}
+
+static json_object *
+parse_payload(const char *s)
+{
+	json_tokener *tok;
+	json_object *o;
+
+	if ((tok = json_tokener_new_ex(JOB_PAYLOAD_DEPTH)) == NULL)
+		return NULL;
+	json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
+	o = json_tokener_parse_ex(tok, s, (int)strlen(s));
+	if (json_tokener_get_error(tok) != json_tokener_success) {
+		json_object_put(o);
+		o = NULL;
+	}
+	json_tokener_free(tok);
+	return o;
+}
+
+int
+hub_job_claim(struct hub_db *db, const char *worker_id, int lease_s,
+    struct hub_job *job)
+{
+	PGresult *r = NULL;
+	const char *params[2];
+	char leasebuf[16];
+	long long v[5];
+	int err, i;
+
+	memset(job, 0, sizeof(*job));
+	if (worker_id == NULL || lease_s <= 0)
+		return HUB_DB_QUERY;
+	snprintf(leasebuf, sizeof(leasebuf), "%d", lease_s);
+	params[0] = worker_id;
+	params[1] = leasebuf;
+	if ((err = hub_db_exec(db, &job_table, JOB_CLAIM, params, &r)) != HUB_DB_OK)
+		return err;
+	if (PQntuples(r) == 0) {
+		PQclear(r);
+		return HUB_DB_NOTFOUND;
+	}
+	err = HUB_DB_QUERY;
+	if (parse_ll(PQgetvalue(r, 0, 0), &v[0]) != 0)
+		goto out;
+	for (i = 3; i < 7; i++)
+		if (parse_ll(PQgetvalue(r, 0, i), &v[i - 2]) != 0)
+			goto out;
+	job->id = v[0];
+	snprintf(job->kind, sizeof(job->kind), "%s", PQgetvalue(r, 0, 1));
+	job->attempts = (int)v[1];
+	job->max_attempts = (int)v[2];
+	job->created_at = (time_t)v[3];
+	job->deadline = (time_t)v[4];
+	/* jsonb always holds valid JSON; a NULL here means out of memory or
+	 * depth beyond the limit: keep the job so it can be failed. */
+	if ((job->payload = parse_payload(PQgetvalue(r, 0, 2))) == NULL) {
+		hub_log(HUB_LOG_WARN, "job_payload_unparsable", "kind", job->kind, NULL);
+		job->payload = json_object_new_object();
+	}
+	err = HUB_DB_OK;
+out:
+	PQclear(r);
+	if (err != HUB_DB_OK)
+		hub_log(HUB_LOG_ERROR, "job_claim_bad_row", NULL);
+	return err;
+}
+
+/* Run a fenced statement for `job`; HUB_DB_NOTFOUND when the lease was
+ * lost (the row moved on). */
+static int
+job_fenced(struct hub_db *db, int stmt, const char **params, char **state)
+{
+	PGresult *r = NULL;
+	int err;
+
+	if ((err = hub_db_exec(db, &job_table, stmt, params, &r)) != HUB_DB_OK)
+		return err;
+	if (PQntuples(r) != 1) {
+		PQclear(r);
+		hub_log(HUB_LOG_WARN, "job_lease_lost", "job", params[0], NULL);
+		return HUB_DB_NOTFOUND;
+	}
+	if (state != NULL)
+		*state = strdup(PQgetvalue(r, 0, 0));
+	PQclear(r);
+	return HUB_DB_OK;
+}
+
+int
+hub_job_done(struct hub_db *db, struct hub_job *job, const char *detail)
+{
+	const char *params[3];
+	char idbuf[32], attbuf[16];
+	int err;
+
+	snprintf(idbuf, sizeof(idbuf), "%lld", (long long)job->id);
+	snprintf(attbuf, sizeof(attbuf), "%d", job->attempts);
+	params[0] = idbuf;
+	params[1] = attbuf;
+	params[2] = detail;
+	if ((err = job_fenced(db, JOB_DONE, params, NULL)) == HUB_DB_OK)
+		job->attempts++;
+	return err;
+}
+
+int
+hub_job_fail(struct hub_db *db, struct hub_job *job, const char *error,
+    int retry_after_s, int permanent)
+{
+	const char *params[5];
+	char idbuf[32], attbuf[16], delaybuf[16], nbuf[16];
+	char *state = NULL;
+	int err, delay;
+
+	delay = retry_after_s >= 0 ? retry_after_s :
+	    hub_job_backoff(job->attempts + 1, JOB_BACKOFF_BASE_S, JOB_BACKOFF_CAP_S);
+	snprintf(idbuf, sizeof(idbuf), "%lld", (long long)job->id);
+	snprintf(attbuf, sizeof(attbuf), "%d", job->attempts);
+	snprintf(delaybuf, sizeof(delaybuf), "%d", delay);
+	params[0] = idbuf;
+	params[1] = attbuf;
+	params[2] = error;
+	params[3] = delaybuf;
+	params[4] = permanent ? "true" : "false";
+	if ((err = job_fenced(db, JOB_FAIL, params, &state)) != HUB_DB_OK)
+		return err;
+	job->attempts++;
+	snprintf(nbuf, sizeof(nbuf), "%d", job->attempts);
+	hub_log(state != NULL && strcmp(state, "failed") == 0 ?
+	    HUB_LOG_ERROR : HUB_LOG_WARN, "job_failed", "job", idbuf,
+	    "kind", job->kind, "attempt", nbuf,
+	    "state", state != NULL ? state : "", "retry_in", delaybuf,
+	    "error", error != NULL ? error : "", NULL);
+	free(state);
+	return HUB_DB_OK;
+}
+
+int
+hub_job_release(struct hub_db *db, struct hub_job *job)
+{
+	const char *params[2];
+	char idbuf[32], attbuf[16];
+
+	snprintf(idbuf, sizeof(idbuf), "%lld", (long long)job->id);
+	snprintf(attbuf, sizeof(attbuf), "%d", job->attempts);
+	params[0] = idbuf;
+	params[1] = attbuf;
+	return job_fenced(db, JOB_RELEASE, params, NULL);
+}
+
+/* Per-process generator: seeded from the kernel, reseeded after fork so
+ * preforked workers do not share a jitter sequence. */
+static uint64_t
+job_random(void)
+{
+	static uint64_t state;
+	static pid_t seeded;
+	pid_t pid = getpid();
+
+	if (seeded != pid || state == 0) {
+		if (getrandom(&state, sizeof(state), GRND_NONBLOCK) !=
+		    (ssize_t)sizeof(state))
+			state = ((uint64_t)pid << 32) ^ (uint64_t)time(NULL);
+		if (state == 0)
+			state = 0x9e3779b97f4a7c15ULL;
+		seeded = pid;
+	}
+	/* xorshift64* */
+	state ^= state >> 12;
+	state ^= state << 25;
+	state ^= state >> 27;
+	return state * 0x2545f4914f6cdd1dULL;
+}
+
+int
+hub_job_backoff(int attempts, int base_s, int cap_s)
+{
+	long long d;
+	int i, lo;
+
+	if (base_s <= 0 || cap_s <= 0)
+		return 0;
+	if (attempts < 1)
+		attempts = 1;
+	d = base_s;
+	for (i = 1; i < attempts && d < cap_s; i++)
+		d *= 2;
+	if (d > cap_s)
+		d = cap_s;
+	lo = (int)(d / 2);
+	return lo + (int)(job_random() % (uint64_t)(d - lo + 1));
+}
+
+static int
+job_listen_slot(const struct hub_db *db)
+{
+	int i, free_slot = -1;
+
+	for (i = 0; i < JOB_LISTENERS; i++) {
+		if (job_listeners[i].db == db)
+			return i;
+		if (job_listeners[i].db == NULL && free_slot < 0)
+			free_slot = i;
+	}
+	return free_slot;
+}
+
+int
+hub_job_listen(struct hub_db *db)
+{
+	int err, slot;
+
+	if ((err = hub_db_exec(db, &job_table, JOB_LISTEN, NULL, NULL)) != HUB_DB_OK)
+		return err;
+	if ((slot = job_listen_slot(db)) >= 0) {
+		job_listeners[slot].db = db;
+		job_listeners[slot].pid = PQbackendPID(hub_db_conn(db));
+	}
+	return HUB_DB_OK;
+}
+
+/* Drain queued notifications; how many there were. */
+static int
+job_drain(PGconn *conn)
+{
+	PGnotify *n;
+	int count = 0;
+
+	while ((n = PQnotifies(conn)) != NULL) {
+		count++;
+		PQfreemem(n);
+	}
+	return count;
+}
+
+int
+hub_job_wait(struct hub_db *db, int timeout_ms)
+{
+	struct pollfd pfd;
+	PGconn *conn;
+	int slot, rc;
+
+	if (db == NULL || (conn = hub_db_conn(db)) == NULL)
+		return -1;
+	/* Reconnected since LISTEN (or never connected well): listen again
+	 * and report a wake-up, since notifications may have been missed. */
+	slot = job_listen_slot(db);
+	if (PQstatus(conn) != CONNECTION_OK ||
+	    (slot >= 0 && job_listeners[slot].db == db &&
+	    job_listeners[slot].pid != PQbackendPID(conn))) {
+		if (hub_db_ping(db) != HUB_DB_OK || hub_job_listen(db) != HUB_DB_OK)
+			return -1;
+		return 1;
+	}
+	if (!PQconsumeInput(conn))
+		return -1;
+	if (job_drain(conn) > 0)
+		return 1;
+	if ((pfd.fd = PQsocket(conn)) < 0)
+		return -1;
+	pfd.events = POLLIN;
+	pfd.revents = 0;
+	rc = poll(&pfd, 1, timeout_ms);
+	if (rc < 0)
+		return -1;	/* EINTR included: a signal wants attention */
+	if (rc == 0)
+		return 0;
+	if (!PQconsumeInput(conn))
+		return -1;
+	job_drain(conn);
+	return 1;
+}

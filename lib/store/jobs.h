@@ -1,0 +1,59 @@
+/*
+ * jobs.h - the PostgreSQL job queue the worker runs.
+ *
+ * Producers enqueue inside their own transaction (hub_job_enqueue does not
+ * begin or commit), so the state change and its jobs commit together; the
+ * insert fires NOTIFY hub_jobs, delivered at commit.
+ * A dedupe key makes enqueue idempotent: a second job with the same key
+ * while the first exists is not added (the existing id is returned).
+ *
+ * The worker claims one due job with FOR UPDATE SKIP LOCKED and takes a
+ * lease (locked_by, locked_until); a worker killed with SIGKILL loses its
+ * lease when it runs out and the job is claimed again.  Every attempt is
+ * recorded in job_attempts.  A job is finished only after its remote effect
+ * is confirmed.
+ */
+#ifndef HUB_JOBS_H
+#define HUB_JOBS_H
+
+#include <stdint.h>
+#include <time.h>
+#include <json-c/json.h>
+#include "store/db.h"
+
+struct hub_job {
+	int64_t		 id;
+	char		 kind[64];
+	json_object	*payload;      /* owned by the job; freed by hub_job_clear */
+	int		 attempts;     /* attempts before this one */
+	int		 max_attempts;
+	time_t		 created_at;
+	time_t		 deadline;     /* give up after this (0 = max_attempts only) */
+};
+
+/* Enqueue; run_at 0 = now. payload is borrowed (serialized).  dedupe_key
+ * may be NULL.  *id may be NULL. */
+int	hub_job_enqueue(struct hub_db *, const char *kind, json_object *payload,
+	    const char *dedupe_key, time_t run_at, int64_t *id);
+/* Claim one due job for lease_s seconds. HUB_DB_NOTFOUND when none is due. */
+int	hub_job_claim(struct hub_db *, const char *worker_id, int lease_s, struct hub_job *);
+/* Finished: record the attempt as ok and mark the job done. */
+int	hub_job_done(struct hub_db *, struct hub_job *, const char *detail);
+/* Failed attempt. retry_after_s >= 0 retries after that many seconds
+ * (e.g. Retry-After); -1 uses exponential backoff with jitter
+ * (hub_job_backoff); permanent != 0, or past max_attempts/deadline, marks
+ * the job failed for good. */
+int	hub_job_fail(struct hub_db *, struct hub_job *, const char *error,
+	    int retry_after_s, int permanent);
+/* Give the job back untouched (shutdown): no attempt is counted. */
+int	hub_job_release(struct hub_db *, struct hub_job *);
+void	hub_job_clear(struct hub_job *);
+/* Delay before attempt n+1 (n >= 1): min(cap, base * 2^(n-1)) with full
+ * jitter in [d/2, d]. */
+int	hub_job_backoff(int attempts, int base_s, int cap_s);
+/* LISTEN hub_jobs on this connection. */
+int	hub_job_listen(struct hub_db *);
+/* Wait up to timeout_ms for a notification (or fd activity); 1 woken, 0 timeout, -1 error/signal. */
+int	hub_job_wait(struct hub_db *, int timeout_ms);
+
+#endif

@@ -1,0 +1,189 @@
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "store/settings.h"
+
+const struct hub_setting hub_settings[] = {
+	{ "delivery.mode", HUB_SETTING_CHOICE, "dm|group_dm|channel|both", 0, 0, "dm",
+	  "how approvers are reached when neither the step, the request nor the source says" },
+	{ "delivery.channel", HUB_SETTING_TEXT, NULL, 1, 80, NULL,
+	  "channel for channel mode when neither the step, the request nor the source names one" },
+	{ "delivery.user_not_found", HUB_SETTING_CHOICE, "EMAIL|SKIP|LOG_ONLY", 0, 0, "EMAIL",
+	  "what to do when an approver's email has no Slack account" },
+	{ "slack.workspace_cap_per_minute", HUB_SETTING_INT, NULL, 1, 100000, "300",
+	  "messages per minute the hub posts to one workspace, across all workers" },
+	{ "retention.sent_messages_days", HUB_SETTING_INT, NULL, 1, 3650, "30",
+	  "days a sent message's record is kept (after that its copy is no longer updated)" },
+	{ NULL, 0, NULL, 0, 0, NULL, NULL },
+};
+
+enum stmt {
+	STMT_GET,
+	STMT_SET,
+	STMT_UNSET,
+	STMT__MAX
+};
+
+static const struct hub_stmt stmts[STMT__MAX] = {
+	[STMT_GET] = { "SELECT value #>> '{}' FROM settings WHERE key = $1", 1 },
+	[STMT_SET] = {
+		/* numbers stay JSON numbers: the readers in deliver, ratelimit
+		 * and msgsync expect them so */
+		"INSERT INTO settings (key, value, updated_by) VALUES ($1, "
+		"CASE WHEN $4 = 'int' THEN to_jsonb($2::text::bigint) ELSE to_jsonb($2::text) END, $3) "
+		"ON CONFLICT (key) DO UPDATE SET value = excluded.value, "
+		"updated_by = excluded.updated_by, updated_at = now()", 4 },
+	[STMT_UNSET] = { "DELETE FROM settings WHERE key = $1", 1 },
+};
+
+static const struct hub_stmt_table settings_stmts = { "settings", stmts, STMT__MAX };
+
+const char *
+hub_settings_strerror(int err)
+{
+	switch (err) {
+	case HUB_SETTINGS_OK:		return "ok";
+	case HUB_SETTINGS_UNKNOWN:	return "unknown setting";
+	case HUB_SETTINGS_INVALID:	return "invalid value";
+	case HUB_SETTINGS_DB:		return "database error";
+	default:			return "unknown error";
+	}
+}
+
+const struct hub_setting *
+hub_settings_find(const char *key)
+{
+	const struct hub_setting *s;
+
+	for (s = hub_settings; key != NULL && s->key != NULL; s++)
+		if (strcmp(s->key, key) == 0)
+			return s;
+	return NULL;
+}
+
+/* Is value one of the '|'-separated choices? */
+static int
+one_of(const char *choices, const char *value)
+{
+	size_t n = strlen(value);
+	const char *p = choices, *bar;
+
+	for (;;) {
+		bar = strchr(p, '|');
+		if ((bar ? (size_t)(bar - p) : strlen(p)) == n && strncmp(p, value, n) == 0)
+			return 1;
+		if (bar == NULL)
+			return 0;
+		p = bar + 1;
+	}
+}
+
+int
+hub_settings_check(const struct hub_setting *s, const char *value, char *err, size_t errlen)
+{
+	char *end;
+	long v;
+
+	switch (s->type) {
+	case HUB_SETTING_INT:
+		errno = 0;
+		v = strtol(value, &end, 10);
+		if (errno != 0 || end == value || *end != '\0' || v < s->min || v > s->max) {
+			snprintf(err, errlen, "%s must be a whole number from %ld to %ld",
+			    s->key, s->min, s->max);
+			return HUB_SETTINGS_INVALID;
+		}
+		return HUB_SETTINGS_OK;
+	case HUB_SETTING_CHOICE:
+		if (!one_of(s->choices, value)) {
+			snprintf(err, errlen, "%s must be one of %s", s->key, s->choices);
+			return HUB_SETTINGS_INVALID;
+		}
+		return HUB_SETTINGS_OK;
+	case HUB_SETTING_TEXT:
+	default:
+		if ((long)strlen(value) < s->min || (long)strlen(value) > s->max) {
+			snprintf(err, errlen, "%s must be %ld to %ld characters", s->key,
+			    s->min, s->max);
+			return HUB_SETTINGS_INVALID;
+		}
+		return HUB_SETTINGS_OK;
+	}
+}
+
+int
+hub_settings_get(struct hub_db *db, const char *key, struct hub_buf *out)
+{
+	const struct hub_setting *s = hub_settings_find(key);
+	const char *params[1] = { key };
+	PGresult *res = NULL;
+	const char *v;
+	int rc = HUB_SETTINGS_OK;
+
+	if (s == NULL)
+		return HUB_SETTINGS_UNKNOWN;
+	if (hub_db_exec(db, &settings_stmts, STMT_GET, params, &res) != HUB_DB_OK)
+		return HUB_SETTINGS_DB;
+	v = PQntuples(res) == 1 && !PQgetisnull(res, 0, 0) ? PQgetvalue(res, 0, 0) : s->def;
+	if (v != NULL && hub_buf_adds(out, v) != HUB_BUF_OK)
+		rc = HUB_SETTINGS_DB;
+	PQclear(res);
+	return rc;
+}
+
+long
+hub_settings_get_int(struct hub_db *db, const char *key)
+{
+	const struct hub_setting *s = hub_settings_find(key);
+	struct hub_buf b = HUB_BUF_INIT(64);
+	char err[160];
+	long v = 0;
+
+	if (s == NULL || s->type != HUB_SETTING_INT)
+		return 0;
+	/* A stored value that no longer passes (edited by hand) reads as the
+	 * default rather than as garbage. */
+	if (hub_settings_get(db, key, &b) != HUB_SETTINGS_OK ||
+	    hub_settings_check(s, hub_buf_str(&b), err, sizeof(err)) != HUB_SETTINGS_OK) {
+		hub_buf_reset(&b);
+		hub_buf_adds(&b, s->def);
+	}
+	v = strtol(hub_buf_str(&b), NULL, 10);
+	hub_buf_release(&b);
+	return v;
+}
+
+int
+hub_settings_set(struct hub_db *db, const char *key, const char *value, const char *by,
+    char *err, size_t errlen)
+{
+	const struct hub_setting *s = hub_settings_find(key);
+	const char *params[4] = { key, value, by, NULL };
+	int rc;
+
+	if (s == NULL) {
+		snprintf(err, errlen, "unknown setting '%s'", key);
+		return HUB_SETTINGS_UNKNOWN;
+	}
+	if ((rc = hub_settings_check(s, value, err, errlen)) != HUB_SETTINGS_OK)
+		return rc;
+	params[3] = s->type == HUB_SETTING_INT ? "int" : "text";
+	if (hub_db_exec(db, &settings_stmts, STMT_SET, params, NULL) != HUB_DB_OK) {
+		snprintf(err, errlen, "%s", hub_db_last_error(db));
+		return HUB_SETTINGS_DB;
+	}
+	return HUB_SETTINGS_OK;
+}
+
+int
+hub_settings_unset(struct hub_db *db, const char *key)
+{
+	const char *params[1] = { key };
+
+	if (hub_settings_find(key) == NULL)
+		return HUB_SETTINGS_UNKNOWN;
+	return hub_db_exec(db, &settings_stmts, STMT_UNSET, params, NULL) == HUB_DB_OK ?
+	    HUB_SETTINGS_OK : HUB_SETTINGS_DB;
+}

@@ -1,0 +1,52 @@
+/*
+ * settings.h - the hub's global settings (the `settings` table), with one
+ * table of every key the hub reads: its type, allowed values, default and
+ * meaning.  Unknown keys and ill-typed values are refused, so an admin's
+ * typo cannot silently change nothing.  Reads fall back to the default
+ * when a key is unset.  Values are stored as JSON (jsonb).
+ */
+#ifndef HUB_SETTINGS_H
+#define HUB_SETTINGS_H
+
+#include <stddef.h>
+#include "base/buf.h"
+#include "store/db.h"
+
+enum hub_settings_err {
+	HUB_SETTINGS_OK = 0,
+	HUB_SETTINGS_UNKNOWN,   /* no such key */
+	HUB_SETTINGS_INVALID,   /* value of the wrong type or out of range */
+	HUB_SETTINGS_DB,
+};
+
+enum hub_setting_type {
+	HUB_SETTING_TEXT,
+	HUB_SETTING_INT,
+	HUB_SETTING_CHOICE,
+};
+
+struct hub_setting {
+	const char		*key;
+	enum hub_setting_type	 type;
+	const char		*choices;   /* CHOICE: "a|b|c" */
+	long			 min, max;  /* INT bounds; TEXT: max length */
+	const char		*def;       /* default as text; NULL = unset */
+	const char		*help;
+};
+
+/* The table, ending with a NULL key. */
+extern const struct hub_setting hub_settings[];
+
+const struct hub_setting *hub_settings_find(const char *key);
+/* Validate text for key (INT parsed, CHOICE checked). */
+int	hub_settings_check(const struct hub_setting *, const char *value, char *err, size_t errlen);
+/* Current value as text (the default when unset) appended to out. */
+int	hub_settings_get(struct hub_db *, const char *key, struct hub_buf *out);
+long	hub_settings_get_int(struct hub_db *, const char *key);
+int	hub_settings_set(struct hub_db *, const char *key, const char *value, const char *by,
+	    char *err, size_t errlen);
+/* Remove the stored value (back to the default). */
+int	hub_settings_unset(struct hub_db *, const char *key);
+const char *hub_settings_strerror(int);
+
+#endif

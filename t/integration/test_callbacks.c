@@ -461,27 +461,12 @@ Test(callbacks, rejected_carries_status_and_comment)
 static pid_t
 sweeping_worker(void)
 {
-	const char *top = getenv("top_builddir");
-	char path[1024], log[1024];
-	pid_t pid;
+	static const char *const env[] = { "WORKER_BACKOFF_BASE_MS=300", NULL };
+	static const char *const args[] = { "--id", "sweeper", "--sweep-seconds", "1", NULL };
+	char log[1024];
 
-	snprintf(path, sizeof(path), "%s/bin/approvalhub-worker", top ? top : ".");
 	snprintf(log, sizeof(log), "%s/log/sweeper.log", th_env("HUB_STATE"));
-	pid = fork();
-	cr_assert_neq(pid, -1);
-	if (pid == 0) {
-		int fd = open(log, O_WRONLY | O_CREAT | O_APPEND, 0600);
-
-		prctl(PR_SET_PDEATHSIG, SIGTERM);
-		if (fd >= 0) {
-			dup2(fd, 1);
-			dup2(fd, 2);
-		}
-		setenv("WORKER_BACKOFF_BASE_MS", "300", 1);
-		execl(path, path, "--id", "sweeper", "--sweep-seconds", "1", (char *)NULL);
-		_exit(127);
-	}
-	return pid;
+	return th_worker_start(NULL, log, env, args);
 }
 
 Test(callbacks, expired_by_the_sweep_calls_back)

@@ -314,26 +314,12 @@ slack_approvers(int from, int to)
 static void
 start_worker_sweeping(const char *name, const char *sweep)
 {
-	const char *top = getenv("top_builddir");
-	char path[1024], log[1024];
+	const char *const args[] = { "--id", name, "--sweep-seconds", sweep, "--lease", "10",
+	    "--backoff-base-ms", "300", NULL };
+	char log[1024];
 
-	snprintf(path, sizeof(path), "%s/bin/approvalhub-worker", top ? top : ".");
 	snprintf(log, sizeof(log), "%s/log/deliver-%s.log", th_env("HUB_STATE"), name);
-	worker = fork();
-	cr_assert_neq(worker, -1);
-	if (worker == 0) {
-		int fd = open(log, O_WRONLY | O_CREAT | O_APPEND, 0600);
-
-		prctl(PR_SET_PDEATHSIG, SIGTERM);
-		if (fd >= 0) {
-			dup2(fd, 1);
-			dup2(fd, 2);
-		}
-		setenv("DATABASE_URL", dburl, 1);
-		execl(path, path, "--id", name, "--sweep-seconds", sweep, "--lease", "10",
-		    "--backoff-base-ms", "300", (char *)NULL);
-		_exit(127);
-	}
+	worker = th_worker_start(dburl, log, NULL, args);
 }
 
 static void

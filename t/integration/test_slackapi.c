@@ -1142,7 +1142,9 @@ count_lines(const char *file, const char *needle, const char *needle2)
  */
 Test(conn, slack_bot_token_becomes_the_default_through_the_worker)
 {
-	char log[1024], path[1024], cb[512];
+	static const char *const env[] = { "SLACK_BOT_TOKEN=" TOKEN1, "LOG_LEVEL=info", NULL };
+	static const char *const args[] = { "--sweep-seconds", "0", NULL };
+	char log[1024], cb[512];
 	json_object *body;
 	pid_t pid;
 	int i, st;
@@ -1154,26 +1156,10 @@ Test(conn, slack_bot_token_becomes_the_default_through_the_worker)
 	cr_assert_eq(hub_worker_enqueue_http_post(db, cb, body,
 	    th_env("HUB_TEST_CALLBACK_SECRET"), NULL), HUB_DB_OK);
 	json_object_put(body);
-	snprintf(path, sizeof(path), "%s/bin/approvalhub-worker", th_env("top_builddir"));
 	snprintf(log, sizeof(log), "%s/log/slackapi-bootstrap-%ld.log", th_env("HUB_STATE"),
 	    (long)getpid());
 	unlink(log);
-	pid = fork();
-	cr_assert_neq(pid, -1);
-	if (pid == 0) {
-		int fd = open(log, O_WRONLY | O_CREAT | O_APPEND, 0600);
-
-		prctl(PR_SET_PDEATHSIG, SIGTERM);
-		if (fd >= 0) {
-			dup2(fd, 1);
-			dup2(fd, 2);
-		}
-		setenv("DATABASE_URL", dburl, 1);
-		setenv("SLACK_BOT_TOKEN", TOKEN1, 1);
-		setenv("LOG_LEVEL", "info", 1);
-		execl(path, path, "--sweep-seconds", "0", (char *)NULL);
-		_exit(127);
-	}
+	pid = th_worker_start(dburl, log, env, args);
 	/* Other jobs run while Slack does not answer. */
 	for (i = 0; i < 50 && strcmp(q1("SELECT state FROM jobs WHERE kind = 'http_post'"),
 	    "done") != 0; i++)

@@ -515,27 +515,13 @@ TestSuite(worker, .init = worker_setup, .fini = worker_teardown, .timeout = 60);
 static pid_t
 worker_spawn_ex(int once, const char *url, const char *log)
 {
-	const char *top = getenv("top_builddir");
-	char path[1024];
-	pid_t pid;
+	static const char *const env[] = { "WORKER_BACKOFF_BASE_MS=0", NULL };
+	static const char *const once_args[] = { "--once", "--id", "test-worker", NULL };
+	static const char *const args[] = { "--id", "test-worker", NULL };
 
-	snprintf(path, sizeof(path), "%s/bin/approvalhub-worker", top ? top : ".");
-	pid = fork();
-	cr_assert_neq(pid, -1);
-	if (pid == 0) {
-		int fd;
-
-		if (log != NULL && (fd = open(log, O_WRONLY | O_CREAT | O_TRUNC, 0600)) >= 0)
-			dup2(fd, 2);
-		setenv("DATABASE_URL", url, 1);
-		setenv("WORKER_BACKOFF_BASE_MS", "0", 1);
-		if (once)
-			execl(path, path, "--once", "--id", "test-worker", (char *)NULL);
-		else
-			execl(path, path, "--id", "test-worker", (char *)NULL);
-		_exit(127);
-	}
-	return pid;
+	if (log != NULL)
+		unlink(log);
+	return th_worker_start(url, log, env, once ? once_args : args);
 }
 
 static pid_t

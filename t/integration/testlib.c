@@ -4,6 +4,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <unistd.h>
+#include <sys/prctl.h>
 #include <sys/random.h>
 #include <sys/wait.h>
 
@@ -348,4 +352,40 @@ th_expect(struct th_resp *r, long status, const char *field)
 		}
 	}
 	return o;
+}
+
+pid_t
+th_worker_start(const char *url, const char *log, const char *const *env,
+    const char *const *args)
+{
+	const char *argv[32];
+	char path[1024];
+	size_t n = 0;
+	pid_t pid;
+
+	snprintf(path, sizeof(path), "%s/bin/approvalhub-worker", th_env("top_builddir"));
+	argv[n++] = path;
+	for (; args != NULL && *args != NULL && n < sizeof(argv) / sizeof(argv[0]) - 1; args++)
+		argv[n++] = *args;
+	cr_assert(args == NULL || *args == NULL, "too many worker arguments");
+	argv[n] = NULL;
+	pid = fork();
+	cr_assert_neq(pid, -1);
+	if (pid == 0) {
+		int fd;
+
+		/* Never outlive the test, whatever becomes of it. */
+		prctl(PR_SET_PDEATHSIG, SIGTERM);
+		if (log != NULL && (fd = open(log, O_WRONLY | O_CREAT | O_APPEND, 0600)) >= 0) {
+			dup2(fd, 1);
+			dup2(fd, 2);
+		}
+		if (url != NULL)
+			setenv("DATABASE_URL", url, 1);
+		for (; env != NULL && *env != NULL; env++)
+			putenv((char *)*env);
+		execv(path, (char *const *)argv);
+		_exit(127);
+	}
+	return pid;
 }

@@ -7,6 +7,7 @@
 #define HUB_TESTLIB_H
 
 #include <stddef.h>
+#include <sys/types.h>
 #include <json-c/json.h>
 
 struct th_resp {
@@ -60,6 +61,12 @@ void		 th_api(const char *method, const char *path, const char *key,
 /* Assert the status and, for errors, the JSON error shape and its field
  * (NULL: any); returns the body as JSON (caller puts). */
 json_object	*th_expect(struct th_resp *, long status, const char *field);
+/* Start bin/approvalhub-worker on database url (NULL: $DATABASE_URL) with
+ * args after the program name and env ("NAME=value"), both NULL-terminated
+ * and optional; its output is appended to log (NULL: the test's own).  It
+ * gets SIGTERM when the test process dies.  Returns its pid. */
+pid_t		 th_worker_start(const char *url, const char *log, const char *const *env,
+		    const char *const *args);
 /* Run a shell command; returns its exit status. */
 int		 th_sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

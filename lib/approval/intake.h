@@ -119,4 +119,12 @@ const char *hub_intake_preset(const char *request_source);
 int	hub_intake_preset_fields(const char *preset, json_object *metadata,
 	    json_object **fields_out);
 
+#ifdef HUB_UNITTEST
+#include <time.h>
+/* HUB_STATIC in intake.c: reachable from the tests through t/libhub_ut.a. */
+extern time_t intake_now;	/* 0: the real clock */
+void	 intake_format_number(double, int, char *, size_t);
+long	 intake_utf8_chars(const char *, size_t);
+#endif
+
 #endif

@@ -3,7 +3,8 @@
  *
  * HUB_STATIC marks file-local functions that unit tests may reach: they are
  * static in the library proper and external in the copy built for the tests
- * (compiled with -DHUB_UNITTEST).  Tests declare the prototypes they need.
+ * (compiled with -DHUB_UNITTEST).  The module's own header declares the ones
+ * the tests call, once, under #ifdef HUB_UNITTEST; tests never copy prototypes.
  */
 #ifndef HUB_COMMON_H
 #define HUB_COMMON_H

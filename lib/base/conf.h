@@ -55,4 +55,10 @@ void		 hub_conf_free(struct hub_conf *);
  * string is valid until hub_conf_free / the next hub_conf_load. */
 const char	*hub_conf_get(const char *name);
 
+#ifdef HUB_UNITTEST
+/* HUB_STATIC in conf.c: reachable from the tests through t/libhub_ut.a. */
+int	 conf_b64decode(const char *, unsigned char *, size_t);
+int	 conf_parse_line(const char *, size_t, char **, char **);
+#endif
+
 #endif

@@ -92,4 +92,9 @@ int	hub_password_verify(const char *password, const char *stored);
 
 const char *hub_crypto_strerror(int);
 
+#ifdef HUB_UNITTEST
+/* HUB_STATIC in crypto.c: reachable from the tests through t/libhub_ut.a. */
+int	 hub_crypto_parse_uint(const char *, size_t, long, long, long *);
+#endif
+
 #endif

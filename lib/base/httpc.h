@@ -51,4 +51,10 @@ void		 hub_httpc_resp_free(struct hub_httpc_resp *);
 int		 hub_httpc_is_transient(int err, long status);
 const char	*hub_httpc_strerror(int);
 
+#ifdef HUB_UNITTEST
+#include <time.h>
+/* HUB_STATIC in httpc.c: reachable from the tests through t/libhub_ut.a. */
+int	 httpc_parse_retry_after(const char *, time_t);
+#endif
+
 #endif

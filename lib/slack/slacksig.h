@@ -38,4 +38,9 @@ int	hub_slacksig_verify(const char *secret, const char *ts_header, const char *s
 	    const void *body, size_t len, time_t now);
 const char *hub_sig_strerror(int);
 
+#ifdef HUB_UNITTEST
+/* HUB_STATIC in slacksig.c: reachable from the tests through t/libhub_ut.a. */
+int	 hub_sig_parse_ts(const char *, long long *);
+#endif
+
 #endif

@@ -24,4 +24,11 @@ int	hub_migrate_run(struct hub_db *, int *applied);
 int	hub_migrate_check(struct hub_db *, int *db_version, int *binary_version);
 const char *hub_migrate_strerror(int);
 
+#ifdef HUB_UNITTEST
+/* HUB_STATIC in migrate.c: reachable from the tests through t/libhub_ut.a. */
+struct hub_embed;
+int	 migrate_parse_name(const char *);
+int	 migrate_validate(const struct hub_embed *, int *);
+#endif
+
 #endif

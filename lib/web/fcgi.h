@@ -139,4 +139,10 @@ const char	*hub_method_name(enum hub_method);
  * FCGX_Request must outlive every hub_req built from io. */
 void		 hub_io_from_fcgx(struct hub_io *, FCGX_Request *);
 
+#ifdef HUB_UNITTEST
+/* HUB_STATIC in fcgi.c: reachable from the tests through t/libhub_ut.a. */
+int	 fcgi_parse_length(const char *, unsigned long long *);
+int	 fcgi_route_path(const char *, const char *, const char *[4], size_t[4]);
+#endif
+
 #endif

@@ -4,6 +4,9 @@
  * DATABASE_URL names a server we may create databases on (env.sh); every
  * test works in its own fresh database t_<random>, dropped at the end.
  */
+/* The headers' unit-test declarations (HUB_STATIC functions), as in the
+ * library copy this test links (t/libhub_ut.a, built with -DHUB_UNITTEST). */
+#define HUB_UNITTEST 1
 #include <criterion/criterion.h>
 
 #include <errno.h>
@@ -19,9 +22,6 @@
 #include "store/db.h"
 #include "base/embed.h"
 #include "store/migrate.h"
-
-int migrate_parse_name(const char *);
-int migrate_validate(const struct hub_embed *, int *);
 
 /* ------------------------------------------------------------ fixtures */
 

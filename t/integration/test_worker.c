@@ -9,6 +9,9 @@
  * jobs).  The worker binary runs with --once and WORKER_BACKOFF_BASE_MS=0
  * so retries are due at once.
  */
+/* The headers' unit-test declarations (HUB_STATIC functions), as in the
+ * library copy this test links (t/libhub_ut.a, built with -DHUB_UNITTEST). */
+#define HUB_UNITTEST 1
 #include <criterion/criterion.h>
 
 #include <errno.h>
@@ -38,9 +41,6 @@
 #include "slack/slacksig.h"
 #include "testlib.h"
 #include "store/worker.h"
-
-/* HUB_STATIC in lib/base/httpc.c, reachable in the unit-test library. */
-int httpc_parse_retry_after(const char *, time_t);
 
 /* ------------------------------------------------------------ receiver */
 

@@ -1,4 +1,7 @@
 /* test_conf.c - configuration from the environment and APPROVALHUB_CONF. */
+/* The headers' unit-test declarations (HUB_STATIC functions), as in the
+ * library copy this test links (t/libhub_ut.a, built with -DHUB_UNITTEST). */
+#define HUB_UNITTEST 1
 #include <criterion/criterion.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -6,10 +9,6 @@
 #include <unistd.h>
 
 #include "base/conf.h"
-
-/* HUB_STATIC in conf.c, reachable in the unit-test library. */
-int	conf_b64decode(const char *s, unsigned char *out, size_t outmax);
-int	conf_parse_line(const char *line, size_t len, char **key, char **val);
 
 #define KEY32 "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8="
 

@@ -3,6 +3,9 @@
  * RFC 7914) plus the secret box's tamper, key and rotation behaviour and the
  * strictness of every decoder.
  */
+/* The headers' unit-test declarations (HUB_STATIC functions), as in the
+ * library copy this test links (t/libhub_ut.a, built with -DHUB_UNITTEST). */
+#define HUB_UNITTEST 1
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,9 +13,6 @@
 #include <criterion/criterion.h>
 
 #include "base/crypto.h"
-
-/* HUB_STATIC in lib/base/crypto.c, external in t/libhub_ut.a */
-int hub_crypto_parse_uint(const char *, size_t, long, long, long *);
 
 static void
 hexof(const void *p, size_t n, char *out)

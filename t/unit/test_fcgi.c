@@ -5,6 +5,9 @@
  * the same code libfcgi drives in production.  The prefork tests fork a
  * real parent on a unix socket in a private temporary directory.
  */
+/* The headers' unit-test declarations (HUB_STATIC functions), as in the
+ * library copy this test links (t/libhub_ut.a, built with -DHUB_UNITTEST). */
+#define HUB_UNITTEST 1
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -24,13 +27,6 @@
 #include "web/prefork.h"
 #include "base/log.h"
 #include <criterion/criterion.h>
-
-/* HUB_STATIC functions under test */
-int	fcgi_parse_length(const char *, unsigned long long *);
-int	fcgi_route_path(const char *, const char *, const char *[4], size_t[4]);
-int	app_request_id_ok(const char *);
-int	app_html_escape(struct hub_buf *, const char *);
-int	app_handle(const struct hub_app *, struct hub_app_ctx *, const struct hub_io *);
 
 /* ------------------------------------------------------------ fake io */
 

@@ -1,4 +1,7 @@
 /* test_intake.c - request validation, normalization, presets, display rows. */
+/* The headers' unit-test declarations (HUB_STATIC functions), as in the
+ * library copy this test links (t/libhub_ut.a, built with -DHUB_UNITTEST). */
+#define HUB_UNITTEST 1
 #include <criterion/criterion.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -9,10 +12,6 @@
 #include "base/common.h"
 #include "base/json.h"
 #include "approval/intake.h"
-
-extern time_t intake_now;
-void intake_format_number(double, int, char *, size_t);
-long intake_utf8_chars(const char *, size_t);
 
 #define NOW 1735689600	/* 2025-01-01T00:00:00Z */
 

@@ -2,6 +2,9 @@
  * test_slacksig.c - Slack's published signing vector, then one row per way
  * a request can be refused: headers, timestamp window, version, tampering.
  */
+/* The headers' unit-test declarations (HUB_STATIC functions), as in the
+ * library copy this test links (t/libhub_ut.a, built with -DHUB_UNITTEST). */
+#define HUB_UNITTEST 1
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -10,9 +13,6 @@
 
 #include "base/crypto.h"
 #include "slack/slacksig.h"
-
-/* HUB_STATIC in lib/slack/slacksig.c, external in t/libhub_ut.a */
-int hub_sig_parse_ts(const char *, long long *);
 
 /* DESIGN.md "Slack facts" */
 #define SECRET	"8f742231b10e8888abcd99yyyzzz85a5"

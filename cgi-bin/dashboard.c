@@ -5,7 +5,6 @@
  * with their issues.
  */
 #include <string.h>
-#include <strings.h>
 #include <time.h>
 
 #include <json-c/json.h>
@@ -19,6 +18,7 @@
 #include "base/log.h"
 #include "slack/oauth.h"
 #include "base/tmpl.h"
+#include "web/origin.h"
 
 #define PAGE_MAX (2u * 1024u * 1024u)
 
@@ -195,27 +195,6 @@ h_decide_show(struct hub_req *req, void *arg)
 	return rc;
 }
 
-/* Origin (or, without it, Referer) must be PUBLIC_URL's origin when a
- * browser sends one: a form on another site cannot post a decision.  No
- * cookie is involved, but a page elsewhere could still embed a leaked link. */
-static int
-same_origin(const struct hub_app_ctx *app, struct hub_req *req)
-{
-	const char *pub = app->conf.public_url, *origin, *referer, *p;
-	size_t n;
-
-	if (pub == NULL || (p = strstr(pub, "://")) == NULL)
-		return 0;
-	p += 3;
-	n = (size_t)(p - pub) + strcspn(p, "/?#");
-	if ((origin = hub_req_header(req, "Origin")) != NULL)
-		return strlen(origin) == n && strncasecmp(origin, pub, n) == 0;
-	if ((referer = hub_req_header(req, "Referer")) != NULL)
-		return strncasecmp(referer, pub, n) == 0 &&
-		    (referer[n] == '/' || referer[n] == '\0');
-	return 1;
-}
-
 /* Valid UTF-8, at most REASON_MAX_CHARS characters, no control characters
  * but tab and line breaks.  NULL when fine, else the inline message. */
 static const char *
@@ -318,7 +297,8 @@ h_decide_post(struct hub_req *req, void *arg)
 		rc = 415;
 		goto out;
 	}
-	if (!same_origin(app, req)) {
+	/* A form on another site cannot post a decision (web/origin.h). */
+	if (!hub_origin_same(app->conf.public_url, req)) {
 		hub_log(HUB_LOG_WARN, "decide_cross_origin", NULL);
 		send_error_page(app, req, 403, "This form was sent from another site."
 		    " Open the link from your message and decide there.");

@@ -240,13 +240,16 @@ int		 hub_bk_message(const char *text, struct hub_bk_blocks *,
 		    json_object **out);
 
 /*
- * Check arbitrary JSON against every limit above: a blocks array, a view
- * ({"type":"modal"|"home",…}) or a message ({"blocks":[…],…}).  HUB_BK_OK
- * or HUB_BK_INVALID with a path and reason in err ("blocks[3].fields: 11
- * fields, max 10"); HUB_BK_INVAL for NULL.
+ * The predicates the builder and the validator (bkvalid.h) share, so both
+ * read one definition of "valid": UTF-8 without a bad sequence; a URL that
+ * is non-empty, without spaces or control characters, at most
+ * HUB_BK_MAX_URL (HUB_BK_OK, HUB_BK_INVAL or HUB_BK_TOOLONG); a YYYY-MM-DD
+ * date; the most blocks a surface takes.
  */
-int		 hub_bk_validate(json_object *, enum hub_bk_surface,
-		    char *err, size_t errlen);
+int		 hub_bk_utf8_valid(const char *);
+int		 hub_bk_url_check(const char *);
+int		 hub_bk_date_valid(const char *);
+size_t		 hub_bk_surface_max(enum hub_bk_surface);
 const char	*hub_bk_strerror(int);
 
 /* ------------------------------------------------------------ mrkdwn */

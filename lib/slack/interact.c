@@ -8,6 +8,7 @@
 #include <json-c/json.h>
 
 #include "slack/blockkit.h"
+#include "slack/bkvalid.h"
 #include "base/buf.h"
 #include "slack/connections.h"
 #include "base/crypto.h"

@@ -16,6 +16,7 @@
 #include <time.h>
 
 #include "slack/blockkit.h"
+#include "slack/bkvalid.h"
 #include "base/buf.h"
 #include "approval/intake.h"
 #include "base/json.h"

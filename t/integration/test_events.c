@@ -31,6 +31,7 @@
 #include <libpq-fe.h>
 
 #include "slack/blockkit.h"
+#include "slack/bkvalid.h"
 #include "base/conf.h"
 #include "base/crypto.h"
 #include "store/db.h"

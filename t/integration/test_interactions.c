@@ -26,6 +26,7 @@
 #include <libpq-fe.h>
 
 #include "slack/blockkit.h"
+#include "slack/bkvalid.h"
 #include "base/buf.h"
 #include "base/crypto.h"
 #include "store/db.h"

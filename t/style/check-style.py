@@ -62,7 +62,6 @@ PREFIXES = {
     'slacksig': ['sig'],
     'jobs': ['job'],
     'fcgi': ['method', 'status', 'req', 'resp', 'route', 'io'],
-    'same_origin': ['same_origin'],
 }
 JOB_PREFIX = 'hub_job_'
 

@@ -11,6 +11,7 @@
 #include <json-c/json.h>
 
 #include "slack/blockkit.h"
+#include "slack/bkvalid.h"
 #include "base/buf.h"
 
 #define ELL "\xe2\x80\xa6"

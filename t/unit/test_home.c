@@ -13,6 +13,7 @@
 #include <json-c/json.h>
 
 #include "slack/blockkit.h"
+#include "slack/bkvalid.h"
 #include "slack/home.h"
 #include "base/json.h"
 

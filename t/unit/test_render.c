@@ -12,6 +12,7 @@
 #include <json-c/json.h>
 
 #include "slack/blockkit.h"
+#include "slack/bkvalid.h"
 #include "slack/render.h"
 
 #define RID "3f2b8a9e-1c2d-4e5f-8a9b-0c1d2e3f4a5b"

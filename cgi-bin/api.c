@@ -9,13 +9,17 @@
  * 401/403 (503 when the database that holds the keys is down), then calls
  * the handler and counts the answer in the shared metrics region.
  *
+ * The admin resources (sources, users, the delivery history, connections,
+ * groups, delegations) share one handler: each of their routes is a row of
+ * resources[] below, served by lib/web/resource.c with the body and query
+ * parsers and the refusal maps every API handler uses.
+ *
  * Visibility: a source key sees only its own source's requests.  Another
  * source's request is 404, and `source=` naming another source lists
  * nothing (an empty page, never 403: a key cannot probe which sources
  * exist).  /health, /metrics, /api/openapi.json and /api-docs need no key;
  * protect /metrics in nginx for production.
  */
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,8 +45,8 @@
 #include "notify/notifications.h"
 #include "approval/reqquery.h"
 #include "approval/sourceadmin.h"
+#include "web/resource.h"
 
-#define JSON_DEPTH	32
 #define LIST_DEFAULT	50
 #define LIST_MAX	200
 #define IDEMKEY_MAX	200
@@ -80,43 +84,43 @@ typedef int (*api_handler)(struct hub_req *, struct hub_app_ctx *);
 	    NEED_KEY | NEED_JSON_OPT) \
 	X(REASSIGN, P, "/api/requests/*/reassign", "/api/requests/{id}/reassign", h_reassign, \
 	    NEED_KEY | NEED_JSON) \
-	X(SOURCES, GH, "/api/sources", "/api/sources", h_sources, NEED_ADMIN) \
-	X(SOURCE_ADD, P, "/api/sources", "/api/sources", h_source_add, NEED_ADMIN | NEED_JSON) \
-	X(SOURCE, GH, "/api/sources/*", "/api/sources/{id}", h_source, NEED_ADMIN) \
-	X(SOURCE_PATCH, PA, "/api/sources/*", "/api/sources/{id}", h_source_patch, \
+	X(SOURCES, GH, "/api/sources", "/api/sources", h_resource, NEED_ADMIN) \
+	X(SOURCE_ADD, P, "/api/sources", "/api/sources", h_resource, NEED_ADMIN | NEED_JSON) \
+	X(SOURCE, GH, "/api/sources/*", "/api/sources/{id}", h_resource, NEED_ADMIN) \
+	X(SOURCE_PATCH, PA, "/api/sources/*", "/api/sources/{id}", h_resource, \
 	    NEED_ADMIN | NEED_JSON) \
-	X(ROTATE, P, "/api/sources/*/rotate-key", "/api/sources/{id}/rotate-key", h_rotate, \
+	X(ROTATE, P, "/api/sources/*/rotate-key", "/api/sources/{id}/rotate-key", h_resource, \
 	    NEED_ADMIN | NEED_JSON_OPT) \
-	X(USERS, GH, "/api/users", "/api/users", h_users, NEED_ADMIN) \
-	X(USER_ADD, P, "/api/users", "/api/users", h_user_add, NEED_ADMIN | NEED_JSON) \
-	X(NOTIFICATIONS, GH, "/api/notifications", "/api/notifications", h_notifications, \
+	X(USERS, GH, "/api/users", "/api/users", h_resource, NEED_ADMIN) \
+	X(USER_ADD, P, "/api/users", "/api/users", h_resource, NEED_ADMIN | NEED_JSON) \
+	X(NOTIFICATIONS, GH, "/api/notifications", "/api/notifications", h_resource, \
 	    NEED_ADMIN) \
-	X(CONNECTIONS, GH, "/api/connections", "/api/connections", h_connections, NEED_ADMIN) \
-	X(CONNECTION_ADD, P, "/api/connections", "/api/connections", h_connection_add, \
+	X(CONNECTIONS, GH, "/api/connections", "/api/connections", h_resource, NEED_ADMIN) \
+	X(CONNECTION_ADD, P, "/api/connections", "/api/connections", h_resource, \
 	    NEED_ADMIN | NEED_JSON) \
-	X(CONNECTION, GH, "/api/connections/*", "/api/connections/{id}", h_connection, \
+	X(CONNECTION, GH, "/api/connections/*", "/api/connections/{id}", h_resource, \
 	    NEED_ADMIN) \
 	X(CONNECTION_PATCH, PA, "/api/connections/*", "/api/connections/{id}", \
-	    h_connection_patch, NEED_ADMIN | NEED_JSON) \
+	    h_resource, NEED_ADMIN | NEED_JSON) \
 	X(CONNECTION_TEST, P, "/api/connections/*/test", "/api/connections/{id}/test", \
-	    h_connection_test, NEED_ADMIN | NEED_JSON_OPT) \
+	    h_resource, NEED_ADMIN | NEED_JSON_OPT) \
 	X(CONNECTION_TEST_GET, GH, "/api/connections/*/test/*", \
-	    "/api/connections/{id}/test/{job}", h_connection_test_get, NEED_ADMIN) \
-	X(GROUPS, GH, "/api/groups", "/api/groups", h_groups, NEED_ADMIN) \
-	X(GROUP_ADD, P, "/api/groups", "/api/groups", h_group_add, NEED_ADMIN | NEED_JSON) \
-	X(GROUP, GH, "/api/groups/*", "/api/groups/{name}", h_group, NEED_ADMIN) \
-	X(GROUP_DELETE, D, "/api/groups/*", "/api/groups/{name}", h_group_delete, NEED_ADMIN) \
+	    "/api/connections/{id}/test/{job}", h_resource, NEED_ADMIN) \
+	X(GROUPS, GH, "/api/groups", "/api/groups", h_resource, NEED_ADMIN) \
+	X(GROUP_ADD, P, "/api/groups", "/api/groups", h_resource, NEED_ADMIN | NEED_JSON) \
+	X(GROUP, GH, "/api/groups/*", "/api/groups/{name}", h_resource, NEED_ADMIN) \
+	X(GROUP_DELETE, D, "/api/groups/*", "/api/groups/{name}", h_resource, NEED_ADMIN) \
 	X(GROUP_MEMBER_ADD, P, "/api/groups/*/members", "/api/groups/{name}/members", \
-	    h_group_member_add, NEED_ADMIN | NEED_JSON) \
+	    h_resource, NEED_ADMIN | NEED_JSON) \
 	X(GROUP_MEMBER_REMOVE, D, "/api/groups/*/members/*", \
-	    "/api/groups/{name}/members/{member}", h_group_member_remove, NEED_ADMIN) \
-	X(DELEGATIONS, GH, "/api/delegations", "/api/delegations", h_delegations, NEED_ADMIN) \
-	X(DELEGATION_ADD, P, "/api/delegations", "/api/delegations", h_delegation_add, \
+	    "/api/groups/{name}/members/{member}", h_resource, NEED_ADMIN) \
+	X(DELEGATIONS, GH, "/api/delegations", "/api/delegations", h_resource, NEED_ADMIN) \
+	X(DELEGATION_ADD, P, "/api/delegations", "/api/delegations", h_resource, \
 	    NEED_ADMIN | NEED_JSON) \
-	X(DELEGATION, GH, "/api/delegations/*", "/api/delegations/{id}", h_delegation, \
+	X(DELEGATION, GH, "/api/delegations/*", "/api/delegations/{id}", h_resource, \
 	    NEED_ADMIN) \
 	X(DELEGATION_REVOKE, D, "/api/delegations/*", "/api/delegations/{id}", \
-	    h_delegation_revoke, NEED_ADMIN)
+	    h_resource, NEED_ADMIN)
 
 enum api_route {
 #define X(id, m, pat, doc, fn, need) R_##id,
@@ -161,6 +165,7 @@ static const char *const route_methods[R__MAX] = {
 struct api_call {
 	struct hub_principal	 who;
 	struct hub_db		*db;
+	enum api_route		 route;
 };
 
 static struct hub_metrics *metrics;
@@ -189,136 +194,10 @@ now_s(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-static int
-db_error(struct hub_req *req, struct hub_app_ctx *app, int dberr)
-{
-	if (dberr == HUB_DB_CONN)
-		return hub_app_error(app, req, 503, "database unavailable", NULL);
-	hub_log(HUB_LOG_ERROR, "api_db_error", "error", hub_db_strerror(dberr),
-	    "sqlstate", hub_db_last_sqlstate(app->db), NULL);
-	return hub_app_error(app, req, 500, "internal error", NULL);
-}
-
-static int
-respond(struct hub_req *req, int status, json_object *o)
-{
-	int rc;
-
-	if (o == NULL)
-		return 500;
-	rc = hub_resp_json(req, status, o);
-	json_object_put(o);
-	return rc;
-}
-
-/* A lib module's answer as an HTTP status: its INVALID, NOTFOUND and
- * EXISTS codes (-1: the module has none); 0 for everything else. */
-static int
-status_of(int rc, int invalid, int notfound, int exists)
-{
-	return rc == invalid ? 400 : rc == notfound ? 404 : rc == exists ? 409 : 0;
-}
-
-/* Answer what a lib module refused (status from status_of): 404 with
- * notfound, 400/409 with the module's message and field, a database
- * failure by its code, anything else 500. */
-static int
-refused(struct hub_req *req, struct hub_app_ctx *app, int status,
-    const struct hub_problem *p, const char *notfound)
-{
-	if (status == 404)
-		return hub_app_error(app, req, 404, notfound, NULL);
-	if (status != 0)
-		return hub_app_error(app, req, status, p->message, p->field);
-	return p->db != HUB_DB_OK ? db_error(req, app, p->db) : 500;
-}
-
-/* Parse the body as a JSON object; an empty body is {} (a route that needs
- * fields then names the first missing one).  0, or the request was
- * answered with 400. */
-static int
-body_object(struct hub_req *req, struct hub_app_ctx *app, json_object **out)
-{
-	int rc;
-
-	*out = NULL;
-	if (req->body_len == 0) {
-		*out = json_object_new_object();
-		return *out != NULL ? 0 : 500;
-	}
-	rc = hub_json_parse_object(req->body, req->body_len, HUB_BODY_MAX_DEFAULT,
-	    JSON_DEPTH, out);
-	if (rc != HUB_JSON_OK) {
-		char msg[128];
-
-		snprintf(msg, sizeof(msg), "malformed JSON: %s", hub_json_strerror(rc));
-		hub_app_error(app, req, 400, msg, "body");
-		return 400;
-	}
-	return 0;
-}
-
-/* Every key of o is one of allowed; else answers 400 naming it. */
-static int
-only_fields(struct hub_req *req, struct hub_app_ctx *app, json_object *o,
-    const char *const *allowed)
-{
-	json_object_object_foreach(o, k, v) {
-		(void)v;
-		if (!hub_check_oneof(k, allowed)) {
-			hub_app_error(app, req, 400, "unknown field", k);
-			return 400;
-		}
-	}
-	return 0;
-}
-
 static const char *
 query_get(struct hub_req *req, const char *k)
 {
 	return hub_form_get(&req->args, k);
-}
-
-/* Every query parameter is one of allowed and given once. */
-static int
-only_params(struct hub_req *req, struct hub_app_ctx *app, const char *const *allowed)
-{
-	size_t i, j;
-
-	for (i = 0; i < req->args.n; i++) {
-		if (!hub_check_oneof(req->args.kv[i].key, allowed)) {
-			hub_app_error(app, req, 400, "unknown query parameter", req->args.kv[i].key);
-			return 400;
-		}
-		for (j = 0; j < i; j++) {
-			if (strcmp(req->args.kv[i].key, req->args.kv[j].key) == 0) {
-				hub_app_error(app, req, 400, "repeated query parameter",
-				    req->args.kv[i].key);
-				return 400;
-			}
-		}
-	}
-	return 0;
-}
-
-static int
-parse_limit(struct hub_req *req, struct hub_app_ctx *app, long *limit)
-{
-	const char *s = query_get(req, "limit");
-	char *end;
-	long v;
-
-	*limit = LIST_DEFAULT;
-	if (s == NULL)
-		return 0;
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (*s < '0' || *s > '9' || errno != 0 || *end != '\0' || v < 1 || v > LIST_MAX) {
-		hub_app_error(app, req, 400, "limit must be an integer from 1 to 200", "limit");
-		return 400;
-	}
-	*limit = v;
-	return 0;
 }
 
 /* ------------------------------------------------------------ the gate */
@@ -368,6 +247,7 @@ api_run(enum api_route r, struct hub_req *req, void *arg)
 	int rc;
 
 	memset(&call, 0, sizeof(call));
+	call.route = r;
 	req->user = &call;
 	rc = api_gate(r, req, app, &call);
 	if (rc == 0)
@@ -409,7 +289,7 @@ h_health(struct hub_req *req, struct hub_app_ctx *app)
 	json_object_object_add(o, "service", json_object_new_string("universal-approval-hub"));
 	if (!ok)
 		json_object_object_add(o, "database", json_object_new_string("unreachable"));
-	return respond(req, ok ? 200 : 503, o);
+	return hub_resource_respond(req, ok ? 200 : 503, o);
 }
 
 static int
@@ -486,7 +366,7 @@ h_new(struct hub_req *req, struct hub_app_ctx *app)
 		    "Idempotency-Key");
 		goto out;
 	}
-	if ((rc = body_object(req, app, &in)) != 0)
+	if ((rc = hub_resource_body(req, app, &in)) != 0)
 		goto out;
 	/* A source key's requests are its source's: name it for intake, so
 	 * the source's preset (typed metadata, title) applies. */
@@ -517,7 +397,7 @@ h_new(struct hub_req *req, struct hub_app_ctx *app)
 		    strcmp(source_id, c->who.source_id) != 0)
 			rc = HUB_REQQUERY_NOTFOUND;
 		if (rc != HUB_REQQUERY_OK) {
-			rc = rc != HUB_REQQUERY_NOTFOUND ? refused(req, app, 0, &p, NULL) :
+			rc = rc != HUB_REQQUERY_NOTFOUND ? hub_resource_refused(req, app, 0, &p, NULL) :
 			    hub_app_error(app, req, 400, c->who.is_admin ?
 			    "request_source names no enabled source" :
 			    "request_source must be this API key's source", "request_source");
@@ -547,7 +427,7 @@ h_new(struct hub_req *req, struct hub_app_ctx *app)
 	json_object_object_add(o, "message", json_object_new_string(oc.created ?
 	    "Approval request created" : "Approval request already exists"));
 	create_warnings(c->db, oc.id, o);
-	rc = respond(req, oc.created ? 201 : 200, o);
+	rc = hub_resource_respond(req, oc.created ? 201 : 200, o);
 out:
 	json_object_put(in);
 	json_object_put(norm);
@@ -569,7 +449,8 @@ h_list(struct hub_req *req, struct hub_app_ctx *app)
 	int rc;
 
 	memset(&f, 0, sizeof(f));
-	if ((rc = only_params(req, app, allowed)) != 0 || (rc = parse_limit(req, app, &f.limit)) != 0)
+	if ((rc = hub_resource_only_params(req, app, allowed)) != 0 ||
+	    (rc = hub_resource_limit(req, app, LIST_DEFAULT, LIST_MAX, &f.limit)) != 0)
 		return rc;
 	f.status = query_get(req, "status");
 	f.source = query_get(req, "source");
@@ -578,8 +459,9 @@ h_list(struct hub_req *req, struct hub_app_ctx *app)
 	f.cursor = query_get(req, "cursor");
 	rc = hub_reqquery_list(c->db, &c->who, &f, &o, &p);
 	if (rc != HUB_REQQUERY_OK)
-		return refused(req, app, status_of(rc, HUB_REQQUERY_INVALID, -1, -1), &p, NULL);
-	return respond(req, 200, o);
+		return hub_resource_refused(req, app,
+		    hub_resource_status(rc, HUB_REQQUERY_INVALID, -1, -1), &p, NULL);
+	return hub_resource_respond(req, 200, o);
 }
 
 static int
@@ -592,9 +474,10 @@ h_get(struct hub_req *req, struct hub_app_ctx *app)
 
 	rc = hub_reqquery_get(c->db, &c->who, req->captures[0], &o, &p);
 	if (rc != HUB_REQQUERY_OK)
-		return refused(req, app, status_of(rc, -1, HUB_REQQUERY_NOTFOUND, -1), &p,
+		return hub_resource_refused(req, app,
+		    hub_resource_status(rc, -1, HUB_REQQUERY_NOTFOUND, -1), &p,
 		    "request not found");
-	return respond(req, 200, o);
+	return hub_resource_respond(req, 200, o);
 }
 
 /* The 409 text names the current status and who decided, e.g.
@@ -677,7 +560,8 @@ request_visible(struct hub_req *req, struct hub_app_ctx *app)
 	rc = hub_reqquery_state(c->db, &c->who, req->captures[0], &st, &p);
 	if (rc == HUB_REQQUERY_OK)
 		return 0;
-	refused(req, app, status_of(rc, -1, HUB_REQQUERY_NOTFOUND, -1), &p, "request not found");
+	hub_resource_refused(req, app, hub_resource_status(rc, -1, HUB_REQQUERY_NOTFOUND, -1), &p,
+	    "request not found");
 	return rc == HUB_REQQUERY_NOTFOUND ? 404 : p.db == HUB_DB_CONN ? 503 : 500;
 }
 
@@ -692,7 +576,8 @@ h_cancel(struct hub_req *req, struct hub_app_ctx *app)
 	json_object *in = NULL, *o;
 	int rc;
 
-	if ((rc = body_object(req, app, &in)) != 0 || (rc = only_fields(req, app, in, allowed)) != 0)
+	if ((rc = hub_resource_body(req, app, &in)) != 0 ||
+	    (rc = hub_resource_only_fields(req, app, in, allowed)) != 0)
 		goto out;
 	rc = hub_json_get_string(in, "reason", 1000, &reason);
 	if (rc != HUB_JSON_OK && rc != HUB_JSON_MISSING) {
@@ -717,7 +602,7 @@ h_cancel(struct hub_req *req, struct hub_app_ctx *app)
 	json_object_object_add(o, "status", json_object_new_string(
 	    oc.request_status[0] ? oc.request_status : "Cancelled"));
 	json_object_object_add(o, "message", json_object_new_string("Approval request cancelled"));
-	rc = respond(req, 200, o);
+	rc = hub_resource_respond(req, 200, o);
 out:
 	json_object_put(in);
 	return rc;
@@ -732,7 +617,8 @@ h_remind(struct hub_req *req, struct hub_app_ctx *app)
 	json_object *in = NULL, *o;
 	int rc, n = 0;
 
-	if ((rc = body_object(req, app, &in)) != 0 || (rc = only_fields(req, app, in, allowed)) != 0)
+	if ((rc = hub_resource_body(req, app, &in)) != 0 ||
+	    (rc = hub_resource_only_fields(req, app, in, allowed)) != 0)
 		goto out;
 	if ((rc = request_visible(req, app)) != 0)
 		goto out;
@@ -744,7 +630,7 @@ h_remind(struct hub_req *req, struct hub_app_ctx *app)
 	o = json_object_new_object();
 	json_object_object_add(o, "id", json_object_new_string(req->captures[0]));
 	json_object_object_add(o, "reminded", json_object_new_int(n));
-	rc = respond(req, 200, o);
+	rc = hub_resource_respond(req, 200, o);
 out:
 	json_object_put(in);
 	return rc;
@@ -765,7 +651,8 @@ h_reassign(struct hub_req *req, struct hub_app_ctx *app)
 	size_t i;
 	int rc;
 
-	if ((rc = body_object(req, app, &in)) != 0 || (rc = only_fields(req, app, in, allowed)) != 0)
+	if ((rc = hub_resource_body(req, app, &in)) != 0 ||
+	    (rc = hub_resource_only_fields(req, app, in, allowed)) != 0)
 		goto out;
 	/* The same forms and checks as the approvers of a new request. */
 	for (i = 0; i < 2; i++) {
@@ -799,7 +686,7 @@ h_reassign(struct hub_req *req, struct hub_app_ctx *app)
 	o = json_object_new_object();
 	json_object_object_add(o, "id", json_object_new_string(req->captures[0]));
 	json_object_object_add(o, "message", json_object_new_string("Approver reassigned"));
-	rc = respond(req, 200, o);
+	rc = hub_resource_respond(req, 200, o);
 out:
 	json_object_put(party[0]);
 	json_object_put(party[1]);
@@ -807,437 +694,198 @@ out:
 	return rc;
 }
 
-/* ------------------------------------------------------------ sources */
+/* ------------------------------------------------------------ admin resources */
+/*
+ * Sources, users, the delivery history, connections, groups and delegations
+ * are rows of one table (web/resource.h): each row names the lib call, the
+ * status of success, the body and query it accepts, the refusal map of its
+ * module and what its 404 says.  The functions below only adapt a lib
+ * call's arguments to the one shape the table calls.
+ */
 
-static int
-srcadm_refused(struct hub_req *req, struct hub_app_ctx *app, int rc, const struct hub_problem *p)
+static const struct hub_resource_refusals srcadm_refusals = {
+	HUB_SRCADM_OK, HUB_SRCADM_INVALID, HUB_SRCADM_NOTFOUND, HUB_SRCADM_EXISTS, -1, 0,
+};
+static const struct hub_resource_refusals admin_refusals = {
+	HUB_ADMIN_OK, HUB_ADMIN_INVALID, -1, HUB_ADMIN_EXISTS, -1, 0,
+};
+static const struct hub_resource_refusals notif_refusals = {
+	HUB_NOTIF_OK, HUB_NOTIF_INVALID, -1, -1, -1, 0,
+};
+/* Saving a connection waits for Slack's verdict (connadmin.h says why):
+ * Slack unreachable is 503; the test is a job, 202 and a job id to poll. */
+static const struct hub_resource_refusals connadm_refusals = {
+	HUB_CONNADM_OK, HUB_CONNADM_INVALID, HUB_CONNADM_NOTFOUND, HUB_CONNADM_EXISTS,
+	HUB_CONNADM_UNAVAILABLE, 0,
+};
+/* groups.c names what it did not find (a member, a group). */
+static const struct hub_resource_refusals groups_refusals = {
+	HUB_GROUPS_OK, HUB_GROUPS_INVALID, HUB_GROUPS_NOTFOUND, HUB_GROUPS_EXISTS, -1, 1,
+};
+
+#define RES_ARGS const struct hub_resource_call *c, json_object **o, struct hub_problem *p
+#define CAP(i) (c->req->captures[i])
+
+static int src_list(RES_ARGS) { return hub_srcadm_list(c->db, o, p); }
+static int src_get(RES_ARGS) { return hub_srcadm_get(c->db, CAP(0), o, p); }
+static int src_create(RES_ARGS) { return hub_srcadm_create(c->db, &c->app->conf, c->in, o, p); }
+static int src_patch(RES_ARGS)
 {
-	return refused(req, app, status_of(rc, HUB_SRCADM_INVALID, HUB_SRCADM_NOTFOUND,
-	    HUB_SRCADM_EXISTS), p, "source not found");
+	return hub_srcadm_patch(c->db, &c->app->conf, CAP(0), c->in, o, p);
 }
+static int src_rotate(RES_ARGS) { return hub_srcadm_rotate(c->db, CAP(0), o, p); }
+static int user_list(RES_ARGS) { return hub_admin_users_json(c->db, o, p); }
+static int user_add(RES_ARGS) { return hub_admin_user_add_json(c->db, c->in, o, p); }
 
 static int
-h_sources(struct hub_req *req, struct hub_app_ctx *app)
+notif_list(RES_ARGS)
 {
-	struct hub_problem p;
-	json_object *o;
-	int rc;
-
-	if ((rc = hub_srcadm_list(call_of(req)->db, &o, &p)) != HUB_SRCADM_OK)
-		return srcadm_refused(req, app, rc, &p);
-	return respond(req, 200, o);
-}
-
-static int
-h_source(struct hub_req *req, struct hub_app_ctx *app)
-{
-	struct hub_problem p;
-	json_object *o;
-	int rc;
-
-	if ((rc = hub_srcadm_get(call_of(req)->db, req->captures[0], &o, &p)) != HUB_SRCADM_OK)
-		return srcadm_refused(req, app, rc, &p);
-	return respond(req, 200, o);
-}
-
-static int
-h_source_add(struct hub_req *req, struct hub_app_ctx *app)
-{
-	struct hub_problem p;
-	json_object *in = NULL, *o;
-	int rc;
-
-	if ((rc = body_object(req, app, &in)) != 0)
-		return rc;
-	rc = hub_srcadm_create(call_of(req)->db, &app->conf, in, &o, &p);
-	rc = rc == HUB_SRCADM_OK ? respond(req, 201, o) : srcadm_refused(req, app, rc, &p);
-	json_object_put(in);
-	return rc;
-}
-
-static int
-h_source_patch(struct hub_req *req, struct hub_app_ctx *app)
-{
-	struct hub_problem p;
-	json_object *in = NULL, *o;
-	int rc;
-
-	if ((rc = body_object(req, app, &in)) != 0)
-		return rc;
-	rc = hub_srcadm_patch(call_of(req)->db, &app->conf, req->captures[0], in, &o, &p);
-	rc = rc == HUB_SRCADM_OK ? respond(req, 200, o) : srcadm_refused(req, app, rc, &p);
-	json_object_put(in);
-	return rc;
-}
-
-static int
-h_rotate(struct hub_req *req, struct hub_app_ctx *app)
-{
-	static const char *const allowed[] = { NULL };
-	struct hub_problem p;
-	json_object *in = NULL, *o;
-	int rc;
-
-	if ((rc = body_object(req, app, &in)) != 0 || (rc = only_fields(req, app, in, allowed)) != 0)
-		goto out;
-	rc = hub_srcadm_rotate(call_of(req)->db, req->captures[0], &o, &p);
-	rc = rc == HUB_SRCADM_OK ? respond(req, 200, o) : srcadm_refused(req, app, rc, &p);
-out:
-	json_object_put(in);
-	return rc;
-}
-
-/* ------------------------------------------------------------ users */
-
-static int
-admin_refused(struct hub_req *req, struct hub_app_ctx *app, int rc, const struct hub_problem *p)
-{
-	return refused(req, app, status_of(rc, HUB_ADMIN_INVALID, -1, HUB_ADMIN_EXISTS), p, NULL);
-}
-
-static int
-h_users(struct hub_req *req, struct hub_app_ctx *app)
-{
-	struct hub_problem p;
-	json_object *o;
-	int rc;
-
-	if ((rc = hub_admin_users_json(call_of(req)->db, &o, &p)) != HUB_ADMIN_OK)
-		return admin_refused(req, app, rc, &p);
-	return respond(req, 200, o);
-}
-
-static int
-h_user_add(struct hub_req *req, struct hub_app_ctx *app)
-{
-	static const char *const allowed[] = { "name", "email", "role", NULL };
-	struct hub_problem p;
-	json_object *in = NULL, *o;
-	int rc;
-
-	if ((rc = body_object(req, app, &in)) != 0 || (rc = only_fields(req, app, in, allowed)) != 0)
-		goto out;
-	rc = hub_admin_user_add_json(call_of(req)->db, in, &o, &p);
-	rc = rc == HUB_ADMIN_OK ? respond(req, 201, o) : admin_refused(req, app, rc, &p);
-out:
-	json_object_put(in);
-	return rc;
-}
-
-/* ------------------------------------------------------------ notifications */
-
-static int
-h_notifications(struct hub_req *req, struct hub_app_ctx *app)
-{
-	static const char *const allowed[] = {
-		"request_id", "status", "kind", "transport", "limit", "cursor", NULL,
-	};
 	struct hub_notif_filter f;
-	struct hub_problem p;
-	json_object *o;
-	int rc;
 
 	memset(&f, 0, sizeof(f));
-	if ((rc = only_params(req, app, allowed)) != 0 || (rc = parse_limit(req, app, &f.limit)) != 0)
+	if (hub_resource_limit_parse(query_get(c->req, "limit"), LIST_DEFAULT, LIST_MAX,
+	    &f.limit, p) != 0)
+		return HUB_NOTIF_INVALID;
+	f.request_id = query_get(c->req, "request_id");
+	f.status = query_get(c->req, "status");
+	f.kind = query_get(c->req, "kind");
+	f.transport = query_get(c->req, "transport");
+	f.cursor = query_get(c->req, "cursor");
+	return hub_notif_list(c->db, &f, o, p);
+}
+
+static int conn_list(RES_ARGS) { return hub_connadm_list(c->db, o, p); }
+static int conn_get(RES_ARGS) { return hub_connadm_get(c->db, CAP(0), o, p); }
+static int conn_create(RES_ARGS)
+{
+	return hub_connadm_create(c->db, &c->app->conf, c->app->http, c->in, o, p);
+}
+static int conn_patch(RES_ARGS)
+{
+	return hub_connadm_patch(c->db, &c->app->conf, c->app->http, CAP(0), c->in, o, p);
+}
+static int conn_test(RES_ARGS) { return hub_connadm_test_start(c->db, CAP(0), c->in, o, p); }
+static int conn_test_get(RES_ARGS) { return hub_connadm_test_get(c->db, CAP(0), CAP(1), o, p); }
+
+static int grp_list(RES_ARGS) { return hub_groups_list(c->db, o, p); }
+static int grp_get(RES_ARGS) { return hub_groups_get(c->db, CAP(0), o, p); }
+static int grp_create(RES_ARGS) { return hub_groups_create(c->db, c->in, c->actor, o, p); }
+
+static int
+grp_delete(RES_ARGS)
+{
+	int rc;
+
+	if ((rc = hub_groups_delete(c->db, CAP(0), c->actor, p)) != HUB_GROUPS_OK)
 		return rc;
-	f.request_id = query_get(req, "request_id");
-	f.status = query_get(req, "status");
-	f.kind = query_get(req, "kind");
-	f.transport = query_get(req, "transport");
-	f.cursor = query_get(req, "cursor");
-	if ((rc = hub_notif_list(call_of(req)->db, &f, &o, &p)) != HUB_NOTIF_OK)
-		return refused(req, app, status_of(rc, HUB_NOTIF_INVALID, -1, -1), &p, NULL);
-	return respond(req, 200, o);
-}
-
-/* ------------------------------------------------------------ connections */
-
-/* Saving a connection waits for Slack's verdict (connadmin.h says why);
- * the test is a job: 202 and a job id to poll. */
-static int
-connadm_refused(struct hub_req *req, struct hub_app_ctx *app, int rc, const struct hub_problem *p,
-    const char *notfound)
-{
-	if (rc == HUB_CONNADM_UNAVAILABLE)
-		return hub_app_error(app, req, 503, p->message, p->field);
-	return refused(req, app, status_of(rc, HUB_CONNADM_INVALID, HUB_CONNADM_NOTFOUND,
-	    HUB_CONNADM_EXISTS), p, notfound);
+	*o = json_object_new_object();
+	json_object_object_add(*o, "name", json_object_new_string(CAP(0)));
+	json_object_object_add(*o, "message", json_object_new_string("Group deleted"));
+	return HUB_GROUPS_OK;
 }
 
 static int
-h_connections(struct hub_req *req, struct hub_app_ctx *app)
+grp_member_add(RES_ARGS)
 {
-	struct hub_problem p;
-	json_object *o;
-	int rc;
-
-	if ((rc = hub_connadm_list(call_of(req)->db, &o, &p)) != HUB_CONNADM_OK)
-		return connadm_refused(req, app, rc, &p, NULL);
-	return respond(req, 200, o);
-}
-
-static int
-h_connection(struct hub_req *req, struct hub_app_ctx *app)
-{
-	struct hub_problem p;
-	json_object *o;
-	int rc;
-
-	if ((rc = hub_connadm_get(call_of(req)->db, req->captures[0], &o, &p)) != HUB_CONNADM_OK)
-		return connadm_refused(req, app, rc, &p, "connection not found");
-	return respond(req, 200, o);
-}
-
-static int
-h_connection_add(struct hub_req *req, struct hub_app_ctx *app)
-{
-	struct hub_problem p;
-	json_object *in = NULL, *o;
-	int rc;
-
-	if ((rc = body_object(req, app, &in)) != 0)
-		return rc;
-	rc = hub_connadm_create(call_of(req)->db, &app->conf, app->http, in, &o, &p);
-	rc = rc == HUB_CONNADM_OK ? respond(req, 201, o) : connadm_refused(req, app, rc, &p, NULL);
-	json_object_put(in);
-	return rc;
-}
-
-static int
-h_connection_patch(struct hub_req *req, struct hub_app_ctx *app)
-{
-	struct hub_problem p;
-	json_object *in = NULL, *o;
-	int rc;
-
-	if ((rc = body_object(req, app, &in)) != 0)
-		return rc;
-	rc = hub_connadm_patch(call_of(req)->db, &app->conf, app->http, req->captures[0], in, &o,
-	    &p);
-	rc = rc == HUB_CONNADM_OK ? respond(req, 200, o) :
-	    connadm_refused(req, app, rc, &p, "connection not found");
-	json_object_put(in);
-	return rc;
-}
-
-static int
-h_connection_test(struct hub_req *req, struct hub_app_ctx *app)
-{
-	struct hub_problem p;
-	json_object *in = NULL, *o;
-	int rc;
-
-	if ((rc = body_object(req, app, &in)) != 0)
-		return rc;
-	rc = hub_connadm_test_start(call_of(req)->db, req->captures[0], in, &o, &p);
-	if (rc == HUB_CONNADM_OK) {
-		json_object *u;
-
-		if (json_object_object_get_ex(o, "status_url", &u))
-			hub_resp_header(req, "Location", json_object_get_string(u));
-		rc = respond(req, 202, o);
-	} else
-		rc = connadm_refused(req, app, rc, &p, "connection not found");
-	json_object_put(in);
-	return rc;
-}
-
-static int
-h_connection_test_get(struct hub_req *req, struct hub_app_ctx *app)
-{
-	struct hub_problem p;
-	json_object *o;
-	int rc;
-
-	rc = hub_connadm_test_get(call_of(req)->db, req->captures[0], req->captures[1], &o, &p);
-	if (rc != HUB_CONNADM_OK)
-		return connadm_refused(req, app, rc, &p, "connection test not found");
-	return respond(req, 200, o);
-}
-
-/* ------------------------------------------------------------ groups, delegations */
-
-static int
-groups_refused(struct hub_req *req, struct hub_app_ctx *app, int rc, const struct hub_problem *p,
-    const char *notfound)
-{
-	if (rc == HUB_GROUPS_NOTFOUND && p->message[0] != '\0')
-		notfound = p->message;
-	return refused(req, app, status_of(rc, HUB_GROUPS_INVALID, HUB_GROUPS_NOTFOUND,
-	    HUB_GROUPS_EXISTS), p, notfound);
-}
-
-static int
-h_groups(struct hub_req *req, struct hub_app_ctx *app)
-{
-	struct hub_problem p;
-	json_object *o;
-	int rc;
-
-	if ((rc = hub_groups_list(call_of(req)->db, &o, &p)) != HUB_GROUPS_OK)
-		return groups_refused(req, app, rc, &p, NULL);
-	return respond(req, 200, o);
-}
-
-static int
-h_group(struct hub_req *req, struct hub_app_ctx *app)
-{
-	struct hub_problem p;
-	json_object *o;
-	int rc;
-
-	if ((rc = hub_groups_get(call_of(req)->db, req->captures[0], &o, &p)) != HUB_GROUPS_OK)
-		return groups_refused(req, app, rc, &p, "no such group");
-	return respond(req, 200, o);
-}
-
-static int
-h_group_add(struct hub_req *req, struct hub_app_ctx *app)
-{
-	struct api_call *c = call_of(req);
-	struct hub_problem p;
-	struct hub_actor actor;
-	json_object *in = NULL, *o;
-	int rc;
-
-	if ((rc = body_object(req, app, &in)) != 0)
-		return rc;
-	actor_of(c, &actor);
-	rc = hub_groups_create(c->db, in, &actor, &o, &p);
-	rc = rc == HUB_GROUPS_OK ? respond(req, 201, o) : groups_refused(req, app, rc, &p, NULL);
-	json_object_put(in);
-	return rc;
-}
-
-static int
-h_group_delete(struct hub_req *req, struct hub_app_ctx *app)
-{
-	struct api_call *c = call_of(req);
-	struct hub_problem p;
-	struct hub_actor actor;
-	json_object *o;
-	int rc;
-
-	actor_of(c, &actor);
-	if ((rc = hub_groups_delete(c->db, req->captures[0], &actor, &p)) != HUB_GROUPS_OK)
-		return groups_refused(req, app, rc, &p, "no such group");
-	o = json_object_new_object();
-	json_object_object_add(o, "name", json_object_new_string(req->captures[0]));
-	json_object_object_add(o, "message", json_object_new_string("Group deleted"));
-	return respond(req, 200, o);
-}
-
-static int
-h_group_member_add(struct hub_req *req, struct hub_app_ctx *app)
-{
-	static const char *const allowed[] = { "member", NULL };
-	struct api_call *c = call_of(req);
-	struct hub_problem p;
-	struct hub_actor actor;
-	json_object *in = NULL, *o;
 	const char *member = NULL;
+
+	if (hub_json_get_string(c->in, "member", 320, &member) != HUB_JSON_OK)
+		return hub_problem(p, "member", "is required: a Slack user id or an email address",
+		    HUB_GROUPS_INVALID);
+	return hub_groups_member_add(c->db, CAP(0), member, c->actor, o, p);
+}
+
+/* The answer is the group as it is now. */
+static int
+grp_member_remove(RES_ARGS)
+{
 	int rc;
 
-	if ((rc = body_object(req, app, &in)) != 0 || (rc = only_fields(req, app, in, allowed)) != 0)
-		goto out;
-	if (hub_json_get_string(in, "member", 320, &member) != HUB_JSON_OK) {
-		rc = hub_app_error(app, req, 400, "is required: a Slack user id or an email address",
-		    "member");
-		goto out;
-	}
-	actor_of(c, &actor);
-	rc = hub_groups_member_add(c->db, req->captures[0], member, &actor, &o, &p);
-	rc = rc == HUB_GROUPS_OK ? respond(req, 201, o) :
-	    groups_refused(req, app, rc, &p, "no such group");
-out:
-	json_object_put(in);
-	return rc;
+	if ((rc = hub_groups_member_remove(c->db, CAP(0), CAP(1), c->actor, p)) != HUB_GROUPS_OK)
+		return rc;
+	return hub_groups_get(c->db, CAP(0), o, p);
 }
 
 static int
-h_group_member_remove(struct hub_req *req, struct hub_app_ctx *app)
+deleg_list(RES_ARGS)
 {
-	struct api_call *c = call_of(req);
-	struct hub_problem p;
-	struct hub_actor actor;
-	json_object *o;
-	int rc;
-
-	actor_of(c, &actor);
-	rc = hub_groups_member_remove(c->db, req->captures[0], req->captures[1], &actor, &p);
-	if (rc == HUB_GROUPS_OK)
-		rc = hub_groups_get(c->db, req->captures[0], &o, &p);
-	if (rc != HUB_GROUPS_OK)
-		return groups_refused(req, app, rc, &p, "no such group");
-	return respond(req, 200, o);
-}
-
-static int
-h_delegations(struct hub_req *req, struct hub_app_ctx *app)
-{
-	static const char *const allowed[] = { "approver", "active", NULL };
 	static const char *const bools[] = { "true", "false", NULL };
-	struct hub_problem p;
-	const char *active;
-	json_object *o;
-	int rc;
+	const char *active = query_get(c->req, "active");
 
-	if ((rc = only_params(req, app, allowed)) != 0)
-		return rc;
-	active = query_get(req, "active");
 	if (active != NULL && !hub_check_oneof(active, bools))
-		return hub_app_error(app, req, 400, "active must be true or false", "active");
-	rc = hub_deleg_list(call_of(req)->db, query_get(req, "approver"),
-	    active != NULL && strcmp(active, "true") == 0, &o, &p);
-	if (rc != HUB_GROUPS_OK)
-		return groups_refused(req, app, rc, &p, NULL);
-	return respond(req, 200, o);
+		return hub_problem(p, "active", "active must be true or false", HUB_GROUPS_INVALID);
+	return hub_deleg_list(c->db, query_get(c->req, "approver"),
+	    active != NULL && strcmp(active, "true") == 0, o, p);
 }
 
-static int
-h_delegation(struct hub_req *req, struct hub_app_ctx *app)
-{
-	struct hub_problem p;
-	json_object *o;
-	int rc;
+static int deleg_get(RES_ARGS) { return hub_deleg_get(c->db, CAP(0), o, p); }
+static int deleg_add(RES_ARGS) { return hub_deleg_add(c->db, c->in, c->actor, o, p); }
+static int deleg_revoke(RES_ARGS) { return hub_deleg_revoke(c->db, CAP(0), c->actor, o, p); }
 
-	if ((rc = hub_deleg_get(call_of(req)->db, req->captures[0], &o, &p)) != HUB_GROUPS_OK)
-		return groups_refused(req, app, rc, &p, "no such delegation");
-	return respond(req, 200, o);
-}
+#undef RES_ARGS
+#undef CAP
 
+static const char *const no_fields[] = { NULL };
+static const char *const user_fields[] = { "name", "email", "role", NULL };
+static const char *const member_fields[] = { "member", NULL };
+static const char *const notif_params[] = {
+	"request_id", "status", "kind", "transport", "limit", "cursor", NULL,
+};
+static const char *const deleg_params[] = { "approver", "active", NULL };
+
+#define B	HUB_RESOURCE_BODY
+#define LOC	HUB_RESOURCE_LOCATION
+
+/* route -> { call, status, flags, body keys, query parameters, refusals, 404 text } */
+static const struct hub_resource_op resources[R__MAX] = {
+	[R_SOURCES] = { src_list, 200, 0, NULL, NULL, &srcadm_refusals, "source not found" },
+	[R_SOURCE] = { src_get, 200, 0, NULL, NULL, &srcadm_refusals, "source not found" },
+	[R_SOURCE_ADD] = { src_create, 201, B, NULL, NULL, &srcadm_refusals, "source not found" },
+	[R_SOURCE_PATCH] = { src_patch, 200, B, NULL, NULL, &srcadm_refusals,
+	    "source not found" },
+	[R_ROTATE] = { src_rotate, 200, B, no_fields, NULL, &srcadm_refusals,
+	    "source not found" },
+	[R_USERS] = { user_list, 200, 0, NULL, NULL, &admin_refusals, NULL },
+	[R_USER_ADD] = { user_add, 201, B, user_fields, NULL, &admin_refusals, NULL },
+	[R_NOTIFICATIONS] = { notif_list, 200, 0, NULL, notif_params, &notif_refusals, NULL },
+	[R_CONNECTIONS] = { conn_list, 200, 0, NULL, NULL, &connadm_refusals, NULL },
+	[R_CONNECTION] = { conn_get, 200, 0, NULL, NULL, &connadm_refusals,
+	    "connection not found" },
+	[R_CONNECTION_ADD] = { conn_create, 201, B, NULL, NULL, &connadm_refusals, NULL },
+	[R_CONNECTION_PATCH] = { conn_patch, 200, B, NULL, NULL, &connadm_refusals,
+	    "connection not found" },
+	[R_CONNECTION_TEST] = { conn_test, 202, B | LOC, NULL, NULL, &connadm_refusals,
+	    "connection not found" },
+	[R_CONNECTION_TEST_GET] = { conn_test_get, 200, 0, NULL, NULL, &connadm_refusals,
+	    "connection test not found" },
+	[R_GROUPS] = { grp_list, 200, 0, NULL, NULL, &groups_refusals, NULL },
+	[R_GROUP] = { grp_get, 200, 0, NULL, NULL, &groups_refusals, "no such group" },
+	[R_GROUP_ADD] = { grp_create, 201, B, NULL, NULL, &groups_refusals, NULL },
+	[R_GROUP_DELETE] = { grp_delete, 200, 0, NULL, NULL, &groups_refusals, "no such group" },
+	[R_GROUP_MEMBER_ADD] = { grp_member_add, 201, B, member_fields, NULL, &groups_refusals,
+	    "no such group" },
+	[R_GROUP_MEMBER_REMOVE] = { grp_member_remove, 200, 0, NULL, NULL, &groups_refusals,
+	    "no such group" },
+	[R_DELEGATIONS] = { deleg_list, 200, 0, NULL, deleg_params, &groups_refusals, NULL },
+	[R_DELEGATION] = { deleg_get, 200, 0, NULL, NULL, &groups_refusals,
+	    "no such delegation" },
+	[R_DELEGATION_ADD] = { deleg_add, 201, B, NULL, NULL, &groups_refusals, NULL },
+	[R_DELEGATION_REVOKE] = { deleg_revoke, 200, 0, NULL, NULL, &groups_refusals,
+	    "no such delegation" },
+};
+
+#undef B
+#undef LOC
+
+/* The handler of every admin resource route: its row of resources[]. */
 static int
-h_delegation_add(struct hub_req *req, struct hub_app_ctx *app)
+h_resource(struct hub_req *req, struct hub_app_ctx *app)
 {
 	struct api_call *c = call_of(req);
-	struct hub_problem p;
 	struct hub_actor actor;
-	json_object *in = NULL, *o;
-	int rc;
-
-	if ((rc = body_object(req, app, &in)) != 0)
-		return rc;
-	actor_of(c, &actor);
-	rc = hub_deleg_add(c->db, in, &actor, &o, &p);
-	rc = rc == HUB_GROUPS_OK ? respond(req, 201, o) : groups_refused(req, app, rc, &p, NULL);
-	json_object_put(in);
-	return rc;
-}
-
-static int
-h_delegation_revoke(struct hub_req *req, struct hub_app_ctx *app)
-{
-	struct api_call *c = call_of(req);
-	struct hub_problem p;
-	struct hub_actor actor;
-	json_object *o;
-	int rc;
 
 	actor_of(c, &actor);
-	rc = hub_deleg_revoke(c->db, req->captures[0], &actor, &o, &p);
-	if (rc != HUB_GROUPS_OK)
-		return groups_refused(req, app, rc, &p, "no such delegation");
-	return respond(req, 200, o);
+	return hub_resource_serve(&resources[c->route], req, app, c->db, &actor);
 }
 
 /* ------------------------------------------------------------ documentation */

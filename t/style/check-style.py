@@ -24,6 +24,9 @@ without.  Exit status 0 when every rule holds, 1 otherwise.
   banned     No strcpy sprintf vsprintf strcat atoi atol strtok sscanf gets.
   funclen    No function longer than 120 lines; one longer than 60 lines has
              a comment right above it saying why.
+  testdecl   Tests never copy a lib prototype: a HUB_STATIC function a test
+             calls is declared once, in its module's header under
+             #ifdef HUB_UNITTEST (lib/base/common.h).
 
 Allowlists in t/style/ hold what today's code still breaks; each says why
 and who empties it.  A listed file or function may only get better: a
@@ -165,9 +168,36 @@ def read_allow(path, fields):
     return rows
 
 
+PROTO_RE = re.compile(r'(?:extern\s+)?[A-Za-z_][\w\s\*]*?[\s\*](\w+)\s*\([^;{]*\)\s*;')
+EXTERN_RE = re.compile(r'extern\s+[\w\s\*]+?[\s\*](\w+)\s*;')
+
+
+def check_tests(root, lib_names, out):
+    """Prototypes (or extern variables) of lib functions copied into t/."""
+    for sub in ('unit', 'integration', 'fuzz'):
+        d = os.path.join(root, 't', sub)
+        if not os.path.isdir(d):
+            continue
+        for f in sorted(os.listdir(d)):
+            if not f.endswith('.c'):
+                continue
+            rel = 't/%s/%s' % (sub, f)
+            with open(os.path.join(d, f), errors='replace') as fh:
+                code = strip_comments_and_strings(fh.read())
+            for n, line in enumerate(code.split('\n'), 1):
+                if line[:1].isspace() or line.startswith(('static', '#')):
+                    continue
+                m = PROTO_RE.match(line) or EXTERN_RE.match(line)
+                if m and m.group(1) in lib_names:
+                    out.append('%s:%d: %s is declared here; declare it in its '
+                               'module\'s header under HUB_UNITTEST'
+                               % (rel, n, m.group(1)))
+
+
 def check(root, allow_dir):
     problems = {k: [] for k in ('include', 'prefix', 'bufsize', 'banned',
-                                'funclen')}
+                                'funclen', 'testdecl')}
+    lib_names = set()
     notes = []
     inc_allow = set(tuple(r) for r in read_allow(
         os.path.join(allow_dir, 'include.allow'), 2))
@@ -247,7 +277,12 @@ def check(root, allow_dir):
             with open(header, errors='replace') as fh:
                 hdr = strip_comments_and_strings(fh.read())
         prefixes = [module] + PREFIXES.get(module, [])
+        # test-visible variables (HUB_STATIC time_t intake_now = 0;)
+        for m in re.finditer(r'^HUB_STATIC\s[\w\s\*]*?(\w+)\s*(?:=|;)', code,
+                             re.M):
+            lib_names.add(m.group(1))
         for name, first, last, static in functions(lines):
+            lib_names.add(name)
             length = last - first + 1
             key = (rel, name)
             seen_fn.add(key)
@@ -287,6 +322,7 @@ def check(root, allow_dir):
                         'above it saying why' % (rel, first + 1, name,
                                                  length, FUNC_COMMENT))
 
+    check_tests(root, lib_names, problems['testdecl'])
     for key in fn_allow:
         if key not in seen_fn:
             notes.append('funclen.allow: %s %s is gone, drop its line' % key)

@@ -25,7 +25,9 @@ def run(root):
 
 
 def copy_tree(dst):
-    for d in ('lib', 'cgi-bin', 'bin', os.path.join('t', 'style')):
+    for d in ('lib', 'cgi-bin', 'bin', os.path.join('t', 'style'),
+              os.path.join('t', 'unit'), os.path.join('t', 'integration'),
+              os.path.join('t', 'fuzz')):
         src = os.path.join(ROOT, d)
         shutil.copytree(src, os.path.join(dst, d),
                         ignore=shutil.ignore_patterns('*.o', '*.a', '.deps',
@@ -67,6 +69,11 @@ PLANTS = [
     ('a function over 120 lines fails', 'lib/base/buf.c',
      '\n/* long on purpose */\nstatic int\nplanted(int x)\n{\n'
      + '\tx++;\n' * 125 + '\treturn x;\n}\n', 'planted is 129 lines'),
+    ('a lib prototype copied into a test fails', 't/unit/test_conf.c',
+     '\nint conf_parse_line(const char *, size_t, char **, char **);\n',
+     'testdecl: t/unit/test_conf.c'),
+    ('an extern of a lib variable in a test fails', 't/unit/test_intake.c',
+     '\nextern time_t intake_now;\n', 'intake_now is declared here'),
     ('a function over 60 lines without a comment fails', 'lib/base/buf.c',
      '\nstatic int\nplanted(int x)\n{\n' + '\tx++;\n' * 65
      + '\treturn x;\n}\n', 'no comment above'),

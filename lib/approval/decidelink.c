@@ -11,6 +11,7 @@
 #include "base/crypto.h"
 #include "approval/decidelink.h"
 #include "approval/intake.h"
+#include "approval/metadisplay.h"
 #include "base/json.h"
 
 #define MAC_B64_LEN 43   /* 32 bytes, base64url, unpadded */
@@ -350,7 +351,7 @@ add_fields(json_object *v, const char *source, const char *metadata)
 	if (hub_json_parse_object(metadata, strlen(metadata), 1u << 20,
 	    HUB_JSON_DEFAULT_DEPTH, &md) != HUB_JSON_OK)
 		goto out;
-	if (hub_intake_preset_fields(hub_intake_preset(source), md, &fields) !=
+	if (hub_metadisplay_fields(hub_intake_preset(source), md, &fields) !=
 	    HUB_INTAKE_OK)
 		goto out;
 	rc = jset(v, "fields", fields);

@@ -82,7 +82,7 @@ int	hub_decidelink_make_url(const unsigned char master[32], const char *public_u
  * The decision page's model for one assignment of one request, as a new
  * json-c object (*view, caller puts it) that templates/decide.html reads:
  *   title, requester, requester_email, source, justification, fields[]
- *   (hub_intake_preset_fields), deadline, created, step, steps, status
+ *   (hub_metadisplay_fields), deadline, created, step, steps, status
  *   (the request's), approver_kind, approver_value, assignment_status,
  *   can_decide (request Pending, assignment pending, its step active),
  *   waiting (its step has not started), outcome (a sentence: "Approved by

@@ -27,7 +27,7 @@
 #define MAX_STEPS		20
 #define MAX_APPROVERS		500
 #define MAX_WATCHERS		50
-#define MAX_META_BYTES		32768
+#define MAX_META_BYTES		HUB_INTAKE_META_MAX
 #define MAX_META_KEYS		100
 #define MAX_META_DEPTH		5
 #define MAX_DURATION		(365LL * 86400)
@@ -359,8 +359,8 @@ is_channel(const char *s)
  * http:// or https:// (scheme in any case), a host, an optional port, then
  * anything printable: no spaces, no controls, no non-ASCII, no user info.
  */
-HUB_STATIC int
-intake_is_url(const char *s)
+int
+hub_intake_is_url(const char *s)
 {
 	const char *host, *end, *p, *colon = NULL;
 	size_t i, n = strlen(s);
@@ -415,8 +415,8 @@ intake_is_url(const char *s)
 	return 1;
 }
 
-static int
-is_currency(const char *s)
+int
+hub_intake_is_currency(const char *s)
 {
 	return strlen(s) == 3 && isupper((unsigned char)s[0]) &&
 	    isupper((unsigned char)s[1]) && isupper((unsigned char)s[2]) &&
@@ -1030,7 +1030,7 @@ static const struct spec top_specs[] = {
 	{ "deadline", "deadline", conv_deadline, 40, 0, NULL, NULL, 0 },
 	{ "reminder_every", "reminder_every", conv_duration, 0, 0, NULL, NULL, 60 },
 	{ "valid_for", "valid_for", conv_duration, 0, 0, NULL, NULL, 1 },
-	SYN("callback_url", "callback_url", MAX_URL, 0, intake_is_url, BAD_URL),
+	SYN("callback_url", "callback_url", MAX_URL, 0, hub_intake_is_url, BAD_URL),
 	{ "watchers", "watchers", conv_watchers, 0, 0, NULL, NULL, 0 },
 	SYN("delivery", "delivery", 20, 0, is_delivery, BAD_DELIVERY),
 	SYN("channel", "channel", 80, 0, is_channel, BAD_CHANNEL),
@@ -1254,57 +1254,35 @@ build_steps(struct intake *ix, json_object *in)
 
 /* ------------------------------------------------------------ presets */
 
-enum mtype {
-	M_TEXT,		/* string of at most max characters */
-	M_NUMBER,	/* finite number in [min, max] */
-	M_CURRENCY,	/* ISO 4217: three capital letters */
-	M_DATE,		/* YYYY-MM-DD */
-	M_RANGE,	/* "YYYY-MM-DD to YYYY-MM-DD" or {"start", "end"} */
-	M_DATES,	/* a date or a range */
-	M_URL,		/* http(s) */
-	M_JIRA_KEY,	/* ABC-123 */
-};
-
-enum mshow { SHOW_TEXT, SHOW_MONEY, SHOW_NUMBER, SHOW_PERCENT, SHOW_LINK };
-
-struct pfield {
-	const char	*key;
-	const char	*label;
-	enum mtype	 type;
-	enum mshow	 show;
-	size_t		 max;		/* M_TEXT */
-	double		 min, maxv;	/* M_NUMBER */
-};
-
-#define PTEXT(k, l, n) { k, l, M_TEXT, SHOW_TEXT, n, 0, 0 }
-#define PNUM(k, l, show, lo, hi) { k, l, M_NUMBER, show, 0, lo, hi }
+#define PTEXT(k, l, n) { k, l, HUB_META_TEXT, HUB_SHOW_TEXT, n, 0, 0 }
+#define PNUM(k, l, show, lo, hi) { k, l, HUB_META_NUMBER, show, 0, lo, hi }
 #define PTYPE(k, l, t, show) { k, l, t, show, 0, 0, 0 }
 
-static const struct pfield workday_fields[] = {
-	PTYPE("date_range", "Dates", M_RANGE, SHOW_TEXT),
-	PNUM("days_requested", "Days requested", SHOW_NUMBER, 0, HUGE_VAL),
-	PNUM("remaining_pto", "Remaining PTO", SHOW_NUMBER, -HUGE_VAL, HUGE_VAL),
+static const struct hub_preset_field workday_fields[] = {
+	PTYPE("date_range", "Dates", HUB_META_RANGE, HUB_SHOW_TEXT),
+	PNUM("days_requested", "Days requested", HUB_SHOW_NUMBER, 0, HUGE_VAL),
+	PNUM("remaining_pto", "Remaining PTO", HUB_SHOW_NUMBER, -HUGE_VAL, HUGE_VAL),
 };
-static const struct pfield concur_fields[] = {
-	PNUM("amount", "Amount", SHOW_MONEY, -HUGE_VAL, HUGE_VAL),
-	PTYPE("currency", "Currency", M_CURRENCY, SHOW_TEXT),
+static const struct hub_preset_field concur_fields[] = {
+	PNUM("amount", "Amount", HUB_SHOW_MONEY, -HUGE_VAL, HUGE_VAL),
+	PTYPE("currency", "Currency", HUB_META_CURRENCY, HUB_SHOW_TEXT),
 	PTEXT("category", "Category", 200),
-	PTYPE("trip_dates", "Trip dates", M_DATES, SHOW_TEXT),
-	PTYPE("date", "Date", M_DATE, SHOW_TEXT),
-	PTYPE("receipt_url", "Receipt", M_URL, SHOW_LINK),
+	PTYPE("trip_dates", "Trip dates", HUB_META_DATES, HUB_SHOW_TEXT),
+	PTYPE("date", "Date", HUB_META_DATE, HUB_SHOW_TEXT),
+	PTYPE("receipt_url", "Receipt", HUB_META_URL, HUB_SHOW_LINK),
 };
-static const struct pfield salesforce_fields[] = {
+static const struct hub_preset_field salesforce_fields[] = {
 	PTEXT("customer_name", "Customer", 200),
-	PNUM("deal_value", "Deal value", SHOW_MONEY, -HUGE_VAL, HUGE_VAL),
-	PTYPE("currency", "Currency", M_CURRENCY, SHOW_TEXT),
-	PTYPE("close_date", "Close date", M_DATE, SHOW_TEXT),
+	PNUM("deal_value", "Deal value", HUB_SHOW_MONEY, -HUGE_VAL, HUGE_VAL),
+	PTYPE("currency", "Currency", HUB_META_CURRENCY, HUB_SHOW_TEXT),
+	PTYPE("close_date", "Close date", HUB_META_DATE, HUB_SHOW_TEXT),
 	PTEXT("stage", "Stage", 100),
-	PNUM("discount_percent", "Discount", SHOW_PERCENT, 0, 100),
+	PNUM("discount_percent", "Discount", HUB_SHOW_PERCENT, 0, 100),
 };
-static const struct pfield jira_fields[] = {
-	PTYPE("issue_key", "Issue", M_JIRA_KEY, SHOW_TEXT),
+static const struct hub_preset_field jira_fields[] = {
+	PTYPE("issue_key", "Issue", HUB_META_JIRA_KEY, HUB_SHOW_TEXT),
 	PTEXT("summary", "Summary", 300),
-	PTYPE("url", "Link", M_URL, SHOW_LINK),
+	PTYPE("url", "Link", HUB_META_URL, HUB_SHOW_LINK),
 };
 
 /*
@@ -1312,13 +1290,7 @@ static const struct pfield jira_fields[] = {
  * value): the source is authenticated by its API key, while a metadata
  * "type" would be one more field a client could get wrong.
  */
-static const struct preset {
-	const char		*source;
-	const char		*name;
-	const char		*title;	/* default title: "<title> from <requester>" */
-	const struct pfield	*fields;
-	size_t			 nfields;
-} presets[] = {
+static const struct hub_preset presets[] = {
 	{ "workday", "workday_pto", "Time off request", workday_fields,
 	    HUB_NELEM(workday_fields) },
 	{ "concur", "concur_expense", "Expense report", concur_fields,
@@ -1339,8 +1311,8 @@ hub_intake_preset(const char *request_source)
 	return NULL;
 }
 
-static const struct preset *
-preset_named(const char *name)
+const struct hub_preset *
+hub_intake_preset_def(const char *name)
 {
 	size_t i;
 
@@ -1370,9 +1342,9 @@ is_number(json_object *v)
 }
 
 static const char *
-range_msg(enum mtype t)
+range_msg(enum hub_meta_type t)
 {
-	return t == M_RANGE ?
+	return t == HUB_META_RANGE ?
 	    "must be \"YYYY-MM-DD to YYYY-MM-DD\" or {\"start\": date, \"end\": date}" :
 	    "must be a date YYYY-MM-DD, \"YYYY-MM-DD to YYYY-MM-DD\" or "
 	    "{\"start\": date, \"end\": date}";
@@ -1409,7 +1381,7 @@ range_object(struct intake *ix, const char *path, json_object *v)
 }
 
 static int
-check_pfield(struct intake *ix, const char *path, const struct pfield *f, json_object *v)
+check_pfield(struct intake *ix, const char *path, const struct hub_preset_field *f, json_object *v)
 {
 	const char *s = NULL;
 	size_t len;
@@ -1423,9 +1395,9 @@ check_pfield(struct intake *ix, const char *path, const struct pfield *f, json_o
 			return fail(ix, path, "must not contain control characters");
 	}
 	switch (f->type) {
-	case M_TEXT:
+	case HUB_META_TEXT:
 		return get_text(ix, path, v, f->max, F_MULTILINE, &s, &len);
-	case M_NUMBER:
+	case HUB_META_NUMBER:
 		if (!is_number(v))
 			return fail(ix, path, "must be a number");
 		d = json_object_get_double(v);
@@ -1436,31 +1408,31 @@ check_pfield(struct intake *ix, const char *path, const struct pfield *f, json_o
 			return fail(ix, path, "must be a number of at least %g", f->min);
 		}
 		return HUB_INTAKE_OK;
-	case M_CURRENCY:
-		if (s == NULL || !is_currency(s))
+	case HUB_META_CURRENCY:
+		if (s == NULL || !hub_intake_is_currency(s))
 			return fail(ix, path, "must be an ISO 4217 currency code "
 			    "(three capital letters, e.g. USD)");
 		return HUB_INTAKE_OK;
-	case M_DATE:
+	case HUB_META_DATE:
 		if (s == NULL || !intake_is_date(s, NULL))
 			return fail(ix, path, "must be a date YYYY-MM-DD");
 		return HUB_INTAKE_OK;
-	case M_RANGE:
-	case M_DATES:
+	case HUB_META_RANGE:
+	case HUB_META_DATES:
 		if (json_object_is_type(v, json_type_object))
 			return range_object(ix, path, v);
 		if (s == NULL)
 			return fail(ix, path, "%s", range_msg(f->type));
-		if (f->type == M_DATES && intake_is_date(s, NULL))
+		if (f->type == HUB_META_DATES && intake_is_date(s, NULL))
 			return HUB_INTAKE_OK;
 		if ((r = range_string(s)) < 0)
 			return fail(ix, path, "must not end before it starts");
 		return r == 1 ? HUB_INTAKE_OK : fail(ix, path, "%s", range_msg(f->type));
-	case M_URL:
-		if (s == NULL || !intake_is_url(s))
+	case HUB_META_URL:
+		if (s == NULL || !hub_intake_is_url(s))
 			return fail(ix, path, BAD_URL);
 		return HUB_INTAKE_OK;
-	case M_JIRA_KEY:
+	case HUB_META_JIRA_KEY:
 		if (s == NULL || strlen(s) > 100 || !is_jira_key(s))
 			return fail(ix, path, "must be a Jira issue key like ABC-123");
 		return HUB_INTAKE_OK;
@@ -1469,7 +1441,7 @@ check_pfield(struct intake *ix, const char *path, const struct pfield *f, json_o
 }
 
 static int
-check_preset(struct intake *ix, const struct preset *p, json_object *meta)
+check_preset(struct intake *ix, const struct hub_preset *p, json_object *meta)
 {
 	json_object *v;
 	char path[64];
@@ -1506,7 +1478,7 @@ bad:
 
 /* "<preset title or Approval request> from <requester>" when none was given. */
 static int
-default_title(struct intake *ix, const struct preset *p)
+default_title(struct intake *ix, const struct hub_preset *p)
 {
 	json_object *t, *name;
 	struct hub_buf b = HUB_BUF_INIT(2048);
@@ -1530,7 +1502,7 @@ hub_intake_validate(json_object *in, const char *idempotency_key, json_object **
 {
 	struct intake ix;
 	struct hub_intake_error dummy;
-	const struct preset *p = NULL;
+	const struct hub_preset *p = NULL;
 	json_object *v;
 	int rc;
 
@@ -1573,7 +1545,7 @@ hub_intake_validate(json_object *in, const char *idempotency_key, json_object **
 		}
 	}
 	if ((v = field(in, "request_source")) != NULL)
-		p = preset_named(hub_intake_preset(json_object_get_string(v)));
+		p = hub_intake_preset_def(hub_intake_preset(json_object_get_string(v)));
 	if (p != NULL && (v = field(in, "metadata")) != NULL &&
 	    (rc = check_preset(&ix, p, v)) != HUB_INTAKE_OK)
 		goto out;
@@ -1602,269 +1574,4 @@ hub_intake_party(json_object *v, const char *field, json_object **out,
 	if (v == NULL)
 		return fail(&ix, field, "required");
 	return parse_party(&ix, field, v, out);
-}
-
-/* ------------------------------------------------------------ display */
-
-/* Group the integer digits of a "%.Nf"-formatted number with commas. */
-static void
-group_digits(const char *num, char *dst, size_t size)
-{
-	size_t i = 0, j = 0, ndig, k;
-
-	if (num[0] == '-' && j + 1 < size)
-		dst[j++] = num[i++];
-	for (ndig = 0; isdigit((unsigned char)num[i + ndig]); ndig++)
-		;
-	for (k = 0; k < ndig && j + 2 < size; k++) {
-		if (k > 0 && (ndig - k) % 3 == 0)
-			dst[j++] = ',';
-		dst[j++] = num[i + k];
-	}
-	for (i += ndig; num[i] != '\0' && j + 1 < size; i++)
-		dst[j++] = num[i];
-	dst[j] = '\0';
-}
-
-/*
- * Display form of a number: money "1,234.50" (two decimals), otherwise
- * at most two decimals without trailing zeros ("2.5", "15").
- */
-HUB_STATIC void
-intake_format_number(double v, int money, char *dst, size_t size)
-{
-	char raw[64];
-	size_t n;
-	int w;
-
-	w = snprintf(raw, sizeof(raw), "%.2f", v);
-	if (w < 0 || (size_t)w >= 40) {	/* absurdly large: no grouping */
-		snprintf(dst, size, "%.6g", v);
-		return;
-	}
-	if (!money && strchr(raw, '.') != NULL) {
-		n = strlen(raw);
-		while (raw[n - 1] == '0')
-			raw[--n] = '\0';
-		if (raw[n - 1] == '.')
-			raw[--n] = '\0';
-	}
-	if (strcmp(raw, "-0") == 0 || strcmp(raw, "-0.00") == 0)
-		memmove(raw, raw + 1, strlen(raw));
-	group_digits(raw, dst, size);
-}
-
-/* "trip_dates" -> "Trip dates", "dealValue" -> "Deal value". */
-static int
-humanize(const char *key, struct hub_buf *b)
-{
-	size_t i;
-	char c, prev = 0;
-	int rc = HUB_BUF_OK;
-
-	for (i = 0; key[i] != '\0' && rc == HUB_BUF_OK; prev = key[i++]) {
-		c = key[i];
-		if (c == '_' || c == '-')
-			c = ' ';
-		else if (isupper((unsigned char)c) && islower((unsigned char)prev)) {
-			if ((rc = hub_buf_addc(b, ' ')) != HUB_BUF_OK)
-				break;
-			c = (char)tolower((unsigned char)c);
-		}
-		if (b->len == 0)
-			c = (char)toupper((unsigned char)c);
-		rc = hub_buf_addc(b, c);
-	}
-	return rc == HUB_BUF_OK ? HUB_INTAKE_OK : HUB_INTAKE_NOMEM;
-}
-
-/* Any JSON value as display text: strings as given, booleans Yes/No,
- * arrays of scalars joined with ", ", anything else as compact JSON. */
-static int
-display_value(json_object *v, struct hub_buf *b)
-{
-	json_object *el;
-	size_t i, n;
-	int rc = HUB_BUF_OK;
-
-	switch (json_object_get_type(v)) {
-	case json_type_string:
-		rc = hub_buf_add(b, json_object_get_string(v),
-		    (size_t)json_object_get_string_len(v));
-		break;
-	case json_type_boolean:
-		rc = hub_buf_adds(b, json_object_get_boolean(v) ? "Yes" : "No");
-		break;
-	case json_type_array:
-		n = json_object_array_length(v);
-		for (i = 0; i < n && rc == HUB_BUF_OK; i++) {
-			el = json_object_array_get_idx(v, i);
-			if (json_object_is_type(el, json_type_object) ||
-			    json_object_is_type(el, json_type_array)) {
-				hub_buf_reset(b);
-				rc = hub_buf_adds(b, hub_json_str(v, NULL));
-				break;
-			}
-			if (i > 0)
-				rc = hub_buf_adds(b, ", ");
-			if (rc == HUB_BUF_OK)
-				rc = display_value(el, b) == HUB_INTAKE_OK ? HUB_BUF_OK :
-				    HUB_BUF_NOMEM;
-		}
-		break;
-	default:
-		rc = hub_buf_adds(b, v == NULL ? "" : hub_json_str(v, NULL));
-		break;
-	}
-	return rc == HUB_BUF_OK ? HUB_INTAKE_OK : HUB_INTAKE_NOMEM;
-}
-
-static int
-add_row(json_object *arr, const char *label, const char *value, const char *url)
-{
-	json_object *row;
-
-	if ((row = json_object_new_object()) == NULL)
-		return HUB_INTAKE_NOMEM;
-	if (put_str(row, "label", label) != HUB_INTAKE_OK ||
-	    put_str(row, "value", value) != HUB_INTAKE_OK ||
-	    (url != NULL && put_str(row, "url", url) != HUB_INTAKE_OK)) {
-		json_object_put(row);
-		return HUB_INTAKE_NOMEM;
-	}
-	return push(arr, row);
-}
-
-/* A typed preset field in its display form; 0 when v does not have the
- * field's type (then it is shown like any other key). */
-static int
-typed_display(const struct pfield *f, json_object *v, json_object *meta,
-    struct hub_buf *b, int *ok)
-{
-	json_object *cur, *s, *e;
-	char num[96];
-	int rc = HUB_BUF_OK;
-
-	*ok = 0;
-	if (f->show == SHOW_MONEY || f->show == SHOW_NUMBER || f->show == SHOW_PERCENT) {
-		if (!is_number(v) || !isfinite(json_object_get_double(v)))
-			return HUB_INTAKE_OK;
-		intake_format_number(json_object_get_double(v), f->show == SHOW_MONEY,
-		    num, sizeof(num));
-		rc = hub_buf_adds(b, num);
-		cur = field(meta, "currency");
-		if (rc == HUB_BUF_OK && f->show == SHOW_MONEY && cur != NULL &&
-		    json_object_is_type(cur, json_type_string) &&
-		    is_currency(json_object_get_string(cur)))
-			rc = hub_buf_printf(b, " %s", json_object_get_string(cur));
-		if (rc == HUB_BUF_OK && f->show == SHOW_PERCENT)
-			rc = hub_buf_addc(b, '%');
-	} else if ((f->type == M_RANGE || f->type == M_DATES) &&
-	    json_object_is_type(v, json_type_object)) {
-		s = field(v, "start");
-		e = field(v, "end");
-		if (s == NULL || e == NULL || !json_object_is_type(s, json_type_string) ||
-		    !json_object_is_type(e, json_type_string))
-			return HUB_INTAKE_OK;
-		rc = hub_buf_printf(b, "%s to %s", json_object_get_string(s),
-		    json_object_get_string(e));
-	} else
-		return HUB_INTAKE_OK;
-	if (rc != HUB_BUF_OK)
-		return HUB_INTAKE_NOMEM;
-	*ok = 1;
-	return HUB_INTAKE_OK;
-}
-
-/* Is currency shown as part of a money field of p present in meta? */
-static int
-currency_merged(const struct preset *p, json_object *meta)
-{
-	json_object *v;
-	size_t i;
-
-	for (i = 0; p != NULL && i < p->nfields; i++)
-		if (p->fields[i].show == SHOW_MONEY &&
-		    (v = field(meta, p->fields[i].key)) != NULL && is_number(v))
-			return 1;
-	return 0;
-}
-
-static const struct pfield *
-pfield_of(const struct preset *p, const char *key)
-{
-	size_t i;
-
-	for (i = 0; p != NULL && i < p->nfields; i++)
-		if (strcmp(p->fields[i].key, key) == 0)
-			return &p->fields[i];
-	return NULL;
-}
-
-static int
-one_row(json_object *arr, const struct pfield *f, const char *key, json_object *v,
-    json_object *meta, struct hub_buf *label, struct hub_buf *value)
-{
-	const char *url = NULL;
-	int ok = 0, rc;
-
-	hub_buf_reset(label);
-	hub_buf_reset(value);
-	if (f != NULL)
-		rc = hub_buf_adds(label, f->label) == HUB_BUF_OK ? HUB_INTAKE_OK :
-		    HUB_INTAKE_NOMEM;
-	else
-		rc = humanize(key, label);
-	if (rc == HUB_INTAKE_OK && f != NULL)
-		rc = typed_display(f, v, meta, value, &ok);
-	if (rc == HUB_INTAKE_OK && !ok)
-		rc = display_value(v, value);
-	if (rc != HUB_INTAKE_OK)
-		return rc;
-	if (json_object_is_type(v, json_type_string) && intake_is_url(hub_buf_str(value)))
-		url = hub_buf_str(value);
-	return add_row(arr, hub_buf_str(label), hub_buf_str(value), url);
-}
-
-int
-hub_intake_preset_fields(const char *preset, json_object *metadata, json_object **fields_out)
-{
-	const struct preset *p = preset_named(preset);
-	struct hub_buf label = HUB_BUF_INIT(4096), value = HUB_BUF_INIT(2 * MAX_META_BYTES);
-	json_object *arr, *v;
-	size_t i;
-	int rc = HUB_INTAKE_OK, merged;
-
-	*fields_out = NULL;
-	if (metadata != NULL && !json_object_is_type(metadata, json_type_object))
-		return HUB_INTAKE_INVALID;
-	if ((arr = json_object_new_array()) == NULL)
-		return HUB_INTAKE_NOMEM;
-	merged = currency_merged(p, metadata);
-	/* The preset's fields first, in the table's order... */
-	for (i = 0; p != NULL && i < p->nfields && rc == HUB_INTAKE_OK; i++) {
-		if ((v = field(metadata, p->fields[i].key)) == NULL)
-			continue;
-		if (merged && strcmp(p->fields[i].key, "currency") == 0)
-			continue;
-		rc = one_row(arr, &p->fields[i], p->fields[i].key, v, metadata, &label, &value);
-	}
-	/* ...then every other key in the order it was sent; nulls are skipped. */
-	if (metadata != NULL && rc == HUB_INTAKE_OK) {
-		json_object_object_foreach(metadata, key, val) {
-			if (val == NULL || pfield_of(p, key) != NULL)
-				continue;
-			if ((rc = one_row(arr, NULL, key, val, metadata, &label, &value)) !=
-			    HUB_INTAKE_OK)
-				break;
-		}
-	}
-	hub_buf_release(&label);
-	hub_buf_release(&value);
-	if (rc != HUB_INTAKE_OK) {
-		json_object_put(arr);
-		return rc;
-	}
-	*fields_out = arr;
-	return HUB_INTAKE_OK;
 }

@@ -104,26 +104,55 @@ long long hub_intake_duration(json_object *);
 /* The preset of a request_source ("Workday" -> "workday_pto"), or NULL. */
 const char *hub_intake_preset(const char *request_source);
 
+/* Metadata, serialized, is at most this many bytes. */
+#define HUB_INTAKE_META_MAX	32768
+
 /*
- * Metadata for display: *fields_out (the caller puts it) is an array of
- * {"label", "value"[, "url"]}, the preset's fields first in a fixed order
- * with their labels, then every other key in the order sent with a
- * humanized label ("trip_dates" -> "Trip dates").  Money is "1,234.50 USD"
- * (currency folded in), percentages "15%", other numbers at most two
- * decimals, date ranges as given or "start to end", booleans Yes/No,
- * arrays of scalars joined with ", ", other objects as compact JSON; a
- * string value that is an http(s) URL also goes into "url".  A value
- * without its field's type is shown as is.  preset may be NULL or unknown;
- * metadata NULL gives [].  HUB_INTAKE_INVALID if metadata is not an object.
+ * The presets: per source system, the metadata fields intake checks by
+ * type and the display (metadisplay.h) shows first, with their labels.
  */
-int	hub_intake_preset_fields(const char *preset, json_object *metadata,
-	    json_object **fields_out);
+enum hub_meta_type {
+	HUB_META_TEXT,		/* string of at most max characters */
+	HUB_META_NUMBER,	/* finite number in [min, max] */
+	HUB_META_CURRENCY,	/* ISO 4217: three capital letters */
+	HUB_META_DATE,		/* YYYY-MM-DD */
+	HUB_META_RANGE,	/* "YYYY-MM-DD to YYYY-MM-DD" or {"start", "end"} */
+	HUB_META_DATES,	/* a date or a range */
+	HUB_META_URL,		/* http(s) */
+	HUB_META_JIRA_KEY,	/* ABC-123 */
+};
+
+enum hub_meta_show { HUB_SHOW_TEXT, HUB_SHOW_MONEY, HUB_SHOW_NUMBER, HUB_SHOW_PERCENT, HUB_SHOW_LINK };
+
+struct hub_preset_field {
+	const char	*key;
+	const char	*label;
+	enum hub_meta_type	 type;
+	enum hub_meta_show	 show;
+	size_t		 max;		/* HUB_META_TEXT */
+	double		 min, maxv;	/* HUB_META_NUMBER */
+};
+
+
+struct hub_preset {
+	const char			*source;
+	const char			*name;
+	const char			*title;	/* default title: "<title> from <requester>" */
+	const struct hub_preset_field	*fields;
+	size_t				 nfields;
+};
+
+/* The preset named name ("workday_pto"), or NULL. */
+const struct hub_preset *hub_intake_preset_def(const char *name);
+/* ISO 4217 shape: three ASCII capital letters. */
+int	hub_intake_is_currency(const char *);
+/* An http:// or https:// URL intake accepts (callback_url, URL fields). */
+int	hub_intake_is_url(const char *);
 
 #ifdef HUB_UNITTEST
 #include <time.h>
 /* HUB_STATIC in intake.c: reachable from the tests through t/libhub_ut.a. */
 extern time_t intake_now;	/* 0: the real clock */
-void	 intake_format_number(double, int, char *, size_t);
 long	 intake_utf8_chars(const char *, size_t);
 #endif
 

@@ -19,6 +19,7 @@
 #include "slack/bkvalid.h"
 #include "base/buf.h"
 #include "approval/intake.h"
+#include "approval/metadisplay.h"
 #include "base/json.h"
 #include "slack/render.h"
 #include "base/tmpl.h"
@@ -577,7 +578,7 @@ meta_value(struct rctx *r, const char *k, struct hub_buf *b)
 	cur = child(meta, "currency");
 	if (cur != NULL && strcmp(k, "currency") != 0) {
 		json_object_object_add(one, "currency", json_object_get(cur));
-		if (hub_intake_preset_fields(str(r->req, "preset"), one,
+		if (hub_metadisplay_fields(str(r->req, "preset"), one,
 		    &rows) == HUB_INTAKE_OK && json_object_array_length(rows)
 		    != 1) {
 			json_object_put(rows);
@@ -585,7 +586,7 @@ meta_value(struct rctx *r, const char *k, struct hub_buf *b)
 		}
 		json_object_object_del(one, "currency");
 	}
-	if (rows == NULL && hub_intake_preset_fields(str(r->req, "preset"),
+	if (rows == NULL && hub_metadisplay_fields(str(r->req, "preset"),
 	    one, &rows) != HUB_INTAKE_OK)
 		goto out;
 	if (json_object_array_length(rows) < 1 ||
@@ -1948,7 +1949,7 @@ prepare(struct rctx *r, json_object *ctx, enum hub_render_kind kind,
 	r->parts = r->row->parts;
 	if (sync >= 0)
 		r->parts &= ~syncs[sync].drop;
-	if ((r->parts & P_FIELDS) && hub_intake_preset_fields(str(r->req,
+	if ((r->parts & P_FIELDS) && hub_metadisplay_fields(str(r->req,
 	    "preset"), json_object_is_type(child(r->req, "metadata"),
 	    json_type_object) ? child(r->req, "metadata") : NULL,
 	    &r->fields) == HUB_INTAKE_NOMEM)

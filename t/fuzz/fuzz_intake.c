@@ -1,6 +1,6 @@
 /*
  * fuzz_intake.c - libFuzzer target for hub_intake_validate and
- * hub_intake_preset_fields on whatever hub_json_parse accepts.
+ * hub_metadisplay_fields on whatever hub_json_parse accepts.
  *
  * Properties: OK gives an object whose steps (1..20) each have 1..500
  * approvers with a kind and a value, an error-free empty field, and
@@ -14,6 +14,7 @@
 #include <time.h>
 
 #include "approval/intake.h"
+#include "approval/metadisplay.h"
 #include "base/json.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -61,7 +62,7 @@ check_ok(json_object *out)
 	    !json_object_is_type(meta, json_type_object))
 		abort();
 	json_object_object_get_ex(out, "preset", &preset);
-	if (hub_intake_preset_fields(preset ? json_object_get_string(preset) : NULL,
+	if (hub_metadisplay_fields(preset ? json_object_get_string(preset) : NULL,
 	    meta, &rows) != HUB_INTAKE_OK || rows == NULL)
 		abort();
 	json_object_put(rows);
@@ -101,7 +102,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		json_object *meta = NULL;
 
 		if (json_object_object_get_ex(in, "metadata", &meta) &&
-		    hub_intake_preset_fields("concur_expense", meta, &rows) == HUB_INTAKE_OK)
+		    hub_metadisplay_fields("concur_expense", meta, &rows) == HUB_INTAKE_OK)
 			json_object_put(rows);
 	}
 	(void)hub_intake_duration(in);

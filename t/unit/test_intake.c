@@ -12,6 +12,7 @@
 #include "base/common.h"
 #include "base/json.h"
 #include "approval/intake.h"
+#include "approval/metadisplay.h"
 
 #define NOW 1735689600	/* 2025-01-01T00:00:00Z */
 
@@ -1133,7 +1134,7 @@ Test(intake, number_formatting)
 	size_t i;
 
 	for (i = 0; i < HUB_NELEM(number_cases); i++) {
-		intake_format_number(number_cases[i].v, number_cases[i].money, buf, sizeof(buf));
+		metadisplay_format_number(number_cases[i].v, number_cases[i].money, buf, sizeof(buf));
 		cr_expect_str_eq(buf, number_cases[i].out, "%g", number_cases[i].v);
 	}
 }
@@ -1213,7 +1214,7 @@ Test(intake, preset_fields_for_display)
 
 	for (i = 0; i < HUB_NELEM(fields_cases); i++) {
 		meta = parse(fields_cases[i].metadata);
-		cr_assert_eq(hub_intake_preset_fields(fields_cases[i].preset, meta, &rows),
+		cr_assert_eq(hub_metadisplay_fields(fields_cases[i].preset, meta, &rows),
 		    HUB_INTAKE_OK);
 		for (n = 0; fields_cases[i].rows[n].label != NULL; n++)
 			;
@@ -1240,10 +1241,10 @@ Test(intake, preset_fields_edges)
 {
 	json_object *rows = NULL, *arr = parse("[]");
 
-	cr_expect_eq(hub_intake_preset_fields("concur_expense", NULL, &rows), HUB_INTAKE_OK);
+	cr_expect_eq(hub_metadisplay_fields("concur_expense", NULL, &rows), HUB_INTAKE_OK);
 	cr_expect_eq(json_object_array_length(rows), 0);
 	json_object_put(rows);
-	cr_expect_eq(hub_intake_preset_fields("concur_expense", arr, &rows), HUB_INTAKE_INVALID);
+	cr_expect_eq(hub_metadisplay_fields("concur_expense", arr, &rows), HUB_INTAKE_INVALID);
 	cr_expect_null(rows);
 	json_object_put(arr);
 }

@@ -50,7 +50,8 @@ PREFIXES = {
     'groups': ['deleg'],            # delegations are kept beside groups
     'sourceadmin': ['srcadm'],      # short name used by cgi-bin/api.c
     'connadmin': ['connadm'],       # short name used by cgi-bin/api.c
-    'check': ['problem'],           # hub_problem: the {"error","field"} pair
+    'check': ['problem', 'hexval'],  # hub_problem: the {"error","field"}
+                                     # pair; hub_hexval: the one hex digit
     'crypto': ['hmac', 'sha256', 'ct', 'random', 'hex', 'base64', 'derive',
                'keyring', 'box', 'password'],  # the primitives' usual names
     'form': ['url'],                # URL encoding is the form codec's
@@ -63,6 +64,7 @@ PREFIXES = {
     'slackapi': ['slack'],          # the Web API client is hub_slack_*
     'slackscopes': ['slack'],
     'slacksig': ['sig'],
+    'actions': ['action'],          # hub_action_value*: the button value codec
     'jobs': ['job'],
     'fcgi': ['method', 'status', 'req', 'resp', 'route', 'io'],
 }

@@ -178,7 +178,10 @@ enum stmt {
 };
 
 static const struct hub_stmt stmts[STMT__MAX] = {
+	/* scan-ok: a gauge of every row as it is now, read once per scrape
+	 * (15-60 s), not per operation; it grows with the table. */
 	[STMT_JOBS] = { "SELECT kind, state, count(*) FROM jobs GROUP BY 1, 2 ORDER BY 1, 2", 0 },
+	/* scan-ok: a gauge of every row as it is now, read once per scrape. */
 	[STMT_DELIVERIES] = { "SELECT transport, status, count(*) FROM delivery_log"
 	    " GROUP BY 1, 2 ORDER BY 1, 2", 0 },
 	/* Counters: events counted as they happen (0007_metric_counters.sql),
@@ -187,6 +190,7 @@ static const struct hub_stmt stmts[STMT__MAX] = {
 	    " FROM metric_counters WHERE name = 'hub_deliveries_total' ORDER BY 1, 2", 0 },
 	[STMT_SLACK_ERRORS_TOTAL] = { "SELECT labels->>'code', value FROM metric_counters"
 	    " WHERE name = 'hub_slack_errors_total' ORDER BY 1", 0 },
+	/* scan-ok: a gauge of every row as it is now, read once per scrape. */
 	[STMT_REQUESTS] = { "SELECT status, count(*) FROM requests GROUP BY 1 ORDER BY 1", 0 },
 	/* Every state, zero included, so an alert on "disabled > 0" has a series. */
 	[STMT_CONNECTIONS] = { "SELECT s.state, count(c.id) FROM (VALUES ('ok'), ('disabled'),"

@@ -1,15 +1,20 @@
 /*
- * dashboard - the HTML side of the hub: the landing page and the decision
- * page behind emailed links (/decide/<token>); the status dashboard,
- * request pages, web form, login, admin and the Slack OAuth install arrive
- * with their issues.
+ * dashboard - the HTML side of the hub: the landing page, signing in and
+ * out (/login, /logout), the account page (/account/password), the
+ * decision page behind emailed links (/decide/<token>) and the Slack
+ * OAuth install (admins only); the status dashboard, request pages, web
+ * form and admin pages arrive with their issues.  Who may see or do what
+ * is decided by approval/access.h, for every page and action.
  */
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include <json-c/json.h>
 
 #include "web/app.h"
+#include "approval/access.h"
+#include "approval/account.h"
 #include "base/buf.h"
 #include "approval/decidelink.h"
 #include "approval/engine.h"
@@ -18,7 +23,9 @@
 #include "base/log.h"
 #include "slack/oauth.h"
 #include "base/tmpl.h"
+#include "store/settings.h"
 #include "web/origin.h"
+#include "web/session.h"
 
 #define PAGE_MAX (2u * 1024u * 1024u)
 
@@ -38,18 +45,6 @@ send_page(struct hub_app_ctx *app, struct hub_req *req, int status,
 	}
 	rc = hub_resp_html(req, status, page.data, page.len);
 	hub_buf_release(&page);
-	return rc;
-}
-
-static int
-h_home(struct hub_req *req, void *arg)
-{
-	json_object *ctx = json_object_new_object();
-	int rc;
-
-	json_object_object_add(ctx, "title", json_object_new_string("Dashboard"));
-	rc = send_page(arg, req, 200, "home.html", ctx);
-	json_object_put(ctx);
 	return rc;
 }
 
@@ -377,6 +372,476 @@ out:
 	return rc;
 }
 
+/* ------------------------------------------------------------ sessions */
+
+#define LOGIN_COOKIE		"hub_login"	/* the sign-in form's own CSRF token */
+#define LOGIN_COOKIE_AGE_S	3600
+#define LOGIN_FORM_PAIRS	8
+#define LOGIN_URL_MAX		(3 * HUB_SESSION_NEXT_MAX + 64)
+#define BAD_LOGIN_MSG		"The email or password is not right."
+
+/* 303 (or status) to path on this hub. */
+static int
+redirect(struct hub_app_ctx *app, struct hub_req *req, int status, const char *path)
+{
+	struct hub_buf loc = HUB_BUF_INIT(LOGIN_URL_MAX + 512);
+	int rc = 500;
+
+	if (hub_buf_printf(&loc, "%s%s", app->conf.public_url, path) == HUB_BUF_OK &&
+	    hub_resp_header(req, "Location", hub_buf_str(&loc)) == 0) {
+		hub_resp_start(req, status, "text/plain; charset=utf-8");
+		hub_resp_puts(req, "See the new location.\n");
+		rc = 0;
+	}
+	hub_buf_release(&loc);
+	return rc;
+}
+
+/* Is single sign-on through nginx's REMOTE_USER switched on? */
+static int
+trust_remote_user(struct hub_db *db)
+{
+	struct hub_buf v = HUB_BUF_INIT(16);
+	int on;
+
+	on = hub_settings_get(db, "auth.trust_remote_user", &v) == HUB_SETTINGS_OK &&
+	    strcmp(hub_buf_str(&v), "on") == 0;
+	hub_buf_release(&v);
+	return on;
+}
+
+/*
+ * With auth.trust_remote_user on, nginx (auth_request, auth_basic...)
+ * vouches for the person: the user whose email is the REMOTE_USER FastCGI
+ * parameter is signed in without a password.  A session of someone else
+ * in the same browser gives way.  Only nginx sets FastCGI parameters; a
+ * client's header arrives as HTTP_*, never as REMOTE_USER.
+ */
+static int
+remote_user_session(struct hub_app_ctx *app, struct hub_req *req, struct hub_db *db,
+    const char *remote, int rc, struct hub_session *s)
+{
+	struct hub_buf ck = HUB_BUF_INIT(512);
+	struct hub_access_user u;
+
+	if (rc == HUB_SESSION_OK && strcasecmp(s->user.email, remote) == 0)
+		return rc;
+	if (hub_account_by_email(db, remote, &u) != HUB_ACCOUNT_OK) {
+		hub_log(HUB_LOG_WARN, "remote_user_unknown", NULL);
+		return rc == HUB_SESSION_DB ? rc : HUB_SESSION_NONE;
+	}
+	rc = hub_session_open(db, &app->conf, &u, hub_req_header(req, "Cookie"),
+	    hub_req_header(req, "User-Agent"), req->remote_addr, s, &ck);
+	if (rc == HUB_SESSION_OK && hub_resp_header(req, "Set-Cookie", hub_buf_str(&ck)) != 0)
+		rc = HUB_SESSION_DB;
+	if (rc == HUB_SESSION_OK)
+		hub_log(HUB_LOG_INFO, "signed_in", "user", u.id, "via", "remote_user", NULL);
+	hub_buf_release(&ck);
+	return rc;
+}
+
+/* The request's session: HUB_SESSION_OK (s filled), _NONE, or _DB. */
+static int
+current_session(struct hub_app_ctx *app, struct hub_req *req, struct hub_session *s)
+{
+	struct hub_db *db = hub_app_db(app);
+	const char *remote;
+	int rc;
+
+	memset(s, 0, sizeof(*s));
+	if (db == NULL)
+		return HUB_SESSION_DB;
+	rc = hub_session_load(db, hub_req_header(req, "Cookie"), s);
+	remote = req->io.param != NULL ? req->io.param(req->io.ctx, "REMOTE_USER") : NULL;
+	if (rc != HUB_SESSION_DB && remote != NULL && remote[0] != '\0' && trust_remote_user(db))
+		rc = remote_user_session(app, req, db, remote, rc, s);
+	return rc;
+}
+
+/* The signed-in person for the layout: user {name, email, role}, csrf. */
+static void
+ctx_user(json_object *ctx, const struct hub_session *s)
+{
+	json_object *u;
+
+	if (s == NULL || s->user.id[0] == '\0' || (u = json_object_new_object()) == NULL)
+		return;
+	json_object_object_add(u, "name", json_object_new_string(s->user.name));
+	json_object_object_add(u, "email", json_object_new_string(s->user.email));
+	json_object_object_add(u, "role", json_object_new_string(
+	    hub_access_role_name(s->user.role)));
+	json_object_object_add(ctx, "user", u);
+	json_object_object_add(ctx, "csrf", json_object_new_string(s->csrf));
+}
+
+/* Send a visitor without a session to /login?next=<this page>. */
+static int
+to_login(struct hub_app_ctx *app, struct hub_req *req)
+{
+	struct hub_buf path = HUB_BUF_INIT(LOGIN_URL_MAX);
+	const char *uri = req->io.param != NULL ? req->io.param(req->io.ctx, "REQUEST_URI") : NULL;
+	const char *next = hub_session_next_path(uri);
+	int rc = 500;
+
+	if (hub_buf_adds(&path, "/login") == HUB_BUF_OK &&
+	    (strcmp(next, "/") == 0 || (hub_buf_adds(&path, "?next=") == HUB_BUF_OK &&
+	    hub_url_encode(next, strlen(next), &path) == 0)))
+		rc = redirect(app, req, 303, hub_buf_str(&path));
+	hub_buf_release(&path);
+	return rc;
+}
+
+/*
+ * Every page and action that needs a person asks here: 0 when the
+ * signed-in user may do action (s filled), else the answer is sent (303
+ * to /login without a session, 403 for a role that may not, 503).
+ */
+static int
+need(struct hub_app_ctx *app, struct hub_req *req, enum hub_access_action action,
+    struct hub_session *s)
+{
+	int rc = current_session(app, req, s);
+
+	if (rc == HUB_SESSION_DB) {
+		hub_app_error(app, req, 503, "the database is unavailable, try again shortly", NULL);
+		return -1;
+	}
+	if (rc != HUB_SESSION_OK) {
+		to_login(app, req);
+		return -1;
+	}
+	if (!hub_access_can(&s->user, action, NULL)) {
+		hub_log(HUB_LOG_WARN, "access_refused", "user", s->user.id, "path", req->path, NULL);
+		send_error_page(app, req, 403, "Your account may not open this page. Ask an"
+		    " administrator of the hub if you need to.");
+		return -1;
+	}
+	return 0;
+}
+
+/* A browser form's POST: from this hub's own pages (Origin), of the form
+ * type, parsed into form.  0, or answered (415, 403, 400). */
+static int
+form_post(struct hub_app_ctx *app, struct hub_req *req, struct hub_form *form)
+{
+	if (!hub_req_is_type(req, "application/x-www-form-urlencoded")) {
+		hub_app_error(app, req, 415, "send the form as application/x-www-form-urlencoded",
+		    NULL);
+		return -1;
+	}
+	if (!hub_origin_same(app->conf.public_url, req)) {
+		hub_log(HUB_LOG_WARN, "form_cross_origin", "path", req->path, NULL);
+		send_error_page(app, req, 403, "This form was sent from another site.");
+		return -1;
+	}
+	if (hub_form_parse(req->body, req->body_len, LOGIN_FORM_PAIRS, form) != HUB_FORM_OK) {
+		send_error_page(app, req, 400, "The form could not be read; please try again.");
+		return -1;
+	}
+	return 0;
+}
+
+/* The session's CSRF token must come with every form it posts. */
+static int
+csrf_refused(struct hub_app_ctx *app, struct hub_req *req, const struct hub_session *s,
+    const struct hub_form *form)
+{
+	if (hub_session_csrf_ok(s, hub_form_get(form, "csrf")))
+		return 0;
+	hub_log(HUB_LOG_WARN, "csrf_refused", "path", req->path, NULL);
+	send_error_page(app, req, 403, "This form has expired or was not sent from the hub's"
+	    " own page. Go back, reload the page and try again.");
+	return -1;
+}
+
+/* ------------------------------------------------------------ /login */
+
+/* "30 seconds", "2 minutes": how long a throttled visitor waits. */
+static void
+wait_text(long s, struct hub_buf *out)
+{
+	long m = (s + 59) / 60;
+
+	if (s < 60)
+		hub_buf_printf(out, "%ld second%s", s, s == 1 ? "" : "s");
+	else
+		hub_buf_printf(out, "%ld minute%s", m, m == 1 ? "" : "s");
+}
+
+struct login_view {
+	int		 status;
+	const char	*next;
+	const char	*email;
+	const char	*error;
+	long		 wait_s;
+	const char	*notice;
+};
+
+/* The sign-in form with a fresh form token (cookie + hidden field). */
+static int
+login_page(struct hub_app_ctx *app, struct hub_req *req, const struct login_view *v)
+{
+	struct hub_buf tok = HUB_BUF_INIT(128), ck = HUB_BUF_INIT(512), msg = HUB_BUF_INIT(512),
+	    secs = HUB_BUF_INIT(32);
+	json_object *ctx = json_object_new_object();
+	int rc = 500;
+
+	if (ctx == NULL || hub_session_form_cookie(&app->conf, LOGIN_COOKIE, "/login",
+	    LOGIN_COOKIE_AGE_S, &tok, &ck) != HUB_SESSION_OK ||
+	    hub_resp_header(req, "Set-Cookie", hub_buf_str(&ck)) != 0)
+		goto out;
+	json_object_object_add(ctx, "title", json_object_new_string("Sign in"));
+	json_object_object_add(ctx, "csrf", json_object_new_string(hub_buf_str(&tok)));
+	jput_str(ctx, "next", strcmp(v->next, "/") != 0 ? v->next : NULL);
+	jput_str(ctx, "email", v->email);
+	jput_str(ctx, "notice", v->notice);
+	if (v->error != NULL)
+		hub_buf_adds(&msg, v->error);
+	if (v->wait_s > 0) {
+		wait_text(v->wait_s, &secs);
+		hub_buf_printf(&msg, "%sToo many failed sign-ins: wait %s before trying again.",
+		    msg.len > 0 ? " " : "", hub_buf_str(&secs));
+		hub_buf_reset(&secs);
+		hub_buf_printf(&secs, "%ld", v->wait_s);
+		hub_resp_header(req, "Retry-After", hub_buf_str(&secs));
+	}
+	if (msg.len > 0)
+		jput_str(ctx, "error", hub_buf_str(&msg));
+	rc = send_page(app, req, v->status, "login.html", ctx);
+out:
+	json_object_put(ctx);
+	hub_buf_release(&tok);
+	hub_buf_release(&ck);
+	hub_buf_release(&msg);
+	hub_buf_release(&secs);
+	return rc;
+}
+
+static int
+h_login_show(struct hub_req *req, void *arg)
+{
+	struct hub_app_ctx *app = arg;
+	struct login_view v = { 200, NULL, NULL, NULL, 0, NULL };
+	struct hub_session s;
+
+	v.next = hub_session_next_path(hub_form_get(&req->args, "next"));
+	if (current_session(app, req, &s) == HUB_SESSION_OK)
+		return redirect(app, req, 303, v.next);
+	if (hub_form_get(&req->args, "signed_out") != NULL)
+		v.notice = "You are signed out.";
+	return login_page(app, req, &v);
+}
+
+static int
+h_login_post(struct hub_req *req, void *arg)
+{
+	struct hub_app_ctx *app = arg;
+	struct login_view v = { 401, "/", NULL, BAD_LOGIN_MSG, 0, NULL };
+	struct hub_form form = { NULL, 0 };
+	struct hub_buf ck = HUB_BUF_INIT(512), clear = HUB_BUF_INIT(512);
+	struct hub_access_user u;
+	struct hub_session s;
+	struct hub_db *db;
+	int rc = 0, arc;
+
+	if (form_post(app, req, &form) != 0)
+		goto out;
+	if (!hub_session_form_token_ok(hub_req_header(req, "Cookie"), LOGIN_COOKIE,
+	    hub_form_get(&form, "csrf"))) {
+		hub_log(HUB_LOG_WARN, "csrf_refused", "path", req->path, NULL);
+		send_error_page(app, req, 403, "This sign-in form has expired or was not sent"
+		    " from the hub's own page. Open the sign-in page again.");
+		goto out;
+	}
+	if ((db = hub_app_db(app)) == NULL) {
+		rc = 503;
+		goto out;
+	}
+	v.next = hub_session_next_path(hub_form_get(&form, "next"));
+	v.email = hub_form_get(&form, "email");
+	arc = hub_account_login(db, v.email, hub_form_get(&form, "password"), req->remote_addr,
+	    &u, &v.wait_s);
+	hub_log(HUB_LOG_INFO, "sign_in", "result", hub_account_strerror(arc),
+	    "user", arc == HUB_ACCOUNT_OK ? u.id : NULL, NULL);
+	if (arc == HUB_ACCOUNT_THROTTLED) {
+		v.status = 429;
+		v.error = NULL;
+	}
+	if (arc == HUB_ACCOUNT_THROTTLED || arc == HUB_ACCOUNT_BADLOGIN) {
+		rc = login_page(app, req, &v);
+		goto out;
+	}
+	if (arc != HUB_ACCOUNT_OK) {
+		rc = arc == HUB_ACCOUNT_DB ? 503 : 500;
+		goto out;
+	}
+	if (hub_session_open(db, &app->conf, &u, hub_req_header(req, "Cookie"),
+	    hub_req_header(req, "User-Agent"), req->remote_addr, &s, &ck) != HUB_SESSION_OK ||
+	    hub_resp_header(req, "Set-Cookie", hub_buf_str(&ck)) != 0) {
+		rc = 503;
+		goto out;
+	}
+	/* The form's token has done its job. */
+	if (hub_buf_printf(&clear, LOGIN_COOKIE "=; Path=/login; HttpOnly; SameSite=Lax;"
+	    " Max-Age=0") == HUB_BUF_OK)
+		hub_resp_header(req, "Set-Cookie", hub_buf_str(&clear));
+	rc = redirect(app, req, 303, v.next);
+out:
+	hub_form_free(&form);
+	hub_buf_release(&ck);
+	hub_buf_release(&clear);
+	return rc;
+}
+
+static int
+h_logout(struct hub_req *req, void *arg)
+{
+	struct hub_app_ctx *app = arg;
+	struct hub_form form = { NULL, 0 };
+	struct hub_buf ck = HUB_BUF_INIT(512);
+	struct hub_session s;
+	int rc = 0, src;
+
+	if (form_post(app, req, &form) != 0)
+		goto out;
+	if ((src = current_session(app, req, &s)) == HUB_SESSION_DB) {
+		rc = 503;
+		goto out;
+	}
+	if (src == HUB_SESSION_OK) {
+		if (csrf_refused(app, req, &s, &form))
+			goto out;
+		if (hub_session_close(hub_app_db(app), &s) != HUB_SESSION_OK) {
+			rc = 503;
+			goto out;
+		}
+		hub_log(HUB_LOG_INFO, "signed_out", "user", s.user.id, NULL);
+	}
+	if (hub_session_clear_cookie(&app->conf, &ck) == HUB_SESSION_OK)
+		hub_resp_header(req, "Set-Cookie", hub_buf_str(&ck));
+	rc = redirect(app, req, 303, "/login?signed_out=1");
+out:
+	hub_form_free(&form);
+	hub_buf_release(&ck);
+	return rc;
+}
+
+/* ------------------------------------------------------------ /account/password */
+
+struct password_view {
+	int		 status;
+	int		 done;
+	const char	*current_error;
+	const char	*fresh_error;
+	const char	*confirm_error;
+};
+
+static int
+password_page(struct hub_app_ctx *app, struct hub_req *req, const struct hub_session *s,
+    const struct password_view *v)
+{
+	json_object *ctx = json_object_new_object();
+	int rc;
+
+	if (ctx == NULL)
+		return 500;
+	json_object_object_add(ctx, "title", json_object_new_string("Your account"));
+	ctx_user(ctx, s);
+	json_object_object_add(ctx, "min", json_object_new_int(HUB_ACCOUNT_PASSWORD_MIN));
+	json_object_object_add(ctx, "done", json_object_new_boolean(v->done));
+	jput_str(ctx, "current_error", v->current_error);
+	jput_str(ctx, "fresh_error", v->fresh_error);
+	jput_str(ctx, "confirm_error", v->confirm_error);
+	rc = send_page(app, req, v->status, "password.html", ctx);
+	json_object_put(ctx);
+	return rc;
+}
+
+static int
+h_password_show(struct hub_req *req, void *arg)
+{
+	struct hub_app_ctx *app = arg;
+	struct password_view v = { 200, 0, NULL, NULL, NULL };
+	struct hub_session s;
+
+	if (need(app, req, HUB_ACCESS_ACCOUNT, &s) != 0)
+		return 0;
+	return password_page(app, req, &s, &v);
+}
+
+static int
+h_password_post(struct hub_req *req, void *arg)
+{
+	struct hub_app_ctx *app = arg;
+	struct password_view v = { 400, 0, NULL, NULL, NULL };
+	struct hub_form form = { NULL, 0 };
+	struct hub_session s;
+	const char *cur, *fresh, *confirm;
+	size_t n;
+	int rc = 0, arc;
+
+	if (need(app, req, HUB_ACCESS_ACCOUNT, &s) != 0)
+		goto out;
+	if (form_post(app, req, &form) != 0 || csrf_refused(app, req, &s, &form))
+		goto out;
+	cur = hub_form_get(&form, "current");
+	fresh = hub_form_get(&form, "fresh");
+	confirm = hub_form_get(&form, "confirm");
+	n = fresh != NULL ? strlen(fresh) : 0;
+	if (cur == NULL || cur[0] == '\0')
+		v.current_error = "Type your current password.";
+	if (n < HUB_ACCOUNT_PASSWORD_MIN)
+		v.fresh_error = "The new password is too short: at least 8 characters.";
+	else if (n > HUB_ACCOUNT_PASSWORD_MAX)
+		v.fresh_error = "The new password is too long: at most 200 characters.";
+	else if (confirm == NULL || strcmp(fresh, confirm) != 0)
+		v.confirm_error = "The two new passwords differ.";
+	if (v.current_error != NULL || v.fresh_error != NULL || v.confirm_error != NULL) {
+		rc = password_page(app, req, &s, &v);
+		goto out;
+	}
+	arc = hub_account_set_password(hub_app_db(app), s.user.id, cur, fresh);
+	hub_log(HUB_LOG_INFO, "password_change", "user", s.user.id,
+	    "result", hub_account_strerror(arc), NULL);
+	if (arc == HUB_ACCOUNT_BADLOGIN) {
+		v.current_error = "Your current password is not right.";
+		rc = password_page(app, req, &s, &v);
+		goto out;
+	}
+	if (arc != HUB_ACCOUNT_OK) {
+		rc = arc == HUB_ACCOUNT_DB ? 503 : 500;
+		goto out;
+	}
+	/* Whoever else held a session of this account is out now. */
+	if (hub_session_close_others(hub_app_db(app), &s) != HUB_SESSION_OK)
+		hub_log(HUB_LOG_WARN, "sessions_close_failed", "user", s.user.id, NULL);
+	v.status = 200;
+	v.done = 1;
+	rc = password_page(app, req, &s, &v);
+out:
+	hub_form_free(&form);
+	return rc;
+}
+
+static int
+h_home(struct hub_req *req, void *arg)
+{
+	struct hub_app_ctx *app = arg;
+	json_object *ctx = json_object_new_object();
+	struct hub_session s;
+	int rc;
+
+	if (ctx == NULL)
+		return 500;
+	/* Open to everyone; a signed-in person sees who they are. */
+	if (current_session(app, req, &s) == HUB_SESSION_OK)
+		ctx_user(ctx, &s);
+	json_object_object_add(ctx, "title", json_object_new_string("Dashboard"));
+	rc = send_page(app, req, 200, "home.html", ctx);
+	json_object_put(ctx);
+	return rc;
+}
+
 /* ------------------------------------------------------------ Slack install */
 
 #define OAUTH_REFRESH_S 2
@@ -430,10 +895,14 @@ h_slack_install(struct hub_req *req, void *arg)
 {
 	struct hub_app_ctx *app = arg;
 	struct hub_buf loc = HUB_BUF_INIT(8192), ck = HUB_BUF_INIT(512);
-	struct hub_db *db = hub_app_db(app);
-	int rc;
+	struct hub_session s;
+	struct hub_db *db;
+	int rc = 0;
 
-	if (db == NULL) {
+	/* Connecting a workspace is an admin's act. */
+	if (need(app, req, HUB_ACCESS_SLACK_INSTALL, &s) != 0)
+		goto out;
+	if ((db = hub_app_db(app)) == NULL) {
 		rc = oauth_trouble(app, req, HUB_OAUTH_UNAVAILABLE);
 		goto out;
 	}
@@ -568,6 +1037,12 @@ out:
 
 static const struct hub_route routes[] = {
 	{ HUB_ROUTE_M(HUB_M_GET) | HUB_ROUTE_M(HUB_M_HEAD), "/", h_home },
+	{ HUB_ROUTE_M(HUB_M_GET) | HUB_ROUTE_M(HUB_M_HEAD), "/login", h_login_show },
+	{ HUB_ROUTE_M(HUB_M_POST), "/login", h_login_post },
+	{ HUB_ROUTE_M(HUB_M_POST), "/logout", h_logout },
+	{ HUB_ROUTE_M(HUB_M_GET) | HUB_ROUTE_M(HUB_M_HEAD), "/account/password",
+	    h_password_show },
+	{ HUB_ROUTE_M(HUB_M_POST), "/account/password", h_password_post },
 	{ HUB_ROUTE_M(HUB_M_GET) | HUB_ROUTE_M(HUB_M_HEAD), "/decide/*", h_decide_show },
 	{ HUB_ROUTE_M(HUB_M_POST), "/decide/*", h_decide_post },
 	{ HUB_ROUTE_M(HUB_M_GET) | HUB_ROUTE_M(HUB_M_HEAD), "/slack/install", h_slack_install },
@@ -584,6 +1059,12 @@ child_init(struct hub_app_ctx *app)
 	 * fail on the first visitor. */
 	if (hub_tmpl_check_all() != HUB_TMPL_OK) {
 		hub_log(HUB_LOG_ERROR, "templates_invalid", "error", hub_tmpl_errmsg(), NULL);
+		return -1;
+	}
+	/* The dummy hash unknown emails are checked against, made before the
+	 * first sign-in so that one costs what every other does. */
+	if (hub_account_prepare() != HUB_ACCOUNT_OK) {
+		hub_log(HUB_LOG_ERROR, "account_prepare_failed", NULL);
 		return -1;
 	}
 	return 0;

@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "approval/access.h"
 #include "approval/admin.h"
 #include "base/check.h"
 #include "base/crypto.h"
@@ -42,7 +43,12 @@ static const struct hub_stmt stmts[STMT__MAX] = {
 
 static const struct hub_stmt_table admin_stmts = { "admin", stmts, STMT__MAX };
 
-static const char *const roles[] = { "admin", "requester", "viewer", NULL };
+/* The roles are access.h's: one list for who may be created and who may do what. */
+static int
+valid_role(const char *role)
+{
+	return hub_access_role(role) != HUB_ROLE_NONE;
+}
 
 const char *
 hub_admin_strerror(int err)
@@ -102,7 +108,7 @@ hub_admin_user_add(struct hub_db *db, const char *name, const char *email,
 	const char *params[4];
 	int rc;
 
-	if (!hub_check_oneof(role, roles) || !valid_name(name, 200) || !valid_email(email))
+	if (!valid_role(role) || !valid_name(name, 200) || !valid_email(email))
 		return HUB_ADMIN_INVALID;
 	if (password == NULL) {
 		if (hub_random_token(12, &pw) != HUB_CRYPTO_OK) {
@@ -277,7 +283,7 @@ hub_admin_user_add_json(struct hub_db *db, json_object *in, json_object **out,
 	lower[i] = '\0';
 	email = email != NULL ? lower : NULL;
 	rc = hub_json_get_string(in, "role", 20, &role);
-	if ((rc != HUB_JSON_OK && rc != HUB_JSON_MISSING) || !hub_check_oneof(role, roles))
+	if ((rc != HUB_JSON_OK && rc != HUB_JSON_MISSING) || !valid_role(role))
 		return hub_problem(p, "role", "role must be admin, requester or viewer",
 		    HUB_ADMIN_INVALID);
 	switch ((rc = hub_admin_user_add(db, name, email, role, NULL, &pw, id))) {

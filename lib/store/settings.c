@@ -16,6 +16,13 @@ const struct hub_setting hub_settings[] = {
 	  "messages per minute the hub posts to one workspace, across all workers" },
 	{ "retention.sent_messages_days", HUB_SETTING_INT, NULL, 1, 3650, "30",
 	  "days a sent message's record is kept (after that its copy is no longer updated)" },
+	{ "session.idle_minutes", HUB_SETTING_INT, NULL, 5, 10080, "720",
+	  "minutes a dashboard session lasts without use before it must sign in again" },
+	{ "session.absolute_hours", HUB_SETTING_INT, NULL, 1, 2160, "168",
+	  "hours after signing in when a dashboard session ends, however busy" },
+	{ "auth.trust_remote_user", HUB_SETTING_CHOICE, "off|on", 0, 0, "off",
+	  "on: the user whose email nginx passes as REMOTE_USER is signed in without a "
+	  "password (single sign-on in front of the hub; README \"Signing in\")" },
 	{ NULL, 0, NULL, 0, 0, NULL, NULL },
 };
 

@@ -670,3 +670,54 @@ Test(browser, api_docs_list_new_approval_and_its_fields)
 	expect_text("main", "GET /api/requests");
 	expect_text("main", "GET /health");
 }
+
+/* ------------------------------------------------------------ signing in */
+
+Test(browser, signs_in_through_the_form_and_back_to_the_page_asked_for)
+{
+	char e[WD_ELEMENT_MAX], email[128], *v;
+
+	th_user_add("admin", "browser pass 123", email, sizeof(email));
+	cr_assert_eq(wd_window_size(&wd, 390, 844), WD_OK, "%s", wd.error);   /* a phone */
+	/* A page that needs a session sends the browser to the sign-in form. */
+	go("/account/password", "needs-session");
+	el("form[action='/login'] input#email", e);
+	v = wd_current_url(&wd);
+	cr_assert_not_null(strstr(v, "/login?next=%2Faccount%2Fpassword"), "%s", v);
+	free(v);
+	fits_width();
+	/* A wrong password: the form comes back with the email kept. */
+	cr_assert_eq(wd_send_keys(&wd, el("input#email", e), email), WD_OK, "%s", wd.error);
+	cr_assert_eq(wd_send_keys(&wd, el("input#password", e), "not it"), WD_OK, "%s", wd.error);
+	cr_assert_eq(wd_click(&wd, el("form[action='/login'] button[type=submit]", e)), WD_OK,
+	    "%s", wd.error);
+	expect_text(".login .notice", "The email or password is not right.");
+	shot("wrong-password");
+	v = wd_attribute(&wd, el("input#email", e), "value");
+	cr_assert_str_eq(v, email);
+	free(v);
+	/* The right one: back to the page asked for, signed in. */
+	cr_assert_eq(wd_send_keys(&wd, el("input#password", e), "browser pass 123"), WD_OK,
+	    "%s", wd.error);
+	cr_assert_eq(wd_click(&wd, el("form[action='/login'] button[type=submit]", e)), WD_OK,
+	    "%s", wd.error);
+	el("form[action='/account/password'] input#current", e);
+	shot("signed-in");
+	v = wd_current_url(&wd);
+	cr_assert(strlen(v) > 17 && strcmp(v + strlen(v) - 17, "/account/password") == 0, "%s", v);
+	free(v);
+	expect_text("header.site .user", "Test admin");
+	expect_text(".account .facts", email);
+	fits_width();
+	/* Scripts never see the session cookie. */
+	v = eval_str("return document.cookie;");
+	cr_assert_null(strstr(v, "hub_session"), "%s", v);
+	free(v);
+	/* Signing out is the header's button (a POST with the page's token). */
+	cr_assert_eq(wd_click(&wd, el("header.site form[action='/logout'] button", e)), WD_OK,
+	    "%s", wd.error);
+	expect_text(".login", "You are signed out.");
+	shot("signed-out");
+	go("/account/password", "after-sign-out");
+	el("form[action='/login'] input#email", e);
+}

@@ -181,14 +181,32 @@ struct install {
 	char	nonce[128];
 };
 
+/* Installing needs a signed-in admin: one per test, signed in through /login. */
+static const char *
+admin_session(void)
+{
+	static char cookie[256];
+	char email[128];
+
+	if (cookie[0] == '\0') {
+		th_user_add("admin", "install-admin-password", email, sizeof(email));
+		cr_assert_eq(th_login(email, "install-admin-password", NULL, cookie,
+		    sizeof(cookie), NULL), 303);
+	}
+	return cookie;
+}
+
 static void
 install_start(struct install *in)
 {
 	struct th_resp r;
+	char ck[320];
+	const char *h[2] = { ck, NULL };
 	const char *eq;
 
 	memset(in, 0, sizeof(*in));
-	cr_assert_eq(th_http("GET", "/slack/install", NULL, NULL, 0, &r), 0);
+	snprintf(ck, sizeof(ck), "Cookie: hub_session=%s", admin_session());
+	cr_assert_eq(th_http("GET", "/slack/install", h, NULL, 0, &r), 0);
 	cr_assert_eq(r.status, 302, "install: %ld %s", r.status, r.body);
 	cr_assert_not_null(th_header(&r, "Location", in->location, sizeof(in->location)));
 	cr_assert_not_null(th_header(&r, "Set-Cookie", in->cookie, sizeof(in->cookie)));

@@ -33,6 +33,15 @@ th_env(const char *name)
 	return v;
 }
 
+/* th_http_source(): the local address connections are made from. */
+static char http_source[64];
+
+void
+th_http_source(const char *addr)
+{
+	snprintf(http_source, sizeof(http_source), "%s", addr != NULL ? addr : "");
+}
+
 static size_t
 collect(char *p, size_t size, size_t n, void *arg)
 {
@@ -74,6 +83,12 @@ th_http(const char *method, const char *url, const char *const *headers,
 	c = curl_easy_init();
 	curl_easy_setopt(c, CURLOPT_URL, full.data);
 	curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
+	if (http_source[0] != '\0') {
+		char iface[80];
+
+		snprintf(iface, sizeof(iface), "host!%s", http_source);
+		curl_easy_setopt(c, CURLOPT_INTERFACE, iface);
+	}
 	if (strcmp(method, "HEAD") == 0)
 		curl_easy_setopt(c, CURLOPT_NOBODY, 1L);
 	if (body != NULL) {
@@ -388,4 +403,108 @@ th_worker_start(const char *url, const char *log, const char *const *env,
 		_exit(127);
 	}
 	return pid;
+}
+
+/* ------------------------------------------------------------ browser sessions */
+
+const char *
+th_cookie(const struct th_resp *r, const char *name, char *value, size_t vlen,
+    char *attrs, size_t alen)
+{
+	const char *p = r->headers, *v, *e;
+	size_t n = strlen(name);
+
+	while (p != NULL && (p = strstr(p, "\nset-cookie:")) != NULL) {
+		p += 12;
+		p += strspn(p, " ");
+		if (strncmp(p, name, n) != 0 || p[n] != '=')
+			continue;
+		v = p + n + 1;
+		e = v + strcspn(v, ";\r\n");
+		snprintf(value, vlen, "%.*s", (int)(e - v), v);
+		if (attrs != NULL)
+			snprintf(attrs, alen, "%.*s", (int)strcspn(e, "\r\n"), e);
+		return value;
+	}
+	return NULL;
+}
+
+void
+th_user_add(const char *role, const char *password, char *email, size_t emaillen)
+{
+	unsigned char rnd[6];
+	char cmd[1024], id[64];
+	size_t i;
+
+	cr_assert_eq(getrandom(rnd, sizeof(rnd), 0), (ssize_t)sizeof(rnd));
+	snprintf(email, emaillen, "%s-", role);
+	for (i = 0; i < sizeof(rnd); i++)
+		snprintf(email + strlen(email), emaillen - strlen(email), "%02x", rnd[i]);
+	snprintf(email + strlen(email), emaillen - strlen(email), "@example.test");
+	snprintf(cmd, sizeof(cmd), "printf '%%s' '%s' | \"%s/bin/approvalhub\" user add"
+	    " 'Test %s' --role %s --email %s --password-stdin", password, th_env("top_builddir"),
+	    role, role, email);
+	th_capture(cmd, "user ", id, sizeof(id));
+}
+
+/* The value of hidden input `name` in an HTML form into out. */
+static void
+hidden(const char *html, const char *name, char *out, size_t outlen)
+{
+	char key[128];
+	const char *p, *v;
+
+	snprintf(key, sizeof(key), "name=\"%s\" value=\"", name);
+	cr_assert_not_null(p = strstr(html, key), "no %s in the form: %s", name, html);
+	v = p + strlen(key);
+	snprintf(out, outlen, "%.*s", (int)strcspn(v, "\""), v);
+}
+
+long
+th_login(const char *email, const char *password, const char *next, char *cookie,
+    size_t cookielen, struct th_resp *out)
+{
+	return th_login_at(NULL, email, password, next, cookie, cookielen, out);
+}
+
+long
+th_login_at(const char *base, const char *email, const char *password, const char *next,
+    char *cookie, size_t cookielen, struct th_resp *out)
+{
+	struct hub_buf body = HUB_BUF_INIT(8192);
+	struct th_resp r;
+	char csrf[256], form_ck[256], hdr[512], url[1024];
+	const char *h[4] = { "Content-Type: application/x-www-form-urlencoded", hdr, NULL, NULL };
+	long status;
+
+	cookie[0] = '\0';
+	snprintf(url, sizeof(url), "%s/login", base != NULL ? base : th_env("HUB_URL"));
+	cr_assert_eq(th_http("GET", url, NULL, NULL, 0, &r), 0);
+	cr_assert_eq(r.status, 200, "GET /login: %ld %s", r.status, r.body);
+	hidden(r.body, "csrf", csrf, sizeof(csrf));
+	cr_assert_not_null(th_cookie(&r, "hub_login", form_ck, sizeof(form_ck), NULL, 0),
+	    "no form cookie: %s", r.headers);
+	th_resp_free(&r);
+	snprintf(hdr, sizeof(hdr), "Cookie: hub_login=%s", form_ck);
+	hub_buf_adds(&body, "csrf=");
+	hub_url_encode(csrf, strlen(csrf), &body);
+	hub_buf_adds(&body, "&email=");
+	hub_url_encode(email, strlen(email), &body);
+	hub_buf_adds(&body, "&password=");
+	hub_url_encode(password, strlen(password), &body);
+	if (next != NULL) {
+		hub_buf_adds(&body, "&next=");
+		hub_url_encode(next, strlen(next), &body);
+	}
+	cr_assert_eq(th_http("POST", url, h, body.data, body.len, &r), 0);
+	hub_buf_release(&body);
+	status = r.status;
+	if (status == 303)
+		cr_assert_not_null(th_cookie(&r, "hub_session", cookie, cookielen, NULL, 0),
+		    "signed in without a session cookie: %s", r.headers);
+	if (out != NULL)
+		*out = r;
+	else
+		th_resp_free(&r);
+	return status;
 }

@@ -67,6 +67,27 @@ json_object	*th_expect(struct th_resp *, long status, const char *field);
  * gets SIGTERM when the test process dies.  Returns its pid. */
 pid_t		 th_worker_start(const char *url, const char *log, const char *const *env,
 		    const char *const *args);
+/* Make th_http's connections from this local address (NULL: the default):
+ * a loopback address of a test's own ("127.3.4.5") keeps per-address
+ * counters (sign-in throttling) apart from every other test's. */
+void		 th_http_source(const char *addr);
+/* Cookie `name` set by r (any of its Set-Cookie headers): its value into
+ * value, the attributes after it ("; Path=/; HttpOnly...") into attrs
+ * (may be NULL).  NULL when r does not set it. */
+const char	*th_cookie(const struct th_resp *, const char *name, char *value, size_t vlen,
+		    char *attrs, size_t alen);
+/* `approvalhub user add` with role and password: a fresh email into email. */
+void		 th_user_add(const char *role, const char *password, char *email,
+		    size_t emaillen);
+/* Sign in as a browser does: GET /login (the form's token and cookie),
+ * then POST it with email, password and next (may be NULL).  Returns the
+ * POST's status; on 303 the hub_session cookie's value is in cookie.  The
+ * POST's response goes to out when not NULL (the caller frees it). */
+long		 th_login(const char *email, const char *password, const char *next,
+		    char *cookie, size_t cookielen, struct th_resp *out);
+/* The same at another hub: base "http://127.0.0.1:PORT" (NULL: $HUB_URL). */
+long		 th_login_at(const char *base, const char *email, const char *password,
+		    const char *next, char *cookie, size_t cookielen, struct th_resp *out);
 /* Run a shell command; returns its exit status. */
 int		 th_sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

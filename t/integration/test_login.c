@@ -579,43 +579,78 @@ Test(login, password_change_checks_and_signs_out_other_sessions)
 
 /* ------------------------------------------------------------ REMOTE_USER */
 
-/* A second nginx in front of the same dashboard that authenticates with
- * HTTP basic auth and passes the name on as REMOTE_USER (README
- * "Signing in").  Its port into *port; the nginx is a child that dies with
- * the test. */
-static pid_t
-sso_nginx(const char *user, const char *password, int *port)
+/* A loopback port nobody listens on now. */
+static int
+free_port(void)
 {
-	char dir[] = "/tmp/hub-sso-XXXXXX", sock[URL_MAX], conf[URL_MAX], rundir[URL_MAX];
 	struct sockaddr_in a;
 	socklen_t alen = sizeof(a);
-	FILE *f;
-	pid_t pid;
-	int s, i;
+	int s = socket(AF_INET, SOCK_STREAM, 0), port;
 
-	cr_assert_not_null(mkdtemp(dir));
-	chmod(dir, 0755);
-	/* The sockets live where env.sh put them (a directory of their own
-	 * when www-data cannot reach the state directory). */
-	snprintf(conf, sizeof(conf), "%s/rundir", th_env("HUB_STATE"));
-	rundir[0] = '\0';
-	if ((f = fopen(conf, "r")) != NULL) {
-		if (fgets(rundir, sizeof(rundir), f) != NULL)
-			rundir[strcspn(rundir, "\n")] = '\0';
-		fclose(f);
-	}
-	snprintf(sock, sizeof(sock), "%s/run/dashboard.sock",
-	    rundir[0] ? rundir : th_env("HUB_STATE"));
-	cr_assert_eq(th_sh("mkdir -p %s/tmp && printf '%%s:%%s\\n' '%s' \"$(openssl passwd -apr1"
-	    " '%s')\" >%s/htpasswd && chmod 644 %s/htpasswd", dir, user, password, dir, dir), 0);
-	s = socket(AF_INET, SOCK_STREAM, 0);
 	memset(&a, 0, sizeof(a));
 	a.sin_family = AF_INET;
 	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	cr_assert_eq(bind(s, (struct sockaddr *)&a, sizeof(a)), 0);
 	getsockname(s, (struct sockaddr *)&a, &alen);
-	*port = ntohs(a.sin_port);
+	port = ntohs(a.sin_port);
 	close(s);
+	return port;
+}
+
+/* A child that dies with the test. */
+static pid_t
+child(char *const argv[], const char *public_url)
+{
+	pid_t pid = fork();
+
+	cr_assert_geq(pid, 0);
+	if (pid == 0) {
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		if (public_url != NULL)
+			setenv("PUBLIC_URL", public_url, 1);
+		execvp(argv[0], argv);
+		if (strcmp(argv[0], "nginx") == 0)
+			execv("/usr/sbin/nginx", argv);
+		_exit(127);
+	}
+	return pid;
+}
+
+/* The stack's dashboard socket (env.sh puts the sockets in a directory of
+ * their own when www-data cannot reach the state directory). */
+static void
+stack_socket(char *out, size_t outlen)
+{
+	char path[URL_MAX], rundir[URL_MAX];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/rundir", th_env("HUB_STATE"));
+	rundir[0] = '\0';
+	if ((f = fopen(path, "r")) != NULL) {
+		if (fgets(rundir, sizeof(rundir), f) != NULL)
+			rundir[strcspn(rundir, "\n")] = '\0';
+		fclose(f);
+	}
+	snprintf(out, outlen, "%s/run/dashboard.sock", rundir[0] ? rundir : th_env("HUB_STATE"));
+}
+
+/*
+ * Another nginx in dir (a fresh 0755 directory) in front of the dashboard
+ * at sock, with `extra` inside its location (e.g. basic auth and
+ * REMOTE_USER, as README "Signing in" shows).  Its port into *port; the
+ * nginx is a child that dies with the test.
+ */
+static pid_t
+front_nginx(const char *dir, const char *sock, const char *extra, int *port)
+{
+	char conf[URL_MAX];
+	char *argv[] = { "nginx", "-p", (char *)dir, "-c", conf, "-g", "daemon off;", NULL };
+	FILE *f;
+	pid_t pid;
+	int i;
+
+	cr_assert_eq(th_sh("mkdir -p %s/tmp", dir), 0);
+	*port = free_port();
 	snprintf(conf, sizeof(conf), "%s/nginx.conf", dir);
 	cr_assert_not_null(f = fopen(conf, "w"));
 	fprintf(f, "%s\nworker_processes 1;\npid %s/nginx.pid;\nerror_log %s/error.log warn;\n"
@@ -624,33 +659,32 @@ sso_nginx(const char *user, const char *password, int *port)
 	    " proxy_temp_path %s/tmp/proxy;\n uwsgi_temp_path %s/tmp/uwsgi;\n"
 	    " scgi_temp_path %s/tmp/scgi;\n"
 	    " server {\n  listen 127.0.0.1:%d;\n  location / {\n"
-	    "   auth_basic \"Approval Hub\";\n   auth_basic_user_file %s/htpasswd;\n"
-	    "   fastcgi_pass unix:%s;\n   include %s/nginx/fastcgi.conf;\n"
-	    "   fastcgi_param REMOTE_USER $remote_user;\n  }\n }\n}\n",
-	    getuid() == 0 ? "user www-data;" : "", dir, dir, dir, dir, dir, dir, dir, *port, dir,
-	    sock, th_env("top_srcdir"));
+	    "   fastcgi_pass unix:%s;\n   include %s/nginx/fastcgi.conf;\n%s  }\n }\n}\n",
+	    getuid() == 0 ? "user www-data;" : "", dir, dir, dir, dir, dir, dir, dir, *port,
+	    sock, th_env("top_srcdir"), extra);
 	fclose(f);
-	if ((pid = fork()) == 0) {
-		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		execlp("nginx", "nginx", "-p", dir, "-c", conf, "-g", "daemon off;", (char *)NULL);
-		execl("/usr/sbin/nginx", "nginx", "-p", dir, "-c", conf, "-g", "daemon off;",
-		    (char *)NULL);
-		_exit(127);
-	}
-	cr_assert_gt(pid, 0);
+	pid = child(argv, NULL);
 	for (i = 0; i < 100; i++) {
 		struct th_resp r;
 		char url[128];
 
-		snprintf(url, sizeof(url), "http://127.0.0.1:%d/", *port);
-		if (th_http("GET", url, NULL, NULL, 0, &r) == 0) {
+		snprintf(url, sizeof(url), "http://127.0.0.1:%d/login", *port);
+		if (th_http("GET", url, NULL, NULL, 0, &r) == 0 && r.status != 502) {
 			th_resp_free(&r);
 			return pid;
 		}
+		th_resp_free(&r);
 		usleep(50000);
 	}
-	cr_assert_fail("the SSO nginx did not come up (%s/error.log)", dir);
+	cr_assert_fail("the test's nginx did not come up (%s/error.log)", dir);
 	return pid;
+}
+
+static void
+stop(pid_t pid)
+{
+	kill(pid, SIGTERM);
+	waitpid(pid, NULL, 0);
 }
 
 static void
@@ -669,8 +703,18 @@ Test(login, remote_user_is_trusted_only_when_switched_on)
 	pid_t pid;
 	int port;
 
+	char dir[] = "/tmp/hub-sso-XXXXXX", sock[URL_MAX], extra[URL_MAX];
+
 	th_user_add("viewer", PW, email, sizeof(email));
-	pid = sso_nginx(email, "sso-secret", &port);
+	cr_assert_not_null(mkdtemp(dir));
+	chmod(dir, 0755);
+	cr_assert_eq(th_sh("printf '%%s:%%s\\n' '%s' \"$(openssl passwd -apr1 sso-secret)\""
+	    " >%s/htpasswd && chmod 644 %s/htpasswd", email, dir, dir), 0);
+	snprintf(extra, sizeof(extra), "   auth_basic \"Approval Hub\";\n"
+	    "   auth_basic_user_file %s/htpasswd;\n"
+	    "   fastcgi_param REMOTE_USER $remote_user;\n", dir);
+	stack_socket(sock, sizeof(sock));
+	pid = front_nginx(dir, sock, extra, &port);
 	hub_buf_printf(&cred, "%s:sso-secret", email);
 	cr_assert_eq(hub_base64_encode(cred.data, cred.len, 0, &b64), 0);
 	snprintf(auth, sizeof(auth), "Authorization: Basic %s", b64.data);
@@ -692,8 +736,50 @@ Test(login, remote_user_is_trusted_only_when_switched_on)
 	cr_assert_not_null(th_cookie(&r, "hub_session", ck, sizeof(ck), NULL, 0));
 	cr_assert_eq(session_rows(ck), 1);
 	th_resp_free(&r);
-	kill(pid, SIGTERM);
-	waitpid(pid, NULL, 0);
+	stop(pid);
+	th_sh("rm -rf %s", dir);
 	hub_buf_release(&b64);
 	hub_buf_release(&cred);
+}
+
+/* ------------------------------------------------------------ https */
+
+/* Behind TLS (PUBLIC_URL https://...) the cookies are Secure: a dashboard
+ * of the test's own with such a PUBLIC_URL, behind an nginx of its own. */
+Test(login, cookies_are_secure_when_public_url_is_https)
+{
+	char dir[] = "/tmp/hub-tls-XXXXXX", sock[URL_MAX], prog[URL_MAX], base[128],
+	    email[EMAIL_MAX], ck[CK_MAX], attrs[256], loc[URL_MAX];
+	char *argv[] = { prog, "--socket", sock, "--socket-mode", "0666", "--children", "1",
+	    NULL };
+	struct th_resp r;
+	pid_t dash, web;
+	int port, i;
+
+	cr_assert_not_null(mkdtemp(dir));
+	chmod(dir, 0755);
+	snprintf(sock, sizeof(sock), "%s/dashboard.sock", dir);
+	snprintf(prog, sizeof(prog), "%s/cgi-bin/dashboard", th_env("top_builddir"));
+	dash = child(argv, "https://hub.example.test");
+	for (i = 0; i < 200 && access(sock, F_OK) != 0; i++)
+		usleep(50000);
+	cr_assert_eq(access(sock, F_OK), 0, "the test's dashboard did not start");
+	web = front_nginx(dir, sock, "", &port);
+	snprintf(base, sizeof(base), "http://127.0.0.1:%d", port);
+	th_user_add("viewer", PW, email, sizeof(email));
+	cr_assert_eq(th_login_at(base, email, PW, NULL, ck, sizeof(ck), &r), 303);
+	cr_assert_not_null(th_cookie(&r, "hub_session", ck, sizeof(ck), attrs, sizeof(attrs)));
+	cr_assert_not_null(strstr(attrs, "; Secure"), "%s", attrs);
+	cr_assert_not_null(strstr(attrs, "; HttpOnly"), "%s", attrs);
+	cr_assert_not_null(th_header(&r, "Location", loc, sizeof(loc)));
+	cr_assert_str_eq(loc, "https://hub.example.test/");
+	th_resp_free(&r);
+	snprintf(loc, sizeof(loc), "%s/login", base);
+	cr_assert_eq(th_http("GET", loc, NULL, NULL, 0, &r), 0);
+	cr_assert_not_null(th_cookie(&r, "hub_login", ck, sizeof(ck), attrs, sizeof(attrs)));
+	cr_assert_not_null(strstr(attrs, "; Secure"), "the form's cookie too: %s", attrs);
+	th_resp_free(&r);
+	stop(web);
+	stop(dash);
+	th_sh("rm -rf %s", dir);
 }

@@ -23,6 +23,7 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <netinet/in.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <libpq-fe.h>
@@ -232,6 +233,75 @@ Test(login, wrong_password_and_unknown_user_read_the_same)
 	cr_assert_null(strstr(r1.body, "not the password"), "%s", r1.body);
 	th_resp_free(&r1);
 	th_resp_free(&r2);
+}
+
+static double
+now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static int
+by_value(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return (x > y) - (x < y);
+}
+
+/*
+ * An unknown email costs a password check too (against a dummy scrypt
+ * hash), so the answer's time does not tell which emails have accounts.
+ * Without it an unknown email answers in a few milliseconds against
+ * scrypt's tens; the bound is loose for a busy machine.
+ */
+Test(login, an_unknown_email_takes_as_long_as_a_wrong_password)
+{
+	char email[EMAIL_MAX], unknown[EMAIL_MAX + 16], ck[CK_MAX];
+	double known_t[5], unknown_t[5], t0;
+	int i;
+
+	th_user_add("viewer", PW, email, sizeof(email));
+	for (i = 0; i < 5; i++) {
+		own_address();
+		t0 = now_s();
+		cr_assert_eq(th_login(email, "wrong", NULL, ck, sizeof(ck), NULL), 401);
+		known_t[i] = now_s() - t0;
+		own_address();
+		snprintf(unknown, sizeof(unknown), "nobody%d-%s", i, email);
+		t0 = now_s();
+		cr_assert_eq(th_login(unknown, "wrong", NULL, ck, sizeof(ck), NULL), 401);
+		unknown_t[i] = now_s() - t0;
+		/* Stay under the account's free failures. */
+		exec1("DELETE FROM login_throttle WHERE key = $1", email);
+	}
+	qsort(known_t, 5, sizeof(double), by_value);
+	qsort(unknown_t, 5, sizeof(double), by_value);
+	cr_assert_geq(unknown_t[2], known_t[2] * 0.4, "unknown %.1f ms, wrong password %.1f ms",
+	    unknown_t[2] * 1000, known_t[2] * 1000);
+}
+
+Test(login, pages_send_a_csp_without_unsafe_inline)
+{
+	static const char *const paths[] = { "/login", "/" };
+	char csp[1024];
+	struct th_resp r;
+	size_t i;
+
+	for (i = 0; i < 2; i++) {
+		cr_assert_eq(th_http("GET", paths[i], NULL, NULL, 0, &r), 0);
+		cr_assert_not_null(th_header(&r, "Content-Security-Policy", csp, sizeof(csp)),
+		    "%s: no CSP", paths[i]);
+		cr_assert_null(strstr(csp, "unsafe-inline"), "%s", csp);
+		cr_assert_not_null(strstr(csp, "script-src 'self'"), "%s", csp);
+		cr_assert_not_null(strstr(csp, "form-action 'self'"), "%s", csp);
+		cr_assert_null(strstr(r.body, "<script"), "%s", r.body);
+		cr_assert_null(strstr(r.body, " style="), "inline style: %s", r.body);
+		th_resp_free(&r);
+	}
 }
 
 Test(login, a_session_cookie_from_before_is_never_the_session_after)

@@ -35,6 +35,7 @@
 #include "slack/connadmin.h"
 #include "slack/connections.h"
 #include "store/db.h"
+#include "store/netpolicy.h"
 #include "approval/engine.h"
 #include "web/fcgi.h"
 #include "approval/groups.h"
@@ -346,6 +347,27 @@ create_warnings(struct hub_db *db, const char *id, json_object *o)
 	json_object_object_add(o, "warnings", w);
 }
 
+/* A callback_url must not reach an internal address (netpolicy.h): 0,
+ * or the request was answered (400 naming callback_url, 503). */
+static int
+callback_url_refused(struct hub_req *req, struct hub_app_ctx *app, struct hub_db *db,
+    const char *source_id, json_object *norm)
+{
+	char why[HUB_NETGUARD_WHY_MAX];
+	json_object *o;
+	int rc;
+
+	if (!json_object_object_get_ex(norm, "callback_url", &o) ||
+	    !json_object_is_type(o, json_type_string))
+		return 0;
+	rc = hub_netpolicy_check_url(db, source_id, NULL, json_object_get_string(o),
+	    why, sizeof(why));
+	if (rc == HUB_NETGUARD_OK)
+		return 0;
+	return rc < 0 ? hub_resource_db_error(req, app, HUB_DB_CONN) :
+	    hub_app_error(app, req, 400, why, "callback_url");
+}
+
 static int
 h_new(struct hub_req *req, struct hub_app_ctx *app)
 {
@@ -406,6 +428,8 @@ h_new(struct hub_req *req, struct hub_app_ctx *app)
 	}
 	if (!c->who.is_admin)
 		snprintf(source_id, sizeof(source_id), "%s", c->who.source_id);
+	if ((rc = callback_url_refused(req, app, c->db, source_id, norm)) != 0)
+		goto out;
 	actor_of(c, &actor);
 	memset(&oc, 0, sizeof(oc));
 	memset(&ee, 0, sizeof(ee));

@@ -389,7 +389,8 @@ static const struct hub_stmt eng_stmts[ST__MAX] = {
 	    "  || (SELECT CASE WHEN count(*) > 0 THEN jsonb_build_object('edits',"
 	    "    jsonb_object_agg(e.key, e.value ORDER BY al.id)) ELSE '{}'::jsonb END"
 	    "   FROM audit_log al, jsonb_each(al.detail -> 'edits') e"
-	    "   WHERE al.request_id = r.id AND al.action = 'request.edited'))::text"
+	    "   WHERE al.request_id = r.id AND al.action = 'request.edited'))::text,"
+	    " r.source_id"
 	    " FROM requests r JOIN sources s ON s.id = r.source_id"
 	    " WHERE r.id = $1::uuid", 1 },
 	[ST_DELIVERY_INSERT] = {
@@ -795,7 +796,8 @@ callback(struct eng *e, const char *req)
 	if ((pl = json_object_new_object()) == NULL ||
 	    jadd_str(pl, "url", PQgetvalue(r, 0, 0)) != 0 ||
 	    json_object_object_add(pl, "body", json_object_get(body)) != 0 ||
-	    jadd(pl, "delivery_id", json_object_new_int64(did)) != 0)
+	    jadd(pl, "delivery_id", json_object_new_int64(did)) != 0 ||
+	    jadd_str(pl, "source_id", PQgetvalue(r, 0, 3)) != 0)
 		goto out;
 	if (!PQgetisnull(r, 0, 1) && jadd_str(pl, "sign_secret_sealed",
 	    PQgetvalue(r, 0, 1)) != 0)

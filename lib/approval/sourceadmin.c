@@ -7,6 +7,7 @@
 #include "base/crypto.h"
 #include "approval/intake.h"
 #include "base/json.h"
+#include "store/netpolicy.h"
 #include "store/pgjson.h"
 #include "approval/sourceadmin.h"
 
@@ -19,7 +20,7 @@
 	" extract(epoch FROM s.default_reminder)::bigint AS reminder_every," \
 	" s.callback_url, CASE WHEN s.callback_secret_enc IS NULL THEN NULL" \
 	" ELSE 'set' END AS callback_secret, s.allow_self_approval, s.reason_required," \
-	" s.editable_fields, s.disabled," \
+	" s.editable_fields, s.disabled, s.callback_allow_networks," \
 	" (SELECT count(*) FROM api_keys k WHERE k.source_id = s.id" \
 	" AND k.revoked_at IS NULL)::int AS active_keys, " \
 	ISO("s.created_at") " AS created_at, " ISO("s.updated_at") " AS updated_at" \
@@ -54,8 +55,10 @@ static const struct hub_stmt stmts[STMT__MAX] = {
 		" allow_self_approval = CASE WHEN $20::bool THEN $21::bool ELSE allow_self_approval END,"
 		" reason_required = CASE WHEN $22::bool THEN $23::bool ELSE reason_required END,"
 		" editable_fields = CASE WHEN $24::bool THEN $25::jsonb ELSE editable_fields END,"
-		" disabled = CASE WHEN $26::bool THEN $27::bool ELSE disabled END"
-		" WHERE id = $1 RETURNING id", 27 },
+		" disabled = CASE WHEN $26::bool THEN $27::bool ELSE disabled END,"
+		" callback_allow_networks = CASE WHEN $28::bool THEN $29::text"
+		"  ELSE callback_allow_networks END"
+		" WHERE id = $1 RETURNING id", 29 },
 	[STMT_CONNECTION_BY_NAME] = { "SELECT id FROM slack_connections WHERE name = $1", 1 },
 };
 
@@ -77,6 +80,7 @@ enum fkind {
 	FK_SECRET,     /* sealed with the keyring before storing */
 	FK_BOOL,
 	FK_NAMES,      /* array of field names */
+	FK_NETWORKS,   /* comma-separated CIDRs ("" allowed: none) */
 };
 
 /* A settable field: JSON name, what it must be, and its (present, value)
@@ -104,8 +108,11 @@ static const struct source_field source_fields[] = {
 	{ "reason_required", FK_BOOL, 21, 0, 0, NULL },
 	{ "editable_fields", FK_NAMES, 23, 0, 50, NULL },
 	{ "disabled", FK_BOOL, 25, 0, 0, NULL },
+	{ "callback_allow_networks", FK_NETWORKS, 27, 1, 1000, NULL },
 };
-#define SOURCE_PARAMS 27
+#define SOURCE_PARAMS 29
+#define P_CALLBACK_URL		15
+#define P_ALLOW_NETWORKS	27
 
 struct source_update {
 	const char	*params[SOURCE_PARAMS];
@@ -172,6 +179,20 @@ field_nonstring(const struct source_field *f, json_object *v, struct source_upda
 	}
 }
 
+/* A list of networks: NULL, or what is wrong. */
+static const char *
+networks_problem(const char *s, size_t max)
+{
+	struct hub_netguard g;
+	char why[HUB_NETGUARD_ERR_MAX];
+
+	if (strlen(s) > max)
+		return "must be at most 1000 characters";
+	if (hub_netguard_parse(&g, s, why, sizeof(why)) != HUB_NETGUARD_OK)
+		return "must be comma-separated networks (CIDRs such as 10.1.0.0/16 or fd00::/8)";
+	return NULL;
+}
+
 static const char *
 field_problem(const struct hub_conf *conf, struct hub_db *db, const struct source_field *f,
     json_object *v, struct source_update *u)
@@ -214,6 +235,9 @@ field_problem(const struct hub_conf *conf, struct hub_db *db, const struct sourc
 		    strlen(s) <= 8)
 			problem = "must be an http(s) URL";
 		break;
+	case FK_NETWORKS:
+		problem = networks_problem(s, f->max);
+		break;
 	case FK_SECRET:
 		if (strlen(s) < 8 || strlen(s) > f->max) {
 			problem = "must be 8 to 200 characters";
@@ -255,10 +279,38 @@ out:
 	return problem;
 }
 
-/* Every field of in except the names in skip, into u. */
+/* A callback URL being stored must not reach an internal address, judged
+ * with the allowlist the source will have: the one in this update, else
+ * its stored one (id; NULL when creating), else the global setting. */
+static int
+callback_url_check(struct hub_db *db, const char *id, const struct source_update *u,
+    struct hub_problem *pr)
+{
+	const char *url = u->params[P_CALLBACK_URL + 1], *override = NULL;
+	char why[HUB_NETGUARD_WHY_MAX], msg[HUB_NETGUARD_WHY_MAX + 20];
+	int rc;
+
+	if (strcmp(u->params[P_CALLBACK_URL], "true") != 0 || url == NULL)
+		return HUB_SRCADM_OK;
+	if (strcmp(u->params[P_ALLOW_NETWORKS], "true") == 0) {
+		override = u->params[P_ALLOW_NETWORKS + 1];
+		id = NULL;	/* null: back to the global setting */
+	}
+	rc = hub_netpolicy_check_url(db, id, override, url, why, sizeof(why));
+	if (rc < 0)
+		return dberr(pr, HUB_DB_CONN);
+	if (rc != HUB_NETGUARD_OK) {
+		snprintf(msg, sizeof(msg), "callback_url %s", why);
+		return hub_problem(pr, "callback_url", msg, HUB_SRCADM_INVALID);
+	}
+	return HUB_SRCADM_OK;
+}
+
+/* Every field of in except the names in skip, into u; id is the source
+ * being changed (NULL when creating). */
 static int
 update_parse(const struct hub_conf *conf, struct hub_db *db, json_object *in,
-    const char *skip, struct source_update *u, struct hub_problem *pr)
+    const char *skip, const char *id, struct source_update *u, struct hub_problem *pr)
 {
 	const struct source_field *f;
 	const char *problem;
@@ -281,7 +333,7 @@ update_parse(const struct hub_conf *conf, struct hub_db *db, json_object *in,
 			return hub_problem(pr, k, msg, HUB_SRCADM_INVALID);
 		}
 	}
-	return HUB_SRCADM_OK;
+	return callback_url_check(db, id, u, pr);
 }
 
 /* Apply u to source id: NOTFOUND when no row changed. */
@@ -358,7 +410,7 @@ hub_srcadm_create(struct hub_db *db, const struct hub_conf *conf, json_object *i
 		rc = hub_problem(pr, "name", name_msg, HUB_SRCADM_INVALID);
 		goto out;
 	}
-	if ((rc = update_parse(conf, db, in, "name", &u, pr)) != HUB_SRCADM_OK)
+	if ((rc = update_parse(conf, db, in, "name", NULL, &u, pr)) != HUB_SRCADM_OK)
 		goto out;
 	if ((rc = hub_db_begin(db)) != HUB_DB_OK) {
 		rc = dberr(pr, rc);
@@ -407,7 +459,7 @@ hub_srcadm_patch(struct hub_db *db, const struct hub_conf *conf, const char *id,
 	memset(&u, 0, sizeof(u));
 	if (!hub_check_uuid(id))
 		return HUB_SRCADM_NOTFOUND;
-	if ((rc = update_parse(conf, db, in, NULL, &u, pr)) == HUB_SRCADM_OK &&
+	if ((rc = update_parse(conf, db, in, NULL, id, &u, pr)) == HUB_SRCADM_OK &&
 	    (rc = update_apply(db, id, &u, pr)) == HUB_SRCADM_OK)
 		rc = hub_srcadm_get(db, id, out, pr);
 	update_free(&u);

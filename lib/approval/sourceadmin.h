@@ -10,8 +10,12 @@
  * channel, delivery_mode, rule, deadline, reminder_every (intake
  * durations), callback_url, callback_secret (sealed with the keyring of
  * SECRET_KEY before storing; shown only as "set"), allow_self_approval,
- * reason_required, editable_fields, disabled.  Absent fields keep their
- * value.  The first field with a problem is reported, by name.
+ * reason_required, editable_fields, disabled, callback_allow_networks
+ * (CIDRs this source's callbacks may reach although internal; null: the
+ * global setting callbacks.allow_networks).  A callback_url that resolves
+ * to a refused address under the allowlist the source will have is
+ * refused (netpolicy.h).  Absent fields keep their value.  The first
+ * field with a problem is reported, by name.
  *
  * A source object is a row of sources with its connection's name, its
  * callback_secret as "set" or null, and active_keys.  Objects handed out

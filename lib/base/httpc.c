@@ -14,6 +14,9 @@
 #include <strings.h>
 #include <time.h>
 
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <curl/curl.h>
 
 #include "base/httpc.h"
@@ -29,6 +32,7 @@
 struct hub_httpc {
 	CURL				*curl;
 	const volatile sig_atomic_t	*abort_flag;
+	const struct hub_netguard	*guard;   /* NULL: unguarded */
 	char				 errbuf[CURL_ERROR_SIZE];
 };
 
@@ -38,6 +42,8 @@ struct xfer {
 	const volatile sig_atomic_t *abort_flag;
 	int			 toobig;
 	int			 nomem;
+	int			 refused;     /* the guard refused an address */
+	const struct hub_netguard *guard;
 	struct timespec		 abort_seen;  /* when the flag was first seen up */
 };
 
@@ -75,6 +81,12 @@ void
 hub_httpc_set_abort(struct hub_httpc *h, const volatile sig_atomic_t *flag)
 {
 	h->abort_flag = flag;
+}
+
+void
+hub_httpc_set_guard(struct hub_httpc *h, const struct hub_netguard *allow)
+{
+	h->guard = allow;
 }
 
 void
@@ -214,9 +226,27 @@ on_progress(void *arg, curl_off_t dlt, curl_off_t dln, curl_off_t ult, curl_off_
 	    (now.tv_nsec - x->abort_seen.tv_nsec) / 1000000 >= HTTPC_ABORT_GRACE_MS;
 }
 
+/* libcurl asks for each socket it connects (each address it tries):
+ * the address is checked here, after resolution, so the check and the
+ * connection see the same address. */
+static curl_socket_t
+on_opensocket(void *arg, curlsocktype purpose, struct curl_sockaddr *a)
+{
+	struct xfer *x = arg;
+
+	if (purpose != CURLSOCKTYPE_IPCXN ||
+	    !hub_netguard_addr_ok(x->guard, &a->addr)) {
+		x->refused = 1;
+		return CURL_SOCKET_BAD;
+	}
+	return socket(a->family, a->socktype, a->protocol);
+}
+
 static int
 map_error(CURLcode cc, const struct xfer *x)
 {
+	if (cc != CURLE_OK && x->refused)
+		return HUB_HTTPC_REFUSED;
 	switch (cc) {
 	case CURLE_OK:
 		return HUB_HTTPC_OK;
@@ -278,7 +308,7 @@ static int
 request(struct hub_httpc *h, const char *url, const char *const *headers,
     const void *body, size_t len, long timeout_ms, struct hub_httpc_resp *r)
 {
-	struct xfer x = { r, h->abort_flag, 0, 0, { 0, 0 } };
+	struct xfer x = { r, h->abort_flag, 0, 0, 0, h->guard, { 0, 0 } };
 	struct curl_slist *hl = NULL, *t;
 	CURL *c = h->curl;
 	CURLcode cc;
@@ -331,6 +361,15 @@ request(struct hub_httpc *h, const char *url, const char *const *headers,
 	curl_easy_setopt(c, CURLOPT_XFERINFODATA, &x);
 	curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
 	curl_easy_setopt(c, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)r->body.max);
+	if (h->guard != NULL) {
+		curl_easy_setopt(c, CURLOPT_OPENSOCKETFUNCTION, on_opensocket);
+		curl_easy_setopt(c, CURLOPT_OPENSOCKETDATA, &x);
+		/* A proxy would be the address checked; a kept connection was
+		 * checked (or not) for another request. */
+		curl_easy_setopt(c, CURLOPT_PROXY, "");
+		curl_easy_setopt(c, CURLOPT_FRESH_CONNECT, 1L);
+		curl_easy_setopt(c, CURLOPT_FORBID_REUSE, 1L);
+	}
 	if (body != NULL) {
 		curl_easy_setopt(c, CURLOPT_POST, 1L);
 		curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
@@ -342,6 +381,9 @@ request(struct hub_httpc *h, const char *url, const char *const *headers,
 	rc = map_error(cc, &x);
 	if (rc == HUB_HTTPC_OK)
 		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &r->status);
+	else if (rc == HUB_HTTPC_REFUSED)
+		set_error(r, "the host's address is internal (loopback, private, link-local"
+		    " or metadata) and not in the allowed networks");
 	else
 		set_error(r, h->errbuf[0] ? h->errbuf : curl_easy_strerror(cc));
 
@@ -351,6 +393,8 @@ request(struct hub_httpc *h, const char *url, const char *const *headers,
 	curl_easy_setopt(c, CURLOPT_HEADERDATA, NULL);
 	curl_easy_setopt(c, CURLOPT_XFERINFODATA, NULL);
 	curl_easy_setopt(c, CURLOPT_NOPROGRESS, 1L);
+	curl_easy_setopt(c, CURLOPT_OPENSOCKETFUNCTION, NULL);
+	curl_easy_setopt(c, CURLOPT_OPENSOCKETDATA, NULL);
 	curl_slist_free_all(hl);
 	return rc;
 }
@@ -377,6 +421,7 @@ hub_httpc_is_transient(int err, long status)
 		return status == 408 || status == 429 || (status >= 500 && status <= 599);
 	case HUB_HTTPC_BADURL:
 	case HUB_HTTPC_TOOBIG:
+	case HUB_HTTPC_REFUSED:
 		return 0;
 	default:
 		return 1;
@@ -392,6 +437,7 @@ static const char *const errstr[] = {
 	[HUB_HTTPC_TOOBIG] = "response too big",
 	[HUB_HTTPC_OTHER] = "transfer error",
 	[HUB_HTTPC_ABORTED] = "aborted",
+	[HUB_HTTPC_REFUSED] = "address refused",
 };
 
 const char *

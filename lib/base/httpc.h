@@ -10,6 +10,7 @@
 #include <signal.h>
 #include <stddef.h>
 #include "base/buf.h"
+#include "base/netguard.h"
 
 enum hub_httpc_err {
 	HUB_HTTPC_OK = 0,       /* a response arrived (any status) */
@@ -20,6 +21,7 @@ enum hub_httpc_err {
 	HUB_HTTPC_TOOBIG,       /* response body over the cap */
 	HUB_HTTPC_OTHER,        /* any other curl error */
 	HUB_HTTPC_ABORTED,      /* the abort flag was raised (shutdown) */
+	HUB_HTTPC_REFUSED,      /* the guard refused the address (final) */
 };
 
 struct hub_httpc_resp {
@@ -38,6 +40,13 @@ void		 hub_httpc_free(struct hub_httpc *);
  * a transfer in flight is aborted about 2 s after it rose (one about to
  * finish is let finish), with HUB_HTTPC_ABORTED.  NULL to clear.  Borrowed. */
 void		 hub_httpc_set_abort(struct hub_httpc *, const volatile sig_atomic_t *flag);
+/* Guard every connection this handle opens (until set to NULL): the
+ * address a connection is about to be opened to is checked against
+ * netguard's refused ranges and this allowlist, no proxy is used and no
+ * connection opened before is reused, so what was checked is what is
+ * reached (a name that now resolves elsewhere, DNS rebinding, included).
+ * For URLs someone other than the admin chose (callbacks).  Borrowed. */
+void		 hub_httpc_set_guard(struct hub_httpc *, const struct hub_netguard *allow);
 /* POST body with the given headers ("Name: value", NULL-terminated). */
 int		 hub_httpc_post(struct hub_httpc *, const char *url, const char *const *headers,
 		    const void *body, size_t len, long timeout_ms, struct hub_httpc_resp *);
@@ -47,7 +56,7 @@ void		 hub_httpc_resp_init(struct hub_httpc_resp *, size_t max_body);
 void		 hub_httpc_resp_free(struct hub_httpc_resp *);
 /* Transient (retry) or final?  5xx, 429, 408, timeouts, connect errors,
  * other transport errors (reset, empty reply), NOMEM and ABORTED are
- * transient; BADURL, TOOBIG and any other status are final. */
+ * transient; BADURL, TOOBIG, REFUSED and any other status are final. */
 int		 hub_httpc_is_transient(int err, long status);
 const char	*hub_httpc_strerror(int);
 

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/netguard.h"
 #include "store/settings.h"
 
 const struct hub_setting hub_settings[] = {
@@ -23,6 +24,9 @@ const struct hub_setting hub_settings[] = {
 	{ "auth.trust_remote_user", HUB_SETTING_CHOICE, "off|on", 0, 0, "off",
 	  "on: the user whose email nginx passes as REMOTE_USER is signed in without a "
 	  "password (single sign-on in front of the hub; README \"Signing in\")" },
+	{ "callbacks.allow_networks", HUB_SETTING_NETWORKS, NULL, 1, 1000, NULL,
+	  "internal networks (comma-separated CIDRs, e.g. 10.20.0.0/16) callbacks may reach;"
+	  " loopback, private, link-local and metadata addresses are refused otherwise" },
 	{ NULL, 0, NULL, 0, 0, NULL, NULL },
 };
 
@@ -109,6 +113,21 @@ hub_settings_check(const struct hub_setting *s, const char *value, char *err, si
 			return HUB_SETTINGS_INVALID;
 		}
 		return HUB_SETTINGS_OK;
+	case HUB_SETTING_NETWORKS: {
+		struct hub_netguard g;
+		char why[HUB_NETGUARD_ERR_MAX];
+
+		if ((long)strlen(value) < s->min || (long)strlen(value) > s->max) {
+			snprintf(err, errlen, "%s must be %ld to %ld characters", s->key,
+			    s->min, s->max);
+			return HUB_SETTINGS_INVALID;
+		}
+		if (hub_netguard_parse(&g, value, why, sizeof(why)) != HUB_NETGUARD_OK) {
+			snprintf(err, errlen, "%s: %s", s->key, why);
+			return HUB_SETTINGS_INVALID;
+		}
+		return HUB_SETTINGS_OK;
+	}
 	case HUB_SETTING_TEXT:
 	default:
 		if ((long)strlen(value) < s->min || (long)strlen(value) > s->max) {

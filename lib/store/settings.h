@@ -23,6 +23,7 @@ enum hub_setting_type {
 	HUB_SETTING_TEXT,
 	HUB_SETTING_INT,
 	HUB_SETTING_CHOICE,
+	HUB_SETTING_NETWORKS,   /* comma-separated CIDRs (netguard.h); max: length */
 };
 
 struct hub_setting {

@@ -21,6 +21,7 @@
 #include "base/httpc.h"
 #include "slack/interact.h"
 #include "store/jobenv.h"
+#include "store/netpolicy.h"
 #include "base/json.h"
 #include "base/log.h"
 #include "notify/msgsync.h"
@@ -147,6 +148,7 @@ static const struct {
 	{ HUB_HTTPC_TOOBIG,  "too_big" },
 	{ HUB_HTTPC_OTHER,   "transport" },
 	{ HUB_HTTPC_ABORTED, "interrupted" },
+	{ HUB_HTTPC_REFUSED, "address_refused" },
 };
 
 HUB_PRINTF(3, 4) static void
@@ -210,6 +212,7 @@ header_reserved(const char *name)
 
 struct post_req {
 	const char	*url;
+	const char	*source_id;   /* whose allowlist applies; NULL: global */
 	const char	*body;
 	size_t		 len;
 	long		 timeout_ms;
@@ -265,6 +268,11 @@ post_req_parse(const struct hub_worker_env *e, json_object *pl, struct post_req 
 		return "url missing or too long";
 	if (strncasecmp(p->url, "http://", 7) != 0 && strncasecmp(p->url, "https://", 8) != 0)
 		return "url is not http(s)";
+	rc = hub_json_get_string(pl, "source_id", 64, &p->source_id);
+	if (rc == HUB_JSON_MISSING)
+		p->source_id = NULL;
+	else if (rc != HUB_JSON_OK)
+		return "source_id must be a string";
 	if (!json_object_object_get_ex(pl, "body", &body))
 		return "body missing";
 	if (json_object_is_type(body, json_type_string)) {
@@ -332,6 +340,25 @@ post_req_parse(const struct hub_worker_env *e, json_object *pl, struct post_req 
 	return NULL;
 }
 
+/* Every http_post goes to a URL a source chose: guarded, with the
+ * allowlist in force now (a row queued before the guard, or while an
+ * allowlist that is gone allowed it, is checked all the same).  The
+ * httpc error, or -1 when the allowlist cannot be read. */
+static int
+post_guarded(struct hub_worker_env *e, struct post_req *p, struct hub_httpc_resp *resp)
+{
+	struct hub_netguard guard;
+	int rc;
+
+	if (hub_netpolicy_load(e->db, p->source_id, &guard) != HUB_DB_OK)
+		return -1;
+	hub_httpc_set_guard(e->http, &guard);
+	rc = hub_httpc_post(e->http, p->url, (const char *const *)p->hdrs, p->body, p->len,
+	    p->timeout_ms, resp);
+	hub_httpc_set_guard(e->http, NULL);
+	return rc;
+}
+
 static void
 http_post_run(struct hub_worker_env *e, const struct hub_job *job, struct hub_worker_result *r)
 {
@@ -364,8 +391,12 @@ http_post_run(struct hub_worker_env *e, const struct hub_job *job, struct hub_wo
 	}
 	p.hdrs[p.nhdrs] = NULL;
 
-	rc = hub_httpc_post(e->http, p.url, (const char *const *)p.hdrs, p.body, p.len,
-	    p.timeout_ms, &resp);
+	if ((rc = post_guarded(e, &p, &resp)) < 0) {
+		r->reason = "database error";
+		result_code(r, "db");
+		result_set(r, HUB_WORKER_RETRY, "cannot read callbacks.allow_networks");
+		goto out;
+	}
 	if (rc == HUB_HTTPC_ABORTED) {
 		r->reason = "interrupted";
 		result_set(r, HUB_WORKER_RELEASE, "interrupted by shutdown");

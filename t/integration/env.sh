@@ -100,6 +100,12 @@ fi
 
 "$top_builddir/bin/approvalhub" migrate >>"$STATE/log/migrate.log" 2>&1 \
 	|| { cat "$STATE/log/migrate.log" >&2; die "migrations failed"; }
+# The fakes (callback receiver, Slack) listen on loopback, which callbacks
+# may not reach unless an admin allows it: allow it here, as an admin with
+# an internal callback host would.  test_ssrf shows what happens without.
+"$top_builddir/bin/approvalhub" settings set callbacks.allow_networks 127.0.0.1/32 \
+	>>"$STATE/log/migrate.log" 2>&1 \
+	|| { cat "$STATE/log/migrate.log" >&2; die "settings set failed"; }
 
 port=$(free_port)
 export HUB_URL=http://127.0.0.1:$port PUBLIC_URL=http://127.0.0.1:$port

@@ -1065,7 +1065,7 @@ Test(admin, sources_create_patch_get_and_list)
 	th_admin_key(adm, sizeof(adm));
 	uniq("crud", name, sizeof(name));
 	snprintf(body, sizeof(body), "{\"name\":\"%s\",\"rule\":\"all\",\"deadline\":\"2d\","
-	    "\"reminder_every\":\"4h\",\"callback_url\":\"https://example.com/cb\","
+	    "\"reminder_every\":\"4h\",\"callback_url\":\"http://127.0.0.1:9/cb\","
 	    "\"callback_secret\":\"s3cret-s3cret\",\"editable_fields\":[\"amount\"],"
 	    "\"delivery_mode\":\"dm\",\"allow_self_approval\":true}", name);
 	th_api("POST", "/api/sources", adm, NULL, body, &r);

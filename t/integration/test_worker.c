@@ -489,6 +489,7 @@ worker_setup(void)
 	th_db_url(dbname, dburl, sizeof(dburl));
 	cr_assert_eq(hub_db_connect(dburl, &db), HUB_DB_OK);
 	cr_assert_eq(hub_migrate_run(db, NULL), HUB_MIGRATE_OK, "%s", hub_db_last_error(db));
+	th_allow_loopback_callbacks(db);
 }
 
 static void
@@ -817,6 +818,7 @@ Test(worker, waits_for_the_database_and_recovers)
 	admin_exec(sql);
 	cr_assert_eq(hub_db_connect(dburl, &db2), HUB_DB_OK);
 	cr_assert_eq(hub_migrate_run(db2, NULL), HUB_MIGRATE_OK);
+	th_allow_loopback_callbacks(db2);
 	body = json_object_new_object();
 	snprintf(url, sizeof(url), "%s/late", rcv.url);
 	cr_assert_eq(hub_worker_enqueue_http_post(db2, url, body, NULL, NULL), HUB_DB_OK);

@@ -20,6 +20,7 @@
 #include "store/db.h"
 #include "base/form.h"
 #include "store/migrate.h"
+#include "store/settings.h"
 #include "slack/slacksig.h"
 #include "testlib.h"
 
@@ -276,7 +277,17 @@ th_db_create(struct th_db *t)
 	th_db_url(t->name, t->url, sizeof(t->url));
 	cr_assert_eq(hub_db_connect(t->url, &db), HUB_DB_OK);
 	cr_assert_eq(hub_migrate_run(db, NULL), HUB_MIGRATE_OK, "%s", hub_db_last_error(db));
+	th_allow_loopback_callbacks(db);
 	hub_db_close(db);
+}
+
+void
+th_allow_loopback_callbacks(struct hub_db *db)
+{
+	char err[160];
+
+	cr_assert_eq(hub_settings_set(db, "callbacks.allow_networks", "127.0.0.1/32", "test",
+	    err, sizeof(err)), HUB_SETTINGS_OK, "%s", err);
 }
 
 void

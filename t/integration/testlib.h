@@ -46,6 +46,10 @@ void		 th_db_create(struct th_db *);
 /* A URI for database name on $DATABASE_URL's server (it need not exist). */
 void		 th_db_url(const char *name, char *out, size_t outlen);
 void		 th_db_drop(struct th_db *);
+/* As env.sh does for the stack's database: callbacks may reach the
+ * loopback fakes (th_db_create does it for its databases). */
+struct hub_db;
+void		 th_allow_loopback_callbacks(struct hub_db *);
 /* Run SQL on $DATABASE_URL's server as the admin (no parameters). */
 void		 th_admin_sql(const char *sql);
 /* Run cmd; the rest of the output line after marker into out.  The test

@@ -246,6 +246,7 @@ cmd_doctor(struct cli *c, int argc, char **argv)
 	struct hub_httpc *http = NULL;
 	struct hub_httpc_resp resp;
 	struct hub_buf url = HUB_BUF_INIT(2048);
+	struct hub_db_limits lim;
 	int fails = 0, dbv = 0, binv = 0, rc;
 
 	if (hub_conf_load(&c->conf, HUB_CONF_NEED_DATABASE | HUB_CONF_NEED_SECRET,
@@ -259,7 +260,8 @@ cmd_doctor(struct cli *c, int argc, char **argv)
 		fails++;
 	} else
 		printf("ok   templates\n");
-	if (hub_db_connect(c->conf.database_url, &c->db) != HUB_DB_OK) {
+	hub_db_limits(&lim, HUB_DB_ROLE_ADMIN, &c->conf);
+	if (hub_db_connect_limits(c->conf.database_url, &lim, &c->db) != HUB_DB_OK) {
 		printf("FAIL database: %s\n", hub_db_last_error(c->db));
 		fails++;
 	} else {
@@ -1060,6 +1062,7 @@ matches(const struct cmd *cmd, int argc, char **argv)
 int
 main(int argc, char **argv)
 {
+	struct hub_db_limits lim;
 	struct cli c;
 	char err[512];
 	size_t i;
@@ -1086,7 +1089,9 @@ main(int argc, char **argv)
 		hub_log_init("approvalhub", c.conf.log_level);
 	} else
 		hub_log_init("approvalhub", HUB_LOG_WARN);
-	if (cmds[i].needs_db && hub_db_connect(c.conf.database_url, &c.db) != HUB_DB_OK) {
+	hub_db_limits(&lim, HUB_DB_ROLE_ADMIN, &c.conf);
+	if (cmds[i].needs_db && hub_db_connect_limits(c.conf.database_url, &lim, &c.db) !=
+	    HUB_DB_OK) {
 		fprintf(stderr, "approvalhub: cannot connect to the database: %s\n",
 		    hub_db_last_error(c.db));
 		hub_conf_free(&c.conf);

@@ -326,6 +326,18 @@ static const struct conf_str conf_strs[] = {
 	{ "SLACK_API_URL",        offsetof(struct hub_conf, slack_api_url), http_schemes },
 };
 
+/* Optional whole numbers in a range. */
+static const struct {
+	const char	*name;
+	size_t		 off;
+	long		 min, max;
+} conf_longs[] = {
+	{ "DB_CONNECT_TIMEOUT",      offsetof(struct hub_conf, db_connect_timeout_s), 1, 300 },
+	{ "DB_STATEMENT_TIMEOUT_MS", offsetof(struct hub_conf, db_statement_timeout_ms), 0, 86400000 },
+	{ "DB_LOCK_TIMEOUT_MS",      offsetof(struct hub_conf, db_lock_timeout_ms), 0, 86400000 },
+	{ "DB_IDLE_TX_TIMEOUT_MS",   offsetof(struct hub_conf, db_idle_tx_timeout_ms), 0, 86400000 },
+};
+
 static const struct {
 	unsigned	 bit;
 	const char	*name;
@@ -342,6 +354,31 @@ str_field(struct hub_conf *c, size_t off)
 	return (char **)(void *)((char *)c + off);
 }
 
+/* The optional whole numbers (conf_longs) into c. */
+static int
+load_longs(struct hub_conf *c, char *err, size_t errlen)
+{
+	const char *v;
+	char *end;
+	size_t i;
+	long num;
+
+	for (i = 0; i < HUB_NELEM(conf_longs); i++) {
+		if ((v = hub_conf_get(conf_longs[i].name)) == NULL)
+			continue;
+		errno = 0;
+		num = strtol(v, &end, 10);
+		if (errno != 0 || end == v || *end != '\0' || !(*v >= '0' && *v <= '9') ||
+		    num < conf_longs[i].min || num > conf_longs[i].max) {
+			snprintf(err, errlen, "%s is malformed: must be a number from %ld to %ld",
+			    conf_longs[i].name, conf_longs[i].min, conf_longs[i].max);
+			return CONF_ERR;
+		}
+		*(long *)(void *)((char *)c + conf_longs[i].off) = num;
+	}
+	return CONF_OK;
+}
+
 int
 hub_conf_load(struct hub_conf *c, unsigned need, char *err, size_t errlen)
 {
@@ -356,6 +393,8 @@ hub_conf_load(struct hub_conf *c, unsigned need, char *err, size_t errlen)
 	memset(c, 0, sizeof(*c));
 	c->log_level = HUB_LOG_INFO;
 	c->port = CONF_DEFAULT_PORT;
+	for (i = 0; i < HUB_NELEM(conf_longs); i++)
+		*(long *)(void *)((char *)c + conf_longs[i].off) = -1;
 	if (err != NULL && errlen > 0)
 		err[0] = '\0';
 	file_clear();
@@ -405,6 +444,9 @@ hub_conf_load(struct hub_conf *c, unsigned need, char *err, size_t errlen)
 		}
 		c->port = (int)port;
 	}
+
+	if ((rc = load_longs(c, err, errlen)) != CONF_OK)
+		goto out;
 
 	for (i = 0; i < HUB_NELEM(conf_strs); i++) {
 		if ((v = hub_conf_get(conf_strs[i].name)) == NULL)

@@ -46,6 +46,12 @@ struct hub_conf {
 	char		*embedding_model_id;
 	enum hub_log_level log_level;      /* LOG_LEVEL, default info */
 	int		 port;                 /* PORT, default 8080 */
+	/* Database limits; -1 when unset (each program has its own default,
+	 * store/db.h), 0 = no limit (not for the connect timeout). */
+	long		 db_connect_timeout_s;     /* DB_CONNECT_TIMEOUT, 1..300 */
+	long		 db_statement_timeout_ms;  /* DB_STATEMENT_TIMEOUT_MS, 0..86400000 */
+	long		 db_lock_timeout_ms;       /* DB_LOCK_TIMEOUT_MS, 0..86400000 */
+	long		 db_idle_tx_timeout_ms;    /* DB_IDLE_TX_TIMEOUT_MS, 0..86400000 */
 };
 
 /* 0 ok; -1 with *err set (one line, no trailing newline). */

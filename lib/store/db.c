@@ -10,6 +10,7 @@
 #include <libpq-fe.h>
 
 #include "base/common.h"
+#include "base/conf.h"
 #include "store/db.h"
 #include "base/log.h"
 
@@ -133,6 +134,11 @@ hub_db_classify(const PGresult *res)
 	if (strncmp(st, "08", 2) == 0 || strcmp(st, "57P01") == 0 ||
 	    strcmp(st, "57P02") == 0 || strcmp(st, "57P03") == 0)
 		return HUB_DB_CONN;
+	/* 55P03 lock_not_available (lock_timeout), 57014 query_canceled
+	 * (statement_timeout): the server could not serve this in time --
+	 * to the caller the same as a server that is away for a moment. */
+	if (strcmp(st, "55P03") == 0 || strcmp(st, "57014") == 0)
+		return HUB_DB_CONN;
 	return HUB_DB_QUERY;
 }
 
@@ -185,9 +191,44 @@ db_reset(struct hub_db *db)
 	return HUB_DB_OK;
 }
 
+static const struct hub_db_limits role_limits[] = {
+	[HUB_DB_ROLE_WEB]    = { 5, 15000, 5000, 60000 },
+	[HUB_DB_ROLE_WORKER] = { 5, 30000, 10000, 60000 },
+	[HUB_DB_ROLE_ADMIN]  = { 10, 0, 10000, 60000 },
+};
+
+void
+hub_db_limits(struct hub_db_limits *l, enum hub_db_role role, const struct hub_conf *c)
+{
+	*l = role_limits[(size_t)role < HUB_NELEM(role_limits) ? role : HUB_DB_ROLE_WEB];
+	if (c == NULL)
+		return;
+	if (c->db_connect_timeout_s >= 0)
+		l->connect_s = c->db_connect_timeout_s;
+	if (c->db_statement_timeout_ms >= 0)
+		l->statement_ms = c->db_statement_timeout_ms;
+	if (c->db_lock_timeout_ms >= 0)
+		l->lock_ms = c->db_lock_timeout_ms;
+	if (c->db_idle_tx_timeout_ms >= 0)
+		l->idle_tx_ms = c->db_idle_tx_timeout_ms;
+}
+
 int
 hub_db_connect(const char *url, struct hub_db **dbp)
 {
+	return hub_db_connect_limits(url, NULL, dbp);
+}
+
+int
+hub_db_connect_limits(const char *url, const struct hub_db_limits *lim,
+    struct hub_db **dbp)
+{
+	/* Ours first, then the URL expanded from "dbname": what the admin
+	 * wrote in DATABASE_URL is processed last and wins. */
+	const char *keys[] = { "connect_timeout", "keepalives", "keepalives_idle",
+	    "keepalives_interval", "keepalives_count", "options", "dbname", NULL };
+	const char *vals[HUB_NELEM(keys)];
+	char ct[24], opts[200];
 	struct hub_db *db;
 
 	*dbp = NULL;
@@ -198,9 +239,25 @@ hub_db_connect(const char *url, struct hub_db **dbp)
 		    "error", "DATABASE_URL not set", NULL);
 		return HUB_DB_CONN;
 	}
+	if (lim == NULL)
+		lim = &role_limits[HUB_DB_ROLE_WEB];
+	snprintf(ct, sizeof(ct), "%ld", lim->connect_s);
+	snprintf(opts, sizeof(opts), "-c statement_timeout=%ld -c lock_timeout=%ld"
+	    " -c idle_in_transaction_session_timeout=%ld",
+	    lim->statement_ms, lim->lock_ms, lim->idle_tx_ms);
+	/* A dead peer (host gone, cable cut) is noticed in about a minute,
+	 * not after the kernel's two hours. */
+	vals[0] = ct;
+	vals[1] = "1";
+	vals[2] = "30";
+	vals[3] = "10";
+	vals[4] = "3";
+	vals[5] = opts;
+	vals[6] = url;
+	vals[7] = NULL;
 	if ((db = calloc(1, sizeof(*db))) == NULL)
 		return HUB_DB_NOMEM;
-	db->conn = PQconnectdb(url);
+	db->conn = PQconnectdbParams(keys, vals, 1);
 	if (db->conn == NULL) {
 		free(db);
 		return HUB_DB_NOMEM;

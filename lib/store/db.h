@@ -20,7 +20,8 @@
 
 enum hub_db_err {
 	HUB_DB_OK = 0,
-	HUB_DB_CONN,        /* cannot reach the server (-> 503) */
+	HUB_DB_CONN,        /* cannot reach the server, or it gave up on a lock
+	                     * or a statement in time: 55P03, 57014 (-> 503) */
 	HUB_DB_UNIQUE,      /* 23505 unique_violation */
 	HUB_DB_FKEY,        /* 23503 foreign_key_violation */
 	HUB_DB_CHECK,       /* 23514 check_violation, 23502 not_null, 22xxx data */
@@ -45,7 +46,35 @@ struct hub_stmt_table {
 
 struct hub_db;
 
-/* Connect (DATABASE_URL or libpq conninfo). NULL *db on failure with err. */
+/*
+ * Limits every connection carries, so one held lock or slow statement
+ * answers with an error (HUB_DB_CONN -> 503) instead of pinning the
+ * process: connect timeout, statement_timeout, lock_timeout,
+ * idle_in_transaction_session_timeout (0 = none) and TCP keepalives.
+ * Defaults by program (DB_* variables in conf.h override them):
+ *   WEB    (FastCGI programs)  connect 5 s, statement 15 s, lock 5 s
+ *   WORKER                     connect 5 s, statement 30 s, lock 10 s
+ *   ADMIN  (CLI, migrate)      connect 10 s, statement none, lock 10 s
+ * and idle in a transaction 60 s for all.
+ */
+enum hub_db_role { HUB_DB_ROLE_WEB, HUB_DB_ROLE_WORKER, HUB_DB_ROLE_ADMIN };
+
+struct hub_db_limits {
+	long	connect_s;
+	long	statement_ms;
+	long	lock_ms;
+	long	idle_tx_ms;
+};
+
+struct hub_conf;
+/* The limits for role, with conf's DB_* values (conf may be NULL). */
+void		 hub_db_limits(struct hub_db_limits *, enum hub_db_role, const struct hub_conf *);
+/* Connect (DATABASE_URL or libpq conninfo) with limits (NULL: WEB's
+ * defaults).  NULL *db on failure with err.  Limits written in the URL
+ * itself (?connect_timeout=, ?options=) win over these. */
+int		 hub_db_connect_limits(const char *url, const struct hub_db_limits *,
+		    struct hub_db **db);
+/* hub_db_connect_limits with WEB's defaults. */
 int		 hub_db_connect(const char *url, struct hub_db **db);
 void		 hub_db_close(struct hub_db *);
 PGconn		*hub_db_conn(struct hub_db *);

@@ -912,10 +912,13 @@ sweep_all(struct hub_worker *w)
 static int
 worker_connect(struct hub_worker *w)
 {
+	struct hub_db_limits lim;
 	int rc;
 
+	hub_db_limits(&lim, HUB_DB_ROLE_WORKER, w->opts->conf);
 	while (!*w->stop) {
-		if ((rc = hub_db_connect(w->opts->database_url, &w->db)) == HUB_DB_OK && w->db) {
+		if ((rc = hub_db_connect_limits(w->opts->database_url, &lim, &w->db)) ==
+		    HUB_DB_OK && w->db) {
 			db_ok(w);
 			return 0;
 		}

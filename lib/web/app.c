@@ -144,6 +144,7 @@ hub_app_error(struct hub_app_ctx *ctx, struct hub_req *req, int status,
 struct hub_db *
 hub_app_db(struct hub_app_ctx *ctx)
 {
+	struct hub_db_limits lim;
 	long long now;
 
 	if (ctx->conf.database_url == NULL)
@@ -156,7 +157,8 @@ hub_app_db(struct hub_app_ctx *ctx)
 	now = mono_ms();
 	if (db_failed_at != 0 && now - db_failed_at < DB_RETRY_MS)
 		return NULL;
-	if (hub_db_connect(ctx->conf.database_url, &ctx->db) != HUB_DB_OK ||
+	hub_db_limits(&lim, HUB_DB_ROLE_WEB, &ctx->conf);
+	if (hub_db_connect_limits(ctx->conf.database_url, &lim, &ctx->db) != HUB_DB_OK ||
 	    ctx->db == NULL) {
 		ctx->db = NULL;
 		db_failed_at = now;

@@ -110,9 +110,17 @@ pg_createdb() {
 # workers, nginx's) even when it was killed before it could stop them.
 # SPAWN_CMD keeps each command line, quoted, for a restart.
 declare -gA SPAWN_CMD=()
+# Logs may carry request ids, emails and delivery errors: owner and group
+# only (0640), also when an older run left one 0644.
+private_log() {
+	(umask 027; : >>"$1")
+	chmod 0640 "$1"
+}
+
 spawn() {
 	local name=$1; shift
 	SPAWN_CMD[$name]=$(printf '%q ' "$@")
+	private_log "$STATE/log/$name.log"
 	setsid "$@" >>"$STATE/log/$name.log" 2>&1 &
 	echo "$name $!" >>"$STATE/pids"
 }
@@ -196,6 +204,9 @@ start_nginx() {
 	dir=$RUNDIR/nginx
 	mkdir -p "$dir/tmp"
 	chmod 755 "$STATE" "$dir" 2>/dev/null || true
+	# nginx's master (root) opens its logs 0644 when it creates them.
+	private_log "$dir/access.log"
+	private_log "$dir/error.log"
 	is_root && user_line="user www-data;"
 	sed -e "s|@LISTEN@|127.0.0.1:$port|" -e "s|@RUNDIR@|$RUNDIR/run|g" \
 	    -e "s|@STATICDIR@|$STATICDIR|g" \

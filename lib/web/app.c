@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -181,11 +182,16 @@ loggable_path(const char *path)
 	static const char *const secret_prefixes[] = { "/decide/" };
 	size_t i, n;
 
+	const char *p = path;
+
 	if (path == NULL)
 		return "-";
+	/* "//decide/…" is the same link to a browser and to nginx. */
+	while (p[0] == '/' && p[1] == '/')
+		p++;
 	for (i = 0; i < HUB_NELEM(secret_prefixes); i++) {
 		n = strlen(secret_prefixes[i]);
-		if (strncmp(path, secret_prefixes[i], n) == 0 && path[n] != '\0')
+		if (strncasecmp(p, secret_prefixes[i], n) == 0 && p[n] != '\0')
 			return "/decide/[redacted]";
 	}
 	return path;

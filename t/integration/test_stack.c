@@ -236,3 +236,67 @@ Test(stack, decision_tokens_stay_out_of_logs)
 	cr_assert_neq(th_sh("grep -rq TOKENSECRETxyz \"$HUB_STATE/log\" \"$HUB_STATE/nginx\""), 0,
 	    "the token reached a log");
 }
+
+/* Every spelling of a decision link, Slack's OAuth redirect with its code
+ * and state, and the errors nginx writes a request line for (a body over
+ * client_max_body_size: 413; a body nginx buffers to a file): none of
+ * the capabilities reaches nginx's access or error log, or a program's. */
+Test(stack, capabilities_stay_out_of_every_nginx_log)
+{
+	static const struct { const char *pre, *post; } paths[] = {
+		{ "/%64ecide/CAPTOKa", "" },
+		{ "//decide/CAPTOKb", "" },
+		{ "/decide/../decide/CAPTOKc", "" },
+		{ "/slack/oauth/callback?code=CAPTOKd", "&state=CAPTOKe" },
+		{ "/slack/%6fauth/callback?state=CAPTOKf", "&code=x" },
+	};
+	static const size_t big[] = { 5u << 20, 1536u << 10 };
+	const char *hdrs[] = { "Content-Type: application/x-www-form-urlencoded", NULL };
+	char path[256], *body;
+	struct th_resp r;
+	long tag = (long)getpid();
+	size_t i;
+	int n;
+
+	for (i = 0; i < sizeof(paths) / sizeof(paths[0]); i++) {
+		snprintf(path, sizeof(path), "%s%ld%s", paths[i].pre, tag, paths[i].post);
+		cr_assert_eq(th_http("GET", path, NULL, NULL, 0, &r), 0, "%s", path);
+		cr_expect_lt(r.status, 500, "%s: %ld", path, r.status);
+		th_resp_free(&r);
+	}
+	/* Bodies: one nginx refuses (413, logged with the request line at
+	 * level error), one it buffers to a file (logged at warn). */
+	for (i = 0; i < sizeof(big) / sizeof(big[0]); i++) {
+		cr_assert_not_null(body = malloc(big[i]));
+		memset(body, 'a', big[i]);
+		snprintf(path, sizeof(path), "/decide/CAPTOKg%zu%ld", i, tag);
+		if (th_http("POST", path, hdrs, body, big[i], &r) == 0) {
+			cr_expect_eq(r.status, 413, "%s: %ld", path, r.status);
+			th_resp_free(&r);
+		}
+		free(body);
+	}
+	/* nginx writes its log lines after the response: wait for the last. */
+	for (n = 0; n < 40; n++) {
+		if (th_sh("test $(grep -c '\\[redacted\\]' \"$HUB_STATE/nginx/access.log\") -ge 7") == 0)
+			break;
+		usleep(50 * 1000);
+	}
+	cr_assert_eq(th_sh("grep -q '/slack/oauth/callback?\\[redacted\\]' "
+	    "\"$HUB_STATE/nginx/access.log\""), 0, "no redacted OAuth line");
+	if (th_sh("grep -rq CAPTOK \"$HUB_STATE/nginx\" \"$HUB_STATE/log\"") == 0) {
+		th_sh("grep -r CAPTOK \"$HUB_STATE/nginx\" \"$HUB_STATE/log\" >&2");
+		cr_assert_fail("a capability reached a log (lines above)");
+	}
+}
+
+/* nginx's and the programs' logs are not for every local user. */
+Test(stack, logs_are_not_world_readable)
+{
+	cr_assert_eq(th_sh("test \"$(stat -L -c %%a \"$HUB_STATE/nginx/access.log\")\" = 640"), 0,
+	    "access.log is not 0640");
+	cr_assert_eq(th_sh("test \"$(stat -L -c %%a \"$HUB_STATE/nginx/error.log\")\" = 640"), 0,
+	    "error.log is not 0640");
+	cr_assert_eq(th_sh("test \"$(stat -L -c %%a \"$HUB_STATE/log/dashboard.log\")\" = 640"), 0,
+	    "dashboard.log is not 0640");
+}

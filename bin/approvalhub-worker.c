@@ -1,5 +1,7 @@
 /*
- * approvalhub-worker - runs jobs from the PostgreSQL job table (lib/store/worker.c).
+ * approvalhub-worker - runs jobs from the PostgreSQL job table: the table of
+ * job kinds and sweeps below, and main.  The loop that claims, dispatches,
+ * records and waits is lib/store/worker.c.
  *
  *   approvalhub-worker [--once] [--id NAME] [--lease SECONDS] [--backoff-base-ms MS]
  *                      [--sweep-seconds N]
@@ -19,9 +21,47 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "base/common.h"
 #include "base/conf.h"
 #include "base/log.h"
+#include "store/job.h"
 #include "store/worker.h"
+#include "approval/engine.h"
+#include "approval/outbound.h"
+#include "slack/connadmin.h"
+#include "slack/connections.h"
+#include "slack/home.h"
+#include "slack/interact.h"
+#include "slack/oauth.h"
+#include "notify/callbacks.h"
+#include "notify/deliver.h"
+#include "notify/msgsync.h"
+
+/* Job kinds: name, handler, stop retrying this long after creation
+ * (0: the job's own deadline and attempts only), held back until
+ * SLACK_BOT_TOKEN is a connection. */
+static const struct hub_worker_kind kinds[] = {
+	{ HUB_OUTBOUND_HTTP_POST, hub_job_http_post, HUB_OUTBOUND_HTTP_POST_MAX_AGE_S, 0 },
+	{ HUB_OUTBOUND_NOTIFY,    hub_job_notify,    0, 1 },
+	{ HUB_OUTBOUND_SYNC,      hub_job_sync,      0, 0 },
+	{ "slack_respond",        hub_job_slack_respond, 1800, 0 },  /* response_url lives 30 min */
+	{ "home_publish",         hub_job_home_publish,  0, 0 },
+	{ HUB_OAUTH_JOB_KIND,     hub_job_oauth_exchange, HUB_OAUTH_JOB_MAX_AGE_S, 0 },
+	{ HUB_CONNADM_TEST_KIND,  hub_job_connection_test, HUB_CONNADM_TEST_MAX_AGE_S, 0 },
+};
+
+/* Sweeps, in this order, every --sweep-seconds: expire, remind, lapse;
+ * sent-message and lookup-cache retention; rotating Slack tokens. */
+static const hub_job_sweep sweeps[] = {
+	hub_engine_sweep,
+	hub_msgsync_sweep,
+	hub_oauth_sweep,
+};
+
+/* SLACK_BOT_TOKEN becomes the connection "default" before notifications run. */
+static const struct hub_worker_setup env_connection = {
+	hub_connections_env_setup, HUB_CONN_ENV_REASON, HUB_CONN_ENV_CODE, HUB_CONN_ENV_DETAIL
+};
 
 static volatile sig_atomic_t stop;
 
@@ -128,6 +168,12 @@ main(int argc, char *argv[])
 	}
 	opts.database_url = conf.database_url;
 	opts.conf = &conf;
+	opts.kinds = kinds;
+	opts.nkinds = HUB_NELEM(kinds);
+	opts.sweeps = sweeps;
+	opts.nsweeps = HUB_NELEM(sweeps);
+	if (conf.slack_bot_token != NULL && conf.slack_bot_token[0] != '\0')
+		opts.setup = &env_connection;
 	opts.secret_key = conf.have_secret_key ? conf.secret_key : NULL;
 
 	/* Signals only set the flag; no SA_RESTART so waits return early. */

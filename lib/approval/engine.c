@@ -20,6 +20,8 @@
 #include "base/check.h"
 #include "store/db.h"
 #include "approval/engine.h"
+#include "approval/outbound.h"
+#include "store/job.h"
 #include "store/jobs.h"
 #include "base/json.h"
 #include "base/log.h"
@@ -27,10 +29,6 @@
 #define ENG_ISO(col) \
 	"coalesce(to_char(" col " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), '')"
 
-/* A callback is retried this long (DESIGN "Decision callback"), with
- * enough attempts for the default backoff to span it. */
-#define ENG_CALLBACK_MAX_AGE	"24 hours"
-#define ENG_CALLBACK_ATTEMPTS	"50"
 #define ENG_MAX_STEPS		20
 #define ENG_BODY_MAX		(256 * 1024)
 
@@ -61,7 +59,6 @@ enum eng_stmt {
 	ST_CALLBACK_INFO,
 	ST_DELIVERY_INSERT,
 	ST_DELIVERY_JOB,
-	ST_JOB_DEADLINE,
 	ST_EXPIRE_PICK,
 	ST_REQ_EXPIRE,
 	ST_LAPSE_PICK,
@@ -73,6 +70,7 @@ enum eng_stmt {
 	ST_REASSIGN_FIND,
 	ST_ASG_REASSIGNED,
 	ST_ASG_REASSIGNED_TO,
+	ST_SNOOZE,
 	ST__MAX
 };
 
@@ -196,16 +194,15 @@ static const struct hub_stmt eng_stmts[ST__MAX] = {
 	    "  AND current_date BETWEEN d.valid_from AND d.valid_to"
 	    " RETURNING id, delegate_of, approver_kind, approver_value),"
 	    " jb AS ("
-	    " INSERT INTO jobs (kind, payload, dedupe_key)"
-	    " SELECT 'notify', jsonb_build_object('request_id', req.id, 'kind', p.kind,"
-	    "  'assignment_id', p.id, 'step', 1),"
-	    "  'notify:' || req.id || ':' || p.kind || ':' || p.id || ':1'"
+	    " " HUB_JOB_INSERT_SQL
+	    " SELECT '" HUB_OUTBOUND_NOTIFY "', jsonb_build_object('request_id', req.id,"
+	    "  'kind', p.kind, 'assignment_id', p.id, 'step', 1),"
+	    "  " HUB_OUTBOUND_NOTIFY_KEY_SQL("req.id", "p.kind", "p.id", "1")
 	    " FROM req, (SELECT a.id, 'call_for_action' AS kind FROM asg a"
 	    "   JOIN stp ON stp.id = a.step_id AND stp.position = 1"
 	    "  UNION ALL SELECT id, 'delegate_call' FROM dl) p"
 	    " ORDER BY p.id"
-	    " ON CONFLICT (dedupe_key) WHERE dedupe_key IS NOT NULL"
-	    "  AND state IN ('queued', 'running') DO NOTHING RETURNING id),"
+	    HUB_JOB_ON_DEDUPE_SQL " RETURNING id),"
 	    " adl AS ("
 	    " INSERT INTO audit_log (request_id, actor, action, detail, via)"
 	    " SELECT req.id, $19::text, 'delegate.added', jsonb_build_object("
@@ -398,10 +395,6 @@ static const struct hub_stmt eng_stmts[ST__MAX] = {
 	    " VALUES ($1::uuid, 'callback', 'callback', 'queued') RETURNING id", 1 },
 	[ST_DELIVERY_JOB] = {
 	    "UPDATE delivery_log SET job_id = $2::bigint WHERE id = $1::bigint", 2 },
-	[ST_JOB_DEADLINE] = {
-	    "UPDATE jobs SET deadline = created_at + interval '" ENG_CALLBACK_MAX_AGE "',"
-	    " max_attempts = greatest(max_attempts, " ENG_CALLBACK_ATTEMPTS ")"
-	    " WHERE id = $1::bigint", 1 },
 	[ST_EXPIRE_PICK] = {
 	    "SELECT id FROM requests WHERE status = 'Pending' AND deadline <= now()"
 	    " ORDER BY deadline LIMIT $1::integer FOR UPDATE SKIP LOCKED", 1 },
@@ -455,6 +448,14 @@ static const struct hub_stmt eng_stmts[ST__MAX] = {
 	    "UPDATE assignments SET status = 'reassigned' WHERE id = $1::bigint", 1 },
 	[ST_ASG_REASSIGNED_TO] = {
 	    "UPDATE assignments SET reassigned_to = $2::bigint WHERE id = $1::bigint", 2 },
+	/* $1 request, $2 "1h" | "tomorrow" (09:00 UTC the next day). */
+	[ST_SNOOZE] = {
+	    "UPDATE requests SET next_reminder_at = CASE $2"
+	    "  WHEN '1h' THEN now() + interval '1 hour'"
+	    "  ELSE (date_trunc('day', now() AT TIME ZONE 'UTC') + interval '33 hours')"
+	    "   AT TIME ZONE 'UTC' END"
+	    " WHERE id = $1::uuid AND status = 'Pending'"
+	    " RETURNING " ENG_ISO("next_reminder_at"), 2 },
 };
 
 static const struct hub_stmt_table eng_table = { "hubeng", eng_stmts, ST__MAX };
@@ -626,48 +627,20 @@ out:
 	return rc;
 }
 
-/* notify job; assignment 0 = none, step 0 = none.  The dedupe key names
- * the assignment (or the step) and a generation n. */
+/* notify job (outbound.h); assignment 0 = none, step 0 = none; n is the
+ * notification's generation. */
 static int
 notify(struct eng *e, const char *req, const char *kind, int64_t asg, int step,
     const char *reason, long long n)
 {
-	json_object *pl = json_object_new_object();
-	char key[200];
-	int rc = HUB_ENGINE_DB;
-
-	if (pl == NULL)
-		return rc;
-	if (jadd_str(pl, "request_id", req) != 0 || jadd_str(pl, "kind", kind) != 0)
-		goto out;
-	if (asg > 0 && jadd(pl, "assignment_id", json_object_new_int64(asg)) != 0)
-		goto out;
-	if (step > 0 && jadd(pl, "step", json_object_new_int(step)) != 0)
-		goto out;
-	if (reason != NULL && jadd_str(pl, "reason", reason) != 0)
-		goto out;
-	snprintf(key, sizeof(key), "notify:%s:%s:%lld:%lld", req, kind,
-	    asg > 0 ? (long long)asg : (long long)step, n);
-	rc = eng_dberr(hub_job_enqueue(e->db, "notify", pl, key, 0, NULL));
-out:
-	json_object_put(pl);
-	return rc;
+	return eng_dberr(hub_outbound_notify(e->db, req, kind, asg, step, reason, n));
 }
 
-/* Update every sent copy.  No dedupe key: a sync already running may have
- * read the state before this change. */
+/* Update every sent copy (outbound.h). */
 static int
 sync_job(struct eng *e, const char *req)
 {
-	json_object *pl = json_object_new_object();
-	int rc = HUB_ENGINE_DB;
-
-	if (pl == NULL)
-		return rc;
-	if (jadd_str(pl, "request_id", req) == 0)
-		rc = eng_dberr(hub_job_enqueue(e->db, "sync", pl, NULL, 0, NULL));
-	json_object_put(pl);
-	return rc;
+	return eng_dberr(hub_outbound_sync(e->db, req, 0, 0, NULL));
 }
 
 static int
@@ -768,6 +741,7 @@ callback(struct eng *e, const char *req)
 {
 	const char *p[2];
 	PGresult *r = NULL, *r2 = NULL;
+	struct hub_job_spec spec;
 	json_object *pl = NULL, *body = NULL;
 	char db[24], jb[24], key[96], status[16];
 	int64_t did, jid;
@@ -803,14 +777,11 @@ callback(struct eng *e, const char *req)
 	    PQgetvalue(r, 0, 1)) != 0)
 		goto out;
 	snprintf(key, sizeof(key), "callback:%s:%s", req, status);
-	if ((rc = eng_dberr(hub_job_enqueue(e->db, "http_post", pl, key, 0, &jid))) !=
-	    HUB_ENGINE_OK)
+	hub_outbound_http_post_spec(&spec, pl, key);
+	if ((rc = eng_dberr(hub_job_enqueue(e->db, &spec, &jid))) != HUB_ENGINE_OK)
 		goto out;
 	snprintf(db, sizeof(db), "%lld", (long long)did);
 	snprintf(jb, sizeof(jb), "%lld", (long long)jid);
-	p[0] = jb;
-	if ((rc = q(e, ST_JOB_DEADLINE, p, NULL)) != HUB_ENGINE_OK)
-		goto out;
 	p[0] = db;
 	p[1] = jb;
 	rc = q(e, ST_DELIVERY_JOB, p, NULL);
@@ -1828,6 +1799,45 @@ out:
 	return rc;
 }
 
+int
+hub_engine_snooze(struct hub_db *db, const char *request_id, const char *option,
+    const struct hub_actor *actor, char until[HUB_ENGINE_TIME_LEN])
+{
+	struct eng e;
+	const char *p[2] = { request_id, option };
+	PGresult *r = NULL;
+	json_object *d = NULL;
+	int rc;
+
+	until[0] = '\0';
+	if (eng_init(&e, db, actor) != 0 || option == NULL ||
+	    (strcmp(option, "1h") != 0 && strcmp(option, "tomorrow") != 0))
+		return HUB_ENGINE_INVALID;
+	if (!hub_check_uuid(request_id))
+		return HUB_ENGINE_NOTFOUND;
+	if ((rc = eng_dberr(hub_db_begin(db))) != HUB_ENGINE_OK)
+		return rc;
+	if ((rc = q(&e, ST_SNOOZE, p, &r)) != HUB_ENGINE_OK)
+		goto out;
+	if (PQntuples(r) != 1) {
+		rc = HUB_ENGINE_CONFLICT;
+		goto out;
+	}
+	snprintf(until, HUB_ENGINE_TIME_LEN, "%s", PQgetvalue(r, 0, 0));
+	rc = HUB_ENGINE_DB;
+	if ((d = json_object_new_object()) == NULL || jadd_str(d, "option", option) != 0 ||
+	    jadd_str(d, "until", until) != 0)
+		goto out;
+	rc = audit(&e, request_id, "request.snoozed", d);
+out:
+	json_object_put(d);
+	PQclear(r);
+	rc = eng_end(&e, rc);
+	if (rc != HUB_ENGINE_OK)
+		until[0] = '\0';
+	return rc;
+}
+
 /* ------------------------------------------------------------ sweeps */
 
 typedef int (*sweep_fn)(struct eng *, const char *req, const PGresult *pick, int row);
@@ -1950,4 +1960,61 @@ hub_engine_strerror(int e)
 	if (e < 0 || (size_t)e >= HUB_NELEM(msgs) || msgs[e] == NULL)
 		return "unknown error";
 	return msgs[e];
+}
+
+/* ------------------------------------------------------------ the sweep */
+
+/* Requests per call, and calls per sweep so a backlog cannot starve the
+ * job queue. */
+#define ENG_SWEEP_BATCH		100
+#define ENG_SWEEP_MAX_ROUNDS	10
+
+static const struct {
+	const char	*name;      /* log key */
+	int		(*run)(struct hub_db *, int limit, int *count);
+} eng_sweeps[] = {
+	{ "expired",  hub_engine_expire_due },
+	{ "reminded", hub_engine_remind_due },
+	{ "lapsed",   hub_engine_lapse_due },
+};
+
+/*
+ * Expire, remind, lapse.  Each runs in batches until a batch comes back
+ * short (or ENG_SWEEP_MAX_ROUNDS, the rest waits for the next sweep);
+ * every batch is its own transaction, so other workers sweeping at the
+ * same time take other rows.
+ */
+int
+hub_engine_sweep(struct hub_job_env *env)
+{
+	_Static_assert(HUB_NELEM(eng_sweeps) == 3, "the log line below names three counts");
+	char counts[HUB_NELEM(eng_sweeps)][16];
+	int total[HUB_NELEM(eng_sweeps)], any = 0, down = 0, n, rc, round;
+	size_t i;
+
+	for (i = 0; i < HUB_NELEM(eng_sweeps); i++) {
+		total[i] = 0;
+		for (round = 0; round < ENG_SWEEP_MAX_ROUNDS && !*env->stop; round++) {
+			n = 0;
+			rc = eng_sweeps[i].run(env->db, ENG_SWEEP_BATCH, &n);
+			if (rc == HUB_ENGINE_UNAVAILABLE) {
+				down = 1;
+				break;
+			}
+			if (rc != HUB_ENGINE_OK) {
+				hub_log(HUB_LOG_ERROR, "sweep_failed", "sweep", eng_sweeps[i].name,
+				    "error", hub_engine_strerror(rc), NULL);
+				break;
+			}
+			total[i] += n;
+			if (n < ENG_SWEEP_BATCH)
+				break;
+		}
+		snprintf(counts[i], sizeof(counts[i]), "%d", total[i]);
+		any |= total[i] > 0;
+	}
+	if (any)
+		hub_log(HUB_LOG_INFO, "sweep", eng_sweeps[0].name, counts[0], eng_sweeps[1].name,
+		    counts[1], eng_sweeps[2].name, counts[2], NULL);
+	return down ? HUB_JOB_SWEEP_DB_DOWN : HUB_JOB_SWEEP_OK;
 }

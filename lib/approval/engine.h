@@ -10,12 +10,12 @@
  * with SELECT ... FOR UPDATE on the request row: concurrent clicks cannot
  * both win.  Nothing here talks to Slack or any remote service.
  *
- * Jobs enqueued (kinds and payloads, consumed by the worker):
+ * Jobs enqueued (kinds, payloads and dedupe keys are outbound.h's):
  *   notify    {"request_id", "kind": <hub_notification_kind>,
  *              "assignment_id"?: n, "step"?: n, "reason"?: "..."}
  *             dedupe "notify:<request>:<kind>:<assignment or step>:<n>"
  *   sync      {"request_id"}  update every sent copy after a change
- *   http_post the decision callback (worker.h), body
+ *   http_post the decision callback (callbacks.h), body
  *             {id, external_id, source, status, decided_by, comment,
  *              decided_at}, signed with the source's callback secret,
  *              payload "delivery_id" naming its delivery_log row.
@@ -50,7 +50,7 @@
  *     assignment.rejected (detail: rule and the tally), step.approved,
  *     step.rejected, request.approved, request.rejected, request.cancelled,
  *     request.expired, request.lapsed, approver.reassigned,
- *     request.reminded (detail kind + assignment_ids).  The actor column is
+ *     request.reminded (detail kind + assignment_ids), request.snoozed.  The actor column is
  *     the actor's display (else id); detail has actor_kind and actor_id.
  *   - Automatic reminders skip an approver reminded (automatically or by
  *     hand) about the same request within 4 hours; next_reminder_at moves
@@ -63,6 +63,7 @@
 #include <stdint.h>
 #include <json-c/json.h>
 #include "store/db.h"
+#include "store/job.h"
 
 #define HUB_ID_LEN 37   /* uuid text + NUL */
 
@@ -157,12 +158,25 @@ int	hub_engine_reassign(struct hub_db *, const char *request_id,
 int	hub_engine_remind(struct hub_db *, const char *request_id, const struct hub_actor *,
 	    int *reminded);
 
+/* Snooze the automatic reminders of a pending request: the next one
+ * comes at option "1h" (an hour from now) or "tomorrow" (09:00 UTC the
+ * next day); audit request.snoozed (detail option, until).  until gets
+ * that time, ISO-8601.  INVALID for another option, CONFLICT when the
+ * request is not Pending (or no longer exists). */
+#define HUB_ENGINE_TIME_LEN	40
+int	hub_engine_snooze(struct hub_db *, const char *request_id, const char *option,
+	    const struct hub_actor *, char until[HUB_ENGINE_TIME_LEN]);
+
 /* Worker sweeps: expire requests past their deadline, queue automatic
  * reminders that are due, lapse approvals whose valid_for ran out.  Each
  * handles at most `limit` requests per call and returns how many. */
 int	hub_engine_expire_due(struct hub_db *, int limit, int *count);
 int	hub_engine_remind_due(struct hub_db *, int limit, int *count);
 int	hub_engine_lapse_due(struct hub_db *, int limit, int *count);
+/* The three above as the worker's sweep (job.h): batches of 100 until one
+ * comes back short (at most 10 per kind), one log line when anything was
+ * swept. */
+int	hub_engine_sweep(struct hub_job_env *);
 
 const char *hub_engine_strerror(int);
 

@@ -18,6 +18,7 @@
 #include "base/common.h"
 #include "slack/connections.h"
 #include "approval/decidelink.h"
+#include "approval/outbound.h"
 #include "notify/deliver.h"
 #include "approval/engine.h"
 #include "slack/home.h"
@@ -28,7 +29,6 @@
 #include "store/settings.h"
 #include "slack/slackapi.h"
 #include "notify/smtp.h"
-#include "store/worker.h"
 
 /* Longest wait for a token of our own rate buckets inside one attempt. */
 #define DELIVER_LOCAL_WAIT_MS 3000L
@@ -45,7 +45,6 @@
 #define DL_JSON_MAX		(256 * 1024)
 
 enum dl_stmt {
-	DL_JOB_KEY,
 	DL_REQUEST,
 	DL_STEP,
 	DL_ASSIGNMENT,
@@ -66,9 +65,6 @@ enum dl_stmt {
 };
 
 static const struct hub_stmt dl_stmts[DL__MAX] = {
-	/* $1 job id: the engine's dedupe key names the notification's
-	 * generation (its last part) */
-	[DL_JOB_KEY] = { "SELECT coalesce(dedupe_key, '') FROM jobs WHERE id = $1::bigint", 1 },
 	/* $1 request id: the render context's request, then what delivery
 	 * resolves with */
 	[DL_REQUEST] = {
@@ -251,9 +247,9 @@ struct post {
 };
 
 struct dl {
-	struct hub_worker_env		*env;
+	struct hub_job_env		*env;
 	const struct hub_job		*job;
-	struct hub_worker_result	*r;
+	struct hub_job_result	*r;
 	struct hub_slack		 sl;
 	char		 req[HUB_ID_LEN];
 	const char	*kind;
@@ -2054,40 +2050,32 @@ request_kind(struct dl *d, PGresult *req)
 }
 
 static void
-finish(struct dl *d, struct hub_worker_result *r)
+finish(struct dl *d, struct hub_job_result *r)
 {
 	if (shutting_down(d) && (d->retry || d->stop)) {
-		r->verdict = HUB_WORKER_RELEASE;
-		r->reason = "interrupted";
-		snprintf(r->detail, sizeof(r->detail), "interrupted by shutdown");
+		hub_job_result_set(r, HUB_JOB_RELEASE, "interrupted", NULL,
+		    "interrupted by shutdown");
 		return;
 	}
 	if (d->retry) {
-		r->verdict = HUB_WORKER_RETRY;
+		hub_job_result_set(r, HUB_JOB_RETRY, "retry", d->code, "%s", d->detail);
 		r->retry_after = d->retry_after;
-		r->reason = "retry";
-	} else if (d->fail) {
-		r->verdict = HUB_WORKER_FAIL;
-		r->reason = "failed";
-	} else {
-		r->verdict = HUB_WORKER_DONE;
-		r->reason = "delivered";
-		snprintf(d->detail, sizeof(d->detail), "%s: %d Slack, %d email, %d logged",
+	} else if (d->fail)
+		hub_job_result_set(r, HUB_JOB_FAIL, "failed", d->code, "%s", d->detail);
+	else
+		hub_job_result_set(r, HUB_JOB_DONE, "delivered", NULL,
+		    "%s: %d Slack, %d email, %d logged",
 		    d->kind, d->sent, d->emailed, d->logged);
-	}
-	copy(r->code, sizeof(r->code), d->retry || d->fail ? d->code : "");
-	copy(r->detail, sizeof(r->detail), d->detail);
 }
 
 void
-hub_job_notify(struct hub_worker_env *env, const struct hub_job *job,
-    struct hub_worker_result *r)
+hub_job_notify(struct hub_job_env *env, const struct hub_job *job,
+    struct hub_job_result *r)
 {
 	struct dl d;
 	struct person me;
 	PGresult *req = NULL, *res = NULL;
 	const char *s, *p[2];
-	char *colon;
 	int64_t v;
 	int rc;
 
@@ -2111,10 +2099,7 @@ hub_job_notify(struct hub_worker_env *env, const struct hub_job *job,
 	if (hub_json_get_string(job->payload, "request_id", HUB_ID_LEN - 1, &s) != HUB_JSON_OK ||
 	    hub_json_get_string(job->payload, "kind", 31, &d.kind) != HUB_JSON_OK ||
 	    hub_render_kind_from_name(d.kind, &d.rk) != HUB_RENDER_OK) {
-		r->verdict = HUB_WORKER_FAIL;
-		r->reason = "bad payload";
-		copy(r->code, sizeof(r->code), "bad_payload");
-		snprintf(r->detail, sizeof(r->detail),
+		hub_job_result_set(r, HUB_JOB_FAIL, "bad payload", "bad_payload",
 		    "bad payload: request_id and a known kind are required");
 		return;
 	}
@@ -2124,14 +2109,8 @@ hub_job_notify(struct hub_worker_env *env, const struct hub_job *job,
 	if (hub_json_get_int64(job->payload, "step", 1, 50, &v) == HUB_JSON_OK)
 		d.step = (int)v;
 
-	/* The generation: the last part of the engine's dedupe key. */
-	p[0] = d.jobid;
-	copy(d.gen, sizeof(d.gen), d.jobid);
-	if (dq(&d, DL_JOB_KEY, p, &res) == HUB_DB_OK && PQntuples(res) == 1 &&
-	    (colon = strrchr(PQgetvalue(res, 0, 0), ':')) != NULL && colon[1] != '\0')
-		copy(d.gen, sizeof(d.gen), colon + 1);
-	PQclear(res);
-	res = NULL;
+	/* The generation, from the engine's dedupe key (outbound.h). */
+	hub_outbound_notify_gen(job, d.gen, sizeof(d.gen));
 
 	if ((d.ctx = json_object_new_object()) == NULL) {
 		note_retry(&d, -1, "nomem", "out of memory");
@@ -2139,9 +2118,8 @@ hub_job_notify(struct hub_worker_env *env, const struct hub_job *job,
 	}
 	rc = load_request(&d, &req);
 	if (rc == HUB_DB_NOTFOUND) {
-		r->verdict = HUB_WORKER_DONE;
-		r->reason = "request gone";
-		snprintf(r->detail, sizeof(r->detail), "the request no longer exists");
+		hub_job_result_set(r, HUB_JOB_DONE, "request gone", NULL,
+		    "the request no longer exists");
 		goto done;
 	}
 	if (rc == HUB_DB_CHECK) {
@@ -2165,9 +2143,8 @@ hub_job_notify(struct hub_worker_env *env, const struct hub_job *job,
 			goto out;
 		}
 		if (PQntuples(res) != 1) {
-			r->verdict = HUB_WORKER_DONE;
-			r->reason = "assignment gone";
-			snprintf(r->detail, sizeof(r->detail), "the assignment no longer exists");
+			hub_job_result_set(r, HUB_JOB_DONE, "assignment gone", NULL,
+			    "the assignment no longer exists");
 			goto done;
 		}
 		person_from_row(res, 0, &me);
@@ -2182,10 +2159,8 @@ hub_job_notify(struct hub_worker_env *env, const struct hub_job *job,
 		goto out;
 	}
 	if (d.asg > 0 && kind_decides(&d) && strcmp(me.status, "pending") != 0) {
-		r->verdict = HUB_WORKER_DONE;
-		r->reason = "not pending";
-		snprintf(r->detail, sizeof(r->detail), "%s: the assignment is %s, nothing to send",
-		    d.kind, me.status);
+		hub_job_result_set(r, HUB_JOB_DONE, "not pending", NULL,
+		    "%s: the assignment is %s, nothing to send", d.kind, me.status);
 		goto done;
 	}
 

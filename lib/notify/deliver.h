@@ -3,7 +3,7 @@
  * its people through Slack (DM, group DM, channel post with @mentions, an
  * incoming webhook) or by email, exactly once.
  *
- * Payload (engine.h): {"request_id", "kind", "assignment_id"?, "step"?,
+ * Payload (approval/outbound.h): {"request_id", "kind", "assignment_id"?, "step"?,
  * "reason"?}.  Assignment kinds (call_for_action, delegate_call, reminder,
  * manual_reminder, approver_added, approver_removed) reach that approver;
  * request kinds reach decision -> the requester, watcher -> each watcher,
@@ -66,10 +66,11 @@
 #ifndef HUB_DELIVER_H
 #define HUB_DELIVER_H
 
-#include "store/jobenv.h"
+#include "store/job.h"
 
-/* Worker row: { "notify", hub_job_notify, 0 }. */
-void	hub_job_notify(struct hub_worker_env *, const struct hub_job *,
-	    struct hub_worker_result *);
+/* The "notify" job (bin/approvalhub-worker.c's kinds table); payload and
+ * dedupe key are approval/outbound.h's. */
+void	hub_job_notify(struct hub_job_env *, const struct hub_job *,
+	    struct hub_job_result *);
 
 #endif

@@ -12,6 +12,7 @@
 
 #include <json-c/json.h>
 
+#include "approval/outbound.h"
 #include "slack/connections.h"
 #include "base/crypto.h"
 #include "slack/home.h"
@@ -24,6 +25,7 @@
 #include "slack/render.h"
 #include "slack/slackapi.h"
 
+#define SYNC_COUNTS_MAX	160	/* the counts line of a run's detail */
 #define SYNC_MAX_COPIES		5000	/* per run; a request has at most 500 approvers */
 #define SYNC_LOCAL_WAIT_MS	3000	/* our own bucket's refusal waited out in place */
 #define SYNC_LOCK_RETRY_S	3	/* another sync of the request holds the lock */
@@ -42,7 +44,6 @@
 enum ms_stmt {
 	MS_LOCK,
 	MS_UNLOCK,
-	MS_WAIT_FREE,
 	MS_REQUEST,
 	MS_STEPS,
 	MS_ASSIGNMENTS,
@@ -63,11 +64,6 @@ static const struct hub_stmt ms_stmts[MS__MAX] = {
 	    "SELECT pg_try_advisory_lock(hashtextextended('hub_msgsync:' || $1, 0))", 1 },
 	[MS_UNLOCK] = {
 	    "SELECT pg_advisory_unlock(hashtextextended('hub_msgsync:' || $1, 0))", 1 },
-	/* $1 job id.  Waiting for the lock is not a failed attempt: give the
-	 * job one more so a long sync ahead cannot use its attempts up. */
-	[MS_WAIT_FREE] = {
-	    "UPDATE jobs SET max_attempts = max_attempts + 1"
-	    " WHERE id = $1::bigint AND state = 'running'", 1 },
 	/* The request as render.h's "request" object; _templates and
 	 * _editable_fields are taken out before rendering. */
 	[MS_REQUEST] = {
@@ -188,7 +184,7 @@ struct sync_counts {
 
 /* Everything one run knows.  json objects are owned here. */
 struct sync_run {
-	struct hub_worker_env	*env;
+	struct hub_job_env	*env;
 	const struct hub_job	*job;
 	const char		*req_id;
 	json_object		*request;    /* render "request" */
@@ -213,24 +209,6 @@ struct sync_run {
 
 /* ------------------------------------------------------------ helpers */
 
-HUB_PRINTF(4, 5) static void
-result_set(struct hub_worker_result *r, int verdict, const char *reason,
-    const char *fmt, ...)
-{
-	va_list ap;
-
-	r->verdict = verdict;
-	r->reason = reason;
-	va_start(ap, fmt);
-	vsnprintf(r->detail, sizeof(r->detail), fmt, ap);
-	va_end(ap);
-}
-
-static void
-result_code(struct hub_worker_result *r, const char *code)
-{
-	snprintf(r->code, sizeof(r->code), "%.*s", (int)sizeof(r->code) - 1, code);
-}
 
 static int
 map_db(int rc)
@@ -524,7 +502,7 @@ enum step_outcome { STEP_NEXT = 0, STEP_STOP };
  * new job, or shutdown); the run's fields say which.
  */
 static enum step_outcome
-sync_copy(struct sync_run *s, int i, struct hub_worker_result *r)
+sync_copy(struct sync_run *s, int i, struct hub_job_result *r)
 {
 	const char *channel = PQgetvalue(s->copies, i, C_CHANNEL);
 	const char *ts = PQgetvalue(s->copies, i, C_TS);
@@ -588,7 +566,8 @@ sync_copy(struct sync_run *s, int i, struct hub_worker_result *r)
 		    res.wait_ms > 0 && res.wait_ms <= SYNC_LOCAL_WAIT_MS &&
 		    elapsed_ms(&s->start) + res.wait_ms < s->budget_ms) {
 			if (!nap(s->env->stop, res.wait_ms)) {
-				result_set(r, HUB_WORKER_RELEASE, "interrupted", "interrupted by shutdown");
+				hub_job_result_set(r, HUB_JOB_RELEASE, "interrupted", NULL,
+				    "interrupted by shutdown");
 				ret = STEP_STOP;
 				goto out;
 			}
@@ -718,16 +697,7 @@ out:
 static int
 continue_later(struct sync_run *s, int delay_s, int64_t *id)
 {
-	json_object *pl = json_object_new_object();
-	int rc;
-
-	if (pl == NULL)
-		return HUB_DB_NOMEM;
-	json_object_object_add(pl, "request_id", json_object_new_string(s->req_id));
-	json_object_object_add(pl, "continued", json_object_new_boolean(1));
-	rc = hub_job_enqueue(s->env->db, "sync", pl, NULL, time(NULL) + delay_s, id);
-	json_object_put(pl);
-	return rc;
+	return hub_outbound_sync(s->env->db, s->req_id, time(NULL) + delay_s, 1, id);
 }
 
 static void
@@ -749,12 +719,12 @@ run_free(struct sync_run *s)
 /* ------------------------------------------------------------ the job */
 
 void
-hub_job_sync(struct hub_worker_env *env, const struct hub_job *job, struct hub_worker_result *r)
+hub_job_sync(struct hub_job_env *env, const struct hub_job *job, struct hub_job_result *r)
 {
 	struct sync_run s;
 	const char *params[1], *status;
 	PGresult *res = NULL;
-	char jid[24], counts[160];
+	char counts[SYNC_COUNTS_MAX];
 	int locked = 0, rc, i, n, finished;
 	int64_t next = 0;
 
@@ -773,8 +743,8 @@ hub_job_sync(struct hub_worker_env *env, const struct hub_job *job, struct hub_w
 
 	if (hub_json_get_string(job->payload, "request_id", SYNC_ID_MAX, &s.req_id) !=
 	    HUB_JSON_OK) {
-		result_code(r, "bad_payload");
-		result_set(r, HUB_WORKER_FAIL, "bad payload", "bad payload: request_id is required");
+		hub_job_result_set(r, HUB_JOB_FAIL, "bad payload", "bad_payload",
+		    "bad payload: request_id is required");
 		return;
 	}
 	params[0] = s.req_id;
@@ -784,17 +754,18 @@ hub_job_sync(struct hub_worker_env *env, const struct hub_job *job, struct hub_w
 	PQclear(res);
 	res = NULL;
 	if (!locked) {
-		snprintf(jid, sizeof(jid), "%lld", (long long)job->id);
-		params[0] = jid;
-		(void)exec(env->db, MS_WAIT_FREE, params, NULL);
-		result_code(r, "busy");
-		result_set(r, HUB_WORKER_RETRY, "busy", "another sync of this request is running");
+		/* Waiting for the lock is not a failed attempt: give the job
+		 * one more so a long sync ahead cannot use its attempts up. */
+		(void)hub_job_grant_attempt(env->db, job);
+		hub_job_result_set(r, HUB_JOB_RETRY, "busy", "busy",
+		    "another sync of this request is running");
 		r->retry_after = SYNC_LOCK_RETRY_S;
 		return;
 	}
 
 	if ((rc = load_state(&s)) == HUB_DB_NOTFOUND) {
-		result_set(r, HUB_WORKER_DONE, "gone", "request not found (deleted?)");
+		hub_job_result_set(r, HUB_JOB_DONE, "gone", NULL,
+		    "request not found (deleted?)");
 		goto out;
 	}
 	if (rc != HUB_DB_OK)
@@ -805,7 +776,8 @@ hub_job_sync(struct hub_worker_env *env, const struct hub_job *job, struct hub_w
 	n = PQntuples(s.copies);
 	for (i = 0; i < n; i++) {
 		if (*env->stop) {
-			result_set(r, HUB_WORKER_RELEASE, "interrupted", "interrupted by shutdown");
+			hub_job_result_set(r, HUB_JOB_RELEASE, "interrupted", NULL,
+			    "interrupted by shutdown");
 			goto out;
 		}
 		if (elapsed_ms(&s.start) >= s.budget_ms) {
@@ -813,7 +785,7 @@ hub_job_sync(struct hub_worker_env *env, const struct hub_job *job, struct hub_w
 			break;
 		}
 		if (sync_copy(&s, i, r) == STEP_STOP) {
-			if (r->verdict == HUB_WORKER_RELEASE)
+			if (r->verdict == HUB_JOB_RELEASE)
 				goto out;
 			break;
 		}
@@ -823,9 +795,9 @@ hub_job_sync(struct hub_worker_env *env, const struct hub_job *job, struct hub_w
 	    " %d gone, %d failed", s.n.updated, s.n.unchanged, s.n.webhook, s.n.disabled,
 	    s.n.gone, s.n.failed);
 	if (s.retry) {
-		result_code(r, s.fail_code ? s.fail_code : "retry");
-		result_set(r, HUB_WORKER_RETRY, s.fail_code && strcmp(s.fail_code,
-		    "ratelimited") == 0 ? "ratelimited" : "retry", "%s; the rest later", counts);
+		hub_job_result_set(r, HUB_JOB_RETRY, s.fail_code && strcmp(s.fail_code,
+		    "ratelimited") == 0 ? "ratelimited" : "retry",
+		    s.fail_code ? s.fail_code : "retry", "%s; the rest later", counts);
 		r->retry_after = s.retry_after;
 		goto out;
 	}
@@ -835,13 +807,14 @@ hub_job_sync(struct hub_worker_env *env, const struct hub_job *job, struct hub_w
 		(void)exec(env->db, MS_UNLOCK, params, NULL);
 		locked = 0;
 		if ((rc = continue_later(&s, s.continue_at, &next)) != HUB_DB_OK) {
-			result_code(r, "database");
-			result_set(r, HUB_WORKER_RETRY, "database", "%s; %s", counts,
+			hub_job_result_set(r, HUB_JOB_RETRY, "database", "database",
+			    "%s; %s", counts,
 			    hub_db_strerror(rc));
 			r->retry_after = s.continue_at;
 			goto out;
 		}
-		result_set(r, HUB_WORKER_DONE, "continued", "%s; continued in job %lld", counts,
+		hub_job_result_set(r, HUB_JOB_DONE, "continued", NULL,
+		    "%s; continued in job %lld", counts,
 		    (long long)next);
 		goto out;
 	}
@@ -850,19 +823,18 @@ hub_job_sync(struct hub_worker_env *env, const struct hub_job *job, struct hub_w
 	if (finished && (s.n.updated > 0 || s.n.unchanged == 0))
 		home_refresh(&s);
 	if (n == 0)
-		result_set(r, HUB_WORKER_DONE, "synced", "no sent messages");
+		hub_job_result_set(r, HUB_JOB_DONE, "synced", NULL, "no sent messages");
 	else if (s.n.failed > 0) {
-		result_code(r, s.fail_code ? s.fail_code : "failed");
-		result_set(r, HUB_WORKER_FAIL, "failed", "%s", counts);
+		hub_job_result_set(r, HUB_JOB_FAIL, "failed", s.fail_code ? s.fail_code : "failed",
+		    "%s", counts);
 	} else
-		result_set(r, HUB_WORKER_DONE, "synced", "%s", counts);
+		hub_job_result_set(r, HUB_JOB_DONE, "synced", NULL, "%s", counts);
 	if (s.n.webhook > 0 || s.n.gone > 0)
 		hub_log(HUB_LOG_INFO, "sync_skipped", "request", s.req_id, "counts", counts, NULL);
 	goto out;
 dberr:
-	result_code(r, "database");
-	result_set(r, rc == HUB_DB_CHECK ? HUB_WORKER_FAIL : HUB_WORKER_RETRY, "database",
-	    "database: %s", hub_db_strerror(rc));
+	hub_job_result_set(r, rc == HUB_DB_CHECK ? HUB_JOB_FAIL : HUB_JOB_RETRY, "database",
+	    "database", "database: %s", hub_db_strerror(rc));
 out:
 	if (locked) {
 		params[0] = s.req_id;
@@ -915,4 +887,25 @@ hub_msgsync_strerror(int rc)
 	};
 
 	return rc >= 0 && (size_t)rc < HUB_NELEM(msgs) ? msgs[rc] : "unknown error";
+}
+
+/* The worker's retention sweep (job.h): bounded batches, the rest waits
+ * for the next sweep. */
+int
+hub_msgsync_sweep(struct hub_job_env *env)
+{
+	char gone[16];
+	int deleted = 0, rc;
+
+	rc = hub_msgsync_retention_sweep(env->db, &deleted);
+	if (rc == HUB_MSGSYNC_UNAVAILABLE)
+		return HUB_JOB_SWEEP_DB_DOWN;
+	if (rc != HUB_MSGSYNC_OK)
+		hub_log(HUB_LOG_ERROR, "sweep_failed", "sweep", "retention",
+		    "error", hub_msgsync_strerror(rc), NULL);
+	if (deleted > 0) {
+		snprintf(gone, sizeof(gone), "%d", deleted);
+		hub_log(HUB_LOG_INFO, "sweep", "retention_deleted", gone, NULL);
+	}
+	return HUB_JOB_SWEEP_OK;
 }

@@ -54,7 +54,7 @@
  * HUB_MSGSYNC_RETENTION_BATCH, at most HUB_MSGSYNC_RETENTION_ROUNDS
  * batches per table per call (the rest waits for the next sweep).  Each
  * batch is its own statement, safe on any number of workers.  The worker
- * runs it with its other sweeps (worker.h, --sweep-seconds).  To keep
+ * runs it with its other sweeps (hub_msgsync_sweep, --sweep-seconds).  To keep
  * records 90 days:
  *   INSERT INTO settings (key, value) VALUES ('retention.sent_messages_days',
  *     '90') ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value;
@@ -66,8 +66,7 @@
 #define HUB_MSGSYNC_H
 
 #include "store/db.h"
-#include "store/jobenv.h"
-#include "store/worker.h"
+#include "store/job.h"
 
 enum hub_msgsync_err {
 	HUB_MSGSYNC_OK = 0,
@@ -79,12 +78,14 @@ enum hub_msgsync_err {
 #define HUB_MSGSYNC_RETENTION_ROUNDS	10
 
 /* Worker job "sync" {"request_id"}.  Worker row: { "sync", hub_job_sync, 0 }. */
-void	hub_job_sync(struct hub_worker_env *, const struct hub_job *,
-	    struct hub_worker_result *);
+void	hub_job_sync(struct hub_job_env *, const struct hub_job *,
+	    struct hub_job_result *);
 
 /* Delete expired sent-message records and lookup-cache rows (above);
  * *deleted (may be NULL) gets how many rows went. */
 int	hub_msgsync_retention_sweep(struct hub_db *, int *deleted);
+/* The same as the worker's sweep (job.h), logging what it deleted. */
+int	hub_msgsync_sweep(struct hub_job_env *);
 
 const char *hub_msgsync_strerror(int);
 

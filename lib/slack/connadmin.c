@@ -16,7 +16,6 @@
 #include "base/log.h"
 #include "store/pgjson.h"
 #include "slack/slackapi.h"
-#include "store/worker.h"
 
 #define ISO HUB_PG_ISO
 #define CHANNEL_MAX	(HUB_SLACK_ID_LEN - 1)
@@ -530,7 +529,8 @@ hub_connadm_test_start(struct hub_db *db, const char *id, json_object *in, json_
 		json_object_object_add(payload, "channel", json_object_new_string(channel));
 	json_object_object_add(payload, "delivery_id",
 	    json_object_new_int64(strtoll(PQgetvalue(r, 0, 0), NULL, 10)));
-	if ((rc = hub_job_enqueue(db, HUB_CONNADM_TEST_KIND, payload, NULL, 0, &job)) !=
+	if ((rc = hub_job_enqueue(db, &(struct hub_job_spec){ .kind = HUB_CONNADM_TEST_KIND,
+	    .payload = payload }, &job)) !=
 	    HUB_DB_OK) {
 		rc = dberr(p, rc);
 		goto out;
@@ -600,23 +600,9 @@ hub_connadm_test_get(struct hub_db *db, const char *id, const char *job, json_ob
 
 /* ------------------------------------------------------------ the job */
 
-HUB_PRINTF(5, 6) static void
-result(struct hub_worker_result *r, int verdict, const char *reason, const char *code,
-    const char *fmt, ...)
-{
-	va_list ap;
-
-	r->verdict = verdict;
-	r->reason = reason;
-	snprintf(r->code, sizeof(r->code), "%.*s", (int)sizeof(r->code) - 1, code);
-	va_start(ap, fmt);
-	vsnprintf(r->detail, sizeof(r->detail), fmt, ap);
-	va_end(ap);
-}
-
 void
-hub_job_connection_test(struct hub_worker_env *e, const struct hub_job *job,
-    struct hub_worker_result *r)
+hub_job_connection_test(struct hub_job_env *e, const struct hub_job *job,
+    struct hub_job_result *r)
 {
 	static const char text[] = "Approval hub connection test";
 	struct hub_buf fix = HUB_BUF_INIT(1024);
@@ -631,21 +617,25 @@ hub_job_connection_test(struct hub_worker_env *e, const struct hub_job *job,
 	if (hub_json_get_string(job->payload, "connection_id", 36, &id) != HUB_JSON_OK ||
 	    (hub_json_get_string(job->payload, "channel", CHANNEL_MAX, &channel) != HUB_JSON_OK &&
 	    channel != NULL)) {
-		result(r, HUB_WORKER_FAIL, "bad payload", "bad_payload", "%s", "bad payload: connection_id is required");
+		hub_job_result_set(r, HUB_JOB_FAIL, "bad payload", "bad_payload",
+		    "bad payload: connection_id is required");
 		goto out;
 	}
 	if ((rc = hub_connections_get(e->db, id, &c)) != HUB_CONN_OK) {
 		if (rc == HUB_CONN_NOTFOUND)
-			result(r, HUB_WORKER_FAIL, "connection gone", "connection_gone", "%s", "the connection was deleted");
+			hub_job_result_set(r, HUB_JOB_FAIL, "connection gone", "connection_gone",
+			    "the connection was deleted");
 		else
-			result(r, HUB_WORKER_RETRY, "database", "database", "database: %s",
+			hub_job_result_set(r, HUB_JOB_RETRY, "database", "database",
+			    "database: %s",
 			    hub_conn_strerror(rc));
 		goto out;
 	}
 	if (c.type == HUB_CONN_SLACK_APP && channel == NULL)
 		channel = c.default_channel[0] ? c.default_channel : NULL;
 	if (c.type == HUB_CONN_SLACK_APP && channel == NULL) {
-		result(r, HUB_WORKER_FAIL, "no channel", "no_channel", "%s", "the connection has no default channel: give a channel");
+		hub_job_result_set(r, HUB_JOB_FAIL, "no channel", "no_channel",
+		    "the connection has no default channel: give a channel");
 		goto out;
 	}
 	memset(&s, 0, sizeof(s));
@@ -670,14 +660,16 @@ hub_job_connection_test(struct hub_worker_env *e, const struct hub_job *job,
 	}
 	if (rc == HUB_CONN_SLACK) {
 		if (res.cls == HUB_SLACK_RATELIMITED) {
-			result(r, HUB_WORKER_RETRY, "rate limited", res.error, "%s: %s", res.error,
+			hub_job_result_set(r, HUB_JOB_RETRY, "rate limited", res.error,
+			    "%s: %s", res.error,
 			    "Slack is rate limiting; the test is retried");
 			r->retry_after = res.retry_after > 0 ? res.retry_after :
 			    res.wait_ms > 0 ? (int)((res.wait_ms + 999) / 1000) : -1;
 			goto out;
 		}
 		if (res.cls == HUB_SLACK_TRANSIENT) {
-			result(r, HUB_WORKER_RETRY, "slack unavailable", res.error, "%s: %s",
+			hub_job_result_set(r, HUB_JOB_RETRY, "slack unavailable", res.error,
+			    "%s: %s",
 			    res.error, hub_slack_fix(res.error));
 			goto out;
 		}
@@ -690,10 +682,12 @@ hub_job_connection_test(struct hub_worker_env *e, const struct hub_job *job,
 			hub_slack_result_free(&chk);
 		}
 		if (fix.len > 0)
-			result(r, HUB_WORKER_FAIL, "slack refused", res.error[0] ? res.error :
+			hub_job_result_set(r, HUB_JOB_FAIL,
+			    "slack refused", res.error[0] ? res.error :
 			    "slack", "%s", hub_buf_str(&fix));
 		else
-			result(r, HUB_WORKER_FAIL, "slack refused", res.error, "%s: %s",
+			hub_job_result_set(r, HUB_JOB_FAIL, "slack refused", res.error,
+			    "%s: %s",
 			    res.error, hub_slack_fix(res.error));
 		if (res.cls == HUB_SLACK_AUTH) {
 			size_t n = strlen(r->detail);
@@ -704,13 +698,14 @@ hub_job_connection_test(struct hub_worker_env *e, const struct hub_job *job,
 		goto out;
 	}
 	if (rc != HUB_CONN_OK) {
-		result(r, rc == HUB_CONN_DB ? HUB_WORKER_RETRY : HUB_WORKER_FAIL, "failed",
+		hub_job_result_set(r, rc == HUB_CONN_DB ? HUB_JOB_RETRY : HUB_JOB_FAIL,
+		    "failed",
 		    rc == HUB_CONN_CRYPTO ? "crypto" : "error", "%s", hub_conn_strerror(rc));
 		goto out;
 	}
 	if (c.type == HUB_CONN_SLACK_APP)
 		hub_json_get_string(res.resp, "ts", 64, &ts);
-	result(r, HUB_WORKER_DONE, "delivered", "", "%s", ts != NULL ? ts : "ok");
+	hub_job_result_set(r, HUB_JOB_DONE, "delivered", "", "%s", ts != NULL ? ts : "ok");
 out:
 	json_object_put(msg);
 	hub_buf_release(&fix);

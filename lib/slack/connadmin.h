@@ -34,7 +34,7 @@
 #include "base/conf.h"
 #include "store/db.h"
 #include "base/httpc.h"
-#include "store/jobenv.h"
+#include "store/job.h"
 
 enum hub_connadm_err {
 	HUB_CONNADM_OK = 0,
@@ -72,11 +72,11 @@ int	hub_connadm_test_start(struct hub_db *, const char *id, json_object *in,
 int	hub_connadm_test_get(struct hub_db *, const char *id, const char *job,
 	    json_object **out, struct hub_problem *);
 
-/* The "connection_test" job (lib/store/worker.c's kinds table): payload
+/* The "connection_test" job (bin/approvalhub-worker.c's kinds table): payload
  * {"connection_id", "channel"?, "delivery_id"}.  Tries even a disabled
  * connection (a test is how an admin checks a fix); an authentication
  * refusal disables it.  Done detail: the message ts, or "ok" (webhooks). */
-void	hub_job_connection_test(struct hub_worker_env *, const struct hub_job *,
-	    struct hub_worker_result *);
+void	hub_job_connection_test(struct hub_job_env *, const struct hub_job *,
+	    struct hub_job_result *);
 
 #endif

@@ -928,3 +928,61 @@ hub_slack_cache_drop(struct hub_db *db, const struct hub_conn *c, const char *em
 		return HUB_CONN_INVALID;
 	return map_db(hub_db_exec(db, &conn_stmts, STMT_CACHE_DROP, params, NULL));
 }
+
+/* ------------------------------------------------------------ worker setup */
+
+/* SLACK_BOT_TOKEN's connection: retried up to a minute apart while Slack
+ * (or the database) does not answer; each call is short so the job loop
+ * is never held for long. */
+#define ENV_CONN_RETRY_MAX_S	60
+#define ENV_CONN_TIMEOUT_MS	5000L
+
+int
+hub_connections_env_setup(struct hub_job_env *env, int delay_s)
+{
+	struct hub_slack s;
+	struct hub_slack_result res;
+	char delay[16];
+	const char *why;
+	int rc, again;
+
+	memset(&s, 0, sizeof(s));
+	s.http = env->http;
+	s.api_url = env->conf->slack_api_url;
+	s.timeout_ms = ENV_CONN_TIMEOUT_MS;
+	s.keyring = env->keys;
+	hub_slack_result_init(&res);
+	rc = hub_connections_bootstrap_env(env->db, &s, env->conf, &res);
+	if (rc == HUB_CONN_OK) {
+		hub_log(HUB_LOG_INFO, "env_connection_ready", "connection", "default",
+		    "from", "SLACK_BOT_TOKEN", NULL);
+		delay_s = 0;
+		goto out;
+	}
+	again = rc == HUB_CONN_DB || rc == HUB_CONN_NOMEM || (rc == HUB_CONN_SLACK &&
+	    (res.cls == HUB_SLACK_TRANSIENT || res.cls == HUB_SLACK_RATELIMITED));
+	why = rc == HUB_CONN_SLACK && res.error[0] != '\0' ? res.error : hub_conn_strerror(rc);
+	if (!again) {
+		hub_log(HUB_LOG_ERROR, "env_connection_failed", "connection", "default",
+		    "from", "SLACK_BOT_TOKEN", "error", why, "detail", res.detail,
+		    "fix", rc == HUB_CONN_EXISTS ? "a connection named default that is not a "
+		    "SLACK_APP exists: rename or remove it, then restart the worker" :
+		    "set SLACK_BOT_TOKEN to the app's Bot User OAuth Token (xoxb-...), then "
+		    "restart the worker", NULL);
+		delay_s = 0;
+		goto out;
+	}
+	if (res.cls == HUB_SLACK_RATELIMITED && res.retry_after > delay_s)
+		delay_s = res.retry_after;
+	if (delay_s > ENV_CONN_RETRY_MAX_S)
+		delay_s = ENV_CONN_RETRY_MAX_S;
+	if (delay_s < 1)
+		delay_s = 1;
+	snprintf(delay, sizeof(delay), "%ds", delay_s);
+	hub_log(HUB_LOG_WARN, "env_connection_failed", "connection", "default",
+	    "from", "SLACK_BOT_TOKEN", "error", why, "detail", res.detail,
+	    "retry_in", delay, NULL);
+out:
+	hub_slack_result_free(&res);
+	return delay_s;
+}

@@ -19,6 +19,7 @@
 #include "base/buf.h"
 #include "base/conf.h"
 #include "store/db.h"
+#include "store/job.h"
 #include "slack/slackapi.h"
 
 enum hub_conn_err {
@@ -130,6 +131,23 @@ int	hub_connections_check_channel(struct hub_db *, struct hub_slack *, const str
  * doing anything when the variable is unset. */
 int	hub_connections_bootstrap_env(struct hub_db *, struct hub_slack *,
 	    const struct hub_conf *, struct hub_slack_result *res);
+
+/*
+ * The worker's setup step (worker.h) for SLACK_BOT_TOKEN: one try of
+ * hub_connections_bootstrap_env with a short timeout.  The single-workspace
+ * setup has no other connection, so until this succeeds every Slack
+ * delivery would find none.  0 when done, or when it will not get better
+ * by itself (a token Slack refuses, a "default" connection of another
+ * type: logged once as an error, env_connection_failed with the fix);
+ * while Slack or the database does not answer, the seconds until the next
+ * try: delay_s, or Slack's Retry-After when longer, at most a minute
+ * (logged as env_connection_failed ... retry_in=).
+ */
+int	hub_connections_env_setup(struct hub_job_env *, int delay_s);
+#define HUB_CONN_ENV_REASON	"slack unreachable"
+#define HUB_CONN_ENV_CODE	"slack_env_pending"
+#define HUB_CONN_ENV_DETAIL	"SLACK_BOT_TOKEN is not a connection yet: " \
+	"Slack did not answer (see env_connection_failed in the worker's log)"
 
 /* Email -> Slack user id through slack_user_cache, users.lookupByEmail on a
  * miss (Tier 3 bucket).  HUB_CONN_OK with out_id; HUB_CONN_NOTFOUND for

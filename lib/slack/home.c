@@ -19,7 +19,6 @@
 #include "base/json.h"
 #include "base/log.h"
 #include "slack/slackapi.h"
-#include "store/worker.h"
 
 #define HOME_CALLBACK_ID	"hub_home"
 #define HOME_DATA_MAX		(4u * 1024u * 1024u)
@@ -1092,7 +1091,8 @@ queue_job(struct hub_db *db, const char *connection_id, const char *user,
 		return HUB_HOME_NOMEM;
 	json_object_object_add(p, "connection_id", json_object_new_string(connection_id));
 	json_object_object_add(p, "user", json_object_new_string(user));
-	rc = map_db(hub_job_enqueue(db, "home_publish", p, key, run_at, NULL));
+	rc = map_db(hub_job_enqueue(db, &(struct hub_job_spec){ .kind = "home_publish",
+	    .payload = p, .dedupe_key = key, .run_at = run_at }, NULL));
 	json_object_put(p);
 	return rc;
 }
@@ -1127,35 +1127,23 @@ out:
 
 /* ------------------------------------------------------------ the job */
 
-static void
-result_set(struct hub_worker_result *r, int verdict, const char *reason,
-    const char *code, const char *detail)
-{
-	r->verdict = verdict;
-	r->retry_after = -1;
-	r->reason = reason;
-	/* codes are short; a longer Slack error code is cut, not refused */
-	snprintf(r->code, sizeof(r->code), "%.*s", (int)sizeof(r->code) - 1, code);
-	snprintf(r->detail, sizeof(r->detail), "%s", detail);
-}
-
 /* The job's verdict for each class of Slack answer. */
 static const int class_verdict[] = {
-	[HUB_SLACK_OK] = HUB_WORKER_DONE,
-	[HUB_SLACK_RATELIMITED] = HUB_WORKER_RETRY,
-	[HUB_SLACK_AUTH] = HUB_WORKER_FAIL,        /* connections.c disabled it */
-	[HUB_SLACK_NOT_FOUND_USER] = HUB_WORKER_FAIL,
-	[HUB_SLACK_CHANNEL] = HUB_WORKER_FAIL,
-	[HUB_SLACK_INVALID] = HUB_WORKER_FAIL,
-	[HUB_SLACK_TRANSIENT] = HUB_WORKER_RETRY,
-	[HUB_SLACK_OTHER] = HUB_WORKER_FAIL,
+	[HUB_SLACK_OK] = HUB_JOB_DONE,
+	[HUB_SLACK_RATELIMITED] = HUB_JOB_RETRY,
+	[HUB_SLACK_AUTH] = HUB_JOB_FAIL,        /* connections.c disabled it */
+	[HUB_SLACK_NOT_FOUND_USER] = HUB_JOB_FAIL,
+	[HUB_SLACK_CHANNEL] = HUB_JOB_FAIL,
+	[HUB_SLACK_INVALID] = HUB_JOB_FAIL,
+	[HUB_SLACK_TRANSIENT] = HUB_JOB_RETRY,
+	[HUB_SLACK_OTHER] = HUB_JOB_FAIL,
 };
 
 /* views.publish with the connection's bot token, behind the shared rate
  * buckets (connections.h; an AUTH answer disables the connection there). */
 static void
-publish(struct hub_worker_env *env, const struct hub_conn *c, const char *user,
-    json_object *view, struct hub_worker_result *r)
+publish(struct hub_job_env *env, const struct hub_conn *c, const char *user,
+    json_object *view, struct hub_job_result *r)
 {
 	/* A Home tab publish may queue briefly for a views.publish token. */
 	struct hub_slack sl = { env->http, env->conf ? env->conf->slack_api_url : NULL,
@@ -1166,7 +1154,7 @@ publish(struct hub_worker_env *env, const struct hub_conn *c, const char *user,
 
 	hub_slack_result_init(&res);
 	if ((args = json_object_new_object()) == NULL) {
-		result_set(r, HUB_WORKER_RETRY, "out of memory", "nomem", "");
+		hub_job_result_set(r, HUB_JOB_RETRY, "out of memory", "nomem", "%s", "");
 		return;
 	}
 	json_object_object_add(args, "user_id", json_object_new_string(user));
@@ -1174,17 +1162,18 @@ publish(struct hub_worker_env *env, const struct hub_conn *c, const char *user,
 	rc = hub_connections_call(env->db, &sl, c, "views.publish", NULL, args, &res);
 	cls = (int)res.cls;
 	if (rc == HUB_CONN_OK)
-		result_set(r, HUB_WORKER_DONE, "published", "", "views.publish ok");
+		hub_job_result_set(r, HUB_JOB_DONE, "published", "", "views.publish ok");
 	else if (rc == HUB_CONN_DISABLED)
-		result_set(r, HUB_WORKER_DONE, "connection disabled", "", "connection disabled");
+		hub_job_result_set(r, HUB_JOB_DONE, "connection disabled", "",
+		    "connection disabled");
 	else if (rc != HUB_CONN_SLACK)
-		result_set(r, rc == HUB_CONN_DB ? HUB_WORKER_RETRY : HUB_WORKER_FAIL,
-		    "connection", "connection", hub_conn_strerror(rc));
+		hub_job_result_set(r, rc == HUB_CONN_DB ? HUB_JOB_RETRY : HUB_JOB_FAIL,
+		    "connection", "connection", "%s", hub_conn_strerror(rc));
 	else {
 		if (cls < 0 || (size_t)cls >= HUB_NELEM(class_verdict))
 			cls = HUB_SLACK_OTHER;
-		result_set(r, class_verdict[cls], hub_slack_class_name(cls),
-		    res.error[0] ? res.error : "slack", res.error);
+		hub_job_result_set(r, class_verdict[cls], hub_slack_class_name(cls),
+		    res.error[0] ? res.error : "slack", "%s", res.error);
 		if (res.retry_after > 0)
 			r->retry_after = res.retry_after;
 		else if (res.wait_ms > 0)
@@ -1228,8 +1217,8 @@ out:
 
 /* Build and publish one view; r carries the verdict. */
 static void
-publish_once(struct hub_worker_env *env, const char *conn, const char *user,
-    const char *state_text, struct hub_worker_result *r)
+publish_once(struct hub_job_env *env, const char *conn, const char *user,
+    const char *state_text, struct hub_job_result *r)
 {
 	struct hub_home_state st;
 	struct hub_conn c;
@@ -1238,24 +1227,27 @@ publish_once(struct hub_worker_env *env, const char *conn, const char *user,
 
 	if ((rc = hub_connections_get(env->db, conn, &c)) != HUB_CONN_OK) {
 		if (rc == HUB_CONN_NOTFOUND)
-			result_set(r, HUB_WORKER_DONE, "no connection", "", "connection removed");
+			hub_job_result_set(r, HUB_JOB_DONE, "no connection", "",
+			    "connection removed");
 		else
-			result_set(r, HUB_WORKER_RETRY, "database", "db", hub_conn_strerror(rc));
+			hub_job_result_set(r, HUB_JOB_RETRY, "database", "db",
+			    "%s", hub_conn_strerror(rc));
 		goto out;
 	}
 	if (c.disabled || c.type != HUB_CONN_SLACK_APP) {
-		result_set(r, HUB_WORKER_DONE, "no home tab", "",
+		hub_job_result_set(r, HUB_JOB_DONE, "no home tab", "",
 		    "connection disabled or without a Home tab");
 		goto out;
 	}
 	hub_home_state_parse(state_text, &st);
 	if ((rc = hub_home_load(env->db, conn, user, &st, &data)) != HUB_HOME_OK) {
-		result_set(r, rc == HUB_HOME_INVALID ? HUB_WORKER_FAIL : HUB_WORKER_RETRY,
-		    "load", "db", hub_home_strerror(rc));
+		hub_job_result_set(r, rc == HUB_HOME_INVALID ? HUB_JOB_FAIL : HUB_JOB_RETRY,
+		    "load", "db", "%s", hub_home_strerror(rc));
 		goto out;
 	}
 	if ((rc = hub_home_build(data, &view)) != HUB_HOME_OK) {
-		result_set(r, HUB_WORKER_FAIL, "build", "build", hub_home_strerror(rc));
+		hub_job_result_set(r, HUB_JOB_FAIL, "build", "build",
+		    "%s", hub_home_strerror(rc));
 		goto out;
 	}
 	publish(env, &c, user, view, r);
@@ -1265,15 +1257,15 @@ out:
 }
 
 void
-hub_job_home_publish(struct hub_worker_env *env, const struct hub_job *job,
-    struct hub_worker_result *r)
+hub_job_home_publish(struct hub_job_env *env, const struct hub_job *job,
+    struct hub_job_result *r)
 {
 	const char *conn = NULL, *user = NULL;
 	PGresult *res = NULL;
 	char *state = NULL;
 	int last;
 
-	result_set(r, HUB_WORKER_FAIL, "bad payload", "bad_payload", "");
+	hub_job_result_set(r, HUB_JOB_FAIL, "bad payload", "bad_payload", "%s", "");
 	if (hub_json_get_string(job->payload, "connection_id", 36, &conn) != HUB_JSON_OK ||
 	    hub_json_get_string(job->payload, "user", HOME_MAX_USER, &user) != HUB_JSON_OK ||
 	    !valid_slack_id(user)) {
@@ -1281,27 +1273,30 @@ hub_job_home_publish(struct hub_worker_env *env, const struct hub_job *job,
 		return;
 	}
 	if (exec2(env->db, HS_JOB_START, conn, user, &res) != HUB_DB_OK) {
-		result_set(r, HUB_WORKER_RETRY, "database", "db", hub_db_last_error(env->db));
+		hub_job_result_set(r, HUB_JOB_RETRY, "database", "db",
+		    "%s", hub_db_last_error(env->db));
 		goto out;
 	}
 	if (PQntuples(res) != 1) {
-		result_set(r, HUB_WORKER_DONE, "gone", "", "no publish mark (connection removed)");
+		hub_job_result_set(r, HUB_JOB_DONE, "gone", "",
+		    "no publish mark (connection removed)");
 		goto out;
 	}
 	if ((state = strdup(PQgetvalue(res, 0, 0))) == NULL) {
-		result_set(r, HUB_WORKER_RETRY, "out of memory", "nomem", "");
+		hub_job_result_set(r, HUB_JOB_RETRY, "out of memory", "nomem", "%s", "");
 		goto out;
 	}
 	publish_once(env, conn, user, state, r);
-	if (r->verdict == HUB_WORKER_DONE) {
+	if (r->verdict == HUB_JOB_DONE) {
 		if (finish_published(env->db, conn, user, job->id) != HUB_HOME_OK)
-			result_set(r, HUB_WORKER_RETRY, "database", "db", hub_db_last_error(env->db));
+			hub_job_result_set(r, HUB_JOB_RETRY, "database", "db",
+			    "%s", hub_db_last_error(env->db));
 		goto out;
 	}
 	/* Failed for good (or for the last time): let the next mark start a
 	 * new job instead of waiting for the stale-mark timeout. */
-	last = r->verdict == HUB_WORKER_FAIL ||
-	    (r->verdict == HUB_WORKER_RETRY && job->attempts + 1 >= job->max_attempts);
+	last = r->verdict == HUB_JOB_FAIL ||
+	    (r->verdict == HUB_JOB_RETRY && job->attempts + 1 >= job->max_attempts);
 	if (last)
 		(void)exec2(env->db, HS_JOB_GIVEUP, conn, user, NULL);
 out:

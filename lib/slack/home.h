@@ -37,7 +37,7 @@
 
 #include <json-c/json.h>
 #include "store/db.h"
-#include "store/jobenv.h"
+#include "store/job.h"
 
 enum hub_home_err {
 	HUB_HOME_OK = 0,
@@ -116,8 +116,8 @@ int	hub_home_enqueue(struct hub_db *, const char *connection_id,
  * views.publish with the connection's bot token; queue the follow-up when
  * marked dirty meanwhile.  Worker row: { "home_publish",
  * hub_job_home_publish, 0 }. */
-void	hub_job_home_publish(struct hub_worker_env *, const struct hub_job *,
-	    struct hub_worker_result *);
+void	hub_job_home_publish(struct hub_job_env *, const struct hub_job *,
+	    struct hub_job_result *);
 
 /*
  * A block_actions payload from the Home tab (/slack/interactions): every

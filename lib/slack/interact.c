@@ -21,7 +21,6 @@
 #include "base/log.h"
 #include "slack/modals.h"
 #include "slack/slackapi.h"
-#include "store/worker.h"
 
 #define IA_ID_MAX		32     /* Slack user / team id */
 #define IA_URL_MAX		2000
@@ -44,8 +43,6 @@ enum ia_stmt {
 	IA_TEAM,
 	IA_CONN_FOR_TEAM,
 	IA_PRECHECK,
-	IA_SNOOZE,
-	IA_AUDIT,
 	IA_REQUESTER,
 	IA_PENDING,
 	IA__MAX
@@ -94,17 +91,6 @@ static const struct hub_stmt ia_stmts[IA__MAX] = {
 	    "  ORDER BY (a.status = 'pending' AND st.status = 'active') DESC,"
 	    "   (a.delegate_of IS NOT NULL), a.id LIMIT 1) x ON true"
 	    " WHERE r.id = $1::uuid", 3 },
-	/* $1 request, $2 "1h" | "tomorrow" (09:00 UTC the next day). */
-	[IA_SNOOZE] = {
-	    "UPDATE requests SET next_reminder_at = CASE $2"
-	    "  WHEN '1h' THEN now() + interval '1 hour'"
-	    "  ELSE (date_trunc('day', now() AT TIME ZONE 'UTC') + interval '33 hours')"
-	    "   AT TIME ZONE 'UTC' END"
-	    " WHERE id = $1::uuid AND status = 'Pending'"
-	    " RETURNING " IA_ISO("next_reminder_at"), 2 },
-	[IA_AUDIT] = {
-	    "INSERT INTO audit_log (request_id, actor, action, detail, via)"
-	    " VALUES ($1::uuid, $2, $3, $4::jsonb, 'slack')", 4 },
 	[IA_REQUESTER] = {
 	    "SELECT status, coalesce(requester_slack_id, '') FROM requests"
 	    " WHERE id = $1::uuid", 1 },
@@ -480,7 +466,8 @@ respond_body(struct hub_interact *ia, const struct ia_pl *p, json_object *body,
 	if (json_object_object_add(job, "body", body) != 0)
 		goto out;
 	body = NULL;
-	rc = hub_job_enqueue(ia->db, IA_RESPOND_KIND, job, key, 0, NULL);
+	rc = hub_job_enqueue(ia->db, &(struct hub_job_spec){ .kind = IA_RESPOND_KIND,
+	    .payload = job, .dedupe_key = key }, NULL);
 out:
 	json_object_put(body);
 	json_object_put(job);
@@ -943,69 +930,33 @@ act_edit(struct hub_interact *ia, const struct ia_pl *p, const struct hub_modal_
 	return act_modal(ia, p, ref, r, HUB_MODAL_EDIT);
 }
 
-static const char *const snooze_options[] = { "1h", "tomorrow" };
-
 static int
 act_snooze(struct hub_interact *ia, const struct ia_pl *p, const struct hub_modal_ref *ref,
     struct hub_interact_reply *r)
 {
 	struct ia_pre pre;
-	json_object *d = NULL;
-	PGresult *res = NULL;
-	const char *pp[4], *opt = p->option;
-	char text[160], when[48];
-	size_t i;
-	int known = 0, rc;
+	char text[160], until[HUB_ENGINE_TIME_LEN], when[48];
+	int rc;
 
-	for (i = 0; opt != NULL && i < HUB_NELEM(snooze_options); i++)
-		known |= strcmp(opt, snooze_options[i]) == 0;
-	if (!known) {
+	if (p->option == NULL || (strcmp(p->option, "1h") != 0 &&
+	    strcmp(p->option, "tomorrow") != 0)) {
 		reply_error(r, 400, "must be 1h or tomorrow", "actions[0].selected_option");
 		return 0;
 	}
 	if (precheck(ia, p, ref, &pre, r, 1) != IA_CHECK_OK)
 		return 0;
 	PQclear(pre.res);
-	if ((rc = hub_db_begin(ia->db)) != HUB_DB_OK)
-		goto out;
-	pp[0] = ref->request_id;
-	pp[1] = opt;
-	if ((rc = hub_db_exec(ia->db, &ia_table, IA_SNOOZE, pp, &res)) != HUB_DB_OK)
-		goto out;
-	if (PQntuples(res) != 1) {
+	rc = hub_engine_snooze(ia->db, ref->request_id, p->option, &p->actor, until);
+	if (rc == HUB_ENGINE_CONFLICT || rc == HUB_ENGINE_NOTFOUND)
 		/* Decided since the check: say so like any stale click. */
-		hub_db_rollback(ia->db);
-		rc = tell(ia, p, "This request is no longer pending", r);
-		goto done;
+		return tell(ia, p, "This request is no longer pending", r);
+	if (rc != HUB_ENGINE_OK) {
+		db_reply(r, rc == HUB_ENGINE_UNAVAILABLE ? HUB_DB_CONN : HUB_DB_QUERY);
+		return 0;
 	}
-	short_time(PQgetvalue(res, 0, 0), when, sizeof(when));
-	rc = HUB_DB_NOMEM;
-	if ((d = json_object_new_object()) == NULL ||
-	    jset_str(d, "option", opt) != 0 ||
-	    jset_str(d, "until", PQgetvalue(res, 0, 0)) != 0 ||
-	    jset_str(d, "actor_kind", "slack") != 0 ||
-	    jset_str(d, "actor_id", p->user_id) != 0)
-		goto out;
-	pp[1] = p->actor.display != NULL ? p->actor.display : p->user_id;
-	pp[2] = "request.snoozed";
-	pp[3] = hub_json_str(d, NULL);
-	if ((rc = hub_db_exec(ia->db, &ia_table, IA_AUDIT, pp, NULL)) != HUB_DB_OK)
-		goto out;
+	short_time(until, when, sizeof(when));
 	snprintf(text, sizeof(text), "Snoozed: the next reminder comes %s", when);
-	if ((rc = ephemeral(ia, p, text)) != HUB_DB_OK)
-		goto out;
-	rc = hub_db_commit(ia->db);
-out:
-	if (rc != HUB_DB_OK) {
-		if (hub_db_in_tx(ia->db))
-			hub_db_rollback(ia->db);
-		db_reply(r, rc);
-	} else
-		reply_empty(r);
-done:
-	PQclear(res);
-	json_object_put(d);
-	return 0;
+	return tell(ia, p, text, r);
 }
 
 static int
@@ -1664,18 +1615,8 @@ out:
 /* ------------------------------------------------------------ slack_respond job */
 
 static void
-result(struct hub_worker_result *r, int verdict, const char *reason, const char *code,
-    const char *detail)
-{
-	r->verdict = verdict;
-	r->reason = reason;
-	snprintf(r->code, sizeof(r->code), "%.31s", code != NULL ? code : "");
-	snprintf(r->detail, sizeof(r->detail), "%.255s", detail != NULL ? detail : "");
-}
-
-static void
-respond_url(struct hub_worker_env *env, const char *url, json_object *body,
-    struct hub_worker_result *r)
+respond_url(struct hub_job_env *env, const char *url, json_object *body,
+    struct hub_job_result *r)
 {
 	static const char *const headers[] = {
 		"Content-Type: application/json; charset=utf-8", NULL
@@ -1688,7 +1629,7 @@ respond_url(struct hub_worker_env *env, const char *url, json_object *body,
 	int rc;
 
 	if (!ia_url_allowed(env->conf, url)) {
-		result(r, HUB_WORKER_FAIL, "response_url refused", "bad_url",
+		hub_job_result_set(r, HUB_JOB_FAIL, "response_url refused", "bad_url",
 		    "response_url is not on Slack");
 		return;
 	}
@@ -1696,19 +1637,20 @@ respond_url(struct hub_worker_env *env, const char *url, json_object *body,
 	hub_httpc_resp_init(&resp, IA_RESPOND_BODY_MAX);
 	rc = hub_httpc_post(env->http, url, headers, bs, blen, IA_RESPOND_TIMEOUT_MS, &resp);
 	if (rc == HUB_HTTPC_ABORTED) {
-		result(r, HUB_WORKER_RELEASE, "shutdown", "aborted", NULL);
+		hub_job_result_set(r, HUB_JOB_RELEASE, "shutdown", "aborted", "%s", "");
 		goto out;
 	}
 	if (rc != HUB_HTTPC_OK) {
-		result(r, hub_httpc_is_transient(rc, 0) ? HUB_WORKER_RETRY : HUB_WORKER_FAIL,
-		    hub_httpc_strerror(rc), rc == HUB_HTTPC_TIMEOUT ? "timeout" : "transport",
+		hub_job_result_set(r, hub_httpc_is_transient(rc, 0) ? HUB_JOB_RETRY : HUB_JOB_FAIL,
+		    hub_httpc_strerror(rc), rc == HUB_HTTPC_TIMEOUT ? "timeout" : "transport", "%s",
 		    hub_httpc_strerror(rc));
 		goto out;
 	}
 	snprintf(code, sizeof(code), "http_%ld", resp.status);
 	if (resp.status < 200 || resp.status > 299) {
-		result(r, hub_httpc_is_transient(HUB_HTTPC_OK, resp.status) ? HUB_WORKER_RETRY :
-		    HUB_WORKER_FAIL, "HTTP error", code, hub_buf_str(&resp.body));
+		hub_job_result_set(r, hub_httpc_is_transient(HUB_HTTPC_OK, resp.status) ?
+		    HUB_JOB_RETRY : HUB_JOB_FAIL, "HTTP error", code, "%s",
+		    hub_buf_str(&resp.body));
 		r->retry_after = resp.retry_after;
 		goto out;
 	}
@@ -1716,10 +1658,11 @@ respond_url(struct hub_worker_env *env, const char *url, json_object *body,
 	if (hub_json_parse_object(hub_buf_str(&resp.body), resp.body.len, IA_RESPOND_BODY_MAX,
 	    8, &ans) == HUB_JSON_OK && json_object_object_get_ex(ans, "ok", &ok) &&
 	    !json_object_get_boolean(ok)) {
-		result(r, HUB_WORKER_FAIL, "refused", "refused", hub_buf_str(&resp.body));
+		hub_job_result_set(r, HUB_JOB_FAIL, "refused", "refused",
+		    "%s", hub_buf_str(&resp.body));
 		goto out;
 	}
-	result(r, HUB_WORKER_DONE, "ok", NULL, "responded");
+	hub_job_result_set(r, HUB_JOB_DONE, "ok", NULL, "responded");
 out:
 	json_object_put(ans);
 	hub_httpc_resp_free(&resp);
@@ -1727,7 +1670,7 @@ out:
 
 /* The verdict on a Web API answer that was not ok. */
 static void
-slack_verdict(struct hub_worker_result *r, int rc, const char *method,
+slack_verdict(struct hub_job_result *r, int rc, const char *method,
     const struct hub_slack_result *res)
 {
 	char detail[256];
@@ -1736,16 +1679,18 @@ slack_verdict(struct hub_worker_result *r, int rc, const char *method,
 	    res->error[0] ? hub_slack_fix(res->error) : hub_conn_strerror(rc));
 	switch (res->cls) {
 	case HUB_SLACK_RATELIMITED:
-		result(r, HUB_WORKER_RETRY, "rate limited", "ratelimited", detail);
+		hub_job_result_set(r, HUB_JOB_RETRY, "rate limited", "ratelimited",
+		    "%s", detail);
 		r->retry_after = res->retry_after >= 0 ? res->retry_after :
 		    (int)((res->wait_ms + 999) / 1000);
 		break;
 	case HUB_SLACK_TRANSIENT:
-		result(r, HUB_WORKER_RETRY, "transient", res->error, detail);
+		hub_job_result_set(r, HUB_JOB_RETRY, "transient", res->error, "%s", detail);
 		break;
 	default:
-		result(r, rc == HUB_CONN_DB ? HUB_WORKER_RETRY : HUB_WORKER_FAIL, "refused",
-		    res->error[0] ? res->error : hub_conn_strerror(rc), detail);
+		hub_job_result_set(r, rc == HUB_CONN_DB ? HUB_JOB_RETRY : HUB_JOB_FAIL,
+		    "refused",
+		    res->error[0] ? res->error : hub_conn_strerror(rc), "%s", detail);
 	}
 }
 
@@ -1757,8 +1702,8 @@ slack_verdict(struct hub_worker_result *r, int rc, const char *method,
  * response_url fields.
  */
 static void
-respond_ephemeral(struct hub_worker_env *env, const char *conn_id, const char *user,
-    json_object *body, struct hub_worker_result *r)
+respond_ephemeral(struct hub_job_env *env, const char *conn_id, const char *user,
+    json_object *body, struct hub_job_result *r)
 {
 	static const char *const carried[] = { "text", "blocks" };
 	struct hub_slack slack;
@@ -1772,8 +1717,8 @@ respond_ephemeral(struct hub_worker_env *env, const char *conn_id, const char *u
 
 	hub_slack_result_init(&res);
 	if ((rc = hub_connections_get(env->db, conn_id, &conn)) != HUB_CONN_OK) {
-		result(r, rc == HUB_CONN_DB ? HUB_WORKER_RETRY : HUB_WORKER_FAIL,
-		    "no connection", "no_connection", hub_conn_strerror(rc));
+		hub_job_result_set(r, rc == HUB_CONN_DB ? HUB_JOB_RETRY : HUB_JOB_FAIL,
+		    "no connection", "no_connection", "%s", hub_conn_strerror(rc));
 		goto out;
 	}
 	memset(&slack, 0, sizeof(slack));
@@ -1781,7 +1726,7 @@ respond_ephemeral(struct hub_worker_env *env, const char *conn_id, const char *u
 	slack.api_url = env->conf->slack_api_url;
 	slack.keyring = env->keys;
 	if ((args = json_object_new_object()) == NULL || jset_str(args, "users", user) != 0) {
-		result(r, HUB_WORKER_RETRY, "out of memory", "nomem", NULL);
+		hub_job_result_set(r, HUB_JOB_RETRY, "out of memory", "nomem", "%s", "");
 		goto out;
 	}
 	rc = hub_connections_call(env->db, &slack, &conn, "conversations.open", NULL, args,
@@ -1792,7 +1737,7 @@ respond_ephemeral(struct hub_worker_env *env, const char *conn_id, const char *u
 	}
 	if (hub_json_get_object(res.resp, "channel", &ch) != HUB_JSON_OK ||
 	    hub_json_get_string(ch, "id", IA_ID_MAX, &id) != HUB_JSON_OK || !slack_id_ok(id)) {
-		result(r, HUB_WORKER_RETRY, "invalid answer", "invalid_response",
+		hub_job_result_set(r, HUB_JOB_RETRY, "invalid answer", "invalid_response",
 		    "conversations.open: no channel id");
 		goto out;
 	}
@@ -1801,19 +1746,20 @@ respond_ephemeral(struct hub_worker_env *env, const char *conn_id, const char *u
 	json_object_put(args);
 	if ((args = json_object_new_object()) == NULL || jset_str(args, "channel", channel) != 0 ||
 	    jset_str(args, "user", user) != 0) {
-		result(r, HUB_WORKER_RETRY, "out of memory", "nomem", NULL);
+		hub_job_result_set(r, HUB_JOB_RETRY, "out of memory", "nomem", "%s", "");
 		goto out;
 	}
 	for (i = 0; i < HUB_NELEM(carried); i++)
 		if (json_object_object_get_ex(body, carried[i], &v) &&
 		    jset(args, carried[i], json_object_get(v)) != 0) {
-			result(r, HUB_WORKER_RETRY, "out of memory", "nomem", NULL);
+			hub_job_result_set(r, HUB_JOB_RETRY, "out of memory", "nomem", "%s",
+			    "");
 			goto out;
 		}
 	rc = hub_connections_call(env->db, &slack, &conn, "chat.postEphemeral", channel, args,
 	    &res);
 	if (rc == HUB_CONN_OK && res.ok)
-		result(r, HUB_WORKER_DONE, "ok", NULL, "posted");
+		hub_job_result_set(r, HUB_JOB_DONE, "ok", NULL, "posted");
 	else
 		slack_verdict(r, rc, "chat.postEphemeral", &res);
 out:
@@ -1822,8 +1768,8 @@ out:
 }
 
 void
-hub_job_slack_respond(struct hub_worker_env *env, const struct hub_job *job,
-    struct hub_worker_result *r)
+hub_job_slack_respond(struct hub_job_env *env, const struct hub_job *job,
+    struct hub_job_result *r)
 {
 	json_object *body;
 	const char *url = NULL, *conn = NULL, *user = NULL;
@@ -1836,7 +1782,8 @@ hub_job_slack_respond(struct hub_worker_env *env, const struct hub_job *job,
 	    opt_str(job->payload, "user", IA_ID_MAX, &user) != 0 ||
 	    (user == NULL && opt_str(job->payload, "channel", IA_ID_MAX, &user) != 0) ||
 	    (url == NULL && (conn == NULL || user == NULL || !slack_id_ok(user)))) {
-		result(r, HUB_WORKER_FAIL, "malformed payload", "bad_payload", NULL);
+		hub_job_result_set(r, HUB_JOB_FAIL, "malformed payload", "bad_payload", "%s",
+		    "");
 		return;
 	}
 	if (url != NULL)

@@ -71,7 +71,7 @@
 #include "store/db.h"
 #include "base/form.h"
 #include "base/httpc.h"
-#include "store/jobenv.h"
+#include "store/job.h"
 
 #define HUB_INTERACT_PAYLOAD_MAX	(1024u * 1024u)
 #define HUB_INTERACT_VIEWS_OPEN_MS	2500L
@@ -108,7 +108,7 @@ void	hub_interact_reply_free(struct hub_interact_reply *);
  * minutes and takes 5 posts).  2xx with ok -> done; 429/5xx/timeouts ->
  * retry; 404 (expired/used url), other 4xx, a refused URL, invalid
  * payload -> failed. */
-void	hub_job_slack_respond(struct hub_worker_env *, const struct hub_job *,
-	    struct hub_worker_result *);
+void	hub_job_slack_respond(struct hub_job_env *, const struct hub_job *,
+	    struct hub_job_result *);
 
 #endif

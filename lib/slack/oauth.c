@@ -19,7 +19,6 @@
 #include "slack/oauth.h"
 #include "slack/slackapi.h"
 #include "slack/slackscopes.h"
-#include "store/worker.h"
 
 #define RANDOM_BYTES	32      /* state, nonce, status token */
 #define TOKEN_TEXT_MAX	100     /* what we accept back as a state or nonce */
@@ -388,7 +387,8 @@ hub_oauth_finish(struct hub_db *db, const struct hub_conf *conf, const char *cod
 	in_tx = 1;
 	if ((rc = use_state(db, state, cookie_header)) != HUB_OAUTH_OK)
 		goto out;
-	if ((rc = map_db(hub_job_enqueue(db, HUB_OAUTH_JOB_KIND, payload, NULL, 0, &id))) !=
+	if ((rc = map_db(hub_job_enqueue(db, &(struct hub_job_spec){
+	    .kind = HUB_OAUTH_JOB_KIND, .payload = payload }, &id))) !=
 	    HUB_OAUTH_OK)
 		goto out;
 	if ((rc = map_db(hub_db_commit(db))) != HUB_OAUTH_OK)
@@ -479,35 +479,26 @@ out:
 
 /* ------------------------------------------------------------ the worker */
 
-static void
-result(struct hub_worker_result *r, int verdict, const char *reason, const char *code,
-    const char *detail)
-{
-	r->verdict = verdict;
-	r->reason = reason;
-	copy(r->code, sizeof(r->code), code);
-	copy(r->detail, sizeof(r->detail), detail);
-}
-
 /* What to do after a refused call: wait and retry, or give up naming the
  * error and its fix. */
 static void
-slack_failed(const struct hub_slack_result *res, struct hub_worker_result *r)
+slack_failed(const struct hub_slack_result *res, struct hub_job_result *r)
 {
 	char detail[256];
 
 	snprintf(detail, sizeof(detail), "%s: %s", res->error[0] ? res->error : "slack",
 	    hub_slack_fix(res->error));
 	if (res->cls == HUB_SLACK_TRANSIENT || res->cls == HUB_SLACK_RATELIMITED) {
-		result(r, HUB_WORKER_RETRY, "slack unavailable", res->error, detail);
+		hub_job_result_set(r, HUB_JOB_RETRY, "slack unavailable", res->error,
+		    "%s", detail);
 		if (res->retry_after > 0)
 			r->retry_after = res->retry_after;
 	} else
-		result(r, HUB_WORKER_FAIL, "slack refused", res->error, detail);
+		hub_job_result_set(r, HUB_JOB_FAIL, "slack refused", res->error, "%s", detail);
 }
 
 static void
-slack_client(struct hub_worker_env *e, struct hub_slack *s)
+slack_client(struct hub_job_env *e, struct hub_slack *s)
 {
 	memset(s, 0, sizeof(*s));
 	s->http = e->http;
@@ -707,8 +698,8 @@ nap_ms(long ms)
 }
 
 void
-hub_job_oauth_exchange(struct hub_worker_env *e, const struct hub_job *job,
-    struct hub_worker_result *r)
+hub_job_oauth_exchange(struct hub_job_env *e, const struct hub_job *job,
+    struct hub_job_result *r)
 {
 	struct hub_buf code = HUB_BUF_INIT(CODE_MAX + 1);
 	struct hub_slack_result res;
@@ -721,25 +712,25 @@ hub_job_oauth_exchange(struct hub_worker_env *e, const struct hub_job *job,
 
 	hub_slack_result_init(&res);
 	if (!configured(e->conf) || e->keys == NULL || e->keys->n == 0) {
-		result(r, HUB_WORKER_FAIL, "not configured", "not_configured",
+		hub_job_result_set(r, HUB_JOB_FAIL, "not configured", "not_configured", "%s",
 		    "not_configured: set SLACK_CLIENT_ID, SLACK_CLIENT_SECRET and SECRET_KEY "
 		    "for the worker");
 		goto out;
 	}
 	if (hub_json_get_string(job->payload, "code_sealed", 4096, &sealed) != HUB_JSON_OK ||
 	    hub_json_get_string(job->payload, "redirect_uri", 2048, &redir) != HUB_JSON_OK) {
-		result(r, HUB_WORKER_FAIL, "bad payload", "bad_payload",
+		hub_job_result_set(r, HUB_JOB_FAIL, "bad payload", "bad_payload",
 		    "bad payload: code_sealed and redirect_uri are required");
 		goto out;
 	}
 	if (hub_box_open(e->keys, sealed, strlen(sealed), &code) != HUB_CRYPTO_OK ||
 	    !code_ok(hub_buf_str(&code))) {
-		result(r, HUB_WORKER_FAIL, "bad payload", "bad_payload",
+		hub_job_result_set(r, HUB_JOB_FAIL, "bad payload", "bad_payload",
 		    "bad payload: the code cannot be opened with SECRET_KEY");
 		goto out;
 	}
 	if ((args = client_args(e->conf)) == NULL) {
-		result(r, HUB_WORKER_RETRY, "out of memory", "nomem", "out of memory");
+		hub_job_result_set(r, HUB_JOB_RETRY, "out of memory", "nomem", "out of memory");
 		goto out;
 	}
 	json_object_object_add(args, "code", json_object_new_string(code.data));
@@ -751,7 +742,7 @@ hub_job_oauth_exchange(struct hub_worker_env *e, const struct hub_job *job,
 	}
 	if (grant_parse(res.resp, &g) != 0 || g.team_id == NULL || g.team_name == NULL ||
 	    *g.team_id == '\0') {
-		result(r, HUB_WORKER_FAIL, "bad answer", "invalid_response",
+		hub_job_result_set(r, HUB_JOB_FAIL, "bad answer", "invalid_response", "%s",
 		    "invalid_response: oauth.v2.access answered without a bot token or team "
 		    "(is this a bot install?)");
 		goto out;
@@ -764,13 +755,13 @@ hub_job_oauth_exchange(struct hub_worker_env *e, const struct hub_job *job,
 		nap_ms(200L << tries);
 	}
 	if (rc != HUB_OAUTH_OK) {
-		result(r, rc == HUB_OAUTH_CRYPTO ? HUB_WORKER_FAIL : HUB_WORKER_RETRY,
-		    "not stored", "database", hub_oauth_strerror(rc));
+		hub_job_result_set(r, rc == HUB_OAUTH_CRYPTO ? HUB_JOB_FAIL : HUB_JOB_RETRY,
+		    "not stored", "database", "%s", hub_oauth_strerror(rc));
 		goto out;
 	}
 	hub_log(HUB_LOG_INFO, "oauth_installed", "team", g.team_id, "connection", cid,
 	    "rotation", g.refresh_token != NULL ? "on" : "off", NULL);
-	result(r, HUB_WORKER_DONE, "installed", "", cid);
+	hub_job_result_set(r, HUB_JOB_DONE, "installed", "", "%s", cid);
 out:
 	json_object_put(args);
 	if (code.data != NULL)
@@ -793,7 +784,7 @@ enum refresh_outcome {
  * collects the ids picked in this sweep, comma-separated, so a passing
  * failure does not pick the same row again. */
 static enum refresh_outcome
-refresh_one(struct hub_worker_env *e, struct hub_slack *s, struct hub_buf *tried)
+refresh_one(struct hub_job_env *e, struct hub_slack *s, struct hub_buf *tried)
 {
 	struct hub_buf lit = HUB_BUF_INIT(64 * 1024), rt = HUB_BUF_INIT(SECRET_MAX), tok = HUB_BUF_INIT(HUB_CONN_SEALED_MAX - 1),
 	    ref = HUB_BUF_INIT(HUB_CONN_SEALED_MAX - 1);
@@ -905,7 +896,7 @@ done:
 }
 
 int
-hub_oauth_refresh_due(struct hub_worker_env *e, int limit, int *refreshed, int *disabled)
+hub_oauth_refresh_due(struct hub_job_env *e, int limit, int *refreshed, int *disabled)
 {
 	struct hub_buf tried = HUB_BUF_INIT(64 * 1024);
 	struct hub_slack s;
@@ -931,4 +922,27 @@ hub_oauth_refresh_due(struct hub_worker_env *e, int limit, int *refreshed, int *
 	}
 	hub_buf_release(&tried);
 	return rc;
+}
+
+/* The worker's token sweep (job.h): rotating tokens with under two hours
+ * left, one connection at a time, each under its row lock. */
+int
+hub_oauth_sweep(struct hub_job_env *env)
+{
+	char nr[16], nd[16];
+	int refreshed = 0, disabled = 0, rc;
+
+	if (env->conf == NULL || env->keys == NULL || env->keys->n == 0)
+		return HUB_JOB_SWEEP_OK;
+	rc = hub_oauth_refresh_due(env, HUB_OAUTH_SWEEP_BATCH, &refreshed, &disabled);
+	if (rc != HUB_OAUTH_OK)
+		hub_log(HUB_LOG_ERROR, "sweep_failed", "sweep", "token_refresh",
+		    "error", hub_oauth_strerror(rc), NULL);
+	if (refreshed > 0 || disabled > 0) {
+		snprintf(nr, sizeof(nr), "%d", refreshed);
+		snprintf(nd, sizeof(nd), "%d", disabled);
+		hub_log(HUB_LOG_INFO, "sweep", "tokens_refreshed", nr, "connections_disabled", nd,
+		    NULL);
+	}
+	return HUB_JOB_SWEEP_OK;
 }

@@ -51,7 +51,7 @@
 #include "base/conf.h"
 #include "base/crypto.h"
 #include "store/db.h"
-#include "store/jobenv.h"
+#include "store/job.h"
 
 enum hub_oauth_err {
 	HUB_OAUTH_OK = 0,
@@ -111,14 +111,18 @@ struct hub_oauth_status {
 /* What became of the exchange behind "<job id>.<token>". */
 int	hub_oauth_status(struct hub_db *, const char *id_token, struct hub_oauth_status *);
 
-/* Step 3: the "oauth_exchange" job (lib/store/worker.c's kinds table). */
-void	hub_job_oauth_exchange(struct hub_worker_env *, const struct hub_job *,
-	    struct hub_worker_result *);
+/* Step 3: the "oauth_exchange" job (bin/approvalhub-worker.c's kinds table). */
+void	hub_job_oauth_exchange(struct hub_job_env *, const struct hub_job *,
+	    struct hub_job_result *);
 
 /* The sweep: refresh up to limit connections due; *refreshed counts the
  * new tokens, *disabled the connections given up on.  HUB_OAUTH_OK also
  * when a single refresh failed for a passing reason (logged; the next
  * sweep tries again). */
-int	hub_oauth_refresh_due(struct hub_worker_env *, int limit, int *refreshed, int *disabled);
+int	hub_oauth_refresh_due(struct hub_job_env *, int limit, int *refreshed, int *disabled);
+/* The worker's sweep (job.h): hub_oauth_refresh_due in one batch of
+ * HUB_OAUTH_SWEEP_BATCH, logged; nothing without SECRET_KEY. */
+#define HUB_OAUTH_SWEEP_BATCH	100
+int	hub_oauth_sweep(struct hub_job_env *);
 
 #endif

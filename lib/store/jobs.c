@@ -34,26 +34,29 @@ enum job_stmt {
 	JOB_DONE,
 	JOB_FAIL,
 	JOB_RELEASE,
+	JOB_GRANT_ATTEMPT,
 	JOB_LISTEN,
 	JOB__MAX
 };
 
 static const struct hub_stmt job_stmts[JOB__MAX] = {
-	/* $1 kind, $2 payload, $3 dedupe key, $4 run_at (epoch s or NULL) */
+	/* $1 kind, $2 payload, $3 dedupe key, $4 run_at (epoch s or NULL),
+	 * $5 max age s (NULL: no deadline), $6 max attempts (NULL: default) */
 	[JOB_ENQUEUE] = {
 	    "WITH ins AS ("
-	    " INSERT INTO jobs (kind, payload, dedupe_key, run_at)"
+	    " INSERT INTO jobs (kind, payload, dedupe_key, run_at, deadline, max_attempts)"
 	    " VALUES ($1, $2::jsonb, $3,"
-	    "  coalesce(to_timestamp($4::bigint), now()))"
-	    " ON CONFLICT (dedupe_key) WHERE dedupe_key IS NOT NULL"
-	    "  AND state IN ('queued', 'running') DO NOTHING"
+	    "  coalesce(to_timestamp($4::bigint), now()),"
+	    "  now() + make_interval(secs => $5::integer),"
+	    "  coalesce($6::integer, 10))"
+	    HUB_JOB_ON_DEDUPE_SQL
 	    " RETURNING id)"
 	    " SELECT id FROM ins"
 	    " UNION ALL"
 	    " SELECT id FROM jobs WHERE dedupe_key = $3"
 	    "  AND state IN ('queued', 'running')"
 	    "  AND NOT EXISTS (SELECT 1 FROM ins)"
-	    " LIMIT 1", 4 },
+	    " LIMIT 1", 6 },
 	[JOB_FIND_DEDUPE] = {
 	    "SELECT id FROM jobs WHERE dedupe_key = $1"
 	    " AND state IN ('queued', 'running')", 1 },
@@ -70,7 +73,7 @@ static const struct hub_stmt job_stmts[JOB__MAX] = {
 	    "  ORDER BY run_at, id LIMIT 1 FOR UPDATE SKIP LOCKED)"
 	    " RETURNING id, kind, payload::text, attempts, max_attempts,"
 	    "  extract(epoch FROM created_at)::bigint,"
-	    "  coalesce(extract(epoch FROM deadline)::bigint, 0)", 2 },
+	    "  coalesce(extract(epoch FROM deadline)::bigint, 0), dedupe_key", 2 },
 	/* $1 id, $2 attempts (fence), $3 detail */
 	[JOB_DONE] = {
 	    "WITH a AS ("
@@ -105,6 +108,10 @@ static const struct hub_stmt job_stmts[JOB__MAX] = {
 	    " locked_until = NULL, updated_at = now()"
 	    " WHERE id = $1::bigint AND state = 'running' AND attempts = $2::integer"
 	    " RETURNING id", 2 },
+	/* $1 id */
+	[JOB_GRANT_ATTEMPT] = {
+	    "UPDATE jobs SET max_attempts = max_attempts + 1"
+	    " WHERE id = $1::bigint AND state = 'running'", 1 },
 	[JOB_LISTEN] = { "LISTEN hub_jobs", 0 },
 };
 
@@ -134,30 +141,40 @@ parse_ll(const char *s, long long *out)
 }
 
 int
-hub_job_enqueue(struct hub_db *db, const char *kind, json_object *payload,
-    const char *dedupe_key, time_t run_at, int64_t *id)
+hub_job_enqueue(struct hub_db *db, const struct hub_job_spec *spec, int64_t *id)
 {
 	PGresult *r = NULL;
-	const char *params[4];
-	char runbuf[32];
+	const char *params[6], *dedupe_key;
+	char runbuf[32], agebuf[16], attbuf[16];
 	long long v;
 	int err, tries;
 
 	if (id != NULL)
 		*id = 0;
-	if (kind == NULL || strlen(kind) >= sizeof(((struct hub_job *)0)->kind))
+	if (spec == NULL || spec->kind == NULL ||
+	    strlen(spec->kind) >= sizeof(((struct hub_job *)0)->kind) ||
+	    spec->max_age_s < 0 || spec->max_attempts < 0)
 		return HUB_DB_CHECK;
-	params[0] = kind;
-	params[1] = payload != NULL ? json_object_to_json_string_ext(payload,
+	dedupe_key = spec->dedupe_key;
+	params[0] = spec->kind;
+	params[1] = spec->payload != NULL ? json_object_to_json_string_ext(spec->payload,
 	    JSON_C_TO_STRING_PLAIN) : "{}";
 	if (params[1] == NULL)
 		return HUB_DB_NOMEM;
 	params[2] = dedupe_key;
-	if (run_at > 0) {
-		snprintf(runbuf, sizeof(runbuf), "%lld", (long long)run_at);
+	params[3] = params[4] = params[5] = NULL;
+	if (spec->run_at > 0) {
+		snprintf(runbuf, sizeof(runbuf), "%lld", (long long)spec->run_at);
 		params[3] = runbuf;
-	} else
-		params[3] = NULL;
+	}
+	if (spec->max_age_s > 0) {
+		snprintf(agebuf, sizeof(agebuf), "%d", spec->max_age_s);
+		params[4] = agebuf;
+	}
+	if (spec->max_attempts > 0) {
+		snprintf(attbuf, sizeof(attbuf), "%d", spec->max_attempts);
+		params[5] = attbuf;
+	}
 
 	/* A conflicting job committed after this statement's snapshot is
 	 * not visible to it: look again with a fresh statement. */
@@ -191,6 +208,7 @@ hub_job_clear(struct hub_job *job)
 		return;
 	if (job->payload != NULL)
 		json_object_put(job->payload);
+	free(job->dedupe_key);
 	memset(job, 0, sizeof(*job));
 }
 
@@ -246,6 +264,8 @@ hub_job_claim(struct hub_db *db, const char *worker_id, int lease_s,
 	job->max_attempts = (int)v[2];
 	job->created_at = (time_t)v[3];
 	job->deadline = (time_t)v[4];
+	if (!PQgetisnull(r, 0, 7) && (job->dedupe_key = strdup(PQgetvalue(r, 0, 7))) == NULL)
+		goto out;
 	/* jsonb always holds valid JSON; a NULL here means out of memory or
 	 * depth beyond the limit: keep the job so it can be failed. */
 	if ((job->payload = parse_payload(PQgetvalue(r, 0, 2))) == NULL) {
@@ -328,6 +348,17 @@ hub_job_fail(struct hub_db *db, struct hub_job *job, const char *error,
 	    "error", error != NULL ? error : "", NULL);
 	free(state);
 	return HUB_DB_OK;
+}
+
+int
+hub_job_grant_attempt(struct hub_db *db, const struct hub_job *job)
+{
+	const char *params[1];
+	char idbuf[32];
+
+	snprintf(idbuf, sizeof(idbuf), "%lld", (long long)job->id);
+	params[0] = idbuf;
+	return hub_db_exec(db, &job_table, JOB_GRANT_ATTEMPT, params, NULL);
 }
 
 int

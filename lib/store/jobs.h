@@ -7,6 +7,11 @@
  * A dedupe key makes enqueue idempotent: a second job with the same key
  * while the first exists is not added (the existing id is returned).
  *
+ * This module is the only writer of the jobs table.  A producer that must
+ * enqueue inside a statement of its own (the engine's one-round-trip
+ * create) writes the row with HUB_JOB_INSERT_SQL ... HUB_JOB_ON_DEDUPE_SQL
+ * below instead of spelling the INSERT itself.
+ *
  * The worker claims one due job with FOR UPDATE SKIP LOCKED and takes a
  * lease (locked_by, locked_until); a worker killed with SIGKILL loses its
  * lease when it runs out and the job is claimed again.  Every attempt is
@@ -21,20 +26,41 @@
 #include <json-c/json.h>
 #include "store/db.h"
 
+/*
+ * The jobs row a producer writes in its own statement: followed by a SELECT
+ * of (kind, payload jsonb, dedupe_key text) and then HUB_JOB_ON_DEDUPE_SQL,
+ * so a job whose key is queued or running already is not added twice.
+ * Such rows take the table's defaults (run now, 10 attempts, no deadline).
+ */
+#define HUB_JOB_INSERT_SQL	"INSERT INTO jobs (kind, payload, dedupe_key)"
+#define HUB_JOB_ON_DEDUPE_SQL \
+	" ON CONFLICT (dedupe_key) WHERE dedupe_key IS NOT NULL" \
+	"  AND state IN ('queued', 'running') DO NOTHING"
+
+/* What to enqueue. */
+struct hub_job_spec {
+	const char	*kind;          /* [a-z][a-z0-9_.]{0,62} */
+	json_object	*payload;       /* borrowed (serialized); NULL = {} */
+	const char	*dedupe_key;    /* NULL: none */
+	time_t		 run_at;        /* 0 = now */
+	int		 max_age_s;     /* deadline = creation + this; 0 = none */
+	int		 max_attempts;  /* 0 = 10, the table's default */
+};
+
 struct hub_job {
 	int64_t		 id;
 	char		 kind[64];
 	json_object	*payload;      /* owned by the job; freed by hub_job_clear */
+	char		*dedupe_key;   /* owned; NULL when the job has none */
 	int		 attempts;     /* attempts before this one */
 	int		 max_attempts;
 	time_t		 created_at;
 	time_t		 deadline;     /* give up after this (0 = max_attempts only) */
 };
 
-/* Enqueue; run_at 0 = now. payload is borrowed (serialized).  dedupe_key
- * may be NULL.  *id may be NULL. */
-int	hub_job_enqueue(struct hub_db *, const char *kind, json_object *payload,
-	    const char *dedupe_key, time_t run_at, int64_t *id);
+/* Enqueue in the caller's transaction.  *id (may be NULL): the new job's,
+ * or the queued or running job's that has the same dedupe key. */
+int	hub_job_enqueue(struct hub_db *, const struct hub_job_spec *, int64_t *id);
 /* Claim one due job for lease_s seconds. HUB_DB_NOTFOUND when none is due. */
 int	hub_job_claim(struct hub_db *, const char *worker_id, int lease_s, struct hub_job *);
 /* Finished: record the attempt as ok and mark the job done. */
@@ -47,6 +73,9 @@ int	hub_job_fail(struct hub_db *, struct hub_job *, const char *error,
 	    int retry_after_s, int permanent);
 /* Give the job back untouched (shutdown): no attempt is counted. */
 int	hub_job_release(struct hub_db *, struct hub_job *);
+/* One more attempt for a running job whose handler waited on something
+ * that was not its failure (a lock held by another job's run). */
+int	hub_job_grant_attempt(struct hub_db *, const struct hub_job *);
 void	hub_job_clear(struct hub_job *);
 /* Delay before attempt n+1 (n >= 1): min(cap, base * 2^(n-1)) with full
  * jitter in [d/2, d]. */

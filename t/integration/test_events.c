@@ -44,7 +44,7 @@
 #include "slack/slackevents.h"
 #include "slack/slacksig.h"
 #include "testlib.h"
-#include "store/worker.h"
+#include "store/job.h"
 
 /* ------------------------------------------------------------ fixtures */
 
@@ -491,8 +491,8 @@ static int
 run_job(struct hub_db *d)
 {
 	static volatile sig_atomic_t stop;
-	struct hub_worker_env env = { .db = d, .keys = &keyring, .conf = &conf, .stop = &stop };
-	struct hub_worker_result res;
+	struct hub_job_env env = { .db = d, .keys = &keyring, .conf = &conf, .stop = &stop };
+	struct hub_job_result res;
 	struct hub_job job;
 	PGresult *r = tq(d, T_JOB_ONE, NULL, NULL, NULL, NULL, NULL);
 	const char *p;
@@ -567,7 +567,7 @@ Test(home_job, publishes_pending_approvals_within_limits)
 	request_for(other, "Someone else's", NULL);
 	request_for(other, "Mine, waiting on other", user);
 	enqueue(fdb, user);
-	cr_assert_eq(run_job(fdb), HUB_WORKER_DONE);
+	cr_assert_eq(run_job(fdb), HUB_JOB_DONE);
 
 	view = last_view(user);
 	cr_assert_eq(hub_bk_validate(view, HUB_BK_HOME, err, sizeof(err)), HUB_BK_OK, "%s", err);
@@ -596,7 +596,7 @@ Test(home_job, publishes_pending_approvals_within_limits)
 		request_for(user, title, NULL);
 	}
 	enqueue(fdb, user);
-	cr_assert_eq(run_job(fdb), HUB_WORKER_DONE);
+	cr_assert_eq(run_job(fdb), HUB_JOB_DONE);
 	view = last_view(user);
 	cr_assert_eq(hub_bk_validate(view, HUB_BK_HOME, err, sizeof(err)), HUB_BK_OK, "%s", err);
 	cr_assert_leq(json_object_array_length(json_object_object_get(view, "blocks")), 100);
@@ -632,7 +632,7 @@ Test(home_job, a_mark_during_a_publish_queues_one_follow_up)
 
 		if (hub_db_connect(fresh.url, &cdb) != HUB_DB_OK)
 			_exit(2);
-		_exit(run_job(cdb) == HUB_WORKER_DONE ? 0 : 1);
+		_exit(run_job(cdb) == HUB_JOB_DONE ? 0 : 1);
 	}
 	usleep(400 * 1000);
 	enqueue(fdb, user);
@@ -708,7 +708,7 @@ Test(home_job, filter_and_search_are_kept_and_shown)
 	/* coalesced: still the one job in flight */
 	cr_assert_eq(tq_count(fdb, T_JOBS_FOR, fconn, user), 1);
 
-	cr_assert_eq(run_job(fdb), HUB_WORKER_DONE);
+	cr_assert_eq(run_job(fdb), HUB_JOB_DONE);
 	view = last_view(user);
 	js = json_object_to_json_string_ext(view, JSON_C_TO_STRING_PLAIN);
 	cr_assert_not_null(strstr(js, "Trip to Lisbon"));

@@ -38,7 +38,7 @@
 #include "store/jobs.h"
 #include "slack/slacksig.h"
 #include "testlib.h"
-#include "store/worker.h"
+#include "store/job.h"
 
 static struct hub_db *db;
 
@@ -587,8 +587,8 @@ Test(interactions, slack_respond_job_posts_to_response_url)
 	struct fix f;
 	char id[40], asg[24], url[512];
 	struct click c;
-	struct hub_worker_env env;
-	struct hub_worker_result res;
+	struct hub_job_env env;
+	struct hub_job_result res;
 	struct hub_conf conf;
 	struct hub_job job;
 	json_object *eph;
@@ -613,7 +613,7 @@ Test(interactions, slack_respond_job_posts_to_response_url)
 	cr_assert_not_null(env.http = hub_httpc_new());
 	memset(&res, 0, sizeof(res));
 	hub_job_slack_respond(&env, &job, &res);
-	cr_assert_eq(res.verdict, HUB_WORKER_DONE, "%s %s", res.code, res.detail);
+	cr_assert_eq(res.verdict, HUB_JOB_DONE, "%s %s", res.code, res.detail);
 	eph = th_fake("FAKE_SLACK_URL", "GET", "/_fake/ephemeral", NULL);
 	cr_assert_not_null(strstr(json_object_to_json_string(eph), "Already approved by pat"));
 	json_object_put(eph);
@@ -622,7 +622,7 @@ Test(interactions, slack_respond_job_posts_to_response_url)
 	json_object_object_add(job.payload, "response_url",
 	    json_object_new_string("http://192.0.2.1/steal"));
 	hub_job_slack_respond(&env, &job, &res);
-	cr_assert_eq(res.verdict, HUB_WORKER_FAIL);
+	cr_assert_eq(res.verdict, HUB_JOB_FAIL);
 	json_object_put(job.payload);
 	hub_httpc_free(env.http);
 }

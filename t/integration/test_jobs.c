@@ -160,7 +160,8 @@ enqueue(struct hub_db *d, const char *kind, const char *key, time_t run_at)
 
 	json_object_object_add(p, "kind_was", json_object_new_string(kind));
 	json_object_object_add(p, "n", json_object_new_int(7));
-	cr_assert_eq(hub_job_enqueue(d, kind, p, key, run_at, &id), HUB_DB_OK,
+	cr_assert_eq(hub_job_enqueue(d, &(struct hub_job_spec){ .kind = kind, .payload = p,
+	    .dedupe_key = key, .run_at = run_at }, &id), HUB_DB_OK,
 	    "%s", hub_db_last_error(d));
 	cr_assert_gt(id, 0);
 	json_object_put(p);
@@ -213,14 +214,18 @@ Test(jobs, bad_arguments)
 
 	memset(longkind, 'a', sizeof(longkind) - 1);
 	longkind[sizeof(longkind) - 1] = '\0';
-	cr_expect_eq(hub_job_enqueue(db, longkind, NULL, NULL, 0, NULL), HUB_DB_CHECK);
-	cr_expect_eq(hub_job_enqueue(db, NULL, NULL, NULL, 0, NULL), HUB_DB_CHECK);
-	cr_expect_eq(hub_job_enqueue(db, "Not A Kind", NULL, NULL, 0, NULL), HUB_DB_CHECK,
+	cr_expect_eq(hub_job_enqueue(db,
+	    &(struct hub_job_spec){ .kind = longkind }, NULL), HUB_DB_CHECK);
+	cr_expect_eq(hub_job_enqueue(db,
+	    &(struct hub_job_spec){ .kind = NULL }, NULL), HUB_DB_CHECK);
+	cr_expect_eq(hub_job_enqueue(db,
+	    &(struct hub_job_spec){ .kind = "Not A Kind" }, NULL), HUB_DB_CHECK,
 	    "the schema refuses malformed kinds");
 	cr_expect_eq(hub_job_claim(db, "w", 0, &job), HUB_DB_QUERY);
 	cr_expect_eq(hub_job_claim(db, NULL, 10, &job), HUB_DB_QUERY);
 	/* NULL payload is an empty object */
-	cr_assert_eq(hub_job_enqueue(db, "x", NULL, NULL, 0, NULL), HUB_DB_OK);
+	cr_assert_eq(hub_job_enqueue(db,
+	    &(struct hub_job_spec){ .kind = "x" }, NULL), HUB_DB_OK);
 	cr_assert_eq(hub_job_claim(db, "w", 10, &job), HUB_DB_OK);
 	cr_expect(json_object_is_type(job.payload, json_type_object));
 	cr_expect_eq(json_object_object_length(job.payload), 0);

@@ -31,11 +31,10 @@
 #include "store/db.h"
 #include "approval/engine.h"
 #include "base/httpc.h"
-#include "store/jobenv.h"
+#include "store/job.h"
 #include "base/json.h"
 #include "notify/msgsync.h"
 #include "testlib.h"
-#include "store/worker.h"
 
 #define NAPPROVERS	3
 
@@ -360,10 +359,10 @@ post_copies(const char *id, struct copy c[NAPPROVERS])
 
 /* Run the sync handler for the request as the worker would. */
 static int
-run_sync(const char *id, struct hub_worker_result *res)
+run_sync(const char *id, struct hub_job_result *res)
 {
 	static volatile sig_atomic_t stop;
-	struct hub_worker_env env = { .db = db, .keys = &keyring, .conf = &conf, .stop = &stop,
+	struct hub_job_env env = { .db = db, .keys = &keyring, .conf = &conf, .stop = &stop,
 	    .lease_s = 60 };
 	struct hub_job job;
 
@@ -462,7 +461,7 @@ last_seq(void)
 
 Test(msgsync, any_rule_decided_copy_and_no_action_on_the_others)
 {
-	struct hub_worker_result res;
+	struct hub_job_result res;
 	struct copy c[NAPPROVERS];
 	char id[HUB_ID_LEN], *s;
 	long long seq;
@@ -473,7 +472,7 @@ Test(msgsync, any_rule_decided_copy_and_no_action_on_the_others)
 	decide(id, 0, 1);
 	cr_expect_geq(tq_ll(T_JOBS_OF, id, "sync"), 1, "the engine queues a sync");
 	seq = last_seq();
-	cr_assert_eq(run_sync(id, &res), HUB_WORKER_DONE, "%s", res.detail);
+	cr_assert_eq(run_sync(id, &res), HUB_JOB_DONE, "%s", res.detail);
 	cr_expect_str_eq(res.detail, "3 updated, 0 unchanged, 0 webhook, 0 disabled, 0 gone,"
 	    " 0 failed");
 
@@ -502,7 +501,7 @@ Test(msgsync, any_rule_decided_copy_and_no_action_on_the_others)
 
 	/* A second sync job changes nothing and costs no call. */
 	seq = last_seq();
-	cr_assert_eq(run_sync(id, &res), HUB_WORKER_DONE, "%s", res.detail);
+	cr_assert_eq(run_sync(id, &res), HUB_JOB_DONE, "%s", res.detail);
 	cr_expect_str_eq(res.detail, "0 updated, 3 unchanged, 0 webhook, 0 disabled, 0 gone,"
 	    " 0 failed");
 	cr_expect_eq(updates(NULL, seq, 0, NULL), 0, "no chat.update on a repeat");
@@ -513,7 +512,7 @@ Test(msgsync, any_rule_decided_copy_and_no_action_on_the_others)
  * while it still asks. */
 Test(msgsync, approver_added_copy_follows_and_keeps_its_words)
 {
-	struct hub_worker_result res;
+	struct hub_job_result res;
 	struct copy c[NAPPROVERS];
 	char id[HUB_ID_LEN], *s;
 	PGresult *r;
@@ -531,7 +530,7 @@ Test(msgsync, approver_added_copy_follows_and_keeps_its_words)
 	PQclear(r);
 
 	decide(id, 1, 1);
-	cr_assert_eq(run_sync(id, &res), HUB_WORKER_DONE, "%s", res.detail);
+	cr_assert_eq(run_sync(id, &res), HUB_JOB_DONE, "%s", res.detail);
 	s = shown(&c[0]);
 	cr_expect(HAS(s, "You were added as an approver.") && HAS(s, "waiting for you"),
 	    "live approver_added card: %s", s);
@@ -542,7 +541,7 @@ Test(msgsync, approver_added_copy_follows_and_keeps_its_words)
 	free(s);
 
 	decide(id, 0, 1);
-	cr_assert_eq(run_sync(id, &res), HUB_WORKER_DONE, "%s", res.detail);
+	cr_assert_eq(run_sync(id, &res), HUB_JOB_DONE, "%s", res.detail);
 	s = shown(&c[0]);
 	cr_expect(HAS(s, "by Ana Lopez") && !HAS(s, "hub_approve"), "decided card: %s", s);
 	free(s);
@@ -550,7 +549,7 @@ Test(msgsync, approver_added_copy_follows_and_keeps_its_words)
 
 Test(msgsync, all_rule_progress_then_cancel)
 {
-	struct hub_worker_result res;
+	struct hub_job_result res;
 	struct hub_outcome o;
 	struct copy c[NAPPROVERS];
 	char id[HUB_ID_LEN], *s;
@@ -561,7 +560,7 @@ Test(msgsync, all_rule_progress_then_cancel)
 	post_copies(id, c);
 	decide(id, 1, 1);
 	seq = last_seq();
-	cr_assert_eq(run_sync(id, &res), HUB_WORKER_DONE, "%s", res.detail);
+	cr_assert_eq(run_sync(id, &res), HUB_JOB_DONE, "%s", res.detail);
 
 	/* the approver's own copy: its decision and the tally, no buttons */
 	s = shown(&c[1]);
@@ -591,7 +590,7 @@ Test(msgsync, all_rule_progress_then_cancel)
 
 	cr_assert_eq(hub_engine_cancel(db, id, &api_actor, "budget frozen", &o), HUB_ENGINE_OK);
 	seq = last_seq();
-	cr_assert_eq(run_sync(id, &res), HUB_WORKER_DONE, "%s", res.detail);
+	cr_assert_eq(run_sync(id, &res), HUB_JOB_DONE, "%s", res.detail);
 	for (i = 0; i < NAPPROVERS; i++) {
 		s = shown(&c[i]);
 		cr_expect(HAS(s, "Cancelled") && HAS(s, "budget frozen"), "copy %d: %s", i, s);
@@ -601,13 +600,13 @@ Test(msgsync, all_rule_progress_then_cancel)
 	cr_expect_eq(updates(NULL, seq, 1, NULL), 3);
 
 	seq = last_seq();
-	cr_assert_eq(run_sync(id, &res), HUB_WORKER_DONE, "%s", res.detail);
+	cr_assert_eq(run_sync(id, &res), HUB_JOB_DONE, "%s", res.detail);
 	cr_expect_eq(updates(NULL, seq, 0, NULL), 0, "no chat.update on a repeat");
 }
 
 Test(msgsync, message_not_found_drops_the_copy)
 {
-	struct hub_worker_result res;
+	struct hub_job_result res;
 	struct copy c[NAPPROVERS];
 	char id[HUB_ID_LEN], body[256], *s;
 	long long seq;
@@ -632,7 +631,7 @@ Test(msgsync, message_not_found_drops_the_copy)
 	}
 	decide(id, 2, 0);
 	seq = last_seq();
-	cr_assert_eq(run_sync(id, &res), HUB_WORKER_DONE, "%s", res.detail);
+	cr_assert_eq(run_sync(id, &res), HUB_JOB_DONE, "%s", res.detail);
 	cr_expect_str_eq(res.detail, "2 updated, 0 unchanged, 0 webhook, 0 disabled, 1 gone,"
 	    " 0 failed");
 	s = shown(&c[1]);
@@ -646,13 +645,13 @@ Test(msgsync, message_not_found_drops_the_copy)
 	PQclear(r);
 
 	/* dropped for good: the next run does not try it again */
-	cr_assert_eq(run_sync(id, &res), HUB_WORKER_DONE, "%s", res.detail);
+	cr_assert_eq(run_sync(id, &res), HUB_JOB_DONE, "%s", res.detail);
 	cr_expect_eq(updates(c[0].channel, seq, 0, NULL), 1, "the lost copy was tried once");
 }
 
 Test(msgsync, ratelimited_second_update_retries_without_repeating_the_first)
 {
-	struct hub_worker_result res;
+	struct hub_job_result res;
 	struct copy c[NAPPROVERS];
 	char id[HUB_ID_LEN], *s;
 	long long seq;
@@ -666,7 +665,7 @@ Test(msgsync, ratelimited_second_update_retries_without_repeating_the_first)
 	fake_post("/_fake/config", "{\"rate_limits\": true,"
 	    " \"method_limits\": {\"chat.update\": 1}}");
 	seq = last_seq();
-	cr_assert_eq(run_sync(id, &res), HUB_WORKER_RETRY, "%s", res.detail);
+	cr_assert_eq(run_sync(id, &res), HUB_JOB_RETRY, "%s", res.detail);
 	cr_expect_geq(res.retry_after, 1, "Retry-After honoured: %d", res.retry_after);
 	cr_expect_str_eq(res.code, "ratelimited");
 	cr_expect_eq(updates(c[0].channel, seq, 1, NULL), 1);
@@ -682,7 +681,7 @@ Test(msgsync, ratelimited_second_update_retries_without_repeating_the_first)
 	fake_post("/_fake/config", "{\"rate_limits\": false,"
 	    " \"method_limits\": {\"chat.update\": null}}");
 	PQclear(tq(T_BUCKETS_CLEAR, NULL, NULL, NULL, NULL, NULL, NULL));
-	cr_assert_eq(run_sync(id, &res), HUB_WORKER_DONE, "%s", res.detail);
+	cr_assert_eq(run_sync(id, &res), HUB_JOB_DONE, "%s", res.detail);
 	cr_expect_str_eq(res.detail, "2 updated, 1 unchanged, 0 webhook, 0 disabled, 0 gone,"
 	    " 0 failed");
 	cr_expect_eq(updates(c[0].channel, seq, 0, NULL), 1, "the first was not repeated");
@@ -695,7 +694,7 @@ Test(msgsync, ratelimited_second_update_retries_without_repeating_the_first)
 
 Test(msgsync, channel_copy_once_and_webhook_copies_skipped)
 {
-	struct hub_worker_result res;
+	struct hub_job_result res;
 	struct hub_buf sealed = HUB_BUF_INIT(4096);
 	struct copy ch, c[NAPPROVERS];
 	char id[HUB_ID_LEN], chan[12], body[256], hook[40], *s;
@@ -745,7 +744,7 @@ Test(msgsync, channel_copy_once_and_webhook_copies_skipped)
 
 	decide(id, 0, 1);
 	seq = last_seq();
-	cr_assert_eq(run_sync(id, &res), HUB_WORKER_DONE, "%s", res.detail);
+	cr_assert_eq(run_sync(id, &res), HUB_JOB_DONE, "%s", res.detail);
 	cr_expect(HAS(res.detail, "1 webhook"), "%s", res.detail);
 	cr_expect_eq(updates(ch.channel, seq, 1, NULL), 1, "the channel message once");
 	cr_expect_eq(updates("D0REQUESTER", seq, 0, NULL), 0, "decision DM untouched");
@@ -790,7 +789,7 @@ Test(msgsync, retention_deletes_only_old_rows)
 
 Test(msgsync, one_sync_per_request_at_a_time)
 {
-	struct hub_worker_result res;
+	struct hub_job_result res;
 	struct copy c[NAPPROVERS];
 	struct hub_db *other = NULL;
 	const char *p[1];
@@ -804,7 +803,7 @@ Test(msgsync, one_sync_per_request_at_a_time)
 	p[0] = id;
 	cr_assert_eq(hub_db_exec(other, &t_table, T_LOCK, p, NULL), HUB_DB_OK);
 	seq = last_seq();
-	cr_assert_eq(run_sync(id, &res), HUB_WORKER_RETRY, "%s", res.detail);
+	cr_assert_eq(run_sync(id, &res), HUB_JOB_RETRY, "%s", res.detail);
 	cr_expect_str_eq(res.code, "busy");
 	cr_expect_geq(res.retry_after, 1);
 	cr_expect_eq(updates(NULL, seq, 0, NULL), 0, "nothing sent while another sync runs");
@@ -812,13 +811,13 @@ Test(msgsync, one_sync_per_request_at_a_time)
 	 * locks) after the client has gone. */
 	cr_assert_eq(hub_db_exec(other, &t_table, T_UNLOCK, p, NULL), HUB_DB_OK);
 	hub_db_close(other);
-	cr_assert_eq(run_sync(id, &res), HUB_WORKER_DONE, "%s", res.detail);
+	cr_assert_eq(run_sync(id, &res), HUB_JOB_DONE, "%s", res.detail);
 	cr_expect(HAS(res.detail, "3 updated"), "%s", res.detail);
 }
 
 Test(msgsync, revoked_token_disables_the_connection_and_skips_its_copies)
 {
-	struct hub_worker_result res;
+	struct hub_job_result res;
 	struct copy c[NAPPROVERS];
 	char id[HUB_ID_LEN], body[128], *s;
 	long long seq;
@@ -829,7 +828,7 @@ Test(msgsync, revoked_token_disables_the_connection_and_skips_its_copies)
 	snprintf(body, sizeof(body), "{\"token\":\"%s\"}", token);
 	fake_post("/_fake/revoke", body);
 	seq = last_seq();
-	cr_assert_eq(run_sync(id, &res), HUB_WORKER_DONE, "%s", res.detail);
+	cr_assert_eq(run_sync(id, &res), HUB_JOB_DONE, "%s", res.detail);
 	cr_expect_str_eq(res.detail, "0 updated, 0 unchanged, 0 webhook, 3 disabled, 0 gone,"
 	    " 0 failed");
 	cr_expect_eq(updates(NULL, seq, 0, NULL), 1, "one call found the token dead");
@@ -840,7 +839,7 @@ Test(msgsync, revoked_token_disables_the_connection_and_skips_its_copies)
 
 Test(msgsync, slack_errors_retry_with_nothing_lost)
 {
-	struct hub_worker_result res;
+	struct hub_job_result res;
 	struct copy c[NAPPROVERS];
 	char id[HUB_ID_LEN], *s;
 	int i;
@@ -850,9 +849,9 @@ Test(msgsync, slack_errors_retry_with_nothing_lost)
 	decide(id, 0, 1);
 	fake_post("/_fake/fail", "{\"method\":\"chat.update\",\"error\":\"internal_error\","
 	    "\"http_status\":503,\"count\":2}");
-	cr_assert_eq(run_sync(id, &res), HUB_WORKER_RETRY, "%s", res.detail);
+	cr_assert_eq(run_sync(id, &res), HUB_JOB_RETRY, "%s", res.detail);
 	cr_expect_eq(res.retry_after, -1, "backoff for 5xx");
-	cr_assert_eq(run_sync(id, &res), HUB_WORKER_DONE, "%s", res.detail);
+	cr_assert_eq(run_sync(id, &res), HUB_JOB_DONE, "%s", res.detail);
 	cr_expect_str_eq(res.detail, "3 updated, 0 unchanged, 0 webhook, 0 disabled, 0 gone,"
 	    " 0 failed");
 	for (i = 1; i < NAPPROVERS; i++) {

@@ -33,7 +33,7 @@
 #include "slack/ratelimit.h"
 #include "slack/slackapi.h"
 #include "testlib.h"
-#include "store/worker.h"
+#include "notify/callbacks.h"
 
 #define TOKEN1	"xoxb-111-test-token-one"
 #define TOKEN2	"xoxb-222-test-token-two"
@@ -1153,7 +1153,7 @@ Test(conn, slack_bot_token_becomes_the_default_through_the_worker)
 	    "\"http_status\":503,\"count\":2}");
 	snprintf(cb, sizeof(cb), "%s/cb/bootstrap-%ld", th_env("FAKE_CALLBACK_URL"), (long)getpid());
 	body = json_object_new_object();
-	cr_assert_eq(hub_worker_enqueue_http_post(db, cb, body,
+	cr_assert_eq(hub_callbacks_enqueue(db, cb, body,
 	    th_env("HUB_TEST_CALLBACK_SECRET"), NULL), HUB_DB_OK);
 	json_object_put(body);
 	snprintf(log, sizeof(log), "%s/log/slackapi-bootstrap-%ld.log", th_env("HUB_STATE"),

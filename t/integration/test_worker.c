@@ -40,7 +40,7 @@
 #include "store/migrate.h"
 #include "slack/slacksig.h"
 #include "testlib.h"
-#include "store/worker.h"
+#include "notify/callbacks.h"
 
 /* ------------------------------------------------------------ receiver */
 
@@ -469,7 +469,7 @@ worker_setup(void)
 
 	if (base == NULL || *base == '\0')
 		cr_skip_test("DATABASE_URL not set (run under t/integration/env.sh)");
-	/* The worker and hub_worker_enqueue_http_post both need SECRET_KEY. */
+	/* The worker and hub_callbacks_enqueue both need SECRET_KEY. */
 	if (getenv("SECRET_KEY") == NULL) {
 		cr_assert_eq(hub_random_bytes(key, sizeof(key)), HUB_CRYPTO_OK);
 		cr_assert_eq(hub_base64_encode(key, sizeof(key), 0, &k), HUB_CRYPTO_OK);
@@ -610,7 +610,7 @@ enqueue(const char *path, const char *secret)
 	json_object_object_add(body, "status", json_object_new_string("Approved"));
 	json_object_object_add(body, "comment", json_object_new_string("ok \"quoted\" é"));
 	snprintf(url, sizeof(url), "%s%s", rcv.url, path);
-	cr_assert_eq(hub_worker_enqueue_http_post(db, url, body, secret, NULL), HUB_DB_OK,
+	cr_assert_eq(hub_callbacks_enqueue(db, url, body, secret, NULL), HUB_DB_OK,
 	    "%s", hub_db_last_error(db));
 	json_object_put(body);
 	return last_job_id();
@@ -679,7 +679,8 @@ Test(worker, unsigned_string_body_and_headers)
 	h = json_object_new_object();
 	json_object_object_add(h, "X-Custom", json_object_new_string("v"));
 	json_object_object_add(pl, "headers", h);
-	cr_assert_eq(hub_job_enqueue(db, "http_post", pl, NULL, 0, &id), HUB_DB_OK);
+	cr_assert_eq(hub_job_enqueue(db, &(struct hub_job_spec){ .kind = "http_post",
+	    .payload = pl }, &id), HUB_DB_OK);
 	json_object_put(pl);
 
 	worker_once();
@@ -740,7 +741,8 @@ Test(worker, bad_payload_fails_for_good)
 
 	json_object_object_add(pl, "url", json_object_new_string("ftp://127.0.0.1/x"));
 	json_object_object_add(pl, "body", json_object_new_string("x"));
-	cr_assert_eq(hub_job_enqueue(db, "http_post", pl, NULL, 0, &id), HUB_DB_OK);
+	cr_assert_eq(hub_job_enqueue(db, &(struct hub_job_spec){ .kind = "http_post",
+	    .payload = pl }, &id), HUB_DB_OK);
 	json_object_put(pl);
 	worker_once();
 	expect_status(id, "failed");
@@ -821,7 +823,7 @@ Test(worker, waits_for_the_database_and_recovers)
 	th_allow_loopback_callbacks(db2);
 	body = json_object_new_object();
 	snprintf(url, sizeof(url), "%s/late", rcv.url);
-	cr_assert_eq(hub_worker_enqueue_http_post(db2, url, body, NULL, NULL), HUB_DB_OK);
+	cr_assert_eq(hub_callbacks_enqueue(db2, url, body, NULL, NULL), HUB_DB_OK);
 	json_object_put(body);
 	for (i = 0; i < 750 && receiver_ncalls() == 0; i++)
 		sleep_ms(20);

@@ -1,0 +1,88 @@
+/*
+ * outbound.c - the jobs the engine hands to the worker (see outbound.h).
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include <json-c/json.h>
+
+#include "approval/outbound.h"
+#include "store/db.h"
+#include "store/jobs.h"
+
+int
+hub_outbound_notify(struct hub_db *db, const char *req, const char *kind, int64_t asg,
+    int step, const char *reason, long long gen)
+{
+	json_object *pl = json_object_new_object();
+	char key[HUB_OUTBOUND_KEY_MAX + 1];
+	int rc = HUB_DB_NOMEM;
+
+	if (pl == NULL)
+		return rc;
+	if (json_object_object_add(pl, "request_id", json_object_new_string(req)) != 0 ||
+	    json_object_object_add(pl, "kind", json_object_new_string(kind)) != 0)
+		goto out;
+	if (asg > 0 && json_object_object_add(pl, "assignment_id",
+	    json_object_new_int64(asg)) != 0)
+		goto out;
+	if (step > 0 && json_object_object_add(pl, "step", json_object_new_int(step)) != 0)
+		goto out;
+	if (reason != NULL && json_object_object_add(pl, "reason",
+	    json_object_new_string(reason)) != 0)
+		goto out;
+	if ((size_t)snprintf(key, sizeof(key), "notify:%s:%s:%lld:%lld", req, kind,
+	    asg > 0 ? (long long)asg : (long long)step, gen) >= sizeof(key)) {
+		rc = HUB_DB_CHECK;
+		goto out;
+	}
+	rc = hub_job_enqueue(db, &(struct hub_job_spec){ .kind = HUB_OUTBOUND_NOTIFY,
+	    .payload = pl, .dedupe_key = key }, NULL);
+out:
+	json_object_put(pl);
+	return rc;
+}
+
+void
+hub_outbound_notify_gen(const struct hub_job *job, char *out, size_t n)
+{
+	const char *colon;
+
+	if (job->dedupe_key != NULL && (colon = strrchr(job->dedupe_key, ':')) != NULL && colon[1] != '\0')
+		snprintf(out, n, "%s", colon + 1);
+	else
+		snprintf(out, n, "%lld", (long long)job->id);
+}
+
+int
+hub_outbound_sync(struct hub_db *db, const char *req, time_t run_at, int continued,
+    int64_t *id)
+{
+	json_object *pl = json_object_new_object();
+	int rc = HUB_DB_NOMEM;
+
+	if (pl == NULL)
+		return rc;
+	if (json_object_object_add(pl, "request_id", json_object_new_string(req)) != 0)
+		goto out;
+	if (continued && json_object_object_add(pl, "continued",
+	    json_object_new_boolean(1)) != 0)
+		goto out;
+	rc = hub_job_enqueue(db, &(struct hub_job_spec){ .kind = HUB_OUTBOUND_SYNC,
+	    .payload = pl, .run_at = run_at }, id);
+out:
+	json_object_put(pl);
+	return rc;
+}
+
+void
+hub_outbound_http_post_spec(struct hub_job_spec *spec, json_object *payload,
+    const char *dedupe_key)
+{
+	memset(spec, 0, sizeof(*spec));
+	spec->kind = HUB_OUTBOUND_HTTP_POST;
+	spec->payload = payload;
+	spec->dedupe_key = dedupe_key;
+	spec->max_age_s = HUB_OUTBOUND_HTTP_POST_MAX_AGE_S;
+	spec->max_attempts = HUB_OUTBOUND_HTTP_POST_ATTEMPTS;
+}

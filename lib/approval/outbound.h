@@ -1,0 +1,68 @@
+/*
+ * outbound.h - the jobs the approval engine hands to the worker: their
+ * kinds, payloads, dedupe keys and retry windows, built and read here and
+ * nowhere else.
+ *
+ * The engine (this layer) produces them; their consumers sit a layer up
+ * (notify/deliver.c runs "notify", notify/msgsync.c "sync",
+ * notify/callbacks.c "http_post") and cannot be included from here, so a
+ * kind's wire format lives with its producer and the consumer reads it
+ * through this header.  Enqueueing happens in the caller's transaction
+ * (jobs.h).
+ *
+ *   notify     {"request_id", "kind", "assignment_id"?, "step"?, "reason"?}
+ *              dedupe "notify:<request>:<kind>:<assignment or step>:<gen>";
+ *              gen is 1, or the reminder's epoch time for reminders, and
+ *              names the notification's generation (deliver.h).
+ *   sync       {"request_id", "continued"?}: update every sent copy; no
+ *              dedupe key (a sync already running may have read the state
+ *              before the change that queues the next one).
+ *   http_post  {"url", "body", "sign_secret_sealed"?, "delivery_id"?, ...}
+ *              (callbacks.h has the whole payload), retried for 24 hours
+ *              with at least 50 attempts.
+ */
+#ifndef HUB_OUTBOUND_H
+#define HUB_OUTBOUND_H
+
+#include <stdint.h>
+#include <time.h>
+#include <json-c/json.h>
+#include "store/db.h"
+#include "store/jobs.h"
+
+#define HUB_OUTBOUND_NOTIFY		"notify"
+#define HUB_OUTBOUND_SYNC		"sync"
+#define HUB_OUTBOUND_HTTP_POST		"http_post"
+/* A decision callback is retried this long (DESIGN "Decision callback"),
+ * with enough attempts for the default backoff to span it. */
+#define HUB_OUTBOUND_HTTP_POST_MAX_AGE_S	86400
+#define HUB_OUTBOUND_HTTP_POST_ATTEMPTS		50
+#define HUB_OUTBOUND_KEY_MAX		300   /* jobs.dedupe_key's limit */
+
+/*
+ * The notify dedupe key as SQL, for a producer that writes its notify jobs
+ * in a statement of its own (the engine's one-round-trip create, with
+ * HUB_JOB_INSERT_SQL): each argument is an SQL expression (text or a
+ * number).  The same format as hub_outbound_notify_key.
+ */
+#define HUB_OUTBOUND_NOTIFY_KEY_SQL(req, kind, target, gen) \
+	"'notify:' || " req " || ':' || " kind " || ':' || " target " || ':' || " gen
+
+/* Queue a notify job; asg 0 = none (target is then the step), step 0 =
+ * none, reason may be NULL.  A hub_db_err. */
+int	hub_outbound_notify(struct hub_db *, const char *request_id, const char *kind,
+	    int64_t asg, int step, const char *reason, long long gen);
+/* The generation of a notify job: the last part of its dedupe key, or
+ * the job id when it has no key of that form.  out gets at most n bytes. */
+void	hub_outbound_notify_gen(const struct hub_job *, char *out, size_t n);
+
+/* Queue a sync of every sent copy of a request; run_at 0 = now,
+ * continued marks a long sync that goes on in a new job.  *id may be NULL. */
+int	hub_outbound_sync(struct hub_db *, const char *request_id, time_t run_at,
+	    int continued, int64_t *id);
+
+/* The queue spec of an http_post job (payload and key borrowed). */
+void	hub_outbound_http_post_spec(struct hub_job_spec *, json_object *payload,
+	    const char *dedupe_key);
+
+#endif

@@ -1,0 +1,362 @@
+/*
+ * callbacks.c - outbound HTTP POSTs: the "http_post" job (see callbacks.h).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include <openssl/crypto.h>
+
+#include "base/buf.h"
+#include "base/common.h"
+#include "base/conf.h"
+#include "base/crypto.h"
+#include "base/httpc.h"
+#include "base/json.h"
+#include "store/job.h"
+#include "store/jobs.h"
+#include "store/netpolicy.h"
+#include "approval/outbound.h"
+#include "slack/slacksig.h"
+#include "notify/callbacks.h"
+
+#define HTTP_POST_MAX_URL	2048
+#define HTTP_POST_MAX_HEADERS	32
+#define HTTP_POST_MAX_HEADER	1024
+#define HTTP_POST_MAX_SECRET	512
+#define HTTP_POST_MAX_RESP	(64 * 1024)
+#define HTTP_POST_DEFAULT_MS	10000
+
+/* delivery_log.error_code for a transport error. */
+static const struct {
+	int		 err;
+	const char	*code;
+} httpc_codes[] = {
+	{ HUB_HTTPC_NOMEM,   "nomem" },
+	{ HUB_HTTPC_BADURL,  "bad_url" },
+	{ HUB_HTTPC_CONNECT, "connect" },
+	{ HUB_HTTPC_TIMEOUT, "timeout" },
+	{ HUB_HTTPC_TOOBIG,  "too_big" },
+	{ HUB_HTTPC_OTHER,   "transport" },
+	{ HUB_HTTPC_ABORTED, "interrupted" },
+	{ HUB_HTTPC_REFUSED, "address_refused" },
+};
+
+/* ------------------------------------------------------------ http_post */
+
+/* RFC 9110 token characters. */
+static int
+header_name_ok(const char *s)
+{
+	const char *extra = "!#$%&'*+-.^_`|~";
+
+	if (*s == '\0' || strlen(s) > 128)
+		return 0;
+	for (; *s; s++)
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
+		    (*s >= '0' && *s <= '9') || strchr(extra, *s) != NULL))
+			return 0;
+	return 1;
+}
+
+static int
+header_value_ok(const char *s)
+{
+	for (; *s; s++)
+		if ((unsigned char)*s < ' ' && *s != '\t')
+			return 0;
+	return 1;
+}
+
+/* Headers the payload may not set: ours, or ones that break framing. */
+static int
+header_reserved(const char *name)
+{
+	static const char *const reserved[] = {
+		"X-Hub-Signature", "X-Hub-Request-Timestamp", "Host",
+		"Content-Length", "Transfer-Encoding", "Expect", "Connection",
+	};
+	size_t i;
+
+	for (i = 0; i < HUB_NELEM(reserved); i++)
+		if (strcasecmp(name, reserved[i]) == 0)
+			return 1;
+	return 0;
+}
+
+struct post_req {
+	const char	*url;
+	const char	*source_id;   /* whose allowlist applies; NULL: global */
+	const char	*body;
+	size_t		 len;
+	long		 timeout_ms;
+	struct hub_buf	 secret;
+	char		*hdrs[HTTP_POST_MAX_HEADERS + 4];
+	size_t		 nhdrs;
+	int		 have_ctype;
+};
+
+static void
+post_req_free(struct post_req *p)
+{
+	size_t i;
+
+	for (i = 0; i < p->nhdrs; i++)
+		free(p->hdrs[i]);
+	p->nhdrs = 0;
+	if (p->secret.data != NULL)
+		OPENSSL_cleanse(p->secret.data, p->secret.len);
+	hub_buf_release(&p->secret);
+}
+
+static int
+post_req_header(struct post_req *p, const char *name, const char *value)
+{
+	size_t nl = strlen(name), vl = strlen(value);
+	char *h;
+
+	/* One slot stays free for the NULL that ends the list. */
+	if (p->nhdrs + 1 >= HUB_NELEM(p->hdrs) || nl + 2 + vl >= HTTP_POST_MAX_HEADER)
+		return -1;
+	if ((h = malloc(nl + 2 + vl + 1)) == NULL)
+		return -1;
+	memcpy(h, name, nl);
+	memcpy(h + nl, ": ", 2);
+	memcpy(h + nl + 2, value, vl + 1);
+	p->hdrs[p->nhdrs++] = h;
+	return 0;
+}
+
+/* Validate the payload into *p; a message for the detail on failure. */
+static const char *
+post_req_parse(const struct hub_job_env *e, json_object *pl, struct post_req *p)
+{
+	json_object *body, *hdrs;
+	const char *s;
+	int64_t ms;
+	int rc;
+
+	if (pl == NULL || !json_object_is_type(pl, json_type_object))
+		return "payload is not an object";
+	if (hub_json_get_string(pl, "url", HTTP_POST_MAX_URL, &p->url) != HUB_JSON_OK)
+		return "url missing or too long";
+	if (strncasecmp(p->url, "http://", 7) != 0 && strncasecmp(p->url, "https://", 8) != 0)
+		return "url is not http(s)";
+	rc = hub_json_get_string(pl, "source_id", 64, &p->source_id);
+	if (rc == HUB_JSON_MISSING)
+		p->source_id = NULL;
+	else if (rc != HUB_JSON_OK)
+		return "source_id must be a string";
+	if (!json_object_object_get_ex(pl, "body", &body))
+		return "body missing";
+	if (json_object_is_type(body, json_type_string)) {
+		p->body = json_object_get_string(body);
+		p->len = (size_t)json_object_get_string_len(body);
+	} else {
+		p->body = hub_json_str(body, &p->len);
+		if (p->body == NULL)
+			return "body cannot be serialized";
+	}
+	rc = hub_json_get_int64(pl, "timeout_ms", 100, 60000, &ms);
+	if (rc == HUB_JSON_OK)
+		p->timeout_ms = (long)ms;
+	else if (rc == HUB_JSON_MISSING)
+		p->timeout_ms = HTTP_POST_DEFAULT_MS;
+	else
+		return "timeout_ms must be 100..60000";
+	/* Never hold a job past its lease: another worker would take it. */
+	if (e->lease_s > 10 && p->timeout_ms > (long)(e->lease_s - 5) * 1000)
+		p->timeout_ms = (long)(e->lease_s - 5) * 1000;
+
+	rc = hub_json_get_object(pl, "headers", &hdrs);
+	if (rc == HUB_JSON_OK) {
+		struct json_object_iterator it = json_object_iter_begin(hdrs);
+		struct json_object_iterator end = json_object_iter_end(hdrs);
+
+		if (json_object_object_length(hdrs) > HTTP_POST_MAX_HEADERS)
+			return "too many headers";
+		for (; !json_object_iter_equal(&it, &end); json_object_iter_next(&it)) {
+			const char *name = json_object_iter_peek_name(&it);
+			json_object *v = json_object_iter_peek_value(&it);
+
+			if (!header_name_ok(name) || header_reserved(name))
+				return "header name not allowed";
+			if (!json_object_is_type(v, json_type_string) ||
+			    !header_value_ok(json_object_get_string(v)))
+				return "header value must be a string without control characters";
+			if (strcasecmp(name, "Content-Type") == 0)
+				p->have_ctype = 1;
+			if (post_req_header(p, name, json_object_get_string(v)) != 0)
+				return "header too long";
+		}
+	} else if (rc != HUB_JSON_MISSING)
+		return "headers must be an object";
+	if (!p->have_ctype && post_req_header(p, "Content-Type",
+	    json_object_is_type(body, json_type_string) ?
+	    "text/plain; charset=utf-8" : "application/json") != 0)
+		return "out of memory";
+
+	rc = hub_json_get_string(pl, "sign_secret", HTTP_POST_MAX_SECRET, &s);
+	if (rc == HUB_JSON_OK) {
+		if (*s == '\0' || hub_buf_adds(&p->secret, s) != HUB_BUF_OK)
+			return "sign_secret empty or too long";
+	} else if (rc != HUB_JSON_MISSING)
+		return "sign_secret must be a string";
+	rc = hub_json_get_string(pl, "sign_secret_sealed", 4 * HTTP_POST_MAX_SECRET, &s);
+	if (rc == HUB_JSON_OK) {
+		if (e->keys->n == 0)
+			return "sign_secret_sealed needs SECRET_KEY";
+		if (hub_box_open(e->keys, s, strlen(s), &p->secret) != HUB_CRYPTO_OK ||
+		    p->secret.len == 0)
+			return "sign_secret_sealed cannot be opened with SECRET_KEY";
+	} else if (rc != HUB_JSON_MISSING)
+		return "sign_secret_sealed must be a string";
+	return NULL;
+}
+
+/* Every http_post goes to a URL a source chose: guarded, with the
+ * allowlist in force now (a row queued before the guard, or while an
+ * allowlist that is gone allowed it, is checked all the same).  The
+ * httpc error, or -1 when the allowlist cannot be read. */
+static int
+post_guarded(struct hub_job_env *e, struct post_req *p, struct hub_httpc_resp *resp)
+{
+	struct hub_netguard guard;
+	int rc;
+
+	if (hub_netpolicy_load(e->db, p->source_id, &guard) != HUB_DB_OK)
+		return -1;
+	hub_httpc_set_guard(e->http, &guard);
+	rc = hub_httpc_post(e->http, p->url, (const char *const *)p->hdrs, p->body, p->len,
+	    p->timeout_ms, resp);
+	hub_httpc_set_guard(e->http, NULL);
+	return rc;
+}
+
+/* One attempt of an http_post job.  Over 60 lines because its steps are one
+ * sequence over one request: parse the payload, sign the exact bytes, post
+ * through the address guard, then map the answer to a verdict. */
+void
+hub_job_http_post(struct hub_job_env *e, const struct hub_job *job, struct hub_job_result *r)
+{
+	struct post_req p;
+	struct hub_httpc_resp resp;
+	const char *bad;
+	char ts[32], sig[HUB_SIG_LEN];
+	int rc;
+
+	memset(&p, 0, sizeof(p));
+	hub_buf_init(&p.secret, HTTP_POST_MAX_SECRET);
+	hub_httpc_resp_init(&resp, HTTP_POST_MAX_RESP);
+
+	if ((bad = post_req_parse(e, job->payload, &p)) != NULL) {
+		hub_job_result_set(r, HUB_JOB_FAIL, "bad payload", "bad_payload",
+		    "bad payload: %s", bad);
+		goto out;
+	}
+	if (p.secret.len > 0) {
+		snprintf(ts, sizeof(ts), "%lld", (long long)time(NULL));
+		hub_sig_sign("v1", hub_buf_str(&p.secret), ts, p.body, p.len, sig);
+		if (post_req_header(&p, "X-Hub-Request-Timestamp", ts) != 0 ||
+		    post_req_header(&p, "X-Hub-Signature", sig) != 0) {
+			hub_job_result_set(r, HUB_JOB_RETRY, "out of memory", "nomem",
+			    "out of memory");
+			goto out;
+		}
+	}
+	p.hdrs[p.nhdrs] = NULL;
+
+	if ((rc = post_guarded(e, &p, &resp)) < 0) {
+		hub_job_result_set(r, HUB_JOB_RETRY, "database error", "db",
+		    "cannot read callbacks.allow_networks");
+		goto out;
+	}
+	if (rc == HUB_HTTPC_ABORTED) {
+		hub_job_result_set(r, HUB_JOB_RELEASE, "interrupted", NULL,
+		    "interrupted by shutdown");
+	} else if (rc == HUB_HTTPC_OK && resp.status >= 200 && resp.status <= 299) {
+		hub_job_result_set(r, HUB_JOB_DONE, "delivered", NULL, "HTTP %ld", resp.status);
+	} else if (rc == HUB_HTTPC_OK) {
+		char code[HUB_JOB_CODE_MAX];
+
+		snprintf(code, sizeof(code), "http_%ld", resp.status);
+		hub_job_result_set(r, hub_httpc_is_transient(rc, resp.status) ?
+		    HUB_JOB_RETRY : HUB_JOB_FAIL, "HTTP error", code, "HTTP %ld", resp.status);
+		if ((resp.status == 429 || resp.status == 503) && resp.retry_after >= 0)
+			r->retry_after = resp.retry_after;
+	} else {
+		const char *code = "transport";
+		size_t i;
+
+		for (i = 0; i < HUB_NELEM(httpc_codes); i++)
+			if (httpc_codes[i].err == rc)
+				code = httpc_codes[i].code;
+		/* curl's message names the host at most, never the path. */
+		hub_job_result_set(r, hub_httpc_is_transient(rc, 0) ? HUB_JOB_RETRY : HUB_JOB_FAIL,
+		    hub_httpc_strerror(rc), code, "%s: %s", hub_httpc_strerror(rc), resp.error);
+	}
+out:
+	hub_httpc_resp_free(&resp);
+	post_req_free(&p);
+}
+
+/* ------------------------------------------------------------ producer */
+
+static int
+seal_secret(const char *secret, struct hub_buf *out)
+{
+	struct hub_keyring keys;
+	struct hub_buf raw = HUB_BUF_INIT(64);
+	const char *b64 = hub_conf_get("SECRET_KEY");
+	int rc = -1;
+
+	memset(&keys, 0, sizeof(keys));
+	if (b64 == NULL || hub_base64_decode(b64, strlen(b64), 0, &raw) != HUB_CRYPTO_OK ||
+	    raw.len != 32)
+		goto out;
+	if (hub_keyring_add(&keys, (const unsigned char *)raw.data) != HUB_CRYPTO_OK)
+		goto out;
+	if (hub_box_seal(&keys, secret, strlen(secret), out) != HUB_CRYPTO_OK)
+		goto out;
+	rc = 0;
+out:
+	if (raw.data != NULL)
+		OPENSSL_cleanse(raw.data, raw.len);
+	hub_buf_release(&raw);
+	OPENSSL_cleanse(&keys, sizeof(keys));
+	return rc;
+}
+
+int
+hub_callbacks_enqueue(struct hub_db *db, const char *url, json_object *body,
+    const char *sign_secret, const char *dedupe_key)
+{
+	struct hub_buf sealed = HUB_BUF_INIT(4 * HTTP_POST_MAX_SECRET);
+	struct hub_job_spec spec;
+	json_object *pl = NULL;
+	int rc = HUB_DB_NOMEM;
+
+	if (url == NULL || strlen(url) > HTTP_POST_MAX_URL ||
+	    (strncasecmp(url, "http://", 7) != 0 && strncasecmp(url, "https://", 8) != 0))
+		return HUB_DB_CHECK;
+	if (sign_secret != NULL && (*sign_secret == '\0' ||
+	    strlen(sign_secret) > HTTP_POST_MAX_SECRET || seal_secret(sign_secret, &sealed) != 0))
+		return HUB_DB_CHECK;
+	if ((pl = json_object_new_object()) == NULL)
+		goto out;
+	if (json_object_object_add(pl, "url", json_object_new_string(url)) != 0)
+		goto out;
+	if (json_object_object_add(pl, "body", body ? json_object_get(body) : NULL) != 0)
+		goto out;
+	if (sign_secret != NULL && json_object_object_add(pl, "sign_secret_sealed",
+	    json_object_new_string_len(sealed.data, (int)sealed.len)) != 0)
+		goto out;
+	hub_outbound_http_post_spec(&spec, pl, dedupe_key);
+	rc = hub_job_enqueue(db, &spec, NULL);
+out:
+	json_object_put(pl);
+	hub_buf_release(&sealed);
+	return rc;
+}

@@ -1,0 +1,43 @@
+/*
+ * callbacks.h - outbound HTTP POSTs: the "http_post" job, which carries the
+ * decision callback to a source system (DESIGN "Decision callback").
+ *
+ * Payload {"url": "http(s)://...", "body": <JSON value or string>,
+ *          "headers": {"X-Name": "value", ...}      optional,
+ *          "sign_secret": "..."                     optional, or
+ *          "sign_secret_sealed": "v1.<kid>...."     (hub_box_seal),
+ *          "timeout_ms": 100..60000                 optional, 10000,
+ *          "delivery_id": n                         optional (worker.h)}
+ * A string body is sent as is, any other value serialized compactly.
+ * With a secret it adds X-Hub-Request-Timestamp and
+ * X-Hub-Signature: v1=hex(HMAC-SHA256(secret, "v1:" ts ":" body)) over the
+ * exact bytes sent.  2xx: done.  408/429/5xx, timeouts, connect and
+ * transport errors: retry (Retry-After honoured on 429/503), until the
+ * job's deadline (24 hours after it was created, outbound.h).  Other
+ * statuses and a malformed payload: failed for good.  Each attempt's
+ * status is recorded.  Never logs URLs, headers or bodies (webhook URLs
+ * are secrets).
+ *
+ * The kind's name, retry window and the queue spec are outbound.h's: the
+ * engine, one layer down, queues the decision callback itself.
+ */
+#ifndef HUB_CALLBACKS_H
+#define HUB_CALLBACKS_H
+
+#include <json-c/json.h>
+#include "store/db.h"
+#include "store/job.h"
+
+/* Worker row: { HUB_OUTBOUND_HTTP_POST, hub_job_http_post, ... }. */
+void	hub_job_http_post(struct hub_job_env *, const struct hub_job *,
+	    struct hub_job_result *);
+
+/* Enqueue an http_post job inside the caller's transaction (see jobs.h).
+ * The signing secret is sealed with SECRET_KEY (hub_conf_get) before it is
+ * stored; NULL sends the request unsigned.  body is borrowed; dedupe_key may
+ * be NULL.  Returns a hub_db_err (HUB_DB_CHECK for a bad URL, or a secret
+ * that cannot be sealed). */
+int	hub_callbacks_enqueue(struct hub_db *, const char *url, json_object *body,
+	    const char *sign_secret, const char *dedupe_key);
+
+#endif

@@ -741,9 +741,8 @@ callback(struct eng *e, const char *req)
 {
 	const char *p[2];
 	PGresult *r = NULL, *r2 = NULL;
-	struct hub_job_spec spec;
-	json_object *pl = NULL, *body = NULL;
-	char db[24], jb[24], key[96], status[16];
+	json_object *body = NULL;
+	char db[24], jb[24], status[16];
 	int64_t did, jid;
 	int rc;
 
@@ -767,18 +766,9 @@ callback(struct eng *e, const char *req)
 	rc = HUB_ENGINE_DB;
 	if (PQntuples(r2) != 1 || cell_i64(r2, 0, 0, &did) != 0)
 		goto out;
-	if ((pl = json_object_new_object()) == NULL ||
-	    jadd_str(pl, "url", PQgetvalue(r, 0, 0)) != 0 ||
-	    json_object_object_add(pl, "body", json_object_get(body)) != 0 ||
-	    jadd(pl, "delivery_id", json_object_new_int64(did)) != 0 ||
-	    jadd_str(pl, "source_id", PQgetvalue(r, 0, 3)) != 0)
-		goto out;
-	if (!PQgetisnull(r, 0, 1) && jadd_str(pl, "sign_secret_sealed",
-	    PQgetvalue(r, 0, 1)) != 0)
-		goto out;
-	snprintf(key, sizeof(key), "callback:%s:%s", req, status);
-	hub_outbound_http_post_spec(&spec, pl, key);
-	if ((rc = eng_dberr(hub_job_enqueue(e->db, &spec, &jid))) != HUB_ENGINE_OK)
+	if ((rc = eng_dberr(hub_outbound_callback(e->db, req, status, PQgetvalue(r, 0, 0), body,
+	    PQgetisnull(r, 0, 1) ? NULL : PQgetvalue(r, 0, 1), did, PQgetvalue(r, 0, 3),
+	    &jid))) != HUB_ENGINE_OK)
 		goto out;
 	snprintf(db, sizeof(db), "%lld", (long long)did);
 	snprintf(jb, sizeof(jb), "%lld", (long long)jid);
@@ -787,7 +777,6 @@ callback(struct eng *e, const char *req)
 	rc = q(e, ST_DELIVERY_JOB, p, NULL);
 out:
 	json_object_put(body);
-	json_object_put(pl);
 	PQclear(r);
 	PQclear(r2);
 	return rc;

@@ -75,14 +75,45 @@ out:
 	return rc;
 }
 
-void
-hub_outbound_http_post_spec(struct hub_job_spec *spec, json_object *payload,
-    const char *dedupe_key)
+int
+hub_outbound_http_post(struct hub_db *db, const char *url, json_object *body,
+    const char *sealed, int64_t delivery_id, const char *source_id, const char *dedupe_key,
+    int64_t *id)
 {
-	memset(spec, 0, sizeof(*spec));
-	spec->kind = HUB_OUTBOUND_HTTP_POST;
-	spec->payload = payload;
-	spec->dedupe_key = dedupe_key;
-	spec->max_age_s = HUB_OUTBOUND_HTTP_POST_MAX_AGE_S;
-	spec->max_attempts = HUB_OUTBOUND_HTTP_POST_ATTEMPTS;
+	json_object *pl = json_object_new_object();
+	int rc = HUB_DB_NOMEM;
+
+	if (pl == NULL)
+		return rc;
+	if (json_object_object_add(pl, "url", json_object_new_string(url)) != 0 ||
+	    json_object_object_add(pl, "body", body != NULL ? json_object_get(body) : NULL) != 0)
+		goto out;
+	if (delivery_id > 0 && json_object_object_add(pl, "delivery_id",
+	    json_object_new_int64(delivery_id)) != 0)
+		goto out;
+	if (source_id != NULL && json_object_object_add(pl, "source_id",
+	    json_object_new_string(source_id)) != 0)
+		goto out;
+	if (sealed != NULL && json_object_object_add(pl, "sign_secret_sealed",
+	    json_object_new_string(sealed)) != 0)
+		goto out;
+	rc = hub_job_enqueue(db, &(struct hub_job_spec){ .kind = HUB_OUTBOUND_HTTP_POST,
+	    .payload = pl, .dedupe_key = dedupe_key,
+	    .max_age_s = HUB_OUTBOUND_HTTP_POST_MAX_AGE_S,
+	    .max_attempts = HUB_OUTBOUND_HTTP_POST_ATTEMPTS }, id);
+out:
+	json_object_put(pl);
+	return rc;
+}
+
+int
+hub_outbound_callback(struct hub_db *db, const char *req, const char *status,
+    const char *url, json_object *body, const char *sealed, int64_t delivery_id,
+    const char *source_id, int64_t *id)
+{
+	char key[HUB_OUTBOUND_KEY_MAX + 1];
+
+	if ((size_t)snprintf(key, sizeof(key), "callback:%s:%s", req, status) >= sizeof(key))
+		return HUB_DB_CHECK;
+	return hub_outbound_http_post(db, url, body, sealed, delivery_id, source_id, key, id);
 }

@@ -19,7 +19,8 @@
  *              before the change that queues the next one).
  *   http_post  {"url", "body", "sign_secret_sealed"?, "delivery_id"?, ...}
  *              (callbacks.h has the whole payload), retried for 24 hours
- *              with at least 50 attempts.
+ *              with at least 50 attempts; the decision callback's dedupe
+ *              key is "callback:<request>:<status>".
  */
 #ifndef HUB_OUTBOUND_H
 #define HUB_OUTBOUND_H
@@ -61,8 +62,18 @@ void	hub_outbound_notify_gen(const struct hub_job *, char *out, size_t n);
 int	hub_outbound_sync(struct hub_db *, const char *request_id, time_t run_at,
 	    int continued, int64_t *id);
 
-/* The queue spec of an http_post job (payload and key borrowed). */
-void	hub_outbound_http_post_spec(struct hub_job_spec *, json_object *payload,
-	    const char *dedupe_key);
+/* Queue an http_post job: url, body (borrowed), the signing secret sealed
+ * with SECRET_KEY (NULL: unsigned), the delivery_log row it reports to
+ * (0: none), the source whose callback allowlist applies (NULL: the global
+ * one, netpolicy.h), dedupe_key (NULL: none).  *id may be NULL. */
+int	hub_outbound_http_post(struct hub_db *, const char *url, json_object *body,
+	    const char *sign_secret_sealed, int64_t delivery_id, const char *source_id,
+	    const char *dedupe_key, int64_t *id);
+/* The decision callback of a request that reached status: an http_post
+ * with the dedupe key "callback:<request>:<status>", so each outcome is
+ * called back once. */
+int	hub_outbound_callback(struct hub_db *, const char *request_id, const char *status,
+	    const char *url, json_object *body, const char *sign_secret_sealed,
+	    int64_t delivery_id, const char *source_id, int64_t *id);
 
 #endif

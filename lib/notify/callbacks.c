@@ -334,9 +334,7 @@ hub_callbacks_enqueue(struct hub_db *db, const char *url, json_object *body,
     const char *sign_secret, const char *dedupe_key)
 {
 	struct hub_buf sealed = HUB_BUF_INIT(4 * HTTP_POST_MAX_SECRET);
-	struct hub_job_spec spec;
-	json_object *pl = NULL;
-	int rc = HUB_DB_NOMEM;
+	int rc;
 
 	if (url == NULL || strlen(url) > HTTP_POST_MAX_URL ||
 	    (strncasecmp(url, "http://", 7) != 0 && strncasecmp(url, "https://", 8) != 0))
@@ -344,19 +342,8 @@ hub_callbacks_enqueue(struct hub_db *db, const char *url, json_object *body,
 	if (sign_secret != NULL && (*sign_secret == '\0' ||
 	    strlen(sign_secret) > HTTP_POST_MAX_SECRET || seal_secret(sign_secret, &sealed) != 0))
 		return HUB_DB_CHECK;
-	if ((pl = json_object_new_object()) == NULL)
-		goto out;
-	if (json_object_object_add(pl, "url", json_object_new_string(url)) != 0)
-		goto out;
-	if (json_object_object_add(pl, "body", body ? json_object_get(body) : NULL) != 0)
-		goto out;
-	if (sign_secret != NULL && json_object_object_add(pl, "sign_secret_sealed",
-	    json_object_new_string_len(sealed.data, (int)sealed.len)) != 0)
-		goto out;
-	hub_outbound_http_post_spec(&spec, pl, dedupe_key);
-	rc = hub_job_enqueue(db, &spec, NULL);
-out:
-	json_object_put(pl);
+	rc = hub_outbound_http_post(db, url, body, sign_secret != NULL ? hub_buf_str(&sealed) :
+	    NULL, 0, NULL, dedupe_key, NULL);
 	hub_buf_release(&sealed);
 	return rc;
 }

@@ -195,8 +195,8 @@ static const struct hub_stmt eng_stmts[ST__MAX] = {
 	    " RETURNING id, delegate_of, approver_kind, approver_value),"
 	    " jb AS ("
 	    " " HUB_JOB_INSERT_SQL
-	    " SELECT '" HUB_OUTBOUND_NOTIFY "', jsonb_build_object('request_id', req.id,"
-	    "  'kind', p.kind, 'assignment_id', p.id, 'step', 1),"
+	    " SELECT '" HUB_OUTBOUND_NOTIFY "', jsonb_build_object('request_id', req.id, 'kind', p.kind,"
+	    "  'assignment_id', p.id, 'step', 1),"
 	    "  " HUB_OUTBOUND_NOTIFY_KEY_SQL("req.id", "p.kind", "p.id", "1")
 	    " FROM req, (SELECT a.id, 'call_for_action' AS kind FROM asg a"
 	    "   JOIN stp ON stp.id = a.step_id AND stp.position = 1"

@@ -44,8 +44,8 @@ static const struct hub_worker_kind kinds[] = {
 	{ HUB_OUTBOUND_HTTP_POST, hub_job_http_post, HUB_OUTBOUND_HTTP_POST_MAX_AGE_S, 0 },
 	{ HUB_OUTBOUND_NOTIFY,    hub_job_notify,    0, 1 },
 	{ HUB_OUTBOUND_SYNC,      hub_job_sync,      0, 0 },
-	{ "slack_respond",        hub_job_slack_respond, 1800, 0 },  /* response_url lives 30 min */
-	{ "home_publish",         hub_job_home_publish,  0, 0 },
+	{ HUB_INTERACT_RESPOND_KIND, hub_job_slack_respond, HUB_INTERACT_RESPOND_MAX_AGE_S, 0 },
+	{ HUB_HOME_PUBLISH_KIND,  hub_job_home_publish,  0, 0 },
 	{ HUB_OAUTH_JOB_KIND,     hub_job_oauth_exchange, HUB_OAUTH_JOB_MAX_AGE_S, 0 },
 	{ HUB_CONNADM_TEST_KIND,  hub_job_connection_test, HUB_CONNADM_TEST_MAX_AGE_S, 0 },
 };

@@ -1091,7 +1091,7 @@ queue_job(struct hub_db *db, const char *connection_id, const char *user,
 		return HUB_HOME_NOMEM;
 	json_object_object_add(p, "connection_id", json_object_new_string(connection_id));
 	json_object_object_add(p, "user", json_object_new_string(user));
-	rc = map_db(hub_job_enqueue(db, &(struct hub_job_spec){ .kind = "home_publish",
+	rc = map_db(hub_job_enqueue(db, &(struct hub_job_spec){ .kind = HUB_HOME_PUBLISH_KIND,
 	    .payload = p, .dedupe_key = key, .run_at = run_at }, NULL));
 	json_object_put(p);
 	return rc;

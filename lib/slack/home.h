@@ -112,10 +112,10 @@ int	hub_home_load(struct hub_db *, const char *connection_id,
 int	hub_home_enqueue(struct hub_db *, const char *connection_id,
 	    const char *slack_user_id);
 
-/* Worker job "home_publish" {"connection_id", "user"}: load, build,
- * views.publish with the connection's bot token; queue the follow-up when
- * marked dirty meanwhile.  Worker row: { "home_publish",
- * hub_job_home_publish, 0 }. */
+/* Worker job "home_publish" {"connection_id", "user"}, queued by
+ * hub_home_enqueue only: load, build, views.publish with the connection's
+ * bot token; queue the follow-up when marked dirty meanwhile. */
+#define HUB_HOME_PUBLISH_KIND	"home_publish"
 void	hub_job_home_publish(struct hub_job_env *, const struct hub_job *,
 	    struct hub_job_result *);
 

@@ -27,7 +27,6 @@
 #define IA_NAME_MAX		200
 #define IA_TEXT_MAX		256    /* slash command text we search with */
 #define IA_LIST_MAX		10     /* /approvals rows */
-#define IA_RESPOND_KIND		"slack_respond"
 #define IA_RESPOND_TIMEOUT_MS	10000L
 #define IA_RESPOND_BODY_MAX	(64 * 1024)
 #define IA_ACTIONS_PREFIX	"hub_actions:"
@@ -466,7 +465,7 @@ respond_body(struct hub_interact *ia, const struct ia_pl *p, json_object *body,
 	if (json_object_object_add(job, "body", body) != 0)
 		goto out;
 	body = NULL;
-	rc = hub_job_enqueue(ia->db, &(struct hub_job_spec){ .kind = IA_RESPOND_KIND,
+	rc = hub_job_enqueue(ia->db, &(struct hub_job_spec){ .kind = HUB_INTERACT_RESPOND_KIND,
 	    .payload = job, .dedupe_key = key }, NULL);
 out:
 	json_object_put(body);

@@ -105,9 +105,11 @@ int	hub_interact_command(struct hub_interact *, const struct hub_form *,
 void	hub_interact_reply_free(struct hub_interact_reply *);
 
 /* Worker kind "slack_respond" (max age 1800 s: a response_url lives 30
- * minutes and takes 5 posts).  2xx with ok -> done; 429/5xx/timeouts ->
+ * minutes and takes 5 posts); queued by this module only.  2xx with ok -> done; 429/5xx/timeouts ->
  * retry; 404 (expired/used url), other 4xx, a refused URL, invalid
  * payload -> failed. */
+#define HUB_INTERACT_RESPOND_KIND	"slack_respond"
+#define HUB_INTERACT_RESPOND_MAX_AGE_S	1800
 void	hub_job_slack_respond(struct hub_job_env *, const struct hub_job *,
 	    struct hub_job_result *);
 

@@ -80,6 +80,7 @@ enum q_stmt {
 	Q_SET_DEADLINE_PAST,
 	Q_MAKE_DUE,
 	Q_PID,
+	Q_SPEC,
 	Q__MAX
 };
 
@@ -99,6 +100,9 @@ static const struct hub_stmt q_stmts[Q__MAX] = {
 	    " WHERE id = $1::bigint", 1 },
 	[Q_MAKE_DUE] = { "UPDATE jobs SET run_at = now() WHERE id = $1::bigint", 1 },
 	[Q_PID] = { "SELECT pg_backend_pid()", 0 },
+	/* seconds from creation to the deadline (NULL: none), max_attempts */
+	[Q_SPEC] = { "SELECT extract(epoch FROM deadline - created_at)::bigint, max_attempts"
+	    " FROM jobs WHERE id = $1::bigint", 1 },
 };
 
 static const struct hub_stmt_table q_table = { "tjobs", q_stmts, Q__MAX };
@@ -262,6 +266,55 @@ Test(jobs, dedupe_key)
 	hub_db_rollback(db);
 	cr_assert_eq(hub_db_exec(db, &q_table, Q_COUNT, NULL, &r), HUB_DB_OK);
 	cr_expect_str_eq(PQgetvalue(r, 0, 0), "3");
+	PQclear(r);
+}
+
+/* The spec's retry window and attempts are written with the job (no
+ * producer updates the row afterwards); the claim hands back the dedupe
+ * key; a granted attempt raises max_attempts of the running job only. */
+Test(jobs, spec_window_key_and_granted_attempt)
+{
+	struct hub_job job;
+	PGresult *r = NULL;
+	const char *p[1];
+	char idb[24];
+	int64_t id, plain;
+
+	cr_assert_eq(hub_job_enqueue(db, &(struct hub_job_spec){ .kind = "callback",
+	    .dedupe_key = "cb:spec", .max_age_s = 86400, .max_attempts = 50 }, &id), HUB_DB_OK,
+	    "%s", hub_db_last_error(db));
+	plain = enqueue(db, "callback", NULL, time(NULL) + 3600);
+	snprintf(idb, sizeof(idb), "%lld", (long long)id);
+	p[0] = idb;
+	cr_assert_eq(hub_db_exec(db, &q_table, Q_SPEC, p, &r), HUB_DB_OK);
+	cr_expect_eq(cell_ll(r, 0, 0), 86400);
+	cr_expect_eq(cell_ll(r, 0, 1), 50);
+	PQclear(r);
+	snprintf(idb, sizeof(idb), "%lld", (long long)plain);
+	cr_assert_eq(hub_db_exec(db, &q_table, Q_SPEC, p, &r), HUB_DB_OK);
+	cr_expect(PQgetisnull(r, 0, 0), "no max age: no deadline");
+	cr_expect_eq(cell_ll(r, 0, 1), 10, "the table's default");
+	PQclear(r);
+
+	cr_assert_eq(hub_job_claim(db, "w", 30, &job), HUB_DB_OK);
+	cr_assert_eq(job.id, id);
+	cr_assert_not_null(job.dedupe_key);
+	cr_expect_str_eq(job.dedupe_key, "cb:spec");
+	cr_expect_eq(job.max_attempts, 50);
+	cr_assert_eq(hub_job_grant_attempt(db, &job), HUB_DB_OK);
+	snprintf(idb, sizeof(idb), "%lld", (long long)id);
+	cr_assert_eq(hub_db_exec(db, &q_table, Q_SPEC, p, &r), HUB_DB_OK);
+	cr_expect_eq(cell_ll(r, 0, 1), 51);
+	PQclear(r);
+	cr_assert_eq(hub_job_done(db, &job, NULL), HUB_DB_OK);
+	hub_job_clear(&job);
+
+	/* Not running: nothing granted. */
+	job.id = plain;
+	cr_assert_eq(hub_job_grant_attempt(db, &job), HUB_DB_OK);
+	snprintf(idb, sizeof(idb), "%lld", (long long)plain);
+	cr_assert_eq(hub_db_exec(db, &q_table, Q_SPEC, p, &r), HUB_DB_OK);
+	cr_expect_eq(cell_ll(r, 0, 1), 10);
 	PQclear(r);
 }
 

@@ -18,6 +18,7 @@
 #include "slack/blockkit.h"
 #include "slack/bkvalid.h"
 #include "base/buf.h"
+#include "base/esc.h"
 #include "approval/intake.h"
 #include "approval/metadisplay.h"
 #include "base/json.h"
@@ -1524,22 +1525,14 @@ struct tw {
 	int		 full;
 };
 
-static size_t
-u8len(unsigned char c)
-{
-	return c < 0x80 ? 1 : c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : c >= 0xc0 ? 2 : 1;
-}
-
-/* Append s (as valid UTF-8); escape: & < > as entities.  Stops at the
- * budget, never inside an entity. */
+/* Append s (as valid UTF-8), mrkdwn-escaped.  Stops at the budget, never
+ * inside an entity. */
 static int
-tw_add(struct tw *w, const char *s, int escape)
+tw_add(struct tw *w, const char *s)
 {
 	struct hub_buf clean = HUB_BUF_INIT(BIGBUF);
-	const char *p, *unit;
-	size_t ulen, ucps;
-	char one[5];
-	int rc = HUB_RENDER_OK;
+	size_t room;
+	int rc = HUB_RENDER_OK, cut;
 
 	if (w->full)
 		return HUB_RENDER_OK;
@@ -1548,31 +1541,16 @@ tw_add(struct tw *w, const char *s, int escape)
 		rc = HUB_RENDER_NOMEM;
 		goto out;
 	}
-	for (p = hub_buf_str(&clean); *p != '\0'; p += ulen) {
-		ulen = u8len((unsigned char)*p);
-		if (strnlen(p, ulen) < ulen)
-			ulen = 1;
-		unit = NULL;
-		ucps = 1;
-		if (escape && (*p == '&' || *p == '<' || *p == '>')) {
-			unit = *p == '&' ? "&amp;" : *p == '<' ? "&lt;" : "&gt;";
-			ucps = strlen(unit);
-		}
-		if (w->cps + ucps > w->max - 1) {
-			w->full = 1;
-			rc = buf_err(hub_buf_adds(&w->b, "…"));
-			goto out;
-		}
-		if (unit == NULL) {
-			memcpy(one, p, ulen);
-			one[ulen] = '\0';
-			unit = one;
-		}
-		if (hub_buf_adds(&w->b, unit) != HUB_BUF_OK) {
-			rc = HUB_RENDER_NOMEM;
-			goto out;
-		}
-		w->cps += ucps;
+	room = w->max - 1 - w->cps;
+	if (hub_esc_budget(&w->b, HUB_ESC_MRKDWN, hub_buf_str(&clean), clean.len,
+	    &room, &cut) != HUB_BUF_OK) {
+		rc = HUB_RENDER_NOMEM;
+		goto out;
+	}
+	w->cps = w->max - 1 - room;
+	if (cut) {
+		w->full = 1;
+		rc = buf_err(hub_buf_adds(&w->b, "…"));
 	}
 out:
 	hub_buf_release(&clean);
@@ -1605,7 +1583,7 @@ tw_cut(struct tw *w, const char *s, size_t max)
 	if ((rc = hub_bk_truncate(&c, s, max, NULL)) != HUB_BK_OK)
 		rc = HUB_RENDER_NOMEM;
 	else
-		rc = tw_add(w, hub_buf_str(&c), 1);
+		rc = tw_add(w, hub_buf_str(&c));
 	hub_buf_release(&c);
 	return rc;
 }
@@ -1617,7 +1595,7 @@ text_row(void *arg, const char *label, const char *value, const char *url)
 	int rc;
 
 	(void)url;
-	if ((rc = tw_raw(w, "\n")) != 0 || (rc = tw_add(w, label, 1)) != 0 ||
+	if ((rc = tw_raw(w, "\n")) != 0 || (rc = tw_add(w, label)) != 0 ||
 	    (rc = tw_raw(w, ": ")) != 0)
 		return rc;
 	return tw_raw(w, value);	/* already mrkdwn, from the md rows */
@@ -1634,17 +1612,17 @@ build_text(struct rctx *r, char **out)
 	*out = NULL;
 	/* the sync line (plain, escaped here) or the intro comes first */
 	rc = tw_add(&w, hub_buf_str(r->status_txt.len > 0 ? &r->status_txt :
-	    &r->intro), 1);
+	    &r->intro));
 	if (rc != 0)
 		goto out;
 	if (r->progress_txt.len > 0 && ((rc = tw_raw(&w, "\n")) != 0 ||
-	    (rc = tw_add(&w, hub_buf_str(&r->progress_txt), 1)) != 0))
+	    (rc = tw_add(&w, hub_buf_str(&r->progress_txt))) != 0))
 		goto out;
 	if ((rc = approvers_line(r, 0, &who)) != 0 || (who.len > 0 &&
 	    ((rc = tw_raw(&w, "\n")) != 0 || (rc = tw_raw(&w, hub_buf_str(&who))) != 0)))
 		goto out;
 	if ((rc = tw_raw(&w, "\n*")) != 0 ||
-	    (rc = tw_add(&w, hub_buf_str(&r->title), 1)) != 0 ||
+	    (rc = tw_add(&w, hub_buf_str(&r->title))) != 0 ||
 	    (rc = tw_raw(&w, "*")) != 0)
 		goto out;
 	if ((r->parts & P_OUTCOME) && (rc = outcome_rows(r, 1, text_row, &w)) != 0)
@@ -1662,7 +1640,7 @@ build_text(struct rctx *r, char **out)
 		goto out;
 	if ((r->parts & P_DELEGATE) && (s = str(r->asg, "delegate_for")) != NULL &&
 	    ((rc = tw_raw(&w, "\nDelegating for: ")) != 0 ||
-	    (rc = tw_add(&w, s, 1)) != 0))
+	    (rc = tw_add(&w, s)) != 0))
 		goto out;
 	if ((r->parts & P_DECIDE) && (r->mode == HUB_RENDER_WEBHOOK ||
 	    (r->parts & P_LINKS)) && (s = link(r, "decide")) != NULL) {

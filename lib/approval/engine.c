@@ -501,16 +501,7 @@ set_err(struct hub_engine_error *err, const char *field, const char *msg)
 static int
 cell_i64(const PGresult *r, int row, int col, int64_t *out)
 {
-	const char *s = PQgetvalue(r, row, col);
-	char *end;
-	long long v;
-
-	errno = 0;
-	v = strtoll(s, &end, 10);
-	if (errno != 0 || end == s || *end != '\0')
-		return -1;
-	*out = v;
-	return 0;
+	return hub_db_get_int64(r, row, col, out) == HUB_DB_OK ? 0 : -1;
 }
 
 static const char *
@@ -1038,7 +1029,7 @@ create_refused(const PGresult *r, struct hub_engine_error *err)
 		{ "quorum", "quorum larger than the number of approvers" },
 	};
 	char field[64];
-	long long pos;
+	int64_t pos;
 	size_t i;
 
 	if (PQgetisnull(r, 0, 1)) {
@@ -1051,8 +1042,9 @@ create_refused(const PGresult *r, struct hub_engine_error *err)
 	}
 	if (PQgetisnull(r, 0, 2))
 		return HUB_ENGINE_OK;	/* written before: the caller looks it up */
-	pos = strtoll(PQgetvalue(r, 0, 2), NULL, 10);
-	snprintf(field, sizeof(field), "steps[%lld]", pos - 1);
+	if (hub_db_get_int64(r, 0, 2, &pos) != HUB_DB_OK)
+		return HUB_ENGINE_DB;
+	snprintf(field, sizeof(field), "steps[%" PRId64 "]", pos - 1);
 	for (i = 0; i < HUB_NELEM(whys); i++)
 		if (strcmp(PQgetvalue(r, 0, 3), whys[i].why) == 0)
 			set_err(err, field, whys[i].msg);

@@ -299,13 +299,10 @@ dq(struct dl *d, int stmt, const char *const *p, PGresult **res)
 static long long
 cell_ll(const PGresult *r, int row, int col)
 {
-	const char *s = PQgetvalue(r, row, col);
-	char *end;
-	long long v;
+	int64_t v = 0;
 
-	errno = 0;
-	v = strtoll(s, &end, 10);
-	return errno != 0 || end == s || *end != '\0' ? 0 : v;
+	(void)hub_db_get_int64(r, row, col, &v);
+	return v;
 }
 
 /* Truncating copy: every destination is sized for what it holds. */

@@ -255,28 +255,18 @@ cell_true(const PGresult *res, int row, int col)
 static long long
 cell_ll(const PGresult *res, int row, int col)
 {
-	const char *s = PQgetvalue(res, row, col);
-	char *end;
-	long long v;
+	int64_t v;
 
-	if (PQgetisnull(res, row, col))
-		return -1;
-	errno = 0;
-	v = strtoll(s, &end, 10);
-	return errno != 0 || end == s || *end != '\0' ? -1 : v;
+	return hub_db_get_int64(res, row, col, &v) == HUB_DB_OK ? v : -1;
 }
 
 /* Rows a DELETE took (PQcmdTuples), 0 when it does not say. */
 static long long
 count_of(PGresult *res)
 {
-	const char *s = PQcmdTuples(res);
-	char *end;
-	long long v;
+	int64_t v;
 
-	errno = 0;
-	v = strtoll(s, &end, 10);
-	return errno != 0 || end == s || *end != '\0' || v < 0 ? 0 : v;
+	return hub_db_cmd_rows(res, &v) == HUB_DB_OK ? v : 0;
 }
 
 static long

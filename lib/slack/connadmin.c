@@ -478,7 +478,7 @@ hub_connadm_test_start(struct hub_db *db, const char *id, json_object *in, json_
 	const char *channel = NULL, *params[3];
 	char jid[24], url[128];
 	PGresult *r = NULL;
-	int64_t job = 0;
+	int64_t job = 0, delivery;
 	int rc, in_tx = 0;
 
 	*out = NULL;
@@ -528,8 +528,11 @@ hub_connadm_test_start(struct hub_db *db, const char *id, json_object *in, json_
 	json_object_object_add(payload, "connection_id", json_object_new_string(c.id));
 	if (channel != NULL)
 		json_object_object_add(payload, "channel", json_object_new_string(channel));
-	json_object_object_add(payload, "delivery_id",
-	    json_object_new_int64(strtoll(PQgetvalue(r, 0, 0), NULL, 10)));
+	if ((rc = hub_db_get_int64(r, 0, 0, &delivery)) != HUB_DB_OK) {
+		rc = dberr(p, rc);
+		goto out;
+	}
+	json_object_object_add(payload, "delivery_id", json_object_new_int64(delivery));
 	if ((rc = hub_job_enqueue(db, HUB_CONNADM_TEST_KIND, payload, NULL, 0, &job)) !=
 	    HUB_DB_OK) {
 		rc = dberr(p, rc);

@@ -1102,8 +1102,7 @@ hub_home_enqueue(struct hub_db *db, const char *connection_id, const char *user)
 {
 	const char *params[2] = { connection_id, user };
 	PGresult *res = NULL;
-	long long run_at;
-	char *end;
+	int64_t run_at;
 	int rc;
 
 	if (connection_id == NULL || !valid_slack_id(user))
@@ -1116,8 +1115,7 @@ hub_home_enqueue(struct hub_db *db, const char *connection_id, const char *user)
 	}
 	if (strcmp(PQgetvalue(res, 0, 0), "t") != 0)
 		goto out;   /* one is in flight: it will see the dirty mark */
-	run_at = strtoll(PQgetvalue(res, 0, 1), &end, 10);
-	if (*end != '\0' || run_at < 0)
+	if (hub_db_get_int64(res, 0, 1, &run_at) != HUB_DB_OK || run_at < 0)
 		run_at = 0;
 	rc = queue_job(db, connection_id, user, 0, run_at > time(NULL) ? (time_t)run_at : 0);
 out:

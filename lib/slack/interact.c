@@ -700,7 +700,6 @@ precheck(struct hub_interact *ia, const struct ia_pl *p, const struct hub_modal_
 {
 	char ab[24];
 	const char *pp[3], *st;
-	char *end;
 	int rc;
 
 	memset(pre, 0, sizeof(*pre));
@@ -733,9 +732,8 @@ precheck(struct hub_interact *ia, const struct ia_pl *p, const struct hub_modal_
 			    PQgetvalue(pre->res, 0, 11));
 		goto refused;
 	}
-	errno = 0;
-	pre->assignment_id = strtoll(PQgetvalue(pre->res, 0, 8), &end, 10);
-	if (errno != 0 || *end != '\0' || pre->assignment_id <= 0) {
+	if (hub_db_get_int64(pre->res, 0, 8, &pre->assignment_id) != HUB_DB_OK ||
+	    pre->assignment_id <= 0) {
 		rc = HUB_DB_QUERY;
 		goto refused;
 	}
@@ -1487,8 +1485,7 @@ cmd_approvals(struct hub_interact *ia, const char *user, const char *words,
 	PGresult *res = NULL;
 	const char *pp[2] = { user, words };
 	char err[256] = "", head[64];
-	long long total = 0;
-	char *end;
+	int64_t total = 0;
 	int i, n, rc;
 
 	if (hub_bk_blocks_init(&bl, HUB_BK_MESSAGE) != HUB_BK_OK) {
@@ -1500,13 +1497,9 @@ cmd_approvals(struct hub_interact *ia, const char *user, const char *words,
 		goto out;
 	}
 	n = PQntuples(res);
-	if (n > 0) {
-		errno = 0;
-		total = strtoll(PQgetvalue(res, 0, 5), &end, 10);
-		if (errno != 0 || *end != '\0')
-			total = n;
-	}
-	snprintf(head, sizeof(head), "Your pending approvals (%lld)", total);
+	if (n > 0 && hub_db_get_int64(res, 0, 5, &total) != HUB_DB_OK)
+		total = n;
+	snprintf(head, sizeof(head), "Your pending approvals (%" PRId64 ")", total);
 	rc = HUB_BK_NOMEM;
 	if ((rc = hub_bk_header(NULL, head, &hdr)) != HUB_BK_OK ||
 	    (rc = hub_bk_blocks_add(&bl, hdr)) != HUB_BK_OK)

@@ -48,6 +48,16 @@ int	hub_json_get_bool(struct json_object *, const char *key, int *out);
 int	hub_json_get_object(struct json_object *, const char *key, struct json_object **out);
 int	hub_json_get_array(struct json_object *, const char *key, struct json_object **out);
 
+/*
+ * Writers.  hub_json_set takes v in every case (json-c's add does not take
+ * it when it fails): HUB_JSON_OK, or HUB_JSON_NOMEM when v is NULL (a
+ * failed json_object_new_*) or the add failed.  hub_json_set_str leaves the
+ * key out when s is NULL (an optional field), and is OK then.
+ */
+int	hub_json_set(struct json_object *, const char *key, struct json_object *v);
+int	hub_json_set_str(struct json_object *, const char *key, const char *s);
+int	hub_json_set_int64(struct json_object *, const char *key, int64_t n);
+
 /* Serialize compactly (JSON_C_TO_STRING_PLAIN | NOSLASHESCAPE); the string
  * belongs to obj. */
 const char *hub_json_str(struct json_object *obj, size_t *len);

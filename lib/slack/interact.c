@@ -7,6 +7,7 @@
 
 #include <json-c/json.h>
 
+#include "slack/actions.h"
 #include "slack/blockkit.h"
 #include "slack/bkvalid.h"
 #include "base/buf.h"
@@ -31,7 +32,6 @@
 #define IA_RESPOND_KIND		"slack_respond"
 #define IA_RESPOND_TIMEOUT_MS	10000L
 #define IA_RESPOND_BODY_MAX	(64 * 1024)
-#define IA_ACTIONS_PREFIX	"hub_actions:"
 
 #define IA_ISO(col) \
 	"coalesce(to_char(" col " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), '')"
@@ -295,56 +295,29 @@ ia_parse(const char *s, size_t len, struct ia_pl *p, struct hub_interact_reply *
 	return 0;
 }
 
-static int
-is_uuid(const char *s)
-{
-	size_t i;
-
-	if (s == NULL || strlen(s) != 36)
-		return 0;
-	for (i = 0; i < 36; i++) {
-		if (i == 8 || i == 13 || i == 18 || i == 23) {
-			if (s[i] != '-')
-				return 0;
-		} else if (!isxdigit((unsigned char)s[i]))
-			return 0;
-	}
-	return 1;
-}
-
 /* The request a clicked element is about: its value {"r","a"}, else the
  * block "hub_actions:<id>" (the overflow has no value of its own). */
 HUB_STATIC int
 ia_ref(const struct ia_pl *p, struct hub_modal_ref *ref)
 {
-	json_object *o = NULL;
+	struct hub_action_ref v;
 	const char *rid;
-	int64_t a = 0;
-	int rc = -1, g;
 
 	memset(ref, 0, sizeof(*ref));
 	if (p->value != NULL && *p->value != '\0') {
-		if (hub_json_parse_object(p->value, strlen(p->value), HUB_BK_MAX_BUTTON_VALUE, 4,
-		    &o) != HUB_JSON_OK ||
-		    hub_json_get_string(o, "r", 36, &rid) != HUB_JSON_OK || !is_uuid(rid))
-			goto out;
-		if ((g = hub_json_get_int64(o, "a", 0, INT64_MAX, &a)) != HUB_JSON_OK &&
-		    g != HUB_JSON_MISSING)
-			goto out;
-		memcpy(ref->request_id, rid, 37);
-		ref->assignment_id = a;
-		rc = 0;
-		goto out;
+		if (hub_action_value_parse(p->value, &v) != 0)
+			return -1;
+		memcpy(ref->request_id, v.request_id, sizeof(v.request_id));
+		ref->assignment_id = v.assignment_id;
+		return 0;
 	}
-	if (p->block_id != NULL && strncmp(p->block_id, IA_ACTIONS_PREFIX,
-	    strlen(IA_ACTIONS_PREFIX)) == 0 &&
-	    is_uuid(rid = p->block_id + strlen(IA_ACTIONS_PREFIX))) {
-		memcpy(ref->request_id, rid, 37);
-		rc = 0;
+	if (p->block_id != NULL && strncmp(p->block_id, HUB_ACTION_BLOCK_PREFIX,
+	    strlen(HUB_ACTION_BLOCK_PREFIX)) == 0 &&
+	    hub_check_uuid(rid = p->block_id + strlen(HUB_ACTION_BLOCK_PREFIX))) {
+		memcpy(ref->request_id, rid, HUB_UUID_TEXT_LEN + 1);
+		return 0;
 	}
-out:
-	json_object_put(o);
-	return rc;
+	return -1;
 }
 
 /* ------------------------------------------------------------ responding */
@@ -368,34 +341,6 @@ ia_url_allowed(const struct hub_conf *conf, const char *url)
 		return 0;
 	n = (size_t)(slash - api) + 1;
 	return strncmp(url, api, n) == 0;
-}
-
-static int
-jset_str(json_object *o, const char *k, const char *v)
-{
-	json_object *s;
-
-	if (v == NULL)
-		return 0;
-	if ((s = json_object_new_string(v)) == NULL)
-		return -1;
-	if (json_object_object_add(o, k, s) != 0) {
-		json_object_put(s);
-		return -1;
-	}
-	return 0;
-}
-
-static int
-jset(json_object *o, const char *k, json_object *v)
-{
-	if (v == NULL)
-		return -1;
-	if (json_object_object_add(o, k, v) != 0) {
-		json_object_put(v);
-		return -1;
-	}
-	return 0;
 }
 
 static int
@@ -446,9 +391,9 @@ respond_body(struct hub_interact *ia, const struct ia_pl *p, json_object *body,
 		goto out;
 	if (p->response_url != NULL && ia_url_allowed(ia->conf, p->response_url)) {
 		target = p->response_url;
-		if (jset_str(job, "response_url", target) != 0 ||
-		    (how == IA_RESP_NOTE && jset_str(body, "response_type", "ephemeral") != 0) ||
-		    jset(body, "replace_original", json_object_new_boolean(how ==
+		if (hub_json_set_str(job, "response_url", target) != 0 ||
+		    (how == IA_RESP_NOTE && hub_json_set_str(body, "response_type", "ephemeral") != 0) ||
+		    hub_json_set(body, "replace_original", json_object_new_boolean(how ==
 		    IA_RESP_REPLACE)) != 0)
 			goto out;
 	} else if (p->response_url == NULL && p->view != NULL && how == IA_RESP_NOTE) {
@@ -460,8 +405,8 @@ respond_body(struct hub_interact *ia, const struct ia_pl *p, json_object *body,
 		}
 		target = p->user_id;
 		rc = HUB_DB_NOMEM;
-		if (jset_str(job, "connection_id", conn) != 0 ||
-		    jset_str(job, "user", p->user_id) != 0)
+		if (hub_json_set_str(job, "connection_id", conn) != 0 ||
+		    hub_json_set_str(job, "user", p->user_id) != 0)
 			goto out;
 	} else {
 		hub_log(HUB_LOG_WARN, "slack_respond_skipped", "reason",
@@ -493,7 +438,7 @@ ephemeral(struct hub_interact *ia, const struct ia_pl *p, const char *text)
 {
 	json_object *b = json_object_new_object();
 
-	if (b == NULL || jset_str(b, "text", text) != 0) {
+	if (b == NULL || hub_json_set_str(b, "text", text) != 0) {
 		json_object_put(b);
 		return HUB_DB_NOMEM;
 	}
@@ -513,8 +458,8 @@ our_actions(json_object *blk)
 		return 0;
 	if (json_object_object_get_ex(blk, "block_id", &t) &&
 	    json_object_is_type(t, json_type_string) &&
-	    strncmp(bid = json_object_get_string(t), IA_ACTIONS_PREFIX,
-	    strlen(IA_ACTIONS_PREFIX)) == 0)
+	    strncmp(bid = json_object_get_string(t), HUB_ACTION_BLOCK_PREFIX,
+	    strlen(HUB_ACTION_BLOCK_PREFIX)) == 0)
 		return 1;
 	if (!json_object_object_get_ex(blk, "elements", &els) ||
 	    !json_object_is_type(els, json_type_array))
@@ -523,7 +468,8 @@ our_actions(json_object *blk)
 		el = json_object_array_get_idx(els, i);
 		if (json_object_object_get_ex(el, "action_id", &aid) &&
 		    json_object_is_type(aid, json_type_string) &&
-		    strncmp(json_object_get_string(aid), "hub_", 4) == 0)
+		    strncmp(json_object_get_string(aid), HUB_ACTION_PREFIX,
+		    strlen(HUB_ACTION_PREFIX)) == 0)
 			return 1;
 	}
 	return 0;
@@ -563,9 +509,9 @@ ia_strip_buttons(json_object *message, const char *note)
 		goto fail;
 	if (json_object_object_get_ex(message, "text", &t) &&
 	    json_object_is_type(t, json_type_string) && *json_object_get_string(t) != '\0') {
-		if (jset_str(out, "text", json_object_get_string(t)) != 0)
+		if (hub_json_set_str(out, "text", json_object_get_string(t)) != 0)
 			goto fail;
-	} else if (jset_str(out, "text", note) != 0)
+	} else if (hub_json_set_str(out, "text", note) != 0)
 		goto fail;
 	if (json_object_object_add(out, "blocks", arr) != 0)
 		goto fail;
@@ -770,7 +716,7 @@ open_view(struct hub_interact *ia, const struct ia_pl *p, json_object *view)
 	slack.timeout_ms = HUB_INTERACT_VIEWS_OPEN_MS;
 	slack.keyring = ia->keys;
 	if ((args = json_object_new_object()) == NULL ||
-	    jset_str(args, "trigger_id", p->trigger_id) != 0 ||
+	    hub_json_set_str(args, "trigger_id", p->trigger_id) != 0 ||
 	    json_object_object_add(args, "view", json_object_get(view)) != 0)
 		goto out;
 	if (hub_connections_call(ia->db, &slack, &conn, "views.open", NULL, args, &res) ==
@@ -979,10 +925,10 @@ act_snooze(struct hub_interact *ia, const struct ia_pl *p, const struct hub_moda
 	short_time(PQgetvalue(res, 0, 0), when, sizeof(when));
 	rc = HUB_DB_NOMEM;
 	if ((d = json_object_new_object()) == NULL ||
-	    jset_str(d, "option", opt) != 0 ||
-	    jset_str(d, "until", PQgetvalue(res, 0, 0)) != 0 ||
-	    jset_str(d, "actor_kind", "slack") != 0 ||
-	    jset_str(d, "actor_id", p->user_id) != 0)
+	    hub_json_set_str(d, "option", opt) != 0 ||
+	    hub_json_set_str(d, "until", PQgetvalue(res, 0, 0)) != 0 ||
+	    hub_json_set_str(d, "actor_kind", "slack") != 0 ||
+	    hub_json_set_str(d, "actor_id", p->user_id) != 0)
 		goto out;
 	pp[1] = p->actor.display != NULL ? p->actor.display : p->user_id;
 	pp[2] = "request.snoozed";
@@ -1100,12 +1046,12 @@ static const struct ia_action {
 	ia_action_fn	 fn;
 	unsigned	 flags;
 } ia_actions[] = {
-	{ "hub_approve", act_approve, IA_NEEDS_REF | IA_TEAM_GATE },
-	{ "hub_reject",  act_reject,  IA_NEEDS_REF | IA_TEAM_GATE },
-	{ "hub_edit",    act_edit,    IA_NEEDS_REF | IA_TEAM_GATE },
-	{ "hub_snooze",  act_snooze,  IA_NEEDS_REF | IA_TEAM_GATE },
-	{ "hub_remind",  act_remind,  IA_NEEDS_REF | IA_TEAM_GATE },
-	{ "hub_view",    act_view,    0 },
+	{ HUB_ACTION_APPROVE, act_approve, IA_NEEDS_REF | IA_TEAM_GATE },
+	{ HUB_ACTION_REJECT,  act_reject,  IA_NEEDS_REF | IA_TEAM_GATE },
+	{ HUB_ACTION_EDIT,    act_edit,    IA_NEEDS_REF | IA_TEAM_GATE },
+	{ HUB_ACTION_SNOOZE,  act_snooze,  IA_NEEDS_REF | IA_TEAM_GATE },
+	{ HUB_ACTION_REMIND,  act_remind,  IA_NEEDS_REF | IA_TEAM_GATE },
+	{ HUB_ACTION_VIEW,    act_view,    0 },
 	{ "home_",       act_home,    IA_PREFIX },
 };
 
@@ -1155,8 +1101,8 @@ view_errors(struct hub_interact_reply *r, const char *block, const char *msg)
 {
 	json_object *b = json_object_new_object(), *e = json_object_new_object();
 
-	if (b == NULL || e == NULL || jset_str(e, block, msg) != 0 ||
-	    jset_str(b, "response_action", "errors") != 0 ||
+	if (b == NULL || e == NULL || hub_json_set_str(e, block, msg) != 0 ||
+	    hub_json_set_str(b, "response_action", "errors") != 0 ||
 	    json_object_object_add(b, "errors", e) != 0) {
 		json_object_put(b);
 		json_object_put(e);
@@ -1173,7 +1119,7 @@ view_clear(struct hub_interact_reply *r)
 {
 	json_object *b = json_object_new_object();
 
-	if (b == NULL || jset_str(b, "response_action", "clear") != 0) {
+	if (b == NULL || hub_json_set_str(b, "response_action", "clear") != 0) {
 		json_object_put(b);
 		reply_error(r, 500, "out of memory", NULL);
 		return 0;
@@ -1282,7 +1228,7 @@ sub_edit(struct hub_interact *ia, const struct ia_pl *p, const struct hub_modal_
 	if (rc == HUB_MODAL_FIELDS) {
 		r->status = 200;
 		if ((r->body = json_object_new_object()) == NULL ||
-		    jset_str(r->body, "response_action", "errors") != 0 ||
+		    hub_json_set_str(r->body, "response_action", "errors") != 0 ||
 		    json_object_object_add(r->body, "errors", errors) != 0) {
 			reply_error(r, 500, "out of memory", NULL);
 			goto out;
@@ -1410,11 +1356,16 @@ hub_interact_reply_free(struct hub_interact_reply *r)
 static int
 list_item(struct hub_bk_blocks *bl, const PGresult *res, int row)
 {
-	struct hub_buf t = HUB_BUF_INIT(4096), v = HUB_BUF_INIT(256), bid = HUB_BUF_INIT(64);
+	struct hub_buf t = HUB_BUF_INIT(4096), bid = HUB_BUF_INIT(64);
 	json_object *sec = NULL, *acts = NULL, *btn = NULL;
 	struct hub_bk_button b;
 	const char *id = PQgetvalue(res, row, 0), *title = PQgetvalue(res, row, 2);
+	char *value = NULL;
+	int64_t asg;
 	int rc = HUB_BK_NOMEM;
+
+	if (hub_db_get_int64(res, row, 1, &asg) != HUB_DB_OK)
+		return HUB_BK_INVAL;
 
 	if (hub_buf_adds(&t, "*") != HUB_BUF_OK ||
 	    hub_mrkdwn_escape(&t, *title ? title : "Approval request") != HUB_BK_OK ||
@@ -1422,9 +1373,8 @@ list_item(struct hub_bk_blocks *bl, const PGresult *res, int row)
 	    hub_mrkdwn_escape(&t, PQgetvalue(res, row, 3)) != HUB_BK_OK ||
 	    hub_buf_adds(&t, " · ") != HUB_BUF_OK ||
 	    hub_mrkdwn_escape(&t, PQgetvalue(res, row, 4)) != HUB_BK_OK ||
-	    hub_buf_printf(&v, "{\"r\":\"%s\",\"a\":%s}", id, PQgetvalue(res, row, 1)) !=
-	    HUB_BUF_OK ||
-	    hub_buf_printf(&bid, "%s%s", IA_ACTIONS_PREFIX, id) != HUB_BUF_OK)
+	    (value = hub_action_value(id, asg)) == NULL ||
+	    hub_buf_printf(&bid, "%s%s", HUB_ACTION_BLOCK_PREFIX, id) != HUB_BUF_OK)
 		goto out;
 	if ((rc = hub_bk_section(NULL, hub_buf_str(&t), &sec)) != HUB_BK_OK ||
 	    (rc = hub_bk_blocks_add(bl, sec)) != HUB_BK_OK)
@@ -1434,15 +1384,15 @@ list_item(struct hub_bk_blocks *bl, const PGresult *res, int row)
 		goto out;
 	memset(&b, 0, sizeof(b));
 	b.text = "Approve";
-	b.action_id = "hub_approve";
-	b.value = hub_buf_str(&v);
+	b.action_id = HUB_ACTION_APPROVE;
+	b.value = value;
 	b.style = HUB_BK_STYLE_PRIMARY;
 	if ((rc = hub_bk_button(&b, &btn)) != HUB_BK_OK ||
 	    (rc = hub_bk_actions_add(acts, btn)) != HUB_BK_OK)
 		goto out;
 	btn = NULL;
 	b.text = "Reject";
-	b.action_id = "hub_reject";
+	b.action_id = HUB_ACTION_REJECT;
 	b.style = HUB_BK_STYLE_DANGER;
 	if ((rc = hub_bk_button(&b, &btn)) != HUB_BK_OK ||
 	    (rc = hub_bk_actions_add(acts, btn)) != HUB_BK_OK)
@@ -1456,7 +1406,7 @@ out:
 	json_object_put(acts);
 	json_object_put(sec);
 	hub_buf_release(&t);
-	hub_buf_release(&v);
+	free(value);
 	hub_buf_release(&bid);
 	return rc;
 }
@@ -1530,7 +1480,7 @@ cmd_approvals(struct hub_interact *ia, const char *user, const char *words,
 			goto bk;
 	}
 	if ((rc = hub_bk_message(head, &bl, &msg)) != HUB_BK_OK ||
-	    jset_str(msg, "response_type", "ephemeral") != 0 ||
+	    hub_json_set_str(msg, "response_type", "ephemeral") != 0 ||
 	    (rc = hub_bk_validate(msg, HUB_BK_MESSAGE, err, sizeof(err))) != HUB_BK_OK) {
 		hub_log(HUB_LOG_ERROR, "approvals_list_invalid", "error", err, NULL);
 		goto bk;
@@ -1557,8 +1507,8 @@ text_reply(struct hub_interact_reply *r, const char *text)
 {
 	json_object *b = json_object_new_object();
 
-	if (b == NULL || jset_str(b, "response_type", "ephemeral") != 0 ||
-	    jset_str(b, "text", text) != 0) {
+	if (b == NULL || hub_json_set_str(b, "response_type", "ephemeral") != 0 ||
+	    hub_json_set_str(b, "text", text) != 0) {
 		json_object_put(b);
 		reply_error(r, 500, "out of memory", NULL);
 		return 0;
@@ -1773,7 +1723,7 @@ respond_ephemeral(struct hub_worker_env *env, const char *conn_id, const char *u
 	slack.http = env->http;
 	slack.api_url = env->conf->slack_api_url;
 	slack.keyring = env->keys;
-	if ((args = json_object_new_object()) == NULL || jset_str(args, "users", user) != 0) {
+	if ((args = json_object_new_object()) == NULL || hub_json_set_str(args, "users", user) != 0) {
 		result(r, HUB_WORKER_RETRY, "out of memory", "nomem", NULL);
 		goto out;
 	}
@@ -1792,14 +1742,14 @@ respond_ephemeral(struct hub_worker_env *env, const char *conn_id, const char *u
 	/* Ours: the next call frees the answer it came in. */
 	snprintf(channel, sizeof(channel), "%s", id);
 	json_object_put(args);
-	if ((args = json_object_new_object()) == NULL || jset_str(args, "channel", channel) != 0 ||
-	    jset_str(args, "user", user) != 0) {
+	if ((args = json_object_new_object()) == NULL || hub_json_set_str(args, "channel", channel) != 0 ||
+	    hub_json_set_str(args, "user", user) != 0) {
 		result(r, HUB_WORKER_RETRY, "out of memory", "nomem", NULL);
 		goto out;
 	}
 	for (i = 0; i < HUB_NELEM(carried); i++)
 		if (json_object_object_get_ex(body, carried[i], &v) &&
-		    jset(args, carried[i], json_object_get(v)) != 0) {
+		    hub_json_set(args, carried[i], json_object_get(v)) != 0) {
 			result(r, HUB_WORKER_RETRY, "out of memory", "nomem", NULL);
 			goto out;
 		}

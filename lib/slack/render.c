@@ -15,6 +15,7 @@
 #include <strings.h>
 #include <time.h>
 
+#include "slack/actions.h"
 #include "slack/blockkit.h"
 #include "slack/bkvalid.h"
 #include "base/buf.h"
@@ -990,28 +991,16 @@ progress_line(struct rctx *r, int md, struct hub_buf *b)
 	return rc;
 }
 
-/* Compact {"r":"<id>","a":<assignment>}. */
+/* The button value (slack/actions.h): the request and, on an approver's
+ * own copy, the assignment. */
 static int
 make_value(struct rctx *r)
 {
-	json_object *o;
 	long long a;
-	const char *s;
-	int rc = HUB_RENDER_NOMEM;
 
-	if ((o = json_object_new_object()) == NULL)
-		return HUB_RENDER_NOMEM;
-	if (json_object_object_add(o, "r", json_object_new_string(r->id)) != 0)
-		goto out;
-	if (num(r->asg, "id", &a) && json_object_object_add(o, "a",
-	    json_object_new_int64(a)) != 0)
-		goto out;
-	if ((s = hub_json_str(o, NULL)) != NULL && (r->value = strdup(s)) !=
-	    NULL)
-		rc = HUB_RENDER_OK;
-out:
-	json_object_put(o);
-	return rc;
+	r->value = hub_action_value(r->id, num(r->asg, "id", &a) ? (int64_t)a :
+	    HUB_ACTION_NO_ASSIGNMENT);
+	return r->value != NULL ? HUB_RENDER_OK : HUB_RENDER_NOMEM;
 }
 
 /* ------------------------------------------------------------ mentions */
@@ -1324,7 +1313,7 @@ add_actions(struct rctx *r, struct hub_bk_blocks *l)
 	const char *u;
 	int rc, urls, editable = 0;
 
-	if (snprintf(bid, sizeof(bid), "hub_actions:%s", r->id) >=
+	if (snprintf(bid, sizeof(bid), HUB_ACTION_BLOCK_PREFIX "%s", r->id) >=
 	    (int)sizeof(bid))
 		return HUB_RENDER_INVAL;
 	if ((rc = bk_err(hub_bk_actions(bid, &a))) != 0)
@@ -1336,15 +1325,15 @@ add_actions(struct rctx *r, struct hub_bk_blocks *l)
 
 			editable = ed != NULL && json_object_is_type(ed,
 			    json_type_boolean) && json_object_get_boolean(ed);
-			if ((rc = add_button(a, "Approve", "hub_approve",
+			if ((rc = add_button(a, "Approve", HUB_ACTION_APPROVE,
 			    r->value, NULL, HUB_BK_STYLE_PRIMARY)) != 0 ||
-			    (rc = add_button(a, "Reject", "hub_reject", r->value,
+			    (rc = add_button(a, "Reject", HUB_ACTION_REJECT, r->value,
 			    NULL, HUB_BK_STYLE_DANGER)) != 0)
 				goto out;
-			if (editable && (rc = add_button(a, "Edit", "hub_edit",
+			if (editable && (rc = add_button(a, "Edit", HUB_ACTION_EDIT,
 			    r->value, NULL, HUB_BK_STYLE_DEFAULT)) != 0)
 				goto out;
-			if ((rc = bk_err(hub_bk_overflow("hub_snooze",
+			if ((rc = bk_err(hub_bk_overflow(HUB_ACTION_SNOOZE,
 			    snooze_options, HUB_NELEM(snooze_options), &e))) != 0)
 				goto out;
 			if ((rc = bk_err(hub_bk_actions_add(a, e))) != 0) {
@@ -1353,17 +1342,17 @@ add_actions(struct rctx *r, struct hub_bk_blocks *l)
 			}
 		} else {
 			if ((u = link(r, "approve")) != NULL && (rc =
-			    add_button(a, "Approve", "hub_approve", r->value, u,
+			    add_button(a, "Approve", HUB_ACTION_APPROVE, r->value, u,
 			    HUB_BK_STYLE_PRIMARY)) != 0)
 				goto out;
 			if ((u = link(r, "reject")) != NULL && (rc =
-			    add_button(a, "Reject", "hub_reject", r->value, u,
+			    add_button(a, "Reject", HUB_ACTION_REJECT, r->value, u,
 			    HUB_BK_STYLE_DANGER)) != 0)
 				goto out;
 		}
 	}
 	if ((r->parts & P_VIEW) && (u = link(r, "view")) != NULL &&
-	    (rc = add_button(a, "View", "hub_view", r->value, u,
+	    (rc = add_button(a, "View", HUB_ACTION_VIEW, r->value, u,
 	    HUB_BK_STYLE_DEFAULT)) != 0)
 		goto out;
 	if (json_object_object_get_ex(a, "elements", &els) &&

@@ -23,9 +23,9 @@
 #include "store/jobs.h"
 #include "base/json.h"
 #include "base/log.h"
+#include "store/sqlfrag.h"
 
-#define ENG_ISO(col) \
-	"coalesce(to_char(" col " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), '')"
+#define ENG_ISO(col) "coalesce(" HUB_SQL_ISO_SECONDS(col) ", '')"
 
 /* A callback is retried this long (DESIGN "Decision callback"), with
  * enough attempts for the default backoff to span it. */
@@ -78,8 +78,7 @@ enum eng_stmt {
 
 /* An actor matches an assignment: $3 actor kind, $4 actor id. */
 #define ENG_MATCH \
-	" (($3::text = 'slack' AND ((a.approver_kind = 'slack' AND a.approver_value = $4::text)" \
-	"    OR a.slack_user_id = $4::text))" \
+	" (($3::text = 'slack' AND" HUB_SQL_IS_ASSIGNEE("a", "$4::text") ")" \
 	"  OR ($3::text = 'email' AND a.approver_kind = 'email'" \
 	"    AND lower(a.approver_value) = lower($4::text))" \
 	"  OR ($3::text = 'user' AND EXISTS (SELECT 1 FROM users u" \
@@ -385,7 +384,7 @@ static const struct hub_stmt eng_stmts[ST__MAX] = {
 	    " (jsonb_build_object('id', r.id, 'external_id', r.external_id,"
 	    "  'source', s.name, 'status', r.status, 'decided_by', r.decided_by,"
 	    "  'comment', r.decision_comment, 'decided_at',"
-	    "  to_char(r.decided_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'))"
+	    "  " HUB_SQL_ISO_SECONDS("r.decided_at") ")"
 	    "  || (SELECT CASE WHEN count(*) > 0 THEN jsonb_build_object('edits',"
 	    "    jsonb_object_agg(e.key, e.value ORDER BY al.id)) ELSE '{}'::jsonb END"
 	    "   FROM audit_log al, jsonb_each(al.detail -> 'edits') e"

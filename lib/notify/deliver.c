@@ -29,6 +29,7 @@
 #include "slack/slackapi.h"
 #include "notify/smtp.h"
 #include "store/worker.h"
+#include "store/sqlfrag.h"
 
 /* Longest wait for a token of our own rate buckets inside one attempt. */
 #define DELIVER_LOCAL_WAIT_MS 3000L
@@ -77,10 +78,10 @@ static const struct hub_stmt dl_stmts[DL__MAX] = {
 	    "  'requester_slack_id', r.requester_slack_id,"
 	    "  'requester_email', r.requester_email, 'justification', r.justification,"
 	    "  'metadata', r.metadata,"
-	    "  'deadline', to_char(r.deadline AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'),"
-	    "  'created_at', to_char(r.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'),"
+	    "  'deadline', " HUB_SQL_ISO("r.deadline") ","
+	    "  'created_at', " HUB_SQL_ISO("r.created_at") ","
 	    "  'decided_by', r.decided_by,"
-	    "  'decided_at', to_char(r.decided_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'),"
+	    "  'decided_at', " HUB_SQL_ISO("r.decided_at") ","
 	    "  'decision_comment', r.decision_comment, 'ai_summary', r.ai_summary,"
 	    "  'risk_score', r.risk_score, 'current_step', r.current_step,"
 	    "  'step_count', (SELECT count(*) FROM request_steps x WHERE x.request_id = r.id))::text,"

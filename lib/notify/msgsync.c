@@ -23,6 +23,7 @@
 #include "store/pgjson.h"
 #include "slack/render.h"
 #include "slack/slackapi.h"
+#include "store/sqlfrag.h"
 
 #define SYNC_MAX_COPIES		5000	/* per run; a request has at most 500 approvers */
 #define SYNC_LOCAL_WAIT_MS	3000	/* our own bucket's refusal waited out in place */
@@ -31,8 +32,8 @@
 #define SYNC_ID_MAX		36
 #define SYNC_URL_MAX		2048
 
-/* Text columns as ISO-8601 UTC without fractions: what render.h parses. */
-#define ISO(x) "to_char((" x ") AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
+/* Text columns as ISO-8601 UTC: what render.h parses. */
+#define ISO HUB_SQL_ISO
 
 /* The kinds that carry the call to act, whose copies follow the request. */
 #define SYNC_KINDS \

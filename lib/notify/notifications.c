@@ -5,8 +5,9 @@
 #include "store/cursor.h"
 #include "notify/notifications.h"
 #include "store/pgjson.h"
+#include "store/sqlfrag.h"
 
-#define ISO HUB_PG_ISO
+#define ISO HUB_SQL_ISO
 
 enum stmt {
 	STMT_LIST,

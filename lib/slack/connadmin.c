@@ -17,8 +17,9 @@
 #include "store/pgjson.h"
 #include "slack/slackapi.h"
 #include "store/worker.h"
+#include "store/sqlfrag.h"
 
-#define ISO HUB_PG_ISO
+#define ISO HUB_SQL_ISO
 #define CHANNEL_MAX	(HUB_SLACK_ID_LEN - 1)
 #define REASON_MAX	200
 #define JOB_ID_DIGITS	18

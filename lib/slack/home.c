@@ -21,6 +21,7 @@
 #include "base/log.h"
 #include "slack/slackapi.h"
 #include "store/worker.h"
+#include "store/sqlfrag.h"
 
 #define HOME_CALLBACK_ID	"hub_home"
 #define HOME_DATA_MAX		(4u * 1024u * 1024u)
@@ -816,8 +817,7 @@ hub_home_build(json_object *data, json_object **view)
 
 /* The user's own pending assignments in active steps ($1 user). */
 #define HOME_MINE_ASG \
-	"a.status = 'pending' AND ((a.approver_kind = 'slack' AND a.approver_value = $1)" \
-	" OR a.slack_user_id = $1)"
+	"a.status = 'pending' AND" HUB_SQL_IS_ASSIGNEE("a", "$1")
 
 #define EPOCH(x) "extract(epoch FROM " x ")::bigint"
 
@@ -893,8 +893,8 @@ static const struct hub_stmt home_stmts[HS__MAX] = {
 	    " WHERE r.status <> 'Pending'"
 	    " AND coalesce(r.decided_at, r.updated_at) > now() - interval '30 days'"
 	    " AND (r.requester_slack_id = $1 OR EXISTS (SELECT 1 FROM assignments a"
-	    "  WHERE a.request_id = r.id AND ((a.approver_kind = 'slack'"
-	    "  AND a.approver_value = $1) OR a.slack_user_id = $1)))" HOME_FILTERS
+	    "  WHERE a.request_id = r.id AND" HUB_SQL_IS_ASSIGNEE("a", "$1") "))"
+	    HOME_FILTERS
 	    " ORDER BY d DESC, r.id DESC OFFSET $5::int LIMIT $6::int)"
 	    " SELECT json_build_object('total', coalesce(max(total), 0), 'offset', $5::int,"
 	    " 'items', coalesce(json_agg(json_build_object('id', id, 'title', title,"

@@ -23,6 +23,7 @@
 #include "slack/modals.h"
 #include "slack/slackapi.h"
 #include "store/worker.h"
+#include "store/sqlfrag.h"
 
 #define IA_ID_MAX		32     /* Slack user / team id */
 #define IA_URL_MAX		2000
@@ -33,12 +34,10 @@
 #define IA_RESPOND_TIMEOUT_MS	10000L
 #define IA_RESPOND_BODY_MAX	(64 * 1024)
 
-#define IA_ISO(col) \
-	"coalesce(to_char(" col " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), '')"
+#define IA_ISO HUB_SQL_ISO_OR_EMPTY
 
 /* A Slack user matches an assignment as its approver or resolved id. */
-#define IA_MATCH \
-	" ((a.approver_kind = 'slack' AND a.approver_value = $3) OR a.slack_user_id = $3)"
+#define IA_MATCH HUB_SQL_IS_ASSIGNEE("a", "$3")
 
 enum ia_stmt {
 	IA_TEAM,
@@ -118,8 +117,7 @@ static const struct hub_stmt ia_stmts[IA__MAX] = {
 	    "   AND st.status = 'active'"
 	    "  JOIN requests r ON r.id = a.request_id AND r.status = 'Pending'"
 	    "  JOIN sources s ON s.id = r.source_id"
-	    "  WHERE a.status = 'pending' AND ((a.approver_kind = 'slack'"
-	    "   AND a.approver_value = $1) OR a.slack_user_id = $1)"
+	    "  WHERE a.status = 'pending' AND" HUB_SQL_IS_ASSIGNEE("a", "$1")
 	    "   AND ($2 = '' OR r.search @@ websearch_to_tsquery('simple', $2))"
 	    "  ORDER BY r.id, (a.delegate_of IS NOT NULL), a.id) p"
 	    " ORDER BY created_at DESC, id DESC LIMIT " "11", 2 },

@@ -318,6 +318,31 @@ hub_json_get_array(struct json_object *o, const char *key, struct json_object **
 }
 
 int
+hub_json_opt_string(struct json_object *o, const char *key, size_t max_len,
+    const char **out)
+{
+	int rc = hub_json_get_string(o, key, max_len, out);
+
+	if (rc == HUB_JSON_MISSING) {
+		*out = NULL;
+		return HUB_JSON_OK;
+	}
+	return rc;
+}
+
+int
+hub_json_opt_object(struct json_object *o, const char *key, struct json_object **out)
+{
+	int rc = hub_json_get_object(o, key, out);
+
+	if (rc == HUB_JSON_MISSING) {
+		*out = NULL;
+		return HUB_JSON_OK;
+	}
+	return rc;
+}
+
+int
 hub_json_set(struct json_object *o, const char *key, struct json_object *v)
 {
 	if (v == NULL)

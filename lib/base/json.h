@@ -47,6 +47,10 @@ int	hub_json_get_int64(struct json_object *, const char *key, int64_t min, int64
 int	hub_json_get_bool(struct json_object *, const char *key, int *out);
 int	hub_json_get_object(struct json_object *, const char *key, struct json_object **out);
 int	hub_json_get_array(struct json_object *, const char *key, struct json_object **out);
+/* Optional fields: as the getters, but absent (or null) is HUB_JSON_OK
+ * with *out NULL. */
+int	hub_json_opt_string(struct json_object *, const char *key, size_t max_len, const char **out);
+int	hub_json_opt_object(struct json_object *, const char *key, struct json_object **out);
 
 /*
  * Writers.  hub_json_set takes v in every case (json-c's add does not take

@@ -21,13 +21,11 @@
 #include "base/json.h"
 #include "base/log.h"
 #include "slack/modals.h"
+#include "slack/payload.h"
 #include "slack/slackapi.h"
 #include "store/worker.h"
 #include "store/sqlfrag.h"
 
-#define IA_ID_MAX		32     /* Slack user / team id */
-#define IA_URL_MAX		2000
-#define IA_NAME_MAX		200
 #define IA_TEXT_MAX		256    /* slash command text we search with */
 #define IA_LIST_MAX		10     /* /approvals rows */
 #define IA_RESPOND_KIND		"slack_respond"
@@ -127,23 +125,6 @@ static const struct hub_stmt_table ia_table = { "hubia", ia_stmts, IA__MAX };
 
 /* ------------------------------------------------------------ payload */
 
-struct ia_pl {
-	json_object		*root;
-	const char		*type;
-	const char		*user_id;
-	const char		*team_id;
-	const char		*display;
-	const char		*trigger_id;
-	const char		*response_url;
-	json_object		*message;     /* the clicked message, if any */
-	json_object		*view;        /* view_submission, Home tab */
-	const char		*action_id;
-	const char		*block_id;
-	const char		*value;       /* button value */
-	const char		*option;      /* overflow selected_option.value */
-	struct hub_actor	 actor;
-};
-
 static void
 reply_error(struct hub_interact_reply *r, int status, const char *msg, const char *field)
 {
@@ -158,145 +139,11 @@ reply_empty(struct hub_interact_reply *r)
 	r->status = 200;
 }
 
-static int
-slack_id_ok(const char *s)
-{
-	size_t n = 0;
-
-	for (; s[n] != '\0'; n++)
-		if (!((s[n] >= 'A' && s[n] <= 'Z') || (s[n] >= '0' && s[n] <= '9')))
-			return 0;
-	return n >= 1 && n <= IA_ID_MAX;
-}
-
-/* Optional string: MISSING is fine, anything but a string is not. */
-static int
-opt_str(json_object *o, const char *key, size_t max, const char **out)
-{
-	int rc = hub_json_get_string(o, key, max, out);
-
-	if (rc == HUB_JSON_MISSING) {
-		*out = NULL;
-		return 0;
-	}
-	return rc == HUB_JSON_OK ? 0 : -1;
-}
-
-static int
-opt_obj(json_object *o, const char *key, json_object **out)
-{
-	int rc = hub_json_get_object(o, key, out);
-
-	if (rc == HUB_JSON_MISSING) {
-		*out = NULL;
-		return 0;
-	}
-	return rc == HUB_JSON_OK ? 0 : -1;
-}
-
-/* Validate the fields every payload type shares; on refusal reply says
- * which one. */
-HUB_STATIC int
-ia_parse(const char *s, size_t len, struct ia_pl *p, struct hub_interact_reply *r)
-{
-	json_object *user, *team, *actions, *act, *opt, *container;
-	const char *tid = NULL, *name = NULL;
-	int rc;
-
-	memset(p, 0, sizeof(*p));
-	if ((rc = hub_json_parse_object(s, len, HUB_INTERACT_PAYLOAD_MAX,
-	    HUB_JSON_DEFAULT_DEPTH, &p->root)) != HUB_JSON_OK) {
-		reply_error(r, rc == HUB_JSON_TOOBIG ? 413 : 400, "payload is not a JSON object",
-		    "payload");
-		return -1;
-	}
-	if (hub_json_get_string(p->root, "type", 64, &p->type) != HUB_JSON_OK) {
-		reply_error(r, 400, "must be a string", "type");
-		return -1;
-	}
-	if (hub_json_get_object(p->root, "user", &user) != HUB_JSON_OK) {
-		reply_error(r, 400, "required object", "user");
-		return -1;
-	}
-	if (hub_json_get_string(user, "id", IA_ID_MAX, &p->user_id) != HUB_JSON_OK ||
-	    !slack_id_ok(p->user_id)) {
-		reply_error(r, 400, "must be a Slack user id", "user.id");
-		return -1;
-	}
-	if (opt_str(user, "team_id", IA_ID_MAX, &tid) != 0 ||
-	    opt_str(user, "name", IA_NAME_MAX, &name) != 0 ||
-	    opt_str(user, "username", IA_NAME_MAX, &p->display) != 0) {
-		reply_error(r, 400, "wrong type", "user");
-		return -1;
-	}
-	if (name != NULL && *name != '\0')
-		p->display = name;
-	if (opt_obj(p->root, "team", &team) != 0 ||
-	    (team != NULL && opt_str(team, "id", IA_ID_MAX, &p->team_id) != 0)) {
-		reply_error(r, 400, "wrong type", "team.id");
-		return -1;
-	}
-	if (p->team_id == NULL)
-		p->team_id = tid;
-	if (p->team_id == NULL || !slack_id_ok(p->team_id)) {
-		reply_error(r, 400, "must be a Slack team id", "team.id");
-		return -1;
-	}
-	if (opt_str(p->root, "trigger_id", 255, &p->trigger_id) != 0) {
-		reply_error(r, 400, "must be a string", "trigger_id");
-		return -1;
-	}
-	if (opt_str(p->root, "response_url", IA_URL_MAX, &p->response_url) != 0) {
-		reply_error(r, 400, "must be a string", "response_url");
-		return -1;
-	}
-	if (opt_obj(p->root, "message", &p->message) != 0 ||
-	    opt_obj(p->root, "view", &p->view) != 0 ||
-	    opt_obj(p->root, "container", &container) != 0) {
-		reply_error(r, 400, "must be an object", "message");
-		return -1;
-	}
-	p->actor.kind = "slack";
-	p->actor.id = p->user_id;
-	p->actor.team = p->team_id;
-	p->actor.display = p->display != NULL && *p->display != '\0' ? p->display : NULL;
-	p->actor.via = "slack";
-
-	if (strcmp(p->type, "block_actions") == 0) {
-		if (hub_json_get_array(p->root, "actions", &actions) != HUB_JSON_OK ||
-		    json_object_array_length(actions) < 1 ||
-		    !json_object_is_type(act = json_object_array_get_idx(actions, 0),
-		    json_type_object)) {
-			reply_error(r, 400, "must be a non-empty array of objects", "actions");
-			return -1;
-		}
-		if (hub_json_get_string(act, "action_id", HUB_BK_MAX_ID, &p->action_id) !=
-		    HUB_JSON_OK) {
-			reply_error(r, 400, "must be a string", "actions[0].action_id");
-			return -1;
-		}
-		if (opt_str(act, "block_id", HUB_BK_MAX_ID, &p->block_id) != 0 ||
-		    opt_str(act, "value", HUB_BK_MAX_BUTTON_VALUE, &p->value) != 0) {
-			reply_error(r, 400, "must be a string", "actions[0].value");
-			return -1;
-		}
-		if (opt_obj(act, "selected_option", &opt) != 0 ||
-		    (opt != NULL && opt_str(opt, "value", HUB_BK_MAX_OPTION_VALUE,
-		    &p->option) != 0)) {
-			reply_error(r, 400, "must be an option", "actions[0].selected_option");
-			return -1;
-		}
-	} else if (strcmp(p->type, "view_submission") == 0 && p->view == NULL) {
-		reply_error(r, 400, "required object", "view");
-		return -1;
-	}
-	return 0;
-}
 
 /* The request a clicked element is about: its value {"r","a"}, else the
  * block "hub_actions:<id>" (the overflow has no value of its own). */
 HUB_STATIC int
-ia_ref(const struct ia_pl *p, struct hub_modal_ref *ref)
+ia_ref(const struct hub_payload *p, struct hub_modal_ref *ref)
 {
 	struct hub_action_ref v;
 	const char *rid;
@@ -373,7 +220,7 @@ enum ia_resp {
  * the app, and there is nothing to replace.
  */
 static int
-respond_body(struct hub_interact *ia, const struct ia_pl *p, json_object *body,
+respond_body(struct hub_interact *ia, const struct hub_payload *p, json_object *body,
     enum ia_resp how)
 {
 	json_object *job = NULL;
@@ -432,7 +279,7 @@ out:
 
 /* A private line to the person who clicked. */
 static int
-ephemeral(struct hub_interact *ia, const struct ia_pl *p, const char *text)
+ephemeral(struct hub_interact *ia, const struct hub_payload *p, const char *text)
 {
 	json_object *b = json_object_new_object();
 
@@ -568,7 +415,7 @@ ia_outcome_text(const char *status, const char *by, const char *at, char *out, s
 
 /* The stale click: tell the person, and drop the buttons they clicked. */
 static int
-stale(struct hub_interact *ia, const struct ia_pl *p, const char *status, const char *by,
+stale(struct hub_interact *ia, const struct hub_payload *p, const char *status, const char *by,
     const char *at)
 {
 	char text[512];
@@ -609,7 +456,7 @@ db_reply(struct hub_interact_reply *r, int rc)
 
 /* Team gate; *msg is set (static) when the person must be refused. */
 static int
-team_check(struct hub_interact *ia, const struct ia_pl *p, const struct hub_modal_ref *ref,
+team_check(struct hub_interact *ia, const struct hub_payload *p, const struct hub_modal_ref *ref,
     const char **msg)
 {
 	char ab[24];
@@ -639,7 +486,7 @@ struct ia_pre {
 };
 
 static int
-precheck(struct hub_interact *ia, const struct ia_pl *p, const struct hub_modal_ref *ref,
+precheck(struct hub_interact *ia, const struct hub_payload *p, const struct hub_modal_ref *ref,
     struct ia_pre *pre, struct hub_interact_reply *r, int tell)
 {
 	char ab[24];
@@ -693,7 +540,7 @@ refused:
 /* ------------------------------------------------------------ views.open */
 
 static int
-open_view(struct hub_interact *ia, const struct ia_pl *p, json_object *view)
+open_view(struct hub_interact *ia, const struct hub_payload *p, json_object *view)
 {
 	struct hub_slack slack;
 	struct hub_slack_result res;
@@ -731,11 +578,11 @@ out:
 
 /* ------------------------------------------------------------ actions */
 
-typedef int (*ia_action_fn)(struct hub_interact *, const struct ia_pl *,
+typedef int (*ia_action_fn)(struct hub_interact *, const struct hub_payload *,
     const struct hub_modal_ref *, struct hub_interact_reply *);
 
 static int
-tell(struct hub_interact *ia, const struct ia_pl *p, const char *text,
+tell(struct hub_interact *ia, const struct hub_payload *p, const char *text,
     struct hub_interact_reply *r)
 {
 	int rc;
@@ -747,7 +594,7 @@ tell(struct hub_interact *ia, const struct ia_pl *p, const char *text,
 }
 
 static int
-engine_reply(struct hub_interact *ia, const struct ia_pl *p, int rc,
+engine_reply(struct hub_interact *ia, const struct hub_payload *p, int rc,
     const struct hub_outcome *o, const struct hub_engine_error *err,
     struct hub_interact_reply *r)
 {
@@ -782,7 +629,7 @@ engine_reply(struct hub_interact *ia, const struct ia_pl *p, int rc,
 }
 
 static int
-act_approve(struct hub_interact *ia, const struct ia_pl *p, const struct hub_modal_ref *ref,
+act_approve(struct hub_interact *ia, const struct hub_payload *p, const struct hub_modal_ref *ref,
     struct hub_interact_reply *r)
 {
 	struct hub_outcome o;
@@ -823,7 +670,7 @@ modal_request(const struct ia_pre *pre, struct hub_modal_request *mr, json_objec
 
 /* Reject and Edit: check, build the modal, open it inline. */
 static int
-act_modal(struct hub_interact *ia, const struct ia_pl *p, const struct hub_modal_ref *ref,
+act_modal(struct hub_interact *ia, const struct hub_payload *p, const struct hub_modal_ref *ref,
     struct hub_interact_reply *r, const char *callback_id)
 {
 	struct ia_pre pre;
@@ -872,14 +719,14 @@ out:
 }
 
 static int
-act_reject(struct hub_interact *ia, const struct ia_pl *p, const struct hub_modal_ref *ref,
+act_reject(struct hub_interact *ia, const struct hub_payload *p, const struct hub_modal_ref *ref,
     struct hub_interact_reply *r)
 {
 	return act_modal(ia, p, ref, r, HUB_MODAL_REJECT);
 }
 
 static int
-act_edit(struct hub_interact *ia, const struct ia_pl *p, const struct hub_modal_ref *ref,
+act_edit(struct hub_interact *ia, const struct hub_payload *p, const struct hub_modal_ref *ref,
     struct hub_interact_reply *r)
 {
 	return act_modal(ia, p, ref, r, HUB_MODAL_EDIT);
@@ -888,7 +735,7 @@ act_edit(struct hub_interact *ia, const struct ia_pl *p, const struct hub_modal_
 static const char *const snooze_options[] = { "1h", "tomorrow" };
 
 static int
-act_snooze(struct hub_interact *ia, const struct ia_pl *p, const struct hub_modal_ref *ref,
+act_snooze(struct hub_interact *ia, const struct hub_payload *p, const struct hub_modal_ref *ref,
     struct hub_interact_reply *r)
 {
 	struct ia_pre pre;
@@ -951,7 +798,7 @@ done:
 }
 
 static int
-act_remind(struct hub_interact *ia, const struct ia_pl *p, const struct hub_modal_ref *ref,
+act_remind(struct hub_interact *ia, const struct hub_payload *p, const struct hub_modal_ref *ref,
     struct hub_interact_reply *r)
 {
 	const char *pp[1] = { ref->request_id };
@@ -1009,7 +856,7 @@ out:
 }
 
 static int
-act_view(struct hub_interact *ia, const struct ia_pl *p, const struct hub_modal_ref *ref,
+act_view(struct hub_interact *ia, const struct hub_payload *p, const struct hub_modal_ref *ref,
     struct hub_interact_reply *r)
 {
 	(void)ia;
@@ -1022,7 +869,7 @@ act_view(struct hub_interact *ia, const struct ia_pl *p, const struct hub_modal_
 /* The Home tab's own controls (filters, search, pages): home.c keeps
  * the tab's state and republishes it.  Slack gets its 200 whatever. */
 static int
-act_home(struct hub_interact *ia, const struct ia_pl *p, const struct hub_modal_ref *ref,
+act_home(struct hub_interact *ia, const struct hub_payload *p, const struct hub_modal_ref *ref,
     struct hub_interact_reply *r)
 {
 	int rc;
@@ -1054,7 +901,7 @@ static const struct ia_action {
 };
 
 static int
-block_actions(struct hub_interact *ia, const struct ia_pl *p, struct hub_interact_reply *r)
+block_actions(struct hub_interact *ia, const struct hub_payload *p, struct hub_interact_reply *r)
 {
 	const struct ia_action *a = NULL;
 	struct hub_modal_ref ref;
@@ -1167,11 +1014,11 @@ submit_reply(int rc, const struct hub_outcome *o, const struct hub_engine_error 
 	}
 }
 
-typedef int (*ia_submit_fn)(struct hub_interact *, const struct ia_pl *,
+typedef int (*ia_submit_fn)(struct hub_interact *, const struct hub_payload *,
     const struct hub_modal_ref *, struct hub_interact_reply *);
 
 static int
-sub_reject(struct hub_interact *ia, const struct ia_pl *p, const struct hub_modal_ref *ref,
+sub_reject(struct hub_interact *ia, const struct hub_payload *p, const struct hub_modal_ref *ref,
     struct hub_interact_reply *r)
 {
 	struct hub_outcome o;
@@ -1192,7 +1039,7 @@ sub_reject(struct hub_interact *ia, const struct ia_pl *p, const struct hub_moda
 }
 
 static int
-sub_edit(struct hub_interact *ia, const struct ia_pl *p, const struct hub_modal_ref *ref,
+sub_edit(struct hub_interact *ia, const struct hub_payload *p, const struct hub_modal_ref *ref,
     struct hub_interact_reply *r)
 {
 	struct ia_pre pre;
@@ -1262,7 +1109,7 @@ static const struct ia_submit {
 };
 
 static int
-view_submission(struct hub_interact *ia, const struct ia_pl *p, struct hub_interact_reply *r)
+view_submission(struct hub_interact *ia, const struct hub_payload *p, struct hub_interact_reply *r)
 {
 	const struct ia_submit *s = NULL;
 	struct hub_modal_ref ref;
@@ -1270,8 +1117,8 @@ view_submission(struct hub_interact *ia, const struct ia_pl *p, struct hub_inter
 	size_t i;
 	int rc;
 
-	if (opt_str(p->view, "callback_id", HUB_BK_MAX_ID, &cb) != 0 ||
-	    opt_str(p->view, "private_metadata", HUB_BK_MAX_METADATA, &md) != 0) {
+	if (hub_json_opt_string(p->view, "callback_id", HUB_BK_MAX_ID, &cb) != 0 ||
+	    hub_json_opt_string(p->view, "private_metadata", HUB_BK_MAX_METADATA, &md) != 0) {
 		reply_error(r, 400, "must be a string", "view.private_metadata");
 		return 0;
 	}
@@ -1320,11 +1167,14 @@ int
 hub_interact_payload(struct hub_interact *ia, const char *payload, size_t len,
     struct hub_interact_reply *r)
 {
-	struct ia_pl p;
+	struct hub_payload p;
+	struct hub_payload_refusal why;
 
 	memset(r, 0, sizeof(*r));
-	if (ia_parse(payload, len, &p, r) != 0)
+	if (hub_payload_parse(payload, len, &p, &why) != 0) {
+		reply_error(r, why.status, why.message, why.field);
 		goto out;
+	}
 	if (strcmp(p.type, "block_actions") == 0)
 		block_actions(ia, &p, r);
 	else if (strcmp(p.type, "view_submission") == 0)
@@ -1525,10 +1375,10 @@ static const struct ia_cmd_field {
 } ia_cmd_fields[] = {
 	{ "command",      64,         1, 0 },
 	{ "text",         4000,       0, 0 },
-	{ "user_id",      IA_ID_MAX,  1, 1 },
-	{ "team_id",      IA_ID_MAX,  1, 1 },
-	{ "user_name",    IA_NAME_MAX, 0, 0 },
-	{ "response_url", IA_URL_MAX, 0, 0 },
+	{ "user_id",      HUB_SLACK_ID_MAX,  1, 1 },
+	{ "team_id",      HUB_SLACK_ID_MAX,  1, 1 },
+	{ "user_name",    HUB_PAYLOAD_NAME_MAX, 0, 0 },
+	{ "response_url", HUB_PAYLOAD_URL_MAX, 0, 0 },
 	{ "trigger_id",   255,        0, 0 },
 };
 
@@ -1536,7 +1386,7 @@ int
 hub_interact_command(struct hub_interact *ia, const struct hub_form *f,
     struct hub_interact_reply *r)
 {
-	struct ia_pl p;
+	struct hub_payload p;
 	struct hub_buf words = HUB_BUF_INIT(IA_TEXT_MAX * 4);
 	const char *v, *msg, *text;
 	size_t i, n;
@@ -1555,7 +1405,7 @@ hub_interact_command(struct hub_interact *ia, const struct hub_form *f,
 			}
 			continue;
 		}
-		if (strlen(v) > cf->max || (cf->slack_id && !slack_id_ok(v))) {
+		if (strlen(v) > cf->max || (cf->slack_id && !hub_payload_slack_id_ok(v))) {
 			reply_error(r, 400, cf->slack_id ? "must be a Slack id" : "too long",
 			    cf->name);
 			goto out;
@@ -1707,7 +1557,7 @@ respond_ephemeral(struct hub_worker_env *env, const char *conn_id, const char *u
 	struct hub_conn conn;
 	json_object *args = NULL, *ch, *v;
 	const char *id;
-	char channel[IA_ID_MAX + 1];
+	char channel[HUB_SLACK_ID_MAX + 1];
 	size_t i;
 	int rc;
 
@@ -1732,7 +1582,7 @@ respond_ephemeral(struct hub_worker_env *env, const char *conn_id, const char *u
 		goto out;
 	}
 	if (hub_json_get_object(res.resp, "channel", &ch) != HUB_JSON_OK ||
-	    hub_json_get_string(ch, "id", IA_ID_MAX, &id) != HUB_JSON_OK || !slack_id_ok(id)) {
+	    hub_json_get_string(ch, "id", HUB_SLACK_ID_MAX, &id) != HUB_JSON_OK || !hub_payload_slack_id_ok(id)) {
 		result(r, HUB_WORKER_RETRY, "invalid answer", "invalid_response",
 		    "conversations.open: no channel id");
 		goto out;
@@ -1772,11 +1622,11 @@ hub_job_slack_respond(struct hub_worker_env *env, const struct hub_job *job,
 	r->retry_after = -1;
 	/* Jobs queued before "user" named the Home tab user "channel". */
 	if (hub_json_get_object(job->payload, "body", &body) != HUB_JSON_OK ||
-	    opt_str(job->payload, "response_url", IA_URL_MAX, &url) != 0 ||
-	    opt_str(job->payload, "connection_id", HUB_CONN_ID_LEN, &conn) != 0 ||
-	    opt_str(job->payload, "user", IA_ID_MAX, &user) != 0 ||
-	    (user == NULL && opt_str(job->payload, "channel", IA_ID_MAX, &user) != 0) ||
-	    (url == NULL && (conn == NULL || user == NULL || !slack_id_ok(user)))) {
+	    hub_json_opt_string(job->payload, "response_url", HUB_PAYLOAD_URL_MAX, &url) != 0 ||
+	    hub_json_opt_string(job->payload, "connection_id", HUB_CONN_ID_LEN, &conn) != 0 ||
+	    hub_json_opt_string(job->payload, "user", HUB_SLACK_ID_MAX, &user) != 0 ||
+	    (user == NULL && hub_json_opt_string(job->payload, "channel", HUB_SLACK_ID_MAX, &user) != 0) ||
+	    (url == NULL && (conn == NULL || user == NULL || !hub_payload_slack_id_ok(user)))) {
 		result(r, HUB_WORKER_FAIL, "malformed payload", "bad_payload", NULL);
 		return;
 	}

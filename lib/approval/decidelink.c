@@ -358,7 +358,7 @@ hub_decidelink_view(struct hub_db *db, int64_t assignment_id, const char *reques
 		{ "decided_by", C_RDECIDED_BY }, { "decided_at", C_RDECIDED_AT },
 	};
 	struct hub_buf sentence = HUB_BUF_INIT(2048);
-	char aid[24];
+	char aid[HUB_INT64_TEXT_SIZE];
 	const char *p[2], *cls, *comment;
 	PGresult *r = NULL;
 	json_object *v = NULL;

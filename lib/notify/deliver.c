@@ -653,7 +653,7 @@ intent_claim(struct dl *d, struct post *po, struct intent *in)
 {
 	struct hub_buf cov = HUB_BUF_INIT(16384);
 	const char *p[11];
-	char asg[24], retries[16];
+	char asg[HUB_INT64_TEXT_SIZE], retries[HUB_INT_TEXT_SIZE];
 	PGresult *res = NULL;
 	int rc, ret = -1;
 
@@ -696,7 +696,7 @@ out:
 static int
 intent_take(struct dl *d, const struct intent *in)
 {
-	char id[24], retries[16];
+	char id[HUB_INT64_TEXT_SIZE], retries[HUB_INT_TEXT_SIZE];
 	const char *p[3] = { id, d->jobid, retries };
 	int rc;
 
@@ -713,7 +713,7 @@ static void
 intent_error(struct dl *d, int64_t intent, const char *status, const char *code,
     const char *detail)
 {
-	char id[24];
+	char id[HUB_INT64_TEXT_SIZE];
 	const char *p[4] = { id, status, code, detail };
 
 	snprintf(id, sizeof(id), "%lld", (long long)intent);
@@ -727,7 +727,7 @@ intent_done(struct dl *d, int64_t intent, struct post *po)
 {
 	struct hub_buf cov = HUB_BUF_INIT(16384);
 	const char *p[7];
-	char id[24];
+	char id[HUB_INT64_TEXT_SIZE];
 	int rc;
 
 	snprintf(id, sizeof(id), "%lld", (long long)intent);
@@ -774,7 +774,7 @@ log_once(struct dl *d, const char *key, const char *kind, const char *transport,
     const char *recipient, int64_t asg, const char *code, const char *detail)
 {
 	const char *p[10];
-	char a[24];
+	char a[HUB_INT64_TEXT_SIZE];
 	int rc;
 
 	snprintf(a, sizeof(a), "%lld", (long long)asg);
@@ -1102,7 +1102,7 @@ email_once(struct dl *d, struct person *p, enum hub_render_kind k)
 	struct hub_render_out ro;
 	struct intent in;
 	struct post po;
-	char err[256], key[DL_KEY_MAX + 1];
+	char err[HUB_SMTP_ERR_MAX], key[DL_KEY_MAX + 1];
 	int fresh, rc;
 	enum uo out = UO_FAIL;
 
@@ -1240,7 +1240,7 @@ static enum reach
 resolve(struct dl *d, struct person *p)
 {
 	struct hub_slack_result res;
-	char id[HUB_SLACK_ID_LEN], asg[24];
+	char id[HUB_SLACK_ID_LEN], asg[HUB_INT64_TEXT_SIZE];
 	const char *params[2];
 	int rc;
 	enum reach out;
@@ -2153,7 +2153,7 @@ hub_job_notify(struct hub_worker_env *env, const struct hub_job *job,
 
 	memset(&me, 0, sizeof(me));
 	if (d.asg > 0) {
-		char a[24];
+		char a[HUB_INT64_TEXT_SIZE];
 
 		snprintf(a, sizeof(a), "%lld", (long long)d.asg);
 		p[0] = a;

@@ -745,7 +745,7 @@ hub_job_sync(struct hub_worker_env *env, const struct hub_job *job, struct hub_w
 	struct sync_run s;
 	const char *params[1], *status;
 	PGresult *res = NULL;
-	char jid[24], counts[160];
+	char jid[HUB_INT64_TEXT_SIZE], counts[160];
 	int locked = 0, rc, i, n, finished;
 	int64_t next = 0;
 
@@ -867,7 +867,7 @@ out:
 int
 hub_msgsync_retention_sweep(struct hub_db *db, int *deleted)
 {
-	char batch[16], days[16];
+	char batch[HUB_INT_TEXT_SIZE], days[HUB_INT_TEXT_SIZE];
 	const char *params[2] = { batch, days };
 	PGresult *res = NULL;
 	int stmts[] = { MS_RETAIN_SENT, MS_RETAIN_CACHE };

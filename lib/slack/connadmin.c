@@ -477,7 +477,7 @@ hub_connadm_test_start(struct hub_db *db, const char *id, json_object *in, json_
 	json_object *payload = NULL;
 	struct hub_conn c;
 	const char *channel = NULL, *params[3];
-	char jid[24], url[128];
+	char jid[HUB_INT64_TEXT_SIZE], url[128];
 	PGresult *r = NULL;
 	int64_t job = 0, delivery;
 	int rc, in_tx = 0;

@@ -1013,7 +1013,7 @@ hub_home_load(struct hub_db *db, const char *connection_id, const char *user,
 		{ "decided", HS_DECIDED, HUB_HOME_DECIDED },
 	};
 	const char *params[6];
-	char off[16], lim[16];
+	char off[HUB_INT_TEXT_SIZE], lim[HUB_INT_TEXT_SIZE];
 	json_object *d, *part = NULL;
 	size_t i;
 	int rc = HUB_HOME_OK;

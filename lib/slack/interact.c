@@ -327,7 +327,7 @@ ia_strip_buttons(json_object *message, const char *note)
 {
 	json_object *blocks, *out = NULL, *arr = NULL, *ctx = NULL, *t;
 	struct hub_buf nb = HUB_BUF_INIT(HUB_BK_MAX_TEXT);
-	char err[256];
+	char err[HUB_BK_ERR_MAX];
 	size_t i;
 
 	if (message == NULL || !json_object_object_get_ex(message, "blocks", &blocks) ||
@@ -459,7 +459,7 @@ static int
 team_check(struct hub_interact *ia, const struct hub_payload *p, const struct hub_modal_ref *ref,
     const char **msg)
 {
-	char ab[24];
+	char ab[HUB_INT64_TEXT_SIZE];
 	const char *pp[3];
 	PGresult *res = NULL;
 	int rc;
@@ -489,7 +489,7 @@ static int
 precheck(struct hub_interact *ia, const struct hub_payload *p, const struct hub_modal_ref *ref,
     struct ia_pre *pre, struct hub_interact_reply *r, int tell)
 {
-	char ab[24];
+	char ab[HUB_INT64_TEXT_SIZE];
 	const char *pp[3], *st;
 	int rc;
 
@@ -1282,7 +1282,7 @@ cmd_approvals(struct hub_interact *ia, const char *user, const char *words,
 	json_object *hdr = NULL, *msg = NULL;
 	PGresult *res = NULL;
 	const char *pp[2] = { user, words };
-	char err[256] = "", head[64];
+	char err[HUB_BK_ERR_MAX] = "", head[64];
 	int64_t total = 0;
 	int i, n, rc;
 

@@ -28,7 +28,7 @@ metadata_mac(const unsigned char key[32], const char *callback_id,
     const struct hub_modal_ref *ref, const char *user, char hex[2 * MODAL_MAC_BYTES + 1])
 {
 	unsigned char mac[HUB_SHA256_LEN];
-	char ab[24];
+	char ab[HUB_INT64_TEXT_SIZE];
 	struct hub_iov iov[7];
 
 	snprintf(ab, sizeof(ab), "%" PRId64, ref->assignment_id);

@@ -1956,7 +1956,7 @@ prepare(struct rctx *r, json_object *ctx, enum hub_render_kind kind,
 static int
 check(json_object *blocks, const char *text)
 {
-	char err[256];
+	char err[HUB_BK_ERR_MAX];
 
 	if (hub_bk_validate(blocks, HUB_BK_MESSAGE, err, sizeof(err)) !=
 	    HUB_BK_OK || text == NULL || *text == '\0' ||

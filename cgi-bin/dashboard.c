@@ -24,6 +24,7 @@
 #include "slack/oauth.h"
 #include "base/tmpl.h"
 #include "store/settings.h"
+#include "base/utf8.h"
 #include "web/origin.h"
 #include "web/session.h"
 
@@ -195,35 +196,15 @@ h_decide_show(struct hub_req *req, void *arg)
 static const char *
 reason_problem(const char *s)
 {
-	const unsigned char *p = (const unsigned char *)s;
-	size_t chars = 0;
+	size_t chars = 0, left = strlen(s), len;
 	unsigned cp;
-	int len, i;
 
-	while (*p != '\0') {
-		if (*p < 0x80) {
-			if ((*p < 0x20 && *p != '\t' && *p != '\n' && *p != '\r') || *p == 0x7f)
-				return "The reason contains characters that are not allowed.";
-			p++;
-		} else {
-			len = (*p & 0xe0) == 0xc0 ? 2 : (*p & 0xf0) == 0xe0 ? 3 :
-			    (*p & 0xf8) == 0xf0 ? 4 : 0;
-			if (len == 0)
-				return "The reason is not valid UTF-8 text.";
-			cp = *p & (0x7f >> len);
-			for (i = 1; i < len; i++) {
-				if ((p[i] & 0xc0) != 0x80)
-					return "The reason is not valid UTF-8 text.";
-				cp = cp << 6 | (p[i] & 0x3f);
-			}
-			if ((len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) ||
-			    (len == 4 && cp < 0x10000) || cp > 0x10ffff ||
-			    (cp >= 0xd800 && cp <= 0xdfff))
-				return "The reason is not valid UTF-8 text.";
-			if (cp >= 0x80 && cp <= 0x9f)
-				return "The reason contains characters that are not allowed.";
-			p += len;
-		}
+	for (; left > 0; s += len, left -= len) {
+		if ((len = hub_utf8_seq(s, left, &cp)) == 0)
+			return "The reason is not valid UTF-8 text.";
+		if ((cp < 0x20 && cp != '\t' && cp != '\n' && cp != '\r') ||
+		    (cp >= 0x7f && cp <= 0x9f))
+			return "The reason contains characters that are not allowed.";
 		if (++chars > REASON_MAX_CHARS)
 			return "The reason is too long: at most 2000 characters.";
 	}

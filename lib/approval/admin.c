@@ -9,6 +9,7 @@
 #include "store/db.h"
 #include "base/json.h"
 #include "store/pgjson.h"
+#include "store/sqlfrag.h"
 
 enum stmt {
 	STMT_USER_ADD,
@@ -36,8 +37,8 @@ static const struct hub_stmt stmts[STMT__MAX] = {
 		"WHERE source_id = $1 AND revoked_at IS NULL", 1 },
 	[STMT_USERS] = {
 		"SELECT id, name, email, role, slack_team_id, slack_user_id, disabled, "
-		HUB_PG_ISO("last_login_at") " AS last_login_at, "
-		HUB_PG_ISO("created_at") " AS created_at"
+		HUB_SQL_ISO("last_login_at") " AS last_login_at, "
+		HUB_SQL_ISO("created_at") " AS created_at"
 		" FROM users ORDER BY name, id LIMIT 1000", 0 },
 };
 

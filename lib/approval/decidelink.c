@@ -258,24 +258,6 @@ static const struct hub_stmt dl_stmts[DL__MAX] = {
 
 static const struct hub_stmt_table dl_table = { "decidelink", dl_stmts, DL__MAX };
 
-static int
-jset(json_object *o, const char *k, json_object *v)
-{
-	if (v == NULL)
-		return -1;
-	if (json_object_object_add(o, k, v) != 0) {
-		json_object_put(v);
-		return -1;
-	}
-	return 0;
-}
-
-static int
-jset_str(json_object *o, const char *k, const char *v)
-{
-	return jset(o, k, json_object_new_string(v));
-}
-
 /* "Approved by X at T": the parts that are known. */
 static int
 said(struct hub_buf *b, const char *what, const char *who, const char *when)
@@ -354,7 +336,7 @@ add_fields(json_object *v, const char *source, const char *metadata)
 	if (hub_metadisplay_fields(hub_intake_preset(source), md, &fields) !=
 	    HUB_INTAKE_OK)
 		goto out;
-	rc = jset(v, "fields", fields);
+	rc = hub_json_set(v, "fields", fields);
 	fields = NULL;
 out:
 	json_object_put(fields);
@@ -376,7 +358,7 @@ hub_decidelink_view(struct hub_db *db, int64_t assignment_id, const char *reques
 		{ "decided_by", C_RDECIDED_BY }, { "decided_at", C_RDECIDED_AT },
 	};
 	struct hub_buf sentence = HUB_BUF_INIT(2048);
-	char aid[24];
+	char aid[HUB_INT64_TEXT_SIZE];
 	const char *p[2], *cls, *comment;
 	PGresult *r = NULL;
 	json_object *v = NULL;
@@ -402,20 +384,20 @@ hub_decidelink_view(struct hub_db *db, int64_t assignment_id, const char *reques
 	if ((v = json_object_new_object()) == NULL)
 		goto out;
 	for (i = 0; i < HUB_NELEM(strs); i++)
-		if (jset_str(v, strs[i].key, PQgetvalue(r, 0, strs[i].col)) != 0)
+		if (hub_json_set_str(v, strs[i].key, PQgetvalue(r, 0, strs[i].col)) != 0)
 			goto out;
 	if (outcome(r, &sentence, &can_decide, &waiting, &cls) != 0 ||
-	    jset(v, "can_decide", json_object_new_boolean(can_decide)) != 0 ||
-	    jset(v, "waiting", json_object_new_boolean(waiting)) != 0 ||
-	    jset_str(v, "outcome", hub_buf_str(&sentence)) != 0 ||
-	    jset_str(v, "outcome_class", cls) != 0 ||
-	    jset(v, "multi_step", json_object_new_boolean(
+	    hub_json_set(v, "can_decide", json_object_new_boolean(can_decide)) != 0 ||
+	    hub_json_set(v, "waiting", json_object_new_boolean(waiting)) != 0 ||
+	    hub_json_set_str(v, "outcome", hub_buf_str(&sentence)) != 0 ||
+	    hub_json_set_str(v, "outcome_class", cls) != 0 ||
+	    hub_json_set(v, "multi_step", json_object_new_boolean(
 	    strcmp(PQgetvalue(r, 0, C_STEPS), "1") != 0)) != 0)
 		goto out;
 	/* The comment that went with the decision this page reports. */
 	comment = strcmp(PQgetvalue(r, 0, C_STATUS), "Pending") != 0 ?
 	    PQgetvalue(r, 0, C_RCOMMENT) : PQgetvalue(r, 0, C_ACOMMENT);
-	if (jset_str(v, "comment", comment) != 0)
+	if (hub_json_set_str(v, "comment", comment) != 0)
 		goto out;
 	if (add_fields(v, PQgetvalue(r, 0, C_SOURCE), PQgetvalue(r, 0, C_METADATA)) != 0) {
 		rc = HUB_DECIDELINK_DB;

@@ -25,9 +25,9 @@
 #include "store/jobs.h"
 #include "base/json.h"
 #include "base/log.h"
+#include "store/sqlfrag.h"
 
-#define ENG_ISO(col) \
-	"coalesce(to_char(" col " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), '')"
+#define ENG_ISO(col) "coalesce(" HUB_SQL_ISO_SECONDS(col) ", '')"
 
 #define ENG_MAX_STEPS		20
 #define ENG_BODY_MAX		(256 * 1024)
@@ -76,8 +76,7 @@ enum eng_stmt {
 
 /* An actor matches an assignment: $3 actor kind, $4 actor id. */
 #define ENG_MATCH \
-	" (($3::text = 'slack' AND ((a.approver_kind = 'slack' AND a.approver_value = $4::text)" \
-	"    OR a.slack_user_id = $4::text))" \
+	" (($3::text = 'slack' AND" HUB_SQL_IS_ASSIGNEE("a", "$4::text") ")" \
 	"  OR ($3::text = 'email' AND a.approver_kind = 'email'" \
 	"    AND lower(a.approver_value) = lower($4::text))" \
 	"  OR ($3::text = 'user' AND EXISTS (SELECT 1 FROM users u" \
@@ -382,7 +381,7 @@ static const struct hub_stmt eng_stmts[ST__MAX] = {
 	    " (jsonb_build_object('id', r.id, 'external_id', r.external_id,"
 	    "  'source', s.name, 'status', r.status, 'decided_by', r.decided_by,"
 	    "  'comment', r.decision_comment, 'decided_at',"
-	    "  to_char(r.decided_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'))"
+	    "  " HUB_SQL_ISO_SECONDS("r.decided_at") ")"
 	    "  || (SELECT CASE WHEN count(*) > 0 THEN jsonb_build_object('edits',"
 	    "    jsonb_object_agg(e.key, e.value ORDER BY al.id)) ELSE '{}'::jsonb END"
 	    "   FROM audit_log al, jsonb_each(al.detail -> 'edits') e"
@@ -503,16 +502,7 @@ set_err(struct hub_engine_error *err, const char *field, const char *msg)
 static int
 cell_i64(const PGresult *r, int row, int col, int64_t *out)
 {
-	const char *s = PQgetvalue(r, row, col);
-	char *end;
-	long long v;
-
-	errno = 0;
-	v = strtoll(s, &end, 10);
-	if (errno != 0 || end == s || *end != '\0')
-		return -1;
-	*out = v;
-	return 0;
+	return hub_db_get_int64(r, row, col, out) == HUB_DB_OK ? 0 : -1;
 }
 
 static const char *
@@ -1000,7 +990,7 @@ create_refused(const PGresult *r, struct hub_engine_error *err)
 		{ "quorum", "quorum larger than the number of approvers" },
 	};
 	char field[64];
-	long long pos;
+	int64_t pos;
 	size_t i;
 
 	if (PQgetisnull(r, 0, 1)) {
@@ -1013,8 +1003,9 @@ create_refused(const PGresult *r, struct hub_engine_error *err)
 	}
 	if (PQgetisnull(r, 0, 2))
 		return HUB_ENGINE_OK;	/* written before: the caller looks it up */
-	pos = strtoll(PQgetvalue(r, 0, 2), NULL, 10);
-	snprintf(field, sizeof(field), "steps[%lld]", pos - 1);
+	if (hub_db_get_int64(r, 0, 2, &pos) != HUB_DB_OK)
+		return HUB_ENGINE_DB;
+	snprintf(field, sizeof(field), "steps[%" PRId64 "]", pos - 1);
 	for (i = 0; i < HUB_NELEM(whys); i++)
 		if (strcmp(PQgetvalue(r, 0, 3), whys[i].why) == 0)
 			set_err(err, field, whys[i].msg);

@@ -7,8 +7,9 @@
 #include "approval/groups.h"
 #include "base/json.h"
 #include "store/pgjson.h"
+#include "store/sqlfrag.h"
 
-#define ISO HUB_PG_ISO
+#define ISO HUB_SQL_ISO
 #define DESCRIPTION_MAX	500
 #define DELEG_ID_DIGITS	18
 

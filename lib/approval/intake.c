@@ -22,6 +22,7 @@
 #include "base/buf.h"
 #include "base/check.h"
 #include "base/json.h"
+#include "base/utf8.h"
 #include "approval/intake.h"
 
 #define MAX_STEPS		20
@@ -73,18 +74,8 @@ struct spec {
 static void
 set_field(struct hub_intake_error *e, const char *field)
 {
-	size_t n = strlen(field), k, need;
-	unsigned char lead;
+	size_t n = hub_utf8_cut(field, strlen(field), sizeof(e->field) - 1);
 
-	if (n >= sizeof(e->field))
-		n = sizeof(e->field) - 1;
-	for (k = n; k > 0 && n - k < 4 && ((unsigned char)field[k - 1] & 0xc0) == 0x80; k--)
-		;
-	if (k > 0 && (lead = (unsigned char)field[k - 1]) >= 0xc0) {
-		need = lead >= 0xf0 ? 4 : lead >= 0xe0 ? 3 : 2;
-		if (k - 1 + need > n)
-			n = k - 1;
-	}
 	memcpy(e->field, field, n);
 	e->field[n] = '\0';
 }
@@ -155,51 +146,6 @@ put_str(json_object *obj, const char *key, const char *s)
 
 enum text_err { TEXT_OK, TEXT_UTF8, TEXT_CTRL, TEXT_LONG, TEXT_EMPTY };
 
-/*
- * Characters (code points) in s[0..len), or -1 when it is not valid UTF-8
- * (overlong forms, surrogates and values past U+10FFFF included).
- */
-HUB_STATIC long
-intake_utf8_chars(const char *str, size_t len)
-{
-	const unsigned char *s = (const unsigned char *)str;
-	size_t i = 0, n, k;
-	uint32_t cp;
-	long chars = 0;
-
-	while (i < len) {
-		if (s[i] < 0x80) {
-			i++;
-			chars++;
-			continue;
-		}
-		if (s[i] >= 0xc2 && s[i] <= 0xdf) {
-			n = 1;
-			cp = s[i] & 0x1f;
-		} else if (s[i] >= 0xe0 && s[i] <= 0xef) {
-			n = 2;
-			cp = s[i] & 0x0f;
-		} else if (s[i] >= 0xf0 && s[i] <= 0xf4) {
-			n = 3;
-			cp = s[i] & 0x07;
-		} else
-			return -1;
-		if (len - i - 1 < n)
-			return -1;
-		for (k = 1; k <= n; k++) {
-			if ((s[i + k] & 0xc0) != 0x80)
-				return -1;
-			cp = (cp << 6) | (s[i + k] & 0x3f);
-		}
-		if ((n == 2 && cp < 0x800) || (n == 3 && cp < 0x10000) ||
-		    cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-			return -1;
-		i += n + 1;
-		chars++;
-	}
-	return chars;
-}
-
 /* C0 (but \n, \t and \r\n when multiline), DEL and C1 controls. */
 static int
 has_control(const char *str, size_t len, int multiline)
@@ -239,7 +185,7 @@ text_check(const char *s, size_t len, size_t max, unsigned flags)
 {
 	long n;
 
-	if ((n = intake_utf8_chars(s, len)) < 0)
+	if ((n = hub_utf8_count(s, len)) < 0)
 		return TEXT_UTF8;
 	if ((size_t)n > max)
 		return TEXT_LONG;

@@ -153,7 +153,6 @@ int	hub_intake_is_url(const char *);
 #include <time.h>
 /* HUB_STATIC in intake.c: reachable from the tests through t/libhub_ut.a. */
 extern time_t intake_now;	/* 0: the real clock */
-long	 intake_utf8_chars(const char *, size_t);
 #endif
 
 #endif

@@ -5,6 +5,7 @@
 #include "base/json.h"
 #include "store/pgjson.h"
 #include "approval/reqquery.h"
+#include "store/sqlfrag.h"
 
 /* Lengths the filters may have (bytes). */
 #define APPROVER_MAX	320
@@ -14,7 +15,7 @@
 #define REQUEST_JSON_MAX	(64u << 20)
 #define REQUEST_JSON_DEPTH	64
 
-#define ISO HUB_PG_ISO
+#define ISO HUB_SQL_ISO
 
 /*
  * Every list variant takes the same parameters; the unused CTE only gives

@@ -10,8 +10,9 @@
 #include "store/netpolicy.h"
 #include "store/pgjson.h"
 #include "approval/sourceadmin.h"
+#include "store/sqlfrag.h"
 
-#define ISO HUB_PG_ISO
+#define ISO HUB_SQL_ISO
 
 #define SOURCE_COLS \
 	"SELECT s.id, s.name, s.description, c.name AS connection," \

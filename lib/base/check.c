@@ -4,10 +4,16 @@
 
 #include "base/check.h"
 
-static int
-hexdigit(char c)
+int
+hub_hexval(int c)
 {
-	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
 }
 
 int
@@ -21,7 +27,7 @@ hub_check_uuid(const char *s)
 		if (i == 8 || i == 13 || i == 18 || i == 23) {
 			if (s[i] != '-')
 				return 0;
-		} else if (!hexdigit(s[i])) {
+		} else if (hub_hexval((unsigned char)s[i]) < 0) {
 			return 0;
 		}
 	}

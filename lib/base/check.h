@@ -18,6 +18,8 @@
  * clients copy back.  Checked before a value reaches SQL, so a malformed
  * id is a 400/404, never a database cast error. */
 int	hub_check_uuid(const char *s);
+/* The value of one hex digit (either case), -1 when c is not one. */
+int	hub_hexval(int c);
 /* s is one of the words of set (NULL-terminated). */
 int	hub_check_oneof(const char *s, const char *const *set);
 /* An email address as the hub accepts it everywhere (intake, admin, groups,

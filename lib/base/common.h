@@ -21,4 +21,9 @@
 #define HUB_NELEM(a) (sizeof(a) / sizeof((a)[0]))
 #define HUB_UNUSED __attribute__((unused))
 
+/* Room for an integer as decimal text (a statement parameter, a log
+ * value) and its NUL: any int64 ("-9223372036854775808" is 20), any int. */
+#define HUB_INT64_TEXT_SIZE 24
+#define HUB_INT_TEXT_SIZE 16
+
 #endif

@@ -15,6 +15,7 @@
 #include <openssl/hmac.h>
 #include <openssl/rand.h>
 
+#include "base/check.h"
 #include "base/crypto.h"
 
 #define BOX_VERSION	"v1"
@@ -186,18 +187,6 @@ hub_hex_encode(const void *p, size_t n, char *out)
 	out[2 * n] = '\0';
 }
 
-static int
-hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 long
 hub_hex_decode(const char *s, size_t n, void *out, size_t outlen)
 {
@@ -208,7 +197,7 @@ hub_hex_decode(const char *s, size_t n, void *out, size_t outlen)
 	if (n % 2 != 0 || n / 2 > outlen || n / 2 > LONG_MAX)
 		return -1;
 	for (i = 0; i < n / 2; i++) {
-		if ((hi = hexval(s[2 * i])) < 0 || (lo = hexval(s[2 * i + 1])) < 0)
+		if ((hi = hub_hexval(s[2 * i])) < 0 || (lo = hub_hexval(s[2 * i + 1])) < 0)
 			return -1;
 		q[i] = (unsigned char)(hi << 4 | lo);
 	}

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/check.h"
 #include "base/form.h"
 
 static const char *const form_errs[] = {
@@ -25,18 +26,6 @@ hub_form_strerror(int e)
 	if (e < 0 || (size_t)e >= HUB_NELEM(form_errs) || form_errs[e] == NULL)
 		return "unknown form error";
 	return form_errs[e];
-}
-
-static int
-hexval(unsigned char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
 }
 
 static int
@@ -81,8 +70,8 @@ hub_url_decode(const char *s, size_t len, int plus_is_space, struct hub_buf *out
 			i++;
 		} else {
 			if (len - i < 3 ||
-			    (hi = hexval((unsigned char)s[i + 1])) < 0 ||
-			    (lo = hexval((unsigned char)s[i + 2])) < 0 ||
+			    (hi = hub_hexval((unsigned char)s[i + 1])) < 0 ||
+			    (lo = hub_hexval((unsigned char)s[i + 2])) < 0 ||
 			    (hi | lo) == 0) {
 				rc = HUB_FORM_BADESC;
 				goto out;

@@ -317,6 +317,57 @@ hub_json_get_array(struct json_object *o, const char *key, struct json_object **
 	return HUB_JSON_OK;
 }
 
+int
+hub_json_opt_string(struct json_object *o, const char *key, size_t max_len,
+    const char **out)
+{
+	int rc = hub_json_get_string(o, key, max_len, out);
+
+	if (rc == HUB_JSON_MISSING) {
+		*out = NULL;
+		return HUB_JSON_OK;
+	}
+	return rc;
+}
+
+int
+hub_json_opt_object(struct json_object *o, const char *key, struct json_object **out)
+{
+	int rc = hub_json_get_object(o, key, out);
+
+	if (rc == HUB_JSON_MISSING) {
+		*out = NULL;
+		return HUB_JSON_OK;
+	}
+	return rc;
+}
+
+int
+hub_json_set(struct json_object *o, const char *key, struct json_object *v)
+{
+	if (v == NULL)
+		return HUB_JSON_NOMEM;
+	if (o == NULL || json_object_object_add(o, key, v) != 0) {
+		json_object_put(v);
+		return HUB_JSON_NOMEM;
+	}
+	return HUB_JSON_OK;
+}
+
+int
+hub_json_set_str(struct json_object *o, const char *key, const char *s)
+{
+	if (s == NULL)
+		return HUB_JSON_OK;
+	return hub_json_set(o, key, json_object_new_string(s));
+}
+
+int
+hub_json_set_int64(struct json_object *o, const char *key, int64_t n)
+{
+	return hub_json_set(o, key, json_object_new_int64(n));
+}
+
 const char *
 hub_json_str(struct json_object *obj, size_t *len)
 {

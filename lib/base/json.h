@@ -47,6 +47,20 @@ int	hub_json_get_int64(struct json_object *, const char *key, int64_t min, int64
 int	hub_json_get_bool(struct json_object *, const char *key, int *out);
 int	hub_json_get_object(struct json_object *, const char *key, struct json_object **out);
 int	hub_json_get_array(struct json_object *, const char *key, struct json_object **out);
+/* Optional fields: as the getters, but absent (or null) is HUB_JSON_OK
+ * with *out NULL. */
+int	hub_json_opt_string(struct json_object *, const char *key, size_t max_len, const char **out);
+int	hub_json_opt_object(struct json_object *, const char *key, struct json_object **out);
+
+/*
+ * Writers.  hub_json_set takes v in every case (json-c's add does not take
+ * it when it fails): HUB_JSON_OK, or HUB_JSON_NOMEM when v is NULL (a
+ * failed json_object_new_*) or the add failed.  hub_json_set_str leaves the
+ * key out when s is NULL (an optional field), and is OK then.
+ */
+int	hub_json_set(struct json_object *, const char *key, struct json_object *v);
+int	hub_json_set_str(struct json_object *, const char *key, const char *s);
+int	hub_json_set_int64(struct json_object *, const char *key, int64_t n);
 
 /* Serialize compactly (JSON_C_TO_STRING_PLAIN | NOSLASHESCAPE); the string
  * belongs to obj. */

@@ -1,7 +1,7 @@
 /*
  * tmpl.c - parse templates into a small tree, then walk it with a json-c
- * context.  Every value goes out through hub_html_escape() unless the tag
- * says `raw`.  See tmpl.h for the language.
+ * context.  Every value goes out through hub_esc_html() (base/esc.h)
+ * unless the tag says `raw`.  See tmpl.h for the language.
  */
 #include <inttypes.h>
 #include <stdarg.h>
@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "base/tmpl.h"
+#include "base/esc.h"
 
 /* Parse limits: templates are ours, but a runaway one must not eat the
  * stack or the heap. */
@@ -130,36 +131,6 @@ buf_rc(int brc)
 	if (brc == HUB_BUF_OK)
 		return HUB_TMPL_OK;
 	return brc == HUB_BUF_TOOBIG ? HUB_TMPL_TOOBIG : HUB_TMPL_NOMEM;
-}
-
-int
-hub_html_escape(struct hub_buf *out, const char *s, size_t len)
-{
-	size_t start = out->len, i, run = 0;
-	const char *ent;
-	int rc = HUB_TMPL_OK;
-
-	for (i = 0; i < len; i++) {
-		switch (s[i]) {
-		case '&': ent = "&amp;"; break;
-		case '<': ent = "&lt;"; break;
-		case '>': ent = "&gt;"; break;
-		case '"': ent = "&quot;"; break;
-		case '\'': ent = "&#39;"; break;
-		default: continue;
-		}
-		if ((rc = buf_rc(hub_buf_add(out, s + run, i - run))) != 0 ||
-		    (rc = buf_rc(hub_buf_adds(out, ent))) != 0)
-			goto out;
-		run = i + 1;
-	}
-	rc = buf_rc(hub_buf_add(out, s + run, len - run));
-out:
-	if (rc != HUB_TMPL_OK && out->data != NULL) {
-		out->len = start;
-		out->data[start] = '\0';
-	}
-	return rc;
 }
 
 /* ------------------------------------------------------------ parsing */
@@ -646,7 +617,7 @@ put_value(struct render *r, const struct node *n, const struct frame *f)
 	}
 	if (n->type == N_RAW)
 		return buf_rc(hub_buf_add(r->out, s, len));
-	return hub_html_escape(r->out, s, len);
+	return buf_rc(hub_esc_html(r->out, s, len));
 }
 
 struct embed_ref {

@@ -78,10 +78,6 @@ int		 hub_tmpl_check(const char *tmpl, size_t len);
  * it names exists; for a self-test at program start. */
 int		 hub_tmpl_check_all(void);
 
-/* The one HTML escaping writer: & < > " ' as entities; everything else as
- * is.  HUB_TMPL_OK, _NOMEM or _TOOBIG (out unchanged). */
-int		 hub_html_escape(struct hub_buf *out, const char *s, size_t len);
-
 /* Why the last failing call failed ("home.html:3: {{/if}} without {{#if}}");
  * "" after success.  Static storage, overwritten by the next call. */
 const char	*hub_tmpl_errmsg(void);

@@ -29,6 +29,7 @@
 #include "store/settings.h"
 #include "slack/slackapi.h"
 #include "notify/smtp.h"
+#include "store/sqlfrag.h"
 
 /* Longest wait for a token of our own rate buckets inside one attempt. */
 #define DELIVER_LOCAL_WAIT_MS 3000L
@@ -73,10 +74,10 @@ static const struct hub_stmt dl_stmts[DL__MAX] = {
 	    "  'requester_slack_id', r.requester_slack_id,"
 	    "  'requester_email', r.requester_email, 'justification', r.justification,"
 	    "  'metadata', r.metadata,"
-	    "  'deadline', to_char(r.deadline AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'),"
-	    "  'created_at', to_char(r.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'),"
+	    "  'deadline', " HUB_SQL_ISO("r.deadline") ","
+	    "  'created_at', " HUB_SQL_ISO("r.created_at") ","
 	    "  'decided_by', r.decided_by,"
-	    "  'decided_at', to_char(r.decided_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'),"
+	    "  'decided_at', " HUB_SQL_ISO("r.decided_at") ","
 	    "  'decision_comment', r.decision_comment, 'ai_summary', r.ai_summary,"
 	    "  'risk_score', r.risk_score, 'current_step', r.current_step,"
 	    "  'step_count', (SELECT count(*) FROM request_steps x WHERE x.request_id = r.id))::text,"
@@ -295,13 +296,10 @@ dq(struct dl *d, int stmt, const char *const *p, PGresult **res)
 static long long
 cell_ll(const PGresult *r, int row, int col)
 {
-	const char *s = PQgetvalue(r, row, col);
-	char *end;
-	long long v;
+	int64_t v = 0;
 
-	errno = 0;
-	v = strtoll(s, &end, 10);
-	return errno != 0 || end == s || *end != '\0' ? 0 : v;
+	(void)hub_db_get_int64(r, row, col, &v);
+	return v;
 }
 
 /* Truncating copy: every destination is sized for what it holds. */
@@ -651,7 +649,7 @@ intent_claim(struct dl *d, struct post *po, struct intent *in)
 {
 	struct hub_buf cov = HUB_BUF_INIT(16384);
 	const char *p[11];
-	char asg[24], retries[16];
+	char asg[HUB_INT64_TEXT_SIZE], retries[HUB_INT_TEXT_SIZE];
 	PGresult *res = NULL;
 	int rc, ret = -1;
 
@@ -694,7 +692,7 @@ out:
 static int
 intent_take(struct dl *d, const struct intent *in)
 {
-	char id[24], retries[16];
+	char id[HUB_INT64_TEXT_SIZE], retries[HUB_INT_TEXT_SIZE];
 	const char *p[3] = { id, d->jobid, retries };
 	int rc;
 
@@ -711,7 +709,7 @@ static void
 intent_error(struct dl *d, int64_t intent, const char *status, const char *code,
     const char *detail)
 {
-	char id[24];
+	char id[HUB_INT64_TEXT_SIZE];
 	const char *p[4] = { id, status, code, detail };
 
 	snprintf(id, sizeof(id), "%lld", (long long)intent);
@@ -725,7 +723,7 @@ intent_done(struct dl *d, int64_t intent, struct post *po)
 {
 	struct hub_buf cov = HUB_BUF_INIT(16384);
 	const char *p[7];
-	char id[24];
+	char id[HUB_INT64_TEXT_SIZE];
 	int rc;
 
 	snprintf(id, sizeof(id), "%lld", (long long)intent);
@@ -772,7 +770,7 @@ log_once(struct dl *d, const char *key, const char *kind, const char *transport,
     const char *recipient, int64_t asg, const char *code, const char *detail)
 {
 	const char *p[10];
-	char a[24];
+	char a[HUB_INT64_TEXT_SIZE];
 	int rc;
 
 	snprintf(a, sizeof(a), "%lld", (long long)asg);
@@ -1100,7 +1098,7 @@ email_once(struct dl *d, struct person *p, enum hub_render_kind k)
 	struct hub_render_out ro;
 	struct intent in;
 	struct post po;
-	char err[256], key[DL_KEY_MAX + 1];
+	char err[HUB_SMTP_ERR_MAX], key[DL_KEY_MAX + 1];
 	int fresh, rc;
 	enum uo out = UO_FAIL;
 
@@ -1238,7 +1236,7 @@ static enum reach
 resolve(struct dl *d, struct person *p)
 {
 	struct hub_slack_result res;
-	char id[HUB_SLACK_ID_LEN], asg[24];
+	char id[HUB_SLACK_ID_LEN], asg[HUB_INT64_TEXT_SIZE];
 	const char *params[2];
 	int rc;
 	enum reach out;
@@ -2133,7 +2131,7 @@ hub_job_notify(struct hub_job_env *env, const struct hub_job *job,
 
 	memset(&me, 0, sizeof(me));
 	if (d.asg > 0) {
-		char a[24];
+		char a[HUB_INT64_TEXT_SIZE];
 
 		snprintf(a, sizeof(a), "%lld", (long long)d.asg);
 		p[0] = a;

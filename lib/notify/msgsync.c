@@ -24,6 +24,7 @@
 #include "store/pgjson.h"
 #include "slack/render.h"
 #include "slack/slackapi.h"
+#include "store/sqlfrag.h"
 
 #define SYNC_COUNTS_MAX	160	/* the counts line of a run's detail */
 #define SYNC_MAX_COPIES		5000	/* per run; a request has at most 500 approvers */
@@ -33,8 +34,8 @@
 #define SYNC_ID_MAX		36
 #define SYNC_URL_MAX		2048
 
-/* Text columns as ISO-8601 UTC without fractions: what render.h parses. */
-#define ISO(x) "to_char((" x ") AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
+/* Text columns as ISO-8601 UTC: what render.h parses. */
+#define ISO HUB_SQL_ISO
 
 /* The kinds that carry the call to act, whose copies follow the request. */
 #define SYNC_KINDS \
@@ -233,28 +234,18 @@ cell_true(const PGresult *res, int row, int col)
 static long long
 cell_ll(const PGresult *res, int row, int col)
 {
-	const char *s = PQgetvalue(res, row, col);
-	char *end;
-	long long v;
+	int64_t v;
 
-	if (PQgetisnull(res, row, col))
-		return -1;
-	errno = 0;
-	v = strtoll(s, &end, 10);
-	return errno != 0 || end == s || *end != '\0' ? -1 : v;
+	return hub_db_get_int64(res, row, col, &v) == HUB_DB_OK ? v : -1;
 }
 
 /* Rows a DELETE took (PQcmdTuples), 0 when it does not say. */
 static long long
 count_of(PGresult *res)
 {
-	const char *s = PQcmdTuples(res);
-	char *end;
-	long long v;
+	int64_t v;
 
-	errno = 0;
-	v = strtoll(s, &end, 10);
-	return errno != 0 || end == s || *end != '\0' || v < 0 ? 0 : v;
+	return hub_db_cmd_rows(res, &v) == HUB_DB_OK ? v : 0;
 }
 
 static long
@@ -848,7 +839,7 @@ out:
 int
 hub_msgsync_retention_sweep(struct hub_db *db, int *deleted)
 {
-	char batch[16], days[16];
+	char batch[HUB_INT_TEXT_SIZE], days[HUB_INT_TEXT_SIZE];
 	const char *params[2] = { batch, days };
 	PGresult *res = NULL;
 	int stmts[] = { MS_RETAIN_SENT, MS_RETAIN_CACHE };

@@ -5,8 +5,9 @@
 #include "store/cursor.h"
 #include "notify/notifications.h"
 #include "store/pgjson.h"
+#include "store/sqlfrag.h"
 
-#define ISO HUB_PG_ISO
+#define ISO HUB_SQL_ISO
 
 enum stmt {
 	STMT_LIST,
@@ -52,7 +53,7 @@ hub_notif_list(struct hub_db *db, const struct hub_notif_filter *f, json_object 
 	char ts[HUB_CURSOR_PART] = "infinity", id[HUB_CURSOR_PART] = "9223372036854775807";
 	const char *params[7];
 	PGresult *res = NULL;
-	char lim[24];
+	char lim[HUB_INT64_TEXT_SIZE];
 	int rc;
 
 	*out = NULL;

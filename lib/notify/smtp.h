@@ -36,6 +36,7 @@ enum hub_smtp_err {
 #define HUB_SMTP_TIMEOUT         60
 #define HUB_SMTP_CONNECT_TIMEOUT 10
 #define HUB_SMTP_SUBJECT_MAX     998    /* bytes */
+#define HUB_SMTP_ERR_MAX         256    /* room for hub_smtp_send's err line */
 #define HUB_SMTP_BODY_MAX        (1024u * 1024u)  /* each part, bytes before encoding */
 
 /* Send one message.  html may be NULL (text/plain only); text may not.

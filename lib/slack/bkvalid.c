@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "base/utf8.h"
 #include "slack/bkvalid.h"
 
 /* ------------------------------------------------------------ validator */
@@ -85,7 +86,7 @@ v_str(struct vctx *v, json_object *o, const char *path, const char *key,
 		return vfail(v, path, "\"%s\" is not a string", key);
 	str = json_object_get_string(s);
 	if (strlen(str) != (size_t)json_object_get_string_len(s) ||
-	    !hub_bk_utf8_valid(str))
+	    !hub_utf8_valid(str, strlen(str)))
 		return vfail(v, path, "\"%s\" is not valid UTF-8", key);
 	if (*str == '\0')
 		return vfail(v, path, "\"%s\" is empty", key);

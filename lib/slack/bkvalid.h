@@ -11,6 +11,9 @@
 
 #include "slack/blockkit.h"
 
+/* Room for a hub_bk_validate message. */
+#define HUB_BK_ERR_MAX	256
+
 /*
  * Check arbitrary JSON against every limit of blockkit.h: a blocks array,
  * a view ({"type":"modal"|"home",…}) or a message ({"blocks":[…],…}).

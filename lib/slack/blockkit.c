@@ -9,6 +9,8 @@
 #include <string.h>
 
 #include "slack/blockkit.h"
+#include "base/esc.h"
+#include "base/utf8.h"
 
 #define ELLIPSIS	"\xe2\x80\xa6"	/* U+2026 */
 #define REPLACEMENT	"\xef\xbf\xbd"	/* U+FFFD */
@@ -51,71 +53,10 @@ buf_rollback(struct hub_buf *b, size_t len)
 
 /* ------------------------------------------------------------ UTF-8 */
 
-/*
- * Length of the valid UTF-8 sequence at s (n bytes left), 0 if the byte at
- * s does not start one (overlong, surrogate, past U+10FFFF, cut short).
- */
-HUB_STATIC size_t
-bk_u8len(const unsigned char *s, size_t n)
-{
-	uint32_t cp;
-	size_t len, i;
-
-	if (s[0] < 0x80)
-		return 1;
-	if (s[0] >= 0xc2 && s[0] <= 0xdf)
-		len = 2, cp = s[0] & 0x1f;
-	else if (s[0] >= 0xe0 && s[0] <= 0xef)
-		len = 3, cp = s[0] & 0x0f;
-	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
-		len = 4, cp = s[0] & 0x07;
-	else
-		return 0;
-	if (n < len)
-		return 0;
-	for (i = 1; i < len; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		cp = (cp << 6) | (s[i] & 0x3f);
-	}
-	if ((len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
-	    (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff)
-		return 0;
-	return len;
-}
-
 size_t
 hub_bk_strlen(const char *s)
 {
-	const unsigned char *p = (const unsigned char *)s;
-	size_t n, left, cps = 0, l;
-
-	if (s == NULL)
-		return 0;
-	n = strlen(s);
-	for (left = n; left > 0; cps++) {
-		l = bk_u8len(p, left);
-		if (l == 0)
-			l = 1;
-		p += l;
-		left -= l;
-	}
-	return cps;
-}
-
-int
-hub_bk_utf8_valid(const char *s)
-{
-	const unsigned char *p = (const unsigned char *)s;
-	size_t left = strlen(s), l;
-
-	while (left > 0) {
-		if ((l = bk_u8len(p, left)) == 0)
-			return 0;
-		p += l;
-		left -= l;
-	}
-	return 1;
+	return s != NULL ? hub_utf8_count_lax(s, strlen(s)) : 0;
 }
 
 /* Move the end of a cut mrkdwn prefix before an unclosed <…> or &…;
@@ -144,7 +85,7 @@ static int
 truncate_impl(struct hub_buf *out, const char *s, size_t limit, int *cut,
     int mrkdwn)
 {
-	const unsigned char *p = (const unsigned char *)s;
+	const char *p = s;
 	size_t start = out->len, left, l, total, keep, i;
 	int rc = HUB_BK_OK, over;
 
@@ -153,7 +94,7 @@ truncate_impl(struct hub_buf *out, const char *s, size_t limit, int *cut,
 	keep = over ? (limit > 0 ? limit - 1 : 0) : total;
 	left = strlen(s);
 	for (i = 0; i < keep; i++) {
-		if ((l = bk_u8len(p, left)) == 0)
+		if ((l = hub_utf8_seq(p, left, NULL)) == 0)
 			rc = buf_rc(hub_buf_adds(out, REPLACEMENT)), l = 1;
 		else
 			rc = buf_rc(hub_buf_add(out, p, l));
@@ -243,7 +184,7 @@ check_id(const char *s, size_t max, int required)
 {
 	if (s == NULL)
 		return required ? HUB_BK_INVAL : HUB_BK_OK;
-	if (*s == '\0' || !hub_bk_utf8_valid(s))
+	if (*s == '\0' || !hub_utf8_valid(s, strlen(s)))
 		return HUB_BK_INVAL;
 	return hub_bk_strlen(s) > max ? HUB_BK_TOOLONG : HUB_BK_OK;
 }
@@ -1094,30 +1035,9 @@ out:
 int
 hub_mrkdwn_escape(struct hub_buf *out, const char *s)
 {
-	size_t start, i, run = 0;
-	const char *ent;
-	int rc = HUB_BK_OK;
-
 	if (out == NULL || s == NULL)
 		return HUB_BK_INVAL;
-	start = out->len;
-	for (i = 0; s[i] != '\0'; i++) {
-		switch (s[i]) {
-		case '&': ent = "&amp;"; break;
-		case '<': ent = "&lt;"; break;
-		case '>': ent = "&gt;"; break;
-		default: continue;
-		}
-		if ((rc = buf_rc(hub_buf_add(out, s + run, i - run))) != 0 ||
-		    (rc = buf_rc(hub_buf_adds(out, ent))) != 0)
-			goto out;
-		run = i + 1;
-	}
-	rc = buf_rc(hub_buf_add(out, s + run, i - run));
-out:
-	if (rc != HUB_BK_OK)
-		buf_rollback(out, start);
-	return rc;
+	return buf_rc(hub_esc_mrkdwn(out, s, strlen(s)));
 }
 
 int

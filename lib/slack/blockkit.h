@@ -241,12 +241,11 @@ int		 hub_bk_message(const char *text, struct hub_bk_blocks *,
 
 /*
  * The predicates the builder and the validator (bkvalid.h) share, so both
- * read one definition of "valid": UTF-8 without a bad sequence; a URL that
+ * read one definition of "valid" (UTF-8 is base/utf8.h's): a URL that
  * is non-empty, without spaces or control characters, at most
  * HUB_BK_MAX_URL (HUB_BK_OK, HUB_BK_INVAL or HUB_BK_TOOLONG); a YYYY-MM-DD
  * date; the most blocks a surface takes.
  */
-int		 hub_bk_utf8_valid(const char *);
 int		 hub_bk_url_check(const char *);
 int		 hub_bk_date_valid(const char *);
 size_t		 hub_bk_surface_max(enum hub_bk_surface);

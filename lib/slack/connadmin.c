@@ -16,8 +16,9 @@
 #include "base/log.h"
 #include "store/pgjson.h"
 #include "slack/slackapi.h"
+#include "store/sqlfrag.h"
 
-#define ISO HUB_PG_ISO
+#define ISO HUB_SQL_ISO
 #define CHANNEL_MAX	(HUB_SLACK_ID_LEN - 1)
 #define REASON_MAX	200
 #define JOB_ID_DIGITS	18
@@ -475,9 +476,9 @@ hub_connadm_test_start(struct hub_db *db, const char *id, json_object *in, json_
 	json_object *payload = NULL;
 	struct hub_conn c;
 	const char *channel = NULL, *params[3];
-	char jid[24], url[128];
+	char jid[HUB_INT64_TEXT_SIZE], url[128];
 	PGresult *r = NULL;
-	int64_t job = 0;
+	int64_t job = 0, delivery;
 	int rc, in_tx = 0;
 
 	*out = NULL;
@@ -527,8 +528,11 @@ hub_connadm_test_start(struct hub_db *db, const char *id, json_object *in, json_
 	json_object_object_add(payload, "connection_id", json_object_new_string(c.id));
 	if (channel != NULL)
 		json_object_object_add(payload, "channel", json_object_new_string(channel));
-	json_object_object_add(payload, "delivery_id",
-	    json_object_new_int64(strtoll(PQgetvalue(r, 0, 0), NULL, 10)));
+	if ((rc = hub_db_get_int64(r, 0, 0, &delivery)) != HUB_DB_OK) {
+		rc = dberr(p, rc);
+		goto out;
+	}
+	json_object_object_add(payload, "delivery_id", json_object_new_int64(delivery));
 	if ((rc = hub_job_enqueue(db, &(struct hub_job_spec){ .kind = HUB_CONNADM_TEST_KIND,
 	    .payload = payload }, &job)) !=
 	    HUB_DB_OK) {

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "slack/actions.h"
 #include "slack/blockkit.h"
 #include "base/buf.h"
 #include "slack/connections.h"
@@ -19,6 +20,7 @@
 #include "base/json.h"
 #include "base/log.h"
 #include "slack/slackapi.h"
+#include "store/sqlfrag.h"
 
 #define HOME_CALLBACK_ID	"hub_home"
 #define HOME_DATA_MAX		(4u * 1024u * 1024u)
@@ -291,24 +293,6 @@ add_date(struct hub_buf *out, int64_t epoch)
 	hub_buf_printf(out, "<!date^%" PRId64 "^{date_short_pretty} {time}|%s>", epoch, fb);
 }
 
-/* {"r":"<id>","a":n}: the button value render.h describes. */
-static char *
-button_value(const char *id, int64_t a)
-{
-	json_object *o = json_object_new_object();
-	const char *s;
-	char *copy = NULL;
-
-	if (o == NULL)
-		return NULL;
-	json_object_object_add(o, "r", json_object_new_string(id));
-	json_object_object_add(o, "a", json_object_new_int64(a));
-	if ((s = hub_json_str(o, NULL)) != NULL)
-		copy = strdup(s);
-	json_object_put(o);
-	return copy;
-}
-
 static json_object *
 make_button(struct build *b, const char *text, const char *action_id,
     const char *value, enum hub_bk_style style)
@@ -563,15 +547,15 @@ item_waiting(struct build *b, json_object *it, int idx)
 	snprintf(bid, sizeof(bid), "home_w_%d", idx);
 	section_text(b, bid, hub_buf_str(t));
 
-	if ((val = button_value(id, a)) == NULL) {
+	if ((val = hub_action_value(id, a)) == NULL) {
 		note(b, HUB_BK_NOMEM);
 		return;
 	}
 	snprintf(bid, sizeof(bid), "home_wa_%d", idx);
 	if ((rc = hub_bk_actions(bid, &blk)) == HUB_BK_OK) {
-		actions_add(b, blk, make_button(b, "Approve", "hub_approve", val, HUB_BK_STYLE_PRIMARY));
-		actions_add(b, blk, make_button(b, "Reject", "hub_reject", val, HUB_BK_STYLE_DANGER));
-		actions_add(b, blk, make_button(b, "View details", "hub_view", val, HUB_BK_STYLE_DEFAULT));
+		actions_add(b, blk, make_button(b, "Approve", HUB_ACTION_APPROVE, val, HUB_BK_STYLE_PRIMARY));
+		actions_add(b, blk, make_button(b, "Reject", HUB_ACTION_REJECT, val, HUB_BK_STYLE_DANGER));
+		actions_add(b, blk, make_button(b, "View details", HUB_ACTION_VIEW, val, HUB_BK_STYLE_DEFAULT));
 	}
 	put_block(b, rc, blk);
 	free(val);
@@ -618,8 +602,8 @@ item_mine(struct build *b, json_object *it, int idx)
 		note(b, rc);
 		return;
 	}
-	if ((val = button_value(id, 0)) != NULL &&
-	    (btn = make_button(b, "Remind", "hub_remind", val, HUB_BK_STYLE_DEFAULT)) != NULL &&
+	if ((val = hub_action_value(id, 0)) != NULL &&
+	    (btn = make_button(b, "Remind", HUB_ACTION_REMIND, val, HUB_BK_STYLE_DEFAULT)) != NULL &&
 	    (rc = hub_bk_section_accessory(blk, btn)) != HUB_BK_OK) {
 		json_object_put(btn);
 		note(b, rc);
@@ -832,8 +816,7 @@ hub_home_build(json_object *data, json_object **view)
 
 /* The user's own pending assignments in active steps ($1 user). */
 #define HOME_MINE_ASG \
-	"a.status = 'pending' AND ((a.approver_kind = 'slack' AND a.approver_value = $1)" \
-	" OR a.slack_user_id = $1)"
+	"a.status = 'pending' AND" HUB_SQL_IS_ASSIGNEE("a", "$1")
 
 #define EPOCH(x) "extract(epoch FROM " x ")::bigint"
 
@@ -909,8 +892,8 @@ static const struct hub_stmt home_stmts[HS__MAX] = {
 	    " WHERE r.status <> 'Pending'"
 	    " AND coalesce(r.decided_at, r.updated_at) > now() - interval '30 days'"
 	    " AND (r.requester_slack_id = $1 OR EXISTS (SELECT 1 FROM assignments a"
-	    "  WHERE a.request_id = r.id AND ((a.approver_kind = 'slack'"
-	    "  AND a.approver_value = $1) OR a.slack_user_id = $1)))" HOME_FILTERS
+	    "  WHERE a.request_id = r.id AND" HUB_SQL_IS_ASSIGNEE("a", "$1") "))"
+	    HOME_FILTERS
 	    " ORDER BY d DESC, r.id DESC OFFSET $5::int LIMIT $6::int)"
 	    " SELECT json_build_object('total', coalesce(max(total), 0), 'offset', $5::int,"
 	    " 'items', coalesce(json_agg(json_build_object('id', id, 'title', title,"
@@ -1029,7 +1012,7 @@ hub_home_load(struct hub_db *db, const char *connection_id, const char *user,
 		{ "decided", HS_DECIDED, HUB_HOME_DECIDED },
 	};
 	const char *params[6];
-	char off[16], lim[16];
+	char off[HUB_INT_TEXT_SIZE], lim[HUB_INT_TEXT_SIZE];
 	json_object *d, *part = NULL;
 	size_t i;
 	int rc = HUB_HOME_OK;
@@ -1102,8 +1085,7 @@ hub_home_enqueue(struct hub_db *db, const char *connection_id, const char *user)
 {
 	const char *params[2] = { connection_id, user };
 	PGresult *res = NULL;
-	long long run_at;
-	char *end;
+	int64_t run_at;
 	int rc;
 
 	if (connection_id == NULL || !valid_slack_id(user))
@@ -1116,8 +1098,7 @@ hub_home_enqueue(struct hub_db *db, const char *connection_id, const char *user)
 	}
 	if (strcmp(PQgetvalue(res, 0, 0), "t") != 0)
 		goto out;   /* one is in flight: it will see the dirty mark */
-	run_at = strtoll(PQgetvalue(res, 0, 1), &end, 10);
-	if (*end != '\0' || run_at < 0)
+	if (hub_db_get_int64(res, 0, 1, &run_at) != HUB_DB_OK || run_at < 0)
 		run_at = 0;
 	rc = queue_job(db, connection_id, user, 0, run_at > time(NULL) ? (time_t)run_at : 0);
 out:
@@ -1430,13 +1411,12 @@ static int
 remind(struct hub_db *db, const char *user, const char *team, const char *value)
 {
 	struct hub_actor actor = { "slack", user, team, user, "slack" };
-	json_object *v = NULL;
+	struct hub_action_ref ref;
 	PGresult *res = NULL;
-	const char *id;
+	const char *id = ref.request_id;
 	int rc, n = 0;
 
-	if (value == NULL || hub_json_parse_object(value, strlen(value), HUB_BK_MAX_BUTTON_VALUE,
-	    4, &v) != HUB_JSON_OK || hub_json_get_string(v, "r", 36, &id) != HUB_JSON_OK) {
+	if (hub_action_value_parse(value, &ref) != 0) {
 		rc = HUB_HOME_INVALID;
 		goto out;
 	}
@@ -1464,7 +1444,6 @@ remind(struct hub_db *db, const char *user, const char *team, const char *value)
 	}
 out:
 	PQclear(res);
-	json_object_put(v);
 	return rc;
 }
 
@@ -1508,7 +1487,7 @@ hub_home_handle_action(struct hub_db *db, const char *connection_id,
 
 	view = jobj(payload, "view", json_type_object);
 	hub_home_state_parse(jstr(view, "private_metadata"), &st);
-	if (strcmp(action_id, "hub_remind") == 0) {
+	if (strcmp(action_id, HUB_ACTION_REMIND) == 0) {
 		if ((rc = remind(db, user, team, value)) != HUB_HOME_OK)
 			return rc;
 	} else {

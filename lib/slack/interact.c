@@ -7,6 +7,7 @@
 
 #include <json-c/json.h>
 
+#include "slack/actions.h"
 #include "slack/blockkit.h"
 #include "slack/bkvalid.h"
 #include "base/buf.h"
@@ -20,23 +21,19 @@
 #include "base/json.h"
 #include "base/log.h"
 #include "slack/modals.h"
+#include "slack/payload.h"
 #include "slack/slackapi.h"
+#include "store/sqlfrag.h"
 
-#define IA_ID_MAX		32     /* Slack user / team id */
-#define IA_URL_MAX		2000
-#define IA_NAME_MAX		200
 #define IA_TEXT_MAX		256    /* slash command text we search with */
 #define IA_LIST_MAX		10     /* /approvals rows */
 #define IA_RESPOND_TIMEOUT_MS	10000L
 #define IA_RESPOND_BODY_MAX	(64 * 1024)
-#define IA_ACTIONS_PREFIX	"hub_actions:"
 
-#define IA_ISO(col) \
-	"coalesce(to_char(" col " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), '')"
+#define IA_ISO HUB_SQL_ISO_OR_EMPTY
 
 /* A Slack user matches an assignment as its approver or resolved id. */
-#define IA_MATCH \
-	" ((a.approver_kind = 'slack' AND a.approver_value = $3) OR a.slack_user_id = $3)"
+#define IA_MATCH HUB_SQL_IS_ASSIGNEE("a", "$3")
 
 enum ia_stmt {
 	IA_TEAM,
@@ -103,8 +100,7 @@ static const struct hub_stmt ia_stmts[IA__MAX] = {
 	    "   AND st.status = 'active'"
 	    "  JOIN requests r ON r.id = a.request_id AND r.status = 'Pending'"
 	    "  JOIN sources s ON s.id = r.source_id"
-	    "  WHERE a.status = 'pending' AND ((a.approver_kind = 'slack'"
-	    "   AND a.approver_value = $1) OR a.slack_user_id = $1)"
+	    "  WHERE a.status = 'pending' AND" HUB_SQL_IS_ASSIGNEE("a", "$1")
 	    "   AND ($2 = '' OR r.search @@ websearch_to_tsquery('simple', $2))"
 	    "  ORDER BY r.id, (a.delegate_of IS NOT NULL), a.id) p"
 	    " ORDER BY created_at DESC, id DESC LIMIT " "11", 2 },
@@ -113,23 +109,6 @@ static const struct hub_stmt ia_stmts[IA__MAX] = {
 static const struct hub_stmt_table ia_table = { "hubia", ia_stmts, IA__MAX };
 
 /* ------------------------------------------------------------ payload */
-
-struct ia_pl {
-	json_object		*root;
-	const char		*type;
-	const char		*user_id;
-	const char		*team_id;
-	const char		*display;
-	const char		*trigger_id;
-	const char		*response_url;
-	json_object		*message;     /* the clicked message, if any */
-	json_object		*view;        /* view_submission, Home tab */
-	const char		*action_id;
-	const char		*block_id;
-	const char		*value;       /* button value */
-	const char		*option;      /* overflow selected_option.value */
-	struct hub_actor	 actor;
-};
 
 static void
 reply_error(struct hub_interact_reply *r, int status, const char *msg, const char *field)
@@ -145,191 +124,30 @@ reply_empty(struct hub_interact_reply *r)
 	r->status = 200;
 }
 
-static int
-slack_id_ok(const char *s)
-{
-	size_t n = 0;
-
-	for (; s[n] != '\0'; n++)
-		if (!((s[n] >= 'A' && s[n] <= 'Z') || (s[n] >= '0' && s[n] <= '9')))
-			return 0;
-	return n >= 1 && n <= IA_ID_MAX;
-}
-
-/* Optional string: MISSING is fine, anything but a string is not. */
-static int
-opt_str(json_object *o, const char *key, size_t max, const char **out)
-{
-	int rc = hub_json_get_string(o, key, max, out);
-
-	if (rc == HUB_JSON_MISSING) {
-		*out = NULL;
-		return 0;
-	}
-	return rc == HUB_JSON_OK ? 0 : -1;
-}
-
-static int
-opt_obj(json_object *o, const char *key, json_object **out)
-{
-	int rc = hub_json_get_object(o, key, out);
-
-	if (rc == HUB_JSON_MISSING) {
-		*out = NULL;
-		return 0;
-	}
-	return rc == HUB_JSON_OK ? 0 : -1;
-}
-
-/* Validate the fields every payload type shares; on refusal reply says
- * which one. */
-HUB_STATIC int
-ia_parse(const char *s, size_t len, struct ia_pl *p, struct hub_interact_reply *r)
-{
-	json_object *user, *team, *actions, *act, *opt, *container;
-	const char *tid = NULL, *name = NULL;
-	int rc;
-
-	memset(p, 0, sizeof(*p));
-	if ((rc = hub_json_parse_object(s, len, HUB_INTERACT_PAYLOAD_MAX,
-	    HUB_JSON_DEFAULT_DEPTH, &p->root)) != HUB_JSON_OK) {
-		reply_error(r, rc == HUB_JSON_TOOBIG ? 413 : 400, "payload is not a JSON object",
-		    "payload");
-		return -1;
-	}
-	if (hub_json_get_string(p->root, "type", 64, &p->type) != HUB_JSON_OK) {
-		reply_error(r, 400, "must be a string", "type");
-		return -1;
-	}
-	if (hub_json_get_object(p->root, "user", &user) != HUB_JSON_OK) {
-		reply_error(r, 400, "required object", "user");
-		return -1;
-	}
-	if (hub_json_get_string(user, "id", IA_ID_MAX, &p->user_id) != HUB_JSON_OK ||
-	    !slack_id_ok(p->user_id)) {
-		reply_error(r, 400, "must be a Slack user id", "user.id");
-		return -1;
-	}
-	if (opt_str(user, "team_id", IA_ID_MAX, &tid) != 0 ||
-	    opt_str(user, "name", IA_NAME_MAX, &name) != 0 ||
-	    opt_str(user, "username", IA_NAME_MAX, &p->display) != 0) {
-		reply_error(r, 400, "wrong type", "user");
-		return -1;
-	}
-	if (name != NULL && *name != '\0')
-		p->display = name;
-	if (opt_obj(p->root, "team", &team) != 0 ||
-	    (team != NULL && opt_str(team, "id", IA_ID_MAX, &p->team_id) != 0)) {
-		reply_error(r, 400, "wrong type", "team.id");
-		return -1;
-	}
-	if (p->team_id == NULL)
-		p->team_id = tid;
-	if (p->team_id == NULL || !slack_id_ok(p->team_id)) {
-		reply_error(r, 400, "must be a Slack team id", "team.id");
-		return -1;
-	}
-	if (opt_str(p->root, "trigger_id", 255, &p->trigger_id) != 0) {
-		reply_error(r, 400, "must be a string", "trigger_id");
-		return -1;
-	}
-	if (opt_str(p->root, "response_url", IA_URL_MAX, &p->response_url) != 0) {
-		reply_error(r, 400, "must be a string", "response_url");
-		return -1;
-	}
-	if (opt_obj(p->root, "message", &p->message) != 0 ||
-	    opt_obj(p->root, "view", &p->view) != 0 ||
-	    opt_obj(p->root, "container", &container) != 0) {
-		reply_error(r, 400, "must be an object", "message");
-		return -1;
-	}
-	p->actor.kind = "slack";
-	p->actor.id = p->user_id;
-	p->actor.team = p->team_id;
-	p->actor.display = p->display != NULL && *p->display != '\0' ? p->display : NULL;
-	p->actor.via = "slack";
-
-	if (strcmp(p->type, "block_actions") == 0) {
-		if (hub_json_get_array(p->root, "actions", &actions) != HUB_JSON_OK ||
-		    json_object_array_length(actions) < 1 ||
-		    !json_object_is_type(act = json_object_array_get_idx(actions, 0),
-		    json_type_object)) {
-			reply_error(r, 400, "must be a non-empty array of objects", "actions");
-			return -1;
-		}
-		if (hub_json_get_string(act, "action_id", HUB_BK_MAX_ID, &p->action_id) !=
-		    HUB_JSON_OK) {
-			reply_error(r, 400, "must be a string", "actions[0].action_id");
-			return -1;
-		}
-		if (opt_str(act, "block_id", HUB_BK_MAX_ID, &p->block_id) != 0 ||
-		    opt_str(act, "value", HUB_BK_MAX_BUTTON_VALUE, &p->value) != 0) {
-			reply_error(r, 400, "must be a string", "actions[0].value");
-			return -1;
-		}
-		if (opt_obj(act, "selected_option", &opt) != 0 ||
-		    (opt != NULL && opt_str(opt, "value", HUB_BK_MAX_OPTION_VALUE,
-		    &p->option) != 0)) {
-			reply_error(r, 400, "must be an option", "actions[0].selected_option");
-			return -1;
-		}
-	} else if (strcmp(p->type, "view_submission") == 0 && p->view == NULL) {
-		reply_error(r, 400, "required object", "view");
-		return -1;
-	}
-	return 0;
-}
-
-static int
-is_uuid(const char *s)
-{
-	size_t i;
-
-	if (s == NULL || strlen(s) != 36)
-		return 0;
-	for (i = 0; i < 36; i++) {
-		if (i == 8 || i == 13 || i == 18 || i == 23) {
-			if (s[i] != '-')
-				return 0;
-		} else if (!isxdigit((unsigned char)s[i]))
-			return 0;
-	}
-	return 1;
-}
 
 /* The request a clicked element is about: its value {"r","a"}, else the
  * block "hub_actions:<id>" (the overflow has no value of its own). */
 HUB_STATIC int
-ia_ref(const struct ia_pl *p, struct hub_modal_ref *ref)
+ia_ref(const struct hub_payload *p, struct hub_modal_ref *ref)
 {
-	json_object *o = NULL;
+	struct hub_action_ref v;
 	const char *rid;
-	int64_t a = 0;
-	int rc = -1, g;
 
 	memset(ref, 0, sizeof(*ref));
 	if (p->value != NULL && *p->value != '\0') {
-		if (hub_json_parse_object(p->value, strlen(p->value), HUB_BK_MAX_BUTTON_VALUE, 4,
-		    &o) != HUB_JSON_OK ||
-		    hub_json_get_string(o, "r", 36, &rid) != HUB_JSON_OK || !is_uuid(rid))
-			goto out;
-		if ((g = hub_json_get_int64(o, "a", 0, INT64_MAX, &a)) != HUB_JSON_OK &&
-		    g != HUB_JSON_MISSING)
-			goto out;
-		memcpy(ref->request_id, rid, 37);
-		ref->assignment_id = a;
-		rc = 0;
-		goto out;
+		if (hub_action_value_parse(p->value, &v) != 0)
+			return -1;
+		memcpy(ref->request_id, v.request_id, sizeof(v.request_id));
+		ref->assignment_id = v.assignment_id;
+		return 0;
 	}
-	if (p->block_id != NULL && strncmp(p->block_id, IA_ACTIONS_PREFIX,
-	    strlen(IA_ACTIONS_PREFIX)) == 0 &&
-	    is_uuid(rid = p->block_id + strlen(IA_ACTIONS_PREFIX))) {
-		memcpy(ref->request_id, rid, 37);
-		rc = 0;
+	if (p->block_id != NULL && strncmp(p->block_id, HUB_ACTION_BLOCK_PREFIX,
+	    strlen(HUB_ACTION_BLOCK_PREFIX)) == 0 &&
+	    hub_check_uuid(rid = p->block_id + strlen(HUB_ACTION_BLOCK_PREFIX))) {
+		memcpy(ref->request_id, rid, HUB_UUID_TEXT_LEN + 1);
+		return 0;
 	}
-out:
-	json_object_put(o);
-	return rc;
+	return -1;
 }
 
 /* ------------------------------------------------------------ responding */
@@ -353,34 +171,6 @@ ia_url_allowed(const struct hub_conf *conf, const char *url)
 		return 0;
 	n = (size_t)(slash - api) + 1;
 	return strncmp(url, api, n) == 0;
-}
-
-static int
-jset_str(json_object *o, const char *k, const char *v)
-{
-	json_object *s;
-
-	if (v == NULL)
-		return 0;
-	if ((s = json_object_new_string(v)) == NULL)
-		return -1;
-	if (json_object_object_add(o, k, s) != 0) {
-		json_object_put(s);
-		return -1;
-	}
-	return 0;
-}
-
-static int
-jset(json_object *o, const char *k, json_object *v)
-{
-	if (v == NULL)
-		return -1;
-	if (json_object_object_add(o, k, v) != 0) {
-		json_object_put(v);
-		return -1;
-	}
-	return 0;
 }
 
 static int
@@ -415,7 +205,7 @@ enum ia_resp {
  * the app, and there is nothing to replace.
  */
 static int
-respond_body(struct hub_interact *ia, const struct ia_pl *p, json_object *body,
+respond_body(struct hub_interact *ia, const struct hub_payload *p, json_object *body,
     enum ia_resp how)
 {
 	json_object *job = NULL;
@@ -431,9 +221,9 @@ respond_body(struct hub_interact *ia, const struct ia_pl *p, json_object *body,
 		goto out;
 	if (p->response_url != NULL && ia_url_allowed(ia->conf, p->response_url)) {
 		target = p->response_url;
-		if (jset_str(job, "response_url", target) != 0 ||
-		    (how == IA_RESP_NOTE && jset_str(body, "response_type", "ephemeral") != 0) ||
-		    jset(body, "replace_original", json_object_new_boolean(how ==
+		if (hub_json_set_str(job, "response_url", target) != 0 ||
+		    (how == IA_RESP_NOTE && hub_json_set_str(body, "response_type", "ephemeral") != 0) ||
+		    hub_json_set(body, "replace_original", json_object_new_boolean(how ==
 		    IA_RESP_REPLACE)) != 0)
 			goto out;
 	} else if (p->response_url == NULL && p->view != NULL && how == IA_RESP_NOTE) {
@@ -445,8 +235,8 @@ respond_body(struct hub_interact *ia, const struct ia_pl *p, json_object *body,
 		}
 		target = p->user_id;
 		rc = HUB_DB_NOMEM;
-		if (jset_str(job, "connection_id", conn) != 0 ||
-		    jset_str(job, "user", p->user_id) != 0)
+		if (hub_json_set_str(job, "connection_id", conn) != 0 ||
+		    hub_json_set_str(job, "user", p->user_id) != 0)
 			goto out;
 	} else {
 		hub_log(HUB_LOG_WARN, "slack_respond_skipped", "reason",
@@ -475,11 +265,11 @@ out:
 
 /* A private line to the person who clicked. */
 static int
-ephemeral(struct hub_interact *ia, const struct ia_pl *p, const char *text)
+ephemeral(struct hub_interact *ia, const struct hub_payload *p, const char *text)
 {
 	json_object *b = json_object_new_object();
 
-	if (b == NULL || jset_str(b, "text", text) != 0) {
+	if (b == NULL || hub_json_set_str(b, "text", text) != 0) {
 		json_object_put(b);
 		return HUB_DB_NOMEM;
 	}
@@ -499,8 +289,8 @@ our_actions(json_object *blk)
 		return 0;
 	if (json_object_object_get_ex(blk, "block_id", &t) &&
 	    json_object_is_type(t, json_type_string) &&
-	    strncmp(bid = json_object_get_string(t), IA_ACTIONS_PREFIX,
-	    strlen(IA_ACTIONS_PREFIX)) == 0)
+	    strncmp(bid = json_object_get_string(t), HUB_ACTION_BLOCK_PREFIX,
+	    strlen(HUB_ACTION_BLOCK_PREFIX)) == 0)
 		return 1;
 	if (!json_object_object_get_ex(blk, "elements", &els) ||
 	    !json_object_is_type(els, json_type_array))
@@ -509,7 +299,8 @@ our_actions(json_object *blk)
 		el = json_object_array_get_idx(els, i);
 		if (json_object_object_get_ex(el, "action_id", &aid) &&
 		    json_object_is_type(aid, json_type_string) &&
-		    strncmp(json_object_get_string(aid), "hub_", 4) == 0)
+		    strncmp(json_object_get_string(aid), HUB_ACTION_PREFIX,
+		    strlen(HUB_ACTION_PREFIX)) == 0)
 			return 1;
 	}
 	return 0;
@@ -522,7 +313,7 @@ ia_strip_buttons(json_object *message, const char *note)
 {
 	json_object *blocks, *out = NULL, *arr = NULL, *ctx = NULL, *t;
 	struct hub_buf nb = HUB_BUF_INIT(HUB_BK_MAX_TEXT);
-	char err[256];
+	char err[HUB_BK_ERR_MAX];
 	size_t i;
 
 	if (message == NULL || !json_object_object_get_ex(message, "blocks", &blocks) ||
@@ -549,9 +340,9 @@ ia_strip_buttons(json_object *message, const char *note)
 		goto fail;
 	if (json_object_object_get_ex(message, "text", &t) &&
 	    json_object_is_type(t, json_type_string) && *json_object_get_string(t) != '\0') {
-		if (jset_str(out, "text", json_object_get_string(t)) != 0)
+		if (hub_json_set_str(out, "text", json_object_get_string(t)) != 0)
 			goto fail;
-	} else if (jset_str(out, "text", note) != 0)
+	} else if (hub_json_set_str(out, "text", note) != 0)
 		goto fail;
 	if (json_object_object_add(out, "blocks", arr) != 0)
 		goto fail;
@@ -610,7 +401,7 @@ ia_outcome_text(const char *status, const char *by, const char *at, char *out, s
 
 /* The stale click: tell the person, and drop the buttons they clicked. */
 static int
-stale(struct hub_interact *ia, const struct ia_pl *p, const char *status, const char *by,
+stale(struct hub_interact *ia, const struct hub_payload *p, const char *status, const char *by,
     const char *at)
 {
 	char text[512];
@@ -651,10 +442,10 @@ db_reply(struct hub_interact_reply *r, int rc)
 
 /* Team gate; *msg is set (static) when the person must be refused. */
 static int
-team_check(struct hub_interact *ia, const struct ia_pl *p, const struct hub_modal_ref *ref,
+team_check(struct hub_interact *ia, const struct hub_payload *p, const struct hub_modal_ref *ref,
     const char **msg)
 {
-	char ab[24];
+	char ab[HUB_INT64_TEXT_SIZE];
 	const char *pp[3];
 	PGresult *res = NULL;
 	int rc;
@@ -681,12 +472,11 @@ struct ia_pre {
 };
 
 static int
-precheck(struct hub_interact *ia, const struct ia_pl *p, const struct hub_modal_ref *ref,
+precheck(struct hub_interact *ia, const struct hub_payload *p, const struct hub_modal_ref *ref,
     struct ia_pre *pre, struct hub_interact_reply *r, int tell)
 {
-	char ab[24];
+	char ab[HUB_INT64_TEXT_SIZE];
 	const char *pp[3], *st;
-	char *end;
 	int rc;
 
 	memset(pre, 0, sizeof(*pre));
@@ -719,9 +509,8 @@ precheck(struct hub_interact *ia, const struct ia_pl *p, const struct hub_modal_
 			    PQgetvalue(pre->res, 0, 11));
 		goto refused;
 	}
-	errno = 0;
-	pre->assignment_id = strtoll(PQgetvalue(pre->res, 0, 8), &end, 10);
-	if (errno != 0 || *end != '\0' || pre->assignment_id <= 0) {
+	if (hub_db_get_int64(pre->res, 0, 8, &pre->assignment_id) != HUB_DB_OK ||
+	    pre->assignment_id <= 0) {
 		rc = HUB_DB_QUERY;
 		goto refused;
 	}
@@ -737,7 +526,7 @@ refused:
 /* ------------------------------------------------------------ views.open */
 
 static int
-open_view(struct hub_interact *ia, const struct ia_pl *p, json_object *view)
+open_view(struct hub_interact *ia, const struct hub_payload *p, json_object *view)
 {
 	struct hub_slack slack;
 	struct hub_slack_result res;
@@ -758,7 +547,7 @@ open_view(struct hub_interact *ia, const struct ia_pl *p, json_object *view)
 	slack.timeout_ms = HUB_INTERACT_VIEWS_OPEN_MS;
 	slack.keyring = ia->keys;
 	if ((args = json_object_new_object()) == NULL ||
-	    jset_str(args, "trigger_id", p->trigger_id) != 0 ||
+	    hub_json_set_str(args, "trigger_id", p->trigger_id) != 0 ||
 	    json_object_object_add(args, "view", json_object_get(view)) != 0)
 		goto out;
 	if (hub_connections_call(ia->db, &slack, &conn, "views.open", NULL, args, &res) ==
@@ -775,11 +564,11 @@ out:
 
 /* ------------------------------------------------------------ actions */
 
-typedef int (*ia_action_fn)(struct hub_interact *, const struct ia_pl *,
+typedef int (*ia_action_fn)(struct hub_interact *, const struct hub_payload *,
     const struct hub_modal_ref *, struct hub_interact_reply *);
 
 static int
-tell(struct hub_interact *ia, const struct ia_pl *p, const char *text,
+tell(struct hub_interact *ia, const struct hub_payload *p, const char *text,
     struct hub_interact_reply *r)
 {
 	int rc;
@@ -791,7 +580,7 @@ tell(struct hub_interact *ia, const struct ia_pl *p, const char *text,
 }
 
 static int
-engine_reply(struct hub_interact *ia, const struct ia_pl *p, int rc,
+engine_reply(struct hub_interact *ia, const struct hub_payload *p, int rc,
     const struct hub_outcome *o, const struct hub_engine_error *err,
     struct hub_interact_reply *r)
 {
@@ -826,7 +615,7 @@ engine_reply(struct hub_interact *ia, const struct ia_pl *p, int rc,
 }
 
 static int
-act_approve(struct hub_interact *ia, const struct ia_pl *p, const struct hub_modal_ref *ref,
+act_approve(struct hub_interact *ia, const struct hub_payload *p, const struct hub_modal_ref *ref,
     struct hub_interact_reply *r)
 {
 	struct hub_outcome o;
@@ -867,7 +656,7 @@ modal_request(const struct ia_pre *pre, struct hub_modal_request *mr, json_objec
 
 /* Reject and Edit: check, build the modal, open it inline. */
 static int
-act_modal(struct hub_interact *ia, const struct ia_pl *p, const struct hub_modal_ref *ref,
+act_modal(struct hub_interact *ia, const struct hub_payload *p, const struct hub_modal_ref *ref,
     struct hub_interact_reply *r, const char *callback_id)
 {
 	struct ia_pre pre;
@@ -916,21 +705,21 @@ out:
 }
 
 static int
-act_reject(struct hub_interact *ia, const struct ia_pl *p, const struct hub_modal_ref *ref,
+act_reject(struct hub_interact *ia, const struct hub_payload *p, const struct hub_modal_ref *ref,
     struct hub_interact_reply *r)
 {
 	return act_modal(ia, p, ref, r, HUB_MODAL_REJECT);
 }
 
 static int
-act_edit(struct hub_interact *ia, const struct ia_pl *p, const struct hub_modal_ref *ref,
+act_edit(struct hub_interact *ia, const struct hub_payload *p, const struct hub_modal_ref *ref,
     struct hub_interact_reply *r)
 {
 	return act_modal(ia, p, ref, r, HUB_MODAL_EDIT);
 }
 
 static int
-act_snooze(struct hub_interact *ia, const struct ia_pl *p, const struct hub_modal_ref *ref,
+act_snooze(struct hub_interact *ia, const struct hub_payload *p, const struct hub_modal_ref *ref,
     struct hub_interact_reply *r)
 {
 	struct ia_pre pre;
@@ -959,7 +748,7 @@ act_snooze(struct hub_interact *ia, const struct ia_pl *p, const struct hub_moda
 }
 
 static int
-act_remind(struct hub_interact *ia, const struct ia_pl *p, const struct hub_modal_ref *ref,
+act_remind(struct hub_interact *ia, const struct hub_payload *p, const struct hub_modal_ref *ref,
     struct hub_interact_reply *r)
 {
 	const char *pp[1] = { ref->request_id };
@@ -1017,7 +806,7 @@ out:
 }
 
 static int
-act_view(struct hub_interact *ia, const struct ia_pl *p, const struct hub_modal_ref *ref,
+act_view(struct hub_interact *ia, const struct hub_payload *p, const struct hub_modal_ref *ref,
     struct hub_interact_reply *r)
 {
 	(void)ia;
@@ -1030,7 +819,7 @@ act_view(struct hub_interact *ia, const struct ia_pl *p, const struct hub_modal_
 /* The Home tab's own controls (filters, search, pages): home.c keeps
  * the tab's state and republishes it.  Slack gets its 200 whatever. */
 static int
-act_home(struct hub_interact *ia, const struct ia_pl *p, const struct hub_modal_ref *ref,
+act_home(struct hub_interact *ia, const struct hub_payload *p, const struct hub_modal_ref *ref,
     struct hub_interact_reply *r)
 {
 	int rc;
@@ -1052,17 +841,17 @@ static const struct ia_action {
 	ia_action_fn	 fn;
 	unsigned	 flags;
 } ia_actions[] = {
-	{ "hub_approve", act_approve, IA_NEEDS_REF | IA_TEAM_GATE },
-	{ "hub_reject",  act_reject,  IA_NEEDS_REF | IA_TEAM_GATE },
-	{ "hub_edit",    act_edit,    IA_NEEDS_REF | IA_TEAM_GATE },
-	{ "hub_snooze",  act_snooze,  IA_NEEDS_REF | IA_TEAM_GATE },
-	{ "hub_remind",  act_remind,  IA_NEEDS_REF | IA_TEAM_GATE },
-	{ "hub_view",    act_view,    0 },
+	{ HUB_ACTION_APPROVE, act_approve, IA_NEEDS_REF | IA_TEAM_GATE },
+	{ HUB_ACTION_REJECT,  act_reject,  IA_NEEDS_REF | IA_TEAM_GATE },
+	{ HUB_ACTION_EDIT,    act_edit,    IA_NEEDS_REF | IA_TEAM_GATE },
+	{ HUB_ACTION_SNOOZE,  act_snooze,  IA_NEEDS_REF | IA_TEAM_GATE },
+	{ HUB_ACTION_REMIND,  act_remind,  IA_NEEDS_REF | IA_TEAM_GATE },
+	{ HUB_ACTION_VIEW,    act_view,    0 },
 	{ "home_",       act_home,    IA_PREFIX },
 };
 
 static int
-block_actions(struct hub_interact *ia, const struct ia_pl *p, struct hub_interact_reply *r)
+block_actions(struct hub_interact *ia, const struct hub_payload *p, struct hub_interact_reply *r)
 {
 	const struct ia_action *a = NULL;
 	struct hub_modal_ref ref;
@@ -1107,8 +896,8 @@ view_errors(struct hub_interact_reply *r, const char *block, const char *msg)
 {
 	json_object *b = json_object_new_object(), *e = json_object_new_object();
 
-	if (b == NULL || e == NULL || jset_str(e, block, msg) != 0 ||
-	    jset_str(b, "response_action", "errors") != 0 ||
+	if (b == NULL || e == NULL || hub_json_set_str(e, block, msg) != 0 ||
+	    hub_json_set_str(b, "response_action", "errors") != 0 ||
 	    json_object_object_add(b, "errors", e) != 0) {
 		json_object_put(b);
 		json_object_put(e);
@@ -1125,7 +914,7 @@ view_clear(struct hub_interact_reply *r)
 {
 	json_object *b = json_object_new_object();
 
-	if (b == NULL || jset_str(b, "response_action", "clear") != 0) {
+	if (b == NULL || hub_json_set_str(b, "response_action", "clear") != 0) {
 		json_object_put(b);
 		reply_error(r, 500, "out of memory", NULL);
 		return 0;
@@ -1175,11 +964,11 @@ submit_reply(int rc, const struct hub_outcome *o, const struct hub_engine_error 
 	}
 }
 
-typedef int (*ia_submit_fn)(struct hub_interact *, const struct ia_pl *,
+typedef int (*ia_submit_fn)(struct hub_interact *, const struct hub_payload *,
     const struct hub_modal_ref *, struct hub_interact_reply *);
 
 static int
-sub_reject(struct hub_interact *ia, const struct ia_pl *p, const struct hub_modal_ref *ref,
+sub_reject(struct hub_interact *ia, const struct hub_payload *p, const struct hub_modal_ref *ref,
     struct hub_interact_reply *r)
 {
 	struct hub_outcome o;
@@ -1200,7 +989,7 @@ sub_reject(struct hub_interact *ia, const struct ia_pl *p, const struct hub_moda
 }
 
 static int
-sub_edit(struct hub_interact *ia, const struct ia_pl *p, const struct hub_modal_ref *ref,
+sub_edit(struct hub_interact *ia, const struct hub_payload *p, const struct hub_modal_ref *ref,
     struct hub_interact_reply *r)
 {
 	struct ia_pre pre;
@@ -1234,7 +1023,7 @@ sub_edit(struct hub_interact *ia, const struct ia_pl *p, const struct hub_modal_
 	if (rc == HUB_MODAL_FIELDS) {
 		r->status = 200;
 		if ((r->body = json_object_new_object()) == NULL ||
-		    jset_str(r->body, "response_action", "errors") != 0 ||
+		    hub_json_set_str(r->body, "response_action", "errors") != 0 ||
 		    json_object_object_add(r->body, "errors", errors) != 0) {
 			reply_error(r, 500, "out of memory", NULL);
 			goto out;
@@ -1270,7 +1059,7 @@ static const struct ia_submit {
 };
 
 static int
-view_submission(struct hub_interact *ia, const struct ia_pl *p, struct hub_interact_reply *r)
+view_submission(struct hub_interact *ia, const struct hub_payload *p, struct hub_interact_reply *r)
 {
 	const struct ia_submit *s = NULL;
 	struct hub_modal_ref ref;
@@ -1278,8 +1067,8 @@ view_submission(struct hub_interact *ia, const struct ia_pl *p, struct hub_inter
 	size_t i;
 	int rc;
 
-	if (opt_str(p->view, "callback_id", HUB_BK_MAX_ID, &cb) != 0 ||
-	    opt_str(p->view, "private_metadata", HUB_BK_MAX_METADATA, &md) != 0) {
+	if (hub_json_opt_string(p->view, "callback_id", HUB_BK_MAX_ID, &cb) != 0 ||
+	    hub_json_opt_string(p->view, "private_metadata", HUB_BK_MAX_METADATA, &md) != 0) {
 		reply_error(r, 400, "must be a string", "view.private_metadata");
 		return 0;
 	}
@@ -1328,11 +1117,14 @@ int
 hub_interact_payload(struct hub_interact *ia, const char *payload, size_t len,
     struct hub_interact_reply *r)
 {
-	struct ia_pl p;
+	struct hub_payload p;
+	struct hub_payload_refusal why;
 
 	memset(r, 0, sizeof(*r));
-	if (ia_parse(payload, len, &p, r) != 0)
+	if (hub_payload_parse(payload, len, &p, &why) != 0) {
+		reply_error(r, why.status, why.message, why.field);
 		goto out;
+	}
 	if (strcmp(p.type, "block_actions") == 0)
 		block_actions(ia, &p, r);
 	else if (strcmp(p.type, "view_submission") == 0)
@@ -1362,11 +1154,16 @@ hub_interact_reply_free(struct hub_interact_reply *r)
 static int
 list_item(struct hub_bk_blocks *bl, const PGresult *res, int row)
 {
-	struct hub_buf t = HUB_BUF_INIT(4096), v = HUB_BUF_INIT(256), bid = HUB_BUF_INIT(64);
+	struct hub_buf t = HUB_BUF_INIT(4096), bid = HUB_BUF_INIT(64);
 	json_object *sec = NULL, *acts = NULL, *btn = NULL;
 	struct hub_bk_button b;
 	const char *id = PQgetvalue(res, row, 0), *title = PQgetvalue(res, row, 2);
+	char *value = NULL;
+	int64_t asg;
 	int rc = HUB_BK_NOMEM;
+
+	if (hub_db_get_int64(res, row, 1, &asg) != HUB_DB_OK)
+		return HUB_BK_INVAL;
 
 	if (hub_buf_adds(&t, "*") != HUB_BUF_OK ||
 	    hub_mrkdwn_escape(&t, *title ? title : "Approval request") != HUB_BK_OK ||
@@ -1374,9 +1171,8 @@ list_item(struct hub_bk_blocks *bl, const PGresult *res, int row)
 	    hub_mrkdwn_escape(&t, PQgetvalue(res, row, 3)) != HUB_BK_OK ||
 	    hub_buf_adds(&t, " · ") != HUB_BUF_OK ||
 	    hub_mrkdwn_escape(&t, PQgetvalue(res, row, 4)) != HUB_BK_OK ||
-	    hub_buf_printf(&v, "{\"r\":\"%s\",\"a\":%s}", id, PQgetvalue(res, row, 1)) !=
-	    HUB_BUF_OK ||
-	    hub_buf_printf(&bid, "%s%s", IA_ACTIONS_PREFIX, id) != HUB_BUF_OK)
+	    (value = hub_action_value(id, asg)) == NULL ||
+	    hub_buf_printf(&bid, "%s%s", HUB_ACTION_BLOCK_PREFIX, id) != HUB_BUF_OK)
 		goto out;
 	if ((rc = hub_bk_section(NULL, hub_buf_str(&t), &sec)) != HUB_BK_OK ||
 	    (rc = hub_bk_blocks_add(bl, sec)) != HUB_BK_OK)
@@ -1386,15 +1182,15 @@ list_item(struct hub_bk_blocks *bl, const PGresult *res, int row)
 		goto out;
 	memset(&b, 0, sizeof(b));
 	b.text = "Approve";
-	b.action_id = "hub_approve";
-	b.value = hub_buf_str(&v);
+	b.action_id = HUB_ACTION_APPROVE;
+	b.value = value;
 	b.style = HUB_BK_STYLE_PRIMARY;
 	if ((rc = hub_bk_button(&b, &btn)) != HUB_BK_OK ||
 	    (rc = hub_bk_actions_add(acts, btn)) != HUB_BK_OK)
 		goto out;
 	btn = NULL;
 	b.text = "Reject";
-	b.action_id = "hub_reject";
+	b.action_id = HUB_ACTION_REJECT;
 	b.style = HUB_BK_STYLE_DANGER;
 	if ((rc = hub_bk_button(&b, &btn)) != HUB_BK_OK ||
 	    (rc = hub_bk_actions_add(acts, btn)) != HUB_BK_OK)
@@ -1408,7 +1204,7 @@ out:
 	json_object_put(acts);
 	json_object_put(sec);
 	hub_buf_release(&t);
-	hub_buf_release(&v);
+	free(value);
 	hub_buf_release(&bid);
 	return rc;
 }
@@ -1436,9 +1232,8 @@ cmd_approvals(struct hub_interact *ia, const char *user, const char *words,
 	json_object *hdr = NULL, *msg = NULL;
 	PGresult *res = NULL;
 	const char *pp[2] = { user, words };
-	char err[256] = "", head[64];
-	long long total = 0;
-	char *end;
+	char err[HUB_BK_ERR_MAX] = "", head[64];
+	int64_t total = 0;
 	int i, n, rc;
 
 	if (hub_bk_blocks_init(&bl, HUB_BK_MESSAGE) != HUB_BK_OK) {
@@ -1450,13 +1245,9 @@ cmd_approvals(struct hub_interact *ia, const char *user, const char *words,
 		goto out;
 	}
 	n = PQntuples(res);
-	if (n > 0) {
-		errno = 0;
-		total = strtoll(PQgetvalue(res, 0, 5), &end, 10);
-		if (errno != 0 || *end != '\0')
-			total = n;
-	}
-	snprintf(head, sizeof(head), "Your pending approvals (%lld)", total);
+	if (n > 0 && hub_db_get_int64(res, 0, 5, &total) != HUB_DB_OK)
+		total = n;
+	snprintf(head, sizeof(head), "Your pending approvals (%" PRId64 ")", total);
 	rc = HUB_BK_NOMEM;
 	if ((rc = hub_bk_header(NULL, head, &hdr)) != HUB_BK_OK ||
 	    (rc = hub_bk_blocks_add(&bl, hdr)) != HUB_BK_OK)
@@ -1487,7 +1278,7 @@ cmd_approvals(struct hub_interact *ia, const char *user, const char *words,
 			goto bk;
 	}
 	if ((rc = hub_bk_message(head, &bl, &msg)) != HUB_BK_OK ||
-	    jset_str(msg, "response_type", "ephemeral") != 0 ||
+	    hub_json_set_str(msg, "response_type", "ephemeral") != 0 ||
 	    (rc = hub_bk_validate(msg, HUB_BK_MESSAGE, err, sizeof(err))) != HUB_BK_OK) {
 		hub_log(HUB_LOG_ERROR, "approvals_list_invalid", "error", err, NULL);
 		goto bk;
@@ -1514,8 +1305,8 @@ text_reply(struct hub_interact_reply *r, const char *text)
 {
 	json_object *b = json_object_new_object();
 
-	if (b == NULL || jset_str(b, "response_type", "ephemeral") != 0 ||
-	    jset_str(b, "text", text) != 0) {
+	if (b == NULL || hub_json_set_str(b, "response_type", "ephemeral") != 0 ||
+	    hub_json_set_str(b, "text", text) != 0) {
 		json_object_put(b);
 		reply_error(r, 500, "out of memory", NULL);
 		return 0;
@@ -1534,10 +1325,10 @@ static const struct ia_cmd_field {
 } ia_cmd_fields[] = {
 	{ "command",      64,         1, 0 },
 	{ "text",         4000,       0, 0 },
-	{ "user_id",      IA_ID_MAX,  1, 1 },
-	{ "team_id",      IA_ID_MAX,  1, 1 },
-	{ "user_name",    IA_NAME_MAX, 0, 0 },
-	{ "response_url", IA_URL_MAX, 0, 0 },
+	{ "user_id",      HUB_SLACK_ID_MAX,  1, 1 },
+	{ "team_id",      HUB_SLACK_ID_MAX,  1, 1 },
+	{ "user_name",    HUB_PAYLOAD_NAME_MAX, 0, 0 },
+	{ "response_url", HUB_PAYLOAD_URL_MAX, 0, 0 },
 	{ "trigger_id",   255,        0, 0 },
 };
 
@@ -1545,7 +1336,7 @@ int
 hub_interact_command(struct hub_interact *ia, const struct hub_form *f,
     struct hub_interact_reply *r)
 {
-	struct ia_pl p;
+	struct hub_payload p;
 	struct hub_buf words = HUB_BUF_INIT(IA_TEXT_MAX * 4);
 	const char *v, *msg, *text;
 	size_t i, n;
@@ -1564,7 +1355,7 @@ hub_interact_command(struct hub_interact *ia, const struct hub_form *f,
 			}
 			continue;
 		}
-		if (strlen(v) > cf->max || (cf->slack_id && !slack_id_ok(v))) {
+		if (strlen(v) > cf->max || (cf->slack_id && !hub_payload_slack_id_ok(v))) {
 			reply_error(r, 400, cf->slack_id ? "must be a Slack id" : "too long",
 			    cf->name);
 			goto out;
@@ -1710,7 +1501,7 @@ respond_ephemeral(struct hub_job_env *env, const char *conn_id, const char *user
 	struct hub_conn conn;
 	json_object *args = NULL, *ch, *v;
 	const char *id;
-	char channel[IA_ID_MAX + 1];
+	char channel[HUB_SLACK_ID_MAX + 1];
 	size_t i;
 	int rc;
 
@@ -1724,7 +1515,7 @@ respond_ephemeral(struct hub_job_env *env, const char *conn_id, const char *user
 	slack.http = env->http;
 	slack.api_url = env->conf->slack_api_url;
 	slack.keyring = env->keys;
-	if ((args = json_object_new_object()) == NULL || jset_str(args, "users", user) != 0) {
+	if ((args = json_object_new_object()) == NULL || hub_json_set_str(args, "users", user) != 0) {
 		hub_job_result_set(r, HUB_JOB_RETRY, "out of memory", "nomem", "%s", "");
 		goto out;
 	}
@@ -1735,7 +1526,7 @@ respond_ephemeral(struct hub_job_env *env, const char *conn_id, const char *user
 		goto out;
 	}
 	if (hub_json_get_object(res.resp, "channel", &ch) != HUB_JSON_OK ||
-	    hub_json_get_string(ch, "id", IA_ID_MAX, &id) != HUB_JSON_OK || !slack_id_ok(id)) {
+	    hub_json_get_string(ch, "id", HUB_SLACK_ID_MAX, &id) != HUB_JSON_OK || !hub_payload_slack_id_ok(id)) {
 		hub_job_result_set(r, HUB_JOB_RETRY, "invalid answer", "invalid_response",
 		    "conversations.open: no channel id");
 		goto out;
@@ -1743,16 +1534,15 @@ respond_ephemeral(struct hub_job_env *env, const char *conn_id, const char *user
 	/* Ours: the next call frees the answer it came in. */
 	snprintf(channel, sizeof(channel), "%s", id);
 	json_object_put(args);
-	if ((args = json_object_new_object()) == NULL || jset_str(args, "channel", channel) != 0 ||
-	    jset_str(args, "user", user) != 0) {
+	if ((args = json_object_new_object()) == NULL || hub_json_set_str(args, "channel", channel) != 0 ||
+	    hub_json_set_str(args, "user", user) != 0) {
 		hub_job_result_set(r, HUB_JOB_RETRY, "out of memory", "nomem", "%s", "");
 		goto out;
 	}
 	for (i = 0; i < HUB_NELEM(carried); i++)
 		if (json_object_object_get_ex(body, carried[i], &v) &&
-		    jset(args, carried[i], json_object_get(v)) != 0) {
-			hub_job_result_set(r, HUB_JOB_RETRY, "out of memory", "nomem", "%s",
-			    "");
+		    hub_json_set(args, carried[i], json_object_get(v)) != 0) {
+			hub_job_result_set(r, HUB_JOB_RETRY, "out of memory", "nomem", "%s", "");
 			goto out;
 		}
 	rc = hub_connections_call(env->db, &slack, &conn, "chat.postEphemeral", channel, args,
@@ -1776,13 +1566,12 @@ hub_job_slack_respond(struct hub_job_env *env, const struct hub_job *job,
 	r->retry_after = -1;
 	/* Jobs queued before "user" named the Home tab user "channel". */
 	if (hub_json_get_object(job->payload, "body", &body) != HUB_JSON_OK ||
-	    opt_str(job->payload, "response_url", IA_URL_MAX, &url) != 0 ||
-	    opt_str(job->payload, "connection_id", HUB_CONN_ID_LEN, &conn) != 0 ||
-	    opt_str(job->payload, "user", IA_ID_MAX, &user) != 0 ||
-	    (user == NULL && opt_str(job->payload, "channel", IA_ID_MAX, &user) != 0) ||
-	    (url == NULL && (conn == NULL || user == NULL || !slack_id_ok(user)))) {
-		hub_job_result_set(r, HUB_JOB_FAIL, "malformed payload", "bad_payload", "%s",
-		    "");
+	    hub_json_opt_string(job->payload, "response_url", HUB_PAYLOAD_URL_MAX, &url) != 0 ||
+	    hub_json_opt_string(job->payload, "connection_id", HUB_CONN_ID_LEN, &conn) != 0 ||
+	    hub_json_opt_string(job->payload, "user", HUB_SLACK_ID_MAX, &user) != 0 ||
+	    (user == NULL && hub_json_opt_string(job->payload, "channel", HUB_SLACK_ID_MAX, &user) != 0) ||
+	    (url == NULL && (conn == NULL || user == NULL || !hub_payload_slack_id_ok(user)))) {
+		hub_job_result_set(r, HUB_JOB_FAIL, "malformed payload", "bad_payload", "%s", "");
 		return;
 	}
 	if (url != NULL)

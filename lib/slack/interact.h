@@ -5,7 +5,7 @@
  * (slackreq.h).  The FastCGI program only reads the form and writes out
  * the reply this module decides.
  *
- * Boundary: the payload is parsed with limits (hub_json_parse_object) and
+ * Boundary: the payload is parsed by slack/payload.h, with limits, and
  * every field used is type-checked first; a payload that is not JSON, has
  * a field of the wrong type, lacks user.id or a team id is a 400 naming
  * the field, and nothing is written.
@@ -73,7 +73,6 @@
 #include "base/httpc.h"
 #include "store/job.h"
 
-#define HUB_INTERACT_PAYLOAD_MAX	(1024u * 1024u)
 #define HUB_INTERACT_VIEWS_OPEN_MS	2500L
 
 struct hub_interact {

@@ -11,6 +11,7 @@
 
 #include "slack/blockkit.h"
 #include "base/buf.h"
+#include "base/check.h"
 #include "base/crypto.h"
 #include "base/json.h"
 #include "slack/modals.h"
@@ -21,30 +22,13 @@
 
 /* ------------------------------------------------------------ metadata */
 
-static int
-is_uuid(const char *s)
-{
-	size_t i;
-
-	if (s == NULL || strlen(s) != 36)
-		return 0;
-	for (i = 0; i < 36; i++) {
-		if (i == 8 || i == 13 || i == 18 || i == 23) {
-			if (s[i] != '-')
-				return 0;
-		} else if (!isxdigit((unsigned char)s[i]))
-			return 0;
-	}
-	return 1;
-}
-
 /* hex MAC of callback \n request \n assignment \n user. */
 static void
 metadata_mac(const unsigned char key[32], const char *callback_id,
     const struct hub_modal_ref *ref, const char *user, char hex[2 * MODAL_MAC_BYTES + 1])
 {
 	unsigned char mac[HUB_SHA256_LEN];
-	char ab[24];
+	char ab[HUB_INT64_TEXT_SIZE];
 	struct hub_iov iov[7];
 
 	snprintf(ab, sizeof(ab), "%" PRId64, ref->assignment_id);
@@ -67,7 +51,7 @@ hub_modal_metadata(const unsigned char key[32], const char *callback_id,
 	char hex[2 * MODAL_MAC_BYTES + 1];
 
 	if (key == NULL || callback_id == NULL || ref == NULL || user_id == NULL ||
-	    !is_uuid(ref->request_id) || ref->assignment_id < 0)
+	    !hub_check_uuid(ref->request_id) || ref->assignment_id < 0)
 		return HUB_MODAL_INVALID;
 	metadata_mac(key, callback_id, ref, user_id, hex);
 	/* Every part is a uuid, a number or hex: nothing to escape. */
@@ -91,7 +75,7 @@ hub_modal_metadata_verify(const unsigned char key[32], const char *callback_id,
 	if (key == NULL || callback_id == NULL || md == NULL || user_id == NULL || ref == NULL)
 		goto out;
 	if (hub_json_parse_object(md, strlen(md), HUB_BK_MAX_METADATA, 4, &o) != HUB_JSON_OK ||
-	    hub_json_get_string(o, "r", 36, &r) != HUB_JSON_OK || !is_uuid(r) ||
+	    hub_json_get_string(o, "r", 36, &r) != HUB_JSON_OK || !hub_check_uuid(r) ||
 	    hub_json_get_int64(o, "a", 0, INT64_MAX, &a) != HUB_JSON_OK ||
 	    hub_json_get_string(o, "m", 2 * MODAL_MAC_BYTES, &m) != HUB_JSON_OK ||
 	    strlen(m) != 2 * MODAL_MAC_BYTES)

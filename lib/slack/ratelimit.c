@@ -215,7 +215,7 @@ int
 hub_ratelimit_cleanup(struct hub_db *db, long *deleted)
 {
 	PGresult *res = NULL;
-	char *end;
+	int64_t n;
 	int rc = HUB_RATELIMIT_OK;
 
 	*deleted = 0;
@@ -223,9 +223,8 @@ hub_ratelimit_cleanup(struct hub_db *db, long *deleted)
 		rc = HUB_RATELIMIT_DB;
 		goto out;
 	}
-	*deleted = strtol(PQcmdTuples(res), &end, 10);
-	if (*end != '\0')
-		*deleted = 0;
+	if (hub_db_cmd_rows(res, &n) == HUB_DB_OK)
+		*deleted = (long)n;
 out:
 	PQclear(res);
 	return rc;

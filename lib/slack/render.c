@@ -15,9 +15,11 @@
 #include <strings.h>
 #include <time.h>
 
+#include "slack/actions.h"
 #include "slack/blockkit.h"
 #include "slack/bkvalid.h"
 #include "base/buf.h"
+#include "base/esc.h"
 #include "approval/intake.h"
 #include "approval/metadisplay.h"
 #include "base/json.h"
@@ -989,28 +991,16 @@ progress_line(struct rctx *r, int md, struct hub_buf *b)
 	return rc;
 }
 
-/* Compact {"r":"<id>","a":<assignment>}. */
+/* The button value (slack/actions.h): the request and, on an approver's
+ * own copy, the assignment. */
 static int
 make_value(struct rctx *r)
 {
-	json_object *o;
 	long long a;
-	const char *s;
-	int rc = HUB_RENDER_NOMEM;
 
-	if ((o = json_object_new_object()) == NULL)
-		return HUB_RENDER_NOMEM;
-	if (json_object_object_add(o, "r", json_object_new_string(r->id)) != 0)
-		goto out;
-	if (num(r->asg, "id", &a) && json_object_object_add(o, "a",
-	    json_object_new_int64(a)) != 0)
-		goto out;
-	if ((s = hub_json_str(o, NULL)) != NULL && (r->value = strdup(s)) !=
-	    NULL)
-		rc = HUB_RENDER_OK;
-out:
-	json_object_put(o);
-	return rc;
+	r->value = hub_action_value(r->id, num(r->asg, "id", &a) ? (int64_t)a :
+	    HUB_ACTION_NO_ASSIGNMENT);
+	return r->value != NULL ? HUB_RENDER_OK : HUB_RENDER_NOMEM;
 }
 
 /* ------------------------------------------------------------ mentions */
@@ -1323,7 +1313,7 @@ add_actions(struct rctx *r, struct hub_bk_blocks *l)
 	const char *u;
 	int rc, urls, editable = 0;
 
-	if (snprintf(bid, sizeof(bid), "hub_actions:%s", r->id) >=
+	if (snprintf(bid, sizeof(bid), HUB_ACTION_BLOCK_PREFIX "%s", r->id) >=
 	    (int)sizeof(bid))
 		return HUB_RENDER_INVAL;
 	if ((rc = bk_err(hub_bk_actions(bid, &a))) != 0)
@@ -1335,15 +1325,15 @@ add_actions(struct rctx *r, struct hub_bk_blocks *l)
 
 			editable = ed != NULL && json_object_is_type(ed,
 			    json_type_boolean) && json_object_get_boolean(ed);
-			if ((rc = add_button(a, "Approve", "hub_approve",
+			if ((rc = add_button(a, "Approve", HUB_ACTION_APPROVE,
 			    r->value, NULL, HUB_BK_STYLE_PRIMARY)) != 0 ||
-			    (rc = add_button(a, "Reject", "hub_reject", r->value,
+			    (rc = add_button(a, "Reject", HUB_ACTION_REJECT, r->value,
 			    NULL, HUB_BK_STYLE_DANGER)) != 0)
 				goto out;
-			if (editable && (rc = add_button(a, "Edit", "hub_edit",
+			if (editable && (rc = add_button(a, "Edit", HUB_ACTION_EDIT,
 			    r->value, NULL, HUB_BK_STYLE_DEFAULT)) != 0)
 				goto out;
-			if ((rc = bk_err(hub_bk_overflow("hub_snooze",
+			if ((rc = bk_err(hub_bk_overflow(HUB_ACTION_SNOOZE,
 			    snooze_options, HUB_NELEM(snooze_options), &e))) != 0)
 				goto out;
 			if ((rc = bk_err(hub_bk_actions_add(a, e))) != 0) {
@@ -1352,17 +1342,17 @@ add_actions(struct rctx *r, struct hub_bk_blocks *l)
 			}
 		} else {
 			if ((u = link(r, "approve")) != NULL && (rc =
-			    add_button(a, "Approve", "hub_approve", r->value, u,
+			    add_button(a, "Approve", HUB_ACTION_APPROVE, r->value, u,
 			    HUB_BK_STYLE_PRIMARY)) != 0)
 				goto out;
 			if ((u = link(r, "reject")) != NULL && (rc =
-			    add_button(a, "Reject", "hub_reject", r->value, u,
+			    add_button(a, "Reject", HUB_ACTION_REJECT, r->value, u,
 			    HUB_BK_STYLE_DANGER)) != 0)
 				goto out;
 		}
 	}
 	if ((r->parts & P_VIEW) && (u = link(r, "view")) != NULL &&
-	    (rc = add_button(a, "View", "hub_view", r->value, u,
+	    (rc = add_button(a, "View", HUB_ACTION_VIEW, r->value, u,
 	    HUB_BK_STYLE_DEFAULT)) != 0)
 		goto out;
 	if (json_object_object_get_ex(a, "elements", &els) &&
@@ -1524,22 +1514,14 @@ struct tw {
 	int		 full;
 };
 
-static size_t
-u8len(unsigned char c)
-{
-	return c < 0x80 ? 1 : c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : c >= 0xc0 ? 2 : 1;
-}
-
-/* Append s (as valid UTF-8); escape: & < > as entities.  Stops at the
- * budget, never inside an entity. */
+/* Append s (as valid UTF-8), mrkdwn-escaped.  Stops at the budget, never
+ * inside an entity. */
 static int
-tw_add(struct tw *w, const char *s, int escape)
+tw_add(struct tw *w, const char *s)
 {
 	struct hub_buf clean = HUB_BUF_INIT(BIGBUF);
-	const char *p, *unit;
-	size_t ulen, ucps;
-	char one[5];
-	int rc = HUB_RENDER_OK;
+	size_t room;
+	int rc = HUB_RENDER_OK, cut;
 
 	if (w->full)
 		return HUB_RENDER_OK;
@@ -1548,31 +1530,16 @@ tw_add(struct tw *w, const char *s, int escape)
 		rc = HUB_RENDER_NOMEM;
 		goto out;
 	}
-	for (p = hub_buf_str(&clean); *p != '\0'; p += ulen) {
-		ulen = u8len((unsigned char)*p);
-		if (strnlen(p, ulen) < ulen)
-			ulen = 1;
-		unit = NULL;
-		ucps = 1;
-		if (escape && (*p == '&' || *p == '<' || *p == '>')) {
-			unit = *p == '&' ? "&amp;" : *p == '<' ? "&lt;" : "&gt;";
-			ucps = strlen(unit);
-		}
-		if (w->cps + ucps > w->max - 1) {
-			w->full = 1;
-			rc = buf_err(hub_buf_adds(&w->b, "…"));
-			goto out;
-		}
-		if (unit == NULL) {
-			memcpy(one, p, ulen);
-			one[ulen] = '\0';
-			unit = one;
-		}
-		if (hub_buf_adds(&w->b, unit) != HUB_BUF_OK) {
-			rc = HUB_RENDER_NOMEM;
-			goto out;
-		}
-		w->cps += ucps;
+	room = w->max - 1 - w->cps;
+	if (hub_esc_budget(&w->b, HUB_ESC_MRKDWN, hub_buf_str(&clean), clean.len,
+	    &room, &cut) != HUB_BUF_OK) {
+		rc = HUB_RENDER_NOMEM;
+		goto out;
+	}
+	w->cps = w->max - 1 - room;
+	if (cut) {
+		w->full = 1;
+		rc = buf_err(hub_buf_adds(&w->b, "…"));
 	}
 out:
 	hub_buf_release(&clean);
@@ -1605,7 +1572,7 @@ tw_cut(struct tw *w, const char *s, size_t max)
 	if ((rc = hub_bk_truncate(&c, s, max, NULL)) != HUB_BK_OK)
 		rc = HUB_RENDER_NOMEM;
 	else
-		rc = tw_add(w, hub_buf_str(&c), 1);
+		rc = tw_add(w, hub_buf_str(&c));
 	hub_buf_release(&c);
 	return rc;
 }
@@ -1617,7 +1584,7 @@ text_row(void *arg, const char *label, const char *value, const char *url)
 	int rc;
 
 	(void)url;
-	if ((rc = tw_raw(w, "\n")) != 0 || (rc = tw_add(w, label, 1)) != 0 ||
+	if ((rc = tw_raw(w, "\n")) != 0 || (rc = tw_add(w, label)) != 0 ||
 	    (rc = tw_raw(w, ": ")) != 0)
 		return rc;
 	return tw_raw(w, value);	/* already mrkdwn, from the md rows */
@@ -1634,17 +1601,17 @@ build_text(struct rctx *r, char **out)
 	*out = NULL;
 	/* the sync line (plain, escaped here) or the intro comes first */
 	rc = tw_add(&w, hub_buf_str(r->status_txt.len > 0 ? &r->status_txt :
-	    &r->intro), 1);
+	    &r->intro));
 	if (rc != 0)
 		goto out;
 	if (r->progress_txt.len > 0 && ((rc = tw_raw(&w, "\n")) != 0 ||
-	    (rc = tw_add(&w, hub_buf_str(&r->progress_txt), 1)) != 0))
+	    (rc = tw_add(&w, hub_buf_str(&r->progress_txt))) != 0))
 		goto out;
 	if ((rc = approvers_line(r, 0, &who)) != 0 || (who.len > 0 &&
 	    ((rc = tw_raw(&w, "\n")) != 0 || (rc = tw_raw(&w, hub_buf_str(&who))) != 0)))
 		goto out;
 	if ((rc = tw_raw(&w, "\n*")) != 0 ||
-	    (rc = tw_add(&w, hub_buf_str(&r->title), 1)) != 0 ||
+	    (rc = tw_add(&w, hub_buf_str(&r->title))) != 0 ||
 	    (rc = tw_raw(&w, "*")) != 0)
 		goto out;
 	if ((r->parts & P_OUTCOME) && (rc = outcome_rows(r, 1, text_row, &w)) != 0)
@@ -1662,7 +1629,7 @@ build_text(struct rctx *r, char **out)
 		goto out;
 	if ((r->parts & P_DELEGATE) && (s = str(r->asg, "delegate_for")) != NULL &&
 	    ((rc = tw_raw(&w, "\nDelegating for: ")) != 0 ||
-	    (rc = tw_add(&w, s, 1)) != 0))
+	    (rc = tw_add(&w, s)) != 0))
 		goto out;
 	if ((r->parts & P_DECIDE) && (r->mode == HUB_RENDER_WEBHOOK ||
 	    (r->parts & P_LINKS)) && (s = link(r, "decide")) != NULL) {
@@ -1989,7 +1956,7 @@ prepare(struct rctx *r, json_object *ctx, enum hub_render_kind kind,
 static int
 check(json_object *blocks, const char *text)
 {
-	char err[256];
+	char err[HUB_BK_ERR_MAX];
 
 	if (hub_bk_validate(blocks, HUB_BK_MESSAGE, err, sizeof(err)) !=
 	    HUB_BK_OK || text == NULL || *text == '\0' ||

@@ -349,14 +349,12 @@ int
 hub_slackevents_purge(struct hub_db *db, int *n)
 {
 	PGresult *res = NULL;
-	char *end;
-	long v;
+	int64_t v;
 	int rc;
 
 	if ((rc = map_db(hub_db_exec(db, &sev_table, SEV_PURGE, NULL, &res))) == HUB_SEV_OK &&
 	    n != NULL) {
-		v = strtol(PQcmdTuples(res), &end, 10);
-		*n = *end == '\0' && v >= 0 && v <= 1000 ? (int)v : 0;
+		*n = hub_db_cmd_rows(res, &v) == HUB_DB_OK && v <= 1000 ? (int)v : 0;
 	}
 	PQclear(res);
 	return rc;

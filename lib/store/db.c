@@ -3,6 +3,8 @@
  * reconnect after the server went away, SQLSTATE classification and
  * transaction tracking.  Parameters are never logged (they may be secrets).
  */
+#include <errno.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <stdio.h>
@@ -555,4 +557,60 @@ hub_db_rollback(struct hub_db *db)
 			PQclear(r);
 	}
 	db_end_tx(db);
+}
+
+/* ------------------------------------------------------------ cells */
+
+static int
+parse_int64(const char *s, int64_t min, int64_t max, int64_t *out)
+{
+	char *end;
+	long long v;
+
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	if (errno != 0 || end == s || *end != '\0' || v < min || v > max)
+		return HUB_DB_QUERY;
+	*out = v;
+	return HUB_DB_OK;
+}
+
+static int
+get_cell(const PGresult *r, int row, int col, int64_t min, int64_t max,
+    int64_t *out)
+{
+	int rc;
+
+	if (r == NULL || row < 0 || col < 0 || row >= PQntuples(r) ||
+	    col >= PQnfields(r) || PQgetisnull(r, row, col))
+		return HUB_DB_NOTFOUND;
+	if ((rc = parse_int64(PQgetvalue(r, row, col), min, max, out)) != 0)
+		hub_log(HUB_LOG_ERROR, "db_bad_cell", "column",
+		    PQfname(r, col) != NULL ? PQfname(r, col) : "", NULL);
+	return rc;
+}
+
+int
+hub_db_get_int64(const PGresult *r, int row, int col, int64_t *out)
+{
+	return get_cell(r, row, col, INT64_MIN, INT64_MAX, out);
+}
+
+int
+hub_db_get_int(const PGresult *r, int row, int col, int *out)
+{
+	int64_t v;
+	int rc;
+
+	if ((rc = get_cell(r, row, col, INT_MIN, INT_MAX, &v)) == HUB_DB_OK)
+		*out = (int)v;
+	return rc;
+}
+
+int
+hub_db_cmd_rows(const PGresult *r, int64_t *out)
+{
+	if (r == NULL)
+		return HUB_DB_QUERY;
+	return parse_int64(PQcmdTuples((PGresult *)r), 0, INT64_MAX, out);
 }

@@ -16,6 +16,8 @@
 #ifndef HUB_DB_H
 #define HUB_DB_H
 
+#include <stdint.h>
+
 #include <libpq-fe.h>
 
 enum hub_db_err {
@@ -100,5 +102,18 @@ int		 hub_db_classify(const PGresult *);
 const char	*hub_db_last_sqlstate(const struct hub_db *);
 const char	*hub_db_last_error(const struct hub_db *);
 const char	*hub_db_strerror(int);
+
+/*
+ * Checked decoders of one cell, for numbers the SQL itself produces: the
+ * cell must be a whole base-10 integer in range.  HUB_DB_OK with *out set;
+ * HUB_DB_NOTFOUND when (row, col) is outside the result or the cell is SQL
+ * NULL; HUB_DB_QUERY when the text is not such a number (a bug in the SQL,
+ * logged).  *out is left alone on error.
+ */
+int		 hub_db_get_int64(const PGresult *, int row, int col, int64_t *out);
+int		 hub_db_get_int(const PGresult *, int row, int col, int *out);
+/* Rows the command touched (PQcmdTuples); HUB_DB_QUERY when it does not
+ * say (not an INSERT, UPDATE, DELETE, …). */
+int		 hub_db_cmd_rows(const PGresult *, int64_t *out);
 
 #endif

@@ -10,6 +10,8 @@
 #include <string.h>
 #include <stdio.h>
 #include <errno.h>
+#include <limits.h>
+#include <stdint.h>
 
 #include "base/common.h"
 #include "store/db.h"
@@ -114,20 +116,7 @@ migrate_validate(const struct hub_embed *m, int *newest)
 static int
 get_int(PGresult *r, int *out)
 {
-	char *end;
-	long long v;
-	const char *s;
-
-	if (PQntuples(r) < 1 || PQgetisnull(r, 0, 0))
-		return -1;
-	s = PQgetvalue(r, 0, 0);
-	errno = 0;
-	v = strtoll(s, &end, 10);
-	if (errno != 0 || end == s || *end != '\0' || v < -2147483647 ||
-	    v > 2147483647)
-		return -1;
-	*out = (int)v;
-	return 0;
+	return hub_db_get_int(r, 0, 0, out) == HUB_DB_OK ? 0 : -1;
 }
 
 /* Apply one migration in its own transaction.  *did is set when it ran. */
@@ -226,9 +215,7 @@ hub_migrate_check(struct hub_db *db, int *db_version, int *binary_version)
 {
 	const struct hub_embed *m;
 	PGresult *r = NULL;
-	char *end;
-	const char *s;
-	long long v;
+	int64_t v;
 	int newest, rc, exists, i, n, dbmax = 0, pending = 0;
 
 	if (db_version != NULL)
@@ -253,10 +240,7 @@ hub_migrate_check(struct hub_db *db, int *db_version, int *binary_version)
 		int want = migrate_parse_name(m->name), found = 0;
 
 		for (i = 0; i < n; i++) {
-			s = PQgetvalue(r, i, 0);
-			errno = 0;
-			v = strtoll(s, &end, 10);
-			if (errno != 0 || end == s || *end != '\0')
+			if (hub_db_get_int64(r, i, 0, &v) != HUB_DB_OK)
 				continue;
 			if (v == want) {
 				found = 1;
@@ -267,11 +251,8 @@ hub_migrate_check(struct hub_db *db, int *db_version, int *binary_version)
 			pending = 1;
 	}
 	if (n > 0) {
-		s = PQgetvalue(r, n - 1, 0);
-		errno = 0;
-		v = strtoll(s, &end, 10);
-		if (errno == 0 && end != s && *end == '\0' && v > 0 &&
-		    v <= 2147483647)
+		if (hub_db_get_int64(r, n - 1, 0, &v) == HUB_DB_OK && v > 0 &&
+		    v <= INT_MAX)
 			dbmax = (int)v;
 	}
 	PQclear(r);

@@ -4,6 +4,7 @@
 
 #include "base/buf.h"
 #include "store/cursor.h"
+#include "store/db.h"
 #include "base/json.h"
 #include "store/pgjson.h"
 
@@ -23,8 +24,7 @@ value_json(const PGresult *res, int row, int col)
 {
 	const char *s = PQgetvalue(res, row, col);
 	json_object *v = NULL;
-	long long n;
-	char *end;
+	int64_t n;
 
 	if (PQgetisnull(res, row, col))
 		return NULL;
@@ -32,9 +32,7 @@ value_json(const PGresult *res, int row, int col)
 	case OID_BOOL:
 		return json_object_new_boolean(s[0] == 't');
 	case OID_INT2: case OID_INT4: case OID_INT8:
-		errno = 0;
-		n = strtoll(s, &end, 10);
-		return errno == 0 && end != s && *end == '\0' ?
+		return hub_db_get_int64(res, row, col, &n) == HUB_DB_OK ?
 		    json_object_new_int64(n) : json_object_new_string(s);
 	case OID_JSON: case OID_JSONB:
 		if (hub_json_parse(s, strlen(s), JSON_VALUE_MAX, JSON_VALUE_DEPTH, &v) != HUB_JSON_OK)

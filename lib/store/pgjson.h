@@ -16,12 +16,6 @@
 #include <json-c/json.h>
 #include <libpq-fe.h>
 
-/* SQL for a timestamptz column as the text every listing prints: ISO-8601
- * UTC with microseconds, exact, so a cursor built from it finds the same
- * row again. */
-#define HUB_PG_ISO(x) \
-	"to_char((" x ") AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')"
-
 json_object	*hub_pgjson_row(const PGresult *, int row);
 /* The first max rows as an array. */
 json_object	*hub_pgjson_rows(const PGresult *, int max);

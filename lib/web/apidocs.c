@@ -8,6 +8,7 @@
 #include "base/json.h"
 #include "base/log.h"
 #include "base/tmpl.h"
+#include "base/esc.h"
 
 #define DOC_MAX		(4u << 20)
 #define DOC_DEPTH	64
@@ -36,7 +37,7 @@ static void
 d_esc(struct docs *d, const char *s)
 {
 	if (d->err == 0 && s != NULL)
-		d->err = hub_html_escape(d->out, s, strlen(s));
+		d->err = hub_esc_html(d->out, s, strlen(s));
 }
 
 static const char *

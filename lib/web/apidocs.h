@@ -3,7 +3,7 @@
  * (templates/openapi.json) and the /api-docs page generated from it at
  * run time, so the page cannot drift from the document.
  *
- * Every value taken from the document goes through hub_html_escape; the
+ * Every value taken from the document goes through hub_esc_html; the
  * page (templates/api-docs.html around the generated reference) has no
  * script and loads nothing from elsewhere.  The caller owns the buffer it
  * passes.  Logs only a document or template that fails to render.

@@ -19,6 +19,7 @@
 
 #include "base/common.h"
 #include "web/app.h"
+#include "base/esc.h"
 #include "base/log.h"
 #include "web/prefork.h"
 
@@ -85,24 +86,6 @@ app_request_id(struct hub_req *req)
 
 /* ------------------------------------------------------------ errors */
 
-/* The HTML escaping writer for this one page: & < > " ' */
-HUB_STATIC int
-app_html_escape(struct hub_buf *b, const char *s)
-{
-	static const char *const ent[256] = {
-		['&'] = "&amp;", ['<'] = "&lt;", ['>'] = "&gt;",
-		['"'] = "&quot;", ['\''] = "&#39;",
-	};
-	const char *e;
-	int rc = 0;
-
-	for (; *s != '\0' && rc == 0; s++) {
-		e = ent[(unsigned char)*s];
-		rc = e != NULL ? hub_buf_adds(b, e) : hub_buf_addc(b, *s);
-	}
-	return rc;
-}
-
 HUB_STATIC int
 app_error_html(struct hub_buf *b, int status, const char *msg)
 {
@@ -110,11 +93,11 @@ app_error_html(struct hub_buf *b, int status, const char *msg)
 
 	if (hub_buf_printf(b, "<!doctype html>\n<html lang=\"en\"><head>"
 	    "<meta charset=\"utf-8\"><title>%d ", status) != 0 ||
-	    app_html_escape(b, st) != 0 ||
+	    hub_esc_html(b, st, strlen(st)) != 0 ||
 	    hub_buf_printf(b, "</title></head>\n<body><h1>%d ", status) != 0 ||
-	    app_html_escape(b, st) != 0 ||
+	    hub_esc_html(b, st, strlen(st)) != 0 ||
 	    hub_buf_adds(b, "</h1>\n<p>") != 0 ||
-	    app_html_escape(b, msg) != 0 ||
+	    hub_esc_html(b, msg, strlen(msg)) != 0 ||
 	    hub_buf_adds(b, "</p>\n<p><a href=\"/\">Home</a></p></body></html>\n") != 0)
 		return -1;
 	return 0;

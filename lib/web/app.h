@@ -60,7 +60,6 @@ int	hub_app_error(struct hub_app_ctx *, struct hub_req *, int status, const char
 #ifdef HUB_UNITTEST
 /* HUB_STATIC in app.c: reachable from the tests through t/libhub_ut.a. */
 int	 app_request_id_ok(const char *);
-int	 app_html_escape(struct hub_buf *, const char *);
 int	 app_handle(const struct hub_app *, struct hub_app_ctx *, const struct hub_io *);
 #endif
 

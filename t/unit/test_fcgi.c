@@ -888,15 +888,6 @@ Test(fcgi, random_request_ids_differ)
 	hub_buf_release(&f2.out);
 }
 
-Test(fcgi, html_escape)
-{
-	struct hub_buf b = HUB_BUF_INIT(256);
-
-	cr_assert_eq(app_html_escape(&b, "<a href=\"x\">'&'</a>"), 0);
-	cr_expect_str_eq(hub_buf_str(&b), "&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;");
-	hub_buf_release(&b);
-}
-
 /* ------------------------------------------------------------ prefork */
 
 Test(prefork, args)

@@ -13,6 +13,7 @@
 #include "base/json.h"
 #include "approval/intake.h"
 #include "approval/metadisplay.h"
+#include "base/utf8.h"
 
 #define NOW 1735689600	/* 2025-01-01T00:00:00Z */
 
@@ -509,9 +510,9 @@ Test(intake, invalid_utf8_built_by_hand)
 		cr_expect_str_eq(err.field, "title");
 		cr_expect_str_eq(err.message, "must be valid UTF-8");
 		json_object_put(in);
-		cr_expect_eq(intake_utf8_chars(bad[i], strlen(bad[i])), -1, "case %zu", i);
+		cr_expect_eq(hub_utf8_count(bad[i], strlen(bad[i])), -1, "case %zu", i);
 	}
-	cr_expect_eq(intake_utf8_chars("a\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80", 10), 4);
+	cr_expect_eq(hub_utf8_count("a\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80", 10), 4);
 }
 
 Test(intake, idempotency_key_checked)
@@ -552,7 +553,7 @@ Test(intake, long_unknown_key_is_cut_on_a_character)
 	cr_assert_eq(run_obj(in, NULL, &out, &err), HUB_INTAKE_INVALID);
 	cr_expect_str_eq(err.message, "unknown field");
 	cr_expect_eq(strlen(err.field), 62);	/* 31 é: 63 would split one */
-	cr_expect_geq(intake_utf8_chars(err.field, strlen(err.field)), 0);
+	cr_expect_geq(hub_utf8_count(err.field, strlen(err.field)), 0);
 	json_object_put(in);
 }
 

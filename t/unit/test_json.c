@@ -286,3 +286,18 @@ Test(json, strerror)
 	cr_assert_str_eq(hub_json_strerror(-3), "unknown JSON error");
 	cr_assert_str_eq(hub_json_strerror(1000), "unknown JSON error");
 }
+
+Test(json, writers_take_the_value_in_every_case)
+{
+	json_object *o = json_object_new_object();
+
+	cr_assert_eq(hub_json_set_str(o, "s", "x"), HUB_JSON_OK);
+	cr_assert_eq(hub_json_set_str(o, "none", NULL), HUB_JSON_OK);
+	cr_assert_eq(hub_json_set_int64(o, "n", -7), HUB_JSON_OK);
+	cr_assert_eq(hub_json_set(o, "b", json_object_new_boolean(1)), HUB_JSON_OK);
+	cr_expect_eq(hub_json_set(o, "null", NULL), HUB_JSON_NOMEM);
+	/* no object: the value is freed, not leaked (ASan checks) */
+	cr_expect_eq(hub_json_set(NULL, "k", json_object_new_string("v")), HUB_JSON_NOMEM);
+	cr_expect_str_eq(hub_json_str(o, NULL), "{\"s\":\"x\",\"n\":-7,\"b\":true}");
+	json_object_put(o);
+}

@@ -11,6 +11,7 @@
 #include <criterion/criterion.h>
 #include <json-c/json.h>
 
+#include "slack/actions.h"
 #include "slack/blockkit.h"
 #include "slack/bkvalid.h"
 #include "slack/render.h"
@@ -1057,4 +1058,44 @@ Test(render, risk_bands)
 	free(all);
 	hub_render_out_free(&o);
 	json_object_put(ctx);
+}
+
+/* ------------------------------------------------------------ button value */
+
+Test(render, button_value_codec)
+{
+	static const struct {
+		const char	*value;
+		int		 rc;
+		int64_t		 a;
+	} in[] = {
+		{ "{\"r\":\"0a0b0c0d-0000-4000-8000-00000000000a\",\"a\":42}", 0, 42 },
+		{ "{\"r\":\"0A0B0C0D-0000-4000-8000-00000000000A\"}", 0, 0 },
+		{ "{\"r\":\"0a0b0c0d-0000-4000-8000-00000000000a\",\"a\":-1}", -1, 0 },
+		{ "{\"r\":\"0a0b0c0d-0000-4000-8000-00000000000a\",\"a\":\"1\"}", -1, 0 },
+		{ "{\"r\":\"not-a-uuid\",\"a\":1}", -1, 0 },
+		{ "{\"a\":1}", -1, 0 },
+		{ "[1]", -1, 0 },
+		{ "", -1, 0 },
+	};
+	struct hub_action_ref ref;
+	char *v;
+	size_t i;
+
+	for (i = 0; i < HUB_NELEM(in); i++) {
+		cr_expect_eq(hub_action_value_parse(in[i].value, &ref), in[i].rc,
+		    "case %zu", i);
+		if (in[i].rc == 0)
+			cr_expect_eq(ref.assignment_id, in[i].a, "case %zu", i);
+	}
+	cr_expect_eq(hub_action_value_parse(NULL, &ref), -1);
+	v = hub_action_value("0a0b0c0d-0000-4000-8000-00000000000a", 7);
+	cr_expect_str_eq(v, "{\"r\":\"0a0b0c0d-0000-4000-8000-00000000000a\",\"a\":7}");
+	cr_assert_eq(hub_action_value_parse(v, &ref), 0);
+	cr_expect_str_eq(ref.request_id, "0a0b0c0d-0000-4000-8000-00000000000a");
+	cr_expect_eq(ref.assignment_id, 7);
+	free(v);
+	v = hub_action_value("0a0b0c0d-0000-4000-8000-00000000000a", HUB_ACTION_NO_ASSIGNMENT);
+	cr_expect_str_eq(v, "{\"r\":\"0a0b0c0d-0000-4000-8000-00000000000a\"}");
+	free(v);
 }

@@ -261,38 +261,6 @@ Test(tmpl, partials)
 	json_object_put(ctx);
 }
 
-static const struct {
-	const char *in;
-	const char *want;
-} esc[] = {
-	{ "", "" },
-	{ "abc", "abc" },
-	{ "<>&\"'", "&lt;&gt;&amp;&quot;&#39;" },
-	{ "a<b", "a&lt;b" },
-	{ "é<é", "é&lt;é" },
-	{ "&lt;", "&amp;lt;" },
-};
-
-Test(tmpl, html_escape)
-{
-	struct hub_buf b;
-	size_t i;
-
-	for (i = 0; i < HUB_NELEM(esc); i++) {
-		hub_buf_init(&b, 100);
-		cr_expect_eq(hub_html_escape(&b, esc[i].in, strlen(esc[i].in)),
-		    HUB_TMPL_OK);
-		cr_expect_str_eq(hub_buf_str(&b), esc[i].want, "case %zu", i);
-		hub_buf_release(&b);
-	}
-	/* embedded NUL is data, not the end */
-	hub_buf_init(&b, 100);
-	cr_expect_eq(hub_html_escape(&b, "a\0<", 3), HUB_TMPL_OK);
-	cr_expect_eq(b.len, 6);
-	cr_expect_eq(memcmp(b.data, "a\0&lt;", 6), 0);
-	hub_buf_release(&b);
-}
-
 Test(tmpl, buffer_maximum)
 {
 	json_object *ctx = ctx_of("{\"x\":\"<<<<\"}");	/* 16 bytes escaped */
@@ -321,12 +289,6 @@ Test(tmpl, buffer_maximum)
 			cr_expect_str_eq(hub_buf_str(&b), "keep", "case %zu", i);
 		hub_buf_release(&b);
 	}
-	/* the escaper alone is all-or-nothing too */
-	hub_buf_init(&b, 10);
-	cr_expect_eq(hub_html_escape(&b, "ab<<", 4), HUB_TMPL_OK);
-	cr_expect_eq(hub_html_escape(&b, "<", 1), HUB_TMPL_TOOBIG);
-	cr_expect_str_eq(hub_buf_str(&b), "ab&lt;&lt;");
-	hub_buf_release(&b);
 	json_object_put(ctx);
 }
 

@@ -1,0 +1,40 @@
+/*
+ * sqlfrag.h - SQL fragments more than one statement table shares, so a
+ * timestamp or "is this Slack user an assignee" is written once.
+ *
+ * Each is a string literal (or a macro building one from literals) to paste
+ * into a statement table; none takes user text, all take column names or
+ * placeholders ($n) the statement owns.
+ */
+#ifndef HUB_SQLFRAG_H
+#define HUB_SQLFRAG_H
+
+/*
+ * The hub's one text form of a timestamptz: ISO-8601, UTC, microseconds,
+ * "Z" (2026-01-02T03:04:05.123456Z).  Exact, so a keyset cursor built from
+ * it finds the same row again; render.h and the Slack texts parse it (the
+ * fraction is dropped there).  NULL stays NULL.
+ */
+#define HUB_SQL_ISO(x) \
+	"to_char((" x ") AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')"
+/* The same, "" for NULL. */
+#define HUB_SQL_ISO_OR_EMPTY(x) "coalesce(" HUB_SQL_ISO(x) ", '')"
+/*
+ * Whole seconds, only where a reader outside the hub already gets this
+ * shape: the decision callback's decided_at and the engine outcome the API
+ * answers with (cancel, decide).  Changing it would change that wire
+ * format; new code uses HUB_SQL_ISO.
+ */
+#define HUB_SQL_ISO_SECONDS(x) \
+	"to_char((" x ") AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
+
+/*
+ * Slack user p (a placeholder such as "$1") is assignment a's approver:
+ * named as a Slack user, or an email approver resolved to that user.  A
+ * delegate's own assignment matches the same way (delegate_of says whose).
+ */
+#define HUB_SQL_IS_ASSIGNEE(a, p) \
+	" ((" a ".approver_kind = 'slack' AND " a ".approver_value = " p ")" \
+	" OR " a ".slack_user_id = " p ")"
+
+#endif

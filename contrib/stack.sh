@@ -300,7 +300,7 @@ supervise() {
 # ---------------------------------------------------------------- make run
 # write_env - every setting the programs get from this environment (the
 # variables of README's "Configuration", and every SLACK_*, SMTP_*,
-# INFERENCE_*, EMBEDDING_* and WORKER_* one) as sh that `. var/env` reads
+# INFERENCE_*, EMBEDDING_*, WORKER_* and DB_* one) as sh that `. var/env` reads
 # back: bin/approvalhub then sees what the programs see.  Values are
 # single-quoted, a quote inside written as '\''.
 write_env() {
@@ -309,7 +309,7 @@ write_env() {
 	for v in $(compgen -e | LC_ALL=C sort); do
 		case $v in
 		DATABASE_URL | SECRET_KEY | PUBLIC_URL | PORT | APPROVALHUB_CONF | LOG_LEVEL | \
-		SLACK_* | SMTP_* | INFERENCE_* | EMBEDDING_* | WORKER_*)
+		SLACK_* | SMTP_* | INFERENCE_* | EMBEDDING_* | WORKER_* | DB_*)
 			printf "export %s='%s'\n" "$v" "${!v//$q/$qq}" ;;
 		esac
 	done

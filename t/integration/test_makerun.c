@@ -460,7 +460,7 @@ static const char *const conf_vars =
     "DATABASE_URL SECRET_KEY PUBLIC_URL PORT APPROVALHUB_CONF LOG_LEVEL "
     "SLACK_SIGNING_SECRET SLACK_BOT_TOKEN SLACK_CLIENT_ID SLACK_CLIENT_SECRET SLACK_API_URL "
     "SMTP_URL SMTP_FROM INFERENCE_URL INFERENCE_KEY INFERENCE_MODEL_ID "
-    "EMBEDDING_URL EMBEDDING_KEY EMBEDDING_MODEL_ID";
+    "EMBEDDING_URL EMBEDDING_KEY EMBEDDING_MODEL_ID DB_LOCK_TIMEOUT_MS";
 
 /* Compares, for every name given, the value `. var/env` sets in an empty
  * environment with the one in a process's environment; every name must be
@@ -504,7 +504,8 @@ Test(makerun, serves_signs_in_with_the_printed_login_key_works_env_matches_and_s
 	    "SLACK_BOT_TOKEN='%s' APPROVALHUB_CONF='%s' LOG_LEVEL=info "
 	    "INFERENCE_URL=http://127.0.0.1:9/ INFERENCE_KEY=inf-key "
 	    "INFERENCE_MODEL_ID=\"it's a \\$model \\`x\\`\" "
-	    "EMBEDDING_URL=http://127.0.0.1:9/ EMBEDDING_KEY=emb-key EMBEDDING_MODEL_ID=emb",
+	    "EMBEDDING_URL=http://127.0.0.1:9/ EMBEDDING_KEY=emb-key EMBEDDING_MODEL_ID=emb "
+	    "DB_LOCK_TIMEOUT_MS=7000",
 	    tok, conf);
 	start("serve", env);
 

@@ -30,17 +30,6 @@ static const struct hub_stmt stmts[STMT__MAX] = {
 
 static const struct hub_stmt_table auth_stmts = { "apiauth", stmts, STMT__MAX };
 
-const char *
-hub_apiauth_strerror(int err)
-{
-	switch (err) {
-	case HUB_APIAUTH_OK:		return "ok";
-	case HUB_APIAUTH_MISSING:	return "missing API key";
-	case HUB_APIAUTH_INVALID:	return "invalid API key";
-	case HUB_APIAUTH_UNAVAILABLE:	return "database unavailable";
-	default:			return "unknown error";
-	}
-}
 
 /* "Bearer <token68>": scheme case-insensitive, one or more spaces. */
 static const char *

@@ -32,6 +32,5 @@ struct hub_principal {
 
 /* authorization: the header value (may be NULL).  Fills *p on OK. */
 int	hub_apiauth_check(struct hub_db *, const char *authorization, struct hub_principal *p);
-const char *hub_apiauth_strerror(int);
 
 #endif

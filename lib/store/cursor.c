@@ -86,13 +86,3 @@ hub_cursor_encode(const char *ts, const char *id, struct hub_buf *out)
 	return rc;
 }
 
-const char *
-hub_cursor_strerror(int err)
-{
-	switch (err) {
-	case HUB_CURSOR_OK:		return "ok";
-	case HUB_CURSOR_INVALID:	return "invalid cursor";
-	case HUB_CURSOR_NOMEM:		return "out of memory";
-	default:			return "unknown error";
-	}
-}

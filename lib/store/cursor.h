@@ -40,6 +40,5 @@ int	hub_cursor_decode(const char *c, enum hub_cursor_kind,
  * come from the database; a pair that would not decode again is the
  * statement's bug. */
 int	hub_cursor_encode(const char *ts, const char *id, struct hub_buf *out);
-const char *hub_cursor_strerror(int);
 
 #endif

@@ -70,6 +70,7 @@ enum eng_stmt {
 	ST_REASSIGN_FIND,
 	ST_ASG_REASSIGNED,
 	ST_ASG_REASSIGNED_TO,
+	ST_SEARCH_PEOPLE_ADD,
 	ST_SNOOZE,
 	ST__MAX
 };
@@ -151,13 +152,18 @@ static const struct hub_stmt eng_stmts[ST__MAX] = {
 	    " INSERT INTO requests (source_id, external_id, idempotency_key, title,"
 	    "  requester_name, requester_email, requester_slack_id, justification,"
 	    "  metadata, deadline, reminder_every, next_reminder_at, valid_for,"
-	    "  callback_url, watchers, delivery_mode, connection_id, channel)"
+	    "  callback_url, watchers, delivery_mode, connection_id, channel, search_people)"
 	    " SELECT s.id, $2::text, $3::text, coalesce($4::text, ''), $5::text, $6::text,"
 	    "  $7::text, coalesce($8::text, ''), coalesce($9::jsonb, '{}'), d.deadline, d.every,"
 	    "  CASE WHEN d.every IS NOT NULL AND (d.deadline IS NULL"
 	    "   OR now() + d.every < d.deadline) THEN now() + d.every END,"
 	    "  make_interval(secs => $11::double precision), $12::text,"
-	    "  coalesce($13::jsonb, '[]'), $14::text, $15::uuid, $16::text"
+	    "  coalesce($13::jsonb, '[]'), $14::text, $15::uuid, $16::text,"
+	    /* what search finds the request by beyond its own fields
+	     * (approval/search.h): the source, every approver as listed and
+	     * every group member */
+	    "  left(s.name || ' ' || coalesce((SELECT string_agg(DISTINCT x.v, ' ') FROM"
+	    "   (SELECT value AS v FROM lst UNION SELECT value FROM ap) x), ''), 20000)"
 	    " FROM sources s CROSS JOIN LATERAL (SELECT"
 	    "  coalesce($10::timestamptz, now() + s.default_deadline) AS deadline,"
 	    "  coalesce(make_interval(secs => $17::double precision), s.default_reminder)"
@@ -447,6 +453,10 @@ static const struct hub_stmt eng_stmts[ST__MAX] = {
 	    "UPDATE assignments SET status = 'reassigned' WHERE id = $1::bigint", 1 },
 	[ST_ASG_REASSIGNED_TO] = {
 	    "UPDATE assignments SET reassigned_to = $2::bigint WHERE id = $1::bigint", 2 },
+	/* $1 request, $2 a new approver's value: search finds it by them too. */
+	[ST_SEARCH_PEOPLE_ADD] = {
+	    "UPDATE requests SET search_people = left(search_people || ' ' || $2::text, 20000)"
+	    " WHERE id = $1::uuid AND position(lower($2::text) IN lower(search_people)) = 0", 2 },
 	/* $1 request, $2 "1h" | "tomorrow" (09:00 UTC the next day). */
 	[ST_SNOOZE] = {
 	    "UPDATE requests SET next_reminder_at = CASE $2"
@@ -1639,6 +1649,10 @@ reassign_tx(struct eng *e, const char *req, const char *fk, const char *fv, cons
 	}
 	rc = HUB_ENGINE_DB;
 	if (cell_i64(r, 0, 0, &new_id) != 0)
+		goto out;
+	p[0] = req;
+	p[1] = tv;
+	if ((rc = q(e, ST_SEARCH_PEOPLE_ADD, p, NULL)) != HUB_ENGINE_OK)
 		goto out;
 	snprintf(nb, sizeof(nb), "%lld", (long long)new_id);
 	p[0] = ob;

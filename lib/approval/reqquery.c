@@ -6,10 +6,11 @@
 #include "store/pgjson.h"
 #include "approval/reqquery.h"
 #include "store/sqlfrag.h"
+#include "approval/search.h"
 
 /* Lengths the filters may have (bytes). */
 #define APPROVER_MAX	320
-#define Q_MAX		200
+#define Q_MAX		HUB_SEARCH_MAX
 #define SOURCE_MAX	100
 /* A request document is bounded by intake's limits; this only guards. */
 #define REQUEST_JSON_MAX	(64u << 20)
@@ -21,29 +22,34 @@
  * Every list variant takes the same parameters; the unused CTE only gives
  * them their types.
  *   $1 status  $2 source id  $3 approver  $4 q  $5,$6 cursor  $7 limit
+ *   $8 the cursor's relevance (search variants)
  *
  * The approver variants start from the approver's assignments, walking
  * assignments_approver_list and assignments_slack_list (0006) in list
  * order, so a LIMIT stops the walk: a busy approver costs no more than a
  * rare one.  request_created_at is the request's created_at, so the keyset
  * (created_at, id) is the same on both sides.
+ *
+ * With words (q), the rows are the search's matches (approval/search.h),
+ * most relevant first, then newest: the keyset is (relevance, created_at,
+ * id) and the page's cursor carries the relevance (store/cursor.h).
  */
 #define LIST_ARGS \
 	"WITH args AS (SELECT $1::text, $2::uuid, $3::text, $4::text," \
-	" $5::timestamptz, $6::uuid, $7::int)"
+	" $5::timestamptz, $6::uuid, $7::int, $8::real)"
 #define LIST_COLS \
 	" SELECT r.id, s.name AS source, r.external_id, r.title, r.requester_name," \
 	" r.status, r.current_step, " ISO("r.created_at") " AS created_at, " \
 	ISO("r.updated_at") " AS updated_at, " ISO("r.deadline") " AS deadline, " \
 	ISO("r.decided_at") " AS decided_at, r.decided_by"
-#define LIST_HEAD0 \
+#define LIST_HEAD00 \
 	LIST_ARGS LIST_COLS \
 	" FROM requests r JOIN sources s ON s.id = r.source_id" \
 	" WHERE (r.created_at, r.id) < ($5, $6)"
-#define LIST_TAIL0 " ORDER BY r.created_at DESC, r.id DESC LIMIT $7"
+#define LIST_TAIL00 " ORDER BY r.created_at DESC, r.id DESC LIMIT $7"
 /* By assigned value, or by the Slack user an email/group approver resolved
  * to (rows where that differs from the value); a request once. */
-#define LIST_HEAD1 \
+#define LIST_HEAD10 \
 	LIST_ARGS ", m AS (" \
 	"(SELECT a.request_created_at AS c, a.request_id AS id FROM assignments a" \
 	"  WHERE a.approver_value = $3 AND (a.request_created_at, a.request_id) < ($5, $6)" \
@@ -57,14 +63,30 @@
 	LIST_COLS \
 	" FROM u JOIN requests r ON r.id = u.id JOIN sources s ON s.id = r.source_id" \
 	" WHERE (u.c, u.id) < ($5, $6)"
-#define LIST_TAIL1 " ORDER BY u.c DESC, u.id DESC LIMIT $7"
+#define LIST_TAIL10 " ORDER BY u.c DESC, u.id DESC LIMIT $7"
+/* Search: the matches, ranked. */
+#define LIST_RANKED \
+	" CROSS JOIN LATERAL (SELECT " HUB_SEARCH_RANK("r", "$4") " AS relevance) k" \
+	" WHERE " HUB_SEARCH_MATCH("r", "$4") \
+	" AND (k.relevance, r.created_at, r.id) < ($8, $5, $6)"
+#define LIST_HEAD01 \
+	LIST_ARGS LIST_COLS ", k.relevance" \
+	" FROM requests r JOIN sources s ON s.id = r.source_id" LIST_RANKED
+#define LIST_HEAD11 \
+	LIST_ARGS ", u AS (" \
+	"SELECT a.request_id AS id FROM assignments a WHERE a.approver_value = $3" \
+	" UNION SELECT a.request_id FROM assignments a WHERE a.slack_user_id = $3)" \
+	LIST_COLS ", k.relevance" \
+	" FROM u JOIN requests r ON r.id = u.id JOIN sources s ON s.id = r.source_id" \
+	LIST_RANKED
+#define LIST_TAIL01 " ORDER BY k.relevance DESC, r.created_at DESC, r.id DESC LIMIT $7"
+#define LIST_TAIL11 LIST_TAIL01
 #define F0(s) ""
 #define F1(s) s
-#define LISTQ(st, so, ap, q) { LIST_HEAD##ap \
+#define LISTQ(st, so, ap, q) { LIST_HEAD##ap##q \
 	F##st(" AND r.status = $1") \
 	F##so(" AND r.source_id = $2") \
-	F##q(" AND r.search @@ websearch_to_tsquery('simple', $4)") \
-	LIST_TAIL##ap, 7 }
+	LIST_TAIL##ap##q, 8 }
 
 #define LIST_STATUS	1
 #define LIST_SOURCE	2
@@ -164,8 +186,8 @@ bounded(const char *s, size_t max)
 
 /* The filters in the order the API reports them; the cursor last. */
 static int
-filter_check(const struct hub_reqquery_filter *f, char ts[HUB_CURSOR_PART],
-    char id[HUB_CURSOR_PART], struct hub_problem *err)
+filter_check(const struct hub_reqquery_filter *f, char rank[HUB_CURSOR_PART],
+    char ts[HUB_CURSOR_PART], char id[HUB_CURSOR_PART], struct hub_problem *err)
 {
 	if (f->status != NULL && !hub_check_oneof(f->status, statuses))
 		return invalid(err, "status", "status must be one of Pending, Approved,"
@@ -176,8 +198,10 @@ filter_check(const struct hub_reqquery_filter *f, char ts[HUB_CURSOR_PART],
 		return invalid(err, "q", "q must be 1 to 200 characters");
 	if (!bounded(f->source, SOURCE_MAX))
 		return invalid(err, "source", "source must be 1 to 100 characters");
-	if (f->cursor != NULL &&
-	    hub_cursor_decode(f->cursor, HUB_CURSOR_UUID, ts, id) != HUB_CURSOR_OK)
+	/* A search's pages go by relevance: its cursors carry it. */
+	if (f->cursor != NULL && (f->q != NULL ?
+	    hub_cursor_decode_ranked(f->cursor, rank, ts, id) :
+	    hub_cursor_decode(f->cursor, HUB_CURSOR_UUID, ts, id)) != HUB_CURSOR_OK)
 		return invalid(err, "cursor", "invalid cursor");
 	return HUB_REQQUERY_OK;
 }
@@ -205,15 +229,16 @@ hub_reqquery_list(struct hub_db *db, const struct hub_principal *who,
 {
 	char ts[HUB_CURSOR_PART] = "infinity";
 	char id[HUB_CURSOR_PART] = "ffffffff-ffff-ffff-ffff-ffffffffffff";
+	char rank[HUB_CURSOR_PART] = "Infinity";
 	char source_id[HUB_UUID_TEXT_LEN + 1] = "", lim[24];
-	const char *params[7];
+	const char *params[8];
 	PGresult *res = NULL;
 	unsigned variant = 0;
 	int rc;
 
 	*out = NULL;
 	memset(err, 0, sizeof(*err));
-	if ((rc = filter_check(f, ts, id, err)) != HUB_REQQUERY_OK)
+	if ((rc = filter_check(f, rank, ts, id, err)) != HUB_REQQUERY_OK)
 		return rc;
 	if (f->source != NULL) {
 		/* The name in any case, as the database compares it. */
@@ -241,6 +266,7 @@ hub_reqquery_list(struct hub_db *db, const struct hub_principal *who,
 	params[4] = ts;
 	params[5] = id;
 	params[6] = lim;
+	params[7] = rank;
 	if ((rc = hub_db_exec(db, &reqquery_stmts, (int)variant, params, &res)) != HUB_DB_OK)
 		/* A cursor of the right shape may still be no date. */
 		return rc == HUB_DB_CHECK ? invalid(err, "cursor", "invalid cursor") :

@@ -21,6 +21,7 @@
 #include "base/log.h"
 #include "slack/slackapi.h"
 #include "store/sqlfrag.h"
+#include "approval/search.h"
 
 #define HOME_CALLBACK_ID	"hub_home"
 #define HOME_DATA_MAX		(4u * 1024u * 1024u)
@@ -804,15 +805,11 @@ hub_home_build(json_object *data, json_object **view)
 /* ------------------------------------------------------------ statements */
 
 /* The filters every list shares: $2 source name, $3 status, $4 search
- * ("" = off).  Search: full text in both configurations the search column
- * uses, or the title as a substring (LIKE metacharacters escaped). */
+ * ("" = off; the hub's one search, approval/search.h). */
 #define HOME_FILTERS \
 	" AND ($2::text = '' OR s.name = $2)" \
 	" AND ($3::text = '' OR r.status = $3)" \
-	" AND ($4::text = '' OR r.search @@ websearch_to_tsquery('simple', $4)" \
-	"  OR r.search @@ websearch_to_tsquery('english', $4)" \
-	"  OR r.title ILIKE '%' || replace(replace(replace($4, '\\', '\\\\')," \
-	"  '%', '\\%'), '_', '\\_') || '%')"
+	" AND ($4::text = '' OR " HUB_SEARCH_MATCH("r", "$4") ")"
 
 /* The user's own pending assignments in active steps ($1 user). */
 #define HOME_MINE_ASG \

@@ -23,6 +23,7 @@
 #include "slack/modals.h"
 #include "slack/payload.h"
 #include "slack/slackapi.h"
+#include "approval/search.h"
 #include "store/sqlfrag.h"
 
 #define IA_TEXT_MAX		256    /* slash command text we search with */
@@ -101,7 +102,7 @@ static const struct hub_stmt ia_stmts[IA__MAX] = {
 	    "  JOIN requests r ON r.id = a.request_id AND r.status = 'Pending'"
 	    "  JOIN sources s ON s.id = r.source_id"
 	    "  WHERE a.status = 'pending' AND" HUB_SQL_IS_ASSIGNEE("a", "$1")
-	    "   AND ($2 = '' OR r.search @@ websearch_to_tsquery('simple', $2))"
+	    "   AND ($2 = '' OR " HUB_SEARCH_MATCH("r", "$2") ")"
 	    "  ORDER BY r.id, (a.delegate_of IS NOT NULL), a.id) p"
 	    " ORDER BY created_at DESC, id DESC LIMIT " "11", 2 },
 };

@@ -10,6 +10,10 @@
  * delivery_log's).  Whether the timestamp is a real date is left to
  * PostgreSQL (a 22xxx error: the caller's "invalid cursor").
  *
+ * A ranked cursor (search results, ordered by relevance first) is
+ * base64url("<rank>|<created_at>|<id>"), rank being the real PostgreSQL
+ * printed for the row (digits, '.', 'e', '+', '-'; at most 24 bytes).
+ *
  * Strings are borrowed; hub_cursor_encode appends to the caller's buffer.
  * Never logs.
  */
@@ -40,5 +44,10 @@ int	hub_cursor_decode(const char *c, enum hub_cursor_kind,
  * come from the database; a pair that would not decode again is the
  * statement's bug. */
 int	hub_cursor_encode(const char *ts, const char *id, struct hub_buf *out);
+/* The ranked forms (uuid ids); rank gets at most HUB_CURSOR_PART bytes. */
+int	hub_cursor_decode_ranked(const char *c, char rank[HUB_CURSOR_PART],
+	    char ts[HUB_CURSOR_PART], char id[HUB_CURSOR_PART]);
+int	hub_cursor_encode_ranked(const char *rank, const char *ts, const char *id,
+	    struct hub_buf *out);
 
 #endif

@@ -244,8 +244,13 @@ hub_db_connect_limits(const char *url, const struct hub_db_limits *lim,
 	if (lim == NULL)
 		lim = &role_limits[HUB_DB_ROLE_WEB];
 	snprintf(ct, sizeof(ct), "%ld", lim->connect_s);
+	/* pg_trgm's word similarity threshold is the search's typo
+	 * tolerance (approval/search.h): 0.5 lets one swapped pair of letters
+	 * in a name through ("Solbreg" finds "Solberg"); the default 0.6 does
+	 * not. */
 	snprintf(opts, sizeof(opts), "-c statement_timeout=%ld -c lock_timeout=%ld"
-	    " -c idle_in_transaction_session_timeout=%ld",
+	    " -c idle_in_transaction_session_timeout=%ld"
+	    " -c pg_trgm.word_similarity_threshold=0.5",
 	    lim->statement_ms, lim->lock_ms, lim->idle_tx_ms);
 	/* A dead peer (host gone, cable cut) is noticed in about a minute,
 	 * not after the kernel's two hours. */

@@ -13,6 +13,8 @@
 #define OID_INT8	20
 #define OID_INT2	21
 #define OID_INT4	23
+#define OID_FLOAT4	700
+#define OID_FLOAT8	701
 #define OID_JSON	114
 #define OID_JSONB	3802
 
@@ -34,6 +36,8 @@ value_json(const PGresult *res, int row, int col)
 	case OID_INT2: case OID_INT4: case OID_INT8:
 		return hub_db_get_int64(res, row, col, &n) == HUB_DB_OK ?
 		    json_object_new_int64(n) : json_object_new_string(s);
+	case OID_FLOAT4: case OID_FLOAT8:
+		return json_object_new_double_s(strtod(s, NULL), s);
 	case OID_JSON: case OID_JSONB:
 		if (hub_json_parse(s, strlen(s), JSON_VALUE_MAX, JSON_VALUE_DEPTH, &v) != HUB_JSON_OK)
 			v = NULL;
@@ -82,9 +86,13 @@ next_cursor(const PGresult *res, int last)
 {
 	struct hub_buf enc = HUB_BUF_INIT(2 * HUB_CURSOR_MAX);
 	json_object *o = NULL;
+	const char *ts = PQgetvalue(res, last, PQfnumber(res, "created_at"));
+	const char *id = PQgetvalue(res, last, PQfnumber(res, "id"));
+	int rank = PQfnumber(res, "relevance");
 
-	if (hub_cursor_encode(PQgetvalue(res, last, PQfnumber(res, "created_at")),
-	    PQgetvalue(res, last, PQfnumber(res, "id")), &enc) == HUB_CURSOR_OK)
+	/* Search results go by relevance first (store/cursor.h). */
+	if ((rank >= 0 ? hub_cursor_encode_ranked(PQgetvalue(res, last, rank), ts, id, &enc) :
+	    hub_cursor_encode(ts, id, &enc)) == HUB_CURSOR_OK)
 		o = json_object_new_string(hub_buf_str(&enc));
 	hub_buf_release(&enc);
 	return o;

@@ -1,0 +1,49 @@
+/*
+ * search.h - the one search of the hub: the REST API's list (reqquery),
+ * the dashboard, the Home tab's search box and `/approvals <words>` all
+ * match and rank with these fragments, each inside its own scoping (what
+ * the caller may see), so the same words find the same requests
+ * everywhere.
+ *
+ * The document (migration 0120): requests.search, a weighted tsvector of
+ * the title (A), requester, approvers, source and external id (B),
+ * justification (C) and metadata values, strings and numbers (D), each
+ * in the `english` configuration (stemmed: "flights" finds "flight") and
+ * the `simple` one (as written: names, ids, stop words); and
+ * requests.search_text, a short lower-case line of the identifying
+ * fields for pg_trgm (typos and partial names: "Lofoton" finds
+ * "Lofoten").
+ *
+ * The words: websearch_to_tsquery's syntax ("quoted phrase", -word,
+ * OR), queried in both configurations.  The trigram match only applies to
+ * plain words: a query using -word, quotes or OR means exactly what it
+ * says.
+ *
+ * Ranking: ts_rank_cd (length-normalised) plus a tenth of the trigram
+ * similarity, as a real so a keyset cursor finds the same row again;
+ * callers break ties by recency (created_at DESC, id DESC).
+ *
+ * Usage: HUB_SEARCH_MATCH("r", "$4") in a WHERE clause, where r is the
+ * alias of requests and $4 a text parameter holding the words (not
+ * empty); HUB_SEARCH_RANK("r", "$4") as a column.  Indexes: requests_search
+ * (GIN over search) and requests_search_trgm (GIN trigram over
+ * search_text).
+ */
+#ifndef HUB_SEARCH_H
+#define HUB_SEARCH_H
+
+#define HUB_SEARCH_MAX	200	/* longest words accepted, bytes */
+
+#define HUB_SEARCH_TSQ(q) \
+	"(websearch_to_tsquery('english', " q ") || websearch_to_tsquery('simple', " q "))"
+/* Plain words: no -word, no quotes, no OR. */
+#define HUB_SEARCH_PLAIN(q) \
+	"(" q " !~* '(^|[[:space:]])-|\"|[[:space:]]or[[:space:]]')"
+#define HUB_SEARCH_MATCH(r, q) \
+	"(" r ".search @@ " HUB_SEARCH_TSQ(q) \
+	" OR (" HUB_SEARCH_PLAIN(q) " AND lower(" q ") <% " r ".search_text))"
+#define HUB_SEARCH_RANK(r, q) \
+	"(ts_rank_cd(" r ".search, " HUB_SEARCH_TSQ(q) ", 1)" \
+	" + 0.1 * word_similarity(lower(" q "), " r ".search_text))::real"
+
+#endif

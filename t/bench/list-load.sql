@@ -7,7 +7,10 @@
 -- address, the rest Slack user ids; created_at spread over a year; ~5 %
 -- Pending (half of the last 30 days, 1 % of older ones), the rest decided
 -- (Approved 80 %, Rejected 12 %, Cancelled 4 %, Expired 4 %); one step and
--- 1 to 3 assignments each (80/15/5 %).  Triggers do not run here
+-- 1 to 3 assignments each (80/15/5 %).  Titles and justifications add
+-- words from a vocabulary of 3 000 made-up words with a skewed share
+-- (word k ~ 1/sqrt(k)), so a search (t/bench/search) meets common and
+-- rare words as it would in real text.  Triggers do not run here
 -- (session_replication_role = replica): every column they would fill
 -- (assignments.request_created_at) is written explicitly.
 --
@@ -53,10 +56,20 @@ SELECT g,
             ELSE 'Expired' END AS status,
        least(5000, 1 + floor(5000 * power(r3, 2))::int) AS ap,
        CASE WHEN r4 < 0.80 THEN 1 WHEN r4 < 0.95 THEN 2 ELSE 3 END AS napp,
-       (r5 * 490000)::int + 2000 AS cents
+       (r5 * 490000)::int + 2000 AS cents,
+       ARRAY[1 + floor(2999 * power(random(), 2))::int, 1 + floor(2999 * power(random(), 2))::int,
+             1 + floor(2999 * power(random(), 2))::int, 1 + floor(2999 * power(random(), 2))::int,
+             1 + floor(2999 * power(random(), 2))::int] AS words
   FROM (SELECT g, random() * 365 AS age, random() AS r1, random() AS r2,
                random() AS r3, random() AS r4, random() AS r5
           FROM generate_series(1, :n) g) x;
+
+-- The vocabulary: word k is three syllables picked by k's digits in base 20.
+CREATE TEMP TABLE bench_words AS
+SELECT array_agg(s[1 + k % 20] || s[1 + (k / 20) % 20] || s[1 + (k / 400) % 20] ORDER BY k) AS w
+  FROM generate_series(0, 2999) k,
+       (SELECT ARRAY['ka', 'lo', 'ten', 'mi', 'ra', 'sol', 'berg', 'vik', 'nor', 'dal',
+                     'fjor', 'hav', 'lin', 'tor', 'sen', 'ek', 'ul', 'va', 'rin', 'mar'] AS s) x;
 
 INSERT INTO requests (id, source_id, external_id, title, requester_name,
     requester_email, justification, metadata, status, created_at, updated_at,
@@ -64,20 +77,22 @@ INSERT INTO requests (id, source_id, external_id, title, requester_name,
 SELECT b.id, s.id, 'LIST-' || b.g,
        (ARRAY['Expense report', 'Time off request', 'Deal approval', 'Access request'])[1 + b.g % 4]
          || ' from ' || (ARRAY['Ana Lopez', 'Bruno Silva', 'Chen Wei', 'Dana Cohen', 'Eve Martin',
-                               'Farid Haddad', 'Grace Kim', 'Hugo Blanc'])[1 + b.g % 8],
+                               'Farid Haddad', 'Grace Kim', 'Hugo Blanc'])[1 + b.g % 8]
+         || ' ' || v.w[b.words[1]] || ' ' || v.w[b.words[2]],
        (ARRAY['Ana Lopez', 'Bruno Silva', 'Chen Wei', 'Dana Cohen', 'Eve Martin',
               'Farid Haddad', 'Grace Kim', 'Hugo Blanc'])[1 + b.g % 8],
        'requester' || (b.g % 20000) || '@example.com',
        (ARRAY['Customer workshop: flights and two nights',
               'Quarterly planning offsite',
               'Renewal with a 12 % discount for a three-year term',
-              'Read access to the finance warehouse'])[1 + b.g % 4],
+              'Read access to the finance warehouse'])[1 + b.g % 4]
+         || ' ' || v.w[b.words[3]] || ' ' || v.w[b.words[4]] || ' ' || v.w[b.words[5]],
        jsonb_build_object('amount', b.cents / 100.0, 'currency', 'USD',
                           'category', (ARRAY['Travel', 'Meals', 'Lodging', 'Software'])[1 + b.g % 4]),
        b.status, b.created, b.created,
        CASE WHEN b.status <> 'Pending' THEN b.created + interval '5 hours' END,
        CASE WHEN b.status IN ('Approved', 'Rejected') THEN 'U' || lpad(b.ap::text, 8, '0') END
-  FROM bench_gen b
+  FROM bench_gen b CROSS JOIN bench_words v
   JOIN sources s ON s.name = 'bench-source-' || lpad(b.src::text, 2, '0');
 
 -- One step per request; its id is the row number.

@@ -8,7 +8,9 @@
  * - decode never crashes, and what it accepts has a 27-byte timestamp
  *   and a 1..39 byte id that decode(encode(ts, id)) gives back unchanged;
  * - for a raw pair, encode then decode accepts it exactly when an
- *   independent check here says it is valid, and round-trips it.
+ *   independent check here says it is valid, and round-trips it;
+ * - a ranked (search) cursor that decodes has a rank of 1..24 bytes of
+ *   [0-9.e+-] and round-trips through encode_ranked.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -80,6 +82,29 @@ out:
 	hub_buf_release(&enc);
 }
 
+static void
+ranked(const char *s)
+{
+	char rank[HUB_CURSOR_PART], ts[HUB_CURSOR_PART], id[HUB_CURSOR_PART];
+	char rank2[HUB_CURSOR_PART], ts2[HUB_CURSOR_PART], id2[HUB_CURSOR_PART];
+	struct hub_buf enc = HUB_BUF_INIT(4 * HUB_CURSOR_MAX);
+	size_t i, n;
+
+	if (hub_cursor_decode_ranked(s, rank, ts, id) != HUB_CURSOR_OK)
+		return;
+	n = strlen(rank);
+	if (n == 0 || n > 24 || !valid_pair(ts, id, HUB_CURSOR_UUID))
+		abort();
+	for (i = 0; i < n; i++)
+		if (!digit(rank[i]) && strchr(".e+-", rank[i]) == NULL)
+			abort();
+	if (hub_cursor_encode_ranked(rank, ts, id, &enc) != HUB_CURSOR_OK ||
+	    hub_cursor_decode_ranked(hub_buf_str(&enc), rank2, ts2, id2) != HUB_CURSOR_OK ||
+	    strcmp(rank, rank2) != 0 || strcmp(ts, ts2) != 0 || strcmp(id, id2) != 0)
+		abort();
+	hub_buf_release(&enc);
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -104,6 +129,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			*bar = '\0';
 			round_trip(s, bar + 1, kind, 0);
 		}
+	} else if (data[0] & 4) {
+		ranked(s);
 	} else if (hub_cursor_decode(s, kind, ts, id) == HUB_CURSOR_OK) {
 		if (strlen(ts) != 27 || strlen(id) == 0 || strlen(id) >= HUB_CURSOR_PART)
 			abort();

@@ -163,3 +163,50 @@ Test(cursor, encode_appends_and_reports_a_full_buffer)
 	cr_assert_str_eq(hub_buf_str(&enc), "x", "unchanged on error");
 	hub_buf_release(&enc);
 }
+
+/* Search pages: "<rank>|<ts>|<id>", the rank as PostgreSQL prints a real. */
+Test(cursor, ranked_round_trip_and_refusals)
+{
+	static const char *const ranks[] = { "0", "0.5124363", "1e-05", "3.4028235e+38",
+	    "-0.25" };
+	static const char *const bad[] = {
+		"", "x", ".5", "Infinity", "NaN", "1 ", "0.5|x", "1234567890123456789012345",
+		"0.5\n",
+	};
+	char rank[HUB_CURSOR_PART], ts[HUB_CURSOR_PART], id[HUB_CURSOR_PART];
+	struct hub_buf enc = HUB_BUF_INIT(2 * HUB_CURSOR_MAX), raw = HUB_BUF_INIT(512);
+	size_t i;
+
+	for (i = 0; i < sizeof(ranks) / sizeof(ranks[0]); i++) {
+		hub_buf_reset(&enc);
+		cr_assert_eq(hub_cursor_encode_ranked(ranks[i], TS, UUID, &enc), HUB_CURSOR_OK);
+		cr_assert_eq(hub_cursor_decode_ranked(hub_buf_str(&enc), rank, ts, id),
+		    HUB_CURSOR_OK, "%s", ranks[i]);
+		cr_assert_str_eq(rank, ranks[i]);
+		cr_assert_str_eq(ts, TS);
+		cr_assert_str_eq(id, UUID);
+		/* A search's cursor is no plain list's, and the other way round. */
+		cr_assert_eq(hub_cursor_decode(hub_buf_str(&enc), HUB_CURSOR_UUID, ts, id),
+		    HUB_CURSOR_INVALID);
+	}
+	hub_buf_reset(&enc);
+	cr_assert_eq(hub_cursor_encode(TS, UUID, &enc), HUB_CURSOR_OK);
+	cr_assert_eq(hub_cursor_decode_ranked(hub_buf_str(&enc), rank, ts, id),
+	    HUB_CURSOR_INVALID);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		hub_buf_reset(&raw);
+		hub_buf_reset(&enc);
+		cr_assert_eq(hub_buf_printf(&raw, "%s|%s|%s", bad[i], TS, UUID), HUB_BUF_OK);
+		cr_assert_eq(hub_base64_encode(raw.data, raw.len, 1, &enc), HUB_CRYPTO_OK);
+		cr_assert_eq(hub_cursor_decode_ranked(hub_buf_str(&enc), rank, ts, id),
+		    HUB_CURSOR_INVALID, "rank %s", bad[i]);
+	}
+	/* A bad timestamp or id behind a good rank. */
+	hub_buf_reset(&enc);
+	cr_assert_eq(hub_cursor_encode_ranked("0.5", "2026-01-02 03:04:05", UUID, &enc),
+	    HUB_CURSOR_OK);
+	cr_assert_eq(hub_cursor_decode_ranked(hub_buf_str(&enc), rank, ts, id),
+	    HUB_CURSOR_INVALID);
+	hub_buf_release(&enc);
+	hub_buf_release(&raw);
+}

@@ -64,38 +64,48 @@
 	" FROM u JOIN requests r ON r.id = u.id JOIN sources s ON s.id = r.source_id" \
 	" WHERE (u.c, u.id) < ($5, $6)"
 #define LIST_TAIL10 " ORDER BY u.c DESC, u.id DESC LIMIT $7"
-/* Search: the matches, ranked. */
-#define LIST_RANKED \
-	" CROSS JOIN LATERAL (SELECT " HUB_SEARCH_RANK("r", "$4") " AS relevance) k" \
-	" WHERE " HUB_SEARCH_MATCH("r", "$4") \
-	" AND (k.relevance, r.created_at, r.id) < ($8, $5, $6)"
-#define LIST_HEAD01 \
+/* Search: the matches, ranked.  Close spellings rank below every word
+ * match (their relevance is the similarity minus 2, below 0), so the sign
+ * of a cursor's relevance says which of the two a page continues. */
+#define LIST_RANKED(match, rank) \
+	" CROSS JOIN LATERAL (SELECT " rank " AS relevance) k" \
+	" WHERE " match " AND (k.relevance, r.created_at, r.id) < ($8, $5, $6)"
+#define LIST_BY_APPROVER \
+	" AND EXISTS (SELECT 1 FROM assignments a WHERE a.request_id = r.id" \
+	"  AND (a.approver_value = $3 OR a.slack_user_id = $3))"
+#define LIST_SEARCH_FROM \
 	LIST_ARGS LIST_COLS ", k.relevance" \
-	" FROM requests r JOIN sources s ON s.id = r.source_id" LIST_RANKED
-#define LIST_HEAD11 \
-	LIST_ARGS ", u AS (" \
-	"SELECT a.request_id AS id FROM assignments a WHERE a.approver_value = $3" \
-	" UNION SELECT a.request_id FROM assignments a WHERE a.slack_user_id = $3)" \
-	LIST_COLS ", k.relevance" \
-	" FROM u JOIN requests r ON r.id = u.id JOIN sources s ON s.id = r.source_id" \
-	LIST_RANKED
+	" FROM requests r JOIN sources s ON s.id = r.source_id"
+#define WORDS LIST_RANKED(HUB_SEARCH_WORDS("r", "$4"), HUB_SEARCH_RANK("r", "$4"))
+#define TYPOS LIST_RANKED(HUB_SEARCH_TYPO("r", "$4"), \
+	"(" HUB_SEARCH_TYPO_RANK("r", "$4") " - 2)::real")
+#define LIST_HEAD01 LIST_SEARCH_FROM WORDS
+#define LIST_HEAD02 LIST_SEARCH_FROM TYPOS
+#define LIST_HEAD11 LIST_SEARCH_FROM WORDS LIST_BY_APPROVER
+#define LIST_HEAD12 LIST_SEARCH_FROM TYPOS LIST_BY_APPROVER
 #define LIST_TAIL01 " ORDER BY k.relevance DESC, r.created_at DESC, r.id DESC LIMIT $7"
+#define LIST_TAIL02 LIST_TAIL01
 #define LIST_TAIL11 LIST_TAIL01
+#define LIST_TAIL12 LIST_TAIL01
 #define F0(s) ""
 #define F1(s) s
-#define LISTQ(st, so, ap, q) { LIST_HEAD##ap##q \
+/* m: 0 no words, 1 words, 2 close spellings */
+#define LISTQ(st, so, ap, m) { LIST_HEAD##ap##m \
 	F##st(" AND r.status = $1") \
 	F##so(" AND r.source_id = $2") \
-	LIST_TAIL##ap##q, 8 }
+	LIST_TAIL##ap##m, 8 }
+#define LISTQ4(ap, m) LISTQ(0, 0, ap, m), LISTQ(1, 0, ap, m), LISTQ(0, 1, ap, m), \
+	LISTQ(1, 1, ap, m)
 
 #define LIST_STATUS	1
 #define LIST_SOURCE	2
 #define LIST_APPROVER	4
-#define LIST_Q		8
+#define LIST_WORDS	8
+#define LIST_TYPOS	16
 
 enum stmt {
-	/* 0..15: the list variants, indexed by LIST_* bits */
-	STMT_LIST_LAST = 15,
+	/* 0..23: the list variants, indexed by LIST_* bits */
+	STMT_LIST_LAST = 23,
 	STMT_SOURCE_BY_NAME,
 	STMT_REQUEST_JSON,
 	STMT_REQUEST_STATE,
@@ -103,10 +113,7 @@ enum stmt {
 };
 
 static const struct hub_stmt stmts[STMT__MAX] = {
-	LISTQ(0, 0, 0, 0), LISTQ(1, 0, 0, 0), LISTQ(0, 1, 0, 0), LISTQ(1, 1, 0, 0),
-	LISTQ(0, 0, 1, 0), LISTQ(1, 0, 1, 0), LISTQ(0, 1, 1, 0), LISTQ(1, 1, 1, 0),
-	LISTQ(0, 0, 0, 1), LISTQ(1, 0, 0, 1), LISTQ(0, 1, 0, 1), LISTQ(1, 1, 0, 1),
-	LISTQ(0, 0, 1, 1), LISTQ(1, 0, 1, 1), LISTQ(0, 1, 1, 1), LISTQ(1, 1, 1, 1),
+	LISTQ4(0, 0), LISTQ4(1, 0), LISTQ4(0, 1), LISTQ4(1, 1), LISTQ4(0, 2), LISTQ4(1, 2),
 	/* Names are one name in any case (0008's unique index on lower(name)). */
 	[STMT_SOURCE_BY_NAME] = {
 		"SELECT id FROM sources WHERE lower(name) = lower($1) AND NOT disabled", 1 },
@@ -223,6 +230,18 @@ hub_reqquery_source_id(struct hub_db *db, const char *name, char id[HUB_UUID_TEX
 	return rc;
 }
 
+static int
+list_exec(struct hub_db *db, unsigned variant, const char *const *params, PGresult **res,
+    struct hub_problem *err)
+{
+	int rc = hub_db_exec(db, &reqquery_stmts, (int)variant, params, res);
+
+	if (rc == HUB_DB_OK)
+		return HUB_REQQUERY_OK;
+	/* A cursor of the right shape may still be no date. */
+	return rc == HUB_DB_CHECK ? invalid(err, "cursor", "invalid cursor") : dberr(err, rc);
+}
+
 int
 hub_reqquery_list(struct hub_db *db, const struct hub_principal *who,
     const struct hub_reqquery_filter *f, json_object **out, struct hub_problem *err)
@@ -257,7 +276,10 @@ hub_reqquery_list(struct hub_db *db, const struct hub_principal *who,
 	variant |= f->status != NULL ? LIST_STATUS : 0;
 	variant |= source_id[0] != '\0' ? LIST_SOURCE : 0;
 	variant |= f->approver != NULL ? LIST_APPROVER : 0;
-	variant |= f->q != NULL ? LIST_Q : 0;
+	/* A search continues the kind of match its cursor came from: below
+	 * 0 are close spellings (see LIST_RANKED). */
+	if (f->q != NULL)
+		variant |= rank[0] == '-' ? LIST_TYPOS : LIST_WORDS;
 	snprintf(lim, sizeof(lim), "%ld", f->limit + 1);
 	params[0] = f->status;
 	params[1] = source_id[0] != '\0' ? source_id : NULL;
@@ -267,12 +289,19 @@ hub_reqquery_list(struct hub_db *db, const struct hub_principal *who,
 	params[5] = id;
 	params[6] = lim;
 	params[7] = rank;
-	if ((rc = hub_db_exec(db, &reqquery_stmts, (int)variant, params, &res)) != HUB_DB_OK)
-		/* A cursor of the right shape may still be no date. */
-		return rc == HUB_DB_CHECK ? invalid(err, "cursor", "invalid cursor") :
-		    dberr(err, rc);
+	if ((rc = list_exec(db, variant, params, &res, err)) != HUB_REQQUERY_OK)
+		return rc;
+	/* No request has the words: try close spellings (first page only). */
+	if ((variant & LIST_WORDS) && f->cursor == NULL && PQntuples(res) == 0) {
+		PQclear(res);
+		variant = (variant & ~(unsigned)LIST_WORDS) | LIST_TYPOS;
+		if ((rc = list_exec(db, variant, params, &res, err)) != HUB_REQQUERY_OK)
+			return rc;
+	}
 	*out = hub_pgjson_page(res, "requests", f->limit);
 	PQclear(res);
+	if (*out != NULL && f->q != NULL)
+		hub_json_set_str(*out, "match", variant & LIST_TYPOS ? "close_spellings" : "words");
 	return *out != NULL ? HUB_REQQUERY_OK : HUB_REQQUERY_NOMEM;
 empty:
 	*out = hub_pgjson_page(NULL, "requests", f->limit);

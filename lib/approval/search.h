@@ -15,19 +15,27 @@
  * "Lofoten").
  *
  * The words: websearch_to_tsquery's syntax ("quoted phrase", -word,
- * OR), queried in both configurations.  The trigram match only applies to
- * plain words: a query using -word, quotes or OR means exactly what it
- * says.
+ * OR), queried in both configurations (HUB_SEARCH_WORDS).  Close
+ * spellings (HUB_SEARCH_TYPO): pg_trgm word similarity of the words to
+ * search_text, for plain words only (a query using -word, quotes or OR
+ * means exactly what it says), at pg_trgm.word_similarity_threshold 0.5
+ * (store/db.c sets it for every connection).
  *
- * Ranking: ts_rank_cd (length-normalised) plus a tenth of the trigram
- * similarity, as a real so a keyset cursor finds the same row again;
- * callers break ties by recency (created_at DESC, id DESC).
+ * Where: the REST API and the dashboard (reqquery) search the words
+ * first and fall back to close spellings only when no request matches
+ * them, since over a whole hub a trigram match is both slow and noisy; the
+ * Home tab and /approvals, which search one person's requests, take both
+ * at once (HUB_SEARCH_MATCH).
  *
- * Usage: HUB_SEARCH_MATCH("r", "$4") in a WHERE clause, where r is the
+ * Ranking: ts_rank_cd, length-normalised (HUB_SEARCH_RANK), or the
+ * trigram similarity for close spellings (HUB_SEARCH_TYPO_RANK), as a real
+ * so a keyset cursor finds the same row again; callers break ties by
+ * recency (created_at DESC, id DESC).
+ *
+ * Usage: HUB_SEARCH_WORDS("r", "$4") in a WHERE clause, where r is the
  * alias of requests and $4 a text parameter holding the words (not
- * empty); HUB_SEARCH_RANK("r", "$4") as a column.  Indexes: requests_search
- * (GIN over search) and requests_search_trgm (GIN trigram over
- * search_text).
+ * empty).  Indexes: requests_search (GIN over search) and
+ * requests_search_trgm (GIN trigram over search_text).
  */
 #ifndef HUB_SEARCH_H
 #define HUB_SEARCH_H
@@ -36,14 +44,17 @@
 
 #define HUB_SEARCH_TSQ(q) \
 	"(websearch_to_tsquery('english', " q ") || websearch_to_tsquery('simple', " q "))"
+#define HUB_SEARCH_WORDS(r, q) "(" r ".search @@ " HUB_SEARCH_TSQ(q) ")"
 /* Plain words: no -word, no quotes, no OR. */
 #define HUB_SEARCH_PLAIN(q) \
 	"(" q " !~* '(^|[[:space:]])-|\"|[[:space:]]or[[:space:]]')"
+#define HUB_SEARCH_TYPO(r, q) \
+	"(" HUB_SEARCH_PLAIN(q) " AND lower(" q ") <% " r ".search_text)"
 #define HUB_SEARCH_MATCH(r, q) \
-	"(" r ".search @@ " HUB_SEARCH_TSQ(q) \
-	" OR (" HUB_SEARCH_PLAIN(q) " AND lower(" q ") <% " r ".search_text))"
+	"(" HUB_SEARCH_WORDS(r, q) " OR " HUB_SEARCH_TYPO(r, q) ")"
 #define HUB_SEARCH_RANK(r, q) \
-	"(ts_rank_cd(" r ".search, " HUB_SEARCH_TSQ(q) ", 1)" \
-	" + 0.1 * word_similarity(lower(" q "), " r ".search_text))::real"
+	"ts_rank_cd(" r ".search, " HUB_SEARCH_TSQ(q) ", 1)::real"
+#define HUB_SEARCH_TYPO_RANK(r, q) \
+	"word_similarity(lower(" q "), " r ".search_text)::real"
 
 #endif

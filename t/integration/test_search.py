@@ -198,7 +198,7 @@ def main():
     hidden = create(other, {"title": "Northern lights photography tour"}, 0)
 
     queries = [(label, q) for label, _, qs in LABELLED for q in qs]
-    print("1..%d" % (len(queries) + 6))
+    print("1..%d" % (len(queries) + 7))
     first = 0
     for label, q in queries:
         st, o = search(admin, q)
@@ -254,6 +254,15 @@ def main():
     st2, o = search(admin, "kayak", cursor=plain.get("next_cursor") or "x")
     tap(st == 200 and st2 == 400 and o.get("field") == "cursor",
         "a list cursor given to a search is a 400 naming cursor", "%d %r" % (st2, o))
+
+    st, o = search(admin, "Lofoton")
+    st2, o2 = search(admin, "kayak")
+    tap(st == 200 and o.get("match") == "close_spellings" and
+        all(r["relevance"] < 0 for r in o["requests"]) and
+        st2 == 200 and o2.get("match") == "words" and
+        all(r["relevance"] >= 0 for r in o2["requests"]),
+        "the answer says whether words or close spellings matched",
+        "%d %r\n%d %r" % (st, o, st2, o2))
 
     st, o = search(admin, "x" * 201)
     tap(st == 400 and o.get("field") == "q", "201 characters of words is a 400 naming q",

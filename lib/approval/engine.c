@@ -70,7 +70,6 @@ enum eng_stmt {
 	ST_REASSIGN_FIND,
 	ST_ASG_REASSIGNED,
 	ST_ASG_REASSIGNED_TO,
-	ST_SEARCH_PEOPLE_ADD,
 	ST_SNOOZE,
 	ST__MAX
 };
@@ -248,13 +247,20 @@ static const struct hub_stmt eng_stmts[ST__MAX] = {
 	    " AND (external_id = $2::text OR idempotency_key = $3::text)"
 	    " ORDER BY (external_id IS NOT DISTINCT FROM $2::text) DESC LIMIT 1", 3 },
 	/* A person listed twice (directly and through a group) gets one. */
+	/* A new approver: search finds the request by them too
+	 * (approval/search.h), once the row is in. */
 	[ST_ASG_INSERT] = {
-	    "INSERT INTO assignments (request_id, step_id, approver_kind,"
+	    "WITH ins AS (INSERT INTO assignments (request_id, step_id, approver_kind,"
 	    " approver_value, slack_user_id, request_created_at)"
 	    " SELECT r.id, $2::bigint, $3::text, $4::text,"
 	    "  CASE WHEN $3::text = 'slack' THEN $4::text END, r.created_at"
 	    " FROM requests r WHERE r.id = $1::uuid"
-	    " ON CONFLICT DO NOTHING RETURNING id", 4 },
+	    " ON CONFLICT DO NOTHING RETURNING id),"
+	    " srch AS (UPDATE requests SET search_people ="
+	    "  left(search_people || ' ' || $4::text, 20000)"
+	    " WHERE id = $1::uuid AND EXISTS (SELECT 1 FROM ins)"
+	    "  AND position(lower($4::text) IN lower(search_people)) = 0)"
+	    " SELECT id FROM ins", 4 },
 	/* Today's delegations of the step's pending approvers ($2 = 0: all,
 	 * else only that assignment) that have no delegate row yet. */
 	[ST_ADD_DELEGATES] = {
@@ -453,10 +459,6 @@ static const struct hub_stmt eng_stmts[ST__MAX] = {
 	    "UPDATE assignments SET status = 'reassigned' WHERE id = $1::bigint", 1 },
 	[ST_ASG_REASSIGNED_TO] = {
 	    "UPDATE assignments SET reassigned_to = $2::bigint WHERE id = $1::bigint", 2 },
-	/* $1 request, $2 a new approver's value: search finds it by them too. */
-	[ST_SEARCH_PEOPLE_ADD] = {
-	    "UPDATE requests SET search_people = left(search_people || ' ' || $2::text, 20000)"
-	    " WHERE id = $1::uuid AND position(lower($2::text) IN lower(search_people)) = 0", 2 },
 	/* $1 request, $2 "1h" | "tomorrow" (09:00 UTC the next day). */
 	[ST_SNOOZE] = {
 	    "UPDATE requests SET next_reminder_at = CASE $2"
@@ -1649,10 +1651,6 @@ reassign_tx(struct eng *e, const char *req, const char *fk, const char *fv, cons
 	}
 	rc = HUB_ENGINE_DB;
 	if (cell_i64(r, 0, 0, &new_id) != 0)
-		goto out;
-	p[0] = req;
-	p[1] = tv;
-	if ((rc = q(e, ST_SEARCH_PEOPLE_ADD, p, NULL)) != HUB_ENGINE_OK)
 		goto out;
 	snprintf(nb, sizeof(nb), "%lld", (long long)new_id);
 	p[0] = ob;

@@ -230,6 +230,30 @@ hub_reqquery_source_id(struct hub_db *db, const char *name, char id[HUB_UUID_TEX
 	return rc;
 }
 
+/* The source the list is limited to ("" = every source): the filter's,
+ * and a source key's own.  NOTFOUND: the list is empty (an unknown name,
+ * or another source's: never a 403, so a key cannot probe names). */
+static int
+list_source(struct hub_db *db, const struct hub_principal *who,
+    const struct hub_reqquery_filter *f, char source_id[HUB_UUID_TEXT_LEN + 1],
+    struct hub_problem *err)
+{
+	int rc;
+
+	if (f->source != NULL) {
+		/* The name in any case, as the database compares it. */
+		rc = hub_reqquery_source_id(db, f->source, source_id, err);
+		if (rc != HUB_REQQUERY_OK)
+			return rc;
+	}
+	if (!who->is_admin) {
+		if (source_id[0] != '\0' && strcmp(source_id, who->source_id) != 0)
+			return HUB_REQQUERY_NOTFOUND;
+		snprintf(source_id, HUB_UUID_TEXT_LEN + 1, "%s", who->source_id);
+	}
+	return HUB_REQQUERY_OK;
+}
+
 static int
 list_exec(struct hub_db *db, unsigned variant, const char *const *params, PGresult **res,
     struct hub_problem *err)
@@ -259,20 +283,10 @@ hub_reqquery_list(struct hub_db *db, const struct hub_principal *who,
 	memset(err, 0, sizeof(*err));
 	if ((rc = filter_check(f, rank, ts, id, err)) != HUB_REQQUERY_OK)
 		return rc;
-	if (f->source != NULL) {
-		/* The name in any case, as the database compares it. */
-		rc = hub_reqquery_source_id(db, f->source, source_id, err);
-		if (rc == HUB_REQQUERY_NOTFOUND)
-			goto empty;
-		if (rc != HUB_REQQUERY_OK)
-			return rc;
-	}
-	if (!who->is_admin) {
-		/* Another source's name lists nothing rather than 403. */
-		if (source_id[0] != '\0' && strcmp(source_id, who->source_id) != 0)
-			goto empty;
-		snprintf(source_id, sizeof(source_id), "%s", who->source_id);
-	}
+	if ((rc = list_source(db, who, f, source_id, err)) == HUB_REQQUERY_NOTFOUND)
+		goto empty;
+	if (rc != HUB_REQQUERY_OK)
+		return rc;
 	variant |= f->status != NULL ? LIST_STATUS : 0;
 	variant |= source_id[0] != '\0' ? LIST_SOURCE : 0;
 	variant |= f->approver != NULL ? LIST_APPROVER : 0;

@@ -246,6 +246,44 @@ conn_of(struct hub_db *db, const char *id, struct hub_conn *c, struct hub_proble
 	}
 }
 
+/* May c's bot post to channel (conversations.info, bounded)?  OK, or
+ * the refusal in p under field: Slack's fix, or Slack down (UNAVAILABLE). */
+static int
+channel_access(struct hub_db *db, const struct hub_conf *conf, struct hub_httpc *http,
+    const struct hub_conn *c, const char *channel, const char *field, struct hub_problem *p)
+{
+	struct hub_buf fix = HUB_BUF_INIT(1024);
+	struct hub_slack_result res;
+	struct hub_keyring ring;
+	struct hub_slack s;
+	int rc;
+
+	hub_slack_result_init(&res);
+	if ((rc = keyring(conf, &ring, p)) != HUB_CONNADM_OK)
+		goto out;
+	slack_client(conf, http, &ring, &s);
+	switch (hub_connections_check_channel(db, &s, c, channel, &res, &fix)) {
+	case HUB_CONN_OK:
+		rc = HUB_CONNADM_OK;
+		break;
+	case HUB_CONN_SLACK:
+		rc = slack_refused(&res, &fix, field, p);
+		break;
+	case HUB_CONN_CRYPTO:
+		rc = hub_problem(p, NULL, "the stored token cannot be opened (SECRET_KEY "
+		    "changed?): reinstall the app", HUB_CONNADM_INVALID);
+		break;
+	default:
+		rc = dberr(p, HUB_DB_QUERY);
+		break;
+	}
+out:
+	memset(&ring, 0, sizeof(ring));
+	hub_buf_release(&fix);
+	hub_slack_result_free(&res);
+	return rc;
+}
+
 static const char *
 via_of(const struct hub_actor *a)
 {
@@ -438,10 +476,6 @@ hub_connadm_patch(struct hub_db *db, const struct hub_conf *conf, struct hub_htt
 	static const char *const allowed[] = {
 		"default", "disabled", "reason", "default_channel", "acknowledge", NULL,
 	};
-	struct hub_buf fix = HUB_BUF_INIT(1024);
-	struct hub_slack_result res;
-	struct hub_keyring ring;
-	struct hub_slack s;
 	struct hub_conn c;
 	json_object *v;
 	const char *params[6], *reason = NULL, *channel = NULL;
@@ -450,8 +484,6 @@ hub_connadm_patch(struct hub_db *db, const struct hub_conf *conf, struct hub_htt
 
 	*out = NULL;
 	memset(p, 0, sizeof(*p));
-	memset(&ring, 0, sizeof(ring));
-	hub_slack_result_init(&res);
 	if (!hub_check_uuid(id)) {
 		rc = HUB_CONNADM_NOTFOUND;
 		goto out;
@@ -511,23 +543,9 @@ hub_connadm_patch(struct hub_db *db, const struct hub_conf *conf, struct hub_htt
 			    "default_channel is for SLACK_APP connections", 0);
 			goto out;
 		}
-		if ((rc = keyring(conf, &ring, p)) != HUB_CONNADM_OK)
+		if ((rc = channel_access(db, conf, http, &c, channel, "default_channel", p)) !=
+		    HUB_CONNADM_OK)
 			goto out;
-		slack_client(conf, http, &ring, &s);
-		switch (hub_connections_check_channel(db, &s, &c, channel, &res, &fix)) {
-		case HUB_CONN_OK:
-			break;
-		case HUB_CONN_SLACK:
-			rc = slack_refused(&res, &fix, "default_channel", p);
-			goto out;
-		case HUB_CONN_CRYPTO:
-			rc = hub_problem(p, NULL, "the stored token cannot be opened (SECRET_KEY "
-			    "changed?): reinstall the app", HUB_CONNADM_INVALID);
-			goto out;
-		default:
-			rc = dberr(p, HUB_DB_QUERY);
-			goto out;
-		}
 	}
 
 	params[0] = c.id;
@@ -561,9 +579,6 @@ out:
 	if (in_tx)
 		hub_db_rollback(db);
 	PQclear(r);
-	memset(&ring, 0, sizeof(ring));
-	hub_buf_release(&fix);
-	hub_slack_result_free(&res);
 	return rc;
 }
 
@@ -702,59 +717,26 @@ int
 hub_connadm_channel_check(struct hub_db *db, const struct hub_conf *conf, struct hub_httpc *http,
     const char *id, const char *channel, json_object **out, struct hub_problem *p)
 {
-	struct hub_buf fix = HUB_BUF_INIT(1024);
-	struct hub_slack_result res;
-	struct hub_keyring ring;
-	struct hub_slack s;
 	struct hub_conn c;
 	int rc;
 
 	*out = NULL;
 	memset(p, 0, sizeof(*p));
-	memset(&ring, 0, sizeof(ring));
-	hub_slack_result_init(&res);
 	if ((rc = conn_of(db, id, &c, p)) != HUB_CONNADM_OK)
-		goto out;
-	rc = HUB_CONNADM_INVALID;
-	if (channel == NULL || !channel_ok(channel)) {
-		hub_problem(p, "channel", "not a channel id: copy the id (C…, G…) from the "
-		    "channel's details", 0);
-		goto out;
-	}
-	if (c.type != HUB_CONN_SLACK_APP) {
-		hub_problem(p, "channel", "a webhook posts to its own channel: there is no "
-		    "channel to check", 0);
-		goto out;
-	}
-	if ((rc = keyring(conf, &ring, p)) != HUB_CONNADM_OK)
-		goto out;
-	slack_client(conf, http, &ring, &s);
-	switch (hub_connections_check_channel(db, &s, &c, channel, &res, &fix)) {
-	case HUB_CONN_OK:
-		if ((*out = json_object_new_object()) == NULL) {
-			rc = HUB_CONNADM_NOMEM;
-			break;
-		}
-		json_object_object_add(*out, "channel", json_object_new_string(channel));
-		json_object_object_add(*out, "ok", json_object_new_boolean(1));
-		rc = HUB_CONNADM_OK;
-		break;
-	case HUB_CONN_SLACK:
-		rc = slack_refused(&res, &fix, "channel", p);
-		break;
-	case HUB_CONN_CRYPTO:
-		rc = hub_problem(p, NULL, "the stored token cannot be opened (SECRET_KEY "
-		    "changed?): reinstall the app", HUB_CONNADM_INVALID);
-		break;
-	default:
-		rc = dberr(p, HUB_DB_QUERY);
-		break;
-	}
-out:
-	memset(&ring, 0, sizeof(ring));
-	hub_buf_release(&fix);
-	hub_slack_result_free(&res);
-	return rc;
+		return rc;
+	if (channel == NULL || !channel_ok(channel))
+		return hub_problem(p, "channel", "not a channel id: copy the id (C…, G…) from "
+		    "the channel's details", HUB_CONNADM_INVALID);
+	if (c.type != HUB_CONN_SLACK_APP)
+		return hub_problem(p, "channel", "a webhook posts to its own channel: there is "
+		    "no channel to check", HUB_CONNADM_INVALID);
+	if ((rc = channel_access(db, conf, http, &c, channel, "channel", p)) != HUB_CONNADM_OK)
+		return rc;
+	if ((*out = json_object_new_object()) == NULL)
+		return HUB_CONNADM_NOMEM;
+	json_object_object_add(*out, "channel", json_object_new_string(channel));
+	json_object_object_add(*out, "ok", json_object_new_boolean(1));
+	return HUB_CONNADM_OK;
 }
 
 /*

@@ -47,6 +47,7 @@ static const struct hub_worker_kind kinds[] = {
 	{ HUB_INTERACT_RESPOND_KIND, hub_job_slack_respond, HUB_INTERACT_RESPOND_MAX_AGE_S, 0 },
 	{ HUB_HOME_PUBLISH_KIND,  hub_job_home_publish,  0, 0 },
 	{ HUB_OAUTH_JOB_KIND,     hub_job_oauth_exchange, HUB_OAUTH_JOB_MAX_AGE_S, 0 },
+	{ HUB_OAUTH_WELCOME_KIND, hub_job_slack_welcome, HUB_OAUTH_WELCOME_MAX_AGE_S, 0 },
 	{ HUB_CONNADM_TEST_KIND,  hub_job_connection_test, HUB_CONNADM_TEST_MAX_AGE_S, 0 },
 };
 

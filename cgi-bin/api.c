@@ -782,13 +782,17 @@ static int conn_list(RES_ARGS) { return hub_connadm_list(c->db, o, p); }
 static int conn_get(RES_ARGS) { return hub_connadm_get(c->db, CAP(0), o, p); }
 static int conn_create(RES_ARGS)
 {
-	return hub_connadm_create(c->db, &c->app->conf, c->app->http, c->in, o, p);
+	return hub_connadm_create(c->db, &c->app->conf, c->app->http, c->in, c->actor, o, p);
 }
 static int conn_patch(RES_ARGS)
 {
-	return hub_connadm_patch(c->db, &c->app->conf, c->app->http, CAP(0), c->in, o, p);
+	return hub_connadm_patch(c->db, &c->app->conf, c->app->http, CAP(0), c->in, c->actor, o,
+	    p);
 }
-static int conn_test(RES_ARGS) { return hub_connadm_test_start(c->db, CAP(0), c->in, o, p); }
+static int conn_test(RES_ARGS)
+{
+	return hub_connadm_test_start(c->db, CAP(0), c->in, c->actor, o, p);
+}
 static int conn_test_get(RES_ARGS) { return hub_connadm_test_get(c->db, CAP(0), CAP(1), o, p); }
 
 static int grp_list(RES_ARGS) { return hub_groups_list(c->db, o, p); }

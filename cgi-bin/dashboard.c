@@ -2,7 +2,8 @@
  * dashboard - the HTML side of the hub: a route table over the page
  * modules of lib/web (page.h says what they share).  The landing page,
  * signing in and out, the account page (pageauth), the decision page
- * behind emailed links (pagedecide), the Slack OAuth install (pageslack).
+ * behind emailed links (pagedecide), the Slack OAuth install (pageslack),
+ * the admin index (pageadmhome) and the Slack connections pages (pageconn).
  * Who may see or do what is decided by approval/access.h, for every page
  * and action (hub_page_need).
  */
@@ -11,7 +12,9 @@
 #include "base/log.h"
 #include "base/tmpl.h"
 #include "web/fcgi.h"
+#include "web/pageadmhome.h"
 #include "web/pageauth.h"
+#include "web/pageconn.h"
 #include "web/pagedecide.h"
 #include "web/pageslack.h"
 
@@ -30,6 +33,17 @@ static const struct hub_route routes[] = {
 	{ GET_HEAD, "/slack/install", hub_pageslack_install },
 	{ GET_HEAD, "/slack/oauth/callback", hub_pageslack_callback },
 	{ GET_HEAD, "/slack/oauth/status/*", hub_pageslack_status },
+	{ GET_HEAD, "/admin", hub_pageadmhome_show },
+	{ GET_HEAD, "/admin/connections", hub_pageconn_list },
+	{ POST, "/admin/connections", hub_pageconn_add },
+	{ POST, "/admin/connections/*/test", hub_pageconn_test },
+	{ GET_HEAD, "/admin/connections/*/test/*", hub_pageconn_test_show },
+	{ POST, "/admin/connections/*/channel", hub_pageconn_channel },
+	{ POST, "/admin/connections/*/default", hub_pageconn_default },
+	{ POST, "/admin/connections/*/disable", hub_pageconn_disable },
+	{ POST, "/admin/connections/*/enable", hub_pageconn_enable },
+	{ POST, "/admin/connections/*/acknowledge", hub_pageconn_acknowledge },
+	{ POST, "/admin/connections/*/disconnect", hub_pageconn_disconnect },
 };
 
 static int

@@ -5,7 +5,7 @@
  * the caller may see), so the same words find the same requests
  * everywhere.
  *
- * The document (migration 0120): requests.search, a weighted tsvector of
+ * The document (migration 0013): requests.search, a weighted tsvector of
  * the title (A), requester, approvers, source and external id (B),
  * justification (C) and metadata values, strings and numbers (D), each
  * in the `english` configuration (stemmed: "flights" finds "flight") and

@@ -59,6 +59,19 @@ hub_check_text(const char *s, size_t max, int spaces)
 }
 
 int
+hub_check_slack_user(const char *s)
+{
+	size_t n = s != NULL ? strlen(s) : 0, i;
+
+	if (n < 3 || n > 32 || (s[0] != 'U' && s[0] != 'W'))
+		return 0;
+	for (i = 1; i < n; i++)
+		if (!isupper((unsigned char)s[i]) && !isdigit((unsigned char)s[i]))
+			return 0;
+	return 1;
+}
+
+int
 hub_problem(struct hub_problem *p, const char *field, const char *message, int ret)
 {
 	p->field = field;

@@ -29,6 +29,8 @@ int	hub_check_oneof(const char *s, const char *const *set);
 int	hub_check_email(const char *s);
 /* 1..max bytes, no control characters; no spaces either unless spaces. */
 int	hub_check_text(const char *s, size_t max, int spaces);
+/* A Slack user id: ^[UW][A-Z0-9]{2,}$, at most 32 characters. */
+int	hub_check_slack_user(const char *s);
 
 /*
  * What a module reports about input it refused or a query that failed, for

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "approval/audit.h"
 #include "base/buf.h"
 #include "slack/connadmin.h"
 #include "slack/connections.h"
@@ -34,8 +35,16 @@
 	ISO("created_at") " AS created_at, " ISO("updated_at") " AS updated_at" \
 	" FROM slack_connections"
 
+/* On the banner: see connadmin.h.  t: the table's alias with its dot. */
+#define BANNER_PRED(t) \
+	"(" t "needs_admin_attention OR (" t "disabled AND (" t "banner_ack_at IS NULL" \
+	" OR " t "banner_ack_at < " t "disabled_at)))"
+
 enum stmt {
 	STMT_LIST,
+	STMT_OVERVIEW,
+	STMT_BANNER,
+	STMT_DELETE,
 	STMT_GET,
 	STMT_CLEAR_DEFAULT,
 	STMT_SET_DEFAULT,
@@ -49,6 +58,26 @@ enum stmt {
 static const struct hub_stmt stmts[STMT__MAX] = {
 	[STMT_LIST] = { CONN_JSON " ORDER BY name", 0 },
 	[STMT_GET] = { CONN_JSON " WHERE id = $1::uuid", 1 },
+	/* The newest failure uses the partial index delivery_log_failed. */
+	[STMT_OVERVIEW] = {
+		"SELECT x.*, le.error_code AS last_error, le.error_detail AS last_error_detail,"
+		" " ISO("le.created_at") " AS last_error_at,"
+		" EXISTS (SELECT 1 FROM slack_connections s WHERE s.id = x.id AND "
+		BANNER_PRED("s.") ") AS on_banner"
+		" FROM (" CONN_JSON ") x LEFT JOIN LATERAL ("
+		"  SELECT d.error_code, d.error_detail, d.created_at FROM delivery_log d"
+		"  WHERE d.status = 'failed' AND d.connection_id = x.id"
+		"  ORDER BY d.created_at DESC LIMIT 1) le ON true"
+		" ORDER BY x.name", 0 },
+	/* Every page asks: the partial index slack_connections_banner. */
+	[STMT_BANNER] = {
+		"SELECT id, name, disabled, coalesce(disabled_reason, '') AS reason,"
+		" needs_admin_attention FROM slack_connections"
+		" WHERE (needs_admin_attention OR disabled) AND " BANNER_PRED("")
+		" ORDER BY name LIMIT $1::int", 1 },
+	/* The row holds the sealed secrets: they go with it. */
+	[STMT_DELETE] = {
+		"DELETE FROM slack_connections WHERE id = $1::uuid RETURNING name", 1 },
 	/* The one-default index is checked row by row: the old one first. */
 	[STMT_CLEAR_DEFAULT] = {
 		"UPDATE slack_connections SET is_default = false"
@@ -66,7 +95,8 @@ static const struct hub_stmt stmts[STMT__MAX] = {
 		" disabled_at = CASE WHEN $4::bool THEN now()"
 		"  WHEN NOT $4::bool THEN NULL ELSE disabled_at END,"
 		" needs_admin_attention = CASE WHEN $6::bool OR $4::bool IS NOT NULL THEN false"
-		"  ELSE needs_admin_attention END"
+		"  ELSE needs_admin_attention END,"
+		" banner_ack_at = CASE WHEN $6::bool THEN now() ELSE banner_ack_at END"
 		" WHERE id = $1::uuid RETURNING id", 6 },
 	/* $1 connection, $2 transport, $3 channel */
 	[STMT_TEST_DELIVERY] = {
@@ -180,6 +210,99 @@ slack_refused(const struct hub_slack_result *res, const struct hub_buf *fix,
 	return hub_problem(p, field, msg, HUB_CONNADM_INVALID);
 }
 
+/* One audit row about connection c: {"connection", "connection_id"} and
+ * one more key k (when not NULL) with value v (NULL: JSON null). */
+static int
+audit_conn(struct hub_db *db, const struct hub_actor *a, const char *action,
+    const struct hub_conn *c, const char *k, const char *v)
+{
+	json_object *d = json_object_new_object();
+	int rc;
+
+	if (d == NULL)
+		return HUB_DB_NOMEM;
+	json_object_object_add(d, "connection", json_object_new_string(c->name));
+	json_object_object_add(d, "connection_id", json_object_new_string(c->id));
+	if (k != NULL)
+		json_object_object_add(d, k, v != NULL ? json_object_new_string(v) : NULL);
+	rc = hub_audit_admin(db, a, action, d);
+	json_object_put(d);
+	return rc;
+}
+
+/* The connection behind id: OK, NOTFOUND, or DB. */
+static int
+conn_of(struct hub_db *db, const char *id, struct hub_conn *c, struct hub_problem *p)
+{
+	if (!hub_check_uuid(id))
+		return HUB_CONNADM_NOTFOUND;
+	switch (hub_connections_get(db, id, c)) {
+	case HUB_CONN_OK:
+		return HUB_CONNADM_OK;
+	case HUB_CONN_NOTFOUND:
+		return HUB_CONNADM_NOTFOUND;
+	default:
+		return dberr(p, HUB_DB_CONN);
+	}
+}
+
+/* May c's bot post to channel (conversations.info, bounded)?  OK, or
+ * the refusal in p under field: Slack's fix, or Slack down (UNAVAILABLE). */
+static int
+channel_access(struct hub_db *db, const struct hub_conf *conf, struct hub_httpc *http,
+    const struct hub_conn *c, const char *channel, const char *field, struct hub_problem *p)
+{
+	struct hub_buf fix = HUB_BUF_INIT(1024);
+	struct hub_slack_result res;
+	struct hub_keyring ring;
+	struct hub_slack s;
+	int rc;
+
+	hub_slack_result_init(&res);
+	if ((rc = keyring(conf, &ring, p)) != HUB_CONNADM_OK)
+		goto out;
+	slack_client(conf, http, &ring, &s);
+	switch (hub_connections_check_channel(db, &s, c, channel, &res, &fix)) {
+	case HUB_CONN_OK:
+		rc = HUB_CONNADM_OK;
+		break;
+	case HUB_CONN_SLACK:
+		rc = slack_refused(&res, &fix, field, p);
+		break;
+	case HUB_CONN_CRYPTO:
+		rc = hub_problem(p, NULL, "the stored token cannot be opened (SECRET_KEY "
+		    "changed?): reinstall the app", HUB_CONNADM_INVALID);
+		break;
+	default:
+		rc = dberr(p, HUB_DB_QUERY);
+		break;
+	}
+out:
+	memset(&ring, 0, sizeof(ring));
+	hub_buf_release(&fix);
+	hub_slack_result_free(&res);
+	return rc;
+}
+
+static const char *
+via_of(const struct hub_actor *a)
+{
+	return a != NULL && a->via != NULL ? a->via : "api";
+}
+
+/* An add committed by itself (hub_connections_add): log it, and its audit
+ * row follows. */
+static void
+added(struct hub_db *db, const struct hub_actor *a, const struct hub_conn *c)
+{
+	hub_log(HUB_LOG_INFO, "connection_added", "connection", c->name,
+	    "type", hub_conn_type_name(c->type), "via", via_of(a), NULL);
+	if (audit_conn(db, a, "connection.added", c, "type", hub_conn_type_name(c->type)) !=
+	    HUB_DB_OK)
+		hub_log(HUB_LOG_ERROR, "audit_failed", "action", "connection.added",
+		    "connection", c->name, NULL);
+}
+
 int
 hub_connadm_list(struct hub_db *db, json_object **out, struct hub_problem *p)
 {
@@ -218,7 +341,7 @@ hub_connadm_get(struct hub_db *db, const char *id, json_object **out, struct hub
 
 int
 hub_connadm_create(struct hub_db *db, const struct hub_conf *conf, struct hub_httpc *http,
-    json_object *in, json_object **out, struct hub_problem *p)
+    json_object *in, const struct hub_actor *actor, json_object **out, struct hub_problem *p)
 {
 	static const char *const allowed[] = {
 		"name", "type", "token", "webhook_url", "default_channel", "default", NULL,
@@ -296,8 +419,7 @@ hub_connadm_create(struct hub_db *db, const struct hub_conf *conf, struct hub_ht
 	slack_client(conf, http, &ring, &s);
 	switch (hub_connections_add(db, &s, &spec, &c, &res, &fix)) {
 	case HUB_CONN_OK:
-		hub_log(HUB_LOG_INFO, "connection_added", "connection", c.name,
-		    "type", hub_conn_type_name(c.type), "via", "api", NULL);
+		added(db, actor, &c);
 		rc = hub_connadm_get(db, c.id, out, p);
 		break;
 	case HUB_CONN_INVALID:
@@ -326,17 +448,34 @@ out:
 	return rc;
 }
 
+/* The audit rows of one patch, in its transaction. */
+static int
+audit_patch(struct hub_db *db, const struct hub_actor *a, const struct hub_conn *c, int def,
+    int has_channel, const char *channel, int dis, const char *reason, int ack)
+{
+	int rc = HUB_DB_OK;
+
+	if (def)
+		rc = audit_conn(db, a, "connection.default_set", c, NULL, NULL);
+	if (rc == HUB_DB_OK && has_channel)
+		rc = audit_conn(db, a, "connection.channel_set", c, "channel", channel);
+	if (rc == HUB_DB_OK && dis == 1)
+		rc = audit_conn(db, a, "connection.disabled", c, "reason", reason);
+	if (rc == HUB_DB_OK && dis == 0)
+		rc = audit_conn(db, a, "connection.enabled", c, NULL, NULL);
+	if (rc == HUB_DB_OK && ack)
+		rc = audit_conn(db, a, "connection.acknowledged", c, NULL, NULL);
+	return rc;
+}
+
 int
 hub_connadm_patch(struct hub_db *db, const struct hub_conf *conf, struct hub_httpc *http,
-    const char *id, json_object *in, json_object **out, struct hub_problem *p)
+    const char *id, json_object *in, const struct hub_actor *actor, json_object **out,
+    struct hub_problem *p)
 {
 	static const char *const allowed[] = {
 		"default", "disabled", "reason", "default_channel", "acknowledge", NULL,
 	};
-	struct hub_buf fix = HUB_BUF_INIT(1024);
-	struct hub_slack_result res;
-	struct hub_keyring ring;
-	struct hub_slack s;
 	struct hub_conn c;
 	json_object *v;
 	const char *params[6], *reason = NULL, *channel = NULL;
@@ -345,8 +484,6 @@ hub_connadm_patch(struct hub_db *db, const struct hub_conf *conf, struct hub_htt
 
 	*out = NULL;
 	memset(p, 0, sizeof(*p));
-	memset(&ring, 0, sizeof(ring));
-	hub_slack_result_init(&res);
 	if (!hub_check_uuid(id)) {
 		rc = HUB_CONNADM_NOTFOUND;
 		goto out;
@@ -397,39 +534,18 @@ hub_connadm_patch(struct hub_db *db, const struct hub_conf *conf, struct hub_htt
 		}
 		channel = v != NULL ? json_object_get_string(v) : NULL;
 	}
-	switch (hub_connections_get(db, id, &c)) {
-	case HUB_CONN_OK:
-		break;
-	case HUB_CONN_NOTFOUND:
-		rc = HUB_CONNADM_NOTFOUND;
+	if ((rc = conn_of(db, id, &c, p)) != HUB_CONNADM_OK)
 		goto out;
-	default:
-		rc = dberr(p, HUB_DB_CONN);
-		goto out;
-	}
+	rc = HUB_CONNADM_INVALID;
 	if (channel != NULL) {
 		if (c.type != HUB_CONN_SLACK_APP) {
 			hub_problem(p, "default_channel", "a webhook posts to its own channel: "
 			    "default_channel is for SLACK_APP connections", 0);
 			goto out;
 		}
-		if ((rc = keyring(conf, &ring, p)) != HUB_CONNADM_OK)
+		if ((rc = channel_access(db, conf, http, &c, channel, "default_channel", p)) !=
+		    HUB_CONNADM_OK)
 			goto out;
-		slack_client(conf, http, &ring, &s);
-		switch (hub_connections_check_channel(db, &s, &c, channel, &res, &fix)) {
-		case HUB_CONN_OK:
-			break;
-		case HUB_CONN_SLACK:
-			rc = slack_refused(&res, &fix, "default_channel", p);
-			goto out;
-		case HUB_CONN_CRYPTO:
-			rc = hub_problem(p, NULL, "the stored token cannot be opened (SECRET_KEY "
-			    "changed?): reinstall the app", HUB_CONNADM_INVALID);
-			goto out;
-		default:
-			rc = dberr(p, HUB_DB_QUERY);
-			goto out;
-		}
 	}
 
 	params[0] = c.id;
@@ -450,27 +566,25 @@ hub_connadm_patch(struct hub_db *db, const struct hub_conf *conf, struct hub_htt
 		goto out;
 	}
 	if ((rc = hub_db_exec(db, &connadm_stmts, STMT_UPDATE, params, &r)) != HUB_DB_OK ||
-	    (rc = hub_db_commit(db)) != HUB_DB_OK) {
+	    (rc = audit_patch(db, actor, &c, def, has_channel, channel, dis, params[4], ack)) !=
+	    HUB_DB_OK || (rc = hub_db_commit(db)) != HUB_DB_OK) {
 		rc = dberr(p, rc);
 		goto out;
 	}
 	in_tx = 0;
-	hub_log(HUB_LOG_INFO, "connection_changed", "connection", c.name, "via", "api",
+	hub_log(HUB_LOG_INFO, "connection_changed", "connection", c.name, "via", via_of(actor),
 	    "disabled", dis < 0 ? "unchanged" : dis ? "true" : "false", NULL);
 	rc = hub_connadm_get(db, c.id, out, p);
 out:
 	if (in_tx)
 		hub_db_rollback(db);
 	PQclear(r);
-	memset(&ring, 0, sizeof(ring));
-	hub_buf_release(&fix);
-	hub_slack_result_free(&res);
 	return rc;
 }
 
 int
-hub_connadm_test_start(struct hub_db *db, const char *id, json_object *in, json_object **out,
-    struct hub_problem *p)
+hub_connadm_test_start(struct hub_db *db, const char *id, json_object *in,
+    const struct hub_actor *actor, json_object **out, struct hub_problem *p)
 {
 	static const char *const allowed[] = { "channel", NULL };
 	json_object *payload = NULL;
@@ -493,14 +607,8 @@ hub_connadm_test_start(struct hub_db *db, const char *id, json_object *in, json_
 	if (channel != NULL && !channel_ok(channel))
 		return hub_problem(p, "channel", "not a channel id: copy the id (C…, G…) from the "
 		    "channel's details", HUB_CONNADM_INVALID);
-	switch (hub_connections_get(db, id, &c)) {
-	case HUB_CONN_OK:
-		break;
-	case HUB_CONN_NOTFOUND:
-		return HUB_CONNADM_NOTFOUND;
-	default:
-		return dberr(p, HUB_DB_CONN);
-	}
+	if ((rc = conn_of(db, id, &c, p)) != HUB_CONNADM_OK)
+		return rc;
 	if (c.type != HUB_CONN_SLACK_APP && channel != NULL)
 		return hub_problem(p, "channel", "a webhook posts to its own channel: give no "
 		    "channel", HUB_CONNADM_INVALID);
@@ -543,7 +651,8 @@ hub_connadm_test_start(struct hub_db *db, const char *id, json_object *in, json_
 	params[0] = PQgetvalue(r, 0, 0);
 	params[1] = jid;
 	if ((rc = hub_db_exec(db, &connadm_stmts, STMT_TEST_JOB, params, NULL)) != HUB_DB_OK ||
-	    (rc = hub_db_commit(db)) != HUB_DB_OK) {
+	    (rc = audit_conn(db, actor, "connection.tested", &c, "channel", channel)) !=
+	    HUB_DB_OK || (rc = hub_db_commit(db)) != HUB_DB_OK) {
 		rc = dberr(p, rc);
 		goto out;
 	}
@@ -600,6 +709,205 @@ hub_connadm_test_get(struct hub_db *db, const char *id, const char *job, json_ob
 		json_object_object_del(*out, "result");
 	}
 	return HUB_CONNADM_OK;
+}
+
+/* ------------------------------------------------------------ admin pages */
+
+int
+hub_connadm_channel_check(struct hub_db *db, const struct hub_conf *conf, struct hub_httpc *http,
+    const char *id, const char *channel, json_object **out, struct hub_problem *p)
+{
+	struct hub_conn c;
+	int rc;
+
+	*out = NULL;
+	memset(p, 0, sizeof(*p));
+	if ((rc = conn_of(db, id, &c, p)) != HUB_CONNADM_OK)
+		return rc;
+	if (channel == NULL || !channel_ok(channel))
+		return hub_problem(p, "channel", "not a channel id: copy the id (C…, G…) from "
+		    "the channel's details", HUB_CONNADM_INVALID);
+	if (c.type != HUB_CONN_SLACK_APP)
+		return hub_problem(p, "channel", "a webhook posts to its own channel: there is "
+		    "no channel to check", HUB_CONNADM_INVALID);
+	if ((rc = channel_access(db, conf, http, &c, channel, "channel", p)) != HUB_CONNADM_OK)
+		return rc;
+	if ((*out = json_object_new_object()) == NULL)
+		return HUB_CONNADM_NOMEM;
+	json_object_object_add(*out, "channel", json_object_new_string(channel));
+	json_object_object_add(*out, "ok", json_object_new_boolean(1));
+	return HUB_CONNADM_OK;
+}
+
+/*
+ * auth.revoke with the connection's token.  *revoked 1 when Slack revoked
+ * it or no longer accepts it; answer: "ok", Slack's error, or "" (no
+ * token).  OK, or (unless force) UNAVAILABLE / INVALID saying why nothing
+ * was deleted.
+ */
+static int
+revoke_token(const struct hub_conf *conf, struct hub_httpc *http, const struct hub_conn *c,
+    int force, int *revoked, char *answer, size_t alen, struct hub_problem *p)
+{
+	struct hub_buf tok = HUB_BUF_INIT(HUB_CONN_SEALED_MAX);
+	struct hub_slack_result res;
+	struct hub_keyring ring;
+	struct hub_slack s;
+	char msg[sizeof(p->message)];
+	int rc = HUB_CONNADM_OK;
+
+	*revoked = 0;
+	answer[0] = '\0';
+	hub_slack_result_init(&res);
+	memset(&ring, 0, sizeof(ring));
+	if (c->bot_token_enc[0] == '\0')
+		goto out;
+	if ((rc = keyring(conf, &ring, p)) != HUB_CONNADM_OK)
+		goto out;
+	slack_client(conf, http, &ring, &s);
+	if (hub_connections_open_token(&s, c, &tok) != HUB_CONN_OK) {
+		/* Nobody can use a token that cannot be opened, the hub included. */
+		snprintf(answer, alen, "%s", "token_unreadable");
+		goto out;
+	}
+	hub_slack_call(&s, "auth.revoke", hub_buf_str(&tok), NULL, &res);
+	if (res.cls == HUB_SLACK_OK || res.cls == HUB_SLACK_AUTH) {
+		*revoked = 1;
+		snprintf(answer, alen, "%s", res.cls == HUB_SLACK_OK ? "ok" : res.error);
+		goto out;
+	}
+	snprintf(answer, alen, "%s", res.error[0] ? res.error : "no_answer");
+	if (force)
+		goto out;
+	snprintf(msg, sizeof(msg), "Slack did not revoke the token (%s): nothing was deleted. "
+	    "Try again, or disconnect anyway to delete it from the hub only.", answer);
+	rc = hub_problem(p, NULL, msg, res.cls == HUB_SLACK_TRANSIENT ||
+	    res.cls == HUB_SLACK_RATELIMITED ? HUB_CONNADM_UNAVAILABLE : HUB_CONNADM_INVALID);
+out:
+	if (tok.data != NULL)
+		memset(tok.data, 0, tok.cap);
+	hub_buf_release(&tok);
+	memset(&ring, 0, sizeof(ring));
+	hub_slack_result_free(&res);
+	return rc;
+}
+
+/* What a disconnect did, in the words the admin reads. */
+static json_object *
+disconnect_answer(const struct hub_conn *c, int revoked, const char *answer)
+{
+	json_object *o = json_object_new_object();
+	const char *msg;
+
+	if (o == NULL)
+		return NULL;
+	if (c->bot_token_enc[0] == '\0')
+		msg = "The webhook URL was deleted from the hub. Remove the webhook in the "
+		    "Slack app's settings (Incoming Webhooks) if it should stop working.";
+	else if (revoked)
+		msg = "Slack revoked the token, and the hub deleted it.";
+	else
+		msg = "Slack did not revoke the token; the hub deleted its copy. Revoke it in "
+		    "the Slack app's settings (OAuth & Permissions).";
+	json_object_object_add(o, "connection", json_object_new_string(c->name));
+	json_object_object_add(o, "type", json_object_new_string(hub_conn_type_name(c->type)));
+	json_object_object_add(o, "revoked", json_object_new_boolean(revoked));
+	json_object_object_add(o, "slack_answer", answer[0] ? json_object_new_string(answer) :
+	    NULL);
+	json_object_object_add(o, "message", json_object_new_string(msg));
+	return o;
+}
+
+int
+hub_connadm_disconnect(struct hub_db *db, const struct hub_conf *conf, struct hub_httpc *http,
+    const char *id, int force, const struct hub_actor *actor, json_object **out,
+    struct hub_problem *p)
+{
+	const char *params[1];
+	json_object *d = NULL;
+	struct hub_conn c;
+	PGresult *r = NULL;
+	char answer[64];
+	int rc, revoked, in_tx = 0;
+
+	*out = NULL;
+	memset(p, 0, sizeof(*p));
+	if ((rc = conn_of(db, id, &c, p)) != HUB_CONNADM_OK ||
+	    (rc = revoke_token(conf, http, &c, force, &revoked, answer, sizeof(answer), p)) !=
+	    HUB_CONNADM_OK)
+		return rc;
+	if ((d = json_object_new_object()) == NULL)
+		return HUB_CONNADM_NOMEM;
+	json_object_object_add(d, "connection", json_object_new_string(c.name));
+	json_object_object_add(d, "connection_id", json_object_new_string(c.id));
+	json_object_object_add(d, "type", json_object_new_string(hub_conn_type_name(c.type)));
+	json_object_object_add(d, "team_id", c.team_id[0] ? json_object_new_string(c.team_id) :
+	    NULL);
+	json_object_object_add(d, "revoked", json_object_new_boolean(revoked));
+	json_object_object_add(d, "slack_answer", answer[0] ? json_object_new_string(answer) :
+	    NULL);
+	params[0] = c.id;
+	if ((rc = hub_db_begin(db)) != HUB_DB_OK) {
+		rc = dberr(p, rc);
+		goto out;
+	}
+	in_tx = 1;
+	if ((rc = hub_db_exec(db, &connadm_stmts, STMT_DELETE, params, &r)) != HUB_DB_OK ||
+	    (rc = hub_audit_admin(db, actor, "connection.disconnected", d)) != HUB_DB_OK) {
+		rc = dberr(p, rc);
+		goto out;
+	}
+	if (PQntuples(r) != 1) {
+		rc = HUB_CONNADM_NOTFOUND;   /* gone meanwhile */
+		goto out;
+	}
+	if ((rc = hub_db_commit(db)) != HUB_DB_OK) {
+		rc = dberr(p, rc);
+		goto out;
+	}
+	in_tx = 0;
+	hub_log(HUB_LOG_INFO, "connection_disconnected", "connection", c.name,
+	    "revoked", revoked ? "true" : "false", NULL);
+	rc = (*out = disconnect_answer(&c, revoked, answer)) != NULL ? HUB_CONNADM_OK :
+	    HUB_CONNADM_NOMEM;
+out:
+	if (in_tx)
+		hub_db_rollback(db);
+	PQclear(r);
+	json_object_put(d);
+	return rc;
+}
+
+int
+hub_connadm_overview(struct hub_db *db, json_object **out, struct hub_problem *p)
+{
+	PGresult *r = NULL;
+	int rc;
+
+	*out = NULL;
+	memset(p, 0, sizeof(*p));
+	if ((rc = hub_db_exec(db, &connadm_stmts, STMT_OVERVIEW, NULL, &r)) != HUB_DB_OK)
+		return dberr(p, rc);
+	*out = hub_pgjson_all(r, "connections");
+	PQclear(r);
+	return *out != NULL ? HUB_CONNADM_OK : HUB_CONNADM_NOMEM;
+}
+
+int
+hub_connadm_banner(struct hub_db *db, json_object **out)
+{
+	char max[HUB_INT64_TEXT_SIZE];
+	const char *params[1] = { max };
+	PGresult *r = NULL;
+	int rc;
+
+	*out = NULL;
+	snprintf(max, sizeof(max), "%d", HUB_CONNADM_BANNER_MAX);
+	if ((rc = hub_db_exec(db, &connadm_stmts, STMT_BANNER, params, &r)) != HUB_DB_OK)
+		return rc == HUB_DB_NOMEM ? HUB_CONNADM_NOMEM : HUB_CONNADM_DB;
+	*out = hub_pgjson_rows(r, HUB_CONNADM_BANNER_MAX);
+	PQclear(r);
+	return *out != NULL ? HUB_CONNADM_OK : HUB_CONNADM_NOMEM;
 }
 
 /* ------------------------------------------------------------ the job */

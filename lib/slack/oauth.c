@@ -10,6 +10,7 @@
 
 #include <json-c/json.h>
 
+#include "approval/audit.h"
 #include "base/check.h"
 #include "slack/connections.h"
 #include "base/form.h"
@@ -41,22 +42,25 @@ enum stmt {
 	STMT_REFRESH_PICK,
 	STMT_REFRESH_STORE,
 	STMT_REFRESH_DISABLE,
+	STMT_INSTALLED_BY,
 	STMT__MAX
 };
 
 static const struct hub_stmt stmts[STMT__MAX] = {
-	/* $1 state hash, $2 browser hash, $3 ttl s */
+	/* $1 state hash, $2 browser hash, $3 ttl s, $4 the admin (NULL: none) */
 	[STMT_STATE_INSERT] = {
-		"INSERT INTO oauth_states (state_hash, browser_hash, expires_at)"
-		" VALUES ($1, $2, now() + make_interval(secs => $3::int))", 3 },
+		"INSERT INTO oauth_states (state_hash, browser_hash, expires_at, user_id)"
+		" VALUES ($1, $2, now() + make_interval(secs => $3::int), $4::uuid)", 4 },
 	/* Old states are useless; keep the table small as installs come. */
 	[STMT_STATE_PURGE] = {
 		"DELETE FROM oauth_states WHERE expires_at < now() - interval '1 day'", 0 },
-	/* Single use, unexpired, this browser: all or nothing. */
+	/* Single use, unexpired, this browser: all or nothing.  Columns: the
+	 * admin who started the install, their name ("" when none). */
 	[STMT_STATE_USE] = {
-		"UPDATE oauth_states SET used_at = now()"
+		"UPDATE oauth_states s SET used_at = now()"
 		" WHERE state_hash = $1 AND browser_hash = $2 AND used_at IS NULL"
-		" AND expires_at > now() RETURNING 1", 2 },
+		" AND expires_at > now() RETURNING coalesce(s.user_id::text, ''),"
+		" coalesce((SELECT u.name FROM users u WHERE u.id = s.user_id), '')", 2 },
 	[STMT_JOB_STATUS] = {
 		"SELECT j.state, coalesce(j.last_error, ''),"
 		" coalesce(j.payload->>'status_hash', ''),"
@@ -111,6 +115,9 @@ static const struct hub_stmt stmts[STMT__MAX] = {
 	[STMT_REFRESH_DISABLE] = {
 		"UPDATE slack_connections SET disabled = true, disabled_reason = $2,"
 		" disabled_at = now(), needs_admin_attention = true WHERE id = $1::uuid", 2 },
+	[STMT_INSTALLED_BY] = {
+		"UPDATE slack_connections SET installed_by = $2::uuid"
+		" WHERE id = $1::uuid AND EXISTS (SELECT 1 FROM users WHERE id = $2::uuid)", 2 },
 };
 
 static const struct hub_stmt_table oauth_stmts = { "oauth", stmts, STMT__MAX };
@@ -249,13 +256,13 @@ hub_oauth_cookie_get(const char *h, const char *name, struct hub_buf *out)
 }
 
 int
-hub_oauth_begin(struct hub_db *db, const struct hub_conf *conf, struct hub_buf *location,
-    struct hub_buf *set_cookie)
+hub_oauth_begin(struct hub_db *db, const struct hub_conf *conf, const char *user_id,
+    struct hub_buf *location, struct hub_buf *set_cookie)
 {
 	struct hub_buf state = HUB_BUF_INIT(128), nonce = HUB_BUF_INIT(128),
 	    redir = HUB_BUF_INIT(4096), scopes = HUB_BUF_INIT(1024);
 	char sh[HASH_HEX], bh[HASH_HEX], ttl[16];
-	const char *params[3];
+	const char *params[4];
 	int rc;
 
 	if (!configured(conf))
@@ -271,6 +278,7 @@ hub_oauth_begin(struct hub_db *db, const struct hub_conf *conf, struct hub_buf *
 	params[0] = sh;
 	params[1] = bh;
 	params[2] = ttl;
+	params[3] = user_id != NULL && hub_check_uuid(user_id) ? user_id : NULL;
 	/* Purging is housekeeping: its failure must not stop an install. */
 	hub_db_exec(db, &oauth_stmts, STMT_STATE_PURGE, NULL, NULL);
 	if ((rc = map_db(hub_db_exec(db, &oauth_stmts, STMT_STATE_INSERT, params, NULL))) !=
@@ -301,10 +309,53 @@ out:
 	return rc;
 }
 
-/* Spend the state in the caller's transaction (or alone).  OK, BADSTATE
- * or a database code. */
+/* Who started an install: the admin's user id and name ("" when none). */
+struct installer {
+	char	id[HUB_CONN_ID_LEN];
+	char	name[HUB_CONN_NAME_MAX * 2 + 1];
+};
+
+/* The admin who started the install, for the exchange job's payload
+ * (payload may be NULL): "installed_by" {id, name}, the actor of its
+ * audit row. */
 static int
-use_state(struct hub_db *db, const char *state, const char *cookie_header)
+installer_add(json_object *payload, const PGresult *r)
+{
+	json_object *by;
+
+	if (payload == NULL || PQgetvalue(r, 0, 0)[0] == '\0')
+		return HUB_OAUTH_OK;
+	if ((by = json_object_new_object()) == NULL)
+		return HUB_OAUTH_NOMEM;
+	json_object_object_add(by, "id", json_object_new_string(PQgetvalue(r, 0, 0)));
+	json_object_object_add(by, "name", json_object_new_string(PQgetvalue(r, 0, 1)));
+	json_object_object_add(payload, "installed_by", by);
+	return HUB_OAUTH_OK;
+}
+
+/* What installer_add put in the payload (all "" when nothing). */
+static void
+installer_of(json_object *payload, struct installer *who)
+{
+	json_object *by = NULL;
+	const char *v;
+
+	memset(who, 0, sizeof(*who));
+	if (hub_json_get_object(payload, "installed_by", &by) != HUB_JSON_OK)
+		return;
+	if (hub_json_get_string(by, "id", HUB_UUID_TEXT_LEN, &v) == HUB_JSON_OK &&
+	    hub_check_uuid(v))
+		snprintf(who->id, sizeof(who->id), "%s", v);
+	if (hub_json_get_string(by, "name", sizeof(who->name) - 1, &v) == HUB_JSON_OK)
+		snprintf(who->name, sizeof(who->name), "%s", v);
+}
+
+/* Spend the state in the caller's transaction (or alone); who started the
+ * install goes into payload (may be NULL).  OK, BADSTATE or a database
+ * code. */
+static int
+use_state(struct hub_db *db, const char *state, const char *cookie_header,
+    json_object *payload)
 {
 	struct hub_buf nonce = HUB_BUF_INIT(TOKEN_TEXT_MAX + 1);
 	char sh[HASH_HEX], bh[HASH_HEX];
@@ -324,7 +375,7 @@ use_state(struct hub_db *db, const char *state, const char *cookie_header)
 	if ((rc = map_db(hub_db_exec(db, &oauth_stmts, STMT_STATE_USE, params, &r))) !=
 	    HUB_OAUTH_OK)
 		goto out;
-	rc = PQntuples(r) == 1 ? HUB_OAUTH_OK : HUB_OAUTH_BADSTATE;
+	rc = PQntuples(r) == 1 ? installer_add(payload, r) : HUB_OAUTH_BADSTATE;
 out:
 	PQclear(r);
 	secret_release(&nonce);
@@ -385,7 +436,7 @@ hub_oauth_finish(struct hub_db *db, const struct hub_conf *conf, const char *cod
 	if ((rc = map_db(hub_db_begin(db))) != HUB_OAUTH_OK)
 		goto out;
 	in_tx = 1;
-	if ((rc = use_state(db, state, cookie_header)) != HUB_OAUTH_OK)
+	if ((rc = use_state(db, state, cookie_header, payload)) != HUB_OAUTH_OK)
 		goto out;
 	if ((rc = map_db(hub_job_enqueue(db, &(struct hub_job_spec){
 	    .kind = HUB_OAUTH_JOB_KIND, .payload = payload }, &id))) !=
@@ -412,7 +463,7 @@ void
 hub_oauth_abandon(struct hub_db *db, const char *state, const char *cookie_header)
 {
 	if (state != NULL)
-		use_state(db, state, cookie_header);
+		use_state(db, state, cookie_header, NULL);
 }
 
 /* Bounded copy; what does not fit is cut. */
@@ -535,12 +586,13 @@ struct grant {
 	const char	*team_id;
 	const char	*team_name;
 	const char	*enterprise_id;
+	const char	*authed_user_id;  /* who approved the install in Slack */
 };
 
 static int
 grant_parse(json_object *resp, struct grant *g)
 {
-	json_object *team = NULL, *ent = NULL;
+	json_object *team = NULL, *ent = NULL, *who = NULL;
 
 	memset(g, 0, sizeof(*g));
 	g->expires_in = DEFAULT_EXPIRES_S;
@@ -563,6 +615,10 @@ grant_parse(json_object *resp, struct grant *g)
 	}
 	if (hub_json_get_object(resp, "enterprise", &ent) == HUB_JSON_OK)
 		hub_json_get_string(ent, "id", HUB_SLACK_ID_LEN - 1, &g->enterprise_id);
+	if (hub_json_get_object(resp, "authed_user", &who) == HUB_JSON_OK &&
+	    hub_json_get_string(who, "id", HUB_SLACK_ID_LEN - 1, &g->authed_user_id) ==
+	    HUB_JSON_OK && !hub_check_slack_user(g->authed_user_id))
+		g->authed_user_id = NULL;
 	return 0;
 }
 
@@ -584,17 +640,67 @@ name_from(const char *s, size_t max, char *out, size_t outlen)
 	out[n] = '\0';
 }
 
+/*
+ * What follows an install, in its transaction: who installed it
+ * (installed_by), the audit row (as the admin who started the install),
+ * and the welcome DM to the person who approved it in Slack.
+ */
+static int
+after_install(struct hub_db *db, const struct grant *g, json_object *payload,
+    const char *cid, int reinstall)
+{
+	struct hub_actor a = { "user", NULL, NULL, NULL, "web" };
+	struct installer who;
+	const char *params[2] = { cid, who.id };
+	json_object *d = NULL, *wp = NULL;
+	int rc = HUB_OAUTH_NOMEM;
+
+	installer_of(payload, &who);
+	if (who.id[0] != '\0') {
+		a.id = who.id;
+		a.display = who.name[0] ? who.name : who.id;
+		if ((rc = map_db(hub_db_exec(db, &oauth_stmts, STMT_INSTALLED_BY, params,
+		    NULL))) != HUB_OAUTH_OK)
+			return rc;
+	} else {
+		a.kind = "slack";
+		a.display = "Slack install";
+	}
+	if ((d = json_object_new_object()) == NULL)
+		goto out;
+	json_object_object_add(d, "connection_id", json_object_new_string(cid));
+	json_object_object_add(d, "team_id", json_object_new_string(g->team_id));
+	json_object_object_add(d, "team", json_object_new_string(g->team_name));
+	json_object_object_add(d, "reinstall", json_object_new_boolean(reinstall));
+	if ((rc = map_db(hub_audit_admin(db, &a, "connection.installed", d))) != HUB_OAUTH_OK)
+		goto out;
+	if (g->authed_user_id == NULL)
+		goto out;
+	rc = HUB_OAUTH_NOMEM;
+	if ((wp = json_object_new_object()) == NULL)
+		goto out;
+	json_object_object_add(wp, "connection_id", json_object_new_string(cid));
+	json_object_object_add(wp, "user", json_object_new_string(g->authed_user_id));
+	rc = map_db(hub_job_enqueue(db, &(struct hub_job_spec){
+	    .kind = HUB_OAUTH_WELCOME_KIND, .payload = wp,
+	    .max_age_s = HUB_OAUTH_WELCOME_MAX_AGE_S }, NULL));
+out:
+	json_object_put(d);
+	json_object_put(wp);
+	return rc;
+}
+
 /* Create or update the team's connection; its id into cid. */
 static int
 store_install(struct hub_db *db, const struct hub_keyring *ring, const struct grant *g,
-    char cid[HUB_CONN_ID_LEN])
+    json_object *payload, char cid[HUB_CONN_ID_LEN])
 {
 	struct hub_buf tok = HUB_BUF_INIT(HUB_CONN_SEALED_MAX - 1),
 	    ref = HUB_BUF_INIT(HUB_CONN_SEALED_MAX - 1);
 	char expires[24], name[HUB_CONN_NAME_MAX + 1], alt[HUB_CONN_NAME_MAX + 1];
 	const char *params[10];
 	PGresult *r = NULL;
-	int rc, in_tx = 0;
+	int rc, in_tx = 0, reinstall;
 
 	if (hub_box_seal(ring, g->access_token, strlen(g->access_token), &tok) != HUB_CRYPTO_OK ||
 	    (g->refresh_token != NULL && hub_box_seal(ring, g->refresh_token,
@@ -613,7 +719,7 @@ store_install(struct hub_db *db, const struct hub_keyring *ring, const struct gr
 	if ((rc = map_db(hub_db_exec(db, &oauth_stmts, STMT_FIND_TEAM, params, &r))) !=
 	    HUB_OAUTH_OK)
 		goto out;
-	if (PQntuples(r) == 1) {
+	if ((reinstall = PQntuples(r) == 1)) {
 		copy(cid, HUB_CONN_ID_LEN, PQgetvalue(r, 0, 0));
 		PQclear(r);
 		r = NULL;
@@ -664,7 +770,8 @@ store_install(struct hub_db *db, const struct hub_keyring *ring, const struct gr
 		}
 		copy(cid, HUB_CONN_ID_LEN, PQgetvalue(r, 0, 0));
 	}
-	if ((rc = map_db(hub_db_commit(db))) != HUB_OAUTH_OK)
+	if ((rc = after_install(db, g, payload, cid, reinstall)) != HUB_OAUTH_OK ||
+	    (rc = map_db(hub_db_commit(db))) != HUB_OAUTH_OK)
 		goto out;
 	in_tx = 0;
 out:
@@ -749,7 +856,7 @@ hub_job_oauth_exchange(struct hub_job_env *e, const struct hub_job *job,
 	}
 	/* The code is spent: try hard to keep what it bought. */
 	for (tries = 0; tries < STORE_TRIES; tries++) {
-		if ((rc = store_install(e->db, e->keys, &g, cid)) == HUB_OAUTH_OK ||
+		if ((rc = store_install(e->db, e->keys, &g, job->payload, cid)) == HUB_OAUTH_OK ||
 		    rc == HUB_OAUTH_CRYPTO)
 			break;
 		nap_ms(200L << tries);
@@ -767,6 +874,76 @@ out:
 	if (code.data != NULL)
 		memset(code.data, 0, code.cap);
 	hub_buf_release(&code);
+	hub_slack_result_free(&res);
+}
+
+/* ------------------------------------------------------------ welcome */
+
+/* The welcome DM's text (mrkdwn).  %s: the person's id, then PUBLIC_URL. */
+#define WELCOME_TEXT \
+	"Hi <@%s>, the Approval Hub is now installed in this workspace.\n\n" \
+	"It brings approval requests from your company's systems (expenses, purchases, " \
+	"access, deployments…) to the people who decide them: an approver gets a message " \
+	"here with *Approve* and *Reject* buttons, every copy is updated once someone " \
+	"decides, and the requester and the system that asked are told the outcome.\n\n" \
+	"*How to use it*\n" \
+	"• Type `/approvals` in any channel or DM to see the requests waiting for you, " \
+	"with buttons to decide; `/approvals laptop` shows only those matching the words.\n" \
+	"• The app's *Home* tab lists them too.\n" \
+	"• Admins manage the Slack connections on the hub's admin pages: <%s/admin/connections>"
+
+void
+hub_job_slack_welcome(struct hub_job_env *e, const struct hub_job *job,
+    struct hub_job_result *r)
+{
+	struct hub_buf text = HUB_BUF_INIT(4096);
+	struct hub_slack_result res;
+	struct hub_slack s;
+	struct hub_conn c;
+	json_object *msg = NULL;
+	const char *id, *user, *ts = NULL;
+	int rc;
+
+	hub_slack_result_init(&res);
+	if (hub_json_get_string(job->payload, "connection_id", HUB_UUID_TEXT_LEN, &id) !=
+	    HUB_JSON_OK || hub_json_get_string(job->payload, "user", HUB_SLACK_ID_LEN - 1,
+	    &user) != HUB_JSON_OK || !hub_check_slack_user(user)) {
+		hub_job_result_set(r, HUB_JOB_FAIL, "bad payload", "bad_payload",
+		    "bad payload: connection_id and user are required");
+		goto out;
+	}
+	if ((rc = hub_connections_get(e->db, id, &c)) != HUB_CONN_OK) {
+		hub_job_result_set(r, rc == HUB_CONN_NOTFOUND ? HUB_JOB_FAIL : HUB_JOB_RETRY,
+		    "no connection", rc == HUB_CONN_NOTFOUND ? "connection_gone" : "database",
+		    "%s", hub_conn_strerror(rc));
+		goto out;
+	}
+	if (hub_buf_printf(&text, WELCOME_TEXT, user, e->conf->public_url) != HUB_BUF_OK ||
+	    (msg = json_object_new_object()) == NULL) {
+		hub_job_result_set(r, HUB_JOB_RETRY, "out of memory", "nomem", "out of memory");
+		goto out;
+	}
+	json_object_object_add(msg, "channel", json_object_new_string(user));
+	json_object_object_add(msg, "text", json_object_new_string(hub_buf_str(&text)));
+	slack_client(e, &s);
+	rc = hub_connections_call(e->db, &s, &c, "chat.postMessage", user, msg, &res);
+	if (rc == HUB_CONN_SLACK) {
+		slack_failed(&res, r);
+		if (res.cls == HUB_SLACK_RATELIMITED && res.wait_ms > 0)
+			r->retry_after = (int)((res.wait_ms + 999) / 1000);
+		goto out;
+	}
+	if (rc != HUB_CONN_OK) {
+		hub_job_result_set(r, rc == HUB_CONN_DB ? HUB_JOB_RETRY : HUB_JOB_FAIL, "failed",
+		    rc == HUB_CONN_DISABLED ? "disabled" : "error", "%s", hub_conn_strerror(rc));
+		goto out;
+	}
+	hub_json_get_string(res.resp, "ts", 64, &ts);
+	hub_log(HUB_LOG_INFO, "slack_welcome_sent", "connection", c.name, NULL);
+	hub_job_result_set(r, HUB_JOB_DONE, "delivered", "", "%s", ts != NULL ? ts : "ok");
+out:
+	json_object_put(msg);
+	hub_buf_release(&text);
 	hub_slack_result_free(&res);
 }
 

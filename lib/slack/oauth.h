@@ -30,6 +30,11 @@
  *     token rotation is on, bot_user_id, app_id, scopes and enterprise id.
  *     A new connection becomes the default when there is none.  The job's
  *     done detail is the connection id; hub_oauth_status() reads it back.
+ *     In the same transaction: installed_by (the admin who started the
+ *     install, kept in oauth_states), the audit row "connection.installed"
+ *     as that admin, and a "slack_welcome" job: a DM to the person who
+ *     approved the install in Slack (authed_user) saying what the hub does
+ *     and how to use /approvals.
  *
  * Token rotation: hub_oauth_refresh_due() (the worker's sweep) refreshes
  * every enabled connection whose token expires in under
@@ -76,10 +81,10 @@ const char	*hub_oauth_strerror(int);
 /* SLACK_API_URL's origin + "/oauth/v2/authorize", appended to out. */
 int	hub_oauth_authorize_base(const struct hub_conf *, struct hub_buf *out);
 
-/* Step 1.  location: the whole authorize URL; set_cookie: the Set-Cookie
- * value.  Both appended. */
-int	hub_oauth_begin(struct hub_db *, const struct hub_conf *, struct hub_buf *location,
-	    struct hub_buf *set_cookie);
+/* Step 1.  user_id: the signed-in admin (NULL: none).  location: the
+ * whole authorize URL; set_cookie: the Set-Cookie value.  Both appended. */
+int	hub_oauth_begin(struct hub_db *, const struct hub_conf *, const char *user_id,
+	    struct hub_buf *location, struct hub_buf *set_cookie);
 /* The Set-Cookie value that removes the cookie again. */
 int	hub_oauth_clear_cookie(const struct hub_conf *, struct hub_buf *set_cookie);
 /* The value of cookie `name` in a Cookie header into out (appended);
@@ -113,6 +118,14 @@ int	hub_oauth_status(struct hub_db *, const char *id_token, struct hub_oauth_sta
 
 /* Step 3: the "oauth_exchange" job (bin/approvalhub-worker.c's kinds table). */
 void	hub_job_oauth_exchange(struct hub_job_env *, const struct hub_job *,
+	    struct hub_job_result *);
+
+/* The welcome DM after an install (kinds table): payload {"connection_id",
+ * "user"}; chat.postMessage to the user through the connection.  Done
+ * detail: the message ts. */
+#define HUB_OAUTH_WELCOME_KIND		"slack_welcome"
+#define HUB_OAUTH_WELCOME_MAX_AGE_S	86400
+void	hub_job_slack_welcome(struct hub_job_env *, const struct hub_job *,
 	    struct hub_job_result *);
 
 /* The sweep: refresh up to limit connections due; *refreshed counts the

@@ -14,10 +14,41 @@
 #include "base/json.h"
 #include "base/log.h"
 #include "base/tmpl.h"
+#include "slack/connadmin.h"
 #include "store/settings.h"
 #include "web/origin.h"
 
 #define PAGE_MAX (2u * 1024u * 1024u)
+
+/*
+ * The Slack connection banner (slack/connadmin.h) on every page of a
+ * signed-in person: the layout shows it, with a link to the fix and an
+ * acknowledge button for admins (nav.admin), which brings them back here
+ * (banner_next).  A failed lookup costs the banner, never the page.
+ */
+static void
+page_banner(struct hub_app_ctx *app, struct hub_req *req, json_object *ctx)
+{
+	json_object *list = NULL;
+	struct hub_db *db;
+	const char *uri;
+
+	if (!json_object_object_get_ex(ctx, "user", NULL) ||
+	    json_object_object_get_ex(ctx, "banner", NULL) || (db = hub_app_db(app)) == NULL)
+		return;
+	if (hub_connadm_banner(db, &list) != HUB_CONNADM_OK) {
+		hub_log(HUB_LOG_WARN, "banner_unavailable", NULL);
+		return;
+	}
+	if (json_object_array_length(list) == 0) {
+		json_object_put(list);
+		return;
+	}
+	json_object_object_add(ctx, "banner", list);
+	uri = req->io.param != NULL ? req->io.param(req->io.ctx, "REQUEST_URI") : NULL;
+	json_object_object_add(ctx, "banner_next", json_object_new_string(
+	    hub_session_next_path(uri)));
+}
 
 /* Render body template `name` inside the layout and send it. */
 int
@@ -27,6 +58,7 @@ hub_page_send(struct hub_app_ctx *app, struct hub_req *req, int status,
 	struct hub_buf page = HUB_BUF_INIT(PAGE_MAX);
 	int rc;
 
+	page_banner(app, req, ctx);
 	if ((rc = hub_tmpl_render_page(name, ctx, &page)) != HUB_TMPL_OK) {
 		hub_log(HUB_LOG_ERROR, "template_failed", "template", name,
 		    "error", hub_tmpl_strerror(rc), NULL);

@@ -79,7 +79,7 @@ hub_pageslack_install(struct hub_req *req, void *arg)
 		rc = oauth_trouble(app, req, HUB_OAUTH_UNAVAILABLE);
 		goto out;
 	}
-	if ((rc = hub_oauth_begin(db, &app->conf, &loc, &ck)) != HUB_OAUTH_OK) {
+	if ((rc = hub_oauth_begin(db, &app->conf, s.user.id, &loc, &ck)) != HUB_OAUTH_OK) {
 		rc = oauth_trouble(app, req, rc);
 		goto out;
 	}

@@ -721,3 +721,117 @@ Test(browser, signs_in_through_the_form_and_back_to_the_page_asked_for)
 	go("/account/password", "after-sign-out");
 	el("form[action='/login'] input#email", e);
 }
+
+/* ------------------------------------------------------------ admin: Slack connections */
+
+/* The browser's current URL (caller frees). */
+static char *
+here(void)
+{
+	char *u = wd_current_url(&wd);
+
+	cr_assert_not_null(u, "%s", wd.error);
+	return u;
+}
+
+/* Type text into the field css. */
+static void
+type_in(const char *css, const char *text)
+{
+	char e[WD_ELEMENT_MAX];
+
+	cr_assert_eq(wd_send_keys(&wd, el(css, e), text), WD_OK, "%s: %s", css, wd.error);
+}
+
+static void
+click(const char *css)
+{
+	char e[WD_ELEMENT_MAX];
+
+	cr_assert_eq(wd_click(&wd, el(css, e)), WD_OK, "%s: %s", css, wd.error);
+}
+
+Test(browser, admin_adds_a_webhook_tests_it_and_clears_the_banner)
+{
+	char email[128], name[64], hook[512], id[64], css[256], e[WD_ELEMENT_MAX], *u, *p;
+	json_object *o, *path;
+
+	th_user_add("admin", "browser pass 123", email, sizeof(email));
+	snprintf(name, sizeof(name), "Ops alerts %s", tag);
+	cr_assert_not_null(o = th_fake("FAKE_SLACK_URL", "POST", "/_fake/webhooks",
+	    "{\"channel\":\"CBROWSER1\"}"));
+	cr_assert(json_object_object_get_ex(o, "path", &path));
+	snprintf(hook, sizeof(hook), "%s%s", th_env("FAKE_SLACK_URL"), json_object_get_string(path));
+	json_object_put(o);
+
+	/* Signed in on the way to the page. */
+	go("/admin/connections", "sign-in");
+	type_in("input#email", email);
+	type_in("input#password", "browser pass 123");
+	click("form[action='/login'] button[type=submit]");
+	expect_text("h1", "Slack connections");
+	shot("connections");
+
+	/* Add an incoming webhook. */
+	type_in("input#wh-name", name);
+	type_in("input#wh-url", hook);
+	click("section.add-webhook button[type=submit]");
+	expect_text(".notice-ok", "was added");
+	expect_text(".notice-ok", name);
+	u = here();
+	cr_assert_not_null(p = strstr(u, "&c="), "%s", u);
+	snprintf(id, sizeof(id), "%.36s", p + 3);
+	free(u);
+	snprintf(css, sizeof(css), "tr#conn-%s", id);
+	expect_text(css, name);
+	expect_text(css, "Incoming webhook");
+	expect_text(css, "Enabled");
+	shot("added");
+	fits_width();
+
+	/* A test message: the page waits for the worker, then shows Slack's answer. */
+	snprintf(css, sizeof(css), "form[action='/admin/connections/%s/test'] button", id);
+	click(css);
+	cr_assert_eq(wd_wait(&wd, ".test-result", 20000, e), WD_OK, "no answer: %s", wd.error);
+	expect_text(".test-result", "Slack answered: ok.");
+	shot("test-answered");
+
+	/* Disabled: the banner is on every page, with a link to the fix. */
+	click(".conn-test a[href^='/admin/connections']");
+	snprintf(css, sizeof(css), "form[action='/admin/connections/%s/disable'] button", id);
+	click(css);
+	expect_text(".notice-ok", "is disabled");
+	expect_text(".conn-banner", name);
+	shot("banner");
+	go("/admin/connections", "banner-list");
+	expect_text(".conn-banner", name);
+	go("/", "banner-home");
+	expect_text(".conn-banner", name);
+	expect_text(".conn-banner", "is disabled");
+	snprintf(css, sizeof(css), ".conn-banner a[href='/admin/connections#conn-%s']", id);
+	cr_assert(visible(css), "no link to the fix");
+
+	/* Acknowledged from the banner: back on the same page, banner gone. */
+	snprintf(css, sizeof(css), ".conn-banner form[action='/admin/connections/%s/acknowledge']"
+	    " button", id);
+	click(css);
+	el("section.home", e);
+	u = here();
+	cr_assert(strcmp(u + strlen(u) - 1, "/") == 0, "%s", u);
+	free(u);
+	expect_no(".conn-banner");
+	shot("acknowledged");
+
+	/* Disabled again: it is back; fixed (enabled): gone. */
+	go("/admin/connections", "list-again");
+	snprintf(css, sizeof(css), "form[action='/admin/connections/%s/enable'] button", id);
+	click(css);
+	snprintf(css, sizeof(css), "form[action='/admin/connections/%s/disable'] button", id);
+	click(css);
+	expect_text(".conn-banner", name);
+	snprintf(css, sizeof(css), "form[action='/admin/connections/%s/enable'] button", id);
+	click(css);
+	expect_text(".notice-ok", "is enabled again");
+	expect_no(".conn-banner");
+	shot("fixed");
+}

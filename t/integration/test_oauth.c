@@ -228,8 +228,10 @@ fake_code(const char *team, const char *name, int rotate, int expires_in, char *
 
 	snprintf(body, sizeof(body), "{\"team_id\":\"%s\",\"team_name\":\"%s\","
 	    "\"bot_user_id\":\"UB%s\",\"scope\":\"chat:write,users:read,commands\","
+	    "\"authed_user_id\":\"UI%s\","
 	    "\"rotate\":%s,\"expires_in\":%d,\"redirect_uri\":\"%s" CALLBACK_PATH "\"}",
-	    team, name, team + 1, rotate ? "true" : "false", expires_in, th_env("PUBLIC_URL"));
+	    team, name, team + 1, team + 1, rotate ? "true" : "false", expires_in,
+	    th_env("PUBLIC_URL"));
 	o = th_fake("FAKE_SLACK_URL", "POST", "/_fake/oauth_code", body);
 	cr_assert_not_null(o);
 	snprintf(code, codelen, "%s", jstr(o, "code"));
@@ -573,6 +575,49 @@ manifest_scopes(struct hub_buf *out)
 
 /* Every Web API method the code calls has its documented scopes both in
  * the app manifest and in the scope= the install asks Slack for. */
+/* The person who approved the install gets a welcome DM through the
+ * worker; the install is audited as the admin who started it. */
+Test(install, welcome_dm_and_audit_after_install)
+{
+	char team[32], name[64], id[64], user[40], body[256], v[256];
+	json_object *calls = NULL, *c, *a, *t;
+	int i, found = 0;
+	size_t k;
+
+	uniq("T", team, sizeof(team));
+	uniq("Welcome ", name, sizeof(name));
+	snprintf(user, sizeof(user), "UI%s", team + 1);
+	snprintf(body, sizeof(body), "[{\"id\":\"%s\",\"name\":\"installer\"}]", user);
+	json_object_put(th_fake("FAKE_SLACK_URL", "POST", "/_fake/users", body));
+	install_team(team, name, 0, 0, id, sizeof(id));
+	for (i = 0; i < 100 && !found; i++) {
+		json_object_put(calls);
+		calls = th_fake("FAKE_SLACK_URL", "GET", "/_fake/calls?method=chat.postMessage",
+		    NULL);
+		cr_assert_not_null(calls);
+		for (k = 0; k < json_object_array_length(calls) && !found; k++) {
+			c = json_object_array_get_idx(calls, k);
+			if (json_object_object_get_ex(c, "args", &a) &&
+			    json_object_object_get_ex(a, "channel", &t) &&
+			    strcmp(json_object_get_string(t), user) == 0 &&
+			    json_object_object_get_ex(a, "text", &t) &&
+			    strstr(json_object_get_string(t), "`/approvals`") != NULL &&
+			    json_object_object_get_ex(c, "response", &t) &&
+			    json_object_get_boolean(json_object_object_get(t, "ok")))
+				found = 1;
+		}
+		if (!found)
+			usleep(200000);
+	}
+	cr_assert(found, "no welcome DM to %s: %s", user, json_object_to_json_string(calls));
+	json_object_put(calls);
+	q1("SELECT concat_ws('|', a.actor <> '', a.detail->>'actor_kind', a.via,"
+	    " a.detail->>'actor_id' = c.installed_by::text, a.detail->>'reinstall')"
+	    " FROM audit_log a JOIN slack_connections c ON c.id::text = a.detail->>'connection_id'"
+	    " WHERE a.action = 'connection.installed' AND c.id = $1::uuid", id, v, sizeof(v));
+	cr_assert_str_eq(v, "t|user|web|t|false");
+}
+
 Test(install, scopes_cover_every_web_api_method)
 {
 	struct hub_buf found = HUB_BUF_INIT(8192), manifest = HUB_BUF_INIT(8192),

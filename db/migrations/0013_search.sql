@@ -1,4 +1,4 @@
--- 0120_search: search that finds what people type (lib/approval/search.h).
+-- 0013_search: search that finds what people type (lib/approval/search.h).
 --
 -- The old document indexed the justification with the `english`
 -- configuration but every caller queried it with `simple`, so inflected

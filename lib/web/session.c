@@ -7,7 +7,10 @@
 
 #include "base/common.h"
 #include "base/crypto.h"
+#include "base/log.h"
+#include "store/job.h"
 #include "store/settings.h"
+#include "approval/throttle.h"
 #include "slack/oauth.h"
 #include "web/session.h"
 
@@ -22,6 +25,7 @@ enum stmt {
 	STMT_OPEN,
 	STMT_CLOSE,
 	STMT_CLOSE_OTHERS,
+	STMT_SWEEP,
 	STMT__MAX
 };
 
@@ -47,6 +51,12 @@ static const struct hub_stmt stmts[STMT__MAX] = {
 	[STMT_CLOSE] = { "DELETE FROM sessions WHERE token_hash = $1", 1 },
 	[STMT_CLOSE_OTHERS] = {
 		"DELETE FROM sessions WHERE user_id = $1::uuid AND token_hash <> $2", 2 },
+	/* $1 idle minutes, $2 batch: what STMT_LOAD would no longer accept. */
+	[STMT_SWEEP] = {
+		"DELETE FROM sessions WHERE token_hash IN (SELECT token_hash FROM sessions"
+		" WHERE expires_at <= now()"
+		" OR last_seen_at <= now() - $1::integer * interval '1 minute'"
+		" LIMIT $2::integer)", 2 },
 };
 
 static const struct hub_stmt_table session_stmts = { "session", stmts, STMT__MAX };
@@ -282,4 +292,57 @@ hub_session_next_path(const char *next)
 			return "/";
 	}
 	return next;
+}
+
+/* ------------------------------------------------------------ sweep */
+
+/* Expired sessions, in batches: HUB_DB_OK with *deleted, or the error. */
+static int
+sweep_sessions(struct hub_db *db, long *deleted)
+{
+	char idle[HUB_INT_TEXT_SIZE], batch[HUB_INT_TEXT_SIZE];
+	const char *params[2] = { idle, batch };
+	PGresult *res = NULL;
+	int64_t n = 0;
+	int round, rc = HUB_DB_OK;
+
+	*deleted = 0;
+	snprintf(idle, sizeof(idle), "%ld", hub_settings_get_int(db, "session.idle_minutes"));
+	snprintf(batch, sizeof(batch), "%d", HUB_SESSION_SWEEP_BATCH);
+	for (round = 0; round < HUB_SESSION_SWEEP_ROUNDS; round++) {
+		if ((rc = hub_db_exec(db, &session_stmts, STMT_SWEEP, params, &res)) != HUB_DB_OK)
+			return rc;
+		rc = hub_db_cmd_rows(res, &n);
+		PQclear(res);
+		if (rc != HUB_DB_OK)
+			return rc;
+		*deleted += (long)n;
+		if (n < HUB_SESSION_SWEEP_BATCH)
+			break;
+	}
+	return HUB_DB_OK;
+}
+
+int
+hub_session_sweep(struct hub_job_env *env)
+{
+	char a[HUB_INT_TEXT_SIZE], b[HUB_INT_TEXT_SIZE];
+	long sessions = 0, throttle = 0;
+	int rc, trc;
+
+	if ((rc = sweep_sessions(env->db, &sessions)) == HUB_DB_CONN)
+		return HUB_JOB_SWEEP_DB_DOWN;
+	if (rc != HUB_DB_OK)
+		hub_log(HUB_LOG_ERROR, "sweep_failed", "sweep", "sessions",
+		    "error", hub_db_strerror(rc), NULL);
+	if ((trc = hub_throttle_prune(env->db, &throttle)) == HUB_THROTTLE_UNAVAILABLE)
+		return HUB_JOB_SWEEP_DB_DOWN;
+	if (trc != HUB_THROTTLE_OK)
+		hub_log(HUB_LOG_ERROR, "sweep_failed", "sweep", "login_throttle", NULL);
+	if (sessions > 0 || throttle > 0) {
+		snprintf(a, sizeof(a), "%ld", sessions);
+		snprintf(b, sizeof(b), "%ld", throttle);
+		hub_log(HUB_LOG_INFO, "sweep", "sessions_deleted", a, "throttle_deleted", b, NULL);
+	}
+	return HUB_JOB_SWEEP_OK;
 }

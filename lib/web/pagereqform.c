@@ -750,7 +750,10 @@ humane(const char *msg, const char *lead, struct hub_buf *out)
 		n = strlen(wordings[i].from);
 		if (wordings[i].match == W_EXACT ? strcmp(msg, wordings[i].from) == 0 :
 		    strncmp(msg, wordings[i].from, n) == 0) {
-			hub_buf_adds(out, wordings[i].to);
+			/* after a lead ("End date: ") the sentence goes on */
+			hub_buf_addc(out, lead[0] != '\0' ?
+			    (char)tolower((unsigned char)wordings[i].to[0]) : wordings[i].to[0]);
+			hub_buf_adds(out, wordings[i].to + 1);
 			if (wordings[i].match == W_LEAD)
 				hub_buf_printf(out, "%s%s", msg + n,
 				    msg[strlen(msg) - 1] == '.' ? "" : ".");

@@ -28,7 +28,7 @@
 #include "web/page.h"
 
 #define FORM_PAIRS		80
-#define EXTRA_ROWS		5
+#define EXTRA_ROWS		3
 #define EXTRA_LABEL_MAX		50
 #define FIELD_NAME_MAX		96	/* "<type>.<key>.start" */
 #define TOKEN_BYTES		18	/* 24 characters of base64url */

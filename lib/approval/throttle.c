@@ -131,22 +131,14 @@ hub_throttle_prune(struct hub_db *db, long *deleted)
 {
 	char batch[HUB_INT_TEXT_SIZE];
 	const char *params[1] = { batch };
-	PGresult *res = NULL;
 	int64_t n = 0;
-	int round, rc;
+	int rc;
 
-	*deleted = 0;
 	snprintf(batch, sizeof(batch), "%d", HUB_THROTTLE_PRUNE_BATCH);
-	for (round = 0; round < HUB_THROTTLE_PRUNE_ROUNDS; round++) {
-		if ((rc = hub_db_exec(db, &throttle_stmts, STMT_PRUNE, params, &res)) != HUB_DB_OK)
-			return rc == HUB_DB_CONN ? HUB_THROTTLE_UNAVAILABLE : HUB_THROTTLE_DB;
-		rc = hub_db_cmd_rows(res, &n);
-		PQclear(res);
-		if (rc != HUB_DB_OK)
-			return HUB_THROTTLE_DB;
-		*deleted += (long)n;
-		if (n < HUB_THROTTLE_PRUNE_BATCH)
-			break;
-	}
-	return HUB_THROTTLE_OK;
+	rc = hub_db_delete_batches(db, &throttle_stmts, STMT_PRUNE, params,
+	    HUB_THROTTLE_PRUNE_BATCH, HUB_THROTTLE_PRUNE_ROUNDS, &n);
+	*deleted = (long)n;
+	if (rc == HUB_DB_OK)
+		return HUB_THROTTLE_OK;
+	return rc == HUB_DB_CONN ? HUB_THROTTLE_UNAVAILABLE : HUB_THROTTLE_DB;
 }

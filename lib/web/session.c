@@ -296,41 +296,20 @@ hub_session_next_path(const char *next)
 
 /* ------------------------------------------------------------ sweep */
 
-/* Expired sessions, in batches: HUB_DB_OK with *deleted, or the error. */
-static int
-sweep_sessions(struct hub_db *db, long *deleted)
-{
-	char idle[HUB_INT_TEXT_SIZE], batch[HUB_INT_TEXT_SIZE];
-	const char *params[2] = { idle, batch };
-	PGresult *res = NULL;
-	int64_t n = 0;
-	int round, rc = HUB_DB_OK;
-
-	*deleted = 0;
-	snprintf(idle, sizeof(idle), "%ld", hub_settings_get_int(db, "session.idle_minutes"));
-	snprintf(batch, sizeof(batch), "%d", HUB_SESSION_SWEEP_BATCH);
-	for (round = 0; round < HUB_SESSION_SWEEP_ROUNDS; round++) {
-		if ((rc = hub_db_exec(db, &session_stmts, STMT_SWEEP, params, &res)) != HUB_DB_OK)
-			return rc;
-		rc = hub_db_cmd_rows(res, &n);
-		PQclear(res);
-		if (rc != HUB_DB_OK)
-			return rc;
-		*deleted += (long)n;
-		if (n < HUB_SESSION_SWEEP_BATCH)
-			break;
-	}
-	return HUB_DB_OK;
-}
-
 int
 hub_session_sweep(struct hub_job_env *env)
 {
 	char a[HUB_INT_TEXT_SIZE], b[HUB_INT_TEXT_SIZE];
-	long sessions = 0, throttle = 0;
+	char idle[HUB_INT_TEXT_SIZE], batch[HUB_INT_TEXT_SIZE];
+	const char *params[2] = { idle, batch };
+	int64_t sessions = 0;
+	long throttle = 0;
 	int rc, trc;
 
-	if ((rc = sweep_sessions(env->db, &sessions)) == HUB_DB_CONN)
+	snprintf(idle, sizeof(idle), "%ld", hub_settings_get_int(env->db, "session.idle_minutes"));
+	snprintf(batch, sizeof(batch), "%d", HUB_SESSION_SWEEP_BATCH);
+	if ((rc = hub_db_delete_batches(env->db, &session_stmts, STMT_SWEEP, params,
+	    HUB_SESSION_SWEEP_BATCH, HUB_SESSION_SWEEP_ROUNDS, &sessions)) == HUB_DB_CONN)
 		return HUB_JOB_SWEEP_DB_DOWN;
 	if (rc != HUB_DB_OK)
 		hub_log(HUB_LOG_ERROR, "sweep_failed", "sweep", "sessions",
@@ -340,7 +319,7 @@ hub_session_sweep(struct hub_job_env *env)
 	if (trc != HUB_THROTTLE_OK)
 		hub_log(HUB_LOG_ERROR, "sweep_failed", "sweep", "login_throttle", NULL);
 	if (sessions > 0 || throttle > 0) {
-		snprintf(a, sizeof(a), "%ld", sessions);
+		snprintf(a, sizeof(a), "%lld", (long long)sessions);
 		snprintf(b, sizeof(b), "%ld", throttle);
 		hub_log(HUB_LOG_INFO, "sweep", "sessions_deleted", a, "throttle_deleted", b, NULL);
 	}

@@ -7,7 +7,7 @@
  * to the fake Slack by the worker), a double submit that creates one
  * request, CSRF and foreign-Origin refusals, hostile values echoed inert;
  * and the worker's sweep of expired sessions and stale throttle counts.
- * The browser test of the form is in test_browser_form.c.
+ * The browser test of the form is in test_browser.c.
  *
  * Each test makes its own users (th_user_add).
  */
@@ -180,6 +180,17 @@ form_body(const char *csrf, const char *token, const char *const *pairs)
 	return hub_buf_detach(&b, NULL);
 }
 
+/* POST the base form with pairs over it (form_body) into r. */
+static void
+send_form(const char *ck, const char *extra, const char *csrf, const char *token,
+    const char *const *pairs, struct th_resp *r)
+{
+	char *body = form_body(csrf, token, pairs);
+
+	post(ck, extra, body, r);
+	free(body);
+}
+
 /* The inline message of field id ("" when none). */
 static void
 field_error(const char *html, const char *id, char *out, size_t outlen)
@@ -280,7 +291,7 @@ Test(requestform, viewers_are_refused_requesters_and_admins_get_the_form)
 		"<label for=\"extra_label_1\">",
 		"<option value=\"quorum\">", "<option value=\"salesforce\">",
 	};
-	char email[EMAIL_MAX], ck[CK_MAX], csrf[128], token[128], *body;
+	char email[EMAIL_MAX], ck[CK_MAX], csrf[128], token[128];
 	const char *const roles[] = { "requester", "admin" };
 	struct th_resp r;
 	size_t i, k;
@@ -294,11 +305,9 @@ Test(requestform, viewers_are_refused_requesters_and_admins_get_the_form)
 	get("/account/password", ck, &r);
 	hidden(r.body, "csrf", csrf, sizeof(csrf));
 	th_resp_free(&r);
-	body = form_body(csrf, "abcdefghijklmnopqrstuvwx", NULL);
-	post(ck, NULL, body, &r);
+	send_form(ck, NULL, csrf, "abcdefghijklmnopqrstuvwx", NULL, &r);
 	cr_assert_eq(r.status, 403, "%ld %s", r.status, r.body);
 	th_resp_free(&r);
-	free(body);
 	cr_assert_eq(requests_of(email), 0);
 
 	for (k = 0; k < 2; k++) {
@@ -403,7 +412,6 @@ Test(requestform, each_problem_is_inline_with_the_values_kept, .timeout = 120)
 {
 	char email[EMAIL_MAX], ck[CK_MAX], csrf[128], token[128], e[VAL_MAX], v[VAL_MAX];
 	struct th_resp r;
-	char *body;
 	size_t i;
 
 	signed_in("requester", email, ck);
@@ -411,9 +419,7 @@ Test(requestform, each_problem_is_inline_with_the_values_kept, .timeout = 120)
 	for (i = 0; i < sizeof(bad_cases) / sizeof(bad_cases[0]); i++) {
 		const struct bad_case *c = &bad_cases[i];
 
-		body = form_body(csrf, token, c->pairs);
-		post(ck, NULL, body, &r);
-		free(body);
+		send_form(ck, NULL, csrf, token, c->pairs, &r);
 		cr_assert_eq(r.status, 400, "case %zu (%s): %ld %s", i, c->field, r.status, r.body);
 		field_error(r.body, c->field, e, sizeof(e));
 		cr_expect_not_null(strstr(e, c->msg), "case %zu: %s: \"%s\", wanted \"%s\"", i,
@@ -449,14 +455,11 @@ Test(requestform, every_problem_is_shown_at_once)
 	};
 	char email[EMAIL_MAX], ck[CK_MAX], csrf[128], token[128], e[VAL_MAX];
 	struct th_resp r;
-	char *body;
 	size_t i;
 
 	signed_in("requester", email, ck);
 	open_form(ck, csrf, sizeof(csrf), token, sizeof(token));
-	body = form_body(csrf, token, pairs);
-	post(ck, NULL, body, &r);
-	free(body);
+	send_form(ck, NULL, csrf, token, pairs, &r);
 	cr_assert_eq(r.status, 400, "%ld", r.status);
 	cr_assert_not_null(strstr(r.body, "5 fields need your attention"), "%s", r.body);
 	for (i = 0; i < sizeof(ids) / sizeof(ids[0]); i++) {
@@ -470,16 +473,14 @@ Test(requestform, every_problem_is_shown_at_once)
 /* Requester = only approver: refused by the engine, shown at approvers. */
 Test(requestform, the_requester_cannot_be_the_only_approver)
 {
-	char email[EMAIL_MAX], ck[CK_MAX], csrf[128], token[128], e[VAL_MAX], *body;
+	char email[EMAIL_MAX], ck[CK_MAX], csrf[128], token[128], e[VAL_MAX];
 	const char *pairs[] = { "approvers", NULL, NULL };
 	struct th_resp r;
 
 	signed_in("requester", email, ck);
 	open_form(ck, csrf, sizeof(csrf), token, sizeof(token));
 	pairs[1] = email;
-	body = form_body(csrf, token, pairs);
-	post(ck, NULL, body, &r);
-	free(body);
+	send_form(ck, NULL, csrf, token, pairs, &r);
 	cr_assert_eq(r.status, 400, "%ld %s", r.status, r.body);
 	field_error(r.body, "approvers", e, sizeof(e));
 	cr_assert_not_null(strstr(e, "You cannot be the only approver of your own request"), "%s",
@@ -548,7 +549,7 @@ Test(requestform, success_creates_the_request_and_slack_hears_of_it, .timeout = 
 	    "reminder", "1d", "deadline", "2031-12-31", NULL };
 	struct th_resp r;
 	json_object *o, *f;
-	char *body, approvers[128];
+	char approvers[128];
 	pid_t worker;
 	int i, status;
 
@@ -566,9 +567,7 @@ Test(requestform, success_creates_the_request_and_slack_hears_of_it, .timeout = 
 
 	signed_in("requester", email, ck);
 	open_form(ck, csrf, sizeof(csrf), token, sizeof(token));
-	body = form_body(csrf, token, pairs);
-	post(ck, NULL, body, &r);
-	free(body);
+	send_form(ck, NULL, csrf, token, pairs, &r);
 	created_id(&r, id);
 	th_resp_free(&r);
 
@@ -619,28 +618,23 @@ Test(requestform, a_double_submit_creates_one_request)
 	char email[EMAIL_MAX], ck[CK_MAX], csrf[128], token[128], id1[64], id2[64], id3[64];
 	char token2[128];
 	struct th_resp r;
-	char *body;
 
 	signed_in("requester", email, ck);
 	open_form(ck, csrf, sizeof(csrf), token, sizeof(token));
-	body = form_body(csrf, token, NULL);
-	post(ck, NULL, body, &r);
+	send_form(ck, NULL, csrf, token, NULL, &r);
 	created_id(&r, id1);
 	th_resp_free(&r);
-	post(ck, NULL, body, &r);
+	send_form(ck, NULL, csrf, token, NULL, &r);
 	created_id(&r, id2);
 	th_resp_free(&r);
-	free(body);
 	cr_assert_str_eq(id1, id2);
 	cr_assert_eq(requests_of(email), 1);
 	/* A new form (a new token) is a new request. */
 	open_form(ck, csrf, sizeof(csrf), token2, sizeof(token2));
 	cr_assert_str_neq(token, token2);
-	body = form_body(csrf, token2, NULL);
-	post(ck, NULL, body, &r);
+	send_form(ck, NULL, csrf, token2, NULL, &r);
 	created_id(&r, id3);
 	th_resp_free(&r);
-	free(body);
 	cr_assert_str_neq(id1, id3);
 	cr_assert_eq(requests_of(email), 2);
 }
@@ -649,37 +643,31 @@ Test(requestform, a_double_submit_creates_one_request)
 
 Test(requestform, csrf_foreign_origin_and_a_bad_token_are_refused)
 {
+	static const struct {
+		const char	*csrf, *token, *origin;	/* NULL: the right one */
+		long		 status;
+	} cases[] = {
+		{ "", NULL, NULL, 403 },
+		{ "not-the-token", NULL, NULL, 403 },
+		{ NULL, NULL, "Origin: https://evil.example", 403 },
+		{ NULL, "short", NULL, 400 },
+	};
 	char email[EMAIL_MAX], ck[CK_MAX], csrf[128], token[128], origin[256];
 	struct th_resp r;
-	char *body;
+	size_t i;
 
 	signed_in("requester", email, ck);
 	open_form(ck, csrf, sizeof(csrf), token, sizeof(token));
-	/* No CSRF token, a wrong one. */
-	body = form_body("", token, NULL);
-	post(ck, NULL, body, &r);
-	cr_assert_eq(r.status, 403, "%ld", r.status);
-	th_resp_free(&r);
-	free(body);
-	body = form_body("not-the-token", token, NULL);
-	post(ck, NULL, body, &r);
-	cr_assert_eq(r.status, 403, "%ld", r.status);
-	th_resp_free(&r);
-	free(body);
-	/* The right one, from another site. */
-	body = form_body(csrf, token, NULL);
-	post(ck, "Origin: https://evil.example", body, &r);
-	cr_assert_eq(r.status, 403, "%ld", r.status);
-	th_resp_free(&r);
-	/* From this hub, as a browser sends it: fine, but not with a form
-	 * token that is not one of ours. */
-	free(body);
-	body = form_body(csrf, "short", NULL);
 	snprintf(origin, sizeof(origin), "Origin: %s", th_env("PUBLIC_URL"));
-	post(ck, origin, body, &r);
-	cr_assert_eq(r.status, 400, "%ld", r.status);
-	th_resp_free(&r);
-	free(body);
+	/* No CSRF token, a wrong one; the right one from another site; from
+	 * this hub, as a browser sends it, but with a form token not ours. */
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		send_form(ck, cases[i].origin ? cases[i].origin : origin,
+		    cases[i].csrf ? cases[i].csrf : csrf, cases[i].token ? cases[i].token : token,
+		    NULL, &r);
+		cr_assert_eq(r.status, cases[i].status, "case %zu: %ld", i, r.status);
+		th_resp_free(&r);
+	}
 	cr_assert_eq(requests_of(email), 0);
 	/* Not a form at all. */
 	{
@@ -706,13 +694,10 @@ Test(requestform, hostile_values_are_echoed_inert)
 	};
 	char email[EMAIL_MAX], ck[CK_MAX], csrf[128], token[128], v[VAL_MAX];
 	struct th_resp r;
-	char *body;
 
 	signed_in("requester", email, ck);
 	open_form(ck, csrf, sizeof(csrf), token, sizeof(token));
-	body = form_body(csrf, token, pairs);
-	post(ck, NULL, body, &r);
-	free(body);
+	send_form(ck, NULL, csrf, token, pairs, &r);
 	cr_assert_eq(r.status, 400, "%ld", r.status);
 	cr_assert_null(strstr(r.body, "<script>alert"), "script echoed raw");
 	cr_assert_null(strstr(r.body, "<img src=x"), "img echoed raw");

@@ -36,6 +36,7 @@
 #include "notify/callbacks.h"
 #include "notify/deliver.h"
 #include "notify/msgsync.h"
+#include "web/session.h"
 
 /* Job kinds: name, handler, stop retrying this long after creation
  * (0: the job's own deadline and attempts only), held back until
@@ -52,11 +53,13 @@ static const struct hub_worker_kind kinds[] = {
 };
 
 /* Sweeps, in this order, every --sweep-seconds: expire, remind, lapse;
- * sent-message and lookup-cache retention; rotating Slack tokens. */
+ * sent-message and lookup-cache retention; rotating Slack tokens; expired
+ * dashboard sessions and stale sign-in throttle counts. */
 static const hub_job_sweep sweeps[] = {
 	hub_engine_sweep,
 	hub_msgsync_sweep,
 	hub_oauth_sweep,
+	hub_session_sweep,
 };
 
 /* SLACK_BOT_TOKEN becomes the connection "default" before notifications run. */

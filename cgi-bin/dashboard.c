@@ -3,7 +3,8 @@
  * modules of lib/web (page.h says what they share).  The landing page,
  * signing in and out, the account page (pageauth), the decision page
  * behind emailed links (pagedecide), the Slack OAuth install (pageslack),
- * the admin index (pageadmhome) and the Slack connections pages (pageconn).
+ * the admin index (pageadmhome), the Slack connections pages (pageconn) and
+ * the request form (pagereqform).
  * Who may see or do what is decided by approval/access.h, for every page
  * and action (hub_page_need).
  */
@@ -16,6 +17,7 @@
 #include "web/pageauth.h"
 #include "web/pageconn.h"
 #include "web/pagedecide.h"
+#include "web/pagereqform.h"
 #include "web/pageslack.h"
 
 #define GET_HEAD (HUB_ROUTE_M(HUB_M_GET) | HUB_ROUTE_M(HUB_M_HEAD))
@@ -28,6 +30,10 @@ static const struct hub_route routes[] = {
 	{ POST, "/logout", hub_pageauth_logout },
 	{ GET_HEAD, "/account/password", hub_pageauth_password_show },
 	{ POST, "/account/password", hub_pageauth_password_post },
+	/* Before any request-page route (requests/ID): "new" is no id. */
+	{ GET_HEAD, "/requests/new", hub_pagereqform_show },
+	{ POST, "/requests/new", hub_pagereqform_post },
+	{ GET_HEAD, "/create-request", hub_pagereqform_legacy },
 	{ GET_HEAD, "/decide/*", hub_pagedecide_show },
 	{ POST, "/decide/*", hub_pagedecide_post },
 	{ GET_HEAD, "/slack/install", hub_pageslack_install },

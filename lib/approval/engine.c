@@ -151,7 +151,8 @@ static const struct hub_stmt eng_stmts[ST__MAX] = {
 	    " INSERT INTO requests (source_id, external_id, idempotency_key, title,"
 	    "  requester_name, requester_email, requester_slack_id, justification,"
 	    "  metadata, deadline, reminder_every, next_reminder_at, valid_for,"
-	    "  callback_url, watchers, delivery_mode, connection_id, channel, search_people)"
+	    "  callback_url, watchers, delivery_mode, connection_id, channel, search_people,"
+	    "  requester_user_id)"
 	    " SELECT s.id, $2::text, $3::text, coalesce($4::text, ''), $5::text, $6::text,"
 	    "  $7::text, coalesce($8::text, ''), coalesce($9::jsonb, '{}'), d.deadline, d.every,"
 	    "  CASE WHEN d.every IS NOT NULL AND (d.deadline IS NULL"
@@ -162,7 +163,10 @@ static const struct hub_stmt eng_stmts[ST__MAX] = {
 	     * (approval/search.h): the source, every approver as listed and
 	     * every group member */
 	    "  left(s.name || ' ' || coalesce((SELECT string_agg(DISTINCT x.v, ' ') FROM"
-	    "   (SELECT value AS v FROM lst UNION SELECT value FROM ap) x), ''), 20000)"
+	    "   (SELECT value AS v FROM lst UNION SELECT value FROM ap) x), ''), 20000),"
+	    /* a signed-in hub user creating (the web form) is the requester */
+	    "  CASE WHEN $20::text = 'user' THEN (SELECT u.id FROM users u"
+	    "   WHERE u.id::text = $21::text) END"
 	    " FROM sources s CROSS JOIN LATERAL (SELECT"
 	    "  coalesce($10::timestamptz, now() + s.default_deadline) AS deadline,"
 	    "  coalesce(make_interval(secs => $17::double precision), s.default_reminder)"

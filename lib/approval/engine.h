@@ -114,7 +114,9 @@ struct hub_engine_error {
  * for the shape).  source_id is the caller's source.  Idempotent on
  * (source, external_id) and on (source, idempotency_key): the existing
  * request's id comes back with created = 0.  Enqueues notify
- * call_for_action for step 1 (or expires/finishes nothing else).
+ * call_for_action for step 1 (or expires/finishes nothing else).  An
+ * actor of kind "user" (a hub user, the web form) becomes the request's
+ * requester_user_id: the request is theirs (access.h).
  */
 int	hub_engine_create(struct hub_db *, const char *source_id, json_object *req,
 	    const struct hub_actor *, struct hub_outcome *, struct hub_engine_error *);

@@ -13,6 +13,7 @@ enum stmt {
 	STMT_FAIL,
 	STMT_LOCK,
 	STMT_RESET,
+	STMT_PRUNE,
 	STMT__MAX
 };
 
@@ -35,6 +36,11 @@ static const struct hub_stmt stmts[STMT__MAX] = {
 	[STMT_RESET] = {
 		"DELETE FROM login_throttle WHERE (kind = 'account' AND key = $1)"
 		" OR (kind = 'address' AND key = $2)", 2 },
+	/* $1 batch.  The same hour as STMT_FAIL's starting over. */
+	[STMT_PRUNE] = {
+		"DELETE FROM login_throttle WHERE (kind, key) IN (SELECT kind, key"
+		" FROM login_throttle WHERE last_failure_at < now() - interval '1 hour'"
+		" AND coalesce(locked_until, '-infinity') < now() LIMIT $1::integer)", 1 },
 };
 
 static const struct hub_stmt_table throttle_stmts = { "throttle", stmts, STMT__MAX };
@@ -118,4 +124,21 @@ hub_throttle_reset(struct hub_db *db, const char *account, const char *address)
 
 	return hub_db_exec(db, &throttle_stmts, STMT_RESET, params, NULL) == HUB_DB_OK ?
 	    HUB_THROTTLE_OK : HUB_THROTTLE_DB;
+}
+
+int
+hub_throttle_prune(struct hub_db *db, long *deleted)
+{
+	char batch[HUB_INT_TEXT_SIZE];
+	const char *params[1] = { batch };
+	int64_t n = 0;
+	int rc;
+
+	snprintf(batch, sizeof(batch), "%d", HUB_THROTTLE_PRUNE_BATCH);
+	rc = hub_db_delete_batches(db, &throttle_stmts, STMT_PRUNE, params,
+	    HUB_THROTTLE_PRUNE_BATCH, HUB_THROTTLE_PRUNE_ROUNDS, &n);
+	*deleted = (long)n;
+	if (rc == HUB_DB_OK)
+		return HUB_THROTTLE_OK;
+	return rc == HUB_DB_CONN ? HUB_THROTTLE_UNAVAILABLE : HUB_THROTTLE_DB;
 }

@@ -23,7 +23,12 @@
 enum hub_throttle_err {
 	HUB_THROTTLE_OK = 0,
 	HUB_THROTTLE_DB,
+	HUB_THROTTLE_UNAVAILABLE,	/* hub_throttle_prune: the database did not answer */
 };
+
+/* hub_throttle_prune deletes at most BATCH rows a statement, ROUNDS times. */
+#define HUB_THROTTLE_PRUNE_BATCH	1000
+#define HUB_THROTTLE_PRUNE_ROUNDS	10
 
 /* *wait_s: seconds before account or address may try again (0: now). */
 int	hub_throttle_wait(struct hub_db *, const char *account, const char *address,
@@ -33,5 +38,9 @@ int	hub_throttle_fail(struct hub_db *, const char *account, const char *address,
 	    long *wait_s);
 /* A success: both counts start over. */
 int	hub_throttle_reset(struct hub_db *, const char *account, const char *address);
+/* Delete the counts that no longer count: last failure over an hour ago
+ * and not locked (the next failure would start over anyway).  For the
+ * worker's sweep (web/session.h); *deleted: how many. */
+int	hub_throttle_prune(struct hub_db *, long *deleted);
 
 #endif

@@ -619,3 +619,26 @@ hub_db_cmd_rows(const PGresult *r, int64_t *out)
 		return HUB_DB_QUERY;
 	return parse_int64(PQcmdTuples((PGresult *)r), 0, INT64_MAX, out);
 }
+
+int
+hub_db_delete_batches(struct hub_db *db, const struct hub_stmt_table *t, int id,
+    const char *const *params, int64_t batch, int rounds, int64_t *deleted)
+{
+	PGresult *res = NULL;
+	int64_t n = 0;
+	int round, rc = HUB_DB_OK;
+
+	*deleted = 0;
+	for (round = 0; round < rounds; round++) {
+		if ((rc = hub_db_exec(db, t, id, params, &res)) != HUB_DB_OK)
+			break;
+		rc = hub_db_cmd_rows(res, &n);
+		PQclear(res);
+		if (rc != HUB_DB_OK)
+			break;
+		*deleted += n;
+		if (n < batch)
+			break;
+	}
+	return rc;
+}

@@ -116,4 +116,14 @@ int		 hub_db_get_int(const PGresult *, int row, int col, int *out);
  * say (not an INSERT, UPDATE, DELETE, …). */
 int		 hub_db_cmd_rows(const PGresult *, int64_t *out);
 
+/*
+ * A retention sweep's bounded delete: run statement id (a DELETE of at
+ * most batch rows; batch is among its params) again while it takes batch
+ * rows, at most rounds times, so one sweep never holds the table long.
+ * *deleted: the rows taken in all, also on error.  HUB_DB_OK or the first
+ * error.
+ */
+int		 hub_db_delete_batches(struct hub_db *, const struct hub_stmt_table *, int id,
+		    const char *const *params, int64_t batch, int rounds, int64_t *deleted);
+
 #endif

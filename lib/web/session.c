@@ -7,7 +7,10 @@
 
 #include "base/common.h"
 #include "base/crypto.h"
+#include "base/log.h"
+#include "store/job.h"
 #include "store/settings.h"
+#include "approval/throttle.h"
 #include "slack/oauth.h"
 #include "web/session.h"
 
@@ -22,6 +25,7 @@ enum stmt {
 	STMT_OPEN,
 	STMT_CLOSE,
 	STMT_CLOSE_OTHERS,
+	STMT_SWEEP,
 	STMT__MAX
 };
 
@@ -47,6 +51,12 @@ static const struct hub_stmt stmts[STMT__MAX] = {
 	[STMT_CLOSE] = { "DELETE FROM sessions WHERE token_hash = $1", 1 },
 	[STMT_CLOSE_OTHERS] = {
 		"DELETE FROM sessions WHERE user_id = $1::uuid AND token_hash <> $2", 2 },
+	/* $1 idle minutes, $2 batch: what STMT_LOAD would no longer accept. */
+	[STMT_SWEEP] = {
+		"DELETE FROM sessions WHERE token_hash IN (SELECT token_hash FROM sessions"
+		" WHERE expires_at <= now()"
+		" OR last_seen_at <= now() - $1::integer * interval '1 minute'"
+		" LIMIT $2::integer)", 2 },
 };
 
 static const struct hub_stmt_table session_stmts = { "session", stmts, STMT__MAX };
@@ -282,4 +292,36 @@ hub_session_next_path(const char *next)
 			return "/";
 	}
 	return next;
+}
+
+/* ------------------------------------------------------------ sweep */
+
+int
+hub_session_sweep(struct hub_job_env *env)
+{
+	char a[HUB_INT_TEXT_SIZE], b[HUB_INT_TEXT_SIZE];
+	char idle[HUB_INT_TEXT_SIZE], batch[HUB_INT_TEXT_SIZE];
+	const char *params[2] = { idle, batch };
+	int64_t sessions = 0;
+	long throttle = 0;
+	int rc, trc;
+
+	snprintf(idle, sizeof(idle), "%ld", hub_settings_get_int(env->db, "session.idle_minutes"));
+	snprintf(batch, sizeof(batch), "%d", HUB_SESSION_SWEEP_BATCH);
+	if ((rc = hub_db_delete_batches(env->db, &session_stmts, STMT_SWEEP, params,
+	    HUB_SESSION_SWEEP_BATCH, HUB_SESSION_SWEEP_ROUNDS, &sessions)) == HUB_DB_CONN)
+		return HUB_JOB_SWEEP_DB_DOWN;
+	if (rc != HUB_DB_OK)
+		hub_log(HUB_LOG_ERROR, "sweep_failed", "sweep", "sessions",
+		    "error", hub_db_strerror(rc), NULL);
+	if ((trc = hub_throttle_prune(env->db, &throttle)) == HUB_THROTTLE_UNAVAILABLE)
+		return HUB_JOB_SWEEP_DB_DOWN;
+	if (trc != HUB_THROTTLE_OK)
+		hub_log(HUB_LOG_ERROR, "sweep_failed", "sweep", "login_throttle", NULL);
+	if (sessions > 0 || throttle > 0) {
+		snprintf(a, sizeof(a), "%lld", (long long)sessions);
+		snprintf(b, sizeof(b), "%ld", throttle);
+		hub_log(HUB_LOG_INFO, "sweep", "sessions_deleted", a, "throttle_deleted", b, NULL);
+	}
+	return HUB_JOB_SWEEP_OK;
 }

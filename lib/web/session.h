@@ -71,4 +71,16 @@ int	hub_session_form_token_ok(const char *cookie_header, const char *name,
 const char *hub_session_next_path(const char *next);
 const char *hub_session_strerror(int);
 
+/*
+ * The worker's sweep (store/job.h, bin/approvalhub-worker.c): deletes the
+ * sessions past their absolute or idle end (a browser that never comes
+ * back leaves its row behind) and the sign-in throttle's counts that no
+ * longer count (hub_throttle_prune), in batches of
+ * HUB_SESSION_SWEEP_BATCH rows, at most HUB_SESSION_SWEEP_ROUNDS a sweep.
+ */
+#define HUB_SESSION_SWEEP_BATCH		1000
+#define HUB_SESSION_SWEEP_ROUNDS	10
+struct hub_job_env;
+int	hub_session_sweep(struct hub_job_env *);
+
 #endif

@@ -11,7 +11,9 @@
  * last state of each test as <test>.png, so a failure can be looked at.
  *
  * Requests are created with hub_engine_create on $DATABASE_URL, links made
- * with decidelink.h, as in test_decide.c.
+ * with decidelink.h, as in test_decide.c; or with the request form, as a
+ * person does (docs/screenshots/request-form.png is that test's
+ * "inline-error" screen).
  */
 #include <criterion/criterion.h>
 
@@ -52,6 +54,8 @@ enum t_stmt {
 	T_ASG,
 	T_REQ,
 	T_AUDIT_COUNT,
+	T_FORM_COUNT,
+	T_FORM_REQ,
 	T__MAX
 };
 
@@ -72,6 +76,17 @@ static const struct hub_stmt t_stmts[T__MAX] = {
 	    " FROM requests WHERE id = $1::uuid", 1 },
 	[T_AUDIT_COUNT] = {
 	    "SELECT count(*) FROM audit_log WHERE request_id = $1::uuid", 1 },
+	/* requests of the user with email $1 */
+	[T_FORM_COUNT] = {
+	    "SELECT count(*) FROM requests r JOIN users u ON u.id = r.requester_user_id"
+	    " WHERE u.email = $1", 1 },
+	/* title|amount|approvers|the requester's requests */
+	[T_FORM_REQ] = {
+	    "SELECT concat_ws('|', r.title, r.metadata->>'amount',"
+	    " (SELECT string_agg(approver_value, ',') FROM assignments a"
+	    "  WHERE a.request_id = r.id), (SELECT count(*) FROM requests x"
+	    "  WHERE x.requester_user_id = r.requester_user_id))"
+	    " FROM requests r WHERE r.id::text = $1", 1 },
 };
 
 static const struct hub_stmt_table t_table = { "tbrowser", t_stmts, T__MAX };
@@ -834,4 +849,98 @@ Test(browser, admin_adds_a_webhook_tests_it_and_clears_the_banner)
 	expect_text(".notice-ok", "is enabled again");
 	expect_no(".conn-banner");
 	shot("fixed");
+}
+
+/* ------------------------------------------------------------ the request form */
+
+/* The value of a form field as the browser holds it (caller frees). */
+static char *
+value_of(const char *css)
+{
+	char e[WD_ELEMENT_MAX], script[512];
+
+	el(css, e);
+	snprintf(script, sizeof(script), "return document.querySelector(\"%s\").value;", css);
+	return eval_str(script);
+}
+
+/*
+ * A person signs in through the form, chooses a type (its own fields
+ * appear, the others' go), fills the form with a mistake, reads the
+ * message next to the field, corrects it and sends the request; the
+ * database then holds exactly that request.
+ */
+Test(browser, request_form_mistake_shown_inline_corrected_and_sent, .timeout = 90)
+{
+	char e[WD_ELEMENT_MAX], email[128], *v, *id;
+	int i;
+
+	th_user_add("requester", "browser form pass", email, sizeof(email));
+	cr_assert_eq(wd_window_size(&wd, 1000, 1400), WD_OK, "%s", wd.error);
+	/* The menu's "New request" needs signing in first. */
+	go("/requests/new", "form-sign-in");
+	type_in("form[action='/login'] input#email", email);
+	type_in("input#password", "browser form pass");
+	click("form[action='/login'] button[type=submit]");
+	el("form[action='/requests/new'] textarea#approvers", e);
+	shot("form");
+	expect_text("header.site nav", "New request");
+
+	/* A type's own fields show once it is chosen, and no other's. */
+	cr_assert(!visible("#concur-amount"), "expense fields before choosing the type");
+	click("#type option[value=concur]");
+	cr_assert(visible("#concur-amount"), "the expense fields did not appear");
+	cr_assert(!visible("#workday-date_range-start"), "time-off fields show for an expense");
+	type_in("#title", "Team offsite dinner");
+	type_in("#concur-amount", "245.80");
+	type_in("#concur-currency", "USD");
+	type_in("#concur-category", "Meals");
+	type_in("#justification", "Quarterly offsite with the support team.");
+	/* The mistake: a name, where an email or a Slack id belongs. */
+	type_in("#approvers", "Finance Team");
+	click("form[action='/requests/new'] button[type=submit]");
+
+	/* Back with the message next to the field, everything typed kept. */
+	expect_text("#approvers-error", "\u201cFinance\u201d: must be a Slack user id");
+	expect_text(".reqform .notice", "One field needs your attention");
+	cr_assert_eq(wd_window_size(&wd, 1000, 2300), WD_OK, "%s", wd.error);	/* all of it */
+	shot("inline-error");
+	v = value_of("#approvers");
+	cr_assert_str_eq(v, "Finance Team");
+	free(v);
+	v = value_of("#concur-amount");
+	cr_assert_str_eq(v, "245.80");
+	free(v);
+	cr_assert(visible("#concur-amount"), "the chosen type's fields went away");
+	v = cell(T_FORM_COUNT, email, NULL, 0, 0);
+	cr_assert_str_eq(v, "0", "a refused form wrote a request");
+	free(v);
+	/* On a phone it still fits. */
+	cr_assert_eq(wd_window_size(&wd, 390, 844), WD_OK, "%s", wd.error);
+	fits_width();
+	shot("form-phone");
+	cr_assert_eq(wd_window_size(&wd, 1000, 1400), WD_OK, "%s", wd.error);
+
+	/* Corrected (selected and typed over), it is sent: the browser goes
+	 * to the request's page. */
+	type_in("#approvers", "\xee\x80\x89" "a" "\xee\x80\x80" "finance@example.test");
+	click("form[action='/requests/new'] button[type=submit]");
+	for (i = 0, v = NULL; i < 80; i++) {
+		free(v);
+		v = wd_current_url(&wd);
+		if (v != NULL && strstr(v, "/requests/new") == NULL)
+			break;
+		usleep(100 * 1000);
+	}
+	shot("sent");
+	cr_assert(v != NULL && (id = strstr(v, "/requests/")) != NULL, "%s", v ? v : "?");
+	id += strlen("/requests/");
+	cr_assert_eq(strlen(id), 36, "not a request id: %s", v);
+	{
+		char *got = cell(T_FORM_REQ, id, NULL, 0, 0);
+
+		cr_assert_str_eq(got, "Team offsite dinner|245.80|finance@example.test|1");
+		free(got);
+	}
+	free(v);
 }

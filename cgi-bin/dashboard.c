@@ -3,7 +3,8 @@
  * modules of lib/web (page.h says what they share).  The landing page,
  * signing in and out, the account page (pageauth), the decision page
  * behind emailed links (pagedecide), the Slack OAuth install (pageslack),
- * the admin index (pageadmhome) and the Slack connections pages (pageconn).
+ * the admin index (pageadmhome), the Slack connections pages (pageconn),
+ * a request's own page and its actions (pagerequest).
  * Who may see or do what is decided by approval/access.h, for every page
  * and action (hub_page_need).
  */
@@ -16,6 +17,7 @@
 #include "web/pageauth.h"
 #include "web/pageconn.h"
 #include "web/pagedecide.h"
+#include "web/pagerequest.h"
 #include "web/pageslack.h"
 
 #define GET_HEAD (HUB_ROUTE_M(HUB_M_GET) | HUB_ROUTE_M(HUB_M_HEAD))
@@ -44,6 +46,12 @@ static const struct hub_route routes[] = {
 	{ POST, "/admin/connections/*/enable", hub_pageconn_enable },
 	{ POST, "/admin/connections/*/acknowledge", hub_pageconn_acknowledge },
 	{ POST, "/admin/connections/*/disconnect", hub_pageconn_disconnect },
+	/* After /requests/new (the form): "*" would take "new" too. */
+	{ GET_HEAD, "/requests/*", hub_pagerequest_show },
+	{ POST, "/requests/*/decide", hub_pagerequest_decide },
+	{ POST, "/requests/*/cancel", hub_pagerequest_cancel },
+	{ POST, "/requests/*/remind", hub_pagerequest_remind },
+	{ POST, "/requests/*/reassign", hub_pagerequest_reassign },
 };
 
 static int

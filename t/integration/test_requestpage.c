@@ -10,7 +10,8 @@
  * decision reaching every Slack copy (the fake receives chat.update) and
  * the source (the callback and its answer on the page); inline errors;
  * CSRF and foreign-Origin refusals; hostile text in every field and in a
- * stored Block Kit preview staying text.
+ * stored Block Kit preview staying text; the emailed decision page in the
+ * same look, linking here.
  *
  * Requests come in through the REST API as a source system sends them.
  * Each test makes its own users, request and addresses.
@@ -27,6 +28,9 @@
 #include <json-c/json.h>
 #include <libpq-fe.h>
 
+#include "base/buf.h"
+#include "base/crypto.h"
+#include "approval/decidelink.h"
 #include "testlib.h"
 
 #define PW	"correct horse battery"
@@ -684,4 +688,37 @@ Test(requestpage, hostile_text_stays_text)
 	th_resp_free(&r);
 	q1("SELECT status FROM requests WHERE id = $1::uuid", id, v, sizeof(v));
 	cr_assert_str_eq(v, "Rejected");
+}
+
+/* ------------------------------------------------------------ decision page */
+
+Test(requestpage, the_decision_page_shares_the_look_and_links_here)
+{
+	struct hub_buf k = HUB_BUF_INIT(64), url = HUB_BUF_INIT(1024);
+	char id[ID_MAX], aid[32], want[128];
+	const char *sk = th_env("SECRET_KEY");
+	unsigned char master[32];
+	struct th_resp r;
+	size_t n = strlen(th_env("PUBLIC_URL"));
+
+	create_simple("rita@example.test", "hal@example.test", "Standing desk", id);
+	q1("SELECT id FROM assignments WHERE request_id = $1::uuid", id, aid, sizeof(aid));
+	cr_assert_eq(hub_base64_decode(sk, strlen(sk), 0, &k), HUB_CRYPTO_OK);
+	cr_assert_eq(k.len, 32);
+	memcpy(master, k.data, 32);
+	cr_assert_eq(hub_decidelink_make_url(master, th_env("PUBLIC_URL"), strtoll(aid, NULL, 10),
+	    id, time(NULL), 0, &url), HUB_DECIDELINK_OK);
+	get(hub_buf_str(&url) + n, NULL, &r);
+	cr_assert_eq(r.status, 200, "%ld %s", r.status, r.body);
+	/* The request page's partials: head, facts, decision form. */
+	has(&r, "<section class=\"req decide\">");
+	has(&r, "<span class=\"badge status-Pending\">Pending</span>");
+	has(&r, "<dt>Amount</dt><dd>1,234.50 EUR</dd>");
+	has(&r, "<form class=\"decision\" method=\"post\"");
+	hasnt(&r, "name=\"csrf\"");
+	snprintf(want, sizeof(want), "<a href=\"/requests/%s\">", id);
+	has(&r, want);
+	th_resp_free(&r);
+	hub_buf_release(&k);
+	hub_buf_release(&url);
 }

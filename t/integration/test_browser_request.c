@@ -20,7 +20,6 @@
 #include <time.h>
 
 #include <json-c/json.h>
-#include <libpq-fe.h>
 
 #include "testlib.h"
 #include "webdriver.h"
@@ -33,30 +32,6 @@
 
 static struct wd wd;
 static int shots;
-
-static void
-nap_100ms(void)
-{
-	struct timespec ts = { 0, 100 * 1000 * 1000 };
-
-	nanosleep(&ts, NULL);
-}
-
-/* One value of a one-row query ($1 = p1) into out ("" when no row). */
-static void
-q1(const char *sql, const char *p1, char *out, size_t outlen)
-{
-	PGconn *c = PQconnectdb(th_env("DATABASE_URL"));
-	const char *params[1] = { p1 };
-	PGresult *r;
-
-	cr_assert_eq(PQstatus(c), CONNECTION_OK, "%s", PQerrorMessage(c));
-	r = PQexecParams(c, sql, p1 ? 1 : 0, NULL, params, NULL, NULL, 0);
-	cr_assert(PQresultStatus(r) == PGRES_TUPLES_OK, "%s: %s", sql, PQerrorMessage(c));
-	snprintf(out, outlen, "%s", PQntuples(r) > 0 ? PQgetvalue(r, 0, 0) : "");
-	PQclear(r);
-	PQfinish(c);
-}
 
 static void
 shot(const char *what)
@@ -168,14 +143,8 @@ Test(browser_request, approver_sees_the_preview_and_approves_with_a_reason)
 	snprintf(uid, sizeof(uid), "UBR%02X%02X%02X%02X", rnd[0], rnd[1], rnd[2], rnd[3]);
 	th_user_add("requester", PW, email, sizeof(email));
 	request_for(email, uid, id, sizeof(id));
-	for (i = 0; i < 300; i++) {
-		q1("SELECT count(*) FROM sent_messages WHERE request_id = $1::uuid", id, v,
-		    sizeof(v));
-		if (strcmp(v, "0") != 0)
-			break;
-		nap_100ms();
-	}
-	cr_assert_str_neq(v, "0", "the worker sent no Slack message");
+	th_sql_await("SELECT count(*) > 0 FROM sent_messages WHERE request_id = $1::uuid", id,
+	    "t");
 
 	/* Signing in on the way to the page brings the approver back to it. */
 	snprintf(path, sizeof(path), "/requests/%s", id);
@@ -213,18 +182,12 @@ Test(browser_request, approver_sees_the_preview_and_approves_with_a_reason)
 	expect_text(".outcome blockquote", "Fine, within the budget");
 	cr_assert_eq(wd_count(&wd, "button[value=approve]"), 0, "the form is still there");
 	shot("approved");
-	q1("SELECT status || '|' || decision_comment FROM requests WHERE id = $1::uuid", id, v,
+	th_sql_value("SELECT status || '|' || decision_comment FROM requests WHERE id = $1::uuid", id, v,
 	    sizeof(v));
 	cr_assert_str_eq(v, "Approved|Fine, within the budget");
 	/* The worker updates the Slack copy: the page then shows it without buttons. */
-	for (i = 0; i < 300; i++) {
-		q1("SELECT count(*) FROM sent_messages WHERE request_id = $1::uuid"
-		    " AND shown IS NOT NULL", id, v, sizeof(v));
-		if (strcmp(v, "0") != 0)
-			break;
-		nap_100ms();
-	}
-	cr_assert_str_neq(v, "0", "the Slack copy was never updated");
+	th_sql_await("SELECT count(*) > 0 FROM sent_messages WHERE request_id = $1::uuid"
+	    " AND shown IS NOT NULL", id, "t");
 	cr_assert_eq(wd_refresh(&wd), WD_OK, "%s", wd.error);
 	expect_text(".slack-message .meta", "as last updated");
 	cr_assert_eq(wd_count(&wd, ".bk-preview .bk-button.bk-primary"), 0);

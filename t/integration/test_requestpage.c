@@ -46,48 +46,6 @@ static char admin_key[256];
 /* ------------------------------------------------------------ helpers */
 
 static void
-nap_100ms(void)
-{
-	struct timespec ts = { 0, 100 * 1000 * 1000 };
-
-	nanosleep(&ts, NULL);
-}
-
-/* One value of a one-row query ($1 = p1, may be NULL) into out ("" when
- * no row). */
-static void
-q1(const char *sql, const char *p1, char *out, size_t outlen)
-{
-	PGconn *c = PQconnectdb(th_env("DATABASE_URL"));
-	const char *params[1] = { p1 };
-	PGresult *r;
-
-	cr_assert_eq(PQstatus(c), CONNECTION_OK, "%s", PQerrorMessage(c));
-	r = PQexecParams(c, sql, p1 ? 1 : 0, NULL, params, NULL, NULL, 0);
-	cr_assert(PQresultStatus(r) == PGRES_TUPLES_OK || PQresultStatus(r) == PGRES_COMMAND_OK,
-	    "%s: %s", sql, PQerrorMessage(c));
-	snprintf(out, outlen, "%s", PQntuples(r) > 0 ? PQgetvalue(r, 0, 0) : "");
-	PQclear(r);
-	PQfinish(c);
-}
-
-/* Wait until sql ($1 = p1) returns want; the test fails when it never does. */
-static void
-await_value(const char *sql, const char *p1, const char *want)
-{
-	char v[256] = "";
-	int i;
-
-	for (i = 0; i < WAIT_STEPS; i++) {
-		q1(sql, p1, v, sizeof(v));
-		if (strcmp(v, want) == 0)
-			return;
-		nap_100ms();
-	}
-	cr_assert_fail("%s: '%s', wanted '%s'", sql, v, want);
-}
-
-static void
 get(const char *path, const char *cookie, struct th_resp *r)
 {
 	char ck[CK_MAX + 32];
@@ -294,7 +252,7 @@ Test(requestpage, who_may_see_and_who_may_act)
 	user("viewer", viewer, vck);
 	user("admin", adm, ack);
 	create_simple(req, "bob@example.test", "Team dinner", id);
-	q1("SELECT count(*) FROM audit_log WHERE request_id = $1::uuid", id, audit,
+	th_sql_value("SELECT count(*) FROM audit_log WHERE request_id = $1::uuid", id, audit,
 	    sizeof(audit));
 
 	/* Another requester: as if it did not exist. */
@@ -342,10 +300,10 @@ Test(requestpage, who_may_see_and_who_may_act)
 	has(&r, "<option value=\"");
 	has(&r, ">bob@example.test</option>");
 	th_resp_free(&r);
-	q1("SELECT count(*) FROM audit_log WHERE request_id = $1::uuid", id, audit2,
+	th_sql_value("SELECT count(*) FROM audit_log WHERE request_id = $1::uuid", id, audit2,
 	    sizeof(audit2));
 	cr_assert_str_eq(audit, audit2, "a refused action wrote to the audit log");
-	q1("SELECT status FROM requests WHERE id = $1::uuid", id, audit2, sizeof(audit2));
+	th_sql_value("SELECT status FROM requests WHERE id = $1::uuid", id, audit2, sizeof(audit2));
 	cr_assert_str_eq(audit2, "Pending");
 }
 
@@ -366,7 +324,7 @@ Test(requestpage, cancel_remind_reassign)
 	expect_done(&r2, id, "reminded");
 	follow(&r2, rck, &r);
 	th_resp_free(&r2);
-	q1("SELECT count(*) FROM audit_log WHERE request_id = $1::uuid"
+	th_sql_value("SELECT count(*) FROM audit_log WHERE request_id = $1::uuid"
 	    " AND action = 'request.reminded' AND via = 'web'", id, v, sizeof(v));
 	cr_assert_str_eq(v, "1");
 	has(&r, "The pending approvers are being reminded.");
@@ -374,7 +332,7 @@ Test(requestpage, cancel_remind_reassign)
 	th_resp_free(&r);
 
 	/* Reassign (admin): a bad address is marked inline, then a good one. */
-	q1("SELECT id FROM assignments WHERE request_id = $1::uuid", id, v, sizeof(v));
+	th_sql_value("SELECT id FROM assignments WHERE request_id = $1::uuid", id, v, sizeof(v));
 	snprintf(body, sizeof(body), "from=%s&to=not+an+address", v);
 	act(id, "reassign", ack, body, &r);
 	cr_assert_eq(r.status, 400, "%ld", r.status);
@@ -385,7 +343,7 @@ Test(requestpage, cancel_remind_reassign)
 	act(id, "reassign", ack, body, &r);
 	expect_done(&r, id, "reassigned");
 	th_resp_free(&r);
-	q1("SELECT string_agg(approver_value || ':' || status, ',' ORDER BY id) FROM assignments"
+	th_sql_value("SELECT string_agg(approver_value || ':' || status, ',' ORDER BY id) FROM assignments"
 	    " WHERE request_id = $1::uuid", id, v, sizeof(v));
 	cr_assert_str_eq(v, "dan@example.test:reassigned,erin@example.test:pending");
 	page(id, ack, 200, &r);
@@ -396,7 +354,7 @@ Test(requestpage, cancel_remind_reassign)
 	act(id, "cancel", rck, "reason=Bought+one+myself", &r);
 	expect_done(&r, id, "cancelled");
 	th_resp_free(&r);
-	q1("SELECT status || '|' || coalesce(decided_by, '') FROM requests WHERE id = $1::uuid",
+	th_sql_value("SELECT status || '|' || coalesce(decided_by, '') FROM requests WHERE id = $1::uuid",
 	    id, v, sizeof(v));
 	cr_assert_str_eq(v, "Cancelled|Test requester");
 	page(id, rck, 200, &r);
@@ -447,7 +405,7 @@ Test(requestpage, csrf_and_foreign_origin_are_refused)
 	get(path, rck, &r);
 	cr_assert(r.status == 404 || r.status == 405, "%ld", r.status);
 	th_resp_free(&r);
-	q1("SELECT status FROM requests WHERE id = $1::uuid", id, v, sizeof(v));
+	th_sql_value("SELECT status FROM requests WHERE id = $1::uuid", id, v, sizeof(v));
 	cr_assert_str_eq(v, "Pending");
 }
 
@@ -458,7 +416,7 @@ Test(requestpage, reject_needs_a_reason_where_the_source_wants_one)
 
 	th_sh("\"%s/bin/approvalhub\" source add Strict-rp >/dev/null 2>&1",
 	    th_env("top_builddir"));
-	q1("UPDATE sources SET reason_required = true WHERE name = $1", "Strict-rp", v, sizeof(v));
+	th_sql_value("UPDATE sources SET reason_required = true WHERE name = $1", "Strict-rp", v, sizeof(v));
 	user("requester", appr, ack);
 	snprintf(body, sizeof(body), "{\"request_source\": \"Strict-rp\", \"requester_name\":"
 	    " \"Rita\", \"requester_email\": \"rita@example.test\", \"title\": \"Vendor\","
@@ -477,11 +435,11 @@ Test(requestpage, reject_needs_a_reason_where_the_source_wants_one)
 	cr_assert_eq(r.status, 400, "%ld", r.status);
 	has(&r, "Choose Approve or Reject.");
 	th_resp_free(&r);
-	q1("SELECT status FROM requests WHERE id = $1::uuid", id, v, sizeof(v));
+	th_sql_value("SELECT status FROM requests WHERE id = $1::uuid", id, v, sizeof(v));
 	cr_assert_str_eq(v, "Pending");
 	act(id, "decide", ack, "decision=reject&reason=Not+this+vendor", &r2);
 	expect_done(&r2, id, "rejected");
-	q1("SELECT status || '|' || decided_by || '|' || decision_comment FROM requests"
+	th_sql_value("SELECT status || '|' || decided_by || '|' || decision_comment FROM requests"
 	    " WHERE id = $1::uuid", id, v, sizeof(v));
 	cr_assert_str_eq(v, "Rejected|Test requester|Not this vendor");
 	follow(&r2, ack, &r);
@@ -550,7 +508,7 @@ Test(requestpage, an_approver_decides_on_the_page_and_slack_hears_of_it)
 	user("requester", appr, ack);
 	slack_ready(appr, uid);
 	/* The source signs its callbacks with the secret the receiver checks. */
-	q1("SELECT id FROM sources WHERE name = 'Concur'", NULL, v, sizeof(v));
+	th_sql_value("SELECT id FROM sources WHERE name = 'Concur'", NULL, v, sizeof(v));
 	snprintf(body, sizeof(body), "/api/sources/%s", v);
 	{
 		char patch[256];
@@ -569,9 +527,9 @@ Test(requestpage, an_approver_decides_on_the_page_and_slack_hears_of_it)
 	    th_env("FAKE_CALLBACK_URL"));
 	create(body, id);
 	/* The worker sends the call for action to the approver's DM. */
-	await_value("SELECT count(*) > 0 FROM sent_messages WHERE request_id = $1::uuid", id,
+	th_sql_await("SELECT count(*) > 0 FROM sent_messages WHERE request_id = $1::uuid", id,
 	    "t");
-	q1("SELECT channel FROM sent_messages WHERE request_id = $1::uuid ORDER BY id LIMIT 1",
+	th_sql_value("SELECT channel FROM sent_messages WHERE request_id = $1::uuid ORDER BY id LIMIT 1",
 	    id, channel, sizeof(channel));
 
 	page(id, ack, 200, &r);
@@ -591,20 +549,20 @@ Test(requestpage, an_approver_decides_on_the_page_and_slack_hears_of_it)
 	act(id, "decide", ack, "decision=approve&reason=Go+ahead", &r);
 	expect_done(&r, id, "approved");
 	th_resp_free(&r);
-	q1("SELECT status || '|' || decided_by || '|' || decision_comment FROM requests"
+	th_sql_value("SELECT status || '|' || decided_by || '|' || decision_comment FROM requests"
 	    " WHERE id = $1::uuid", id, v, sizeof(v));
 	cr_assert_str_eq(v, "Approved|Test requester|Go ahead");
-	q1("SELECT via FROM audit_log WHERE request_id = $1::uuid"
+	th_sql_value("SELECT via FROM audit_log WHERE request_id = $1::uuid"
 	    " AND action = 'assignment.approved'", id, v, sizeof(v));
 	cr_assert_str_eq(v, "web");
 
 	/* Every Slack copy is updated by the worker, and the source called back. */
 	for (i = 0; i < WAIT_STEPS && updates(channel) == 0; i++)
-		nap_100ms();
+		nanosleep(&(struct timespec){ 0, 100 * 1000 * 1000 }, NULL);
 	cr_assert_gt(updates(channel), 0, "no chat.update for %s", channel);
-	await_value("SELECT status FROM delivery_log WHERE request_id = $1::uuid"
+	th_sql_await("SELECT status FROM delivery_log WHERE request_id = $1::uuid"
 	    " AND transport = 'callback'", id, "delivered");
-	await_value("SELECT count(*) > 0 FROM sent_messages WHERE request_id = $1::uuid"
+	th_sql_await("SELECT count(*) > 0 FROM sent_messages WHERE request_id = $1::uuid"
 	    " AND shown IS NOT NULL", id, "t");
 
 	page(id, ack, 200, &r);
@@ -686,7 +644,7 @@ Test(requestpage, hostile_text_stays_text)
 	/* The metadata key is a label, escaped too. */
 	has(&r, "<dt>&lt;script&gt;alert(1)");
 	th_resp_free(&r);
-	q1("SELECT status FROM requests WHERE id = $1::uuid", id, v, sizeof(v));
+	th_sql_value("SELECT status FROM requests WHERE id = $1::uuid", id, v, sizeof(v));
 	cr_assert_str_eq(v, "Rejected");
 }
 
@@ -702,7 +660,7 @@ Test(requestpage, the_decision_page_shares_the_look_and_links_here)
 	size_t n = strlen(th_env("PUBLIC_URL"));
 
 	create_simple("rita@example.test", "hal@example.test", "Standing desk", id);
-	q1("SELECT id FROM assignments WHERE request_id = $1::uuid", id, aid, sizeof(aid));
+	th_sql_value("SELECT id FROM assignments WHERE request_id = $1::uuid", id, aid, sizeof(aid));
 	cr_assert_eq(hub_base64_decode(sk, strlen(sk), 0, &k), HUB_CRYPTO_OK);
 	cr_assert_eq(k.len, 32);
 	memcpy(master, k.data, 32);

@@ -3,8 +3,9 @@
  * modules of lib/web (page.h says what they share).  The landing page,
  * signing in and out, the account page (pageauth), the decision page
  * behind emailed links (pagedecide), the Slack OAuth install (pageslack),
- * the admin index (pageadmhome), the Slack connections pages (pageconn) and
- * the request form (pagereqform).
+ * the admin index (pageadmhome), the Slack connections pages (pageconn),
+ * the request form (pagereqform), a request's own page and its actions
+ * (pagerequest).
  * Who may see or do what is decided by approval/access.h, for every page
  * and action (hub_page_need).
  */
@@ -18,6 +19,7 @@
 #include "web/pageconn.h"
 #include "web/pagedecide.h"
 #include "web/pagereqform.h"
+#include "web/pagerequest.h"
 #include "web/pageslack.h"
 
 #define GET_HEAD (HUB_ROUTE_M(HUB_M_GET) | HUB_ROUTE_M(HUB_M_HEAD))
@@ -50,6 +52,12 @@ static const struct hub_route routes[] = {
 	{ POST, "/admin/connections/*/enable", hub_pageconn_enable },
 	{ POST, "/admin/connections/*/acknowledge", hub_pageconn_acknowledge },
 	{ POST, "/admin/connections/*/disconnect", hub_pageconn_disconnect },
+	/* After /requests/new (the form): "*" would take "new" too. */
+	{ GET_HEAD, "/requests/*", hub_pagerequest_show },
+	{ POST, "/requests/*/decide", hub_pagerequest_decide },
+	{ POST, "/requests/*/cancel", hub_pagerequest_cancel },
+	{ POST, "/requests/*/remind", hub_pagerequest_remind },
+	{ POST, "/requests/*/reassign", hub_pagerequest_reassign },
 };
 
 static int

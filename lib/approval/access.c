@@ -8,9 +8,12 @@
 #include "approval/access.h"
 
 /* Which roles may do an action on anything; OWN: also a requester on a
- * request of their own. */
+ * request of their own; ASG(roles): those roles on a request they are an
+ * approver (or delegate) of. */
 #define R(role)	(1u << (role))
 #define OWN	(1u << 8)
+#define ASG(roles)	((roles) << 12)
+#define ANY_ROLE	(R(HUB_ROLE_REQUESTER) | R(HUB_ROLE_VIEWER) | R(HUB_ROLE_ADMIN))
 
 static const unsigned rules[HUB_ACCESS__MAX] = {
 	[HUB_ACCESS_SIGNED_IN]		= R(HUB_ROLE_REQUESTER) | R(HUB_ROLE_VIEWER) |
@@ -19,8 +22,11 @@ static const unsigned rules[HUB_ACCESS__MAX] = {
 					  R(HUB_ROLE_ADMIN),
 	[HUB_ACCESS_REQUEST_CREATE]	= R(HUB_ROLE_REQUESTER) | R(HUB_ROLE_ADMIN),
 	[HUB_ACCESS_REQUEST_LIST_ALL]	= R(HUB_ROLE_VIEWER) | R(HUB_ROLE_ADMIN),
-	[HUB_ACCESS_REQUEST_VIEW]	= R(HUB_ROLE_VIEWER) | R(HUB_ROLE_ADMIN) | OWN,
+	[HUB_ACCESS_REQUEST_VIEW]	= R(HUB_ROLE_VIEWER) | R(HUB_ROLE_ADMIN) | OWN |
+					  ASG(ANY_ROLE),
 	[HUB_ACCESS_REQUEST_CANCEL]	= R(HUB_ROLE_ADMIN) | OWN,
+	[HUB_ACCESS_REQUEST_REASSIGN]	= R(HUB_ROLE_ADMIN),
+	[HUB_ACCESS_REQUEST_DECIDE]	= ASG(R(HUB_ROLE_REQUESTER) | R(HUB_ROLE_ADMIN)),
 	[HUB_ACCESS_SLACK_INSTALL]	= R(HUB_ROLE_ADMIN),
 	[HUB_ACCESS_ADMIN]		= R(HUB_ROLE_ADMIN),
 };
@@ -29,6 +35,8 @@ static const unsigned rules[HUB_ACCESS__MAX] = {
 static const unsigned char per_request[HUB_ACCESS__MAX] = {
 	[HUB_ACCESS_REQUEST_VIEW] = 1,
 	[HUB_ACCESS_REQUEST_CANCEL] = 1,
+	[HUB_ACCESS_REQUEST_REASSIGN] = 1,
+	[HUB_ACCESS_REQUEST_DECIDE] = 1,
 };
 
 static const char *const role_names[] = {
@@ -78,6 +86,8 @@ hub_access_can(const struct hub_access_user *user, enum hub_access_action action
 		return 0;
 	rule = rules[action];
 	if (rule & R(user->role))
+		return 1;
+	if ((rule & ASG(R(user->role))) && req != NULL && req->assignee)
 		return 1;
 	return (rule & OWN) && user->role == HUB_ROLE_REQUESTER && is_own(user, req);
 }

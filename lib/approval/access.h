@@ -9,7 +9,9 @@
  *   admin      everything (Slack install, settings, every request).
  * A request is "their own" when its requester_user_id is the user, or,
  * for requests a source system sent on their behalf, its requester_email
- * is the user's email.
+ * is the user's email.  Anyone may see a request they are an approver (or
+ * a delegate) of, and a requester or admin may decide it there; a viewer
+ * stays read only everywhere (their emailed decision link still works).
  *
  * Pure: no database, no allocation, no logging.  A NULL user (nobody
  * signed in) may do nothing.
@@ -43,6 +45,8 @@ enum hub_access_action {
 	HUB_ACCESS_REQUEST_LIST_ALL,	/* every request, not only one's own */
 	HUB_ACCESS_REQUEST_VIEW,	/* one request (req needed) */
 	HUB_ACCESS_REQUEST_CANCEL,	/* cancel, remind (req needed) */
+	HUB_ACCESS_REQUEST_REASSIGN,	/* replace an approver (req needed) */
+	HUB_ACCESS_REQUEST_DECIDE,	/* approve / reject as its assignee (req needed) */
 	HUB_ACCESS_SLACK_INSTALL,	/* connect a Slack workspace */
 	HUB_ACCESS_ADMIN,		/* the admin pages */
 	HUB_ACCESS__MAX
@@ -52,6 +56,8 @@ enum hub_access_action {
 struct hub_access_request {
 	const char	*requester_user_id;	/* NULL or "" when none */
 	const char	*requester_email;	/* NULL or "" when none */
+	int		 assignee;	/* the user is one of its approvers or their
+					   delegates (approval/reqview.h finds out) */
 };
 
 /* "admin" -> HUB_ROLE_ADMIN ...; anything else HUB_ROLE_NONE. */

@@ -12,6 +12,7 @@
 #include "approval/decidelink.h"
 #include "approval/intake.h"
 #include "approval/metadisplay.h"
+#include "store/sqlfrag.h"
 #include "base/json.h"
 
 #define MAC_B64_LEN 43   /* 32 bytes, base64url, unpadded */
@@ -222,8 +223,7 @@ hub_decidelink_make_url(const unsigned char master[32], const char *public_url,
 
 /* ------------------------------------------------------------ page model */
 
-#define DL_TIME(col) \
-	"coalesce(to_char((" col ") AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI \"UTC\"'), '')"
+#define DL_TIME(col) HUB_SQL_SHOWN_TIME(col)
 
 enum dl_stmt {
 	DL_VIEW,

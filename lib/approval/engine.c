@@ -79,11 +79,7 @@ enum eng_stmt {
 	" (($3::text = 'slack' AND" HUB_SQL_IS_ASSIGNEE("a", "$4::text") ")" \
 	"  OR ($3::text = 'email' AND a.approver_kind = 'email'" \
 	"    AND lower(a.approver_value) = lower($4::text))" \
-	"  OR ($3::text = 'user' AND EXISTS (SELECT 1 FROM users u" \
-	"    WHERE u.id::text = $4::text AND NOT u.disabled AND (" \
-	"     (a.approver_kind = 'email' AND lower(a.approver_value) = u.email)" \
-	"     OR (u.slack_user_id IS NOT NULL AND (a.slack_user_id = u.slack_user_id" \
-	"      OR (a.approver_kind = 'slack' AND a.approver_value = u.slack_user_id)))))))"
+	"  OR ($3::text = 'user' AND" HUB_SQL_USER_IS_ASSIGNEE("a", "$4::text") "))"
 
 static const struct hub_stmt eng_stmts[ST__MAX] = {
 	[ST_CONNECTION] = { "SELECT id FROM slack_connections"

@@ -20,6 +20,7 @@
 #include "approval/decidelink.h"
 #include "approval/outbound.h"
 #include "notify/deliver.h"
+#include "notify/reqhistory.h"
 #include "approval/engine.h"
 #include "slack/home.h"
 #include "approval/intake.h"
@@ -135,10 +136,10 @@ static const struct hub_stmt dl_stmts[DL__MAX] = {
 	/* The intent, committed on its own before anything is sent. */
 	[DL_INTENT_CLAIM] = {
 	    "INSERT INTO delivery_log (delivery_key, request_id, job_id, connection_id, kind,"
-	    " transport, channel, recipient, assignment_id, covers, status, retries)"
+	    " transport, channel, recipient, assignment_id, covers, status, retries, preview)"
 	    " VALUES ($1, $2::uuid, $3::bigint, $4::uuid, $5, $6, $7, $8, $9::bigint,"
-	    "  $10::bigint[], 'sending', $11::integer)"
-	    " ON CONFLICT (delivery_key) WHERE delivery_key IS NOT NULL DO NOTHING RETURNING id", 11 },
+	    "  $10::bigint[], 'sending', $11::integer, $12::jsonb)"
+	    " ON CONFLICT (delivery_key) WHERE delivery_key IS NOT NULL DO NOTHING RETURNING id", 12 },
 	/* $1 key, $2 our job */
 	[DL_INTENT_GET] = {
 	    "SELECT d.id, d.status, coalesce(d.ts, ''), coalesce(d.channel, ''),"
@@ -153,10 +154,11 @@ static const struct hub_stmt dl_stmts[DL__MAX] = {
 	[DL_INTENT_TAKE] = {
 	    "UPDATE delivery_log SET job_id = $2::bigint, status = 'sending', retries = $3::integer"
 	    " WHERE id = $1::bigint", 3 },
-	/* $1 id, $2 ts, $3 channel, $4 thread_ts */
+	/* $1 id, $2 ts, $3 channel, $4 thread_ts, $5 preview (NULL: keep) */
 	[DL_INTENT_DONE] = {
 	    "UPDATE delivery_log SET status = 'delivered', ts = $2, channel = coalesce($3, channel),"
-	    " thread_ts = $4, error_code = NULL, error_detail = NULL WHERE id = $1::bigint", 4 },
+	    " thread_ts = $4, error_code = NULL, error_detail = NULL,"
+	    " preview = coalesce($5::jsonb, preview) WHERE id = $1::bigint", 5 },
 	/* $1 id, $2 status, $3 code, $4 detail */
 	[DL_INTENT_ERROR] = {
 	    "UPDATE delivery_log SET status = $2, error_code = $3, error_detail = $4"
@@ -243,6 +245,7 @@ struct post {
 	size_t		 ncovers;
 	json_object	*blocks;        /* borrowed; NULL: text only */
 	const char	*text;
+	const char	*subject;       /* an email's, for its preview */
 	char		 ts[40];
 	char		 channel[80];
 };
@@ -648,8 +651,8 @@ static int
 intent_claim(struct dl *d, struct post *po, struct intent *in)
 {
 	struct hub_buf cov = HUB_BUF_INIT(16384);
-	const char *p[11];
-	char asg[HUB_INT64_TEXT_SIZE], retries[HUB_INT_TEXT_SIZE];
+	const char *p[12];
+	char asg[HUB_INT64_TEXT_SIZE], retries[HUB_INT_TEXT_SIZE], *preview = NULL;
 	PGresult *res = NULL;
 	int rc, ret = -1;
 
@@ -670,6 +673,10 @@ intent_claim(struct dl *d, struct post *po, struct intent *in)
 	p[8] = po->asg > 0 ? asg : NULL;
 	p[9] = po->ncovers > 0 ? hub_buf_str(&cov) : "{}";
 	p[10] = retries;
+	/* What the request page previews (notify/reqhistory.h). */
+	if (strcmp(po->transport, "email") != 0)
+		preview = hub_reqhistory_preview(po->blocks, po->text);
+	p[11] = preview;
 	if ((rc = dq(d, DL_INTENT_CLAIM, p, &res)) != HUB_DB_OK) {
 		note_retry(d, -1, "database", "database: %s", hub_db_strerror(rc));
 		goto out;
@@ -686,6 +693,7 @@ intent_claim(struct dl *d, struct post *po, struct intent *in)
 out:
 	PQclear(res);
 	hub_buf_release(&cov);
+	free(preview);
 	return ret;
 }
 
@@ -723,7 +731,7 @@ intent_done(struct dl *d, int64_t intent, struct post *po)
 {
 	struct hub_buf cov = HUB_BUF_INIT(16384);
 	const char *p[7];
-	char id[HUB_INT64_TEXT_SIZE];
+	char id[HUB_INT64_TEXT_SIZE], *preview = NULL;
 	int rc;
 
 	snprintf(id, sizeof(id), "%lld", (long long)intent);
@@ -738,6 +746,8 @@ intent_done(struct dl *d, int64_t intent, struct post *po)
 	p[1] = po->ts[0] ? po->ts : NULL;
 	p[2] = po->channel[0] ? po->channel : NULL;
 	p[3] = po->thread_ts;
+	/* An email's subject is known once it was rendered. */
+	p[4] = po->subject != NULL ? (preview = hub_reqhistory_email_preview(po->subject)) : NULL;
 	if ((rc = dq(d, DL_INTENT_DONE, p, NULL)) != HUB_DB_OK)
 		goto fail;
 	if (po->ts[0] != '\0' && d->have_conn) {
@@ -754,11 +764,13 @@ intent_done(struct dl *d, int64_t intent, struct post *po)
 	if ((rc = hub_db_commit(d->env->db)) != HUB_DB_OK)
 		goto fail;
 	hub_buf_release(&cov);
+	free(preview);
 	return 0;
 fail:
 	if (hub_db_in_tx(d->env->db))
 		hub_db_rollback(d->env->db);
 	hub_buf_release(&cov);
+	free(preview);
 	/* The message is out; the next run finds it by its key. */
 	note_retry(d, -1, "database", "database after sending: %s", hub_db_strerror(rc));
 	return -1;
@@ -1142,6 +1154,7 @@ email_once(struct dl *d, struct person *p, enum hub_render_kind k)
 		return d->retry ? UO_RETRY : UO_FAIL;
 	}
 	err[0] = '\0';
+	po.subject = ro.email_subject;
 	rc = hub_smtp_send(c->smtp_url, c->smtp_from, p->email, ro.email_subject,
 	    ro.email_text, ro.email_html, err, sizeof(err));
 	switch (rc) {

@@ -20,6 +20,7 @@
 #include "base/json.h"
 #include "base/log.h"
 #include "notify/msgsync.h"
+#include "notify/reqhistory.h"
 #include "store/settings.h"
 #include "store/pgjson.h"
 #include "slack/render.h"
@@ -119,11 +120,13 @@ static const struct hub_stmt ms_stmts[MS__MAX] = {
 	    "  c.type, c.disabled, g.ts ~ '^[0-9]+\\.[0-9]+$', g.kind"
 	    " FROM g JOIN slack_connections c ON c.id = g.connection_id"
 	    " ORDER BY g.id LIMIT 5000", 1 },
-	/* $1 request, $2 connection, $3 channel, $4 ts, $5 hash */
+	/* $1 request, $2 connection, $3 channel, $4 ts, $5 hash, $6 what it
+	 * shows now (notify/reqhistory.h; NULL: keep) */
 	[MS_MARK_SHOWN] = {
-	    "UPDATE sent_messages SET shown_hash = $5, synced_at = now(), updated_at = now()"
+	    "UPDATE sent_messages SET shown_hash = $5, synced_at = now(), updated_at = now(),"
+	    " shown = coalesce($6::jsonb, shown)"
 	    " WHERE request_id = $1::uuid AND connection_id = $2::uuid AND channel = $3"
-	    " AND ts = $4", 5 },
+	    " AND ts = $4", 6 },
 	/* $1 request, $2 connection, $3 channel, $4 ts, $5 Slack's error */
 	[MS_MARK_GONE] = {
 	    "UPDATE sent_messages SET gone_at = now(), gone_reason = left($5, 64),"
@@ -473,10 +476,10 @@ gone_error(const char *e)
 }
 
 static void
-mark(struct sync_run *s, int stmt, int i, const char *value)
+mark(struct sync_run *s, int stmt, int i, const char *value, const char *shown)
 {
-	const char *params[5] = { s->req_id, PQgetvalue(s->copies, i, C_CONN),
-	    PQgetvalue(s->copies, i, C_CHANNEL), PQgetvalue(s->copies, i, C_TS), value };
+	const char *params[6] = { s->req_id, PQgetvalue(s->copies, i, C_CONN),
+	    PQgetvalue(s->copies, i, C_CHANNEL), PQgetvalue(s->copies, i, C_TS), value, shown };
 	int rc;
 
 	/* A lost mark costs one more chat.update later (or one more
@@ -502,7 +505,7 @@ sync_copy(struct sync_run *s, int i, struct hub_job_result *r)
 	struct hub_render_out out;
 	struct hub_slack_result res;
 	enum hub_render_sync variant;
-	char hash[2 * HUB_SHA256_LEN + 1];
+	char hash[2 * HUB_SHA256_LEN + 1], *shown;
 	json_object *args = NULL;
 	enum step_outcome ret = STEP_NEXT;
 	int rc;
@@ -569,7 +572,9 @@ sync_copy(struct sync_run *s, int i, struct hub_job_result *r)
 	if (rc == HUB_CONN_OK) {
 		s->transient = 0;
 		s->n.updated++;
-		mark(s, MS_MARK_SHOWN, i, hash);
+		shown = hub_reqhistory_preview(out.blocks, out.text);
+		mark(s, MS_MARK_SHOWN, i, hash, shown);
+		free(shown);
 		goto out;
 	}
 	if (rc == HUB_CONN_DISABLED) {
@@ -622,7 +627,7 @@ sync_copy(struct sync_run *s, int i, struct hub_job_result *r)
 		if (gone_error(res.error)) {
 			hub_log(HUB_LOG_INFO, "sync_copy_gone", "request", s->req_id,
 			    "channel", channel, "error", res.error, NULL);
-			mark(s, MS_MARK_GONE, i, res.error);
+			mark(s, MS_MARK_GONE, i, res.error, NULL);
 			s->n.gone++;
 		} else {
 			hub_log(HUB_LOG_ERROR, "sync_update_failed", "request", s->req_id,

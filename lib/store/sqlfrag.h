@@ -37,4 +37,23 @@
 	" ((" a ".approver_kind = 'slack' AND " a ".approver_value = " p ")" \
 	" OR " a ".slack_user_id = " p ")"
 
+/*
+ * Hub user u (a placeholder holding users.id as text) is assignment a's
+ * approver: an email approver with the user's email, or the user's Slack
+ * id (named as the approver, or the one an email approver resolved to).
+ * A disabled user matches nothing.  The engine lets such a user decide
+ * (actor kind "user"); the request page shows them what they may decide.
+ */
+#define HUB_SQL_USER_IS_ASSIGNEE(a, u) \
+	" EXISTS (SELECT 1 FROM users hub_u WHERE hub_u.id::text = " u \
+	"  AND NOT hub_u.disabled AND (" \
+	"   (" a ".approver_kind = 'email' AND lower(" a ".approver_value) = hub_u.email)" \
+	"   OR (hub_u.slack_user_id IS NOT NULL AND (" a ".slack_user_id = hub_u.slack_user_id" \
+	"    OR (" a ".approver_kind = 'slack' AND " a ".approver_value = hub_u.slack_user_id)))))"
+
+/* A time as people read it on the dashboard's pages: "2026-01-02 03:04
+ * UTC", "" for NULL. */
+#define HUB_SQL_SHOWN_TIME(x) \
+	"coalesce(to_char((" x ") AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI \"UTC\"'), '')"
+
 #endif

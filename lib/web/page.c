@@ -15,6 +15,7 @@
 #include "base/log.h"
 #include "base/tmpl.h"
 #include "slack/connadmin.h"
+#include "base/utf8.h"
 #include "store/settings.h"
 #include "web/origin.h"
 
@@ -276,3 +277,22 @@ hub_page_csrf_refused(struct hub_app_ctx *app, struct hub_req *req, const struct
 	return -1;
 }
 
+/* Valid UTF-8, at most HUB_PAGE_REASON_MAX_CHARS characters, no control
+ * characters but tab and line breaks. */
+const char *
+hub_page_reason_problem(const char *s)
+{
+	size_t chars = 0, left = strlen(s), len;
+	unsigned cp;
+
+	for (; left > 0; s += len, left -= len) {
+		if ((len = hub_utf8_seq(s, left, &cp)) == 0)
+			return "The reason is not valid UTF-8 text.";
+		if ((cp < 0x20 && cp != '\t' && cp != '\n' && cp != '\r') ||
+		    (cp >= 0x7f && cp <= 0x9f))
+			return "The reason contains characters that are not allowed.";
+		if (++chars > HUB_PAGE_REASON_MAX_CHARS)
+			return "The reason is too long: at most 2000 characters.";
+	}
+	return NULL;
+}

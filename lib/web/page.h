@@ -56,5 +56,11 @@ int	hub_page_form(struct hub_app_ctx *, struct hub_req *, size_t pairs,
  * was sent (-1). */
 int	hub_page_csrf_refused(struct hub_app_ctx *, struct hub_req *,
 	    const struct hub_session *s, const struct hub_form *form);
+/* A reason typed in a form (a decision's, a cancellation's): NULL when
+ * fine, else the inline message.  Valid UTF-8, at most
+ * HUB_PAGE_REASON_MAX_CHARS characters, no control characters but tab and
+ * line breaks. */
+#define HUB_PAGE_REASON_MAX_CHARS 2000
+const char	*hub_page_reason_problem(const char *s);
 
 #endif

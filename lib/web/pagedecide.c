@@ -2,6 +2,7 @@
  * pagedecide.c - the decision page behind emailed links (/decide/<token>).
  * See pagedecide.h.
  */
+#include <stdio.h>
 #include <string.h>
 #include <strings.h>
 #include <time.h>
@@ -14,13 +15,11 @@
 #include "base/buf.h"
 #include "base/json.h"
 #include "base/log.h"
-#include "base/utf8.h"
 #include "web/origin.h"
 #include "web/page.h"
 
 /* ------------------------------------------------------------ /decide/<token> */
 
-#define REASON_MAX_CHARS 2000
 #define DECIDE_FORM_PAIRS 8
 
 struct decide_link {
@@ -94,6 +93,7 @@ decide_render(struct hub_app_ctx *app, struct hub_req *req, const struct decide_
     json_object *view, const struct decide_msgs *m)
 {
 	struct hub_buf action = HUB_BUF_INIT(512);
+	char request_url[sizeof("/requests/") + HUB_DECIDELINK_RID_LEN];
 	json_object *t;
 	int rc;
 
@@ -101,6 +101,9 @@ decide_render(struct hub_app_ctx *app, struct hub_req *req, const struct decide_
 		hub_buf_release(&action);
 		return 500;
 	}
+	/* The request's own page (sign-in needed), in the same look. */
+	snprintf(request_url, sizeof(request_url), "/requests/%s", l->request_id);
+	hub_json_set_str(view, "request_url", request_url);
 	if (!json_object_object_get_ex(view, "title", &t) ||
 	    json_object_get_string_len(t) == 0)
 		json_object_object_add(view, "title", json_object_new_string("Approval request"));
@@ -132,26 +135,6 @@ hub_pagedecide_show(struct hub_req *req, void *arg)
 	rc = decide_render(app, req, &l, view, &m);
 	json_object_put(view);
 	return rc;
-}
-
-/* Valid UTF-8, at most REASON_MAX_CHARS characters, no control characters
- * but tab and line breaks.  NULL when fine, else the inline message. */
-static const char *
-reason_problem(const char *s)
-{
-	size_t chars = 0, left = strlen(s), len;
-	unsigned cp;
-
-	for (; left > 0; s += len, left -= len) {
-		if ((len = hub_utf8_seq(s, left, &cp)) == 0)
-			return "The reason is not valid UTF-8 text.";
-		if ((cp < 0x20 && cp != '\t' && cp != '\n' && cp != '\r') ||
-		    (cp >= 0x7f && cp <= 0x9f))
-			return "The reason contains characters that are not allowed.";
-		if (++chars > REASON_MAX_CHARS)
-			return "The reason is too long: at most 2000 characters.";
-	}
-	return NULL;
 }
 
 static int
@@ -235,7 +218,7 @@ hub_pagedecide_post(struct hub_req *req, void *arg)
 	if (reason == NULL)
 		reason = "";
 	m.reason = reason;
-	if ((m.reason_error = reason_problem(reason)) != NULL) {
+	if ((m.reason_error = hub_page_reason_problem(reason)) != NULL) {
 		m.reason = NULL;   /* never echo what was refused as text */
 		rc = decide_render(app, req, &l, view, &m);
 		goto out;

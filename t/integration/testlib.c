@@ -519,3 +519,35 @@ th_login_at(const char *base, const char *email, const char *password, const cha
 		th_resp_free(&r);
 	return status;
 }
+
+void
+th_sql_value(const char *sql, const char *p1, char *out, size_t outlen)
+{
+	PGconn *c = PQconnectdb(th_env("DATABASE_URL"));
+	const char *params[1] = { p1 };
+	PGresult *r;
+
+	cr_assert_eq(PQstatus(c), CONNECTION_OK, "%s", PQerrorMessage(c));
+	r = PQexecParams(c, sql, p1 ? 1 : 0, NULL, params, NULL, NULL, 0);
+	cr_assert(PQresultStatus(r) == PGRES_TUPLES_OK || PQresultStatus(r) == PGRES_COMMAND_OK,
+	    "%s: %s", sql, PQerrorMessage(c));
+	snprintf(out, outlen, "%s", PQntuples(r) > 0 ? PQgetvalue(r, 0, 0) : "");
+	PQclear(r);
+	PQfinish(c);
+}
+
+void
+th_sql_await(const char *sql, const char *p1, const char *want)
+{
+	struct timespec ts = { 0, 100 * 1000 * 1000 };
+	char v[256] = "";
+	int i;
+
+	for (i = 0; i < 300; i++) {
+		th_sql_value(sql, p1, v, sizeof(v));
+		if (strcmp(v, want) == 0)
+			return;
+		nanosleep(&ts, NULL);
+	}
+	cr_assert_fail("%s: '%s', wanted '%s'", sql, v, want);
+}

@@ -92,6 +92,12 @@ long		 th_login(const char *email, const char *password, const char *next,
 /* The same at another hub: base "http://127.0.0.1:PORT" (NULL: $HUB_URL). */
 long		 th_login_at(const char *base, const char *email, const char *password,
 		    const char *next, char *cookie, size_t cookielen, struct th_resp *out);
+/* One value of a one-row query on $DATABASE_URL ($1 = p1, may be NULL)
+ * into out ("" when it returns no row); a failing query fails the test. */
+void		 th_sql_value(const char *sql, const char *p1, char *out, size_t outlen);
+/* Wait until th_sql_value(sql, p1) reads want, up to 30 s (the stack's
+ * worker at its jobs); the test fails when it never does. */
+void		 th_sql_await(const char *sql, const char *p1, const char *want);
 /* Run a shell command; returns its exit status. */
 int		 th_sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

@@ -36,10 +36,12 @@ Test(access, roles_parse_and_name)
 
 Test(access, table)
 {
-	static const struct hub_access_request mine = { uid, NULL };
-	static const struct hub_access_request mine_by_email = { NULL, "PAT@example.test" };
+	static const struct hub_access_request mine = { uid, NULL, 0 };
+	static const struct hub_access_request mine_by_email = { NULL, "PAT@example.test", 0 };
 	static const struct hub_access_request theirs = { "00000000-0000-0000-0000-000000000000",
-	    "someone@example.test" };
+	    "someone@example.test", 0 };
+	static const struct hub_access_request assigned = { "00000000-0000-0000-0000-000000000000",
+	    "someone@example.test", 1 };
 	static const struct {
 		enum hub_access_role		 role;
 		enum hub_access_action		 action;
@@ -69,6 +71,19 @@ Test(access, table)
 		{ HUB_ROLE_ADMIN, HUB_ACCESS_REQUEST_CANCEL, &theirs, 1 },
 		{ HUB_ROLE_ADMIN, HUB_ACCESS_SLACK_INSTALL, NULL, 1 },
 		{ HUB_ROLE_ADMIN, HUB_ACCESS_ADMIN, NULL, 1 },
+		/* An approver sees the request and, unless a viewer, decides it. */
+		{ HUB_ROLE_REQUESTER, HUB_ACCESS_REQUEST_VIEW, &assigned, 1 },
+		{ HUB_ROLE_REQUESTER, HUB_ACCESS_REQUEST_DECIDE, &assigned, 1 },
+		{ HUB_ROLE_REQUESTER, HUB_ACCESS_REQUEST_DECIDE, &mine, 0 },
+		{ HUB_ROLE_REQUESTER, HUB_ACCESS_REQUEST_CANCEL, &assigned, 0 },
+		{ HUB_ROLE_REQUESTER, HUB_ACCESS_REQUEST_REASSIGN, &mine, 0 },
+		{ HUB_ROLE_VIEWER, HUB_ACCESS_REQUEST_DECIDE, &assigned, 0 },
+		{ HUB_ROLE_VIEWER, HUB_ACCESS_REQUEST_REASSIGN, &theirs, 0 },
+		{ HUB_ROLE_ADMIN, HUB_ACCESS_REQUEST_DECIDE, &assigned, 1 },
+		{ HUB_ROLE_ADMIN, HUB_ACCESS_REQUEST_DECIDE, &theirs, 0 },
+		{ HUB_ROLE_ADMIN, HUB_ACCESS_REQUEST_REASSIGN, &theirs, 1 },
+		{ HUB_ROLE_ADMIN, HUB_ACCESS_REQUEST_REASSIGN, NULL, 0 },
+		{ HUB_ROLE_NONE, HUB_ACCESS_REQUEST_VIEW, &assigned, 0 },
 		{ HUB_ROLE_NONE, HUB_ACCESS_SIGNED_IN, NULL, 0 },
 		{ HUB_ROLE_ADMIN, HUB_ACCESS__MAX, NULL, 0 },
 	};

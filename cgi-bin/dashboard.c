@@ -5,7 +5,8 @@
  * behind emailed links (pagedecide), the Slack OAuth install (pageslack),
  * the admin index (pageadmhome) and the Slack connections pages (pageconn).
  * Who may see or do what is decided by approval/access.h, for every page
- * and action (hub_page_need).
+ * and action (hub_page_need).  Delivery problems (pagedeliveries), the
+ * CSV/JSON exports (pageexport) and the charts (pagecharts).
  */
 #include "web/app.h"
 #include "approval/account.h"
@@ -15,6 +16,9 @@
 #include "web/pageadmhome.h"
 #include "web/pageauth.h"
 #include "web/pageconn.h"
+#include "web/pagecharts.h"
+#include "web/pagedeliveries.h"
+#include "web/pageexport.h"
 #include "web/pagedecide.h"
 #include "web/pageslack.h"
 
@@ -44,6 +48,14 @@ static const struct hub_route routes[] = {
 	{ POST, "/admin/connections/*/enable", hub_pageconn_enable },
 	{ POST, "/admin/connections/*/acknowledge", hub_pageconn_acknowledge },
 	{ POST, "/admin/connections/*/disconnect", hub_pageconn_disconnect },
+	{ GET_HEAD, "/admin/deliveries", hub_pagedeliveries_show },
+	{ POST, "/admin/deliveries/*/retry", hub_pagedeliveries_retry },
+	{ GET_HEAD, "/requests.csv", hub_pageexport_requests_csv },
+	{ GET_HEAD, "/requests.json", hub_pageexport_requests_json },
+	{ GET_HEAD, "/requests/*/audit.csv", hub_pageexport_audit_csv },
+	{ GET_HEAD, "/requests/*/audit.json", hub_pageexport_audit_json },
+	{ GET_HEAD, "/charts", hub_pagecharts_show },
+	{ GET_HEAD, "/charts/*", hub_pagecharts_svg },
 };
 
 static int

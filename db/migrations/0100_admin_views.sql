@@ -1,7 +1,10 @@
 -- 0100_admin_views: indexes for the admin's delivery problems page, the
--- exports and the charts (lib/notify/problems.c, lib/approval/reqquery.c,
--- lib/approval/stats.c), so none of them reads a whole growing table
--- (t/integration/test_plans.py).
+-- exports and the charts (lib/notify/problems.c, lib/approval/reqquery.c),
+-- so none of them reads a whole growing table (t/integration/test_plans.py).
+-- The charts' requests (lib/approval/stats.c) walk 0001's
+-- requests_source_created.  An index on (source_id, decided_at) was tried
+-- and dropped: the planner then read all of it for the Home tab's counts
+-- (slack/home.c HS_COUNTS).
 --
 -- A requester's own requests, newest first (the dashboard's exports): by
 -- the hub user that made them, or by the email a source system gave.
@@ -12,11 +15,6 @@ CREATE INDEX requests_requester_user_list
 CREATE INDEX requests_requester_email_list
 	ON requests (lower(requester_email), created_at DESC, id DESC)
 	WHERE requester_email IS NOT NULL;
--- Decisions of a source, newest first, with what the charts need of each
--- (an index-only walk: approval rate and time to decision).
-CREATE INDEX requests_source_decided
-	ON requests (source_id, decided_at DESC) INCLUDE (status, created_at)
-	WHERE decided_at IS NOT NULL;
 -- Deliveries that need an admin's eye (failed, retrying), newest first;
 -- and outcomes over a time window, one status at a time.
 CREATE INDEX delivery_log_problems ON delivery_log (created_at DESC, id DESC)

@@ -34,9 +34,9 @@ static const struct hub_stmt stmts[STMT__MAX] = {
 	    "  count(*) FILTER (WHERE w.status <> 'Rejected') AS approved,"
 	    "  round(percentile_cont(0.5) WITHIN GROUP (ORDER BY w.secs))::bigint AS median_s"
 	    " FROM (SELECT r.status, extract(epoch FROM r.decided_at - r.created_at) AS secs"
-	    "  FROM requests r WHERE r.source_id = s.id AND r.decided_at >= " SINCE
+	    "  FROM requests r WHERE r.source_id = s.id AND r.created_at >= " SINCE
 	    "  AND r.status IN ('Approved', 'Rejected', 'Lapsed')"
-	    "  ORDER BY r.decided_at DESC LIMIT $3::int) w) x"
+	    "  ORDER BY r.created_at DESC, r.id DESC LIMIT $3::int) w) x"
 	    " WHERE x.decided > 0 AND ($2::text IS NULL OR lower(s.name) = lower($2))"
 	    " ORDER BY s.name", 3 },
 };

@@ -4,11 +4,11 @@
  * approved.
  *
  * Cheap whatever the hub's age: every statement starts from the sources
- * (a small table) and walks one source's index over a bounded stretch
- * (requests_source_created for the days, requests_source_decided of 0100
- * for the decisions, index-only).  The decisions of a source are its
- * newest HUB_STATS_SAMPLE in the period, so a busy source costs no more
- * than that.  Days are UTC days; "the last N days" includes today.
+ * (a small table) and walks one source's requests_source_created over
+ * the period, never older rows.  The decisions of a source are those of
+ * its newest HUB_STATS_SAMPLE decided requests made in the period, so a
+ * busy source costs no more than that.  Days are UTC days; "the last N
+ * days" includes today.
  *
  * Read only.  Objects handed out are the caller's.  Return a hub_db code.
  * Never logs.
@@ -27,7 +27,7 @@
  * source: a source's name (any case) or NULL for all. */
 int	hub_stats_daily(struct hub_db *, int days, const char *source, json_object **out);
 /* [{"source", "decided", "approved", "rejected", "median_s"}] for each
- * source with a decision in the period: approved counts Approved and
+ * source with a decided request made in the period: approved counts Approved and
  * Lapsed (approved, then expired), decided is approved + rejected (a
  * cancelled or expired request was never decided), median_s the median
  * seconds from creation to decision. */

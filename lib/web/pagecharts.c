@@ -23,6 +23,17 @@
 #define DESC_MAX	4096u
 #define DAY_LEN		11	/* YYYY-MM-DD + NUL */
 
+enum chart { CH_DAILY, CH_MEDIAN, CH_APPROVAL, CH_DELIVERIES, CH__MAX };
+
+static const char *const chart_titles[CH__MAX] = {
+	[CH_DAILY] = "Requests per day by source", [CH_MEDIAN] = "Median time to decision",
+	[CH_APPROVAL] = "Approval rate", [CH_DELIVERIES] = "Deliveries by outcome",
+};
+static const char *const chart_files[CH__MAX] = {
+	[CH_DAILY] = "daily.svg", [CH_MEDIAN] = "median.svg",
+	[CH_APPROVAL] = "approval.svg", [CH_DELIVERIES] = "deliveries.svg",
+};
+
 /* One source's requests per day. */
 struct src {
 	const char	*name;
@@ -126,7 +137,7 @@ draw_daily(struct hub_db *db, const char *source, struct hub_buf *out)
 	}
 	hub_buf_printf(&desc, "%s Total %.0f.", n == 0 ? " none." : ".", total);
 	rc = hub_svg_chart(out, &(struct hub_svg_chart){ HUB_SVG_COLUMNS, "daily",
-	    "Requests per day by source", hub_buf_str(&desc), labels, DAYS, series, shown,
+	    chart_titles[CH_DAILY], hub_buf_str(&desc), labels, DAYS, series, shown,
 	    " requests", 0, 5 }) == HUB_BUF_OK ? HUB_DB_OK : HUB_DB_NOMEM;
 out:
 	json_object_put(rows);
@@ -154,8 +165,8 @@ draw_median(json_object *rows, struct hub_buf *out)
 		if ((double)int_of(json_object_array_get_idx(rows, i), "median_s") > max)
 			max = (double)int_of(json_object_array_get_idx(rows, i), "median_s");
 	u = max < 2 * 3600.0 ? 0 : max < 2 * 86400.0 ? 1 : 2;
-	hub_buf_printf(&desc, "Median time from request to decision over the last %d days, by"
-	    " source:", DAYS);
+	hub_buf_printf(&desc, "Median time from request to decision, requests of the last %d"
+	    " days, by source:", DAYS);
 	for (i = 0; i < n; i++) {
 		labels[i] = str_of(json_object_array_get_idx(rows, i), "source");
 		v[i] = (double)int_of(json_object_array_get_idx(rows, i), "median_s") /
@@ -165,7 +176,7 @@ draw_median(json_object *rows, struct hub_buf *out)
 	}
 	hub_buf_adds(&desc, n == 0 ? " none." : ".");
 	rc = hub_svg_chart(out, &(struct hub_svg_chart){ HUB_SVG_BARS, "median",
-	    "Median time to decision", hub_buf_str(&desc), labels, n,
+	    chart_titles[CH_MEDIAN], hub_buf_str(&desc), labels, n,
 	    &(struct hub_svg_series){ "median", v }, 1, units[u].unit, 1, 0 }) == HUB_BUF_OK ?
 	    HUB_DB_OK : HUB_DB_NOMEM;
 out:
@@ -188,7 +199,8 @@ draw_approval(json_object *rows, struct hub_buf *out)
 
 	if (labels == NULL || v == NULL)
 		goto out;
-	hub_buf_printf(&desc, "Share of decisions that approved over the last %d days:", DAYS);
+	hub_buf_printf(&desc, "Share of decided requests of the last %d days that were"
+	    " approved:", DAYS);
 	for (i = 0; i < n; i++) {
 		r = json_object_array_get_idx(rows, i);
 		a = (double)int_of(r, "approved");
@@ -203,7 +215,7 @@ draw_approval(json_object *rows, struct hub_buf *out)
 	v[0] = all > 0 ? ap * 100.0 / all : 0;
 	hub_buf_printf(&desc, " all sources %.0f of %.0f (%.0f%%).", ap, all, v[0]);
 	rc = hub_svg_chart(out, &(struct hub_svg_chart){ HUB_SVG_BARS, "approval",
-	    "Approval rate", hub_buf_str(&desc), labels, n > 0 ? n + 1 : 0,
+	    chart_titles[CH_APPROVAL], hub_buf_str(&desc), labels, n > 0 ? n + 1 : 0,
 	    &(struct hub_svg_series){ "approved", v }, 1, "%", 0, 0 }) == HUB_BUF_OK ?
 	    HUB_DB_OK : HUB_DB_NOMEM;
 out:
@@ -245,20 +257,13 @@ draw_deliveries(struct hub_db *db, struct hub_buf *out)
 	    " %d days by outcome: delivered %.0f, failed %.0f, retrying %.0f, waiting %.0f.",
 	    DAYS, v[0], v[1], v[2], v[3]);
 	rc = hub_svg_chart(out, &(struct hub_svg_chart){ HUB_SVG_BARS, "deliveries",
-	    "Deliveries by outcome", hub_buf_str(&desc), labels, 4,
+	    chart_titles[CH_DELIVERIES], hub_buf_str(&desc), labels, 4,
 	    &(struct hub_svg_series){ "deliveries", v }, 1, "", 0, 0 }) == HUB_BUF_OK ?
 	    HUB_DB_OK : HUB_DB_NOMEM;
 	json_object_put(rows);
 	hub_buf_release(&desc);
 	return rc;
 }
-
-enum chart { CH_DAILY, CH_MEDIAN, CH_APPROVAL, CH_DELIVERIES, CH__MAX };
-
-static const char *const chart_files[CH__MAX] = {
-	[CH_DAILY] = "daily.svg", [CH_MEDIAN] = "median.svg",
-	[CH_APPROVAL] = "approval.svg", [CH_DELIVERIES] = "deliveries.svg",
-};
 
 static int
 draw(struct hub_db *db, enum chart c, const char *source, struct hub_buf *out)
@@ -347,6 +352,7 @@ hub_pagecharts_show(struct hub_req *req, void *arg)
 		if ((o = json_object_new_object()) == NULL || json_object_array_add(list, o) != 0)
 			goto out;
 		hub_json_set_str(o, "file", chart_files[c]);
+		hub_json_set_str(o, "title", chart_titles[c]);
 		hub_json_set_str(o, "svg", hub_buf_str(&svg));
 	}
 	hub_json_set_str(ctx, "title", "Charts");

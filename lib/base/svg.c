@@ -21,6 +21,7 @@
 #define BAR_VALUE	110.0	/* room for the value after the longest bar */
 #define BAR_PAD		12.0
 #define LABEL_BYTES	72	/* a label longer than this is cut */
+#define LEGEND_BYTES	22	/* a legend entry longer than this is cut */
 #define REPLACEMENT	"\xef\xbf\xbd"
 
 /* Okabe-Ito: told apart by people with any common colour blindness. */
@@ -187,7 +188,7 @@ rect(struct pen *p, const struct hub_svg_chart *c, double x, double y, double w,
 }
 
 static void
-label_at(struct pen *p, double x, double y, const char *anchor, const char *s)
+label_cut(struct pen *p, double x, double y, const char *anchor, const char *s, size_t max)
 {
 	put(p, "<text x=\"");
 	num(p, x);
@@ -196,8 +197,14 @@ label_at(struct pen *p, double x, double y, const char *anchor, const char *s)
 	put(p, "\" text-anchor=\"");
 	put(p, anchor);
 	put(p, "\" fill=\"#333333\">");
-	text(p, s, LABEL_BYTES);
+	text(p, s, max);
 	put(p, "</text>");
+}
+
+static void
+label_at(struct pen *p, double x, double y, const char *anchor, const char *s)
+{
+	label_cut(p, x, y, anchor, s, LABEL_BYTES);
 }
 
 /* Gridlines at 0, half and the top of the value axis, with their values. */
@@ -241,7 +248,8 @@ legend(struct pen *p, const struct hub_svg_chart *c, size_t ns, double y)
 		put(p, "\" width=\"12\" height=\"12\" fill=\"");
 		put(p, palette[s % HUB_NELEM(palette)]);
 		put(p, "\"/>");
-		label_at(p, x + 16, y + (double)(s / 4) * LEGEND_ROW, "start", c->series[s].name);
+		label_cut(p, x + 16, y + (double)(s / 4) * LEGEND_ROW, "start", c->series[s].name,
+		    LEGEND_BYTES);
 	}
 }
 

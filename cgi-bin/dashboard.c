@@ -7,7 +7,8 @@
  * the request form (pagereqform), a request's own page and its actions
  * (pagerequest).
  * Who may see or do what is decided by approval/access.h, for every page
- * and action (hub_page_need).
+ * and action (hub_page_need).  Delivery problems (pagedeliveries), the
+ * CSV/JSON exports (pageexport) and the charts (pagecharts).
  */
 #include "web/app.h"
 #include "approval/account.h"
@@ -17,6 +18,9 @@
 #include "web/pageadmhome.h"
 #include "web/pageauth.h"
 #include "web/pageconn.h"
+#include "web/pagecharts.h"
+#include "web/pagedeliveries.h"
+#include "web/pageexport.h"
 #include "web/pagedecide.h"
 #include "web/pagereqform.h"
 #include "web/pagerequest.h"
@@ -58,6 +62,14 @@ static const struct hub_route routes[] = {
 	{ POST, "/requests/*/cancel", hub_pagerequest_cancel },
 	{ POST, "/requests/*/remind", hub_pagerequest_remind },
 	{ POST, "/requests/*/reassign", hub_pagerequest_reassign },
+	{ GET_HEAD, "/admin/deliveries", hub_pagedeliveries_show },
+	{ POST, "/admin/deliveries/*/retry", hub_pagedeliveries_retry },
+	{ GET_HEAD, "/requests.csv", hub_pageexport_requests_csv },
+	{ GET_HEAD, "/requests.json", hub_pageexport_requests_json },
+	{ GET_HEAD, "/requests/*/audit.csv", hub_pageexport_audit_csv },
+	{ GET_HEAD, "/requests/*/audit.json", hub_pageexport_audit_json },
+	{ GET_HEAD, "/charts", hub_pagecharts_show },
+	{ GET_HEAD, "/charts/*", hub_pagecharts_svg },
 };
 
 static int

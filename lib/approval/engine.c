@@ -609,6 +609,19 @@ out:
 	return rc;
 }
 
+/* An admin's change outside a request's life (a delivery retried...), in
+ * the caller's transaction: the same row the engine's own changes write. */
+int
+hub_engine_audit(struct hub_db *db, const char *request_id, const struct hub_actor *a,
+    const char *action, json_object *detail)
+{
+	struct eng e;
+
+	if (eng_init(&e, db, a) != 0 || action == NULL)
+		return HUB_ENGINE_INVALID;
+	return audit(&e, request_id, action, detail);
+}
+
 /* Audit with one integer and one optional string field. */
 static int
 audit_kv(struct eng *e, const char *req, const char *action, const char *ik, int64_t iv,

@@ -180,6 +180,14 @@ int	hub_engine_lapse_due(struct hub_db *, int limit, int *count);
  * swept. */
 int	hub_engine_sweep(struct hub_job_env *);
 
+/* Append one audit row for an admin's change that is not one of the
+ * above (e.g. "delivery.retried"), INSIDE the caller's transaction (the
+ * one exception to "one transaction per call"), so the change and its
+ * record commit together.  request_id may be NULL; detail is borrowed
+ * (NULL = {}) and gets actor_kind and actor_id added.  A hub_engine_err. */
+int	hub_engine_audit(struct hub_db *, const char *request_id, const struct hub_actor *,
+	    const char *action, json_object *detail);
+
 const char *hub_engine_strerror(int);
 
 #endif

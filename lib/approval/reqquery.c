@@ -7,6 +7,7 @@
 #include "approval/reqquery.h"
 #include "store/sqlfrag.h"
 #include "approval/search.h"
+#include "store/db.h"
 
 /* Lengths the filters may have (bytes). */
 #define APPROVER_MAX	320
@@ -23,12 +24,16 @@
  * them their types.
  *   $1 status  $2 source id  $3 approver  $4 q  $5,$6 cursor  $7 limit
  *   $8 the cursor's relevance (search variants)
+ *   $9 requester's user id  $10 requester's email (a requester's own rows)
  *
  * The approver variants start from the approver's assignments, walking
  * assignments_approver_list and assignments_slack_list (0006) in list
  * order, so a LIMIT stops the walk: a busy approver costs no more than a
  * rare one.  request_created_at is the request's created_at, so the keyset
- * (created_at, id) is the same on both sides.
+ * (created_at, id) is the same on both sides.  A requester's own rows
+ * (without an approver or words) walk requests_requester_user_list and
+ * requests_requester_email_list (0015) the same way; with them, they are
+ * one more filter.
  *
  * With words (q), the rows are the search's matches (approval/search.h),
  * most relevant first, then newest: the keyset is (relevance, created_at,
@@ -36,7 +41,7 @@
  */
 #define LIST_ARGS \
 	"WITH args AS (SELECT $1::text, $2::uuid, $3::text, $4::text," \
-	" $5::timestamptz, $6::uuid, $7::int, $8::real)"
+	" $5::timestamptz, $6::uuid, $7::int, $8::real, $9::uuid, $10::text)"
 #define LIST_COLS \
 	" SELECT r.id, s.name AS source, r.external_id, r.title, r.requester_name," \
 	" r.status, r.current_step, " ISO("r.created_at") " AS created_at, " \
@@ -64,6 +69,23 @@
 	" FROM u JOIN requests r ON r.id = u.id JOIN sources s ON s.id = r.source_id" \
 	" WHERE (u.c, u.id) < ($5, $6)"
 #define LIST_TAIL10 " ORDER BY u.c DESC, u.id DESC LIMIT $7"
+/* A requester's own: made by their user, or sent for their email. */
+#define LIST_HEAD20 \
+	LIST_ARGS ", m AS (" \
+	"(SELECT r.created_at AS c, r.id FROM requests r" \
+	"  WHERE r.requester_user_id = $9 AND (r.created_at, r.id) < ($5, $6)" \
+	"  ORDER BY 1 DESC, 2 DESC)" \
+	" UNION ALL" \
+	" (SELECT r.created_at, r.id FROM requests r" \
+	"  WHERE lower(r.requester_email) = lower($10) AND (r.created_at, r.id) < ($5, $6)" \
+	"  ORDER BY 1 DESC, 2 DESC))," \
+	" u AS (SELECT DISTINCT ON (c, id) c, id FROM m ORDER BY c DESC, id DESC)" \
+	LIST_COLS \
+	" FROM u JOIN requests r ON r.id = u.id JOIN sources s ON s.id = r.source_id" \
+	" WHERE (u.c, u.id) < ($5, $6)"
+#define LIST_TAIL20 LIST_TAIL10
+#define LIST_MINE_FILTER \
+	" AND (r.requester_user_id = $9 OR lower(r.requester_email) = lower($10))"
 /* Search: the matches, ranked.  Close spellings rank below every word
  * match (their relevance is the similarity minus 2, below 0), so the sign
  * of a cursor's relevance says which of the two a page continues. */
@@ -89,31 +111,40 @@
 #define LIST_TAIL12 LIST_TAIL01
 #define F0(s) ""
 #define F1(s) s
-/* m: 0 no words, 1 words, 2 close spellings */
-#define LISTQ(st, so, ap, m) { LIST_HEAD##ap##m \
+/* ap: 0 all, 1 by approver, 2 a requester's own; m: 0 no words, 1 words,
+ * 2 close spellings; mf: a requester's own as a filter. */
+#define LISTQ(st, so, ap, m, mf) { LIST_HEAD##ap##m \
 	F##st(" AND r.status = $1") \
 	F##so(" AND r.source_id = $2") \
-	LIST_TAIL##ap##m, 8 }
-#define LISTQ4(ap, m) LISTQ(0, 0, ap, m), LISTQ(1, 0, ap, m), LISTQ(0, 1, ap, m), \
-	LISTQ(1, 1, ap, m)
+	F##mf(LIST_MINE_FILTER) \
+	LIST_TAIL##ap##m, 10 }
+#define LISTQ4(ap, m, mf) LISTQ(0, 0, ap, m, mf), LISTQ(1, 0, ap, m, mf), \
+	LISTQ(0, 1, ap, m, mf), LISTQ(1, 1, ap, m, mf)
 
 #define LIST_STATUS	1
 #define LIST_SOURCE	2
 #define LIST_APPROVER	4
 #define LIST_WORDS	8
 #define LIST_TYPOS	16
+#define LIST_MINE	24	/* not a bit: the second half of the table */
 
 enum stmt {
-	/* 0..23: the list variants, indexed by LIST_* bits */
-	STMT_LIST_LAST = 23,
+	/* 0..23: the list variants, indexed by LIST_* bits; 24..47 the same
+	 * for a requester's own rows */
+	STMT_LIST_LAST = 47,
 	STMT_SOURCE_BY_NAME,
 	STMT_REQUEST_JSON,
 	STMT_REQUEST_STATE,
+	STMT_AUDIT_OWNER,
+	STMT_AUDIT_ROWS,
 	STMT__MAX
 };
 
 static const struct hub_stmt stmts[STMT__MAX] = {
-	LISTQ4(0, 0), LISTQ4(1, 0), LISTQ4(0, 1), LISTQ4(1, 1), LISTQ4(0, 2), LISTQ4(1, 2),
+	LISTQ4(0, 0, 0), LISTQ4(1, 0, 0), LISTQ4(0, 1, 0), LISTQ4(1, 1, 0), LISTQ4(0, 2, 0),
+	LISTQ4(1, 2, 0),
+	LISTQ4(2, 0, 0), LISTQ4(1, 0, 1), LISTQ4(0, 1, 1), LISTQ4(1, 1, 1), LISTQ4(0, 2, 1),
+	LISTQ4(1, 2, 1),
 	/* Names are one name in any case (0008's unique index on lower(name)). */
 	[STMT_SOURCE_BY_NAME] = {
 		"SELECT id FROM sources WHERE lower(name) = lower($1) AND NOT disabled", 1 },
@@ -157,6 +188,13 @@ static const struct hub_stmt stmts[STMT__MAX] = {
 	[STMT_REQUEST_STATE] = {
 		"SELECT r.status, coalesce(r.decided_by, ''), coalesce(" ISO("r.decided_at") ", '')"
 		" FROM requests r WHERE r.id = $1 AND ($2::uuid IS NULL OR r.source_id = $2)", 2 },
+	/* Whose request it is (access.h), for its audit trail. */
+	[STMT_AUDIT_OWNER] = {
+		"SELECT coalesce(requester_user_id::text, ''), coalesce(requester_email, '')"
+		" FROM requests WHERE id = $1::uuid", 1 },
+	[STMT_AUDIT_ROWS] = {
+		"SELECT " ISO("al.at") " AS at, al.actor, al.action, al.via, al.detail"
+		" FROM audit_log al WHERE al.request_id = $1::uuid ORDER BY al.at, al.id", 1 },
 };
 
 static const struct hub_stmt_table reqquery_stmts = { "reqquery", stmts, STMT__MAX };
@@ -210,6 +248,8 @@ filter_check(const struct hub_reqquery_filter *f, char rank[HUB_CURSOR_PART],
 	    hub_cursor_decode_ranked(f->cursor, rank, ts, id) :
 	    hub_cursor_decode(f->cursor, HUB_CURSOR_UUID, ts, id)) != HUB_CURSOR_OK)
 		return invalid(err, "cursor", "invalid cursor");
+	if (f->mine_user_id != NULL && !hub_check_uuid(f->mine_user_id))
+		return invalid(err, "requester", "not a user id");
 	return HUB_REQQUERY_OK;
 }
 
@@ -274,9 +314,9 @@ hub_reqquery_list(struct hub_db *db, const struct hub_principal *who,
 	char id[HUB_CURSOR_PART] = "ffffffff-ffff-ffff-ffff-ffffffffffff";
 	char rank[HUB_CURSOR_PART] = "Infinity";
 	char source_id[HUB_UUID_TEXT_LEN + 1] = "", lim[24];
-	const char *params[8];
+	const char *params[10];
 	PGresult *res = NULL;
-	unsigned variant = 0;
+	unsigned variant = 0, mine = 0;
 	int rc;
 
 	*out = NULL;
@@ -294,6 +334,8 @@ hub_reqquery_list(struct hub_db *db, const struct hub_principal *who,
 	 * 0 are close spellings (see LIST_RANKED). */
 	if (f->q != NULL)
 		variant |= rank[0] == '-' ? LIST_TYPOS : LIST_WORDS;
+	if (f->mine_user_id != NULL || f->mine_email != NULL)
+		mine = LIST_MINE;
 	snprintf(lim, sizeof(lim), "%ld", f->limit + 1);
 	params[0] = f->status;
 	params[1] = source_id[0] != '\0' ? source_id : NULL;
@@ -303,13 +345,15 @@ hub_reqquery_list(struct hub_db *db, const struct hub_principal *who,
 	params[5] = id;
 	params[6] = lim;
 	params[7] = rank;
-	if ((rc = list_exec(db, variant, params, &res, err)) != HUB_REQQUERY_OK)
+	params[8] = f->mine_user_id;
+	params[9] = f->mine_email != NULL && f->mine_email[0] != '\0' ? f->mine_email : NULL;
+	if ((rc = list_exec(db, variant + mine, params, &res, err)) != HUB_REQQUERY_OK)
 		return rc;
 	/* No request has the words: try close spellings (first page only). */
 	if ((variant & LIST_WORDS) && f->cursor == NULL && PQntuples(res) == 0) {
 		PQclear(res);
 		variant = (variant & ~(unsigned)LIST_WORDS) | LIST_TYPOS;
-		if ((rc = list_exec(db, variant, params, &res, err)) != HUB_REQQUERY_OK)
+		if ((rc = list_exec(db, variant + mine, params, &res, err)) != HUB_REQQUERY_OK)
 			return rc;
 	}
 	*out = hub_pgjson_page(res, "requests", f->limit);
@@ -369,4 +413,33 @@ hub_reqquery_state(struct hub_db *db, const struct hub_principal *who, const cha
 	}
 	PQclear(res);
 	return rc;
+}
+
+int
+hub_reqquery_audit(struct hub_db *db, const struct hub_access_user *user, const char *id,
+    json_object **out, struct hub_problem *err)
+{
+	const char *params[1] = { id };
+	struct hub_access_request owner;
+	PGresult *res = NULL;
+	int rc;
+
+	*out = NULL;
+	memset(err, 0, sizeof(*err));
+	if (!hub_check_uuid(id))
+		return HUB_REQQUERY_NOTFOUND;
+	if ((rc = hub_db_exec(db, &reqquery_stmts, STMT_AUDIT_OWNER, params, &res)) != HUB_DB_OK)
+		return dberr(err, rc);
+	owner.requester_user_id = PQntuples(res) == 1 ? PQgetvalue(res, 0, 0) : NULL;
+	owner.requester_email = PQntuples(res) == 1 ? PQgetvalue(res, 0, 1) : NULL;
+	rc = PQntuples(res) == 1 && hub_access_can(user, HUB_ACCESS_REQUEST_VIEW, &owner) ?
+	    HUB_REQQUERY_OK : HUB_REQQUERY_NOTFOUND;
+	PQclear(res);
+	if (rc != HUB_REQQUERY_OK)
+		return rc;
+	if ((rc = hub_db_exec(db, &reqquery_stmts, STMT_AUDIT_ROWS, params, &res)) != HUB_DB_OK)
+		return dberr(err, rc);
+	*out = hub_pgjson_rows(res, PQntuples(res));
+	PQclear(res);
+	return *out != NULL ? HUB_REQQUERY_OK : HUB_REQQUERY_NOMEM;
 }

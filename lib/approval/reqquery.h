@@ -23,6 +23,7 @@
 
 #include <json-c/json.h>
 
+#include "approval/access.h"
 #include "approval/apiauth.h"
 #include "base/check.h"
 #include "store/db.h"
@@ -43,6 +44,10 @@ struct hub_reqquery_filter {
 	const char	*q;         /* websearch text */
 	const char	*cursor;    /* next_cursor of the previous page */
 	long		 limit;     /* rows per page, checked by the caller */
+	/* A requester's own rows only (access.h): made by this user (uuid),
+	 * or sent for this email (any case).  Both NULL: no such limit. */
+	const char	*mine_user_id;
+	const char	*mine_email;
 };
 
 struct hub_reqquery_state {
@@ -61,6 +66,11 @@ int	hub_reqquery_get(struct hub_db *, const struct hub_principal *, const char *
 /* Status and decision of a visible request (NOTFOUND as above). */
 int	hub_reqquery_state(struct hub_db *, const struct hub_principal *, const char *id,
 	    struct hub_reqquery_state *, struct hub_problem *);
+/* A request's audit trail, oldest first, for a signed-in person:
+ * [{"at", "actor", "action", "via", "detail"}].  NOTFOUND when there is no
+ * such request or user may not see it (HUB_ACCESS_REQUEST_VIEW). */
+int	hub_reqquery_audit(struct hub_db *, const struct hub_access_user *, const char *id,
+	    json_object **out, struct hub_problem *);
 /* The id of the enabled source called name, in any case ("Workday" is
  * "workday"); NOTFOUND when none. */
 int	hub_reqquery_source_id(struct hub_db *, const char *name,

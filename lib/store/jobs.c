@@ -35,6 +35,7 @@ enum job_stmt {
 	JOB_FAIL,
 	JOB_RELEASE,
 	JOB_GRANT_ATTEMPT,
+	JOB_RETRY,
 	JOB_LISTEN,
 	JOB__MAX
 };
@@ -112,6 +113,15 @@ static const struct hub_stmt job_stmts[JOB__MAX] = {
 	[JOB_GRANT_ATTEMPT] = {
 	    "UPDATE jobs SET max_attempts = max_attempts + 1"
 	    " WHERE id = $1::bigint AND state = 'running'", 1 },
+	/* $1 id, $2 more attempts.  A job with a deadline gets a window as
+	 * long as its first one, from now. */
+	[JOB_RETRY] = {
+	    "UPDATE jobs SET state = 'queued', run_at = now(), updated_at = now(),"
+	    " max_attempts = attempts + $2::integer,"
+	    " deadline = CASE WHEN deadline IS NULL THEN NULL"
+	    "  ELSE now() + greatest(deadline - created_at, interval '1 hour') END"
+	    " WHERE id = $1::bigint AND state IN ('failed', 'queued')"
+	    " RETURNING id", 2 },
 	[JOB_LISTEN] = { "LISTEN hub_jobs", 0 },
 };
 
@@ -359,6 +369,25 @@ hub_job_grant_attempt(struct hub_db *db, const struct hub_job *job)
 	snprintf(idbuf, sizeof(idbuf), "%lld", (long long)job->id);
 	params[0] = idbuf;
 	return hub_db_exec(db, &job_table, JOB_GRANT_ATTEMPT, params, NULL);
+}
+
+int
+hub_job_retry(struct hub_db *db, int64_t id)
+{
+	const char *params[2];
+	char idbuf[HUB_INT64_TEXT_SIZE], more[HUB_INT_TEXT_SIZE];
+	PGresult *r = NULL;
+	int err;
+
+	snprintf(idbuf, sizeof(idbuf), "%lld", (long long)id);
+	snprintf(more, sizeof(more), "%d", HUB_JOB_RETRY_ATTEMPTS);
+	params[0] = idbuf;
+	params[1] = more;
+	if ((err = hub_db_exec(db, &job_table, JOB_RETRY, params, &r)) != HUB_DB_OK)
+		return err;
+	err = PQntuples(r) == 1 ? HUB_DB_OK : HUB_DB_NOTFOUND;
+	PQclear(r);
+	return err;
 }
 
 int

@@ -71,6 +71,14 @@ int	hub_job_done(struct hub_db *, struct hub_job *, const char *detail);
  * the job failed for good. */
 int	hub_job_fail(struct hub_db *, struct hub_job *, const char *error,
 	    int retry_after_s, int permanent);
+/* An admin's retry (in the caller's transaction): a failed job, or a
+ * queued one waiting out its backoff, runs now, with
+ * HUB_JOB_RETRY_ATTEMPTS more attempts and, when it has a deadline, a
+ * window as long as its first one (at least an hour) from now.
+ * HUB_DB_NOTFOUND when the job is running, done or gone; HUB_DB_UNIQUE when
+ * another live job holds its dedupe key (that one will do the work). */
+#define HUB_JOB_RETRY_ATTEMPTS	3
+int	hub_job_retry(struct hub_db *, int64_t id);
 /* Give the job back untouched (shutdown): no attempt is counted. */
 int	hub_job_release(struct hub_db *, struct hub_job *);
 /* One more attempt for a running job whose handler waited on something

@@ -29,6 +29,15 @@
 	"to_char((" x ") AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
 
 /*
+ * The first instant of the UTC day n - 1 days before today (n a
+ * placeholder such as "$1", an integer >= 1): "the last n days" of a chart
+ * start here, today included.
+ */
+#define HUB_SQL_UTC_DAYS_AGO(n) \
+	"((date_trunc('day', now() AT TIME ZONE 'UTC')" \
+	" - make_interval(days => " n "::int - 1)) AT TIME ZONE 'UTC')"
+
+/*
  * Slack user p (a placeholder such as "$1") is assignment a's approver:
  * named as a Slack user, or an email approver resolved to that user.  A
  * delegate's own assignment matches the same way (delegate_of says whose).

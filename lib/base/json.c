@@ -274,8 +274,11 @@ number_ok(const char *s, size_t n)
 {
 	char buf[JSON_NUMBER_TEXT_MAX];
 	double d;
+	size_t i;
 
-	if (strcspn(s, ".eE") >= n)
+	for (i = 0; i < n && s[i] != '.' && s[i] != 'e' && s[i] != 'E'; i++)
+		;
+	if (i == n)	/* an integer literal: no fraction, no exponent */
 		return int64_literal_ok(s, n);
 	if (n >= sizeof(buf))
 		return 0;	/* 500 digits of a number no one means */

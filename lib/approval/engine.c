@@ -1061,12 +1061,41 @@ create_refused(const PGresult *r, struct hub_engine_error *err)
 	return HUB_ENGINE_INVALID;
 }
 
+/* The request ST_CREATE found already there (p: its parameters): its id,
+ * or IDEMPOTENCY when its Idempotency-Key came with another body. */
+static int
+create_existing(struct eng *e, const char *const *p, struct hub_outcome *o,
+    struct hub_engine_error *err)
+{
+	const char *ex[4] = { p[0], p[1], p[2], p[22] };
+	PGresult *r = NULL;
+	int rc;
+
+	if ((rc = q(e, ST_REQ_EXISTING, ex, &r)) != HUB_ENGINE_OK)
+		goto out;
+	if (PQntuples(r) != 1) {
+		rc = HUB_ENGINE_DB;
+		goto out;
+	}
+	if (*PQgetvalue(r, 0, 1) == 't') {
+		set_err(err, "Idempotency-Key", "this Idempotency-Key was already used with a"
+		    " different body: send the same body again to get that request, or use a"
+		    " new key for a new request");
+		rc = HUB_ENGINE_IDEMPOTENCY;
+		goto out;
+	}
+	snprintf(o->id, sizeof(o->id), "%s", PQgetvalue(r, 0, 0));
+out:
+	PQclear(r);
+	return rc;
+}
+
 static int
 create_tx(struct eng *e, const char *source_id, json_object *req, struct hub_outcome *o,
     struct hub_engine_error *err)
 {
 	char vf[24], re[24], cb[HUB_ID_LEN];
-	const char *p[23], *conn, *ex[4];
+	const char *p[23], *conn;
 	PGresult *r = NULL;
 	json_object *steps, *meta, *watchers, *plan = NULL;
 	int rc = HUB_ENGINE_INVALID;
@@ -1146,25 +1175,8 @@ create_tx(struct eng *e, const char *source_id, json_object *req, struct hub_out
 	 * its Idempotency-Key came with another body. */
 	PQclear(r);
 	r = NULL;
-	ex[0] = p[0];
-	ex[1] = p[1];
-	ex[2] = p[2];
-	ex[3] = p[22];
-	if ((rc = q(e, ST_REQ_EXISTING, ex, &r)) != HUB_ENGINE_OK)
+	if ((rc = create_existing(e, p, o, err)) != HUB_ENGINE_OK)
 		goto out;
-	if (PQntuples(r) != 1) {
-		rc = HUB_ENGINE_DB;
-		goto out;
-	}
-	snprintf(o->id, sizeof(o->id), "%s", PQgetvalue(r, 0, 0));
-	if (*PQgetvalue(r, 0, 1) == 't') {
-		o->id[0] = '\0';
-		set_err(err, "Idempotency-Key", "this Idempotency-Key was already used with a"
-		    " different body: send the same body again to get that request, or use a"
-		    " new key for a new request");
-		rc = HUB_ENGINE_IDEMPOTENCY;
-		goto out;
-	}
 	o->created = 0;
 	rc = outcome_fill(e, o->id, o);
 out:

@@ -1795,6 +1795,8 @@ personal_link(struct dl *d, struct person *p)
 	log_once(d, key, d->kind, "email", p->value, p->asg, "no_email", detail);
 }
 
+static int resolve_requester(struct dl *);
+
 /* An approver, in the resolved mode. */
 static void
 to_approver(struct dl *d, struct person *me)
@@ -1809,6 +1811,8 @@ to_approver(struct dl *d, struct person *me)
 		fallback(d, me, UO_AUTH);
 		return;
 	}
+	if (resolve_requester(d) != 0)
+		return;
 	if (webhook) {
 		to_channel(d, me, 1);
 		if (kind_decides(d) && !d->stop && !shutting_down(d))
@@ -2255,8 +2259,6 @@ hub_job_notify(struct hub_job_env *env, const struct hub_job *job,
 			json_object_object_add(d.ctx, "reason", json_object_new_string(s));
 	}
 
-	if (resolve_requester(&d) != 0)
-		goto out;
 	if (d.asg > 0)
 		to_approver(&d, &me);
 	else

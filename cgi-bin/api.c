@@ -549,6 +549,8 @@ static const struct engine_map engine_map[] = {
 	{ HUB_ENGINE_CONFLICT, 409, NULL },
 	{ HUB_ENGINE_SELF_APPROVAL, 400, "self-approval is not allowed for this source" },
 	{ HUB_ENGINE_REASON_REQUIRED, 400, "a reason is required" },
+	/* The same key promises the same request: another body is refused. */
+	{ HUB_ENGINE_IDEMPOTENCY, 422, NULL },
 };
 
 static int
@@ -562,8 +564,9 @@ engine_error(struct hub_req *req, struct hub_app_ctx *app, int err,
 			continue;
 		if (engine_map[i].status == 409)
 			return conflict(req, app, request_id, NULL, NULL, NULL);
-		if (err == HUB_ENGINE_INVALID && ee != NULL && ee->message[0] != '\0')
-			return hub_app_error(app, req, 400, ee->message,
+		if ((err == HUB_ENGINE_INVALID || err == HUB_ENGINE_IDEMPOTENCY) && ee != NULL &&
+		    ee->message[0] != '\0')
+			return hub_app_error(app, req, engine_map[i].status, ee->message,
 			    ee->field[0] ? ee->field : NULL);
 		return hub_app_error(app, req, engine_map[i].status, engine_map[i].msg,
 		    ee != NULL && ee->field[0] ? ee->field : NULL);

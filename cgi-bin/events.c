@@ -15,6 +15,7 @@
 #include "web/fcgi.h"
 #include "base/json.h"
 #include "base/log.h"
+#include "slack/slackenvelope.h"
 #include "slack/slackevents.h"
 #include "web/slackreq.h"
 
@@ -50,7 +51,8 @@ maybe_purge(struct hub_db *db)
 }
 
 static int
-event_callback(struct hub_app_ctx *app, struct hub_req *req, json_object *body)
+event_callback(struct hub_app_ctx *app, struct hub_req *req,
+    const struct hub_slackenvelope *body)
 {
 	struct hub_sev_result r;
 	struct hub_db *db;
@@ -78,36 +80,29 @@ static int
 h_events(struct hub_req *req, void *arg)
 {
 	struct hub_app_ctx *app = arg;
-	json_object *body = NULL, *reply;
-	const char *type = NULL, *challenge = NULL;
+	struct hub_slackenvelope env;
+	json_object *reply;
 	int rc;
 
 	if (hub_slackreq_accept(app, req, EVENTS_BODY_MAX, "application/json"))
 		return 0;
-	if ((rc = hub_json_parse_object(req->body, req->body_len, EVENTS_BODY_MAX,
-	    HUB_JSON_DEFAULT_DEPTH, &body)) != HUB_JSON_OK)
-		return hub_app_error(app, req, 400, hub_json_strerror(rc), NULL);
-	if (hub_json_get_string(body, "type", 64, &type) != HUB_JSON_OK) {
-		rc = hub_app_error(app, req, 400, "missing event type", "type");
-		goto out;
-	}
-	if (strcmp(type, "url_verification") == 0) {
-		if (hub_json_get_string(body, "challenge", 512, &challenge) != HUB_JSON_OK) {
-			rc = hub_app_error(app, req, 400, "missing challenge", "challenge");
-			goto out;
-		}
+	if (hub_slackenvelope_parse(req->body, req->body_len, EVENTS_BODY_MAX, &env) != 0)
+		return hub_app_error(app, req, 400, env.message, env.field);
+	switch (env.kind) {
+	case HUB_SLACKENVELOPE_URL_VERIFICATION:
 		reply = json_object_new_object();
-		json_object_object_add(reply, "challenge", json_object_new_string(challenge));
+		json_object_object_add(reply, "challenge", json_object_new_string(env.challenge));
 		rc = hub_resp_json(req, 200, reply);
 		json_object_put(reply);
-		goto out;
-	}
-	if (strcmp(type, "event_callback") == 0)
-		rc = event_callback(app, req, body);
-	else	/* app_rate_limited and envelopes to come: acknowledged */
+		break;
+	case HUB_SLACKENVELOPE_EVENT_CALLBACK:
+		rc = event_callback(app, req, &env);
+		break;
+	default:	/* app_rate_limited and envelopes to come: acknowledged */
 		rc = hub_resp_text(req, 200, "");
-out:
-	json_object_put(body);
+		break;
+	}
+	hub_slackenvelope_free(&env);
 	return rc;
 }
 

@@ -45,6 +45,34 @@ as_pg() {
 
 die() { echo "stack: $*" >&2; exit 1; }
 
+# make run as root runs the FastCGI programs and the worker as this
+# unprivileged user (created as a system user when missing), in its own
+# group plus www-data's (the sockets nginx's workers connect to).  The
+# integration tests (env.sh) leave RUN_AS empty.
+RUN_AS=
+run_as_setup() {
+	is_root || return 0
+	RUN_AS=${HUB_RUN_USER:-approvalhub}
+	if ! id "$RUN_AS" >/dev/null 2>&1; then
+		useradd --system --user-group --no-create-home --home-dir /nonexistent \
+			--shell /usr/sbin/nologin "$RUN_AS" \
+			|| die "could not create the user '$RUN_AS' to run the hub as"
+	fi
+	RUN_AS_GROUP=$(id -gn "$RUN_AS")
+}
+
+# as_hub CMD... - the command line that runs CMD as RUN_AS (or as is).
+as_hub() {
+	if [ -n "$RUN_AS" ]; then
+		local groups=$RUN_AS_GROUP
+		getent group www-data >/dev/null && groups="$groups,www-data"
+		printf '%s\0' setpriv --reuid="$RUN_AS" --regid="$RUN_AS_GROUP" \
+			--groups="$groups" --inh-caps=-all --bounding-set=-all --no-new-privs -- "$@"
+	else
+		printf '%s\0' "$@"
+	fi
+}
+
 free_port() {
 	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
 }
@@ -83,7 +111,8 @@ pg_init() {
 pg_start() {
 	local dir=$1
 	PG_REACH_DIR=$(dirname "$dir")
-	as_pg "$PG_BINDIR/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 start >/dev/null \
+	as_pg "$PG_BINDIR/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 \
+		${PG_OPTS:+-o "$PG_OPTS"} start >/dev/null \
 		|| { tail -n 30 "$dir/server.log" >&2; die "PostgreSQL did not start"; }
 }
 
@@ -154,7 +183,9 @@ wait_for_file() {
 # $STATE, with a copy of the static assets.
 setup_rundir() {
 	[ -z "${RUNDIR:-}" ] || return 0
-	if ! is_root || can_reach www-data "$STATE"; then
+	BINDIR=$top_builddir
+	if ! is_root || { can_reach www-data "$STATE" &&
+	    { [ -z "$RUN_AS" ] || can_reach "$RUN_AS" "$STATE"; }; }; then
 		RUNDIR=$STATE
 		STATICDIR=$top_srcdir/templates/static
 	else
@@ -169,6 +200,29 @@ setup_rundir() {
 		ln -s "$RUNDIR/run" "$STATE/run"
 		ln -s "$RUNDIR/nginx" "$STATE/nginx"
 	fi
+	# The programs' user cannot reach the build (a clone under /root):
+	# they run from a copy of the binaries (templates are built in).
+	if [ -n "$RUN_AS" ] && ! can_reach "$RUN_AS" "$top_builddir/bin/approvalhub-worker"; then
+		BINDIR=$RUNDIR/bin
+		mkdir -p "$BINDIR/cgi-bin" "$BINDIR/bin"
+		for p in $PROGRAMS; do cp "$top_builddir/cgi-bin/$p" "$BINDIR/cgi-bin/"; done
+		cp "$top_builddir/bin/approvalhub-worker" "$BINDIR/bin/"
+		chmod -R a+rX "$BINDIR"
+	fi
+}
+
+# pg_socket_for_run_as - make run's private PostgreSQL listens where the
+# programs' user can connect: a socket directory of its own under
+# $RUNDIR, postgres' with group RUN_AS_GROUP and no access for others (it
+# is the gate: the socket in it is open to whoever gets there; postgres,
+# not a member of that group, could not give the socket the group).  The
+# cluster itself stays 0700, postgres'.  Sets PG_SOCKDIR and PG_OPTS.
+pg_socket_for_run_as() {
+	PG_SOCKDIR=$RUNDIR/pgsock
+	mkdir -p "$PG_SOCKDIR"
+	chown "postgres:$RUN_AS_GROUP" "$PG_SOCKDIR"
+	chmod 0750 "$PG_SOCKDIR"
+	PG_OPTS="-c unix_socket_directories='$PG_SOCKDIR' -c unix_socket_permissions=0777"
 }
 
 start_programs() {
@@ -183,11 +237,14 @@ start_programs() {
 	else
 		mode=0600 group=
 	fi
+	[ -z "$RUN_AS" ] || chown "$RUN_AS:$RUN_AS_GROUP" "$RUNDIR/run"
 	for p in $PROGRAMS; do
 		rm -f "$STATE/run/$p.sock"
-		spawn "$p" "$top_builddir/cgi-bin/$p" --socket "$RUNDIR/run/$p.sock" \
+		local -a cmd=()
+		mapfile -d '' cmd < <(as_hub "$BINDIR/cgi-bin/$p" --socket "$RUNDIR/run/$p.sock" \
 			--socket-mode "$mode" ${group:+--socket-group "$group"} \
-			--children "$HUB_CHILDREN"
+			--children "$HUB_CHILDREN")
+		spawn "$p" "${cmd[@]}"
 	done
 	for p in $PROGRAMS; do
 		wait_for_file "$RUNDIR/run/$p.sock" "cgi-bin/$p"
@@ -195,7 +252,10 @@ start_programs() {
 }
 
 start_worker() {
-	spawn worker "$top_builddir/bin/approvalhub-worker" "$@"
+	setup_rundir
+	local -a cmd=()
+	mapfile -d '' cmd < <(as_hub "$BINDIR/bin/approvalhub-worker" "$@")
+	spawn worker "${cmd[@]}"
 }
 
 start_nginx() {
@@ -328,11 +388,15 @@ cmd_run() {
 		stop_all
 	fi
 	rm -f "$STATE/pids"
+	run_as_setup
+	setup_rundir
 	if [ -n "$PGDIR" ]; then
+		local pghost=$PGDIR
 		pg_init "$PGDIR" 0
+		[ -z "$RUN_AS" ] || { pg_socket_for_run_as; pghost=$PG_SOCKDIR; }
 		pg_start "$PGDIR"
-		pg_createdb "$PGDIR" approvalhub
-		DATABASE_URL="postgresql:///approvalhub?host=$PGDIR&user=postgres"
+		pg_createdb "$pghost" approvalhub
+		DATABASE_URL="postgresql:///approvalhub?host=$pghost&user=postgres"
 	fi
 	trap 'stop_all; [ -z "$SLEEPER" ] || kill "$SLEEPER" 2>/dev/null; exit 0' INT TERM HUP
 	trap 'stop_all' EXIT
@@ -349,6 +413,13 @@ cmd_run() {
 	/* | "") ;;
 	*) export APPROVALHUB_CONF=$PWD/$APPROVALHUB_CONF ;;
 	esac
+	# The programs' user reads it too: a copy it can reach (owner root,
+	# group theirs, 0640) when it cannot reach the file itself.
+	if [ -n "$RUN_AS" ] && [ -n "${APPROVALHUB_CONF:-}" ] &&
+	    ! runuser -u "$RUN_AS" -- test -r "$APPROVALHUB_CONF" 2>/dev/null; then
+		install -m 0640 -o root -g "$RUN_AS_GROUP" "$APPROVALHUB_CONF" "$RUNDIR/approvalhub.conf"
+		export APPROVALHUB_CONF=$RUNDIR/approvalhub.conf
+	fi
 	(umask 077; rm -f "$STATE/env"; write_env >"$STATE/env")
 	local cli=$top_builddir/bin/approvalhub
 	"$cli" migrate

@@ -20,6 +20,7 @@
 #include "base/check.h"
 #include "store/db.h"
 #include "approval/engine.h"
+#include "approval/intake.h"
 #include "approval/outbound.h"
 #include "store/job.h"
 #include "store/jobs.h"
@@ -74,6 +75,11 @@ enum eng_stmt {
 	ST__MAX
 };
 
+/* The request as intake normalized it, without its Idempotency-Key, in
+ * jsonb's key order: what an Idempotency-Key promises to repeat. */
+#define ENG_BODY_HASH(p) \
+	"sha256(convert_to((" p "::jsonb - 'idempotency_key')::text, 'UTF8'))"
+
 /* An actor matches an assignment: $3 actor kind, $4 actor id. */
 #define ENG_MATCH \
 	" (($3::text = 'slack' AND" HUB_SQL_IS_ASSIGNEE("a", "$4::text") ")" \
@@ -126,20 +132,27 @@ static const struct hub_stmt eng_stmts[ST__MAX] = {
 	    "   row_number() OVER (ORDER BY gm.added_at, gm.member_value) AS o2"
 	    "   FROM group_members gm WHERE gm.group_id = g.id) m"
 	    "  WHERE l.kind = 'group'),"
+	    " src AS (SELECT allow_self_approval AS self_ok FROM sources WHERE id = $1::uuid),"
 	    " bad AS ("
 	    " SELECT sj.pos, CASE"
 	    "  WHEN EXISTS (SELECT 1 FROM lst l WHERE l.pos = sj.pos AND l.kind = 'group'"
 	    "   AND NOT EXISTS (SELECT 1 FROM groups g WHERE g.name = l.value)) THEN 'group'"
 	    "  WHEN n.n = 0 THEN 'empty'"
-	    /* only the requester (same kind: slack id, email), who may not
-	     * decide it: a request nobody could ever approve */
-	    "  WHEN NOT (SELECT allow_self_approval FROM sources WHERE id = $1::uuid)"
-	    "   AND NOT EXISTS (SELECT 1 FROM ap WHERE ap.pos = sj.pos AND NOT coalesce("
-	    "    (ap.kind = 'slack' AND ap.value = $7::text)"
-	    "    OR (ap.kind = 'email' AND lower(ap.value) = lower($6::text)), false))"
-	    "   THEN 'self'"
-	    "  WHEN (sj.st->>'quorum')::integer > n.n THEN 'quorum' END AS why"
-	    " FROM sj CROSS JOIN LATERAL (SELECT count(DISTINCT (ap.kind, ap.value)) AS n"
+	    /* intake's cap of people in all, counted once groups are members */
+	    "  WHEN n.upto > " HUB_INTAKE_MAX_APPROVERS_SQL " THEN 'toomany'"
+	    /* the requester (any identity: hub_is_requester) may not decide:
+	     * a step they are needed for could never be approved */
+	    "  WHEN NOT (SELECT self_ok FROM src) AND n.others = 0 THEN 'self'"
+	    "  WHEN (sj.st->>'quorum')::integer > n.n THEN 'quorum'"
+	    "  WHEN NOT (SELECT self_ok FROM src) AND sj.st->>'rule' = 'all'"
+	    "   AND n.others < n.n THEN 'all_self'"
+	    "  WHEN NOT (SELECT self_ok FROM src)"
+	    "   AND (sj.st->>'quorum')::integer > n.others THEN 'quorum_self' END AS why"
+	    " FROM sj CROSS JOIN LATERAL (SELECT count(DISTINCT (ap.kind, ap.value)) AS n,"
+	    "  count(DISTINCT (ap.kind, ap.value)) FILTER (WHERE NOT"
+	    "   hub_is_requester(ap.kind, ap.value, $6::text, $7::text, NULL)) AS others,"
+	    "  (SELECT count(DISTINCT (a2.pos, a2.kind, a2.value)) FROM ap a2"
+	    "   WHERE a2.pos <= sj.pos) AS upto"
 	    "  FROM ap WHERE ap.pos = sj.pos) n),"
 	    " chk AS (SELECT (SELECT disabled FROM sources WHERE id = $1::uuid) AS disabled,"
 	    "  (SELECT min(pos) FROM bad WHERE why IS NOT NULL) AS bad_pos),"
@@ -148,7 +161,7 @@ static const struct hub_stmt eng_stmts[ST__MAX] = {
 	    "  requester_name, requester_email, requester_slack_id, justification,"
 	    "  metadata, deadline, reminder_every, next_reminder_at, valid_for,"
 	    "  callback_url, watchers, delivery_mode, connection_id, channel, search_people,"
-	    "  requester_user_id)"
+	    "  requester_user_id, body_hash)"
 	    " SELECT s.id, $2::text, $3::text, coalesce($4::text, ''), $5::text, $6::text,"
 	    "  $7::text, coalesce($8::text, ''), coalesce($9::jsonb, '{}'), d.deadline, d.every,"
 	    "  CASE WHEN d.every IS NOT NULL AND (d.deadline IS NULL"
@@ -162,7 +175,8 @@ static const struct hub_stmt eng_stmts[ST__MAX] = {
 	    "   (SELECT value AS v FROM lst UNION SELECT value FROM ap) x), ''), 20000),"
 	    /* a signed-in hub user creating (the web form) is the requester */
 	    "  CASE WHEN $20::text = 'user' THEN (SELECT u.id FROM users u"
-	    "   WHERE u.id::text = $21::text) END"
+	    "   WHERE u.id::text = $21::text) END,"
+	    "  " ENG_BODY_HASH("$23")
 	    " FROM sources s CROSS JOIN LATERAL (SELECT"
 	    "  coalesce($10::timestamptz, now() + s.default_deadline) AS deadline,"
 	    "  coalesce(make_interval(secs => $17::double precision), s.default_reminder)"
@@ -241,11 +255,13 @@ static const struct hub_stmt eng_stmts[ST__MAX] = {
 	    " SELECT (SELECT id FROM req), chk.disabled, chk.bad_pos,"
 	    "  (SELECT why FROM bad WHERE bad.pos = chk.bad_pos),"
 	    "  (SELECT count(*) FROM acr) + (SELECT count(*) FROM jb)"
-	    " FROM chk", 22 },
+	    " FROM chk", 23 },
+	/* $4 the request: does the Idempotency-Key come with another body? */
 	[ST_REQ_EXISTING] = {
-	    "SELECT id FROM requests WHERE source_id = $1::uuid"
+	    "SELECT id, coalesce(idempotency_key = $3::text AND body_hash <> " ENG_BODY_HASH("$4")
+	    ", false) FROM requests WHERE source_id = $1::uuid"
 	    " AND (external_id = $2::text OR idempotency_key = $3::text)"
-	    " ORDER BY (external_id IS NOT DISTINCT FROM $2::text) DESC LIMIT 1", 3 },
+	    " ORDER BY (external_id IS NOT DISTINCT FROM $2::text) DESC LIMIT 1", 4 },
 	/* A person listed twice (directly and through a group) gets one. */
 	/* A new approver: search finds the request by them too
 	 * (approval/search.h), once the row is in. */
@@ -308,14 +324,18 @@ static const struct hub_stmt eng_stmts[ST__MAX] = {
 	    "  WHERE b.step_id = a.step_id AND b.status IN ('approved', 'rejected')"
 	    "  ORDER BY b.decided_at DESC, b.id DESC LIMIT 1), ''),"
 	    " " ENG_ISO("a.decided_at") ", st.id,"
-	    " coalesce((r.requester_slack_id IS NOT NULL AND ("
-	    "   (a.approver_kind = 'slack' AND a.approver_value = r.requester_slack_id)"
-	    "   OR a.slack_user_id = r.requester_slack_id"
-	    "   OR ($3::text = 'slack' AND $4::text = r.requester_slack_id)))"
-	    "  OR (r.requester_email IS NOT NULL AND ("
-	    "   (a.approver_kind = 'email' AND lower(a.approver_value) = lower(r.requester_email))"
-	    "   OR ($3::text = 'email' AND lower($4::text) = lower(r.requester_email)))),"
-	    "  false)"
+	    /* self: any identity of the assignment or of the actor is the
+	     * requester's, across kinds (hub_is_requester) */
+	    " coalesce((SELECT bool_or(hub_is_requester(i.k, i.v, r.requester_email,"
+	    "   r.requester_slack_id, r.requester_slack_resolved))"
+	    "  FROM (VALUES (a.approver_kind, a.approver_value), ('slack', a.slack_user_id),"
+	    "   ($3::text, $4::text)) i(k, v)), false)"
+	    " OR ($3::text = 'user' AND (r.requester_user_id::text = $4::text"
+	    "  OR EXISTS (SELECT 1 FROM users u WHERE u.id::text = $4::text"
+	    "   AND (hub_is_requester('email', u.email, r.requester_email,"
+	    "    r.requester_slack_id, r.requester_slack_resolved)"
+	    "   OR hub_is_requester('slack', u.slack_user_id, r.requester_email,"
+	    "    r.requester_slack_id, r.requester_slack_resolved)))))"
 	    " FROM assignments a JOIN request_steps st ON st.id = a.step_id"
 	    " JOIN requests r ON r.id = a.request_id"
 	    " WHERE a.request_id = $1::uuid AND ($2::bigint = 0 OR a.id = $2::bigint)"
@@ -427,7 +447,9 @@ static const struct hub_stmt eng_stmts[ST__MAX] = {
 	[ST_REMIND_TARGETS] = {
 	    "SELECT a.id FROM assignments a JOIN request_steps st ON st.id = a.step_id"
 	    " WHERE a.request_id = $1::uuid AND st.status = 'active'"
-	    " AND a.status = 'pending' AND NOT EXISTS (SELECT 1 FROM audit_log al"
+	    " AND a.status = 'pending'"
+	    " AND (a.snoozed_until IS NULL OR a.snoozed_until <= now())"
+	    " AND NOT EXISTS (SELECT 1 FROM audit_log al"
 	    "  WHERE al.request_id = a.request_id AND al.action = 'request.reminded'"
 	    "  AND al.at > now() - interval '4 hours'"
 	    "  AND al.detail -> 'assignment_ids' @> to_jsonb(a.id))"
@@ -459,14 +481,20 @@ static const struct hub_stmt eng_stmts[ST__MAX] = {
 	    "UPDATE assignments SET status = 'reassigned' WHERE id = $1::bigint", 1 },
 	[ST_ASG_REASSIGNED_TO] = {
 	    "UPDATE assignments SET reassigned_to = $2::bigint WHERE id = $1::bigint", 2 },
-	/* $1 request, $2 "1h" | "tomorrow" (09:00 UTC the next day). */
+	/* $1 request, $2 "1h" | "tomorrow" (09:00 UTC the next day), $3 actor
+	 * kind, $4 actor id: the actor's own pending assignments of the
+	 * active step, never the other approvers'. */
 	[ST_SNOOZE] = {
-	    "UPDATE requests SET next_reminder_at = CASE $2"
+	    "WITH t AS (SELECT CASE $2"
 	    "  WHEN '1h' THEN now() + interval '1 hour'"
 	    "  ELSE (date_trunc('day', now() AT TIME ZONE 'UTC') + interval '33 hours')"
-	    "   AT TIME ZONE 'UTC' END"
-	    " WHERE id = $1::uuid AND status = 'Pending'"
-	    " RETURNING " ENG_ISO("next_reminder_at"), 2 },
+	    "   AT TIME ZONE 'UTC' END AS until)"
+	    " UPDATE assignments a SET snoozed_until = t.until"
+	    " FROM t, requests r, request_steps st"
+	    " WHERE a.request_id = $1::uuid AND r.id = a.request_id AND r.status = 'Pending'"
+	    " AND st.id = a.step_id AND st.status = 'active' AND a.status = 'pending'"
+	    " AND" ENG_MATCH
+	    " RETURNING a.id, " ENG_ISO("t.until"), 4 },
 };
 
 static const struct hub_stmt_table eng_table = { "hubeng", eng_stmts, ST__MAX };
@@ -1013,6 +1041,14 @@ create_refused(const PGresult *r, struct hub_engine_error *err)
 		{ "self", "the requester is this step's only approver, and this source does not"
 		    " allow self-approval" },
 		{ "quorum", "quorum larger than the number of approvers" },
+		{ "toomany", "too many approvers once groups are expanded: at most "
+		    HUB_INTAKE_MAX_APPROVERS_SQL " in all" },
+		{ "all_self", "rule \"all\" needs every approver, and the requester is one of"
+		    " them: this source does not allow self-approval, so the request could"
+		    " never be approved" },
+		{ "quorum_self", "quorum needs more approvers than there are besides the"
+		    " requester (this source does not allow self-approval), so the request"
+		    " could never be approved" },
 	};
 	char field[64];
 	int64_t pos;
@@ -1037,12 +1073,41 @@ create_refused(const PGresult *r, struct hub_engine_error *err)
 	return HUB_ENGINE_INVALID;
 }
 
+/* The request ST_CREATE found already there (p: its parameters): its id,
+ * or IDEMPOTENCY when its Idempotency-Key came with another body. */
+static int
+create_existing(struct eng *e, const char *const *p, struct hub_outcome *o,
+    struct hub_engine_error *err)
+{
+	const char *ex[4] = { p[0], p[1], p[2], p[22] };
+	PGresult *r = NULL;
+	int rc;
+
+	if ((rc = q(e, ST_REQ_EXISTING, ex, &r)) != HUB_ENGINE_OK)
+		goto out;
+	if (PQntuples(r) != 1) {
+		rc = HUB_ENGINE_DB;
+		goto out;
+	}
+	if (*PQgetvalue(r, 0, 1) == 't') {
+		set_err(err, "Idempotency-Key", "this Idempotency-Key was already used with a"
+		    " different body: send the same body again to get that request, or use a"
+		    " new key for a new request");
+		rc = HUB_ENGINE_IDEMPOTENCY;
+		goto out;
+	}
+	snprintf(o->id, sizeof(o->id), "%s", PQgetvalue(r, 0, 0));
+out:
+	PQclear(r);
+	return rc;
+}
+
 static int
 create_tx(struct eng *e, const char *source_id, json_object *req, struct hub_outcome *o,
     struct hub_engine_error *err)
 {
 	char vf[24], re[24], cb[HUB_ID_LEN];
-	const char *p[22], *conn;
+	const char *p[23], *conn;
 	PGresult *r = NULL;
 	json_object *steps, *meta, *watchers, *plan = NULL;
 	int rc = HUB_ENGINE_INVALID;
@@ -1095,6 +1160,7 @@ create_tx(struct eng *e, const char *source_id, json_object *req, struct hub_out
 	p[19] = e->kind;
 	p[20] = e->id;
 	p[21] = e->via;
+	p[22] = hub_json_str(req, NULL);
 	if ((rc = q(e, ST_CREATE, p, &r)) != HUB_ENGINE_OK) {
 		/* 22xxx / 23xxx: a value intake let through but a CHECK refused. */
 		if (rc == HUB_ENGINE_DB && (strncmp(hub_db_last_sqlstate(e->db), "22", 2) == 0 ||
@@ -1117,16 +1183,12 @@ create_tx(struct eng *e, const char *source_id, json_object *req, struct hub_out
 	}
 	if ((rc = create_refused(r, err)) != HUB_ENGINE_OK)
 		goto out;
-	/* Someone created it first (or earlier): hand back that one. */
+	/* Someone created it first (or earlier): hand back that one, unless
+	 * its Idempotency-Key came with another body. */
 	PQclear(r);
 	r = NULL;
-	if ((rc = q(e, ST_REQ_EXISTING, p, &r)) != HUB_ENGINE_OK)
+	if ((rc = create_existing(e, p, o, err)) != HUB_ENGINE_OK)
 		goto out;
-	if (PQntuples(r) != 1) {
-		rc = HUB_ENGINE_DB;
-		goto out;
-	}
-	snprintf(o->id, sizeof(o->id), "%s", PQgetvalue(r, 0, 0));
 	o->created = 0;
 	rc = outcome_fill(e, o->id, o);
 out:
@@ -1809,10 +1871,11 @@ hub_engine_snooze(struct hub_db *db, const char *request_id, const char *option,
     const struct hub_actor *actor, char until[HUB_ENGINE_TIME_LEN])
 {
 	struct eng e;
-	const char *p[2] = { request_id, option };
+	const char *p[4];
 	PGresult *r = NULL;
-	json_object *d = NULL;
-	int rc;
+	json_object *d = NULL, *ids = NULL;
+	int64_t id;
+	int i, rc;
 
 	until[0] = '\0';
 	if (eng_init(&e, db, actor) != 0 || option == NULL ||
@@ -1820,21 +1883,35 @@ hub_engine_snooze(struct hub_db *db, const char *request_id, const char *option,
 		return HUB_ENGINE_INVALID;
 	if (!hub_check_uuid(request_id))
 		return HUB_ENGINE_NOTFOUND;
+	p[0] = request_id;
+	p[1] = option;
+	p[2] = e.kind;
+	p[3] = e.id;
 	if ((rc = eng_dberr(hub_db_begin(db))) != HUB_ENGINE_OK)
 		return rc;
 	if ((rc = q(&e, ST_SNOOZE, p, &r)) != HUB_ENGINE_OK)
 		goto out;
-	if (PQntuples(r) != 1) {
+	if (PQntuples(r) == 0) {
 		rc = HUB_ENGINE_CONFLICT;
 		goto out;
 	}
-	snprintf(until, HUB_ENGINE_TIME_LEN, "%s", PQgetvalue(r, 0, 0));
+	snprintf(until, HUB_ENGINE_TIME_LEN, "%s", PQgetvalue(r, 0, 1));
 	rc = HUB_ENGINE_DB;
 	if ((d = json_object_new_object()) == NULL || jadd_str(d, "option", option) != 0 ||
-	    jadd_str(d, "until", until) != 0)
+	    jadd_str(d, "until", until) != 0 || (ids = json_object_new_array()) == NULL)
 		goto out;
+	for (i = 0; i < PQntuples(r); i++)
+		if (cell_i64(r, i, 0, &id) != 0 ||
+		    json_object_array_add(ids, json_object_new_int64(id)) != 0)
+			goto out;
+	if (jadd(d, "assignment_ids", ids) != 0) {
+		ids = NULL;
+		goto out;
+	}
+	ids = NULL;
 	rc = audit(&e, request_id, "request.snoozed", d);
 out:
+	json_object_put(ids);
 	json_object_put(d);
 	PQclear(r);
 	rc = eng_end(&e, rc);
@@ -1960,6 +2037,7 @@ hub_engine_strerror(int e)
 		[HUB_ENGINE_SELF_APPROVAL] = "requesters cannot approve their own request",
 		[HUB_ENGINE_REASON_REQUIRED] = "a reason is required to reject",
 		[HUB_ENGINE_CONFLICT] = "conflict with the request's state",
+		[HUB_ENGINE_IDEMPOTENCY] = "Idempotency-Key reused with a different body",
 	};
 
 	if (e < 0 || (size_t)e >= HUB_NELEM(msgs) || msgs[e] == NULL)

@@ -79,6 +79,7 @@ enum hub_engine_err {
 	HUB_ENGINE_SELF_APPROVAL,  /* requester = approver and the source forbids it */
 	HUB_ENGINE_REASON_REQUIRED,/* reject without a reason where the source wants one */
 	HUB_ENGINE_CONFLICT,       /* e.g. cancel of a decided request */
+	HUB_ENGINE_IDEMPOTENCY,    /* create: the Idempotency-Key came with another body */
 };
 
 /* Who acts.  kind: "slack" (id = Slack user id, team = team id), "email",
@@ -113,7 +114,15 @@ struct hub_engine_error {
  * Create a request from a normalized, validated JSON object (see intake.h
  * for the shape).  source_id is the caller's source.  Idempotent on
  * (source, external_id) and on (source, idempotency_key): the existing
- * request's id comes back with created = 0.  Enqueues notify
+ * request's id comes back with created = 0 -- but an idempotency_key
+ * whose request was made from another body (req compared as jsonb,
+ * idempotency_key left out) is IDEMPOTENCY, field "Idempotency-Key".
+ * INVALID (field steps[k]) when a step can never be approved: its only
+ * approvers are the requester, or rule "all" / a quorum needs the
+ * requester, and the source refuses self-approval -- the requester being
+ * any identity of theirs (same kind, or an email and a Slack id tied by a
+ * hub user or a users.lookupByEmail result); or when the approvers, once
+ * groups are their members, are more than intake's cap.  Enqueues notify
  * call_for_action for step 1 (or expires/finishes nothing else).  An
  * actor of kind "user" (a hub user, the web form) becomes the request's
  * requester_user_id: the request is theirs (access.h).
@@ -160,11 +169,14 @@ int	hub_engine_reassign(struct hub_db *, const char *request_id,
 int	hub_engine_remind(struct hub_db *, const char *request_id, const struct hub_actor *,
 	    int *reminded);
 
-/* Snooze the automatic reminders of a pending request: the next one
- * comes at option "1h" (an hour from now) or "tomorrow" (09:00 UTC the
- * next day); audit request.snoozed (detail option, until).  until gets
+/* Snooze the actor's own automatic reminders about a pending request:
+ * their pending assignments of the active step get no automatic reminder
+ * before option "1h" (an hour from now) or "tomorrow" (09:00 UTC the
+ * next day); the other approvers' reminders go on as scheduled.  Audit
+ * request.snoozed (detail option, until, assignment_ids).  until gets
  * that time, ISO-8601.  INVALID for another option, CONFLICT when the
- * request is not Pending (or no longer exists). */
+ * request is not Pending (or no longer exists) or the actor has no
+ * pending assignment in its active step. */
 #define HUB_ENGINE_TIME_LEN	40
 int	hub_engine_snooze(struct hub_db *, const char *request_id, const char *option,
 	    const struct hub_actor *, char until[HUB_ENGINE_TIME_LEN]);

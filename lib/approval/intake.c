@@ -26,7 +26,7 @@
 #include "approval/intake.h"
 
 #define MAX_STEPS		20
-#define MAX_APPROVERS		500
+#define MAX_APPROVERS		HUB_INTAKE_MAX_APPROVERS
 #define MAX_WATCHERS		50
 #define MAX_META_BYTES		HUB_INTAKE_META_MAX
 #define MAX_META_KEYS		100

@@ -106,6 +106,10 @@ const char *hub_intake_preset(const char *request_source);
 
 /* Metadata, serialized, is at most this many bytes. */
 #define HUB_INTAKE_META_MAX	32768
+/* People on a request in all, steps together; the engine counts it again
+ * once groups are their members (a string for its SQL, and the number). */
+#define HUB_INTAKE_MAX_APPROVERS_SQL	"500"
+#define HUB_INTAKE_MAX_APPROVERS	500
 
 /*
  * The presets: per source system, the metadata fields intake checks by

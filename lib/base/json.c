@@ -7,10 +7,14 @@
  * about syntax.  Two parsers reading the same bytes differently is how
  * validation gets bypassed, so we are strict.
  */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "base/common.h"
 #include "base/json.h"
+#include "base/utf8.h"
 
 static const char *const json_errs[] = {
 	[HUB_JSON_OK]        = "ok",
@@ -23,6 +27,8 @@ static const char *const json_errs[] = {
 	[HUB_JSON_MISSING]   = "missing value",
 	[HUB_JSON_TYPE]      = "wrong type",
 	[HUB_JSON_RANGE]     = "value out of range",
+	[HUB_JSON_BIGNUM]    = "number beyond 64 bits",
+	[HUB_JSON_NULKEY]    = "key holds \\u0000",
 };
 
 const char *
@@ -223,6 +229,193 @@ hub_json_parse_object(const char *s, size_t len, size_t max_len, int max_depth,
 		return HUB_JSON_NOTOBJECT;
 	}
 	return HUB_JSON_OK;
+}
+
+/* ------------------------------------------------------------ input */
+
+/* One open container of the scan: its kind, the key being read (object)
+ * or the element index (array). */
+struct scan_frame {
+	char	kind;		/* '{' or '[' */
+	int	want_key;
+	size_t	key_off, key_len;
+	size_t	idx;
+};
+
+/* "-12" within int64?  s[0..n) is an integer literal json-c accepted. */
+static int
+int64_literal_ok(const char *s, size_t n)
+{
+	static const char max[] = "9223372036854775807";
+	static const char min[] = "9223372036854775808";
+	const char *lim = max;
+	size_t lim_len = sizeof(max) - 1;
+
+	if (n > 0 && s[0] == '-') {
+		lim = min;
+		s++;
+		n--;
+	}
+	while (n > 1 && s[0] == '0') {
+		s++;
+		n--;
+	}
+	if (n != lim_len)
+		return n < lim_len;
+	return memcmp(s, lim, n) <= 0;
+}
+
+/* Longest non-integer literal looked at; longer is refused outright. */
+#define JSON_NUMBER_TEXT_MAX	512
+
+/* A number literal at s[0..n): 1 when json-c and jsonb keep it as sent. */
+static int
+number_ok(const char *s, size_t n)
+{
+	char buf[JSON_NUMBER_TEXT_MAX];
+	double d;
+	size_t i;
+
+	for (i = 0; i < n && s[i] != '.' && s[i] != 'e' && s[i] != 'E'; i++)
+		;
+	if (i == n)	/* an integer literal: no fraction, no exponent */
+		return int64_literal_ok(s, n);
+	if (n >= sizeof(buf))
+		return 0;	/* 500 digits of a number no one means */
+	memcpy(buf, s, n);
+	buf[n] = '\0';
+	d = strtod(buf, NULL);
+	return isfinite(d) && fabs(d) < 9223372036854775808.0;
+}
+
+/* End of the string literal whose opening quote is s[i]: the index of the
+ * closing quote; *nul = 1 when it holds \u0000. */
+static size_t
+string_end(const char *s, size_t len, size_t i, int *nul)
+{
+	*nul = 0;
+	for (i++; i < len && s[i] != '"'; i++) {
+		if (s[i] != '\\')
+			continue;
+		if (i + 5 < len && s[i + 1] == 'u' && memcmp(s + i + 2, "0000", 4) == 0)
+			*nul = 1;
+		i++;
+	}
+	return i;
+}
+
+/* The path of the value the scan is at, as intake names fields. */
+static void
+scan_path(const char *s, const struct scan_frame *f, size_t n, char *where, size_t size)
+{
+	size_t i, used = 0, k;
+	int w;
+
+	if (size == 0)
+		return;
+	where[0] = '\0';
+	for (i = 0; i < n && used + 1 < size; i++) {
+		if (f[i].kind == '[') {
+			w = snprintf(where + used, size - used, "[%zu]", f[i].idx);
+		} else {
+			k = hub_utf8_cut(s + f[i].key_off, f[i].key_len, 64);
+			w = snprintf(where + used, size - used, "%s%.*s", used ? "." : "",
+			    (int)k, s + f[i].key_off);
+		}
+		if (w < 0 || (size_t)w >= size - used) {
+			/* cut short: never inside a character */
+			where[used + hub_utf8_cut(where + used, strlen(where + used),
+			    size - used - 1)] = '\0';
+			return;
+		}
+		used += (size_t)w;
+	}
+	if (used == 0)
+		snprintf(where, size, "body");
+}
+
+/*
+ * Walk the bytes json-c accepted (valid JSON: no syntax checks here) for
+ * numbers beyond 64 bits and keys holding \u0000.
+ */
+static int
+scan_input(const char *s, size_t len, int max_depth, char *where, size_t size)
+{
+	struct scan_frame *f;
+	size_t i, j, n = 0;
+	int nul, rc = HUB_JSON_OK;
+
+	if ((f = calloc((size_t)max_depth + 2, sizeof(*f))) == NULL)
+		return HUB_JSON_NOMEM;
+	for (i = 0; i < len && rc == HUB_JSON_OK; i++) {
+		switch (s[i]) {
+		case '{':
+		case '[':
+			if (n > (size_t)max_depth) {
+				rc = HUB_JSON_TOODEEP;
+				break;
+			}
+			memset(&f[n], 0, sizeof(f[n]));
+			f[n].kind = s[i];
+			f[n++].want_key = s[i] == '{';
+			break;
+		case '}':
+		case ']':
+			n -= n > 0;
+			break;
+		case ',':
+			if (n > 0 && f[n - 1].kind == '{')
+				f[n - 1].want_key = 1;
+			else if (n > 0)
+				f[n - 1].idx++;
+			break;
+		case '"':
+			j = string_end(s, len, i, &nul);
+			if (n > 0 && f[n - 1].kind == '{' && f[n - 1].want_key) {
+				f[n - 1].want_key = 0;
+				f[n - 1].key_off = i + 1;
+				f[n - 1].key_len = j - i - 1;
+				if (nul) {
+					rc = HUB_JSON_NULKEY;
+					scan_path(s, f, n, where, size);
+				}
+			}
+			i = j;
+			break;
+		default:
+			if (s[i] != '-' && (s[i] < '0' || s[i] > '9'))
+				break;
+			for (j = i; j < len && strchr("+-.0123456789eE", s[j]) != NULL; j++)
+				;
+			if (!number_ok(s + i, j - i)) {
+				rc = HUB_JSON_BIGNUM;
+				scan_path(s, f, n, where, size);
+			}
+			i = j - 1;
+			break;
+		}
+	}
+	free(f);
+	return rc;
+}
+
+int
+hub_json_parse_input(const char *s, size_t len, size_t max_len, int max_depth,
+    struct json_object **out, char *where, size_t size)
+{
+	int rc;
+
+	if (size > 0)
+		where[0] = '\0';
+	if ((rc = hub_json_parse_object(s, len, max_len, max_depth, out)) != HUB_JSON_OK)
+		return rc;
+	if (max_depth <= 0 || max_depth > 10000)
+		max_depth = max_depth <= 0 ? HUB_JSON_DEFAULT_DEPTH : 10000;
+	if ((rc = scan_input(s, len, max_depth, where, size)) != HUB_JSON_OK) {
+		json_object_put(*out);
+		*out = NULL;
+	}
+	return rc;
 }
 
 /* Look up key; MISSING for absent or null, TYPE if o is not an object. */

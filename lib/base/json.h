@@ -29,6 +29,9 @@ enum hub_json_err {
 	HUB_JSON_MISSING,   /* key absent or null */
 	HUB_JSON_TYPE,      /* key present with another type */
 	HUB_JSON_RANGE,     /* number out of range / string too long */
+	/* hub_json_parse_input */
+	HUB_JSON_BIGNUM,    /* a number json-c would clamp: beyond 64 bits */
+	HUB_JSON_NULKEY,    /* a key holding \u0000, which json-c would cut */
 };
 
 #define HUB_JSON_DEFAULT_DEPTH 32
@@ -39,6 +42,24 @@ int		 hub_json_parse(const char *s, size_t len, size_t max_len, int max_depth,
 int		 hub_json_parse_object(const char *s, size_t len, size_t max_len, int max_depth,
 		    struct json_object **out);
 const char	*hub_json_strerror(int);
+
+/*
+ * A request body: hub_json_parse_object, then what json-c would change
+ * without a word.  An integer outside int64 or any number of magnitude
+ * 2^63 or more (json-c clamps those; PostgreSQL's jsonb turns 2e19 into
+ * an integer that reads back clamped) is HUB_JSON_BIGNUM; a key holding
+ * \u0000 (json-c cuts the key there, so two keys can collide) is
+ * HUB_JSON_NULKEY.  For those two, where (size > 0) gets the value's path
+ * as intake names fields: "metadata.amount", "approvers[2]", a key as
+ * written ("metadata.a\u0000b"); a top-level scalar is "body".
+ */
+#define HUB_JSON_WHERE_MAX	96
+int		 hub_json_parse_input(const char *s, size_t len, size_t max_len, int max_depth,
+		    struct json_object **out, char *where, size_t size);
+/* The phrase for BIGNUM and NULKEY a 400 carries with the path. */
+#define HUB_JSON_BIGNUM_MSG	"must be a number from -9223372036854775808 to " \
+	"9223372036854775807 (integers beyond 64 bits are refused, not rounded)"
+#define HUB_JSON_NULKEY_MSG	"key must not contain \\u0000"
 
 /* Typed getters: HUB_JSON_OK, HUB_JSON_MISSING (absent or JSON null),
  * HUB_JSON_TYPE, HUB_JSON_RANGE.  *out is untouched unless OK. */

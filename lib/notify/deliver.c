@@ -63,6 +63,8 @@ enum dl_stmt {
 	DL_SENT_INSERT,
 	DL_LOG_ONCE,
 	DL_HOME_USERS,
+	DL_REQUESTER_EMAIL,
+	DL_REQUESTER_SET,
 	DL__MAX
 };
 
@@ -182,6 +184,14 @@ static const struct hub_stmt dl_stmts[DL__MAX] = {
 	    " FROM assignments a JOIN request_steps st ON st.id = a.step_id"
 	    " WHERE a.request_id = $1::uuid AND st.position = $2::integer"
 	    "  AND (a.slack_user_id IS NOT NULL OR a.approver_kind = 'slack')", 2 },
+	/* $1 request: a requester email not looked up yet */
+	[DL_REQUESTER_EMAIL] = {
+	    "SELECT requester_email FROM requests WHERE id = $1::uuid"
+	    " AND requester_email IS NOT NULL AND requester_slack_resolved IS NULL", 1 },
+	/* $1 request, $2 the Slack id ('' for none): what the engine's
+	 * self-approval check compares approvers with (hub_is_requester) */
+	[DL_REQUESTER_SET] = {
+	    "UPDATE requests SET requester_slack_resolved = $2 WHERE id = $1::uuid", 2 },
 };
 
 static const struct hub_stmt_table dl_table = { "hubdlv", dl_stmts, DL__MAX };
@@ -1798,6 +1808,8 @@ personal_link(struct dl *d, struct person *p)
 	log_once(d, key, d->kind, "email", p->value, p->asg, "no_email", detail);
 }
 
+static int resolve_requester(struct dl *);
+
 /* An approver, in the resolved mode. */
 static void
 to_approver(struct dl *d, struct person *me)
@@ -1812,6 +1824,8 @@ to_approver(struct dl *d, struct person *me)
 		fallback(d, me, UO_AUTH);
 		return;
 	}
+	if (resolve_requester(d) != 0)
+		return;
 	if (webhook) {
 		to_channel(d, me, 1);
 		if (kind_decides(d) && !d->stop && !shutting_down(d))
@@ -2003,6 +2017,55 @@ home_refresh(struct dl *d)
 		hub_log(HUB_LOG_WARN, "home_refresh_failed", "request", d->req, NULL);
 	}
 	PQclear(res);
+}
+
+/*
+ * The requester's Slack id for their email (users.lookupByEmail through
+ * this connection, cached), looked up before an approver is first told of
+ * the request: an approver listed by Slack id who is the requester is then
+ * refused when they click (engine.h, self-approval).  0 go on, -1 the job
+ * is tried again later (noted).  A dead token or a missing scope is left
+ * to the approvers' own delivery, which meets it and says so.
+ */
+static int
+resolve_requester(struct dl *d)
+{
+	struct hub_slack_result res;
+	char id[HUB_SLACK_ID_LEN];
+	const char *p[2] = { d->req, NULL };
+	PGresult *r = NULL;
+	int rc, out = 0;
+
+	if (!kind_decides(d) || !d->have_conn || d->conn.disabled ||
+	    d->conn.type == HUB_CONN_INCOMING_WEBHOOK)
+		return 0;
+	if (dq(d, DL_REQUESTER_EMAIL, p, &r) != HUB_DB_OK) {
+		note_retry(d, -1, "database", "database while resolving the requester");
+		return -1;
+	}
+	if (PQntuples(r) != 1) {
+		PQclear(r);
+		return 0;
+	}
+	hub_slack_result_init(&res);
+	rc = hub_slack_lookup_email(d->env->db, &d->sl, &d->conn, PQgetvalue(r, 0, 0), id, &res);
+	if (rc == HUB_CONN_OK || rc == HUB_CONN_NOTFOUND) {
+		p[1] = rc == HUB_CONN_OK ? id : "";
+		if (dq(d, DL_REQUESTER_SET, p, NULL) != HUB_DB_OK) {
+			note_retry(d, -1, "database", "database while resolving the requester");
+			out = -1;
+		}
+	} else if (rc == HUB_CONN_DB || (rc == HUB_CONN_SLACK &&
+	    (res.cls == HUB_SLACK_RATELIMITED || res.cls == HUB_SLACK_TRANSIENT))) {
+		note_retry(d, res.retry_after > 0 ? res.retry_after : -1,
+		    rc == HUB_CONN_DB ? "database" : res.error,
+		    "users.lookupByEmail for the requester: %s",
+		    rc == HUB_CONN_DB ? "database" : res.error);
+		out = -1;
+	}
+	hub_slack_result_free(&res);
+	PQclear(r);
+	return out;
 }
 
 static void

@@ -744,7 +744,8 @@ act_snooze(struct hub_interact *ia, const struct hub_payload *p, const struct hu
 		return 0;
 	}
 	short_time(until, when, sizeof(when));
-	snprintf(text, sizeof(text), "Snoozed: the next reminder comes %s", when);
+	snprintf(text, sizeof(text), "Snoozed: no reminder for you before %s "
+	    "(the other approvers keep theirs)", when);
 	return tell(ia, p, text, r);
 }
 

@@ -19,9 +19,10 @@
  *                exception); failure -> "Could not open the form, try again"
  *   hub_edit     views.open of the edit modal (the source's editable_fields)
  *   hub_snooze   overflow "1h" (now + 1 hour) or "tomorrow" (09:00 UTC the
- *                next day): requests.next_reminder_at moves there (so the
- *                next automatic reminder, for every approver, waits until
- *                then), audit "request.snoozed", ephemeral confirmation
+ *                next day): the clicker's own assignments get no automatic
+ *                reminder before then (hub_engine_snooze; the other
+ *                approvers keep theirs), audit "request.snoozed", ephemeral
+ *                confirmation
  *   hub_remind   Home tab, requester only: hub_engine_remind ->
  *                "Reminder sent to N approvers"
  *   hub_view     URL button: 200 empty

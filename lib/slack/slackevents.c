@@ -10,11 +10,10 @@
 #include "slack/home.h"
 #include "base/json.h"
 #include "base/log.h"
+#include "slack/slackenvelope.h"
 #include "slack/slackevents.h"
 
-#define SEV_MAX_ID	64	/* event ids look like Ev0PV52K21 */
 #define SEV_MAX_SLACKID	32
-#define SEV_MAX_TYPE	63
 #define SEV_MAX_TOKENS	100	/* tokens_revoked ids per kind */
 
 enum sev_stmt {
@@ -101,21 +100,6 @@ struct sev_event {
 	json_object	*event;
 };
 
-/* [A-Za-z0-9], 1..max: event ids, Slack user/team/app ids. */
-static int
-valid_id(const char *s, size_t max, int upper_only)
-{
-	size_t n;
-
-	if (s == NULL)
-		return 0;
-	for (n = 0; s[n] != '\0'; n++)
-		if (!(upper_only ? isupper((unsigned char)s[n]) : isalpha((unsigned char)s[n])) &&
-		    !isdigit((unsigned char)s[n]))
-			return 0;
-	return n >= 1 && n <= max;
-}
-
 static int
 invalid(struct hub_sev_result *r, const char *field, const char *message)
 {
@@ -140,7 +124,7 @@ check_home_opened(const struct sev_event *e, struct hub_sev_result *r)
 	const char *user = NULL, *tab = NULL;
 
 	if (hub_json_get_string(e->event, "user", SEV_MAX_SLACKID, &user) != HUB_JSON_OK ||
-	    !valid_id(user, SEV_MAX_SLACKID, 1))
+	    !hub_slackenvelope_id_ok(user, SEV_MAX_SLACKID, 1))
 		return invalid(r, "event.user", "must be a Slack user id");
 	if (hub_json_get_string(e->event, "tab", 16, &tab) == HUB_JSON_OK &&
 	    strcmp(tab, "home") != 0) {
@@ -222,7 +206,7 @@ check_tokens_revoked(const struct sev_event *e, struct hub_sev_result *r)
 	for (i = 0; i < n; i++) {
 		v = json_object_array_get_idx(bot, i);
 		if (!json_object_is_type(v, json_type_string) ||
-		    !valid_id(json_object_get_string(v), SEV_MAX_SLACKID, 1))
+		    !hub_slackenvelope_id_ok(json_object_get_string(v), SEV_MAX_SLACKID, 1))
 			return invalid(r, "event.tokens.bot", "must hold Slack user ids");
 	}
 	return HUB_SEV_OK;
@@ -252,57 +236,9 @@ static const struct sev_handler handlers[] = {
 	{ "tokens_revoked", check_tokens_revoked, run_tokens_revoked },
 };
 
-/* ------------------------------------------------------------ envelope */
-
-static const char *
-team_of(json_object *env, json_object *event)
-{
-	json_object *auths, *a;
-	const char *t = NULL;
-
-	if (hub_json_get_string(env, "team_id", SEV_MAX_SLACKID, &t) == HUB_JSON_OK)
-		return t;
-	if (hub_json_get_array(env, "authorizations", &auths) == HUB_JSON_OK &&
-	    json_object_array_length(auths) > 0 &&
-	    (a = json_object_array_get_idx(auths, 0)) != NULL &&
-	    json_object_is_type(a, json_type_object) &&
-	    hub_json_get_string(a, "team_id", SEV_MAX_SLACKID, &t) == HUB_JSON_OK)
-		return t;
-	if (hub_json_get_string(event, "team", SEV_MAX_SLACKID, &t) == HUB_JSON_OK)
-		return t;
-	return NULL;
-}
-
-static int
-parse_envelope(json_object *env, struct sev_event *e, struct hub_sev_result *r)
-{
-	const char *type = NULL;
-
-	memset(e, 0, sizeof(*e));
-	if (hub_json_get_string(env, "type", 64, &type) != HUB_JSON_OK ||
-	    strcmp(type, "event_callback") != 0)
-		return invalid(r, "type", "must be event_callback");
-	if (hub_json_get_string(env, "event_id", SEV_MAX_ID, &e->event_id) != HUB_JSON_OK ||
-	    !valid_id(e->event_id, SEV_MAX_ID, 0))
-		return invalid(r, "event_id", "required");
-	if (hub_json_get_object(env, "event", &e->event) != HUB_JSON_OK)
-		return invalid(r, "event", "must be an object");
-	if (hub_json_get_string(e->event, "type", SEV_MAX_TYPE, &e->type) != HUB_JSON_OK ||
-	    e->type[0] == '\0')
-		return invalid(r, "event.type", "required");
-	e->team = team_of(env, e->event);
-	if (!valid_id(e->team, SEV_MAX_SLACKID, 1))
-		return invalid(r, "team_id", "must be a Slack team id");
-	if (hub_json_get_string(env, "api_app_id", SEV_MAX_SLACKID, &e->app) != HUB_JSON_OK)
-		e->app = NULL;
-	else if (!valid_id(e->app, SEV_MAX_SLACKID, 1))
-		return invalid(r, "api_app_id", "must be a Slack app id");
-	snprintf(r->type, sizeof(r->type), "%s", e->type);
-	return HUB_SEV_OK;
-}
-
 int
-hub_slackevents_handle(struct hub_db *db, json_object *env, struct hub_sev_result *r)
+hub_slackevents_handle(struct hub_db *db, const struct hub_slackenvelope *env,
+    struct hub_sev_result *r)
 {
 	const struct sev_handler *h = NULL;
 	struct sev_event e;
@@ -313,8 +249,14 @@ hub_slackevents_handle(struct hub_db *db, json_object *env, struct hub_sev_resul
 
 	memset(r, 0, sizeof(*r));
 	r->outcome = HUB_SEV_IGNORED;
-	if ((rc = parse_envelope(env, &e, r)) != HUB_SEV_OK)
-		return rc;
+	if (env->kind != HUB_SLACKENVELOPE_EVENT_CALLBACK)
+		return invalid(r, "type", "must be event_callback");
+	e.event_id = env->event_id;
+	e.team = env->team;
+	e.app = env->app;
+	e.type = env->event_type;
+	e.event = env->event;
+	snprintf(r->type, sizeof(r->type), "%s", e.type);
 	for (i = 0; i < HUB_NELEM(handlers); i++)
 		if (strcmp(handlers[i].type, e.type) == 0)
 			h = &handlers[i];

@@ -3,10 +3,8 @@
  * event_callback envelope (the signature and url_verification are the
  * endpoint's business, cgi-bin/events.c).
  *
- * Envelope (Slack's Events API): {"type":"event_callback", "event_id",
- * "team_id", "api_app_id", "event_time", "authorizations":[…],
- * "event":{"type", …}}.  team_id may instead come from
- * authorizations[0].team_id or event.team.
+ * The envelope (Slack's Events API) is read and checked by
+ * slackenvelope.h; only an event_callback one comes here.
  *
  * Each event is handled once: the INSERT into slack_events_seen (ON
  * CONFLICT DO NOTHING) and the event's work commit in ONE transaction, so
@@ -30,6 +28,7 @@
 
 #include <json-c/json.h>
 #include "store/db.h"
+#include "slack/slackenvelope.h"
 
 enum hub_sev_err {
 	HUB_SEV_OK = 0,
@@ -51,8 +50,9 @@ struct hub_sev_result {
 	const char	*message;       /* INVALID: static text */
 };
 
-/* envelope borrowed.  Runs its own transaction (call outside one). */
-int	hub_slackevents_handle(struct hub_db *, json_object *envelope,
+/* envelope borrowed (an event_callback, else INVALID).  Runs its own
+ * transaction (call outside one). */
+int	hub_slackevents_handle(struct hub_db *, const struct hub_slackenvelope *,
 	    struct hub_sev_result *);
 /* Delete seen event ids older than a day (at most 1000); *n may be NULL. */
 int	hub_slackevents_purge(struct hub_db *, int *n);

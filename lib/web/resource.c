@@ -54,6 +54,7 @@ hub_resource_refused(struct hub_req *req, struct hub_app_ctx *app, int status,
 int
 hub_resource_body(struct hub_req *req, struct hub_app_ctx *app, json_object **out)
 {
+	char where[HUB_JSON_WHERE_MAX];
 	int rc;
 
 	*out = NULL;
@@ -61,8 +62,14 @@ hub_resource_body(struct hub_req *req, struct hub_app_ctx *app, json_object **ou
 		*out = json_object_new_object();
 		return *out != NULL ? 0 : 500;
 	}
-	rc = hub_json_parse_object(req->body, req->body_len, HUB_BODY_MAX_DEFAULT,
-	    JSON_DEPTH, out);
+	rc = hub_json_parse_input(req->body, req->body_len, HUB_BODY_MAX_DEFAULT,
+	    JSON_DEPTH, out, where, sizeof(where));
+	/* What json-c would clamp or cut is refused by name, not changed. */
+	if (rc == HUB_JSON_BIGNUM || rc == HUB_JSON_NULKEY) {
+		hub_app_error(app, req, 400, rc == HUB_JSON_BIGNUM ? HUB_JSON_BIGNUM_MSG :
+		    HUB_JSON_NULKEY_MSG, where);
+		return 400;
+	}
 	if (rc != HUB_JSON_OK) {
 		char msg[sizeof(((struct hub_problem *)0)->message)];
 

@@ -3,6 +3,10 @@
  *
  * Properties: an accepted document serializes, and the serialization is
  * itself accepted; getters never crash on whatever was parsed.
+ * hub_json_parse_input (request bodies): it accepts exactly what
+ * hub_json_parse_object accepts, less numbers beyond 64 bits and keys with
+ * \u0000, which it names by a non-empty path; what it accepts serializes
+ * to a body it accepts again.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -21,6 +25,25 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	size_t len;
 	int rc, b;
 
+	char where[HUB_JSON_WHERE_MAX];
+
+	rc = hub_json_parse_input((const char *)data, size, 65536, 8, &o, where, sizeof(where));
+	if (rc == HUB_JSON_BIGNUM || rc == HUB_JSON_NULKEY) {
+		if (o != NULL || where[0] == '\0' ||
+		    hub_json_parse_object((const char *)data, size, 65536, 8, &again) != HUB_JSON_OK)
+			abort();
+		json_object_put(again);
+		again = NULL;
+	} else if (rc == HUB_JSON_OK) {
+		str = hub_json_str(o, &len);
+		if (hub_json_parse_input(str, len, SIZE_MAX, 8, &again, where, sizeof(where)) !=
+		    HUB_JSON_OK)
+			abort();
+		json_object_put(again);
+		again = NULL;
+	}
+	json_object_put(o);
+	o = NULL;
 	rc = hub_json_parse((const char *)data, size, 65536, 8, &o);
 	if (rc != HUB_JSON_OK) {
 		if (o != NULL)

@@ -364,6 +364,28 @@ calls(const char *method)
 	return c;
 }
 
+/* users.lookupByEmail calls for the approvers: every one but those for
+ * the requester's email, which the worker looks up once per request
+ * before the first approver is told (identity-aware self-approval). */
+#define REQUESTER_EMAIL "rita@example.com"
+static json_object *
+approver_lookups(void)
+{
+	json_object *all = calls("users.lookupByEmail"), *out = json_object_new_array(), *c, *a;
+	size_t i;
+
+	for (i = 0; i < json_object_array_length(all); i++) {
+		c = json_object_array_get_idx(all, i);
+		if (json_object_object_get_ex(c, "args", &a) &&
+		    json_object_object_get_ex(a, "email", &a) &&
+		    strcmp(json_object_get_string(a), REQUESTER_EMAIL) == 0)
+			continue;
+		json_object_array_add(out, json_object_get(c));
+	}
+	json_object_put(all);
+	return out;
+}
+
 static const char *
 jpath(json_object *o, const char *a, const char *b)
 {
@@ -454,9 +476,15 @@ Test(deliver, dm_one_message_per_approver_with_metadata)
 	/* the lookup's answer is kept on the assignment for Slack decisions */
 	cr_expect_eq(sql_ll("SELECT count(*) FROM assignments WHERE request_id = '%s'"
 	    " AND approver_kind = 'email' AND slack_user_id = 'U2'", id), 1);
-	lk = calls("users.lookupByEmail");
+	lk = approver_lookups();
 	cr_expect_eq(json_object_array_length(lk), 1);
 	json_object_put(lk);
+	/* and the requester's own email, once, kept on the request */
+	lk = calls("users.lookupByEmail");
+	cr_expect_eq(json_object_array_length(lk), 2);
+	json_object_put(lk);
+	cr_expect_eq(sql_ll("SELECT count(*) FROM requests WHERE id = '%s'"
+	    " AND requester_slack_resolved IS NOT NULL", id), 1);
 }
 
 Test(deliver, group_dm_opens_one_mpim)
@@ -633,7 +661,7 @@ Test(deliver, lookup_cache_serves_the_second_request)
 	create("LK1", "[{\"kind\":\"email\",\"value\":\"u1@example.com\"}]", "any", "dm", NULL, a);
 	create("LK2", "[{\"kind\":\"email\",\"value\":\"u1@example.com\"}]", "any", "dm", NULL, b);
 	run_all(20000);
-	lk = calls("users.lookupByEmail");
+	lk = approver_lookups();
 	cr_expect_eq(json_object_array_length(lk), 1);
 	json_object_put(lk);
 	json_object_put(posts_ok(&n));
@@ -658,7 +686,7 @@ Test(deliver, unknown_email_is_looked_up_once_an_hour)
 	create("NEG2", "[{\"kind\":\"email\",\"value\":\"ghost@example.com\"}]", "any", "dm",
 	    NULL, b);
 	run_all(20000);
-	lk = calls("users.lookupByEmail");
+	lk = approver_lookups();
 	cr_expect_eq(json_object_array_length(lk), 1, "lookups: %s",
 	    json_object_to_json_string(lk));
 	json_object_put(lk);
@@ -681,7 +709,7 @@ Test(deliver, users_not_found_at_send_drops_the_cached_id)
 	create("GONE", "[{\"kind\":\"email\",\"value\":\"left@example.com\"}]", "any", "dm",
 	    NULL, id);
 	run_all(20000);
-	lk = calls("users.lookupByEmail");
+	lk = approver_lookups();
 	cr_expect_eq(json_object_array_length(lk), 0, "the cached id was not used");
 	json_object_put(lk);
 	cr_expect_eq(sql_ll("SELECT count(*) FROM slack_user_cache WHERE email ="

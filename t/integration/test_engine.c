@@ -1355,7 +1355,7 @@ Test(engine, strerror_names_every_code)
 {
 	int i;
 
-	for (i = HUB_ENGINE_OK; i <= HUB_ENGINE_CONFLICT; i++)
+	for (i = HUB_ENGINE_OK; i <= HUB_ENGINE_IDEMPOTENCY; i++)
 		cr_expect_str_neq(hub_engine_strerror(i), "unknown error", "code %d", i);
 	cr_expect_str_eq(hub_engine_strerror(-1), "unknown error");
 }

@@ -539,6 +539,21 @@ Test(makerun, serves_signs_in_with_the_printed_login_key_works_env_matches_and_s
 	cr_assert_eq(r.status, 200, "demo key refused: %ld %s", r.status, r.body);
 	th_resp_free(&r);
 
+	/* Started as root, the programs and the worker (every process of
+	 * their sessions: the prefork children too) run as the unprivileged
+	 * user make run made for them, never as root. */
+	if (geteuid() == 0) {
+		static const char *const progs[] = { "worker", "api", "dashboard", "events",
+		    "interactions" };
+		size_t k;
+
+		for (k = 0; k < sizeof(progs) / sizeof(progs[0]); k++)
+			cr_assert_eq(th_sh("u=$(ps -o user= -s %d | sort -u); "
+			    "[ \"$u\" = approvalhub ] || { echo \"%s runs as: $u\" >&2; exit 1; }",
+			    (int)pid_of(progs[k]), progs[k]), 0, "%s does not run as approvalhub",
+			    progs[k]);
+	}
+
 	/* `. var/env` in an empty environment gives exactly what the
 	 * programs got... */
 	cr_assert_eq(th_sh("test \"$(stat -c %%a '%s/env')\" = 600", cur.dir), 0,

@@ -72,19 +72,28 @@ ESCAPES = {"n": "\n", "t": "\t", "\\": "\\", '"': '"', "'": "'", "r": "\r",
 
 
 def c_string(lit):
-    body, out, i = lit[1:-1], [], 0
+    """The bytes of a C string literal, as UTF-8 text (\\x escapes are bytes:
+    "\\xe2\\x86\\x92" is one arrow)."""
+    body, out, i = lit[1:-1], bytearray(), 0
     while i < len(body):
         ch = body[i]
         if ch == "\\" and i + 1 < len(body):
             nxt = body[i + 1]
+            if nxt == "x":
+                m = re.match(r"[0-9A-Fa-f]+", body[i + 2:])
+                if not m:
+                    raise ValueError("escape \\x without digits in %s" % lit)
+                out.append(int(m.group(0), 16) & 0xFF)
+                i += 2 + len(m.group(0))
+                continue
             if nxt not in ESCAPES:
                 raise ValueError("escape \\%s in %s" % (nxt, lit))
-            out.append(ESCAPES[nxt])
+            out += ESCAPES[nxt].encode()
             i += 2
         else:
-            out.append(ch)
+            out += ch.encode("utf-8")
             i += 1
-    return "".join(out)
+    return out.decode("utf-8", "replace")
 
 
 def tokens(text):

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "approval/admin.h"
+#include "approval/adminlog.h"
 #include "base/buf.h"
 #include "base/crypto.h"
 #include "approval/intake.h"
@@ -354,6 +355,38 @@ update_apply(struct hub_db *db, const char *id, struct source_update *u, struct 
 	return rc;
 }
 
+/*
+ * The audit row of a change to source id: its name and the fields the
+ * change named, with their new values; a callback secret only as "set"
+ * (or null when cleared).
+ */
+static int
+audit(struct hub_db *db, const struct hub_actor *actor, const char *action, const char *id,
+    const char *name, json_object *in, struct hub_problem *pr)
+{
+	json_object *d = json_object_new_object(), *changes = NULL, *v;
+	int rc = HUB_SRCADM_NOMEM;
+
+	if (d == NULL)
+		return rc;
+	hub_json_set_str(d, "source_id", id);
+	hub_json_set_str(d, "source", name);
+	if (in != NULL) {
+		if (json_object_deep_copy(in, &changes, NULL) != 0)
+			goto out;
+		json_object_object_del(changes, "name");
+		if (json_object_object_get_ex(changes, "callback_secret", &v))
+			json_object_object_add(changes, "callback_secret",
+			    v != NULL ? json_object_new_string("set") : NULL);
+		json_object_object_add(d, "changes", changes);
+	}
+	rc = hub_adminlog_write(db, actor, action, d) == HUB_ADMINLOG_OK ? HUB_SRCADM_OK :
+	    dberr(pr, HUB_DB_QUERY);
+out:
+	json_object_put(d);
+	return rc;
+}
+
 int
 hub_srcadm_list(struct hub_db *db, json_object **out, struct hub_problem *pr)
 {
@@ -394,7 +427,7 @@ hub_srcadm_get(struct hub_db *db, const char *id, json_object **out, struct hub_
 
 int
 hub_srcadm_create(struct hub_db *db, const struct hub_conf *conf, json_object *in,
-    json_object **out, struct hub_problem *pr)
+    const struct hub_actor *actor, json_object **out, struct hub_problem *pr)
 {
 	static const char name_msg[] = "name must be 1 to 100 characters";
 	struct hub_buf key = HUB_BUF_INIT(256);
@@ -433,6 +466,8 @@ hub_srcadm_create(struct hub_db *db, const struct hub_conf *conf, json_object *i
 	}
 	if (u.any && (rc = update_apply(db, id, &u, pr)) != HUB_SRCADM_OK)
 		goto out;
+	if ((rc = audit(db, actor, "source.created", id, name, in, pr)) != HUB_SRCADM_OK)
+		goto out;
 	tx = 0;
 	if ((rc = hub_db_commit(db)) != HUB_DB_OK) {
 		rc = dberr(pr, rc);
@@ -450,25 +485,43 @@ out:
 
 int
 hub_srcadm_patch(struct hub_db *db, const struct hub_conf *conf, const char *id,
-    json_object *in, json_object **out, struct hub_problem *pr)
+    json_object *in, const struct hub_actor *actor, json_object **out,
+    struct hub_problem *pr)
 {
 	struct source_update u;
+	json_object *cur = NULL, *name = NULL;
 	int rc;
 
 	*out = NULL;
 	memset(pr, 0, sizeof(*pr));
 	memset(&u, 0, sizeof(u));
-	if (!hub_check_uuid(id))
-		return HUB_SRCADM_NOTFOUND;
-	if ((rc = update_parse(conf, db, in, NULL, id, &u, pr)) == HUB_SRCADM_OK &&
-	    (rc = update_apply(db, id, &u, pr)) == HUB_SRCADM_OK)
+	if ((rc = hub_srcadm_get(db, id, &cur, pr)) != HUB_SRCADM_OK)
+		return rc;
+	json_object_object_get_ex(cur, "name", &name);
+	if ((rc = update_parse(conf, db, in, NULL, id, &u, pr)) != HUB_SRCADM_OK)
+		goto out;
+	/* The change and its audit row commit together. */
+	if ((rc = hub_db_begin(db)) != HUB_DB_OK) {
+		rc = dberr(pr, rc);
+		goto out;
+	}
+	if ((rc = update_apply(db, id, &u, pr)) == HUB_SRCADM_OK)
+		rc = audit(db, actor, "source.updated", id, json_object_get_string(name), in, pr);
+	if (rc != HUB_SRCADM_OK)
+		hub_db_rollback(db);
+	else if ((rc = hub_db_commit(db)) != HUB_DB_OK)
+		rc = dberr(pr, rc);
+	if (rc == HUB_SRCADM_OK)
 		rc = hub_srcadm_get(db, id, out, pr);
+out:
+	json_object_put(cur);
 	update_free(&u);
 	return rc;
 }
 
 int
-hub_srcadm_rotate(struct hub_db *db, const char *id, json_object **out, struct hub_problem *pr)
+hub_srcadm_rotate(struct hub_db *db, const char *id, const struct hub_actor *actor,
+    json_object **out, struct hub_problem *pr)
 {
 	struct hub_buf key = HUB_BUF_INIT(256);
 	json_object *src = NULL, *name;
@@ -481,14 +534,29 @@ hub_srcadm_rotate(struct hub_db *db, const char *id, json_object **out, struct h
 		rc = HUB_SRCADM_NOMEM;
 		goto out;
 	}
+	/* The new key and its audit row commit together. */
+	if ((rc = hub_db_begin(db)) != HUB_DB_OK) {
+		rc = dberr(pr, rc);
+		goto out;
+	}
 	switch (hub_admin_key_rotate(db, json_object_get_string(name), &key)) {
 	case HUB_ADMIN_OK:
+		rc = audit(db, actor, "source.key_rotated", id, json_object_get_string(name),
+		    NULL, pr);
 		break;
 	case HUB_ADMIN_NOTFOUND:
 		rc = HUB_SRCADM_NOTFOUND;
-		goto out;
+		break;
 	default:
 		rc = dberr(pr, HUB_DB_QUERY);
+		break;
+	}
+	if (rc != HUB_SRCADM_OK) {
+		hub_db_rollback(db);
+		goto out;
+	}
+	if ((rc = hub_db_commit(db)) != HUB_DB_OK) {
+		rc = dberr(pr, rc);
 		goto out;
 	}
 	if ((*out = json_object_new_object()) == NULL) {

@@ -639,12 +639,15 @@ cmd_settings_get(struct cli *c, int argc, char **argv)
 
 static void cli_actor(struct hub_actor *, char *display, size_t len);
 
+#define SETTING_ERR_MAX	256
+#define CLI_WHO_MAX	80
+
 /* settings set / unset: the change and its audit row (adminlog.h). */
 static int
 cmd_settings_set(struct cli *c, int argc, char **argv)
 {
 	struct hub_actor actor;
-	char err[256], who[80];
+	char err[SETTING_ERR_MAX], who[CLI_WHO_MAX];
 
 	if (argc < 2) {
 		fprintf(stderr, "approvalhub: settings set: KEY and VALUE are required\n");
@@ -664,7 +667,7 @@ static int
 cmd_settings_unset(struct cli *c, int argc, char **argv)
 {
 	struct hub_actor actor;
-	char err[256], who[80];
+	char err[SETTING_ERR_MAX], who[CLI_WHO_MAX];
 
 	if (argc < 1) {
 		fprintf(stderr, "approvalhub: settings unset: a KEY is required\n");

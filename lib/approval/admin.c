@@ -296,6 +296,8 @@ user_audit(struct hub_db *db, const struct hub_actor *actor, const char *action,
 	return rc;
 }
 
+/* Long for its field checks, each with its own message, then the insert
+ * and its audit row in one transaction. */
 int
 hub_admin_user_add_json(struct hub_db *db, json_object *in, const struct hub_actor *actor,
     json_object **out, struct hub_problem *p)

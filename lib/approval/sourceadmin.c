@@ -22,7 +22,7 @@
 	" extract(epoch FROM s.default_reminder)::bigint AS reminder_every," \
 	" s.callback_url, CASE WHEN s.callback_secret_enc IS NULL THEN NULL" \
 	" ELSE 'set' END AS callback_secret, s.allow_self_approval, s.reason_required," \
-	" s.editable_fields, s.disabled, s.callback_allow_networks," \
+	" s.editable_fields, s.disabled, s.callback_allow_networks, s.templates," \
 	" (SELECT count(*) FROM api_keys k WHERE k.source_id = s.id" \
 	" AND k.revoked_at IS NULL)::int AS active_keys, " \
 	ISO("s.created_at") " AS created_at, " ISO("s.updated_at") " AS updated_at" \
@@ -59,8 +59,9 @@ static const struct hub_stmt stmts[STMT__MAX] = {
 		" editable_fields = CASE WHEN $24::bool THEN $25::jsonb ELSE editable_fields END,"
 		" disabled = CASE WHEN $26::bool THEN $27::bool ELSE disabled END,"
 		" callback_allow_networks = CASE WHEN $28::bool THEN $29::text"
-		"  ELSE callback_allow_networks END"
-		" WHERE id = $1 RETURNING id", 29 },
+		"  ELSE callback_allow_networks END,"
+		" templates = CASE WHEN $30::bool THEN $31::jsonb ELSE templates END"
+		" WHERE id = $1 RETURNING id", 31 },
 	[STMT_CONNECTION_BY_NAME] = { "SELECT id FROM slack_connections WHERE name = $1", 1 },
 };
 
@@ -83,6 +84,7 @@ enum fkind {
 	FK_BOOL,
 	FK_NAMES,      /* array of field names */
 	FK_NETWORKS,   /* comma-separated CIDRs ("" allowed: none) */
+	FK_WORDING,    /* {kind: {title?, intro?, subject?}}, each part at most max */
 };
 
 /* A settable field: JSON name, what it must be, and its (present, value)
@@ -111,8 +113,9 @@ static const struct source_field source_fields[] = {
 	{ "editable_fields", FK_NAMES, 23, 0, 50, NULL },
 	{ "disabled", FK_BOOL, 25, 0, 0, NULL },
 	{ "callback_allow_networks", FK_NETWORKS, 27, 1, 1000, NULL },
+	{ "templates", FK_WORDING, 29, 0, 500, NULL },
 };
-#define SOURCE_PARAMS 29
+#define SOURCE_PARAMS 31
 #define P_CALLBACK_URL		15
 #define P_ALLOW_NETWORKS	27
 
@@ -136,6 +139,40 @@ dberr(struct hub_problem *p, int db)
 {
 	p->db = db;
 	return HUB_SRCADM_DB;
+}
+
+const char *const hub_srcadm_wording_kinds[] = {
+	"call_for_action", "info", "delegate_call", "external_approver", "reminder",
+	"manual_reminder", "decision", "watcher", "approver_added", "approver_removed",
+	"deadline_expired", "deadline_expired_approver", NULL,
+};
+
+/* A source's message wording (templates): NULL, or what is wrong. */
+static const char *
+wording_problem(json_object *v, size_t max)
+{
+	static const char *const parts[] = { "title", "intro", "subject", NULL };
+
+	if (!json_object_is_type(v, json_type_object))
+		return "must be an object of message kinds, each {\"title\", \"intro\","
+		    " \"subject\"}";
+	json_object_object_foreach(v, kind, words) {
+		if (!hub_check_oneof(kind, hub_srcadm_wording_kinds))
+			return "names a kind of message the hub does not send (call_for_action,"
+			    " info, delegate_call, external_approver, reminder, manual_reminder,"
+			    " decision, watcher, approver_added, approver_removed, deadline_expired,"
+			    " deadline_expired_approver)";
+		if (!json_object_is_type(words, json_type_object))
+			return "must give each kind an object of title, intro and subject";
+		json_object_object_foreach(words, part, text) {
+			if (!hub_check_oneof(part, parts))
+				return "has a part other than title, intro and subject";
+			if (!json_object_is_type(text, json_type_string) ||
+			    !hub_check_text(json_object_get_string(text), max, 1))
+				return "parts must be 1 to 500 characters of text";
+		}
+	}
+	return NULL;
 }
 
 /* The value of a field that is not a string: NULL, or what is wrong. */
@@ -164,6 +201,15 @@ field_nonstring(const struct source_field *f, json_object *v, struct source_upda
 		u->owned[p + 1] = hub_buf_detach(b, NULL);
 		u->params[p + 1] = u->owned[p + 1];
 		return NULL;
+	case FK_WORDING: {
+		const char *why = wording_problem(v, f->max);
+
+		if (why != NULL)
+			return why;
+		u->owned[p + 1] = strdup(hub_json_str(v, NULL));
+		u->params[p + 1] = u->owned[p + 1];
+		return u->owned[p + 1] != NULL ? NULL : "out of memory";
+	}
 	default: /* FK_NAMES */
 		if (!json_object_is_type(v, json_type_array) ||
 		    (n = json_object_array_length(v)) > f->max)
@@ -195,6 +241,13 @@ networks_problem(const char *s, size_t max)
 	return NULL;
 }
 
+/* Kinds whose JSON value is not a string (field_nonstring). */
+static int
+nonstring(enum fkind k)
+{
+	return k == FK_BOOL || k == FK_DURATION || k == FK_NAMES || k == FK_WORDING;
+}
+
 static const char *
 field_problem(const struct hub_conf *conf, struct hub_db *db, const struct source_field *f,
     json_object *v, struct source_update *u)
@@ -210,7 +263,7 @@ field_problem(const struct hub_conf *conf, struct hub_db *db, const struct sourc
 	u->any = 1;
 	if (v == NULL)
 		return f->nullable ? NULL : "may not be null";
-	if (f->kind == FK_BOOL || f->kind == FK_DURATION || f->kind == FK_NAMES) {
+	if (nonstring(f->kind)) {
 		problem = field_nonstring(f, v, u, &b);
 		goto out;
 	}

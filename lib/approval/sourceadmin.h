@@ -12,7 +12,10 @@
  * SECRET_KEY before storing; shown only as "set"), allow_self_approval,
  * reason_required, editable_fields, disabled, callback_allow_networks
  * (CIDRs this source's callbacks may reach although internal; null: the
- * global setting callbacks.allow_networks).  A callback_url that resolves
+ * global setting callbacks.allow_networks), templates (the source's message
+ * wording, render.h "Source wording": {kind: {"title"?, "intro"?,
+ * "subject"?}}, kinds of hub_srcadm_wording_kinds, parts 1 to 500
+ * characters; {} is the hub's own wording).  A callback_url that resolves
  * to a refused address under the allowlist the source will have is
  * refused (netpolicy.h).  Absent fields keep their value.  The first
  * field with a problem is reported, by name.
@@ -41,6 +44,10 @@ enum hub_srcadm_err {
 	HUB_SRCADM_DB,        /* p->db: the hub_db code */
 	HUB_SRCADM_NOMEM,
 };
+
+/* The message kinds a source may word (render.h's kind names and its
+ * approver-facing variants), NULL-terminated. */
+extern const char *const hub_srcadm_wording_kinds[];
 
 /* {"sources": [...], "count"} by name. */
 int	hub_srcadm_list(struct hub_db *, json_object **out, struct hub_problem *);

@@ -31,7 +31,11 @@ enum fkind {
 	FK_BOOL,	/* a checkbox: present is true */
 	FK_LIST,	/* comma- or line-separated names -> array */
 	FK_SECRET,	/* "" keeps the stored one; <name>_clear clears it */
+	FK_JSON,	/* a JSON object as typed; "" is {} */
 };
+
+#define JSON_FIELD_MAX	(64u * 1024u)
+#define JSON_DEPTH	4
 
 static const struct {
 	const char	*name;
@@ -51,13 +55,15 @@ static const struct {
 	{ "reason_required", FK_BOOL },
 	{ "editable_fields", FK_LIST },
 	{ "disabled", FK_BOOL },
+	{ "templates", FK_JSON },
 };
 
 /* The names a module's problem may point at (inline errors). */
 static const char *const field_names[] = {
 	"name", "description", "connection", "channel", "delivery_mode", "rule", "deadline",
 	"reminder_every", "callback_url", "callback_secret", "callback_allow_networks",
-	"allow_self_approval", "reason_required", "editable_fields", "disabled", NULL,
+	"allow_self_approval", "reason_required", "editable_fields", "disabled", "templates",
+	NULL,
 };
 
 static const char *const modes[] = { "", "dm", "group_dm", "channel", "both", NULL };
@@ -97,11 +103,12 @@ all_digits(const char *s)
 	return i > 0 && i < 16;
 }
 
-/* The admin API's body for the typed form: every field of fields[]. */
+/* The admin API's body for the typed form: every field of fields[].  A
+ * JSON field that does not parse is the page's own refusal (p). */
 static json_object *
-body_of(const struct hub_form *form)
+body_of(const struct hub_form *form, struct hub_problem *p, int *refused)
 {
-	json_object *in = json_object_new_object();
+	json_object *in = json_object_new_object(), *o;
 	const char *v;
 	char clear[64];
 	size_t i;
@@ -133,6 +140,18 @@ body_of(const struct hub_form *form)
 			break;
 		case FK_WORD:
 			hub_json_set_str(in, fields[i].name, v != NULL ? v : "");
+			break;
+		case FK_JSON:
+			o = NULL;
+			if ((v == NULL || v[strspn(v, " \t\r\n")] == '\0') ?
+			    (o = json_object_new_object()) == NULL :
+			    hub_json_parse_object(v, strlen(v), JSON_FIELD_MAX, JSON_DEPTH, &o) !=
+			    HUB_JSON_OK) {
+				*refused = 1;
+				hub_problem(p, fields[i].name, "templates must be a JSON object, such"
+				    " as {\"call_for_action\": {\"intro\": \"...\"}}", 0);
+			}
+			json_object_object_add(in, fields[i].name, o);
 			break;
 		default:
 			json_object_object_add(in, fields[i].name, v != NULL && v[0] != '\0' ?
@@ -175,6 +194,11 @@ form_of_source(json_object *src)
 		}
 		case FK_SECRET:
 			break;	/* never shown again */
+		case FK_JSON:
+			if (json_object_object_length(v) > 0)
+				hub_json_set_str(f, fields[i].name, json_object_to_json_string_ext(v,
+				    JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE));
+			break;
 		default:
 			hub_json_set_str(f, fields[i].name, json_object_get_string(v));
 			break;
@@ -401,12 +425,17 @@ hub_pagesources_update(struct hub_req *req, void *arg)
 	struct hub_session s;
 	struct hub_actor actor;
 	struct hub_problem p;
-	int rc;
+	int rc, refused = 0;
 
 	if (hub_adminpage_post(app, req, FORM_PAIRS, &s, &form) != 0)
 		return 0;
-	if ((in = body_of(&form)) == NULL) {
+	memset(&p, 0, sizeof(p));
+	if ((in = body_of(&form, &p, &refused)) == NULL) {
 		rc = 500;
+		goto out;
+	}
+	if (refused) {
+		rc = source_page(app, req, &s, 400, &form, &p, 0);
 		goto out;
 	}
 	hub_adminpage_actor(&s, &actor);

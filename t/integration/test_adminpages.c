@@ -579,6 +579,69 @@ Test(adminpages, source_defaults_are_saved_and_checked_like_the_api)
 	th_resp_free(&r);
 }
 
+/* The subject of the one email to rcpt (malloc'd). */
+static char *
+mail_subject(const char *rcpt)
+{
+	char p[256];
+	json_object *m, *v;
+	char *out;
+
+	snprintf(p, sizeof(p), "/_fake/messages?rcpt=%s", rcpt);
+	m = th_fake("FAKE_SMTP_CONTROL_URL", "GET", p, NULL);
+	cr_assert_eq(json_object_array_length(m), 1, "%s", json_object_to_json_string(m));
+	cr_assert(json_object_object_get_ex(json_object_array_get_idx(m, 0), "subject", &v));
+	out = strdup(json_object_get_string(v));
+	json_object_put(m);
+	return out;
+}
+
+static void settle(const char *rid);
+
+Test(adminpages, source_message_wording_reaches_the_approver)
+{
+	struct who adm;
+	char src[ID_MAX], key[KEY_MAX], path[128], rid[ID_MAX], rcpt[128], words[256], e[512];
+	struct th_resp r;
+	char *subject;
+
+	sign_in("admin", &adm);
+	create_source(&adm, tag, src, key);
+	snprintf(path, sizeof(path), "/admin/sources/%s", src);
+	/* Kinds and parts the hub does not know are refused by the field. */
+	post(path, adm.ck, adm.csrf, &r, "rule", "any", "templates",
+	    "{\"nosuch\": {\"title\": \"x\"}}", NULL);
+	expect_status(&r, 400);
+	field_error(&r, "templates", e, sizeof(e));
+	cr_assert(strstr(e, "does not send") != NULL, "%s", e);
+	expect_has(&r, "&quot;nosuch&quot;");
+	th_resp_free(&r);
+	post(path, adm.ck, adm.csrf, &r, "rule", "any", "templates", "{not json", NULL);
+	expect_status(&r, 400);
+	field_error(&r, "templates", e, sizeof(e));
+	th_resp_free(&r);
+	post(path, adm.ck, adm.csrf, &r, "rule", "any", "templates",
+	    "{\"external_approver\": {\"body\": \"x\"}}", NULL);
+	expect_status(&r, 400);
+	th_resp_free(&r);
+
+	snprintf(words, sizeof(words), "{\"external_approver\": {\"subject\":"
+	    " \"Sign-off wanted %s <b>\"}}", tag);
+	post(path, adm.ck, adm.csrf, &r, "rule", "any", "templates", words, NULL);
+	expect_status(&r, 200);
+	expect_has(&r, "Sign-off wanted");
+	expect_has(&r, "&lt;b&gt;");
+	th_resp_free(&r);
+	/* With no Slack connection the approver is emailed: in this wording. */
+	snprintf(rcpt, sizeof(rcpt), "words-%s@example.test", tag);
+	cr_assert_eq(new_request(key, rcpt, rid), 201);
+	settle(rid);
+	subject = mail_subject(rcpt);
+	cr_assert(strstr(subject, "Sign-off wanted") != NULL, "subject: %s", subject);
+	free(subject);
+	expect_audited(&adm, "source.updated", "external_approver");
+}
+
 /* ------------------------------------------------------------ users */
 
 Test(adminpages, users_are_added_changed_disabled_and_reset)

@@ -559,6 +559,14 @@ Test(adminpages, source_defaults_are_saved_and_checked_like_the_api)
 	cr_assert_eq(q1n("SELECT count(*) FROM sources WHERE id = $1::uuid AND delivery_mode ="
 	    " 'channel' AND default_deadline = interval '2 days'", src), 1, "refusals kept it");
 
+	/* The API's changes are audited the same way, as the API key. */
+	th_api("PATCH", api, admin_key, NULL, "{\"description\": \"via the API\"}", &r);
+	json_object_put(th_expect(&r, 200, NULL));
+	th_resp_free(&r);
+	cr_assert_eq(q1n("SELECT count(*) FROM audit_log WHERE action = 'source.updated'"
+	    " AND via = 'api' AND actor = 'admin API key' AND detail->>'source_id' = $1"
+	    " AND detail->'changes'->>'description' = 'via the API'", src), 1);
+
 	/* The audit row names the fields, never the secret. */
 	expect_audited(&adm, "source.updated", "delivery_mode");
 	cr_assert_eq(q1n("SELECT count(*) FROM audit_log WHERE detail->>'source_id' = $1"

@@ -4,7 +4,7 @@
 
 #include "approval/access.h"
 #include "approval/admin.h"
-#include "approval/adminlog.h"
+#include "approval/audit.h"
 #include "base/check.h"
 #include "base/crypto.h"
 #include "store/db.h"
@@ -290,8 +290,7 @@ user_audit(struct hub_db *db, const struct hub_actor *actor, const char *action,
 	hub_json_set_str(d, "user", name);
 	if (key != NULL)
 		json_object_object_add(d, key, value);
-	rc = hub_adminlog_write(db, actor, action, d) == HUB_ADMINLOG_OK ? HUB_ADMIN_OK :
-	    HUB_ADMIN_DB;
+	rc = hub_audit_admin(db, actor, action, d) == HUB_DB_OK ? HUB_ADMIN_OK : HUB_ADMIN_DB;
 	json_object_put(d);
 	return rc;
 }

@@ -54,7 +54,7 @@ const char *hub_admin_strerror(int);
 /* {"users": [...], "count"}, by name, at most 1000. */
 int	hub_admin_users_json(struct hub_db *, json_object **out, struct hub_problem *);
 /*
- * Changes to users are audited (adminlog.h) in the same transaction, by
+ * Changes to users are audited (audit.h) in the same transaction, by
  * actor: user.created, user.updated (the role or disabled given),
  * user.password_reset (never the password).  Call outside a transaction.
  */

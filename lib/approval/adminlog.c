@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "approval/adminlog.h"
+#include "approval/audit.h"
 #include "base/json.h"
 #include "store/cursor.h"
 #include "store/pgjson.h"
@@ -23,6 +24,10 @@ const char *const hub_adminlog_actions[] = {
 	/* groups.h */
 	"group.created", "group.deleted", "group.member_added", "group.member_removed",
 	"delegation.added", "delegation.revoked",
+	/* connadmin.h, the connections pages */
+	"connection.added", "connection.installed", "connection.tested", "connection.channel_set",
+	"connection.default_set", "connection.disabled", "connection.enabled",
+	"connection.acknowledged", "connection.disconnected",
 	/* adminlog.h */
 	"source.created", "source.updated", "source.key_rotated",
 	"user.created", "user.updated", "user.password_reset",
@@ -45,7 +50,6 @@ const char *const hub_adminlog_actions[] = {
 	" ORDER BY a.at DESC, a.id DESC LIMIT " lim "::int"
 
 enum stmt {
-	STMT_WRITE,
 	STMT_BY_REQUEST,
 	STMT_BY_ACTOR,
 	STMT_BY_ACTION,
@@ -54,11 +58,6 @@ enum stmt {
 };
 
 static const struct hub_stmt stmts[STMT__MAX] = {
-	/* $1 actor, $2 action, $3 detail, $4 actor kind, $5 actor id, $6 via */
-	[STMT_WRITE] = {
-		"INSERT INTO audit_log (request_id, actor, action, detail, via)"
-		" VALUES (NULL, $1::text, $2::text, $3::jsonb || jsonb_build_object("
-		" 'actor_kind', $4::text, 'actor_id', $5::text), $6::text)", 6 },
 	/* $1 request, $2 actor, $3 action (audit_log_request) */
 	[STMT_BY_REQUEST] = { AL_COLS "a.request_id = $1::uuid"
 		" AND ($2::text IS NULL OR a.actor = $2::text)"
@@ -87,25 +86,6 @@ hub_adminlog_strerror(int rc)
 	case HUB_ADMINLOG_NOMEM:	return "out of memory";
 	default:			return "unknown error";
 	}
-}
-
-int
-hub_adminlog_write(struct hub_db *db, const struct hub_actor *actor, const char *action,
-    json_object *detail)
-{
-	const char *params[6];
-
-	params[0] = actor->display != NULL && actor->display[0] != '\0' ? actor->display :
-	    actor->id != NULL ? actor->id : "unknown";
-	params[1] = action;
-	params[2] = detail != NULL ? hub_json_str(detail, NULL) : "{}";
-	params[3] = actor->kind;
-	params[4] = actor->id;
-	params[5] = actor->via;
-	if (params[2] == NULL)
-		return HUB_ADMINLOG_NOMEM;
-	return hub_db_exec(db, &adminlog_stmts, STMT_WRITE, params, NULL) == HUB_DB_OK ?
-	    HUB_ADMINLOG_OK : HUB_ADMINLOG_DB;
 }
 
 /* YYYY-MM-DD with digits where they belong (PostgreSQL judges the date). */
@@ -244,8 +224,8 @@ hub_adminlog_setting(struct hub_db *db, const struct hub_actor *actor, const cha
 	rc = value != NULL ? hub_settings_set(db, key, value, actor->display, err, errlen) :
 	    hub_settings_unset(db, key);
 	if (rc == HUB_SETTINGS_OK)
-		rc = hub_adminlog_write(db, actor, value != NULL ? "setting.changed" :
-		    "setting.reset", detail);
+		rc = hub_audit_admin(db, actor, value != NULL ? "setting.changed" :
+		    "setting.reset", detail) == HUB_DB_OK ? HUB_ADMINLOG_OK : HUB_ADMINLOG_DB;
 	else
 		rc = rc == HUB_SETTINGS_INVALID ? HUB_ADMINLOG_INVALID : HUB_ADMINLOG_DB;
 	if (rc != HUB_ADMINLOG_OK)

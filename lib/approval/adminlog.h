@@ -1,15 +1,14 @@
 /*
- * adminlog.h - admin actions in the audit log, and the audit log as the
- * admin pages read it (/admin/audit).
+ * adminlog.h - the audit log as the admin pages read it (/admin/audit),
+ * and a global setting changed with its audit row.
  *
  * The audit log (audit_log, engine.h) records every transition of a
- * request; groups.h appends its own changes.  This module appends the
- * other admin actions (request_id NULL) with the same shape: the actor
- * column is the hub_actor's display (else its id), detail carries
- * actor_kind and actor_id, via its via.  Action names written here:
+ * request; groups.h appends its own changes and audit.h every other admin
+ * action (request_id NULL).  Action names of admin actions:
  *   source.created, source.updated, source.key_rotated (sourceadmin.h),
  *   user.created, user.updated, user.password_reset (admin.h),
- *   setting.changed, setting.reset (hub_adminlog_setting below).
+ *   setting.changed, setting.reset (hub_adminlog_setting below),
+ *   connection.* (connadmin.h), group.* and delegation.* (groups.h).
  * Details never hold a secret: an API key, a password or a callback secret
  * is at most "set".
  *
@@ -43,15 +42,9 @@ enum hub_adminlog_err {
 #define HUB_ADMINLOG_ACTOR_MAX	256
 #define HUB_ADMINLOG_PAGE_MAX	200
 
-/* The action names an admin may filter by: the engine's, groups.h's and
- * this module's, NULL-terminated. */
+/* The action names an admin may filter by (the engine's and every admin
+ * action's), NULL-terminated. */
 extern const char *const hub_adminlog_actions[];
-
-/* Append one admin action (request_id NULL).  detail (may be NULL) is
- * borrowed; actor_kind and actor_id are added to a copy.  Runs in the
- * caller's transaction when one is open. */
-int	hub_adminlog_write(struct hub_db *, const struct hub_actor *, const char *action,
-	    json_object *detail);
 
 /* NULL members filter nothing. */
 struct hub_adminlog_filter {

@@ -3,7 +3,7 @@
 #include <string.h>
 
 #include "approval/admin.h"
-#include "approval/adminlog.h"
+#include "approval/audit.h"
 #include "base/buf.h"
 #include "base/crypto.h"
 #include "approval/intake.h"
@@ -433,7 +433,7 @@ audit(struct hub_db *db, const struct hub_actor *actor, const char *action, cons
 			    v != NULL ? json_object_new_string("set") : NULL);
 		json_object_object_add(d, "changes", changes);
 	}
-	rc = hub_adminlog_write(db, actor, action, d) == HUB_ADMINLOG_OK ? HUB_SRCADM_OK :
+	rc = hub_audit_admin(db, actor, action, d) == HUB_DB_OK ? HUB_SRCADM_OK :
 	    dberr(pr, HUB_DB_QUERY);
 out:
 	json_object_put(d);

@@ -53,7 +53,7 @@ extern const char *const hub_srcadm_wording_kinds[];
 int	hub_srcadm_list(struct hub_db *, json_object **out, struct hub_problem *);
 int	hub_srcadm_get(struct hub_db *, const char *id, json_object **out, struct hub_problem *);
 /*
- * Every change is audited (adminlog.h) in its own transaction, by actor:
+ * Every change is audited (audit.h) in its own transaction, by actor:
  * source.created and source.updated with the fields given and their new
  * values (a callback secret only as "set"), source.key_rotated (never the
  * key).  Call these outside a transaction.

@@ -246,11 +246,25 @@ text(const char *css)
 	return t;
 }
 
+/*
+ * The text of css comes to hold want.  After a click the old page may
+ * still be there, and its element goes stale while being read: look
+ * again, a little later, until the new page shows it (at most WAIT_MS).
+ */
 static void
 expect_text(const char *css, const char *want)
 {
-	char *t = text(css);
+	char e[WD_ELEMENT_MAX], *t = NULL;
+	int waited;
 
+	for (waited = 0; ; waited += 100) {
+		free(t);
+		t = wd_wait(&wd, css, WAIT_MS, e) == WD_OK ? wd_text(&wd, e) : NULL;
+		if ((t != NULL && strstr(t, want) != NULL) || waited >= WAIT_MS)
+			break;
+		usleep(100 * 1000);
+	}
+	cr_assert_not_null(t, "text of %s: %s", css, wd.error);
 	cr_assert_not_null(strstr(t, want), "'%s' not in %s: \"%s\"", want, css, t);
 	free(t);
 }

@@ -28,6 +28,8 @@ const char *const hub_adminlog_actions[] = {
 	"connection.added", "connection.installed", "connection.tested", "connection.channel_set",
 	"connection.default_set", "connection.disabled", "connection.enabled",
 	"connection.acknowledged", "connection.disconnected",
+	/* notify/problems.h */
+	"delivery.retried",
 	/* adminlog.h */
 	"source.created", "source.updated", "source.key_rotated",
 	"user.created", "user.updated", "user.password_reset",

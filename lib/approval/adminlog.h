@@ -8,7 +8,8 @@
  *   source.created, source.updated, source.key_rotated (sourceadmin.h),
  *   user.created, user.updated, user.password_reset (admin.h),
  *   setting.changed, setting.reset (hub_adminlog_setting below),
- *   connection.* (connadmin.h), group.* and delegation.* (groups.h).
+ *   connection.* (connadmin.h), group.* and delegation.* (groups.h),
+ *   delivery.retried (notify/problems.h).
  * Details never hold a secret: an API key, a password or a callback secret
  * is at most "set".
  *

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "approval/admin.h"
+#include "approval/adminlog.h"
 #include "base/buf.h"
 #include "base/conf.h"
 #include "slack/connections.h"
@@ -636,16 +637,25 @@ cmd_settings_get(struct cli *c, int argc, char **argv)
 	return 0;
 }
 
+static void cli_actor(struct hub_actor *, char *display, size_t len);
+
+#define SETTING_ERR_MAX	256
+#define CLI_WHO_MAX	80
+
+/* settings set / unset: the change and its audit row (adminlog.h). */
 static int
 cmd_settings_set(struct cli *c, int argc, char **argv)
 {
-	char err[256];
+	struct hub_actor actor;
+	char err[SETTING_ERR_MAX], who[CLI_WHO_MAX];
 
 	if (argc < 2) {
 		fprintf(stderr, "approvalhub: settings set: KEY and VALUE are required\n");
 		return 2;
 	}
-	if (hub_settings_set(c->db, argv[0], argv[1], "cli", err, sizeof(err)) != HUB_SETTINGS_OK) {
+	cli_actor(&actor, who, sizeof(who));
+	if (hub_adminlog_setting(c->db, &actor, argv[0], argv[1], err, sizeof(err)) !=
+	    HUB_ADMINLOG_OK) {
 		fprintf(stderr, "approvalhub: settings set: %s\n", err);
 		return 1;
 	}
@@ -656,14 +666,17 @@ cmd_settings_set(struct cli *c, int argc, char **argv)
 static int
 cmd_settings_unset(struct cli *c, int argc, char **argv)
 {
-	int rc;
+	struct hub_actor actor;
+	char err[SETTING_ERR_MAX], who[CLI_WHO_MAX];
 
 	if (argc < 1) {
 		fprintf(stderr, "approvalhub: settings unset: a KEY is required\n");
 		return 2;
 	}
-	if ((rc = hub_settings_unset(c->db, argv[0])) != HUB_SETTINGS_OK) {
-		fprintf(stderr, "approvalhub: settings unset %s: %s\n", argv[0], hub_settings_strerror(rc));
+	cli_actor(&actor, who, sizeof(who));
+	if (hub_adminlog_setting(c->db, &actor, argv[0], NULL, err, sizeof(err)) !=
+	    HUB_ADMINLOG_OK) {
+		fprintf(stderr, "approvalhub: settings unset %s: %s\n", argv[0], err);
 		return 1;
 	}
 	printf("%s is back to its default\n", argv[0]);

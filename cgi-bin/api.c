@@ -755,14 +755,17 @@ static const struct hub_resource_refusals groups_refusals = {
 
 static int src_list(RES_ARGS) { return hub_srcadm_list(c->db, o, p); }
 static int src_get(RES_ARGS) { return hub_srcadm_get(c->db, CAP(0), o, p); }
-static int src_create(RES_ARGS) { return hub_srcadm_create(c->db, &c->app->conf, c->in, o, p); }
+static int src_create(RES_ARGS)
+{
+	return hub_srcadm_create(c->db, &c->app->conf, c->in, c->actor, o, p);
+}
 static int src_patch(RES_ARGS)
 {
-	return hub_srcadm_patch(c->db, &c->app->conf, CAP(0), c->in, o, p);
+	return hub_srcadm_patch(c->db, &c->app->conf, CAP(0), c->in, c->actor, o, p);
 }
-static int src_rotate(RES_ARGS) { return hub_srcadm_rotate(c->db, CAP(0), o, p); }
+static int src_rotate(RES_ARGS) { return hub_srcadm_rotate(c->db, CAP(0), c->actor, o, p); }
 static int user_list(RES_ARGS) { return hub_admin_users_json(c->db, o, p); }
-static int user_add(RES_ARGS) { return hub_admin_user_add_json(c->db, c->in, o, p); }
+static int user_add(RES_ARGS) { return hub_admin_user_add_json(c->db, c->in, c->actor, o, p); }
 
 static int
 notif_list(RES_ARGS)

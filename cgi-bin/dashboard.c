@@ -8,7 +8,10 @@
  * (pagerequest).
  * Who may see or do what is decided by approval/access.h, for every page
  * and action (hub_page_need).  Delivery problems (pagedeliveries), the
- * CSV/JSON exports (pageexport) and the charts (pagecharts).
+ * CSV/JSON exports (pageexport) and the charts (pagecharts).  The admin
+ * pages of sources, users, groups and delegations, settings and the audit
+ * log (pagesources, pageusers, pagegroups, pagesettings, pageaudit) are
+ * admin-only.
  */
 #include "web/app.h"
 #include "approval/account.h"
@@ -25,6 +28,11 @@
 #include "web/pagereqform.h"
 #include "web/pagerequest.h"
 #include "web/pageslack.h"
+#include "web/pagesources.h"
+#include "web/pageusers.h"
+#include "web/pagegroups.h"
+#include "web/pagesettings.h"
+#include "web/pageaudit.h"
 
 #define GET_HEAD (HUB_ROUTE_M(HUB_M_GET) | HUB_ROUTE_M(HUB_M_HEAD))
 #define POST HUB_ROUTE_M(HUB_M_POST)
@@ -70,6 +78,26 @@ static const struct hub_route routes[] = {
 	{ GET_HEAD, "/requests/*/audit.json", hub_pageexport_audit_json },
 	{ GET_HEAD, "/charts", hub_pagecharts_show },
 	{ GET_HEAD, "/charts/*", hub_pagecharts_svg },
+	{ GET_HEAD, "/admin/sources", hub_pagesources_list },
+	{ POST, "/admin/sources", hub_pagesources_create },
+	{ GET_HEAD, "/admin/sources/*", hub_pagesources_show },
+	{ POST, "/admin/sources/*", hub_pagesources_update },
+	{ POST, "/admin/sources/*/rotate-key", hub_pagesources_rotate },
+	{ GET_HEAD, "/admin/users", hub_pageusers_list },
+	{ POST, "/admin/users", hub_pageusers_create },
+	{ POST, "/admin/users/*", hub_pageusers_update },
+	{ POST, "/admin/users/*/reset-password", hub_pageusers_reset },
+	{ GET_HEAD, "/admin/groups", hub_pagegroups_list },
+	{ POST, "/admin/groups", hub_pagegroups_create },
+	{ GET_HEAD, "/admin/groups/*", hub_pagegroups_show },
+	{ POST, "/admin/groups/*/delete", hub_pagegroups_delete },
+	{ POST, "/admin/groups/*/members", hub_pagegroups_member_add },
+	{ POST, "/admin/groups/*/members/remove", hub_pagegroups_member_remove },
+	{ POST, "/admin/delegations", hub_pagegroups_deleg_add },
+	{ POST, "/admin/delegations/*/revoke", hub_pagegroups_deleg_revoke },
+	{ GET_HEAD, "/admin/settings", hub_pagesettings_show },
+	{ POST, "/admin/settings", hub_pagesettings_post },
+	{ GET_HEAD, "/admin/audit", hub_pageaudit_show },
 };
 
 static int

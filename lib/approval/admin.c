@@ -4,6 +4,7 @@
 
 #include "approval/access.h"
 #include "approval/admin.h"
+#include "approval/audit.h"
 #include "base/check.h"
 #include "base/crypto.h"
 #include "store/db.h"
@@ -18,8 +19,16 @@ enum stmt {
 	STMT_SOURCE_BY_NAME,
 	STMT_KEYS_REVOKE,
 	STMT_USERS,
+	STMT_USER,
+	STMT_USER_PATCH,
+	STMT_USER_PASSWORD,
 	STMT__MAX
 };
+
+#define USER_COLS \
+	"SELECT id, name, email, role, slack_team_id, slack_user_id, disabled, " \
+	HUB_SQL_ISO("last_login_at") " AS last_login_at, " \
+	HUB_SQL_ISO("created_at") " AS created_at FROM users"
 
 static const struct hub_stmt stmts[STMT__MAX] = {
 	[STMT_USER_ADD] = {
@@ -35,11 +44,15 @@ static const struct hub_stmt stmts[STMT__MAX] = {
 	[STMT_KEYS_REVOKE] = {
 		"UPDATE api_keys SET revoked_at = now() "
 		"WHERE source_id = $1 AND revoked_at IS NULL", 1 },
-	[STMT_USERS] = {
-		"SELECT id, name, email, role, slack_team_id, slack_user_id, disabled, "
-		HUB_SQL_ISO("last_login_at") " AS last_login_at, "
-		HUB_SQL_ISO("created_at") " AS created_at"
-		" FROM users ORDER BY name, id LIMIT 1000", 0 },
+	[STMT_USERS] = { USER_COLS " ORDER BY name, id LIMIT 1000", 0 },
+	[STMT_USER] = { USER_COLS " WHERE id = $1::uuid", 1 },
+	/* $1 id, $2 role (NULL: kept), $3 disabled (NULL: kept) */
+	[STMT_USER_PATCH] = {
+		"UPDATE users SET role = coalesce($2::text, role),"
+		" disabled = coalesce($3::boolean, disabled)"
+		" WHERE id = $1::uuid RETURNING id", 3 },
+	[STMT_USER_PASSWORD] = {
+		"UPDATE users SET password_hash = $2 WHERE id = $1::uuid RETURNING id", 2 },
 };
 
 static const struct hub_stmt_table admin_stmts = { "admin", stmts, STMT__MAX };
@@ -261,9 +274,32 @@ hub_admin_users_json(struct hub_db *db, json_object **out, struct hub_problem *p
 	return *out != NULL ? HUB_ADMIN_OK : HUB_ADMIN_DB;
 }
 
+/* The audit row of a change to a user: who it is and what changed. */
+static int
+user_audit(struct hub_db *db, const struct hub_actor *actor, const char *action,
+    const char *id, const char *name, const char *key, json_object *value)
+{
+	json_object *d = json_object_new_object();
+	int rc;
+
+	if (d == NULL) {
+		json_object_put(value);
+		return HUB_ADMIN_DB;
+	}
+	hub_json_set_str(d, "user_id", id);
+	hub_json_set_str(d, "user", name);
+	if (key != NULL)
+		json_object_object_add(d, key, value);
+	rc = hub_audit_admin(db, actor, action, d) == HUB_DB_OK ? HUB_ADMIN_OK : HUB_ADMIN_DB;
+	json_object_put(d);
+	return rc;
+}
+
+/* Long for its field checks, each with its own message, then the insert
+ * and its audit row in one transaction. */
 int
-hub_admin_user_add_json(struct hub_db *db, json_object *in, json_object **out,
-    struct hub_problem *p)
+hub_admin_user_add_json(struct hub_db *db, json_object *in, const struct hub_actor *actor,
+    json_object **out, struct hub_problem *p)
 {
 	struct hub_buf pw = HUB_BUF_INIT(256);
 	const char *name = NULL, *email = NULL, *role = "requester";
@@ -287,7 +323,23 @@ hub_admin_user_add_json(struct hub_db *db, json_object *in, json_object **out,
 	if ((rc != HUB_JSON_OK && rc != HUB_JSON_MISSING) || !valid_role(role))
 		return hub_problem(p, "role", "role must be admin, requester or viewer",
 		    HUB_ADMIN_INVALID);
-	switch ((rc = hub_admin_user_add(db, name, email, role, NULL, &pw, id))) {
+	if (hub_db_begin(db) != HUB_DB_OK) {
+		p->db = HUB_DB_CONN;
+		return HUB_ADMIN_DB;
+	}
+	rc = hub_admin_user_add(db, name, email, role, NULL, &pw, id);
+	if (rc == HUB_ADMIN_OK) {
+		json_object *what = json_object_new_object();
+
+		hub_json_set_str(what, "email", email);
+		hub_json_set_str(what, "role", role);
+		rc = user_audit(db, actor, "user.created", id, name, "set", what);
+	}
+	if (rc != HUB_ADMIN_OK)
+		hub_db_rollback(db);
+	else if (hub_db_commit(db) != HUB_DB_OK)
+		rc = HUB_ADMIN_DB;
+	switch (rc) {
 	case HUB_ADMIN_OK:
 		break;
 	case HUB_ADMIN_EXISTS:
@@ -314,5 +366,164 @@ hub_admin_user_add_json(struct hub_db *db, json_object *in, json_object **out,
 	    "User created; the password is shown only once."));
 out:
 	hub_buf_release(&pw);
+	return rc;
+}
+
+int
+hub_admin_user_get(struct hub_db *db, const char *id, json_object **out, struct hub_problem *p)
+{
+	const char *params[1] = { id };
+	PGresult *res = NULL;
+	int rc;
+
+	*out = NULL;
+	memset(p, 0, sizeof(*p));
+	if (!hub_check_uuid(id))
+		return HUB_ADMIN_NOTFOUND;
+	if ((rc = hub_db_exec(db, &admin_stmts, STMT_USER, params, &res)) != HUB_DB_OK) {
+		p->db = rc;
+		return HUB_ADMIN_DB;
+	}
+	rc = HUB_ADMIN_NOTFOUND;
+	if (PQntuples(res) == 1)
+		rc = (*out = hub_pgjson_row(res, 0)) != NULL ? HUB_ADMIN_OK : HUB_ADMIN_DB;
+	PQclear(res);
+	return rc;
+}
+
+/* The one change in of a user patch: its column parameters and the audit
+ * detail's key and value. */
+static int
+user_patch_parse(json_object *in, const char *params[3], const char **key, json_object **value,
+    struct hub_problem *p)
+{
+	const char *role = NULL;
+	int rc, disabled = 0;
+
+	params[1] = params[2] = NULL;
+	json_object_object_foreach(in, k, v) {
+		(void)v;
+		if (strcmp(k, "role") != 0 && strcmp(k, "disabled") != 0)
+			return hub_problem(p, k, "unknown field", HUB_ADMIN_INVALID);
+	}
+	rc = hub_json_get_string(in, "role", 20, &role);
+	if (rc != HUB_JSON_MISSING && (rc != HUB_JSON_OK || !valid_role(role)))
+		return hub_problem(p, "role", "role must be admin, requester or viewer",
+		    HUB_ADMIN_INVALID);
+	if (rc == HUB_JSON_OK) {
+		params[1] = role;
+		*key = "role";
+		*value = json_object_new_string(role);
+	}
+	rc = hub_json_get_bool(in, "disabled", &disabled);
+	if (rc != HUB_JSON_MISSING && rc != HUB_JSON_OK)
+		return hub_problem(p, "disabled", "disabled must be true or false",
+		    HUB_ADMIN_INVALID);
+	if (rc == HUB_JSON_OK) {
+		params[2] = disabled ? "true" : "false";
+		json_object_put(*value);
+		*key = params[1] != NULL ? "changes" : "disabled";
+		*value = params[1] != NULL ? json_object_get(in) : json_object_new_boolean(disabled);
+	}
+	if (params[1] == NULL && params[2] == NULL)
+		return hub_problem(p, NULL, "nothing to change: give role or disabled",
+		    HUB_ADMIN_INVALID);
+	return HUB_ADMIN_OK;
+}
+
+int
+hub_admin_user_patch_json(struct hub_db *db, const char *id, json_object *in,
+    const struct hub_actor *actor, json_object **out, struct hub_problem *p)
+{
+	const char *params[3] = { id, NULL, NULL }, *key = NULL;
+	json_object *cur = NULL, *value = NULL, *name;
+	PGresult *res = NULL;
+	int rc;
+
+	if ((rc = hub_admin_user_get(db, id, &cur, p)) != HUB_ADMIN_OK)
+		return rc;
+	if ((rc = user_patch_parse(in, params, &key, &value, p)) != HUB_ADMIN_OK)
+		goto out;
+	/* An admin who demotes or disables themselves locks themselves out. */
+	if (actor->kind != NULL && strcmp(actor->kind, "user") == 0 && actor->id != NULL &&
+	    strcmp(actor->id, id) == 0) {
+		rc = hub_problem(p, params[1] != NULL ? "role" : "disabled", "you cannot change"
+		    " your own role or disable your own account", HUB_ADMIN_INVALID);
+		goto out;
+	}
+	json_object_object_get_ex(cur, "name", &name);
+	if (hub_db_begin(db) != HUB_DB_OK) {
+		p->db = HUB_DB_CONN;
+		rc = HUB_ADMIN_DB;
+		goto out;
+	}
+	rc = map_db(hub_db_exec(db, &admin_stmts, STMT_USER_PATCH, params, &res));
+	if (rc == HUB_ADMIN_OK) {
+		rc = user_audit(db, actor, "user.updated", id, json_object_get_string(name), key,
+		    value);
+		value = NULL;
+	}
+	if (rc != HUB_ADMIN_OK)
+		hub_db_rollback(db);
+	else if (hub_db_commit(db) != HUB_DB_OK)
+		rc = HUB_ADMIN_DB;
+	if (rc == HUB_ADMIN_OK)
+		rc = hub_admin_user_get(db, id, out, p);
+	else if (rc == HUB_ADMIN_DB)
+		p->db = HUB_DB_QUERY;
+out:
+	if (res != NULL)
+		PQclear(res);
+	json_object_put(value);
+	json_object_put(cur);
+	return rc;
+}
+
+int
+hub_admin_user_reset_password(struct hub_db *db, const char *id, const struct hub_actor *actor,
+    json_object **out, struct hub_problem *p)
+{
+	struct hub_buf pw = HUB_BUF_INIT(256), hash = HUB_BUF_INIT(512);
+	const char *params[2] = { id, NULL };
+	json_object *cur = NULL, *name;
+	int rc;
+
+	if ((rc = hub_admin_user_get(db, id, &cur, p)) != HUB_ADMIN_OK)
+		return rc;
+	if (hub_random_token(12, &pw) != HUB_CRYPTO_OK ||
+	    hub_password_hash(hub_buf_str(&pw), &hash) != HUB_CRYPTO_OK) {
+		rc = HUB_ADMIN_CRYPTO;
+		goto out;
+	}
+	params[1] = hub_buf_str(&hash);
+	json_object_object_get_ex(cur, "name", &name);
+	if (hub_db_begin(db) != HUB_DB_OK) {
+		p->db = HUB_DB_CONN;
+		rc = HUB_ADMIN_DB;
+		goto out;
+	}
+	rc = map_db(hub_db_exec(db, &admin_stmts, STMT_USER_PASSWORD, params, NULL));
+	if (rc == HUB_ADMIN_OK)
+		rc = user_audit(db, actor, "user.password_reset", id, json_object_get_string(name),
+		    NULL, NULL);
+	if (rc != HUB_ADMIN_OK) {
+		hub_db_rollback(db);
+		p->db = HUB_DB_QUERY;
+		goto out;
+	}
+	if (hub_db_commit(db) != HUB_DB_OK || (*out = json_object_new_object()) == NULL) {
+		p->db = HUB_DB_CONN;
+		rc = HUB_ADMIN_DB;
+		goto out;
+	}
+	json_object_object_add(*out, "id", json_object_new_string(id));
+	json_object_object_add(*out, "name", json_object_get(name));
+	json_object_object_add(*out, "password", json_object_new_string(hub_buf_str(&pw)));
+	json_object_object_add(*out, "message", json_object_new_string(
+	    "New password set; it is shown only once."));
+out:
+	json_object_put(cur);
+	hub_buf_release(&pw);
+	hub_buf_release(&hash);
 	return rc;
 }

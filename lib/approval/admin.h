@@ -15,6 +15,7 @@
 #include "base/buf.h"
 #include "base/check.h"
 #include "store/db.h"
+#include "approval/engine.h"
 
 #define HUB_APIKEY_PREFIX "ahk_"
 #define HUB_APIKEY_HASH_LEN 65   /* 64 hex + NUL */
@@ -52,10 +53,29 @@ const char *hub_admin_strerror(int);
  */
 /* {"users": [...], "count"}, by name, at most 1000. */
 int	hub_admin_users_json(struct hub_db *, json_object **out, struct hub_problem *);
+/*
+ * Changes to users are audited (audit.h) in the same transaction, by
+ * actor: user.created, user.updated (the role or disabled given),
+ * user.password_reset (never the password).  Call outside a transaction.
+ */
 /* in: {"name", "email"?, "role"? (default requester)}; a random password.
  * *out: {"id", "name", "email", "role", "password", "message"}; the
  * password is shown this once. */
-int	hub_admin_user_add_json(struct hub_db *, json_object *in, json_object **out,
+int	hub_admin_user_add_json(struct hub_db *, json_object *in, const struct hub_actor *,
+	    json_object **out, struct hub_problem *);
+/* One user as the list shows it; NOTFOUND (also for a malformed id). */
+int	hub_admin_user_get(struct hub_db *, const char *id, json_object **out,
 	    struct hub_problem *);
+/* in: {"role"?, "disabled"?} (at least one).  A user acting on their own
+ * account (actor kind "user", same id) is refused: INVALID.  *out is the
+ * user as it now is.  A disabled user's sessions stop at once (session.h
+ * reads the user with every request). */
+int	hub_admin_user_patch_json(struct hub_db *, const char *id, json_object *in,
+	    const struct hub_actor *, json_object **out, struct hub_problem *);
+/* A new random password for the user: *out {"id", "name", "password",
+ * "message"}, the password shown this once.  The caller ends the user's
+ * sessions (session.h). */
+int	hub_admin_user_reset_password(struct hub_db *, const char *id,
+	    const struct hub_actor *, json_object **out, struct hub_problem *);
 
 #endif

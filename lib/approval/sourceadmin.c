@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "approval/admin.h"
+#include "approval/audit.h"
 #include "base/buf.h"
 #include "base/crypto.h"
 #include "approval/intake.h"
@@ -21,7 +22,7 @@
 	" extract(epoch FROM s.default_reminder)::bigint AS reminder_every," \
 	" s.callback_url, CASE WHEN s.callback_secret_enc IS NULL THEN NULL" \
 	" ELSE 'set' END AS callback_secret, s.allow_self_approval, s.reason_required," \
-	" s.editable_fields, s.disabled, s.callback_allow_networks," \
+	" s.editable_fields, s.disabled, s.callback_allow_networks, s.templates," \
 	" (SELECT count(*) FROM api_keys k WHERE k.source_id = s.id" \
 	" AND k.revoked_at IS NULL)::int AS active_keys, " \
 	ISO("s.created_at") " AS created_at, " ISO("s.updated_at") " AS updated_at" \
@@ -58,8 +59,9 @@ static const struct hub_stmt stmts[STMT__MAX] = {
 		" editable_fields = CASE WHEN $24::bool THEN $25::jsonb ELSE editable_fields END,"
 		" disabled = CASE WHEN $26::bool THEN $27::bool ELSE disabled END,"
 		" callback_allow_networks = CASE WHEN $28::bool THEN $29::text"
-		"  ELSE callback_allow_networks END"
-		" WHERE id = $1 RETURNING id", 29 },
+		"  ELSE callback_allow_networks END,"
+		" templates = CASE WHEN $30::bool THEN $31::jsonb ELSE templates END"
+		" WHERE id = $1 RETURNING id", 31 },
 	[STMT_CONNECTION_BY_NAME] = { "SELECT id FROM slack_connections WHERE name = $1", 1 },
 };
 
@@ -82,6 +84,7 @@ enum fkind {
 	FK_BOOL,
 	FK_NAMES,      /* array of field names */
 	FK_NETWORKS,   /* comma-separated CIDRs ("" allowed: none) */
+	FK_WORDING,    /* {kind: {title?, intro?, subject?}}, each part at most max */
 };
 
 /* A settable field: JSON name, what it must be, and its (present, value)
@@ -110,8 +113,9 @@ static const struct source_field source_fields[] = {
 	{ "editable_fields", FK_NAMES, 23, 0, 50, NULL },
 	{ "disabled", FK_BOOL, 25, 0, 0, NULL },
 	{ "callback_allow_networks", FK_NETWORKS, 27, 1, 1000, NULL },
+	{ "templates", FK_WORDING, 29, 0, 500, NULL },
 };
-#define SOURCE_PARAMS 29
+#define SOURCE_PARAMS 31
 #define P_CALLBACK_URL		15
 #define P_ALLOW_NETWORKS	27
 
@@ -135,6 +139,40 @@ dberr(struct hub_problem *p, int db)
 {
 	p->db = db;
 	return HUB_SRCADM_DB;
+}
+
+const char *const hub_srcadm_wording_kinds[] = {
+	"call_for_action", "info", "delegate_call", "external_approver", "reminder",
+	"manual_reminder", "decision", "watcher", "approver_added", "approver_removed",
+	"deadline_expired", "deadline_expired_approver", NULL,
+};
+
+/* A source's message wording (templates): NULL, or what is wrong. */
+static const char *
+wording_problem(json_object *v, size_t max)
+{
+	static const char *const parts[] = { "title", "intro", "subject", NULL };
+
+	if (!json_object_is_type(v, json_type_object))
+		return "must be an object of message kinds, each {\"title\", \"intro\","
+		    " \"subject\"}";
+	json_object_object_foreach(v, kind, words) {
+		if (!hub_check_oneof(kind, hub_srcadm_wording_kinds))
+			return "names a kind of message the hub does not send (call_for_action,"
+			    " info, delegate_call, external_approver, reminder, manual_reminder,"
+			    " decision, watcher, approver_added, approver_removed, deadline_expired,"
+			    " deadline_expired_approver)";
+		if (!json_object_is_type(words, json_type_object))
+			return "must give each kind an object of title, intro and subject";
+		json_object_object_foreach(words, part, text) {
+			if (!hub_check_oneof(part, parts))
+				return "has a part other than title, intro and subject";
+			if (!json_object_is_type(text, json_type_string) ||
+			    !hub_check_text(json_object_get_string(text), max, 1))
+				return "parts must be 1 to 500 characters of text";
+		}
+	}
+	return NULL;
 }
 
 /* The value of a field that is not a string: NULL, or what is wrong. */
@@ -163,6 +201,15 @@ field_nonstring(const struct source_field *f, json_object *v, struct source_upda
 		u->owned[p + 1] = hub_buf_detach(b, NULL);
 		u->params[p + 1] = u->owned[p + 1];
 		return NULL;
+	case FK_WORDING: {
+		const char *why = wording_problem(v, f->max);
+
+		if (why != NULL)
+			return why;
+		u->owned[p + 1] = strdup(hub_json_str(v, NULL));
+		u->params[p + 1] = u->owned[p + 1];
+		return u->owned[p + 1] != NULL ? NULL : "out of memory";
+	}
 	default: /* FK_NAMES */
 		if (!json_object_is_type(v, json_type_array) ||
 		    (n = json_object_array_length(v)) > f->max)
@@ -194,6 +241,13 @@ networks_problem(const char *s, size_t max)
 	return NULL;
 }
 
+/* Kinds whose JSON value is not a string (field_nonstring). */
+static int
+nonstring(enum fkind k)
+{
+	return k == FK_BOOL || k == FK_DURATION || k == FK_NAMES || k == FK_WORDING;
+}
+
 static const char *
 field_problem(const struct hub_conf *conf, struct hub_db *db, const struct source_field *f,
     json_object *v, struct source_update *u)
@@ -209,7 +263,7 @@ field_problem(const struct hub_conf *conf, struct hub_db *db, const struct sourc
 	u->any = 1;
 	if (v == NULL)
 		return f->nullable ? NULL : "may not be null";
-	if (f->kind == FK_BOOL || f->kind == FK_DURATION || f->kind == FK_NAMES) {
+	if (nonstring(f->kind)) {
 		problem = field_nonstring(f, v, u, &b);
 		goto out;
 	}
@@ -354,6 +408,38 @@ update_apply(struct hub_db *db, const char *id, struct source_update *u, struct 
 	return rc;
 }
 
+/*
+ * The audit row of a change to source id: its name and the fields the
+ * change named, with their new values; a callback secret only as "set"
+ * (or null when cleared).
+ */
+static int
+audit(struct hub_db *db, const struct hub_actor *actor, const char *action, const char *id,
+    const char *name, json_object *in, struct hub_problem *pr)
+{
+	json_object *d = json_object_new_object(), *changes = NULL, *v;
+	int rc = HUB_SRCADM_NOMEM;
+
+	if (d == NULL)
+		return rc;
+	hub_json_set_str(d, "source_id", id);
+	hub_json_set_str(d, "source", name);
+	if (in != NULL) {
+		if (json_object_deep_copy(in, &changes, NULL) != 0)
+			goto out;
+		json_object_object_del(changes, "name");
+		if (json_object_object_get_ex(changes, "callback_secret", &v))
+			json_object_object_add(changes, "callback_secret",
+			    v != NULL ? json_object_new_string("set") : NULL);
+		json_object_object_add(d, "changes", changes);
+	}
+	rc = hub_audit_admin(db, actor, action, d) == HUB_DB_OK ? HUB_SRCADM_OK :
+	    dberr(pr, HUB_DB_QUERY);
+out:
+	json_object_put(d);
+	return rc;
+}
+
 int
 hub_srcadm_list(struct hub_db *db, json_object **out, struct hub_problem *pr)
 {
@@ -394,7 +480,7 @@ hub_srcadm_get(struct hub_db *db, const char *id, json_object **out, struct hub_
 
 int
 hub_srcadm_create(struct hub_db *db, const struct hub_conf *conf, json_object *in,
-    json_object **out, struct hub_problem *pr)
+    const struct hub_actor *actor, json_object **out, struct hub_problem *pr)
 {
 	static const char name_msg[] = "name must be 1 to 100 characters";
 	struct hub_buf key = HUB_BUF_INIT(256);
@@ -433,6 +519,8 @@ hub_srcadm_create(struct hub_db *db, const struct hub_conf *conf, json_object *i
 	}
 	if (u.any && (rc = update_apply(db, id, &u, pr)) != HUB_SRCADM_OK)
 		goto out;
+	if ((rc = audit(db, actor, "source.created", id, name, in, pr)) != HUB_SRCADM_OK)
+		goto out;
 	tx = 0;
 	if ((rc = hub_db_commit(db)) != HUB_DB_OK) {
 		rc = dberr(pr, rc);
@@ -450,25 +538,43 @@ out:
 
 int
 hub_srcadm_patch(struct hub_db *db, const struct hub_conf *conf, const char *id,
-    json_object *in, json_object **out, struct hub_problem *pr)
+    json_object *in, const struct hub_actor *actor, json_object **out,
+    struct hub_problem *pr)
 {
 	struct source_update u;
+	json_object *cur = NULL, *name = NULL;
 	int rc;
 
 	*out = NULL;
 	memset(pr, 0, sizeof(*pr));
 	memset(&u, 0, sizeof(u));
-	if (!hub_check_uuid(id))
-		return HUB_SRCADM_NOTFOUND;
-	if ((rc = update_parse(conf, db, in, NULL, id, &u, pr)) == HUB_SRCADM_OK &&
-	    (rc = update_apply(db, id, &u, pr)) == HUB_SRCADM_OK)
+	if ((rc = hub_srcadm_get(db, id, &cur, pr)) != HUB_SRCADM_OK)
+		return rc;
+	json_object_object_get_ex(cur, "name", &name);
+	if ((rc = update_parse(conf, db, in, NULL, id, &u, pr)) != HUB_SRCADM_OK)
+		goto out;
+	/* The change and its audit row commit together. */
+	if ((rc = hub_db_begin(db)) != HUB_DB_OK) {
+		rc = dberr(pr, rc);
+		goto out;
+	}
+	if ((rc = update_apply(db, id, &u, pr)) == HUB_SRCADM_OK)
+		rc = audit(db, actor, "source.updated", id, json_object_get_string(name), in, pr);
+	if (rc != HUB_SRCADM_OK)
+		hub_db_rollback(db);
+	else if ((rc = hub_db_commit(db)) != HUB_DB_OK)
+		rc = dberr(pr, rc);
+	if (rc == HUB_SRCADM_OK)
 		rc = hub_srcadm_get(db, id, out, pr);
+out:
+	json_object_put(cur);
 	update_free(&u);
 	return rc;
 }
 
 int
-hub_srcadm_rotate(struct hub_db *db, const char *id, json_object **out, struct hub_problem *pr)
+hub_srcadm_rotate(struct hub_db *db, const char *id, const struct hub_actor *actor,
+    json_object **out, struct hub_problem *pr)
 {
 	struct hub_buf key = HUB_BUF_INIT(256);
 	json_object *src = NULL, *name;
@@ -481,14 +587,29 @@ hub_srcadm_rotate(struct hub_db *db, const char *id, json_object **out, struct h
 		rc = HUB_SRCADM_NOMEM;
 		goto out;
 	}
+	/* The new key and its audit row commit together. */
+	if ((rc = hub_db_begin(db)) != HUB_DB_OK) {
+		rc = dberr(pr, rc);
+		goto out;
+	}
 	switch (hub_admin_key_rotate(db, json_object_get_string(name), &key)) {
 	case HUB_ADMIN_OK:
+		rc = audit(db, actor, "source.key_rotated", id, json_object_get_string(name),
+		    NULL, pr);
 		break;
 	case HUB_ADMIN_NOTFOUND:
 		rc = HUB_SRCADM_NOTFOUND;
-		goto out;
+		break;
 	default:
 		rc = dberr(pr, HUB_DB_QUERY);
+		break;
+	}
+	if (rc != HUB_SRCADM_OK) {
+		hub_db_rollback(db);
+		goto out;
+	}
+	if ((rc = hub_db_commit(db)) != HUB_DB_OK) {
+		rc = dberr(pr, rc);
 		goto out;
 	}
 	if ((*out = json_object_new_object()) == NULL) {

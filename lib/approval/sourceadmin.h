@@ -12,7 +12,10 @@
  * SECRET_KEY before storing; shown only as "set"), allow_self_approval,
  * reason_required, editable_fields, disabled, callback_allow_networks
  * (CIDRs this source's callbacks may reach although internal; null: the
- * global setting callbacks.allow_networks).  A callback_url that resolves
+ * global setting callbacks.allow_networks), templates (the source's message
+ * wording, render.h "Source wording": {kind: {"title"?, "intro"?,
+ * "subject"?}}, kinds of hub_srcadm_wording_kinds, parts 1 to 500
+ * characters; {} is the hub's own wording).  A callback_url that resolves
  * to a refused address under the allowlist the source will have is
  * refused (netpolicy.h).  Absent fields keep their value.  The first
  * field with a problem is reported, by name.
@@ -30,6 +33,7 @@
 
 #include "base/check.h"
 #include "base/conf.h"
+#include "approval/engine.h"
 #include "store/db.h"
 
 enum hub_srcadm_err {
@@ -41,19 +45,31 @@ enum hub_srcadm_err {
 	HUB_SRCADM_NOMEM,
 };
 
+/* The message kinds a source may word (render.h's kind names and its
+ * approver-facing variants), NULL-terminated. */
+extern const char *const hub_srcadm_wording_kinds[];
+
 /* {"sources": [...], "count"} by name. */
 int	hub_srcadm_list(struct hub_db *, json_object **out, struct hub_problem *);
 int	hub_srcadm_get(struct hub_db *, const char *id, json_object **out, struct hub_problem *);
-/* in: {"name", settable fields…}.  The source, its settings and its first
- * key in one transaction; *out is the source with "api_key". */
+/*
+ * Every change is audited (audit.h) in its own transaction, by actor:
+ * source.created and source.updated with the fields given and their new
+ * values (a callback secret only as "set"), source.key_rotated (never the
+ * key).  Call these outside a transaction.
+ */
+/* in: {"name", settable fields…}.  The source, its settings, its first
+ * key and the audit row in one transaction; *out is the source with
+ * "api_key". */
 int	hub_srcadm_create(struct hub_db *, const struct hub_conf *, json_object *in,
-	    json_object **out, struct hub_problem *);
+	    const struct hub_actor *, json_object **out, struct hub_problem *);
 /* in: settable fields only.  *out is the source as it now is. */
 int	hub_srcadm_patch(struct hub_db *, const struct hub_conf *, const char *id,
-	    json_object *in, json_object **out, struct hub_problem *);
+	    json_object *in, const struct hub_actor *, json_object **out,
+	    struct hub_problem *);
 /* Revoke every live key of the source and issue one:
  * {"id", "api_key", "message"}. */
-int	hub_srcadm_rotate(struct hub_db *, const char *id, json_object **out,
-	    struct hub_problem *);
+int	hub_srcadm_rotate(struct hub_db *, const char *id, const struct hub_actor *,
+	    json_object **out, struct hub_problem *);
 
 #endif

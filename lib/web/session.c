@@ -230,6 +230,16 @@ hub_session_close_others(struct hub_db *db, const struct hub_session *s)
 	    HUB_SESSION_OK : HUB_SESSION_DB;
 }
 
+/* Every session of the user: no stored hash is empty. */
+int
+hub_session_close_user(struct hub_db *db, const char *user_id)
+{
+	const char *params[2] = { user_id, "" };
+
+	return hub_db_exec(db, &session_stmts, STMT_CLOSE_OTHERS, params, NULL) == HUB_DB_OK ?
+	    HUB_SESSION_OK : HUB_SESSION_DB;
+}
+
 int
 hub_session_clear_cookie(const struct hub_conf *conf, struct hub_buf *set_cookie)
 {

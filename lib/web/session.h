@@ -53,6 +53,8 @@ int	hub_session_open(struct hub_db *, const struct hub_conf *,
 int	hub_session_close(struct hub_db *, const struct hub_session *s);
 /* Delete the user's other sessions (after a password change). */
 int	hub_session_close_others(struct hub_db *, const struct hub_session *s);
+/* Delete every session of user_id (an admin reset their password). */
+int	hub_session_close_user(struct hub_db *, const char *user_id);
 /* The Set-Cookie value that removes the cookie. */
 int	hub_session_clear_cookie(const struct hub_conf *, struct hub_buf *set_cookie);
 /* 1 when presented is the session's CSRF token (constant time). */

@@ -246,11 +246,25 @@ text(const char *css)
 	return t;
 }
 
+/*
+ * The text of css comes to hold want.  After a click the old page may
+ * still be there, and its element goes stale while being read: look
+ * again, a little later, until the new page shows it (at most WAIT_MS).
+ */
 static void
 expect_text(const char *css, const char *want)
 {
-	char *t = text(css);
+	char e[WD_ELEMENT_MAX], *t = NULL;
+	int waited;
 
+	for (waited = 0; ; waited += 100) {
+		free(t);
+		t = wd_wait(&wd, css, WAIT_MS, e) == WD_OK ? wd_text(&wd, e) : NULL;
+		if ((t != NULL && strstr(t, want) != NULL) || waited >= WAIT_MS)
+			break;
+		usleep(100 * 1000);
+	}
+	cr_assert_not_null(t, "text of %s: %s", css, wd.error);
 	cr_assert_not_null(strstr(t, want), "'%s' not in %s: \"%s\"", want, css, t);
 	free(t);
 }
@@ -684,6 +698,89 @@ Test(browser, api_docs_list_new_approval_and_its_fields)
 	fits_width();
 	expect_text("main", "GET /api/requests");
 	expect_text("main", "GET /health");
+}
+
+/* ------------------------------------------------------------ admin settings */
+
+/* The value of a setting as the database holds it ("" when unset). */
+static char *
+stored_setting(const char *key)
+{
+	static const struct hub_stmt st[1] = {
+		{ "SELECT coalesce((SELECT value #>> '{}' FROM settings WHERE key = $1), '')", 1 },
+	};
+	static const struct hub_stmt_table t = { "tbrowser_set", st, 1 };
+	const char *p[1] = { key };
+	PGresult *r = NULL;
+	char *s;
+
+	cr_assert_eq(hub_db_exec(db, &t, 0, p, &r), HUB_DB_OK, "%s", hub_db_last_error(db));
+	s = strdup(PQgetvalue(r, 0, 0));
+	PQclear(r);
+	return s;
+}
+
+Test(browser, admin_changes_a_setting_and_sees_it_audited)
+{
+#define SETTING "section[id='delivery.user_not_found']"
+	char e[WD_ELEMENT_MAX], email[128], *v;
+
+	th_user_add("admin", "browser pass 123", email, sizeof(email));
+	go("/admin/settings", "needs-session");
+	cr_assert_eq(wd_send_keys(&wd, el("input#email", e), email), WD_OK, "%s", wd.error);
+	cr_assert_eq(wd_send_keys(&wd, el("input#password", e), "browser pass 123"), WD_OK,
+	    "%s", wd.error);
+	cr_assert_eq(wd_click(&wd, el("form[action='/login'] button[type=submit]", e)), WD_OK,
+	    "%s", wd.error);
+	expect_text("main h1", "Settings");
+	expect_text(".admin-nav [aria-current=page]", "Settings");
+	expect_text(SETTING, "what to do when an approver's email has no Slack account");
+	expect_text(SETTING " .current", "EMAIL");
+	fits_width();
+	shot("settings");
+	/* Choose SKIP and save: the page says so and the hub holds it. */
+	cr_assert_eq(wd_click(&wd, el(SETTING " option[value=SKIP]", e)), WD_OK, "%s", wd.error);
+	cr_assert_eq(wd_click(&wd, el(SETTING " button.primary", e)), WD_OK, "%s", wd.error);
+	expect_text(SETTING " .notice-ok", "Saved.");
+	expect_text(SETTING " .current", "SKIP");
+	shot("saved");
+	/* The page from its top (README's screenshot, docs/screenshots). */
+	go("/admin/settings?saved=delivery.user_not_found", "settings-saved");
+	expect_text(SETTING " .notice-ok", "Saved.");
+	v = stored_setting("delivery.user_not_found");
+	cr_assert_str_eq(v, "SKIP");
+	free(v);
+	/* A value out of range is refused next to its field, nothing saved. */
+	/* (the browser's own min check is lifted: the hub's is the one shown) */
+	(void)eval_str("document.querySelector(\"section[id='slack.workspace_cap_per_minute']"
+	    " input[name=value]\").value = '0';"
+	    " document.querySelector(\"section[id='slack.workspace_cap_per_minute']"
+	    " input[name=value]\").removeAttribute('min'); return 'ok';");
+	cr_assert_eq(wd_click(&wd, el("section[id='slack.workspace_cap_per_minute'] button.primary",
+	    e)), WD_OK, "%s", wd.error);
+	expect_text("section[id='slack.workspace_cap_per_minute'] .field-error",
+	    "must be a whole number from 1 to 100000");
+	shot("refused");
+	v = stored_setting("slack.workspace_cap_per_minute");
+	cr_assert_str_eq(v, "");
+	free(v);
+	v = eval_str("return document.querySelector(\"section[id='slack.workspace_cap_per_minute']"
+	    " input[name=value]\").value;");
+	cr_assert_str_eq(v, "0", "the typed value is kept");
+	free(v);
+	/* The audit log shows who changed what. */
+	go("/admin/audit?action=setting.changed", "audit");
+	expect_text("table.audit tbody tr:first-child", email);
+	expect_text("table.audit tbody tr:first-child", "delivery.user_not_found");
+	expect_text("table.audit tbody tr:first-child", "SKIP");
+	/* Back to the default. */
+	go("/admin/settings", "again");
+	cr_assert_eq(wd_click(&wd, el(SETTING " button[name=reset]", e)), WD_OK, "%s", wd.error);
+	expect_text(SETTING " .current", "EMAIL");
+	v = stored_setting("delivery.user_not_found");
+	cr_assert_str_eq(v, "");
+	free(v);
+#undef SETTING
 }
 
 /* ------------------------------------------------------------ signing in */

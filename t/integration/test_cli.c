@@ -50,6 +50,11 @@ Test(cli, settings_validate_store_and_reset)
 	    "WHERE key = 'delivery.mode'\" approvalhub)\" = channel"), 0);
 	cr_assert_eq(cli(out, sizeof(out), "settings get retention.sent_messages_days"), 0);
 	cr_assert_str_eq(out, "45\n");
+	/* Each change is in the audit log, by the login that ran it. */
+	cr_assert_eq(th_sh("test \"$(psql -X -tAc \"SELECT count(*) FROM audit_log"
+	    " WHERE action = 'setting.changed' AND via = 'cli' AND actor LIKE 'cli:%%'"
+	    " AND detail->>'key' = 'retention.sent_messages_days'"
+	    " AND detail->>'value' = '45'\" approvalhub)\" = 1"), 0);
 	cr_assert_eq(cli(out, sizeof(out), "settings"), 0);
 	cr_assert(strstr(out, "delivery.mode") != NULL && strstr(out, "channel") != NULL, "%s", out);
 

@@ -15,6 +15,7 @@
 #include "slack/blockkit.h"
 #include "slack/bkvalid.h"
 #include "slack/render.h"
+#include "approval/sourceadmin.h"
 
 #define RID "3f2b8a9e-1c2d-4e5f-8a9b-0c1d2e3f4a5b"
 
@@ -1098,4 +1099,24 @@ Test(render, button_value_codec)
 	v = hub_action_value("0a0b0c0d-0000-4000-8000-00000000000a", HUB_ACTION_NO_ASSIGNMENT);
 	cr_expect_str_eq(v, "{\"r\":\"0a0b0c0d-0000-4000-8000-00000000000a\"}");
 	free(v);
+}
+
+/* A source may word every kind of message render.h sends (the admin
+ * page and API check templates against sourceadmin's list, which the
+ * approval layer keeps because it cannot include slack/). */
+Test(render, every_kind_may_be_worded_by_a_source)
+{
+	size_t k, i, n = 0;
+
+	for (k = 0; k < HUB_RENDER_KIND__MAX; k++) {
+		const char *name = hub_render_kind_name((enum hub_render_kind)k);
+
+		for (i = 0; hub_srcadm_wording_kinds[i] != NULL; i++)
+			if (strcmp(hub_srcadm_wording_kinds[i], name) == 0)
+				break;
+		cr_assert_not_null(hub_srcadm_wording_kinds[i], "%s cannot be worded", name);
+	}
+	for (i = 0; hub_srcadm_wording_kinds[i] != NULL; i++)
+		n++;
+	cr_assert_eq(n, HUB_RENDER_KIND__MAX + 1, "one more: deadline_expired_approver");
 }

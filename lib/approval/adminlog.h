@@ -15,7 +15,7 @@
  *
  * Listing: newest first, keyset pages (cursor.h, HUB_CURSOR_NUMERIC over
  * (at, id)), filtered by request, actor, action and a range of UTC dates.
- * Each filter combination is served by an index (migration 0090): the
+ * Each filter combination is served by an index (migration 0017): the
  * statement is chosen by the most selective filter given (request, then
  * actor, then action), so no page reads the whole log.
  *

@@ -51,12 +51,17 @@ static const struct hub_stmt stmts[STMT__MAX] = {
 	[STMT_CLOSE] = { "DELETE FROM sessions WHERE token_hash = $1", 1 },
 	[STMT_CLOSE_OTHERS] = {
 		"DELETE FROM sessions WHERE user_id = $1::uuid AND token_hash <> $2", 2 },
-	/* $1 idle minutes, $2 batch: what STMT_LOAD would no longer accept. */
+	/* $1 idle minutes, $2 batch: what STMT_LOAD would no longer accept.
+	 * A batch of keys, then each by its key (the primary key).  The
+	 * batch comes through sessions_expires and sessions_last_seen (0018)
+	 * while few sessions are due. */
+	/* scan-ok: when most rows are due (every session ended), reading the
+	 * table in order is cheaper and stops at the batch size. */
 	[STMT_SWEEP] = {
-		"DELETE FROM sessions WHERE token_hash IN (SELECT token_hash FROM sessions"
+		"DELETE FROM sessions WHERE token_hash = ANY (ARRAY(SELECT token_hash FROM sessions"
 		" WHERE expires_at <= now()"
 		" OR last_seen_at <= now() - $1::integer * interval '1 minute'"
-		" LIMIT $2::integer)", 2 },
+		" LIMIT $2::integer))", 2 },
 };
 
 static const struct hub_stmt_table session_stmts = { "session", stmts, STMT__MAX };

@@ -1,4 +1,4 @@
--- 0090_admin_audit: the admin pages' audit view (/admin/audit,
+-- 0017_admin_audit: the admin pages' audit view (/admin/audit,
 -- lib/approval/adminlog.c) filters the audit log by who acted and by what
 -- was done, newest first, a page at a time (keyset on (at, id)).  Without
 -- these indexes each filter read the whole of a table that grows with

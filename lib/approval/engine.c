@@ -591,22 +591,18 @@ static const struct hub_actor eng_worker_actor = {
 	"worker", "worker", NULL, "worker", "worker"
 };
 
+/* Audit details: base/json's writers (v taken in every case; a NULL
+ * string stays as null), nonzero on failure. */
 static int
 jadd(json_object *o, const char *k, json_object *v)
 {
-	if (v == NULL || json_object_object_add(o, k, v) != 0) {
-		json_object_put(v);
-		return -1;
-	}
-	return 0;
+	return hub_json_set(o, k, v);
 }
 
 static int
 jadd_str(json_object *o, const char *k, const char *v)
 {
-	if (v == NULL)
-		return json_object_object_add(o, k, NULL);
-	return jadd(o, k, json_object_new_string(v));
+	return hub_json_put_str(o, k, v);
 }
 
 /* Append an audit row.  detail is borrowed (NULL = {}); the actor's kind

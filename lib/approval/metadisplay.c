@@ -15,38 +15,6 @@
 #include "approval/intake.h"
 #include "approval/metadisplay.h"
 
-/* json-c's add functions do not take the value when they fail. */
-static int
-put(json_object *obj, const char *key, json_object *val)
-{
-	if (json_object_object_add(obj, key, val) != 0) {
-		json_object_put(val);
-		return HUB_INTAKE_NOMEM;
-	}
-	return HUB_INTAKE_OK;
-}
-
-static int
-push(json_object *arr, json_object *val)
-{
-	if (val == NULL || json_object_array_add(arr, val) != 0) {
-		json_object_put(val);
-		return HUB_INTAKE_NOMEM;
-	}
-	return HUB_INTAKE_OK;
-}
-
-/* NULL stores JSON null. */
-static int
-put_str(json_object *obj, const char *key, const char *s)
-{
-	json_object *v = NULL;
-
-	if (s != NULL && (v = json_object_new_string(s)) == NULL)
-		return HUB_INTAKE_NOMEM;
-	return put(obj, key, v);
-}
-
 static json_object *
 field(json_object *obj, const char *key)
 {
@@ -184,13 +152,13 @@ add_row(json_object *arr, const char *label, const char *value, const char *url)
 
 	if ((row = json_object_new_object()) == NULL)
 		return HUB_INTAKE_NOMEM;
-	if (put_str(row, "label", label) != HUB_INTAKE_OK ||
-	    put_str(row, "value", value) != HUB_INTAKE_OK ||
-	    (url != NULL && put_str(row, "url", url) != HUB_INTAKE_OK)) {
+	if (hub_json_put_str(row, "label", label) != HUB_JSON_OK ||
+	    hub_json_put_str(row, "value", value) != HUB_JSON_OK ||
+	    (url != NULL && hub_json_put_str(row, "url", url) != HUB_JSON_OK)) {
 		json_object_put(row);
 		return HUB_INTAKE_NOMEM;
 	}
-	return push(arr, row);
+	return hub_json_push(arr, row) == HUB_JSON_OK ? HUB_INTAKE_OK : HUB_INTAKE_NOMEM;
 }
 
 /* A typed preset field in its display form; 0 when v does not have the

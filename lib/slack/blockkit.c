@@ -10,6 +10,7 @@
 
 #include "slack/blockkit.h"
 #include "base/esc.h"
+#include "base/json.h"
 #include "base/utf8.h"
 
 #define ELLIPSIS	"\xe2\x80\xa6"	/* U+2026 */
@@ -146,22 +147,17 @@ out:
 
 /* ------------------------------------------------------------ json helpers */
 
+/* base/json's writers (v taken in every case), in this module's codes. */
 static int
 put(json_object *o, const char *key, json_object *v)
 {
-	if (v == NULL)
-		return HUB_BK_NOMEM;
-	if (json_object_object_add(o, key, v) != 0) {
-		json_object_put(v);
-		return HUB_BK_NOMEM;
-	}
-	return HUB_BK_OK;
+	return hub_json_set(o, key, v) == HUB_JSON_OK ? HUB_BK_OK : HUB_BK_NOMEM;
 }
 
 static int
 put_str(json_object *o, const char *key, const char *s)
 {
-	return put(o, key, json_object_new_string(s));
+	return hub_json_set_str(o, key, s) == HUB_JSON_OK ? HUB_BK_OK : HUB_BK_NOMEM;
 }
 
 static int

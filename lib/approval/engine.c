@@ -2000,20 +2000,20 @@ out:
 	return rc;
 }
 
-int
-hub_engine_expire_due(struct hub_db *db, int limit, int *count)
+static int
+expire_due(struct hub_db *db, int limit, int *count)
 {
 	return sweep(db, ST_EXPIRE_PICK, limit, expire_one, count);
 }
 
-int
-hub_engine_remind_due(struct hub_db *db, int limit, int *count)
+static int
+remind_due(struct hub_db *db, int limit, int *count)
 {
 	return sweep(db, ST_REMIND_PICK, limit, remind_one, count);
 }
 
-int
-hub_engine_lapse_due(struct hub_db *db, int limit, int *count)
+static int
+lapse_due(struct hub_db *db, int limit, int *count)
 {
 	return sweep(db, ST_LAPSE_PICK, limit, lapse_one, count);
 }
@@ -2052,9 +2052,9 @@ static const struct {
 	const char	*name;      /* log key */
 	int		(*run)(struct hub_db *, int limit, int *count);
 } eng_sweeps[] = {
-	{ "expired",  hub_engine_expire_due },
-	{ "reminded", hub_engine_remind_due },
-	{ "lapsed",   hub_engine_lapse_due },
+	{ "expired",  expire_due },
+	{ "reminded", remind_due },
+	{ "lapsed",   lapse_due },
 };
 
 /*

@@ -51,7 +51,7 @@ static void
 setup(void)
 {
 	th_db_create(&freshdb);
-	cr_assert_eq(hub_db_connect(fresh_url, &db), HUB_DB_OK);
+	cr_assert_eq(hub_db_connect_limits(fresh_url, NULL, &db), HUB_DB_OK);
 }
 
 static void
@@ -526,7 +526,7 @@ Test(engine, create_concurrent_identical_makes_one_request)
 			int rc;
 
 			close(go[1]);
-			if (hub_db_connect(fresh_url, &mine) != HUB_DB_OK)
+			if (hub_db_connect_limits(fresh_url, NULL, &mine) != HUB_DB_OK)
 				_exit(10);
 			req = mkreq("SAME-1", steps, NULL);
 			(void)read(go[0], &c, 1);   /* all start together */
@@ -1158,7 +1158,7 @@ Test(engine, concurrent_decisions_one_winner_one_callback)
 			snprintf(who, sizeof(who), "UC%02d", i);
 			a.id = who;
 			a.display = who;
-			if (hub_db_connect(fresh_url, &mine) != HUB_DB_OK)
+			if (hub_db_connect_limits(fresh_url, NULL, &mine) != HUB_DB_OK)
 				_exit(10);
 			(void)read(go[0], &c, 1);
 			rc = hub_engine_decide(mine, id, 0, &a, i % 2, "race", NULL, &d, &err);

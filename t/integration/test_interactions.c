@@ -46,7 +46,7 @@ static struct hub_db *db;
 static void
 setup(void)
 {
-	cr_assert_eq(hub_db_connect(th_env("DATABASE_URL"), &db), HUB_DB_OK);
+	cr_assert_eq(hub_db_connect_limits(th_env("DATABASE_URL"), NULL, &db), HUB_DB_OK);
 }
 
 static void

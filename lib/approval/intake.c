@@ -1415,6 +1415,21 @@ default_title(struct intake *ix, const struct hub_preset *p)
 	return rc;
 }
 
+/* Absent collections are empty, not null. */
+static int
+empty_collections(json_object *out)
+{
+	json_object *v;
+
+	if ((!json_object_object_get_ex(out, "metadata", &v) || v == NULL) &&
+	    hub_json_set(out, "metadata", json_object_new_object()) != HUB_JSON_OK)
+		return HUB_INTAKE_NOMEM;
+	if ((!json_object_object_get_ex(out, "watchers", &v) || v == NULL) &&
+	    hub_json_set(out, "watchers", json_object_new_array()) != HUB_JSON_OK)
+		return HUB_INTAKE_NOMEM;
+	return HUB_INTAKE_OK;
+}
+
 int
 hub_intake_validate(json_object *in, const char *idempotency_key, json_object **out,
     struct hub_intake_error *err)
@@ -1450,21 +1465,8 @@ hub_intake_validate(json_object *in, const char *idempotency_key, json_object **
 	if ((rc = build_steps(&ix, in)) != HUB_INTAKE_OK)
 		goto out;
 
-	/* Absent collections are empty, not null. */
-	if (!json_object_object_get_ex(ix.out, "metadata", &v) || v == NULL) {
-		if ((v = json_object_new_object()) == NULL ||
-		    hub_json_put(ix.out, "metadata", v) != HUB_JSON_OK) {
-			rc = HUB_INTAKE_NOMEM;
-			goto out;
-		}
-	}
-	if (!json_object_object_get_ex(ix.out, "watchers", &v) || v == NULL) {
-		if ((v = json_object_new_array()) == NULL ||
-		    hub_json_put(ix.out, "watchers", v) != HUB_JSON_OK) {
-			rc = HUB_INTAKE_NOMEM;
-			goto out;
-		}
-	}
+	if ((rc = empty_collections(ix.out)) != HUB_INTAKE_OK)
+		goto out;
 	if ((v = field(in, "request_source")) != NULL)
 		p = hub_intake_preset_def(hub_intake_preset(json_object_get_string(v)));
 	if (p != NULL && (v = field(in, "metadata")) != NULL &&

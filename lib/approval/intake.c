@@ -984,17 +984,6 @@ check_keys(struct intake *ix, json_object *obj, const struct spec *tab, size_t n
 	return HUB_INTAKE_OK;
 }
 
-/* Present and not JSON null. */
-static json_object *
-field(json_object *obj, const char *key)
-{
-	json_object *v = NULL;
-
-	if (obj == NULL || !json_object_object_get_ex(obj, key, &v))
-		return NULL;
-	return v;
-}
-
 /* Run the converters of tab over obj into dst. */
 static int
 convert(struct intake *ix, json_object *obj, const struct spec *tab, size_t n,
@@ -1010,7 +999,7 @@ convert(struct intake *ix, json_object *obj, const struct spec *tab, size_t n,
 			continue;
 		mkpath(path, sizeof(path), "%s%s", prefix, tab[i].key);
 		res = NULL;
-		if ((v = field(obj, tab[i].key)) == NULL) {
+		if ((v = json_object_object_get(obj, tab[i].key)) == NULL) {
 			if (tab[i].flags & F_REQUIRED)
 				return fail(ix, path, "required");
 		} else if ((rc = tab[i].conv(ix, &tab[i], path, v, &res)) != HUB_INTAKE_OK)
@@ -1116,9 +1105,13 @@ out:
 static int
 build_steps(struct intake *ix, json_object *in)
 {
-	json_object *id = field(in, "approver_id"), *list = field(in, "approvers");
-	json_object *steps = field(in, "steps"), *rule = field(in, "rule");
-	json_object *quorum = field(in, "quorum");
+	/* json_object_object_get: NULL for an absent key and for JSON null
+	 * alike, both read as not given (here and in every converter). */
+	json_object *id = json_object_object_get(in, "approver_id");
+	json_object *list = json_object_object_get(in, "approvers");
+	json_object *steps = json_object_object_get(in, "steps");
+	json_object *rule = json_object_object_get(in, "rule");
+	json_object *quorum = json_object_object_get(in, "quorum");
 	json_object *arr, *step, *el;
 	char prefix[64];
 	size_t n, i;
@@ -1158,11 +1151,12 @@ build_steps(struct intake *ix, json_object *in)
 		    HUB_INTAKE_OK)
 			return rc;
 		mkpath(prefix, sizeof(prefix), "steps[%zu].approvers", i);
-		if (field(el, "approvers") == NULL)
+		if (json_object_object_get(el, "approvers") == NULL)
 			return fail(ix, prefix, "required");
 		mkpath(prefix, sizeof(prefix), "steps[%zu].", i);
-		if ((rc = build_step(ix, prefix, field(el, "approvers"), 0, field(el, "rule"),
-		    field(el, "quorum"), el, &step)) != HUB_INTAKE_OK)
+		if ((rc = build_step(ix, prefix, json_object_object_get(el, "approvers"), 0,
+		    json_object_object_get(el, "rule"), json_object_object_get(el, "quorum"), el,
+		    &step)) != HUB_INTAKE_OK)
 			return rc;
 		if (hub_json_push(arr, step) != HUB_JSON_OK)
 			return HUB_INTAKE_NOMEM;
@@ -1287,7 +1281,7 @@ range_object(struct intake *ix, const char *path, json_object *v)
 	}
 	for (i = 0; i < HUB_NELEM(keys); i++) {
 		mkpath(sub, sizeof(sub), "%s.%s", path, keys[i]);
-		if ((part = field(v, keys[i])) == NULL)
+		if ((part = json_object_object_get(v, keys[i])) == NULL)
 			return fail(ix, sub, "required");
 		if (!json_object_is_type(part, json_type_string) ||
 		    !intake_is_date(json_object_get_string(part), &d[i]))
@@ -1367,7 +1361,7 @@ check_preset(struct intake *ix, const struct hub_preset *p, json_object *meta)
 	int rc;
 
 	for (i = 0; i < p->nfields; i++) {
-		if ((v = field(meta, p->fields[i].key)) == NULL)
+		if ((v = json_object_object_get(meta, p->fields[i].key)) == NULL)
 			continue;
 		mkpath(path, sizeof(path), "metadata.%s", p->fields[i].key);
 		if ((rc = check_pfield(ix, path, &p->fields[i], v)) != HUB_INTAKE_OK)
@@ -1467,9 +1461,9 @@ hub_intake_validate(json_object *in, const char *idempotency_key, json_object **
 
 	if ((rc = empty_collections(ix.out)) != HUB_INTAKE_OK)
 		goto out;
-	if ((v = field(in, "request_source")) != NULL)
+	if ((v = json_object_object_get(in, "request_source")) != NULL)
 		p = hub_intake_preset_def(hub_intake_preset(json_object_get_string(v)));
-	if (p != NULL && (v = field(in, "metadata")) != NULL &&
+	if (p != NULL && (v = json_object_object_get(in, "metadata")) != NULL &&
 	    (rc = check_preset(&ix, p, v)) != HUB_INTAKE_OK)
 		goto out;
 	if (hub_json_put_str(ix.out, "preset", p != NULL ? p->name : NULL) != HUB_JSON_OK) {

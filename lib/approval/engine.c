@@ -591,22 +591,18 @@ static const struct hub_actor eng_worker_actor = {
 	"worker", "worker", NULL, "worker", "worker"
 };
 
+/* Audit details: base/json's writers (v taken in every case; a NULL
+ * string stays as null), nonzero on failure. */
 static int
 jadd(json_object *o, const char *k, json_object *v)
 {
-	if (v == NULL || json_object_object_add(o, k, v) != 0) {
-		json_object_put(v);
-		return -1;
-	}
-	return 0;
+	return hub_json_set(o, k, v);
 }
 
 static int
 jadd_str(json_object *o, const char *k, const char *v)
 {
-	if (v == NULL)
-		return json_object_object_add(o, k, NULL);
-	return jadd(o, k, json_object_new_string(v));
+	return hub_json_put_str(o, k, v);
 }
 
 /* Append an audit row.  detail is borrowed (NULL = {}); the actor's kind
@@ -2004,20 +2000,20 @@ out:
 	return rc;
 }
 
-int
-hub_engine_expire_due(struct hub_db *db, int limit, int *count)
+static int
+expire_due(struct hub_db *db, int limit, int *count)
 {
 	return sweep(db, ST_EXPIRE_PICK, limit, expire_one, count);
 }
 
-int
-hub_engine_remind_due(struct hub_db *db, int limit, int *count)
+static int
+remind_due(struct hub_db *db, int limit, int *count)
 {
 	return sweep(db, ST_REMIND_PICK, limit, remind_one, count);
 }
 
-int
-hub_engine_lapse_due(struct hub_db *db, int limit, int *count)
+static int
+lapse_due(struct hub_db *db, int limit, int *count)
 {
 	return sweep(db, ST_LAPSE_PICK, limit, lapse_one, count);
 }
@@ -2056,9 +2052,9 @@ static const struct {
 	const char	*name;      /* log key */
 	int		(*run)(struct hub_db *, int limit, int *count);
 } eng_sweeps[] = {
-	{ "expired",  hub_engine_expire_due },
-	{ "reminded", hub_engine_remind_due },
-	{ "lapsed",   hub_engine_lapse_due },
+	{ "expired",  expire_due },
+	{ "reminded", remind_due },
+	{ "lapsed",   lapse_due },
 };
 
 /*

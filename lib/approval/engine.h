@@ -181,15 +181,10 @@ int	hub_engine_remind(struct hub_db *, const char *request_id, const struct hub_
 int	hub_engine_snooze(struct hub_db *, const char *request_id, const char *option,
 	    const struct hub_actor *, char until[HUB_ENGINE_TIME_LEN]);
 
-/* Worker sweeps: expire requests past their deadline, queue automatic
- * reminders that are due, lapse approvals whose valid_for ran out.  Each
- * handles at most `limit` requests per call and returns how many. */
-int	hub_engine_expire_due(struct hub_db *, int limit, int *count);
-int	hub_engine_remind_due(struct hub_db *, int limit, int *count);
-int	hub_engine_lapse_due(struct hub_db *, int limit, int *count);
-/* The three above as the worker's sweep (job.h): batches of 100 until one
- * comes back short (at most 10 per kind), one log line when anything was
- * swept. */
+/* The worker's sweep (job.h): expire requests past their deadline, queue
+ * automatic reminders that are due, lapse approvals whose valid_for ran
+ * out; each in batches of 100 until one comes back short (at most 10 per
+ * kind), one log line when anything was swept. */
 int	hub_engine_sweep(struct hub_job_env *);
 
 /* Append one audit row for an admin's change that is not one of the

@@ -110,38 +110,6 @@ keyname(const char *key)
 	return key[0] != '\0' ? key : "\"\"";
 }
 
-/* json-c's add functions do not take the value when they fail. */
-static int
-put(json_object *obj, const char *key, json_object *val)
-{
-	if (json_object_object_add(obj, key, val) != 0) {
-		json_object_put(val);
-		return HUB_INTAKE_NOMEM;
-	}
-	return HUB_INTAKE_OK;
-}
-
-static int
-push(json_object *arr, json_object *val)
-{
-	if (val == NULL || json_object_array_add(arr, val) != 0) {
-		json_object_put(val);
-		return HUB_INTAKE_NOMEM;
-	}
-	return HUB_INTAKE_OK;
-}
-
-/* NULL stores JSON null. */
-static int
-put_str(json_object *obj, const char *key, const char *s)
-{
-	json_object *v = NULL;
-
-	if (s != NULL && (v = json_object_new_string(s)) == NULL)
-		return HUB_INTAKE_NOMEM;
-	return put(obj, key, v);
-}
-
 /* ------------------------------------------------------------ text */
 
 enum text_err { TEXT_OK, TEXT_UTF8, TEXT_CTRL, TEXT_LONG, TEXT_EMPTY };
@@ -799,8 +767,8 @@ make_party(const char *kind, const char *value, json_object **res)
 
 	if ((o = json_object_new_object()) == NULL)
 		return HUB_INTAKE_NOMEM;
-	if (put_str(o, "kind", kind) != HUB_INTAKE_OK ||
-	    put_str(o, "value", value) != HUB_INTAKE_OK) {
+	if (hub_json_put_str(o, "kind", kind) != HUB_JSON_OK ||
+	    hub_json_put_str(o, "value", value) != HUB_JSON_OK) {
 		json_object_put(o);
 		return HUB_INTAKE_NOMEM;
 	}
@@ -919,8 +887,8 @@ parse_parties(struct intake *ix, const char *name, json_object *list, int single
 				json_object_put(p);
 				return fail(ix, path, "duplicates %s[%zu]", name, j);
 			}
-		if ((rc = push(arr, p)) != HUB_INTAKE_OK)
-			return rc;
+		if (hub_json_push(arr, p) != HUB_JSON_OK)
+			return HUB_INTAKE_NOMEM;
 	}
 	return HUB_INTAKE_OK;
 }
@@ -1016,17 +984,6 @@ check_keys(struct intake *ix, json_object *obj, const struct spec *tab, size_t n
 	return HUB_INTAKE_OK;
 }
 
-/* Present and not JSON null. */
-static json_object *
-field(json_object *obj, const char *key)
-{
-	json_object *v = NULL;
-
-	if (obj == NULL || !json_object_object_get_ex(obj, key, &v))
-		return NULL;
-	return v;
-}
-
 /* Run the converters of tab over obj into dst. */
 static int
 convert(struct intake *ix, json_object *obj, const struct spec *tab, size_t n,
@@ -1042,13 +999,13 @@ convert(struct intake *ix, json_object *obj, const struct spec *tab, size_t n,
 			continue;
 		mkpath(path, sizeof(path), "%s%s", prefix, tab[i].key);
 		res = NULL;
-		if ((v = field(obj, tab[i].key)) == NULL) {
+		if ((v = json_object_object_get(obj, tab[i].key)) == NULL) {
 			if (tab[i].flags & F_REQUIRED)
 				return fail(ix, path, "required");
 		} else if ((rc = tab[i].conv(ix, &tab[i], path, v, &res)) != HUB_INTAKE_OK)
 			return rc;
-		if ((rc = put(dst, tab[i].out, res)) != HUB_INTAKE_OK)
-			return rc;
+		if (hub_json_put(dst, tab[i].out, res) != HUB_JSON_OK)
+			return HUB_INTAKE_NOMEM;
 	}
 	return HUB_INTAKE_OK;
 }
@@ -1124,10 +1081,13 @@ build_step(struct intake *ix, const char *prefix, json_object *list, int single,
 		rc = fail(ix, path, "only allowed when rule is quorum");
 		goto out;
 	}
-	if ((rc = put_str(step, "rule", rule)) != HUB_INTAKE_OK ||
-	    (rc = put(step, "quorum", q)) != HUB_INTAKE_OK)
+	if (hub_json_put_str(step, "rule", rule) != HUB_JSON_OK ||
+	    hub_json_put(step, "quorum", q) != HUB_JSON_OK) {
+		rc = HUB_INTAKE_NOMEM;
 		goto out;
-	rc = put(step, "approvers", arr);
+	}
+	rc = hub_json_put(step, "approvers", arr) == HUB_JSON_OK ? HUB_INTAKE_OK :
+	    HUB_INTAKE_NOMEM;
 	arr = NULL;
 	if (rc != HUB_INTAKE_OK)
 		goto out;
@@ -1145,9 +1105,13 @@ out:
 static int
 build_steps(struct intake *ix, json_object *in)
 {
-	json_object *id = field(in, "approver_id"), *list = field(in, "approvers");
-	json_object *steps = field(in, "steps"), *rule = field(in, "rule");
-	json_object *quorum = field(in, "quorum");
+	/* json_object_object_get: NULL for an absent key and for JSON null
+	 * alike, both read as not given (here and in every converter). */
+	json_object *id = json_object_object_get(in, "approver_id");
+	json_object *list = json_object_object_get(in, "approvers");
+	json_object *steps = json_object_object_get(in, "steps");
+	json_object *rule = json_object_object_get(in, "rule");
+	json_object *quorum = json_object_object_get(in, "quorum");
 	json_object *arr, *step, *el;
 	char prefix[64];
 	size_t n, i;
@@ -1155,8 +1119,8 @@ build_steps(struct intake *ix, json_object *in)
 
 	if ((arr = json_object_new_array()) == NULL)
 		return HUB_INTAKE_NOMEM;
-	if ((rc = put(ix->out, "steps", arr)) != HUB_INTAKE_OK)
-		return rc;
+	if (hub_json_put(ix->out, "steps", arr) != HUB_JSON_OK)
+		return HUB_INTAKE_NOMEM;
 	if (steps != NULL && (id != NULL || list != NULL))
 		return fail(ix, "steps", "cannot be combined with approver_id or approvers");
 	if (id != NULL && list != NULL)
@@ -1169,7 +1133,8 @@ build_steps(struct intake *ix, json_object *in)
 		if ((rc = build_step(ix, "", id != NULL ? id : list, id != NULL, rule,
 		    quorum, NULL, &step)) != HUB_INTAKE_OK)
 			return rc;
-		return push(arr, step);
+		return hub_json_push(arr, step) == HUB_JSON_OK ? HUB_INTAKE_OK :
+		    HUB_INTAKE_NOMEM;
 	}
 	if (steps == NULL)
 		return fail(ix, "approver_id", "required: give approver_id, approvers or steps");
@@ -1186,14 +1151,15 @@ build_steps(struct intake *ix, json_object *in)
 		    HUB_INTAKE_OK)
 			return rc;
 		mkpath(prefix, sizeof(prefix), "steps[%zu].approvers", i);
-		if (field(el, "approvers") == NULL)
+		if (json_object_object_get(el, "approvers") == NULL)
 			return fail(ix, prefix, "required");
 		mkpath(prefix, sizeof(prefix), "steps[%zu].", i);
-		if ((rc = build_step(ix, prefix, field(el, "approvers"), 0, field(el, "rule"),
-		    field(el, "quorum"), el, &step)) != HUB_INTAKE_OK)
+		if ((rc = build_step(ix, prefix, json_object_object_get(el, "approvers"), 0,
+		    json_object_object_get(el, "rule"), json_object_object_get(el, "quorum"), el,
+		    &step)) != HUB_INTAKE_OK)
 			return rc;
-		if ((rc = push(arr, step)) != HUB_INTAKE_OK)
-			return rc;
+		if (hub_json_push(arr, step) != HUB_JSON_OK)
+			return HUB_INTAKE_NOMEM;
 	}
 	return HUB_INTAKE_OK;
 }
@@ -1315,7 +1281,7 @@ range_object(struct intake *ix, const char *path, json_object *v)
 	}
 	for (i = 0; i < HUB_NELEM(keys); i++) {
 		mkpath(sub, sizeof(sub), "%s.%s", path, keys[i]);
-		if ((part = field(v, keys[i])) == NULL)
+		if ((part = json_object_object_get(v, keys[i])) == NULL)
 			return fail(ix, sub, "required");
 		if (!json_object_is_type(part, json_type_string) ||
 		    !intake_is_date(json_object_get_string(part), &d[i]))
@@ -1395,7 +1361,7 @@ check_preset(struct intake *ix, const struct hub_preset *p, json_object *meta)
 	int rc;
 
 	for (i = 0; i < p->nfields; i++) {
-		if ((v = field(meta, p->fields[i].key)) == NULL)
+		if ((v = json_object_object_get(meta, p->fields[i].key)) == NULL)
 			continue;
 		mkpath(path, sizeof(path), "metadata.%s", p->fields[i].key);
 		if ((rc = check_pfield(ix, path, &p->fields[i], v)) != HUB_INTAKE_OK)
@@ -1437,9 +1403,25 @@ default_title(struct intake *ix, const struct hub_preset *p)
 	    json_object_get_string(name)) != HUB_BUF_OK)
 		rc = HUB_INTAKE_NOMEM;
 	else
-		rc = put_str(ix->out, "title", hub_buf_str(&b));
+		rc = hub_json_put_str(ix->out, "title", hub_buf_str(&b)) == HUB_JSON_OK ?
+		    HUB_INTAKE_OK : HUB_INTAKE_NOMEM;
 	hub_buf_release(&b);
 	return rc;
+}
+
+/* Absent collections are empty, not null. */
+static int
+empty_collections(json_object *out)
+{
+	json_object *v;
+
+	if ((!json_object_object_get_ex(out, "metadata", &v) || v == NULL) &&
+	    hub_json_set(out, "metadata", json_object_new_object()) != HUB_JSON_OK)
+		return HUB_INTAKE_NOMEM;
+	if ((!json_object_object_get_ex(out, "watchers", &v) || v == NULL) &&
+	    hub_json_set(out, "watchers", json_object_new_array()) != HUB_JSON_OK)
+		return HUB_INTAKE_NOMEM;
+	return HUB_INTAKE_OK;
 }
 
 int
@@ -1467,36 +1449,27 @@ hub_intake_validate(json_object *in, const char *idempotency_key, json_object **
 	if (idempotency_key != NULL &&
 	    (rc = check_idempotency(&ix, idempotency_key)) != HUB_INTAKE_OK)
 		goto out;
-	if ((rc = put_str(ix.out, "idempotency_key", idempotency_key)) != HUB_INTAKE_OK)
+	if (hub_json_put_str(ix.out, "idempotency_key", idempotency_key) != HUB_JSON_OK) {
+		rc = HUB_INTAKE_NOMEM;
 		goto out;
+	}
 	if ((rc = convert(&ix, in, top_specs, HUB_NELEM(top_specs), "", ix.out)) !=
 	    HUB_INTAKE_OK)
 		goto out;
 	if ((rc = build_steps(&ix, in)) != HUB_INTAKE_OK)
 		goto out;
 
-	/* Absent collections are empty, not null. */
-	if (!json_object_object_get_ex(ix.out, "metadata", &v) || v == NULL) {
-		if ((v = json_object_new_object()) == NULL ||
-		    (rc = put(ix.out, "metadata", v)) != HUB_INTAKE_OK) {
-			rc = HUB_INTAKE_NOMEM;
-			goto out;
-		}
-	}
-	if (!json_object_object_get_ex(ix.out, "watchers", &v) || v == NULL) {
-		if ((v = json_object_new_array()) == NULL ||
-		    (rc = put(ix.out, "watchers", v)) != HUB_INTAKE_OK) {
-			rc = HUB_INTAKE_NOMEM;
-			goto out;
-		}
-	}
-	if ((v = field(in, "request_source")) != NULL)
+	if ((rc = empty_collections(ix.out)) != HUB_INTAKE_OK)
+		goto out;
+	if ((v = json_object_object_get(in, "request_source")) != NULL)
 		p = hub_intake_preset_def(hub_intake_preset(json_object_get_string(v)));
-	if (p != NULL && (v = field(in, "metadata")) != NULL &&
+	if (p != NULL && (v = json_object_object_get(in, "metadata")) != NULL &&
 	    (rc = check_preset(&ix, p, v)) != HUB_INTAKE_OK)
 		goto out;
-	if ((rc = put_str(ix.out, "preset", p != NULL ? p->name : NULL)) != HUB_INTAKE_OK)
+	if (hub_json_put_str(ix.out, "preset", p != NULL ? p->name : NULL) != HUB_JSON_OK) {
+		rc = HUB_INTAKE_NOMEM;
 		goto out;
+	}
 	rc = default_title(&ix, p);
 out:
 	if (rc != HUB_INTAKE_OK) {

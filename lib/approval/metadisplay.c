@@ -15,48 +15,6 @@
 #include "approval/intake.h"
 #include "approval/metadisplay.h"
 
-/* json-c's add functions do not take the value when they fail. */
-static int
-put(json_object *obj, const char *key, json_object *val)
-{
-	if (json_object_object_add(obj, key, val) != 0) {
-		json_object_put(val);
-		return HUB_INTAKE_NOMEM;
-	}
-	return HUB_INTAKE_OK;
-}
-
-static int
-push(json_object *arr, json_object *val)
-{
-	if (val == NULL || json_object_array_add(arr, val) != 0) {
-		json_object_put(val);
-		return HUB_INTAKE_NOMEM;
-	}
-	return HUB_INTAKE_OK;
-}
-
-/* NULL stores JSON null. */
-static int
-put_str(json_object *obj, const char *key, const char *s)
-{
-	json_object *v = NULL;
-
-	if (s != NULL && (v = json_object_new_string(s)) == NULL)
-		return HUB_INTAKE_NOMEM;
-	return put(obj, key, v);
-}
-
-static json_object *
-field(json_object *obj, const char *key)
-{
-	json_object *v = NULL;
-
-	if (obj == NULL || !json_object_object_get_ex(obj, key, &v))
-		return NULL;
-	return v;
-}
-
 static int
 is_number(json_object *v)
 {
@@ -184,13 +142,13 @@ add_row(json_object *arr, const char *label, const char *value, const char *url)
 
 	if ((row = json_object_new_object()) == NULL)
 		return HUB_INTAKE_NOMEM;
-	if (put_str(row, "label", label) != HUB_INTAKE_OK ||
-	    put_str(row, "value", value) != HUB_INTAKE_OK ||
-	    (url != NULL && put_str(row, "url", url) != HUB_INTAKE_OK)) {
+	if (hub_json_put_str(row, "label", label) != HUB_JSON_OK ||
+	    hub_json_put_str(row, "value", value) != HUB_JSON_OK ||
+	    (url != NULL && hub_json_put_str(row, "url", url) != HUB_JSON_OK)) {
 		json_object_put(row);
 		return HUB_INTAKE_NOMEM;
 	}
-	return push(arr, row);
+	return hub_json_push(arr, row) == HUB_JSON_OK ? HUB_INTAKE_OK : HUB_INTAKE_NOMEM;
 }
 
 /* A typed preset field in its display form; 0 when v does not have the
@@ -210,7 +168,7 @@ typed_display(const struct hub_preset_field *f, json_object *v, json_object *met
 		metadisplay_format_number(json_object_get_double(v), f->show == HUB_SHOW_MONEY,
 		    num, sizeof(num));
 		rc = hub_buf_adds(b, num);
-		cur = field(meta, "currency");
+		cur = json_object_object_get(meta, "currency");
 		if (rc == HUB_BUF_OK && f->show == HUB_SHOW_MONEY && cur != NULL &&
 		    json_object_is_type(cur, json_type_string) &&
 		    hub_intake_is_currency(json_object_get_string(cur)))
@@ -219,8 +177,8 @@ typed_display(const struct hub_preset_field *f, json_object *v, json_object *met
 			rc = hub_buf_addc(b, '%');
 	} else if ((f->type == HUB_META_RANGE || f->type == HUB_META_DATES) &&
 	    json_object_is_type(v, json_type_object)) {
-		s = field(v, "start");
-		e = field(v, "end");
+		s = json_object_object_get(v, "start");
+		e = json_object_object_get(v, "end");
 		if (s == NULL || e == NULL || !json_object_is_type(s, json_type_string) ||
 		    !json_object_is_type(e, json_type_string))
 			return HUB_INTAKE_OK;
@@ -243,7 +201,7 @@ currency_merged(const struct hub_preset *p, json_object *meta)
 
 	for (i = 0; p != NULL && i < p->nfields; i++)
 		if (p->fields[i].show == HUB_SHOW_MONEY &&
-		    (v = field(meta, p->fields[i].key)) != NULL && is_number(v))
+		    (v = json_object_object_get(meta, p->fields[i].key)) != NULL && is_number(v))
 			return 1;
 	return 0;
 }
@@ -301,7 +259,7 @@ hub_metadisplay_fields(const char *preset, json_object *metadata, json_object **
 	merged = currency_merged(p, metadata);
 	/* The preset's fields first, in the table's order... */
 	for (i = 0; p != NULL && i < p->nfields && rc == HUB_INTAKE_OK; i++) {
-		if ((v = field(metadata, p->fields[i].key)) == NULL)
+		if ((v = json_object_object_get(metadata, p->fields[i].key)) == NULL)
 			continue;
 		if (merged && strcmp(p->fields[i].key, "currency") == 0)
 			continue;

@@ -379,16 +379,118 @@ load_longs(struct hub_conf *c, char *err, size_t errlen)
 	return CONF_OK;
 }
 
+/* SECRET_KEY, LOG_LEVEL and PORT: each checked, the key decoded. */
+static int
+load_scalars(struct hub_conf *c, char *err, size_t errlen)
+{
+	unsigned char key[48];
+	const char *v;
+	long port;
+	char *end;
+	int rc = CONF_ERR, klen;
+
+	if ((v = hub_conf_get("SECRET_KEY")) != NULL) {
+		klen = conf_b64decode(v, key, sizeof(key));
+		if (klen != (int)sizeof(c->secret_key)) {
+			snprintf(err, errlen, "SECRET_KEY is malformed: must be 32 "
+			    "bytes of base64 (openssl rand -base64 32)");
+			goto out;
+		}
+		memcpy(c->secret_key, key, sizeof(c->secret_key));
+		c->have_secret_key = 1;
+	}
+
+	if ((v = hub_conf_get("LOG_LEVEL")) != NULL &&
+	    hub_log_level_parse(v, &c->log_level) != 0) {
+		snprintf(err, errlen, "LOG_LEVEL is malformed: must be one of "
+		    "debug, info, warn, error");
+		goto out;
+	}
+
+	if ((v = hub_conf_get("PORT")) != NULL) {
+		errno = 0;
+		port = strtol(v, &end, 10);
+		if (errno != 0 || end == v || *end != '\0' ||
+		    !(*v >= '0' && *v <= '9') || port < 1 || port > 65535) {
+			snprintf(err, errlen, "PORT is malformed: must be a number "
+			    "from 1 to 65535");
+			goto out;
+		}
+		c->port = (int)port;
+	}
+	rc = CONF_OK;
+out:
+	explicit_bzero(key, sizeof(key));
+	return rc;
+}
+
+/* The URL settings, each checked against its schemes and copied. */
+static int
+load_strs(struct hub_conf *c, char *err, size_t errlen)
+{
+	const char *v;
+	char **f;
+	size_t i;
+
+	for (i = 0; i < HUB_NELEM(conf_strs); i++) {
+		if ((v = hub_conf_get(conf_strs[i].name)) == NULL)
+			continue;
+		if (conf_strs[i].schemes != NULL &&
+		    !conf_url_ok(v, conf_strs[i].schemes)) {
+			snprintf(err, errlen, "%s is malformed: must be a URL "
+			    "starting with %s", conf_strs[i].name,
+			    conf_strs[i].schemes == smtp_schemes ?
+			    "smtp:// or smtps://" : "http:// or https://");
+			return CONF_ERR;
+		}
+		f = str_field(c, conf_strs[i].off);
+		if ((*f = strdup(v)) == NULL)
+			return CONF_NOMEM;
+	}
+	return CONF_OK;
+}
+
+/* Defaults and shapes callers rely on: PUBLIC_URL without a trailing
+ * slash (callers append "/path"), SLACK_API_URL always ending with one
+ * (callers append "chat.update"). */
+static int
+url_defaults(struct hub_conf *c)
+{
+	size_t n;
+	char *tmp;
+
+	if (c->public_url == NULL) {
+		n = (size_t)snprintf(NULL, 0, "http://127.0.0.1:%d", c->port) + 1;
+		if ((c->public_url = malloc(n)) == NULL)
+			return CONF_NOMEM;
+		snprintf(c->public_url, n, "http://127.0.0.1:%d", c->port);
+	}
+	n = strlen(c->public_url);
+	while (n > 0 && c->public_url[n - 1] == '/')
+		c->public_url[--n] = '\0';
+
+	if (c->slack_api_url == NULL) {
+		if ((c->slack_api_url = strdup(CONF_DEFAULT_SLACK_API)) == NULL)
+			return CONF_NOMEM;
+	} else if ((n = strlen(c->slack_api_url)) > 0 &&
+	    c->slack_api_url[n - 1] != '/') {
+		if ((tmp = malloc(n + 2)) == NULL)
+			return CONF_NOMEM;
+		memcpy(tmp, c->slack_api_url, n);
+		tmp[n] = '/';
+		tmp[n + 1] = '\0';
+		free(c->slack_api_url);
+		c->slack_api_url = tmp;
+	}
+	return CONF_OK;
+}
+
 int
 hub_conf_load(struct hub_conf *c, unsigned need, char *err, size_t errlen)
 {
-	unsigned char key[48];
-	const char *path, *v;
-	char **f, *tmp;
-	size_t i, n;
-	long port;
-	char *end;
-	int rc = CONF_OK, klen;
+	const char *path;
+	size_t i;
+	int rc = CONF_OK;
 
 	memset(c, 0, sizeof(*c));
 	c->log_level = HUB_LOG_INFO;
@@ -411,95 +513,12 @@ hub_conf_load(struct hub_conf *c, unsigned need, char *err, size_t errlen)
 			rc = CONF_ERR;
 			goto out;
 		}
-
-	if ((v = hub_conf_get("SECRET_KEY")) != NULL) {
-		klen = conf_b64decode(v, key, sizeof(key));
-		if (klen != (int)sizeof(c->secret_key)) {
-			snprintf(err, errlen, "SECRET_KEY is malformed: must be 32 "
-			    "bytes of base64 (openssl rand -base64 32)");
-			rc = CONF_ERR;
-			goto out;
-		}
-		memcpy(c->secret_key, key, sizeof(c->secret_key));
-		c->have_secret_key = 1;
-	}
-
-	if ((v = hub_conf_get("LOG_LEVEL")) != NULL &&
-	    hub_log_level_parse(v, &c->log_level) != 0) {
-		snprintf(err, errlen, "LOG_LEVEL is malformed: must be one of "
-		    "debug, info, warn, error");
-		rc = CONF_ERR;
+	if ((rc = load_scalars(c, err, errlen)) != CONF_OK ||
+	    (rc = load_longs(c, err, errlen)) != CONF_OK ||
+	    (rc = load_strs(c, err, errlen)) != CONF_OK)
 		goto out;
-	}
-
-	if ((v = hub_conf_get("PORT")) != NULL) {
-		errno = 0;
-		port = strtol(v, &end, 10);
-		if (errno != 0 || end == v || *end != '\0' ||
-		    !(*v >= '0' && *v <= '9') || port < 1 || port > 65535) {
-			snprintf(err, errlen, "PORT is malformed: must be a number "
-			    "from 1 to 65535");
-			rc = CONF_ERR;
-			goto out;
-		}
-		c->port = (int)port;
-	}
-
-	if ((rc = load_longs(c, err, errlen)) != CONF_OK)
-		goto out;
-
-	for (i = 0; i < HUB_NELEM(conf_strs); i++) {
-		if ((v = hub_conf_get(conf_strs[i].name)) == NULL)
-			continue;
-		if (conf_strs[i].schemes != NULL &&
-		    !conf_url_ok(v, conf_strs[i].schemes)) {
-			snprintf(err, errlen, "%s is malformed: must be a URL "
-			    "starting with %s", conf_strs[i].name,
-			    conf_strs[i].schemes == smtp_schemes ?
-			    "smtp:// or smtps://" : "http:// or https://");
-			rc = CONF_ERR;
-			goto out;
-		}
-		f = str_field(c, conf_strs[i].off);
-		if ((*f = strdup(v)) == NULL) {
-			rc = CONF_NOMEM;
-			goto out;
-		}
-	}
-
-	/* PUBLIC_URL: no trailing slash, so callers append "/path". */
-	if (c->public_url == NULL) {
-		n = (size_t)snprintf(NULL, 0, "http://127.0.0.1:%d", c->port) + 1;
-		if ((c->public_url = malloc(n)) == NULL) {
-			rc = CONF_NOMEM;
-			goto out;
-		}
-		snprintf(c->public_url, n, "http://127.0.0.1:%d", c->port);
-	}
-	n = strlen(c->public_url);
-	while (n > 0 && c->public_url[n - 1] == '/')
-		c->public_url[--n] = '\0';
-
-	/* SLACK_API_URL: always ends with '/', so callers append "chat.update". */
-	if (c->slack_api_url == NULL) {
-		if ((c->slack_api_url = strdup(CONF_DEFAULT_SLACK_API)) == NULL) {
-			rc = CONF_NOMEM;
-			goto out;
-		}
-	} else if ((n = strlen(c->slack_api_url)) > 0 &&
-	    c->slack_api_url[n - 1] != '/') {
-		if ((tmp = malloc(n + 2)) == NULL) {
-			rc = CONF_NOMEM;
-			goto out;
-		}
-		memcpy(tmp, c->slack_api_url, n);
-		tmp[n] = '/';
-		tmp[n + 1] = '\0';
-		free(c->slack_api_url);
-		c->slack_api_url = tmp;
-	}
+	rc = url_defaults(c);
 out:
-	explicit_bzero(key, sizeof(key));
 	if (rc == CONF_NOMEM)
 		snprintf(err, errlen, "configuration: out of memory");
 	if (rc != CONF_OK) {

@@ -5,7 +5,6 @@
  * value or a signature must have exactly one textual form.
  */
 #include <errno.h>
-#include <limits.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,7 +14,6 @@
 #include <openssl/hmac.h>
 #include <openssl/rand.h>
 
-#include "base/check.h"
 #include "base/crypto.h"
 
 #define BOX_VERSION	"v1"
@@ -185,23 +183,6 @@ hub_hex_encode(const void *p, size_t n, char *out)
 		out[2 * i + 1] = hexdigits[q[i] & 0xf];
 	}
 	out[2 * n] = '\0';
-}
-
-long
-hub_hex_decode(const char *s, size_t n, void *out, size_t outlen)
-{
-	unsigned char *q = out;
-	size_t i;
-	int hi, lo;
-
-	if (n % 2 != 0 || n / 2 > outlen || n / 2 > LONG_MAX)
-		return -1;
-	for (i = 0; i < n / 2; i++) {
-		if ((hi = hub_hexval(s[2 * i])) < 0 || (lo = hub_hexval(s[2 * i + 1])) < 0)
-			return -1;
-		q[i] = (unsigned char)(hi << 4 | lo);
-	}
-	return (long)(n / 2);
 }
 
 int
@@ -581,24 +562,4 @@ out:
 	hub_buf_release(&salt);
 	hub_buf_release(&want);
 	return rc;
-}
-
-const char *
-hub_crypto_strerror(int e)
-{
-	static const char *const msgs[] = {
-		[HUB_CRYPTO_OK] = "success",
-		[HUB_CRYPTO_NOMEM] = "out of memory",
-		[HUB_CRYPTO_RANDOM] = "random number generator failed",
-		[HUB_CRYPTO_FORMAT] = "malformed input",
-		[HUB_CRYPTO_NOKEY] = "sealed under a key not in the keyring",
-		[HUB_CRYPTO_AUTH] = "authentication failed (tampered or wrong key)",
-		[HUB_CRYPTO_MISMATCH] = "password does not match",
-		[HUB_CRYPTO_INTERNAL] = "cryptographic library failure",
-		[HUB_CRYPTO_TOOBIG] = "output too large or keyring full",
-	};
-
-	if (e < 0 || (size_t)e >= HUB_NELEM(msgs) || msgs[e] == NULL)
-		return "unknown crypto error";
-	return msgs[e];
 }

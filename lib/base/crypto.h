@@ -58,8 +58,6 @@ int	hub_random_bytes(void *, size_t);
 int	hub_random_token(size_t nbytes, struct hub_buf *out);
 
 void	hub_hex_encode(const void *, size_t, char *out /* 2n+1 */);
-/* Returns bytes written or -1 on bad input / overflow. */
-long	hub_hex_decode(const char *, size_t, void *out, size_t outlen);
 int	hub_base64_encode(const void *, size_t, int url, struct hub_buf *out);
 /* Accepts padded or unpadded; url selects the alphabet. */
 int	hub_base64_decode(const char *, size_t, int url, struct hub_buf *out);
@@ -89,8 +87,6 @@ int	hub_password_hash(const char *password, struct hub_buf *out);
  * string or parameters beyond sane bounds (N <= 2^17 and a power of two,
  * r, p <= 16, at most 64 MiB): a crafted hash cannot exhaust memory. */
 int	hub_password_verify(const char *password, const char *stored);
-
-const char *hub_crypto_strerror(int);
 
 #ifdef HUB_UNITTEST
 /* HUB_STATIC in crypto.c: reachable from the tests through t/libhub_ut.a. */

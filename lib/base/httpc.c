@@ -303,7 +303,7 @@ set_error(struct hub_httpc_resp *r, const char *msg)
 	r->error[n] = '\0';
 }
 
-/* body == NULL: GET. */
+/* A POST of len bytes of body (never NULL). */
 static int
 request(struct hub_httpc *h, const char *url, const char *const *headers,
     const void *body, size_t len, long timeout_ms, struct hub_httpc_resp *r)
@@ -370,12 +370,9 @@ request(struct hub_httpc *h, const char *url, const char *const *headers,
 		curl_easy_setopt(c, CURLOPT_FRESH_CONNECT, 1L);
 		curl_easy_setopt(c, CURLOPT_FORBID_REUSE, 1L);
 	}
-	if (body != NULL) {
-		curl_easy_setopt(c, CURLOPT_POST, 1L);
-		curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
-		curl_easy_setopt(c, CURLOPT_POSTFIELDS, len ? body : "");
-	} else
-		curl_easy_setopt(c, CURLOPT_HTTPGET, 1L);
+	curl_easy_setopt(c, CURLOPT_POST, 1L);
+	curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
+	curl_easy_setopt(c, CURLOPT_POSTFIELDS, len ? body : "");
 
 	cc = curl_easy_perform(c);
 	rc = map_error(cc, &x);
@@ -404,13 +401,6 @@ hub_httpc_post(struct hub_httpc *h, const char *url, const char *const *headers,
     const void *body, size_t len, long timeout_ms, struct hub_httpc_resp *r)
 {
 	return request(h, url, headers, body ? body : "", body ? len : 0, timeout_ms, r);
-}
-
-int
-hub_httpc_get(struct hub_httpc *h, const char *url, const char *const *headers,
-    long timeout_ms, struct hub_httpc_resp *r)
-{
-	return request(h, url, headers, NULL, 0, timeout_ms, r);
 }
 
 int

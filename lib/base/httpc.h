@@ -50,8 +50,6 @@ void		 hub_httpc_set_guard(struct hub_httpc *, const struct hub_netguard *allow)
 /* POST body with the given headers ("Name: value", NULL-terminated). */
 int		 hub_httpc_post(struct hub_httpc *, const char *url, const char *const *headers,
 		    const void *body, size_t len, long timeout_ms, struct hub_httpc_resp *);
-int		 hub_httpc_get(struct hub_httpc *, const char *url, const char *const *headers,
-		    long timeout_ms, struct hub_httpc_resp *);
 void		 hub_httpc_resp_init(struct hub_httpc_resp *, size_t max_body);
 void		 hub_httpc_resp_free(struct hub_httpc_resp *);
 /* Transient (retry) or final?  5xx, 429, 408, timeouts, connect errors,

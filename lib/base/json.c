@@ -561,6 +561,36 @@ hub_json_set_int64(struct json_object *o, const char *key, int64_t n)
 	return hub_json_set(o, key, json_object_new_int64(n));
 }
 
+int
+hub_json_put(struct json_object *o, const char *key, struct json_object *v)
+{
+	if (o == NULL || json_object_object_add(o, key, v) != 0) {
+		json_object_put(v);
+		return HUB_JSON_NOMEM;
+	}
+	return HUB_JSON_OK;
+}
+
+int
+hub_json_put_str(struct json_object *o, const char *key, const char *s)
+{
+	json_object *v = NULL;
+
+	if (s != NULL && (v = json_object_new_string(s)) == NULL)
+		return HUB_JSON_NOMEM;
+	return hub_json_put(o, key, v);
+}
+
+int
+hub_json_push(struct json_object *arr, struct json_object *v)
+{
+	if (v == NULL || arr == NULL || json_object_array_add(arr, v) != 0) {
+		json_object_put(v);
+		return HUB_JSON_NOMEM;
+	}
+	return HUB_JSON_OK;
+}
+
 const char *
 hub_json_str(struct json_object *obj, size_t *len)
 {

@@ -82,6 +82,14 @@ int	hub_json_opt_object(struct json_object *, const char *key, struct json_objec
 int	hub_json_set(struct json_object *, const char *key, struct json_object *v);
 int	hub_json_set_str(struct json_object *, const char *key, const char *s);
 int	hub_json_set_int64(struct json_object *, const char *key, int64_t n);
+/* Present but empty: hub_json_put and hub_json_put_str store JSON null
+ * for a NULL value (what intake's output and the audit details keep as
+ * "quorum": null), else as hub_json_set; they take v in every case.
+ * hub_json_push appends v to an array and takes it in every case; a NULL
+ * v (a failed json_object_new_*) is HUB_JSON_NOMEM. */
+int	hub_json_put(struct json_object *, const char *key, struct json_object *v);
+int	hub_json_put_str(struct json_object *, const char *key, const char *s);
+int	hub_json_push(struct json_object *arr, struct json_object *v);
 
 /* Serialize compactly (JSON_C_TO_STRING_PLAIN | NOSLASHESCAPE); the string
  * belongs to obj. */

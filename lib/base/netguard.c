@@ -286,16 +286,3 @@ hub_netguard_check_url(const struct hub_netguard *g, const char *url, char *why,
 	freeaddrinfo(res);
 	return rc;
 }
-
-const char *
-hub_netguard_strerror(int err)
-{
-	switch (err) {
-	case HUB_NETGUARD_OK:		return "ok";
-	case HUB_NETGUARD_BADLIST:	return "bad network list";
-	case HUB_NETGUARD_BADURL:	return "bad URL";
-	case HUB_NETGUARD_UNRESOLVED:	return "host does not resolve";
-	case HUB_NETGUARD_REFUSED:	return "address refused";
-	default:			return "unknown error";
-	}
-}

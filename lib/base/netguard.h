@@ -54,6 +54,5 @@ int	hub_netguard_addr_ok(const struct hub_netguard *, const struct sockaddr *);
  * only one of several is. */
 int	hub_netguard_check_url(const struct hub_netguard *, const char *url, char *why,
 	    size_t whylen);
-const char *hub_netguard_strerror(int);
 
 #endif

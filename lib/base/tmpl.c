@@ -283,6 +283,102 @@ split_word(const char *s, size_t len, size_t *wlen, const char **rest,
 static int	parse_nodes(struct parser *, struct nodes *, enum ntype, int,
 		    struct nodes *);
 
+/* {{#if x}}, {{#unless x}}, {{#each x}} (tag without the "{{", trimmed):
+ * the block and, recursively, what it holds up to its {{/x}}. */
+static int
+open_block(struct parser *p, struct nodes *into, const char *tag, size_t tlen, int line)
+{
+	const char *arg;
+	size_t wlen, alen;
+	struct node *n;
+	enum ntype bt;
+	int rc;
+
+	split_word(tag + 1, tlen - 1, &wlen, &arg, &alen);
+	if (wlen == 2 && memcmp(tag + 1, "if", 2) == 0)
+		bt = N_IF;
+	else if (wlen == 6 && memcmp(tag + 1, "unless", 6) == 0)
+		bt = N_UNLESS;
+	else if (wlen == 4 && memcmp(tag + 1, "each", 4) == 0)
+		bt = N_EACH;
+	else {
+		set_err("%s:%d: unknown block {{%.*s}}", p->name, line, (int)tlen, tag);
+		return HUB_TMPL_SYNTAX;
+	}
+	if (!tmpl_valid_path(arg, alen)) {
+		set_err("%s:%d: bad path in {{%.*s}}", p->name, line, (int)tlen, tag);
+		return HUB_TMPL_SYNTAX;
+	}
+	if (p->nest >= MAX_NEST) {
+		set_err("%s:%d: blocks nested too deep", p->name, line);
+		return HUB_TMPL_SYNTAX;
+	}
+	if ((rc = nodes_push(p, into, bt, arg, alen, line, &n)) != 0)
+		return rc;
+	p->nest++;
+	/* n may move if `into` grows later; kids are filled now, before any
+	 * further push to `into`. */
+	rc = parse_nodes(p, &n->kids, bt, line, &n->alt);
+	p->nest--;
+	return rc;
+}
+
+/* {{/x}}: HUB_TMPL_OK when it closes `opener` of open_line. */
+static int
+close_block(struct parser *p, enum ntype opener, int open_line, const char *tag,
+    size_t tlen, int line)
+{
+	const char *arg = tag + 1;
+	size_t alen = tlen - 1;
+
+	trim(&arg, &alen);
+	if (opener == N_TEXT) {
+		set_err("%s:%d: {{%.*s}} without opening block", p->name, line, (int)tlen, tag);
+		return HUB_TMPL_SYNTAX;
+	}
+	if (alen != strlen(block_names[opener]) ||
+	    memcmp(arg, block_names[opener], alen) != 0) {
+		set_err("%s:%d: {{%.*s}} closes {{#%s}} of line %d", p->name, line,
+		    (int)tlen, tag, block_names[opener], open_line);
+		return HUB_TMPL_SYNTAX;
+	}
+	return HUB_TMPL_OK;
+}
+
+/* A tag that holds nothing: {{> partial}}, {{raw path}}, {{path}}. */
+static int
+leaf_tag(struct parser *p, struct nodes *into, const char *tag, size_t tlen, int line)
+{
+	const char *arg;
+	size_t wlen, alen;
+
+	if (tlen > 0 && tag[0] == '>') {
+		arg = tag + 1;
+		alen = tlen - 1;
+		trim(&arg, &alen);
+		if (!valid_partial(arg, alen)) {
+			set_err("%s:%d: bad partial name in {{%.*s}}", p->name, line,
+			    (int)tlen, tag);
+			return HUB_TMPL_SYNTAX;
+		}
+		return nodes_push(p, into, N_PARTIAL, arg, alen, line, NULL);
+	}
+	split_word(tag, tlen, &wlen, &arg, &alen);
+	if (wlen == 3 && memcmp(tag, "raw", 3) == 0 && alen > 0) {
+		if (!tmpl_valid_path(arg, alen)) {
+			set_err("%s:%d: bad path in {{%.*s}}", p->name, line, (int)tlen, tag);
+			return HUB_TMPL_SYNTAX;
+		}
+		return nodes_push(p, into, N_RAW, arg, alen, line, NULL);
+	}
+	if (!tmpl_valid_path(tag, tlen)) {
+		set_err("%s:%d: unknown tag {{%.*s}}", p->name, line,
+		    (int)(tlen > 60 ? 60 : tlen), tag);
+		return HUB_TMPL_SYNTAX;
+	}
+	return nodes_push(p, into, N_VAR, tag, tlen, line, NULL);
+}
+
 /*
  * Parse until EOF (opener N_TEXT: top level) or the {{/x}} that closes
  * `opener`.  {{else}} switches to `alt`.
@@ -291,11 +387,9 @@ static int
 parse_nodes(struct parser *p, struct nodes *into, enum ntype opener,
     int open_line, struct nodes *alt)
 {
-	const char *open, *close, *tag, *arg, *end;
-	size_t tlen, wlen, alen;
+	const char *open, *close, *tag, *end;
+	size_t tlen;
 	int line, rc;
-	struct node *n;
-	enum ntype bt;
 
 	for (;;) {
 		end = p->src + p->len;
@@ -326,59 +420,8 @@ parse_nodes(struct parser *p, struct nodes *into, enum ntype opener,
 
 		if (tlen > 0 && tag[0] == '!')
 			continue;
-		if (tlen > 0 && tag[0] == '#') {
-			split_word(tag + 1, tlen - 1, &wlen, &arg, &alen);
-			if (wlen == 2 && memcmp(tag + 1, "if", 2) == 0)
-				bt = N_IF;
-			else if (wlen == 6 && memcmp(tag + 1, "unless", 6) == 0)
-				bt = N_UNLESS;
-			else if (wlen == 4 && memcmp(tag + 1, "each", 4) == 0)
-				bt = N_EACH;
-			else {
-				set_err("%s:%d: unknown block {{%.*s}}", p->name,
-				    line, (int)tlen, tag);
-				return HUB_TMPL_SYNTAX;
-			}
-			if (!tmpl_valid_path(arg, alen)) {
-				set_err("%s:%d: bad path in {{%.*s}}", p->name,
-				    line, (int)tlen, tag);
-				return HUB_TMPL_SYNTAX;
-			}
-			if (p->nest >= MAX_NEST) {
-				set_err("%s:%d: blocks nested too deep",
-				    p->name, line);
-				return HUB_TMPL_SYNTAX;
-			}
-			if ((rc = nodes_push(p, into, bt, arg, alen, line,
-			    &n)) != 0)
-				return rc;
-			p->nest++;
-			/* n may move if `into` grows later; kids are filled
-			 * now, before any further push to `into`. */
-			rc = parse_nodes(p, &n->kids, bt, line, &n->alt);
-			p->nest--;
-			if (rc != 0)
-				return rc;
-			continue;
-		}
-		if (tlen > 0 && tag[0] == '/') {
-			arg = tag + 1;
-			alen = tlen - 1;
-			trim(&arg, &alen);
-			if (opener == N_TEXT) {
-				set_err("%s:%d: {{%.*s}} without opening block",
-				    p->name, line, (int)tlen, tag);
-				return HUB_TMPL_SYNTAX;
-			}
-			if (alen != strlen(block_names[opener]) ||
-			    memcmp(arg, block_names[opener], alen) != 0) {
-				set_err("%s:%d: {{%.*s}} closes {{#%s}} of line "
-				    "%d", p->name, line, (int)tlen, tag,
-				    block_names[opener], open_line);
-				return HUB_TMPL_SYNTAX;
-			}
-			return HUB_TMPL_OK;
-		}
+		if (tlen > 0 && tag[0] == '/')
+			return close_block(p, opener, open_line, tag, tlen, line);
 		if (tlen == 4 && memcmp(tag, "else", 4) == 0) {
 			/* alt is NULL once past the block's {{else}} */
 			if (opener == N_TEXT || alt == NULL) {
@@ -387,42 +430,13 @@ parse_nodes(struct parser *p, struct nodes *into, enum ntype opener,
 				    "twice in one block");
 				return HUB_TMPL_SYNTAX;
 			}
-			into = alt;
-			return parse_nodes(p, into, opener, open_line, NULL);
+			return parse_nodes(p, alt, opener, open_line, NULL);
 		}
-		if (tlen > 0 && tag[0] == '>') {
-			arg = tag + 1;
-			alen = tlen - 1;
-			trim(&arg, &alen);
-			if (!valid_partial(arg, alen)) {
-				set_err("%s:%d: bad partial name in {{%.*s}}",
-				    p->name, line, (int)tlen, tag);
-				return HUB_TMPL_SYNTAX;
-			}
-			if ((rc = nodes_push(p, into, N_PARTIAL, arg, alen,
-			    line, NULL)) != 0)
-				return rc;
-			continue;
-		}
-		split_word(tag, tlen, &wlen, &arg, &alen);
-		if (wlen == 3 && memcmp(tag, "raw", 3) == 0 && alen > 0) {
-			if (!tmpl_valid_path(arg, alen)) {
-				set_err("%s:%d: bad path in {{%.*s}}", p->name,
-				    line, (int)tlen, tag);
-				return HUB_TMPL_SYNTAX;
-			}
-			if ((rc = nodes_push(p, into, N_RAW, arg, alen, line,
-			    NULL)) != 0)
-				return rc;
-			continue;
-		}
-		if (!tmpl_valid_path(tag, tlen)) {
-			set_err("%s:%d: unknown tag {{%.*s}}", p->name, line,
-			    (int)(tlen > 60 ? 60 : tlen), tag);
-			return HUB_TMPL_SYNTAX;
-		}
-		if ((rc = nodes_push(p, into, N_VAR, tag, tlen, line,
-		    NULL)) != 0)
+		if (tlen > 0 && tag[0] == '#')
+			rc = open_block(p, into, tag, tlen, line);
+		else
+			rc = leaf_tag(p, into, tag, tlen, line);
+		if (rc != 0)
 			return rc;
 	}
 	if (opener != N_TEXT) {

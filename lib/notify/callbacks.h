@@ -32,12 +32,4 @@
 void	hub_job_http_post(struct hub_job_env *, const struct hub_job *,
 	    struct hub_job_result *);
 
-/* Enqueue an http_post job inside the caller's transaction (see jobs.h).
- * The signing secret is sealed with SECRET_KEY (hub_conf_get) before it is
- * stored; NULL sends the request unsigned.  body is borrowed; dedupe_key may
- * be NULL.  Returns a hub_db_err (HUB_DB_CHECK for a bad URL, or a secret
- * that cannot be sealed). */
-int	hub_callbacks_enqueue(struct hub_db *, const char *url, json_object *body,
-	    const char *sign_secret, const char *dedupe_key);
-
 #endif

@@ -208,7 +208,8 @@ struct sync_run {
 	int			 retry;      /* a copy is left for a retry */
 	int			 retry_after;
 	int			 continue_at; /* s from now: continue in a new job; -1 none */
-	const char		*fail_code;
+	const char		*fail_code;  /* static text, or slack_code */
+	char			 slack_code[sizeof(((struct hub_slack_result *)0)->error)];
 };
 
 /* ------------------------------------------------------------ helpers */
@@ -491,9 +492,93 @@ mark(struct sync_run *s, int stmt, int i, const char *value, const char *shown)
 
 enum step_outcome { STEP_NEXT = 0, STEP_STOP };
 
+/* chat.update of one copy; a short wait our own bucket asks for (no call
+ * was made) is waited out here while the budget allows.  The connection
+ * layer's code, or -1 when shutdown came during the wait. */
+static int
+update_message(struct sync_run *s, const struct hub_conn *c, const char *channel,
+    json_object *args, struct hub_slack_result *res)
+{
+	int rc;
+
+	for (;;) {
+		rc = hub_connections_call(s->env->db, &s->slack, c, "chat.update", channel,
+		    args, res);
+		if (rc == HUB_CONN_SLACK && res->cls == HUB_SLACK_RATELIMITED &&
+		    res->status == 0 && res->wait_ms > 0 && res->wait_ms <= SYNC_LOCAL_WAIT_MS &&
+		    elapsed_ms(&s->start) + res->wait_ms < s->budget_ms) {
+			if (!nap(s->env->stop, res->wait_ms))
+				return -1;
+			continue;
+		}
+		return rc;
+	}
+}
+
+/* What Slack's refusal of copy i's update means for the copy and the run. */
+static enum step_outcome
+slack_refused(struct sync_run *s, int i, const struct hub_conn *c,
+    enum hub_render_sync variant, const struct hub_slack_result *res)
+{
+	const char *channel = PQgetvalue(s->copies, i, C_CHANNEL);
+	enum step_outcome ret = STEP_NEXT;
+
+	switch (res->cls) {
+	case HUB_SLACK_RATELIMITED:
+		if (res->status == 0) {
+			/* Our bucket wants a longer wait than we may spend here:
+			 * what is done stays done, a new job carries on. */
+			s->continue_at = (int)(res->wait_ms / 1000) + 1;
+		} else {
+			s->retry = 1;
+			s->retry_after = res->retry_after > 0 ? res->retry_after : 1;
+			s->fail_code = "ratelimited";
+		}
+		ret = STEP_STOP;
+		break;
+	case HUB_SLACK_AUTH:
+		/* connections.c has disabled it; its other copies are skipped */
+		for (size_t k = 0; k < s->nconns; k++)
+			if (strcmp(s->conns[k].id, c->id) == 0)
+				s->conns[k].disabled = 1;
+		hub_log(HUB_LOG_WARN, "sync_connection_disabled", "request", s->req_id,
+		    "connection", c->id, "error", res->error, NULL);
+		s->n.disabled++;
+		break;
+	case HUB_SLACK_TRANSIENT:
+		s->retry = 1;
+		if (res->error[0] != '\0') {
+			snprintf(s->slack_code, sizeof(s->slack_code), "%s", res->error);
+			s->fail_code = s->slack_code;
+		} else
+			s->fail_code = "transient";
+		if (++s->transient >= SYNC_MAX_TRANSIENT)
+			ret = STEP_STOP;
+		break;
+	default:
+		if (gone_error(res->error)) {
+			hub_log(HUB_LOG_INFO, "sync_copy_gone", "request", s->req_id,
+			    "channel", channel, "error", res->error, NULL);
+			mark(s, MS_MARK_GONE, i, res->error, NULL);
+			s->n.gone++;
+		} else {
+			hub_log(HUB_LOG_ERROR, "sync_update_failed", "request", s->req_id,
+			    "channel", channel, "variant", hub_render_sync_name(variant),
+			    "error", res->error, "detail", res->detail, NULL);
+			s->n.failed++;
+			s->fail_code = "slack";
+		}
+		break;
+	}
+	return ret;
+}
+
 /*
  * Bring copy i up to date.  STEP_STOP ends the run (retry, continue in a
- * new job, or shutdown); the run's fields say which.
+ * new job, or shutdown); the run's fields say which.  Over 60 lines as one
+ * ladder from the skips to Slack's answer, so that each copy is counted
+ * exactly once (the counts are the job's report); what Slack's refusals
+ * mean is slack_refused's.
  */
 static enum step_outcome
 sync_copy(struct sync_run *s, int i, struct hub_job_result *r)
@@ -552,22 +637,11 @@ sync_copy(struct sync_run *s, int i, struct hub_job_result *r)
 	json_object_object_add(args, "blocks", json_object_get(out.blocks));
 	json_object_object_add(args, "text", json_object_new_string(out.text));
 
-	for (;;) {
-		rc = hub_connections_call(s->env->db, &s->slack, c, "chat.update", channel,
-		    args, &res);
-		/* Our own bucket said wait a moment (no call was made). */
-		if (rc == HUB_CONN_SLACK && res.cls == HUB_SLACK_RATELIMITED && res.status == 0 &&
-		    res.wait_ms > 0 && res.wait_ms <= SYNC_LOCAL_WAIT_MS &&
-		    elapsed_ms(&s->start) + res.wait_ms < s->budget_ms) {
-			if (!nap(s->env->stop, res.wait_ms)) {
-				hub_job_result_set(r, HUB_JOB_RELEASE, "interrupted", NULL,
-				    "interrupted by shutdown");
-				ret = STEP_STOP;
-				goto out;
-			}
-			continue;
-		}
-		break;
+	if ((rc = update_message(s, c, channel, args, &res)) < 0) {
+		hub_job_result_set(r, HUB_JOB_RELEASE, "interrupted", NULL,
+		    "interrupted by shutdown");
+		ret = STEP_STOP;
+		goto out;
 	}
 	if (rc == HUB_CONN_OK) {
 		s->transient = 0;
@@ -595,49 +669,7 @@ sync_copy(struct sync_run *s, int i, struct hub_job_result *r)
 		s->fail_code = "connection";
 		goto out;
 	}
-	switch (res.cls) {
-	case HUB_SLACK_RATELIMITED:
-		if (res.status == 0) {
-			/* Our bucket wants a longer wait than we may spend here:
-			 * what is done stays done, a new job carries on. */
-			s->continue_at = (int)(res.wait_ms / 1000) + 1;
-		} else {
-			s->retry = 1;
-			s->retry_after = res.retry_after > 0 ? res.retry_after : 1;
-			s->fail_code = "ratelimited";
-		}
-		ret = STEP_STOP;
-		break;
-	case HUB_SLACK_AUTH:
-		/* connections.c has disabled it; its other copies are skipped */
-		for (size_t k = 0; k < s->nconns; k++)
-			if (strcmp(s->conns[k].id, c->id) == 0)
-				s->conns[k].disabled = 1;
-		hub_log(HUB_LOG_WARN, "sync_connection_disabled", "request", s->req_id,
-		    "connection", c->id, "error", res.error, NULL);
-		s->n.disabled++;
-		break;
-	case HUB_SLACK_TRANSIENT:
-		s->retry = 1;
-		s->fail_code = res.error[0] ? res.error : "transient";
-		if (++s->transient >= SYNC_MAX_TRANSIENT)
-			ret = STEP_STOP;
-		break;
-	default:
-		if (gone_error(res.error)) {
-			hub_log(HUB_LOG_INFO, "sync_copy_gone", "request", s->req_id,
-			    "channel", channel, "error", res.error, NULL);
-			mark(s, MS_MARK_GONE, i, res.error, NULL);
-			s->n.gone++;
-		} else {
-			hub_log(HUB_LOG_ERROR, "sync_update_failed", "request", s->req_id,
-			    "channel", channel, "variant", hub_render_sync_name(variant),
-			    "error", res.error, "detail", res.detail, NULL);
-			s->n.failed++;
-			s->fail_code = "slack";
-		}
-		break;
-	}
+	ret = slack_refused(s, i, c, variant, &res);
 out:
 	json_object_put(args);
 	hub_render_out_free(&out);
@@ -714,29 +746,108 @@ run_free(struct sync_run *s)
 
 /* ------------------------------------------------------------ the job */
 
+static void
+run_init(struct sync_run *s, struct hub_job_env *env, const struct hub_job *job)
+{
+	memset(s, 0, sizeof(*s));
+	s->env = env;
+	s->job = job;
+	s->continue_at = -1;
+	s->retry_after = -1;
+	clock_gettime(CLOCK_MONOTONIC, &s->start);
+	/* Stay well inside the lease: another worker takes the job after it. */
+	s->budget_ms = (long)(env->lease_s > 20 ? env->lease_s - 10 : 10) * 1000;
+	s->slack.http = env->http;
+	s->slack.api_url = env->conf != NULL ? env->conf->slack_api_url : NULL;
+	s->slack.keyring = env->keys;
+}
+
+/* Each copy in turn until all are done, the budget is spent or a copy
+ * stops the run.  -1: shutdown gave the job back (r says so). */
+static int
+sync_copies(struct sync_run *s, struct hub_job_result *r)
+{
+	int i, n = PQntuples(s->copies);
+
+	for (i = 0; i < n; i++) {
+		if (*s->env->stop) {
+			hub_job_result_set(r, HUB_JOB_RELEASE, "interrupted", NULL,
+			    "interrupted by shutdown");
+			return -1;
+		}
+		if (elapsed_ms(&s->start) >= s->budget_ms) {
+			s->continue_at = 0;
+			break;
+		}
+		if (sync_copy(s, i, r) == STEP_STOP) {
+			if (r->verdict == HUB_JOB_RELEASE)
+				return -1;
+			break;
+		}
+	}
+	return 0;
+}
+
+/* The verdict once the copies are walked: retry what is left, carry on in
+ * a new job (giving up the lock: *locked is cleared), or done/failed with
+ * the counts. */
+static void
+run_verdict(struct sync_run *s, struct hub_job_result *r, int *locked)
+{
+	const char *params[1] = { s->req_id }, *status;
+	char counts[SYNC_COUNTS_MAX];
+	int64_t next = 0;
+	int rc;
+
+	snprintf(counts, sizeof(counts), "%d updated, %d unchanged, %d webhook, %d disabled,"
+	    " %d gone, %d failed", s->n.updated, s->n.unchanged, s->n.webhook, s->n.disabled,
+	    s->n.gone, s->n.failed);
+	if (s->retry) {
+		hub_job_result_set(r, HUB_JOB_RETRY, s->fail_code && strcmp(s->fail_code,
+		    "ratelimited") == 0 ? "ratelimited" : "retry",
+		    s->fail_code ? s->fail_code : "retry", "%s; the rest later", counts);
+		r->retry_after = s->retry_after;
+		return;
+	}
+	if (s->continue_at >= 0) {
+		/* Unlock first, or the new job would find the lock taken. */
+		(void)exec(s->env->db, MS_UNLOCK, params, NULL);
+		*locked = 0;
+		if ((rc = continue_later(s, s->continue_at, &next)) != HUB_DB_OK) {
+			hub_job_result_set(r, HUB_JOB_RETRY, "database", "database",
+			    "%s; %s", counts, hub_db_strerror(rc));
+			r->retry_after = s->continue_at;
+			return;
+		}
+		hub_job_result_set(r, HUB_JOB_DONE, "continued", NULL,
+		    "%s; continued in job %lld", counts, (long long)next);
+		return;
+	}
+	status = json_object_get_string(member(s->request, "status", json_type_string));
+	if (status != NULL && strcmp(status, "Pending") != 0 &&
+	    (s->n.updated > 0 || s->n.unchanged == 0))
+		home_refresh(s);
+	if (PQntuples(s->copies) == 0)
+		hub_job_result_set(r, HUB_JOB_DONE, "synced", NULL, "no sent messages");
+	else if (s->n.failed > 0)
+		hub_job_result_set(r, HUB_JOB_FAIL, "failed", s->fail_code ? s->fail_code :
+		    "failed", "%s", counts);
+	else
+		hub_job_result_set(r, HUB_JOB_DONE, "synced", NULL, "%s", counts);
+	if (s->n.webhook > 0 || s->n.gone > 0)
+		hub_log(HUB_LOG_INFO, "sync_skipped", "request", s->req_id, "counts", counts, NULL);
+}
+
 void
 hub_job_sync(struct hub_job_env *env, const struct hub_job *job, struct hub_job_result *r)
 {
 	struct sync_run s;
-	const char *params[1], *status;
+	const char *params[1];
 	PGresult *res = NULL;
-	char counts[SYNC_COUNTS_MAX];
-	int locked = 0, rc, i, n, finished;
-	int64_t next = 0;
+	int locked = 0, rc;
 
-	memset(&s, 0, sizeof(s));
-	s.env = env;
-	s.job = job;
-	s.continue_at = -1;
-	s.retry_after = -1;
+	run_init(&s, env, job);
 	r->retry_after = -1;
-	clock_gettime(CLOCK_MONOTONIC, &s.start);
-	/* Stay well inside the lease: another worker takes the job after it. */
-	s.budget_ms = (long)(env->lease_s > 20 ? env->lease_s - 10 : 10) * 1000;
-	s.slack.http = env->http;
-	s.slack.api_url = env->conf != NULL ? env->conf->slack_api_url : NULL;
-	s.slack.keyring = env->keys;
-
 	if (hub_json_get_string(job->payload, "request_id", SYNC_ID_MAX, &s.req_id) !=
 	    HUB_JSON_OK) {
 		hub_job_result_set(r, HUB_JOB_FAIL, "bad payload", "bad_payload",
@@ -768,65 +879,8 @@ hub_job_sync(struct hub_job_env *env, const struct hub_job *job, struct hub_job_
 		goto dberr;
 	if ((rc = exec(env->db, MS_COPIES, params, &s.copies)) != HUB_DB_OK)
 		goto dberr;
-
-	n = PQntuples(s.copies);
-	for (i = 0; i < n; i++) {
-		if (*env->stop) {
-			hub_job_result_set(r, HUB_JOB_RELEASE, "interrupted", NULL,
-			    "interrupted by shutdown");
-			goto out;
-		}
-		if (elapsed_ms(&s.start) >= s.budget_ms) {
-			s.continue_at = 0;
-			break;
-		}
-		if (sync_copy(&s, i, r) == STEP_STOP) {
-			if (r->verdict == HUB_JOB_RELEASE)
-				goto out;
-			break;
-		}
-	}
-
-	snprintf(counts, sizeof(counts), "%d updated, %d unchanged, %d webhook, %d disabled,"
-	    " %d gone, %d failed", s.n.updated, s.n.unchanged, s.n.webhook, s.n.disabled,
-	    s.n.gone, s.n.failed);
-	if (s.retry) {
-		hub_job_result_set(r, HUB_JOB_RETRY, s.fail_code && strcmp(s.fail_code,
-		    "ratelimited") == 0 ? "ratelimited" : "retry",
-		    s.fail_code ? s.fail_code : "retry", "%s; the rest later", counts);
-		r->retry_after = s.retry_after;
-		goto out;
-	}
-	if (s.continue_at >= 0) {
-		/* Unlock first, or the new job would find the lock taken. */
-		params[0] = s.req_id;
-		(void)exec(env->db, MS_UNLOCK, params, NULL);
-		locked = 0;
-		if ((rc = continue_later(&s, s.continue_at, &next)) != HUB_DB_OK) {
-			hub_job_result_set(r, HUB_JOB_RETRY, "database", "database",
-			    "%s; %s", counts,
-			    hub_db_strerror(rc));
-			r->retry_after = s.continue_at;
-			goto out;
-		}
-		hub_job_result_set(r, HUB_JOB_DONE, "continued", NULL,
-		    "%s; continued in job %lld", counts,
-		    (long long)next);
-		goto out;
-	}
-	status = json_object_get_string(member(s.request, "status", json_type_string));
-	finished = status != NULL && strcmp(status, "Pending") != 0;
-	if (finished && (s.n.updated > 0 || s.n.unchanged == 0))
-		home_refresh(&s);
-	if (n == 0)
-		hub_job_result_set(r, HUB_JOB_DONE, "synced", NULL, "no sent messages");
-	else if (s.n.failed > 0) {
-		hub_job_result_set(r, HUB_JOB_FAIL, "failed", s.fail_code ? s.fail_code : "failed",
-		    "%s", counts);
-	} else
-		hub_job_result_set(r, HUB_JOB_DONE, "synced", NULL, "%s", counts);
-	if (s.n.webhook > 0 || s.n.gone > 0)
-		hub_log(HUB_LOG_INFO, "sync_skipped", "request", s.req_id, "counts", counts, NULL);
+	if (sync_copies(&s, r) == 0)
+		run_verdict(&s, r, &locked);
 	goto out;
 dberr:
 	hub_job_result_set(r, rc == HUB_DB_CHECK ? HUB_JOB_FAIL : HUB_JOB_RETRY, "database",

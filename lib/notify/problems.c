@@ -275,21 +275,3 @@ out:
 		hub_db_rollback(db);
 	return rc;
 }
-
-const char *
-hub_problems_strerror(int rc)
-{
-	switch (rc) {
-	case HUB_PROBLEMS_OK:
-		return "ok";
-	case HUB_PROBLEMS_NOTFOUND:
-		return "no such delivery";
-	case HUB_PROBLEMS_CONFLICT:
-		return "nothing to retry: the delivery is not failed or waiting, or its job is"
-		    " running, done or gone";
-	case HUB_PROBLEMS_UNAVAILABLE:
-		return "the database is unavailable";
-	default:
-		return "database error";
-	}
-}

@@ -57,6 +57,5 @@ const char *hub_problems_fix(const char *transport, const char *code);
  * job requeued. */
 int	hub_problems_retry(struct hub_db *, int64_t id, const struct hub_actor *,
 	    int64_t *job_id);
-const char *hub_problems_strerror(int);
 
 #endif

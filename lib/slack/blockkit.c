@@ -10,6 +10,7 @@
 
 #include "slack/blockkit.h"
 #include "base/esc.h"
+#include "base/json.h"
 #include "base/utf8.h"
 
 #define ELLIPSIS	"\xe2\x80\xa6"	/* U+2026 */
@@ -146,22 +147,17 @@ out:
 
 /* ------------------------------------------------------------ json helpers */
 
+/* base/json's writers (v taken in every case), in this module's codes. */
 static int
 put(json_object *o, const char *key, json_object *v)
 {
-	if (v == NULL)
-		return HUB_BK_NOMEM;
-	if (json_object_object_add(o, key, v) != 0) {
-		json_object_put(v);
-		return HUB_BK_NOMEM;
-	}
-	return HUB_BK_OK;
+	return hub_json_set(o, key, v) == HUB_JSON_OK ? HUB_BK_OK : HUB_BK_NOMEM;
 }
 
 static int
 put_str(json_object *o, const char *key, const char *s)
 {
-	return put(o, key, json_object_new_string(s));
+	return hub_json_set_str(o, key, s) == HUB_JSON_OK ? HUB_BK_OK : HUB_BK_NOMEM;
 }
 
 static int
@@ -235,22 +231,6 @@ make_text(const char *type, const char *s, size_t limit, json_object **out)
 out:
 	json_object_put(o);
 	return rc;
-}
-
-int
-hub_bk_plain(const char *s, size_t limit, json_object **out)
-{
-	if (out == NULL)
-		return HUB_BK_INVAL;
-	return make_text("plain_text", s, limit, out);
-}
-
-int
-hub_bk_mrkdwn(const char *s, size_t limit, json_object **out)
-{
-	if (out == NULL)
-		return HUB_BK_INVAL;
-	return make_text("mrkdwn", s, limit, out);
 }
 
 /* o[key] = plain text of s cut to limit; NULL s skipped unless required. */
@@ -525,24 +505,6 @@ hub_bk_date_valid(const char *d)
 	return m >= 1 && m <= 12 && day >= 1 && day <= 31;
 }
 
-int
-hub_bk_datepicker(const char *action_id, const char *initial_date,
-    const char *placeholder, json_object **out)
-{
-	json_object *o;
-	int rc;
-
-	if (out == NULL || (initial_date != NULL && !hub_bk_date_valid(initial_date)))
-		return HUB_BK_INVAL;
-	if ((rc = new_typed("datepicker", &o)) != HUB_BK_OK)
-		return rc;
-	if ((rc = put_id(o, "action_id", action_id, HUB_BK_MAX_ID, 1)) == 0 &&
-	    (rc = put_plain(o, "placeholder", placeholder,
-	    HUB_BK_MAX_PLACEHOLDER, 0)) == 0 && initial_date != NULL)
-		rc = put_str(o, "initial_date", initial_date);
-	return finish(rc, o, out);
-}
-
 /* ------------------------------------------------------------ blocks */
 
 static int
@@ -717,41 +679,6 @@ hub_bk_context_add_mrkdwn(json_object *context, const char *mrkdwn)
 	    mrkdwn);
 }
 
-static int
-make_image(const char *url, const char *alt, json_object **out)
-{
-	json_object *o, *v;
-	int rc;
-
-	if (alt == NULL || *alt == '\0')
-		return HUB_BK_INVAL;
-	if ((rc = hub_bk_url_check(url)) != HUB_BK_OK)
-		return rc;
-	if ((rc = new_typed("image", &o)) != HUB_BK_OK)
-		return rc;
-	if ((rc = put_str(o, "image_url", url)) == 0 &&
-	    (rc = cut_string(alt, HUB_BK_MAX_ALT, 0, &v)) == 0)
-		rc = put(o, "alt_text", v);
-	return finish(rc, o, out);
-}
-
-int
-hub_bk_context_add_image(json_object *context, const char *url,
-    const char *alt)
-{
-	json_object *a, *img;
-	int rc;
-
-	if (!is_block(context, "context"))
-		return HUB_BK_INVAL;
-	if (json_object_object_get_ex(context, "elements", &a) &&
-	    json_object_array_length(a) >= HUB_BK_MAX_CONTEXT)
-		return HUB_BK_FULL;
-	if ((rc = make_image(url, alt, &img)) != HUB_BK_OK)
-		return rc;
-	return append_limited(context, "elements", HUB_BK_MAX_CONTEXT, img);
-}
-
 int
 hub_bk_actions(const char *block_id, json_object **out)
 {
@@ -824,27 +751,6 @@ hub_bk_input(const struct hub_bk_input *in, json_object *element,
 	/* last, so that a failure leaves element with the caller */
 	if (json_object_object_add(o, "element", element) != 0)
 		rc = HUB_BK_NOMEM;
-out:
-	return finish(rc, o, out);
-}
-
-int
-hub_bk_image(const char *block_id, const char *url, const char *alt,
-    const char *title, json_object **out)
-{
-	json_object *o, *v;
-	int rc;
-
-	if (out == NULL)
-		return HUB_BK_INVAL;
-	if ((rc = check_id(block_id, HUB_BK_MAX_ID, 0)) != HUB_BK_OK ||
-	    (rc = make_image(url, alt, &o)) != HUB_BK_OK)
-		return rc;
-	if (block_id != NULL && (rc = put_str(o, "block_id", block_id)) != 0)
-		goto out;
-	if (title != NULL && ((rc = make_text("plain_text", title,
-	    HUB_BK_MAX_ALT, &v)) != 0 || (rc = put(o, "title", v)) != 0))
-		goto out;
 out:
 	return finish(rc, o, out);
 }

@@ -16,9 +16,12 @@
  * (json_object **out) belong to the caller (json_object_put).  Strings are
  * borrowed and copied.  Never blocks, never logs.
  *
- * Mrkdwn: hub_bk_mrkdwn()/section text take mrkdwn as is; user text must go
- * through hub_mrkdwn_escape() (only & < >) so nobody injects <!channel> or a
- * link.  Mentions and links are built by hub_mrkdwn_mention/_link.
+ * Text objects are {"type":"plain_text","text":…,"emoji":true} or
+ * {"type":"mrkdwn",…}; empty text is HUB_BK_INVAL (Slack wants at least
+ * one character), and a cut mrkdwn text never ends inside <…> or an
+ * &entity;.  Mrkdwn (section text and fields, context) is taken as is;
+ * user text must go through hub_mrkdwn_escape() (only & < >) so nobody
+ * injects <!channel> or a link.  Mentions and links are built by hub_mrkdwn_mention/_link.
  */
 #ifndef HUB_BLOCKKIT_H
 #define HUB_BLOCKKIT_H
@@ -32,7 +35,7 @@ enum hub_bk_err {
 	HUB_BK_OK = 0,
 	HUB_BK_NOMEM,	/* allocation failed */
 	HUB_BK_INVAL,	/* NULL/empty required argument, bad id characters,
-			   bad style, bad date, wrong surface */
+			   bad style, wrong surface */
 	HUB_BK_TOOLONG,	/* an identifier or data value over its limit */
 	HUB_BK_FULL,	/* container at its maximum count: paginate */
 	HUB_BK_TOOBIG,	/* view over 250 KB, or a hub_buf's maximum */
@@ -92,11 +95,6 @@ size_t		 hub_bk_strlen(const char *s);
  * truncated.  Out is unchanged on error. */
 int		 hub_bk_truncate(struct hub_buf *out, const char *s,
 		    size_t limit, int *cut);
-/* {"type":"plain_text","text":…,"emoji":true} / {"type":"mrkdwn",…};
- * empty s is HUB_BK_INVAL (Slack wants at least one character).  A cut
- * mrkdwn text never ends inside <…> or an &entity;. */
-int		 hub_bk_plain(const char *s, size_t limit, json_object **out);
-int		 hub_bk_mrkdwn(const char *s, size_t limit, json_object **out);
 
 /* ------------------------------------------------------------ elements */
 
@@ -155,10 +153,6 @@ int		 hub_bk_static_select(const struct hub_bk_select *,
 		    json_object **out);
 int		 hub_bk_text_input(const struct hub_bk_text_input *,
 		    json_object **out);
-/* initial_date: NULL or YYYY-MM-DD. */
-int		 hub_bk_datepicker(const char *action_id,
-		    const char *initial_date, const char *placeholder,
-		    json_object **out);
 
 /* ------------------------------------------------------------ blocks */
 
@@ -181,8 +175,6 @@ int		 hub_bk_context(const char *block_id, json_object **out);
 /* Add a mrkdwn text (3000); HUB_BK_FULL at 10 elements. */
 int		 hub_bk_context_add_mrkdwn(json_object *context,
 		    const char *mrkdwn);
-int		 hub_bk_context_add_image(json_object *context,
-		    const char *url, const char *alt);
 int		 hub_bk_actions(const char *block_id, json_object **out);
 /* Add an interactive element (taken on success); HUB_BK_FULL at 25,
  * HUB_BK_INVAL if its action_id is already in the block. */
@@ -195,11 +187,9 @@ struct hub_bk_input {
 	int		 optional;
 	int		 dispatch_action;
 };
-/* element (plain_text_input, static_select, datepicker) taken on success. */
+/* element (plain_text_input, static_select) taken on success. */
 int		 hub_bk_input(const struct hub_bk_input *, json_object *element,
 		    json_object **out);
-int		 hub_bk_image(const char *block_id, const char *url,
-		    const char *alt, const char *title, json_object **out);
 
 /* ------------------------------------------------------------ lists, views */
 

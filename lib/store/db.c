@@ -216,12 +216,6 @@ hub_db_limits(struct hub_db_limits *l, enum hub_db_role role, const struct hub_c
 }
 
 int
-hub_db_connect(const char *url, struct hub_db **dbp)
-{
-	return hub_db_connect_limits(url, NULL, dbp);
-}
-
-int
 hub_db_connect_limits(const char *url, const struct hub_db_limits *lim,
     struct hub_db **dbp)
 {

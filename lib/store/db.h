@@ -76,8 +76,6 @@ void		 hub_db_limits(struct hub_db_limits *, enum hub_db_role, const struct hub_
  * itself (?connect_timeout=, ?options=) win over these. */
 int		 hub_db_connect_limits(const char *url, const struct hub_db_limits *,
 		    struct hub_db **db);
-/* hub_db_connect_limits with WEB's defaults. */
-int		 hub_db_connect(const char *url, struct hub_db **db);
 void		 hub_db_close(struct hub_db *);
 PGconn		*hub_db_conn(struct hub_db *);
 /* Is the connection usable right now (reconnecting if needed)? */

@@ -66,18 +66,6 @@ static const struct hub_stmt stmts[STMT__MAX] = {
 
 static const struct hub_stmt_table session_stmts = { "session", stmts, STMT__MAX };
 
-const char *
-hub_session_strerror(int err)
-{
-	switch (err) {
-	case HUB_SESSION_OK:	return "ok";
-	case HUB_SESSION_NONE:	return "no session";
-	case HUB_SESSION_DB:	return "database error";
-	case HUB_SESSION_CRYPTO: return "cryptography failure";
-	default:		return "unknown error";
-	}
-}
-
 static void
 token_hash(const char *token, char out[HUB_SESSION_HASH_LEN])
 {

@@ -71,7 +71,6 @@ int	hub_session_form_token_ok(const char *cookie_header, const char *name,
  * sign-in pages themselves), else "/".  Never an absolute URL: no open
  * redirect, however next is encoded. */
 const char *hub_session_next_path(const char *next);
-const char *hub_session_strerror(int);
 
 /*
  * The worker's sweep (store/job.h, bin/approvalhub-worker.c): deletes the

@@ -3,14 +3,13 @@
  * decoders that read untrusted text.
  *
  * Input: "<timestamp>\n<signature>\n<body>" goes to hub_slacksig_verify and
- * hub_sig_verify("v1"); the whole input also goes to hub_box_open,
- * hub_base64_decode (both alphabets) and hub_hex_decode.  Besides the
+ * hub_sig_verify("v1"); the whole input also goes to hub_box_open and
+ * hub_base64_decode (both alphabets).  Besides the
  * sanitizers, it checks two properties and aborts when they break:
  *  - a signature that verifies is exactly the one hub_sig_sign produces;
  *  - decoding is canonical: what decodes re-encodes to the same text
- *    (modulo '=' padding and, for hex, case).
+ *    (modulo '=' padding).
  */
-#include <ctype.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -79,25 +78,6 @@ check_base64(const uint8_t *data, size_t size, int url)
 }
 
 static void
-check_hex(const uint8_t *data, size_t size)
-{
-	unsigned char out[512];
-	char back[2 * sizeof(out) + 1];
-	long n;
-	size_t i;
-
-	n = hub_hex_decode((const char *)data, size, out, sizeof(out));
-	if (n < 0)
-		return;
-	if ((size_t)n * 2 != size)
-		abort();
-	hub_hex_encode(out, (size_t)n, back);
-	for (i = 0; i < size; i++)
-		if (tolower(data[i]) != back[i])
-			abort();
-}
-
-static void
 check_box(const uint8_t *data, size_t size)
 {
 	static struct hub_keyring kr;
@@ -116,8 +96,6 @@ check_box(const uint8_t *data, size_t size)
 	}
 	rc = hub_box_open(&kr, (const char *)data, size, &out);
 	if (rc != HUB_CRYPTO_OK && out.len != 0)
-		abort();
-	if (hub_crypto_strerror(rc) == NULL)
 		abort();
 	hub_buf_release(&out);
 }
@@ -151,7 +129,6 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	check_box(data, size);
 	check_base64(data, size, 0);
 	check_base64(data, size, 1);
-	check_hex(data, size);
 	free(ts);
 	free(sig);
 	return 0;

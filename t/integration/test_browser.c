@@ -354,7 +354,7 @@ setup(void)
 	cr_assert_eq(k.len, 32);
 	memcpy(master, k.data, 32);
 	hub_buf_release(&k);
-	cr_assert_eq(hub_db_connect(th_env("DATABASE_URL"), &db), HUB_DB_OK);
+	cr_assert_eq(hub_db_connect_limits(th_env("DATABASE_URL"), NULL, &db), HUB_DB_OK);
 	cr_assert_eq(getrandom(rnd, sizeof(rnd), 0), (ssize_t)sizeof(rnd));
 	hub_hex_encode(rnd, sizeof(rnd), tag);
 	srandom((unsigned)rnd[0] << 8 | rnd[1]);

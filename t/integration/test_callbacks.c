@@ -113,23 +113,6 @@ tq(int stmt, const char *a, const char *b)
 	return r;
 }
 
-/* The source's callback secret, sealed as the admin tools store it. */
-static void
-seal_secret(struct hub_buf *out)
-{
-	const char *b64 = th_env("SECRET_KEY");
-	struct hub_buf raw = HUB_BUF_INIT(64);
-	struct hub_keyring keys;
-	const char *secret = th_env("HUB_TEST_CALLBACK_SECRET");
-
-	memset(&keys, 0, sizeof(keys));
-	cr_assert_eq(hub_base64_decode(b64, strlen(b64), 0, &raw), HUB_CRYPTO_OK);
-	cr_assert_eq(raw.len, 32);
-	cr_assert_eq(hub_keyring_add(&keys, (const unsigned char *)raw.data), HUB_CRYPTO_OK);
-	cr_assert_eq(hub_box_seal(&keys, secret, strlen(secret), out), HUB_CRYPTO_OK);
-	hub_buf_release(&raw);
-}
-
 static void
 setup(void)
 {
@@ -138,11 +121,11 @@ setup(void)
 	const char *p[2];
 	PGresult *r = NULL;
 
-	cr_assert_eq(hub_db_connect(th_env("DATABASE_URL"), &db), HUB_DB_OK);
+	cr_assert_eq(hub_db_connect_limits(th_env("DATABASE_URL"), NULL, &db), HUB_DB_OK);
 	cr_assert_eq(getrandom(rnd, sizeof(rnd), 0), (ssize_t)sizeof(rnd));
 	snprintf(source_name, sizeof(source_name), "erp-%02x%02x%02x%02x",
 	    rnd[0], rnd[1], rnd[2], rnd[3]);
-	seal_secret(&sealed);
+	th_seal(th_env("HUB_TEST_CALLBACK_SECRET"), &sealed);
 	p[0] = source_name;
 	p[1] = hub_buf_str(&sealed);
 	cr_assert_eq(hub_db_exec(db, &t_table, T_SOURCE, p, &r), HUB_DB_OK, "%s",

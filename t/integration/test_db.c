@@ -129,7 +129,7 @@ fresh_connect(void)
 {
 	struct hub_db *db = NULL;
 
-	cr_assert_eq(hub_db_connect(fresh_url, &db), HUB_DB_OK, "connect %s", fresh_name);
+	cr_assert_eq(hub_db_connect_limits(fresh_url, NULL, &db), HUB_DB_OK, "connect %s", fresh_name);
 	cr_assert_not_null(db);
 	return db;
 }
@@ -239,7 +239,7 @@ Test(db, connect_failure_is_conn)
 
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		db = (struct hub_db *)&db;	/* must be reset to NULL */
-		cr_expect_eq(hub_db_connect(bad[i], &db), HUB_DB_CONN, "%s", bad[i]);
+		cr_expect_eq(hub_db_connect_limits(bad[i], NULL, &db), HUB_DB_CONN, "%s", bad[i]);
 		cr_expect_null(db, "%s", bad[i]);
 	}
 }
@@ -254,7 +254,7 @@ Test(db, connect_missing_database_is_conn)
 	p = strstr(url, "dbname='t_");
 	cr_assert_not_null(p);
 	memcpy(p + 8, "z", 1);	/* t_... -> z_..., which does not exist */
-	cr_expect_eq(hub_db_connect(url, &db), HUB_DB_CONN);
+	cr_expect_eq(hub_db_connect_limits(url, NULL, &db), HUB_DB_CONN);
 	cr_expect_null(db);
 }
 
@@ -569,7 +569,7 @@ Test(migrate, concurrent_processes)
 			struct hub_db *cdb = NULL;
 			int n = 0;
 
-			if (hub_db_connect(fresh_url, &cdb) != HUB_DB_OK)
+			if (hub_db_connect_limits(fresh_url, NULL, &cdb) != HUB_DB_OK)
 				_exit(100);
 			if (hub_migrate_run(cdb, &n) != HUB_MIGRATE_OK)
 				_exit(101);

@@ -15,6 +15,7 @@
  */
 #include <criterion/criterion.h>
 
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -197,7 +198,7 @@ setup(void)
 	cr_assert_eq(k.len, 32);
 	memcpy(master, k.data, 32);
 	hub_buf_release(&k);
-	cr_assert_eq(hub_db_connect(th_env("DATABASE_URL"), &db), HUB_DB_OK);
+	cr_assert_eq(hub_db_connect_limits(th_env("DATABASE_URL"), NULL, &db), HUB_DB_OK);
 	cr_assert_eq(getrandom(rnd, sizeof(rnd), 0), (ssize_t)sizeof(rnd));
 	hub_hex_encode(rnd, sizeof(rnd), tag);
 }
@@ -668,14 +669,16 @@ Test(decide, an_expired_request_shows_its_outcome)
 {
 	char src[HUB_ID_LEN], rid[HUB_ID_LEN], *path;
 	struct th_resp r;
-	int n = 0, i;
+	static volatile sig_atomic_t stop;
+	struct hub_job_env env = { .db = db, .stop = &stop };
+	int i;
 
 	make_source(0, src);
 	create(src, "Too late", "[{\"kind\":\"email\",\"value\":\"max@example.test\"}]",
 	    "any", "rita@example.test", rid);
 	path = link_path(asg_id(rid, 0), rid, FAR);
 	PQclear(tq(T_DEADLINE_PAST, rid, NULL));
-	cr_assert_eq(hub_engine_expire_due(db, 1000, &n), HUB_ENGINE_OK);
+	cr_assert_eq(hub_engine_sweep(&env), HUB_JOB_SWEEP_OK);
 	/* The stack's worker sweeps the same database: when its sweep holds
 	 * the row, ours skips it and theirs commits a moment later. */
 	for (i = 0; i < 100; i++) {

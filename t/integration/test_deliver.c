@@ -149,7 +149,7 @@ common_setup(const char *url)
 	PGresult *r;
 
 	dburl = url;
-	cr_assert_eq(hub_db_connect(url, &db), HUB_DB_OK);
+	cr_assert_eq(hub_db_connect_limits(url, NULL, &db), HUB_DB_OK);
 	ensure_0004();
 	keyring_setup();
 	cr_assert_not_null(slack.http = hub_httpc_new());
@@ -1280,7 +1280,7 @@ api_setup(void)
 {
 	own_db = 0;
 	dburl = th_env("DATABASE_URL");
-	cr_assert_eq(hub_db_connect(dburl, &db), HUB_DB_OK);
+	cr_assert_eq(hub_db_connect_limits(dburl, NULL, &db), HUB_DB_OK);
 	keyring_setup();
 	cr_assert_not_null(slack.http = hub_httpc_new());
 	slack.api_url = th_env("SLACK_API_URL");

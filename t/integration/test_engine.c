@@ -11,6 +11,7 @@
 #include <criterion/criterion.h>
 
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -50,7 +51,7 @@ static void
 setup(void)
 {
 	th_db_create(&freshdb);
-	cr_assert_eq(hub_db_connect(fresh_url, &db), HUB_DB_OK);
+	cr_assert_eq(hub_db_connect_limits(fresh_url, NULL, &db), HUB_DB_OK);
 }
 
 static void
@@ -525,7 +526,7 @@ Test(engine, create_concurrent_identical_makes_one_request)
 			int rc;
 
 			close(go[1]);
-			if (hub_db_connect(fresh_url, &mine) != HUB_DB_OK)
+			if (hub_db_connect_limits(fresh_url, NULL, &mine) != HUB_DB_OK)
 				_exit(10);
 			req = mkreq("SAME-1", steps, NULL);
 			(void)read(go[0], &c, 1);   /* all start together */
@@ -1157,7 +1158,7 @@ Test(engine, concurrent_decisions_one_winner_one_callback)
 			snprintf(who, sizeof(who), "UC%02d", i);
 			a.id = who;
 			a.display = who;
-			if (hub_db_connect(fresh_url, &mine) != HUB_DB_OK)
+			if (hub_db_connect_limits(fresh_url, NULL, &mine) != HUB_DB_OK)
 				_exit(10);
 			(void)read(go[0], &c, 1);
 			rc = hub_engine_decide(mine, id, 0, &a, i % 2, "race", NULL, &d, &err);
@@ -1197,12 +1198,22 @@ Test(engine, concurrent_decisions_one_winner_one_callback)
 
 /* ------------------------------------------------------------ sweeps */
 
-Test(engine, expire_due_expires_past_deadline)
+/* The worker's sweep (expire, remind, lapse) as bin/approvalhub-worker
+ * runs it. */
+static void
+sweep_now(void)
+{
+	static volatile sig_atomic_t stop;
+	struct hub_job_env env = { .db = db, .stop = &stop };
+
+	cr_assert_eq(hub_engine_sweep(&env), HUB_JOB_SWEEP_OK);
+}
+
+Test(engine, sweep_expires_past_deadline)
 {
 	struct hub_outcome o, keep, d;
 	PGresult *r;
 	json_object *pl;
-	int n = -1;
 	char *s;
 
 	init_source();
@@ -1210,11 +1221,10 @@ Test(engine, expire_due_expires_past_deadline)
 	    "{\"deadline\": \"2099-01-01T00:00:00Z\"}"), &o);
 	create_ok(mkreq("EXP-2", step1("any", 0, "[{\"kind\":\"slack\",\"value\":\"U1\"}]"),
 	    "{\"deadline\": \"2099-01-01T00:00:00Z\"}"), &keep);
-	cr_assert_eq(hub_engine_expire_due(db, 10, &n), HUB_ENGINE_OK);
-	cr_expect_eq(n, 0, "nothing due yet");
+	sweep_now();
+	expect_req(o.id, "Pending", NULL);	/* nothing due yet */
 	PQclear(tq(T_DEADLINE_PAST, o.id, NULL, NULL));
-	cr_assert_eq(hub_engine_expire_due(db, 10, &n), HUB_ENGINE_OK);
-	cr_expect_eq(n, 1);
+	sweep_now();
 	expect_req(o.id, "Expired", NULL);
 	expect_req(keep.id, "Pending", NULL);
 	s = tq_str(T_STEPS, o.id, NULL);
@@ -1235,33 +1245,32 @@ Test(engine, expire_due_expires_past_deadline)
 	    json_object_object_get(pl, "body"), "status")), "Expired");
 	json_object_put(pl);
 	cr_expect_eq(decide(o.id, "U1", 1, NULL, &d), HUB_ENGINE_CLOSED);
-	cr_assert_eq(hub_engine_expire_due(db, 10, &n), HUB_ENGINE_OK);
-	cr_expect_eq(n, 0, "once only");
-	cr_expect_eq(hub_engine_expire_due(db, 0, &n), HUB_ENGINE_INVALID);
+	sweep_now();
+	cr_expect_eq(count_notify(o.id, "deadline_expired"), 1, "once only");
+	expect_audit(o.id, "request.created,request.expired");
 }
 
-Test(engine, remind_due_reminds_and_throttles)
+Test(engine, sweep_reminds_and_throttles)
 {
 	struct hub_outcome o;
 	PGresult *r;
-	int n = -1, manual = -1;
+	int manual = -1;
 
 	init_source();
 	create_ok(mkreq("REM-1", step1("all", 0,
 	    "[{\"kind\":\"slack\",\"value\":\"U1\"},{\"kind\":\"slack\",\"value\":\"U2\"}]"),
 	    "{\"reminder_every\": 3600}"), &o);
-	cr_assert_eq(hub_engine_remind_due(db, 10, &n), HUB_ENGINE_OK);
-	cr_expect_eq(n, 0, "first reminder is an hour away");
+	sweep_now();
+	cr_expect_eq(count_notify(o.id, "reminder"), 0, "first reminder is an hour away");
 	PQclear(tq(T_REMIND_PAST, o.id, NULL, NULL));
-	cr_assert_eq(hub_engine_remind_due(db, 10, &n), HUB_ENGINE_OK);
-	cr_expect_eq(n, 1);
+	sweep_now();
 	cr_expect_eq(count_notify(o.id, "reminder"), 2, "one per pending approver");
 	r = tq(T_REQ, o.id, NULL, NULL);
 	cr_expect_str_eq(PQgetvalue(r, 0, 8), "t", "next reminder moved ahead");
 	PQclear(r);
 	/* due again right away: both were reminded minutes ago */
 	PQclear(tq(T_REMIND_PAST, o.id, NULL, NULL));
-	cr_assert_eq(hub_engine_remind_due(db, 10, &n), HUB_ENGINE_OK);
+	sweep_now();
 	cr_expect_eq(count_notify(o.id, "reminder"), 2, "throttled");
 	expect_audit(o.id, "request.created,request.reminded");
 	/* a manual reminder is not throttled */
@@ -1275,7 +1284,6 @@ Test(engine, reminder_stops_before_the_deadline)
 {
 	struct hub_outcome o;
 	PGresult *r;
-	int n;
 
 	init_source();
 	/* every 30 minutes, deadline in 40: a first reminder is planned */
@@ -1296,8 +1304,7 @@ Test(engine, reminder_stops_before_the_deadline)
 	/* it is due now and the deadline is 10 minutes away: none after it */
 	PQclear(tq(T_DEADLINE_SOON, o.id, NULL, NULL));
 	PQclear(tq(T_REMIND_PAST, o.id, NULL, NULL));
-	cr_assert_eq(hub_engine_remind_due(db, 10, &n), HUB_ENGINE_OK);
-	cr_expect_eq(n, 1);
+	sweep_now();
 	cr_expect_eq(count_notify(o.id, "reminder"), 1);
 	r = tq(T_REQ, o.id, NULL, NULL);
 	cr_expect_str_eq(PQgetvalue(r, 0, 6), "f", "no reminder at or past the deadline");
@@ -1318,12 +1325,11 @@ Test(engine, remind_refuses_decided_request)
 	cr_expect_eq(count_notify(o.id, "manual_reminder"), 0);
 }
 
-Test(engine, lapse_due_lapses_and_calls_back)
+Test(engine, sweep_lapses_and_calls_back)
 {
 	struct hub_outcome o, d;
 	PGresult *r;
 	json_object *pl;
-	int n = -1;
 
 	init_source();
 	create_ok(mkreq("LAP-1", step1("any", 0, "[{\"kind\":\"slack\",\"value\":\"U1\"}]"),
@@ -1332,11 +1338,10 @@ Test(engine, lapse_due_lapses_and_calls_back)
 	r = tq(T_REQ, o.id, NULL, NULL);
 	cr_expect_str_eq(PQgetvalue(r, 0, 3), "t", "valid_until set");
 	PQclear(r);
-	cr_assert_eq(hub_engine_lapse_due(db, 10, &n), HUB_ENGINE_OK);
-	cr_expect_eq(n, 0);
+	sweep_now();
+	expect_req(o.id, "Approved", "User U1");	/* valid for a day yet */
 	PQclear(tq(T_VALID_PAST, o.id, NULL, NULL));
-	cr_assert_eq(hub_engine_lapse_due(db, 10, &n), HUB_ENGINE_OK);
-	cr_expect_eq(n, 1);
+	sweep_now();
 	expect_req(o.id, "Lapsed", "User U1");
 	r = tq(T_CALLBACK, o.id, NULL, NULL);
 	cr_assert_eq(PQntuples(r), 2, "approved, then lapsed");
@@ -1347,8 +1352,9 @@ Test(engine, lapse_due_lapses_and_calls_back)
 	json_object_put(pl);
 	expect_audit(o.id, "request.created,assignment.approved,step.approved,request.approved,"
 	    "request.lapsed");
-	cr_assert_eq(hub_engine_lapse_due(db, 10, &n), HUB_ENGINE_OK);
-	cr_expect_eq(n, 0);
+	sweep_now();
+	expect_audit(o.id, "request.created,assignment.approved,step.approved,request.approved,"
+	    "request.lapsed");	/* once only */
 }
 
 Test(engine, strerror_names_every_code)

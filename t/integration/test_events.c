@@ -180,7 +180,7 @@ setup(void)
 	    err, sizeof(err)), 0, "%s", err);
 	memset(&keyring, 0, sizeof(keyring));
 	cr_assert_eq(hub_keyring_add(&keyring, conf.secret_key), HUB_CRYPTO_OK);
-	cr_assert_eq(hub_db_connect(th_env("DATABASE_URL"), &db), HUB_DB_OK);
+	cr_assert_eq(hub_db_connect_limits(th_env("DATABASE_URL"), NULL, &db), HUB_DB_OK);
 	rand_upper(team, 11, 'T');
 	rand_upper(app_id, 11, 'A');
 	rand_upper(bot_user, 11, 'U');
@@ -430,7 +430,7 @@ job_setup(void)
 {
 	setup();
 	th_db_create(&fresh);
-	cr_assert_eq(hub_db_connect(fresh.url, &fdb), HUB_DB_OK);
+	cr_assert_eq(hub_db_connect_limits(fresh.url, NULL, &fdb), HUB_DB_OK);
 	connection_make(fdb, team, fconn);
 	{
 		PGresult *r = tq(fdb, T_SOURCE_ADD, "Workday", NULL, NULL, NULL, NULL);
@@ -630,7 +630,7 @@ Test(home_job, a_mark_during_a_publish_queues_one_follow_up)
 	if (pid == 0) {
 		struct hub_db *cdb = NULL;
 
-		if (hub_db_connect(fresh.url, &cdb) != HUB_DB_OK)
+		if (hub_db_connect_limits(fresh.url, NULL, &cdb) != HUB_DB_OK)
 			_exit(2);
 		_exit(run_job(cdb) == HUB_JOB_DONE ? 0 : 1);
 	}

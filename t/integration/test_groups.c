@@ -701,7 +701,7 @@ Test(e2e, a_delegation_in_force_adds_the_delegate_who_may_decide)
 	json_object_put(req);
 
 	/* the delegate decides, as the engine lets an assignee's delegate */
-	cr_assert_eq(hub_db_connect(th_env("DATABASE_URL"), &db), HUB_DB_OK);
+	cr_assert_eq(hub_db_connect_limits(th_env("DATABASE_URL"), NULL, &db), HUB_DB_OK);
 	snprintf(display, sizeof(display), "User %s", dep);
 	actor.id = dep;
 	actor.display = display;

@@ -15,6 +15,7 @@
 #include <criterion/criterion.h>
 
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -45,7 +46,7 @@ static struct hub_db *db;
 static void
 setup(void)
 {
-	cr_assert_eq(hub_db_connect(th_env("DATABASE_URL"), &db), HUB_DB_OK);
+	cr_assert_eq(hub_db_connect_limits(th_env("DATABASE_URL"), NULL, &db), HUB_DB_OK);
 }
 
 static void
@@ -949,7 +950,9 @@ Test(interactions, snooze_is_per_approver)
 	char body[1024], other[40], url[512], a_asg[24], b_asg[24];
 	struct click c;
 	PGresult *r;
-	int n = 0, tries;
+	static volatile sig_atomic_t stop;
+	struct hub_job_env env = { .db = db, .stop = &stop };
+	int tries;
 
 	fixture(&f_snooze, 0, NULL);
 	snprintf(other, sizeof(other), "UB%s", f_snooze.sfx);
@@ -978,7 +981,7 @@ Test(interactions, snooze_is_per_approver)
 	PQclear(tq(T_REMIND_NOW, out.id, NULL, NULL, NULL, NULL));
 	/* The worker's sweep (the stack's worker may run it first: either
 	 * way the reminders below are its work). */
-	cr_assert_eq(hub_engine_remind_due(db, 100, &n), HUB_ENGINE_OK);
+	cr_assert_eq(hub_engine_sweep(&env), HUB_JOB_SWEEP_OK);
 	for (tries = 0; tries < 100 && tq_ll(T_REMINDERS, out.id, b_asg) == 0; tries++)
 		usleep(50 * 1000);
 	cr_assert_eq(tq_ll(T_REMINDERS, out.id, b_asg), 1, "the other approver is reminded");

@@ -48,7 +48,7 @@ connect_fresh(void)
 {
 	struct hub_db *d = NULL;
 
-	cr_assert_eq(hub_db_connect(fresh_url, &d), HUB_DB_OK);
+	cr_assert_eq(hub_db_connect_limits(fresh_url, NULL, &d), HUB_DB_OK);
 	return d;
 }
 
@@ -56,7 +56,7 @@ static void
 setup(void)
 {
 	th_db_create(&freshdb);
-	cr_assert_eq(hub_db_connect(fresh_url, &db), HUB_DB_OK);
+	cr_assert_eq(hub_db_connect_limits(fresh_url, NULL, &db), HUB_DB_OK);
 }
 
 static void

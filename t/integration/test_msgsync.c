@@ -211,7 +211,7 @@ setup(void)
 	memset(&keyring, 0, sizeof(keyring));
 	cr_assert_eq(hub_keyring_add(&keyring, conf.secret_key), HUB_CRYPTO_OK);
 	th_db_create(&fresh);
-	cr_assert_eq(hub_db_connect(fresh.url, &db), HUB_DB_OK);
+	cr_assert_eq(hub_db_connect_limits(fresh.url, NULL, &db), HUB_DB_OK);
 
 	rand_id(team, sizeof(team), 'T');
 	rand_id(bot_user, sizeof(bot_user), 'U');
@@ -799,7 +799,7 @@ Test(msgsync, one_sync_per_request_at_a_time)
 	create("any", id);
 	post_copies(id, c);
 	decide(id, 0, 1);
-	cr_assert_eq(hub_db_connect(fresh.url, &other), HUB_DB_OK);
+	cr_assert_eq(hub_db_connect_limits(fresh.url, NULL, &other), HUB_DB_OK);
 	p[0] = id;
 	cr_assert_eq(hub_db_exec(other, &t_table, T_LOCK, p, NULL), HUB_DB_OK);
 	seq = last_seq();

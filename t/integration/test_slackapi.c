@@ -33,7 +33,6 @@
 #include "slack/ratelimit.h"
 #include "slack/slackapi.h"
 #include "testlib.h"
-#include "notify/callbacks.h"
 
 #define TOKEN1	"xoxb-111-test-token-one"
 #define TOKEN2	"xoxb-222-test-token-two"
@@ -228,7 +227,7 @@ setup(void)
 	snprintf(sql, sizeof(sql), "CREATE DATABASE %s", dbname);
 	admin_exec(sql);
 	th_db_url(dbname, dburl, sizeof(dburl));
-	cr_assert_eq(hub_db_connect(dburl, &db), HUB_DB_OK);
+	cr_assert_eq(hub_db_connect_limits(dburl, NULL, &db), HUB_DB_OK);
 	cr_assert_eq(hub_migrate_run(db, NULL), HUB_MIGRATE_OK, "%s", hub_db_last_error(db));
 	/* The worker of the SLACK_BOT_TOKEN test posts to the loopback receiver. */
 	th_allow_loopback_callbacks(db);
@@ -707,7 +706,7 @@ Test(ratelimit, processes_share_one_budget)
 			close(ready[0]);
 			close(go[1]);
 			/* never touch the parent's connection */
-			if (hub_db_connect(dburl, &mine) != HUB_DB_OK)
+			if (hub_db_connect_limits(dburl, NULL, &mine) != HUB_DB_OK)
 				_exit(3);
 			/* connected: wait for the others (EOF on go is the start) */
 			if (write(ready[1], "r", 1) != 1 || read(go[0], &c, 1) != 0)
@@ -1155,8 +1154,7 @@ Test(conn, slack_bot_token_becomes_the_default_through_the_worker)
 	    "\"http_status\":503,\"count\":2}");
 	snprintf(cb, sizeof(cb), "%s/cb/bootstrap-%ld", th_env("FAKE_CALLBACK_URL"), (long)getpid());
 	body = json_object_new_object();
-	cr_assert_eq(hub_callbacks_enqueue(db, cb, body,
-	    th_env("HUB_TEST_CALLBACK_SECRET"), NULL), HUB_DB_OK);
+	th_callback_queue(db, cb, body, th_env("HUB_TEST_CALLBACK_SECRET"));
 	json_object_put(body);
 	snprintf(log, sizeof(log), "%s/log/slackapi-bootstrap-%ld.log", th_env("HUB_STATE"),
 	    (long)getpid());

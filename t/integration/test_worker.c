@@ -40,7 +40,6 @@
 #include "store/migrate.h"
 #include "slack/slacksig.h"
 #include "testlib.h"
-#include "notify/callbacks.h"
 
 /* ------------------------------------------------------------ receiver */
 
@@ -186,18 +185,16 @@ receiver_script(const char *json)
 static json_object *
 receiver_calls(void)
 {
-	struct hub_httpc_resp resp;
+	struct th_resp r;
 	json_object *calls = NULL;
 	char url[128];
-	int rc;
 
 	snprintf(url, sizeof(url), "%s/_ctl/calls", rcv.url);
-	hub_httpc_resp_init(&resp, 1 << 20);
-	rc = hub_httpc_get(ctl, url, NULL, 5000, &resp);
-	cr_assert_eq(rc, HUB_HTTPC_OK, "calls: %s", resp.error);
-	cr_assert_eq(hub_json_parse(resp.body.data, resp.body.len, 1 << 20, 8, &calls), HUB_JSON_OK);
+	cr_assert_eq(th_http("GET", url, NULL, NULL, 0, &r), 0, "calls");
+	cr_assert_eq(r.status, 200);
+	cr_assert_eq(hub_json_parse(r.body, r.len, 1 << 20, 8, &calls), HUB_JSON_OK);
 	cr_assert(json_object_is_type(calls, json_type_array));
-	hub_httpc_resp_free(&resp);
+	th_resp_free(&r);
 	return calls;
 }
 
@@ -379,7 +376,7 @@ Test(httpc, body_over_cap_is_toobig)
 	cr_expect_not(hub_httpc_is_transient(HUB_HTTPC_TOOBIG, 0));
 	/* The handle is still good afterwards. */
 	receiver_script("[{\"body_size\":1000}]");
-	cr_expect_eq(hub_httpc_get(ctl, url, NULL, 5000, &resp), HUB_HTTPC_OK);
+	cr_expect_eq(hub_httpc_post(ctl, url, NULL, "x", 1, 5000, &resp), HUB_HTTPC_OK);
 	cr_expect_eq(resp.body.len, 1000);
 	hub_httpc_resp_free(&resp);
 }
@@ -469,7 +466,7 @@ worker_setup(void)
 
 	if (base == NULL || *base == '\0')
 		cr_skip_test("DATABASE_URL not set (run under t/integration/env.sh)");
-	/* The worker and hub_callbacks_enqueue both need SECRET_KEY. */
+	/* The worker and th_callback_queue both need SECRET_KEY. */
 	if (getenv("SECRET_KEY") == NULL) {
 		cr_assert_eq(hub_random_bytes(key, sizeof(key)), HUB_CRYPTO_OK);
 		cr_assert_eq(hub_base64_encode(key, sizeof(key), 0, &k), HUB_CRYPTO_OK);
@@ -487,7 +484,7 @@ worker_setup(void)
 	snprintf(sql, sizeof(sql), "CREATE DATABASE %s", dbname);
 	admin_exec(sql);
 	th_db_url(dbname, dburl, sizeof(dburl));
-	cr_assert_eq(hub_db_connect(dburl, &db), HUB_DB_OK);
+	cr_assert_eq(hub_db_connect_limits(dburl, NULL, &db), HUB_DB_OK);
 	cr_assert_eq(hub_migrate_run(db, NULL), HUB_MIGRATE_OK, "%s", hub_db_last_error(db));
 	th_allow_loopback_callbacks(db);
 }
@@ -610,8 +607,7 @@ enqueue(const char *path, const char *secret)
 	json_object_object_add(body, "status", json_object_new_string("Approved"));
 	json_object_object_add(body, "comment", json_object_new_string("ok \"quoted\" é"));
 	snprintf(url, sizeof(url), "%s%s", rcv.url, path);
-	cr_assert_eq(hub_callbacks_enqueue(db, url, body, secret, NULL), HUB_DB_OK,
-	    "%s", hub_db_last_error(db));
+	th_callback_queue(db, url, body, secret);
 	json_object_put(body);
 	return last_job_id();
 }
@@ -818,12 +814,12 @@ Test(worker, waits_for_the_database_and_recovers)
 
 	snprintf(sql, sizeof(sql), "CREATE DATABASE %s", later);
 	admin_exec(sql);
-	cr_assert_eq(hub_db_connect(dburl, &db2), HUB_DB_OK);
+	cr_assert_eq(hub_db_connect_limits(dburl, NULL, &db2), HUB_DB_OK);
 	cr_assert_eq(hub_migrate_run(db2, NULL), HUB_MIGRATE_OK);
 	th_allow_loopback_callbacks(db2);
 	body = json_object_new_object();
 	snprintf(url, sizeof(url), "%s/late", rcv.url);
-	cr_assert_eq(hub_callbacks_enqueue(db2, url, body, NULL, NULL), HUB_DB_OK);
+	th_callback_queue(db2, url, body, NULL);
 	json_object_put(body);
 	for (i = 0; i < 750 && receiver_ncalls() == 0; i++)
 		sleep_ms(20);

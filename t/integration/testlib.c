@@ -17,6 +17,8 @@
 #include <criterion/criterion.h>
 
 #include "base/buf.h"
+#include "base/crypto.h"
+#include "approval/outbound.h"
 #include "store/db.h"
 #include "base/form.h"
 #include "store/migrate.h"
@@ -275,7 +277,7 @@ th_db_create(struct th_db *t)
 	snprintf(sql, sizeof(sql), "CREATE DATABASE %s", t->name);
 	th_admin_sql(sql);
 	th_db_url(t->name, t->url, sizeof(t->url));
-	cr_assert_eq(hub_db_connect(t->url, &db), HUB_DB_OK);
+	cr_assert_eq(hub_db_connect_limits(t->url, NULL, &db), HUB_DB_OK);
 	cr_assert_eq(hub_migrate_run(db, NULL), HUB_MIGRATE_OK, "%s", hub_db_last_error(db));
 	th_allow_loopback_callbacks(db);
 	hub_db_close(db);
@@ -550,4 +552,32 @@ th_sql_await(const char *sql, const char *p1, const char *want)
 		nanosleep(&ts, NULL);
 	}
 	cr_assert_fail("%s: '%s', wanted '%s'", sql, v, want);
+}
+
+void
+th_seal(const char *secret, struct hub_buf *out)
+{
+	const char *b64 = th_env("SECRET_KEY");
+	struct hub_buf raw = HUB_BUF_INIT(64);
+	struct hub_keyring keys;
+
+	memset(&keys, 0, sizeof(keys));
+	cr_assert_eq(hub_base64_decode(b64, strlen(b64), 0, &raw), HUB_CRYPTO_OK);
+	cr_assert_eq(raw.len, 32);
+	cr_assert_eq(hub_keyring_add(&keys, (const unsigned char *)raw.data), HUB_CRYPTO_OK);
+	cr_assert_eq(hub_box_seal(&keys, secret, strlen(secret), out), HUB_CRYPTO_OK);
+	hub_buf_release(&raw);
+}
+
+void
+th_callback_queue(struct hub_db *db, const char *url, json_object *body, const char *secret)
+{
+	struct hub_buf sealed = HUB_BUF_INIT(4096);
+
+	if (secret != NULL)
+		th_seal(secret, &sealed);
+	cr_assert_eq(hub_outbound_http_post(db, url, body, secret != NULL ?
+	    hub_buf_str(&sealed) : NULL, 0, NULL, NULL, NULL), HUB_DB_OK, "%s",
+	    hub_db_last_error(db));
+	hub_buf_release(&sealed);
 }

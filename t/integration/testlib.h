@@ -50,6 +50,14 @@ void		 th_db_drop(struct th_db *);
  * loopback fakes (th_db_create does it for its databases). */
 struct hub_db;
 void		 th_allow_loopback_callbacks(struct hub_db *);
+/* secret sealed with $SECRET_KEY, as the admin tools store a source's
+ * callback secret; appended to out. */
+struct hub_buf;
+void		 th_seal(const char *secret, struct hub_buf *out);
+/* An http_post job (a callback) queued as the engine queues one: body
+ * borrowed, secret NULL for an unsigned POST, global allowlist. */
+void		 th_callback_queue(struct hub_db *, const char *url, json_object *body,
+		    const char *secret);
 /* Run SQL on $DATABASE_URL's server as the admin (no parameters). */
 void		 th_admin_sql(const char *sql);
 /* Run cmd; the rest of the output line after marker into out.  The test

@@ -12,12 +12,32 @@
 
 #include <criterion/criterion.h>
 
+#include "base/check.h"
 #include "base/crypto.h"
 
 static void
 hexof(const void *p, size_t n, char *out)
 {
 	hub_hex_encode(p, n, out);
+}
+
+/* A test vector's hex: nothing in the library decodes hex (digests are
+ * compared as the hex they are sent as), so the vectors decode here. */
+static long
+unhex(const char *s, unsigned char *out, size_t outlen)
+{
+	size_t i, n = strlen(s);
+	int hi, lo;
+
+	if (n % 2 != 0 || n / 2 > outlen)
+		return -1;
+	for (i = 0; i < n / 2; i++) {
+		if ((hi = hub_hexval((unsigned char)s[2 * i])) < 0 ||
+		    (lo = hub_hexval((unsigned char)s[2 * i + 1])) < 0)
+			return -1;
+		out[i] = (unsigned char)(hi << 4 | lo);
+	}
+	return (long)(n / 2);
 }
 
 /* ------------------------------------------------------------ HMAC, SHA */
@@ -53,7 +73,7 @@ Test(crypto, hmac_sha256_vectors)
 		size_t mlen = strlen(v->msg);
 		struct hub_iov iov[2] = { { v->msg, mlen / 2 }, { v->msg + mlen / 2, mlen - mlen / 2 } };
 
-		klen = hub_hex_decode(v->key_hex, strlen(v->key_hex), key, sizeof(key));
+		klen = unhex(v->key_hex, key, sizeof(key));
 		cr_assert_geq(klen, 0, "%s", v->name);
 		hub_hmac_sha256(key, (size_t)klen, v->msg, mlen, mac);
 		hexof(mac, sizeof(mac), hex);
@@ -104,16 +124,8 @@ Test(crypto, derive_key)
 
 /* ------------------------------------------------------------ hex */
 
-Test(crypto, hex_roundtrip_and_bad)
+Test(crypto, hex_encode)
 {
-	static const struct { const char *in; long want; } bad[] = {
-		{ "abc", -1 },		/* odd length */
-		{ "zz", -1 },		/* not hex */
-		{ "0g", -1 },
-		{ " 0", -1 },
-		{ "0x12", -1 },
-		{ "00112233445566778899", -1 },	/* 10 bytes into an 8-byte buffer */
-	};
 	unsigned char in[256], out[256];
 	char hex[513];
 	size_t i;
@@ -123,17 +135,11 @@ Test(crypto, hex_roundtrip_and_bad)
 	hub_hex_encode(in, sizeof(in), hex);
 	cr_assert_eq(strlen(hex), 512);
 	cr_expect_eq(strncmp(hex, "000102", 6), 0);
-	cr_expect_eq(hub_hex_decode(hex, 512, out, sizeof(out)), 256);
+	cr_expect_str_eq(hex + 506, "fdfeff");
+	cr_expect_eq(unhex(hex, out, sizeof(out)), 256);
 	cr_expect(memcmp(in, out, sizeof(in)) == 0);
-	/* uppercase decodes to the same bytes */
-	cr_expect_eq(hub_hex_decode("ABcdEF", 6, out, 3), 3);
-	cr_expect(out[0] == 0xab && out[1] == 0xcd && out[2] == 0xef);
-	cr_expect_eq(hub_hex_decode("", 0, out, 0), 0);
-	/* an embedded NUL is a bad character, not an end */
-	cr_expect_eq(hub_hex_decode("ab\0d", 4, out, 8), -1);
-	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
-		cr_expect_eq(hub_hex_decode(bad[i].in, strlen(bad[i].in), out, 8), bad[i].want,
-		    "hex %s", bad[i].in);
+	hub_hex_encode(in, 0, hex);
+	cr_expect_str_eq(hex, "");
 }
 
 /* ------------------------------------------------------------ base64 */
@@ -585,7 +591,7 @@ Test(password, rfc7914_vector)
 	unsigned char dk[64];
 	struct hub_buf s = HUB_BUF_INIT(256);
 
-	cr_assert_eq(hub_hex_decode(dk_hex, 128, dk, sizeof(dk)), 64);
+	cr_assert_eq(unhex(dk_hex, dk, sizeof(dk)), 64);
 	hub_buf_adds(&s, "scrypt$1024$8$16$TmFDbA==$");
 	cr_assert_eq(hub_base64_encode(dk, sizeof(dk), 0, &s), HUB_CRYPTO_OK);
 	cr_expect_eq(hub_password_verify("password", s.data), HUB_CRYPTO_OK);
@@ -669,14 +675,4 @@ Test(crypto, parse_uint)
 		if (v[i].rc == HUB_CRYPTO_OK)
 			cr_expect_eq(out, v[i].v);
 	}
-}
-
-Test(crypto, strerror)
-{
-	int e;
-
-	for (e = HUB_CRYPTO_OK; e <= HUB_CRYPTO_TOOBIG; e++)
-		cr_expect_str_neq(hub_crypto_strerror(e), "unknown crypto error", "%d", e);
-	cr_expect_str_eq(hub_crypto_strerror(-1), "unknown crypto error");
-	cr_expect_str_eq(hub_crypto_strerror(1000), "unknown crypto error");
 }

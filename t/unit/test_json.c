@@ -301,3 +301,21 @@ Test(json, writers_take_the_value_in_every_case)
 	cr_expect_str_eq(hub_json_str(o, NULL), "{\"s\":\"x\",\"n\":-7,\"b\":true}");
 	json_object_put(o);
 }
+
+Test(json, put_keeps_null_and_push_refuses_it)
+{
+	json_object *o = json_object_new_object(), *a = json_object_new_array();
+
+	cr_assert_eq(hub_json_put_str(o, "s", "x"), HUB_JSON_OK);
+	cr_assert_eq(hub_json_put_str(o, "none", NULL), HUB_JSON_OK);
+	cr_assert_eq(hub_json_put(o, "q", NULL), HUB_JSON_OK);
+	cr_assert_eq(hub_json_put(o, "n", json_object_new_int64(2)), HUB_JSON_OK);
+	cr_expect_eq(hub_json_put(NULL, "k", json_object_new_string("v")), HUB_JSON_NOMEM);
+	cr_expect_str_eq(hub_json_str(o, NULL), "{\"s\":\"x\",\"none\":null,\"q\":null,\"n\":2}");
+	cr_assert_eq(hub_json_push(a, json_object_new_string("a")), HUB_JSON_OK);
+	cr_expect_eq(hub_json_push(a, NULL), HUB_JSON_NOMEM);
+	cr_expect_eq(hub_json_push(NULL, json_object_new_string("b")), HUB_JSON_NOMEM);
+	cr_expect_str_eq(hub_json_str(a, NULL), "[\"a\"]");
+	json_object_put(o);
+	json_object_put(a);
+}

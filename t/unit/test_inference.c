@@ -60,10 +60,10 @@ Test(inference, embedding_dimension_limit)
 	size_t dim;
 
 	cr_assert_not_null(body);
-	n += (size_t)sprintf(body, "{\"data\":[{\"embedding\":[");
+	n += (size_t)snprintf(body, 64, "{\"data\":[{\"embedding\":[");
 	for (i = 0; i <= HUB_INFERENCE_DIM_MAX; i++)
-		n += (size_t)sprintf(body + n, i ? ",1" : "1");
-	n += (size_t)sprintf(body + n, "]}]}");
+		n += (size_t)snprintf(body + n, 4, i ? ",1" : "1");
+	n += (size_t)snprintf(body + n, 8, "]}]}");
 	cr_expect_eq(hub_inference_parse_embedding(body, n, &v, &dim), HUB_INFERENCE_MALFORMED);
 	free(body);
 }
@@ -177,14 +177,15 @@ Test(inference, analysis_summary_length_in_characters)
 	int i;
 
 	/* 600 two-byte characters pass; one more does not */
-	n += (size_t)sprintf(content, "{\"summary\":\"");
+	n += (size_t)snprintf(content, sizeof(content), "{\"summary\":\"");
 	for (i = 0; i < HUB_INFERENCE_SUMMARY_MAX; i++)
-		n += (size_t)sprintf(content + n, "\xc3\xa9");
-	sprintf(content + n, "\",\"risk_score\":1,\"risk_reasons\":[]}");
+		n += (size_t)snprintf(content + n, sizeof(content) - n, "\xc3\xa9");
+	snprintf(content + n, sizeof(content) - n, "\",\"risk_score\":1,\"risk_reasons\":[]}");
 	cr_expect_eq(hub_inference_parse_analysis(content, strlen(content), &a, NULL, 0),
 	    HUB_INFERENCE_OK);
 	hub_inference_analysis_free(&a);
-	sprintf(content + n, "\xc3\xa9\",\"risk_score\":1,\"risk_reasons\":[]}");
+	snprintf(content + n, sizeof(content) - n,
+	    "\xc3\xa9\",\"risk_score\":1,\"risk_reasons\":[]}");
 	cr_expect_eq(hub_inference_parse_analysis(content, strlen(content), &a, NULL, 0),
 	    HUB_INFERENCE_INVALID);
 }
@@ -222,8 +223,8 @@ Test(semantic, reciprocal_rank_fusion)
 	size_t n;
 
 	memset(vec, 0, sizeof(vec));
-	strcpy(vec[0].id, "C");
-	strcpy(vec[1].id, "D");
+	snprintf(vec[0].id, sizeof(vec[0].id), "C");
+	snprintf(vec[1].id, sizeof(vec[1].id), "D");
 	n = hub_semantic_fuse(ft, 3, vec, 2, out);
 	cr_assert_eq(n, 4);
 	/* C: 1/63 + 1/61 beats A's 1/61 */

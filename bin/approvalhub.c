@@ -172,11 +172,17 @@ cmd_source_rotate(struct cli *c, int argc, char **argv)
 	return 0;
 }
 
-/* source set-threshold NAME AMOUNT|none: the risk flag over_threshold. */
+/* Who runs the CLI, for audit rows (cli_actor below). */
+#define CLI_WHO_MAX	80
+static void cli_actor(struct hub_actor *, char *display, size_t len);
+
+/* source set-threshold NAME AMOUNT|none: the risk flag over_threshold
+ * (audited as the admin API's change is). */
 static int
 cmd_source_threshold(struct cli *c, int argc, char **argv)
 {
-	char id[HUB_UUID_TEXT_LEN + 1], *end;
+	char id[HUB_UUID_TEXT_LEN + 1], who[CLI_WHO_MAX], *end;
+	struct hub_actor actor;
 	struct hub_problem p;
 	json_object *in, *out = NULL;
 	double v = 0;
@@ -204,7 +210,8 @@ cmd_source_threshold(struct cli *c, int argc, char **argv)
 		json_object_put(in);
 		return 1;
 	}
-	rc = hub_srcadm_patch(c->db, &c->conf, id, in, &out, &p);
+	cli_actor(&actor, who, sizeof(who));
+	rc = hub_srcadm_patch(c->db, &c->conf, id, in, &actor, &out, &p);
 	json_object_put(in);
 	json_object_put(out);
 	if (rc != HUB_SRCADM_OK) {
@@ -726,10 +733,7 @@ cmd_settings_get(struct cli *c, int argc, char **argv)
 	return 0;
 }
 
-static void cli_actor(struct hub_actor *, char *display, size_t len);
-
 #define SETTING_ERR_MAX	256
-#define CLI_WHO_MAX	80
 
 /* settings set / unset: the change and its audit row (adminlog.h). */
 static int

@@ -26,6 +26,7 @@
 #include "base/log.h"
 #include "store/job.h"
 #include "store/worker.h"
+#include "approval/ai.h"
 #include "approval/engine.h"
 #include "approval/outbound.h"
 #include "slack/connadmin.h"
@@ -50,6 +51,8 @@ static const struct hub_worker_kind kinds[] = {
 	{ HUB_OAUTH_JOB_KIND,     hub_job_oauth_exchange, HUB_OAUTH_JOB_MAX_AGE_S, 0 },
 	{ HUB_OAUTH_WELCOME_KIND, hub_job_slack_welcome, HUB_OAUTH_WELCOME_MAX_AGE_S, 0 },
 	{ HUB_CONNADM_TEST_KIND,  hub_job_connection_test, HUB_CONNADM_TEST_MAX_AGE_S, 0 },
+	{ HUB_OUTBOUND_AI_EMBED,  hub_job_ai_embed,   HUB_AI_JOB_MAX_AGE_S, 0 },
+	{ HUB_OUTBOUND_AI_ANALYZE, hub_job_ai_analyze, HUB_AI_JOB_MAX_AGE_S, 0 },
 };
 
 /* Sweeps, in this order, every --sweep-seconds: expire, remind, lapse;

@@ -10,6 +10,9 @@
 
 #include "approval/admin.h"
 #include "approval/adminlog.h"
+#include "approval/ai.h"
+#include "approval/reqquery.h"
+#include "approval/sourceadmin.h"
 #include "base/buf.h"
 #include "base/conf.h"
 #include "slack/connections.h"
@@ -17,6 +20,7 @@
 #include "store/db.h"
 #include "approval/groups.h"
 #include "base/httpc.h"
+#include "base/inference.h"
 #include "base/json.h"
 #include "base/log.h"
 #include "slack/manifest.h"
@@ -165,6 +169,98 @@ cmd_source_rotate(struct cli *c, int argc, char **argv)
 	}
 	printf("source %s: old keys revoked; api key: %s\n", argv[0], key.data);
 	hub_buf_release(&key);
+	return 0;
+}
+
+/* Who runs the CLI, for audit rows (cli_actor below). */
+#define CLI_WHO_MAX	80
+static void cli_actor(struct hub_actor *, char *display, size_t len);
+
+/* source set-threshold NAME AMOUNT|none: the risk flag over_threshold
+ * (audited as the admin API's change is). */
+static int
+cmd_source_threshold(struct cli *c, int argc, char **argv)
+{
+	char id[HUB_UUID_TEXT_LEN + 1], who[CLI_WHO_MAX], *end;
+	struct hub_actor actor;
+	struct hub_problem p;
+	json_object *in, *out = NULL;
+	double v = 0;
+	int rc;
+
+	if (argc < 2) {
+		fprintf(stderr, "approvalhub: source set-threshold: NAME and AMOUNT (or none)"
+		    " are required\n");
+		return 2;
+	}
+	if (strcmp(argv[1], "none") != 0 && ((v = strtod(argv[1], &end)) < 0 ||
+	    end == argv[1] || *end != '\0')) {
+		fprintf(stderr, "approvalhub: source set-threshold: AMOUNT must be a number"
+		    " >= 0, or none\n");
+		return 2;
+	}
+	memset(&p, 0, sizeof(p));
+	if (hub_reqquery_source_id(c->db, argv[0], id, &p) != HUB_REQQUERY_OK) {
+		fprintf(stderr, "approvalhub: source set-threshold: no source named %s\n", argv[0]);
+		return 1;
+	}
+	if ((in = json_object_new_object()) == NULL ||
+	    json_object_object_add(in, "risk_amount_threshold", strcmp(argv[1], "none") == 0 ?
+	    NULL : json_object_new_double(v)) != 0) {
+		json_object_put(in);
+		return 1;
+	}
+	cli_actor(&actor, who, sizeof(who));
+	rc = hub_srcadm_patch(c->db, &c->conf, id, in, &actor, &out, &p);
+	json_object_put(in);
+	json_object_put(out);
+	if (rc != HUB_SRCADM_OK) {
+		fprintf(stderr, "approvalhub: source set-threshold: %s\n",
+		    p.message[0] ? p.message : "failed");
+		return 1;
+	}
+	printf("source %s: risk amount threshold %s\n", argv[0], argv[1]);
+	return 0;
+}
+
+static void
+embed_progress(void *arg, long done, long total)
+{
+	(void)arg;
+	/* one line, rewritten in place on a terminal */
+	fprintf(stderr, "\rembedded %ld of %ld", done, total);
+	fflush(stderr);
+}
+
+/* embed --missing: every request without an embedding, with progress. */
+static int
+cmd_embed(struct cli *c, int argc, char **argv)
+{
+	struct hub_httpc *http;
+	char why[HUB_INFERENCE_DETAIL_MAX + 40] = "";
+	long done = 0;
+	int rc;
+
+	if (!has_flag(argc, argv, "--missing")) {
+		fprintf(stderr, "approvalhub: embed: only --missing is supported\n");
+		return 2;
+	}
+	if (c->conf.embedding_url == NULL) {
+		fprintf(stderr, "approvalhub: embed: EMBEDDING_URL is not set\n");
+		return 1;
+	}
+	if ((http = hub_httpc_new()) == NULL)
+		return 1;
+	rc = hub_ai_embed_missing(c->db, &c->conf, http, embed_progress, NULL, &done, why,
+	    sizeof(why));
+	hub_httpc_free(http);
+	fprintf(stderr, "%s", done > 0 ? "\n" : "");
+	if (rc != HUB_AI_OK) {
+		fprintf(stderr, "approvalhub: embed: stopped after %ld: %s\n", done,
+		    rc == HUB_AI_SERVICE ? why : hub_db_last_error(c->db));
+		return 1;
+	}
+	printf("embedded %ld requests\n", done);
 	return 0;
 }
 
@@ -637,10 +733,7 @@ cmd_settings_get(struct cli *c, int argc, char **argv)
 	return 0;
 }
 
-static void cli_actor(struct hub_actor *, char *display, size_t len);
-
 #define SETTING_ERR_MAX	256
-#define CLI_WHO_MAX	80
 
 /* settings set / unset: the change and its audit row (adminlog.h). */
 static int
@@ -996,6 +1089,10 @@ static const struct cmd cmds[] = {
 	  "source add NAME              create a source; prints its API key once" },
 	{ "source rotate-key", 2, HUB_CONF_NEED_DATABASE, 1, cmd_source_rotate,
 	  "source rotate-key NAME       revoke a source's keys, print a new one" },
+	{ "source set-threshold", 2, HUB_CONF_NEED_DATABASE, 1, cmd_source_threshold,
+	  "source set-threshold NAME AMOUNT|none   flag requests above this amount" },
+	{ "embed", 1, HUB_CONF_NEED_DATABASE, 1, cmd_embed,
+	  "embed --missing              embed requests that have no embedding (semantic search)" },
 	{ "key add-admin", 2, HUB_CONF_NEED_DATABASE, 1, cmd_key_add_admin,
 	  "key add-admin [NAME]         create an admin API key; prints it once" },
 	{ "settings set", 2, HUB_CONF_NEED_DATABASE, 1, cmd_settings_set,

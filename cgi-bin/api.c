@@ -45,6 +45,7 @@
 #include "web/metrics.h"
 #include "notify/notifications.h"
 #include "approval/reqquery.h"
+#include "approval/semantic.h"
 #include "approval/sourceadmin.h"
 #include "web/resource.h"
 
@@ -464,12 +465,14 @@ static int
 h_list(struct hub_req *req, struct hub_app_ctx *app)
 {
 	static const char *const allowed[] = {
-		"status", "source", "approver_id", "q", "limit", "cursor", NULL,
+		"status", "source", "approver_id", "q", "flag", "limit", "cursor", NULL,
 	};
 	struct api_call *c = call_of(req);
 	struct hub_reqquery_filter f;
 	struct hub_problem p;
 	json_object *o;
+	float *qvec = NULL;
+	char why[64];
 	int rc;
 
 	memset(&f, 0, sizeof(f));
@@ -481,7 +484,17 @@ h_list(struct hub_req *req, struct hub_app_ctx *app)
 	f.approver = query_get(req, "approver_id");
 	f.q = query_get(req, "q");
 	f.cursor = query_get(req, "cursor");
+	f.flag = query_get(req, "flag");
+	/* Semantic search: the words' embedding, or why not (full text then). */
+	if (f.q != NULL && f.cursor == NULL && app->conf.embedding_url != NULL) {
+		if (hub_semantic_query_vector(&app->conf, app->http, f.q, &qvec, &f.qdim, why,
+		    sizeof(why)) == 0)
+			f.qvec = qvec;
+		else
+			f.semantic_down = why;
+	}
 	rc = hub_reqquery_list(c->db, &c->who, &f, &o, &p);
+	free(qvec);
 	if (rc != HUB_REQQUERY_OK)
 		return hub_resource_refused(req, app,
 		    hub_resource_status(rc, HUB_REQQUERY_INVALID, -1, -1), &p, NULL);

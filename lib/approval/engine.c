@@ -18,6 +18,7 @@
 
 #include "base/common.h"
 #include "base/check.h"
+#include "base/conf.h"
 #include "store/db.h"
 #include "approval/engine.h"
 #include "approval/intake.h"
@@ -27,6 +28,7 @@
 #include "base/json.h"
 #include "base/log.h"
 #include "store/sqlfrag.h"
+#include "store/settings.h"
 
 #define ENG_ISO(col) "coalesce(" HUB_SQL_ISO_SECONDS(col) ", '')"
 
@@ -72,6 +74,7 @@ enum eng_stmt {
 	ST_ASG_REASSIGNED,
 	ST_ASG_REASSIGNED_TO,
 	ST_SNOOZE,
+	ST_FLAG_SELF,
 	ST__MAX
 };
 
@@ -105,7 +108,9 @@ static const struct hub_stmt eng_stmts[ST__MAX] = {
 	 * $17 reminder_every s (source defaults fill deadline and reminder),
 	 * $18 steps [{rule, quorum, delivery, connection (id), channel,
 	 * approvers [{kind, value}]}], $19 actor, $20 actor kind,
-	 * $21 actor id, $22 via.
+	 * $21 actor id, $22 via, $23 the body (idempotency), $24 queue an
+	 * embedding job, $25 queue an AI analysis job (ai_status pending,
+	 * else off).
 	 *
 	 * Nothing is written unless the source is enabled and every step can
 	 * be built; the result says why not: request id (NULL: not written),
@@ -156,12 +161,32 @@ static const struct hub_stmt eng_stmts[ST__MAX] = {
 	    "  FROM ap WHERE ap.pos = sj.pos) n),"
 	    " chk AS (SELECT (SELECT disabled FROM sources WHERE id = $1::uuid) AS disabled,"
 	    "  (SELECT min(pos) FROM bad WHERE why IS NOT NULL) AS bad_pos),"
+	    /* the rule-based risk flags (engine.h, HUB_ENGINE_FLAG_*) */
+	    " flg AS (SELECT array_remove(ARRAY["
+	    "  CASE WHEN hub_request_amount(coalesce($9::jsonb, '{}')) >"
+	    "   (SELECT risk_amount_threshold FROM sources WHERE id = $1::uuid)"
+	    "   THEN '" HUB_ENGINE_FLAG_THRESHOLD "' END,"
+	    /* requests_duplicate (0140) reads this as one short range */
+	    "  CASE WHEN EXISTS (SELECT 1 FROM requests x WHERE x.source_id = $1::uuid"
+	    "   AND lower(x.requester_name) = lower($5::text)"
+	    "   AND hub_request_amount(x.metadata) IS NOT NULL"
+	    "   AND hub_request_amount(x.metadata) = hub_request_amount(coalesce($9::jsonb, '{}'))"
+	    "   AND x.created_at > now() - interval '" HUB_ENGINE_DUPLICATE_WINDOW "')"
+	    "   THEN '" HUB_ENGINE_FLAG_DUPLICATE "' END,"
+	    "  CASE WHEN char_length(btrim(coalesce($8::text, ''))) < "
+	    HUB_ENGINE_SHORT_JUSTIFICATION " THEN '" HUB_ENGINE_FLAG_SHORT "' END,"
+	    "  CASE WHEN EXISTS (SELECT 1 FROM ap WHERE (ap.kind = 'slack' AND ap.value = $7::text)"
+	    "   OR (ap.kind = 'email' AND lower(ap.value) = lower($6::text)))"
+	    "   THEN '" HUB_ENGINE_FLAG_REQUESTER_APPROVER "' END,"
+	    "  CASE WHEN hub_off_hours(coalesce((SELECT value #>> '{}' FROM settings"
+	    "   WHERE key = '" HUB_SETTINGS_WORKING_HOURS "'), '" HUB_SETTINGS_WORKING_HOURS_DEFAULT "'),"
+	    "   now()) THEN '" HUB_ENGINE_FLAG_OFF_HOURS "' END], NULL) AS f),"
 	    " req AS ("
 	    " INSERT INTO requests (source_id, external_id, idempotency_key, title,"
 	    "  requester_name, requester_email, requester_slack_id, justification,"
 	    "  metadata, deadline, reminder_every, next_reminder_at, valid_for,"
 	    "  callback_url, watchers, delivery_mode, connection_id, channel, search_people,"
-	    "  requester_user_id, body_hash)"
+	    "  requester_user_id, body_hash, risk_flags, ai_status)"
 	    " SELECT s.id, $2::text, $3::text, coalesce($4::text, ''), $5::text, $6::text,"
 	    "  $7::text, coalesce($8::text, ''), coalesce($9::jsonb, '{}'), d.deadline, d.every,"
 	    "  CASE WHEN d.every IS NOT NULL AND (d.deadline IS NULL"
@@ -176,7 +201,8 @@ static const struct hub_stmt eng_stmts[ST__MAX] = {
 	    /* a signed-in hub user creating (the web form) is the requester */
 	    "  CASE WHEN $20::text = 'user' THEN (SELECT u.id FROM users u"
 	    "   WHERE u.id::text = $21::text) END,"
-	    "  " ENG_BODY_HASH("$23")
+	    "  " ENG_BODY_HASH("$23") ","
+	    "  (SELECT f FROM flg), CASE WHEN $25::boolean THEN 'pending' ELSE 'off' END"
 	    " FROM sources s CROSS JOIN LATERAL (SELECT"
 	    "  coalesce($10::timestamptz, now() + s.default_deadline) AS deadline,"
 	    "  coalesce(make_interval(secs => $17::double precision), s.default_reminder)"
@@ -221,6 +247,13 @@ static const struct hub_stmt eng_stmts[ST__MAX] = {
 	    "  UNION ALL SELECT id, 'delegate_call' FROM dl) p"
 	    " ORDER BY p.id"
 	    HUB_JOB_ON_DEDUPE_SQL " RETURNING id),"
+	    /* embedding and AI analysis, when this process has them configured */
+	    " aj AS ("
+	    " " HUB_JOB_INSERT_SQL
+	    " SELECT k.kind, jsonb_build_object('request_id', req.id), k.kind || ':' || req.id"
+	    " FROM req, (VALUES ('" HUB_OUTBOUND_AI_EMBED "', $24::boolean),"
+	    "  ('" HUB_OUTBOUND_AI_ANALYZE "', $25::boolean)) k(kind, wanted) WHERE k.wanted"
+	    HUB_JOB_ON_DEDUPE_SQL " RETURNING id),"
 	    " adl AS ("
 	    " INSERT INTO audit_log (request_id, actor, action, detail, via)"
 	    " SELECT req.id, $19::text, 'delegate.added', jsonb_build_object("
@@ -254,8 +287,8 @@ static const struct hub_stmt eng_stmts[ST__MAX] = {
 	    " FROM req WHERE (SELECT count(*) FROM adl) >= 0 RETURNING id)"
 	    " SELECT (SELECT id FROM req), chk.disabled, chk.bad_pos,"
 	    "  (SELECT why FROM bad WHERE bad.pos = chk.bad_pos),"
-	    "  (SELECT count(*) FROM acr) + (SELECT count(*) FROM jb)"
-	    " FROM chk", 23 },
+	    "  (SELECT count(*) FROM acr) + (SELECT count(*) FROM jb) + (SELECT count(*) FROM aj)"
+	    " FROM chk", 25 },
 	/* $4 the request: does the Idempotency-Key come with another body? */
 	[ST_REQ_EXISTING] = {
 	    "SELECT id, coalesce(idempotency_key = $3::text AND body_hash <> " ENG_BODY_HASH("$4")
@@ -495,6 +528,16 @@ static const struct hub_stmt eng_stmts[ST__MAX] = {
 	    " AND st.id = a.step_id AND st.status = 'active' AND a.status = 'pending'"
 	    " AND" ENG_MATCH
 	    " RETURNING a.id, " ENG_ISO("t.until"), 4 },
+	/* A refused self-approval, remembered outside the refused
+	 * transaction: the flag once, an audit row each time.
+	 * $1 request, $2 actor, $3 actor kind, $4 actor id, $5 via. */
+	[ST_FLAG_SELF] = {
+	    "WITH f AS (UPDATE requests SET risk_flags = risk_flags || '" HUB_ENGINE_FLAG_SELF "'::text"
+	    "  WHERE id = $1::uuid AND NOT risk_flags @> ARRAY['" HUB_ENGINE_FLAG_SELF "'::text])"
+	    " INSERT INTO audit_log (request_id, actor, action, detail, via)"
+	    " SELECT r.id, $2::text, 'risk.self_approval_attempt', jsonb_build_object("
+	    "  'actor_kind', $3::text, 'actor_id', $4::text), $5::text"
+	    " FROM requests r WHERE r.id = $1::uuid", 5 },
 };
 
 static const struct hub_stmt_table eng_table = { "hubeng", eng_stmts, ST__MAX };
@@ -1103,7 +1146,7 @@ create_tx(struct eng *e, const char *source_id, json_object *req, struct hub_out
     struct hub_engine_error *err)
 {
 	char vf[24], re[24], cb[HUB_ID_LEN];
-	const char *p[23], *conn;
+	const char *p[25], *conn;
 	PGresult *r = NULL;
 	json_object *steps, *meta, *watchers, *plan = NULL;
 	int rc = HUB_ENGINE_INVALID;
@@ -1157,6 +1200,9 @@ create_tx(struct eng *e, const char *source_id, json_object *req, struct hub_out
 	p[20] = e->id;
 	p[21] = e->via;
 	p[22] = hub_json_str(req, NULL);
+	/* The jobs that follow only when this process can run them. */
+	p[23] = hub_conf_get("EMBEDDING_URL") != NULL ? "t" : "f";
+	p[24] = hub_conf_get("INFERENCE_URL") != NULL ? "t" : "f";
 	if ((rc = q(e, ST_CREATE, p, &r)) != HUB_ENGINE_OK) {
 		/* 22xxx / 23xxx: a value intake let through but a CHECK refused. */
 		if (rc == HUB_ENGINE_DB && (strncmp(hub_db_last_sqlstate(e->db), "22", 2) == 0 ||
@@ -1582,6 +1628,25 @@ out:
 	return rc;
 }
 
+const char *const hub_engine_flags[] = {
+	HUB_ENGINE_FLAG_SELF, HUB_ENGINE_FLAG_THRESHOLD, HUB_ENGINE_FLAG_DUPLICATE,
+	HUB_ENGINE_FLAG_SHORT, HUB_ENGINE_FLAG_REQUESTER_APPROVER, HUB_ENGINE_FLAG_OFF_HOURS,
+	NULL,
+};
+
+/* The refused self-approval flags the request (its own transaction, the
+ * refusal's was rolled back); the refusal stands whatever happens here. */
+static int
+flag_self(struct eng *e, const char *request_id)
+{
+	const char *p[5] = { request_id, e->actor, e->kind, e->id, e->via };
+
+	if (q(e, ST_FLAG_SELF, p, NULL) != HUB_ENGINE_OK)
+		hub_log(HUB_LOG_WARN, "self_approval_flag_failed", "request_id", request_id,
+		    NULL);
+	return HUB_ENGINE_SELF_APPROVAL;
+}
+
 int
 hub_engine_decide(struct hub_db *db, const char *request_id, int64_t assignment_id,
     const struct hub_actor *actor, int approve, const char *comment, json_object *edits,
@@ -1607,6 +1672,10 @@ hub_engine_decide(struct hub_db *db, const char *request_id, int64_t assignment_
 	if ((rc = eng_dberr(hub_db_begin(db))) != HUB_ENGINE_OK)
 		return rc;
 	rc = decide_tx(&e, request_id, assignment_id, approve, comment, edits, out, err);
+	if (rc == HUB_ENGINE_SELF_APPROVAL) {
+		eng_end(&e, rc);
+		return flag_self(&e, request_id);
+	}
 	if (rc == HUB_ENGINE_OK) {
 		struct hub_outcome now;
 

@@ -67,6 +67,33 @@
 
 #define HUB_ID_LEN 37   /* uuid text + NUL */
 
+/*
+ * Rule-based risk flags (requests.risk_flags), set at creation, always on:
+ *   over_threshold       the amount (metadata amount, total, deal_value or
+ *                        value: hub_request_amount in 0140) is above the
+ *                        source's risk_amount_threshold;
+ *   duplicate            the same requester (name, any case) asked the same
+ *                        source for the same amount within 30 days;
+ *   short_justification  missing, or under 20 characters once trimmed;
+ *   requester_approver   the requester (Slack id or email) is an approver
+ *                        of one of the steps, groups expanded;
+ *   off_hours            created outside the setting risk.working_hours;
+ * and later:
+ *   self_approval        the requester tried to decide it (the engine
+ *                        refused: HUB_ENGINE_SELF_APPROVAL), audited as
+ *                        risk.self_approval_attempt.
+ */
+#define HUB_ENGINE_FLAG_SELF			"self_approval"
+#define HUB_ENGINE_FLAG_THRESHOLD		"over_threshold"
+#define HUB_ENGINE_FLAG_DUPLICATE		"duplicate"
+#define HUB_ENGINE_FLAG_SHORT			"short_justification"
+#define HUB_ENGINE_FLAG_REQUESTER_APPROVER	"requester_approver"
+#define HUB_ENGINE_FLAG_OFF_HOURS		"off_hours"
+#define HUB_ENGINE_DUPLICATE_WINDOW		"30 days"
+#define HUB_ENGINE_SHORT_JUSTIFICATION		"20"	/* characters */
+/* Every flag, NULL-terminated (the API's ?flag= accepts these). */
+extern const char *const hub_engine_flags[];
+
 enum hub_engine_err {
 	HUB_ENGINE_OK = 0,
 	HUB_ENGINE_DB,             /* database error (hub_db_last_error) */
@@ -123,7 +150,9 @@ struct hub_engine_error {
  * any identity of theirs (same kind, or an email and a Slack id tied by a
  * hub user or a users.lookupByEmail result); or when the approvers, once
  * groups are their members, are more than intake's cap.  Enqueues notify
- * call_for_action for step 1 (or expires/finishes nothing else).  An
+ * call_for_action for step 1 (or expires/finishes nothing else), and,
+ * when this process's configuration has EMBEDDING_URL / INFERENCE_URL,
+ * an ai_embed / ai_analyze job (outbound.h); sets the risk flags above.  An
  * actor of kind "user" (a hub user, the web form) becomes the request's
  * requester_user_id: the request is theirs (access.h).
  */
@@ -141,6 +170,8 @@ int	hub_engine_create(struct hub_db *, const char *source_id, json_object *req,
  * the resolved slack_user_id), email (case-insensitive), user (a hub user
  * whose email or Slack id matches).  An approver of a step that has not
  * started yet gets NOT_APPROVER; a reassigned-away one too.
+ * SELF_APPROVAL also flags the request self_approval (after the refused
+ * transaction, in one of its own).
  * Outcome: on OK the request's status; decided_by/decided_at are the
  * request's once it finished, else decided_by is the actor.  On
  * ALREADY_DECIDED: who decided that assignment (for a skipped one, who

@@ -34,6 +34,11 @@
 #define HUB_OUTBOUND_NOTIFY		"notify"
 #define HUB_OUTBOUND_SYNC		"sync"
 #define HUB_OUTBOUND_HTTP_POST		"http_post"
+/* {"request_id"}, dedupe "<kind>:<request>": the engine queues them at
+ * creation when embeddings / inference are configured; approval/ai.c
+ * runs them. */
+#define HUB_OUTBOUND_AI_EMBED		"ai_embed"
+#define HUB_OUTBOUND_AI_ANALYZE		"ai_analyze"
 /* A decision callback is retried this long (DESIGN "Decision callback"),
  * with enough attempts for the default backoff to span it. */
 #define HUB_OUTBOUND_HTTP_POST_MAX_AGE_S	86400

@@ -8,6 +8,12 @@
 #include "store/sqlfrag.h"
 #include "approval/search.h"
 #include "store/db.h"
+#include "approval/ai.h"
+#include "approval/engine.h"
+#include "approval/semantic.h"
+#include "base/buf.h"
+#include "base/common.h"
+#include <stdlib.h>
 
 /* Lengths the filters may have (bytes). */
 #define APPROVER_MAX	320
@@ -25,6 +31,7 @@
  *   $1 status  $2 source id  $3 approver  $4 q  $5,$6 cursor  $7 limit
  *   $8 the cursor's relevance (search variants)
  *   $9 requester's user id  $10 requester's email (a requester's own rows)
+ *   $11 a risk flag (the flagged variants, the second half of the table)
  *
  * The approver variants start from the approver's assignments, walking
  * assignments_approver_list and assignments_slack_list (0006) in list
@@ -41,12 +48,13 @@
  */
 #define LIST_ARGS \
 	"WITH args AS (SELECT $1::text, $2::uuid, $3::text, $4::text," \
-	" $5::timestamptz, $6::uuid, $7::int, $8::real, $9::uuid, $10::text)"
+	" $5::timestamptz, $6::uuid, $7::int, $8::real, $9::uuid, $10::text, $11::text)"
 #define LIST_COLS \
 	" SELECT r.id, s.name AS source, r.external_id, r.title, r.requester_name," \
 	" r.status, r.current_step, " ISO("r.created_at") " AS created_at, " \
 	ISO("r.updated_at") " AS updated_at, " ISO("r.deadline") " AS deadline, " \
-	ISO("r.decided_at") " AS decided_at, r.decided_by"
+	ISO("r.decided_at") " AS decided_at, r.decided_by," \
+	" to_jsonb(r.risk_flags) AS risk_flags, " HUB_AI_JSON("r") " AS ai"
 #define LIST_HEAD00 \
 	LIST_ARGS LIST_COLS \
 	" FROM requests r JOIN sources s ON s.id = r.source_id" \
@@ -112,14 +120,38 @@
 #define F0(s) ""
 #define F1(s) s
 /* ap: 0 all, 1 by approver, 2 a requester's own; m: 0 no words, 1 words,
- * 2 close spellings; mf: a requester's own as a filter. */
-#define LISTQ(st, so, ap, m, mf) { LIST_HEAD##ap##m \
+ * 2 close spellings; mf: a requester's own as a filter; fl: a risk flag
+ * (GIN requests_risk_flags, 0140). */
+#define LISTQ(st, so, ap, m, mf, fl) { LIST_HEAD##ap##m \
 	F##st(" AND r.status = $1") \
 	F##so(" AND r.source_id = $2") \
 	F##mf(LIST_MINE_FILTER) \
-	LIST_TAIL##ap##m, 10 }
-#define LISTQ4(ap, m, mf) LISTQ(0, 0, ap, m, mf), LISTQ(1, 0, ap, m, mf), \
-	LISTQ(0, 1, ap, m, mf), LISTQ(1, 1, ap, m, mf)
+	F##fl(" AND r.risk_flags @> ARRAY[$11::text]") \
+	LIST_TAIL##ap##m, 11 }
+#define LISTQ4(ap, m, mf, fl) LISTQ(0, 0, ap, m, mf, fl), LISTQ(1, 0, ap, m, mf, fl), \
+	LISTQ(0, 1, ap, m, mf, fl), LISTQ(1, 1, ap, m, mf, fl)
+/* The 48 variants, with or without a flag. */
+#define LISTQ48(fl) \
+	LISTQ4(0, 0, 0, fl), LISTQ4(1, 0, 0, fl), LISTQ4(0, 1, 0, fl), LISTQ4(1, 1, 0, fl), \
+	LISTQ4(0, 2, 0, fl), LISTQ4(1, 2, 0, fl), \
+	LISTQ4(2, 0, 0, fl), LISTQ4(1, 0, 1, fl), LISTQ4(0, 1, 1, fl), LISTQ4(1, 1, 1, fl), \
+	LISTQ4(0, 2, 1, fl), LISTQ4(1, 2, 1, fl)
+
+/* Semantic candidates (semantic.h): the newest visible requests with an
+ * embedding, filtered as the list is.  $1 status, $2 source id,
+ * $3 approver, $4 flag, $5 how many, $6 requester's user id, $7 email. */
+#define SEM_CANDIDATES(src) \
+	"WITH args AS (SELECT $1::text, $2::uuid, $3::text, $4::text, $5::int," \
+	" $6::uuid, $7::text)" \
+	" SELECT e.request_id, e.embedding::text FROM request_embeddings e" \
+	" JOIN requests r ON r.id = e.request_id" \
+	" WHERE ($1 IS NULL OR r.status = $1)" src \
+	" AND ($3 IS NULL OR EXISTS (SELECT 1 FROM assignments a WHERE a.request_id = r.id" \
+	"  AND (a.approver_value = $3 OR a.slack_user_id = $3)))" \
+	" AND ($4 IS NULL OR r.risk_flags @> ARRAY[$4])" \
+	" AND (($6 IS NULL AND $7 IS NULL) OR r.requester_user_id = $6" \
+	"  OR lower(r.requester_email) = lower($7))"
+#define SEM_ORDER " ORDER BY e.request_created_at DESC, e.request_id DESC LIMIT $5"
 
 #define LIST_STATUS	1
 #define LIST_SOURCE	2
@@ -127,11 +159,15 @@
 #define LIST_WORDS	8
 #define LIST_TYPOS	16
 #define LIST_MINE	24	/* not a bit: the second half of the table */
+#define LIST_FLAGGED	48	/* the same 48 again, with a risk flag */
 
 enum stmt {
 	/* 0..23: the list variants, indexed by LIST_* bits; 24..47 the same
-	 * for a requester's own rows */
-	STMT_LIST_LAST = 47,
+	 * for a requester's own rows; 48..95 all of them with a flag */
+	STMT_LIST_LAST = 95,
+	STMT_SEM_ALL,
+	STMT_SEM_SOURCE,
+	STMT_SEM_ROWS,
 	STMT_SOURCE_BY_NAME,
 	STMT_REQUEST_JSON,
 	STMT_REQUEST_STATE,
@@ -141,10 +177,12 @@ enum stmt {
 };
 
 static const struct hub_stmt stmts[STMT__MAX] = {
-	LISTQ4(0, 0, 0), LISTQ4(1, 0, 0), LISTQ4(0, 1, 0), LISTQ4(1, 1, 0), LISTQ4(0, 2, 0),
-	LISTQ4(1, 2, 0),
-	LISTQ4(2, 0, 0), LISTQ4(1, 0, 1), LISTQ4(0, 1, 1), LISTQ4(1, 1, 1), LISTQ4(0, 2, 1),
-	LISTQ4(1, 2, 1),
+	LISTQ48(0), LISTQ48(1),
+	[STMT_SEM_ALL] = { SEM_CANDIDATES("") SEM_ORDER, 7 },
+	[STMT_SEM_SOURCE] = { SEM_CANDIDATES(" AND e.source_id = $2") SEM_ORDER, 7 },
+	/* The fused page's rows, in any order ($1 uuid[]). */
+	[STMT_SEM_ROWS] = { LIST_COLS " FROM requests r JOIN sources s ON s.id = r.source_id"
+	    " WHERE r.id = ANY($1::uuid[])", 1 },
 	/* Names are one name in any case (0008's unique index on lower(name)). */
 	[STMT_SOURCE_BY_NAME] = {
 		"SELECT id FROM sources WHERE lower(name) = lower($1) AND NOT disabled", 1 },
@@ -162,7 +200,9 @@ static const struct hub_stmt stmts[STMT__MAX] = {
 		" 'valid_until', " ISO("r.valid_until") ","
 		" 'callback_url', r.callback_url, 'watchers', r.watchers,"
 		" 'delivery', r.delivery_mode, 'channel', r.channel,"
-		" 'ai_summary', r.ai_summary, 'risk_score', r.risk_score,"
+		" 'ai_summary', CASE WHEN r.ai_status = 'done' THEN r.ai_summary END,"
+		" 'risk_score', CASE WHEN r.ai_status = 'done' THEN r.risk_score END,"
+		" 'ai', " HUB_AI_JSON("r") ", 'risk_flags', to_jsonb(r.risk_flags),"
 		" 'created_at', " ISO("r.created_at") ", 'updated_at', " ISO("r.updated_at") ","
 		" 'decided_at', " ISO("r.decided_at") ", 'decided_by', r.decided_by,"
 		" 'decision_comment', r.decision_comment,"
@@ -243,6 +283,9 @@ filter_check(const struct hub_reqquery_filter *f, char rank[HUB_CURSOR_PART],
 		return invalid(err, "q", "q must be 1 to 200 characters");
 	if (!bounded(f->source, SOURCE_MAX))
 		return invalid(err, "source", "source must be 1 to 100 characters");
+	if (f->flag != NULL && !hub_check_oneof(f->flag, hub_engine_flags))
+		return invalid(err, "flag", "flag must be one of self_approval, over_threshold,"
+		    " duplicate, short_justification, requester_approver, off_hours");
 	/* A search's pages go by relevance: its cursors carry it. */
 	if (f->cursor != NULL && (f->q != NULL ?
 	    hub_cursor_decode_ranked(f->cursor, rank, ts, id) :
@@ -306,6 +349,168 @@ list_exec(struct hub_db *db, unsigned variant, const char *const *params, PGresu
 	return rc == HUB_DB_CHECK ? invalid(err, "cursor", "invalid cursor") : dberr(err, rc);
 }
 
+/* The vector ranking: the candidates' cosine to the query, best first,
+ * without those under HUB_SEMANTIC_MIN_SIM, at most max into hits. */
+static int
+vector_hits(struct hub_db *db, const struct hub_reqquery_filter *f, const char *source_id,
+    struct hub_semantic_hit *hits, size_t max, size_t *n, struct hub_problem *err)
+{
+	struct hub_semantic_hit *all = NULL;
+	char lim[HUB_INT_TEXT_SIZE];
+	const char *params[7];
+	PGresult *res = NULL;
+	float *v = NULL;
+	size_t m = 0, i;
+	double sim;
+	int rows, rc;
+
+	*n = 0;
+	snprintf(lim, sizeof(lim), "%d", HUB_SEMANTIC_CANDIDATES);
+	params[0] = f->status;
+	params[1] = source_id[0] != '\0' ? source_id : NULL;
+	params[2] = f->approver;
+	params[3] = f->flag;
+	params[4] = lim;
+	params[5] = f->mine_user_id;
+	params[6] = f->mine_email != NULL && f->mine_email[0] != '\0' ? f->mine_email : NULL;
+	if ((rc = hub_db_exec(db, &reqquery_stmts, source_id[0] != '\0' ? STMT_SEM_SOURCE :
+	    STMT_SEM_ALL, params, &res)) != HUB_DB_OK)
+		return dberr(err, rc);
+	rows = PQntuples(res);
+	rc = HUB_REQQUERY_NOMEM;
+	if ((v = malloc((f->qdim + 1) * sizeof(*v))) == NULL ||
+	    (all = calloc((size_t)rows + 1, sizeof(*all))) == NULL)
+		goto out;
+	for (i = 0; i < (size_t)rows; i++) {
+		/* another model's vector (other dimensions) is no candidate */
+		if (hub_semantic_parse_vector(PQgetvalue(res, (int)i, 1), v, f->qdim) !=
+		    (long)f->qdim)
+			continue;
+		if ((sim = hub_semantic_cosine(f->qvec, v, f->qdim)) < HUB_SEMANTIC_MIN_SIM)
+			continue;
+		snprintf(all[m].id, sizeof(all[m].id), "%s", PQgetvalue(res, (int)i, 0));
+		all[m++].score = sim;
+	}
+	*n = hub_semantic_top(all, m, max);
+	memcpy(hits, all, *n * sizeof(*hits));
+	rc = HUB_REQQUERY_OK;
+out:
+	free(v);
+	free(all);
+	PQclear(res);
+	return rc;
+}
+
+/* The fused hits' rows, in the fused order, each with its relevance (the
+ * fused score) and what found it. */
+static int
+fused_rows(struct hub_db *db, const struct hub_semantic_hit *hits, size_t n,
+    json_object *arr, struct hub_problem *err)
+{
+	struct hub_buf ids = HUB_BUF_INIT((size_t)HUB_SEMANTIC_DEPTH * 2 * 40 + 4);
+	const char *params[1];
+	json_object *row, *by;
+	PGresult *res = NULL;
+	size_t i;
+	int j, rows, rc = HUB_REQQUERY_NOMEM;
+
+	if (hub_buf_addc(&ids, '{') != HUB_BUF_OK)
+		goto out;
+	for (i = 0; i < n; i++)
+		if (hub_buf_printf(&ids, i ? ",%s" : "%s", hits[i].id) != HUB_BUF_OK)
+			goto out;
+	if (hub_buf_addc(&ids, '}') != HUB_BUF_OK)
+		goto out;
+	params[0] = hub_buf_str(&ids);
+	if ((rc = hub_db_exec(db, &reqquery_stmts, STMT_SEM_ROWS, params, &res)) != HUB_DB_OK) {
+		rc = dberr(err, rc);
+		goto out;
+	}
+	rows = PQntuples(res);
+	rc = HUB_REQQUERY_NOMEM;
+	for (i = 0; i < n; i++) {
+		for (j = 0; j < rows && strcmp(PQgetvalue(res, j, 0), hits[i].id) != 0; j++)
+			;
+		if (j == rows)
+			continue;	/* gone since */
+		if ((row = hub_pgjson_row(res, j)) == NULL ||
+		    json_object_array_add(arr, row) != 0) {
+			json_object_put(row);
+			goto out;
+		}
+		if (hub_json_set(row, "relevance", json_object_new_double(hits[i].score)) !=
+		    HUB_JSON_OK || (by = json_object_new_array()) == NULL ||
+		    hub_json_set(row, "found_by", by) != HUB_JSON_OK ||
+		    (hits[i].ft_rank && json_object_array_add(by,
+		    json_object_new_string("words")) != 0) ||
+		    (hits[i].vec_rank && json_object_array_add(by,
+		    json_object_new_string("meaning")) != 0))
+			goto out;
+	}
+	rc = HUB_REQQUERY_OK;
+out:
+	hub_buf_release(&ids);
+	PQclear(res);
+	return rc;
+}
+
+/* One page fused by reciprocal rank fusion from the full-text ranking
+ * (ft, at most HUB_SEMANTIC_DEPTH rows) and the vector ranking. */
+static int
+hybrid_page(struct hub_db *db, const struct hub_reqquery_filter *f, const char *source_id,
+    const PGresult *ft, json_object **out, struct hub_problem *err)
+{
+	struct hub_semantic_hit vec[HUB_SEMANTIC_DEPTH], fused[2 * HUB_SEMANTIC_DEPTH];
+	const char *ids[HUB_SEMANTIC_DEPTH];
+	json_object *arr = NULL;
+	size_t nft = 0, nvec = 0, n;
+	int rc;
+
+	while (nft < HUB_SEMANTIC_DEPTH && nft < (size_t)PQntuples(ft)) {
+		ids[nft] = PQgetvalue(ft, (int)nft, 0);
+		nft++;
+	}
+	if ((rc = vector_hits(db, f, source_id, vec, HUB_SEMANTIC_DEPTH, &nvec, err)) !=
+	    HUB_REQQUERY_OK)
+		return rc;
+	n = hub_semantic_fuse(ids, nft, vec, nvec, fused);
+	if (n > (size_t)f->limit)
+		n = (size_t)f->limit;
+	if ((*out = json_object_new_object()) == NULL || (arr = json_object_new_array()) == NULL ||
+	    hub_json_set(*out, "requests", arr) != HUB_JSON_OK)
+		goto nomem;
+	if ((rc = fused_rows(db, fused, n, arr, err)) != HUB_REQQUERY_OK) {
+		json_object_put(*out);
+		*out = NULL;
+		return rc;
+	}
+	/* one page: no cursor (README "Searching") */
+	if (hub_json_set_int64(*out, "count", (int64_t)json_object_array_length(arr)) !=
+	    HUB_JSON_OK || json_object_object_add(*out, "next_cursor", NULL) != 0 ||
+	    (nft == 0 && nvec > 0 && hub_json_set_str(*out, "match", "meaning") != HUB_JSON_OK))
+		goto nomem;
+	return HUB_REQQUERY_OK;
+nomem:
+	json_object_put(*out);
+	*out = NULL;
+	return HUB_REQQUERY_NOMEM;
+}
+
+/* "mode" (and "fallback", why semantic search was not used) of a search. */
+static int
+search_mode(const struct hub_reqquery_filter *f, int hybrid, json_object *o)
+{
+	if (hub_json_set_str(o, "mode", hybrid ? "hybrid" : "fulltext") != HUB_JSON_OK)
+		return HUB_REQQUERY_NOMEM;
+	if (!hybrid && f->semantic_down != NULL &&
+	    hub_json_set_str(o, "fallback", f->semantic_down) != HUB_JSON_OK)
+		return HUB_REQQUERY_NOMEM;
+	return HUB_REQQUERY_OK;
+}
+
+/* Over 60 lines: one sequence over one set of parameters (check, scope,
+ * pick the variant, run, fall back to close spellings, shape the page
+ * plain or fused). */
 int
 hub_reqquery_list(struct hub_db *db, const struct hub_principal *who,
     const struct hub_reqquery_filter *f, json_object **out, struct hub_problem *err)
@@ -314,10 +519,10 @@ hub_reqquery_list(struct hub_db *db, const struct hub_principal *who,
 	char id[HUB_CURSOR_PART] = "ffffffff-ffff-ffff-ffff-ffffffffffff";
 	char rank[HUB_CURSOR_PART] = "Infinity";
 	char source_id[HUB_UUID_TEXT_LEN + 1] = "", lim[24];
-	const char *params[10];
+	const char *params[11];
 	PGresult *res = NULL;
 	unsigned variant = 0, mine = 0;
-	int rc;
+	int rc, hybrid;
 
 	*out = NULL;
 	memset(err, 0, sizeof(*err));
@@ -327,6 +532,7 @@ hub_reqquery_list(struct hub_db *db, const struct hub_principal *who,
 		goto empty;
 	if (rc != HUB_REQQUERY_OK)
 		return rc;
+	hybrid = f->q != NULL && f->qvec != NULL && f->qdim > 0 && f->cursor == NULL;
 	variant |= f->status != NULL ? LIST_STATUS : 0;
 	variant |= source_id[0] != '\0' ? LIST_SOURCE : 0;
 	variant |= f->approver != NULL ? LIST_APPROVER : 0;
@@ -336,7 +542,8 @@ hub_reqquery_list(struct hub_db *db, const struct hub_principal *who,
 		variant |= rank[0] == '-' ? LIST_TYPOS : LIST_WORDS;
 	if (f->mine_user_id != NULL || f->mine_email != NULL)
 		mine = LIST_MINE;
-	snprintf(lim, sizeof(lim), "%ld", f->limit + 1);
+	mine += f->flag != NULL ? LIST_FLAGGED : 0;
+	snprintf(lim, sizeof(lim), "%ld", hybrid ? (long)HUB_SEMANTIC_DEPTH : f->limit + 1);
 	params[0] = f->status;
 	params[1] = source_id[0] != '\0' ? source_id : NULL;
 	params[2] = f->approver;
@@ -347,6 +554,7 @@ hub_reqquery_list(struct hub_db *db, const struct hub_principal *who,
 	params[7] = rank;
 	params[8] = f->mine_user_id;
 	params[9] = f->mine_email != NULL && f->mine_email[0] != '\0' ? f->mine_email : NULL;
+	params[10] = f->flag;
 	if ((rc = list_exec(db, variant + mine, params, &res, err)) != HUB_REQQUERY_OK)
 		return rc;
 	/* No request has the words: try close spellings (first page only). */
@@ -356,11 +564,22 @@ hub_reqquery_list(struct hub_db *db, const struct hub_principal *who,
 		if ((rc = list_exec(db, variant + mine, params, &res, err)) != HUB_REQQUERY_OK)
 			return rc;
 	}
-	*out = hub_pgjson_page(res, "requests", f->limit);
+	if (hybrid)
+		rc = hybrid_page(db, f, source_id, res, out, err);
+	else
+		rc = (*out = hub_pgjson_page(res, "requests", f->limit)) != NULL ?
+		    HUB_REQQUERY_OK : HUB_REQQUERY_NOMEM;
 	PQclear(res);
-	if (*out != NULL && f->q != NULL)
-		hub_json_set_str(*out, "match", variant & LIST_TYPOS ? "close_spellings" : "words");
-	return *out != NULL ? HUB_REQQUERY_OK : HUB_REQQUERY_NOMEM;
+	if (rc != HUB_REQQUERY_OK)
+		return rc;
+	if (f->q != NULL && ((json_object_object_get(*out, "match") == NULL &&
+	    hub_json_set_str(*out, "match", variant & LIST_TYPOS ? "close_spellings" : "words") !=
+	    HUB_JSON_OK) || search_mode(f, hybrid, *out) != HUB_REQQUERY_OK)) {
+		json_object_put(*out);
+		*out = NULL;
+		return HUB_REQQUERY_NOMEM;
+	}
+	return HUB_REQQUERY_OK;
 empty:
 	*out = hub_pgjson_page(NULL, "requests", f->limit);
 	return *out != NULL ? HUB_REQQUERY_OK : HUB_REQQUERY_NOMEM;

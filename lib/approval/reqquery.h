@@ -42,6 +42,16 @@ struct hub_reqquery_filter {
 	const char	*source;
 	const char	*approver;  /* approver value or Slack user id */
 	const char	*q;         /* websearch text */
+	const char	*flag;      /* a risk flag (engine.h hub_engine_flags) */
+	/* Semantic search (semantic.h): the embedding of q makes the list
+	 * hybrid, one page fused from the full-text and the vector rankings
+	 * ("mode": "hybrid"); without it "mode" is "fulltext", and
+	 * semantic_down (when EMBEDDING_URL is set but the query could not
+	 * be embedded) is reported as "fallback".  A cursor always continues
+	 * the full-text ranking. */
+	const float	*qvec;
+	size_t		 qdim;
+	const char	*semantic_down;
 	const char	*cursor;    /* next_cursor of the previous page */
 	long		 limit;     /* rows per page, checked by the caller */
 	/* A requester's own rows only (access.h): made by this user (uuid),
@@ -56,7 +66,10 @@ struct hub_reqquery_state {
 	char	decided_at[40];    /* "" when undecided */
 };
 
-/* {"requests": [...], "count", "next_cursor"}, newest first. */
+/* {"requests": [...], "count", "next_cursor"}, newest first; with q also
+ * "match" (words, close_spellings, or meaning: only the vector ranking
+ * found something) and "mode".  Rows carry "risk_flags" and "ai"
+ * (ai.h HUB_AI_JSON). */
 int	hub_reqquery_list(struct hub_db *, const struct hub_principal *,
 	    const struct hub_reqquery_filter *, json_object **out,
 	    struct hub_problem *);

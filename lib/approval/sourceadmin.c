@@ -23,6 +23,7 @@
 	" s.callback_url, CASE WHEN s.callback_secret_enc IS NULL THEN NULL" \
 	" ELSE 'set' END AS callback_secret, s.allow_self_approval, s.reason_required," \
 	" s.editable_fields, s.disabled, s.callback_allow_networks, s.templates," \
+	" to_jsonb(s.risk_amount_threshold) AS risk_amount_threshold," \
 	" (SELECT count(*) FROM api_keys k WHERE k.source_id = s.id" \
 	" AND k.revoked_at IS NULL)::int AS active_keys, " \
 	ISO("s.created_at") " AS created_at, " ISO("s.updated_at") " AS updated_at" \
@@ -60,8 +61,10 @@ static const struct hub_stmt stmts[STMT__MAX] = {
 		" disabled = CASE WHEN $26::bool THEN $27::bool ELSE disabled END,"
 		" callback_allow_networks = CASE WHEN $28::bool THEN $29::text"
 		"  ELSE callback_allow_networks END,"
-		" templates = CASE WHEN $30::bool THEN $31::jsonb ELSE templates END"
-		" WHERE id = $1 RETURNING id", 31 },
+		" templates = CASE WHEN $30::bool THEN $31::jsonb ELSE templates END,"
+		" risk_amount_threshold = CASE WHEN $32::bool THEN $33::numeric"
+		"  ELSE risk_amount_threshold END"
+		" WHERE id = $1 RETURNING id", 33 },
 	[STMT_CONNECTION_BY_NAME] = { "SELECT id FROM slack_connections WHERE name = $1", 1 },
 };
 
@@ -85,6 +88,7 @@ enum fkind {
 	FK_NAMES,      /* array of field names */
 	FK_NETWORKS,   /* comma-separated CIDRs ("" allowed: none) */
 	FK_WORDING,    /* {kind: {title?, intro?, subject?}}, each part at most max */
+	FK_AMOUNT,     /* a number >= 0 */
 };
 
 /* A settable field: JSON name, what it must be, and its (present, value)
@@ -114,8 +118,11 @@ static const struct source_field source_fields[] = {
 	{ "disabled", FK_BOOL, 25, 0, 0, NULL },
 	{ "callback_allow_networks", FK_NETWORKS, 27, 1, 1000, NULL },
 	{ "templates", FK_WORDING, 29, 0, 500, NULL },
+	/* risk flag over_threshold (engine.h) */
+	{ "risk_amount_threshold", FK_AMOUNT, 31, 1, 0, NULL },
 };
-#define SOURCE_PARAMS 31
+#define SOURCE_PARAMS 33
+#define AMOUNT_MAX 1e15
 #define P_CALLBACK_URL		15
 #define P_ALLOW_NETWORKS	27
 
@@ -185,6 +192,16 @@ field_nonstring(const struct source_field *f, json_object *v, struct source_upda
 	int p = f->param;
 
 	switch (f->kind) {
+	case FK_AMOUNT:
+		if ((!json_object_is_type(v, json_type_int) &&
+		    !json_object_is_type(v, json_type_double)) ||
+		    !(json_object_get_double(v) >= 0 && json_object_get_double(v) <= AMOUNT_MAX))
+			return "must be a number from 0 to 10^15, or null";
+		if (hub_buf_printf(b, "%.17g", json_object_get_double(v)) != 0)
+			return "too large";
+		u->owned[p + 1] = hub_buf_detach(b, NULL);
+		u->params[p + 1] = u->owned[p + 1];
+		return NULL;
 	case FK_BOOL:
 		if (!json_object_is_type(v, json_type_boolean))
 			return "must be true or false";
@@ -245,7 +262,8 @@ networks_problem(const char *s, size_t max)
 static int
 nonstring(enum fkind k)
 {
-	return k == FK_BOOL || k == FK_DURATION || k == FK_NAMES || k == FK_WORDING;
+	return k == FK_BOOL || k == FK_DURATION || k == FK_NAMES || k == FK_WORDING ||
+	    k == FK_AMOUNT;
 }
 
 static const char *

@@ -73,7 +73,8 @@ static const struct hub_stmt ms_stmts[MS__MAX] = {
 	    " r.requester_slack_id, r.requester_email, r.justification, r.metadata,"
 	    " " ISO("r.deadline") " AS deadline, " ISO("r.created_at") " AS created_at,"
 	    " r.decided_by, " ISO("r.decided_at") " AS decided_at, r.decision_comment,"
-	    " r.ai_summary, r.risk_score, r.current_step,"
+	    " r.ai_summary, r.risk_score, r.ai_status, to_jsonb(r.risk_flags) AS risk_flags,"
+	    " r.current_step,"
 	    " (SELECT count(*) FROM request_steps x WHERE x.request_id = r.id) AS step_count,"
 	    " s.templates AS _templates, s.editable_fields AS _editable_fields"
 	    " FROM requests r JOIN sources s ON s.id = r.source_id WHERE r.id = $1::uuid", 1 },

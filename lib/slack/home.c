@@ -511,6 +511,51 @@ build_filter_note(struct build *b)
 
 /* ---- one item per section */
 
+/* What people read for a risk flag (as render.c's card says it). */
+static const struct { const char *flag, *words; } home_flags[] = {
+	{ "self_approval", "self-approval attempt" },
+	{ "over_threshold", "above threshold" },
+	{ "duplicate", "likely duplicate" },
+	{ "short_justification", "short justification" },
+	{ "requester_approver", "requester approves" },
+	{ "off_hours", "outside working hours" },
+};
+
+/* "\nAI: 🟡 5/10 — summary · ⚠️ likely duplicate", or the analysis'
+ * status ("AI analysis pending", failed, off): never a made-up score. */
+static void
+add_ai_line(struct build *b, struct hub_buf *t, json_object *it)
+{
+	const char *st = jstr(it, "ai_status"), *f;
+	json_object *fl = jobj(it, "risk_flags", json_type_array), *x;
+	int64_t score = jint(it, "risk_score", -1);
+	size_t i, j, n;
+
+	if (st == NULL)
+		return;
+	if (strcmp(st, "done") == 0 && score >= 0 && score <= 10) {
+		hub_buf_printf(t, "\n%s AI risk %" PRId64 "/10", score >= 7 ? "🔴" :
+		    score >= 4 ? "🟡" : "🟢", score);
+		if (jstr(it, "ai_summary") != NULL) {
+			hub_buf_adds(t, " — ");
+			add_user_text(b, t, jstr(it, "ai_summary"), LIM_JUSTIFICATION, 0);
+		}
+	} else
+		hub_buf_printf(t, "\n_AI analysis %s_", strcmp(st, "pending") == 0 ? "pending" :
+		    strcmp(st, "failed") == 0 ? "failed" : "off");
+	n = fl != NULL ? json_object_array_length(fl) : 0;
+	for (i = 0; i < n && i < HUB_NELEM(home_flags); i++) {
+		x = json_object_array_get_idx(fl, i);
+		if (!json_object_is_type(x, json_type_string))
+			continue;
+		f = json_object_get_string(x);
+		for (j = 0; j < HUB_NELEM(home_flags) && strcmp(home_flags[j].flag, f) != 0; j++)
+			;
+		if (j < HUB_NELEM(home_flags))
+			hub_buf_printf(t, "%s%s", i == 0 ? " · ⚠️ " : ", ", home_flags[j].words);
+	}
+}
+
 static void
 item_waiting(struct build *b, json_object *it, int idx)
 {
@@ -545,6 +590,7 @@ item_waiting(struct build *b, json_object *it, int idx)
 		hub_buf_adds(t, "\n>");
 		add_user_text(b, t, jstr(it, "justification"), LIM_JUSTIFICATION, 0);
 	}
+	add_ai_line(b, t, it);
 	snprintf(bid, sizeof(bid), "home_w_%d", idx);
 	section_text(b, bid, hub_buf_str(t));
 
@@ -844,7 +890,9 @@ static const struct hub_stmt home_stmts[HS__MAX] = {
 	    " " EPOCH("r.created_at") " AS created, " EPOCH("r.deadline") " AS deadline,"
 	    " st.position AS step,"
 	    " (SELECT count(*) FROM request_steps x WHERE x.request_id = r.id) AS steps,"
-	    " r.created_at AS c, r.deadline AS dl"
+	    " r.ai_status, CASE WHEN r.ai_status = 'done' THEN r.risk_score END AS risk_score,"
+	    " CASE WHEN r.ai_status = 'done' THEN left(r.ai_summary, 300) END AS ai_summary,"
+	    " r.risk_flags, r.created_at AS c, r.deadline AS dl"
 	    " FROM assignments a"
 	    " JOIN request_steps st ON st.id = a.step_id AND st.status = 'active'"
 	    " JOIN requests r ON r.id = a.request_id AND r.status = 'Pending'"
@@ -857,7 +905,9 @@ static const struct hub_stmt home_stmts[HS__MAX] = {
 	    " 'items', coalesce(json_agg(json_build_object('id', id, 'a', a, 'title', title,"
 	    "  'source', source, 'requester', requester,"
 	    "  'requester_slack_id', requester_slack_id, 'justification', justification,"
-	    "  'created', created, 'deadline', deadline, 'step', step, 'steps', steps)"
+	    "  'created', created, 'deadline', deadline, 'step', step, 'steps', steps,"
+	    "  'ai_status', ai_status, 'risk_score', risk_score, 'ai_summary', ai_summary,"
+	    "  'risk_flags', risk_flags)"
 	    "  ORDER BY dl NULLS LAST, c, id), '[]'))::text FROM p", 6 },
 	/* $1 user ...: pending requests the user asked for, newest first,
 	 * with whom they wait on and the last manual reminder. */

@@ -231,9 +231,26 @@ static const struct band {
 	const char	*word;
 	const char	*color;		/* email */
 } bands[] = {
-	{ 70, "🔴", "high", "#b42318" },
-	{ 40, "🟡", "medium", "#b54708" },
+	{ 7, "🔴", "high", "#b42318" },
+	{ 4, "🟡", "medium", "#b54708" },
 	{ 0, "🟢", "low", "#067647" },
+};
+
+/* What people read for a risk flag (approval/engine.h HUB_ENGINE_FLAG_*). */
+static const struct { const char *flag, *words; } flag_words[] = {
+	{ "self_approval", "self-approval attempt" },
+	{ "over_threshold", "amount above the source's threshold" },
+	{ "duplicate", "likely duplicate" },
+	{ "short_justification", "missing or short justification" },
+	{ "requester_approver", "requester is also an approver" },
+	{ "off_hours", "submitted outside working hours" },
+};
+
+/* The AI status line when there is no analysis to show. */
+static const struct { const char *status, *words; } ai_words[] = {
+	{ "pending", "AI analysis pending" },
+	{ "failed", "AI analysis failed" },
+	{ "off", "AI analysis off" },
 };
 
 /* Snooze choices of the overflow menu (values the interaction reads). */
@@ -856,20 +873,91 @@ outcome_rows(struct rctx *r, int md, row_fn fn, void *arg)
 	return rc;
 }
 
-/* "72/100 — high" (with the band's emoji in front when emoji). */
+/* "7/10 — high" (with the band's emoji in front when emoji). */
 static int
 put_risk(struct rctx *r, struct hub_buf *b, int emoji, const struct band **bp)
 {
 	const struct band *bd;
 	long long score;
+	const char *st = str(r->req, "ai_status");
 
-	if (!num(r->req, "risk_score", &score) || score < 0 || score > 100)
+	/* only a finished analysis has a score (never a made-up 0) */
+	if ((st != NULL && strcmp(st, "done") != 0) ||
+	    !num(r->req, "risk_score", &score) || score < 0 || score > 10)
 		return -1;
 	bd = band_of(score);
 	if (bp != NULL)
 		*bp = bd;
-	return buf_err(hub_buf_printf(b, "%s%sRisk: %lld/100 — %s",
+	return buf_err(hub_buf_printf(b, "%s%sRisk: %lld/10 — %s",
 	    emoji ? bd->emoji : "", emoji ? " " : "", score, bd->word));
+}
+
+/* "AI analysis pending" (failed, off) when the request has no analysis
+ * to show; nothing (-1) when it has one or says nothing about it. */
+static const char *
+ai_status_words(struct rctx *r)
+{
+	const char *st = str(r->req, "ai_status");
+	size_t i;
+
+	for (i = 0; st != NULL && i < HUB_NELEM(ai_words); i++)
+		if (strcmp(st, ai_words[i].status) == 0)
+			return ai_words[i].words;
+	return NULL;
+}
+
+/* "Flags: likely duplicate · submitted outside working hours"; nothing
+ * without flags.  Unknown flags are shown as they are (escaped). */
+static int
+put_flags(struct rctx *r, struct hub_buf *b, int md)
+{
+	json_object *fl = child(r->req, "risk_flags"), *x;
+	const char *f, *w;
+	size_t i, j, n, shown = 0;
+	int rc;
+
+	if (fl == NULL || !json_object_is_type(fl, json_type_array) ||
+	    (n = json_object_array_length(fl)) == 0)
+		return HUB_RENDER_OK;
+	if ((rc = buf_err(hub_buf_adds(b, md ? "⚠️ *Flags:* " : "Flags: "))) != 0)
+		return rc;
+	for (i = 0; i < n && i < HUB_NELEM(flag_words) + 4; i++) {
+		x = json_object_array_get_idx(fl, i);
+		if (!json_object_is_type(x, json_type_string))
+			continue;
+		f = w = json_object_get_string(x);
+		for (j = 0; j < HUB_NELEM(flag_words); j++)
+			if (strcmp(f, flag_words[j].flag) == 0)
+				w = flag_words[j].words;
+		if ((shown++ && (rc = buf_err(hub_buf_adds(b, " · "))) != 0) ||
+		    (rc = put_user(b, md, w)) != 0)
+			return rc;
+	}
+	return HUB_RENDER_OK;
+}
+
+/* The AI block of a message: the summary and the score, or the analysis'
+ * status; the flags beside it. */
+static int
+put_ai_section(struct rctx *r, struct hub_buf *b)
+{
+	const char *ai = str(r->req, "ai_summary"), *st = ai_status_words(r);
+	int rc;
+
+	if (st == NULL && ai != NULL &&
+	    ((rc = buf_err(hub_buf_adds(b, "*AI summary*\n"))) != 0 ||
+	    (rc = put_user(b, 1, ai)) != 0 ||
+	    (rc = buf_err(hub_buf_addc(b, '\n'))) != 0))
+		return rc;
+	if (st != NULL && (rc = buf_err(hub_buf_printf(b, "_%s_\n", st))) != 0)
+		return rc;
+	if (put_risk(r, b, 1, NULL) > 0)
+		return HUB_RENDER_NOMEM;
+	if (b->len > 0 && b->data[b->len - 1] != '\n' && child(r->req, "risk_flags") != NULL &&
+	    json_object_array_length(child(r->req, "risk_flags")) > 0 &&
+	    (rc = buf_err(hub_buf_addc(b, '\n'))) != 0)
+		return rc;
+	return put_flags(r, b, 1);
 }
 
 /* Status line of a sync copy, mrkdwn or plain. */
@@ -1407,7 +1495,7 @@ build_blocks(struct rctx *r, json_object **out)
 	struct hub_bk_blocks l;
 	struct hub_buf b = HUB_BUF_INIT(BIGBUF);
 	json_object *c = NULL;
-	const char *s, *ai;
+	const char *s;
 	size_t tail, room, nsec, hidden = 0;
 	int rc, view_button;
 
@@ -1467,16 +1555,8 @@ build_blocks(struct rctx *r, json_object **out)
 	}
 	if (r->parts & P_AI) {
 		hub_buf_reset(&b);
-		if ((ai = str(r->req, "ai_summary")) != NULL &&
-		    ((rc = buf_err(hub_buf_adds(&b, "*AI summary*\n"))) != 0 ||
-		    (rc = put_user(&b, 1, ai)) != 0 ||
-		    (rc = buf_err(hub_buf_addc(&b, '\n'))) != 0))
-			goto out;
-		if (put_risk(r, &b, 1, NULL) > 0) {
-			rc = HUB_RENDER_NOMEM;
-			goto out;
-		}
-		if ((rc = add_section(&l, hub_buf_str(&b))) != 0)
+		if ((rc = put_ai_section(r, &b)) != 0 ||
+		    (rc = add_section(&l, hub_buf_str(&b))) != 0)
 			goto out;
 	}
 	if ((r->parts & P_DELEGATE) &&
@@ -1822,6 +1902,11 @@ build_email(struct rctx *r, struct hub_render_out *o)
 			    (rc = put_json_str(ctx, "risk_color", bd->color)) != 0)
 				goto out;
 		}
+		if ((s = ai_status_words(r)) != NULL &&
+		    (rc = buf_err(hub_buf_printf(&b, "\n%s\n", s))) != 0)
+			goto out;
+		if ((rc = put_flags(r, &b, 0)) != 0)
+			goto out;
 	}
 	if ((r->parts & P_DELEGATE) && (s = str(r->asg, "delegate_for")) != NULL &&
 	    ((rc = buf_err(hub_buf_printf(&b, "\nDelegating for: %s\n", s))) != 0 ||

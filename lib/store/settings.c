@@ -2,7 +2,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
+#include "base/common.h"
 #include "base/netguard.h"
 #include "store/settings.h"
 
@@ -27,6 +29,10 @@ const struct hub_setting hub_settings[] = {
 	{ "callbacks.allow_networks", HUB_SETTING_NETWORKS, NULL, 1, 1000, NULL,
 	  "internal networks (comma-separated CIDRs, e.g. 10.20.0.0/16) callbacks may reach;"
 	  " loopback, private, link-local and metadata addresses are refused otherwise" },
+	{ HUB_SETTINGS_WORKING_HOURS, HUB_SETTING_HOURS, NULL, 0, 100,
+	  HUB_SETTINGS_WORKING_HOURS_DEFAULT,
+	  "working hours, e.g. \"08:00-18:00 Mon-Fri Europe/Oslo\" (UTC without a zone):"
+	  " a request created outside them is flagged off_hours" },
 	{ NULL, 0, NULL, 0, 0, NULL, NULL },
 };
 
@@ -34,6 +40,7 @@ enum stmt {
 	STMT_GET,
 	STMT_SET,
 	STMT_UNSET,
+	STMT_ZONE,
 	STMT__MAX
 };
 
@@ -47,6 +54,8 @@ static const struct hub_stmt stmts[STMT__MAX] = {
 		"ON CONFLICT (key) DO UPDATE SET value = excluded.value, "
 		"updated_by = excluded.updated_by, updated_at = now()", 4 },
 	[STMT_UNSET] = { "DELETE FROM settings WHERE key = $1", 1 },
+	/* A time zone PostgreSQL knows (22023 otherwise). */
+	[STMT_ZONE] = { "SELECT now() AT TIME ZONE $1::text", 1 },
 };
 
 static const struct hub_stmt_table settings_stmts = { "settings", stmts, STMT__MAX };
@@ -72,6 +81,52 @@ hub_settings_find(const char *key)
 		if (strcmp(s->key, key) == 0)
 			return s;
 	return NULL;
+}
+
+static int
+two_digits(const char *p, int max)
+{
+	int v;
+
+	if (p[0] < '0' || p[0] > '9' || p[1] < '0' || p[1] > '9')
+		return -1;
+	v = (p[0] - '0') * 10 + (p[1] - '0');
+	return v <= max ? v : -1;
+}
+
+static int
+weekday(const char *p)
+{
+	static const char *const days[] = { "mon", "tue", "wed", "thu", "fri", "sat", "sun" };
+	size_t i;
+
+	for (i = 0; i < HUB_NELEM(days); i++)
+		if (strncasecmp(p, days[i], 3) == 0)
+			return 1;
+	return 0;
+}
+
+/* "HH:MM-HH:MM Ddd-Ddd" and an optional " Zone" (checked by the database
+ * when set): 1 when it has that form, *zone then points at the zone or "". */
+HUB_STATIC int
+settings_hours_form(const char *v, const char **zone)
+{
+	const char *z;
+
+	if (strlen(v) < 19 || two_digits(v, 23) < 0 || v[2] != ':' ||
+	    two_digits(v + 3, 59) < 0 || v[5] != '-' || two_digits(v + 6, 23) < 0 ||
+	    v[8] != ':' || two_digits(v + 9, 59) < 0 || v[11] != ' ' || !weekday(v + 12) ||
+	    v[15] != '-' || !weekday(v + 16))
+		return 0;
+	z = v + 19;
+	if (*z == '\0') {
+		*zone = z;
+		return 1;
+	}
+	if (*z != ' ' || z[1] == '\0' || strpbrk(z + 1, " \t\n\r") != NULL)
+		return 0;
+	*zone = z + 1;
+	return 1;
 }
 
 /* Is value one of the '|'-separated choices? */
@@ -124,6 +179,16 @@ hub_settings_check(const struct hub_setting *s, const char *value, char *err, si
 		}
 		if (hub_netguard_parse(&g, value, why, sizeof(why)) != HUB_NETGUARD_OK) {
 			snprintf(err, errlen, "%s: %s", s->key, why);
+			return HUB_SETTINGS_INVALID;
+		}
+		return HUB_SETTINGS_OK;
+	}
+	case HUB_SETTING_HOURS: {
+		const char *zone;
+
+		if (strlen(value) > (size_t)s->max || !settings_hours_form(value, &zone)) {
+			snprintf(err, errlen, "%s must read like \"08:00-18:00 Mon-Fri\","
+			    " optionally followed by a time zone (\"Europe/Oslo\")", s->key);
 			return HUB_SETTINGS_INVALID;
 		}
 		return HUB_SETTINGS_OK;
@@ -181,6 +246,29 @@ hub_settings_get_int(struct hub_db *db, const char *key)
 	return v;
 }
 
+/* The zone of a working-hours value is one PostgreSQL knows. */
+static int
+zone_known(struct hub_db *db, const struct hub_setting *s, const char *value, char *err,
+    size_t errlen)
+{
+	const char *zone = "", *params[1];
+	int rc;
+
+	settings_hours_form(value, &zone);
+	if (*zone == '\0')
+		return HUB_SETTINGS_OK;
+	params[0] = zone;
+	rc = hub_db_exec(db, &settings_stmts, STMT_ZONE, params, NULL);
+	if (rc == HUB_DB_OK)
+		return HUB_SETTINGS_OK;
+	if (strcmp(hub_db_last_sqlstate(db), "22023") == 0) {
+		snprintf(err, errlen, "%s: unknown time zone \"%s\"", s->key, zone);
+		return HUB_SETTINGS_INVALID;
+	}
+	snprintf(err, errlen, "%s", hub_db_last_error(db));
+	return HUB_SETTINGS_DB;
+}
+
 int
 hub_settings_set(struct hub_db *db, const char *key, const char *value, const char *by,
     char *err, size_t errlen)
@@ -194,6 +282,9 @@ hub_settings_set(struct hub_db *db, const char *key, const char *value, const ch
 		return HUB_SETTINGS_UNKNOWN;
 	}
 	if ((rc = hub_settings_check(s, value, err, errlen)) != HUB_SETTINGS_OK)
+		return rc;
+	if (s->type == HUB_SETTING_HOURS && (rc = zone_known(db, s, value, err, errlen)) !=
+	    HUB_SETTINGS_OK)
 		return rc;
 	params[3] = s->type == HUB_SETTING_INT ? "int" : "text";
 	if (hub_db_exec(db, &settings_stmts, STMT_SET, params, NULL) != HUB_DB_OK) {

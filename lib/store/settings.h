@@ -24,6 +24,7 @@ enum hub_setting_type {
 	HUB_SETTING_INT,
 	HUB_SETTING_CHOICE,
 	HUB_SETTING_NETWORKS,   /* comma-separated CIDRs (netguard.h); max: length */
+	HUB_SETTING_HOURS,      /* working hours, HUB_SETTINGS_WORKING_HOURS */
 };
 
 struct hub_setting {
@@ -34,6 +35,11 @@ struct hub_setting {
 	const char		*def;       /* default as text; NULL = unset */
 	const char		*help;
 };
+
+/* Working hours (risk flag off_hours, approval/engine.h):
+ * "HH:MM-HH:MM Ddd-Ddd [Time/Zone]", UTC without a zone. */
+#define HUB_SETTINGS_WORKING_HOURS		"risk.working_hours"
+#define HUB_SETTINGS_WORKING_HOURS_DEFAULT	"08:00-18:00 Mon-Fri"
 
 /* The table, ending with a NULL key. */
 extern const struct hub_setting hub_settings[];
@@ -49,5 +55,10 @@ int	hub_settings_set(struct hub_db *, const char *key, const char *value, const 
 /* Remove the stored value (back to the default). */
 int	hub_settings_unset(struct hub_db *, const char *key);
 const char *hub_settings_strerror(int);
+
+#ifdef HUB_UNITTEST
+/* HUB_STATIC in settings.c: reachable from the tests through t/libhub_ut.a. */
+int	settings_hours_form(const char *, const char **zone);
+#endif
 
 #endif

@@ -502,5 +502,72 @@ class SmtpTest(unittest.TestCase):
         self.assertEqual(len(json.loads(http(self.http_port, "/_fake/messages")[2])), 3)
 
 
+class InferenceTest(unittest.TestCase):
+    KEY = "inf-key"
+
+    @classmethod
+    def setUpClass(cls):
+        cls.proc, cls.port = start("fake_inference.py", "--port", "0", "--key", cls.KEY)
+
+    @classmethod
+    def tearDownClass(cls):
+        stop(cls.proc, cls())
+
+    def setUp(self):
+        http(self.port, "/_fake/reset", {})
+
+    def call(self, path, body, key=None):
+        st, _, raw = http(self.port, path, body,
+                          headers={"Authorization": "Bearer " + (key or self.KEY)})
+        return st, json.loads(raw)
+
+    def test_embeddings_by_concept(self):
+        st, o = self.call("/v1/embeddings", {"model": "m", "input": ["airfare", "flights home",
+                                                                      "hotel nights"]})
+        self.assertEqual(st, 200)
+        v = [d["embedding"] for d in o["data"]]
+        self.assertEqual([d["index"] for d in o["data"]], [0, 1, 2])
+        self.assertEqual(len(v[0]), 64)
+        dot = lambda a, b: sum(x * y for x, y in zip(a, b))  # noqa: E731
+        self.assertGreater(dot(v[0], v[1]), 0.5)     # airfare ~ flights
+        self.assertLess(dot(v[0], v[2]), 0.1)        # airfare !~ hotel
+        st, o = self.call("/v1/embeddings", {"input": 3})
+        self.assertEqual((st, o["error"]["param"]), (400, "input"))
+
+    def test_chat_reads_the_fenced_request(self):
+        req = {"title": "Big laptop", "metadata": {"amount": 25000}}
+        msg = "Assess.\n<<<REQUEST\n%s\nREQUEST>>>" % json.dumps(req)
+        st, o = self.call("/v1/chat/completions", {"model": "c", "temperature": 0,
+                                                   "messages": [{"role": "user", "content": msg}]})
+        self.assertEqual(st, 200)
+        ans = json.loads(o["choices"][0]["message"]["content"])
+        self.assertEqual(ans["risk_score"], 7)
+        self.assertIn("Big laptop", ans["summary"])
+        self.assertEqual(o["model"], "c")
+
+    def test_controls(self):
+        body = {"messages": [{"role": "user", "content": "x"}]}
+        http(self.port, "/_fake/answer", {"content": "not json", "count": 1})
+        self.assertEqual(self.call("/v1/chat/completions", body)[1]["choices"][0]["message"]
+                         ["content"], "not json")
+        http(self.port, "/_fake/fail", {"path": "/v1/chat/completions", "status": 429,
+                                        "retry_after": 3})
+        st, hdrs, raw = http(self.port, "/v1/chat/completions", body,
+                             headers={"Authorization": "Bearer " + self.KEY})
+        self.assertEqual((st, hdrs.get("Retry-After")), (429, "3"))
+        self.assertEqual(json.loads(raw)["error"]["code"], "rate_limit_exceeded")
+        http(self.port, "/_fake/fail", {"path": "/v1/embeddings", "status": 500})
+        self.assertEqual(self.call("/v1/embeddings", {"input": "x"})[0], 500)
+        self.assertEqual(self.call("/v1/embeddings", {"input": "x"})[0], 200)
+        self.assertEqual(self.call("/v1/embeddings", {"input": "x"}, key="wrong")[0], 401)
+        http(self.port, "/_fake/stall", {"path": "/v1/embeddings", "seconds": 0.5})
+        t0 = time.time()
+        self.call("/v1/embeddings", {"input": "x"})
+        self.assertGreaterEqual(time.time() - t0, 0.45)
+        calls = json.loads(http(self.port, "/_fake/calls")[2])
+        self.assertEqual(len(calls), 6)
+        self.assertEqual(calls[0]["body"]["messages"][0]["content"], "x")
+
+
 if __name__ == "__main__":
     unittest.main()

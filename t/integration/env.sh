@@ -14,6 +14,10 @@
 #   SECRET_KEY SLACK_SIGNING_SECRET SLACK_API_URL SMTP_URL SMTP_FROM PUBLIC_URL
 #   SLACK_CLIENT_ID SLACK_CLIENT_SECRET (the fake's OAuth client)
 #   FAKE_SLACK_URL FAKE_CALLBACK_URL FAKE_SMTP_CONTROL_URL
+#   FAKE_INFERENCE_URL (t/fakes/fake_inference.py: embeddings and chat; the
+#                      stack runs without EMBEDDING_URL / INFERENCE_URL, a
+#                      test turns them on for the programs it needs with
+#                      t/integration/respawn.sh)
 #   HUB_TEST_CALLBACK_SECRET
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
@@ -96,6 +100,10 @@ if start_fake smtp smtp_sink.py --smtp-port 0 --http-port 0; then
 	http_port=$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["http_port"])' "$ports")
 	export SMTP_URL=smtp://127.0.0.1:$smtp_port SMTP_FROM=hub@example.test
 	export FAKE_SMTP_CONTROL_URL=http://127.0.0.1:$http_port
+fi
+
+if start_fake inference fake_inference.py --port 0; then
+	export FAKE_INFERENCE_URL=http://127.0.0.1:$(cat "$STATE/inference.port")
 fi
 
 "$top_builddir/bin/approvalhub" migrate >>"$STATE/log/migrate.log" 2>&1 \

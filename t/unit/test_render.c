@@ -30,7 +30,7 @@ static const char *full_ctx =
 	"   \"receipt_url\": \"https://receipts.example.com/r/1?a=1&b=2\", \"cost_center\": \"CC-9 > CC-1\"},"
 	" \"deadline\": \"2026-11-24T17:00:00Z\", \"created_at\": \"2026-11-20T09:30:00Z\","
 	" \"decided_by\": null, \"decided_at\": null, \"decision_comment\": null,"
-	" \"ai_summary\": \"Routine travel <b>expense</b>.\", \"risk_score\": 72,"
+	" \"ai_summary\": \"Routine travel <b>expense</b>.\", \"risk_score\": 7,"
 	" \"current_step\": 1, \"step_count\": 2},"
 	" \"step\": {\"position\": 1, \"rule\": \"all\", \"quorum\": null, \"approved\": 2,"
 	"   \"rejected\": 0, \"total\": 3},"
@@ -286,7 +286,7 @@ Test(render, call_for_action_layout_app)
 	    "<https://receipts.example.com/r/1?a=1&b=2|"), "%s", all);
 	cr_assert_not_null(strstr(all, "CC-9 &gt; CC-1"), "%s", all);
 	cr_assert_not_null(strstr(all, "&lt;@U123|x&gt; &amp; &lt;!here&gt;"));
-	cr_assert_not_null(strstr(all, "🔴 Risk: 72/100 — high"), "%s", all);
+	cr_assert_not_null(strstr(all, "🔴 Risk: 7/10 — high"), "%s", all);
 	cr_assert_not_null(strstr(all, "Delegating for: *Carol &lt;!everyone&gt;*"));
 	/* channel mode mentions head the message */
 	cr_assert_not_null(strstr(all, "<@U0BOB> <@U0EVE>"));
@@ -713,7 +713,7 @@ Test(render, email_has_decision_button_and_escapes)
 	    "href=\"https://receipts.example.com/r/1?a=1&amp;b=2\""));
 	cr_assert_not_null(strstr(o.email_text,
 	    "Review and decide: https://hub.example.com/decide/tok123"));
-	cr_assert_not_null(strstr(o.email_text, "Risk: 72/100 — high"));
+	cr_assert_not_null(strstr(o.email_text, "Risk: 7/10 — high"));
 	cr_assert_str_eq(o.email_subject,
 	    "Approval needed: Trip to Berlin <script>alert(1)</script>");
 	hub_render_out_free(&o);
@@ -1028,9 +1028,9 @@ Test(render, unparsable_deadline_is_shown_escaped)
 Test(render, risk_bands)
 {
 	static const struct { int score; const char *want; } cases[] = {
-		{ 0, "🟢 Risk: 0/100 — low" }, { 39, "🟢 Risk: 39/100 — low" },
-		{ 40, "🟡 Risk: 40/100 — medium" }, { 69, "🟡 Risk: 69/100 — medium" },
-		{ 70, "🔴 Risk: 70/100 — high" }, { 100, "🔴 Risk: 100/100 — high" },
+		{ 0, "🟢 Risk: 0/10 — low" }, { 3, "🟢 Risk: 3/10 — low" },
+		{ 4, "🟡 Risk: 4/10 — medium" }, { 6, "🟡 Risk: 6/10 — medium" },
+		{ 7, "🔴 Risk: 7/10 — high" }, { 10, "🔴 Risk: 10/10 — high" },
 	};
 	struct hub_render_out o;
 	json_object *ctx, *req;
@@ -1052,13 +1052,52 @@ Test(render, risk_bands)
 	/* out of range or absent: no risk line */
 	ctx = parse(full_ctx);
 	json_object_object_get_ex(ctx, "request", &req);
-	json_object_object_add(req, "risk_score", json_object_new_int(101));
+	json_object_object_add(req, "risk_score", json_object_new_int(11));
 	cr_assert_eq(hub_render(HUB_RENDER_INFO, ctx, &o), 0);
 	all = all_text(o.blocks);
 	cr_assert_null(strstr(all, "Risk:"));
 	free(all);
 	hub_render_out_free(&o);
 	json_object_put(ctx);
+}
+
+/* The analysis' status instead of a score, and the flags beside it. */
+Test(render, ai_status_and_flags)
+{
+	static const struct { const char *status; const char *want; int risk; } cases[] = {
+		{ "pending", "_AI analysis pending_", 0 },
+		{ "failed", "_AI analysis failed_", 0 },
+		{ "off", "_AI analysis off_", 0 },
+		{ "done", "*AI summary*", 1 },
+	};
+	struct hub_render_out o;
+	json_object *ctx, *req, *fl;
+	char *all;
+	size_t i;
+
+	for (i = 0; i < HUB_NELEM(cases); i++) {
+		ctx = parse(full_ctx);
+		json_object_object_get_ex(ctx, "request", &req);
+		json_object_object_add(req, "ai_status", json_object_new_string(cases[i].status));
+		fl = json_object_new_array();
+		json_object_array_add(fl, json_object_new_string("duplicate"));
+		json_object_array_add(fl, json_object_new_string("off_hours"));
+		json_object_array_add(fl, json_object_new_string("<!channel>"));
+		json_object_object_add(req, "risk_flags", fl);
+		cr_assert_eq(hub_render(HUB_RENDER_CALL_FOR_ACTION, ctx, &o), 0);
+		all = all_text(o.blocks);
+		cr_expect_not_null(strstr(all, cases[i].want), "%s: %s", cases[i].status, all);
+		/* a score only with a finished analysis: never a made-up one */
+		cr_expect_eq(strstr(all, "Risk: 7/10") != NULL, cases[i].risk, "%s", all);
+		cr_expect_eq(strstr(all, "Routine travel") != NULL, cases[i].risk, "%s", all);
+		cr_expect_not_null(strstr(all, "likely duplicate · submitted outside working hours"
+		    " · &lt;!channel&gt;"), "%s", all);
+		cr_expect_null(strstr(all, "<!channel>"), "%s", all);
+		free(all);
+		cr_expect_not_null(strstr(o.email_text, "likely duplicate"), "%s", o.email_text);
+		hub_render_out_free(&o);
+		json_object_put(ctx);
+	}
 }
 
 /* ------------------------------------------------------------ button value */

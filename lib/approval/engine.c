@@ -166,7 +166,7 @@ static const struct hub_stmt eng_stmts[ST__MAX] = {
 	    "  CASE WHEN hub_request_amount(coalesce($9::jsonb, '{}')) >"
 	    "   (SELECT risk_amount_threshold FROM sources WHERE id = $1::uuid)"
 	    "   THEN '" HUB_ENGINE_FLAG_THRESHOLD "' END,"
-	    /* requests_duplicate (0140) reads this as one short range */
+	    /* requests_duplicate (0019) reads this as one short range */
 	    "  CASE WHEN EXISTS (SELECT 1 FROM requests x WHERE x.source_id = $1::uuid"
 	    "   AND lower(x.requester_name) = lower($5::text)"
 	    "   AND hub_request_amount(x.metadata) IS NOT NULL"

@@ -70,7 +70,7 @@
 /*
  * Rule-based risk flags (requests.risk_flags), set at creation, always on:
  *   over_threshold       the amount (metadata amount, total, deal_value or
- *                        value: hub_request_amount in 0140) is above the
+ *                        value: hub_request_amount in 0019) is above the
  *                        source's risk_amount_threshold;
  *   duplicate            the same requester (name, any case) asked the same
  *                        source for the same amount within 30 days;

@@ -121,7 +121,7 @@
 #define F1(s) s
 /* ap: 0 all, 1 by approver, 2 a requester's own; m: 0 no words, 1 words,
  * 2 close spellings; mf: a requester's own as a filter; fl: a risk flag
- * (GIN requests_risk_flags, 0140). */
+ * (GIN requests_risk_flags, 0019). */
 #define LISTQ(st, so, ap, m, mf, fl) { LIST_HEAD##ap##m \
 	F##st(" AND r.status = $1") \
 	F##so(" AND r.source_id = $2") \

@@ -3,7 +3,7 @@
  * a short timeout), the vector ranking of candidates in C, and reciprocal
  * rank fusion with the full-text ranking (reqquery's hybrid list).
  *
- * Vectors are real[] (request_embeddings, 0140); pgvector is not packaged
+ * Vectors are real[] (request_embeddings, 0019); pgvector is not packaged
  * for this Debian release, so the candidates are bounded: the newest
  * HUB_SEMANTIC_CANDIDATES visible requests with an embedding (an index
  * range, request_embeddings_recent / _source_recent), ranked by cosine

@@ -1,4 +1,4 @@
--- 0140_ai_risk: AI analysis, rule-based risk flags and embeddings for
+-- 0019_ai_risk: AI analysis, rule-based risk flags and embeddings for
 -- semantic search (README "AI analysis and risk flags", "Searching").
 --
 -- AI analysis (lib/approval/ai.c): the worker asks the inference service

@@ -21,6 +21,7 @@
 #include <criterion/criterion.h>
 #include <libpq-fe.h>
 
+#include "store/db.h"
 #include "testlib.h"
 
 #define POLL_MS	15000
@@ -172,7 +173,7 @@ await_delivery(const char *req, const char *want, struct delivery *d)
 			snprintf(d->code, sizeof(d->code), "%s", PQgetvalue(res, 0, 1));
 			snprintf(d->detail, sizeof(d->detail), "%s", PQgetvalue(res, 0, 2));
 			snprintf(d->job_state, sizeof(d->job_state), "%s", PQgetvalue(res, 0, 3));
-			d->attempts = atoi(PQgetvalue(res, 0, 4));
+			cr_assert_eq(hub_db_get_int(res, 0, 4, &d->attempts), HUB_DB_OK);
 		}
 		PQclear(res);
 		if (strcmp(d->status, want) == 0)

@@ -1634,6 +1634,27 @@ const char *const hub_engine_flags[] = {
 	NULL,
 };
 
+static const struct { const char *flag, *words, *short_words; } flag_words[] = {
+	{ HUB_ENGINE_FLAG_SELF, "self-approval attempt", "self-approval attempt" },
+	{ HUB_ENGINE_FLAG_THRESHOLD, "amount above the source's threshold", "above threshold" },
+	{ HUB_ENGINE_FLAG_DUPLICATE, "likely duplicate", "likely duplicate" },
+	{ HUB_ENGINE_FLAG_SHORT, "missing or short justification", "short justification" },
+	{ HUB_ENGINE_FLAG_REQUESTER_APPROVER, "requester is also an approver",
+	    "requester approves" },
+	{ HUB_ENGINE_FLAG_OFF_HOURS, "submitted outside working hours", "outside working hours" },
+};
+
+const char *
+hub_engine_flag_words(const char *flag, int short_form)
+{
+	size_t i;
+
+	for (i = 0; i < HUB_NELEM(flag_words); i++)
+		if (strcmp(flag, flag_words[i].flag) == 0)
+			return short_form ? flag_words[i].short_words : flag_words[i].words;
+	return flag;
+}
+
 /* The refused self-approval flags the request (its own transaction, the
  * refusal's was rolled back); the refusal stands whatever happens here. */
 static int

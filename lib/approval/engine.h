@@ -93,6 +93,10 @@
 #define HUB_ENGINE_SHORT_JUSTIFICATION		"20"	/* characters */
 /* Every flag, NULL-terminated (the API's ?flag= accepts these). */
 extern const char *const hub_engine_flags[];
+/* What people read for a flag, the one wording of the Slack card, the
+ * Home tab, emails and the dashboard: "likely duplicate" ...; short is
+ * the Home tab's tighter form.  An unknown flag reads as itself. */
+const char *hub_engine_flag_words(const char *flag, int short_form);
 
 enum hub_engine_err {
 	HUB_ENGINE_OK = 0,

@@ -511,25 +511,17 @@ build_filter_note(struct build *b)
 
 /* ---- one item per section */
 
-/* What people read for a risk flag (as render.c's card says it). */
-static const struct { const char *flag, *words; } home_flags[] = {
-	{ "self_approval", "self-approval attempt" },
-	{ "over_threshold", "above threshold" },
-	{ "duplicate", "likely duplicate" },
-	{ "short_justification", "short justification" },
-	{ "requester_approver", "requester approves" },
-	{ "off_hours", "outside working hours" },
-};
-
 /* "\nAI: 🟡 5/10 — summary · ⚠️ likely duplicate", or the analysis'
  * status ("AI analysis pending", failed, off): never a made-up score. */
+#define HOME_FLAGS_MAX	8	/* flags a Home item names at most */
+
 static void
 add_ai_line(struct build *b, struct hub_buf *t, json_object *it)
 {
-	const char *st = jstr(it, "ai_status"), *f;
+	const char *st = jstr(it, "ai_status"), *f, *w;
 	json_object *fl = jobj(it, "risk_flags", json_type_array), *x;
 	int64_t score = jint(it, "risk_score", -1);
-	size_t i, j, n;
+	size_t i, n;
 
 	if (st == NULL)
 		return;
@@ -544,15 +536,14 @@ add_ai_line(struct build *b, struct hub_buf *t, json_object *it)
 		hub_buf_printf(t, "\n_AI analysis %s_", strcmp(st, "pending") == 0 ? "pending" :
 		    strcmp(st, "failed") == 0 ? "failed" : "off");
 	n = fl != NULL ? json_object_array_length(fl) : 0;
-	for (i = 0; i < n && i < HUB_NELEM(home_flags); i++) {
+	for (i = 0; i < n && i < HOME_FLAGS_MAX; i++) {
 		x = json_object_array_get_idx(fl, i);
 		if (!json_object_is_type(x, json_type_string))
 			continue;
+		/* Only the flags the engine knows (their words differ). */
 		f = json_object_get_string(x);
-		for (j = 0; j < HUB_NELEM(home_flags) && strcmp(home_flags[j].flag, f) != 0; j++)
-			;
-		if (j < HUB_NELEM(home_flags))
-			hub_buf_printf(t, "%s%s", i == 0 ? " · ⚠️ " : ", ", home_flags[j].words);
+		if ((w = hub_engine_flag_words(f, 1)) != f)
+			hub_buf_printf(t, "%s%s", i == 0 ? " · ⚠️ " : ", ", w);
 	}
 }
 

@@ -23,6 +23,7 @@
 #include "approval/intake.h"
 #include "approval/metadisplay.h"
 #include "base/json.h"
+#include "approval/engine.h"
 #include "slack/render.h"
 #include "base/tmpl.h"
 
@@ -237,15 +238,6 @@ static const struct band {
 };
 
 /* What people read for a risk flag (approval/engine.h HUB_ENGINE_FLAG_*). */
-static const struct { const char *flag, *words; } flag_words[] = {
-	{ "self_approval", "self-approval attempt" },
-	{ "over_threshold", "amount above the source's threshold" },
-	{ "duplicate", "likely duplicate" },
-	{ "short_justification", "missing or short justification" },
-	{ "requester_approver", "requester is also an approver" },
-	{ "off_hours", "submitted outside working hours" },
-};
-
 /* The AI status line when there is no analysis to show. */
 static const struct { const char *status, *words; } ai_words[] = {
 	{ "pending", "AI analysis pending" },
@@ -908,12 +900,14 @@ ai_status_words(struct rctx *r)
 
 /* "Flags: likely duplicate · submitted outside working hours"; nothing
  * without flags.  Unknown flags are shown as they are (escaped). */
+#define FLAGS_MAX	10	/* flags a card names at most */
+
 static int
 put_flags(struct rctx *r, struct hub_buf *b, int md)
 {
 	json_object *fl = child(r->req, "risk_flags"), *x;
 	const char *f, *w;
-	size_t i, j, n, shown = 0;
+	size_t i, n, shown = 0;
 	int rc;
 
 	if (fl == NULL || !json_object_is_type(fl, json_type_array) ||
@@ -921,14 +915,12 @@ put_flags(struct rctx *r, struct hub_buf *b, int md)
 		return HUB_RENDER_OK;
 	if ((rc = buf_err(hub_buf_adds(b, md ? "⚠️ *Flags:* " : "Flags: "))) != 0)
 		return rc;
-	for (i = 0; i < n && i < HUB_NELEM(flag_words) + 4; i++) {
+	for (i = 0; i < n && i < FLAGS_MAX; i++) {
 		x = json_object_array_get_idx(fl, i);
 		if (!json_object_is_type(x, json_type_string))
 			continue;
-		f = w = json_object_get_string(x);
-		for (j = 0; j < HUB_NELEM(flag_words); j++)
-			if (strcmp(f, flag_words[j].flag) == 0)
-				w = flag_words[j].words;
+		f = json_object_get_string(x);
+		w = hub_engine_flag_words(f, 0);
 		if ((shown++ && (rc = buf_err(hub_buf_adds(b, " · "))) != 0) ||
 		    (rc = put_user(b, md, w)) != 0)
 			return rc;
@@ -1378,7 +1370,7 @@ add_button(json_object *actions, const char *text, const char *action_id,
 }
 
 static const char *
-link(struct rctx *r, const char *key)
+ctx_link(struct rctx *r, const char *key)
 {
 	const char *u;
 
@@ -1429,17 +1421,17 @@ add_actions(struct rctx *r, struct hub_bk_blocks *l)
 				goto out;
 			}
 		} else {
-			if ((u = link(r, "approve")) != NULL && (rc =
+			if ((u = ctx_link(r, "approve")) != NULL && (rc =
 			    add_button(a, "Approve", HUB_ACTION_APPROVE, r->value, u,
 			    HUB_BK_STYLE_PRIMARY)) != 0)
 				goto out;
-			if ((u = link(r, "reject")) != NULL && (rc =
+			if ((u = ctx_link(r, "reject")) != NULL && (rc =
 			    add_button(a, "Reject", HUB_ACTION_REJECT, r->value, u,
 			    HUB_BK_STYLE_DANGER)) != 0)
 				goto out;
 		}
 	}
-	if ((r->parts & P_VIEW) && (u = link(r, "view")) != NULL &&
+	if ((r->parts & P_VIEW) && (u = ctx_link(r, "view")) != NULL &&
 	    (rc = add_button(a, "View", HUB_ACTION_VIEW, r->value, u,
 	    HUB_BK_STYLE_DEFAULT)) != 0)
 		goto out;
@@ -1461,7 +1453,7 @@ add_footer(struct rctx *r, struct hub_bk_blocks *l, size_t hidden,
 {
 	struct hub_buf b = HUB_BUF_INIT(SMALLBUF);
 	json_object *c = NULL;
-	const char *u = link(r, "view");
+	const char *u = ctx_link(r, "view");
 	int rc;
 
 	if ((rc = buf_err(hub_buf_adds(&b, "Approval Hub · request "))) != 0 ||
@@ -1572,7 +1564,7 @@ build_blocks(struct rctx *r, json_object **out)
 	}
 	if ((rc = add_actions(r, &l)) != 0)
 		goto out;
-	view_button = (r->parts & P_VIEW) && link(r, "view") != NULL;
+	view_button = (r->parts & P_VIEW) && ctx_link(r, "view") != NULL;
 	if ((rc = add_footer(r, &l, hidden, view_button)) != 0)
 		goto out;
 	*out = hub_bk_blocks_detach(&l);
@@ -1712,7 +1704,7 @@ build_text(struct rctx *r, char **out)
 	    (rc = tw_add(&w, s)) != 0))
 		goto out;
 	if ((r->parts & P_DECIDE) && (r->mode == HUB_RENDER_WEBHOOK ||
-	    (r->parts & P_LINKS)) && (s = link(r, "decide")) != NULL) {
+	    (r->parts & P_LINKS)) && (s = ctx_link(r, "decide")) != NULL) {
 		if (hub_mrkdwn_link(&t, s, "Decide") != HUB_BK_OK ||
 		    (rc = tw_raw(&w, "\n")) != 0 ||
 		    (rc = tw_raw(&w, hub_buf_str(&t))) != 0) {
@@ -1837,7 +1829,7 @@ build_email(struct rctx *r, struct hub_render_out *o)
 	struct etext e = { &b, NULL };
 	json_object *ctx = NULL, *rows = NULL, *outcome_rows_arr = NULL;
 	const struct band *bd = NULL;
-	const char *s, *decide = NULL, *view = link(r, "view"), *button;
+	const char *s, *decide = NULL, *view = ctx_link(r, "view"), *button;
 	int rc;
 
 	if ((rc = make_subject(r, &o->email_subject)) != 0)
@@ -1914,7 +1906,7 @@ build_email(struct rctx *r, struct hub_render_out *o)
 		goto out;
 	/* the main button: the decision page when there is one */
 	if (r->parts & P_DECIDE)
-		decide = link(r, "decide");
+		decide = ctx_link(r, "decide");
 	button = decide != NULL ? decide : (r->parts & P_VIEW) ? view : NULL;
 	if (button != NULL && ((rc = buf_err(hub_buf_printf(&b, "\n%s: %s\n",
 	    decide != NULL ? r->row->button : "View request", button))) != 0 ||

@@ -1471,6 +1471,10 @@ slack_verdict(struct hub_job_result *r, int rc, const char *method,
 	    res->error[0] ? hub_slack_fix(res->error) : hub_conn_strerror(rc));
 	switch (res->cls) {
 	case HUB_SLACK_RATELIMITED:
+		if (strcmp(res->error, "local_ratelimit") == 0 && res->wait_ms > 0) {
+			hub_job_result_defer(r, res->wait_ms, "rate limit");
+			break;
+		}
 		hub_job_result_set(r, HUB_JOB_RETRY, "rate limited", "ratelimited",
 		    "%s", detail);
 		r->retry_after = res->retry_after >= 0 ? res->retry_after :

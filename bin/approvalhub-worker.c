@@ -132,6 +132,23 @@ parse_int(const char *s, long min, long max, int *out)
 	return 0;
 }
 
+/* Signals only set the flag (the lanes' children inherit it); no
+ * SA_RESTART so waits return early. */
+static void
+signals_setup(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sa.sa_flags = 0;
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	sa.sa_handler = SIG_IGN;
+	sigaction(SIGPIPE, &sa, NULL);
+}
+
 /* WORKER_CONCURRENCY shared out by weight, each lane at least one. */
 static void
 lanes_share(int total)
@@ -172,15 +189,15 @@ lanes_spec(const char *spec)
 	return 0;
 }
 
-/* The lanes from the settings; 0 ok (*off: one process), -1 with a message. */
+/* The lanes from the settings into opts (none when "off"); 0, or -1 with
+ * a message. */
 static int
-lanes_configure(int *off)
+lanes_configure(struct hub_worker_opts *opts)
 {
 	const char *env;
 	long cores = sysconf(_SC_NPROCESSORS_ONLN);
 	int total = (int)(cores > 0 ? cores : 1) * WORKER_PER_CORE, cap = WORKER_HOST_CAP;
 
-	*off = 0;
 	if ((env = hub_conf_get("WORKER_CONCURRENCY")) != NULL &&
 	    parse_int(env, 1, WORKER_LANE_MAX * LANE__MAX, &total) != 0) {
 		fprintf(stderr, "approvalhub-worker: WORKER_CONCURRENCY is malformed: "
@@ -188,8 +205,10 @@ lanes_configure(int *off)
 		return -1;
 	}
 	lanes_share(total);
+	opts->lanes = lanes;
+	opts->nlanes = LANE__MAX;
 	if ((env = hub_conf_get("WORKER_LANES")) != NULL && strcmp(env, "off") == 0)
-		*off = 1;
+		opts->nlanes = 0;
 	else if (env != NULL && lanes_spec(env) != 0) {
 		fprintf(stderr, "approvalhub-worker: WORKER_LANES is malformed: \"off\" or "
 		    "slack=N,home=N,callbacks=N,email=N (N 1..%d)\n", WORKER_LANE_MAX);
@@ -210,7 +229,6 @@ main(int argc, char *argv[])
 {
 	struct hub_conf conf;
 	struct hub_worker_opts opts;
-	struct sigaction sa;
 	char err[512], host[256], id[320];
 	const char *env;
 	int i, rc;
@@ -268,13 +286,9 @@ main(int argc, char *argv[])
 	}
 	if (opts.sweep_s < 0)
 		opts.sweep_s = 15;
-	if (lanes_configure(&i) != 0) {
+	if (lanes_configure(&opts) != 0) {
 		hub_conf_free(&conf);
 		return 1;
-	}
-	if (!i) {
-		opts.lanes = lanes;
-		opts.nlanes = LANE__MAX;
 	}
 	if (opts.id == NULL) {
 		if (gethostname(host, sizeof(host)) != 0)
@@ -293,15 +307,7 @@ main(int argc, char *argv[])
 		opts.setup = &env_connection;
 	opts.secret_key = conf.have_secret_key ? conf.secret_key : NULL;
 
-	/* Signals only set the flag; no SA_RESTART so waits return early. */
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;
-	sigemptyset(&sa.sa_mask);
-	sa.sa_flags = 0;
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGINT, &sa, NULL);
-	sa.sa_handler = SIG_IGN;
-	sigaction(SIGPIPE, &sa, NULL);
+	signals_setup();
 
 	rc = hub_worker_run(&opts, &stop);
 	hub_conf_free(&conf);

@@ -210,6 +210,8 @@ parse_ll(const char *s, long long *out)
 	return 0;
 }
 
+/* Over 60 lines: the statement's eight parameters, then the second look
+ * for a job with the same dedupe key. */
 int
 hub_job_enqueue(struct hub_db *db, const struct hub_job_spec *spec, int64_t *id)
 {

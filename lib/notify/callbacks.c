@@ -57,11 +57,16 @@ static const struct hub_stmt cb_stmts[CB__MAX] = {
 	/* $1 target, $2 failures that open, $3 first open s, $4 longest:
 	 * the seconds it is open now (0: still closed) */
 	[CB_FAILED] = {
-	    "INSERT INTO callback_hosts AS h (target, failures, updated_at)"
-	    " VALUES ($1, 1, now())"
-	    " ON CONFLICT (target) DO UPDATE SET failures = h.failures + 1, updated_at = now()"
-	    " RETURNING CASE WHEN failures >= $2::integer THEN least($4::integer,"
-	    "  $3::integer * (2 ^ least(failures - $2::integer, 10)))::integer ELSE 0 END", 4 },
+	    "INSERT INTO callback_hosts AS h (target, failures, open_until, updated_at)"
+	    " VALUES ($1, 1, CASE WHEN $2::integer <= 1"
+	    "  THEN now() + make_interval(secs => $3::integer) END, now())"
+	    " ON CONFLICT (target) DO UPDATE SET failures = h.failures + 1, updated_at = now(),"
+	    "  open_until = CASE WHEN h.failures + 1 >= $2::integer"
+	    "   THEN now() + make_interval(secs => least($4::integer, $3::integer"
+	    "    * (2 ^ least(h.failures + 1 - $2::integer, 10)))::integer)"
+	    "   ELSE h.open_until END"
+	    " RETURNING CASE WHEN open_until > now()"
+	    "  THEN ceil(extract(epoch FROM open_until - now()))::integer ELSE 0 END", 4 },
 	[CB_OK] = {
 	    "DELETE FROM callback_hosts WHERE target = $1", 1 },
 };

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <time.h>
 #include <signal.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/types.h>
 #include <sys/wait.h>
@@ -47,7 +48,9 @@ struct hub_worker {
 	int				 db_down;     /* in a failure streak */
 	int				 db_fails;
 	struct timespec			 next_sweep;  /* CLOCK_MONOTONIC */
-	int				 setup_pending; /* opts->setup not done yet */
+	volatile int			*setup_pending; /* opts->setup not done yet; shared
+						  * by the lanes' children */
+	int				 setup_leader;  /* this process runs the setup */
 	int				 setup_delay_s;
 	struct timespec			 setup_next;    /* CLOCK_MONOTONIC */
 	const struct hub_job_filter	*filter;  /* NULL: every kind */
@@ -323,7 +326,7 @@ run_job(struct hub_worker *w, struct hub_job *job)
 	if (k == NULL)
 		hub_job_result_set(&r, HUB_JOB_FAIL, "unknown kind", "unknown_kind",
 		    "unknown job kind");
-	else if (k->after_setup && w->setup_pending)
+	else if (k->after_setup && *w->setup_pending)
 		/* As in any outage of what the setup waits for: retried with
 		 * the usual backoff. */
 		hub_job_result_set(&r, HUB_JOB_RETRY, setup->reason, setup->code, "%s",
@@ -384,7 +387,7 @@ idle_ms(struct hub_worker *w)
 
 	if (w->sweeper && w->opts->sweep_s > 0 && (left = ms_until(&w->next_sweep)) < ms)
 		ms = left;
-	if (w->setup_pending && (left = ms_until(&w->setup_next)) < ms)
+	if (w->setup_leader && *w->setup_pending && (left = ms_until(&w->setup_next)) < ms)
 		ms = left;
 	if (hub_job_next_due(w->db, w->filter, &due) == HUB_DB_OK && due >= 0 && due < ms)
 		ms = (long)due + 10;   /* just past run_at: claim compares with now() */
@@ -402,10 +405,10 @@ setup_step(struct hub_worker *w)
 {
 	int wait_s;
 
-	if (!w->setup_pending || *w->stop || ms_until(&w->setup_next) > 0)
+	if (!w->setup_leader || !*w->setup_pending || *w->stop || ms_until(&w->setup_next) > 0)
 		return;
 	if ((wait_s = w->opts->setup->run(&w->env, w->setup_delay_s)) <= 0) {
-		w->setup_pending = 0;
+		*w->setup_pending = 0;
 		return;
 	}
 	clock_gettime(CLOCK_MONOTONIC, &w->setup_next);
@@ -485,19 +488,33 @@ loop_once(struct hub_worker *w)
 	return 0;
 }
 
+/* What one process of the worker does (the lanes' children, or the one
+ * process without lanes). */
+struct loop_role {
+	const struct hub_job_filter	*filter;  /* NULL: every kind */
+	int				 sweeper;
+	int				 setup_leader;
+	volatile int			*setup_pending;
+	const char			*id;
+};
+
 /* The loop of one process: the lane's jobs (filter; NULL: all of them). */
 static int
 loop_run(const struct hub_worker_opts *opts, const volatile sig_atomic_t *stop,
-    const struct hub_job_filter *filter, int sweeper, int setup, const char *id)
+    const struct loop_role *role)
 {
 	struct hub_worker w;
+	const struct hub_job_filter *filter = role->filter;
+	const char *id = role->id;
 	int rc = 0, ret = 0;
 
 	memset(&w, 0, sizeof(w));
 	w.opts = opts;
 	w.stop = stop;
 	w.filter = filter;
-	w.sweeper = sweeper;
+	w.sweeper = role->sweeper;
+	w.setup_leader = role->setup_leader;
+	w.setup_pending = role->setup_pending;
 	w.id = id;
 	w.lease_s = opts->lease_s > 0 ? opts->lease_s : WORKER_DEFAULT_LEASE_S;
 	if (opts->secret_key != NULL && hub_keyring_add(&w.keys, opts->secret_key) != HUB_CRYPTO_OK) {
@@ -525,7 +542,6 @@ loop_run(const struct hub_worker_opts *opts, const volatile sig_atomic_t *stop,
 	clock_gettime(CLOCK_MONOTONIC, &w.next_sweep);
 	w.setup_next = w.next_sweep;
 	w.setup_delay_s = 1;
-	w.setup_pending = setup && opts->setup != NULL;
 	while (!*stop && (rc = loop_once(&w)) == 0)
 		;
 	ret = rc < 0 ? -1 : 0;
@@ -554,6 +570,8 @@ struct pool {
 	const char			*all[HUB_WORKER_LANE_KINDS_MAX];
 	size_t				 nall;
 	pid_t				 parent;
+	const struct pool_slot		*setup_leader;   /* NULL: no setup */
+	volatile int			*setup_pending;  /* shared with the children */
 };
 
 /* Does a kind of this lane wait for the setup step? */
@@ -574,6 +592,7 @@ static void
 pool_child(struct pool *p, const struct pool_slot *sl)
 {
 	struct hub_job_filter f;
+	struct loop_role role;
 	char id[HUB_WORKER_ID_MAX];
 	int rc;
 
@@ -590,8 +609,12 @@ pool_child(struct pool *p, const struct pool_slot *sl)
 	f.nall = p->nall;
 	f.target_cap = sl->lane->target_cap;
 	snprintf(id, sizeof(id), "%s/%s.%d", p->opts->id, sl->lane->name, sl->index);
-	rc = loop_run(p->opts, p->stop, &f, sl == &p->slot[0],
-	    lane_needs_setup(p->opts, sl->lane), id);
+	role.filter = &f;
+	role.sweeper = sl == &p->slot[0];
+	role.setup_leader = sl == p->setup_leader;
+	role.setup_pending = p->setup_pending;
+	role.id = id;
+	rc = loop_run(p->opts, p->stop, &role);
 	exit(rc == 0 ? 0 : 1);
 }
 
@@ -691,6 +714,15 @@ pool_init(struct pool *p, const struct hub_worker_opts *opts, const volatile sig
 			p->slot[p->n++].index = i;
 		}
 	}
+	for (i = 0; opts->setup != NULL && (size_t)i < p->n && p->setup_leader == NULL; i++)
+		if (lane_needs_setup(opts, p->slot[i].lane))
+			p->setup_leader = &p->slot[i];
+	/* One setup for all the children: the leader's outcome, seen by all. */
+	p->setup_pending = mmap(NULL, sizeof(int), PROT_READ | PROT_WRITE,
+	    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (p->setup_pending == MAP_FAILED)
+		return -1;
+	*p->setup_pending = p->setup_leader != NULL;
 	return p->n > 0 ? 0 : -1;
 }
 
@@ -722,5 +754,8 @@ hub_worker_run(const struct hub_worker_opts *opts, const volatile sig_atomic_t *
 {
 	if (opts->nlanes > 0 && !opts->once)
 		return pool_run(opts, stop);
-	return loop_run(opts, stop, NULL, 1, 1, opts->id);
+	int pending = opts->setup != NULL;
+	struct loop_role role = { NULL, 1, 1, &pending, opts->id };
+
+	return loop_run(opts, stop, &role);
 }

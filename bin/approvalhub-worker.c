@@ -65,7 +65,7 @@ static const struct hub_worker_kind kinds[] = {
  * kinds no lane names. */
 static const char *const slack_kinds[] = {
 	HUB_OUTBOUND_NOTIFY, HUB_OUTBOUND_SYNC, HUB_INTERACT_RESPOND_KIND,
-	HUB_OAUTH_JOB_KIND, HUB_CONNADM_TEST_KIND,
+	HUB_OAUTH_JOB_KIND, HUB_OAUTH_WELCOME_KIND, HUB_CONNADM_TEST_KIND,
 };
 static const char *const home_kinds[] = { HUB_HOME_PUBLISH_KIND };
 static const char *const callback_kinds[] = { HUB_OUTBOUND_HTTP_POST };

@@ -2066,8 +2066,10 @@ resolve_requester(struct dl *d)
 			note_retry(d, -1, "database", "database while resolving the requester");
 			out = -1;
 		}
-	} else if (rc == HUB_CONN_DB || (rc == HUB_CONN_SLACK &&
-	    (res.cls == HUB_SLACK_RATELIMITED || res.cls == HUB_SLACK_TRANSIENT))) {
+	} else if (rc == HUB_CONN_SLACK && res.cls == HUB_SLACK_RATELIMITED) {
+		note_limited(d, &res, "users.lookupByEmail");
+		out = -1;
+	} else if (rc == HUB_CONN_DB || (rc == HUB_CONN_SLACK && res.cls == HUB_SLACK_TRANSIENT)) {
 		note_retry(d, res.retry_after > 0 ? res.retry_after : -1,
 		    rc == HUB_CONN_DB ? "database" : res.error,
 		    "users.lookupByEmail for the requester: %s",

@@ -6,8 +6,15 @@
  *   approvalhub-worker [--once] [--id NAME] [--lease SECONDS] [--backoff-base-ms MS]
  *                      [--sweep-seconds N]
  *
- * One job at a time; run more processes to scale.  SIGTERM/SIGINT: the job
- * in flight finishes, or is given back if it is interrupted, then exit 0.
+ * Several jobs at once, in lanes (the table below): each lane runs its own
+ * number of child processes, one job each, so a lane whose remote end
+ * hangs cannot hold up another.  WORKER_CONCURRENCY (jobs at once in all,
+ * default 6 per core, at least 6) is shared out by the lanes' weights;
+ * WORKER_LANES ("slack=4,callbacks=2,...") sets lanes one by one, "off"
+ * runs one process that takes every kind one at a time (as --once does).
+ * WORKER_CALLBACK_HOST_CAP (default 2): callbacks to one host at once.
+ * SIGTERM/SIGINT: each job in flight finishes, or is given back if it is
+ * interrupted, then exit 0.
  * WORKER_BACKOFF_BASE_MS (or --backoff-base-ms) replaces the retry backoff
  * base; tests set it to 0.  WORKER_SWEEP_SECONDS (or --sweep-seconds)
  * sets how often deadlines, reminders and lapses are swept (default 15,
@@ -54,6 +61,34 @@ static const struct hub_worker_kind kinds[] = {
 	{ HUB_OUTBOUND_AI_EMBED,  hub_job_ai_embed,   HUB_AI_JOB_MAX_AGE_S, 0 },
 	{ HUB_OUTBOUND_AI_ANALYZE, hub_job_ai_analyze, HUB_AI_JOB_MAX_AGE_S, 0 },
 };
+
+/* Lanes: name, kinds, weight (its share of WORKER_CONCURRENCY).  A job
+ * whose producer chose a lane (jobs.lane) runs there whatever its kind:
+ * notifications to email-only approvers go to "email".  "slack" also takes
+ * kinds no lane names. */
+static const char *const slack_kinds[] = {
+	HUB_OUTBOUND_NOTIFY, HUB_OUTBOUND_SYNC, HUB_INTERACT_RESPOND_KIND,
+	HUB_OAUTH_JOB_KIND, HUB_OAUTH_WELCOME_KIND, HUB_CONNADM_TEST_KIND,
+};
+static const char *const home_kinds[] = { HUB_HOME_PUBLISH_KIND };
+static const char *const callback_kinds[] = { HUB_OUTBOUND_HTTP_POST };
+/* An inference service may take its 20 s: never in Slack's lane. */
+static const char *const ai_kinds[] = { HUB_OUTBOUND_AI_EMBED, HUB_OUTBOUND_AI_ANALYZE };
+
+enum { LANE_SLACK, LANE_HOME, LANE_CALLBACKS, LANE_EMAIL, LANE_AI, LANE__MAX };
+
+static struct hub_worker_lane lanes[LANE__MAX] = {
+	[LANE_SLACK]     = { "slack", slack_kinds, HUB_NELEM(slack_kinds), 1, 0, 0 },
+	[LANE_HOME]      = { "home", home_kinds, HUB_NELEM(home_kinds), 0, 0, 0 },
+	[LANE_CALLBACKS] = { "callbacks", callback_kinds, HUB_NELEM(callback_kinds), 0, 0, 0 },
+	[LANE_EMAIL]     = { "email", NULL, 0, 0, 0, 0 },
+	[LANE_AI]        = { "ai", ai_kinds, HUB_NELEM(ai_kinds), 0, 0, 0 },
+};
+static const int lane_weight[LANE__MAX] = { 3, 1, 2, 1, 1 };
+
+#define WORKER_PER_CORE		6
+#define WORKER_LANE_MAX		64
+#define WORKER_HOST_CAP		2
 
 /* Sweeps, in this order, every --sweep-seconds: expire, remind, lapse;
  * sent-message and lookup-cache retention; rotating Slack tokens; expired
@@ -103,12 +138,103 @@ parse_int(const char *s, long min, long max, int *out)
 	return 0;
 }
 
+/* Signals only set the flag (the lanes' children inherit it); no
+ * SA_RESTART so waits return early. */
+static void
+signals_setup(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sa.sa_flags = 0;
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	sa.sa_handler = SIG_IGN;
+	sigaction(SIGPIPE, &sa, NULL);
+}
+
+/* WORKER_CONCURRENCY shared out by weight, each lane at least one. */
+static void
+lanes_share(int total)
+{
+	int i, sum = 0;
+
+	for (i = 0; i < LANE__MAX; i++)
+		sum += lane_weight[i];
+	for (i = 0; i < LANE__MAX; i++) {
+		lanes[i].concurrency = total * lane_weight[i] / sum;
+		if (lanes[i].concurrency < 1)
+			lanes[i].concurrency = 1;
+	}
+}
+
+/* WORKER_LANES "name=n,name=n": those lanes set one by one.  0 or -1. */
+static int
+lanes_spec(const char *spec)
+{
+	char name[32];
+	const char *p = spec, *eq, *end;
+	int i, n;
+
+	while (*p != '\0') {
+		end = p + strcspn(p, ",");
+		if ((eq = memchr(p, '=', (size_t)(end - p))) == NULL ||
+		    (size_t)(eq - p) >= sizeof(name))
+			return -1;
+		snprintf(name, sizeof(name), "%.*s", (int)(eq - p), p);
+		for (i = 0; i < LANE__MAX && strcmp(lanes[i].name, name) != 0; i++)
+			;
+		snprintf(name, sizeof(name), "%.*s", (int)(end - eq - 1), eq + 1);
+		if (i == LANE__MAX || parse_int(name, 1, WORKER_LANE_MAX, &n) != 0)
+			return -1;
+		lanes[i].concurrency = n;
+		p = *end == ',' ? end + 1 : end;
+	}
+	return 0;
+}
+
+/* The lanes from the settings into opts (none when "off"); 0, or -1 with
+ * a message. */
+static int
+lanes_configure(struct hub_worker_opts *opts)
+{
+	const char *env;
+	long cores = sysconf(_SC_NPROCESSORS_ONLN);
+	int total = (int)(cores > 0 ? cores : 1) * WORKER_PER_CORE, cap = WORKER_HOST_CAP;
+
+	if ((env = hub_conf_get("WORKER_CONCURRENCY")) != NULL &&
+	    parse_int(env, 1, WORKER_LANE_MAX * LANE__MAX, &total) != 0) {
+		fprintf(stderr, "approvalhub-worker: WORKER_CONCURRENCY is malformed: "
+		    "must be 1..%d\n", WORKER_LANE_MAX * LANE__MAX);
+		return -1;
+	}
+	lanes_share(total);
+	opts->lanes = lanes;
+	opts->nlanes = LANE__MAX;
+	if ((env = hub_conf_get("WORKER_LANES")) != NULL && strcmp(env, "off") == 0)
+		opts->nlanes = 0;
+	else if (env != NULL && lanes_spec(env) != 0) {
+		fprintf(stderr, "approvalhub-worker: WORKER_LANES is malformed: \"off\" or "
+		    "slack=N,home=N,callbacks=N,email=N,ai=N (N 1..%d)\n", WORKER_LANE_MAX);
+		return -1;
+	}
+	if ((env = hub_conf_get("WORKER_CALLBACK_HOST_CAP")) != NULL &&
+	    parse_int(env, 1, WORKER_LANE_MAX, &cap) != 0) {
+		fprintf(stderr, "approvalhub-worker: WORKER_CALLBACK_HOST_CAP is malformed: "
+		    "must be 1..%d\n", WORKER_LANE_MAX);
+		return -1;
+	}
+	lanes[LANE_CALLBACKS].target_cap = cap;
+	return 0;
+}
+
 int
 main(int argc, char *argv[])
 {
 	struct hub_conf conf;
 	struct hub_worker_opts opts;
-	struct sigaction sa;
 	char err[512], host[256], id[320];
 	const char *env;
 	int i, rc;
@@ -166,6 +292,10 @@ main(int argc, char *argv[])
 	}
 	if (opts.sweep_s < 0)
 		opts.sweep_s = 15;
+	if (lanes_configure(&opts) != 0) {
+		hub_conf_free(&conf);
+		return 1;
+	}
 	if (opts.id == NULL) {
 		if (gethostname(host, sizeof(host)) != 0)
 			host[0] = '\0';
@@ -183,15 +313,7 @@ main(int argc, char *argv[])
 		opts.setup = &env_connection;
 	opts.secret_key = conf.have_secret_key ? conf.secret_key : NULL;
 
-	/* Signals only set the flag; no SA_RESTART so waits return early. */
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;
-	sigemptyset(&sa.sa_mask);
-	sa.sa_flags = 0;
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGINT, &sa, NULL);
-	sa.sa_handler = SIG_IGN;
-	sigaction(SIGPIPE, &sa, NULL);
+	signals_setup();
 
 	rc = hub_worker_run(&opts, &stop);
 	hub_conf_free(&conf);

@@ -87,6 +87,7 @@ h_interaction(struct hub_req *req, void *arg)
 		goto out;
 	}
 	hub_interact_init(&ia, db, &app->conf, app->http, &keyring);
+	ia.arrived_ms = req->arrived_ms;
 	hub_interact_payload(&ia, payload, strlen(payload), &r);
 	rc = answer(app, req, &r);
 out:
@@ -114,6 +115,7 @@ h_command(struct hub_req *req, void *arg)
 		goto out;
 	}
 	hub_interact_init(&ia, db, &app->conf, app->http, &keyring);
+	ia.arrived_ms = req->arrived_ms;
 	hub_interact_command(&ia, &form, &r);
 	rc = answer(app, req, &r);
 out:

@@ -6,6 +6,7 @@
 
 #include <json-c/json.h>
 
+#include "base/netguard.h"
 #include "approval/outbound.h"
 #include "store/db.h"
 #include "store/jobs.h"
@@ -81,10 +82,14 @@ hub_outbound_http_post(struct hub_db *db, const char *url, json_object *body,
     int64_t *id)
 {
 	json_object *pl = json_object_new_object();
+	char target[HUB_OUTBOUND_TARGET_MAX];
 	int rc = HUB_DB_NOMEM;
 
 	if (pl == NULL)
 		return rc;
+	/* Per host the worker caps and breaks its circuit (callbacks.h). */
+	if (hub_netguard_url_target(url, target, sizeof(target)) != 0)
+		target[0] = '\0';
 	if (json_object_object_add(pl, "url", json_object_new_string(url)) != 0 ||
 	    json_object_object_add(pl, "body", body != NULL ? json_object_get(body) : NULL) != 0)
 		goto out;
@@ -99,6 +104,7 @@ hub_outbound_http_post(struct hub_db *db, const char *url, json_object *body,
 		goto out;
 	rc = hub_job_enqueue(db, &(struct hub_job_spec){ .kind = HUB_OUTBOUND_HTTP_POST,
 	    .payload = pl, .dedupe_key = dedupe_key,
+	    .target = target[0] != '\0' ? target : NULL,
 	    .max_age_s = HUB_OUTBOUND_HTTP_POST_MAX_AGE_S,
 	    .max_attempts = HUB_OUTBOUND_HTTP_POST_ATTEMPTS }, id);
 out:

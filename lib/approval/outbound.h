@@ -20,7 +20,8 @@
  *   http_post  {"url", "body", "sign_secret_sealed"?, "delivery_id"?, ...}
  *              (callbacks.h has the whole payload), retried for 24 hours
  *              with at least 50 attempts; the decision callback's dedupe
- *              key is "callback:<request>:<status>".
+ *              key is "callback:<request>:<status>"; the job's target is
+ *              the URL's host:port (per-host cap and circuit breaker).
  */
 #ifndef HUB_OUTBOUND_H
 #define HUB_OUTBOUND_H
@@ -44,6 +45,7 @@
 #define HUB_OUTBOUND_HTTP_POST_MAX_AGE_S	86400
 #define HUB_OUTBOUND_HTTP_POST_ATTEMPTS		50
 #define HUB_OUTBOUND_KEY_MAX		300   /* jobs.dedupe_key's limit */
+#define HUB_OUTBOUND_TARGET_MAX		301   /* jobs.target: host:port, 300 */
 
 /*
  * The notify dedupe key as SQL, for a producer that writes its notify jobs

@@ -33,6 +33,7 @@ struct hub_httpc {
 	CURL				*curl;
 	const volatile sig_atomic_t	*abort_flag;
 	const struct hub_netguard	*guard;   /* NULL: unguarded */
+	long				 connect_ms; /* 0: HTTPC_CONNECT_MAX_MS */
 	char				 errbuf[CURL_ERROR_SIZE];
 };
 
@@ -87,6 +88,12 @@ void
 hub_httpc_set_guard(struct hub_httpc *h, const struct hub_netguard *allow)
 {
 	h->guard = allow;
+}
+
+void
+hub_httpc_set_connect_timeout(struct hub_httpc *h, long ms)
+{
+	h->connect_ms = ms > 0 ? ms : 0;
 }
 
 void
@@ -312,6 +319,7 @@ request(struct hub_httpc *h, const char *url, const char *const *headers,
 	struct curl_slist *hl = NULL, *t;
 	CURL *c = h->curl;
 	CURLcode cc;
+	long connect_ms = h->connect_ms > 0 ? h->connect_ms : HTTPC_CONNECT_MAX_MS;
 	int rc;
 
 	resp_reset(r);
@@ -349,8 +357,8 @@ request(struct hub_httpc *h, const char *url, const char *const *headers,
 	curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
 	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, timeout_ms);
-	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS,
-	    timeout_ms < HTTPC_CONNECT_MAX_MS ? timeout_ms : HTTPC_CONNECT_MAX_MS);
+	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, timeout_ms < connect_ms ? timeout_ms :
+	    connect_ms);
 	curl_easy_setopt(c, CURLOPT_USERAGENT, HTTPC_USER_AGENT);
 	curl_easy_setopt(c, CURLOPT_HTTPHEADER, hl);
 	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);

@@ -48,6 +48,9 @@ void		 hub_httpc_set_abort(struct hub_httpc *, const volatile sig_atomic_t *flag
  * For URLs someone other than the admin chose (callbacks).  Borrowed. */
 void		 hub_httpc_set_guard(struct hub_httpc *, const struct hub_netguard *allow);
 /* POST body with the given headers ("Name: value", NULL-terminated). */
+/* Connecting may take this long at most (until set to 0: 5 s, or the
+ * request's timeout if shorter). */
+void		 hub_httpc_set_connect_timeout(struct hub_httpc *, long ms);
 int		 hub_httpc_post(struct hub_httpc *, const char *url, const char *const *headers,
 		    const void *body, size_t len, long timeout_ms, struct hub_httpc_resp *);
 void		 hub_httpc_resp_init(struct hub_httpc_resp *, size_t max_body);

@@ -244,6 +244,28 @@ out:
 }
 
 int
+hub_netguard_url_target(const char *url, char *out, size_t outlen)
+{
+	CURLU *u;
+	char host[NG_HOST_MAX], *port = NULL;
+	size_t i;
+	int rc = -1;
+
+	if (url_host(url, host, sizeof(host)) != 0 || (u = curl_url()) == NULL)
+		return -1;
+	if (curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK &&
+	    curl_url_get(u, CURLUPART_PORT, &port, CURLU_DEFAULT_PORT) == CURLUE_OK &&
+	    (size_t)snprintf(out, outlen, "%s:%s", host, port) < outlen)
+		rc = 0;
+	for (i = 0; rc == 0 && out[i] != '\0'; i++)
+		if (out[i] >= 'A' && out[i] <= 'Z')
+			out[i] = (char)(out[i] - 'A' + 'a');
+	curl_free(port);
+	curl_url_cleanup(u);
+	return rc;
+}
+
+int
 hub_netguard_check_url(const struct hub_netguard *g, const char *url, char *why,
     size_t whylen)
 {

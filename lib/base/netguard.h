@@ -54,5 +54,9 @@ int	hub_netguard_addr_ok(const struct hub_netguard *, const struct sockaddr *);
  * only one of several is. */
 int	hub_netguard_check_url(const struct hub_netguard *, const char *url, char *why,
 	    size_t whylen);
+/* The destination url names, "host:port" in lower case (the scheme's
+ * port when none is given): what per-host limits count.  0, or -1 when
+ * url is not an http(s) URL with a host. */
+int	hub_netguard_url_target(const char *url, char *out, size_t outlen);
 
 #endif

@@ -15,6 +15,8 @@
 #include "base/crypto.h"
 #include "base/httpc.h"
 #include "base/json.h"
+#include "base/log.h"
+#include "base/netguard.h"
 #include "store/job.h"
 #include "store/jobs.h"
 #include "store/netpolicy.h"
@@ -28,6 +30,48 @@
 #define HTTP_POST_MAX_SECRET	512
 #define HTTP_POST_MAX_RESP	(64 * 1024)
 #define HTTP_POST_DEFAULT_MS	10000
+/* A callback host must accept a connection this fast; a slow one would
+ * hold a place of the callbacks lane for its whole timeout otherwise. */
+#define HTTP_POST_CONNECT_MS	2000
+/* Circuit breaker per host:port (callback_hosts): after this many failed
+ * attempts in a row the host is left alone, its queued jobs deferred, for
+ * BREAKER_OPEN_S, doubling with each failure after, up to the maximum.
+ * The first job due after that tries again (half open). */
+#define BREAKER_FAILURES	3
+#define BREAKER_OPEN_S		30
+#define BREAKER_OPEN_MAX_S	600
+#define HTTP_POST_TARGET_MAX	301
+
+enum cb_stmt {
+	CB_OPEN_FOR,
+	CB_FAILED,
+	CB_OK,
+	CB__MAX
+};
+
+static const struct hub_stmt cb_stmts[CB__MAX] = {
+	/* $1 target: ms the circuit stays open */
+	[CB_OPEN_FOR] = {
+	    "SELECT ceil(1000 * extract(epoch FROM open_until - now()))::bigint"
+	    " FROM callback_hosts WHERE target = $1 AND open_until > now()", 1 },
+	/* $1 target, $2 failures that open, $3 first open s, $4 longest:
+	 * the seconds it is open now (0: still closed) */
+	[CB_FAILED] = {
+	    "INSERT INTO callback_hosts AS h (target, failures, open_until, updated_at)"
+	    " VALUES ($1, 1, CASE WHEN $2::integer <= 1"
+	    "  THEN now() + make_interval(secs => $3::integer) END, now())"
+	    " ON CONFLICT (target) DO UPDATE SET failures = h.failures + 1, updated_at = now(),"
+	    "  open_until = CASE WHEN h.failures + 1 >= $2::integer"
+	    "   THEN now() + make_interval(secs => least($4::integer, $3::integer"
+	    "    * (2 ^ least(h.failures + 1 - $2::integer, 10)))::integer)"
+	    "   ELSE h.open_until END"
+	    " RETURNING CASE WHEN open_until > now()"
+	    "  THEN ceil(extract(epoch FROM open_until - now()))::integer ELSE 0 END", 4 },
+	[CB_OK] = {
+	    "DELETE FROM callback_hosts WHERE target = $1", 1 },
+};
+
+static const struct hub_stmt_table cb_table = { "hubcb", cb_stmts, CB__MAX };
 
 /* delivery_log.error_code for a transport error. */
 static const struct {
@@ -229,10 +273,80 @@ post_guarded(struct hub_job_env *e, struct post_req *p, struct hub_httpc_resp *r
 	if (hub_netpolicy_load(e->db, p->source_id, &guard) != HUB_DB_OK)
 		return -1;
 	hub_httpc_set_guard(e->http, &guard);
+	hub_httpc_set_connect_timeout(e->http, HTTP_POST_CONNECT_MS);
 	rc = hub_httpc_post(e->http, p->url, (const char *const *)p->hdrs, p->body, p->len,
 	    p->timeout_ms, resp);
+	hub_httpc_set_connect_timeout(e->http, 0);
 	hub_httpc_set_guard(e->http, NULL);
 	return rc;
+}
+
+/* ------------------------------------------------------------ breaker */
+
+/* The circuit of target is open: defer the job until it closes.  1 when
+ * deferred.  A database error lets the attempt go ahead. */
+static int
+breaker_deferred(struct hub_job_env *e, const char *target, struct hub_job_result *r)
+{
+	PGresult *res = NULL;
+	int64_t ms = 0;
+
+	if (*target == '\0' ||
+	    hub_db_exec(e->db, &cb_table, CB_OPEN_FOR, &target, &res) != HUB_DB_OK ||
+	    hub_db_get_int64(res, 0, 0, &ms) != HUB_DB_OK || ms <= 0) {
+		PQclear(res);
+		return 0;
+	}
+	PQclear(res);
+	hub_job_result_defer(r, (long)ms, "circuit open");
+	return 1;
+}
+
+/* A failed attempt (transient: the host is failing, not refusing this
+ * one request): count it; past the threshold open the circuit and defer
+ * every queued job of the host with it. */
+static void
+breaker_failed(struct hub_job_env *e, const char *target, struct hub_job_result *r)
+{
+	const char *p[4];
+	char th[16], first[16], max[16];
+	PGresult *res = NULL;
+	int open_s = 0;
+	long moved = 0;
+
+	snprintf(th, sizeof(th), "%d", BREAKER_FAILURES);
+	snprintf(first, sizeof(first), "%d", BREAKER_OPEN_S);
+	snprintf(max, sizeof(max), "%d", BREAKER_OPEN_MAX_S);
+	p[0] = target;
+	p[1] = th;
+	p[2] = first;
+	p[3] = max;
+	if (hub_db_exec(e->db, &cb_table, CB_FAILED, p, &res) != HUB_DB_OK ||
+	    hub_db_get_int(res, 0, 0, &open_s) != HUB_DB_OK || open_s <= 0) {
+		PQclear(res);
+		return;
+	}
+	PQclear(res);
+	(void)hub_job_defer_target(e->db, target, open_s, &moved);
+	if (r->retry_after < open_s)
+		r->retry_after = open_s;
+	snprintf(th, sizeof(th), "%d", open_s);
+	snprintf(max, sizeof(max), "%ld", moved);
+	hub_log(HUB_LOG_WARN, "callback_circuit_open", "target", target, "seconds", th,
+	    "deferred", max, NULL);
+}
+
+/* After an attempt: a host that answered closes its circuit, a failing
+ * one counts towards opening it. */
+static void
+breaker_note(struct hub_job_env *e, const char *target, struct hub_job_result *r)
+{
+	if (*target == '\0' || strcmp(r->code, "db") == 0 || strcmp(r->code, "nomem") == 0)
+		return;
+	if (r->verdict == HUB_JOB_RETRY)
+		breaker_failed(e, target, r);
+	else if (r->verdict == HUB_JOB_DONE || r->verdict == HUB_JOB_FAIL)
+		(void)hub_db_exec(e->db, &cb_table, CB_OK, &target, NULL);
 }
 
 /* One attempt of an http_post job.  Over 60 lines because its steps are one
@@ -244,7 +358,7 @@ hub_job_http_post(struct hub_job_env *e, const struct hub_job *job, struct hub_j
 	struct post_req p;
 	struct hub_httpc_resp resp;
 	const char *bad;
-	char ts[32], sig[HUB_SIG_LEN];
+	char ts[32], sig[HUB_SIG_LEN], target[HTTP_POST_TARGET_MAX] = "";
 	int rc;
 
 	memset(&p, 0, sizeof(p));
@@ -256,6 +370,10 @@ hub_job_http_post(struct hub_job_env *e, const struct hub_job *job, struct hub_j
 		    "bad payload: %s", bad);
 		goto out;
 	}
+	if (hub_netguard_url_target(p.url, target, sizeof(target)) != 0)
+		target[0] = '\0';
+	if (breaker_deferred(e, target, r))
+		goto out;
 	if (p.secret.len > 0) {
 		snprintf(ts, sizeof(ts), "%lld", (long long)time(NULL));
 		hub_sig_sign("v1", hub_buf_str(&p.secret), ts, p.body, p.len, sig);
@@ -297,6 +415,7 @@ hub_job_http_post(struct hub_job_env *e, const struct hub_job *job, struct hub_j
 		hub_job_result_set(r, hub_httpc_is_transient(rc, 0) ? HUB_JOB_RETRY : HUB_JOB_FAIL,
 		    hub_httpc_strerror(rc), code, "%s: %s", hub_httpc_strerror(rc), resp.error);
 	}
+	breaker_note(e, target, r);
 out:
 	hub_httpc_resp_free(&resp);
 	post_req_free(&p);

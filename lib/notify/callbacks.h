@@ -15,7 +15,16 @@
  * transport errors: retry (Retry-After honoured on 429/503), until the
  * job's deadline (24 hours after it was created, outbound.h).  Other
  * statuses and a malformed payload: failed for good.  Each attempt's
- * status is recorded.  Never logs URLs, headers or bodies (webhook URLs
+ * status is recorded.  Connecting may take 2 s at most.
+ *
+ * Circuit breaker per host:port (table callback_hosts): 3 failed
+ * attempts in a row (the retry cases above) open the circuit for 30 s,
+ * doubling with each further failure up to 10 minutes; while it is open
+ * every queued job of that host waits (run_at moved to when it closes,
+ * hub_job_defer_target) and a job claimed meanwhile is deferred without an
+ * attempt.  Any answer that is not a failure of the host closes it.  The
+ * worker's callbacks lane also runs at most a few jobs per host at once
+ * (jobs.target, worker.h).  Never logs URLs, headers or bodies (webhook URLs
  * are secrets).
  *
  * The kind's name, retry window and the queue spec are outbound.h's: the

@@ -32,9 +32,6 @@
 #include "notify/smtp.h"
 #include "store/sqlfrag.h"
 
-/* Longest wait for a token of our own rate buckets inside one attempt. */
-#define DELIVER_LOCAL_WAIT_MS 3000L
-
 #define DL_KEY_MAX		300
 #define DL_VALUE_MAX		324     /* approver values are <= 320 */
 #define DL_MAX_BATCH		600     /* intake allows 500 approvers in all */
@@ -290,6 +287,7 @@ struct dl {
 	/* the job's outcome, gathered over its messages */
 	int		 retry;
 	int		 retry_after;
+	long		 defer_ms;     /* our own rate bucket said later: defer the job */
 	int		 fail;
 	int		 stop;         /* ratelimited or shutdown: send no more */
 	int		 sent;
@@ -349,6 +347,24 @@ note_retry(struct dl *d, int after, const char *code, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(d->detail, sizeof(d->detail), fmt, ap);
 	va_end(ap);
+}
+
+/*
+ * A rate limit.  Our own bucket had no token: the job is deferred to its
+ * place in line (ratelimit.h), no attempt spent and nothing slept, and
+ * stops here.  Slack's own 429: a retry after its Retry-After.
+ */
+static void
+note_limited(struct dl *d, const struct hub_slack_result *res, const char *what)
+{
+	if (strcmp(res->error, "local_ratelimit") == 0 && res->wait_ms > 0) {
+		if (d->defer_ms == 0)
+			d->defer_ms = res->wait_ms;
+	} else
+		note_retry(d, res->retry_after > 0 ? res->retry_after :
+		    res->wait_ms > 0 ? (int)(res->wait_ms / 1000 + 1) : 1, "ratelimited",
+		    "%s rate limited (connection \"%s\")", what, d->conn.name);
+	d->stop = 1;
 }
 
 HUB_PRINTF(3, 4) static void
@@ -887,8 +903,10 @@ recover(struct dl *d, struct post *po, const struct intent *in)
 	rc = hub_connections_call(d->env->db, &d->sl, &d->conn, "conversations.history", ch,
 	    args, &res);
 	if (rc != HUB_CONN_OK) {
-		if (rc == HUB_CONN_SLACK && (res.cls == HUB_SLACK_RATELIMITED ||
-		    res.cls == HUB_SLACK_TRANSIENT)) {
+		if (rc == HUB_CONN_SLACK && res.cls == HUB_SLACK_RATELIMITED) {
+			note_limited(d, &res, "conversations.history");
+			ret = -1;
+		} else if (rc == HUB_CONN_SLACK && res.cls == HUB_SLACK_TRANSIENT) {
 			note_retry(d, res.retry_after > 0 ? res.retry_after :
 			    res.wait_ms > 0 ? (int)(res.wait_ms / 1000 + 1) : -1,
 			    res.error[0] ? res.error : "recover",
@@ -954,9 +972,8 @@ slack_error(struct dl *d, struct post *po, int64_t intent, int rc,
 		    res->wait_ms > 0 ? (int)(res->wait_ms / 1000 + 1) : 1;
 		snprintf(detail, sizeof(detail), "Slack rate limit for connection \"%s\", "
 		    "retrying after %d s", d->conn.name, after);
-		intent_error(d, intent, "retrying", "ratelimited", detail);
-		note_retry(d, after, "ratelimited", "%s", detail);
-		d->stop = 1;
+		intent_error(d, intent, "retrying", code, detail);
+		note_limited(d, res, "chat.postMessage");
 		return UO_RETRY;
 	case HUB_SLACK_AUTH:
 		snprintf(detail, sizeof(detail), "%s for connection \"%s\": %s; "
@@ -1295,10 +1312,7 @@ resolve(struct dl *d, struct person *p)
 		break;
 	case HUB_CONN_SLACK:
 		if (res.cls == HUB_SLACK_RATELIMITED) {
-			note_retry(d, res.retry_after > 0 ? res.retry_after :
-			    res.wait_ms > 0 ? (int)(res.wait_ms / 1000 + 1) : 1, "ratelimited",
-			    "users.lookupByEmail rate limited (connection \"%s\")", d->conn.name);
-			d->stop = 1;
+			note_limited(d, &res, "users.lookupByEmail");
 			out = R_RETRY;
 		} else if (res.cls == HUB_SLACK_AUTH)
 			out = R_AUTH;
@@ -1757,10 +1771,7 @@ to_group(struct dl *d, struct person *me)
 	    json_object_object_get_ex(ch, "id", &id))
 		copy(mpim, sizeof(mpim), json_object_get_string(id));
 	else if (rc == HUB_CONN_SLACK && res.cls == HUB_SLACK_RATELIMITED) {
-		note_retry(d, res.retry_after > 0 ? res.retry_after :
-		    res.wait_ms > 0 ? (int)(res.wait_ms / 1000 + 1) : 1, "ratelimited",
-		    "conversations.open rate limited");
-		d->stop = 1;
+		note_limited(d, &res, "conversations.open");
 		goto out;
 	} else if (rc == HUB_CONN_SLACK && res.cls == HUB_SLACK_TRANSIENT) {
 		note_retry(d, -1, res.error, "conversations.open: %s", res.error);
@@ -2056,8 +2067,10 @@ resolve_requester(struct dl *d)
 			note_retry(d, -1, "database", "database while resolving the requester");
 			out = -1;
 		}
-	} else if (rc == HUB_CONN_DB || (rc == HUB_CONN_SLACK &&
-	    (res.cls == HUB_SLACK_RATELIMITED || res.cls == HUB_SLACK_TRANSIENT))) {
+	} else if (rc == HUB_CONN_SLACK && res.cls == HUB_SLACK_RATELIMITED) {
+		note_limited(d, &res, "users.lookupByEmail");
+		out = -1;
+	} else if (rc == HUB_CONN_DB || (rc == HUB_CONN_SLACK && res.cls == HUB_SLACK_TRANSIENT)) {
 		note_retry(d, res.retry_after > 0 ? res.retry_after : -1,
 		    rc == HUB_CONN_DB ? "database" : res.error,
 		    "users.lookupByEmail for the requester: %s",
@@ -2135,7 +2148,9 @@ finish(struct dl *d, struct hub_job_result *r)
 	if (d->retry) {
 		hub_job_result_set(r, HUB_JOB_RETRY, "retry", d->code, "%s", d->detail);
 		r->retry_after = d->retry_after;
-	} else if (d->fail)
+	} else if (d->defer_ms > 0)
+		hub_job_result_defer(r, d->defer_ms, "rate limit");
+	else if (d->fail)
 		hub_job_result_set(r, HUB_JOB_FAIL, "failed", d->code, "%s", d->detail);
 	else
 		hub_job_result_set(r, HUB_JOB_DONE, "delivered", NULL,
@@ -2162,9 +2177,6 @@ hub_job_notify(struct hub_job_env *env, const struct hub_job *job,
 	d.sl.http = env->http;
 	d.sl.api_url = env->conf != NULL ? env->conf->slack_api_url : NULL;
 	d.sl.keyring = env->keys;
-	/* Workers share the rate buckets: queue for a token rather than
-	 * spending an attempt on our own refusal (Slack's 429 still retries). */
-	d.sl.local_wait_ms = DELIVER_LOCAL_WAIT_MS;
 	/* Never hold the job past its lease. */
 	if (env->lease_s > 10)
 		d.sl.timeout_ms = (long)(env->lease_s - 5) * 1000 < HUB_SLACK_TIMEOUT_MS ?

@@ -29,7 +29,6 @@
 
 #define SYNC_COUNTS_MAX	160	/* the counts line of a run's detail */
 #define SYNC_MAX_COPIES		5000	/* per run; a request has at most 500 approvers */
-#define SYNC_LOCAL_WAIT_MS	3000	/* our own bucket's refusal waited out in place */
 #define SYNC_LOCK_RETRY_S	3	/* another sync of the request holds the lock */
 #define SYNC_MAX_TRANSIENT	2	/* in a row: Slack is unwell, come back later */
 #define SYNC_ID_MAX		36
@@ -262,25 +261,6 @@ elapsed_ms(const struct timespec *t0)
 	return (long)(now.tv_sec - t0->tv_sec) * 1000 + (now.tv_nsec - t0->tv_nsec) / 1000000;
 }
 
-/* Sleep ms in short slices; 0 when *stop was set meanwhile. */
-static int
-nap(const volatile sig_atomic_t *stop, long ms)
-{
-	struct timespec ts;
-	long step;
-
-	while (ms > 0) {
-		if (stop != NULL && *stop)
-			return 0;
-		step = ms > 100 ? 100 : ms;
-		ts.tv_sec = 0;
-		ts.tv_nsec = step * 1000000L;
-		nanosleep(&ts, NULL);
-		ms -= step;
-	}
-	return stop == NULL || !*stop;
-}
-
 /* Object member by key, when it has that type. */
 static json_object *
 member(json_object *o, const char *key, enum json_type t)
@@ -493,29 +473,6 @@ mark(struct sync_run *s, int stmt, int i, const char *value, const char *shown)
 
 enum step_outcome { STEP_NEXT = 0, STEP_STOP };
 
-/* chat.update of one copy; a short wait our own bucket asks for (no call
- * was made) is waited out here while the budget allows.  The connection
- * layer's code, or -1 when shutdown came during the wait. */
-static int
-update_message(struct sync_run *s, const struct hub_conn *c, const char *channel,
-    json_object *args, struct hub_slack_result *res)
-{
-	int rc;
-
-	for (;;) {
-		rc = hub_connections_call(s->env->db, &s->slack, c, "chat.update", channel,
-		    args, res);
-		if (rc == HUB_CONN_SLACK && res->cls == HUB_SLACK_RATELIMITED &&
-		    res->status == 0 && res->wait_ms > 0 && res->wait_ms <= SYNC_LOCAL_WAIT_MS &&
-		    elapsed_ms(&s->start) + res->wait_ms < s->budget_ms) {
-			if (!nap(s->env->stop, res->wait_ms))
-				return -1;
-			continue;
-		}
-		return rc;
-	}
-}
-
 /* What Slack's refusal of copy i's update means for the copy and the run. */
 static enum step_outcome
 slack_refused(struct sync_run *s, int i, const struct hub_conn *c,
@@ -527,8 +484,8 @@ slack_refused(struct sync_run *s, int i, const struct hub_conn *c,
 	switch (res->cls) {
 	case HUB_SLACK_RATELIMITED:
 		if (res->status == 0) {
-			/* Our bucket wants a longer wait than we may spend here:
-			 * what is done stays done, a new job carries on. */
+			/* Our bucket said later: what is done stays done, a new
+			 * job carries on then. */
 			s->continue_at = (int)(res->wait_ms / 1000) + 1;
 		} else {
 			s->retry = 1;
@@ -638,12 +595,9 @@ sync_copy(struct sync_run *s, int i, struct hub_job_result *r)
 	json_object_object_add(args, "blocks", json_object_get(out.blocks));
 	json_object_object_add(args, "text", json_object_new_string(out.text));
 
-	if ((rc = update_message(s, c, channel, args, &res)) < 0) {
-		hub_job_result_set(r, HUB_JOB_RELEASE, "interrupted", NULL,
-		    "interrupted by shutdown");
-		ret = STEP_STOP;
-		goto out;
-	}
+	/* Our own bucket's refusal is not slept out: a new job carries on at
+	 * our place in line (slack_refused sets continue_at). */
+	rc = hub_connections_call(s->env->db, &s->slack, c, "chat.update", channel, args, &res);
 	if (rc == HUB_CONN_OK) {
 		s->transient = 0;
 		s->n.updated++;

@@ -746,7 +746,7 @@ hub_connections_webhook_post(struct hub_db *db, struct hub_slack *s, const struc
 	if ((rc = hub_connections_open_webhook(s, c, &url)) != HUB_CONN_OK)
 		goto out;
 	hub_slack_webhook_bucket(c->id, &b);
-	if (hub_ratelimit_acquire_all_wait(db, &b, 1, s->local_wait_ms, &wait_ms) ==
+	if (hub_ratelimit_acquire_all(db, &b, 1, &wait_ms) ==
 	    HUB_RATELIMIT_WAIT) {
 		res->cls = HUB_SLACK_RATELIMITED;
 		res->wait_ms = wait_ms;

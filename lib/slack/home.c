@@ -1164,9 +1164,8 @@ static void
 publish(struct hub_job_env *env, const struct hub_conn *c, const char *user,
     json_object *view, struct hub_job_result *r)
 {
-	/* A Home tab publish may queue briefly for a views.publish token. */
 	struct hub_slack sl = { env->http, env->conf ? env->conf->slack_api_url : NULL,
-	    0, env->keys, 2000 };
+	    0, env->keys };
 	struct hub_slack_result res;
 	json_object *args;
 	int rc, cls;
@@ -1188,6 +1187,9 @@ publish(struct hub_job_env *env, const struct hub_conn *c, const char *user,
 	else if (rc != HUB_CONN_SLACK)
 		hub_job_result_set(r, rc == HUB_CONN_DB ? HUB_JOB_RETRY : HUB_JOB_FAIL,
 		    "connection", "connection", "%s", hub_conn_strerror(rc));
+	else if (strcmp(res.error, "local_ratelimit") == 0 && res.wait_ms > 0)
+		/* No views.publish token yet: back at our place in line. */
+		hub_job_result_defer(r, res.wait_ms, "rate limit");
 	else {
 		if (cls < 0 || (size_t)cls >= HUB_NELEM(class_verdict))
 			cls = HUB_SLACK_OTHER;

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <json-c/json.h>
 
@@ -13,6 +14,7 @@
 #include "base/buf.h"
 #include "slack/connections.h"
 #include "base/crypto.h"
+#include "base/detach.h"
 #include "store/db.h"
 #include "approval/engine.h"
 #include "slack/home.h"
@@ -30,6 +32,8 @@
 #define IA_LIST_MAX		10     /* /approvals rows */
 #define IA_RESPOND_TIMEOUT_MS	10000L
 #define IA_RESPOND_BODY_MAX	(64 * 1024)
+#define IA_VIEWS_MARGIN_MS	300    /* Slack's answer coming back */
+#define IA_VIEWS_MIN_MS		200    /* less left: do not try */
 
 #define IA_ISO HUB_SQL_ISO_OR_EMPTY
 
@@ -526,6 +530,22 @@ refused:
 
 /* ------------------------------------------------------------ views.open */
 
+/* What is left of the trigger's life for views.open, from the request's
+ * arrival at nginx (the time it queued for a child counts), with room for
+ * Slack's answer to come back; HUB_INTERACT_VIEWS_OPEN_MS at most. */
+static long
+views_budget_ms(const struct hub_interact *ia)
+{
+	struct timespec now;
+	int64_t elapsed;
+	long left;
+
+	clock_gettime(CLOCK_REALTIME, &now);
+	elapsed = (int64_t)now.tv_sec * 1000 + now.tv_nsec / 1000000 - ia->arrived_ms;
+	left = HUB_INTERACT_TRIGGER_MS - IA_VIEWS_MARGIN_MS - (long)(elapsed > 0 ? elapsed : 0);
+	return left < HUB_INTERACT_VIEWS_OPEN_MS ? left : HUB_INTERACT_VIEWS_OPEN_MS;
+}
+
 static int
 open_view(struct hub_interact *ia, const struct hub_payload *p, json_object *view)
 {
@@ -545,8 +565,11 @@ open_view(struct hub_interact *ia, const struct hub_payload *p, json_object *vie
 	memset(&slack, 0, sizeof(slack));
 	slack.http = ia->http;
 	slack.api_url = ia->conf->slack_api_url;
-	slack.timeout_ms = HUB_INTERACT_VIEWS_OPEN_MS;
 	slack.keyring = ia->keys;
+	if ((slack.timeout_ms = views_budget_ms(ia)) < IA_VIEWS_MIN_MS) {
+		hub_log(HUB_LOG_WARN, "views_open_failed", "error", "trigger_expiring", NULL);
+		goto out;
+	}
 	if ((args = json_object_new_object()) == NULL ||
 	    hub_json_set_str(args, "trigger_id", p->trigger_id) != 0 ||
 	    json_object_object_add(args, "view", json_object_get(view)) != 0)
@@ -561,6 +584,53 @@ out:
 	json_object_put(args);
 	hub_slack_result_free(&res);
 	return rc;
+}
+
+struct opener {
+	struct hub_interact		 ia;
+	const struct hub_payload	*p;
+	json_object			*view;
+};
+
+/* In its own process (detach.h): a database connection and an HTTP handle
+ * of its own, views.open within the trigger's budget, and the ephemeral
+ * "try again" when it failed. */
+static void
+opener_run(void *arg)
+{
+	struct opener *o = arg;
+	struct hub_db_limits lim;
+	struct hub_db *db = NULL;
+
+	o->ia.http = hub_httpc_new();
+	hub_db_limits(&lim, HUB_DB_ROLE_WEB, o->ia.conf);
+	if (o->ia.http == NULL || hub_db_connect_limits(o->ia.conf->database_url, &lim, &db) !=
+	    HUB_DB_OK || db == NULL) {
+		hub_log(HUB_LOG_ERROR, "views_open_failed", "error", "setup", NULL);
+		goto out;
+	}
+	o->ia.db = db;
+	if (open_view(&o->ia, o->p, o->view) != 0)
+		(void)ephemeral(&o->ia, o->p, "Could not open the form, try again");
+out:
+	hub_db_close(db);
+	hub_httpc_free(o->ia.http);
+}
+
+/* views.open off the request's path: the click is answered now and the
+ * child is free for the next one, however long Slack takes. */
+static int
+open_view_detached(struct hub_interact *ia, const struct hub_payload *p, json_object *view)
+{
+	struct opener o;
+
+	if (p->trigger_id == NULL || *p->trigger_id == '\0' || ia->conf == NULL ||
+	    ia->conf->database_url == NULL || views_budget_ms(ia) < IA_VIEWS_MIN_MS)
+		return -1;
+	o.ia = *ia;
+	o.p = p;
+	o.view = view;
+	return hub_detach(opener_run, &o);
 }
 
 /* ------------------------------------------------------------ actions */
@@ -691,7 +761,7 @@ act_modal(struct hub_interact *ia, const struct hub_payload *p, const struct hub
 		tell(ia, p, "Could not open the form, try again", r);
 		goto out;
 	}
-	if (open_view(ia, p, view) != 0) {
+	if (open_view_detached(ia, p, view) != 0) {
 		tell(ia, p, "Could not open the form, try again", r);
 		goto out;
 	}
@@ -1104,7 +1174,11 @@ void
 hub_interact_init(struct hub_interact *ia, struct hub_db *db, const struct hub_conf *conf,
     struct hub_httpc *http, const struct hub_keyring *keys)
 {
+	struct timespec now;
+
 	memset(ia, 0, sizeof(*ia));
+	clock_gettime(CLOCK_REALTIME, &now);
+	ia->arrived_ms = (int64_t)now.tv_sec * 1000 + now.tv_nsec / 1000000;
 	ia->db = db;
 	ia->conf = conf;
 	ia->http = http;
@@ -1471,6 +1545,10 @@ slack_verdict(struct hub_job_result *r, int rc, const char *method,
 	    res->error[0] ? hub_slack_fix(res->error) : hub_conn_strerror(rc));
 	switch (res->cls) {
 	case HUB_SLACK_RATELIMITED:
+		if (strcmp(res->error, "local_ratelimit") == 0 && res->wait_ms > 0) {
+			hub_job_result_defer(r, res->wait_ms, "rate limit");
+			break;
+		}
 		hub_job_result_set(r, HUB_JOB_RETRY, "rate limited", "ratelimited",
 		    "%s", detail);
 		r->retry_after = res->retry_after >= 0 ? res->retry_after :

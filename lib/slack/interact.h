@@ -14,9 +14,15 @@
  * value {"r": request id, "a": assignment id}, block "hub_actions:<id>"):
  *   hub_approve  hub_engine_decide(approve) -> 200 empty (the engine's
  *                sync job updates every copy)
- *   hub_reject   views.open of the reason modal (modals.h), inline, with
- *                the trigger_id and a 2.5 s timeout (DESIGN rule 1's one
- *                exception); failure -> "Could not open the form, try again"
+ *   hub_reject   views.open of the reason modal (modals.h) with the
+ *                trigger_id (DESIGN rule 1's one exception), off the
+ *                request's path: the click is answered at once and a
+ *                detached process (base/detach.h, its own database
+ *                connection) calls views.open within what is left of the
+ *                trigger's 3 s counted from the request's arrival at nginx
+ *                (2.5 s at most), so a slow Slack never holds a child;
+ *                failure, or too little time left -> ephemeral "Could not
+ *                open the form, try again"
  *   hub_edit     views.open of the edit modal (the source's editable_fields)
  *   hub_snooze   overflow "1h" (now + 1 hour) or "tomorrow" (09:00 UTC the
  *                next day): the clicker's own assignments get no automatic
@@ -65,6 +71,7 @@
 #define HUB_INTERACT_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <json-c/json.h>
 
 #include "base/conf.h"
@@ -75,8 +82,11 @@
 #include "store/job.h"
 
 #define HUB_INTERACT_VIEWS_OPEN_MS	2500L
+#define HUB_INTERACT_TRIGGER_MS		3000L   /* a trigger_id's life */
 
 struct hub_interact {
+	int64_t				 arrived_ms; /* epoch ms the request reached nginx
+						      * (hub_req.arrived_ms; init: now) */
 	struct hub_db			*db;
 	const struct hub_conf		*conf;
 	struct hub_httpc		*http;   /* views.open only */

@@ -16,6 +16,14 @@
  * the missing fraction of a token takes, at least 1 ms), so RETURNING
  * "next_allowed_at = now()" is the grant, exactly.
  *
+ * Places in line: a refused taker is told to come back at its slot, no
+ * earlier than queued_until, which then moves one token's time further.
+ * Workers defer a refused job to its slot instead of sleeping (worker.h),
+ * so 400 jobs refused at once return one per token, not all at the next
+ * token to be refused 399 times again.  A slot is not a reservation: a
+ * newcomer may take the token first, and the one displaced goes to the
+ * end of the line; the bucket never grants more than its rate.
+ *
  * Concurrency: ON CONFLICT DO UPDATE locks the row and evaluates SET on the
  * newest committed version, so a second taker waits and then sees the
  * first one's tokens.  now() is the statement's start (autocommit): a
@@ -37,6 +45,12 @@
 #define ELAPSED "greatest(0, extract(epoch FROM now() - " REFILL_FROM "))"
 #define AVAIL "least(EXCLUDED.capacity, b.tokens + EXCLUDED.refill_per_s * " ELAPSED ")"
 #define BLOCKED "(b.blocked_until IS NOT NULL AND b.blocked_until > now())"
+#define GRANTED "(NOT " BLOCKED " AND " AVAIL " >= 1)"
+/* When a refused taker comes back: when a token will be there (or the block
+ * ends), but not before the place in line of the one refused before it. */
+#define SLOT "greatest(CASE WHEN " BLOCKED " THEN b.blocked_until " \
+	"ELSE now() + make_interval(secs => greatest(0.001, " \
+	"(1 - " AVAIL ") / EXCLUDED.refill_per_s)) END, coalesce(b.queued_until, now()))"
 
 enum stmt {
 	STMT_ACQUIRE,
@@ -54,10 +68,9 @@ static const struct hub_stmt stmts[STMT__MAX] = {
 		"  tokens = CASE WHEN " BLOCKED " THEN least(EXCLUDED.capacity, b.tokens) "
 		"    WHEN " AVAIL " >= 1 THEN " AVAIL " - 1 "
 		"    ELSE " AVAIL " END, "
-		"  next_allowed_at = CASE WHEN " BLOCKED " THEN b.blocked_until "
-		"    WHEN " AVAIL " >= 1 THEN now() "
-		"    ELSE now() + make_interval(secs => greatest(0.001, "
-		"      (1 - " AVAIL ") / EXCLUDED.refill_per_s)) END, "
+		"  next_allowed_at = CASE WHEN " GRANTED " THEN now() ELSE " SLOT " END, "
+		"  queued_until = CASE WHEN " GRANTED " THEN b.queued_until "
+		"    ELSE " SLOT " + make_interval(secs => 1 / EXCLUDED.refill_per_s) END, "
 		"  updated_at = CASE WHEN " BLOCKED " THEN b.updated_at "
 		"    ELSE greatest(b.updated_at, now()) END, "
 		"  blocked_until = CASE WHEN " BLOCKED " THEN b.blocked_until END, "
@@ -159,28 +172,6 @@ hub_ratelimit_acquire_all(struct hub_db *db, const struct hub_ratelimit_bucket *
 		    wait_ms)) != HUB_RATELIMIT_OK)
 			return rc;
 	return HUB_RATELIMIT_OK;
-}
-
-int
-hub_ratelimit_acquire_all_wait(struct hub_db *db, const struct hub_ratelimit_bucket *b,
-    size_t n, long max_wait_ms, long *wait_ms)
-{
-	struct timespec ts;
-	long waited = 0;
-	int rc;
-
-	for (;;) {
-		rc = hub_ratelimit_acquire_all(db, b, n, wait_ms);
-		if (rc != HUB_RATELIMIT_WAIT || *wait_ms <= 0 || waited + *wait_ms > max_wait_ms)
-			return rc;
-		ts.tv_sec = *wait_ms / 1000;
-		ts.tv_nsec = (*wait_ms % 1000) * 1000000L;
-		/* A signal (shutdown) cuts the nap short: the caller sees the
-		 * next refusal and gives the job back. */
-		if (nanosleep(&ts, NULL) != 0)
-			return rc;
-		waited += *wait_ms;
-	}
 }
 
 int

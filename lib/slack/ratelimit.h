@@ -51,8 +51,10 @@ struct hub_ratelimit_bucket {
 };
 
 /* Take one token from `key`.  HUB_RATELIMIT_OK with *wait_ms = 0, or
- * HUB_RATELIMIT_WAIT with *wait_ms > 0 (until a token or the end of a 429
- * block).  A bucket is created full on first use; a changed rate or burst
+ * HUB_RATELIMIT_WAIT with *wait_ms > 0: when to come back, at the caller's
+ * place in line behind those refused before (a token or the end of a 429
+ * block, ratelimit.c).  Nobody waits here: a job is deferred that long
+ * (job.h HUB_JOB_DEFER), a request handler answers without it.  A bucket is created full on first use; a changed rate or burst
  * applies from the next call. */
 int	hub_ratelimit_acquire(struct hub_db *, const char *key, int rate_per_minute,
 	    int burst, long *wait_ms);
@@ -61,12 +63,6 @@ int	hub_ratelimit_acquire(struct hub_db *, const char *key, int rate_per_minute,
  * is under-used, never exceeded).  Put the scarcest bucket first. */
 int	hub_ratelimit_acquire_all(struct hub_db *, const struct hub_ratelimit_bucket *,
 	    size_t n, long *wait_ms);
-/* Like hub_ratelimit_acquire_all, but a refusal asking to wait no more than
- * what is left of max_wait_ms is waited out here (sleeping) and tried again:
- * a worker sharing a bucket with others should queue for a token, not count
- * a failed attempt.  max_wait_ms 0 never sleeps (request handlers). */
-int	hub_ratelimit_acquire_all_wait(struct hub_db *, const struct hub_ratelimit_bucket *,
-	    size_t n, long max_wait_ms, long *wait_ms);
 /* Slack answered 429 with Retry-After: block the bucket that long (a longer
  * block already in place is kept).  retry_after_s < 1 counts as 1. */
 int	hub_ratelimit_penalize(struct hub_db *, const char *key, int retry_after_s);

@@ -715,7 +715,7 @@ hub_slack_call_limited(struct hub_db *db, struct hub_slack *s, const char *team,
 	n = hub_slack_method_bucket(method, team, channel,
 	    strcmp(method, "chat.postMessage") == 0 ? hub_ratelimit_workspace_cap(db) : 0,
 	    b, HUB_NELEM(b));
-	rc = hub_ratelimit_acquire_all_wait(db, b, n, s->local_wait_ms, &wait_ms);
+	rc = hub_ratelimit_acquire_all(db, b, n, &wait_ms);
 	if (rc == HUB_RATELIMIT_WAIT) {
 		set_error(r, HUB_SLACK_RATELIMITED, "local_ratelimit");
 		r->wait_ms = wait_ms;

@@ -41,7 +41,6 @@ struct hub_slack {
 	const char			*api_url;    /* ends with '/' (conf.slack_api_url) */
 	long				 timeout_ms; /* 0 = HUB_SLACK_TIMEOUT_MS */
 	const struct hub_keyring	*keyring;
-	long				 local_wait_ms; /* wait for our own rate buckets this long (0: never; request handlers) */
 };
 
 #define HUB_SLACK_TIMEOUT_MS	10000L

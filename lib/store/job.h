@@ -38,6 +38,8 @@ enum hub_job_verdict {
 	HUB_JOB_RETRY,     /* transient: try again later */
 	HUB_JOB_FAIL,      /* permanent */
 	HUB_JOB_RELEASE,   /* interrupted by shutdown: give back, no attempt counted */
+	HUB_JOB_DEFER,     /* not now (no rate-limit token, an open circuit): run
+			    * again in defer_ms, no attempt counted, nothing slept */
 };
 
 #define HUB_JOB_CODE_MAX	32
@@ -47,6 +49,7 @@ enum hub_job_verdict {
 struct hub_job_result {
 	int		 verdict;
 	int		 retry_after;  /* seconds, -1 = exponential backoff */
+	long		 defer_ms;     /* HUB_JOB_DEFER: run again this much later */
 	const char	*reason;       /* static, safe to log: "HTTP 503", "timeout"... */
 	char		 code[HUB_JOB_CODE_MAX];     /* delivery_log.error_code: "http_503"... */
 	char		 detail[HUB_JOB_DETAIL_MAX]; /* stored with the attempt; never a URL or a body */
@@ -74,6 +77,8 @@ void	hub_job_result_init(struct hub_job_result *);
  */
 void	hub_job_result_set(struct hub_job_result *, int verdict, const char *reason,
 	    const char *code, const char *fmt, ...) HUB_PRINTF(5, 6);
+/* HUB_JOB_DEFER for delay_ms (at least 1 ms), with a static reason. */
+void	hub_job_result_defer(struct hub_job_result *, long delay_ms, const char *reason);
 /* Append to the detail (cut to fit). */
 void	hub_job_result_append(struct hub_job_result *, const char *fmt, ...) HUB_PRINTF(2, 3);
 

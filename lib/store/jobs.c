@@ -26,6 +26,14 @@
 #define JOB_BACKOFF_BASE_S	10
 #define JOB_BACKOFF_CAP_S	3600
 #define JOB_PAYLOAD_DEPTH	32
+#define JOB_KINDS_TEXT		1024    /* a lane's kinds as a text[] literal */
+
+/* A job of lane $a, whose kinds are $b (text[]), also taking kinds no
+ * lane names when $c (those that are named: $d). */
+#define JOB_IN_LANE(a, b, c, d) \
+	"(CASE WHEN j.lane IS NOT NULL THEN j.lane = $" a \
+	" ELSE j.kind = ANY($" b "::text[])" \
+	"  OR ($" c "::boolean AND NOT j.kind = ANY($" d "::text[])) END)"
 
 enum job_stmt {
 	JOB_ENQUEUE,
@@ -34,6 +42,11 @@ enum job_stmt {
 	JOB_DONE,
 	JOB_FAIL,
 	JOB_RELEASE,
+	JOB_CLAIM_IN,
+	JOB_LANE_LOCK,
+	JOB_NEXT_DUE,
+	JOB_DEFER,
+	JOB_DEFER_TARGET,
 	JOB_GRANT_ATTEMPT,
 	JOB_RETRY,
 	JOB_LISTEN,
@@ -42,14 +55,16 @@ enum job_stmt {
 
 static const struct hub_stmt job_stmts[JOB__MAX] = {
 	/* $1 kind, $2 payload, $3 dedupe key, $4 run_at (epoch s or NULL),
-	 * $5 max age s (NULL: no deadline), $6 max attempts (NULL: default) */
+	 * $5 max age s (NULL: no deadline), $6 max attempts (NULL: default),
+	 * $7 target, $8 lane */
 	[JOB_ENQUEUE] = {
 	    "WITH ins AS ("
-	    " INSERT INTO jobs (kind, payload, dedupe_key, run_at, deadline, max_attempts)"
+	    " INSERT INTO jobs (kind, payload, dedupe_key, run_at, deadline, max_attempts,"
+	    "  target, lane)"
 	    " VALUES ($1, $2::jsonb, $3,"
 	    "  coalesce(to_timestamp($4::bigint), now()),"
 	    "  now() + make_interval(secs => $5::integer),"
-	    "  coalesce($6::integer, 10))"
+	    "  coalesce($6::integer, 10), $7, $8)"
 	    HUB_JOB_ON_DEDUPE_SQL
 	    " RETURNING id)"
 	    " SELECT id FROM ins"
@@ -57,7 +72,7 @@ static const struct hub_stmt job_stmts[JOB__MAX] = {
 	    " SELECT id FROM jobs WHERE dedupe_key = $3"
 	    "  AND state IN ('queued', 'running')"
 	    "  AND NOT EXISTS (SELECT 1 FROM ins)"
-	    " LIMIT 1", 6 },
+	    " LIMIT 1", 8 },
 	[JOB_FIND_DEDUPE] = {
 	    "SELECT id FROM jobs WHERE dedupe_key = $1"
 	    " AND state IN ('queued', 'running')", 1 },
@@ -109,6 +124,51 @@ static const struct hub_stmt job_stmts[JOB__MAX] = {
 	    " locked_until = NULL, updated_at = now()"
 	    " WHERE id = $1::bigint AND state = 'running' AND attempts = $2::integer"
 	    " RETURNING id", 2 },
+	/* As JOB_CLAIM, for one lane (hub_job_filter): $3 lane, $4 its kinds,
+	 * $5 also kinds no lane names, $6 every kind a lane names, $7 the cap
+	 * per target (NULL: none). */
+	[JOB_CLAIM_IN] = {
+	    "UPDATE jobs SET state = 'running', locked_by = $1,"
+	    " locked_until = now() + make_interval(secs => $2::integer),"
+	    " started_at = now(), updated_at = now(),"
+	    " attempts = attempts + CASE WHEN state = 'running' THEN 1 ELSE 0 END"
+	    " WHERE id = ("
+	    "  SELECT j.id FROM jobs j"
+	    "  WHERE ((j.state = 'queued' AND j.run_at <= now())"
+	    "   OR (j.state = 'running' AND j.locked_until < now()))"
+	    "  AND " JOB_IN_LANE("3", "4", "5", "6")
+	    "  AND ($7::integer IS NULL OR j.target IS NULL OR (SELECT count(*) FROM jobs r"
+	    "   WHERE r.state = 'running' AND r.target = j.target AND r.id <> j.id"
+	    "   AND r.locked_until >= now()) < $7::integer)"
+	    "  ORDER BY j.run_at, j.id LIMIT 1 FOR UPDATE SKIP LOCKED)"
+	    " RETURNING id, kind, payload::text, attempts, max_attempts,"
+	    "  extract(epoch FROM created_at)::bigint,"
+	    "  coalesce(extract(epoch FROM deadline)::bigint, 0), dedupe_key", 7 },
+	/* $1 lane: one claim at a time in a lane with a cap per target */
+	[JOB_LANE_LOCK] = {
+	    "SELECT pg_advisory_xact_lock(hashtext('hub_jobs_lane:' || $1))", 1 },
+	/* $1..$4 as $3..$6 of JOB_CLAIM_IN (all NULL: any job) */
+	[JOB_NEXT_DUE] = {
+	    "SELECT coalesce(greatest(0, ceil(extract(epoch FROM least("
+	    "  (SELECT min(j.run_at) FROM jobs j WHERE j.state = 'queued'"
+	    "   AND ($1::text IS NULL OR " JOB_IN_LANE("1", "2", "3", "4") ")),"
+	    "  (SELECT min(locked_until) FROM jobs WHERE state = 'running'))"
+	    " - now()) * 1000)), -1)::bigint", 4 },
+	/* $1 id, $2 attempts (fence), $3 delay ms */
+	[JOB_DEFER] = {
+	    "UPDATE jobs SET state = 'queued', locked_by = NULL, locked_until = NULL,"
+	    " updated_at = now(),"
+	    " run_at = now() + make_interval(secs => $3::double precision / 1000)"
+	    " WHERE id = $1::bigint AND state = 'running' AND attempts = $2::integer"
+	    " RETURNING id", 3 },
+	/* $1 target, $2 delay s */
+	[JOB_DEFER_TARGET] = {
+	    "UPDATE jobs SET updated_at = now(),"
+	    " run_at = least(now() + make_interval(secs => $2::integer),"
+	    "  coalesce(deadline, 'infinity'))"
+	    " WHERE state = 'queued' AND target = $1"
+	    " AND run_at < least(now() + make_interval(secs => $2::integer),"
+	    "  coalesce(deadline, 'infinity'))", 2 },
 	/* $1 id */
 	[JOB_GRANT_ATTEMPT] = {
 	    "UPDATE jobs SET max_attempts = max_attempts + 1"
@@ -150,11 +210,13 @@ parse_ll(const char *s, long long *out)
 	return 0;
 }
 
+/* Over 60 lines: the statement's eight parameters, then the second look
+ * for a job with the same dedupe key. */
 int
 hub_job_enqueue(struct hub_db *db, const struct hub_job_spec *spec, int64_t *id)
 {
 	PGresult *r = NULL;
-	const char *params[6], *dedupe_key;
+	const char *params[8], *dedupe_key;
 	char runbuf[32], agebuf[16], attbuf[16];
 	long long v;
 	int err, tries;
@@ -173,6 +235,8 @@ hub_job_enqueue(struct hub_db *db, const struct hub_job_spec *spec, int64_t *id)
 		return HUB_DB_NOMEM;
 	params[2] = dedupe_key;
 	params[3] = params[4] = params[5] = NULL;
+	params[6] = spec->target;
+	params[7] = spec->lane;
 	if (spec->run_at > 0) {
 		snprintf(runbuf, sizeof(runbuf), "%lld", (long long)spec->run_at);
 		params[3] = runbuf;
@@ -240,29 +304,17 @@ parse_payload(const char *s)
 	return o;
 }
 
-int
-hub_job_claim(struct hub_db *db, const char *worker_id, int lease_s,
-    struct hub_job *job)
+/* The claimed row (JOB_CLAIM's RETURNING) into *job; r is freed. */
+static int
+claim_row(PGresult *r, struct hub_job *job)
 {
-	PGresult *r = NULL;
-	const char *params[2];
-	char leasebuf[16];
 	long long v[5];
-	int err, i;
+	int err = HUB_DB_QUERY, i;
 
-	memset(job, 0, sizeof(*job));
-	if (worker_id == NULL || lease_s <= 0)
-		return HUB_DB_QUERY;
-	snprintf(leasebuf, sizeof(leasebuf), "%d", lease_s);
-	params[0] = worker_id;
-	params[1] = leasebuf;
-	if ((err = hub_db_exec(db, &job_table, JOB_CLAIM, params, &r)) != HUB_DB_OK)
-		return err;
 	if (PQntuples(r) == 0) {
 		PQclear(r);
 		return HUB_DB_NOTFOUND;
 	}
-	err = HUB_DB_QUERY;
 	if (parse_ll(PQgetvalue(r, 0, 0), &v[0]) != 0)
 		goto out;
 	for (i = 3; i < 7; i++)
@@ -287,6 +339,121 @@ out:
 	PQclear(r);
 	if (err != HUB_DB_OK)
 		hub_log(HUB_LOG_ERROR, "job_claim_bad_row", NULL);
+	return err;
+}
+
+int
+hub_job_claim(struct hub_db *db, const char *worker_id, int lease_s,
+    struct hub_job *job)
+{
+	return hub_job_claim_in(db, worker_id, lease_s, NULL, job);
+}
+
+/* A PostgreSQL text[] literal of job kinds ([a-z0-9_.], no quoting needed). */
+static int
+kinds_array(const char *const *k, size_t n, char *out, size_t len)
+{
+	size_t i, used = 1;
+
+	if (len < 3)
+		return -1;
+	out[0] = '{';
+	out[1] = '\0';
+	for (i = 0; i < n; i++) {
+		if (strlen(k[i]) + 2 > len - used)
+			return -1;
+		if (i > 0)
+			out[used++] = ',';
+		memcpy(out + used, k[i], strlen(k[i]) + 1);
+		used += strlen(k[i]);
+	}
+	out[used++] = '}';
+	out[used] = '\0';
+	return 0;
+}
+
+/* The filter as the four parameters of JOB_IN_LANE (bufs: two arrays). */
+static int
+filter_params(const struct hub_job_filter *f, const char **p, char *kinds, char *all,
+    size_t len)
+{
+	if (kinds_array(f->kinds, f->nkinds, kinds, len) != 0 ||
+	    kinds_array(f->all_kinds, f->nall, all, len) != 0)
+		return -1;
+	p[0] = f->lane;
+	p[1] = kinds;
+	p[2] = f->others ? "true" : "false";
+	p[3] = all;
+	return 0;
+}
+
+/* Claim in a lane with a cap per target: one claim at a time in the lane. */
+static int
+claim_capped(struct hub_db *db, const struct hub_job_filter *f, const char **params,
+    PGresult **r)
+{
+	int err;
+
+	if ((err = hub_db_begin(db)) != HUB_DB_OK)
+		return err;
+	if ((err = hub_db_exec(db, &job_table, JOB_LANE_LOCK, &f->lane, NULL)) == HUB_DB_OK &&
+	    (err = hub_db_exec(db, &job_table, JOB_CLAIM_IN, params, r)) == HUB_DB_OK &&
+	    (err = hub_db_commit(db)) == HUB_DB_OK)
+		return HUB_DB_OK;
+	PQclear(*r);
+	*r = NULL;
+	hub_db_rollback(db);
+	return err;
+}
+
+int
+hub_job_claim_in(struct hub_db *db, const char *worker_id, int lease_s,
+    const struct hub_job_filter *f, struct hub_job *job)
+{
+	PGresult *r = NULL;
+	const char *params[7];
+	char leasebuf[16], capbuf[16], kinds[JOB_KINDS_TEXT], all[JOB_KINDS_TEXT];
+	int err;
+
+	memset(job, 0, sizeof(*job));
+	if (worker_id == NULL || lease_s <= 0)
+		return HUB_DB_QUERY;
+	snprintf(leasebuf, sizeof(leasebuf), "%d", lease_s);
+	params[0] = worker_id;
+	params[1] = leasebuf;
+	if (f == NULL)
+		err = hub_db_exec(db, &job_table, JOB_CLAIM, params, &r);
+	else if (f->lane == NULL || filter_params(f, &params[2], kinds, all, sizeof(kinds)) != 0)
+		return HUB_DB_QUERY;
+	else if (f->target_cap > 0) {
+		snprintf(capbuf, sizeof(capbuf), "%d", f->target_cap);
+		params[6] = capbuf;
+		err = claim_capped(db, f, params, &r);
+	} else {
+		params[6] = NULL;
+		err = hub_db_exec(db, &job_table, JOB_CLAIM_IN, params, &r);
+	}
+	if (err != HUB_DB_OK)
+		return err;
+	return claim_row(r, job);
+}
+
+int
+hub_job_next_due(struct hub_db *db, const struct hub_job_filter *f, long long *ms)
+{
+	PGresult *r = NULL;
+	const char *params[4] = { NULL, NULL, NULL, NULL };
+	char kinds[JOB_KINDS_TEXT], all[JOB_KINDS_TEXT];
+	int err;
+
+	*ms = -1;
+	if (f != NULL && filter_params(f, params, kinds, all, sizeof(kinds)) != 0)
+		return HUB_DB_QUERY;
+	if ((err = hub_db_exec(db, &job_table, JOB_NEXT_DUE, params, &r)) != HUB_DB_OK)
+		return err;
+	if (PQntuples(r) != 1 || parse_ll(PQgetvalue(r, 0, 0), ms) != 0)
+		err = HUB_DB_QUERY;
+	PQclear(r);
 	return err;
 }
 
@@ -401,6 +568,45 @@ hub_job_release(struct hub_db *db, struct hub_job *job)
 	params[0] = idbuf;
 	params[1] = attbuf;
 	return job_fenced(db, JOB_RELEASE, params, NULL);
+}
+
+int
+hub_job_defer(struct hub_db *db, struct hub_job *job, long delay_ms)
+{
+	const char *params[3];
+	char idbuf[32], attbuf[16], msbuf[24];
+
+	snprintf(idbuf, sizeof(idbuf), "%lld", (long long)job->id);
+	snprintf(attbuf, sizeof(attbuf), "%d", job->attempts);
+	snprintf(msbuf, sizeof(msbuf), "%ld", delay_ms > 0 ? delay_ms : 0);
+	params[0] = idbuf;
+	params[1] = attbuf;
+	params[2] = msbuf;
+	return job_fenced(db, JOB_DEFER, params, NULL);
+}
+
+int
+hub_job_defer_target(struct hub_db *db, const char *target, int delay_s, long *moved)
+{
+	PGresult *r = NULL;
+	const char *params[2];
+	char sbuf[16];
+	int64_t n = 0;
+	int err;
+
+	if (moved != NULL)
+		*moved = 0;
+	if (target == NULL || *target == '\0')
+		return HUB_DB_CHECK;
+	snprintf(sbuf, sizeof(sbuf), "%d", delay_s > 0 ? delay_s : 0);
+	params[0] = target;
+	params[1] = sbuf;
+	if ((err = hub_db_exec(db, &job_table, JOB_DEFER_TARGET, params, &r)) != HUB_DB_OK)
+		return err;
+	if (moved != NULL && hub_db_cmd_rows(r, &n) == HUB_DB_OK)
+		*moved = (long)n;
+	PQclear(r);
+	return HUB_DB_OK;
 }
 
 /* Per-process generator: seeded from the kernel, reseeded after fork so

@@ -45,6 +45,27 @@ struct hub_job_spec {
 	time_t		 run_at;        /* 0 = now */
 	int		 max_age_s;     /* deadline = creation + this; 0 = none */
 	int		 max_attempts;  /* 0 = 10, the table's default */
+	const char	*target;        /* where it goes (host:port); NULL: nowhere in
+					 * particular.  A lane may cap jobs per target. */
+	const char	*lane;          /* [a-z][a-z0-9_]{0,30}; NULL: its kind's lane */
+};
+
+/*
+ * Which jobs a claim may take (one lane of the worker, worker.h): jobs
+ * whose lane column names this lane, or that have none and whose kind is
+ * one of kinds; with others, also jobs of a kind no lane names (all_kinds).
+ * target_cap > 0: a job with a target is taken only while fewer than that
+ * many jobs of its target run; claims of the lane are then serialised (an
+ * advisory lock for the claim's transaction) so the count holds.
+ */
+struct hub_job_filter {
+	const char		*lane;
+	const char *const	*kinds;
+	size_t			 nkinds;
+	int			 others;
+	const char *const	*all_kinds;
+	size_t			 nall;
+	int			 target_cap;
 };
 
 struct hub_job {
@@ -63,6 +84,12 @@ struct hub_job {
 int	hub_job_enqueue(struct hub_db *, const struct hub_job_spec *, int64_t *id);
 /* Claim one due job for lease_s seconds. HUB_DB_NOTFOUND when none is due. */
 int	hub_job_claim(struct hub_db *, const char *worker_id, int lease_s, struct hub_job *);
+/* Claim one due job the filter lets through (NULL: any, as hub_job_claim). */
+int	hub_job_claim_in(struct hub_db *, const char *worker_id, int lease_s,
+	    const struct hub_job_filter *, struct hub_job *);
+/* ms until a job the filter lets through is due or a lease runs out (a
+ * scheduled job fires no NOTIFY when it becomes due); -1: none. */
+int	hub_job_next_due(struct hub_db *, const struct hub_job_filter *, long long *ms);
 /* Finished: record the attempt as ok and mark the job done. */
 int	hub_job_done(struct hub_db *, struct hub_job *, const char *detail);
 /* Failed attempt. retry_after_s >= 0 retries after that many seconds
@@ -81,6 +108,12 @@ int	hub_job_fail(struct hub_db *, struct hub_job *, const char *error,
 int	hub_job_retry(struct hub_db *, int64_t id);
 /* Give the job back untouched (shutdown): no attempt is counted. */
 int	hub_job_release(struct hub_db *, struct hub_job *);
+/* Give the job back to run again in delay_ms (a rate limit with no token
+ * yet, an open circuit): no attempt is counted, no NOTIFY wakes anyone. */
+int	hub_job_defer(struct hub_db *, struct hub_job *, long delay_ms);
+/* Every queued job of this target due before delay_s from now waits until
+ * then (or its deadline, if sooner).  *moved: how many (may be NULL). */
+int	hub_job_defer_target(struct hub_db *, const char *target, int delay_s, long *moved);
 /* One more attempt for a running job whose handler waited on something
  * that was not its failure (a lock held by another job's run). */
 int	hub_job_grant_attempt(struct hub_db *, const struct hub_job *);

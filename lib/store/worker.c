@@ -6,6 +6,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <signal.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <openssl/crypto.h>
 
@@ -24,6 +30,12 @@
 #define WORKER_DEFAULT_IDLE_MS	5000
 #define WORKER_BACKOFF_CAP_MS	(3600 * 1000)
 #define WORKER_DB_RETRY_MAX_S	30
+/* A lane with a cap per target may have due jobs it cannot take yet (their
+ * host is at its cap): nothing NOTIFYs when a place frees, so look again
+ * this often. */
+#define WORKER_CAPPED_POLL_MS	200
+#define WORKER_STOP_GRACE_S	30     /* then SIGKILL the children */
+#define WORKER_RESPAWN_MS	1000   /* a child that died waits this long */
 
 struct hub_worker {
 	struct hub_job_env		 env;      /* what handlers see */
@@ -36,15 +48,19 @@ struct hub_worker {
 	int				 db_down;     /* in a failure streak */
 	int				 db_fails;
 	struct timespec			 next_sweep;  /* CLOCK_MONOTONIC */
-	int				 setup_pending; /* opts->setup not done yet */
+	volatile int			*setup_pending; /* opts->setup not done yet; shared
+						  * by the lanes' children */
+	int				 setup_leader;  /* this process runs the setup */
 	int				 setup_delay_s;
 	struct timespec			 setup_next;    /* CLOCK_MONOTONIC */
+	const struct hub_job_filter	*filter;  /* NULL: every kind */
+	int				 sweeper;  /* runs the sweeps */
+	const char			*id;      /* locked_by */
 };
 
 enum worker_stmt {
 	WORKER_DELIVERY_SENDING,
 	WORKER_DELIVERY_OUTCOME,
-	WORKER_NEXT_DUE,
 	WORKER__MAX
 };
 
@@ -70,32 +86,11 @@ static const struct hub_stmt worker_stmts[WORKER__MAX] = {
 	    " error_detail = CASE WHEN j.state = 'done' THEN NULL"
 	    "  ELSE coalesce($4, d.error_detail) END"
 	    " FROM jobs j WHERE d.id = $1::bigint AND j.id = $2::bigint", 4 },
-	/* ms until the next queued job is due or a lease runs out; -1: none.
-	 * A scheduled retry fires no NOTIFY when it becomes due. */
-	[WORKER_NEXT_DUE] = {
-	    "SELECT coalesce(greatest(0, ceil(extract(epoch FROM least("
-	    "  (SELECT min(run_at) FROM jobs WHERE state = 'queued'),"
-	    "  (SELECT min(locked_until) FROM jobs WHERE state = 'running'))"
-	    " - now()) * 1000)), -1)::bigint", 0 },
 };
 
 static const struct hub_stmt_table worker_table = { "hubwrk", worker_stmts, WORKER__MAX };
 
 /* ------------------------------------------------------------ helpers */
-
-/* First cell of a one-row count; -1 when it is not one. */
-static long long
-count_cell(PGresult *res)
-{
-	char *end;
-	long long v;
-
-	if (PQntuples(res) != 1)
-		return -1;
-	errno = 0;
-	v = strtoll(PQgetvalue(res, 0, 0), &end, 10);
-	return errno != 0 || *end != '\0' || end == PQgetvalue(res, 0, 0) ? -1 : v;
-}
 
 /* ------------------------------------------------------------ the loop */
 
@@ -236,7 +231,7 @@ delivery_outcome(struct hub_worker *w, const struct hub_job *job, int64_t did,
 {
 	const char *params[4];
 	char db[24], jb[24];
-	int release = r->verdict == HUB_JOB_RELEASE;
+	int release = r->verdict == HUB_JOB_RELEASE || r->verdict == HUB_JOB_DEFER;
 
 	snprintf(db, sizeof(db), "%lld", (long long)did);
 	snprintf(jb, sizeof(jb), "%lld", (long long)job->id);
@@ -265,6 +260,9 @@ record_once(struct hub_worker *w, struct hub_job *job, const struct hub_job_resu
 		break;
 	case HUB_JOB_FAIL:
 		rc = hub_job_fail(w->db, job, r->detail, -1, 1);
+		break;
+	case HUB_JOB_DEFER:
+		rc = hub_job_defer(w->db, job, r->defer_ms);
 		break;
 	default:
 		rc = hub_job_release(w->db, job);
@@ -328,7 +326,7 @@ run_job(struct hub_worker *w, struct hub_job *job)
 	if (k == NULL)
 		hub_job_result_set(&r, HUB_JOB_FAIL, "unknown kind", "unknown_kind",
 		    "unknown job kind");
-	else if (k->after_setup && w->setup_pending)
+	else if (k->after_setup && *w->setup_pending)
 		/* As in any outage of what the setup waits for: retried with
 		 * the usual backoff. */
 		hub_job_result_set(&r, HUB_JOB_RETRY, setup->reason, setup->code, "%s",
@@ -336,20 +334,25 @@ run_job(struct hub_worker *w, struct hub_job *job)
 	else
 		k->run(&w->env, job, &r);
 
-	if (r.verdict == HUB_JOB_RETRY) {
+	if (r.verdict == HUB_JOB_RETRY || r.verdict == HUB_JOB_DEFER) {
 		now = time(NULL);
 		if (k != NULL && k->max_age_s > 0 && job->created_at > 0 &&
 		    (deadline == 0 || job->created_at + k->max_age_s < deadline))
 			deadline = job->created_at + k->max_age_s;
-		if (r.retry_after < 0 && w->opts->backoff_base_ms >= 0)
+		if (r.verdict == HUB_JOB_RETRY && r.retry_after < 0 &&
+		    w->opts->backoff_base_ms >= 0)
 			r.retry_after = worker_backoff_s(job->attempts + 1, w->opts->backoff_base_ms);
 		if (deadline > 0 && now >= deadline) {
 			r.verdict = HUB_JOB_FAIL;
 			hub_job_result_append(&r, " (deadline passed, giving up)");
 		}
 	}
-	/* hub_job_fail logs failures itself, with the detail. */
-	if (r.verdict == HUB_JOB_DONE || r.verdict == HUB_JOB_RELEASE)
+	/* hub_job_fail logs failures itself, with the detail; deferrals
+	 * behind a rate limit come by the hundred. */
+	if (r.verdict == HUB_JOB_DEFER)
+		hub_log(HUB_LOG_DEBUG, "job_deferred", "job", id, "kind", job->kind,
+		    "reason", r.reason ? r.reason : "", NULL);
+	else if (r.verdict == HUB_JOB_DONE || r.verdict == HUB_JOB_RELEASE)
 		hub_log(HUB_LOG_INFO, r.verdict == HUB_JOB_DONE ? "job_done" : "job_released",
 		    "job", id, "kind", job->kind, "attempt", attempt,
 		    "outcome", r.reason ? r.reason : "", NULL);
@@ -370,7 +373,7 @@ ms_until(const struct timespec *t)
 static int
 sweep_due(const struct hub_worker *w)
 {
-	return w->opts->sweep_s > 0 && ms_until(&w->next_sweep) <= 0;
+	return w->sweeper && w->opts->sweep_s > 0 && ms_until(&w->next_sweep) <= 0;
 }
 
 /* How long the idle wait may last: until the next sweep or the next
@@ -380,17 +383,16 @@ idle_ms(struct hub_worker *w)
 {
 	long ms = w->opts->idle_wait_ms > 0 ? w->opts->idle_wait_ms : WORKER_DEFAULT_IDLE_MS;
 	long long due;
-	PGresult *res = NULL;
 	long left;
 
-	if (w->opts->sweep_s > 0 && (left = ms_until(&w->next_sweep)) < ms)
+	if (w->sweeper && w->opts->sweep_s > 0 && (left = ms_until(&w->next_sweep)) < ms)
 		ms = left;
-	if (w->setup_pending && (left = ms_until(&w->setup_next)) < ms)
+	if (w->setup_leader && *w->setup_pending && (left = ms_until(&w->setup_next)) < ms)
 		ms = left;
-	if (hub_db_exec(w->db, &worker_table, WORKER_NEXT_DUE, NULL, &res) == HUB_DB_OK &&
-	    (due = count_cell(res)) >= 0 && due < ms)
+	if (hub_job_next_due(w->db, w->filter, &due) == HUB_DB_OK && due >= 0 && due < ms)
 		ms = (long)due + 10;   /* just past run_at: claim compares with now() */
-	PQclear(res);
+	if (w->filter != NULL && w->filter->target_cap > 0 && ms < WORKER_CAPPED_POLL_MS)
+		ms = WORKER_CAPPED_POLL_MS;
 	return ms > 0 ? (int)ms : 0;
 }
 
@@ -403,10 +405,10 @@ setup_step(struct hub_worker *w)
 {
 	int wait_s;
 
-	if (!w->setup_pending || *w->stop || ms_until(&w->setup_next) > 0)
+	if (!w->setup_leader || !*w->setup_pending || *w->stop || ms_until(&w->setup_next) > 0)
 		return;
 	if ((wait_s = w->opts->setup->run(&w->env, w->setup_delay_s)) <= 0) {
-		w->setup_pending = 0;
+		*w->setup_pending = 0;
 		return;
 	}
 	clock_gettime(CLOCK_MONOTONIC, &w->setup_next);
@@ -448,16 +450,72 @@ worker_connect(struct hub_worker *w)
 	return -1;
 }
 
-int
-hub_worker_run(const struct hub_worker_opts *opts, const volatile sig_atomic_t *stop)
+/* One round: claim and run a job, or wait.  0 go on, 1 done (once), -1 fatal. */
+static int
+loop_once(struct hub_worker *w)
+{
+	struct hub_job job;
+	int rc;
+
+	setup_step(w);
+	if (sweep_due(w))
+		sweep_all(w);
+	memset(&job, 0, sizeof(job));
+	rc = hub_job_claim_in(w->db, w->id, w->lease_s, w->filter, &job);
+	if (rc == HUB_DB_OK) {
+		db_ok(w);
+		run_job(w, &job);
+		hub_job_clear(&job);
+		return 0;
+	}
+	if (rc == HUB_DB_NOTFOUND) {
+		db_ok(w);
+		if (w->opts->once)
+			return 1;
+		/* LISTEN every time: a silent reconnect inside db.c drops it. */
+		if ((rc = hub_job_listen(w->db)) != HUB_DB_OK) {
+			db_trouble(w, "listen", rc);
+			db_wait(w, rc);
+			return 0;
+		}
+		hub_job_wait(w->db, idle_ms(w));
+		return 0;
+	}
+	db_trouble(w, "claim", rc);
+	if (w->opts->once)
+		return -1;
+	db_wait(w, rc);
+	return 0;
+}
+
+/* What one process of the worker does (the lanes' children, or the one
+ * process without lanes). */
+struct loop_role {
+	const struct hub_job_filter	*filter;  /* NULL: every kind */
+	int				 sweeper;
+	int				 setup_leader;
+	volatile int			*setup_pending;
+	const char			*id;
+};
+
+/* The loop of one process: the lane's jobs (filter; NULL: all of them). */
+static int
+loop_run(const struct hub_worker_opts *opts, const volatile sig_atomic_t *stop,
+    const struct loop_role *role)
 {
 	struct hub_worker w;
-	struct hub_job job;
-	int rc, ret = 0;
+	const struct hub_job_filter *filter = role->filter;
+	const char *id = role->id;
+	int rc = 0, ret = 0;
 
 	memset(&w, 0, sizeof(w));
 	w.opts = opts;
 	w.stop = stop;
+	w.filter = filter;
+	w.sweeper = role->sweeper;
+	w.setup_leader = role->setup_leader;
+	w.setup_pending = role->setup_pending;
+	w.id = id;
 	w.lease_s = opts->lease_s > 0 ? opts->lease_s : WORKER_DEFAULT_LEASE_S;
 	if (opts->secret_key != NULL && hub_keyring_add(&w.keys, opts->secret_key) != HUB_CRYPTO_OK) {
 		hub_log(HUB_LOG_ERROR, "worker_init", "error", "keyring", NULL);
@@ -472,7 +530,8 @@ hub_worker_run(const struct hub_worker_opts *opts, const volatile sig_atomic_t *
 		ret = *stop ? 0 : -1;
 		goto out;
 	}
-	hub_log(HUB_LOG_INFO, "worker_start", "worker", opts->id, NULL);
+	hub_log(HUB_LOG_INFO, "worker_start", "worker", id,
+	    "lane", filter != NULL ? filter->lane : "all", NULL);
 	w.env.db = w.db;
 	w.env.http = w.http;
 	w.env.keys = &w.keys;
@@ -483,41 +542,10 @@ hub_worker_run(const struct hub_worker_opts *opts, const volatile sig_atomic_t *
 	clock_gettime(CLOCK_MONOTONIC, &w.next_sweep);
 	w.setup_next = w.next_sweep;
 	w.setup_delay_s = 1;
-	w.setup_pending = opts->setup != NULL;
-
-	while (!*stop) {
-		setup_step(&w);
-		if (sweep_due(&w))
-			sweep_all(&w);
-		memset(&job, 0, sizeof(job));
-		rc = hub_job_claim(w.db, opts->id, w.lease_s, &job);
-		if (rc == HUB_DB_OK) {
-			db_ok(&w);
-			run_job(&w, &job);
-			hub_job_clear(&job);
-			continue;
-		}
-		if (rc == HUB_DB_NOTFOUND) {
-			db_ok(&w);
-			if (opts->once)
-				break;
-			/* LISTEN every time: a silent reconnect inside db.c drops it. */
-			if ((rc = hub_job_listen(w.db)) != HUB_DB_OK) {
-				db_trouble(&w, "listen", rc);
-				db_wait(&w, rc);
-				continue;
-			}
-			hub_job_wait(w.db, idle_ms(&w));
-			continue;
-		}
-		db_trouble(&w, "claim", rc);
-		if (opts->once) {
-			ret = -1;
-			break;
-		}
-		db_wait(&w, rc);
-	}
-	hub_log(HUB_LOG_INFO, "worker_stop", "worker", opts->id, NULL);
+	while (!*stop && (rc = loop_once(&w)) == 0)
+		;
+	ret = rc < 0 ? -1 : 0;
+	hub_log(HUB_LOG_INFO, "worker_stop", "worker", id, NULL);
 out:
 	hub_db_close(w.db);
 	hub_httpc_free(w.http);
@@ -525,3 +553,209 @@ out:
 	return ret;
 }
 
+/* ------------------------------------------------------------ lanes */
+
+struct pool_slot {
+	pid_t				 pid;     /* 0: not running */
+	const struct hub_worker_lane	*lane;
+	int				 index;   /* within the lane */
+	struct timespec			 start_after;
+};
+
+struct pool {
+	const struct hub_worker_opts	*opts;
+	const volatile sig_atomic_t	*stop;
+	struct pool_slot		 slot[HUB_WORKER_CHILDREN_MAX];
+	size_t				 n;
+	const char			*all[HUB_WORKER_LANE_KINDS_MAX];
+	size_t				 nall;
+	pid_t				 parent;
+	const struct pool_slot		*setup_leader;   /* NULL: no setup */
+	volatile int			*setup_pending;  /* shared with the children */
+};
+
+/* Does a kind of this lane wait for the setup step? */
+static int
+lane_needs_setup(const struct hub_worker_opts *o, const struct hub_worker_lane *l)
+{
+	size_t i, k;
+
+	for (i = 0; i < l->nkinds; i++)
+		for (k = 0; k < o->nkinds; k++)
+			if (o->kinds[k].after_setup && strcmp(o->kinds[k].kind, l->kinds[i]) == 0)
+				return 1;
+	return l->others;
+}
+
+/* In the child: run the slot's lane until stopped, then exit. */
+static void
+pool_child(struct pool *p, const struct pool_slot *sl)
+{
+	struct hub_job_filter f;
+	struct loop_role role;
+	char id[HUB_WORKER_ID_MAX];
+	int rc;
+
+	/* A supervisor killed outright takes its children with it. */
+	prctl(PR_SET_PDEATHSIG, SIGTERM);
+	if (getppid() != p->parent)
+		exit(0);
+	memset(&f, 0, sizeof(f));
+	f.lane = sl->lane->name;
+	f.kinds = sl->lane->kinds;
+	f.nkinds = sl->lane->nkinds;
+	f.others = sl->lane->others;
+	f.all_kinds = p->all;
+	f.nall = p->nall;
+	f.target_cap = sl->lane->target_cap;
+	snprintf(id, sizeof(id), "%s/%s.%d", p->opts->id, sl->lane->name, sl->index);
+	role.filter = &f;
+	role.sweeper = sl == &p->slot[0];
+	role.setup_leader = sl == p->setup_leader;
+	role.setup_pending = p->setup_pending;
+	role.id = id;
+	rc = loop_run(p->opts, p->stop, &role);
+	exit(rc == 0 ? 0 : 1);
+}
+
+static void
+pool_start(struct pool *p, struct pool_slot *sl)
+{
+	pid_t pid;
+
+	if (ms_until(&sl->start_after) > 0)
+		return;
+	if ((pid = fork()) < 0) {
+		hub_log(HUB_LOG_ERROR, "worker_fork", "error", strerror(errno), NULL);
+		clock_gettime(CLOCK_MONOTONIC, &sl->start_after);
+		sl->start_after.tv_sec += WORKER_RESPAWN_MS / 1000;
+		return;
+	}
+	if (pid == 0)
+		pool_child(p, sl);
+	sl->pid = pid;
+}
+
+/* Reap children that ended; their slots start again after a pause. */
+static void
+pool_reap(struct pool *p)
+{
+	pid_t pid;
+	size_t i;
+	int st;
+
+	while ((pid = waitpid(-1, &st, WNOHANG)) > 0)
+		for (i = 0; i < p->n; i++) {
+			if (p->slot[i].pid != pid)
+				continue;
+			p->slot[i].pid = 0;
+			if (!*p->stop)
+				hub_log(HUB_LOG_WARN, "worker_child_exit", "lane",
+				    p->slot[i].lane->name, "status",
+				    WIFEXITED(st) ? "exit" : "signal", NULL);
+			clock_gettime(CLOCK_MONOTONIC, &p->slot[i].start_after);
+			p->slot[i].start_after.tv_sec += WORKER_RESPAWN_MS / 1000;
+		}
+}
+
+static size_t
+pool_alive(const struct pool *p)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < p->n; i++)
+		n += p->slot[i].pid != 0;
+	return n;
+}
+
+/* SIGTERM to every child; SIGKILL to those still there after the grace. */
+static void
+pool_stop(struct pool *p)
+{
+	volatile sig_atomic_t never = 0;
+	size_t i;
+	int waited;
+
+	for (i = 0; i < p->n; i++)
+		if (p->slot[i].pid > 0)
+			kill(p->slot[i].pid, SIGTERM);
+	for (waited = 0; pool_alive(p) > 0 && waited < WORKER_STOP_GRACE_S * 10; waited++) {
+		nap(&never, 100);
+		pool_reap(p);
+	}
+	for (i = 0; i < p->n; i++)
+		if (p->slot[i].pid > 0)
+			kill(p->slot[i].pid, SIGKILL);
+	while (pool_alive(p) > 0 && waitpid(-1, NULL, 0) > 0)
+		pool_reap(p);
+}
+
+/* The slots, lane by lane, and every kind a lane names. */
+static int
+pool_init(struct pool *p, const struct hub_worker_opts *opts, const volatile sig_atomic_t *stop)
+{
+	size_t l, k;
+	int i;
+
+	memset(p, 0, sizeof(*p));
+	p->opts = opts;
+	p->stop = stop;
+	p->parent = getpid();
+	for (l = 0; l < opts->nlanes; l++) {
+		for (k = 0; k < opts->lanes[l].nkinds; k++) {
+			if (p->nall >= HUB_NELEM(p->all))
+				return -1;
+			p->all[p->nall++] = opts->lanes[l].kinds[k];
+		}
+		for (i = 0; i < opts->lanes[l].concurrency; i++) {
+			if (p->n >= HUB_NELEM(p->slot))
+				return -1;
+			p->slot[p->n].lane = &opts->lanes[l];
+			p->slot[p->n++].index = i;
+		}
+	}
+	for (i = 0; opts->setup != NULL && (size_t)i < p->n && p->setup_leader == NULL; i++)
+		if (lane_needs_setup(opts, p->slot[i].lane))
+			p->setup_leader = &p->slot[i];
+	/* One setup for all the children: the leader's outcome, seen by all. */
+	p->setup_pending = mmap(NULL, sizeof(int), PROT_READ | PROT_WRITE,
+	    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (p->setup_pending == MAP_FAILED)
+		return -1;
+	*p->setup_pending = p->setup_leader != NULL;
+	return p->n > 0 ? 0 : -1;
+}
+
+static int
+pool_run(const struct hub_worker_opts *opts, const volatile sig_atomic_t *stop)
+{
+	struct pool p;
+	size_t i;
+
+	if (pool_init(&p, opts, stop) != 0) {
+		hub_log(HUB_LOG_ERROR, "worker_init", "error", "too many lanes or kinds", NULL);
+		return -1;
+	}
+	hub_log(HUB_LOG_INFO, "worker_pool_start", "worker", opts->id, NULL);
+	while (!*stop) {
+		for (i = 0; i < p.n && !*stop; i++)
+			if (p.slot[i].pid == 0)
+				pool_start(&p, &p.slot[i]);
+		nap(stop, WORKER_RESPAWN_MS / 5);
+		pool_reap(&p);
+	}
+	pool_stop(&p);
+	hub_log(HUB_LOG_INFO, "worker_pool_stop", "worker", opts->id, NULL);
+	return 0;
+}
+
+int
+hub_worker_run(const struct hub_worker_opts *opts, const volatile sig_atomic_t *stop)
+{
+	if (opts->nlanes > 0 && !opts->once)
+		return pool_run(opts, stop);
+	int pending = opts->setup != NULL;
+	struct loop_role role = { NULL, 1, 1, &pending, opts->id };
+
+	return loop_run(opts, stop, &role);
+}

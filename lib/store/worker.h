@@ -3,7 +3,17 @@
  * records and waits; what the job kinds and sweeps are is the program's
  * table (bin/approvalhub-worker.c), as a cgi-bin program owns its routes.
  *
- * One job at a time per process (run more processes to scale): claim a due
+ * Lanes: with opts->lanes (and without once) the runner is a supervisor
+ * that forks, for each lane, `concurrency` children (respawned when they
+ * die, SIGTERM passed on at shutdown).  Each child is the loop below with
+ * its own database connection and HTTP handle, claiming only its lane's
+ * jobs (hub_job_filter), so a lane whose jobs hang (a tarpitted callback
+ * host) holds its own places and no other lane's.  A lane with target_cap
+ * also runs at most that many jobs per target at once.  The first child
+ * of the first lane runs the sweeps.  Without lanes (or with once): one
+ * process runs every kind.
+ *
+ * One job at a time per loop: claim a due
  * job (jobs.h), run the handler its kind names in the table (job.h),
  * record the outcome with hub_job_done / hub_job_fail, or give the job
  * back with hub_job_release when shutdown interrupted it.  A RETRY past
@@ -47,6 +57,22 @@ struct hub_worker_kind {
 	int		 after_setup;  /* retried, not run, while the setup is pending */
 };
 
+/* A lane: its name (jobs.lane), its kinds, how many jobs it runs at once,
+ * how many of one target (0: no cap).  others: it also runs kinds that no
+ * lane names (and unknown ones, which then fail). */
+struct hub_worker_lane {
+	const char		*name;
+	const char *const	*kinds;
+	size_t			 nkinds;
+	int			 others;
+	int			 concurrency;
+	int			 target_cap;
+};
+
+#define HUB_WORKER_LANE_KINDS_MAX	32   /* kinds in all lanes together */
+#define HUB_WORKER_CHILDREN_MAX		256
+#define HUB_WORKER_ID_MAX		400  /* locked_by of a lane child: id/lane.n */
+
 struct hub_worker_setup {
 	/* One try.  0: done (also when it gave up for good, which it
 	 * logged); else the seconds until the next try.  delay_s is the
@@ -73,6 +99,8 @@ struct hub_worker_opts {
 	const hub_job_sweep *sweeps;
 	size_t		 nsweeps;
 	const struct hub_worker_setup *setup;  /* NULL: none */
+	const struct hub_worker_lane *lanes;   /* NULL: one process, every kind */
+	size_t		 nlanes;
 };
 
 /* Run until *stop is set (or, with opts->once, until nothing is due).

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include "base/common.h"
 #include "web/fcgi.h"
@@ -213,6 +214,32 @@ req_path(struct hub_req *req)
 	return 0;
 }
 
+/* REQUEST_START ("1700000000.123", nginx's $msec) as epoch ms; now when
+ * it is missing, malformed, in the future or older than a minute (clocks). */
+static int64_t
+arrival_ms(const char *s)
+{
+	struct timespec now;
+	int64_t ms = 0, cur;
+	int frac = -1;
+
+	clock_gettime(CLOCK_REALTIME, &now);
+	cur = (int64_t)now.tv_sec * 1000 + now.tv_nsec / 1000000;
+	for (; s != NULL && *s != '\0'; s++) {
+		if (*s == '.' && frac < 0)
+			frac = 0;
+		else if (*s >= '0' && *s <= '9' && frac < 3 && ms < INT64_MAX / 100) {
+			ms = ms * 10 + (*s - '0');
+			if (frac >= 0)
+				frac++;
+		} else
+			return cur;
+	}
+	if (frac != 3 || ms > cur || cur - ms > 60000)
+		return cur;
+	return ms;
+}
+
 int
 hub_req_init(struct hub_req *req, const struct hub_io *io)
 {
@@ -228,6 +255,7 @@ hub_req_init(struct hub_req *req, const struct hub_io *io)
 	req->remote_addr = "";
 	req->method_name = "";
 
+	req->arrived_ms = arrival_ms(param(req, "REQUEST_START"));
 	if ((s = param(req, "CONTENT_TYPE")) != NULL)
 		req->content_type = s;
 	if ((s = param(req, "REMOTE_ADDR")) != NULL)

@@ -16,6 +16,7 @@
 #define HUB_FCGI_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 #include <json-c/json.h>
 #include <fcgiapp.h>
@@ -54,6 +55,8 @@ struct hub_req {
 	const char	*content_type; /* "" when none */
 	const char	*remote_addr;
 	char		 request_id[65]; /* X-Request-Id [A-Za-z0-9-]{1,64} or 32 hex */
+	int64_t		 arrived_ms;   /* epoch ms nginx read it (REQUEST_START), else
+				        * when the child took it */
 	char		*body;         /* NUL-terminated; NULL until read */
 	size_t		 body_len;
 	/* route captures: "/api/requests/{id}/cancel" -> captures[0] = id */

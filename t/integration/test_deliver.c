@@ -316,10 +316,14 @@ start_worker_sweeping(const char *name, const char *sweep)
 {
 	const char *const args[] = { "--id", name, "--sweep-seconds", sweep, "--lease", "10",
 	    "--backoff-base-ms", "300", NULL };
+	/* One job at a time: these tests count Slack calls that concurrent
+	 * jobs would each make once (a lookup cache both miss, a group DM
+	 * both open); lanes are test_isolation.py's. */
+	const char *const env[] = { "WORKER_LANES=off", NULL };
 	char log[1024];
 
 	snprintf(log, sizeof(log), "%s/log/deliver-%s.log", th_env("HUB_STATE"), name);
-	worker = th_worker_start(dburl, log, NULL, args);
+	worker = th_worker_start(dburl, log, env, args);
 }
 
 static void

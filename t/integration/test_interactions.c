@@ -438,13 +438,20 @@ click_ok(const struct click *c)
 	th_resp_free(&r);
 }
 
-/* The n-th slack_respond job text to url (-1: the last one). */
+/* The n-th slack_respond job text to url (-1: the last one), waited for:
+ * a modal's "try again" comes from views.open's own process. */
 static char *
 respond_text(const char *url, int n)
 {
 	PGresult *r = tq(T_RESPOND, url, NULL, NULL, NULL, NULL);
 	char *s;
+	int i;
 
+	for (i = 0; i < 200 && PQntuples(r) == 0; i++) {
+		PQclear(r);
+		usleep(25 * 1000);
+		r = tq(T_RESPOND, url, NULL, NULL, NULL, NULL);
+	}
 	cr_assert(PQntuples(r) > 0, "no slack_respond job for the response_url");
 	if (n < 0)
 		n = PQntuples(r) - 1;
@@ -454,19 +461,32 @@ respond_text(const char *url, int n)
 	return s;
 }
 
+/* The view of the views.open call with this trigger_id, waited for (it is
+ * made off the click's path, interact.h); caller puts. */
 static json_object *
-last_view_open(void)
+view_opened(const char *trigger)
 {
-	json_object *calls = th_fake("FAKE_SLACK_URL", "GET", "/_fake/calls?method=views.open",
-	    NULL), *last, *args, *view;
+	json_object *calls = NULL, *c, *args, *view = NULL, *t;
+	size_t i;
+	int tries;
 
-	cr_assert(calls != NULL && json_object_is_type(calls, json_type_array) &&
-	    json_object_array_length(calls) > 0, "no views.open call");
-	last = json_object_array_get_idx(calls, json_object_array_length(calls) - 1);
-	cr_assert(json_object_object_get_ex(last, "args", &args) &&
-	    json_object_object_get_ex(args, "view", &view), "views.open without a view");
-	json_object_get(view);
+	for (tries = 0; tries < 200 && view == NULL; tries++) {
+		json_object_put(calls);
+		if (tries > 0)
+			usleep(25 * 1000);
+		calls = th_fake("FAKE_SLACK_URL", "GET", "/_fake/calls?method=views.open", NULL);
+		cr_assert(calls != NULL && json_object_is_type(calls, json_type_array));
+		for (i = 0; i < json_object_array_length(calls) && view == NULL; i++) {
+			c = json_object_array_get_idx(calls, i);
+			if (json_object_object_get_ex(c, "args", &args) &&
+			    json_object_object_get_ex(args, "trigger_id", &t) &&
+			    strcmp(json_object_get_string(t), trigger) == 0 &&
+			    json_object_object_get_ex(args, "view", &view))
+				json_object_get(view);
+		}
+	}
 	json_object_put(calls);
+	cr_assert_not_null(view, "no views.open call with trigger %s", trigger);
 	return view;
 }
 
@@ -763,7 +783,7 @@ Test(interactions, reject_modal_reason_required)
 	trigger("{}", trig, sizeof(trig));
 	c = (struct click){ f.user, f.team, "hub_reject", id, asg, url, trig, NULL, 0 };
 	click_ok(&c);
-	view = last_view_open();
+	view = view_opened(trig);
 	cr_assert_str_eq(jstr(view, "callback_id"), "hub_reject");
 	cr_assert_not_null(strstr(json_object_to_json_string(view), "reason_block"));
 	cr_assert_not_null(strstr(jstr(view, "private_metadata"), id));
@@ -860,7 +880,7 @@ Test(interactions, edit_then_approve_carries_the_edit)
 	cr_assert_eq(r.status, 200, "status %ld: %s", r.status, r.body);
 	cr_assert_eq(r.len, 0, "body: %s", r.body);
 	th_resp_free(&r);
-	view = last_view_open();
+	view = view_opened(trig);
 	cr_assert_str_eq(jstr(view, "callback_id"), "hub_edit");
 	cr_assert_not_null(strstr(json_object_to_json_string(view), "edit:amount"));
 	cr_assert_not_null(strstr(json_object_to_json_string_ext(view, JSON_C_TO_STRING_PLAIN),

@@ -9,6 +9,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "approval/ai.h"
+#include "approval/engine.h"
 #include "approval/reqview.h"
 #include "approval/intake.h"
 #include "approval/metadisplay.h"
@@ -43,6 +45,7 @@ static const struct hub_stmt stmts[STMT__MAX] = {
 	    " 'deadline', " SHOWN("r.deadline") ", 'valid_until', " SHOWN("r.valid_until") ","
 	    " 'decided_at', " SHOWN("r.decided_at") ", 'decided_by', coalesce(r.decided_by, ''),"
 	    " 'decision_comment', coalesce(r.decision_comment, ''),"
+	    " 'ai', " HUB_AI_JSON("r") ", 'risk_flags', to_jsonb(r.risk_flags),"
 	    " 'step_list', (SELECT coalesce(json_agg(json_build_object("
 	    "  'position', st.position, 'rule', st.rule, 'quorum', st.quorum,"
 	    "  'status', st.status, 'started', " SHOWN("st.started_at") ","
@@ -249,6 +252,33 @@ timeline(json_object *view)
 	return 0;
 }
 
+/*
+ * The risk as people read it: risk {flags[] (the engine's words),
+ * analysed (the AI's answer is in ai), words ("AI analysis pending",
+ * failed, off: never a made-up score)}.
+ */
+static int
+risk(json_object *v)
+{
+	json_object *ai = json_object_object_get(v, "ai"), *fl, *r, *words;
+	const char *st = ai != NULL ? get(ai, "status") : "";
+	size_t i;
+
+	if ((r = json_object_new_object()) == NULL || hub_json_set(v, "risk", r) != 0 ||
+	    (words = json_object_new_array()) == NULL || hub_json_set(r, "flags", words) != 0)
+		return -1;
+	if (json_object_object_get_ex(v, "risk_flags", &fl) &&
+	    json_object_is_type(fl, json_type_array))
+		for (i = 0; i < json_object_array_length(fl); i++)
+			if (hub_json_push(words, json_object_new_string(hub_engine_flag_words(
+			    json_object_get_string(json_object_array_get_idx(fl, i)), 0))) != 0)
+				return -1;
+	if (strcmp(st, "done") == 0)
+		return hub_json_set(r, "analysed", json_object_new_boolean(1));
+	return hub_json_set_str(r, "words", strcmp(st, "pending") == 0 ? "AI analysis pending" :
+	    strcmp(st, "failed") == 0 ? "AI analysis failed" : "AI analysis off");
+}
+
 /* What people read, added to the raw row. */
 static int
 decorate(struct hub_reqview *rv)
@@ -265,7 +295,7 @@ decorate(struct hub_reqview *rv)
 	    HUB_INTAKE_OK || hub_json_set(v, "fields", fields) != 0)
 		return -1;
 	json_object_object_del(v, "metadata");
-	if (steps(rv) != 0 || timeline(v) != 0)
+	if (steps(rv) != 0 || timeline(v) != 0 || risk(v) != 0)
 		return -1;
 	rv->access.requester_user_id = get(v, "requester_user_id");
 	rv->access.requester_email = get(v, "requester_email");

@@ -18,7 +18,10 @@
  *     decided_by, decided_at, comment, delegate_for, mine, pending}},
  *   delegations[] {approver, delegate, from, to},
  *   timeline[] {at, actor, action, what, via, note},
- *   reassignable[] {id, label} (pending approvers of the active step).
+ *   reassignable[] {id, label} (pending approvers of the active step),
+ *   ai (ai.h HUB_AI_JSON), risk_flags[], risk {flags[] (the engine's
+ *   words for them), analysed (ai holds the answer), words ("AI analysis
+ *   pending" / failed / off when not analysed)}.
  * Times read "2026-01-02 03:04 UTC" (the timeline's with seconds).
  */
 #ifndef HUB_REQVIEW_H

@@ -223,6 +223,11 @@ Test(requestpage, the_requester_sees_their_request_formatted)
 	has(&r, "<dt>Amount</dt><dd>1,234.50 EUR</dd>");
 	has(&r, "<dt>Category</dt><dd>Hardware</dd>");
 	has(&r, "<p class=\"justification\">Old laptop broke.</p>");
+	/* Risk: the engine's flag in its words; no AI configured, and no
+	 * made-up score. */
+	has(&r, "<span class=\"flag\">missing or short justification</span>");
+	has(&r, "<p class=\"muted ai-status\">AI analysis off</p>");
+	hasnt(&r, "AI risk score");
 	has(&r, "Step 1 <span class=\"muted\">· Any one approver · active");
 	has(&r, "<td>ann@example.test</td><td><span class=\"badge status-Pending\">pending</span>");
 	/* The timeline from the audit log. */

@@ -6,6 +6,7 @@
  * the admin index (pageadmhome), the Slack connections pages (pageconn),
  * the request form (pagereqform), a request's own page and its actions
  * (pagerequest).
+ * the status dashboard (pagerequests).
  * Who may see or do what is decided by approval/access.h, for every page
  * and action (hub_page_need).  Delivery problems (pagedeliveries), the
  * CSV/JSON exports (pageexport) and the charts (pagecharts).  The admin
@@ -27,6 +28,7 @@
 #include "web/pagedecide.h"
 #include "web/pagereqform.h"
 #include "web/pagerequest.h"
+#include "web/pagerequests.h"
 #include "web/pageslack.h"
 #include "web/pagesources.h"
 #include "web/pageusers.h"
@@ -39,6 +41,7 @@
 
 static const struct hub_route routes[] = {
 	{ GET_HEAD, "/", hub_pageauth_home },
+	{ GET_HEAD, "/requests", hub_pagerequests_list },
 	{ GET_HEAD, "/login", hub_pageauth_login_show },
 	{ POST, "/login", hub_pageauth_login_post },
 	{ POST, "/logout", hub_pageauth_logout },

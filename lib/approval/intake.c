@@ -385,50 +385,11 @@ digits(const char *s, int n, int *out)
 	return 1;
 }
 
-static int
-leap(int y)
-{
-	return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-}
-
-/* Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant). */
-static long long
-days_from_civil(int y, int m, int d)
-{
-	long long era, yoe, doy, doe;
-
-	y -= m <= 2;
-	era = (y >= 0 ? y : y - 399) / 400;
-	yoe = y - era * 400;
-	doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
-	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-	return era * 146097 + doe - 719468;
-}
-
-/* "YYYY-MM-DD" at s (10 bytes, not necessarily terminated); days since epoch. */
-static int
-parse_date_at(const char *s, long long *days)
-{
-	static const int mdays[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
-	int y, m, d;
-
-	if (!digits(s, 4, &y) || s[4] != '-' || !digits(s + 5, 2, &m) ||
-	    s[7] != '-' || !digits(s + 8, 2, &d))
-		return 0;
-	if (y < 1 || m < 1 || m > 12 || d < 1 ||
-	    d > mdays[m - 1] + (m == 2 && leap(y)))
-		return 0;
-	*days = days_from_civil(y, m, d);
-	return 1;
-}
-
 /* A whole string "YYYY-MM-DD". */
 HUB_STATIC int
 intake_is_date(const char *s, long long *days)
 {
-	long long dummy;
-
-	return strlen(s) == 10 && parse_date_at(s, days ? days : &dummy);
+	return hub_check_date(s, days);
 }
 
 /*
@@ -445,7 +406,7 @@ intake_parse_datetime(const char *s)
 	size_t n = strlen(s);
 	const char *p;
 
-	if (n < 10 || !parse_date_at(s, &days))
+	if (n < 10 || !hub_check_date_at(s, &days))
 		return -1;
 	if (n == 10) {
 		t = days * 86400 + 86399;
@@ -1241,7 +1202,7 @@ range_string(const char *s)
 	long long a, b;
 
 	if (strlen(s) != 24 || strncmp(s + 10, " to ", 4) != 0 ||
-	    !parse_date_at(s, &a) || !parse_date_at(s + 14, &b))
+	    !hub_check_date_at(s, &a) || !hub_check_date_at(s + 14, &b))
 		return 0;
 	return a <= b ? 1 : -1;
 }

@@ -1,4 +1,5 @@
 #include <stdio.h>
+#include <time.h>
 #include <string.h>
 
 #include "store/cursor.h"
@@ -32,6 +33,8 @@
  *   $8 the cursor's relevance (search variants)
  *   $9 requester's user id  $10 requester's email (a requester's own rows)
  *   $11 a risk flag (the flagged variants, the second half of the table)
+ *   $12 the first day's start  $13 the day after the last one's start
+ *   (-infinity and infinity when open)
  *
  * The approver variants start from the approver's assignments, walking
  * assignments_approver_list and assignments_slack_list (0006) in list
@@ -45,51 +48,68 @@
  * With words (q), the rows are the search's matches (approval/search.h),
  * most relevant first, then newest: the keyset is (relevance, created_at,
  * id) and the page's cursor carries the relevance (store/cursor.h).
+ *
+ * The dates: the first day is a row comparison, like the keyset's, and the
+ * last one a plain bound.  Two plain bounds on created_at would read to a
+ * generic plan as a narrow range, and it would trade the ordered index
+ * walk for a bitmap and a sort of every row (2.5 s for a search at 300 000
+ * requests).
+ *
+ * Heads take the SELECT list and the join it needs, so the counters
+ * (COUNTQ) walk each list's own statement, selecting only the status.
  */
 #define LIST_ARGS \
 	"WITH args AS (SELECT $1::text, $2::uuid, $3::text, $4::text," \
-	" $5::timestamptz, $6::uuid, $7::int, $8::real, $9::uuid, $10::text, $11::text)"
+	" $5::timestamptz, $6::uuid, $7::int, $8::real, $9::uuid, $10::text, $11::text," \
+	" $12::timestamptz, $13::timestamptz)"
+#define LIST_NPARAMS 13
+/* Created (column c, keyset partner id) within the days. */
+#define IN_DAYS(c, id) \
+	" AND (" c ", " id ") >= ($12, '00000000-0000-0000-0000-000000000000')" \
+	" AND " c " < $13"
 #define LIST_COLS \
 	" SELECT r.id, s.name AS source, r.external_id, r.title, r.requester_name," \
 	" r.status, r.current_step, " ISO("r.created_at") " AS created_at, " \
 	ISO("r.updated_at") " AS updated_at, " ISO("r.deadline") " AS deadline, " \
 	ISO("r.decided_at") " AS decided_at, r.decided_by," \
 	" to_jsonb(r.risk_flags) AS risk_flags, " HUB_AI_JSON("r") " AS ai"
-#define LIST_HEAD00 \
-	LIST_ARGS LIST_COLS \
-	" FROM requests r JOIN sources s ON s.id = r.source_id" \
-	" WHERE (r.created_at, r.id) < ($5, $6)"
+#define LIST_JOIN " JOIN sources s ON s.id = r.source_id"
+#define LIST_HEAD00(sel, join) \
+	LIST_ARGS sel " FROM requests r" join \
+	" WHERE (r.created_at, r.id) < ($5, $6)" IN_DAYS("r.created_at", "r.id")
 #define LIST_TAIL00 " ORDER BY r.created_at DESC, r.id DESC LIMIT $7"
 /* By assigned value, or by the Slack user an email/group approver resolved
  * to (rows where that differs from the value); a request once. */
-#define LIST_HEAD10 \
+#define LIST_HEAD10(sel, join) \
 	LIST_ARGS ", m AS (" \
 	"(SELECT a.request_created_at AS c, a.request_id AS id FROM assignments a" \
 	"  WHERE a.approver_value = $3 AND (a.request_created_at, a.request_id) < ($5, $6)" \
+	IN_DAYS("a.request_created_at", "a.request_id") \
 	"  ORDER BY 1 DESC, 2 DESC)" \
 	" UNION ALL" \
 	" (SELECT a.request_created_at, a.request_id FROM assignments a" \
 	"  WHERE a.slack_user_id = $3 AND a.slack_user_id <> a.approver_value" \
 	"  AND (a.request_created_at, a.request_id) < ($5, $6)" \
+	IN_DAYS("a.request_created_at", "a.request_id") \
 	"  ORDER BY 1 DESC, 2 DESC))," \
 	" u AS (SELECT DISTINCT ON (c, id) c, id FROM m ORDER BY c DESC, id DESC)" \
-	LIST_COLS \
-	" FROM u JOIN requests r ON r.id = u.id JOIN sources s ON s.id = r.source_id" \
+	sel " FROM u JOIN requests r ON r.id = u.id" join \
 	" WHERE (u.c, u.id) < ($5, $6)"
 #define LIST_TAIL10 " ORDER BY u.c DESC, u.id DESC LIMIT $7"
 /* A requester's own: made by their user, or sent for their email. */
-#define LIST_HEAD20 \
+#define LIST_HEAD20(sel, join) \
 	LIST_ARGS ", m AS (" \
 	"(SELECT r.created_at AS c, r.id FROM requests r" \
 	"  WHERE r.requester_user_id = $9 AND (r.created_at, r.id) < ($5, $6)" \
+	IN_DAYS("r.created_at", "r.id") \
 	"  ORDER BY 1 DESC, 2 DESC)" \
 	" UNION ALL" \
 	" (SELECT r.created_at, r.id FROM requests r" \
 	"  WHERE lower(r.requester_email) = lower($10) AND (r.created_at, r.id) < ($5, $6)" \
+	IN_DAYS("r.created_at", "r.id") \
 	"  ORDER BY 1 DESC, 2 DESC))," \
 	" u AS (SELECT DISTINCT ON (c, id) c, id FROM m ORDER BY c DESC, id DESC)" \
-	LIST_COLS \
-	" FROM u JOIN requests r ON r.id = u.id JOIN sources s ON s.id = r.source_id" \
+	sel " FROM u JOIN requests r ON r.id = u.id" join \
 	" WHERE (u.c, u.id) < ($5, $6)"
 #define LIST_TAIL20 LIST_TAIL10
 #define LIST_MINE_FILTER \
@@ -99,20 +119,20 @@
  * of a cursor's relevance says which of the two a page continues. */
 #define LIST_RANKED(match, rank) \
 	" CROSS JOIN LATERAL (SELECT " rank " AS relevance) k" \
-	" WHERE " match " AND (k.relevance, r.created_at, r.id) < ($8, $5, $6)"
+	" WHERE " match " AND (k.relevance, r.created_at, r.id) < ($8, $5, $6)" \
+	IN_DAYS("r.created_at", "r.id")
 #define LIST_BY_APPROVER \
 	" AND EXISTS (SELECT 1 FROM assignments a WHERE a.request_id = r.id" \
 	"  AND (a.approver_value = $3 OR a.slack_user_id = $3))"
-#define LIST_SEARCH_FROM \
-	LIST_ARGS LIST_COLS ", k.relevance" \
-	" FROM requests r JOIN sources s ON s.id = r.source_id"
+#define LIST_SEARCH_FROM(sel, join) \
+	LIST_ARGS sel ", k.relevance FROM requests r" join
 #define WORDS LIST_RANKED(HUB_SEARCH_WORDS("r", "$4"), HUB_SEARCH_RANK("r", "$4"))
 #define TYPOS LIST_RANKED(HUB_SEARCH_TYPO("r", "$4"), \
 	"(" HUB_SEARCH_TYPO_RANK("r", "$4") " - 2)::real")
-#define LIST_HEAD01 LIST_SEARCH_FROM WORDS
-#define LIST_HEAD02 LIST_SEARCH_FROM TYPOS
-#define LIST_HEAD11 LIST_SEARCH_FROM WORDS LIST_BY_APPROVER
-#define LIST_HEAD12 LIST_SEARCH_FROM TYPOS LIST_BY_APPROVER
+#define LIST_HEAD01(sel, join) LIST_SEARCH_FROM(sel, join) WORDS
+#define LIST_HEAD02(sel, join) LIST_SEARCH_FROM(sel, join) TYPOS
+#define LIST_HEAD11(sel, join) LIST_SEARCH_FROM(sel, join) WORDS LIST_BY_APPROVER
+#define LIST_HEAD12(sel, join) LIST_SEARCH_FROM(sel, join) TYPOS LIST_BY_APPROVER
 #define LIST_TAIL01 " ORDER BY k.relevance DESC, r.created_at DESC, r.id DESC LIMIT $7"
 #define LIST_TAIL02 LIST_TAIL01
 #define LIST_TAIL11 LIST_TAIL01
@@ -122,12 +142,14 @@
 /* ap: 0 all, 1 by approver, 2 a requester's own; m: 0 no words, 1 words,
  * 2 close spellings; mf: a requester's own as a filter; fl: a risk flag
  * (GIN requests_risk_flags, 0019). */
-#define LISTQ(st, so, ap, m, mf, fl) { LIST_HEAD##ap##m \
+#define LIST_WHERE(st, so, ap, m, mf, fl, sel, join) LIST_HEAD##ap##m(sel, join) \
 	F##st(" AND r.status = $1") \
 	F##so(" AND r.source_id = $2") \
 	F##mf(LIST_MINE_FILTER) \
-	F##fl(" AND r.risk_flags @> ARRAY[$11::text]") \
-	LIST_TAIL##ap##m, 11 }
+	F##fl(" AND r.risk_flags @> ARRAY[$11::text]")
+#define LISTQ(st, so, ap, m, mf, fl) { \
+	LIST_WHERE(st, so, ap, m, mf, fl, LIST_COLS, LIST_JOIN) LIST_TAIL##ap##m, \
+	LIST_NPARAMS }
 #define LISTQ4(ap, m, mf, fl) LISTQ(0, 0, ap, m, mf, fl), LISTQ(1, 0, ap, m, mf, fl), \
 	LISTQ(0, 1, ap, m, mf, fl), LISTQ(1, 1, ap, m, mf, fl)
 /* The 48 variants, with or without a flag. */
@@ -136,13 +158,26 @@
 	LISTQ4(0, 2, 0, fl), LISTQ4(1, 2, 0, fl), \
 	LISTQ4(2, 0, 0, fl), LISTQ4(1, 0, 1, fl), LISTQ4(0, 1, 1, fl), LISTQ4(1, 1, 1, fl), \
 	LISTQ4(0, 2, 1, fl), LISTQ4(1, 2, 1, fl)
+/* The statuses of a list's first $7 rows, walked as the list walks them
+ * (the same index, in order, stopping at the limit). */
+#define COUNTQ(so, ap, m, mf, fl) { "SELECT x.status, count(*) FROM (" \
+	LIST_WHERE(0, so, ap, m, mf, fl, " SELECT r.status", "") LIST_TAIL##ap##m \
+	") x GROUP BY 1", LIST_NPARAMS }
+#define COUNTQ2(ap, m, mf, fl) COUNTQ(0, ap, m, mf, fl), COUNTQ(1, ap, m, mf, fl)
+/* Their 24, in the list's order, with or without a flag. */
+#define COUNTQ24(fl) \
+	COUNTQ2(0, 0, 0, fl), COUNTQ2(1, 0, 0, fl), COUNTQ2(0, 1, 0, fl), COUNTQ2(1, 1, 0, fl), \
+	COUNTQ2(0, 2, 0, fl), COUNTQ2(1, 2, 0, fl), \
+	COUNTQ2(2, 0, 0, fl), COUNTQ2(1, 0, 1, fl), COUNTQ2(0, 1, 1, fl), COUNTQ2(1, 1, 1, fl), \
+	COUNTQ2(0, 2, 1, fl), COUNTQ2(1, 2, 1, fl)
 
 /* Semantic candidates (semantic.h): the newest visible requests with an
  * embedding, filtered as the list is.  $1 status, $2 source id,
- * $3 approver, $4 flag, $5 how many, $6 requester's user id, $7 email. */
+ * $3 approver, $4 flag, $5 how many, $6 requester's user id, $7 email,
+ * $8 $9 the days (as $12 $13 above). */
 #define SEM_CANDIDATES(src) \
 	"WITH args AS (SELECT $1::text, $2::uuid, $3::text, $4::text, $5::int," \
-	" $6::uuid, $7::text)" \
+	" $6::uuid, $7::text, $8::timestamptz, $9::timestamptz)" \
 	" SELECT e.request_id, e.embedding::text FROM request_embeddings e" \
 	" JOIN requests r ON r.id = e.request_id" \
 	" WHERE ($1 IS NULL OR r.status = $1)" src \
@@ -150,7 +185,8 @@
 	"  AND (a.approver_value = $3 OR a.slack_user_id = $3)))" \
 	" AND ($4 IS NULL OR r.risk_flags @> ARRAY[$4])" \
 	" AND (($6 IS NULL AND $7 IS NULL) OR r.requester_user_id = $6" \
-	"  OR lower(r.requester_email) = lower($7))"
+	"  OR lower(r.requester_email) = lower($7))" \
+	" AND r.created_at >= $8 AND r.created_at < $9"
 #define SEM_ORDER " ORDER BY e.request_created_at DESC, e.request_id DESC LIMIT $5"
 
 #define LIST_STATUS	1
@@ -165,6 +201,10 @@ enum stmt {
 	/* 0..23: the list variants, indexed by LIST_* bits; 24..47 the same
 	 * for a requester's own rows; 48..95 all of them with a flag */
 	STMT_LIST_LAST = 95,
+	/* 96..143: their counters, at (variant >> 1), + 12 for a requester's
+	 * own, + 24 with a flag */
+	STMT_COUNT_FIRST,
+	STMT_COUNT_LAST = STMT_COUNT_FIRST + 47,
 	STMT_SEM_ALL,
 	STMT_SEM_SOURCE,
 	STMT_SEM_ROWS,
@@ -173,13 +213,17 @@ enum stmt {
 	STMT_REQUEST_STATE,
 	STMT_AUDIT_OWNER,
 	STMT_AUDIT_ROWS,
+	STMT_COUNTS_TABLE,
+	STMT_SOURCE_NAMES,
+	STMT_USER_BY_EMAIL,
 	STMT__MAX
 };
 
 static const struct hub_stmt stmts[STMT__MAX] = {
 	LISTQ48(0), LISTQ48(1),
-	[STMT_SEM_ALL] = { SEM_CANDIDATES("") SEM_ORDER, 7 },
-	[STMT_SEM_SOURCE] = { SEM_CANDIDATES(" AND e.source_id = $2") SEM_ORDER, 7 },
+	COUNTQ24(0), COUNTQ24(1),
+	[STMT_SEM_ALL] = { SEM_CANDIDATES("") SEM_ORDER, 9 },
+	[STMT_SEM_SOURCE] = { SEM_CANDIDATES(" AND e.source_id = $2") SEM_ORDER, 9 },
 	/* The fused page's rows, in any order ($1 uuid[]). */
 	[STMT_SEM_ROWS] = { LIST_COLS " FROM requests r JOIN sources s ON s.id = r.source_id"
 	    " WHERE r.id = ANY($1::uuid[])", 1 },
@@ -235,6 +279,17 @@ static const struct hub_stmt stmts[STMT__MAX] = {
 	[STMT_AUDIT_ROWS] = {
 		"SELECT " ISO("al.at") " AS at, al.actor, al.action, al.via, al.detail"
 		" FROM audit_log al WHERE al.request_id = $1::uuid ORDER BY al.at, al.id", 1 },
+	/* Per status: requests, and the changes that ever touched them
+	 * (0021); $1 a source, NULL for all. */
+	[STMT_COUNTS_TABLE] = {
+		"SELECT status, sum(n)::bigint, sum(changes)::bigint FROM request_counts"
+		" WHERE $1::uuid IS NULL OR source_id = $1 GROUP BY status", 1 },
+	[STMT_SOURCE_NAMES] = {
+		"SELECT name FROM sources WHERE NOT disabled AND ($1::uuid IS NULL OR id = $1)"
+		" ORDER BY lower(name) LIMIT 1000", 1 },
+	/* users.email is stored lower case (0001). */
+	[STMT_USER_BY_EMAIL] = {
+		"SELECT id FROM users WHERE email = lower($1)", 1 },
 };
 
 static const struct hub_stmt_table reqquery_stmts = { "reqquery", stmts, STMT__MAX };
@@ -269,10 +324,41 @@ bounded(const char *s, size_t max)
 	return s == NULL || (s[0] != '\0' && strlen(s) <= max);
 }
 
+/* The start of a filter's day (YYYY-MM-DD, UTC) plus days, as the list
+ * statements print times; 0 when date is no date. */
+static int
+day_start(const char *date, long long plus, char out[HUB_CURSOR_PART])
+{
+	long long days;
+	struct tm tm;
+	time_t t;
+
+	if (!hub_check_date(date, &days))
+		return 0;
+	t = (time_t)((days + plus) * 86400);
+	return gmtime_r(&t, &tm) != NULL &&
+	    strftime(out, HUB_CURSOR_PART, "%Y-%m-%dT00:00:00.000000Z", &tm) > 0;
+}
+
+/* A list's parameters, checked and ready for its statement. */
+struct prep {
+	char		 rank[HUB_CURSOR_PART];
+	char		 ts[HUB_CURSOR_PART];
+	char		 id[HUB_CURSOR_PART];
+	char		 from[HUB_CURSOR_PART];
+	char		 to[HUB_CURSOR_PART];
+	char		 source_id[HUB_UUID_TEXT_LEN + 1];
+	char		 lim[24];
+	const char	*params[LIST_NPARAMS];
+	unsigned	 variant;	/* LIST_* bits */
+	unsigned	 mine;		/* LIST_MINE for a requester's own rows, else 0 */
+	unsigned	 flagged;	/* LIST_FLAGGED with a risk flag, else 0 */
+	int		 empty;		/* a source nobody may list here: nothing */
+};
+
 /* The filters in the order the API reports them; the cursor last. */
 static int
-filter_check(const struct hub_reqquery_filter *f, char rank[HUB_CURSOR_PART],
-    char ts[HUB_CURSOR_PART], char id[HUB_CURSOR_PART], struct hub_problem *err)
+filter_check(const struct hub_reqquery_filter *f, struct prep *pp, struct hub_problem *err)
 {
 	if (f->status != NULL && !hub_check_oneof(f->status, statuses))
 		return invalid(err, "status", "status must be one of Pending, Approved,"
@@ -286,10 +372,16 @@ filter_check(const struct hub_reqquery_filter *f, char rank[HUB_CURSOR_PART],
 	if (f->flag != NULL && !hub_check_oneof(f->flag, hub_engine_flags))
 		return invalid(err, "flag", "flag must be one of self_approval, over_threshold,"
 		    " duplicate, short_justification, requester_approver, off_hours");
+	if (f->from != NULL && !day_start(f->from, 0, pp->from))
+		return invalid(err, "from", "from must be a date, YYYY-MM-DD");
+	if (f->to != NULL && !day_start(f->to, 1, pp->to))
+		return invalid(err, "to", "to must be a date, YYYY-MM-DD");
+	if (f->from != NULL && f->to != NULL && strcmp(f->from, f->to) > 0)
+		return invalid(err, "to", "to must not be before from");
 	/* A search's pages go by relevance: its cursors carry it. */
 	if (f->cursor != NULL && (f->q != NULL ?
-	    hub_cursor_decode_ranked(f->cursor, rank, ts, id) :
-	    hub_cursor_decode(f->cursor, HUB_CURSOR_UUID, ts, id)) != HUB_CURSOR_OK)
+	    hub_cursor_decode_ranked(f->cursor, pp->rank, pp->ts, pp->id) :
+	    hub_cursor_decode(f->cursor, HUB_CURSOR_UUID, pp->ts, pp->id)) != HUB_CURSOR_OK)
 		return invalid(err, "cursor", "invalid cursor");
 	if (f->mine_user_id != NULL && !hub_check_uuid(f->mine_user_id))
 		return invalid(err, "requester", "not a user id");
@@ -352,12 +444,13 @@ list_exec(struct hub_db *db, unsigned variant, const char *const *params, PGresu
 /* The vector ranking: the candidates' cosine to the query, best first,
  * without those under HUB_SEMANTIC_MIN_SIM, at most max into hits. */
 static int
-vector_hits(struct hub_db *db, const struct hub_reqquery_filter *f, const char *source_id,
+vector_hits(struct hub_db *db, const struct hub_reqquery_filter *f, const struct prep *pp,
     struct hub_semantic_hit *hits, size_t max, size_t *n, struct hub_problem *err)
 {
+	const char *source_id = pp->source_id;
 	struct hub_semantic_hit *all = NULL;
 	char lim[HUB_INT_TEXT_SIZE];
-	const char *params[7];
+	const char *params[9];
 	PGresult *res = NULL;
 	float *v = NULL;
 	size_t m = 0, i;
@@ -373,6 +466,8 @@ vector_hits(struct hub_db *db, const struct hub_reqquery_filter *f, const char *
 	params[4] = lim;
 	params[5] = f->mine_user_id;
 	params[6] = f->mine_email != NULL && f->mine_email[0] != '\0' ? f->mine_email : NULL;
+	params[7] = pp->from;
+	params[8] = pp->to;
 	if ((rc = hub_db_exec(db, &reqquery_stmts, source_id[0] != '\0' ? STMT_SEM_SOURCE :
 	    STMT_SEM_ALL, params, &res)) != HUB_DB_OK)
 		return dberr(err, rc);
@@ -457,7 +552,7 @@ out:
 /* One page fused by reciprocal rank fusion from the full-text ranking
  * (ft, at most HUB_SEMANTIC_DEPTH rows) and the vector ranking. */
 static int
-hybrid_page(struct hub_db *db, const struct hub_reqquery_filter *f, const char *source_id,
+hybrid_page(struct hub_db *db, const struct hub_reqquery_filter *f, const struct prep *pp,
     const PGresult *ft, json_object **out, struct hub_problem *err)
 {
 	struct hub_semantic_hit vec[HUB_SEMANTIC_DEPTH], fused[2 * HUB_SEMANTIC_DEPTH];
@@ -470,7 +565,7 @@ hybrid_page(struct hub_db *db, const struct hub_reqquery_filter *f, const char *
 		ids[nft] = PQgetvalue(ft, (int)nft, 0);
 		nft++;
 	}
-	if ((rc = vector_hits(db, f, source_id, vec, HUB_SEMANTIC_DEPTH, &nvec, err)) !=
+	if ((rc = vector_hits(db, f, pp, vec, HUB_SEMANTIC_DEPTH, &nvec, err)) !=
 	    HUB_REQQUERY_OK)
 		return rc;
 	n = hub_semantic_fuse(ids, nft, vec, nvec, fused);
@@ -508,6 +603,54 @@ search_mode(const struct hub_reqquery_filter *f, int hybrid, json_object *o)
 	return HUB_REQQUERY_OK;
 }
 
+/* Check f and fill pp: the variant and its parameters (limit rows). */
+static int
+prepare(struct hub_db *db, const struct hub_principal *who,
+    const struct hub_reqquery_filter *f, long limit, struct prep *pp, struct hub_problem *err)
+{
+	int rc;
+
+	memset(pp, 0, sizeof(*pp));
+	memset(err, 0, sizeof(*err));
+	snprintf(pp->rank, sizeof(pp->rank), "Infinity");
+	snprintf(pp->ts, sizeof(pp->ts), "infinity");
+	snprintf(pp->id, sizeof(pp->id), "ffffffff-ffff-ffff-ffff-ffffffffffff");
+	snprintf(pp->from, sizeof(pp->from), "-infinity");
+	snprintf(pp->to, sizeof(pp->to), "infinity");
+	if ((rc = filter_check(f, pp, err)) != HUB_REQQUERY_OK)
+		return rc;
+	if ((rc = list_source(db, who, f, pp->source_id, err)) == HUB_REQQUERY_NOTFOUND)
+		pp->empty = 1;
+	else if (rc != HUB_REQQUERY_OK)
+		return rc;
+	pp->variant |= f->status != NULL ? LIST_STATUS : 0;
+	pp->variant |= pp->source_id[0] != '\0' ? LIST_SOURCE : 0;
+	pp->variant |= f->approver != NULL ? LIST_APPROVER : 0;
+	/* A search continues the kind of match its cursor came from: below
+	 * 0 are close spellings (see LIST_RANKED). */
+	if (f->q != NULL)
+		pp->variant |= pp->rank[0] == '-' ? LIST_TYPOS : LIST_WORDS;
+	if (f->mine_user_id != NULL || f->mine_email != NULL)
+		pp->mine = LIST_MINE;
+	if (f->flag != NULL)
+		pp->flagged = LIST_FLAGGED;
+	snprintf(pp->lim, sizeof(pp->lim), "%ld", limit);
+	pp->params[0] = f->status;
+	pp->params[1] = pp->source_id[0] != '\0' ? pp->source_id : NULL;
+	pp->params[2] = f->approver;
+	pp->params[3] = f->q;
+	pp->params[4] = pp->ts;
+	pp->params[5] = pp->id;
+	pp->params[6] = pp->lim;
+	pp->params[7] = pp->rank;
+	pp->params[8] = f->mine_user_id;
+	pp->params[9] = f->mine_email != NULL && f->mine_email[0] != '\0' ? f->mine_email : NULL;
+	pp->params[10] = f->flag;
+	pp->params[11] = pp->from;
+	pp->params[12] = pp->to;
+	return HUB_REQQUERY_OK;
+}
+
 /* Over 60 lines: one sequence over one set of parameters (check, scope,
  * pick the variant, run, fall back to close spellings, shape the page
  * plain or fused). */
@@ -515,57 +658,32 @@ int
 hub_reqquery_list(struct hub_db *db, const struct hub_principal *who,
     const struct hub_reqquery_filter *f, json_object **out, struct hub_problem *err)
 {
-	char ts[HUB_CURSOR_PART] = "infinity";
-	char id[HUB_CURSOR_PART] = "ffffffff-ffff-ffff-ffff-ffffffffffff";
-	char rank[HUB_CURSOR_PART] = "Infinity";
-	char source_id[HUB_UUID_TEXT_LEN + 1] = "", lim[24];
-	const char *params[11];
+	int hybrid = f->q != NULL && f->qvec != NULL && f->qdim > 0 && f->cursor == NULL;
+	struct prep pp;
 	PGresult *res = NULL;
-	unsigned variant = 0, mine = 0;
-	int rc, hybrid;
+	int rc;
 
 	*out = NULL;
-	memset(err, 0, sizeof(*err));
-	if ((rc = filter_check(f, rank, ts, id, err)) != HUB_REQQUERY_OK)
+	if ((rc = prepare(db, who, f, hybrid ? (long)HUB_SEMANTIC_DEPTH : f->limit + 1, &pp,
+	    err)) != HUB_REQQUERY_OK)
 		return rc;
-	if ((rc = list_source(db, who, f, source_id, err)) == HUB_REQQUERY_NOTFOUND)
-		goto empty;
-	if (rc != HUB_REQQUERY_OK)
-		return rc;
-	hybrid = f->q != NULL && f->qvec != NULL && f->qdim > 0 && f->cursor == NULL;
-	variant |= f->status != NULL ? LIST_STATUS : 0;
-	variant |= source_id[0] != '\0' ? LIST_SOURCE : 0;
-	variant |= f->approver != NULL ? LIST_APPROVER : 0;
-	/* A search continues the kind of match its cursor came from: below
-	 * 0 are close spellings (see LIST_RANKED). */
-	if (f->q != NULL)
-		variant |= rank[0] == '-' ? LIST_TYPOS : LIST_WORDS;
-	if (f->mine_user_id != NULL || f->mine_email != NULL)
-		mine = LIST_MINE;
-	mine += f->flag != NULL ? LIST_FLAGGED : 0;
-	snprintf(lim, sizeof(lim), "%ld", hybrid ? (long)HUB_SEMANTIC_DEPTH : f->limit + 1);
-	params[0] = f->status;
-	params[1] = source_id[0] != '\0' ? source_id : NULL;
-	params[2] = f->approver;
-	params[3] = f->q;
-	params[4] = ts;
-	params[5] = id;
-	params[6] = lim;
-	params[7] = rank;
-	params[8] = f->mine_user_id;
-	params[9] = f->mine_email != NULL && f->mine_email[0] != '\0' ? f->mine_email : NULL;
-	params[10] = f->flag;
-	if ((rc = list_exec(db, variant + mine, params, &res, err)) != HUB_REQQUERY_OK)
+	if (pp.empty) {
+		*out = hub_pgjson_page(NULL, "requests", f->limit);
+		return *out != NULL ? HUB_REQQUERY_OK : HUB_REQQUERY_NOMEM;
+	}
+	if ((rc = list_exec(db, pp.variant + pp.mine + pp.flagged, pp.params, &res, err)) !=
+	    HUB_REQQUERY_OK)
 		return rc;
 	/* No request has the words: try close spellings (first page only). */
-	if ((variant & LIST_WORDS) && f->cursor == NULL && PQntuples(res) == 0) {
+	if ((pp.variant & LIST_WORDS) && f->cursor == NULL && PQntuples(res) == 0) {
 		PQclear(res);
-		variant = (variant & ~(unsigned)LIST_WORDS) | LIST_TYPOS;
-		if ((rc = list_exec(db, variant + mine, params, &res, err)) != HUB_REQQUERY_OK)
+		pp.variant = (pp.variant & ~(unsigned)LIST_WORDS) | LIST_TYPOS;
+		if ((rc = list_exec(db, pp.variant + pp.mine + pp.flagged, pp.params, &res,
+		    err)) != HUB_REQQUERY_OK)
 			return rc;
 	}
 	if (hybrid)
-		rc = hybrid_page(db, f, source_id, res, out, err);
+		rc = hybrid_page(db, f, &pp, res, out, err);
 	else
 		rc = (*out = hub_pgjson_page(res, "requests", f->limit)) != NULL ?
 		    HUB_REQQUERY_OK : HUB_REQQUERY_NOMEM;
@@ -573,16 +691,204 @@ hub_reqquery_list(struct hub_db *db, const struct hub_principal *who,
 	if (rc != HUB_REQQUERY_OK)
 		return rc;
 	if (f->q != NULL && ((json_object_object_get(*out, "match") == NULL &&
-	    hub_json_set_str(*out, "match", variant & LIST_TYPOS ? "close_spellings" : "words") !=
-	    HUB_JSON_OK) || search_mode(f, hybrid, *out) != HUB_REQQUERY_OK)) {
+	    hub_json_set_str(*out, "match", pp.variant & LIST_TYPOS ? "close_spellings" :
+	    "words") != HUB_JSON_OK) || search_mode(f, hybrid, *out) != HUB_REQQUERY_OK)) {
 		json_object_put(*out);
 		*out = NULL;
 		return HUB_REQQUERY_NOMEM;
 	}
 	return HUB_REQQUERY_OK;
-empty:
-	*out = hub_pgjson_page(NULL, "requests", f->limit);
-	return *out != NULL ? HUB_REQQUERY_OK : HUB_REQQUERY_NOMEM;
+}
+
+/* ------------------------------------------------------------ counters */
+
+/* Index of a status in statuses (and in the counters), -1 when none. */
+static int
+status_index(const char *s)
+{
+	int i;
+
+	for (i = 0; statuses[i] != NULL; i++)
+		if (strcmp(s, statuses[i]) == 0)
+			return i;
+	return -1;
+}
+
+static void
+counts_init(struct hub_reqquery_counts *c)
+{
+	int i;
+
+	memset(c, 0, sizeof(*c));
+	for (i = 0; i < HUB_REQQUERY_NSTATUS; i++)
+		c->status[i] = statuses[i];
+	c->cap = HUB_REQQUERY_COUNT_CAP;
+}
+
+/* Rows of (status, n[, ...]) added into c. */
+static int
+add_counts(PGresult *res, struct hub_reqquery_counts *c, struct hub_problem *err)
+{
+	int64_t n;
+	int i, k;
+
+	for (i = 0; i < PQntuples(res); i++) {
+		if (hub_db_get_int64(res, i, 1, &n) != HUB_DB_OK)
+			return dberr(err, HUB_DB_QUERY);
+		if ((k = status_index(PQgetvalue(res, i, 0))) >= 0) {
+			c->n[k] += n;
+			c->total += n;
+		}
+	}
+	return HUB_REQQUERY_OK;
+}
+
+/* The per-source table: counts into c (when want_counts) and the version. */
+static int
+counts_table(struct hub_db *db, const struct prep *pp, int want_counts,
+    struct hub_reqquery_counts *c, struct hub_problem *err)
+{
+	const char *params[1] = { pp->source_id[0] != '\0' ? pp->source_id : NULL };
+	int64_t changes = 0, n, ch, total = 0;
+	PGresult *res = NULL;
+	int rc = HUB_REQQUERY_OK, i;
+
+	if ((i = hub_db_exec(db, &reqquery_stmts, STMT_COUNTS_TABLE, params, &res)) != HUB_DB_OK)
+		return dberr(err, i);
+	for (i = 0; i < PQntuples(res) && rc == HUB_REQQUERY_OK; i++) {
+		if (hub_db_get_int64(res, i, 1, &n) != HUB_DB_OK ||
+		    hub_db_get_int64(res, i, 2, &ch) != HUB_DB_OK)
+			rc = dberr(err, HUB_DB_QUERY);
+		changes += ch;
+		total += n;
+	}
+	if (rc == HUB_REQQUERY_OK && want_counts)
+		rc = add_counts(res, c, err);
+	PQclear(res);
+	snprintf(c->version, sizeof(c->version), "%lld.%lld", (long long)changes,
+	    (long long)total);
+	return rc;
+}
+
+/* The counters of pp's list statement, over its first rows (the cap). */
+static int
+counts_walked(struct hub_db *db, const struct prep *pp, struct hub_reqquery_counts *c,
+    struct hub_problem *err)
+{
+	PGresult *res = NULL;
+	int rc, id = STMT_COUNT_FIRST + (int)(pp->variant >> 1) + (pp->mine ? 12 : 0) +
+	    (pp->flagged ? 24 : 0);
+
+	if ((rc = list_exec(db, (unsigned)id, pp->params, &res, err)) != HUB_REQQUERY_OK)
+		return rc;
+	rc = add_counts(res, c, err);
+	PQclear(res);
+	return rc;
+}
+
+/* Does f narrow the list below what request_counts knows (source, status)? */
+static int
+narrowed(const struct hub_reqquery_filter *f)
+{
+	return f->approver != NULL || f->q != NULL || f->flag != NULL ||
+	    f->mine_user_id != NULL || f->mine_email != NULL || f->from != NULL || f->to != NULL;
+}
+
+int
+hub_reqquery_count(struct hub_db *db, const struct hub_principal *who,
+    const struct hub_reqquery_filter *f, struct hub_reqquery_counts *c,
+    struct hub_problem *err)
+{
+	struct hub_reqquery_filter first = *f;
+	struct prep pp;
+	int rc;
+
+	counts_init(c);
+	/* The counters are the same on every page. */
+	first.cursor = NULL;
+	if ((rc = prepare(db, who, &first, HUB_REQQUERY_COUNT_CAP, &pp, err)) != HUB_REQQUERY_OK)
+		return rc;
+	if (pp.empty) {
+		snprintf(c->version, sizeof(c->version), "none");
+		return HUB_REQQUERY_OK;
+	}
+	if ((rc = counts_table(db, &pp, !narrowed(f), c, err)) != HUB_REQQUERY_OK ||
+	    !narrowed(f))
+		return rc;
+	if ((rc = counts_walked(db, &pp, c, err)) != HUB_REQQUERY_OK)
+		return rc;
+	/* As the list: no word matches, count the close spellings. */
+	if ((pp.variant & LIST_WORDS) && c->total == 0) {
+		pp.variant = (pp.variant & ~(unsigned)LIST_WORDS) | LIST_TYPOS;
+		if ((rc = counts_walked(db, &pp, c, err)) != HUB_REQQUERY_OK)
+			return rc;
+	}
+	c->capped = c->total >= HUB_REQQUERY_COUNT_CAP;
+	return HUB_REQQUERY_OK;
+}
+
+int
+hub_reqquery_version(struct hub_db *db, const struct hub_principal *who,
+    const struct hub_reqquery_filter *f, char version[64], struct hub_problem *err)
+{
+	struct hub_reqquery_counts c;
+	struct prep pp;
+	int rc;
+
+	counts_init(&c);
+	version[0] = '\0';
+	if ((rc = prepare(db, who, f, 1, &pp, err)) != HUB_REQQUERY_OK)
+		return rc;
+	if (pp.empty)
+		snprintf(c.version, sizeof(c.version), "none");
+	else if ((rc = counts_table(db, &pp, 0, &c, err)) != HUB_REQQUERY_OK)
+		return rc;
+	snprintf(version, 64, "%s", c.version);
+	return HUB_REQQUERY_OK;
+}
+
+int
+hub_reqquery_sources(struct hub_db *db, const struct hub_principal *who, json_object **out,
+    struct hub_problem *err)
+{
+	const char *params[1] = { visible_source(who) };
+	PGresult *res = NULL;
+	json_object *a;
+	int rc, i;
+
+	*out = NULL;
+	memset(err, 0, sizeof(*err));
+	if ((rc = hub_db_exec(db, &reqquery_stmts, STMT_SOURCE_NAMES, params, &res)) != HUB_DB_OK)
+		return dberr(err, rc);
+	if ((*out = json_object_new_object()) == NULL || (a = json_object_new_array()) == NULL) {
+		json_object_put(*out);
+		*out = NULL;
+		PQclear(res);
+		return HUB_REQQUERY_NOMEM;
+	}
+	json_object_object_add(*out, "sources", a);
+	for (i = 0; i < PQntuples(res); i++)
+		json_object_array_add(a, json_object_new_string(PQgetvalue(res, i, 0)));
+	PQclear(res);
+	return HUB_REQQUERY_OK;
+}
+
+int
+hub_reqquery_user_id(struct hub_db *db, const char *email, char id[HUB_UUID_TEXT_LEN + 1],
+    struct hub_problem *err)
+{
+	const char *params[1] = { email };
+	PGresult *res = NULL;
+	int rc;
+
+	memset(err, 0, sizeof(*err));
+	if ((rc = hub_db_exec(db, &reqquery_stmts, STMT_USER_BY_EMAIL, params, &res)) != HUB_DB_OK)
+		return dberr(err, rc);
+	rc = PQntuples(res) == 1 ? HUB_REQQUERY_OK : HUB_REQQUERY_NOTFOUND;
+	if (rc == HUB_REQQUERY_OK)
+		snprintf(id, HUB_UUID_TEXT_LEN + 1, "%s", PQgetvalue(res, 0, 0));
+	PQclear(res);
+	return rc;
 }
 
 int

@@ -10,9 +10,12 @@
  * empty page (never an error: a key cannot probe which sources exist).
  *
  * The list has one statement per combination of filters (status, source,
- * approver, q) so each gets a plan made for it instead of a generic plan
- * full of "$n IS NULL OR".  Times leave as ISO-8601 UTC with microseconds,
- * exact, so a cursor built from a row finds the same row again.
+ * approver, q, a requester's own, a risk flag) so each gets a plan made for
+ * it instead of a generic plan full of "$n IS NULL OR"; the dates are in
+ * every one (open ends: -infinity, infinity).  Times leave as ISO-8601 UTC
+ * with microseconds, exact, so a cursor built from a row finds the same
+ * row again.  The dashboard's counters (hub_reqquery_count) walk the same
+ * statements.
  *
  * Objects handed out (json_object **out) are the caller's.  Problems are
  * reported in a struct hub_problem (check.h).  Never logs: a database
@@ -20,6 +23,8 @@
  */
 #ifndef HUB_REQQUERY_H
 #define HUB_REQQUERY_H
+
+#include <stdint.h>
 
 #include <json-c/json.h>
 
@@ -58,6 +63,29 @@ struct hub_reqquery_filter {
 	 * or sent for this email (any case).  Both NULL: no such limit. */
 	const char	*mine_user_id;
 	const char	*mine_email;
+	/* Created on or after from, on or before to: dates YYYY-MM-DD, UTC. */
+	const char	*from;
+	const char	*to;
+};
+
+/* How many requests match a filter, by status (its status member and
+ * cursor are ignored: the counters show every status, on every page). */
+#define HUB_REQQUERY_NSTATUS	6
+#define HUB_REQQUERY_COUNT_CAP	1000	/* rows a narrowed count reads at most */
+struct hub_reqquery_counts {
+	const char	*status[HUB_REQQUERY_NSTATUS];	/* "Pending" ... "Lapsed" */
+	int64_t		 n[HUB_REQQUERY_NSTATUS];
+	int64_t		 total;
+	/* 1 when a narrowing filter matches cap requests or more: total is
+	 * the cap, and n[] are of some of them only (show "1000+", not the
+	 * statuses). */
+	int		 capped;
+	long		 cap;	/* HUB_REQQUERY_COUNT_CAP */
+	/* Changes whenever a request the filter could match is created,
+	 * changed or deleted (and otherwise not), for an ETag.  Not
+	 * minimal: a narrowed filter (approver, requester, q, dates) changes
+	 * with any request of its source, or of the hub. */
+	char		 version[64];
 };
 
 struct hub_reqquery_state {
@@ -73,6 +101,25 @@ struct hub_reqquery_state {
 int	hub_reqquery_list(struct hub_db *, const struct hub_principal *,
 	    const struct hub_reqquery_filter *, json_object **out,
 	    struct hub_problem *);
+/* The counters for f (validated as hub_reqquery_list does).  From the
+ * per-source table request_counts (0021) without narrowing filters, else
+ * counted over the list's first HUB_REQQUERY_COUNT_CAP rows (with q, the
+ * full-text ranking only). */
+int	hub_reqquery_count(struct hub_db *, const struct hub_principal *,
+	    const struct hub_reqquery_filter *, struct hub_reqquery_counts *,
+	    struct hub_problem *);
+/* Only the version of those counters: one read of request_counts, what a
+ * conditional GET costs. */
+int	hub_reqquery_version(struct hub_db *, const struct hub_principal *,
+	    const struct hub_reqquery_filter *, char version[64], struct hub_problem *);
+/* {"sources": ["name", ...]}: the enabled sources by name, for a filter's
+ * choices (a source principal sees its own only). */
+int	hub_reqquery_sources(struct hub_db *, const struct hub_principal *, json_object **out,
+	    struct hub_problem *);
+/* The id of the hub user with this email (any case) into id; NOTFOUND
+ * when none. */
+int	hub_reqquery_user_id(struct hub_db *, const char *email,
+	    char id[HUB_UUID_TEXT_LEN + 1], struct hub_problem *);
 /* The whole request as one object; NOTFOUND for a malformed id too. */
 int	hub_reqquery_get(struct hub_db *, const struct hub_principal *, const char *id,
 	    json_object **out, struct hub_problem *);

@@ -118,3 +118,63 @@ hub_check_email(const char *s)
 	}
 	return labels >= 2 && alpha && p - label >= 2;
 }
+
+/* ------------------------------------------------------------ dates */
+
+static int
+leap(int y)
+{
+	return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+}
+
+/* Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant). */
+static long long
+days_from_civil(int y, int m, int d)
+{
+	long long era, yoe, doy, doe;
+
+	y -= m <= 2;
+	era = (y >= 0 ? y : y - 399) / 400;
+	yoe = y - era * 400;
+	doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
+	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	return era * 146097 + doe - 719468;
+}
+
+/* The number written with exactly n digits at s, -1 when it is not. */
+static int
+fixed_number(const char *s, int n)
+{
+	int i, v = 0;
+
+	for (i = 0; i < n; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return -1;
+		v = v * 10 + (s[i] - '0');
+	}
+	return v;
+}
+
+int
+hub_check_date_at(const char *s, long long *days)
+{
+	static const int mdays[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+	int y, m, d;
+
+	if (s == NULL || (y = fixed_number(s, 4)) < 0 || s[4] != '-' ||
+	    (m = fixed_number(s + 5, 2)) < 0 || s[7] != '-' || (d = fixed_number(s + 8, 2)) < 0)
+		return 0;
+	if (y < 1 || m < 1 || m > 12 || d < 1 ||
+	    d > mdays[m - 1] + (m == 2 && leap(y)))
+		return 0;
+	*days = days_from_civil(y, m, d);
+	return 1;
+}
+
+int
+hub_check_date(const char *s, long long *days)
+{
+	long long dummy;
+
+	return s != NULL && strlen(s) == 10 && hub_check_date_at(s, days ? days : &dummy);
+}

@@ -27,6 +27,12 @@ int	hub_check_oneof(const char *s, const char *const *set);
  * labels of letters, digits and hyphens with an alphabetic top level, 320
  * at most.  Case is not checked (callers lower-case). */
 int	hub_check_email(const char *s);
+/* "YYYY-MM-DD" at s (10 bytes, not necessarily NUL-terminated), a real
+ * date of the proleptic Gregorian calendar from year 1: days since
+ * 1970-01-01 into *days. */
+int	hub_check_date_at(const char *s, long long *days);
+/* A whole string that is such a date; days may be NULL. */
+int	hub_check_date(const char *s, long long *days);
 /* 1..max bytes, no control characters; no spaces either unless spaces. */
 int	hub_check_text(const char *s, size_t max, int spaces);
 /* A Slack user id: ^[UW][A-Z0-9]{2,}$, at most 32 characters. */

@@ -430,6 +430,24 @@ hub_resp_header(struct hub_req *req, const char *name, const char *value)
 	return 0;
 }
 
+/* Did the handler set header name itself (hub_resp_header)?  Only
+ * Cache-Control may replace its default: a page that may be revalidated
+ * (an ETag) says so; the other defaults always go out. */
+static int
+has_header(const struct hub_buf *extra, const char *name)
+{
+	const char *p = hub_buf_str(extra);
+	size_t n = strlen(name);
+
+	while (p != NULL && *p != '\0') {
+		if (strncasecmp(p, name, n) == 0 && p[n] == ':')
+			return 1;
+		if ((p = strstr(p, "\r\n")) != NULL)
+			p += 2;
+	}
+	return 0;
+}
+
 int
 hub_resp_start(struct hub_req *req, int status, const char *content_type)
 {
@@ -446,7 +464,9 @@ hub_resp_start(struct hub_req *req, int status, const char *content_type)
 	    hub_buf_printf(&h, "Content-Type: %s\r\n", content_type) != 0)
 		goto out;
 	for (i = 0; i < HUB_NELEM(security_headers); i++)
-		if (hub_buf_printf(&h, "%s: %s\r\n", security_headers[i][0],
+		if (!(strcmp(security_headers[i][0], "Cache-Control") == 0 &&
+		    has_header(&req->extra_headers, "Cache-Control")) &&
+		    hub_buf_printf(&h, "%s: %s\r\n", security_headers[i][0],
 		    security_headers[i][1]) != 0)
 			goto out;
 	if (content_type != NULL && strncasecmp(content_type, "text/html", 9) == 0 &&

@@ -299,9 +299,11 @@ hub_pageauth_home(struct hub_req *req, void *arg)
 
 	if (ctx == NULL)
 		return 500;
-	/* Open to everyone; a signed-in person sees who they are. */
-	if (hub_page_session(app, req, &s) == HUB_SESSION_OK)
-		hub_page_user(ctx, &s);
+	/* Open to everyone; a signed-in person goes on to the dashboard. */
+	if (hub_page_session(app, req, &s) == HUB_SESSION_OK) {
+		json_object_put(ctx);
+		return hub_page_redirect(app, req, 303, "/requests");
+	}
 	json_object_object_add(ctx, "title", json_object_new_string("Dashboard"));
 	rc = hub_page_send(app, req, 200, "home.html", ctx);
 	json_object_put(ctx);

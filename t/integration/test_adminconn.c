@@ -618,20 +618,20 @@ Test(adminconn, banner_on_every_page_until_acknowledged_or_fixed)
 	sign_in("requester", &req);
 	uniq("banner-", name, sizeof(name));
 	add_webhook(&admin, name, "CBAN1", id, sizeof(id));
-	cr_assert(!on_banner(&admin, "/", name));
+	cr_assert(!on_banner(&admin, "/requests", name));
 
 	act(&admin, id, "disable", "", &r);
 	th_resp_free(&r);
 	/* Every page, every signed-in role; the fix link and the button for admins. */
-	cr_assert(on_banner(&admin, "/", name), "not on the landing page");
+	cr_assert(on_banner(&admin, "/requests", name), "not on the dashboard");
 	cr_assert(on_banner(&admin, "/account/password", name));
 	cr_assert(on_banner(&admin, "/admin", name));
-	cr_assert(on_banner(&req, "/", name), "a requester does not see it");
-	get("/", &admin, &r);
+	cr_assert(on_banner(&req, "/requests", name), "a requester does not see it");
+	get("/requests", &admin, &r);
 	expect_in(&r, "href=\"/admin/connections#conn-");
 	expect_in(&r, "/acknowledge\"");
 	th_resp_free(&r);
-	get("/", &req, &r);
+	get("/requests", &req, &r);
 	cr_assert_null(strstr(r.body, "/acknowledge\""), "a requester may not acknowledge");
 	th_resp_free(&r);
 	/* Nobody signed in sees nothing of it. */
@@ -647,8 +647,8 @@ Test(adminconn, banner_on_every_page_until_acknowledged_or_fixed)
 	act(&admin, id, "acknowledge", "next=%2Faccount%2Fpassword", &r);
 	expect_303(&r, "/account/password", NULL, 0);
 	th_resp_free(&r);
-	cr_assert(!on_banner(&admin, "/", name), "still on the banner after acknowledging");
-	cr_assert(!on_banner(&req, "/", name));
+	cr_assert(!on_banner(&admin, "/requests", name), "still on the banner after acknowledging");
+	cr_assert(!on_banner(&req, "/requests", name));
 	cr_assert_eq(audited(&admin, "connection.acknowledged", id), 1);
 	q2("SELECT disabled::text FROM slack_connections WHERE id = $1", id, NULL, v, sizeof(v));
 	cr_assert_str_eq(v, "true", "acknowledging does not enable");
@@ -667,14 +667,14 @@ Test(adminconn, banner_on_every_page_until_acknowledged_or_fixed)
 	q2("UPDATE slack_connections SET needs_admin_attention = true,"
 	    " disabled_reason = 'token_revoked: Reinstall the app', disabled_at = now()"
 	    " WHERE id = $1", id, NULL, v, sizeof(v));
-	cr_assert(on_banner(&admin, "/", name), "a new problem is not on the banner");
-	get("/", &admin, &r);
+	cr_assert(on_banner(&admin, "/requests", name), "a new problem is not on the banner");
+	get("/requests", &admin, &r);
 	expect_in(&r, "token_revoked: Reinstall the app");
 	th_resp_free(&r);
 	/* Fixed (enabled): gone without acknowledging. */
 	act(&admin, id, "enable", "", &r);
 	th_resp_free(&r);
-	cr_assert(!on_banner(&admin, "/", name), "still on the banner once fixed");
+	cr_assert(!on_banner(&admin, "/requests", name), "still on the banner once fixed");
 }
 
 Test(adminconn, hostile_names_stay_text)
@@ -695,7 +695,7 @@ Test(adminconn, hostile_names_stay_text)
 	cr_assert_null(strstr(r.body, "<img src=x"), "raw img on the page");
 	expect_in(&r, "&lt;script&gt;alert(2)&lt;/script&gt;");
 	th_resp_free(&r);
-	get("/", &admin, &r);
+	get("/requests", &admin, &r);
 	cr_assert_null(strstr(r.body, "<script>alert"), "raw script in the banner");
 	expect_in(&r, "&quot;&gt;&lt;img src=x");
 	th_resp_free(&r);

@@ -198,12 +198,15 @@ Test(login, good_password_opens_a_session_with_a_safe_cookie)
 	}
 	q1("SELECT count(*) FROM sessions WHERE token_hash = $1", ck, v, sizeof(v));
 	cr_assert_str_eq(v, "0", "the token itself is never stored");
-	/* The landing page knows who is signed in, with the sign-out form. */
+	/* The landing page sends a signed-in person on to the dashboard,
+	 * which knows who is signed in, with the sign-out form. */
 	get("/", ck, &r);
+	expect_location(&r, "/requests");
+	th_resp_free(&r);
+	get("/requests", ck, &r);
 	cr_assert_eq(r.status, 200);
-	cr_assert_not_null(strstr(r.body, email), "%s", r.body);
-	cr_assert_not_null(strstr(r.body, "role <strong class=\"role\">viewer</strong>"), "%s",
-	    r.body);
+	cr_assert_not_null(strstr(r.body, "Test viewer"), "%s", r.body);
+	cr_assert_not_null(strstr(r.body, "<span class=\"role\">viewer</span>"), "%s", r.body);
 	cr_assert_not_null(strstr(r.body, "action=\"/logout\""), "%s", r.body);
 	th_resp_free(&r);
 	get("/", NULL, &r);

@@ -19,7 +19,7 @@
 #define CHUNK_MAX	(4u << 20)	/* one page of rows as text */
 #define NAME_MAX_LEN	64
 #define CURSOR_MAX	512	/* a keyset cursor (store/cursor.h) */
-#define MSG_MAX		160	/* the unknown-filter message */
+#define MSG_MAX		256	/* the unknown-filter message */
 #define HEAD_MAX	96	/* {"request_id":"<uuid>","audit":[ */
 
 enum fmt { FMT_CSV, FMT_JSON };
@@ -116,9 +116,10 @@ put_head(struct out *o, const char *const *cols, size_t ncols, const char *json_
 
 /* ------------------------------------------------------------ the list */
 
-/* The list's filters from the query: the API's names (approver_id, and
- * approver as the dashboard's form says it); an empty value filters
- * nothing; anything else is refused.  NULL, or the bad parameter. */
+/* The list's filters from the query: the dashboard's (pagerequests: q,
+ * status, source, approver_id, requester, from, to, flag; approver too);
+ * an empty value filters nothing; anything else is refused.  NULL, or the
+ * bad parameter. */
 static const char *
 filters(struct hub_req *req, struct hub_reqquery_filter *f)
 {
@@ -131,6 +132,12 @@ filters(struct hub_req *req, struct hub_reqquery_filter *f)
 		{ "approver_id", offsetof(struct hub_reqquery_filter, approver) },
 		{ "approver", offsetof(struct hub_reqquery_filter, approver) },
 		{ "q", offsetof(struct hub_reqquery_filter, q) },
+		{ "from", offsetof(struct hub_reqquery_filter, from) },
+		{ "to", offsetof(struct hub_reqquery_filter, to) },
+		{ "flag", offsetof(struct hub_reqquery_filter, flag) },
+		/* requests sent for this email (a viewer's or admin's filter;
+		 * a requester's own limit replaces it) */
+		{ "requester", offsetof(struct hub_reqquery_filter, mine_email) },
 	};
 	const struct hub_kv *kv;
 	size_t i, k;
@@ -215,7 +222,8 @@ export_list(struct hub_req *req, void *arg, enum fmt fmt)
 	f.limit = PAGE_ROWS;
 	if ((bad = filters(req, &f)) != NULL) {
 		snprintf(msg, sizeof(msg), "The export does not know the filter \"%.40s\": use"
-		    " status, source, approver_id and q.", bad);
+		    " the dashboard's: q, status, source, approver_id, requester, from, to"
+		    " and flag.", bad);
 		return hub_page_error(app, req, 400, msg);
 	}
 	if (!hub_access_can(&s.user, HUB_ACCESS_REQUEST_LIST_ALL, NULL)) {

@@ -5,6 +5,7 @@
 
 #include <json-c/json.h>
 
+#include "approval/engine.h"
 #include "web/pagerequests.h"
 #include "approval/reqquery.h"
 #include "base/buf.h"
@@ -31,6 +32,7 @@ enum filter {
 	F_REQUESTER,
 	F_FROM,
 	F_TO,
+	F_FLAG,
 	F__MAX
 };
 
@@ -42,6 +44,7 @@ static const char *const filter_names[F__MAX] = {
 	[F_REQUESTER] = "requester",
 	[F_FROM] = "from",
 	[F_TO] = "to",
+	[F_FLAG] = "flag",
 };
 
 /* What a person reads next to a field reqquery refused. */
@@ -57,6 +60,7 @@ static const struct {
 	{ "requester", "Type the requester's email address, such as ana@example.com." },
 	{ "from", "Type a date as YYYY-MM-DD, such as 2026-01-31." },
 	{ "to", "Type a date as YYYY-MM-DD, such as 2026-01-31." },
+	{ "flag", "Choose one of the risk flags in the list." },
 	{ "cursor", "This page link is no longer valid. Start again from the newest"
 	    " requests." },
 };
@@ -107,6 +111,7 @@ read_filters(struct hub_req *req, struct view *v)
 	v->f.approver = v->v[F_APPROVER];
 	v->f.from = v->v[F_FROM];
 	v->f.to = v->v[F_TO];
+	v->f.flag = v->v[F_FLAG];
 	v->f.cursor = v->cursor;
 	v->f.limit = PAGE_ROWS;
 	/* A requester's own rows; a viewer's requester filter is the same
@@ -285,6 +290,39 @@ shown_time(json_object *row, const char *key, const char *shown)
 	hub_json_set_str(row, shown, t);
 }
 
+/*
+ * A row's risk as people read it: flags[] (the engine's words) and ai, the
+ * AI's score when its analysis is done ("AI risk 7/10"), else its status
+ * ("AI analysis pending" / failed / off): never a made-up score.
+ */
+static void
+row_risk(json_object *row)
+{
+	json_object *fl, *ai, *st, *score, *words = json_object_new_array();
+	const char *status;
+	char line[48];
+	size_t i;
+
+	if (words == NULL || hub_json_set(row, "flag_words", words) != 0)
+		return;
+	if (json_object_object_get_ex(row, "risk_flags", &fl) &&
+	    json_object_is_type(fl, json_type_array))
+		for (i = 0; i < json_object_array_length(fl); i++)
+			hub_json_push(words, json_object_new_string(hub_engine_flag_words(
+			    json_object_get_string(json_object_array_get_idx(fl, i)), 1)));
+	status = json_object_object_get_ex(row, "ai", &ai) &&
+	    json_object_object_get_ex(ai, "status", &st) ? json_object_get_string(st) : "off";
+	if (status == NULL)
+		status = "off";
+	if (strcmp(status, "done") == 0 && json_object_object_get_ex(ai, "risk_score", &score) &&
+	    json_object_is_type(score, json_type_int))
+		snprintf(line, sizeof(line), "AI risk %d/10", json_object_get_int(score));
+	else
+		snprintf(line, sizeof(line), "AI analysis %s", strcmp(status, "pending") == 0 ?
+		    "pending" : strcmp(status, "failed") == 0 ? "failed" : "off");
+	hub_json_set_str(row, "ai_line", line);
+}
+
 /* The list page: rows with their times shown, and the next page's link. */
 static void
 add_list(json_object *ctx, json_object *page, const struct view *v)
@@ -297,6 +335,7 @@ add_list(json_object *ctx, json_object *page, const struct view *v)
 		for (i = 0; i < n; i++) {
 			shown_time(json_object_array_get_idx(rows, i), "created_at", "created");
 			shown_time(json_object_array_get_idx(rows, i), "updated_at", "updated");
+			row_risk(json_object_array_get_idx(rows, i));
 		}
 		hub_json_set(ctx, "rows", json_object_get(rows));
 	}
@@ -355,6 +394,37 @@ options(const char *const *values, size_t n, json_object *names, const char *cho
 	return a;
 }
 
+/* [{value, label, selected}] of the engine's risk flags. */
+static json_object *
+flag_options(const char *chosen)
+{
+	json_object *a = json_object_new_array(), *o;
+	size_t i;
+
+	for (i = 0; a != NULL && hub_engine_flags[i] != NULL; i++) {
+		if ((o = json_object_new_object()) == NULL)
+			continue;
+		hub_json_set_str(o, "value", hub_engine_flags[i]);
+		hub_json_set_str(o, "label", hub_engine_flag_words(hub_engine_flags[i], 0));
+		hub_json_set(o, "selected", json_object_new_boolean(chosen != NULL &&
+		    strcmp(chosen, hub_engine_flags[i]) == 0));
+		json_object_array_add(a, o);
+	}
+	return a;
+}
+
+/* export_query: "?filters..." of this list (or ""), for the CSV and JSON
+ * exports (/requests.csv, /requests.json) and the charts link. */
+static void
+export_query(json_object *ctx, const struct view *v)
+{
+	struct hub_buf b = HUB_BUF_INIT(LINK_MAX);
+
+	if (link_to(v, NULL, NULL, 0, &b) == HUB_BUF_OK)
+		hub_json_set_str(ctx, "export_query", hub_buf_str(&b) + strlen("/requests"));
+	hub_buf_release(&b);
+}
+
 /* The filter form: values as typed, choices, messages. */
 static void
 add_form(json_object *ctx, const struct view *v, json_object *sources)
@@ -372,6 +442,8 @@ add_form(json_object *ctx, const struct view *v, json_object *sources)
 	hub_json_set(ctx, "source_options", options(NULL, 0,
 	    names != NULL ? names : json_object_new_array(), v->f.source));
 	hub_json_set(ctx, "all_requesters", json_object_new_boolean(v->all));
+	hub_json_set(ctx, "flag_options", flag_options(v->f.flag));
+	export_query(ctx, v);
 	if (v->errors != NULL) {
 		hub_json_set(ctx, "errors", json_object_get(v->errors));
 		hub_json_set(ctx, "bad", json_object_new_boolean(1));

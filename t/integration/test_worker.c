@@ -824,6 +824,11 @@ Test(worker, waits_for_the_database_and_recovers)
 	for (i = 0; i < 750 && receiver_ncalls() == 0; i++)
 		sleep_ms(20);
 	cr_expect_eq(receiver_ncalls(), 1, "the job did not run after the database came");
+	/* Every process of every lane gets back in its own time (each backs
+	 * off on its own): wait until each streak it logged has ended. */
+	for (i = 0; i < 750 && count_in_file(log, "event=db_unavailable") !=
+	    count_in_file(log, "event=db_recovered"); i++)
+		sleep_ms(20);
 	kill(pid, SIGTERM);
 	cr_expect_eq(worker_wait(pid, 10000), 0);
 	hub_db_close(db2);

@@ -64,7 +64,8 @@ static const struct hub_worker_kind kinds[] = {
 
 /* Lanes: name, kinds, weight (its share of WORKER_CONCURRENCY).  A job
  * whose producer chose a lane (jobs.lane) runs there whatever its kind:
- * notifications to email-only approvers go to "email".  "slack" also takes
+ * a notification about to send an email moves itself to "email"
+ * (lib/notify/deliver.c), so a slow SMTP server holds no place of "slack".  "slack" also takes
  * kinds no lane names. */
 static const char *const slack_kinds[] = {
 	HUB_OUTBOUND_NOTIFY, HUB_OUTBOUND_SYNC, HUB_INTERACT_RESPOND_KIND,

@@ -288,6 +288,7 @@ struct dl {
 	int		 retry;
 	int		 retry_after;
 	long		 defer_ms;     /* our own rate bucket said later: defer the job */
+	int		 handed;       /* moved to the email lane: its emails go out there */
 	int		 fail;
 	int		 stop;         /* ratelimited or shutdown: send no more */
 	int		 sent;
@@ -1131,6 +1132,33 @@ done:
 
 /* ------------------------------------------------------------ email */
 
+#define DL_EMAIL_LANE	"email"
+
+/*
+ * A slow SMTP server must not hold the places of the lane running us
+ * (slack): in another lane than email, the job moves to the email lane
+ * instead of sending, and goes on with its Slack messages; finish() then
+ * defers it at once, and the email lane runs it again, the messages
+ * already sent skipped by their intents.  1 when the email is not ours to
+ * send here (handed over, or the move failed: a retry).
+ */
+static int
+email_handover(struct dl *d)
+{
+	int rc;
+
+	if (d->env->lane == NULL || strcmp(d->env->lane, DL_EMAIL_LANE) == 0)
+		return 0;
+	if (d->handed)
+		return 1;
+	if ((rc = hub_job_set_lane(d->env->db, d->job, DL_EMAIL_LANE)) != HUB_DB_OK) {
+		note_retry(d, -1, "database", "database: %s", hub_db_strerror(rc));
+		return 1;
+	}
+	d->handed = 1;
+	return 1;
+}
+
 static enum uo
 email_once(struct dl *d, struct person *p, enum hub_render_kind k)
 {
@@ -1150,6 +1178,8 @@ email_once(struct dl *d, struct person *p, enum hub_render_kind k)
 	po.kind = hub_render_kind_name(k);
 	po.recipient = p->email;
 	po.asg = p->asg;
+	if (email_handover(d))
+		return UO_RETRY;
 	if ((fresh = intent_claim(d, &po, &in)) < 0)
 		return UO_RETRY;
 	if (!fresh) {
@@ -2137,6 +2167,13 @@ request_kind(struct dl *d, PGresult *req)
 		home_refresh(d);
 }
 
+/*
+ * The job's verdict.  Handed to the email lane (email_handover), the job
+ * is already that lane's: a retry or a rate limit's deferral it needs
+ * anyway keeps its delay (and runs there); otherwise it is deferred at
+ * once, no attempt spent, before any failure of another message is
+ * final, since its emails are not sent yet.
+ */
 static void
 finish(struct dl *d, struct hub_job_result *r)
 {
@@ -2150,6 +2187,8 @@ finish(struct dl *d, struct hub_job_result *r)
 		r->retry_after = d->retry_after;
 	} else if (d->defer_ms > 0)
 		hub_job_result_defer(r, d->defer_ms, "rate limit");
+	else if (d->handed)
+		hub_job_result_defer(r, 0, "handed to the email lane");
 	else if (d->fail)
 		hub_job_result_set(r, HUB_JOB_FAIL, "failed", d->code, "%s", d->detail);
 	else

@@ -36,7 +36,7 @@ hub_job_result_defer(struct hub_job_result *r, long delay_ms, const char *reason
 {
 	hub_job_result_set(r, HUB_JOB_DEFER, reason, NULL, "deferred %ld ms: %s",
 	    delay_ms, reason != NULL ? reason : "");
-	r->defer_ms = delay_ms > 0 ? delay_ms : 1;
+	r->defer_ms = delay_ms > 0 ? delay_ms : 0;
 }
 
 void

@@ -31,6 +31,8 @@ struct hub_job_env {
 	const struct hub_conf		*conf;   /* PUBLIC_URL, SLACK_API_URL, SMTP_URL... */
 	const volatile sig_atomic_t	*stop;   /* shutdown asked: give the job back */
 	int				 lease_s; /* the job is ours this long: bound timeouts by it */
+	const char			*lane;   /* the lane running the job; NULL: lanes
+						  * are off (WORKER_LANES=off, --once) */
 };
 
 enum hub_job_verdict {
@@ -77,7 +79,8 @@ void	hub_job_result_init(struct hub_job_result *);
  */
 void	hub_job_result_set(struct hub_job_result *, int verdict, const char *reason,
 	    const char *code, const char *fmt, ...) HUB_PRINTF(5, 6);
-/* HUB_JOB_DEFER for delay_ms (at least 1 ms), with a static reason. */
+/* HUB_JOB_DEFER for delay_ms, with a static reason.  0: due at once, and
+ * the requeue wakes the idle workers (a later run_at wakes nobody). */
 void	hub_job_result_defer(struct hub_job_result *, long delay_ms, const char *reason);
 /* Append to the detail (cut to fit). */
 void	hub_job_result_append(struct hub_job_result *, const char *fmt, ...) HUB_PRINTF(2, 3);

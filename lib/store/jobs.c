@@ -49,6 +49,7 @@ enum job_stmt {
 	JOB_DEFER_TARGET,
 	JOB_GRANT_ATTEMPT,
 	JOB_RETRY,
+	JOB_SET_LANE,
 	JOB_LISTEN,
 	JOB__MAX
 };
@@ -182,6 +183,11 @@ static const struct hub_stmt job_stmts[JOB__MAX] = {
 	    "  ELSE now() + greatest(deadline - created_at, interval '1 hour') END"
 	    " WHERE id = $1::bigint AND state IN ('failed', 'queued')"
 	    " RETURNING id", 2 },
+	/* $1 id, $2 attempts (fence), $3 lane */
+	[JOB_SET_LANE] = {
+	    "UPDATE jobs SET lane = $3, updated_at = now()"
+	    " WHERE id = $1::bigint AND state = 'running' AND attempts = $2::integer"
+	    " RETURNING id", 3 },
 	[JOB_LISTEN] = { "LISTEN hub_jobs", 0 },
 };
 
@@ -583,6 +589,20 @@ hub_job_defer(struct hub_db *db, struct hub_job *job, long delay_ms)
 	params[1] = attbuf;
 	params[2] = msbuf;
 	return job_fenced(db, JOB_DEFER, params, NULL);
+}
+
+int
+hub_job_set_lane(struct hub_db *db, const struct hub_job *job, const char *lane)
+{
+	const char *params[3];
+	char idbuf[HUB_INT64_TEXT_SIZE], attbuf[HUB_INT_TEXT_SIZE];
+
+	snprintf(idbuf, sizeof(idbuf), "%lld", (long long)job->id);
+	snprintf(attbuf, sizeof(attbuf), "%d", job->attempts);
+	params[0] = idbuf;
+	params[1] = attbuf;
+	params[2] = lane;
+	return job_fenced(db, JOB_SET_LANE, params, NULL);
 }
 
 int

@@ -111,6 +111,10 @@ int	hub_job_release(struct hub_db *, struct hub_job *);
 /* Give the job back to run again in delay_ms (a rate limit with no token
  * yet, an open circuit): no attempt is counted, no NOTIFY wakes anyone. */
 int	hub_job_defer(struct hub_db *, struct hub_job *, long delay_ms);
+/* A running job of ours runs in this lane from now on (its handler hands
+ * it over, then defers it): every later run, retry or claim after a lost
+ * lease is the lane's.  HUB_DB_NOTFOUND when the lease was lost. */
+int	hub_job_set_lane(struct hub_db *, const struct hub_job *, const char *lane);
 /* Every queued job of this target due before delay_s from now waits until
  * then (or its deadline, if sooner).  *moved: how many (may be NULL). */
 int	hub_job_defer_target(struct hub_db *, const char *target, int delay_s, long *moved);

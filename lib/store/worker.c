@@ -538,6 +538,7 @@ loop_run(const struct hub_worker_opts *opts, const volatile sig_atomic_t *stop,
 	w.env.lease_s = w.lease_s;
 	w.env.stop = w.stop;
 	w.env.conf = opts->conf;
+	w.env.lane = filter != NULL ? filter->lane : NULL;
 	/* The first sweep and the setup step run at once. */
 	clock_gettime(CLOCK_MONOTONIC, &w.next_sweep);
 	w.setup_next = w.next_sweep;

@@ -5,8 +5,10 @@
 
 The port file gets {"smtp_port": N, "http_port": M}.  Commands: EHLO/HELO,
 MAIL FROM, RCPT TO, DATA, RSET, NOOP, QUIT, VRFY; AUTH PLAIN/LOGIN accept any
-credentials (recorded).  HTTP: GET /_fake/messages, POST /_fake/reset,
-POST /_fake/fail {count, code, stage: rcpt|mail|data, message, mail_from}.
+credentials (recorded).  HTTP: GET /_fake/messages, GET /_fake/health
+({ok, sessions, stalled}), POST /_fake/reset (also ends the stalls in
+progress), POST /_fake/fail {count, code, stage: rcpt|mail|data, message,
+mail_from}, POST /_fake/stall {seconds, count}: the next N DATA replies wait.
 """
 import argparse
 import base64
@@ -29,14 +31,33 @@ HOSTNAME = "smtp-sink.localhost"
 
 class State:
     def __init__(self):
-        self.lock = threading.Lock()
+        self.lock = threading.Condition()
+        self.gen = 0          # a reset ends the stalls of earlier generations
+        self.stalled = 0      # DATA replies waiting now
         self.reset()
 
     def reset(self):
         with self.lock:
             self.messages = []
             self.fails = []
+            self.stalls = []
             self.sessions = 0
+            self.gen += 1
+            self.lock.notify_all()
+
+    def stall(self):
+        """Hold a DATA reply when a stall is armed: until its seconds pass,
+        a reset, or shutdown."""
+        with self.lock:
+            armed = [x for x in self.stalls if x["count"] > 0]
+            if not armed:
+                return
+            armed[0]["count"] -= 1
+            end, gen = time.time() + armed[0]["seconds"], self.gen
+            self.stalled += 1
+            while not STOP.is_set() and self.gen == gen and time.time() < end:
+                self.lock.wait(min(0.2, max(0.0, end - time.time())))
+            self.stalled -= 1
 
     def take_fail(self, stage, mail_from):
         # A failure armed for one sender spares every other client of the
@@ -186,6 +207,7 @@ class SMTPHandler(socketserver.StreamRequestHandler):
         if size > MAX_SIZE:
             self.reset_tx()
             return self.reply("552 5.3.4 message too big")
+        ST.stall()
         f = ST.take_fail("data", self.mail_from)
         if f:
             self.reset_tx()
@@ -252,7 +274,9 @@ class HTTPHandler(BaseHandler):
                 out = [m for m in ST.messages if not q.get("rcpt") or q["rcpt"] in m["rcpt_to"]]
             return self.send_json(200, out)
         if u.path == "/_fake/health":
-            return self.send_json(200, {"ok": True, "sessions": ST.sessions})
+            with ST.lock:
+                return self.send_json(200, {"ok": True, "sessions": ST.sessions,
+                                            "stalled": ST.stalled})
         self.send_json(404, {"error": "not found"})
 
     def do_POST(self):
@@ -278,6 +302,13 @@ class HTTPHandler(BaseHandler):
                 ST.fails.append({"count": int(body.get("count", 1)), "code": code,
                                  "stage": stage, "message": msg,
                                  "mail_from": sender.lower() if sender else None})
+        elif u.path == "/_fake/stall":
+            try:
+                item = {"seconds": float(body.get("seconds", 5)), "count": int(body.get("count", 1))}
+            except (TypeError, ValueError):
+                return self.send_json(400, {"error": "seconds and count must be numbers"})
+            with ST.lock:
+                ST.stalls.append(item)
         else:
             return self.send_json(404, {"error": "not found"})
         self.send_json(200, {"ok": True})

@@ -7,6 +7,7 @@ import smtplib
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import unittest
 import urllib.error
@@ -500,6 +501,34 @@ class SmtpTest(unittest.TestCase):
                 s.sendmail("test@example.com", ["ann@example.com"], msg)
             self.assertEqual(cm.exception.smtp_code, 554)
         self.assertEqual(len(json.loads(http(self.http_port, "/_fake/messages")[2])), 3)
+
+    def test_stall_until_reset(self):
+        http(self.http_port, "/_fake/reset", {})
+        self.assertEqual(http(self.http_port, "/_fake/stall", {"seconds": "x"})[0], 400)
+        http(self.http_port, "/_fake/stall", {"seconds": 30, "count": 1})
+        msg = "Subject: slow\r\n\r\nwaits\r\n"
+        done = []
+
+        def send():
+            with smtplib.SMTP("127.0.0.1", self.smtp_port, timeout=40) as s:
+                done.append(s.sendmail("hub@example.com", ["ann@example.com"], msg))
+
+        t = threading.Thread(target=send)
+        t.start()
+        health = lambda: json.loads(http(self.http_port, "/_fake/health")[2])
+        for _ in range(100):
+            if health()["stalled"] == 1:
+                break
+            time.sleep(0.05)
+        self.assertEqual(health()["stalled"], 1)
+        self.assertEqual(json.loads(http(self.http_port, "/_fake/messages")[2]), [])
+        self.assertEqual(done, [])
+        http(self.http_port, "/_fake/reset", {})     # ends the stall
+        t.join(10)
+        self.assertFalse(t.is_alive())
+        self.assertEqual(done, [{}])
+        self.assertEqual(health()["stalled"], 0)
+        self.assertEqual(len(json.loads(http(self.http_port, "/_fake/messages")[2])), 1)
 
 
 class InferenceTest(unittest.TestCase):

@@ -57,6 +57,14 @@ def fake_get(path):
     return json.loads(text)
 
 
+def smtp_get(path):
+    """GET /_fake/<path> of the SMTP sink, decoded."""
+    status, text = http("GET", "%s/_fake/%s" % (ENV["FAKE_SMTP_CONTROL_URL"], path))
+    if status != 200:
+        raise RuntimeError("smtp sink %s: %d" % (path, status))
+    return json.loads(text)
+
+
 def cli(*args, stdin=None):
     return subprocess.run([os.path.join(ENV["top_builddir"], "bin", "approvalhub")] +
                           list(args), input=stdin, check=True, capture_output=True,

@@ -17,6 +17,10 @@ nginx, the stack's worker with its lanes, the fake Slack, loopback hosts.
    Approve clicks sent right after them: every click is answered 200 and
    every Approve recorded, while the stalled views.open calls have not
    even come back.
+5. A stalled SMTP server does not hold up Slack: notifications to
+   email-only approvers move themselves to the email lane, so a Slack
+   approver's DM is delivered while every email is still stalled, and the
+   emails go out from the email lane once the server answers.
 
 Ordering and state only; how fast is t/bench/isolation's business.
 Reports TAP; stdlib only, inside t/integration/env.sh.
@@ -31,7 +35,7 @@ import isolib  # noqa: E402
 from isolib import sql, sql1, wait_for  # noqa: E402
 
 results = []
-PLANNED = 10
+PLANNED = 13
 
 
 def ok(cond, name, detail=""):
@@ -141,13 +145,57 @@ def clicks_not_held_by_views_open(ws):
     ok(True, "the Rejects' views.open calls reached Slack")
 
 
+def smtp_stall_does_not_hold_slack(ws):
+    smtp = os.environ["FAKE_SMTP_CONTROL_URL"]
+    mails = ["iso-mail-%d@example.test" % i for i in range(6)]   # unknown to Slack
+    isolib.fake("reset", {}, base=smtp)
+    isolib.fake("stall", {"seconds": 45, "count": len(mails)}, base=smtp)
+    try:
+        ids = [ws.create("EM-%d" % i, m) for i, m in enumerate(mails)]
+        wait_for("an email stalled at the SMTP server",
+                 lambda: isolib.smtp_get("health")["stalled"] > 0, timeout=60)
+        rid = ws.create("EM-slack", "UISOEMSLK")
+        wait_for("the Slack approver's DM", lambda: isolib.dm_delivered(rid), timeout=40)
+        sent = [m for m in isolib.smtp_get("messages") if set(m["rcpt_to"]) & set(mails)]
+        stalled = isolib.smtp_get("health")["stalled"]
+        ok(not sent and stalled > 0,
+           "the Slack DM was delivered while every email was still stalled",
+           "emails through: %d, stalled now: %d" % (len(sent), stalled))
+        inlist = ",".join("'%s'" % i for i in ids)
+        moved = "SELECT count(DISTINCT payload->>'request_id') FROM jobs WHERE kind = 'notify'" \
+            " AND lane = 'email' AND payload->>'request_id' IN (%s)" % inlist
+        # one may still wait its turn at users.lookupByEmail's rate limit
+        wait_for("every email notification in the email lane",
+                 lambda: sql1(moved) == str(len(ids)), timeout=60)
+        rows = sql("SELECT j.payload->>'request_id', j.state, coalesce(j.locked_by, '')"
+                   " FROM jobs j WHERE j.kind = 'notify' AND j.lane = 'email'"
+                   " AND j.payload->>'request_id' IN (%s)" % inlist)
+        running = [r for r in rows if r[1] == "running"]
+        ok(len({r[0] for r in rows}) == len(ids) and running and
+           all("/email." in r[2] for r in running),
+           "every email notification moved to the email lane, the stalled one runs there",
+           "request, state, locked_by: %r" % rows)
+    finally:
+        isolib.fake("reset", {}, base=smtp)    # ends the stalls
+    wait_for("every email", lambda: len([m for m in isolib.smtp_get("messages")
+                                         if set(m["rcpt_to"]) & set(mails)]) >= len(mails),
+             timeout=90)
+    attempts = sql("SELECT a.worker, a.ok FROM job_attempts a JOIN jobs j ON j.id = a.job_id"
+                   " WHERE j.kind = 'notify' AND j.payload->>'request_id' IN (%s)"
+                   " AND j.lane = 'email'" % inlist)
+    ok(len(attempts) >= len(ids) and all("/email." in w and a == "t" for w, a in attempts),
+       "the emails were sent by the email lane, no attempt spent on the move",
+       "worker, ok: %r" % attempts)
+
+
 def main():
     users = ["UISOTP%03d" % i for i in range(6)] + ["UISONEW01", "UISOBUSY1", "UISOOTHER"] + \
         ["UISOCB%03d" % i for i in range(6)] + ["UISOVR%03d" % i for i in range(6)] + \
-        ["UISOVA%03d" % i for i in range(6)]
+        ["UISOVA%03d" % i for i in range(6)] + ["UISOEMSLK"]
     ws = isolib.Workspace("T0ISOLATE", users)
     tests = [tarpit_does_not_delay_dm, busy_approver_does_not_hold_back,
-             breaker_defers_failing_host, clicks_not_held_by_views_open]
+             breaker_defers_failing_host, clicks_not_held_by_views_open,
+             smtp_stall_does_not_hold_slack]
     print("1..%d" % PLANNED)
     for t in tests:
         try:

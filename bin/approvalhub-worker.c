@@ -31,6 +31,7 @@
 #include "base/common.h"
 #include "base/conf.h"
 #include "base/log.h"
+#include "store/counters.h"
 #include "store/job.h"
 #include "store/worker.h"
 #include "approval/ai.h"
@@ -93,12 +94,14 @@ static const int lane_weight[LANE__MAX] = { 3, 1, 2, 1, 1 };
 
 /* Sweeps, in this order, every --sweep-seconds: expire, remind, lapse;
  * sent-message and lookup-cache retention; rotating Slack tokens; expired
- * dashboard sessions and stale sign-in throttle counts. */
+ * dashboard sessions and stale sign-in throttle counts; metric events
+ * folded into their counters (so they stay few without a scraper). */
 static const hub_job_sweep sweeps[] = {
 	hub_engine_sweep,
 	hub_msgsync_sweep,
 	hub_oauth_sweep,
 	hub_session_sweep,
+	hub_counters_sweep,
 };
 
 /* SLACK_BOT_TOKEN becomes the connection "default" before notifications run. */

@@ -6,6 +6,7 @@
 #include <sys/mman.h>
 
 #include "base/common.h"
+#include "store/counters.h"
 #include "web/metrics.h"
 
 #define STATUS_MIN 100
@@ -169,6 +170,7 @@ hub_metrics_render(const struct hub_metrics *m, const char *const *names,
 
 enum stmt {
 	STMT_JOBS,
+	STMT_JOBS_FAILED_TOTAL,
 	STMT_DELIVERIES,
 	STMT_DELIVERIES_TOTAL,
 	STMT_SLACK_ERRORS_TOTAL,
@@ -177,21 +179,34 @@ enum stmt {
 	STMT__MAX
 };
 
+/*
+ * Every statement costs what the live set or the counters hold, never the
+ * size of a table that grows with use: no gauge counts history rows
+ * (README "Metrics").  Counters and hub_requests are events kept in
+ * metric_counters (0007, 0160), folded from metric_deltas just before
+ * (store/counters.h).
+ */
 static const struct hub_stmt stmts[STMT__MAX] = {
-	/* scan-ok: a gauge of every row as it is now, read once per scrape
-	 * (15-60 s), not per operation; it grows with the table. */
-	[STMT_JOBS] = { "SELECT kind, state, count(*) FROM jobs GROUP BY 1, 2 ORDER BY 1, 2", 0 },
-	/* scan-ok: a gauge of every row as it is now, read once per scrape. */
+	/* Jobs waiting or running (jobs_due, jobs_lease: partial indexes);
+	 * finished ones are history, failures a counter. */
+	[STMT_JOBS] = { "SELECT kind, state, count(*) FROM jobs"
+	    " WHERE state IN ('queued', 'running') GROUP BY 1, 2 ORDER BY 1, 2", 0 },
+	[STMT_JOBS_FAILED_TOTAL] = { "SELECT labels->>'kind', value FROM metric_counters"
+	    " WHERE name = 'hub_jobs_failed_total' ORDER BY 1", 0 },
+	/* Deliveries still moving (delivery_log_status_created); delivered
+	 * and failed ones are history, counted by hub_deliveries_total. */
 	[STMT_DELIVERIES] = { "SELECT transport, status, count(*) FROM delivery_log"
-	    " GROUP BY 1, 2 ORDER BY 1, 2", 0 },
-	/* Counters: events counted as they happen (0007_metric_counters.sql),
-	 * never the rows as they are now, which come and go. */
+	    " WHERE status IN ('queued', 'sending', 'retrying') GROUP BY 1, 2 ORDER BY 1, 2", 0 },
 	[STMT_DELIVERIES_TOTAL] = { "SELECT labels->>'transport', labels->>'status', value"
 	    " FROM metric_counters WHERE name = 'hub_deliveries_total' ORDER BY 1, 2", 0 },
 	[STMT_SLACK_ERRORS_TOTAL] = { "SELECT labels->>'code', value FROM metric_counters"
 	    " WHERE name = 'hub_slack_errors_total' ORDER BY 1", 0 },
-	/* scan-ok: a gauge of every row as it is now, read once per scrape. */
-	[STMT_REQUESTS] = { "SELECT status, count(*) FROM requests GROUP BY 1 ORDER BY 1", 0 },
+	/* Every status, zero included: a series does not vanish when its
+	 * last request moves on. */
+	[STMT_REQUESTS] = { "SELECT s.status, coalesce(c.value, 0) FROM (VALUES ('Approved'),"
+	    " ('Cancelled'), ('Expired'), ('Lapsed'), ('Pending'), ('Rejected')) AS s (status)"
+	    " LEFT JOIN metric_counters c ON c.name = 'hub_requests'"
+	    " AND c.labels = jsonb_build_object('status', s.status) ORDER BY 1", 0 },
 	/* Every state, zero included, so an alert on "disabled > 0" has a series. */
 	[STMT_CONNECTIONS] = { "SELECT s.state, count(c.id) FROM (VALUES ('ok'), ('disabled'),"
 	    " ('attention')) AS s (state) LEFT JOIN slack_connections c ON s.state ="
@@ -213,9 +228,13 @@ struct family {
 };
 
 static const struct family families[] = {
-	{ STMT_JOBS, "hub_jobs", "gauge", "Jobs by kind and state.", { "kind", "state" }, 2 },
+	{ STMT_JOBS, "hub_jobs", "gauge", "Jobs waiting (queued) or running, by kind.",
+	    { "kind", "state" }, 2 },
+	{ STMT_JOBS_FAILED_TOTAL, "hub_jobs_failed_total", "counter",
+	    "Jobs that gave up (no attempt left, or a permanent error), by kind.",
+	    { "kind", NULL }, 1 },
 	{ STMT_DELIVERIES, "hub_delivery_rows", "gauge",
-	    "Delivery history rows by transport and current status.",
+	    "Deliveries not finished yet (queued, sending, retrying) by transport.",
 	    { "transport", "status" }, 2 },
 	{ STMT_DELIVERIES_TOTAL, "hub_deliveries_total", "counter",
 	    "Delivery attempt outcomes (delivered, failed, retrying) by transport.",
@@ -263,6 +282,9 @@ hub_metrics_render_db(struct hub_db *db, struct hub_buf *out)
 	size_t i;
 	int rc;
 
+	/* The events counted since the last fold first (bounded by them). */
+	if ((rc = hub_counters_fold(db, NULL)) != HUB_DB_OK)
+		return rc;
 	for (i = 0; i < HUB_NELEM(families); i++)
 		if ((rc = render_family(db, &families[i], out)) != HUB_DB_OK)
 			return rc;

@@ -12,14 +12,17 @@
  * Exposition is text format 0.0.4:
  *   hub_http_requests_total{route,method,status}
  *   hub_http_request_duration_seconds_bucket{route,method,le} / _sum / _count
- * and, from the database (hub_metrics_render_db), gauges of what the
- * tables hold now:
- *   hub_jobs{kind,state}, hub_delivery_rows{transport,status},
- *   hub_requests{status}, hub_slack_connections{state};
- * and counters of events, kept in metric_counters by the migration
- * 0007_metric_counters.sql (incremented in the transaction that records the
- * event, never lowered, not touched by retention):
- *   hub_deliveries_total{transport,status}, hub_slack_errors_total{code}.
+ * and, from the database (hub_metrics_render_db), at a cost that does not
+ * grow with the tables: gauges of the live sets, read through partial
+ * indexes,
+ *   hub_jobs{kind,state} (queued, running), hub_delivery_rows{transport,
+ *   status} (queued, sending, retrying), hub_slack_connections{state};
+ * and figures kept as events happen in metric_counters (0007, 0160;
+ * store/counters.h, folded just before they are read):
+ *   hub_requests{status} (a gauge: +1, -1 as requests come, move, go),
+ *   hub_deliveries_total{transport,status}, hub_slack_errors_total{code},
+ *   hub_jobs_failed_total{kind} (counters: never lowered, not touched by
+ *   retention).
  * Label values are escaped (\\ \" \n) as the format requires.
  */
 #ifndef HUB_METRICS_H
@@ -44,7 +47,8 @@ void	hub_metrics_observe(struct hub_metrics *, size_t route, int status, double 
  * row of another method).  0 or -1 (buffer full). */
 int	hub_metrics_render(const struct hub_metrics *, const char *const *names,
 	    const char *const *methods, struct hub_buf *out);
-/* Append the database gauges: HUB_DB_OK or the hub_db_exec error. */
+/* Append the database series (folding the pending events first): HUB_DB_OK
+ * or the hub_db_exec error. */
 int	hub_metrics_render_db(struct hub_db *, struct hub_buf *out);
 
 #endif

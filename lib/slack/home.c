@@ -852,6 +852,15 @@ hub_home_build(json_object *data, json_object **view)
 #define HOME_MINE_ASG \
 	"a.status = 'pending' AND" HUB_SQL_IS_ASSIGNEE("a", "$1")
 
+/* Ids of the requests the user ($1) asked for or is an approver of
+ * (kind: a further condition on the approver's row, "" or "… AND "),
+ * each through its own index (assignments_approver_list,
+ * assignments_slack_user, requests_requester_slack). */
+#define HOME_USER_REQUESTS(kind) \
+	"SELECT a.request_id AS id FROM assignments a WHERE " kind "a.approver_value = $1" \
+	" UNION SELECT a.request_id FROM assignments a WHERE a.slack_user_id = $1" \
+	" UNION SELECT r.id FROM requests r WHERE r.requester_slack_id = $1"
+
 #define EPOCH(x) "extract(epoch FROM " x ")::bigint"
 
 enum home_stmt {
@@ -921,39 +930,41 @@ static const struct hub_stmt home_stmts[HS__MAX] = {
 	    "  'waiting_on', coalesce(waiting_on, '[]'), 'reminded', reminded)"
 	    "  ORDER BY c DESC, id DESC), '[]'))::text FROM p", 6 },
 	/* $1 user ...: finished in the last 30 days, as approver or
-	 * requester, newest first. */
+	 * requester, newest first.  From the user's own requests
+	 * (HOME_USER_REQUESTS), not from every request finished lately:
+	 * the cost is the user's, not the hub's. */
 	[HS_DECIDED] = {
-	    "WITH p AS (SELECT r.id, r.title, s.name AS source, r.status, r.decided_by,"
+	    "WITH u AS (" HOME_USER_REQUESTS("a.approver_kind = 'slack' AND ") "),"
+	    " p AS (SELECT r.id, r.title, s.name AS source, r.status, r.decided_by,"
 	    " " EPOCH("coalesce(r.decided_at, r.updated_at)") " AS decided,"
 	    " coalesce(r.decided_at, r.updated_at) AS d, count(*) OVER () AS total"
-	    " FROM requests r JOIN sources s ON s.id = r.source_id"
+	    " FROM u JOIN requests r ON r.id = u.id JOIN sources s ON s.id = r.source_id"
 	    " WHERE r.status <> 'Pending'"
 	    " AND coalesce(r.decided_at, r.updated_at) > now() - interval '30 days'"
-	    " AND (r.requester_slack_id = $1 OR EXISTS (SELECT 1 FROM assignments a"
-	    "  WHERE a.request_id = r.id AND" HUB_SQL_IS_ASSIGNEE("a", "$1") "))"
 	    HOME_FILTERS
 	    " ORDER BY d DESC, r.id DESC OFFSET $5::int LIMIT $6::int)"
 	    " SELECT json_build_object('total', coalesce(max(total), 0), 'offset', $5::int,"
 	    " 'items', coalesce(json_agg(json_build_object('id', id, 'title', title,"
 	    "  'source', source, 'status', status, 'decided_by', decided_by,"
 	    "  'decided', decided) ORDER BY d DESC, id DESC), '[]'))::text FROM p", 6 },
-	/* $1 user: the counts, never filtered. */
+	/* $1 user: the counts, never filtered.  Approved and rejected in
+	 * the last 30 days among the user's own requests (they used to be
+	 * counted among every request decided lately: 0.85 s a publish at
+	 * 100 000 requests). */
 	[HS_COUNTS] = {
-	    "SELECT json_build_object("
+	    "WITH u AS (" HOME_USER_REQUESTS("") "),"
+	    " d AS (SELECT r.status FROM u JOIN requests r ON r.id = u.id"
+	    "  WHERE r.status IN ('Approved', 'Rejected')"
+	    "  AND r.decided_at > now() - interval '30 days')"
+	    " SELECT json_build_object("
 	    " 'waiting', (SELECT count(DISTINCT a.request_id) FROM assignments a"
 	    "  JOIN request_steps st ON st.id = a.step_id AND st.status = 'active'"
 	    "  JOIN requests r ON r.id = a.request_id AND r.status = 'Pending'"
 	    "  WHERE " HOME_MINE_ASG "),"
 	    " 'mine', (SELECT count(*) FROM requests r WHERE r.requester_slack_id = $1"
 	    "  AND r.status = 'Pending'),"
-	    " 'approved', (SELECT count(*) FROM requests r WHERE r.status = 'Approved'"
-	    "  AND r.decided_at > now() - interval '30 days' AND (r.requester_slack_id = $1"
-	    "  OR EXISTS (SELECT 1 FROM assignments a WHERE a.request_id = r.id"
-	    "  AND (a.approver_value = $1 OR a.slack_user_id = $1)))),"
-	    " 'rejected', (SELECT count(*) FROM requests r WHERE r.status = 'Rejected'"
-	    "  AND r.decided_at > now() - interval '30 days' AND (r.requester_slack_id = $1"
-	    "  OR EXISTS (SELECT 1 FROM assignments a WHERE a.request_id = r.id"
-	    "  AND (a.approver_value = $1 OR a.slack_user_id = $1)))))::text", 1 },
+	    " 'approved', (SELECT count(*) FROM d WHERE status = 'Approved'),"
+	    " 'rejected', (SELECT count(*) FROM d WHERE status = 'Rejected'))::text", 1 },
 	[HS_SOURCES] = {
 	    "SELECT coalesce(json_agg(name ORDER BY name), '[]')::text FROM"
 	    " (SELECT name FROM sources WHERE NOT disabled ORDER BY name LIMIT 98) x", 0 },

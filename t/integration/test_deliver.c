@@ -731,6 +731,7 @@ Test(deliver, decision_tells_the_requester_and_refreshes_home)
 	struct hub_outcome o;
 	struct hub_engine_error err;
 	json_object *m;
+	const char *js;
 
 	fake_users(1, 1);
 	add_app("app", 1);
@@ -745,6 +746,17 @@ Test(deliver, decision_tells_the_requester_and_refreshes_home)
 	cr_expect_eq(sql_ll("SELECT count(*) FROM delivery_log WHERE request_id = '%s'"
 	    " AND kind = 'decision' AND transport = 'email' AND status = 'delivered'", id), 1);
 	cr_expect_eq(sql_ll("SELECT count(*) FROM home_publish WHERE slack_user_id = 'U1'"), 1);
+	/* The republished Home counts the approval among the approver's own
+	 * requests decided lately, and lists it there. */
+	m = fake("GET", "/_fake/views?user=U1", NULL);
+	cr_assert(m != NULL && json_object_array_length(m) > 0, "no Home view for U1");
+	js = json_object_to_json_string(json_object_array_get_idx(m,
+	    json_object_array_length(m) - 1));
+	cr_expect(strstr(js, "Approved (30 days)*\\n1") != NULL, "%s", js);
+	cr_expect(strstr(js, "Rejected (30 days)*\\n0") != NULL, "%s", js);
+	cr_expect(strstr(js, "Waiting for you*\\n0") != NULL, "%s", js);
+	cr_expect(strstr(js, "Laptop") != NULL, "the decided request is not listed: %s", js);
+	json_object_put(m);
 }
 
 Test(deliver, log_only_records_users_not_found)

@@ -182,9 +182,9 @@ enum stmt {
 /*
  * Every statement costs what the live set or the counters hold, never the
  * size of a table that grows with use: no gauge counts history rows
- * (README "Metrics").  Counters and hub_requests are events kept in
- * metric_counters (0007, 0160), folded from metric_deltas just before
- * (store/counters.h).
+ * (README "Metrics").  Counters are events kept in metric_counters (0007,
+ * 0160), folded from metric_deltas just before (store/counters.h);
+ * hub_requests is the sum of request_counts (0021).
  */
 static const struct hub_stmt stmts[STMT__MAX] = {
 	/* Jobs waiting or running (jobs_due, jobs_lease: partial indexes);
@@ -202,11 +202,11 @@ static const struct hub_stmt stmts[STMT__MAX] = {
 	[STMT_SLACK_ERRORS_TOTAL] = { "SELECT labels->>'code', value FROM metric_counters"
 	    " WHERE name = 'hub_slack_errors_total' ORDER BY 1", 0 },
 	/* Every status, zero included: a series does not vanish when its
-	 * last request moves on. */
-	[STMT_REQUESTS] = { "SELECT s.status, coalesce(c.value, 0) FROM (VALUES ('Approved'),"
+	 * last request moves on.  request_counts (0021) is kept by a trigger
+	 * on requests: a few rows per source and status. */
+	[STMT_REQUESTS] = { "SELECT s.status, coalesce(sum(c.n), 0) FROM (VALUES ('Approved'),"
 	    " ('Cancelled'), ('Expired'), ('Lapsed'), ('Pending'), ('Rejected')) AS s (status)"
-	    " LEFT JOIN metric_counters c ON c.name = 'hub_requests'"
-	    " AND c.labels = jsonb_build_object('status', s.status) ORDER BY 1", 0 },
+	    " LEFT JOIN request_counts c ON c.status = s.status GROUP BY 1 ORDER BY 1", 0 },
 	/* Every state, zero included, so an alert on "disabled > 0" has a series. */
 	[STMT_CONNECTIONS] = { "SELECT s.state, count(c.id) FROM (VALUES ('ok'), ('disabled'),"
 	    " ('attention')) AS s (state) LEFT JOIN slack_connections c ON s.state ="

@@ -16,13 +16,13 @@
  * grow with the tables: gauges of the live sets, read through partial
  * indexes,
  *   hub_jobs{kind,state} (queued, running), hub_delivery_rows{transport,
- *   status} (queued, sending, retrying), hub_slack_connections{state};
- * and figures kept as events happen in metric_counters (0007, 0160;
- * store/counters.h, folded just before they are read):
- *   hub_requests{status} (a gauge: +1, -1 as requests come, move, go),
+ *   status} (queued, sending, retrying), hub_slack_connections{state},
+ *   hub_requests{status} (request_counts of 0021, kept by a trigger);
+ * and counters of events kept in metric_counters (0007, 0160;
+ * store/counters.h, folded just before they are read; never lowered,
+ * not touched by retention):
  *   hub_deliveries_total{transport,status}, hub_slack_errors_total{code},
- *   hub_jobs_failed_total{kind} (counters: never lowered, not touched by
- *   retention).
+ *   hub_jobs_failed_total{kind}.
  * Label values are escaped (\\ \" \n) as the format requires.
  */
 #ifndef HUB_METRICS_H

@@ -1,6 +1,6 @@
 /*
  * counters.h - Prometheus counters kept in the database (metric_counters,
- * 0007 and 0160).
+ * 0007 and 0022).
  *
  * Whoever records an event (a trigger, in the event's own transaction)
  * appends a delta to metric_deltas: an insert into a heap with no index,

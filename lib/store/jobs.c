@@ -149,12 +149,15 @@ static const struct hub_stmt job_stmts[JOB__MAX] = {
 	[JOB_LANE_LOCK] = {
 	    "SELECT pg_advisory_xact_lock(hashtext('hub_jobs_lane:' || $1))", 1 },
 	/* $1..$4 as $3..$6 of JOB_CLAIM_IN (all NULL: any job) */
+	/* -1 when nothing is queued or running (greatest(0, NULL) is 0, not
+	 * NULL: an idle lane would poll every 10 ms). */
 	[JOB_NEXT_DUE] = {
-	    "SELECT coalesce(greatest(0, ceil(extract(epoch FROM least("
+	    "SELECT CASE WHEN d IS NULL THEN -1 ELSE greatest(0, ceil(d * 1000)) END::bigint"
+	    " FROM (SELECT extract(epoch FROM least("
 	    "  (SELECT min(j.run_at) FROM jobs j WHERE j.state = 'queued'"
 	    "   AND ($1::text IS NULL OR " JOB_IN_LANE("1", "2", "3", "4") ")),"
 	    "  (SELECT min(locked_until) FROM jobs WHERE state = 'running'))"
-	    " - now()) * 1000)), -1)::bigint", 4 },
+	    " - now()) AS d) x", 4 },
 	/* $1 id, $2 attempts (fence), $3 delay ms */
 	[JOB_DEFER] = {
 	    "UPDATE jobs SET state = 'queued', locked_by = NULL, locked_until = NULL,"

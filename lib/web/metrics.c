@@ -183,7 +183,7 @@ enum stmt {
  * Every statement costs what the live set or the counters hold, never the
  * size of a table that grows with use: no gauge counts history rows
  * (README "Metrics").  Counters are events kept in metric_counters (0007,
- * 0160), folded from metric_deltas just before (store/counters.h);
+ * 0022), folded from metric_deltas just before (store/counters.h);
  * hub_requests is the sum of request_counts (0021).
  */
 static const struct hub_stmt stmts[STMT__MAX] = {

@@ -18,7 +18,7 @@
  *   hub_jobs{kind,state} (queued, running), hub_delivery_rows{transport,
  *   status} (queued, sending, retrying), hub_slack_connections{state},
  *   hub_requests{status} (request_counts of 0021, kept by a trigger);
- * and counters of events kept in metric_counters (0007, 0160;
+ * and counters of events kept in metric_counters (0007, 0022;
  * store/counters.h, folded just before they are read; never lowered,
  * not touched by retention):
  *   hub_deliveries_total{transport,status}, hub_slack_errors_total{code},

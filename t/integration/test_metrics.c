@@ -1,7 +1,7 @@
 /*
  * test_metrics.c - /metrics through nginx after known operations, now that
  * its figures are kept as things happen (request_counts of 0021, the
- * counters of 0160_metric_deltas.sql and store/counters.h) instead of
+ * counters of 0022_metric_deltas.sql and store/counters.h) instead of
  * counted from whole tables at each scrape:
  *
  *  - hub_requests{status} follows creates, a cancel and a deletion through

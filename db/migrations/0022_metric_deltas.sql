@@ -1,4 +1,4 @@
--- 0160_metric_deltas: /metrics at a cost that does not grow with the data.
+-- 0022_metric_deltas: /metrics at a cost that does not grow with the data.
 --
 -- The scrape used to count every row of requests, jobs and delivery_log
 -- (GROUP BY over the whole table), so a hub with a million requests read a

@@ -999,11 +999,14 @@ Test(interactions, snooze_is_per_approver)
 	    "1h", 0 };
 	click_ok(&c);
 	PQclear(tq(T_REMIND_NOW, out.id, NULL, NULL, NULL, NULL));
-	/* The worker's sweep (the stack's worker may run it first: either
-	 * way the reminders below are its work). */
-	cr_assert_eq(hub_engine_sweep(&env), HUB_JOB_SWEEP_OK);
-	for (tries = 0; tries < 100 && tq_ll(T_REMINDERS, out.id, b_asg) == 0; tries++)
-		usleep(50 * 1000);
+	/* The worker's sweep (the stack's worker may run it first, or hold
+	 * the row while ours passes it by: sweep until the reminder is out;
+	 * a reminder sent moves next_reminder_at on, so none goes twice). */
+	for (tries = 0; tries < 100 && tq_ll(T_REMINDERS, out.id, b_asg) == 0; tries++) {
+		cr_assert_eq(hub_engine_sweep(&env), HUB_JOB_SWEEP_OK);
+		if (tq_ll(T_REMINDERS, out.id, b_asg) == 0)
+			usleep(50 * 1000);
+	}
 	cr_assert_eq(tq_ll(T_REMINDERS, out.id, b_asg), 1, "the other approver is reminded");
 	cr_assert_eq(tq_ll(T_REMINDERS, out.id, a_asg), 0, "the snoozer is not");
 }

@@ -98,18 +98,6 @@ static const struct hub_stmt stmts[STMT__MAX] = {
 
 static const struct hub_stmt_table rl_stmts = { "ratelimit", stmts, STMT__MAX };
 
-const char *
-hub_ratelimit_strerror(int err)
-{
-	switch (err) {
-	case HUB_RATELIMIT_OK:		return "ok";
-	case HUB_RATELIMIT_WAIT:	return "wait";
-	case HUB_RATELIMIT_INVALID:	return "invalid bucket";
-	case HUB_RATELIMIT_DB:		return "database error";
-	default:			return "unknown error";
-	}
-}
-
 static int
 key_ok(const char *key)
 {

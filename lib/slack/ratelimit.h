@@ -73,6 +73,5 @@ int	hub_ratelimit_workspace_cap(struct hub_db *);
  * per channel ever posted to would pile up otherwise); a later acquire
  * recreates them full, which is what they hold.  For the retention job. */
 int	hub_ratelimit_cleanup(struct hub_db *, long *deleted);
-const char *hub_ratelimit_strerror(int);
 
 #endif

@@ -351,13 +351,6 @@ out:
 	return err;
 }
 
-int
-hub_job_claim(struct hub_db *db, const char *worker_id, int lease_s,
-    struct hub_job *job)
-{
-	return hub_job_claim_in(db, worker_id, lease_s, NULL, job);
-}
-
 /* A PostgreSQL text[] literal of job kinds ([a-z0-9_.], no quoting needed). */
 static int
 kinds_array(const char *const *k, size_t n, char *out, size_t len)

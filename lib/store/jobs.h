@@ -82,9 +82,8 @@ struct hub_job {
 /* Enqueue in the caller's transaction.  *id (may be NULL): the new job's,
  * or the queued or running job's that has the same dedupe key. */
 int	hub_job_enqueue(struct hub_db *, const struct hub_job_spec *, int64_t *id);
-/* Claim one due job for lease_s seconds. HUB_DB_NOTFOUND when none is due. */
-int	hub_job_claim(struct hub_db *, const char *worker_id, int lease_s, struct hub_job *);
-/* Claim one due job the filter lets through (NULL: any, as hub_job_claim). */
+/* Claim one due job the filter lets through (NULL: any kind) for lease_s
+ * seconds.  HUB_DB_NOTFOUND when none is due. */
 int	hub_job_claim_in(struct hub_db *, const char *worker_id, int lease_s,
 	    const struct hub_job_filter *, struct hub_job *);
 /* ms until a job the filter lets through is due or a lease runs out (a

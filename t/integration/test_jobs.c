@@ -183,7 +183,7 @@ Test(jobs, enqueue_claim_done)
 	int n, ok;
 
 	id = enqueue(db, "slack.post", NULL, 0);
-	cr_assert_eq(hub_job_claim(db, "w1", 30, &job), HUB_DB_OK);
+	cr_assert_eq(hub_job_claim_in(db, "w1", 30, NULL, &job), HUB_DB_OK);
 	cr_expect_eq(job.id, id);
 	cr_expect_str_eq(job.kind, "slack.post");
 	cr_expect_eq(job.attempts, 0);
@@ -196,7 +196,7 @@ Test(jobs, enqueue_claim_done)
 	job_state(db, id, &js);
 	cr_expect_str_eq(js.state, "running");
 
-	cr_expect_eq(hub_job_claim(db, "w2", 30, &(struct hub_job){ 0 }), HUB_DB_NOTFOUND,
+	cr_expect_eq(hub_job_claim_in(db, "w2", 30, NULL, &(struct hub_job){ 0 }), HUB_DB_NOTFOUND,
 	    "a running job is not claimed twice");
 	cr_assert_eq(hub_job_done(db, &job, "ts=1.2"), HUB_DB_OK);
 	job_state(db, id, &js);
@@ -208,7 +208,7 @@ Test(jobs, enqueue_claim_done)
 	cr_expect_eq(hub_job_done(db, &job, NULL), HUB_DB_NOTFOUND, "done twice");
 	hub_job_clear(&job);
 	cr_expect_null(job.payload);
-	cr_expect_eq(hub_job_claim(db, "w1", 30, &job), HUB_DB_NOTFOUND);
+	cr_expect_eq(hub_job_claim_in(db, "w1", 30, NULL, &job), HUB_DB_NOTFOUND);
 }
 
 Test(jobs, bad_arguments)
@@ -225,12 +225,12 @@ Test(jobs, bad_arguments)
 	cr_expect_eq(hub_job_enqueue(db,
 	    &(struct hub_job_spec){ .kind = "Not A Kind" }, NULL), HUB_DB_CHECK,
 	    "the schema refuses malformed kinds");
-	cr_expect_eq(hub_job_claim(db, "w", 0, &job), HUB_DB_QUERY);
-	cr_expect_eq(hub_job_claim(db, NULL, 10, &job), HUB_DB_QUERY);
+	cr_expect_eq(hub_job_claim_in(db, "w", 0, NULL, &job), HUB_DB_QUERY);
+	cr_expect_eq(hub_job_claim_in(db, NULL, 10, NULL, &job), HUB_DB_QUERY);
 	/* NULL payload is an empty object */
 	cr_assert_eq(hub_job_enqueue(db,
 	    &(struct hub_job_spec){ .kind = "x" }, NULL), HUB_DB_OK);
-	cr_assert_eq(hub_job_claim(db, "w", 10, &job), HUB_DB_OK);
+	cr_assert_eq(hub_job_claim_in(db, "w", 10, NULL, &job), HUB_DB_OK);
 	cr_expect(json_object_is_type(job.payload, json_type_object));
 	cr_expect_eq(json_object_object_length(job.payload), 0);
 	hub_job_clear(&job);
@@ -252,7 +252,7 @@ Test(jobs, dedupe_key)
 	PQclear(r);
 
 	/* Still deduped while running; a new job once it is done. */
-	cr_assert_eq(hub_job_claim(db, "w", 30, &job), HUB_DB_OK);
+	cr_assert_eq(hub_job_claim_in(db, "w", 30, NULL, &job), HUB_DB_OK);
 	cr_assert_eq(job.id, a);
 	cr_expect_eq(enqueue(db, "callback", "cb:req1", 0), a);
 	cr_assert_eq(hub_job_done(db, &job, NULL), HUB_DB_OK);
@@ -296,7 +296,7 @@ Test(jobs, spec_window_key_and_granted_attempt)
 	cr_expect_eq(cell_ll(r, 0, 1), 10, "the table's default");
 	PQclear(r);
 
-	cr_assert_eq(hub_job_claim(db, "w", 30, &job), HUB_DB_OK);
+	cr_assert_eq(hub_job_claim_in(db, "w", 30, NULL, &job), HUB_DB_OK);
 	cr_assert_eq(job.id, id);
 	cr_assert_not_null(job.dedupe_key);
 	cr_expect_str_eq(job.dedupe_key, "cb:spec");
@@ -324,9 +324,9 @@ Test(jobs, future_run_at_is_not_due)
 	int64_t id;
 
 	id = enqueue(db, "reminder", NULL, time(NULL) + 3600);
-	cr_expect_eq(hub_job_claim(db, "w", 30, &job), HUB_DB_NOTFOUND);
+	cr_expect_eq(hub_job_claim_in(db, "w", 30, NULL, &job), HUB_DB_NOTFOUND);
 	q_id(Q_MAKE_DUE, id, NULL);
-	cr_assert_eq(hub_job_claim(db, "w", 30, &job), HUB_DB_OK);
+	cr_assert_eq(hub_job_claim_in(db, "w", 30, NULL, &job), HUB_DB_OK);
 	cr_expect_eq(job.id, id);
 	hub_job_clear(&job);
 }
@@ -341,14 +341,14 @@ Test(jobs, skip_locked_two_connections)
 	b = enqueue(db, "k", NULL, 0);
 	/* db holds its claimed row locked in an open transaction ... */
 	cr_assert_eq(hub_db_begin(db), HUB_DB_OK);
-	cr_assert_eq(hub_job_claim(db, "w1", 30, &j1), HUB_DB_OK);
+	cr_assert_eq(hub_job_claim_in(db, "w1", 30, NULL, &j1), HUB_DB_OK);
 	/* ... db2 skips it instead of waiting, and takes the other one. */
-	cr_assert_eq(hub_job_claim(db2, "w2", 30, &j2), HUB_DB_OK);
+	cr_assert_eq(hub_job_claim_in(db2, "w2", 30, NULL, &j2), HUB_DB_OK);
 	cr_expect_neq(j1.id, j2.id);
 	cr_expect((j1.id == a && j2.id == b) || (j1.id == b && j2.id == a));
-	cr_expect_eq(hub_job_claim(db2, "w2", 30, &j3), HUB_DB_NOTFOUND);
+	cr_expect_eq(hub_job_claim_in(db2, "w2", 30, NULL, &j3), HUB_DB_NOTFOUND);
 	cr_assert_eq(hub_db_commit(db), HUB_DB_OK);
-	cr_expect_eq(hub_job_claim(db2, "w2", 30, &j3), HUB_DB_NOTFOUND,
+	cr_expect_eq(hub_job_claim_in(db2, "w2", 30, NULL, &j3), HUB_DB_NOTFOUND,
 	    "committed claim holds its lease");
 	hub_job_clear(&j1);
 	hub_job_clear(&j2);
@@ -363,10 +363,10 @@ Test(jobs, expired_lease_is_claimed_again_and_fenced)
 	int n, ok;
 
 	id = enqueue(db, "k", NULL, 0);
-	cr_assert_eq(hub_job_claim(db, "dead-worker", 30, &old), HUB_DB_OK);
-	cr_expect_eq(hub_job_claim(db, "w2", 30, &fresh), HUB_DB_NOTFOUND);
+	cr_assert_eq(hub_job_claim_in(db, "dead-worker", 30, NULL, &old), HUB_DB_OK);
+	cr_expect_eq(hub_job_claim_in(db, "w2", 30, NULL, &fresh), HUB_DB_NOTFOUND);
 	q_id(Q_EXPIRE_LEASE, id, NULL);
-	cr_assert_eq(hub_job_claim(db, "w2", 30, &fresh), HUB_DB_OK);
+	cr_assert_eq(hub_job_claim_in(db, "w2", 30, NULL, &fresh), HUB_DB_OK);
 	cr_expect_eq(fresh.id, id);
 	cr_expect_eq(fresh.attempts, 1, "the lost attempt counts");
 	/* The worker that lost its lease can no longer finish or fail it. */
@@ -391,10 +391,10 @@ Test(jobs, real_lease_timeout)
 	struct hub_job a, b;
 
 	enqueue(db, "k", NULL, 0);
-	cr_assert_eq(hub_job_claim(db, "w1", 1, &a), HUB_DB_OK);
-	cr_expect_eq(hub_job_claim(db, "w2", 1, &b), HUB_DB_NOTFOUND);
+	cr_assert_eq(hub_job_claim_in(db, "w1", 1, NULL, &a), HUB_DB_OK);
+	cr_expect_eq(hub_job_claim_in(db, "w2", 1, NULL, &b), HUB_DB_NOTFOUND);
 	usleep(1300 * 1000);
-	cr_assert_eq(hub_job_claim(db, "w2", 30, &b), HUB_DB_OK);
+	cr_assert_eq(hub_job_claim_in(db, "w2", 30, NULL, &b), HUB_DB_OK);
 	cr_expect_eq(a.id, b.id);
 	hub_job_clear(&a);
 	hub_job_clear(&b);
@@ -408,7 +408,7 @@ Test(jobs, fail_with_retry_after)
 	int n, ok;
 
 	id = enqueue(db, "slack.post", NULL, 0);
-	cr_assert_eq(hub_job_claim(db, "w", 30, &job), HUB_DB_OK);
+	cr_assert_eq(hub_job_claim_in(db, "w", 30, NULL, &job), HUB_DB_OK);
 	cr_assert_eq(hub_job_fail(db, &job, "ratelimited", 120, 0), HUB_DB_OK);
 	job_state(db, id, &js);
 	cr_expect_str_eq(js.state, "queued");
@@ -419,11 +419,11 @@ Test(jobs, fail_with_retry_after)
 	cr_expect_eq(n, 1);
 	cr_expect_eq(ok, 0);
 	hub_job_clear(&job);
-	cr_expect_eq(hub_job_claim(db, "w", 30, &job), HUB_DB_NOTFOUND, "not due yet");
+	cr_expect_eq(hub_job_claim_in(db, "w", 30, NULL, &job), HUB_DB_NOTFOUND, "not due yet");
 
 	/* -1: exponential backoff, first retry in [5, 10] s */
 	q_id(Q_MAKE_DUE, id, NULL);
-	cr_assert_eq(hub_job_claim(db, "w", 30, &job), HUB_DB_OK);
+	cr_assert_eq(hub_job_claim_in(db, "w", 30, NULL, &job), HUB_DB_OK);
 	cr_expect_eq(job.attempts, 1);
 	cr_assert_eq(hub_job_fail(db, &job, "timeout", -1, 0), HUB_DB_OK);
 	job_state(db, id, &js);
@@ -461,7 +461,7 @@ Test(jobs, gives_up)
 		if (cases[i].deadline_past)
 			q_id(Q_SET_DEADLINE_PAST, id, NULL);
 		for (k = 0; k < 3 && cases[i].states[k] != NULL; k++) {
-			cr_assert_eq(hub_job_claim(db, "w", 30, &job), HUB_DB_OK, "%s", cases[i].why);
+			cr_assert_eq(hub_job_claim_in(db, "w", 30, NULL, &job), HUB_DB_OK, "%s", cases[i].why);
 			cr_assert_eq(job.id, id);
 			if (cases[i].deadline_past)
 				cr_expect_gt(job.deadline, 0);
@@ -474,11 +474,11 @@ Test(jobs, gives_up)
 		}
 		/* whatever is left must not block the next case */
 		if (strcmp(js.state, "queued") == 0) {
-			cr_assert_eq(hub_job_claim(db, "w", 30, &job), HUB_DB_OK);
+			cr_assert_eq(hub_job_claim_in(db, "w", 30, NULL, &job), HUB_DB_OK);
 			cr_assert_eq(hub_job_done(db, &job, NULL), HUB_DB_OK);
 			hub_job_clear(&job);
 		}
-		cr_expect_eq(hub_job_claim(db, "w", 30, &job), HUB_DB_NOTFOUND, "%s", cases[i].why);
+		cr_expect_eq(hub_job_claim_in(db, "w", 30, NULL, &job), HUB_DB_NOTFOUND, "%s", cases[i].why);
 	}
 }
 
@@ -490,7 +490,7 @@ Test(jobs, release_counts_no_attempt)
 	int n, ok;
 
 	id = enqueue(db, "k", NULL, 0);
-	cr_assert_eq(hub_job_claim(db, "w", 30, &job), HUB_DB_OK);
+	cr_assert_eq(hub_job_claim_in(db, "w", 30, NULL, &job), HUB_DB_OK);
 	cr_assert_eq(hub_job_release(db, &job), HUB_DB_OK);
 	cr_expect_eq(hub_job_release(db, &job), HUB_DB_NOTFOUND, "released twice");
 	hub_job_clear(&job);
@@ -499,7 +499,7 @@ Test(jobs, release_counts_no_attempt)
 	cr_expect_eq(js.attempts, 0);
 	attempts_recorded(id, &n, &ok);
 	cr_expect_eq(n, 0);
-	cr_assert_eq(hub_job_claim(db, "w", 30, &job), HUB_DB_OK, "claimable at once");
+	cr_assert_eq(hub_job_claim_in(db, "w", 30, NULL, &job), HUB_DB_OK, "claimable at once");
 	cr_expect_eq(job.id, id);
 	cr_expect_eq(job.attempts, 0);
 	hub_job_clear(&job);

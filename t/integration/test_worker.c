@@ -768,7 +768,7 @@ Test(worker, sigterm_during_stalled_call_keeps_the_job)
 
 	/* Released, not lost: claimable now, and no attempt was counted. */
 	memset(&job, 0, sizeof(job));
-	cr_assert_eq(hub_job_claim(db, "test", 30, &job), HUB_DB_OK, "job not claimable");
+	cr_assert_eq(hub_job_claim_in(db, "test", 30, NULL, &job), HUB_DB_OK, "job not claimable");
 	cr_expect_eq(job.id, id);
 	cr_expect_eq(job.attempts, 0);
 	hub_job_clear(&job);

@@ -323,29 +323,50 @@ static int
 engine_error(struct hub_req *req, struct hub_app_ctx *app, int err,
     const struct hub_engine_error *ee, const char *request_id);
 
-/* What the caller should know about a request it made: no Slack
- * connection resolves for it, so its people get email only. */
+static void
+add_warning(json_object **w, const char *code, const char *msg)
+{
+	json_object *one;
+
+	if (*w == NULL && (*w = json_object_new_array()) == NULL)
+		return;
+	if ((one = json_object_new_object()) == NULL)
+		return;
+	json_object_object_add(one, "code", json_object_new_string(code));
+	json_object_object_add(one, "message", json_object_new_string(msg));
+	json_object_array_add(*w, one);
+}
+
+/* What the caller should know about a request it made: some of its people
+ * get email only, because no Slack connection resolves for a step or the
+ * one that does is disabled. */
 static void
 create_warnings(struct hub_db *db, const char *id, json_object *o)
 {
-	char msg[512];
-	json_object *w, *one;
-	int missing = 0;
+	char msg[HUB_CONN_NAME_MAX + 1024];
+	struct hub_conn_reach reach;
+	json_object *w = NULL;
 
-	if (o == NULL || hub_connections_unresolved(db, id, &missing) != HUB_CONN_OK ||
-	    !missing)
+	if (o == NULL || hub_connections_unresolved(db, id, &reach) != HUB_CONN_OK)
 		return;
-	snprintf(msg, sizeof(msg), "No Slack connection applies to this request (none on its "
-	    "steps, the request or the source, and no default): people are reached by email "
-	    "as the setting delivery.user_not_found says. %s", hub_slack_fix("no_connection"));
-	if ((w = json_object_new_array()) == NULL || (one = json_object_new_object()) == NULL) {
-		json_object_put(w);
-		return;
+	if (reach.missing) {
+		snprintf(msg, sizeof(msg), "No Slack connection applies to this request (none "
+		    "on its steps, the request or the source, and no default): people are "
+		    "reached by email as the setting delivery.user_not_found says. %s",
+		    hub_slack_fix("no_connection"));
+		add_warning(&w, "no_slack_connection", msg);
 	}
-	json_object_object_add(one, "code", json_object_new_string("no_slack_connection"));
-	json_object_object_add(one, "message", json_object_new_string(msg));
-	json_object_array_add(w, one);
-	json_object_object_add(o, "warnings", w);
+	if (reach.disabled_name[0] != '\0') {
+		snprintf(msg, sizeof(msg), "The Slack connection %s that applies to this "
+		    "request is disabled (%s): people are reached by email until an admin "
+		    "enables it again (PUBLIC_URL/admin/connections, or approvalhub "
+		    "connection enable %s).", reach.disabled_name,
+		    reach.disabled_reason[0] != '\0' ? reach.disabled_reason :
+		    "disabled by an admin", reach.disabled_name);
+		add_warning(&w, "slack_connection_disabled", msg);
+	}
+	if (w != NULL)
+		json_object_object_add(o, "warnings", w);
 }
 
 /* A callback_url must not reach an internal address (netpolicy.h): 0,

@@ -63,12 +63,19 @@ static const struct hub_stmt stmts[STMT__MAX] = {
 	/* $1 request: has it a step that names no connection (step,
 	 * request, source) while there is no default either?  The ids are
 	 * foreign keys, so one that is set exists. */
+	/* Each step's connection as the notify job picks it (step -> request
+	 * -> source -> the default): is one missing, and the first disabled
+	 * one's name and reason. */
 	[STMT_UNRESOLVED] = {
-		"SELECT EXISTS (SELECT 1 FROM request_steps st"
+		"SELECT coalesce(bool_or(c.id IS NULL), false),"
+		" coalesce((array_agg(c.name ORDER BY st.position) FILTER (WHERE c.disabled))[1], ''),"
+		" coalesce((array_agg(c.disabled_reason ORDER BY st.position)"
+		"  FILTER (WHERE c.disabled))[1], '')"
+		" FROM request_steps st"
 		" JOIN requests r ON r.id = st.request_id JOIN sources s ON s.id = r.source_id"
-		" WHERE st.request_id = $1::uuid"
-		" AND coalesce(st.connection_id, r.connection_id, s.connection_id) IS NULL)"
-		" AND NOT EXISTS (SELECT 1 FROM slack_connections WHERE is_default)", 1 },
+		" LEFT JOIN slack_connections c ON c.id = coalesce(st.connection_id, r.connection_id,"
+		"  s.connection_id, (SELECT d.id FROM slack_connections d WHERE d.is_default))"
+		" WHERE st.request_id = $1::uuid", 1 },
 	[STMT_LIST] = {
 		"SELECT " CONN_COLS " FROM slack_connections ORDER BY name", 0 },
 	/* Two statements in one transaction: the one-default index is checked
@@ -592,18 +599,23 @@ hub_connections_get_default(struct hub_db *db, struct hub_conn *c)
 }
 
 int
-hub_connections_unresolved(struct hub_db *db, const char *request_id, int *missing)
+hub_connections_unresolved(struct hub_db *db, const char *request_id,
+    struct hub_conn_reach *out)
 {
 	const char *params[1] = { request_id };
 	PGresult *r = NULL;
 	int rc;
 
-	*missing = 0;
+	memset(out, 0, sizeof(*out));
 	if (request_id == NULL || !hub_check_uuid(request_id))
 		return HUB_CONN_INVALID;
 	rc = map_db(hub_db_exec(db, &conn_stmts, STMT_UNRESOLVED, params, &r));
-	if (rc == HUB_CONN_OK && PQntuples(r) == 1)
-		*missing = *PQgetvalue(r, 0, 0) == 't';
+	if (rc == HUB_CONN_OK && PQntuples(r) == 1) {
+		out->missing = *PQgetvalue(r, 0, 0) == 't';
+		snprintf(out->disabled_name, sizeof(out->disabled_name), "%s", PQgetvalue(r, 0, 1));
+		snprintf(out->disabled_reason, sizeof(out->disabled_reason), "%s",
+		    PQgetvalue(r, 0, 2));
+	}
 	PQclear(r);
 	return rc;
 }

@@ -155,10 +155,18 @@ int	hub_connections_env_setup(struct hub_job_env *, int delay_s);
  * be NULL, says why: RATELIMITED with wait_ms/retry_after, AUTH...). */
 int	hub_slack_lookup_email(struct hub_db *, struct hub_slack *, const struct hub_conn *,
 	    const char *email, char out_id[HUB_SLACK_ID_LEN], struct hub_slack_result *res);
-/* *missing = 1 when some step of the request resolves to no connection,
- * as the notify job picks one (step -> request -> source -> the default):
- * its people are then reached by email only (deliver.h). */
-int	hub_connections_unresolved(struct hub_db *, const char *request_id, int *missing);
+/* How a request's steps reach Slack, as the notify job picks each step's
+ * connection (step -> request -> source -> the default).  missing: some
+ * step resolves to no connection; disabled_name: the first step whose
+ * connection is disabled ("" when none).  Either way those people are
+ * reached by email only (deliver.h). */
+struct hub_conn_reach {
+	int	missing;
+	char	disabled_name[HUB_CONN_NAME_MAX + 1];
+	char	disabled_reason[256];
+};
+int	hub_connections_unresolved(struct hub_db *, const char *request_id,
+	    struct hub_conn_reach *);
 /* A send answered users_not_found: forget what we cached for the email. */
 int	hub_slack_cache_drop(struct hub_db *, const struct hub_conn *, const char *email);
 

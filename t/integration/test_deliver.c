@@ -1290,6 +1290,47 @@ Test(deliver_stack, no_connection_emails_records_counts_and_warns)
 	PQclear(sql("DELETE FROM slack_connections"));
 }
 
+/* The default connection is disabled (`approvalhub connection disable`):
+ * the request is created, its approver is emailed, and the API's answer
+ * names the connection, the reason and how to enable it again. */
+Test(deliver_stack, disabled_connection_warns_and_emails)
+{
+	char name[64], key[256], id[HUB_ID_LEN], email[128], cmd[1024];
+	json_object *o, *w;
+	const char *msg;
+
+	PQclear(sql("DELETE FROM slack_connections"));
+	add_app("offline-app", 1);
+	snprintf(cmd, sizeof(cmd), "\"%s/bin/approvalhub\" connection disable offline-app"
+	    " --reason 'token under review' >/dev/null 2>&1", th_env("top_builddir"));
+	cr_assert_eq(system(cmd), 0, "%s", cmd);
+
+	api_source(name, sizeof(name), key, sizeof(key));
+	snprintf(email, sizeof(email), "%s@partner.example", name);
+	o = api_create(key, email, id);
+	cr_assert(json_object_object_get_ex(o, "warnings", &w) &&
+	    json_object_is_type(w, json_type_array) && json_object_array_length(w) == 1,
+	    "%s", json_object_to_json_string(o));
+	w = json_object_array_get_idx(w, 0);
+	cr_expect_str_eq(jpath(w, "code", NULL), "slack_connection_disabled");
+	msg = jpath(w, "message", NULL);
+	cr_expect(msg != NULL && strstr(msg, "offline-app") != NULL &&
+	    strstr(msg, "token under review") != NULL &&
+	    strstr(msg, "approvalhub connection enable offline-app") != NULL, "%s", msg);
+	json_object_put(o);
+	await_row(id, "transport = 'email' AND status = 'delivered'");
+
+	/* Enabled again: no warning. */
+	snprintf(cmd, sizeof(cmd), "\"%s/bin/approvalhub\" connection enable offline-app"
+	    " >/dev/null 2>&1", th_env("top_builddir"));
+	cr_assert_eq(system(cmd), 0, "%s", cmd);
+	o = api_create(key, "UDIS1", id);
+	cr_expect(!json_object_object_get_ex(o, "warnings", NULL), "%s",
+	    json_object_to_json_string(o));
+	json_object_put(o);
+	PQclear(sql("DELETE FROM slack_connections"));
+}
+
 /* ------------------------------------------------------------ through the API */
 
 /*

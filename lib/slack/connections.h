@@ -163,7 +163,7 @@ int	hub_slack_lookup_email(struct hub_db *, struct hub_slack *, const struct hub
 struct hub_conn_reach {
 	int	missing;
 	char	disabled_name[HUB_CONN_NAME_MAX + 1];
-	char	disabled_reason[256];
+	char	disabled_reason[sizeof(((struct hub_conn *)0)->disabled_reason)];
 };
 int	hub_connections_unresolved(struct hub_db *, const char *request_id,
 	    struct hub_conn_reach *);

@@ -51,6 +51,8 @@ enum job_stmt {
 	JOB_RETRY,
 	JOB_SET_LANE,
 	JOB_LISTEN,
+	JOB_WAITER_SET,
+	JOB_WAITER_DROP,
 	JOB__MAX
 };
 
@@ -192,6 +194,15 @@ static const struct hub_stmt job_stmts[JOB__MAX] = {
 	    " WHERE id = $1::bigint AND state = 'running' AND attempts = $2::integer"
 	    " RETURNING id", 3 },
 	[JOB_LISTEN] = { "LISTEN hub_jobs", 0 },
+	/* $1 worker, $2 ms.  Rows of workers killed while waiting go once
+	 * they are an hour past their wait (they count for nothing already). */
+	[JOB_WAITER_SET] = {
+	    "WITH gone AS (DELETE FROM job_waiters"
+	    "  WHERE until < now() - interval '1 hour' AND worker <> $1)"
+	    " INSERT INTO job_waiters (worker, until)"
+	    " VALUES ($1, now() + make_interval(secs => $2::integer / 1000.0))"
+	    " ON CONFLICT (worker) DO UPDATE SET until = EXCLUDED.until", 2 },
+	[JOB_WAITER_DROP] = { "DELETE FROM job_waiters WHERE worker = $1", 1 },
 };
 
 static const struct hub_stmt_table job_table = { "hubjob", job_stmts, JOB__MAX };
@@ -694,6 +705,25 @@ hub_job_listen(struct hub_db *db)
 		job_listeners[slot].pid = PQbackendPID(hub_db_conn(db));
 	}
 	return HUB_DB_OK;
+}
+
+int
+hub_job_waiting(struct hub_db *db, const char *worker_id, int wait_ms)
+{
+	char ms[16];
+	const char *params[2] = { worker_id, ms };
+
+	/* A little past the wait: the row must outlive the poll it stands for. */
+	snprintf(ms, sizeof(ms), "%d", wait_ms + 1000);
+	return hub_db_exec(db, &job_table, JOB_WAITER_SET, params, NULL);
+}
+
+int
+hub_job_awake(struct hub_db *db, const char *worker_id)
+{
+	const char *params[1] = { worker_id };
+
+	return hub_db_exec(db, &job_table, JOB_WAITER_DROP, params, NULL);
 }
 
 /* Drain queued notifications; how many there were. */

@@ -126,6 +126,17 @@ void	hub_job_clear(struct hub_job *);
 int	hub_job_backoff(int attempts, int base_s, int cap_s);
 /* LISTEN hub_jobs on this connection. */
 int	hub_job_listen(struct hub_db *);
+/*
+ * NOTIFY hub_jobs is sent only while some worker waits for it: a
+ * notifying commit holds a lock of the whole cluster, which would make
+ * busy producers commit one at a time for nobody.  A worker about to wait
+ * calls hub_job_waiting (its row lasts the wait and a second more), then
+ * looks for a due job once more, then waits in hub_job_wait; once woken
+ * it calls hub_job_awake.  A job committed after that second look
+ * notifies; a commit racing it exactly is caught by the wait's timeout.
+ */
+int	hub_job_waiting(struct hub_db *, const char *worker_id, int wait_ms);
+int	hub_job_awake(struct hub_db *, const char *worker_id);
 /* Wait up to timeout_ms for a notification (or fd activity); 1 woken, 0 timeout, -1 error/signal. */
 int	hub_job_wait(struct hub_db *, int timeout_ms);
 

@@ -450,6 +450,42 @@ worker_connect(struct hub_worker *w)
 	return -1;
 }
 
+/*
+ * Nothing was due: say so (jobs.h: producers notify only while a worker
+ * waits), look once more for a job committed before that, then wait for
+ * a NOTIFY or the next due time.  0: go on.
+ */
+static int
+idle_wait(struct hub_worker *w)
+{
+	struct hub_job job;
+	int rc, ms;
+
+	/* LISTEN every time: a silent reconnect inside db.c drops it. */
+	if ((rc = hub_job_listen(w->db)) != HUB_DB_OK) {
+		db_trouble(w, "listen", rc);
+		db_wait(w, rc);
+		return 0;
+	}
+	ms = idle_ms(w);
+	if ((rc = hub_job_waiting(w->db, w->id, ms)) != HUB_DB_OK) {
+		db_trouble(w, "wait", rc);
+		db_wait(w, rc);
+		return 0;
+	}
+	memset(&job, 0, sizeof(job));
+	if (hub_job_claim_in(w->db, w->id, w->lease_s, w->filter, &job) != HUB_DB_OK) {
+		if (hub_job_wait(w->db, ms) != 1)
+			return 0;	/* timed out: the next round says so again */
+		hub_job_awake(w->db, w->id);
+		return 0;
+	}
+	hub_job_awake(w->db, w->id);
+	run_job(w, &job);
+	hub_job_clear(&job);
+	return 0;
+}
+
 /* One round: claim and run a job, or wait.  0 go on, 1 done (once), -1 fatal. */
 static int
 loop_once(struct hub_worker *w)
@@ -472,14 +508,7 @@ loop_once(struct hub_worker *w)
 		db_ok(w);
 		if (w->opts->once)
 			return 1;
-		/* LISTEN every time: a silent reconnect inside db.c drops it. */
-		if ((rc = hub_job_listen(w->db)) != HUB_DB_OK) {
-			db_trouble(w, "listen", rc);
-			db_wait(w, rc);
-			return 0;
-		}
-		hub_job_wait(w->db, idle_ms(w));
-		return 0;
+		return idle_wait(w);
 	}
 	db_trouble(w, "claim", rc);
 	if (w->opts->once)

@@ -81,6 +81,7 @@ enum q_stmt {
 	Q_MAKE_DUE,
 	Q_PID,
 	Q_SPEC,
+	Q_WAITERS_EXPIRE,
 	Q__MAX
 };
 
@@ -103,6 +104,7 @@ static const struct hub_stmt q_stmts[Q__MAX] = {
 	/* seconds from creation to the deadline (NULL: none), max_attempts */
 	[Q_SPEC] = { "SELECT extract(epoch FROM deadline - created_at)::bigint, max_attempts"
 	    " FROM jobs WHERE id = $1::bigint", 1 },
+	[Q_WAITERS_EXPIRE] = { "UPDATE job_waiters SET until = now() - interval '1 second'", 0 },
 };
 
 static const struct hub_stmt_table q_table = { "tjobs", q_stmts, Q__MAX };
@@ -512,6 +514,7 @@ Test(jobs, notify_wakes_waiter)
 	long ms;
 
 	cr_assert_eq(hub_job_listen(db), HUB_DB_OK);
+	cr_assert_eq(hub_job_waiting(db, "w1", 60000), HUB_DB_OK);
 	cr_expect_eq(hub_job_wait(db, 100), 0, "nothing yet: timeout");
 
 	/* Uncommitted enqueue does not wake anyone; the commit does. */
@@ -533,6 +536,43 @@ Test(jobs, notify_wakes_waiter)
 	hub_db_close(prod);
 }
 
+/* While no worker waits, a job commits without a NOTIFY (whose commit
+ * would hold the cluster-wide notification lock for nobody); a worker
+ * that says it waits is notified, until it is awake again or its wait
+ * has run out. */
+Test(jobs, notify_only_while_a_worker_waits)
+{
+	struct hub_db *prod = connect_fresh(), *other = connect_fresh();
+
+	cr_assert_eq(hub_job_listen(db), HUB_DB_OK);
+	enqueue(prod, "k", NULL, 0);
+	cr_expect_eq(hub_job_wait(db, 300), 0, "no waiter: no NOTIFY");
+
+	/* Another worker waits: the commit notifies (every listener hears it). */
+	cr_assert_eq(hub_job_waiting(other, "w2", 60000), HUB_DB_OK);
+	enqueue(prod, "k", NULL, 0);
+	cr_expect_eq(hub_job_wait(db, 5000), 1, "a waiter: NOTIFY");
+	/* ... and no longer once it is awake. */
+	cr_assert_eq(hub_job_awake(other, "w2"), HUB_DB_OK);
+	enqueue(prod, "k", NULL, 0);
+	cr_expect_eq(hub_job_wait(db, 300), 0, "awake again: no NOTIFY");
+
+	/* A waiter whose wait ran out (killed while waiting) counts for nothing. */
+	cr_assert_eq(hub_job_waiting(other, "w3", 0), HUB_DB_OK);
+	cr_assert_eq(hub_db_exec(db, &q_table, Q_WAITERS_EXPIRE, NULL, NULL), HUB_DB_OK);
+	enqueue(prod, "k", NULL, 0);
+	cr_expect_eq(hub_job_wait(db, 300), 0, "an expired waiter: no NOTIFY");
+
+	/* A waiter seen when the producer commits, not when it inserted. */
+	cr_assert_eq(hub_db_begin(prod), HUB_DB_OK);
+	enqueue(prod, "k", NULL, 0);
+	cr_assert_eq(hub_job_waiting(other, "w4", 60000), HUB_DB_OK);
+	cr_assert_eq(hub_db_commit(prod), HUB_DB_OK);
+	cr_expect_eq(hub_job_wait(db, 5000), 1, "registered before the commit: NOTIFY");
+	hub_db_close(other);
+	hub_db_close(prod);
+}
+
 Test(jobs, listen_survives_reconnect)
 {
 	struct hub_db *prod = connect_fresh();
@@ -541,6 +581,7 @@ Test(jobs, listen_survives_reconnect)
 	int pid;
 
 	cr_assert_eq(hub_job_listen(db), HUB_DB_OK);
+	cr_assert_eq(hub_job_waiting(prod, "w1", 60000), HUB_DB_OK);
 	cr_assert_eq(hub_db_exec(db, &q_table, Q_PID, NULL, &r), HUB_DB_OK);
 	pid = (int)cell_ll(r, 0, 0);
 	PQclear(r);

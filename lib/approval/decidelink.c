@@ -235,6 +235,7 @@ enum dl_col {
 	C_POSITION, C_STEP_STATUS, C_STEPS,
 	C_TITLE, C_REQUESTER, C_REQUESTER_EMAIL, C_SOURCE, C_JUSTIFICATION, C_METADATA,
 	C_STATUS, C_DEADLINE, C_CREATED, C_RDECIDED_BY, C_RDECIDED_AT, C_RCOMMENT,
+	C_PRESET,
 	C__MAX
 };
 
@@ -249,7 +250,7 @@ static const struct hub_stmt dl_stmts[DL__MAX] = {
 	    " r.justification, r.metadata::text, r.status,"
 	    " " DL_TIME("r.deadline") ", " DL_TIME("r.created_at") ","
 	    " coalesce(r.decided_by, ''), " DL_TIME("r.decided_at") ","
-	    " coalesce(r.decision_comment, '')"
+	    " coalesce(r.decision_comment, ''), coalesce(r.preset, '')"
 	    " FROM assignments a JOIN request_steps st ON st.id = a.step_id"
 	    " JOIN requests r ON r.id = a.request_id"
 	    " JOIN sources src ON src.id = r.source_id"
@@ -324,17 +325,20 @@ outcome(const PGresult *r, struct hub_buf *b, int *can_decide, int *waiting,
 	return hub_buf_adds(b, "Nothing to decide here.") == HUB_BUF_OK ? 0 : -1;
 }
 
+/* The metadata as fields, labelled by the request's preset (the one
+ * stored with it, else its source's). */
 static int
-add_fields(json_object *v, const char *source, const char *metadata)
+add_fields(json_object *v, PGresult *r)
 {
+	const char *metadata = PQgetvalue(r, 0, C_METADATA);
 	json_object *md = NULL, *fields = NULL;
 	int rc = -1;
 
 	if (hub_json_parse_object(metadata, strlen(metadata), 1u << 20,
 	    HUB_JSON_DEFAULT_DEPTH, &md) != HUB_JSON_OK)
 		goto out;
-	if (hub_metadisplay_fields(hub_intake_preset(source), md, &fields) !=
-	    HUB_INTAKE_OK)
+	if (hub_metadisplay_fields(hub_intake_preset_of(PQgetvalue(r, 0, C_PRESET),
+	    PQgetvalue(r, 0, C_SOURCE)), md, &fields) != HUB_INTAKE_OK)
 		goto out;
 	rc = hub_json_set(v, "fields", fields);
 	fields = NULL;
@@ -399,7 +403,7 @@ hub_decidelink_view(struct hub_db *db, int64_t assignment_id, const char *reques
 	    PQgetvalue(r, 0, C_RCOMMENT) : PQgetvalue(r, 0, C_ACOMMENT);
 	if (hub_json_set_str(v, "comment", comment) != 0)
 		goto out;
-	if (add_fields(v, PQgetvalue(r, 0, C_SOURCE), PQgetvalue(r, 0, C_METADATA)) != 0) {
+	if (add_fields(v, r) != 0) {
 		rc = HUB_DECIDELINK_DB;
 		goto out;
 	}

@@ -110,7 +110,7 @@ static const struct hub_stmt eng_stmts[ST__MAX] = {
 	 * approvers [{kind, value}]}], $19 actor, $20 actor kind,
 	 * $21 actor id, $22 via, $23 the body (idempotency), $24 queue an
 	 * embedding job, $25 queue an AI analysis job (ai_status pending,
-	 * else off).
+	 * else off), $26 the preset intake chose (NULL: none; 0023).
 	 *
 	 * Nothing is written unless the source is enabled and every step can
 	 * be built; the result says why not: request id (NULL: not written),
@@ -186,7 +186,7 @@ static const struct hub_stmt eng_stmts[ST__MAX] = {
 	    "  requester_name, requester_email, requester_slack_id, justification,"
 	    "  metadata, deadline, reminder_every, next_reminder_at, valid_for,"
 	    "  callback_url, watchers, delivery_mode, connection_id, channel, search_people,"
-	    "  requester_user_id, body_hash, risk_flags, ai_status)"
+	    "  requester_user_id, body_hash, risk_flags, ai_status, preset)"
 	    " SELECT s.id, $2::text, $3::text, coalesce($4::text, ''), $5::text, $6::text,"
 	    "  $7::text, coalesce($8::text, ''), coalesce($9::jsonb, '{}'), d.deadline, d.every,"
 	    "  CASE WHEN d.every IS NOT NULL AND (d.deadline IS NULL"
@@ -202,7 +202,8 @@ static const struct hub_stmt eng_stmts[ST__MAX] = {
 	    "  CASE WHEN $20::text = 'user' THEN (SELECT u.id FROM users u"
 	    "   WHERE u.id::text = $21::text) END,"
 	    "  " ENG_BODY_HASH("$23") ","
-	    "  (SELECT f FROM flg), CASE WHEN $25::boolean THEN 'pending' ELSE 'off' END"
+	    "  (SELECT f FROM flg), CASE WHEN $25::boolean THEN 'pending' ELSE 'off' END,"
+	    "  $26::text"
 	    " FROM sources s CROSS JOIN LATERAL (SELECT"
 	    "  coalesce($10::timestamptz, now() + s.default_deadline) AS deadline,"
 	    "  coalesce(make_interval(secs => $17::double precision), s.default_reminder)"
@@ -288,7 +289,7 @@ static const struct hub_stmt eng_stmts[ST__MAX] = {
 	    " SELECT (SELECT id FROM req), chk.disabled, chk.bad_pos,"
 	    "  (SELECT why FROM bad WHERE bad.pos = chk.bad_pos),"
 	    "  (SELECT count(*) FROM acr) + (SELECT count(*) FROM jb) + (SELECT count(*) FROM aj)"
-	    " FROM chk", 25 },
+	    " FROM chk", 26 },
 	/* $4 the request: does the Idempotency-Key come with another body? */
 	[ST_REQ_EXISTING] = {
 	    "SELECT id, coalesce(idempotency_key = $3::text AND body_hash <> " ENG_BODY_HASH("$4")
@@ -1146,7 +1147,7 @@ create_tx(struct eng *e, const char *source_id, json_object *req, struct hub_out
     struct hub_engine_error *err)
 {
 	char vf[24], re[24], cb[HUB_ID_LEN];
-	const char *p[25], *conn;
+	const char *p[26], *conn;
 	PGresult *r = NULL;
 	json_object *steps, *meta, *watchers, *plan = NULL;
 	int rc = HUB_ENGINE_INVALID;
@@ -1203,6 +1204,7 @@ create_tx(struct eng *e, const char *source_id, json_object *req, struct hub_out
 	/* The jobs that follow only when this process can run them. */
 	p[23] = hub_conf_get("EMBEDDING_URL") != NULL ? "t" : "f";
 	p[24] = hub_conf_get("INFERENCE_URL") != NULL ? "t" : "f";
+	p[25] = jstr(req, "preset");
 	if ((rc = q(e, ST_CREATE, p, &r)) != HUB_ENGINE_OK) {
 		/* 22xxx / 23xxx: a value intake let through but a CHECK refused. */
 		if (rc == HUB_ENGINE_DB && (strncmp(hub_db_last_sqlstate(e->db), "22", 2) == 0 ||

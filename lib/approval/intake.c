@@ -1184,6 +1184,14 @@ hub_intake_preset(const char *request_source)
 	return NULL;
 }
 
+const char *
+hub_intake_preset_of(const char *stored, const char *request_source)
+{
+	const struct hub_preset *p = hub_intake_preset_def(stored);
+
+	return p != NULL ? p->name : hub_intake_preset(request_source);
+}
+
 const struct hub_preset *
 hub_intake_preset_def(const char *name)
 {

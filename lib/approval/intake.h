@@ -59,8 +59,11 @@
  * - metadata: ≤ 100 keys per object, nesting ≤ 5, ≤ 32768 bytes as JSON.
  * - Preset: chosen by request_source alone, case-insensitive, whole value
  *   (workday, concur, salesforce, jira); not by a metadata field, which a
- *   client could set on anything.  Its typed fields are checked when
- *   present (see the tables in intake.c); other keys are free.
+ *   client could set on anything.  The engine stores it with the request
+ *   (requests.preset), so a request whose stored source is another (the
+ *   web form's "web") keeps the preset its type picked.  Its typed
+ *   fields are checked when present (see the tables in intake.c); other
+ *   keys are free.
  *
  * Errors: field is a path ("approvers[3]", "steps[1].rule",
  * "metadata.amount", "Idempotency-Key", "body"); message is a phrase to
@@ -103,6 +106,12 @@ long long hub_intake_duration(json_object *);
 
 /* The preset of a request_source ("Workday" -> "workday_pto"), or NULL. */
 const char *hub_intake_preset(const char *request_source);
+/* The preset a stored request is shown with: the one stored with it
+ * (requests.preset, 0023: what intake chose, e.g. the web form's type)
+ * when it names a preset, else the one its source's name picks (rows from
+ * before 0023, and a "" or NULL column).  Every reader of a stored request
+ * (request page, decision page, Slack card, email) goes through this. */
+const char *hub_intake_preset_of(const char *stored, const char *request_source);
 
 /* Metadata, serialized, is at most this many bytes. */
 #define HUB_INTAKE_META_MAX	32768

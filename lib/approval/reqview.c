@@ -37,6 +37,7 @@ static const struct hub_stmt stmts[STMT__MAX] = {
 	[STMT_VIEW] = {
 	    "SELECT json_build_object("
 	    "'id', r.id, 'source', s.name, 'external_id', coalesce(r.external_id, ''),"
+	    " 'preset', coalesce(r.preset, ''),"
 	    " 'title', r.title, 'status', r.status, 'current_step', r.current_step,"
 	    " 'requester', r.requester_name, 'requester_email', coalesce(r.requester_email, ''),"
 	    " 'requester_user_id', coalesce(r.requester_user_id::text, ''),"
@@ -291,8 +292,8 @@ decorate(struct hub_reqview *rv)
 	if (hub_json_set_str(v, "outcome_class", status_class(get(v, "status"))) != 0)
 		return -1;
 	md = json_object_object_get(v, "metadata");
-	if (hub_metadisplay_fields(hub_intake_preset(get(v, "source")), md, &fields) !=
-	    HUB_INTAKE_OK || hub_json_set(v, "fields", fields) != 0)
+	if (hub_metadisplay_fields(hub_intake_preset_of(get(v, "preset"), get(v, "source")), md,
+	    &fields) != HUB_INTAKE_OK || hub_json_set(v, "fields", fields) != 0)
 		return -1;
 	json_object_object_del(v, "metadata");
 	if (steps(rv) != 0 || timeline(v) != 0 || risk(v) != 0)

@@ -68,7 +68,8 @@ static const struct hub_stmt ms_stmts[MS__MAX] = {
 	/* The request as render.h's "request" object; _templates and
 	 * _editable_fields are taken out before rendering. */
 	[MS_REQUEST] = {
-	    "SELECT r.id, r.title, r.status, s.name AS source, r.requester_name,"
+	    "SELECT r.id, r.title, r.status, s.name AS source, r.preset AS _preset,"
+	    " r.requester_name,"
 	    " r.requester_slack_id, r.requester_email, r.justification, r.metadata,"
 	    " " ISO("r.deadline") " AS deadline, " ISO("r.created_at") " AS created_at,"
 	    " r.decided_by, " ISO("r.decided_at") " AS decided_at, r.decision_comment,"
@@ -287,6 +288,7 @@ load_state(struct sync_run *s)
 {
 	const char *params[1] = { s->req_id };
 	const char *pub = s->env->conf != NULL ? s->env->conf->public_url : NULL;
+	const char *preset;
 	PGresult *res = NULL;
 	json_object *v;
 	char url[SYNC_URL_MAX];
@@ -309,11 +311,14 @@ load_state(struct sync_run *s)
 	    json_type_array));
 	json_object_object_del(s->request, "_templates");
 	json_object_object_del(s->request, "_editable_fields");
-	/* render.h picks the preset's fields by name, as decidelink.c does */
-	if ((v = member(s->request, "source", json_type_string)) != NULL &&
-	    hub_intake_preset(json_object_get_string(v)) != NULL)
-		json_object_object_add(s->request, "preset",
-		    json_object_new_string(hub_intake_preset(json_object_get_string(v))));
+	/* render.h picks the preset's fields by name, as decidelink.c does:
+	 * the one stored with the request, else its source's */
+	v = member(s->request, "_preset", json_type_string);
+	preset = hub_intake_preset_of(v != NULL ? json_object_get_string(v) : NULL,
+	    json_object_get_string(member(s->request, "source", json_type_string)));
+	json_object_object_del(s->request, "_preset");
+	if (preset != NULL)
+		json_object_object_add(s->request, "preset", json_object_new_string(preset));
 
 	if ((s->links = json_object_new_object()) == NULL)
 		return HUB_DB_NOMEM;

@@ -612,6 +612,55 @@ Test(requestform, success_creates_the_request_and_slack_hears_of_it, .timeout = 
 	q1("DELETE FROM slack_connections WHERE name = 'default'", NULL, NULL, v, sizeof(v));
 }
 
+/*
+ * The type chosen on the form is the preset the request is shown with,
+ * although its source is "web": an expense's page has the Concur labels
+ * (the amount as money with its currency folded in, no separate Currency
+ * row), as a request the API gets from Concur does; not the generic
+ * labels a source named "web" would give.
+ */
+Test(requestform, an_expense_made_with_the_form_shows_the_expense_labels)
+{
+	char email[EMAIL_MAX], ck[CK_MAX], csrf[128], token[128], id[64], v[VAL_MAX];
+	char path[128];
+	struct th_resp r;
+
+	signed_in("requester", email, ck);
+	open_form(ck, csrf, sizeof(csrf), token, sizeof(token));
+	send_form(ck, NULL, csrf, token, NULL, &r);
+	created_id(&r, id);
+	th_resp_free(&r);
+	q1("SELECT s.name || '|' || coalesce(r.preset, 'NULL') FROM requests r"
+	    " JOIN sources s ON s.id = r.source_id WHERE r.id = $1::uuid", id, NULL, v,
+	    sizeof(v));
+	cr_assert_str_eq(v, "web|concur_expense");
+
+	snprintf(path, sizeof(path), "/requests/%s", id);
+	get(path, ck, &r);
+	cr_assert_eq(r.status, 200, "%ld %s", r.status, r.body);
+	cr_assert_not_null(strstr(r.body, "<dt>Amount</dt><dd>245.80 USD</dd>"),
+	    "no expense amount: %s", r.body);
+	cr_assert_not_null(strstr(r.body, "<dt>Category</dt><dd>Meals</dd>"), "%s", r.body);
+	cr_assert_null(strstr(r.body, "<dt>Currency</dt>"),
+	    "the currency is a row of its own, as for a source without a preset: %s", r.body);
+	th_resp_free(&r);
+
+	/* A general request stays general. */
+	{
+		const char *general[] = { "type", "", "concur.amount", "", "concur.currency", "",
+		    "concur.category", "", "extra_label_1", "Cost center", "extra_value_1", "IT-200",
+		    NULL };
+
+		open_form(ck, csrf, sizeof(csrf), token, sizeof(token));
+		send_form(ck, NULL, csrf, token, general, &r);
+		created_id(&r, id);
+		th_resp_free(&r);
+		q1("SELECT coalesce(r.preset, 'NULL') FROM requests r WHERE r.id = $1::uuid", id,
+		    NULL, v, sizeof(v));
+		cr_assert_str_eq(v, "NULL");
+	}
+}
+
 /* A reload of the POST (the same form twice) leads to the one request. */
 Test(requestform, a_double_submit_creates_one_request)
 {

@@ -1112,6 +1112,31 @@ Test(intake, preset_detection_by_request_source)
 	cr_expect_null(hub_intake_preset(NULL));
 }
 
+/* A stored request: the preset stored with it wins over its source's name
+ * (the web form's "web"); none or an unknown one falls back to the name. */
+Test(intake, preset_of_a_stored_request)
+{
+	static const struct { const char *stored, *source, *want; } cases[] = {
+		{ "concur_expense", "web", "concur_expense" },
+		{ "jira_issue", "Concur", "jira_issue" },
+		{ "", "Concur", "concur_expense" },
+		{ NULL, "workday", "workday_pto" },
+		{ "no_such_preset", "Salesforce", "salesforce_deal" },
+		{ "", "web", NULL },
+		{ NULL, NULL, NULL },
+	};
+	size_t i;
+
+	for (i = 0; i < HUB_NELEM(cases); i++) {
+		if (cases[i].want == NULL)
+			cr_expect_null(hub_intake_preset_of(cases[i].stored, cases[i].source),
+			    "case %zu", i);
+		else
+			cr_expect_str_eq(hub_intake_preset_of(cases[i].stored, cases[i].source),
+			    cases[i].want, "case %zu", i);
+	}
+}
+
 /* ------------------------------------------------------------ display */
 
 struct number_case {

@@ -8,7 +8,9 @@
  * and callbacks are notify/reqhistory.h's.  Nothing here writes.
  *
  * The model (view, a json object the caller frees with hub_reqview_free):
- *   id, title ("Approval request" when none), source, external_id, status,
+ *   id, title ("Approval request" when none), source, preset (stored with
+ *   the request, "" when none; fields[] use intake.h's
+ *   hub_intake_preset_of), external_id, status,
  *   outcome_class ("status-Approved" ...), requester, requester_email,
  *   justification, fields[] {label, value, url?} (metadisplay.h), created,
  *   updated, deadline, decided_by, decided_at, decision_comment,

@@ -21,7 +21,7 @@
 #include "notify/deliver.h"
 
 /*
- * The job's verdict.  Handed to the email lane (email_handover), the job
+ * The job's verdict.  Handed to the email lane (mailout.h), the job
  * is already that lane's: a retry or a rate limit's deferral it needs
  * anyway keeps its delay (and runs there); otherwise it is deferred at
  * once, no attempt spent, before any failure of another message is
@@ -73,7 +73,8 @@ start(struct hub_notify *d, struct hub_job_env *env, const struct hub_job *job,
 		    (long)(env->lease_s - 5) * 1000 : HUB_SLACK_TIMEOUT_MS;
 	snprintf(d->jobid, sizeof(d->jobid), "%lld", (long long)job->id);
 
-	if (hub_json_get_string(job->payload, "request_id", HUB_ID_LEN - 1, &s) != HUB_JSON_OK ||
+	if (hub_json_get_string(job->payload, "request_id", HUB_ID_LEN - 1, &s) !=
+	    HUB_JSON_OK ||
 	    hub_json_get_string(job->payload, "kind", 31, &d->kind) != HUB_JSON_OK ||
 	    hub_render_kind_from_name(d->kind, &d->rk) != HUB_RENDER_OK) {
 		hub_job_result_set(r, HUB_JOB_FAIL, "bad payload", "bad_payload",
@@ -181,7 +182,8 @@ hub_job_notify(struct hub_job_env *env, const struct hub_job *job,
 		goto out;
 	rc = hub_routing_connection(&d);
 	if (rc < 0) {
-		hub_notifyjob_retry(&d, -1, "database", "database while picking the connection");
+		hub_notifyjob_retry(&d, -1, "database",
+		    "database while picking the connection");
 		goto out;
 	}
 	/* None at all: each person is a fallback (fanout.h). */

@@ -73,7 +73,8 @@ resolve_requester(struct hub_notify *d)
 	    d->conn.type == HUB_CONN_INCOMING_WEBHOOK)
 		return 0;
 	if (dq(d, DL_REQUESTER_EMAIL, p, &r) != HUB_DB_OK) {
-		hub_notifyjob_retry(d, -1, "database", "database while resolving the requester");
+		hub_notifyjob_retry(d, -1, "database",
+		    "database while resolving the requester");
 		return -1;
 	}
 	if (PQntuples(r) != 1) {
@@ -81,17 +82,20 @@ resolve_requester(struct hub_notify *d)
 		return 0;
 	}
 	hub_slack_result_init(&res);
-	rc = hub_slack_lookup_email(d->env->db, &d->sl, &d->conn, PQgetvalue(r, 0, 0), id, &res);
+	rc = hub_slack_lookup_email(d->env->db, &d->sl, &d->conn, PQgetvalue(r, 0, 0), id,
+	    &res);
 	if (rc == HUB_CONN_OK || rc == HUB_CONN_NOTFOUND) {
 		p[1] = rc == HUB_CONN_OK ? id : "";
 		if (dq(d, DL_REQUESTER_SET, p, NULL) != HUB_DB_OK) {
-			hub_notifyjob_retry(d, -1, "database", "database while resolving the requester");
+			hub_notifyjob_retry(d, -1, "database",
+			    "database while resolving the requester");
 			out = -1;
 		}
 	} else if (rc == HUB_CONN_SLACK && res.cls == HUB_SLACK_RATELIMITED) {
 		hub_notifyjob_limited(d, &res, "users.lookupByEmail");
 		out = -1;
-	} else if (rc == HUB_CONN_DB || (rc == HUB_CONN_SLACK && res.cls == HUB_SLACK_TRANSIENT)) {
+	} else if (rc == HUB_CONN_DB || (rc == HUB_CONN_SLACK &&
+	    res.cls == HUB_SLACK_TRANSIENT)) {
 		hub_notifyjob_retry(d, res.retry_after > 0 ? res.retry_after : -1,
 		    rc == HUB_CONN_DB ? "database" : res.error,
 		    "users.lookupByEmail for the requester: %s",
@@ -166,12 +170,14 @@ home_refresh(struct hub_notify *d)
 	if (!d->have_conn || d->conn.disabled || d->conn.type != HUB_CONN_SLACK_APP)
 		return;
 	snprintf(pos, sizeof(pos), "%d", d->step);
-	if (dq(d, DL_HOME_USERS, p, &res) != HUB_DB_OK || hub_db_begin(d->env->db) != HUB_DB_OK) {
+	if (dq(d, DL_HOME_USERS, p, &res) != HUB_DB_OK ||
+	    hub_db_begin(d->env->db) != HUB_DB_OK) {
 		PQclear(res);
 		return;
 	}
 	for (i = 0; i < PQntuples(res); i++)
-		if (hub_home_enqueue(d->env->db, d->conn.id, PQgetvalue(res, i, 0)) != HUB_HOME_OK)
+		if (hub_home_enqueue(d->env->db, d->conn.id,
+		    PQgetvalue(res, i, 0)) != HUB_HOME_OK)
 			break;
 	if (i < PQntuples(res) || hub_db_commit(d->env->db) != HUB_DB_OK) {
 		hub_db_rollback(d->env->db);
@@ -184,7 +190,8 @@ static void
 requester(struct hub_notify *d, PGresult *req, struct hub_person *p)
 {
 	json_object *r = json_object_object_get(d->ctx, "request");
-	const char *sid = json_object_get_string(json_object_object_get(r, "requester_slack_id"));
+	const char *sid = json_object_get_string(json_object_object_get(r,
+	    "requester_slack_id"));
 	const char *em = json_object_get_string(json_object_object_get(r, "requester_email"));
 
 	(void)req;
@@ -220,8 +227,9 @@ hub_fanout_request(struct hub_notify *d, PGresult *req)
 			    !json_object_is_type(v, json_type_string))
 				continue;
 			snprintf(tag, sizeof(tag), "w%zu", i);
-			hub_notifyjob_person_set(&p, strcmp(json_object_get_string(k), "slack") == 0 ? "slack" :
-			    "email", json_object_get_string(v), tag);
+			hub_notifyjob_person_set(&p,
+			    strcmp(json_object_get_string(k), "slack") == 0 ? "slack" : "email",
+			    json_object_get_string(v), tag);
 			to_person(d, &p);
 		}
 	}

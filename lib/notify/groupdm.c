@@ -73,7 +73,8 @@ group_of(struct hub_notify *d, int64_t asg, int *index, json_object **all)
 				json_object_array_add(ids, json_object_new_int64(
 				    json_object_get_int64(id)));
 		}
-		if (mine == NULL && hub_outbox_covers_has(json_object_to_json_string(ids), asg)) {
+		if (mine == NULL && hub_outbox_covers_has(json_object_to_json_string(ids),
+		    asg)) {
 			mine = json_object_get(ids);
 			*index = (int)i;
 		}
@@ -105,11 +106,11 @@ hub_groupdm_send(struct hub_notify *d, struct hub_person *me)
 	}
 	members = group_of(d, me->asg, &gi, &all);
 	if (gi >= 0)
-		snprintf(key, sizeof(key), "notify:%s:s%d:%s:%s:group%d", d->req, d->step, d->kind,
-		    d->gen, gi);
+		snprintf(key, sizeof(key), "notify:%s:s%d:%s:%s:group%d", d->req, d->step,
+		    d->kind, d->gen, gi);
 	else
-		snprintf(key, sizeof(key), "notify:%s:s%d:%s:%s:group", d->req, d->step, d->kind,
-		    d->gen);
+		snprintf(key, sizeof(key), "notify:%s:s%d:%s:%s:group", d->req, d->step,
+		    d->kind, d->gen);
 	switch (hub_stepmsg_state(d, key, me)) {
 	case HUB_STEPMSG_DONE:
 	case HUB_STEPMSG_WAIT:

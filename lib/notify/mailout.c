@@ -20,8 +20,8 @@
 /*
  * A slow SMTP server must not hold the places of the lane running us
  * (slack): in another lane than email, the job moves to the email lane
- * instead of sending, and goes on with its Slack messages; finish() then
- * defers it at once, and the email lane runs it again, the messages
+ * instead of sending, and goes on with its Slack messages; deliver.c's
+ * finish() then defers it at once, and the email lane runs it again, the messages
  * already sent skipped by their intents.  1 when the email is not ours to
  * send here (handed over, or the move failed: a retry).
  */

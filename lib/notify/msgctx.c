@@ -68,8 +68,8 @@ decide_link(struct hub_notify *d, int64_t asg, struct hub_buf *out)
  * the decision link when the message should carry one (email only: a
  * webhook post is read by the whole channel). */
 int
-hub_msgctx_set(struct hub_notify *d, const struct hub_person *p, const char *display, int webhook,
-    json_object *mentions, json_object *approvers, int with_decide)
+hub_msgctx_set(struct hub_notify *d, const struct hub_person *p, const char *display,
+    int webhook, json_object *mentions, json_object *approvers, int with_decide)
 {
 	struct hub_buf url = HUB_BUF_INIT(2048);
 	json_object *a = NULL;
@@ -149,8 +149,8 @@ hub_msgctx_render(struct hub_notify *d, enum hub_render_kind k, struct hub_rende
 			hub_notifyjob_retry(d, -1, "nomem", "out of memory rendering %s",
 			    hub_render_kind_name(k));
 		else
-			hub_notifyjob_fail(d, "render", "cannot render %s: %s", hub_render_kind_name(k),
-			    hub_render_strerror(rc));
+			hub_notifyjob_fail(d, "render", "cannot render %s: %s",
+			    hub_render_kind_name(k), hub_render_strerror(rc));
 		return -1;
 	}
 	return 0;

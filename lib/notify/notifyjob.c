@@ -1,7 +1,7 @@
 /*
- * notifyjob.c - the state one notify job carries and its verdict
- * (notifyjob.h): the outcome notes every part of delivery writes, the
- * people a message is for, the settings it reads.
+ * notifyjob.c - the state one notify job carries (notifyjob.h): the
+ * outcome notes every part of delivery writes, the people a message is
+ * for, the settings it reads.
  */
 #include <stdarg.h>
 #include <stdint.h>
@@ -63,7 +63,8 @@ hub_notifyjob_retry(struct hub_notify *d, int after, const char *code, const cha
  * stops here.  Slack's own 429: a retry after its Retry-After.
  */
 void
-hub_notifyjob_limited(struct hub_notify *d, const struct hub_slack_result *res, const char *what)
+hub_notifyjob_limited(struct hub_notify *d, const struct hub_slack_result *res,
+    const char *what)
 {
 	if (strcmp(res->error, "local_ratelimit") == 0 && res->wait_ms > 0) {
 		if (d->defer_ms == 0)
@@ -110,7 +111,8 @@ hub_notifyjob_decides(const struct hub_notify *d)
 
 /* A global setting (settings.h), or dflt when it is unset or unreadable. */
 const char *
-hub_notifyjob_setting(struct hub_notify *d, const char *key, char *out, size_t n, const char *dflt)
+hub_notifyjob_setting(struct hub_notify *d, const char *key, char *out, size_t n,
+    const char *dflt)
 {
 	struct hub_buf v = HUB_BUF_INIT(256);
 
@@ -139,7 +141,8 @@ hub_notifyjob_person_row(const PGresult *r, int i, struct hub_person *p)
 }
 
 void
-hub_notifyjob_person_set(struct hub_person *p, const char *kind, const char *value, const char *tag)
+hub_notifyjob_person_set(struct hub_person *p, const char *kind, const char *value,
+    const char *tag)
 {
 	memset(p, 0, sizeof(*p));
 	hub_notifyjob_copy(p->kind, sizeof(p->kind), kind);

@@ -113,8 +113,8 @@ void		hub_notifyjob_retry(struct hub_notify *, int after, const char *code,
 void		hub_notifyjob_limited(struct hub_notify *, const struct hub_slack_result *,
 		    const char *what);
 /* A permanent failure; a retry already noted keeps its reason. */
-void		hub_notifyjob_fail(struct hub_notify *, const char *code, const char *fmt, ...)
-		    HUB_PRINTF(3, 4);
+void		hub_notifyjob_fail(struct hub_notify *, const char *code,
+		    const char *fmt, ...) HUB_PRINTF(3, 4);
 /* A Slack user id (U…, W…) rather than a channel. */
 int		hub_notifyjob_is_user_id(const char *);
 /* The notification is one a step's shared message carries. */
@@ -122,13 +122,13 @@ int		hub_notifyjob_shared(const struct hub_notify *);
 /* The notification asks its approver to decide. */
 int		hub_notifyjob_decides(const struct hub_notify *);
 /* A global setting (settings.h), or dflt when it is unset or unreadable. */
-const char	*hub_notifyjob_setting(struct hub_notify *, const char *key, char *out, size_t n,
-		    const char *dflt);
+const char	*hub_notifyjob_setting(struct hub_notify *, const char *key, char *out,
+		    size_t n, const char *dflt);
 /* A person from an assignment row (routing's and stepmsg's statements:
  * id, kind, value, slack id, status, position, delegate_for). */
 void		hub_notifyjob_person_row(const PGresult *, int i, struct hub_person *);
 /* A requester or watcher: kind "slack" or "email", tag the key part. */
-void		hub_notifyjob_person_set(struct hub_person *, const char *kind, const char *value,
-		    const char *tag);
+void		hub_notifyjob_person_set(struct hub_person *, const char *kind,
+		    const char *value, const char *tag);
 
 #endif

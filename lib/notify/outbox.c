@@ -248,7 +248,8 @@ hub_outbox_done(struct hub_notify *d, int64_t intent, struct hub_post *po)
 	p[2] = po->channel[0] ? po->channel : NULL;
 	p[3] = po->thread_ts;
 	/* An email's subject is known once it was rendered. */
-	p[4] = po->subject != NULL ? (preview = hub_reqhistory_email_preview(po->subject)) : NULL;
+	p[4] = po->subject != NULL ? (preview = hub_reqhistory_email_preview(po->subject)) :
+	    NULL;
 	if ((rc = dq(d, DL_INTENT_DONE, p, NULL)) != HUB_DB_OK)
 		goto fail;
 	if (po->ts[0] != '\0' && d->have_conn) {
@@ -273,7 +274,8 @@ fail:
 	hub_buf_release(&cov);
 	free(preview);
 	/* The message is out; the next run finds it by its key. */
-	hub_notifyjob_retry(d, -1, "database", "database after sending: %s", hub_db_strerror(rc));
+	hub_notifyjob_retry(d, -1, "database", "database after sending: %s",
+	    hub_db_strerror(rc));
 	return -1;
 }
 

@@ -36,7 +36,8 @@ static const struct hub_stmt recipient_stmts[RECIPIENT__MAX] = {
 	    " WHERE id = $1::bigint AND slack_user_id IS DISTINCT FROM $2", 2 },
 };
 
-static const struct hub_stmt_table recipient_table = { "recipient", recipient_stmts, RECIPIENT__MAX };
+static const struct hub_stmt_table recipient_table = { "recipient", recipient_stmts,
+    RECIPIENT__MAX };
 
 static int
 dq(struct hub_notify *d, int stmt, const char *const *p, PGresult **res)
@@ -92,7 +93,8 @@ hub_recipient_fallback(struct hub_notify *d, struct hub_person *p, enum hub_uo w
 		    "(step, request, source or default); %s. %s", strcmp(d->notfound, "EMAIL") != 0 ?
 		    "not notified (delivery.user_not_found)" : email != NULL ? "falling back to email" :
 		    "no email address to fall back to", hub_slack_fix("no_connection"));
-		hub_outbox_log(d, key, d->kind, "slack", p->value, p->asg, "no_connection", detail);
+		hub_outbox_log(d, key, d->kind, "slack", p->value, p->asg, "no_connection",
+		    detail);
 		if (strcmp(d->notfound, "EMAIL") != 0 || email == NULL)
 			return;
 		(void)hub_mailout_send(d, p, email_kind(d, p));
@@ -101,19 +103,20 @@ hub_recipient_fallback(struct hub_notify *d, struct hub_person *p, enum hub_uo w
 	snprintf(key, sizeof(key), "notify:%s:%s:%s:%s:fallback", d->req, p->tag, d->kind,
 	    d->gen);
 	if (why == HUB_UO_NOUSER && strcmp(d->notfound, "SKIP") == 0) {
-		hub_log(HUB_LOG_INFO, "delivery_skipped", "request", d->req, "recipient", p->tag,
-		    "why", "users_not_found", NULL);
+		hub_log(HUB_LOG_INFO, "delivery_skipped", "request", d->req, "recipient",
+		    p->tag, "why", "users_not_found", NULL);
 		return;
 	}
 	if (why == HUB_UO_NOUSER && strcmp(d->notfound, "LOG_ONLY") == 0) {
-		snprintf(detail, sizeof(detail), "%.120s is not in Slack workspace \"%.60s\"; not "
-		    "notified (delivery.user_not_found = LOG_ONLY)", p->value, d->conn.name);
-		hub_outbox_log(d, key, d->kind, "slack", p->value, p->asg, "users_not_found", detail);
+		snprintf(detail, sizeof(detail), "%.120s is not in Slack workspace "
+		    "\"%.60s\"; not notified (delivery.user_not_found = LOG_ONLY)", p->value, d->conn.name);
+		hub_outbox_log(d, key, d->kind, "slack", p->value, p->asg, "users_not_found",
+		    detail);
 		return;
 	}
 	if (email == NULL) {
-		snprintf(detail, sizeof(detail), "%.120s cannot be reached in Slack (%s) and has no "
-		    "email address", p->value, why == HUB_UO_AUTH ? "connection unusable" :
+		snprintf(detail, sizeof(detail), "%.120s cannot be reached in Slack "
+		    "(%s) and has no email address", p->value, why == HUB_UO_AUTH ? "connection unusable" :
 		    "not in the workspace");
 		hub_outbox_log(d, key, d->kind, "slack", p->value, p->asg,
 		    why == HUB_UO_AUTH ? "connection_disabled" : "users_not_found", detail);
@@ -205,8 +208,8 @@ hub_recipient_resolve(struct hub_notify *d, struct hub_person *p)
 	return out;
 }
 
-/* After hub_recipient_resolve(): the person's own fallback when Slack cannot reach them.
- * 1 when handled here (nothing to post to them). */
+/* After hub_recipient_resolve(): the person's own fallback when Slack
+ * cannot reach them.  1 when handled here (nothing to post to them). */
 int
 hub_recipient_unreachable(struct hub_notify *d, struct hub_person *p, enum hub_reach r)
 {
@@ -243,7 +246,8 @@ hub_recipient_send(struct hub_notify *d, struct hub_person *p, const char *where
 	if (webhook && hub_notifyjob_decides(d)) {
 		if ((who = hub_msgctx_approvers_new()) != NULL)
 			hub_msgctx_approvers_add(who, p, r == HUB_REACH_SLACK);
-	} else if (where != NULL && r == HUB_REACH_SLACK && (ids = json_object_new_array()) != NULL)
+	} else if (where != NULL && r == HUB_REACH_SLACK &&
+	    (ids = json_object_new_array()) != NULL)
 		json_object_array_add(ids, json_object_new_string(p->slack));
 	rc = webhook && hub_notifyjob_decides(d) && who == NULL ? -1 :
 	    hub_msgctx_set(d, p, NULL, webhook, ids, who, 0);

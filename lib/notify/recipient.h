@@ -36,8 +36,8 @@ void		hub_recipient_fallback(struct hub_notify *, struct hub_person *p,
 		    enum hub_uo why);
 /* One message to p: their DM (where NULL), or a post naming them in
  * channel where (webhook: the connection's own channel). */
-void		hub_recipient_send(struct hub_notify *, struct hub_person *p, const char *where,
-		    int webhook);
+void		hub_recipient_send(struct hub_notify *, struct hub_person *p,
+		    const char *where, int webhook);
 /* An approver's decision link by email, as a webhook post cannot carry
  * it; no address known: a failed delivery_log row (no_email). */
 void		hub_recipient_link(struct hub_notify *, struct hub_person *p);

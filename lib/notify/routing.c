@@ -142,8 +142,10 @@ hub_routing_load_step(struct hub_notify *d)
 		if (hub_json_parse(PQgetvalue(res, 0, 1), (size_t)PQgetlength(res, 0, 1),
 		    DL_JSON_MAX, HUB_JSON_DEFAULT_DEPTH, &st) == HUB_JSON_OK)
 			json_object_object_add(d->ctx, "step", st);
-		hub_notifyjob_copy(d->conn_ids[0], sizeof(d->conn_ids[0]), PQgetvalue(res, 0, 2));
-		hub_notifyjob_copy(d->channels[0], sizeof(d->channels[0]), PQgetvalue(res, 0, 3));
+		hub_notifyjob_copy(d->conn_ids[0], sizeof(d->conn_ids[0]),
+		    PQgetvalue(res, 0, 2));
+		hub_notifyjob_copy(d->channels[0], sizeof(d->channels[0]),
+		    PQgetvalue(res, 0, 3));
 		hub_notifyjob_copy(d->modes[0], sizeof(d->modes[0]), PQgetvalue(res, 0, 4));
 	}
 	PQclear(res);
@@ -190,7 +192,8 @@ hub_routing_mode(struct hub_notify *d)
 	if (strcmp(d->mode, "dm") != 0 && strcmp(d->mode, "group_dm") != 0 &&
 	    strcmp(d->mode, "channel") != 0 && strcmp(d->mode, "both") != 0)
 		hub_notifyjob_copy(d->mode, sizeof(d->mode), "dm");
-	hub_notifyjob_setting(d, "delivery.user_not_found", d->notfound, sizeof(d->notfound), "EMAIL");
+	hub_notifyjob_setting(d, "delivery.user_not_found", d->notfound, sizeof(d->notfound),
+	    "EMAIL");
 	if (strcmp(d->notfound, "SKIP") != 0 && strcmp(d->notfound, "LOG_ONLY") != 0)
 		hub_notifyjob_copy(d->notfound, sizeof(d->notfound), "EMAIL");
 	/* A channel mode without a channel still reaches people: by DM, and

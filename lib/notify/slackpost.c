@@ -71,7 +71,8 @@ recover(struct hub_notify *d, struct hub_post *po, const struct hub_intent *in)
 	if (hub_notifyjob_is_user_id(ch)) {
 		rc = im_channel(d, ch, ch, sizeof(ch));
 		if (rc == -2) {
-			hub_notifyjob_retry(d, -1, "recover", "cannot open the DM to look for a lost post");
+			hub_notifyjob_retry(d, -1, "recover",
+			    "cannot open the DM to look for a lost post");
 			return -1;
 		}
 		if (rc != 0)
@@ -172,8 +173,10 @@ slack_error(struct hub_notify *d, struct hub_post *po, int64_t intent, int rc,
 		return HUB_UO_NOUSER;
 	case HUB_SLACK_CHANNEL:
 		/* A DM to a user id that does not exist answers channel_not_found. */
-		if (po->target != NULL && hub_notifyjob_is_user_id(po->target) && po->thread_ts == NULL) {
-			hub_outbox_error(d, intent, "failed", code, hub_slack_fix("user_not_found"));
+		if (po->target != NULL && hub_notifyjob_is_user_id(po->target) &&
+		    po->thread_ts == NULL) {
+			hub_outbox_error(d, intent, "failed", code,
+			    hub_slack_fix("user_not_found"));
 			return HUB_UO_NOUSER;
 		}
 		snprintf(detail, sizeof(detail), "%s in %s (connection \"%s\"): %s", code,
@@ -192,8 +195,8 @@ slack_error(struct hub_notify *d, struct hub_post *po, int64_t intent, int rc,
 		    "messages", res->detail, "key", po->key, NULL);
 		/* FALLTHROUGH */
 	default:
-		snprintf(detail, sizeof(detail), "%s: %.120s%s%.100s", code, hub_slack_fix(code),
-		    res->detail[0] ? " — " : "", res->detail);
+		snprintf(detail, sizeof(detail), "%s: %.120s%s%.100s", code,
+		    hub_slack_fix(code), res->detail[0] ? " — " : "", res->detail);
 		hub_outbox_error(d, intent, "failed", code, detail);
 		hub_notifyjob_fail(d, code, "%s", detail);
 		return HUB_UO_FAIL;
@@ -214,10 +217,11 @@ hub_slackpost_replay(struct hub_notify *d, const struct hub_intent *in)
 	}
 	if (strcmp(in->code, "connection_disabled") == 0)
 		return HUB_UO_AUTH;
-	if (strcmp(in->code, "user_not_found") == 0 || strcmp(in->code, "channel_not_found") == 0)
+	if (strcmp(in->code, "user_not_found") == 0 ||
+	    strcmp(in->code, "channel_not_found") == 0)
 		return HUB_UO_NOUSER;
-	hub_notifyjob_fail(d, in->code[0] ? in->code : "failed", "%s", in->detail[0] ? in->detail :
-	    "an earlier attempt failed for good");
+	hub_notifyjob_fail(d, in->code[0] ? in->code : "failed", "%s",
+	    in->detail[0] ? in->detail : "an earlier attempt failed for good");
 	return HUB_UO_FAIL;
 }
 
@@ -247,7 +251,8 @@ hub_slackpost_send(struct hub_notify *d, struct hub_post *po)
 		}
 		if (!in.mine && in.owner_live && in.age_s < DL_STALE_INTENT_S &&
 		    strcmp(in.status, "failed") != 0) {
-			hub_notifyjob_retry(d, DL_BUSY_RETRY_S, "busy", "another job is sending %s", po->key);
+			hub_notifyjob_retry(d, DL_BUSY_RETRY_S, "busy",
+			    "another job is sending %s", po->key);
 			return HUB_UO_BUSY;
 		}
 		if (strcmp(in.status, "failed") == 0)
@@ -257,12 +262,14 @@ hub_slackpost_send(struct hub_notify *d, struct hub_post *po)
 		/* Posted before a crash or a lost answer?  A refusal by a
 		 * rate limit certainly posted nothing. */
 		if (!webhook && po->thread_ts == NULL && d->conn.type == HUB_CONN_SLACK_APP &&
-		    strcmp(in.code, "ratelimited") != 0 && strcmp(in.code, "local_ratelimit") != 0) {
+		    strcmp(in.code, "ratelimited") != 0 &&
+		    strcmp(in.code, "local_ratelimit") != 0) {
 			rc = recover(d, po, &in);
 			if (rc < 0)
 				return HUB_UO_RETRY;
 			if (rc == 1)
-				return hub_outbox_done(d, in.id, po) == 0 ? HUB_UO_OK : HUB_UO_RETRY;
+				return hub_outbox_done(d, in.id, po) == 0 ? HUB_UO_OK :
+				    HUB_UO_RETRY;
 		}
 	}
 	if (hub_notifyjob_stopping(d)) {
@@ -286,7 +293,8 @@ hub_slackpost_send(struct hub_notify *d, struct hub_post *po)
 		    json_object_object_add(args, "metadata", md) != 0 ||
 		    (pl = json_object_new_object()) == NULL)
 			goto nomem;
-		json_object_object_add(md, "event_type", json_object_new_string("hub_delivery"));
+		json_object_object_add(md, "event_type",
+		    json_object_new_string("hub_delivery"));
 		json_object_object_add(md, "event_payload", pl);
 		json_object_object_add(pl, "key", json_object_new_string(po->key));
 		rc = hub_connections_call(d->env->db, &d->sl, &d->conn, "chat.postMessage",
@@ -297,9 +305,11 @@ hub_slackpost_send(struct hub_notify *d, struct hub_post *po)
 	if (rc == HUB_CONN_OK) {
 		if (!webhook) {
 			if (json_object_object_get_ex(res.resp, "ts", &v))
-				hub_notifyjob_copy(po->ts, sizeof(po->ts), json_object_get_string(v));
+				hub_notifyjob_copy(po->ts, sizeof(po->ts),
+				    json_object_get_string(v));
 			if (json_object_object_get_ex(res.resp, "channel", &v))
-				hub_notifyjob_copy(po->channel, sizeof(po->channel), json_object_get_string(v));
+				hub_notifyjob_copy(po->channel, sizeof(po->channel),
+				    json_object_get_string(v));
 		}
 		out = hub_outbox_done(d, in.id, po) == 0 ? HUB_UO_OK : HUB_UO_RETRY;
 		if (out == HUB_UO_OK)

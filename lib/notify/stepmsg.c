@@ -62,7 +62,8 @@ hub_stepmsg_state(struct hub_notify *d, const char *key, struct hub_person *me)
 	if (rc == 0)
 		return HUB_STEPMSG_GO;
 	if (strcmp(in.status, "delivered") == 0)
-		return hub_outbox_covers_has(in.covers, me->asg) ? HUB_STEPMSG_DONE : HUB_STEPMSG_ALONE;
+		return hub_outbox_covers_has(in.covers, me->asg) ? HUB_STEPMSG_DONE :
+		    HUB_STEPMSG_ALONE;
 	if (strcmp(in.status, "failed") == 0) {
 		switch (hub_slackpost_replay(d, &in)) {
 		case HUB_UO_AUTH:
@@ -75,7 +76,8 @@ hub_stepmsg_state(struct hub_notify *d, const char *key, struct hub_person *me)
 		}
 	}
 	if (!in.mine && in.owner_live && in.age_s < DL_STALE_INTENT_S) {
-		hub_notifyjob_retry(d, DL_BUSY_RETRY_S, "busy", "another job is sending %s", key);
+		hub_notifyjob_retry(d, DL_BUSY_RETRY_S, "busy", "another job is sending %s",
+		    key);
 		return HUB_STEPMSG_WAIT;
 	}
 	return HUB_STEPMSG_GO;
@@ -159,8 +161,8 @@ hub_stepmsg_batch_filter(struct hub_batch *b, json_object *ids, json_object *exc
  * assignment; only its fallback is this job's business.
  */
 void
-hub_stepmsg_post(struct hub_notify *d, struct hub_person *me, const char *key, struct hub_batch *b,
-    const char *target, int webhook)
+hub_stepmsg_post(struct hub_notify *d, struct hub_person *me, const char *key,
+    struct hub_batch *b, const char *target, int webhook)
 {
 	struct hub_render_out ro;
 	struct hub_buf names = HUB_BUF_INIT(3000);
@@ -198,8 +200,9 @@ hub_stepmsg_post(struct hub_notify *d, struct hub_person *me, const char *key, s
 		if (b->p[i].asg == me->asg && (r == HUB_REACH_SLACK || r == HUB_REACH_NAME))
 			me_in = 1;
 		/* a webhook post names everyone it asks; each is emailed
-		 * their own link (to_approver), also those Slack does not know */
-		if (who != NULL && (r == HUB_REACH_SLACK || r == HUB_REACH_NAME || r == HUB_REACH_NOUSER))
+		 * their own link (hub_recipient_link), also those Slack does not know */
+		if (who != NULL && (r == HUB_REACH_SLACK || r == HUB_REACH_NAME ||
+		    r == HUB_REACH_NOUSER))
 			hub_msgctx_approvers_add(who, &b->p[i], r == HUB_REACH_SLACK);
 	}
 	if (d->stop || hub_notifyjob_stopping(d))
@@ -210,8 +213,9 @@ hub_stepmsg_post(struct hub_notify *d, struct hub_person *me, const char *key, s
 		(void)hub_recipient_unreachable(d, me, mine);
 		goto out;
 	}
-	if (hub_msgctx_set(d, nc == 1 && me_in ? me : NULL, names.len > 0 && !(nc == 1 && me_in) ?
-	    hub_buf_str(&names) : NULL, webhook, webhook ? NULL : ids, who, 0) != 0) {
+	if (hub_msgctx_set(d, nc == 1 && me_in ? me : NULL,
+	    names.len > 0 && !(nc == 1 && me_in) ? hub_buf_str(&names) : NULL, webhook,
+	    webhook ? NULL : ids, who, 0) != 0) {
 		hub_notifyjob_retry(d, -1, "nomem", "out of memory");
 		goto out;
 	}

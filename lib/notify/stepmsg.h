@@ -35,18 +35,21 @@ enum hub_stepmsg_state hub_stepmsg_state(struct hub_notify *, const char *key,
 /* The step's pending approvers the notification speaks to (delegates for
  * a delegate call), or with undecided set the approvers a deadline left
  * undecided.  -1 with the retry noted. */
-int		hub_stepmsg_batch_load(struct hub_notify *, int undecided, struct hub_batch *);
+int		hub_stepmsg_batch_load(struct hub_notify *, int undecided,
+		    struct hub_batch *);
 void		hub_stepmsg_batch_free(struct hub_batch *);
 /* Keep the people whose assignment id is in ids (a JSON array of group
  * members), or, with ids NULL, those in no group (excl). */
-void		hub_stepmsg_batch_filter(struct hub_batch *, json_object *ids, json_object *excl);
+void		hub_stepmsg_batch_filter(struct hub_batch *, json_object *ids,
+		    json_object *excl);
 /* Post the message with this key to target (NULL: the webhook) once for
  * the Slack-reachable people of the batch; me is the job's own person,
  * whose fallback alone is this job's business. */
-void		hub_stepmsg_post(struct hub_notify *, struct hub_person *me, const char *key,
-		    struct hub_batch *, const char *target, int webhook);
+void		hub_stepmsg_post(struct hub_notify *, struct hub_person *me,
+		    const char *key, struct hub_batch *, const char *target, int webhook);
 /* The channel (or webhook) post for me's step, once; me alone when it
  * went out before me. */
-void		hub_stepmsg_channel(struct hub_notify *, struct hub_person *me, int webhook);
+void		hub_stepmsg_channel(struct hub_notify *, struct hub_person *me,
+		    int webhook);
 
 #endif

@@ -86,20 +86,65 @@ out:
 	return mine;
 }
 
+/* The mpim of users (comma-separated ids) into mpim: 1 opened, 0 not,
+ * and what follows is handled here (noted, a fallback, or me on their
+ * own). */
+static int
+open_mpim(struct hub_notify *d, struct hub_person *me, const char *users, char *mpim,
+    size_t n)
+{
+	struct hub_slack_result res;
+	json_object *args, *ch, *id;
+	int rc, ret = 0;
+
+	if ((args = json_object_new_object()) == NULL) {
+		hub_notifyjob_retry(d, -1, "nomem", "out of memory");
+		return 0;
+	}
+	hub_slack_result_init(&res);
+	hub_slackpost_arg(args, "users", users);
+	rc = hub_connections_call(d->env->db, &d->sl, &d->conn, "conversations.open", NULL,
+	    args, &res);
+	mpim[0] = '\0';
+	if (rc == HUB_CONN_OK && json_object_object_get_ex(res.resp, "channel", &ch) &&
+	    json_object_object_get_ex(ch, "id", &id))
+		hub_notifyjob_copy(mpim, n, json_object_get_string(id));
+	else if (rc == HUB_CONN_SLACK && res.cls == HUB_SLACK_RATELIMITED) {
+		hub_notifyjob_limited(d, &res, "conversations.open");
+		goto out;
+	} else if (rc == HUB_CONN_SLACK && res.cls == HUB_SLACK_TRANSIENT) {
+		hub_notifyjob_retry(d, -1, res.error, "conversations.open: %s", res.error);
+		goto out;
+	} else if (rc == HUB_CONN_DISABLED || (rc == HUB_CONN_SLACK &&
+	    res.cls == HUB_SLACK_AUTH)) {
+		hub_recipient_fallback(d, me, HUB_UO_AUTH);
+		goto out;
+	}
+	if (mpim[0] == '\0') {
+		/* A member Slack refuses in a group: everyone on their own. */
+		hub_log(HUB_LOG_WARN, "group_dm_refused", "error", res.error, NULL);
+		hub_recipient_send(d, me, NULL, 0);
+		goto out;
+	}
+	ret = 1;
+out:
+	json_object_put(args);
+	hub_slack_result_free(&res);
+	return ret;
+}
+
 /* Group DM: the undecided approvers of my group (or the step's ungrouped
  * ones), 2..8 of them reachable in Slack, share one mpim message. */
 void
 hub_groupdm_send(struct hub_notify *d, struct hub_person *me)
 {
-	struct hub_slack_result res;
 	struct hub_buf users = HUB_BUF_INIT(512);
 	struct hub_batch b;
-	json_object *members, *all = NULL, *args = NULL, *ch, *id;
-	char key[DL_KEY_MAX + 1], mpim[DL_CHANNEL_MAX] = "";
+	json_object *members, *all = NULL;
+	char key[DL_KEY_MAX + 1], mpim[DL_CHANNEL_MAX];
 	size_t i, reach = 0;
-	int gi = -1, rc;
+	int gi = -1;
 
-	hub_slack_result_init(&res);
 	if (!hub_notifyjob_shared(d) || me->asg <= 0) {
 		hub_recipient_send(d, me, NULL, 0);
 		return;
@@ -140,40 +185,12 @@ hub_groupdm_send(struct hub_notify *d, struct hub_person *me)
 			hub_recipient_send(d, me, NULL, 0);
 		goto out;
 	}
-	if ((args = json_object_new_object()) == NULL) {
-		hub_notifyjob_retry(d, -1, "nomem", "out of memory");
-		goto out;
-	}
-	hub_slackpost_arg(args, "users", hub_buf_str(&users));
-	rc = hub_connections_call(d->env->db, &d->sl, &d->conn, "conversations.open", NULL,
-	    args, &res);
-	if (rc == HUB_CONN_OK && json_object_object_get_ex(res.resp, "channel", &ch) &&
-	    json_object_object_get_ex(ch, "id", &id))
-		hub_notifyjob_copy(mpim, sizeof(mpim), json_object_get_string(id));
-	else if (rc == HUB_CONN_SLACK && res.cls == HUB_SLACK_RATELIMITED) {
-		hub_notifyjob_limited(d, &res, "conversations.open");
-		goto out;
-	} else if (rc == HUB_CONN_SLACK && res.cls == HUB_SLACK_TRANSIENT) {
-		hub_notifyjob_retry(d, -1, res.error, "conversations.open: %s", res.error);
-		goto out;
-	} else if (rc == HUB_CONN_DISABLED || (rc == HUB_CONN_SLACK &&
-	    res.cls == HUB_SLACK_AUTH)) {
-		hub_recipient_fallback(d, me, HUB_UO_AUTH);
-		goto out;
-	}
-	if (mpim[0] == '\0') {
-		/* A member Slack refuses in a group: everyone on their own. */
-		hub_log(HUB_LOG_WARN, "group_dm_refused", "error", res.error, NULL);
-		hub_recipient_send(d, me, NULL, 0);
-		goto out;
-	}
-	hub_stepmsg_post(d, me, key, &b, mpim, 0);
+	if (open_mpim(d, me, hub_buf_str(&users), mpim, sizeof(mpim)))
+		hub_stepmsg_post(d, me, key, &b, mpim, 0);
 out:
 	hub_stepmsg_batch_free(&b);
 out0:
-	json_object_put(args);
 	json_object_put(members);
 	json_object_put(all);
 	hub_buf_release(&users);
-	hub_slack_result_free(&res);
 }

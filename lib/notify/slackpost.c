@@ -52,6 +52,31 @@ im_channel(struct hub_notify *d, const char *user, char *out, size_t n)
 	return ret;
 }
 
+/* The ts of the message in a conversations.history answer whose
+ * metadata carries key (post_args); NULL when none does. */
+static const char *
+find_key(json_object *resp, const char *key)
+{
+	json_object *msgs, *m, *md, *pl, *k, *ts;
+	size_t i, n;
+
+	if (!json_object_object_get_ex(resp, "messages", &msgs) ||
+	    !json_object_is_type(msgs, json_type_array))
+		return NULL;
+	n = json_object_array_length(msgs);
+	for (i = 0; i < n; i++) {
+		m = json_object_array_get_idx(msgs, i);
+		if (json_object_object_get_ex(m, "metadata", &md) &&
+		    json_object_object_get_ex(md, "event_payload", &pl) &&
+		    json_object_object_get_ex(pl, "key", &k) &&
+		    json_object_is_type(k, json_type_string) &&
+		    strcmp(json_object_get_string(k), key) == 0 &&
+		    json_object_object_get_ex(m, "ts", &ts))
+			return json_object_get_string(ts);
+	}
+	return NULL;
+}
+
 /*
  * Was the message with this key posted before the last run died?  Reads
  * the conversation from a minute before the intent.  1 found (po->ts,
@@ -61,9 +86,9 @@ static int
 recover(struct hub_notify *d, struct hub_post *po, const struct hub_intent *in)
 {
 	struct hub_slack_result res;
-	json_object *args = NULL, *msgs, *m, *md, *pl, *k, *ts;
+	json_object *args = NULL;
+	const char *ts;
 	char ch[DL_CHANNEL_MAX], oldest[32];
-	size_t i, n;
 	int rc, ret = 0;
 
 	hub_slack_result_init(&res);
@@ -105,24 +130,11 @@ recover(struct hub_notify *d, struct hub_post *po, const struct hub_intent *in)
 		 * reports it properly. */
 		goto out;
 	}
-	if (!json_object_object_get_ex(res.resp, "messages", &msgs) ||
-	    !json_object_is_type(msgs, json_type_array))
-		goto out;
-	n = json_object_array_length(msgs);
-	for (i = 0; i < n; i++) {
-		m = json_object_array_get_idx(msgs, i);
-		if (!json_object_object_get_ex(m, "metadata", &md) ||
-		    !json_object_object_get_ex(md, "event_payload", &pl) ||
-		    !json_object_object_get_ex(pl, "key", &k) ||
-		    !json_object_is_type(k, json_type_string) ||
-		    strcmp(json_object_get_string(k), po->key) != 0 ||
-		    !json_object_object_get_ex(m, "ts", &ts))
-			continue;
-		hub_notifyjob_copy(po->ts, sizeof(po->ts), json_object_get_string(ts));
+	if ((ts = find_key(res.resp, po->key)) != NULL) {
+		hub_notifyjob_copy(po->ts, sizeof(po->ts), ts);
 		hub_notifyjob_copy(po->channel, sizeof(po->channel), ch);
 		hub_log(HUB_LOG_INFO, "delivery_recovered", "key", po->key, NULL);
 		ret = 1;
-		break;
 	}
 out:
 	json_object_put(args);
@@ -130,7 +142,9 @@ out:
 	return ret;
 }
 
-/* Sort an error answer into an outcome, and say it on the intent. */
+/* Sort an error answer into an outcome, and say it on the intent.  Long
+ * because it is the table of verdicts (deliver.h, "Verdicts"): one case
+ * per class of Slack's answer, kept together so they read as one. */
 static enum hub_uo
 slack_error(struct hub_notify *d, struct hub_post *po, int64_t intent, int rc,
     const struct hub_slack_result *res)
@@ -225,6 +239,87 @@ hub_slackpost_replay(struct hub_notify *d, const struct hub_intent *in)
 	return HUB_UO_FAIL;
 }
 
+/* The message's intent: 1 it is ours to post now (in filled), 0 not (*out
+ * says why: delivered before, found after a crash, another job's, failed
+ * for good, or trouble). */
+static int
+post_claim(struct hub_notify *d, struct hub_post *po, struct hub_intent *in,
+    enum hub_uo *out)
+{
+	int fresh, rc, webhook = strcmp(po->transport, "webhook") == 0;
+
+	*out = HUB_UO_RETRY;
+	if ((fresh = hub_outbox_claim(d, po, in)) < 0)
+		return 0;
+	if (fresh)
+		return 1;
+	if (strcmp(in->status, "delivered") == 0) {
+		hub_notifyjob_copy(po->ts, sizeof(po->ts), in->ts);
+		hub_notifyjob_copy(po->channel, sizeof(po->channel), in->channel);
+		*out = HUB_UO_OK;
+		return 0;
+	}
+	if (!in->mine && in->owner_live && in->age_s < DL_STALE_INTENT_S &&
+	    strcmp(in->status, "failed") != 0) {
+		hub_notifyjob_retry(d, DL_BUSY_RETRY_S, "busy", "another job is sending %s",
+		    po->key);
+		*out = HUB_UO_BUSY;
+		return 0;
+	}
+	if (strcmp(in->status, "failed") == 0) {
+		*out = hub_slackpost_replay(d, in);
+		return 0;
+	}
+	if (hub_outbox_take(d, in) != 0)
+		return 0;
+	/* Posted before a crash or a lost answer?  A refusal by a rate limit
+	 * certainly posted nothing. */
+	if (!webhook && po->thread_ts == NULL && d->conn.type == HUB_CONN_SLACK_APP &&
+	    strcmp(in->code, "ratelimited") != 0 &&
+	    strcmp(in->code, "local_ratelimit") != 0) {
+		rc = recover(d, po, in);
+		if (rc < 0)
+			return 0;
+		if (rc == 1) {
+			*out = hub_outbox_done(d, in->id, po) == 0 ? HUB_UO_OK : HUB_UO_RETRY;
+			return 0;
+		}
+	}
+	return 1;
+}
+
+/* The arguments of chat.postMessage (or of the webhook post), the key in
+ * the message's metadata; NULL when out of memory. */
+static json_object *
+post_args(const struct hub_post *po, int webhook)
+{
+	json_object *args, *md, *pl;
+
+	if ((args = json_object_new_object()) == NULL)
+		return NULL;
+	if (!webhook)
+		hub_slackpost_arg(args, "channel", po->target);
+	hub_slackpost_arg(args, "text", po->text);
+	if (po->blocks != NULL)
+		json_object_object_add(args, "blocks", json_object_get(po->blocks));
+	if (po->thread_ts != NULL)
+		hub_slackpost_arg(args, "thread_ts", po->thread_ts);
+	if (webhook)
+		return args;
+	json_object_object_add(args, "unfurl_links", json_object_new_boolean(0));
+	json_object_object_add(args, "unfurl_media", json_object_new_boolean(0));
+	if ((md = json_object_new_object()) == NULL ||
+	    json_object_object_add(args, "metadata", md) != 0 ||
+	    (pl = json_object_new_object()) == NULL) {
+		json_object_put(args);
+		return NULL;
+	}
+	json_object_object_add(md, "event_type", json_object_new_string("hub_delivery"));
+	json_object_object_add(md, "event_payload", pl);
+	json_object_object_add(pl, "key", json_object_new_string(po->key));
+	return args;
+}
+
 /*
  * Send one Slack message exactly once (webhooks: at least once).  The
  * intent is committed before the post; a run that finds its own intent
@@ -235,92 +330,38 @@ hub_slackpost_send(struct hub_notify *d, struct hub_post *po)
 {
 	struct hub_slack_result res;
 	struct hub_intent in;
-	json_object *args = NULL, *md, *pl, *v;
-	int fresh, rc, webhook = strcmp(po->transport, "webhook") == 0;
-	enum hub_uo out = HUB_UO_FAIL;
+	json_object *args, *v;
+	int rc, webhook = strcmp(po->transport, "webhook") == 0;
+	enum hub_uo out;
 
-	hub_slack_result_init(&res);
 	po->ts[0] = po->channel[0] = '\0';
-	if ((fresh = hub_outbox_claim(d, po, &in)) < 0)
-		return HUB_UO_RETRY;
-	if (!fresh) {
-		if (strcmp(in.status, "delivered") == 0) {
-			hub_notifyjob_copy(po->ts, sizeof(po->ts), in.ts);
-			hub_notifyjob_copy(po->channel, sizeof(po->channel), in.channel);
-			return HUB_UO_OK;
-		}
-		if (!in.mine && in.owner_live && in.age_s < DL_STALE_INTENT_S &&
-		    strcmp(in.status, "failed") != 0) {
-			hub_notifyjob_retry(d, DL_BUSY_RETRY_S, "busy",
-			    "another job is sending %s", po->key);
-			return HUB_UO_BUSY;
-		}
-		if (strcmp(in.status, "failed") == 0)
-			return hub_slackpost_replay(d, &in);
-		if (hub_outbox_take(d, &in) != 0)
-			return HUB_UO_RETRY;
-		/* Posted before a crash or a lost answer?  A refusal by a
-		 * rate limit certainly posted nothing. */
-		if (!webhook && po->thread_ts == NULL && d->conn.type == HUB_CONN_SLACK_APP &&
-		    strcmp(in.code, "ratelimited") != 0 &&
-		    strcmp(in.code, "local_ratelimit") != 0) {
-			rc = recover(d, po, &in);
-			if (rc < 0)
-				return HUB_UO_RETRY;
-			if (rc == 1)
-				return hub_outbox_done(d, in.id, po) == 0 ? HUB_UO_OK :
-				    HUB_UO_RETRY;
-		}
-	}
+	if (!post_claim(d, po, &in, &out))
+		return out;
 	if (hub_notifyjob_stopping(d)) {
 		d->stop = 1;
 		return HUB_UO_RETRY;
 	}
-
-	if ((args = json_object_new_object()) == NULL)
-		goto nomem;
+	if ((args = post_args(po, webhook)) == NULL) {
+		hub_notifyjob_retry(d, -1, "nomem", "out of memory");
+		return HUB_UO_RETRY;
+	}
+	hub_slack_result_init(&res);
 	if (!webhook)
-		hub_slackpost_arg(args, "channel", po->target);
-	hub_slackpost_arg(args, "text", po->text);
-	if (po->blocks != NULL)
-		json_object_object_add(args, "blocks", json_object_get(po->blocks));
-	if (po->thread_ts != NULL)
-		hub_slackpost_arg(args, "thread_ts", po->thread_ts);
-	if (!webhook) {
-		json_object_object_add(args, "unfurl_links", json_object_new_boolean(0));
-		json_object_object_add(args, "unfurl_media", json_object_new_boolean(0));
-		if ((md = json_object_new_object()) == NULL ||
-		    json_object_object_add(args, "metadata", md) != 0 ||
-		    (pl = json_object_new_object()) == NULL)
-			goto nomem;
-		json_object_object_add(md, "event_type",
-		    json_object_new_string("hub_delivery"));
-		json_object_object_add(md, "event_payload", pl);
-		json_object_object_add(pl, "key", json_object_new_string(po->key));
 		rc = hub_connections_call(d->env->db, &d->sl, &d->conn, "chat.postMessage",
 		    po->target, args, &res);
-	} else
+	else
 		rc = hub_connections_webhook_post(d->env->db, &d->sl, &d->conn, args, &res);
-
 	if (rc == HUB_CONN_OK) {
-		if (!webhook) {
-			if (json_object_object_get_ex(res.resp, "ts", &v))
-				hub_notifyjob_copy(po->ts, sizeof(po->ts),
-				    json_object_get_string(v));
-			if (json_object_object_get_ex(res.resp, "channel", &v))
-				hub_notifyjob_copy(po->channel, sizeof(po->channel),
-				    json_object_get_string(v));
-		}
+		if (!webhook && json_object_object_get_ex(res.resp, "ts", &v))
+			hub_notifyjob_copy(po->ts, sizeof(po->ts), json_object_get_string(v));
+		if (!webhook && json_object_object_get_ex(res.resp, "channel", &v))
+			hub_notifyjob_copy(po->channel, sizeof(po->channel),
+			    json_object_get_string(v));
 		out = hub_outbox_done(d, in.id, po) == 0 ? HUB_UO_OK : HUB_UO_RETRY;
 		if (out == HUB_UO_OK)
 			d->sent++;
 	} else
 		out = slack_error(d, po, in.id, rc, &res);
-	goto done;
-nomem:
-	hub_notifyjob_retry(d, -1, "nomem", "out of memory");
-	out = HUB_UO_RETRY;
-done:
 	json_object_put(args);
 	hub_slack_result_free(&res);
 	return out;

@@ -154,6 +154,105 @@ hub_stepmsg_batch_filter(struct hub_batch *b, json_object *ids, json_object *exc
 	b->n = out;
 }
 
+/* Whom a shared message reaches, gathered from its batch. */
+struct audience {
+	json_object	*ids;           /* the Slack ids it mentions */
+	json_object	*who;           /* webhook: the approvers it names */
+	struct hub_buf	 names;         /* plain webhook: names in its text */
+	int64_t		*cov;           /* the assignments it covers */
+	size_t		 nc;
+	int		 me_in;         /* the job's own person is among them */
+	enum hub_reach	 mine;          /* how Slack reaches the job's own person */
+};
+
+static void
+audience_free(struct audience *a)
+{
+	json_object_put(a->ids);
+	json_object_put(a->who);
+	hub_buf_release(&a->names);
+	free(a->cov);
+}
+
+/* Resolve the batch into a (me: the job's own person, updated from the
+ * batch).  -1 when nothing more is to be done (out of memory noted, or
+ * stopping). */
+static int
+gather(struct hub_notify *d, struct hub_person *me, struct hub_batch *b, int webhook,
+    struct audience *a)
+{
+	size_t i;
+	int me_seen = 0;
+	enum hub_reach r;
+
+	a->mine = HUB_REACH_FAIL;
+	if ((a->ids = json_object_new_array()) == NULL ||
+	    (webhook && (a->who = hub_msgctx_approvers_new()) == NULL) ||
+	    (a->cov = calloc(b->n + 1, sizeof(*a->cov))) == NULL) {
+		hub_notifyjob_retry(d, -1, "nomem", "out of memory");
+		return -1;
+	}
+	for (i = 0; i < b->n && !d->stop && !hub_notifyjob_stopping(d); i++) {
+		r = hub_recipient_resolve(d, &b->p[i]);
+		if (b->p[i].asg == me->asg) {
+			me_seen = 1;
+			a->mine = r;
+			*me = b->p[i];
+		}
+		if (r == HUB_REACH_SLACK) {
+			json_object_array_add(a->ids, json_object_new_string(b->p[i].slack));
+			a->cov[a->nc++] = b->p[i].asg;
+		} else if (r == HUB_REACH_NAME) {
+			if (a->names.len > 0)
+				hub_buf_adds(&a->names, ", ");
+			hub_buf_adds(&a->names, b->p[i].value);
+			a->cov[a->nc++] = b->p[i].asg;
+		}
+		if (b->p[i].asg == me->asg && (r == HUB_REACH_SLACK || r == HUB_REACH_NAME))
+			a->me_in = 1;
+		/* a webhook post names everyone it asks; each is emailed their
+		 * own link (hub_recipient_link), also those Slack does not know */
+		if (a->who != NULL && (r == HUB_REACH_SLACK || r == HUB_REACH_NAME ||
+		    r == HUB_REACH_NOUSER))
+			hub_msgctx_approvers_add(a->who, &b->p[i], r == HUB_REACH_SLACK);
+	}
+	if (d->stop || hub_notifyjob_stopping(d))
+		return -1;
+	if (!me_seen)
+		a->mine = hub_recipient_resolve(d, me);
+	return 0;
+}
+
+/* Mentions past the first 50: thread replies under the message po sent
+ * (Slack apps only). */
+static void
+thread_replies(struct hub_notify *d, const char *key, json_object *ids,
+    const struct hub_post *po, const char *target)
+{
+	json_object *batches = NULL;
+	char parent[sizeof(po->ts)];
+	size_t i;
+
+	if (hub_render_mentions(ids, HUB_RENDER_APP, &batches) != HUB_RENDER_OK)
+		return;
+	hub_notifyjob_copy(parent, sizeof(parent), po->ts);
+	for (i = 1; i < json_object_array_length(batches) && !d->stop; i++) {
+		struct hub_post t;
+
+		memset(&t, 0, sizeof(t));
+		snprintf(t.key, sizeof(t.key), "%s:t%zu", key, i);
+		t.transport = "slack";
+		t.target = po->channel[0] ? po->channel : target;
+		t.thread_ts = parent;
+		t.kind = "mention_batch";
+		t.recipient = t.target;
+		t.text = json_object_get_string(json_object_array_get_idx(batches, i));
+		if (hub_slackpost_send(d, &t) != HUB_UO_OK)
+			break;
+	}
+	json_object_put(batches);
+}
+
 /*
  * The shared message of a step (channel post, webhook post, group DM):
  * resolve the batch, post once for all Slack-reachable people in it,
@@ -164,58 +263,22 @@ void
 hub_stepmsg_post(struct hub_notify *d, struct hub_person *me, const char *key,
     struct hub_batch *b, const char *target, int webhook)
 {
+	struct audience a = { .names = HUB_BUF_INIT(3000) };
 	struct hub_render_out ro;
-	struct hub_buf names = HUB_BUF_INIT(3000);
 	struct hub_post po;
-	json_object *ids = NULL, *batches = NULL, *who = NULL;
-	int64_t *cov = NULL;
-	size_t i, nc = 0;
-	int me_in = 0, me_seen = 0;
-	enum hub_reach r, mine = HUB_REACH_FAIL;
+	int alone;
 	enum hub_uo u;
 
 	memset(&ro, 0, sizeof(ro));
-	if ((ids = json_object_new_array()) == NULL ||
-	    (webhook && (who = hub_msgctx_approvers_new()) == NULL) ||
-	    (cov = calloc(b->n + 1, sizeof(*cov))) == NULL) {
-		hub_notifyjob_retry(d, -1, "nomem", "out of memory");
+	if (gather(d, me, b, webhook, &a) != 0)
+		goto out;
+	if (a.nc == 0) {
+		(void)hub_recipient_unreachable(d, me, a.mine);
 		goto out;
 	}
-	for (i = 0; i < b->n && !d->stop && !hub_notifyjob_stopping(d); i++) {
-		r = hub_recipient_resolve(d, &b->p[i]);
-		if (b->p[i].asg == me->asg) {
-			me_seen = 1;
-			mine = r;
-			*me = b->p[i];
-		}
-		if (r == HUB_REACH_SLACK) {
-			json_object_array_add(ids, json_object_new_string(b->p[i].slack));
-			cov[nc++] = b->p[i].asg;
-		} else if (r == HUB_REACH_NAME) {
-			if (names.len > 0)
-				hub_buf_adds(&names, ", ");
-			hub_buf_adds(&names, b->p[i].value);
-			cov[nc++] = b->p[i].asg;
-		}
-		if (b->p[i].asg == me->asg && (r == HUB_REACH_SLACK || r == HUB_REACH_NAME))
-			me_in = 1;
-		/* a webhook post names everyone it asks; each is emailed
-		 * their own link (hub_recipient_link), also those Slack does not know */
-		if (who != NULL && (r == HUB_REACH_SLACK || r == HUB_REACH_NAME ||
-		    r == HUB_REACH_NOUSER))
-			hub_msgctx_approvers_add(who, &b->p[i], r == HUB_REACH_SLACK);
-	}
-	if (d->stop || hub_notifyjob_stopping(d))
-		goto out;
-	if (!me_seen)
-		mine = hub_recipient_resolve(d, me);
-	if (nc == 0) {
-		(void)hub_recipient_unreachable(d, me, mine);
-		goto out;
-	}
-	if (hub_msgctx_set(d, nc == 1 && me_in ? me : NULL,
-	    names.len > 0 && !(nc == 1 && me_in) ? hub_buf_str(&names) : NULL, webhook,
-	    webhook ? NULL : ids, who, 0) != 0) {
+	alone = a.nc == 1 && a.me_in;
+	if (hub_msgctx_set(d, alone ? me : NULL, a.names.len > 0 && !alone ?
+	    hub_buf_str(&a.names) : NULL, webhook, webhook ? NULL : a.ids, a.who, 0) != 0) {
 		hub_notifyjob_retry(d, -1, "nomem", "out of memory");
 		goto out;
 	}
@@ -227,9 +290,9 @@ hub_stepmsg_post(struct hub_notify *d, struct hub_person *me, const char *key,
 	po.target = webhook ? NULL : target;
 	po.kind = d->kind;
 	po.recipient = target != NULL ? target : "webhook";
-	po.asg = nc == 1 ? cov[0] : 0;
-	po.covers = cov;
-	po.ncovers = nc;
+	po.asg = a.nc == 1 ? a.cov[0] : 0;
+	po.covers = a.cov;
+	po.ncovers = a.nc;
 	po.blocks = ro.blocks;
 	po.text = ro.text;
 	u = hub_slackpost_send(d, &po);
@@ -239,36 +302,13 @@ hub_stepmsg_post(struct hub_notify *d, struct hub_person *me, const char *key,
 	}
 	if (u != HUB_UO_OK)
 		goto out;
-	/* Mentions past the first 50: thread replies (Slack apps only). */
-	if (!webhook && po.ts[0] != '\0' &&
-	    hub_render_mentions(ids, HUB_RENDER_APP, &batches) == HUB_RENDER_OK) {
-		char parent[40];
-
-		hub_notifyjob_copy(parent, sizeof(parent), po.ts);
-		for (i = 1; i < json_object_array_length(batches) && !d->stop; i++) {
-			struct hub_post t;
-
-			memset(&t, 0, sizeof(t));
-			snprintf(t.key, sizeof(t.key), "%s:t%zu", key, i);
-			t.transport = "slack";
-			t.target = po.channel[0] ? po.channel : target;
-			t.thread_ts = parent;
-			t.kind = "mention_batch";
-			t.recipient = t.target;
-			t.text = json_object_get_string(json_object_array_get_idx(batches, i));
-			if (hub_slackpost_send(d, &t) != HUB_UO_OK)
-				break;
-		}
-	}
-	if (!me_in)
-		(void)hub_recipient_unreachable(d, me, mine);
+	if (!webhook && po.ts[0] != '\0')
+		thread_replies(d, key, a.ids, &po, target);
+	if (!a.me_in)
+		(void)hub_recipient_unreachable(d, me, a.mine);
 out:
 	hub_render_out_free(&ro);
-	json_object_put(ids);
-	json_object_put(who);
-	json_object_put(batches);
-	hub_buf_release(&names);
-	free(cov);
+	audience_free(&a);
 }
 
 /* Channel (or webhook) post for the step, once; me alone when it went out

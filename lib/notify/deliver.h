@@ -62,6 +62,12 @@
  *
  * After a decision the step's approvers' Home tabs are republished
  * (hub_home_enqueue) when the connection is a SLACK_APP.
+ *
+ * The work is done by the modules beside this one (README.md): routing.h
+ * (resolution), fanout.h (who), stepmsg.h and groupdm.h (shared
+ * messages), recipient.h (one person), outbox.h (exactly once),
+ * slackpost.h and mailout.h (one Slack message, one email), msgctx.h
+ * (what a message says), notifyjob.h (the state they share).
  */
 #ifndef HUB_DELIVER_H
 #define HUB_DELIVER_H

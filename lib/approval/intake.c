@@ -1173,8 +1173,9 @@ static const struct hub_preset presets[] = {
 	{ "jira", "jira_issue", "Jira issue", jira_fields, HUB_NELEM(jira_fields) },
 };
 
-const char *
-hub_intake_preset(const char *request_source)
+/* The preset of a request_source ("Workday" -> "workday_pto"), or NULL. */
+static const char *
+source_preset(const char *request_source)
 {
 	size_t i;
 
@@ -1189,7 +1190,7 @@ hub_intake_preset_of(const char *stored, const char *request_source)
 {
 	const struct hub_preset *p = hub_intake_preset_def(stored);
 
-	return p != NULL ? p->name : hub_intake_preset(request_source);
+	return p != NULL ? p->name : source_preset(request_source);
 }
 
 const struct hub_preset *
@@ -1431,7 +1432,7 @@ hub_intake_validate(json_object *in, const char *idempotency_key, json_object **
 	if ((rc = empty_collections(ix.out)) != HUB_INTAKE_OK)
 		goto out;
 	if ((v = json_object_object_get(in, "request_source")) != NULL)
-		p = hub_intake_preset_def(hub_intake_preset(json_object_get_string(v)));
+		p = hub_intake_preset_def(source_preset(json_object_get_string(v)));
 	if (p != NULL && (v = json_object_object_get(in, "metadata")) != NULL &&
 	    (rc = check_preset(&ix, p, v)) != HUB_INTAKE_OK)
 		goto out;

@@ -104,13 +104,13 @@ int	hub_intake_party(json_object *v, const char *field, json_object **out,
  * "P[nD][T[nH][nM][nS]]" (no years or months: their length varies). */
 long long hub_intake_duration(json_object *);
 
-/* The preset of a request_source ("Workday" -> "workday_pto"), or NULL. */
-const char *hub_intake_preset(const char *request_source);
 /* The preset a stored request is shown with: the one stored with it
  * (requests.preset, 0023: what intake chose, e.g. the web form's type)
  * when it names a preset, else the one its source's name picks (rows from
  * before 0023, and a "" or NULL column).  Every reader of a stored request
- * (request page, decision page, Slack card, email) goes through this. */
+ * (request page, decision page, Slack card, email) goes through this.
+ * hub_intake_preset_of(NULL, "Workday") is "workday_pto"; NULL for a
+ * source no preset names. */
 const char *hub_intake_preset_of(const char *stored, const char *request_source);
 
 /* Metadata, serialized, is at most this many bytes. */

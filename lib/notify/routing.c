@@ -29,7 +29,7 @@ static const struct hub_stmt routing_stmts[ROUTING__MAX] = {
 	 * resolves with */
 	[DL_REQUEST] = {
 	    "SELECT json_build_object('id', r.id, 'title', r.title, 'status', r.status,"
-	    "  'source', s.name, 'requester_name', r.requester_name,"
+	    "  'source', s.name, 'preset', r.preset, 'requester_name', r.requester_name,"
 	    "  'requester_slack_id', r.requester_slack_id,"
 	    "  'requester_email', r.requester_email, 'justification', r.justification,"
 	    "  'metadata', r.metadata,"
@@ -105,8 +105,13 @@ hub_routing_load_request(struct hub_notify *d, PGresult **out)
 		PQclear(res);
 		return HUB_DB_QUERY;
 	}
-	if ((preset = hub_intake_preset(json_object_get_string(
-	    json_object_object_get(req, "source")))) != NULL)
+	/* The preset the request was made with (a web form's type), else its
+	 * source's; the string is intake's, not the JSON's. */
+	preset = hub_intake_preset_of(json_object_get_string(
+	    json_object_object_get(req, "preset")), json_object_get_string(
+	    json_object_object_get(req, "source")));
+	json_object_object_del(req, "preset");
+	if (preset != NULL)
 		json_object_object_add(req, "preset", json_object_new_string(preset));
 	json_object_object_add(d->ctx, "request", req);
 	json_object_object_add(d->ctx, "templates", tmpl);

@@ -619,6 +619,37 @@ Test(requestform, success_creates_the_request_and_slack_hears_of_it, .timeout = 
  * row), as a request the API gets from Concur does; not the generic
  * labels a source named "web" would give.
  */
+/* The email the stack's worker sends the first approver about request id
+ * shows the expense's labels too (notify's routing reads the stored
+ * preset): the amount with its currency, no row of its own for it. */
+static void
+expense_email(const char *id)
+{
+	json_object *m = NULL;
+	const char *text = NULL;
+	size_t k;
+	int i;
+
+	for (i = 0; i < 300 && text == NULL; i++) {
+		json_object_put(m);
+		usleep(100 * 1000);
+		m = th_fake("FAKE_SMTP_CONTROL_URL", "GET",
+		    "/_fake/messages?rcpt=approver-one@example.test", NULL);
+		for (k = 0; m != NULL && k < json_object_array_length(m); k++) {
+			const char *t = json_object_get_string(json_object_object_get(
+			    json_object_array_get_idx(m, k), "text"));
+
+			if (t != NULL && strstr(t, id) != NULL)
+				text = t;
+		}
+	}
+	cr_assert_not_null(text, "no email about %s", id);
+	cr_expect(strstr(text, "Amount: 245.80 USD") != NULL, "%s", text);
+	cr_expect(strstr(text, "Category: Meals") != NULL, "%s", text);
+	cr_expect(strstr(text, "Currency:") == NULL, "%s", text);
+	json_object_put(m);
+}
+
 Test(requestform, an_expense_made_with_the_form_shows_the_expense_labels)
 {
 	char email[EMAIL_MAX], ck[CK_MAX], csrf[128], token[128], id[64], v[VAL_MAX];
@@ -644,6 +675,7 @@ Test(requestform, an_expense_made_with_the_form_shows_the_expense_labels)
 	cr_assert_null(strstr(r.body, "<dt>Currency</dt>"),
 	    "the currency is a row of its own, as for a source without a preset: %s", r.body);
 	th_resp_free(&r);
+	expense_email(id);
 
 	/* A general request stays general. */
 	{

@@ -1097,10 +1097,10 @@ Test(intake, preset_detection_by_request_source)
 		cr_assert_eq(run_obj(in, NULL, &out, &err), HUB_INTAKE_OK);
 		if (detect_cases[i].preset == NULL) {
 			cr_expect_null(sget(out, "preset"), "%s", detect_cases[i].source);
-			cr_expect_null(hub_intake_preset(detect_cases[i].source));
+			cr_expect_null(hub_intake_preset_of(NULL, detect_cases[i].source));
 		} else {
 			cr_expect_str_eq(sget(out, "preset"), detect_cases[i].preset);
-			cr_expect_str_eq(hub_intake_preset(detect_cases[i].source),
+			cr_expect_str_eq(hub_intake_preset_of(NULL, detect_cases[i].source),
 			    detect_cases[i].preset);
 		}
 		cr_expect_str_eq(sget(out, "title"), detect_cases[i].title);
@@ -1109,7 +1109,7 @@ Test(intake, preset_detection_by_request_source)
 		json_object_put(out);
 		json_object_put(in);
 	}
-	cr_expect_null(hub_intake_preset(NULL));
+	cr_expect_null(hub_intake_preset_of(NULL, NULL));
 }
 
 /* A stored request: the preset stored with it wins over its source's name

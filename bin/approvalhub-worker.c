@@ -234,14 +234,69 @@ lanes_configure(struct hub_worker_opts *opts)
 	return 0;
 }
 
+/* The command line into opts: 0, or -1 after saying what is wrong. */
+static int
+parse_args(int argc, char *argv[], struct hub_worker_opts *opts)
+{
+	int i;
+
+	for (i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--once") == 0)
+			opts->once = 1;
+		else if (strcmp(argv[i], "--id") == 0 && i + 1 < argc)
+			opts->id = argv[++i];
+		else if (strcmp(argv[i], "--lease") == 0 && i + 1 < argc) {
+			if (parse_int(argv[++i], 10, 3600, &opts->lease_s) != 0) {
+				fprintf(stderr, "approvalhub-worker: --lease must be 10..3600\n");
+				return -1;
+			}
+		} else if (strcmp(argv[i], "--backoff-base-ms") == 0 && i + 1 < argc) {
+			if (parse_int(argv[++i], 0, 3600000, &opts->backoff_base_ms) != 0) {
+				fprintf(stderr, "approvalhub-worker: --backoff-base-ms must be 0..3600000\n");
+				return -1;
+			}
+		} else if (strcmp(argv[i], "--sweep-seconds") == 0 && i + 1 < argc) {
+			if (parse_int(argv[++i], 0, 86400, &opts->sweep_s) != 0) {
+				fprintf(stderr, "approvalhub-worker: --sweep-seconds must be 0..86400\n");
+				return -1;
+			}
+		} else
+			usage();
+	}
+	return 0;
+}
+
+/* What the environment sets that the command line did not (backoff,
+ * sweep interval, lanes): 0, or -1 after saying what is wrong. */
+static int
+env_options(struct hub_worker_opts *opts)
+{
+	const char *env;
+
+	if (opts->backoff_base_ms < 0 && (env = hub_conf_get("WORKER_BACKOFF_BASE_MS")) != NULL &&
+	    parse_int(env, 0, 3600000, &opts->backoff_base_ms) != 0) {
+		fprintf(stderr, "approvalhub-worker: WORKER_BACKOFF_BASE_MS is malformed: "
+		    "must be 0..3600000\n");
+		return -1;
+	}
+	if (opts->sweep_s < 0 && (env = hub_conf_get("WORKER_SWEEP_SECONDS")) != NULL &&
+	    parse_int(env, 0, 86400, &opts->sweep_s) != 0) {
+		fprintf(stderr, "approvalhub-worker: WORKER_SWEEP_SECONDS is malformed: "
+		    "must be 0..86400\n");
+		return -1;
+	}
+	if (opts->sweep_s < 0)
+		opts->sweep_s = 15;
+	return lanes_configure(opts);
+}
+
 int
 main(int argc, char *argv[])
 {
 	struct hub_conf conf;
 	struct hub_worker_opts opts;
 	char err[512], host[256], id[320];
-	const char *env;
-	int i, rc;
+	int rc;
 
 	memset(&opts, 0, sizeof(opts));
 	opts.lease_s = 60;
@@ -249,29 +304,8 @@ main(int argc, char *argv[])
 	opts.idle_wait_ms = 5000;
 	opts.sweep_s = -1;
 
-	for (i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "--once") == 0)
-			opts.once = 1;
-		else if (strcmp(argv[i], "--id") == 0 && i + 1 < argc)
-			opts.id = argv[++i];
-		else if (strcmp(argv[i], "--lease") == 0 && i + 1 < argc) {
-			if (parse_int(argv[++i], 10, 3600, &opts.lease_s) != 0) {
-				fprintf(stderr, "approvalhub-worker: --lease must be 10..3600\n");
-				return 2;
-			}
-		} else if (strcmp(argv[i], "--backoff-base-ms") == 0 && i + 1 < argc) {
-			if (parse_int(argv[++i], 0, 3600000, &opts.backoff_base_ms) != 0) {
-				fprintf(stderr, "approvalhub-worker: --backoff-base-ms must be 0..3600000\n");
-				return 2;
-			}
-		} else if (strcmp(argv[i], "--sweep-seconds") == 0 && i + 1 < argc) {
-			if (parse_int(argv[++i], 0, 86400, &opts.sweep_s) != 0) {
-				fprintf(stderr, "approvalhub-worker: --sweep-seconds must be 0..86400\n");
-				return 2;
-			}
-		} else
-			usage();
-	}
+	if (parse_args(argc, argv, &opts) != 0)
+		return 2;
 
 	if (hub_conf_load(&conf, HUB_CONF_NEED_DATABASE | HUB_CONF_NEED_SECRET,
 	    err, sizeof(err)) != 0) {
@@ -280,23 +314,7 @@ main(int argc, char *argv[])
 	}
 	hub_log_init("worker", conf.log_level);
 
-	if (opts.backoff_base_ms < 0 && (env = hub_conf_get("WORKER_BACKOFF_BASE_MS")) != NULL &&
-	    parse_int(env, 0, 3600000, &opts.backoff_base_ms) != 0) {
-		fprintf(stderr, "approvalhub-worker: WORKER_BACKOFF_BASE_MS is malformed: "
-		    "must be 0..3600000\n");
-		hub_conf_free(&conf);
-		return 1;
-	}
-	if (opts.sweep_s < 0 && (env = hub_conf_get("WORKER_SWEEP_SECONDS")) != NULL &&
-	    parse_int(env, 0, 86400, &opts.sweep_s) != 0) {
-		fprintf(stderr, "approvalhub-worker: WORKER_SWEEP_SECONDS is malformed: "
-		    "must be 0..86400\n");
-		hub_conf_free(&conf);
-		return 1;
-	}
-	if (opts.sweep_s < 0)
-		opts.sweep_s = 15;
-	if (lanes_configure(&opts) != 0) {
+	if (env_options(&opts) != 0) {
 		hub_conf_free(&conf);
 		return 1;
 	}

@@ -452,6 +452,65 @@ print_slack_failure(const char *cmd, const struct hub_slack_result *res, const c
 	fprintf(stderr, "fix: %s\n", fix != NULL && *fix ? fix : hub_slack_fix(res->error));
 }
 
+/* The NAME and options of `connection add` as a spec (secrets read from
+ * stdin into tok and hook when asked): 0, or -1 after saying what is
+ * missing. */
+static int
+add_spec(int argc, char **argv, struct hub_conn_spec *spec, struct hub_buf *tok,
+    struct hub_buf *hook)
+{
+	int t;
+
+	if (argc < 1 || argv[0][0] == '-') {
+		fprintf(stderr, "approvalhub: connection add: a NAME is required\n");
+		return -1;
+	}
+	if ((t = hub_conn_type_parse(opt(argc, argv, "--type"))) < 0) {
+		fprintf(stderr, "approvalhub: connection add: --type SLACK_APP, INCOMING_WEBHOOK "
+		    "or INCOMING_WEBHOOK_LOOKUP is required\n");
+		return -1;
+	}
+	spec->name = argv[0];
+	spec->type = (enum hub_conn_type)t;
+	spec->token = opt(argc, argv, "--token");
+	spec->webhook_url = opt(argc, argv, "--webhook-url");
+	spec->channel = opt(argc, argv, "--channel");
+	spec->is_default = has_flag(argc, argv, "--default");
+	if (has_flag(argc, argv, "--token-stdin")) {
+		if (read_secret_line(tok, "token") != 0)
+			return -1;
+		spec->token = hub_buf_str(tok);
+	}
+	if (has_flag(argc, argv, "--webhook-url-stdin")) {
+		if (read_secret_line(hook, "webhook URL") != 0)
+			return -1;
+		spec->webhook_url = hub_buf_str(hook);
+	}
+	return 0;
+}
+
+/* hub_connections_add's answer rc as the command's output and exit
+ * status. */
+static int
+add_report(int rc, const struct hub_slack_result *res, const struct hub_buf *fix,
+    const struct hub_conn *conn)
+{
+	if (rc == HUB_CONN_SLACK) {
+		print_slack_failure("connection add", res, hub_buf_str(fix));
+		return 1;
+	}
+	if (rc != HUB_CONN_OK) {
+		fprintf(stderr, "approvalhub: connection add: %s%s%s\n", hub_conn_strerror(rc),
+		    fix->len ? ": " : "", hub_buf_str(fix));
+		return rc == HUB_CONN_INVALID ? 2 : 1;
+	}
+	printf("connection %s added (%s%s%s%s%s, id %s)%s\n", conn->name,
+	    hub_conn_type_name(conn->type), conn->team_id[0] ? ", team " : "", conn->team_id,
+	    conn->default_channel[0] ? ", channel " : "", conn->default_channel, conn->id,
+	    conn->is_default ? "; it is the default" : "");
+	return 0;
+}
+
 static int
 cmd_connection_add(struct cli *c, int argc, char **argv)
 {
@@ -461,61 +520,20 @@ cmd_connection_add(struct cli *c, int argc, char **argv)
 	struct hub_conn_spec spec;
 	struct hub_conn conn;
 	struct cli_slack cs;
-	const char *type = opt(argc, argv, "--type");
-	int t, rc = 2, slack_open = 0;
+	int rc = 2;
 
 	hub_slack_result_init(&res);
 	memset(&spec, 0, sizeof(spec));
-	if (argc < 1 || argv[0][0] == '-') {
-		fprintf(stderr, "approvalhub: connection add: a NAME is required\n");
+	if (add_spec(argc, argv, &spec, &tok, &hook) != 0)
 		goto out;
-	}
-	if ((t = hub_conn_type_parse(type)) < 0) {
-		fprintf(stderr, "approvalhub: connection add: --type SLACK_APP, INCOMING_WEBHOOK "
-		    "or INCOMING_WEBHOOK_LOOKUP is required\n");
-		goto out;
-	}
-	spec.name = argv[0];
-	spec.type = (enum hub_conn_type)t;
-	spec.token = opt(argc, argv, "--token");
-	spec.webhook_url = opt(argc, argv, "--webhook-url");
-	spec.channel = opt(argc, argv, "--channel");
-	spec.is_default = has_flag(argc, argv, "--default");
-	if (has_flag(argc, argv, "--token-stdin")) {
-		if (read_secret_line(&tok, "token") != 0)
-			goto out;
-		spec.token = hub_buf_str(&tok);
-	}
-	if (has_flag(argc, argv, "--webhook-url-stdin")) {
-		if (read_secret_line(&hook, "webhook URL") != 0)
-			goto out;
-		spec.webhook_url = hub_buf_str(&hook);
-	}
 	if (cli_slack_open(c, &cs) != 0) {
 		rc = 1;
 		goto out;
 	}
-	slack_open = 1;
 	rc = hub_connections_add(c->db, &cs.slack, &spec, &conn, &res, &fix);
-	if (rc == HUB_CONN_SLACK) {
-		print_slack_failure("connection add", &res, hub_buf_str(&fix));
-		rc = 1;
-		goto out;
-	}
-	if (rc != HUB_CONN_OK) {
-		fprintf(stderr, "approvalhub: connection add: %s%s%s\n", hub_conn_strerror(rc),
-		    fix.len ? ": " : "", hub_buf_str(&fix));
-		rc = rc == HUB_CONN_INVALID ? 2 : 1;
-		goto out;
-	}
-	printf("connection %s added (%s%s%s%s%s, id %s)%s\n", conn.name,
-	    hub_conn_type_name(conn.type), conn.team_id[0] ? ", team " : "", conn.team_id,
-	    conn.default_channel[0] ? ", channel " : "", conn.default_channel, conn.id,
-	    conn.is_default ? "; it is the default" : "");
-	rc = 0;
+	rc = add_report(rc, &res, &fix, &conn);
+	cli_slack_close(&cs);
 out:
-	if (slack_open)
-		cli_slack_close(&cs);
 	if (tok.data != NULL)
 		memset(tok.data, 0, tok.cap);
 	if (hook.data != NULL)
@@ -557,19 +575,77 @@ cmd_connection_list(struct cli *c, int argc, char **argv)
 	return 0;
 }
 
+/* The test message through conn (a post to channel, or the webhook and,
+ * for a lookup webhook, auth.test on its token): a HUB_CONN_* code. */
+static int
+test_send(struct cli *c, struct cli_slack *cs, struct hub_conn *conn, const char *channel,
+    struct hub_slack_result *res)
+{
+	static const char text[] = "Approval hub connection test";
+	json_object *msg = json_object_new_object();
+	int rc;
+
+	json_object_object_add(msg, "text", json_object_new_string(text));
+	if (conn->type == HUB_CONN_SLACK_APP) {
+		json_object_object_add(msg, "channel", json_object_new_string(channel));
+		rc = hub_connections_call(c->db, &cs->slack, conn, "chat.postMessage", channel,
+		    msg, res);
+	} else {
+		rc = hub_connections_webhook_post(c->db, &cs->slack, conn, msg, res);
+		/* The lookup token is only used for users.lookupByEmail: check it
+		 * answers for the workspace too. */
+		if (rc == HUB_CONN_OK && conn->type == HUB_CONN_INCOMING_WEBHOOK_LOOKUP)
+			rc = hub_connections_call(c->db, &cs->slack, conn, "auth.test", NULL, NULL,
+			    res);
+	}
+	json_object_put(msg);
+	return rc;
+}
+
+/* What Slack said to the test (rc from test_send), and the exit status. */
+static int
+test_report(struct cli *c, struct cli_slack *cs, const struct hub_conn *conn,
+    const char *channel, int rc, struct hub_slack_result *res, int was_disabled)
+{
+	struct hub_buf fix = HUB_BUF_INIT(1024);
+	const char *ts = NULL;
+
+	if (rc == HUB_CONN_SLACK) {
+		if (res->cls == HUB_SLACK_CHANNEL && conn->type == HUB_CONN_SLACK_APP)
+			hub_connections_check_channel(c->db, &cs->slack, conn, channel, res, &fix);
+		print_slack_failure("connection test", res, hub_buf_str(&fix));
+		if (res->cls == HUB_SLACK_AUTH)
+			fprintf(stderr, "the connection is now disabled\n");
+		hub_buf_release(&fix);
+		return 1;
+	}
+	if (rc != HUB_CONN_OK) {
+		fprintf(stderr, "approvalhub: connection test: %s\n", hub_conn_strerror(rc));
+		return 1;
+	}
+	if (conn->type == HUB_CONN_SLACK_APP) {
+		hub_json_get_string(res->resp, "ts", 64, &ts);
+		printf("ok: Slack accepted the test message in %s (ts %s)\n", channel,
+		    ts ? ts : "?");
+	} else
+		printf("ok: the webhook accepted the test message (Slack answered \"ok\")%s\n",
+		    conn->type == HUB_CONN_INCOMING_WEBHOOK_LOOKUP ? "; the lookup token is valid" :
+		    "");
+	if (was_disabled)
+		printf("the connection is disabled; enable it with: approvalhub connection "
+		    "enable %s\n", conn->name);
+	return 0;
+}
+
 static int
 cmd_connection_test(struct cli *c, int argc, char **argv)
 {
-	static const char text[] = "Approval hub connection test";
-	struct hub_buf fix = HUB_BUF_INIT(1024);
 	struct hub_slack_result res;
 	struct hub_conn conn;
 	struct cli_slack cs;
-	json_object *msg = NULL;
-	const char *channel = opt(argc, argv, "--channel"), *ts = NULL;
+	const char *channel = opt(argc, argv, "--channel");
 	int rc, was_disabled;
 
-	hub_slack_result_init(&res);
 	if (argc < 1 || argv[0][0] == '-') {
 		fprintf(stderr, "approvalhub: connection test: a NAME is required\n");
 		return 2;
@@ -588,53 +664,13 @@ cmd_connection_test(struct cli *c, int argc, char **argv)
 	}
 	if (cli_slack_open(c, &cs) != 0)
 		return 1;
+	hub_slack_result_init(&res);
 	/* A test is how an admin checks a fix: try even a disabled one. */
 	was_disabled = conn.disabled;
 	conn.disabled = 0;
-	msg = json_object_new_object();
-	json_object_object_add(msg, "text", json_object_new_string(text));
-	if (conn.type == HUB_CONN_SLACK_APP) {
-		json_object_object_add(msg, "channel", json_object_new_string(channel));
-		rc = hub_connections_call(c->db, &cs.slack, &conn, "chat.postMessage", channel,
-		    msg, &res);
-	} else {
-		rc = hub_connections_webhook_post(c->db, &cs.slack, &conn, msg, &res);
-		/* The lookup token is only used for users.lookupByEmail: check it
-		 * answers for the workspace too. */
-		if (rc == HUB_CONN_OK && conn.type == HUB_CONN_INCOMING_WEBHOOK_LOOKUP)
-			rc = hub_connections_call(c->db, &cs.slack, &conn, "auth.test", NULL, NULL,
-			    &res);
-	}
-	if (rc == HUB_CONN_SLACK) {
-		if (res.cls == HUB_SLACK_CHANNEL && conn.type == HUB_CONN_SLACK_APP)
-			hub_connections_check_channel(c->db, &cs.slack, &conn, channel, &res, &fix);
-		print_slack_failure("connection test", &res, hub_buf_str(&fix));
-		if (res.cls == HUB_SLACK_AUTH)
-			fprintf(stderr, "the connection is now disabled\n");
-		rc = 1;
-		goto out;
-	}
-	if (rc != HUB_CONN_OK) {
-		fprintf(stderr, "approvalhub: connection test: %s\n", hub_conn_strerror(rc));
-		rc = 1;
-		goto out;
-	}
-	if (conn.type == HUB_CONN_SLACK_APP) {
-		hub_json_get_string(res.resp, "ts", 64, &ts);
-		printf("ok: Slack accepted the test message in %s (ts %s)\n", channel,
-		    ts ? ts : "?");
-	} else
-		printf("ok: the webhook accepted the test message (Slack answered \"ok\")%s\n",
-		    conn.type == HUB_CONN_INCOMING_WEBHOOK_LOOKUP ? "; the lookup token is valid" :
-		    "");
-	if (was_disabled)
-		printf("the connection is disabled; enable it with: approvalhub connection "
-		    "enable %s\n", conn.name);
-	rc = 0;
-out:
-	json_object_put(msg);
+	rc = test_send(c, &cs, &conn, channel, &res);
+	rc = test_report(c, &cs, &conn, channel, rc, &res, was_disabled);
 	cli_slack_close(&cs);
-	hub_buf_release(&fix);
 	hub_slack_result_free(&res);
 	return rc;
 }

@@ -390,6 +390,63 @@ callback_url_refused(struct hub_req *req, struct hub_app_ctx *app, struct hub_db
 	    hub_app_error(app, req, 400, why, "callback_url");
 }
 
+/* The source a new request is for, into source_id: a source key's own;
+ * an admin key's request_source (required), by name in any case.  0, or
+ * -1 when the request was answered (*rc: the handler's return). */
+static int
+new_source(struct hub_req *req, struct hub_app_ctx *app, struct api_call *c,
+    json_object *norm, char source_id[HUB_ID_LEN], int *rc)
+{
+	struct hub_problem p;
+	json_object *o;
+	const char *rs = NULL;
+	int qrc;
+
+	if (json_object_object_get_ex(norm, "request_source", &o) &&
+	    json_object_is_type(o, json_type_string))
+		rs = json_object_get_string(o);
+	if (c->who.is_admin && rs == NULL) {
+		*rc = hub_app_error(app, req, 400,
+		    "request_source is required with an admin key", "request_source");
+		return -1;
+	}
+	/* A source's name in any case ("Workday" is "workday"), compared
+	 * where names are kept unique that way: in the database. */
+	if (rs != NULL && (c->who.is_admin || strcmp(rs, c->who.source_name) != 0)) {
+		qrc = hub_reqquery_source_id(c->db, rs, source_id, &p);
+		if (qrc == HUB_REQQUERY_OK && !c->who.is_admin &&
+		    strcmp(source_id, c->who.source_id) != 0)
+			qrc = HUB_REQQUERY_NOTFOUND;
+		if (qrc != HUB_REQQUERY_OK) {
+			*rc = qrc != HUB_REQQUERY_NOTFOUND ?
+			    hub_resource_refused(req, app, 0, &p, NULL) :
+			    hub_app_error(app, req, 400, c->who.is_admin ?
+			    "request_source names no enabled source" :
+			    "request_source must be this API key's source", "request_source");
+			return -1;
+		}
+	}
+	if (!c->who.is_admin)
+		snprintf(source_id, HUB_ID_LEN, "%s", c->who.source_id);
+	return 0;
+}
+
+/* 201 with the new request's id (and its warnings), or 200 naming the
+ * one that already existed. */
+static int
+new_answer(struct hub_req *req, struct hub_db *db, const struct hub_outcome *oc)
+{
+	json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "id", json_object_new_string(oc->id));
+	json_object_object_add(o, "status", json_object_new_string(oc->created ? "created" :
+	    "exists"));
+	json_object_object_add(o, "message", json_object_new_string(oc->created ?
+	    "Approval request created" : "Approval request already exists"));
+	create_warnings(db, oc->id, o);
+	return hub_resource_respond(req, oc->created ? 201 : 200, o);
+}
+
 static int
 h_new(struct hub_req *req, struct hub_app_ctx *app)
 {
@@ -399,8 +456,7 @@ h_new(struct hub_req *req, struct hub_app_ctx *app)
 	struct hub_engine_error ee;
 	struct hub_outcome oc;
 	struct hub_actor actor;
-	struct hub_problem p;
-	const char *idem, *rs = NULL;
+	const char *idem;
 	char source_id[HUB_ID_LEN];
 	int rc;
 
@@ -425,31 +481,8 @@ h_new(struct hub_req *req, struct hub_app_ctx *app)
 		    ie.field[0] ? ie.field : NULL) : 500;
 		goto out;
 	}
-	if (json_object_object_get_ex(norm, "request_source", &o) &&
-	    json_object_is_type(o, json_type_string))
-		rs = json_object_get_string(o);
-	if (c->who.is_admin && rs == NULL) {
-		rc = hub_app_error(app, req, 400,
-		    "request_source is required with an admin key", "request_source");
+	if (new_source(req, app, c, norm, source_id, &rc) != 0)
 		goto out;
-	}
-	/* A source's name in any case ("Workday" is "workday"), compared
-	 * where names are kept unique that way: in the database. */
-	if (rs != NULL && (c->who.is_admin || strcmp(rs, c->who.source_name) != 0)) {
-		rc = hub_reqquery_source_id(c->db, rs, source_id, &p);
-		if (rc == HUB_REQQUERY_OK && !c->who.is_admin &&
-		    strcmp(source_id, c->who.source_id) != 0)
-			rc = HUB_REQQUERY_NOTFOUND;
-		if (rc != HUB_REQQUERY_OK) {
-			rc = rc != HUB_REQQUERY_NOTFOUND ? hub_resource_refused(req, app, 0, &p, NULL) :
-			    hub_app_error(app, req, 400, c->who.is_admin ?
-			    "request_source names no enabled source" :
-			    "request_source must be this API key's source", "request_source");
-			goto out;
-		}
-	}
-	if (!c->who.is_admin)
-		snprintf(source_id, sizeof(source_id), "%s", c->who.source_id);
 	if ((rc = callback_url_refused(req, app, c->db, source_id, norm)) != 0)
 		goto out;
 	actor_of(c, &actor);
@@ -467,13 +500,7 @@ h_new(struct hub_req *req, struct hub_app_ctx *app)
 		rc = engine_error(req, app, rc, &ee, NULL);
 		goto out;
 	}
-	o = json_object_new_object();
-	json_object_object_add(o, "id", json_object_new_string(oc.id));
-	json_object_object_add(o, "status", json_object_new_string(oc.created ? "created" : "exists"));
-	json_object_object_add(o, "message", json_object_new_string(oc.created ?
-	    "Approval request created" : "Approval request already exists"));
-	create_warnings(c->db, oc.id, o);
-	rc = hub_resource_respond(req, oc.created ? 201 : 200, o);
+	rc = new_answer(req, c->db, &oc);
 out:
 	json_object_put(in);
 	json_object_put(norm);

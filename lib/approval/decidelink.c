@@ -348,9 +348,10 @@ out:
 	return rc;
 }
 
-int
-hub_decidelink_view(struct hub_db *db, int64_t assignment_id, const char *request_id,
-    json_object **view)
+/* The page's view of DL_VIEW's row: the request and assignment, what
+ * happened (outcome), the decision's comment and the metadata fields. */
+static int
+view_of_row(PGresult *r, json_object **view)
 {
 	static const struct { const char *key; int col; } strs[] = {
 		{ "approver_kind", C_KIND }, { "approver_value", C_VALUE },
@@ -362,29 +363,11 @@ hub_decidelink_view(struct hub_db *db, int64_t assignment_id, const char *reques
 		{ "decided_by", C_RDECIDED_BY }, { "decided_at", C_RDECIDED_AT },
 	};
 	struct hub_buf sentence = HUB_BUF_INIT(2048);
-	char aid[HUB_INT64_TEXT_SIZE];
-	const char *p[2], *cls, *comment;
-	PGresult *r = NULL;
+	const char *cls, *comment;
 	json_object *v = NULL;
-	int can_decide, waiting, rc, dbrc;
+	int can_decide, waiting, rc = HUB_DECIDELINK_NOMEM;
 	size_t i;
 
-	*view = NULL;
-	if (assignment_id <= 0 || request_id == NULL ||
-	    !uuid_ok(request_id, strlen(request_id), 1, NULL))
-		return HUB_DECIDELINK_NOTFOUND;
-	snprintf(aid, sizeof(aid), "%" PRId64, assignment_id);
-	p[0] = aid;
-	p[1] = request_id;
-	if ((dbrc = hub_db_exec(db, &dl_table, DL_VIEW, p, &r)) != HUB_DB_OK) {
-		rc = dbrc == HUB_DB_CONN ? HUB_DECIDELINK_UNAVAILABLE : HUB_DECIDELINK_DB;
-		goto out;
-	}
-	if (PQntuples(r) != 1 || PQnfields(r) != C__MAX) {
-		rc = HUB_DECIDELINK_NOTFOUND;
-		goto out;
-	}
-	rc = HUB_DECIDELINK_NOMEM;
 	if ((v = json_object_new_object()) == NULL)
 		goto out;
 	for (i = 0; i < HUB_NELEM(strs); i++)
@@ -413,6 +396,31 @@ hub_decidelink_view(struct hub_db *db, int64_t assignment_id, const char *reques
 out:
 	json_object_put(v);
 	hub_buf_release(&sentence);
+	return rc;
+}
+
+int
+hub_decidelink_view(struct hub_db *db, int64_t assignment_id, const char *request_id,
+    json_object **view)
+{
+	char aid[HUB_INT64_TEXT_SIZE];
+	const char *p[2];
+	PGresult *r = NULL;
+	int rc, dbrc;
+
+	*view = NULL;
+	if (assignment_id <= 0 || request_id == NULL ||
+	    !uuid_ok(request_id, strlen(request_id), 1, NULL))
+		return HUB_DECIDELINK_NOTFOUND;
+	snprintf(aid, sizeof(aid), "%" PRId64, assignment_id);
+	p[0] = aid;
+	p[1] = request_id;
+	if ((dbrc = hub_db_exec(db, &dl_table, DL_VIEW, p, &r)) != HUB_DB_OK)
+		rc = dbrc == HUB_DB_CONN ? HUB_DECIDELINK_UNAVAILABLE : HUB_DECIDELINK_DB;
+	else if (PQntuples(r) != 1 || PQnfields(r) != C__MAX)
+		rc = HUB_DECIDELINK_NOTFOUND;
+	else
+		rc = view_of_row(r, view);
 	PQclear(r);
 	return rc;
 }

@@ -34,6 +34,7 @@
 
 #define ENG_MAX_STEPS		20
 #define ENG_BODY_MAX		(256 * 1024)
+#define CREATE_INT_TEXT		24	/* an interval in seconds, as text */
 
 enum eng_stmt {
 	ST_CONNECTION,
@@ -1142,43 +1143,46 @@ out:
 	return rc;
 }
 
+/* What create_tx checks before its plan: the requester, the steps, the
+ * intervals (p[10], p[16], text in vf and re) and the connection (p[14],
+ * its id in cb).  *steps borrows req's. */
 static int
-create_tx(struct eng *e, const char *source_id, json_object *req, struct hub_outcome *o,
-    struct hub_engine_error *err)
+create_check(struct eng *e, json_object *req, char *vf, char *re, char *cb,
+    const char **p, json_object **steps, struct hub_engine_error *err)
 {
-	char vf[24], re[24], cb[HUB_ID_LEN];
-	const char *p[26], *conn;
-	PGresult *r = NULL;
-	json_object *steps, *meta, *watchers, *plan = NULL;
-	int rc = HUB_ENGINE_INVALID;
+	int rc;
 
 	if (jstr(req, "requester_name") == NULL) {
 		set_err(err, "requester_name", "required");
-		goto out;
+		return HUB_ENGINE_INVALID;
 	}
-	if (!json_object_object_get_ex(req, "steps", &steps) ||
-	    !json_object_is_type(steps, json_type_array)) {
+	if (!json_object_object_get_ex(req, "steps", steps) ||
+	    !json_object_is_type(*steps, json_type_array)) {
 		set_err(err, "steps", "required");
-		goto out;
+		return HUB_ENGINE_INVALID;
 	}
-	if (jint_text(req, "valid_for", vf, sizeof(vf), &p[10]) != 0) {
+	if (jint_text(req, "valid_for", vf, CREATE_INT_TEXT, &p[10]) != 0) {
 		set_err(err, "valid_for", "seconds > 0");
-		goto out;
+		return HUB_ENGINE_INVALID;
 	}
-	if (jint_text(req, "reminder_every", re, sizeof(re), &p[16]) != 0) {
+	if (jint_text(req, "reminder_every", re, CREATE_INT_TEXT, &p[16]) != 0) {
 		set_err(err, "reminder_every", "seconds > 0");
-		goto out;
+		return HUB_ENGINE_INVALID;
 	}
-	if ((rc = resolve_connection(e, jstr(req, "connection"), cb, sizeof(cb), &conn)) !=
-	    HUB_ENGINE_OK) {
-		if (rc == HUB_ENGINE_INVALID)
-			set_err(err, "connection", "no such connection");
-		goto out;
-	}
-	if ((rc = create_plan(e, steps, &plan, err)) != HUB_ENGINE_OK)
-		goto out;
-	meta = json_object_object_get(req, "metadata");
-	watchers = json_object_object_get(req, "watchers");
+	if ((rc = resolve_connection(e, jstr(req, "connection"), cb, HUB_ID_LEN, &p[14])) ==
+	    HUB_ENGINE_INVALID)
+		set_err(err, "connection", "no such connection");
+	return rc;
+}
+
+/* ST_CREATE's other parameters, from the body, the plan and the actor. */
+static void
+create_params(struct eng *e, const char *source_id, json_object *req, json_object *plan,
+    const char **p)
+{
+	json_object *meta = json_object_object_get(req, "metadata");
+	json_object *watchers = json_object_object_get(req, "watchers");
+
 	p[0] = source_id;
 	p[1] = jstr(req, "external_id");
 	p[2] = jstr(req, "idempotency_key");
@@ -1193,7 +1197,6 @@ create_tx(struct eng *e, const char *source_id, json_object *req, struct hub_out
 	p[12] = json_object_is_type(watchers, json_type_array) ?
 	    hub_json_str(watchers, NULL) : NULL;
 	p[13] = jstr(req, "delivery");
-	p[14] = conn;
 	p[15] = jstr(req, "channel");
 	p[17] = hub_json_str(plan, NULL);
 	p[18] = e->actor;
@@ -1205,6 +1208,22 @@ create_tx(struct eng *e, const char *source_id, json_object *req, struct hub_out
 	p[23] = hub_conf_get("EMBEDDING_URL") != NULL ? "t" : "f";
 	p[24] = hub_conf_get("INFERENCE_URL") != NULL ? "t" : "f";
 	p[25] = jstr(req, "preset");
+}
+
+static int
+create_tx(struct eng *e, const char *source_id, json_object *req, struct hub_outcome *o,
+    struct hub_engine_error *err)
+{
+	char vf[CREATE_INT_TEXT], re[CREATE_INT_TEXT], cb[HUB_ID_LEN];
+	const char *p[26];
+	PGresult *r = NULL;
+	json_object *steps, *plan = NULL;
+	int rc;
+
+	if ((rc = create_check(e, req, vf, re, cb, p, &steps, err)) != HUB_ENGINE_OK ||
+	    (rc = create_plan(e, steps, &plan, err)) != HUB_ENGINE_OK)
+		goto out;
+	create_params(e, source_id, req, plan, p);
 	if ((rc = q(e, ST_CREATE, p, &r)) != HUB_ENGINE_OK) {
 		/* 22xxx / 23xxx: a value intake let through but a CHECK refused. */
 		if (rc == HUB_ENGINE_DB && (strncmp(hub_db_last_sqlstate(e->db), "22", 2) == 0 ||
@@ -1511,123 +1530,158 @@ out:
 	return rc;
 }
 
+/* May this decision be taken?  The request locked and still Pending,
+ * the assignment found (f) and the actor's; a self-approval or a reject
+ * without a required reason refused; the edits checked and applied. */
 static int
-decide_tx(struct eng *e, const char *req, int64_t asg, int approve, const char *comment,
-    json_object *edits, struct hub_outcome *o, struct hub_engine_error *err)
+decide_allowed(struct eng *e, const char *req, int64_t asg, int approve,
+    const char *comment, json_object *edits, struct found *f, struct hub_outcome *o,
+    struct hub_engine_error *err)
 {
 	struct locked l;
-	struct found f;
-	json_object *d = NULL;
-	char ab[24], ob[24], sb[24];
 	const char *p[4];
-	const char *st = approve ? "approved" : "rejected";
-	int verdict = 0, started = 0, rc;
+	int rc;
 
-	memset(&f, 0, sizeof(f));
+	memset(f, 0, sizeof(*f));
 	if ((rc = lock_request(e, req, &l, o)) != HUB_ENGINE_OK)
-		goto out;
-	if (strcmp(l.status, "Pending") != 0) {
-		rc = closed_code(l.status);
-		goto out;
-	}
+		return rc;
+	if (strcmp(l.status, "Pending") != 0)
+		return closed_code(l.status);
 	o->decided_by[0] = o->decided_at[0] = '\0';
-	if ((rc = find_assignment(e, req, asg, &f, o)) != HUB_ENGINE_OK)
-		goto out;
-	if (f.self && !l.allow_self) {
-		rc = HUB_ENGINE_SELF_APPROVAL;
+	if ((rc = find_assignment(e, req, asg, f, o)) != HUB_ENGINE_OK)
+		return rc;
+	if (f->self && !l.allow_self) {
 		set_err(err, "actor", "requesters cannot approve their own request");
-		goto out;
+		return HUB_ENGINE_SELF_APPROVAL;
 	}
 	if (!approve && l.reason_required && blank(comment)) {
-		rc = HUB_ENGINE_REASON_REQUIRED;
 		set_err(err, "comment", "a reason is required to reject");
-		goto out;
+		return HUB_ENGINE_REASON_REQUIRED;
 	}
-	if (edits != NULL && json_object_object_length(edits) > 0) {
-		if ((rc = check_edits(l.editable, edits, err)) != HUB_ENGINE_OK)
-			goto out;
-		p[0] = req;
-		p[1] = e->actor;
-		p[2] = hub_json_str(edits, NULL);
-		p[3] = e->via;
-		if ((rc = q(e, ST_EDIT_AUDIT, p, NULL)) != HUB_ENGINE_OK)
-			goto out;
-		p[1] = p[2];
-		if ((rc = q(e, ST_EDIT_APPLY, p, NULL)) != HUB_ENGINE_OK)
-			goto out;
-	}
+	if (edits == NULL || json_object_object_length(edits) == 0)
+		return HUB_ENGINE_OK;
+	if ((rc = check_edits(l.editable, edits, err)) != HUB_ENGINE_OK)
+		return rc;
+	p[0] = req;
+	p[1] = e->actor;
+	p[2] = hub_json_str(edits, NULL);
+	p[3] = e->via;
+	if ((rc = q(e, ST_EDIT_AUDIT, p, NULL)) != HUB_ENGINE_OK)
+		return rc;
+	p[1] = p[2];
+	return q(e, ST_EDIT_APPLY, p, NULL);
+}
 
-	/* The assignment, the original it stands in for, and the other
-	 * delegates who no longer need to act. */
-	snprintf(ab, sizeof(ab), "%lld", (long long)f.id);
-	snprintf(ob, sizeof(ob), "%lld", (long long)f.delegate_of);
+/* The assignment, the original it stands in for, and the other
+ * delegates who no longer need to act; then the step's tally (*verdict)
+ * and the audit row. */
+static int
+decide_assignment(struct eng *e, const char *req, const struct found *f, int approve,
+    const char *comment, int *verdict)
+{
+	char ab[24], ob[24];
+	const char *p[4];
+	json_object *d = NULL;
+	int rc;
+
+	snprintf(ab, sizeof(ab), "%lld", (long long)f->id);
+	snprintf(ob, sizeof(ob), "%lld", (long long)f->delegate_of);
 	p[0] = ab;
-	p[1] = st;
+	p[1] = approve ? "approved" : "rejected";
 	p[2] = e->actor;
 	p[3] = comment;
 	if ((rc = q(e, ST_ASG_DECIDE, p, NULL)) != HUB_ENGINE_OK)
-		goto out;
-	if (f.delegate_of > 0) {
+		return rc;
+	if (f->delegate_of > 0) {
 		p[0] = ob;
 		if ((rc = q(e, ST_ASG_DECIDE, p, NULL)) != HUB_ENGINE_OK)
-			goto out;
+			return rc;
 	}
-	p[0] = f.delegate_of > 0 ? ob : ab;
+	p[0] = f->delegate_of > 0 ? ob : ab;
 	if ((rc = q(e, ST_ASG_SKIP_DELEGATES, p, NULL)) != HUB_ENGINE_OK)
-		goto out;
-
+		return rc;
 	rc = HUB_ENGINE_DB;
 	if ((d = json_object_new_object()) == NULL ||
-	    jadd(d, "assignment_id", json_object_new_int64(f.id)) != 0 ||
-	    jadd(d, "step", json_object_new_int64(f.position)) != 0 ||
+	    jadd(d, "assignment_id", json_object_new_int64(f->id)) != 0 ||
+	    jadd(d, "step", json_object_new_int64(f->position)) != 0 ||
 	    jadd_str(d, "comment", comment) != 0 ||
-	    (f.delegate_of > 0 && jadd(d, "delegate_of",
-	    json_object_new_int64(f.delegate_of)) != 0))
+	    (f->delegate_of > 0 && jadd(d, "delegate_of",
+	    json_object_new_int64(f->delegate_of)) != 0))
 		goto out;
-	if ((rc = tally(e, f.step_id, &verdict, d)) != HUB_ENGINE_OK)
-		goto out;
-	if ((rc = audit(e, req, approve ? "assignment.approved" : "assignment.rejected", d)) !=
-	    HUB_ENGINE_OK)
-		goto out;
+	if ((rc = tally(e, f->step_id, verdict, d)) == HUB_ENGINE_OK)
+		rc = audit(e, req, approve ? "assignment.approved" : "assignment.rejected", d);
+out:
+	json_object_put(d);
+	return rc;
+}
 
-	if (verdict == 0) {
-		/* Progress under all / quorum: "Approved: 2 of 3". */
-		rc = sync_job(e, req);
-		goto out;
-	}
-	snprintf(sb, sizeof(sb), "%lld", (long long)f.step_id);
+/* The step's verdict is in: finish it and, approved, start the next
+ * (*started); none left, or rejected, decides the request. */
+static int
+decide_step(struct eng *e, const char *req, const struct found *f, int verdict,
+    int *started)
+{
+	char sb[24];
+	const char *p[2];
+	int rc;
+
+	*started = 0;
+	snprintf(sb, sizeof(sb), "%lld", (long long)f->step_id);
 	p[0] = sb;
 	p[1] = verdict > 0 ? "approved" : "rejected";
 	if ((rc = q(e, ST_STEP_FINISH, p, NULL)) != HUB_ENGINE_OK ||
 	    (rc = q(e, ST_STEP_SKIP_PENDING, p, NULL)) != HUB_ENGINE_OK ||
 	    (rc = audit_kv(e, req, verdict > 0 ? "step.approved" : "step.rejected", "step",
-	    f.position, NULL, NULL)) != HUB_ENGINE_OK)
-		goto out;
-	if (verdict > 0) {
-		if ((rc = start_step(e, req, f.position + 1, &started)) != HUB_ENGINE_OK)
-			goto out;
-		if (started) {
-			o->step_advanced = 1;
-			rc = sync_job(e, req);
-			goto out;
-		}
-	}
+	    f->position, NULL, NULL)) != HUB_ENGINE_OK)
+		return rc;
+	return verdict > 0 ? start_step(e, req, f->position + 1, started) : HUB_ENGINE_OK;
+}
+
+/* The request is decided: its row, its open assignments (rejected), the
+ * audit row, and what follows a finished request. */
+static int
+decide_request(struct eng *e, const char *req, int verdict, const char *comment,
+    struct hub_outcome *o)
+{
+	const char *p[4];
+	int rc;
+
 	p[0] = req;
 	p[1] = verdict > 0 ? "Approved" : "Rejected";
 	p[2] = e->actor;
 	p[3] = comment;
 	if ((rc = q(e, ST_REQ_DECIDED, p, NULL)) != HUB_ENGINE_OK)
-		goto out;
+		return rc;
 	if (verdict < 0 && (rc = close_open(e, req, "cancelled")) != HUB_ENGINE_OK)
-		goto out;
+		return rc;
 	if ((rc = audit_kv(e, req, verdict > 0 ? "request.approved" : "request.rejected",
 	    NULL, 0, "comment", comment)) != HUB_ENGINE_OK)
-		goto out;
+		return rc;
 	o->request_finished = 1;
-	rc = finish(e, req, "decision", 1);
-out:
-	json_object_put(d);
-	return rc;
+	return finish(e, req, "decision", 1);
+}
+
+static int
+decide_tx(struct eng *e, const char *req, int64_t asg, int approve, const char *comment,
+    json_object *edits, struct hub_outcome *o, struct hub_engine_error *err)
+{
+	struct found f;
+	int verdict = 0, started = 0, rc;
+
+	if ((rc = decide_allowed(e, req, asg, approve, comment, edits, &f, o, err)) !=
+	    HUB_ENGINE_OK ||
+	    (rc = decide_assignment(e, req, &f, approve, comment, &verdict)) != HUB_ENGINE_OK)
+		return rc;
+	/* Progress under all / quorum: "Approved: 2 of 3". */
+	if (verdict == 0)
+		return sync_job(e, req);
+	if ((rc = decide_step(e, req, &f, verdict, &started)) != HUB_ENGINE_OK)
+		return rc;
+	if (started) {
+		o->step_advanced = 1;
+		return sync_job(e, req);
+	}
+	return decide_request(e, req, verdict, comment, o);
 }
 
 const char *const hub_engine_flags[] = {
@@ -1759,72 +1813,92 @@ out:
 
 /* ------------------------------------------------------------ reassign */
 
+/* The request locked and Pending; the pending assignment of fk/fv in
+ * its active step (*old_id, *step_id) and the step's position (*pos). */
 static int
-reassign_tx(struct eng *e, const char *req, const char *fk, const char *fv, const char *tk,
-    const char *tv, struct hub_engine_error *err)
+reassign_from(struct eng *e, const char *req, const char *fk, const char *fv,
+    int64_t *pos, int64_t *old_id, int64_t *step_id, struct hub_engine_error *err)
 {
 	struct hub_outcome o;
 	struct locked l;
-	const char *p[4];
+	const char *p[3] = { req, fk, fv };
 	PGresult *r = NULL;
-	json_object *d = NULL;
-	char ob[24], nb[24];
-	int64_t old_id, step_id, new_id;
 	int rc;
 
 	memset(&o, 0, sizeof(o));
 	if ((rc = lock_request(e, req, &l, &o)) != HUB_ENGINE_OK)
-		goto out;
+		return rc;
 	if (strcmp(l.status, "Pending") != 0) {
-		rc = HUB_ENGINE_CONFLICT;
 		set_err(err, "", "request is not pending");
-		goto out;
+		return HUB_ENGINE_CONFLICT;
 	}
-	p[0] = req;
-	p[1] = fk;
-	p[2] = fv;
+	*pos = l.step;
 	if ((rc = q(e, ST_REASSIGN_FIND, p, &r)) != HUB_ENGINE_OK)
-		goto out;
+		return rc;
 	if (PQntuples(r) != 1) {
 		rc = HUB_ENGINE_NOT_APPROVER;
 		set_err(err, "from", "not a pending approver of the active step");
-		goto out;
-	}
-	rc = HUB_ENGINE_DB;
-	if (cell_i64(r, 0, 0, &old_id) != 0 || cell_i64(r, 0, 1, &step_id) != 0)
-		goto out;
+	} else if (cell_i64(r, 0, 0, old_id) != 0 || cell_i64(r, 0, 1, step_id) != 0)
+		rc = HUB_ENGINE_DB;
 	PQclear(r);
-	r = NULL;
-	snprintf(ob, sizeof(ob), "%lld", (long long)old_id);
-	snprintf(nb, sizeof(nb), "%lld", (long long)step_id);
-	p[0] = ob;
+	return rc;
+}
+
+/* The old assignment (ob) marked reassigned with its delegates skipped,
+ * the new one (tk/tv) in the same step: *new_id. */
+static int
+reassign_to(struct eng *e, const char *req, const char *ob, int64_t step_id,
+    const char *tk, const char *tv, int64_t *new_id, struct hub_engine_error *err)
+{
+	char sb[24], nb[24];
+	const char *p[4] = { ob, NULL, NULL, NULL };
+	PGresult *r = NULL;
+	int rc;
+
 	if ((rc = q(e, ST_ASG_REASSIGNED, p, NULL)) != HUB_ENGINE_OK ||
 	    (rc = q(e, ST_ASG_SKIP_DELEGATES, p, NULL)) != HUB_ENGINE_OK)
-		goto out;
+		return rc;
+	snprintf(sb, sizeof(sb), "%lld", (long long)step_id);
 	p[0] = req;
-	p[1] = nb;
+	p[1] = sb;
 	p[2] = tk;
 	p[3] = tv;
 	if ((rc = q(e, ST_ASG_INSERT, p, &r)) != HUB_ENGINE_OK)
-		goto out;
+		return rc;
 	if (PQntuples(r) != 1) {
 		rc = HUB_ENGINE_INVALID;
 		set_err(err, "to", "already an approver of this step");
-		goto out;
-	}
-	rc = HUB_ENGINE_DB;
-	if (cell_i64(r, 0, 0, &new_id) != 0)
-		goto out;
-	snprintf(nb, sizeof(nb), "%lld", (long long)new_id);
+	} else if (cell_i64(r, 0, 0, new_id) != 0)
+		rc = HUB_ENGINE_DB;
+	PQclear(r);
+	if (rc != HUB_ENGINE_OK)
+		return rc;
+	snprintf(nb, sizeof(nb), "%lld", (long long)*new_id);
 	p[0] = ob;
 	p[1] = nb;
-	if ((rc = q(e, ST_ASG_REASSIGNED_TO, p, NULL)) != HUB_ENGINE_OK ||
-	    (rc = add_delegates(e, req, step_id, new_id)) != HUB_ENGINE_OK ||
-	    (rc = notify(e, req, "approver_removed", old_id, (int)l.step, NULL, 1)) !=
-	    HUB_ENGINE_OK ||
-	    (rc = notify_step(e, req, step_id, (int)l.step, new_id, "approver_added")) !=
+	return q(e, ST_ASG_REASSIGNED_TO, p, NULL);
+}
+
+static int
+reassign_tx(struct eng *e, const char *req, const char *fk, const char *fv, const char *tk,
+    const char *tv, struct hub_engine_error *err)
+{
+	json_object *d = NULL;
+	char ob[24];
+	int64_t pos, old_id, step_id, new_id;
+	int rc;
+
+	if ((rc = reassign_from(e, req, fk, fv, &pos, &old_id, &step_id, err)) !=
 	    HUB_ENGINE_OK)
-		goto out;
+		return rc;
+	snprintf(ob, sizeof(ob), "%lld", (long long)old_id);
+	if ((rc = reassign_to(e, req, ob, step_id, tk, tv, &new_id, err)) != HUB_ENGINE_OK ||
+	    (rc = add_delegates(e, req, step_id, new_id)) != HUB_ENGINE_OK ||
+	    (rc = notify(e, req, "approver_removed", old_id, (int)pos, NULL, 1)) !=
+	    HUB_ENGINE_OK ||
+	    (rc = notify_step(e, req, step_id, (int)pos, new_id, "approver_added")) !=
+	    HUB_ENGINE_OK)
+		return rc;
 	rc = HUB_ENGINE_DB;
 	if ((d = json_object_new_object()) == NULL ||
 	    jadd(d, "assignment_id", json_object_new_int64(old_id)) != 0 ||
@@ -1832,12 +1906,10 @@ reassign_tx(struct eng *e, const char *req, const char *fk, const char *fv, cons
 	    jadd_str(d, "from_kind", fk) != 0 || jadd_str(d, "from", fv) != 0 ||
 	    jadd_str(d, "to_kind", tk) != 0 || jadd_str(d, "to", tv) != 0)
 		goto out;
-	if ((rc = audit(e, req, "approver.reassigned", d)) != HUB_ENGINE_OK)
-		goto out;
-	rc = sync_job(e, req);
+	if ((rc = audit(e, req, "approver.reassigned", d)) == HUB_ENGINE_OK)
+		rc = sync_job(e, req);
 out:
 	json_object_put(d);
-	PQclear(r);
 	return rc;
 }
 

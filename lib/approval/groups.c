@@ -698,6 +698,38 @@ date_field(json_object *in, const char *field, const char **out, struct hub_prob
 	return HUB_GROUPS_OK;
 }
 
+/* A delegate other than the approver, over dates in order. */
+static int
+deleg_pair_problem(const char *akind, const char *aval, const char *dkind,
+    const char *dval, const char *from, const char *to, struct hub_problem *p)
+{
+	if (strcmp(akind, dkind) == 0 && strcmp(aval, dval) == 0)
+		return hub_problem(p, "delegate", "must be someone other than the approver",
+		    HUB_GROUPS_INVALID);
+	/* YYYY-MM-DD orders as text */
+	if (strcmp(from, to) > 0)
+		return hub_problem(p, "valid_to", "must not be before valid_from",
+		    HUB_GROUPS_INVALID);
+	return HUB_GROUPS_OK;
+}
+
+/* ST_DELEG_ADD inserted nothing: the delegation it overlaps (columns
+ * 1-3), or valid_to is in the past (column 4: today). */
+static int
+deleg_refused(PGresult *res, struct hub_problem *p)
+{
+	char msg[sizeof(p->message)];
+
+	if (!PQgetisnull(res, 0, 1)) {
+		snprintf(msg, sizeof(msg), "overlaps delegation %s of the same approver"
+		    " (%s to %s); revoke it or choose other dates", PQgetvalue(res, 0, 1),
+		    PQgetvalue(res, 0, 2), PQgetvalue(res, 0, 3));
+		return hub_problem(p, "valid_from", msg, HUB_GROUPS_EXISTS);
+	}
+	snprintf(msg, sizeof(msg), "must not be before today (%s)", PQgetvalue(res, 0, 4));
+	return hub_problem(p, "valid_to", msg, HUB_GROUPS_INVALID);
+}
+
 int
 hub_deleg_add(struct hub_db *db, json_object *in, const struct hub_actor *actor,
     json_object **out, struct hub_problem *p)
@@ -706,7 +738,7 @@ hub_deleg_add(struct hub_db *db, json_object *in, const struct hub_actor *actor,
 		"approver", "delegate", "valid_from", "valid_to", NULL,
 	};
 	const char *akind, *dkind, *from = NULL, *to = NULL, *params[10];
-	char aval[321], dval[321], id[32], msg[200];
+	char aval[321], dval[321], id[32];
 	PGresult *res = NULL;
 	struct who w;
 	int rc, tx = 0;
@@ -719,13 +751,9 @@ hub_deleg_add(struct hub_db *db, json_object *in, const struct hub_actor *actor,
 	    (rc = date_field(in, "valid_from", &from, p)) != HUB_GROUPS_OK ||
 	    (rc = date_field(in, "valid_to", &to, p)) != HUB_GROUPS_OK)
 		return rc;
-	if (strcmp(akind, dkind) == 0 && strcmp(aval, dval) == 0)
-		return hub_problem(p, "delegate", "must be someone other than the approver",
-		    HUB_GROUPS_INVALID);
-	/* YYYY-MM-DD orders as text */
-	if (strcmp(from, to) > 0)
-		return hub_problem(p, "valid_to", "must not be before valid_from",
-		    HUB_GROUPS_INVALID);
+	if ((rc = deleg_pair_problem(akind, aval, dkind, dval, from, to, p)) !=
+	    HUB_GROUPS_OK)
+		return rc;
 	if ((rc = hub_db_begin(db)) != HUB_DB_OK)
 		return dberr(p, rc);
 	tx = 1;
@@ -744,16 +772,7 @@ hub_deleg_add(struct hub_db *db, json_object *in, const struct hub_actor *actor,
 	if ((rc = one_row(db, ST_DELEG_ADD, params, &res, p)) != HUB_GROUPS_OK)
 		goto out;
 	if (PQgetisnull(res, 0, 0)) {
-		if (!PQgetisnull(res, 0, 1)) {
-			snprintf(msg, sizeof(msg), "overlaps delegation %s of the same approver"
-			    " (%s to %s); revoke it or choose other dates", PQgetvalue(res, 0, 1),
-			    PQgetvalue(res, 0, 2), PQgetvalue(res, 0, 3));
-			rc = hub_problem(p, "valid_from", msg, HUB_GROUPS_EXISTS);
-		} else {
-			snprintf(msg, sizeof(msg), "must not be before today (%s)",
-			    PQgetvalue(res, 0, 4));
-			rc = hub_problem(p, "valid_to", msg, HUB_GROUPS_INVALID);
-		}
+		rc = deleg_refused(res, p);
 		goto out;
 	}
 	snprintf(id, sizeof(id), "%s", PQgetvalue(res, 0, 0));

@@ -266,28 +266,60 @@ nonstring(enum fkind k)
 	    k == FK_AMOUNT;
 }
 
+/* A secret: sealed with SECRET_KEY into the update's next parameter. */
 static const char *
-field_problem(const struct hub_conf *conf, struct hub_db *db, const struct source_field *f,
-    json_object *v, struct source_update *u)
+secret_problem(const struct hub_conf *conf, const char *s, size_t max,
+    struct source_update *u, int p)
 {
 	struct hub_keyring ring;
 	struct hub_buf b = HUB_BUF_INIT(4096);
-	PGresult *res = NULL;
-	const char *s = NULL, *problem = NULL, *params[1];
-	int p = f->param;
+	const char *problem = NULL;
 
 	memset(&ring, 0, sizeof(ring));
-	u->params[p] = "true";
-	u->any = 1;
-	if (v == NULL)
-		return f->nullable ? NULL : "may not be null";
-	if (nonstring(f->kind)) {
-		problem = field_nonstring(f, v, u, &b);
-		goto out;
+	if (strlen(s) < 8 || strlen(s) > max)
+		problem = "must be 8 to 200 characters";
+	else if (!conf->have_secret_key ||
+	    hub_keyring_add(&ring, conf->secret_key) != HUB_CRYPTO_OK ||
+	    hub_box_seal(&ring, s, strlen(s), &b) != HUB_CRYPTO_OK)
+		problem = "could not be sealed";
+	else {
+		u->owned[p + 1] = hub_buf_detach(&b, NULL);
+		u->params[p + 1] = u->owned[p + 1];
 	}
-	if (!json_object_is_type(v, json_type_string))
-		return "must be a string";
-	s = json_object_get_string(v);
+	hub_buf_release(&b);
+	memset(&ring, 0, sizeof(ring));
+	return problem;
+}
+
+/* A connection's name: its id into the update's next parameter. */
+static const char *
+connection_problem(struct hub_db *db, const char *s, size_t max, struct source_update *u,
+    int p)
+{
+	const char *params[1] = { s };
+	PGresult *res = NULL;
+	const char *problem = NULL;
+
+	if (!hub_check_text(s, max, 1) ||
+	    hub_db_exec(db, &srcadm_stmts, STMT_CONNECTION_BY_NAME, params, &res) != HUB_DB_OK ||
+	    PQntuples(res) != 1)
+		problem = "must name a Slack connection";
+	else {
+		u->owned[p + 1] = strdup(PQgetvalue(res, 0, 0));
+		u->params[p + 1] = u->owned[p + 1];
+	}
+	if (res != NULL)
+		PQclear(res);
+	return problem;
+}
+
+/* A string field's problem (NULL: none); its value borrowed into the
+ * update's next parameter. */
+static const char *
+string_problem(const struct source_field *f, const char *s, struct source_update *u)
+{
+	const char *problem = NULL;
+
 	switch (f->kind) {
 	case FK_TEXT:
 		if (!hub_check_text(s, f->max, 1))
@@ -311,45 +343,39 @@ field_problem(const struct hub_conf *conf, struct hub_db *db, const struct sourc
 	case FK_NETWORKS:
 		problem = networks_problem(s, f->max);
 		break;
-	case FK_SECRET:
-		if (strlen(s) < 8 || strlen(s) > f->max) {
-			problem = "must be 8 to 200 characters";
-			break;
-		}
-		if (!conf->have_secret_key ||
-		    hub_keyring_add(&ring, conf->secret_key) != HUB_CRYPTO_OK ||
-		    hub_box_seal(&ring, s, strlen(s), &b) != HUB_CRYPTO_OK) {
-			problem = "could not be sealed";
-			break;
-		}
-		u->owned[p + 1] = hub_buf_detach(&b, NULL);
-		u->params[p + 1] = u->owned[p + 1];
-		s = NULL;
-		break;
-	case FK_CONNECTION:
-		params[0] = s;
-		if (!hub_check_text(s, f->max, 1) ||
-		    hub_db_exec(db, &srcadm_stmts, STMT_CONNECTION_BY_NAME, params, &res) != HUB_DB_OK ||
-		    PQntuples(res) != 1) {
-			problem = "must name a Slack connection";
-			break;
-		}
-		u->owned[p + 1] = strdup(PQgetvalue(res, 0, 0));
-		u->params[p + 1] = u->owned[p + 1];
-		s = NULL;
-		break;
 	default:
 		problem = "unsupported";
 		break;
 	}
-	if (problem == NULL && s != NULL)
-		u->params[p + 1] = s;	/* borrowed from the body, which outlives the update */
-out:
-	if (res != NULL)
-		PQclear(res);
-	hub_buf_release(&b);
-	memset(&ring, 0, sizeof(ring));
+	if (problem == NULL)
+		u->params[f->param + 1] = s;	/* the body outlives the update */
 	return problem;
+}
+
+static const char *
+field_problem(const struct hub_conf *conf, struct hub_db *db, const struct source_field *f,
+    json_object *v, struct source_update *u)
+{
+	struct hub_buf b = HUB_BUF_INIT(4096);
+	const char *s, *problem;
+
+	u->params[f->param] = "true";
+	u->any = 1;
+	if (v == NULL)
+		return f->nullable ? NULL : "may not be null";
+	if (nonstring(f->kind)) {
+		problem = field_nonstring(f, v, u, &b);
+		hub_buf_release(&b);
+		return problem;
+	}
+	if (!json_object_is_type(v, json_type_string))
+		return "must be a string";
+	s = json_object_get_string(v);
+	if (f->kind == FK_SECRET)
+		return secret_problem(conf, s, f->max, u, f->param);
+	if (f->kind == FK_CONNECTION)
+		return connection_problem(db, s, f->max, u, f->param);
+	return string_problem(f, s, u);
 }
 
 /* A callback URL being stored must not reach an internal address, judged

@@ -198,21 +198,18 @@ conf_parse_line(const char *line, size_t len, char **key, char **val)
 	return CONF_OK;
 }
 
+/* The whole file into b (at most CONF_FILE_MAX). */
 static int
-file_load(const char *path, char *err, size_t errlen)
+file_read(const char *path, struct hub_buf *b, char *err, size_t errlen)
 {
-	struct hub_buf b = HUB_BUF_INIT(CONF_FILE_MAX);
-	char chunk[4096], *key, *val;
-	const char *p, *end, *nl;
-	size_t lineno = 0;
+	char chunk[4096];
 	ssize_t r;
-	int fd = -1, rc = CONF_OK, brc;
+	int fd, rc = CONF_ERR, brc;
 
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
 		snprintf(err, errlen, "APPROVALHUB_CONF: cannot open %s: %s",
 		    path, strerror(errno));
-		rc = CONF_ERR;
-		goto out;
+		return CONF_ERR;
 	}
 	for (;;) {
 		if ((r = read(fd, chunk, sizeof(chunk))) < 0) {
@@ -220,21 +217,33 @@ file_load(const char *path, char *err, size_t errlen)
 				continue;
 			snprintf(err, errlen, "APPROVALHUB_CONF: cannot read %s: %s",
 			    path, strerror(errno));
-			rc = CONF_ERR;
 			goto out;
 		}
 		if (r == 0)
 			break;
-		if ((brc = hub_buf_add(&b, chunk, (size_t)r)) != HUB_BUF_OK) {
+		if ((brc = hub_buf_add(b, chunk, (size_t)r)) != HUB_BUF_OK) {
 			snprintf(err, errlen, "APPROVALHUB_CONF: %s is %s", path,
 			    brc == HUB_BUF_TOOBIG ? "too large" : "unreadable (out of memory)");
-			rc = CONF_ERR;
 			goto out;
 		}
 	}
-	p = hub_buf_str(&b);
-	end = p + b.len;
-	while (p < end) {
+	rc = CONF_OK;
+out:
+	close(fd);
+	return rc;
+}
+
+/* One KEY=VALUE per line into conf_file (comments and blank lines
+ * skipped). */
+static int
+file_parse(const char *path, const struct hub_buf *b, char *err, size_t errlen)
+{
+	char *key, *val;
+	const char *p = hub_buf_str(b), *end = p + b->len, *nl;
+	size_t lineno = 0;
+	int rc;
+
+	for (; p < end; p = nl + 1) {
 		lineno++;
 		if ((nl = memchr(p, '\n', (size_t)(end - p))) == NULL)
 			nl = end;
@@ -242,31 +251,36 @@ file_load(const char *path, char *err, size_t errlen)
 		if (rc == CONF_ERR) {
 			snprintf(err, errlen, "APPROVALHUB_CONF: %s line %zu is malformed "
 			    "(expected KEY=VALUE)", path, lineno);
-			goto out;
+			return CONF_ERR;
 		}
 		if (rc != CONF_OK) {
 			snprintf(err, errlen, "APPROVALHUB_CONF: out of memory");
-			rc = CONF_ERR;
-			goto out;
+			return CONF_ERR;
 		}
-		if (key != NULL) {
-			if (conf_nfile == CONF_MAX_ENTRIES) {
-				free(key);
-				wipe_free(val);
-				snprintf(err, errlen, "APPROVALHUB_CONF: %s has more than "
-				    "%d entries", path, CONF_MAX_ENTRIES);
-				rc = CONF_ERR;
-				goto out;
-			}
-			conf_file[conf_nfile].key = key;
-			conf_file[conf_nfile].val = val;
-			conf_nfile++;
+		if (key == NULL)
+			continue;
+		if (conf_nfile == CONF_MAX_ENTRIES) {
+			free(key);
+			wipe_free(val);
+			snprintf(err, errlen, "APPROVALHUB_CONF: %s has more than "
+			    "%d entries", path, CONF_MAX_ENTRIES);
+			return CONF_ERR;
 		}
-		p = nl + 1;
+		conf_file[conf_nfile].key = key;
+		conf_file[conf_nfile].val = val;
+		conf_nfile++;
 	}
-out:
-	if (fd >= 0)
-		close(fd);
+	return CONF_OK;
+}
+
+static int
+file_load(const char *path, char *err, size_t errlen)
+{
+	struct hub_buf b = HUB_BUF_INIT(CONF_FILE_MAX);
+	int rc;
+
+	if ((rc = file_read(path, &b, err, errlen)) == CONF_OK)
+		rc = file_parse(path, &b, err, errlen);
 	if (b.data != NULL)
 		explicit_bzero(b.data, b.len);
 	hub_buf_release(&b);

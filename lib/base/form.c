@@ -139,14 +139,46 @@ hub_form_free(struct hub_form *f)
 	f->n = 0;
 }
 
+/* The decoded pair kb=vb as out's next (the array grows to *cap, never
+ * past max_pairs); the buffers' bytes are taken. */
+static int
+form_add(struct hub_form *out, size_t *cap, size_t max_pairs, struct hub_buf *kb,
+    struct hub_buf *vb)
+{
+	struct hub_kv *kv;
+	size_t ncap;
+
+	if (out->n >= max_pairs)
+		return HUB_FORM_TOOMANY;
+	if (out->n == *cap) {
+		ncap = *cap ? *cap * 2 : 8;
+		if (ncap > max_pairs)
+			ncap = max_pairs;
+		if ((kv = realloc(out->kv, ncap * sizeof(*kv))) == NULL)
+			return HUB_FORM_NOMEM;
+		out->kv = kv;
+		*cap = ncap;
+	}
+	kv = &out->kv[out->n];
+	kv->vlen = vb->len;
+	kv->key = hub_buf_detach(kb, NULL);
+	kv->val = hub_buf_detach(vb, NULL);
+	if (kv->key == NULL || kv->val == NULL) {
+		free(kv->key);
+		free(kv->val);
+		return HUB_FORM_NOMEM;
+	}
+	out->n++;
+	return HUB_FORM_OK;
+}
+
 int
 hub_form_parse(const char *s, size_t len, size_t max_pairs, struct hub_form *out)
 {
 	struct hub_buf kb = HUB_BUF_INIT(HUB_FORM_MAX_INPUT);
 	struct hub_buf vb = HUB_BUF_INIT(HUB_FORM_MAX_INPUT);
-	struct hub_kv *kv;
 	const char *p, *pe, *eq;
-	size_t i, j, cap = 0, ncap;
+	size_t i, j, cap = 0;
 	int rc = HUB_FORM_OK;
 
 	out->kv = NULL;
@@ -171,32 +203,8 @@ hub_form_parse(const char *s, size_t len, size_t max_pairs, struct hub_form *out
 		if (eq != NULL &&
 		    (rc = hub_url_decode(eq + 1, (size_t)(pe - eq - 1), 1, &vb)) != 0)
 			goto out;
-		if (out->n >= max_pairs) {
-			rc = HUB_FORM_TOOMANY;
+		if ((rc = form_add(out, &cap, max_pairs, &kb, &vb)) != HUB_FORM_OK)
 			goto out;
-		}
-		if (out->n == cap) {
-			ncap = cap ? cap * 2 : 8;
-			if (ncap > max_pairs)
-				ncap = max_pairs;
-			if ((kv = realloc(out->kv, ncap * sizeof(*kv))) == NULL) {
-				rc = HUB_FORM_NOMEM;
-				goto out;
-			}
-			out->kv = kv;
-			cap = ncap;
-		}
-		kv = &out->kv[out->n];
-		kv->vlen = vb.len;
-		kv->key = hub_buf_detach(&kb, NULL);
-		kv->val = hub_buf_detach(&vb, NULL);
-		if (kv->key == NULL || kv->val == NULL) {
-			free(kv->key);
-			free(kv->val);
-			rc = HUB_FORM_NOMEM;
-			goto out;
-		}
-		out->n++;
 	}
 out:
 	hub_buf_release(&kb);

@@ -144,48 +144,27 @@ complete(const char *s, size_t len, int max_depth)
 	return ok;
 }
 
-int
-hub_json_parse(const char *s, size_t len, size_t max_len, int max_depth,
-    struct json_object **out)
+/* s through tok (made for max_depth) into *obj: a complete value, with
+ * nothing but white space after it, that also passes what json-c lets
+ * through.  *obj may be set even when this fails. */
+static int
+tokenize(struct json_tokener *tok, const char *s, size_t len, int max_depth,
+    struct json_object **obj)
 {
-	struct json_tokener *tok = NULL;
-	struct json_object *obj = NULL;
 	enum json_tokener_error je;
 	size_t end, i;
-	int rc = HUB_JSON_OK;
+	int rc;
 
-	*out = NULL;
-	if (len > max_len || len > INT32_MAX) {
-		rc = HUB_JSON_TOOBIG;
-		goto out;
-	}
-	if (max_depth <= 0)
-		max_depth = HUB_JSON_DEFAULT_DEPTH;
-	if (max_depth > 10000)
-		max_depth = 10000;
-	if (len == 0 || s == NULL || memchr(s, '\0', len) != NULL) {
-		rc = HUB_JSON_SYNTAX;
-		goto out;
-	}
-	if (nesting(s, len) > max_depth) {
-		rc = HUB_JSON_TOODEEP;
-		goto out;
-	}
-	if ((tok = json_tokener_new_ex(max_depth + 1)) == NULL) {
-		rc = HUB_JSON_NOMEM;
-		goto out;
-	}
-	json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
-	obj = json_tokener_parse_ex(tok, s, (int)len);
+	*obj = json_tokener_parse_ex(tok, s, (int)len);
 	je = json_tokener_get_error(tok);
 	end = json_tokener_get_parse_end(tok);
-	if (obj == NULL && je == json_tokener_continue) {
+	if (*obj == NULL && je == json_tokener_continue) {
 		/*
 		 * A top-level number ("42") is not known to be complete until
 		 * a delimiter follows; one space ends it.  Truncated input
 		 * ('{"a":') stays incomplete and is a syntax error.
 		 */
-		obj = json_tokener_parse_ex(tok, " ", 1);
+		*obj = json_tokener_parse_ex(tok, " ", 1);
 		je = json_tokener_get_error(tok);
 		rc = je == json_tokener_continue ? HUB_JSON_SYNTAX : tokerr(je);
 		end = len;	/* everything was consumed: nothing can trail */
@@ -204,9 +183,33 @@ hub_json_parse(const char *s, size_t len, size_t max_len, int max_depth,
 	/* The value itself must also pass what json-c lets through. */
 	if ((rc == HUB_JSON_OK || rc == HUB_JSON_TRAILING) && !lex_ok(s, end))
 		rc = HUB_JSON_SYNTAX;
-out:
-	if (tok != NULL)
-		json_tokener_free(tok);
+	return rc;
+}
+
+int
+hub_json_parse(const char *s, size_t len, size_t max_len, int max_depth,
+    struct json_object **out)
+{
+	struct json_tokener *tok = NULL;
+	struct json_object *obj = NULL;
+	int rc;
+
+	*out = NULL;
+	if (len > max_len || len > INT32_MAX)
+		return HUB_JSON_TOOBIG;
+	if (max_depth <= 0)
+		max_depth = HUB_JSON_DEFAULT_DEPTH;
+	if (max_depth > 10000)
+		max_depth = 10000;
+	if (len == 0 || s == NULL || memchr(s, '\0', len) != NULL)
+		return HUB_JSON_SYNTAX;
+	if (nesting(s, len) > max_depth)
+		return HUB_JSON_TOODEEP;
+	if ((tok = json_tokener_new_ex(max_depth + 1)) == NULL)
+		return HUB_JSON_NOMEM;
+	json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
+	rc = tokenize(tok, s, len, max_depth, &obj);
+	json_tokener_free(tok);
 	if (rc != HUB_JSON_OK) {
 		json_object_put(obj);
 		obj = NULL;

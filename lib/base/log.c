@@ -257,17 +257,57 @@ put_field(struct line *l, const char *k, const char *v, int check_secret)
 	put_val(l, v);
 }
 
+/* ts (UTC, milliseconds), level, prog, pid, req (when set) and event. */
+static void
+put_head(struct line *l, enum hub_log_level lvl, const char *event)
+{
+	struct timespec ts;
+	struct tm tm;
+	char tbuf[40], pid[24];
+	size_t off;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	gmtime_r(&ts.tv_sec, &tm);
+	if (strftime(tbuf, sizeof(tbuf), "%Y-%m-%dT%H:%M:%S", &tm) == 0)
+		tbuf[0] = '\0';
+	off = strlen(tbuf);
+	snprintf(tbuf + off, sizeof(tbuf) - off, ".%03ldZ", ts.tv_nsec / 1000000L);
+	snprintf(pid, sizeof(pid), "%ld", (long)getpid());
+
+	put_field(l, "ts", tbuf, 0);
+	put_field(l, "level", level_names[lvl], 0);
+	put_field(l, "prog", log_prog, 0);
+	put_field(l, "pid", pid, 0);
+	if (log_req[0] != '\0')
+		put_field(l, "req", log_req, 1);
+	put_field(l, "event", event, 1);
+}
+
+/* The whole line, across short writes and EINTR; a failed write drops
+ * the rest of it. */
+static void
+write_line(const struct line *l)
+{
+	size_t off;
+	ssize_t w;
+
+	for (off = 0; off < l->n; off += (size_t)w) {
+		w = write(log_fd, l->b + off, l->n - off);
+		if (w < 0 && errno == EINTR) {
+			w = 0;
+			continue;
+		}
+		if (w <= 0)
+			break;
+	}
+}
+
 void
 hub_log(enum hub_log_level lvl, const char *event, ...)
 {
 	struct line l;
-	struct timespec ts;
-	struct tm tm;
-	char tbuf[40], pid[24];
 	const char *k, *v;
 	va_list ap;
-	size_t off;
-	ssize_t w;
 	int saved = errno;
 
 	if ((int)lvl < HUB_LOG_DEBUG || lvl > HUB_LOG_ERROR)
@@ -277,22 +317,7 @@ hub_log(enum hub_log_level lvl, const char *event, ...)
 
 	l.n = 0;
 	l.full = 0;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	gmtime_r(&ts.tv_sec, &tm);
-	if (strftime(tbuf, sizeof(tbuf), "%Y-%m-%dT%H:%M:%S", &tm) == 0)
-		tbuf[0] = '\0';
-	off = strlen(tbuf);
-	snprintf(tbuf + off, sizeof(tbuf) - off, ".%03ldZ", ts.tv_nsec / 1000000L);
-	snprintf(pid, sizeof(pid), "%ld", (long)getpid());
-
-	put_field(&l, "ts", tbuf, 0);
-	put_field(&l, "level", level_names[lvl], 0);
-	put_field(&l, "prog", log_prog, 0);
-	put_field(&l, "pid", pid, 0);
-	if (log_req[0] != '\0')
-		put_field(&l, "req", log_req, 1);
-	put_field(&l, "event", event, 1);
-
+	put_head(&l, lvl, event);
 	va_start(ap, event);
 	while ((k = va_arg(ap, const char *)) != NULL) {
 		v = va_arg(ap, const char *);
@@ -307,16 +332,7 @@ hub_log(enum hub_log_level lvl, const char *event, ...)
 		put(&l, " truncated=true", 15, 1);
 	}
 	l.b[l.n++] = '\n';
-
-	for (off = 0; off < l.n; off += (size_t)w) {
-		w = write(log_fd, l.b + off, l.n - off);
-		if (w < 0 && errno == EINTR) {
-			w = 0;
-			continue;
-		}
-		if (w <= 0)
-			break;
-	}
+	write_line(&l);
 out:
 	errno = saved;
 }

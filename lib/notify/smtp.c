@@ -327,6 +327,77 @@ seterr(char *err, size_t errlen, const char *msg)
 		snprintf(err, errlen, "%s", msg);
 }
 
+/* Why the message cannot be sent as asked (NULL: it can), the sender's
+ * parts in f and the URL's TLS needs on the way. */
+static const char *
+refusal(const char *smtp_url, const char *from, const char *to, const char *subject,
+    const char *text, const char *html, struct from_parts *f, int *implicit_tls,
+    int *tls_required)
+{
+	if (smtp_url == NULL || from == NULL || to == NULL || subject == NULL || text == NULL)
+		return "missing argument";
+	if (has_crlf(from) || has_crlf(to) || has_crlf(subject))
+		return "header value holds CR or LF";
+	if (split_from(from, f) != 0)
+		return "SMTP_FROM is not an address";
+	if (!addr_ok(to, strlen(to)))
+		return "recipient is not an address";
+	if (strlen(subject) > HUB_SMTP_SUBJECT_MAX || strlen(text) > HUB_SMTP_BODY_MAX ||
+	    (html != NULL && strlen(html) > HUB_SMTP_BODY_MAX))
+		return "subject or body too long";
+	if (check_url(smtp_url, implicit_tls, tls_required) != 0)
+		return "SMTP_URL must be smtp:// or smtps://";
+	return NULL;
+}
+
+/* One upload of rd to rcpt from the envelope sender, TLS as the URL
+ * needs, bounded in time, errors in curlerr: 0, or -1 when libcurl
+ * refused an option. */
+static int
+set_options(CURL *c, const char *smtp_url, const char *envelope, struct curl_slist *rcpt,
+    struct reader *rd, int ssl_all, char *curlerr)
+{
+	if (curl_easy_setopt(c, CURLOPT_URL, smtp_url) != CURLE_OK ||
+#if LIBCURL_VERSION_NUM >= 0x075500
+	    curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "smtp,smtps") != CURLE_OK ||
+#endif
+	    curl_easy_setopt(c, CURLOPT_MAIL_FROM, envelope) != CURLE_OK ||
+	    curl_easy_setopt(c, CURLOPT_MAIL_RCPT, rcpt) != CURLE_OK ||
+	    curl_easy_setopt(c, CURLOPT_UPLOAD, 1L) != CURLE_OK ||
+	    curl_easy_setopt(c, CURLOPT_INFILESIZE_LARGE, (curl_off_t)rd->left) != CURLE_OK ||
+	    curl_easy_setopt(c, CURLOPT_READFUNCTION, read_cb) != CURLE_OK ||
+	    curl_easy_setopt(c, CURLOPT_READDATA, rd) != CURLE_OK ||
+	    curl_easy_setopt(c, CURLOPT_USE_SSL, ssl_all ?
+	    (long)CURLUSESSL_ALL : (long)CURLUSESSL_TRY) != CURLE_OK ||
+	    curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, (long)HUB_SMTP_CONNECT_TIMEOUT) !=
+	    CURLE_OK ||
+	    curl_easy_setopt(c, CURLOPT_TIMEOUT, (long)HUB_SMTP_TIMEOUT) != CURLE_OK ||
+	    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L) != CURLE_OK ||
+	    curl_easy_setopt(c, CURLOPT_ERRORBUFFER, curlerr) != CURLE_OK)
+		return -1;
+	return 0;
+}
+
+/* A failed transfer as a HUB_SMTP_* code, and what went wrong in err. */
+static int
+failure(CURL *c, CURLcode cc, const char *curlerr, char *err, size_t errlen)
+{
+	long code = 0;
+
+	(void)curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
+	if (err != NULL && errlen > 0) {
+		/* curl's messages name hosts and replies, never the URL's
+		 * credentials. */
+		if (code > 0)
+			snprintf(err, errlen, "%s: %ld (%s)", *curlerr != '\0' ? curlerr :
+			    curl_easy_strerror(cc), code, curl_easy_strerror(cc));
+		else
+			snprintf(err, errlen, "%s", *curlerr != '\0' ? curlerr :
+			    curl_easy_strerror(cc));
+	}
+	return classify(cc, code);
+}
+
 int
 hub_smtp_send(const char *smtp_url, const char *from, const char *to,
     const char *subject, const char *text, const char *html, char *err, size_t errlen)
@@ -336,35 +407,15 @@ hub_smtp_send(const char *smtp_url, const char *from, const char *to,
 	struct curl_slist *rcpt = NULL;
 	struct reader rd;
 	char envelope[ADDR_MAX + 3], curlerr[CURL_ERROR_SIZE];
+	const char *why;
 	CURL *c = NULL;
 	CURLcode cc;
-	long code = 0;
 	int rc = HUB_SMTP_INVALID, implicit_tls, tls_required;
 
 	seterr(err, errlen, "");
-	if (smtp_url == NULL || from == NULL || to == NULL || subject == NULL || text == NULL) {
-		seterr(err, errlen, "missing argument");
-		goto out;
-	}
-	if (has_crlf(from) || has_crlf(to) || has_crlf(subject)) {
-		seterr(err, errlen, "header value holds CR or LF");
-		goto out;
-	}
-	if (split_from(from, &f) != 0) {
-		seterr(err, errlen, "SMTP_FROM is not an address");
-		goto out;
-	}
-	if (!addr_ok(to, strlen(to))) {
-		seterr(err, errlen, "recipient is not an address");
-		goto out;
-	}
-	if (strlen(subject) > HUB_SMTP_SUBJECT_MAX || strlen(text) > HUB_SMTP_BODY_MAX ||
-	    (html != NULL && strlen(html) > HUB_SMTP_BODY_MAX)) {
-		seterr(err, errlen, "subject or body too long");
-		goto out;
-	}
-	if (check_url(smtp_url, &implicit_tls, &tls_required) != 0) {
-		seterr(err, errlen, "SMTP_URL must be smtp:// or smtps://");
+	if ((why = refusal(smtp_url, from, to, subject, text, html, &f, &implicit_tls,
+	    &tls_required)) != NULL) {
+		seterr(err, errlen, why);
 		goto out;
 	}
 	rc = HUB_SMTP_NOMEM;
@@ -379,44 +430,14 @@ hub_smtp_send(const char *smtp_url, const char *from, const char *to,
 	rd.p = msg.data;
 	rd.left = msg.len;
 	curlerr[0] = '\0';
-	if (curl_easy_setopt(c, CURLOPT_URL, smtp_url) != CURLE_OK ||
-#if LIBCURL_VERSION_NUM >= 0x075500
-	    curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "smtp,smtps") != CURLE_OK ||
-#endif
-	    curl_easy_setopt(c, CURLOPT_MAIL_FROM, envelope) != CURLE_OK ||
-	    curl_easy_setopt(c, CURLOPT_MAIL_RCPT, rcpt) != CURLE_OK ||
-	    curl_easy_setopt(c, CURLOPT_UPLOAD, 1L) != CURLE_OK ||
-	    curl_easy_setopt(c, CURLOPT_INFILESIZE_LARGE, (curl_off_t)msg.len) != CURLE_OK ||
-	    curl_easy_setopt(c, CURLOPT_READFUNCTION, read_cb) != CURLE_OK ||
-	    curl_easy_setopt(c, CURLOPT_READDATA, &rd) != CURLE_OK ||
-	    curl_easy_setopt(c, CURLOPT_USE_SSL, implicit_tls || tls_required ?
-	    (long)CURLUSESSL_ALL : (long)CURLUSESSL_TRY) != CURLE_OK ||
-	    curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, (long)HUB_SMTP_CONNECT_TIMEOUT) !=
-	    CURLE_OK ||
-	    curl_easy_setopt(c, CURLOPT_TIMEOUT, (long)HUB_SMTP_TIMEOUT) != CURLE_OK ||
-	    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L) != CURLE_OK ||
-	    curl_easy_setopt(c, CURLOPT_ERRORBUFFER, curlerr) != CURLE_OK) {
+	if (set_options(c, smtp_url, envelope, rcpt, &rd, implicit_tls || tls_required,
+	    curlerr) != 0) {
 		rc = HUB_SMTP_INVALID;
 		seterr(err, errlen, "libcurl refused an option");
 		goto out;
 	}
 	cc = curl_easy_perform(c);
-	if (cc == CURLE_OK) {
-		rc = HUB_SMTP_OK;
-		goto out;
-	}
-	(void)curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
-	rc = classify(cc, code);
-	if (err != NULL && errlen > 0) {
-		/* curl's messages name hosts and replies, never the URL's
-		 * credentials. */
-		if (code > 0)
-			snprintf(err, errlen, "%s: %ld (%s)", *curlerr != '\0' ? curlerr :
-			    curl_easy_strerror(cc), code, curl_easy_strerror(cc));
-		else
-			snprintf(err, errlen, "%s", *curlerr != '\0' ? curlerr :
-			    curl_easy_strerror(cc));
-	}
+	rc = cc == CURLE_OK ? HUB_SMTP_OK : failure(c, cc, curlerr, err, errlen);
 out:
 	if (c != NULL)
 		curl_easy_cleanup(c);

@@ -23,6 +23,7 @@
 #define CHANNEL_MAX	(HUB_SLACK_ID_LEN - 1)
 #define REASON_MAX	200
 #define JOB_ID_DIGITS	18
+#define STATUS_URL_MAX	128	/* "/api/connections/<uuid>/test/<job>" */
 
 #define CONN_JSON \
 	"SELECT id, name, type, team_id, team_name, enterprise_id, app_id, bot_user_id," \
@@ -339,108 +340,125 @@ hub_connadm_get(struct hub_db *db, const char *id, json_object **out, struct hub
 	return *out != NULL ? HUB_CONNADM_OK : HUB_CONNADM_NOMEM;
 }
 
-int
-hub_connadm_create(struct hub_db *db, const struct hub_conf *conf, struct hub_httpc *http,
-    json_object *in, const struct hub_actor *actor, json_object **out, struct hub_problem *p)
+/* Does the spec carry what its type needs, and nothing the type refuses?
+ * OK, or INVALID answered in p. */
+static int
+spec_fits_type(const struct hub_conn_spec *spec, struct hub_problem *p)
+{
+	if ((spec->type != HUB_CONN_INCOMING_WEBHOOK) != (spec->token != NULL))
+		return hub_problem(p, "token", spec->token == NULL ?
+		    "this type needs a bot token (xoxb-…)" :
+		    "an INCOMING_WEBHOOK connection takes no token", HUB_CONNADM_INVALID);
+	if ((spec->type != HUB_CONN_SLACK_APP) != (spec->webhook_url != NULL))
+		return hub_problem(p, "webhook_url", spec->webhook_url == NULL ?
+		    "this type needs a webhook_url (https://hooks.slack.com/services/…)" :
+		    "a SLACK_APP connection takes no webhook_url", HUB_CONNADM_INVALID);
+	if (spec->channel != NULL && !channel_ok(spec->channel))
+		return hub_problem(p, "default_channel", "not a channel id: copy the id "
+		    "(C…, G…) from the channel's details", HUB_CONNADM_INVALID);
+	if (spec->channel != NULL && spec->type != HUB_CONN_SLACK_APP)
+		return hub_problem(p, "default_channel", "a webhook posts to its own channel: "
+		    "default_channel is for SLACK_APP connections", HUB_CONNADM_INVALID);
+	return HUB_CONNADM_OK;
+}
+
+/* The create body as a spec (borrowing in's strings): OK, or the refusal
+ * in p. */
+static int
+create_spec(json_object *in, struct hub_conn_spec *spec, struct hub_problem *p)
 {
 	static const char *const allowed[] = {
 		"name", "type", "token", "webhook_url", "default_channel", "default", NULL,
 	};
+	const char *type = NULL;
+	int t, rc, b = 0;
+
+	if ((rc = only(in, allowed, p)) != HUB_CONNADM_OK)
+		return rc;
+	if (str_field(in, "name", HUB_CONN_NAME_MAX, &spec->name, p,
+	    "a name of 1 to 100 characters") != HUB_JSON_OK ||
+	    !hub_check_text(spec->name, HUB_CONN_NAME_MAX, 1))
+		return hub_problem(p, "name", "a name of 1 to 100 characters is required",
+		    HUB_CONNADM_INVALID);
+	if (str_field(in, "type", 64, &type, p, "type must be a string") < 0)
+		return HUB_CONNADM_INVALID;
+	if ((t = hub_conn_type_parse(type)) < 0)
+		return hub_problem(p, "type", "type must be SLACK_APP, INCOMING_WEBHOOK or "
+		    "INCOMING_WEBHOOK_LOOKUP", HUB_CONNADM_INVALID);
+	spec->type = (enum hub_conn_type)t;
+	if (str_field(in, "token", 512, &spec->token, p, "token must be a string") < 0 ||
+	    str_field(in, "webhook_url", 1000, &spec->webhook_url, p,
+	    "webhook_url must be a string") < 0 ||
+	    str_field(in, "default_channel", CHANNEL_MAX, &spec->channel, p,
+	    "default_channel must be a channel id (C…, G…)") < 0)
+		return HUB_CONNADM_INVALID;
+	if ((rc = spec_fits_type(spec, p)) != HUB_CONNADM_OK)
+		return rc;
+	switch (hub_json_get_bool(in, "default", &b)) {
+	case HUB_JSON_OK:
+	case HUB_JSON_MISSING:
+		break;
+	default:
+		return hub_problem(p, "default", "default must be true or false",
+		    HUB_CONNADM_INVALID);
+	}
+	spec->is_default = b;
+	return HUB_CONNADM_OK;
+}
+
+/* hub_connections_add's answer (crc) as the admin's: the new connection
+ * in *out, or the refusal in p under the field it is about. */
+static int
+create_answer(struct hub_db *db, const struct hub_actor *actor,
+    const struct hub_conn_spec *spec, int crc, const struct hub_conn *c,
+    const struct hub_slack_result *res, const struct hub_buf *fix,
+    json_object **out, struct hub_problem *p)
+{
+	const char *cred = spec->token != NULL ? "token" : "webhook_url";
+
+	switch (crc) {
+	case HUB_CONN_OK:
+		added(db, actor, c);
+		return hub_connadm_get(db, c->id, out, p);
+	case HUB_CONN_INVALID:
+		return hub_problem(p, cred, fix->len ? hub_buf_str(fix) : "invalid value",
+		    HUB_CONNADM_INVALID);
+	case HUB_CONN_EXISTS:
+		return hub_problem(p, "name", "a connection with this name exists",
+		    HUB_CONNADM_EXISTS);
+	case HUB_CONN_SLACK:
+		return slack_refused(res, fix, res->cls == HUB_SLACK_AUTH ||
+		    spec->channel == NULL ? cred : "default_channel", p);
+	case HUB_CONN_NOMEM:
+		return HUB_CONNADM_NOMEM;
+	default:
+		return dberr(p, HUB_DB_QUERY);
+	}
+}
+
+int
+hub_connadm_create(struct hub_db *db, const struct hub_conf *conf, struct hub_httpc *http,
+    json_object *in, const struct hub_actor *actor, json_object **out, struct hub_problem *p)
+{
 	struct hub_buf fix = HUB_BUF_INIT(1024);
 	struct hub_slack_result res;
 	struct hub_conn_spec spec;
 	struct hub_keyring ring;
 	struct hub_slack s;
 	struct hub_conn c;
-	const char *type = NULL;
-	int t, rc, b = 0;
+	int rc, crc;
 
 	*out = NULL;
 	memset(p, 0, sizeof(*p));
 	memset(&spec, 0, sizeof(spec));
 	memset(&ring, 0, sizeof(ring));
 	hub_slack_result_init(&res);
-	if ((rc = only(in, allowed, p)) != HUB_CONNADM_OK)
-		goto out;
-	rc = HUB_CONNADM_INVALID;
-	if (str_field(in, "name", HUB_CONN_NAME_MAX, &spec.name, p,
-	    "a name of 1 to 100 characters") != HUB_JSON_OK ||
-	    !hub_check_text(spec.name, HUB_CONN_NAME_MAX, 1)) {
-		hub_problem(p, "name", "a name of 1 to 100 characters is required", 0);
-		goto out;
-	}
-	if (str_field(in, "type", 64, &type, p, "type must be a string") < 0)
-		goto out;
-	if ((t = hub_conn_type_parse(type)) < 0) {
-		hub_problem(p, "type", "type must be SLACK_APP, INCOMING_WEBHOOK or "
-		    "INCOMING_WEBHOOK_LOOKUP", 0);
-		goto out;
-	}
-	spec.type = (enum hub_conn_type)t;
-	if (str_field(in, "token", 512, &spec.token, p, "token must be a string") < 0 ||
-	    str_field(in, "webhook_url", 1000, &spec.webhook_url, p,
-	    "webhook_url must be a string") < 0 ||
-	    str_field(in, "default_channel", CHANNEL_MAX, &spec.channel, p,
-	    "default_channel must be a channel id (C…, G…)") < 0)
-		goto out;
-	if ((spec.type != HUB_CONN_INCOMING_WEBHOOK) != (spec.token != NULL)) {
-		hub_problem(p, "token", spec.token == NULL ?
-		    "this type needs a bot token (xoxb-…)" :
-		    "an INCOMING_WEBHOOK connection takes no token", 0);
-		goto out;
-	}
-	if ((spec.type != HUB_CONN_SLACK_APP) != (spec.webhook_url != NULL)) {
-		hub_problem(p, "webhook_url", spec.webhook_url == NULL ?
-		    "this type needs a webhook_url (https://hooks.slack.com/services/…)" :
-		    "a SLACK_APP connection takes no webhook_url", 0);
-		goto out;
-	}
-	if (spec.channel != NULL && !channel_ok(spec.channel)) {
-		hub_problem(p, "default_channel", "not a channel id: copy the id (C…, G…) from "
-		    "the channel's details", 0);
-		goto out;
-	}
-	if (spec.channel != NULL && spec.type != HUB_CONN_SLACK_APP) {
-		hub_problem(p, "default_channel", "a webhook posts to its own channel: "
-		    "default_channel is for SLACK_APP connections", 0);
-		goto out;
-	}
-	switch (hub_json_get_bool(in, "default", &b)) {
-	case HUB_JSON_OK:
-	case HUB_JSON_MISSING:
-		break;
-	default:
-		hub_problem(p, "default", "default must be true or false", 0);
-		goto out;
-	}
-	spec.is_default = b;
-	if ((rc = keyring(conf, &ring, p)) != HUB_CONNADM_OK)
+	if ((rc = create_spec(in, &spec, p)) != HUB_CONNADM_OK ||
+	    (rc = keyring(conf, &ring, p)) != HUB_CONNADM_OK)
 		goto out;
 	slack_client(conf, http, &ring, &s);
-	switch (hub_connections_add(db, &s, &spec, &c, &res, &fix)) {
-	case HUB_CONN_OK:
-		added(db, actor, &c);
-		rc = hub_connadm_get(db, c.id, out, p);
-		break;
-	case HUB_CONN_INVALID:
-		rc = hub_problem(p, spec.token != NULL ? "token" : "webhook_url",
-		    fix.len ? hub_buf_str(&fix) : "invalid value", HUB_CONNADM_INVALID);
-		break;
-	case HUB_CONN_EXISTS:
-		rc = hub_problem(p, "name", "a connection with this name exists",
-		    HUB_CONNADM_EXISTS);
-		break;
-	case HUB_CONN_SLACK:
-		rc = slack_refused(&res, &fix, res.cls == HUB_SLACK_AUTH || spec.channel == NULL ?
-		    (spec.token != NULL ? "token" : "webhook_url") : "default_channel", p);
-		break;
-	case HUB_CONN_NOMEM:
-		rc = HUB_CONNADM_NOMEM;
-		break;
-	default:
-		rc = dberr(p, HUB_DB_QUERY);
-		break;
-	}
+	crc = hub_connections_add(db, &s, &spec, &c, &res, &fix);
+	rc = create_answer(db, actor, &spec, crc, &c, &res, &fix, out, p);
 out:
 	memset(&ring, 0, sizeof(ring));
 	hub_buf_release(&fix);
@@ -448,24 +466,126 @@ out:
 	return rc;
 }
 
+/* What one PATCH asks: dis -1 keeps disabled as it is. */
+struct patch {
+	int		 def, dis, ack, has_channel;
+	const char	*reason, *channel;	/* borrowed from the body */
+};
+
 /* The audit rows of one patch, in its transaction. */
 static int
-audit_patch(struct hub_db *db, const struct hub_actor *a, const struct hub_conn *c, int def,
-    int has_channel, const char *channel, int dis, const char *reason, int ack)
+audit_patch(struct hub_db *db, const struct hub_actor *a, const struct hub_conn *c,
+    const struct patch *pt, const char *reason)
 {
 	int rc = HUB_DB_OK;
 
-	if (def)
+	if (pt->def)
 		rc = audit_conn(db, a, "connection.default_set", c, NULL, NULL);
-	if (rc == HUB_DB_OK && has_channel)
-		rc = audit_conn(db, a, "connection.channel_set", c, "channel", channel);
-	if (rc == HUB_DB_OK && dis == 1)
+	if (rc == HUB_DB_OK && pt->has_channel)
+		rc = audit_conn(db, a, "connection.channel_set", c, "channel", pt->channel);
+	if (rc == HUB_DB_OK && pt->dis == 1)
 		rc = audit_conn(db, a, "connection.disabled", c, "reason", reason);
-	if (rc == HUB_DB_OK && dis == 0)
+	if (rc == HUB_DB_OK && pt->dis == 0)
 		rc = audit_conn(db, a, "connection.enabled", c, NULL, NULL);
-	if (rc == HUB_DB_OK && ack)
+	if (rc == HUB_DB_OK && pt->ack)
 		rc = audit_conn(db, a, "connection.acknowledged", c, NULL, NULL);
 	return rc;
+}
+
+/* The flags of a PATCH body (default, disabled, reason, acknowledge):
+ * OK, or INVALID answered in p. */
+static int
+patch_flags(json_object *in, struct patch *pt, struct hub_problem *p)
+{
+	int x;
+
+	if (json_object_object_get_ex(in, "default", NULL) &&
+	    (hub_json_get_bool(in, "default", &pt->def) != HUB_JSON_OK || !pt->def))
+		return hub_problem(p, "default", "default can only be set to true (make "
+		    "another connection the default to change it)", HUB_CONNADM_INVALID);
+	if (json_object_object_get_ex(in, "disabled", NULL)) {
+		if (hub_json_get_bool(in, "disabled", &x) != HUB_JSON_OK)
+			return hub_problem(p, "disabled", "disabled must be true or false",
+			    HUB_CONNADM_INVALID);
+		pt->dis = x;
+	}
+	if (str_field(in, "reason", REASON_MAX, &pt->reason, p,
+	    "reason must be a string of at most 200 bytes") < 0)
+		return HUB_CONNADM_INVALID;
+	if (pt->reason != NULL && (pt->dis != 1 ||
+	    !hub_check_text(pt->reason, REASON_MAX, 1)))
+		return hub_problem(p, "reason", pt->dis != 1 ?
+		    "reason goes with \"disabled\": true" :
+		    "reason must be 1 to 200 characters without control characters",
+		    HUB_CONNADM_INVALID);
+	if (json_object_object_get_ex(in, "acknowledge", NULL) &&
+	    (hub_json_get_bool(in, "acknowledge", &pt->ack) != HUB_JSON_OK || !pt->ack))
+		return hub_problem(p, "acknowledge", "acknowledge must be true",
+		    HUB_CONNADM_INVALID);
+	return HUB_CONNADM_OK;
+}
+
+/* A PATCH body as a patch: OK, or the refusal in p. */
+static int
+patch_read(json_object *in, struct patch *pt, struct hub_problem *p)
+{
+	static const char *const allowed[] = {
+		"default", "disabled", "reason", "default_channel", "acknowledge", NULL,
+	};
+	json_object *v;
+	int rc;
+
+	memset(pt, 0, sizeof(*pt));
+	pt->dis = -1;
+	if ((rc = only(in, allowed, p)) != HUB_CONNADM_OK)
+		return rc;
+	if (json_object_object_length(in) == 0)
+		return hub_problem(p, NULL, "nothing to change: give default, disabled, "
+		    "default_channel or acknowledge", HUB_CONNADM_INVALID);
+	if ((rc = patch_flags(in, pt, p)) != HUB_CONNADM_OK)
+		return rc;
+	if (json_object_object_get_ex(in, "default_channel", &v)) {
+		pt->has_channel = 1;
+		if (v != NULL && (!json_object_is_type(v, json_type_string) ||
+		    !channel_ok(json_object_get_string(v))))
+			return hub_problem(p, "default_channel", "not a channel id: copy the "
+			    "id (C…, G…) from the channel's details, or null to clear it",
+			    HUB_CONNADM_INVALID);
+		pt->channel = v != NULL ? json_object_get_string(v) : NULL;
+	}
+	return HUB_CONNADM_OK;
+}
+
+/* The patch's one transaction: the default moved, the row updated, the
+ * audit rows. */
+static int
+patch_apply(struct hub_db *db, const struct hub_actor *actor, const struct hub_conn *c,
+    const struct patch *pt, struct hub_problem *p)
+{
+	const char *params[6];
+	PGresult *r = NULL;
+	int rc;
+
+	params[0] = c->id;
+	params[1] = pt->has_channel ? "true" : "false";
+	params[2] = pt->channel != NULL ? pt->channel : "";
+	params[3] = pt->dis < 0 ? NULL : pt->dis ? "true" : "false";
+	params[4] = pt->reason != NULL ? pt->reason : "disabled by an admin";
+	params[5] = pt->ack ? "true" : "false";
+	if ((rc = hub_db_begin(db)) != HUB_DB_OK)
+		return dberr(p, rc);
+	if ((pt->def && ((rc = hub_db_exec(db, &connadm_stmts, STMT_CLEAR_DEFAULT, params,
+	    NULL)) != HUB_DB_OK || (rc = hub_db_exec(db, &connadm_stmts, STMT_SET_DEFAULT,
+	    params, NULL)) != HUB_DB_OK)) ||
+	    (rc = hub_db_exec(db, &connadm_stmts, STMT_UPDATE, params, &r)) != HUB_DB_OK ||
+	    (rc = audit_patch(db, actor, c, pt, params[4])) != HUB_DB_OK ||
+	    (rc = hub_db_commit(db)) != HUB_DB_OK) {
+		hub_db_rollback(db);
+		PQclear(r);
+		return dberr(p, rc);
+	}
+	PQclear(r);
+	return HUB_CONNADM_OK;
 }
 
 int
@@ -473,111 +593,116 @@ hub_connadm_patch(struct hub_db *db, const struct hub_conf *conf, struct hub_htt
     const char *id, json_object *in, const struct hub_actor *actor, json_object **out,
     struct hub_problem *p)
 {
-	static const char *const allowed[] = {
-		"default", "disabled", "reason", "default_channel", "acknowledge", NULL,
-	};
 	struct hub_conn c;
-	json_object *v;
-	const char *params[6], *reason = NULL, *channel = NULL;
-	PGresult *r = NULL;
-	int rc, in_tx = 0, def = 0, dis = -1, ack = 0, has_channel = 0, x;
+	struct patch pt;
+	int rc;
 
 	*out = NULL;
 	memset(p, 0, sizeof(*p));
-	if (!hub_check_uuid(id)) {
-		rc = HUB_CONNADM_NOTFOUND;
-		goto out;
+	if (!hub_check_uuid(id))
+		return HUB_CONNADM_NOTFOUND;
+	if ((rc = patch_read(in, &pt, p)) != HUB_CONNADM_OK ||
+	    (rc = conn_of(db, id, &c, p)) != HUB_CONNADM_OK)
+		return rc;
+	if (pt.channel != NULL) {
+		if (c.type != HUB_CONN_SLACK_APP)
+			return hub_problem(p, "default_channel", "a webhook posts to its own "
+			    "channel: default_channel is for SLACK_APP connections",
+			    HUB_CONNADM_INVALID);
+		if ((rc = channel_access(db, conf, http, &c, pt.channel, "default_channel",
+		    p)) != HUB_CONNADM_OK)
+			return rc;
 	}
-	if ((rc = only(in, allowed, p)) != HUB_CONNADM_OK)
-		goto out;
-	rc = HUB_CONNADM_INVALID;
-	if (json_object_object_length(in) == 0) {
-		hub_problem(p, NULL, "nothing to change: give default, disabled, "
-		    "default_channel or acknowledge", 0);
-		goto out;
-	}
-	if (json_object_object_get_ex(in, "default", &v)) {
-		if (hub_json_get_bool(in, "default", &def) != HUB_JSON_OK || !def) {
-			hub_problem(p, "default", "default can only be set to true (make another "
-			    "connection the default to change it)", 0);
-			goto out;
-		}
-	}
-	if (json_object_object_get_ex(in, "disabled", &v)) {
-		if (hub_json_get_bool(in, "disabled", &x) != HUB_JSON_OK) {
-			hub_problem(p, "disabled", "disabled must be true or false", 0);
-			goto out;
-		}
-		dis = x;
-	}
-	if (str_field(in, "reason", REASON_MAX, &reason, p,
-	    "reason must be a string of at most 200 bytes") < 0)
-		goto out;
-	if (reason != NULL && (dis != 1 || !hub_check_text(reason, REASON_MAX, 1))) {
-		hub_problem(p, "reason", dis != 1 ? "reason goes with \"disabled\": true" :
-		    "reason must be 1 to 200 characters without control characters", 0);
-		goto out;
-	}
-	if (json_object_object_get_ex(in, "acknowledge", &v)) {
-		if (hub_json_get_bool(in, "acknowledge", &ack) != HUB_JSON_OK || !ack) {
-			hub_problem(p, "acknowledge", "acknowledge must be true", 0);
-			goto out;
-		}
-	}
-	if (json_object_object_get_ex(in, "default_channel", &v)) {
-		has_channel = 1;
-		if (v != NULL && (!json_object_is_type(v, json_type_string) ||
-		    !channel_ok(json_object_get_string(v)))) {
-			hub_problem(p, "default_channel", "not a channel id: copy the id (C…, G…) "
-			    "from the channel's details, or null to clear it", 0);
-			goto out;
-		}
-		channel = v != NULL ? json_object_get_string(v) : NULL;
-	}
-	if ((rc = conn_of(db, id, &c, p)) != HUB_CONNADM_OK)
-		goto out;
-	rc = HUB_CONNADM_INVALID;
-	if (channel != NULL) {
-		if (c.type != HUB_CONN_SLACK_APP) {
-			hub_problem(p, "default_channel", "a webhook posts to its own channel: "
-			    "default_channel is for SLACK_APP connections", 0);
-			goto out;
-		}
-		if ((rc = channel_access(db, conf, http, &c, channel, "default_channel", p)) !=
-		    HUB_CONNADM_OK)
-			goto out;
-	}
-
-	params[0] = c.id;
-	params[1] = has_channel ? "true" : "false";
-	params[2] = channel != NULL ? channel : "";
-	params[3] = dis < 0 ? NULL : dis ? "true" : "false";
-	params[4] = reason != NULL ? reason : "disabled by an admin";
-	params[5] = ack ? "true" : "false";
-	if ((rc = hub_db_begin(db)) != HUB_DB_OK) {
-		rc = dberr(p, rc);
-		goto out;
-	}
-	in_tx = 1;
-	if (def && ((rc = hub_db_exec(db, &connadm_stmts, STMT_CLEAR_DEFAULT, params, NULL)) !=
-	    HUB_DB_OK || (rc = hub_db_exec(db, &connadm_stmts, STMT_SET_DEFAULT, params,
-	    NULL)) != HUB_DB_OK)) {
-		rc = dberr(p, rc);
-		goto out;
-	}
-	if ((rc = hub_db_exec(db, &connadm_stmts, STMT_UPDATE, params, &r)) != HUB_DB_OK ||
-	    (rc = audit_patch(db, actor, &c, def, has_channel, channel, dis, params[4], ack)) !=
-	    HUB_DB_OK || (rc = hub_db_commit(db)) != HUB_DB_OK) {
-		rc = dberr(p, rc);
-		goto out;
-	}
-	in_tx = 0;
+	if ((rc = patch_apply(db, actor, &c, &pt, p)) != HUB_CONNADM_OK)
+		return rc;
 	hub_log(HUB_LOG_INFO, "connection_changed", "connection", c.name, "via", via_of(actor),
-	    "disabled", dis < 0 ? "unchanged" : dis ? "true" : "false", NULL);
-	rc = hub_connadm_get(db, c.id, out, p);
+	    "disabled", pt.dis < 0 ? "unchanged" : pt.dis ? "true" : "false", NULL);
+	return hub_connadm_get(db, c.id, out, p);
+}
+
+/* The connection a test is for and the channel it posts to (the body's,
+ * else the connection's default; none for a webhook): OK, or the refusal
+ * in p. */
+static int
+test_target(struct hub_db *db, const char *id, json_object *in, struct hub_conn *c,
+    const char **channel, struct hub_problem *p)
+{
+	static const char *const allowed[] = { "channel", NULL };
+	int rc;
+
+	*channel = NULL;
+	if (!hub_check_uuid(id))
+		return HUB_CONNADM_NOTFOUND;
+	if ((rc = only(in, allowed, p)) != HUB_CONNADM_OK)
+		return rc;
+	if (str_field(in, "channel", CHANNEL_MAX, channel, p,
+	    "channel must be a channel id (C…, G…)") < 0)
+		return HUB_CONNADM_INVALID;
+	if (*channel != NULL && !channel_ok(*channel))
+		return hub_problem(p, "channel", "not a channel id: copy the id (C…, G…) from the "
+		    "channel's details", HUB_CONNADM_INVALID);
+	if ((rc = conn_of(db, id, c, p)) != HUB_CONNADM_OK)
+		return rc;
+	if (c->type != HUB_CONN_SLACK_APP && *channel != NULL)
+		return hub_problem(p, "channel", "a webhook posts to its own channel: give no "
+		    "channel", HUB_CONNADM_INVALID);
+	if (c->type == HUB_CONN_SLACK_APP && *channel == NULL) {
+		if (c->default_channel[0] == '\0')
+			return hub_problem(p, "channel", "the connection has no default channel: "
+			    "give a channel id", HUB_CONNADM_INVALID);
+		*channel = c->default_channel;
+	}
+	return HUB_CONNADM_OK;
+}
+
+/* In one transaction: the test's delivery_log row, its job, the row
+ * pointing at the job, the audit row.  *job: the job's id. */
+static int
+test_enqueue(struct hub_db *db, const struct hub_actor *actor, const struct hub_conn *c,
+    const char *channel, int64_t *job, struct hub_problem *p)
+{
+	json_object *payload = NULL;
+	const char *params[3];
+	char jid[HUB_INT64_TEXT_SIZE];
+	PGresult *r = NULL;
+	int64_t delivery;
+	int rc;
+
+	params[0] = c->id;
+	params[1] = c->type == HUB_CONN_SLACK_APP ? "slack" : "webhook";
+	params[2] = channel != NULL ? channel : "";
+	if ((rc = hub_db_begin(db)) != HUB_DB_OK)
+		return dberr(p, rc);
+	if ((rc = hub_db_exec(db, &connadm_stmts, STMT_TEST_DELIVERY, params, &r)) != HUB_DB_OK)
+		goto dbfail;
+	if ((payload = json_object_new_object()) == NULL) {
+		rc = HUB_CONNADM_NOMEM;
+		goto fail;
+	}
+	json_object_object_add(payload, "connection_id", json_object_new_string(c->id));
+	if (channel != NULL)
+		json_object_object_add(payload, "channel", json_object_new_string(channel));
+	if ((rc = hub_db_get_int64(r, 0, 0, &delivery)) != HUB_DB_OK)
+		goto dbfail;
+	json_object_object_add(payload, "delivery_id", json_object_new_int64(delivery));
+	if ((rc = hub_job_enqueue(db, &(struct hub_job_spec){ .kind = HUB_CONNADM_TEST_KIND,
+	    .payload = payload }, job)) != HUB_DB_OK)
+		goto dbfail;
+	snprintf(jid, sizeof(jid), "%lld", (long long)*job);
+	params[0] = PQgetvalue(r, 0, 0);
+	params[1] = jid;
+	if ((rc = hub_db_exec(db, &connadm_stmts, STMT_TEST_JOB, params, NULL)) != HUB_DB_OK ||
+	    (rc = audit_conn(db, actor, "connection.tested", c, "channel", channel)) !=
+	    HUB_DB_OK || (rc = hub_db_commit(db)) != HUB_DB_OK)
+		goto dbfail;
+	rc = HUB_CONNADM_OK;
+	goto out;
+dbfail:
+	rc = dberr(p, rc);
+fail:
+	hub_db_rollback(db);
 out:
-	if (in_tx)
-		hub_db_rollback(db);
+	json_object_put(payload);
 	PQclear(r);
 	return rc;
 }
@@ -586,93 +711,25 @@ int
 hub_connadm_test_start(struct hub_db *db, const char *id, json_object *in,
     const struct hub_actor *actor, json_object **out, struct hub_problem *p)
 {
-	static const char *const allowed[] = { "channel", NULL };
-	json_object *payload = NULL;
 	struct hub_conn c;
-	const char *channel = NULL, *params[3];
-	char jid[HUB_INT64_TEXT_SIZE], url[128];
-	PGresult *r = NULL;
-	int64_t job = 0, delivery;
-	int rc, in_tx = 0;
+	const char *channel;
+	char url[STATUS_URL_MAX];
+	int64_t job = 0;
+	int rc;
 
 	*out = NULL;
 	memset(p, 0, sizeof(*p));
-	if (!hub_check_uuid(id))
-		return HUB_CONNADM_NOTFOUND;
-	if ((rc = only(in, allowed, p)) != HUB_CONNADM_OK)
+	if ((rc = test_target(db, id, in, &c, &channel, p)) != HUB_CONNADM_OK ||
+	    (rc = test_enqueue(db, actor, &c, channel, &job, p)) != HUB_CONNADM_OK)
 		return rc;
-	if (str_field(in, "channel", CHANNEL_MAX, &channel, p,
-	    "channel must be a channel id (C…, G…)") < 0)
-		return HUB_CONNADM_INVALID;
-	if (channel != NULL && !channel_ok(channel))
-		return hub_problem(p, "channel", "not a channel id: copy the id (C…, G…) from the "
-		    "channel's details", HUB_CONNADM_INVALID);
-	if ((rc = conn_of(db, id, &c, p)) != HUB_CONNADM_OK)
-		return rc;
-	if (c.type != HUB_CONN_SLACK_APP && channel != NULL)
-		return hub_problem(p, "channel", "a webhook posts to its own channel: give no "
-		    "channel", HUB_CONNADM_INVALID);
-	if (c.type == HUB_CONN_SLACK_APP && channel == NULL) {
-		if (c.default_channel[0] == '\0')
-			return hub_problem(p, "channel", "the connection has no default channel: "
-			    "give a channel id", HUB_CONNADM_INVALID);
-		channel = c.default_channel;
-	}
-
-	params[0] = c.id;
-	params[1] = c.type == HUB_CONN_SLACK_APP ? "slack" : "webhook";
-	params[2] = channel != NULL ? channel : "";
-	if ((rc = hub_db_begin(db)) != HUB_DB_OK)
-		return dberr(p, rc);
-	in_tx = 1;
-	if ((rc = hub_db_exec(db, &connadm_stmts, STMT_TEST_DELIVERY, params, &r)) != HUB_DB_OK) {
-		rc = dberr(p, rc);
-		goto out;
-	}
-	if ((payload = json_object_new_object()) == NULL) {
-		rc = HUB_CONNADM_NOMEM;
-		goto out;
-	}
-	json_object_object_add(payload, "connection_id", json_object_new_string(c.id));
-	if (channel != NULL)
-		json_object_object_add(payload, "channel", json_object_new_string(channel));
-	if ((rc = hub_db_get_int64(r, 0, 0, &delivery)) != HUB_DB_OK) {
-		rc = dberr(p, rc);
-		goto out;
-	}
-	json_object_object_add(payload, "delivery_id", json_object_new_int64(delivery));
-	if ((rc = hub_job_enqueue(db, &(struct hub_job_spec){ .kind = HUB_CONNADM_TEST_KIND,
-	    .payload = payload }, &job)) !=
-	    HUB_DB_OK) {
-		rc = dberr(p, rc);
-		goto out;
-	}
-	snprintf(jid, sizeof(jid), "%lld", (long long)job);
-	params[0] = PQgetvalue(r, 0, 0);
-	params[1] = jid;
-	if ((rc = hub_db_exec(db, &connadm_stmts, STMT_TEST_JOB, params, NULL)) != HUB_DB_OK ||
-	    (rc = audit_conn(db, actor, "connection.tested", &c, "channel", channel)) !=
-	    HUB_DB_OK || (rc = hub_db_commit(db)) != HUB_DB_OK) {
-		rc = dberr(p, rc);
-		goto out;
-	}
-	in_tx = 0;
-	if ((*out = json_object_new_object()) == NULL) {
-		rc = HUB_CONNADM_NOMEM;
-		goto out;
-	}
-	snprintf(url, sizeof(url), "/api/connections/%s/test/%s", c.id, jid);
+	if ((*out = json_object_new_object()) == NULL)
+		return HUB_CONNADM_NOMEM;
+	snprintf(url, sizeof(url), "/api/connections/%s/test/%lld", c.id, (long long)job);
 	json_object_object_add(*out, "job", json_object_new_int64(job));
 	json_object_object_add(*out, "connection", json_object_new_string(c.id));
 	json_object_object_add(*out, "status", json_object_new_string("queued"));
 	json_object_object_add(*out, "status_url", json_object_new_string(url));
-	rc = HUB_CONNADM_OK;
-out:
-	if (in_tx)
-		hub_db_rollback(db);
-	json_object_put(payload);
-	PQclear(r);
-	return rc;
+	return HUB_CONNADM_OK;
 }
 
 int
@@ -912,28 +969,24 @@ hub_connadm_banner(struct hub_db *db, json_object **out)
 
 /* ------------------------------------------------------------ the job */
 
-void
-hub_job_connection_test(struct hub_job_env *e, const struct hub_job *job,
-    struct hub_job_result *r)
+/* The test job's connection and channel (the payload's, else the
+ * connection's default): 0, or -1 with the outcome already in r. */
+static int
+test_job_target(struct hub_job_env *e, const struct hub_job *job, struct hub_conn *c,
+    const char **channel, struct hub_job_result *r)
 {
-	static const char text[] = "Approval hub connection test";
-	struct hub_buf fix = HUB_BUF_INIT(1024);
-	struct hub_slack_result res;
-	struct hub_slack s;
-	struct hub_conn c;
-	json_object *msg = NULL;
-	const char *id, *channel = NULL, *ts = NULL;
+	const char *id;
 	int rc;
 
-	hub_slack_result_init(&res);
+	*channel = NULL;
 	if (hub_json_get_string(job->payload, "connection_id", 36, &id) != HUB_JSON_OK ||
-	    (hub_json_get_string(job->payload, "channel", CHANNEL_MAX, &channel) != HUB_JSON_OK &&
-	    channel != NULL)) {
+	    (hub_json_get_string(job->payload, "channel", CHANNEL_MAX, channel) != HUB_JSON_OK &&
+	    *channel != NULL)) {
 		hub_job_result_set(r, HUB_JOB_FAIL, "bad payload", "bad_payload",
 		    "bad payload: connection_id is required");
-		goto out;
+		return -1;
 	}
-	if ((rc = hub_connections_get(e->db, id, &c)) != HUB_CONN_OK) {
+	if ((rc = hub_connections_get(e->db, id, c)) != HUB_CONN_OK) {
 		if (rc == HUB_CONN_NOTFOUND)
 			hub_job_result_set(r, HUB_JOB_FAIL, "connection gone", "connection_gone",
 			    "the connection was deleted");
@@ -941,85 +994,122 @@ hub_job_connection_test(struct hub_job_env *e, const struct hub_job *job,
 			hub_job_result_set(r, HUB_JOB_RETRY, "database", "database",
 			    "database: %s",
 			    hub_conn_strerror(rc));
-		goto out;
+		return -1;
 	}
-	if (c.type == HUB_CONN_SLACK_APP && channel == NULL)
-		channel = c.default_channel[0] ? c.default_channel : NULL;
-	if (c.type == HUB_CONN_SLACK_APP && channel == NULL) {
+	if (c->type == HUB_CONN_SLACK_APP && *channel == NULL)
+		*channel = c->default_channel[0] ? c->default_channel : NULL;
+	if (c->type == HUB_CONN_SLACK_APP && *channel == NULL) {
 		hub_job_result_set(r, HUB_JOB_FAIL, "no channel", "no_channel",
 		    "the connection has no default channel: give a channel");
-		goto out;
+		return -1;
 	}
-	memset(&s, 0, sizeof(s));
-	s.http = e->http;
-	s.api_url = e->conf->slack_api_url;
-	s.keyring = e->keys;
-	s.timeout_ms = HUB_SLACK_TIMEOUT_MS;
-	if (e->lease_s > 10 && s.timeout_ms > (long)(e->lease_s - 5) * 1000)
-		s.timeout_ms = (long)(e->lease_s - 5) * 1000;
+	return 0;
+}
+
+/* The test message through c (a post, or the webhook and, for a lookup
+ * webhook, auth.test on its token): a HUB_CONN_* code, Slack's answer in
+ * res. */
+static int
+test_job_send(struct hub_job_env *e, struct hub_slack *s, struct hub_conn *c,
+    const char *channel, struct hub_slack_result *res)
+{
+	static const char text[] = "Approval hub connection test";
+	json_object *msg;
+	int rc;
+
+	memset(s, 0, sizeof(*s));
+	s->http = e->http;
+	s->api_url = e->conf->slack_api_url;
+	s->keyring = e->keys;
+	s->timeout_ms = HUB_SLACK_TIMEOUT_MS;
+	if (e->lease_s > 10 && s->timeout_ms > (long)(e->lease_s - 5) * 1000)
+		s->timeout_ms = (long)(e->lease_s - 5) * 1000;
 	/* A test is how an admin checks a fix: try even a disabled one. */
-	c.disabled = 0;
+	c->disabled = 0;
 	msg = json_object_new_object();
 	json_object_object_add(msg, "text", json_object_new_string(text));
-	if (c.type == HUB_CONN_SLACK_APP) {
+	if (c->type == HUB_CONN_SLACK_APP) {
 		json_object_object_add(msg, "channel", json_object_new_string(channel));
-		rc = hub_connections_call(e->db, &s, &c, "chat.postMessage", channel, msg, &res);
+		rc = hub_connections_call(e->db, s, c, "chat.postMessage", channel, msg, res);
 	} else {
-		rc = hub_connections_webhook_post(e->db, &s, &c, msg, &res);
+		rc = hub_connections_webhook_post(e->db, s, c, msg, res);
 		/* The lookup token only serves users.lookupByEmail: check it too. */
-		if (rc == HUB_CONN_OK && c.type == HUB_CONN_INCOMING_WEBHOOK_LOOKUP)
-			rc = hub_connections_call(e->db, &s, &c, "auth.test", NULL, NULL, &res);
+		if (rc == HUB_CONN_OK && c->type == HUB_CONN_INCOMING_WEBHOOK_LOOKUP)
+			rc = hub_connections_call(e->db, s, c, "auth.test", NULL, NULL, res);
 	}
-	if (rc == HUB_CONN_SLACK) {
-		if (res.cls == HUB_SLACK_RATELIMITED) {
-			hub_job_result_set(r, HUB_JOB_RETRY, "rate limited", res.error,
-			    "%s: %s", res.error,
-			    "Slack is rate limiting; the test is retried");
-			r->retry_after = res.retry_after > 0 ? res.retry_after :
-			    res.wait_ms > 0 ? (int)((res.wait_ms + 999) / 1000) : -1;
-			goto out;
-		}
-		if (res.cls == HUB_SLACK_TRANSIENT) {
-			hub_job_result_set(r, HUB_JOB_RETRY, "slack unavailable", res.error,
-			    "%s: %s",
-			    res.error, hub_slack_fix(res.error));
-			goto out;
-		}
-		if (res.cls == HUB_SLACK_CHANNEL && c.type == HUB_CONN_SLACK_APP) {
-			/* The fix names the remedy; the error stays the send's. */
-			struct hub_slack_result chk;
+	json_object_put(msg);
+	return rc;
+}
 
-			hub_slack_result_init(&chk);
-			hub_connections_check_channel(e->db, &s, &c, channel, &chk, &fix);
-			hub_slack_result_free(&chk);
-		}
-		if (fix.len > 0)
-			hub_job_result_set(r, HUB_JOB_FAIL,
-			    "slack refused", res.error[0] ? res.error :
-			    "slack", "%s", hub_buf_str(&fix));
-		else
-			hub_job_result_set(r, HUB_JOB_FAIL, "slack refused", res.error,
-			    "%s: %s",
-			    res.error, hub_slack_fix(res.error));
-		if (res.cls == HUB_SLACK_AUTH) {
-			size_t n = strlen(r->detail);
+/* Slack refused the test: retry what may pass later, else fail naming
+ * the fix (for a channel, what check_channel says is wrong with it). */
+static void
+test_job_refused(struct hub_job_env *e, struct hub_slack *s, const struct hub_conn *c,
+    const char *channel, const struct hub_slack_result *res, struct hub_job_result *r)
+{
+	struct hub_buf fix = HUB_BUF_INIT(1024);
+	struct hub_slack_result chk;
 
-			snprintf(r->detail + n, sizeof(r->detail) - n,
-			    " (the connection is now disabled)");
-		}
+	if (res->cls == HUB_SLACK_RATELIMITED) {
+		hub_job_result_set(r, HUB_JOB_RETRY, "rate limited", res->error,
+		    "%s: %s", res->error,
+		    "Slack is rate limiting; the test is retried");
+		r->retry_after = res->retry_after > 0 ? res->retry_after :
+		    res->wait_ms > 0 ? (int)((res->wait_ms + 999) / 1000) : -1;
+		return;
+	}
+	if (res->cls == HUB_SLACK_TRANSIENT) {
+		hub_job_result_set(r, HUB_JOB_RETRY, "slack unavailable", res->error,
+		    "%s: %s", res->error, hub_slack_fix(res->error));
+		return;
+	}
+	if (res->cls == HUB_SLACK_CHANNEL && c->type == HUB_CONN_SLACK_APP) {
+		/* The fix names the remedy; the error stays the send's. */
+		hub_slack_result_init(&chk);
+		hub_connections_check_channel(e->db, s, c, channel, &chk, &fix);
+		hub_slack_result_free(&chk);
+	}
+	if (fix.len > 0)
+		hub_job_result_set(r, HUB_JOB_FAIL, "slack refused", res->error[0] ?
+		    res->error : "slack", "%s", hub_buf_str(&fix));
+	else
+		hub_job_result_set(r, HUB_JOB_FAIL, "slack refused", res->error,
+		    "%s: %s", res->error, hub_slack_fix(res->error));
+	if (res->cls == HUB_SLACK_AUTH) {
+		size_t n = strlen(r->detail);
+
+		snprintf(r->detail + n, sizeof(r->detail) - n,
+		    " (the connection is now disabled)");
+	}
+	hub_buf_release(&fix);
+}
+
+void
+hub_job_connection_test(struct hub_job_env *e, const struct hub_job *job,
+    struct hub_job_result *r)
+{
+	struct hub_slack_result res;
+	struct hub_slack s;
+	struct hub_conn c;
+	const char *channel, *ts = NULL;
+	int rc;
+
+	hub_slack_result_init(&res);
+	if (test_job_target(e, job, &c, &channel, r) != 0)
 		goto out;
-	}
-	if (rc != HUB_CONN_OK) {
+	rc = test_job_send(e, &s, &c, channel, &res);
+	if (rc == HUB_CONN_SLACK)
+		test_job_refused(e, &s, &c, channel, &res, r);
+	else if (rc != HUB_CONN_OK)
 		hub_job_result_set(r, rc == HUB_CONN_DB ? HUB_JOB_RETRY : HUB_JOB_FAIL,
 		    "failed",
 		    rc == HUB_CONN_CRYPTO ? "crypto" : "error", "%s", hub_conn_strerror(rc));
-		goto out;
+	else {
+		if (c.type == HUB_CONN_SLACK_APP)
+			hub_json_get_string(res.resp, "ts", 64, &ts);
+		hub_job_result_set(r, HUB_JOB_DONE, "delivered", "", "%s",
+		    ts != NULL ? ts : "ok");
 	}
-	if (c.type == HUB_CONN_SLACK_APP)
-		hub_json_get_string(res.resp, "ts", 64, &ts);
-	hub_job_result_set(r, HUB_JOB_DONE, "delivered", "", "%s", ts != NULL ? ts : "ok");
 out:
-	json_object_put(msg);
-	hub_buf_release(&fix);
 	hub_slack_result_free(&res);
 }

@@ -463,6 +463,84 @@ out:
 	return rc;
 }
 
+/* Does spec name a connection and carry exactly what its type needs,
+ * well formed?  OK, or INVALID with the fix. */
+static int
+spec_problem(const struct hub_conn_spec *spec, struct hub_buf *fix)
+{
+	if (spec == NULL || !valid_text(spec->name, HUB_CONN_NAME_MAX) ||
+	    (int)spec->type < 0 || spec->type >= HUB_CONN_TYPE__MAX) {
+		fix_set(fix, "a name of 1 to %d characters and a type are required",
+		    HUB_CONN_NAME_MAX);
+		return HUB_CONN_INVALID;
+	}
+	if (type_needs[spec->type].webhook != (spec->webhook_url != NULL) ||
+	    type_needs[spec->type].token != (spec->token != NULL)) {
+		fix_set(fix, "%s takes %s", type_names[spec->type],
+		    spec->type == HUB_CONN_SLACK_APP ? "a bot token and no webhook URL" :
+		    spec->type == HUB_CONN_INCOMING_WEBHOOK ? "a webhook URL and no token" :
+		    "a webhook URL and a bot token");
+		return HUB_CONN_INVALID;
+	}
+	if (spec->token != NULL && !valid_token(spec->token)) {
+		fix_set(fix, "the token must be a Slack bot token (xoxb-...)");
+		return HUB_CONN_INVALID;
+	}
+	if (spec->webhook_url != NULL && !valid_webhook(spec->webhook_url)) {
+		fix_set(fix, "the webhook URL must be https://hooks.slack.com/services/...");
+		return HUB_CONN_INVALID;
+	}
+	if (spec->channel != NULL && !valid_channel(spec->channel)) {
+		fix_set(fix, "'%s' is not a channel id: copy the id (C..., G...) from the "
+		    "channel's details", spec->channel);
+		return HUB_CONN_INVALID;
+	}
+	return HUB_CONN_OK;
+}
+
+/* The new row (and, for a new default, the old default cleared) in one
+ * transaction; hook and tok are the sealed secrets. */
+static int
+insert_conn(struct hub_db *db, const struct hub_conn_spec *spec, const struct whoami *w,
+    const char *hook, const char *tok, struct hub_conn *out, struct hub_buf *fix)
+{
+	static const char *const none[1] = { "" };
+	const char *params[9];
+	PGresult *r = NULL;
+	int rc;
+
+	params[0] = spec->name;
+	params[1] = type_names[spec->type];
+	params[2] = w->team_id;
+	params[3] = w->team_name;
+	params[4] = w->user_id;
+	params[5] = hook;
+	params[6] = tok;
+	params[7] = spec->channel != NULL ? spec->channel : "";
+	params[8] = spec->is_default ? "true" : "false";
+	if ((rc = map_db(hub_db_begin(db))) != HUB_CONN_OK)
+		return rc;
+	if (spec->is_default && (rc = map_db(hub_db_exec(db, &conn_stmts,
+	    STMT_CLEAR_DEFAULT, none, NULL))) != HUB_CONN_OK)
+		goto fail;
+	if ((rc = map_db(hub_db_exec(db, &conn_stmts, STMT_INSERT, params, &r))) !=
+	    HUB_CONN_OK) {
+		if (rc == HUB_CONN_EXISTS)
+			fix_set(fix, "a connection named '%s' exists", spec->name);
+		goto fail;
+	}
+	if ((rc = map_db(hub_db_commit(db))) != HUB_CONN_OK)
+		goto fail;
+	if (out != NULL)
+		row_to_conn(r, 0, out);
+	PQclear(r);
+	return HUB_CONN_OK;
+fail:
+	hub_db_rollback(db);
+	PQclear(r);
+	return rc;
+}
+
 int
 hub_connections_add(struct hub_db *db, struct hub_slack *s, const struct hub_conn_spec *spec,
     struct hub_conn *out, struct hub_slack_result *res, struct hub_buf *fix)
@@ -471,46 +549,14 @@ hub_connections_add(struct hub_db *db, struct hub_slack *s, const struct hub_con
 	    tok = HUB_BUF_INIT(HUB_CONN_SEALED_MAX - 1);
 	struct hub_slack_result local;
 	struct whoami w;
-	PGresult *r = NULL;
-	const char *params[9];
-	int in_tx = 0, rc;
+	int rc;
 
 	hub_slack_result_init(&local);
 	if (res == NULL)
 		res = &local;
 	memset(&w, 0, sizeof(w));
-	if (spec == NULL || !valid_text(spec->name, HUB_CONN_NAME_MAX) ||
-	    (int)spec->type < 0 || spec->type >= HUB_CONN_TYPE__MAX) {
-		fix_set(fix, "a name of 1 to %d characters and a type are required",
-		    HUB_CONN_NAME_MAX);
-		rc = HUB_CONN_INVALID;
+	if ((rc = spec_problem(spec, fix)) != HUB_CONN_OK)
 		goto out;
-	}
-	if (type_needs[spec->type].webhook != (spec->webhook_url != NULL) ||
-	    type_needs[spec->type].token != (spec->token != NULL)) {
-		fix_set(fix, "%s takes %s", type_names[spec->type],
-		    spec->type == HUB_CONN_SLACK_APP ? "a bot token and no webhook URL" :
-		    spec->type == HUB_CONN_INCOMING_WEBHOOK ? "a webhook URL and no token" :
-		    "a webhook URL and a bot token");
-		rc = HUB_CONN_INVALID;
-		goto out;
-	}
-	if (spec->token != NULL && !valid_token(spec->token)) {
-		fix_set(fix, "the token must be a Slack bot token (xoxb-...)");
-		rc = HUB_CONN_INVALID;
-		goto out;
-	}
-	if (spec->webhook_url != NULL && !valid_webhook(spec->webhook_url)) {
-		fix_set(fix, "the webhook URL must be https://hooks.slack.com/services/...");
-		rc = HUB_CONN_INVALID;
-		goto out;
-	}
-	if (spec->channel != NULL && !valid_channel(spec->channel)) {
-		fix_set(fix, "'%s' is not a channel id: copy the id (C..., G...) from the "
-		    "channel's details", spec->channel);
-		rc = HUB_CONN_INVALID;
-		goto out;
-	}
 	if (spec->token != NULL &&
 	    (rc = auth_test(s, spec->token, &w, res, fix)) != HUB_CONN_OK)
 		goto out;
@@ -523,41 +569,9 @@ hub_connections_add(struct hub_db *db, struct hub_slack *s, const struct hub_con
 	if ((spec->webhook_url != NULL && (rc = seal(s, spec->webhook_url, &hook)) != HUB_CONN_OK) ||
 	    (spec->token != NULL && (rc = seal(s, spec->token, &tok)) != HUB_CONN_OK))
 		goto out;
-
-	params[0] = spec->name;
-	params[1] = type_names[spec->type];
-	params[2] = w.team_id;
-	params[3] = w.team_name;
-	params[4] = w.user_id;
-	params[5] = spec->webhook_url != NULL ? hook.data : NULL;
-	params[6] = spec->token != NULL ? tok.data : NULL;
-	params[7] = spec->channel != NULL ? spec->channel : "";
-	params[8] = spec->is_default ? "true" : "false";
-	if ((rc = map_db(hub_db_begin(db))) != HUB_CONN_OK)
-		goto out;
-	in_tx = 1;
-	if (spec->is_default) {
-		const char *none[1] = { "" };
-
-		if ((rc = map_db(hub_db_exec(db, &conn_stmts, STMT_CLEAR_DEFAULT, none,
-		    NULL))) != HUB_CONN_OK)
-			goto out;
-	}
-	if ((rc = map_db(hub_db_exec(db, &conn_stmts, STMT_INSERT, params, &r))) != HUB_CONN_OK) {
-		if (rc == HUB_CONN_EXISTS)
-			fix_set(fix, "a connection named '%s' exists", spec->name);
-		goto out;
-	}
-	if ((rc = map_db(hub_db_commit(db))) != HUB_CONN_OK)
-		goto out;
-	in_tx = 0;
-	if (out != NULL)
-		row_to_conn(r, 0, out);
-	rc = HUB_CONN_OK;
+	rc = insert_conn(db, spec, &w, spec->webhook_url != NULL ? hook.data : NULL,
+	    spec->token != NULL ? tok.data : NULL, out, fix);
 out:
-	if (in_tx)
-		hub_db_rollback(db);
-	PQclear(r);
 	hub_buf_release(&hook);
 	hub_buf_release(&tok);
 	hub_slack_result_free(&local);
@@ -864,14 +878,50 @@ out:
 	return rc;
 }
 
+/* users.lookupByEmail for email, its answer (a user id or "no such
+ * user") cached either way: OK with out_id, NOTFOUND, or the failure. */
+static int
+lookup_slack(struct hub_db *db, struct hub_slack *s, const struct hub_conn *c,
+    const char *email, char out_id[HUB_SLACK_ID_LEN], struct hub_slack_result *res)
+{
+	const char *params[4] = { c->id, email, NULL, NULL }, *id;
+	json_object *args, *user;
+	int rc;
+
+	if ((args = json_object_new_object()) == NULL)
+		return HUB_CONN_NOMEM;
+	json_object_object_add(args, "email", json_object_new_string(email));
+	rc = hub_connections_call(db, s, c, "users.lookupByEmail", NULL, args, res);
+	json_object_put(args);
+	if (rc == HUB_CONN_SLACK && res->cls == HUB_SLACK_NOT_FOUND_USER) {
+		params[3] = CACHE_MISS_S;
+		hub_db_exec(db, &conn_stmts, STMT_CACHE_PUT, params, NULL);
+		return HUB_CONN_NOTFOUND;
+	}
+	if (rc != HUB_CONN_OK)
+		return rc;
+	if (hub_json_get_object(res->resp, "user", &user) != HUB_JSON_OK ||
+	    hub_json_get_string(user, "id", HUB_SLACK_ID_LEN - 1, &id) != HUB_JSON_OK ||
+	    !valid_channel(id)) {
+		snprintf(res->error, sizeof(res->error), "invalid_response");
+		res->cls = HUB_SLACK_TRANSIENT;
+		return HUB_CONN_SLACK;
+	}
+	copy(out_id, HUB_SLACK_ID_LEN, id);
+	params[2] = out_id;
+	params[3] = CACHE_HIT_S;
+	/* A cache write failing costs one more lookup later, nothing else. */
+	hub_db_exec(db, &conn_stmts, STMT_CACHE_PUT, params, NULL);
+	return HUB_CONN_OK;
+}
+
 int
 hub_slack_lookup_email(struct hub_db *db, struct hub_slack *s, const struct hub_conn *c,
     const char *email, char out_id[HUB_SLACK_ID_LEN], struct hub_slack_result *res)
 {
 	struct hub_slack_result local;
 	PGresult *r = NULL;
-	json_object *args = NULL, *user;
-	const char *params[4], *id;
+	const char *params[2];
 	int rc;
 
 	hub_slack_result_init(&local);
@@ -894,38 +944,8 @@ hub_slack_lookup_email(struct hub_db *db, struct hub_slack *s, const struct hub_
 			copy(out_id, HUB_SLACK_ID_LEN, PQgetvalue(r, 0, 0));
 		goto out;
 	}
-	if ((args = json_object_new_object()) == NULL) {
-		rc = HUB_CONN_NOMEM;
-		goto out;
-	}
-	json_object_object_add(args, "email", json_object_new_string(email));
-	if ((rc = hub_connections_call(db, s, c, "users.lookupByEmail", NULL, args, res)) ==
-	    HUB_CONN_SLACK && res->cls == HUB_SLACK_NOT_FOUND_USER) {
-		params[2] = NULL;
-		params[3] = CACHE_MISS_S;
-		hub_db_exec(db, &conn_stmts, STMT_CACHE_PUT, params, NULL);
-		rc = HUB_CONN_NOTFOUND;
-		goto out;
-	}
-	if (rc != HUB_CONN_OK)
-		goto out;
-	if (hub_json_get_object(res->resp, "user", &user) != HUB_JSON_OK ||
-	    hub_json_get_string(user, "id", HUB_SLACK_ID_LEN - 1, &id) != HUB_JSON_OK ||
-	    !valid_channel(id)) {
-		snprintf(res->error, sizeof(res->error), "invalid_response");
-		res->cls = HUB_SLACK_TRANSIENT;
-		rc = HUB_CONN_SLACK;
-		goto out;
-	}
-	copy(out_id, HUB_SLACK_ID_LEN, id);
-	params[2] = out_id;
-	params[3] = CACHE_HIT_S;
-	/* A cache write failing costs one more lookup later, nothing else. */
-	hub_db_exec(db, &conn_stmts, STMT_CACHE_PUT, params, NULL);
-	rc = HUB_CONN_OK;
+	rc = lookup_slack(db, s, c, email, out_id, res);
 out:
-	if (args != NULL)
-		json_object_put(args);
 	PQclear(r);
 	hub_slack_result_free(&local);
 	return rc;

@@ -33,32 +33,12 @@ string_array(const char *csv)
 	return a;
 }
 
-json_object *
-hub_manifest(const char *public_url, const char *app_name)
+/* App Home (Home and Messages tabs), the bot user and /approvals. */
+static json_object *
+features(const char *base, const char *app_name)
 {
-	json_object *m, *o, *features, *cmd, *cmds, *settings, *events, *inter, *oauth, *scopes;
-	struct hub_buf list = HUB_BUF_INIT(1024);
-	char base[2048];
-	size_t n;
+	json_object *features = json_object_new_object(), *o, *cmd, *cmds;
 
-	if (public_url == NULL || (strncmp(public_url, "https://", 8) != 0 &&
-	    strncmp(public_url, "http://", 7) != 0) || strlen(public_url) >= sizeof(base))
-		return NULL;
-	memcpy(base, public_url, strlen(public_url) + 1);
-	n = strlen(base);
-	while (n > 0 && base[n - 1] == '/')
-		base[--n] = '\0';
-	if (app_name == NULL || *app_name == '\0')
-		app_name = "Approval Hub";
-
-	m = json_object_new_object();
-	o = json_object_new_object();
-	json_object_object_add(o, "name", json_object_new_string(app_name));
-	json_object_object_add(o, "description",
-	    json_object_new_string("Approve or reject requests from your systems without leaving Slack"));
-	json_object_object_add(m, "display_information", o);
-
-	features = json_object_new_object();
 	o = json_object_new_object();
 	json_object_object_add(o, "home_tab_enabled", json_object_new_boolean(1));
 	json_object_object_add(o, "messages_tab_enabled", json_object_new_boolean(1));
@@ -77,26 +57,39 @@ hub_manifest(const char *public_url, const char *app_name)
 	cmds = json_object_new_array();
 	json_object_array_add(cmds, cmd);
 	json_object_object_add(features, "slash_commands", cmds);
-	json_object_object_add(m, "features", features);
+	return features;
+}
 
+/* The OAuth redirect and the bot scopes; NULL when the scopes do not
+ * fit. */
+static json_object *
+oauth_config(const char *base)
+{
+	struct hub_buf list = HUB_BUF_INIT(1024);
+	json_object *oauth, *o, *scopes;
+
+	if (hub_slack_scopes(&list) != HUB_BUF_OK) {
+		hub_buf_release(&list);
+		return NULL;
+	}
 	oauth = json_object_new_object();
 	o = json_object_new_array();
 	json_object_array_add(o, url(base, "/slack/oauth/callback"));
 	json_object_object_add(oauth, "redirect_urls", o);
 	scopes = json_object_new_object();
-	if (hub_slack_scopes(&list) != HUB_BUF_OK) {
-		hub_buf_release(&list);
-		json_object_put(scopes);
-		json_object_put(oauth);
-		json_object_put(m);
-		return NULL;
-	}
 	json_object_object_add(scopes, "bot", string_array(hub_buf_str(&list)));
 	hub_buf_release(&list);
 	json_object_object_add(oauth, "scopes", scopes);
-	json_object_object_add(m, "oauth_config", oauth);
+	return oauth;
+}
 
-	settings = json_object_new_object();
+/* Events and interactivity URLs; no org deploy, socket mode or token
+ * rotation. */
+static json_object *
+settings(const char *base)
+{
+	json_object *settings = json_object_new_object(), *events, *inter;
+
 	events = json_object_new_object();
 	json_object_object_add(events, "request_url", url(base, "/slack/events"));
 	json_object_object_add(events, "bot_events",
@@ -109,6 +102,36 @@ hub_manifest(const char *public_url, const char *app_name)
 	json_object_object_add(settings, "org_deploy_enabled", json_object_new_boolean(0));
 	json_object_object_add(settings, "socket_mode_enabled", json_object_new_boolean(0));
 	json_object_object_add(settings, "token_rotation_enabled", json_object_new_boolean(0));
-	json_object_object_add(m, "settings", settings);
+	return settings;
+}
+
+json_object *
+hub_manifest(const char *public_url, const char *app_name)
+{
+	json_object *m, *o, *oauth;
+	char base[2048];
+	size_t n;
+
+	if (public_url == NULL || (strncmp(public_url, "https://", 8) != 0 &&
+	    strncmp(public_url, "http://", 7) != 0) || strlen(public_url) >= sizeof(base))
+		return NULL;
+	memcpy(base, public_url, strlen(public_url) + 1);
+	n = strlen(base);
+	while (n > 0 && base[n - 1] == '/')
+		base[--n] = '\0';
+	if (app_name == NULL || *app_name == '\0')
+		app_name = "Approval Hub";
+	if ((oauth = oauth_config(base)) == NULL)
+		return NULL;
+
+	m = json_object_new_object();
+	o = json_object_new_object();
+	json_object_object_add(o, "name", json_object_new_string(app_name));
+	json_object_object_add(o, "description",
+	    json_object_new_string("Approve or reject requests from your systems without leaving Slack"));
+	json_object_object_add(m, "display_information", o);
+	json_object_object_add(m, "features", features(base, app_name));
+	json_object_object_add(m, "oauth_config", oauth);
+	json_object_object_add(m, "settings", settings(base));
 	return m;
 }

@@ -409,13 +409,56 @@ trim(const char *s, struct hub_buf *buf)
 	return hub_buf_str(buf);
 }
 
+/* One offered field of the Edit modal: its value typed like the current
+ * one into out when it changed, or why it cannot be into errs (under
+ * its block id); an empty input leaves the field as it is. */
+static int
+edit_one(json_object *view, const struct hub_modal_request *mr, const char *key,
+    struct hub_buf *bid, struct hub_buf *tb, json_object *out, json_object *errs)
+{
+	json_object *cur, *nv = NULL;
+	const char *raw, *t, *msg = NULL;
+	int rc;
+
+	hub_buf_reset(bid);
+	if (hub_buf_printf(bid, "%s%s", HUB_MODAL_EDIT_PREFIX, key) != HUB_BUF_OK)
+		return HUB_MODAL_NOMEM;
+	if ((rc = hub_modal_value(view, hub_buf_str(bid), HUB_MODAL_EDIT_ACTION, &raw)) !=
+	    HUB_MODAL_OK)
+		return rc;
+	if (raw == NULL || (t = trim(raw, tb)) == NULL || *t == '\0')
+		return HUB_MODAL_OK;
+	cur = meta_get(mr, key);
+	if (json_object_is_type(cur, json_type_int) ||
+	    json_object_is_type(cur, json_type_double)) {
+		if ((nv = parse_number(t)) == NULL)
+			msg = "Must be a number";
+	} else if (json_object_is_type(cur, json_type_boolean)) {
+		if ((nv = parse_bool(t)) == NULL)
+			msg = "Must be yes or no";
+	} else if ((nv = json_object_new_string(t)) == NULL)
+		return HUB_MODAL_NOMEM;
+	if (msg != NULL)
+		return json_object_object_add(errs, hub_buf_str(bid),
+		    json_object_new_string(msg)) != 0 ? HUB_MODAL_NOMEM : HUB_MODAL_OK;
+	if (cur != NULL && json_object_equal(cur, nv)) {
+		json_object_put(nv);
+		return HUB_MODAL_OK;
+	}
+	if (json_object_object_add(out, key, nv) != 0) {
+		json_object_put(nv);
+		return HUB_MODAL_NOMEM;
+	}
+	return HUB_MODAL_OK;
+}
+
 int
 hub_modal_edit_values(json_object *view, const struct hub_modal_request *mr,
     json_object **edits, json_object **errors)
 {
 	struct hub_buf bid = HUB_BUF_INIT(256), tb = HUB_BUF_INIT(HUB_MODAL_TEXT_MAX * 4);
-	json_object *out = NULL, *errs = NULL, *nv, *cur;
-	const char *key, *raw, *t, *msg;
+	json_object *out = NULL, *errs = NULL;
+	const char *key;
 	size_t i, len;
 	int rc;
 
@@ -428,49 +471,10 @@ hub_modal_edit_values(json_object *view, const struct hub_modal_request *mr,
 		goto out;
 	len = json_object_is_type(mr->editable, json_type_array) ?
 	    json_object_array_length(mr->editable) : 0;
-	for (i = 0; i < len; i++) {
-		if (!offered(mr, i, &key))
-			continue;
-		hub_buf_reset(&bid);
-		if (hub_buf_printf(&bid, "%s%s", HUB_MODAL_EDIT_PREFIX, key) != HUB_BUF_OK) {
-			rc = HUB_MODAL_NOMEM;
+	for (i = 0; i < len; i++)
+		if (offered(mr, i, &key) &&
+		    (rc = edit_one(view, mr, key, &bid, &tb, out, errs)) != HUB_MODAL_OK)
 			goto out;
-		}
-		if ((rc = hub_modal_value(view, hub_buf_str(&bid), HUB_MODAL_EDIT_ACTION, &raw)) !=
-		    HUB_MODAL_OK)
-			goto out;
-		rc = HUB_MODAL_NOMEM;
-		if (raw == NULL || (t = trim(raw, &tb)) == NULL)
-			continue;
-		if (*t == '\0')
-			continue;
-		cur = meta_get(mr, key);
-		nv = NULL;
-		msg = NULL;
-		if (json_object_is_type(cur, json_type_int) ||
-		    json_object_is_type(cur, json_type_double)) {
-			if ((nv = parse_number(t)) == NULL)
-				msg = "Must be a number";
-		} else if (json_object_is_type(cur, json_type_boolean)) {
-			if ((nv = parse_bool(t)) == NULL)
-				msg = "Must be yes or no";
-		} else if ((nv = json_object_new_string(t)) == NULL)
-			goto out;
-		if (msg != NULL) {
-			if (json_object_object_add(errs, hub_buf_str(&bid),
-			    json_object_new_string(msg)) != 0)
-				goto out;
-			continue;
-		}
-		if (cur != NULL && json_object_equal(cur, nv)) {
-			json_object_put(nv);
-			continue;
-		}
-		if (json_object_object_add(out, key, nv) != 0) {
-			json_object_put(nv);
-			goto out;
-		}
-	}
 	if (json_object_object_length(errs) > 0) {
 		*errors = errs;
 		errs = NULL;

@@ -395,6 +395,24 @@ code_ok(const char *s)
 	return 1;
 }
 
+/* In one transaction: the state spent (it must match the cookie) and the
+ * exchange job queued (*id). */
+static int
+enqueue_exchange(struct hub_db *db, const char *state, const char *cookie_header,
+    json_object *payload, int64_t *id)
+{
+	int rc;
+
+	if ((rc = map_db(hub_db_begin(db))) != HUB_OAUTH_OK)
+		return rc;
+	if ((rc = use_state(db, state, cookie_header, payload)) != HUB_OAUTH_OK ||
+	    (rc = map_db(hub_job_enqueue(db, &(struct hub_job_spec){
+	    .kind = HUB_OAUTH_JOB_KIND, .payload = payload }, id))) != HUB_OAUTH_OK ||
+	    (rc = map_db(hub_db_commit(db))) != HUB_OAUTH_OK)
+		hub_db_rollback(db);
+	return rc;
+}
+
 int
 hub_oauth_finish(struct hub_db *db, const struct hub_conf *conf, const char *code,
     const char *state, const char *cookie_header, struct hub_buf *status_path)
@@ -405,7 +423,7 @@ hub_oauth_finish(struct hub_db *db, const struct hub_conf *conf, const char *cod
 	json_object *payload = NULL;
 	char th[HASH_HEX];
 	int64_t id = 0;
-	int rc, in_tx = 0;
+	int rc;
 
 	memset(&ring, 0, sizeof(ring));
 	if (!configured(conf)) {
@@ -433,24 +451,13 @@ hub_oauth_finish(struct hub_db *db, const struct hub_conf *conf, const char *cod
 	json_object_object_add(payload, "redirect_uri", json_object_new_string(redir.data));
 	json_object_object_add(payload, "status_hash", json_object_new_string(th));
 
-	if ((rc = map_db(hub_db_begin(db))) != HUB_OAUTH_OK)
-		goto out;
-	in_tx = 1;
-	if ((rc = use_state(db, state, cookie_header, payload)) != HUB_OAUTH_OK)
-		goto out;
-	if ((rc = map_db(hub_job_enqueue(db, &(struct hub_job_spec){
-	    .kind = HUB_OAUTH_JOB_KIND, .payload = payload }, &id))) !=
+	if ((rc = enqueue_exchange(db, state, cookie_header, payload, &id)) !=
 	    HUB_OAUTH_OK)
 		goto out;
-	if ((rc = map_db(hub_db_commit(db))) != HUB_OAUTH_OK)
-		goto out;
-	in_tx = 0;
 	if (hub_buf_printf(status_path, "/slack/oauth/status/%lld.%s", (long long)id,
 	    hub_buf_str(&token)) != HUB_BUF_OK)
 		rc = HUB_OAUTH_NOMEM;
 out:
-	if (in_tx)
-		hub_db_rollback(db);
 	json_object_put(payload);
 	memset(&ring, 0, sizeof(ring));
 	hub_buf_release(&sealed);
@@ -804,6 +811,52 @@ nap_ms(long ms)
 	nanosleep(&ts, NULL);
 }
 
+/* The job's code, opened with the worker's keys, and its redirect_uri:
+ * 0, or -1 with the outcome already in r. */
+static int
+exchange_input(struct hub_job_env *e, const struct hub_job *job, struct hub_buf *code,
+    const char **redir, struct hub_job_result *r)
+{
+	const char *sealed;
+
+	if (!configured(e->conf) || e->keys == NULL || e->keys->n == 0) {
+		hub_job_result_set(r, HUB_JOB_FAIL, "not configured", "not_configured", "%s",
+		    "not_configured: set SLACK_CLIENT_ID, SLACK_CLIENT_SECRET and SECRET_KEY "
+		    "for the worker");
+		return -1;
+	}
+	if (hub_json_get_string(job->payload, "code_sealed", 4096, &sealed) != HUB_JSON_OK ||
+	    hub_json_get_string(job->payload, "redirect_uri", 2048, redir) != HUB_JSON_OK) {
+		hub_job_result_set(r, HUB_JOB_FAIL, "bad payload", "bad_payload",
+		    "bad payload: code_sealed and redirect_uri are required");
+		return -1;
+	}
+	if (hub_box_open(e->keys, sealed, strlen(sealed), code) != HUB_CRYPTO_OK ||
+	    !code_ok(hub_buf_str(code))) {
+		hub_job_result_set(r, HUB_JOB_FAIL, "bad payload", "bad_payload",
+		    "bad payload: the code cannot be opened with SECRET_KEY");
+		return -1;
+	}
+	return 0;
+}
+
+/* The code is spent: try hard to keep what it bought (STORE_TRIES, a
+ * crypto failure is final). */
+static int
+store_grant(struct hub_job_env *e, const struct grant *g, json_object *payload,
+    char cid[HUB_CONN_ID_LEN])
+{
+	int rc = HUB_OAUTH_DB, tries;
+
+	for (tries = 0; tries < STORE_TRIES; tries++) {
+		if ((rc = store_install(e->db, e->keys, g, payload, cid)) == HUB_OAUTH_OK ||
+		    rc == HUB_OAUTH_CRYPTO)
+			break;
+		nap_ms(200L << tries);
+	}
+	return rc;
+}
+
 void
 hub_job_oauth_exchange(struct hub_job_env *e, const struct hub_job *job,
     struct hub_job_result *r)
@@ -813,29 +866,13 @@ hub_job_oauth_exchange(struct hub_job_env *e, const struct hub_job *job,
 	struct hub_slack s;
 	struct grant g;
 	json_object *args = NULL;
-	const char *sealed, *redir;
+	const char *redir;
 	char cid[HUB_CONN_ID_LEN];
-	int rc = HUB_OAUTH_DB, tries;
+	int rc;
 
 	hub_slack_result_init(&res);
-	if (!configured(e->conf) || e->keys == NULL || e->keys->n == 0) {
-		hub_job_result_set(r, HUB_JOB_FAIL, "not configured", "not_configured", "%s",
-		    "not_configured: set SLACK_CLIENT_ID, SLACK_CLIENT_SECRET and SECRET_KEY "
-		    "for the worker");
+	if (exchange_input(e, job, &code, &redir, r) != 0)
 		goto out;
-	}
-	if (hub_json_get_string(job->payload, "code_sealed", 4096, &sealed) != HUB_JSON_OK ||
-	    hub_json_get_string(job->payload, "redirect_uri", 2048, &redir) != HUB_JSON_OK) {
-		hub_job_result_set(r, HUB_JOB_FAIL, "bad payload", "bad_payload",
-		    "bad payload: code_sealed and redirect_uri are required");
-		goto out;
-	}
-	if (hub_box_open(e->keys, sealed, strlen(sealed), &code) != HUB_CRYPTO_OK ||
-	    !code_ok(hub_buf_str(&code))) {
-		hub_job_result_set(r, HUB_JOB_FAIL, "bad payload", "bad_payload",
-		    "bad payload: the code cannot be opened with SECRET_KEY");
-		goto out;
-	}
 	if ((args = client_args(e->conf)) == NULL) {
 		hub_job_result_set(r, HUB_JOB_RETRY, "out of memory", "nomem", "out of memory");
 		goto out;
@@ -854,14 +891,7 @@ hub_job_oauth_exchange(struct hub_job_env *e, const struct hub_job *job,
 		    "(is this a bot install?)");
 		goto out;
 	}
-	/* The code is spent: try hard to keep what it bought. */
-	for (tries = 0; tries < STORE_TRIES; tries++) {
-		if ((rc = store_install(e->db, e->keys, &g, job->payload, cid)) == HUB_OAUTH_OK ||
-		    rc == HUB_OAUTH_CRYPTO)
-			break;
-		nap_ms(200L << tries);
-	}
-	if (rc != HUB_OAUTH_OK) {
+	if ((rc = store_grant(e, &g, job->payload, cid)) != HUB_OAUTH_OK) {
 		hub_job_result_set(r, rc == HUB_OAUTH_CRYPTO ? HUB_JOB_FAIL : HUB_JOB_RETRY,
 		    "not stored", "database", "%s", hub_oauth_strerror(rc));
 		goto out;

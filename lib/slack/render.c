@@ -1085,14 +1085,48 @@ make_value(struct rctx *r)
 
 /* ------------------------------------------------------------ mentions */
 
+/* The distinct, well-formed ids of ids, in order, as the keys of seen. */
+static int
+distinct_ids(json_object *ids, json_object *seen, size_t *total)
+{
+	json_object *v;
+	const char *id;
+	size_t i, n = ids != NULL ? json_object_array_length(ids) : 0;
+
+	for (i = 0; i < n; i++) {
+		v = json_object_array_get_idx(ids, i);
+		if (!json_object_is_type(v, json_type_string) ||
+		    !slack_id_ok(id = json_object_get_string(v)) ||
+		    json_object_object_get_ex(seen, id, NULL))
+			continue;
+		if (json_object_object_add(seen, id, NULL) != 0)
+			return HUB_RENDER_NOMEM;
+		(*total)++;
+	}
+	return HUB_RENDER_OK;
+}
+
+/* A webhook's single text keeps room for " and N more" when not all the
+ * mentions fit. */
+static size_t
+webhook_room(json_object *seen)
+{
+	size_t all = 0, room = HUB_RENDER_WEBHOOK_MENTION_CHARS;
+
+	json_object_object_foreach(seen, k, v) {
+		(void)v;
+		all += strlen(k) + 4;
+	}
+	return all > room ? room - 20 : room;
+}
+
 int
 hub_render_mentions(json_object *ids, enum hub_render_mode mode,
     json_object **out)
 {
 	struct hub_buf b = HUB_BUF_INIT(BIGBUF);
-	json_object *arr = NULL, *seen = NULL, *v;
-	const char *id;
-	size_t i, n, count = 0, total = 0, kept = 0, room;
+	json_object *arr = NULL, *seen = NULL;
+	size_t count = 0, total = 0, kept = 0, room;
 	int rc = HUB_RENDER_NOMEM;
 
 	if (out == NULL)
@@ -1101,32 +1135,11 @@ hub_render_mentions(json_object *ids, enum hub_render_mode mode,
 	if (ids != NULL && !json_object_is_type(ids, json_type_array))
 		return HUB_RENDER_INVAL;
 	if ((arr = json_object_new_array()) == NULL ||
-	    (seen = json_object_new_object()) == NULL)
+	    (seen = json_object_new_object()) == NULL ||
+	    distinct_ids(ids, seen, &total) != HUB_RENDER_OK)
 		goto out;
-	n = ids != NULL ? json_object_array_length(ids) : 0;
-	/* distinct, well-formed ids, in order */
-	for (i = 0; i < n; i++) {
-		v = json_object_array_get_idx(ids, i);
-		if (!json_object_is_type(v, json_type_string) ||
-		    !slack_id_ok(id = json_object_get_string(v)) ||
-		    json_object_object_get_ex(seen, id, NULL))
-			continue;
-		if (json_object_object_add(seen, id, NULL) != 0)
-			goto out;
-		total++;
-	}
-	/* a webhook's single text keeps room for " and N more" */
-	room = HUB_RENDER_WEBHOOK_MENTION_CHARS;
-	if (mode == HUB_RENDER_WEBHOOK) {
-		size_t all = 0;
-
-		json_object_object_foreach(seen, k0, v0) {
-			(void)v0;
-			all += strlen(k0) + 4;
-		}
-		if (all > room)
-			room -= 20;
-	}
+	room = mode == HUB_RENDER_WEBHOOK ? webhook_room(seen) :
+	    HUB_RENDER_WEBHOOK_MENTION_CHARS;
 	json_object_object_foreach(seen, k, unused) {
 		(void)unused;
 		if (mode == HUB_RENDER_APP && count == HUB_RENDER_MENTIONS_PER_MESSAGE) {
@@ -1481,56 +1494,125 @@ out:
 	return rc;
 }
 
+/* A section "*<heading>*\n<s>" (s escaped); nothing when s is NULL. */
+static int
+add_titled(struct hub_bk_blocks *l, const char *heading, const char *s)
+{
+	struct hub_buf b = HUB_BUF_INIT(BIGBUF);
+	int rc;
+
+	if (s == NULL)
+		return HUB_RENDER_OK;
+	if ((rc = buf_err(hub_buf_printf(&b, "*%s*\n", heading))) == 0 &&
+	    (rc = put_user(&b, 1, s)) == 0)
+		rc = add_section(l, hub_buf_str(&b));
+	hub_buf_release(&b);
+	return rc;
+}
+
+/* The top of a message: the first @mention batch, the header, the intro
+ * (or a sync copy's status line), the progress line and the approvers. */
+static int
+add_head(struct rctx *r, struct hub_bk_blocks *l)
+{
+	struct hub_buf b = HUB_BUF_INIT(BIGBUF);
+	json_object *c;
+	int rc;
+
+	if (r->mention0 != NULL && (rc = add_section(l,
+	    json_object_get_string(r->mention0))) != 0)
+		goto out;
+	if ((rc = bk_err(hub_bk_header(NULL, hub_buf_str(&r->title), &c))) != 0 ||
+	    (rc = add_block(l, c)) != 0)
+		goto out;
+	/* the sync line replaces the intro */
+	if (r->status_md.len > 0)
+		rc = add_section(l, hub_buf_str(&r->status_md));
+	else if ((rc = put_user(&b, 1, hub_buf_str(&r->intro))) == 0)
+		rc = add_section(l, hub_buf_str(&b));
+	if (rc != 0)
+		goto out;
+	if (r->progress_md.len > 0 &&
+	    (rc = add_section(l, hub_buf_str(&r->progress_md))) != 0)
+		goto out;
+	hub_buf_reset(&b);
+	if ((rc = approvers_line(r, 1, &b)) == 0)
+		rc = add_section(l, hub_buf_str(&b));
+out:
+	hub_buf_release(&b);
+	return rc;
+}
+
+/* "Delegating for: *X*" as a context block. */
+static int
+add_delegate(struct rctx *r, struct hub_bk_blocks *l)
+{
+	struct hub_buf b = HUB_BUF_INIT(BIGBUF);
+	json_object *c = NULL;
+	const char *s = str(r->asg, "delegate_for");
+	int rc;
+
+	if (s == NULL)
+		return HUB_RENDER_OK;
+	if ((rc = buf_err(hub_buf_adds(&b, "Delegating for: "))) != 0 ||
+	    (rc = put_bold(&b, 1, s)) != 0 ||
+	    (rc = bk_err(hub_bk_context(NULL, &c))) != 0 ||
+	    (rc = bk_err(hub_bk_context_add_mrkdwn(c, hub_buf_str(&b)))) != 0)
+		json_object_put(c);
+	else
+		rc = add_block(l, c);
+	hub_buf_release(&b);
+	return rc;
+}
+
+/* What comes after the fields: justification, AI, delegate, actions,
+ * footer. */
+static int
+add_tail(struct rctx *r, struct hub_bk_blocks *l, size_t hidden)
+{
+	struct hub_buf b = HUB_BUF_INIT(BIGBUF);
+	int rc, view_button;
+
+	if ((r->parts & P_JUST) && (rc = add_titled(l, "Justification",
+	    str(r->req, "justification"))) != 0)
+		goto out;
+	if ((r->parts & P_AI) && ((rc = put_ai_section(r, &b)) != 0 ||
+	    (rc = add_section(l, hub_buf_str(&b))) != 0))
+		goto out;
+	if ((r->parts & P_DELEGATE) && (rc = add_delegate(r, l)) != 0)
+		goto out;
+	if ((rc = add_actions(r, l)) != 0)
+		goto out;
+	view_button = (r->parts & P_VIEW) && ctx_link(r, "view") != NULL;
+	rc = add_footer(r, l, hidden, view_button);
+out:
+	hub_buf_release(&b);
+	return rc;
+}
+
 static int
 build_blocks(struct rctx *r, json_object **out)
 {
 	struct hub_bk_blocks l;
-	struct hub_buf b = HUB_BUF_INIT(BIGBUF);
-	json_object *c = NULL;
-	const char *s;
 	size_t tail, room, nsec, hidden = 0;
-	int rc, view_button;
+	int rc;
 
 	*out = NULL;
 	if ((rc = bk_err(hub_bk_blocks_init(&l, HUB_BK_MESSAGE))) != 0)
 		return rc;
-	if (r->mention0 != NULL && (rc = add_section(&l,
-	    json_object_get_string(r->mention0))) != 0)
-		goto out;
-	if ((rc = bk_err(hub_bk_header(NULL, hub_buf_str(&r->title), &c))) != 0 ||
-	    (rc = add_block(&l, c)) != 0)
-		goto out;
-	c = NULL;
-	/* the sync line replaces the intro */
-	if (r->status_md.len > 0)
-		rc = add_section(&l, hub_buf_str(&r->status_md));
-	else if ((rc = put_user(&b, 1, hub_buf_str(&r->intro))) == 0)
-		rc = add_section(&l, hub_buf_str(&b));
-	if (rc != 0)
-		goto out;
-	if (r->progress_md.len > 0 &&
-	    (rc = add_section(&l, hub_buf_str(&r->progress_md))) != 0)
-		goto out;
-	hub_buf_reset(&b);
-	if ((rc = approvers_line(r, 1, &b)) != 0 ||
-	    (rc = add_section(&l, hub_buf_str(&b))) != 0)
+	if ((rc = add_head(r, &l)) != 0)
 		goto out;
 	if ((r->parts & P_OUTCOME) &&
 	    (rc = add_rows_section(r, &l, outcome_rows)) != 0)
 		goto out;
-	if ((r->parts & (P_OUTCOME | P_REASON)) && (s = (r->parts & P_OUTCOME) ?
-	    reason_of(r) : str(r->ctx, "reason")) != NULL) {
-		hub_buf_reset(&b);
-		if ((rc = buf_err(hub_buf_adds(&b, "*Reason*\n"))) != 0 ||
-		    (rc = put_user(&b, 1, s)) != 0 ||
-		    (rc = add_section(&l, hub_buf_str(&b))) != 0)
-			goto out;
-	}
+	if ((r->parts & (P_OUTCOME | P_REASON)) && (rc = add_titled(&l,
+	    "Reason", (r->parts & P_OUTCOME) ? reason_of(r) :
+	    str(r->ctx, "reason"))) != 0)
+		goto out;
 	if ((r->parts & P_DETAILS) &&
 	    (rc = add_rows_section(r, &l, detail_rows)) != 0)
 		goto out;
-	/* what must come after the fields: justification, AI, delegate,
-	 * actions, footer */
+	/* the fields get the blocks that the tail (add_tail) leaves */
 	tail = 2 + !!(r->parts & P_JUST) + !!(r->parts & P_AI) +
 	    !!(r->parts & P_DELEGATE);
 	room = hub_bk_blocks_room(&l);
@@ -1538,41 +1620,12 @@ build_blocks(struct rctx *r, json_object **out)
 	if ((r->parts & P_FIELDS) &&
 	    (rc = add_meta_sections(r, &l, nsec, &hidden)) != 0)
 		goto out;
-	if ((r->parts & P_JUST) && (s = str(r->req, "justification")) != NULL) {
-		hub_buf_reset(&b);
-		if ((rc = buf_err(hub_buf_adds(&b, "*Justification*\n"))) != 0 ||
-		    (rc = put_user(&b, 1, s)) != 0 ||
-		    (rc = add_section(&l, hub_buf_str(&b))) != 0)
-			goto out;
-	}
-	if (r->parts & P_AI) {
-		hub_buf_reset(&b);
-		if ((rc = put_ai_section(r, &b)) != 0 ||
-		    (rc = add_section(&l, hub_buf_str(&b))) != 0)
-			goto out;
-	}
-	if ((r->parts & P_DELEGATE) &&
-	    (s = str(r->asg, "delegate_for")) != NULL) {
-		hub_buf_reset(&b);
-		if ((rc = buf_err(hub_buf_adds(&b, "Delegating for: "))) != 0 ||
-		    (rc = put_bold(&b, 1, s)) != 0 ||
-		    (rc = bk_err(hub_bk_context(NULL, &c))) != 0 ||
-		    (rc = bk_err(hub_bk_context_add_mrkdwn(c,
-		    hub_buf_str(&b)))) != 0 || (rc = add_block(&l, c)) != 0)
-			goto out;
-		c = NULL;
-	}
-	if ((rc = add_actions(r, &l)) != 0)
-		goto out;
-	view_button = (r->parts & P_VIEW) && ctx_link(r, "view") != NULL;
-	if ((rc = add_footer(r, &l, hidden, view_button)) != 0)
+	if ((rc = add_tail(r, &l, hidden)) != 0)
 		goto out;
 	*out = hub_bk_blocks_detach(&l);
 	rc = *out != NULL ? HUB_RENDER_OK : HUB_RENDER_NOMEM;
 out:
-	json_object_put(c);
 	hub_bk_blocks_release(&l);
-	hub_buf_release(&b);
 	return rc;
 }
 
@@ -1820,114 +1873,152 @@ make_subject(struct rctx *r, char **out)
 	return *out != NULL ? HUB_RENDER_OK : HUB_RENDER_NOMEM;
 }
 
+/* "\n<heading>:\n<s cut to EMAIL_JUST_MAX>\n" in the text, the same cut
+ * text as key in the template's context. */
+static int
+email_section(struct hub_buf *b, json_object *ctx, const char *heading,
+    const char *key, const char *s)
+{
+	struct hub_buf cut = HUB_BUF_INIT(EMAIL_JUST_MAX * 4 + 8);
+	int rc;
+
+	if (hub_bk_truncate(&cut, s, EMAIL_JUST_MAX, NULL) != HUB_BK_OK)
+		rc = HUB_RENDER_NOMEM;
+	else if ((rc = buf_err(hub_buf_printf(b, "\n%s:\n%s\n", heading,
+	    hub_buf_str(&cut)))) == 0)
+		rc = put_json_str(ctx, key, hub_buf_str(&cut));
+	hub_buf_release(&cut);
+	return rc;
+}
+
+/* The labelled rows: the outcome's into outcome, the details' and the
+ * metadata's into rows (the template shows them apart). */
+static int
+email_rows(struct rctx *r, struct hub_buf *b, json_object *outcome,
+    json_object *rows)
+{
+	struct etext e = { b, outcome };
+	int rc;
+
+	if ((r->parts & P_OUTCOME) &&
+	    (rc = outcome_rows(r, 0, email_row, &e)) != 0)
+		return rc;
+	e.rows = rows;
+	if ((r->parts & P_DETAILS) && (rc = detail_rows(r, 0, email_row, &e)) != 0)
+		return rc;
+	if ((r->parts & P_FIELDS) && (rc = meta_rows(r, 0, email_row, &e)) != 0)
+		return rc;
+	return HUB_RENDER_OK;
+}
+
+/* The AI summary, the risk score (and its colour for the HTML), the
+ * analysis' status and the flags. */
+static int
+email_ai(struct rctx *r, struct hub_buf *b, json_object *ctx)
+{
+	struct hub_buf risk = HUB_BUF_INIT(256);
+	const struct band *bd = NULL;
+	const char *s;
+	int rc;
+
+	if ((s = str(r->req, "ai_summary")) != NULL &&
+	    (rc = email_section(b, ctx, "AI summary", "ai_summary", s)) != 0)
+		goto out;
+	if (put_risk(r, &risk, 0, &bd) == 0 &&
+	    ((rc = buf_err(hub_buf_printf(b, "%s\n", hub_buf_str(&risk)))) != 0 ||
+	    (rc = put_json_str(ctx, "risk", hub_buf_str(&risk))) != 0 ||
+	    (rc = put_json_str(ctx, "risk_color", bd->color)) != 0))
+		goto out;
+	if ((s = ai_status_words(r)) != NULL &&
+	    (rc = buf_err(hub_buf_printf(b, "\n%s\n", s))) != 0)
+		goto out;
+	rc = put_flags(r, b, 0);
+out:
+	hub_buf_release(&risk);
+	return rc;
+}
+
+/* The main button (the decision page when there is one, else View) and,
+ * beside a decision button, the View link. */
+static int
+email_links(struct rctx *r, struct hub_buf *b, json_object *ctx)
+{
+	const char *decide = NULL, *view = ctx_link(r, "view"), *button, *text;
+	int rc;
+
+	if (r->parts & P_DECIDE)
+		decide = ctx_link(r, "decide");
+	button = decide != NULL ? decide : (r->parts & P_VIEW) ? view : NULL;
+	text = decide != NULL ? r->row->button : "View request";
+	if (button != NULL && ((rc = buf_err(hub_buf_printf(b, "\n%s: %s\n",
+	    text, button))) != 0 ||
+	    (rc = put_json_str(ctx, "button_url", button)) != 0 ||
+	    (rc = put_json_str(ctx, "button_text", text)) != 0))
+		return rc;
+	if (decide != NULL && view != NULL &&
+	    ((rc = buf_err(hub_buf_printf(b, "View the request: %s\n",
+	    view))) != 0 || (rc = put_json_str(ctx, "view_url", view)) != 0))
+		return rc;
+	return HUB_RENDER_OK;
+}
+
+/* The text/plain body into b; what the HTML shows besides the rows goes
+ * into ctx on the way. */
+static int
+email_body(struct rctx *r, struct hub_buf *b, json_object *ctx,
+    json_object *outcome, json_object *rows)
+{
+	const char *s;
+	int rc;
+
+	if ((rc = buf_err(hub_buf_printf(b, "%s\n\n%s\n\n",
+	    hub_buf_str(&r->intro), hub_buf_str(&r->title)))) != 0 ||
+	    (rc = email_rows(r, b, outcome, rows)) != 0)
+		return rc;
+	if ((r->parts & (P_OUTCOME | P_REASON)) && (s = (r->parts & P_OUTCOME) ?
+	    reason_of(r) : str(r->ctx, "reason")) != NULL &&
+	    (rc = email_section(b, ctx, "Reason", "reason", s)) != 0)
+		return rc;
+	if ((r->parts & P_JUST) && (s = str(r->req, "justification")) != NULL &&
+	    (rc = email_section(b, ctx, "Justification", "justification",
+	    s)) != 0)
+		return rc;
+	if ((r->parts & P_AI) && (rc = email_ai(r, b, ctx)) != 0)
+		return rc;
+	if ((r->parts & P_DELEGATE) && (s = str(r->asg, "delegate_for")) != NULL &&
+	    ((rc = buf_err(hub_buf_printf(b, "\nDelegating for: %s\n", s))) != 0 ||
+	    (rc = put_json_str(ctx, "delegate_for", s)) != 0))
+		return rc;
+	if ((rc = email_links(r, b, ctx)) != 0)
+		return rc;
+	return buf_err(hub_buf_printf(b, "\n-- \nApproval Hub · request %s\n",
+	    r->id));
+}
+
 static int
 build_email(struct rctx *r, struct hub_render_out *o)
 {
 	struct hub_buf b = HUB_BUF_INIT(4 * BIGBUF), h = HUB_BUF_INIT(8 * BIGBUF);
-	struct hub_buf cut = HUB_BUF_INIT(EMAIL_JUST_MAX * 4 + 8);
-	struct hub_buf risk = HUB_BUF_INIT(256);
-	struct etext e = { &b, NULL };
-	json_object *ctx = NULL, *rows = NULL, *outcome_rows_arr = NULL;
-	const struct band *bd = NULL;
-	const char *s, *decide = NULL, *view = ctx_link(r, "view"), *button;
+	json_object *ctx = NULL, *rows = NULL, *outcome = NULL;
 	int rc;
 
 	if ((rc = make_subject(r, &o->email_subject)) != 0)
 		goto out;
 	if ((ctx = json_object_new_object()) == NULL ||
 	    (rows = json_object_new_array()) == NULL ||
-	    (outcome_rows_arr = json_object_new_array()) == NULL) {
+	    (outcome = json_object_new_array()) == NULL) {
 		rc = HUB_RENDER_NOMEM;
 		goto out;
 	}
-	if ((rc = buf_err(hub_buf_printf(&b, "%s\n\n%s\n\n",
-	    hub_buf_str(&r->intro), hub_buf_str(&r->title)))) != 0)
-		goto out;
-	if (r->parts & P_OUTCOME) {
-		e.rows = outcome_rows_arr;
-		if ((rc = outcome_rows(r, 0, email_row, &e)) != 0)
-			goto out;
-	}
-	e.rows = rows;
-	if ((r->parts & P_DETAILS) && (rc = detail_rows(r, 0, email_row, &e)) != 0)
-		goto out;
-	if ((r->parts & P_FIELDS) && (rc = meta_rows(r, 0, email_row, &e)) != 0)
-		goto out;
-	if ((r->parts & (P_OUTCOME | P_REASON)) && (s = (r->parts & P_OUTCOME) ?
-	    reason_of(r) : str(r->ctx, "reason")) != NULL) {
-		hub_buf_reset(&cut);
-		if (hub_bk_truncate(&cut, s, EMAIL_JUST_MAX, NULL) != HUB_BK_OK ||
-		    (rc = buf_err(hub_buf_printf(&b, "\nReason:\n%s\n",
-		    hub_buf_str(&cut)))) != 0 ||
-		    (rc = put_json_str(ctx, "reason", hub_buf_str(&cut))) != 0) {
-			rc = rc != 0 ? rc : HUB_RENDER_NOMEM;
-			goto out;
-		}
-	}
-	if ((r->parts & P_JUST) && (s = str(r->req, "justification")) != NULL) {
-		hub_buf_reset(&cut);
-		if (hub_bk_truncate(&cut, s, EMAIL_JUST_MAX, NULL) != HUB_BK_OK ||
-		    (rc = buf_err(hub_buf_printf(&b, "\nJustification:\n%s\n",
-		    hub_buf_str(&cut)))) != 0 ||
-		    (rc = put_json_str(ctx, "justification",
-		    hub_buf_str(&cut))) != 0) {
-			rc = rc != 0 ? rc : HUB_RENDER_NOMEM;
-			goto out;
-		}
-	}
-	if (r->parts & P_AI) {
-		if ((s = str(r->req, "ai_summary")) != NULL) {
-			hub_buf_reset(&cut);
-			if (hub_bk_truncate(&cut, s, EMAIL_JUST_MAX, NULL) !=
-			    HUB_BK_OK || (rc = buf_err(hub_buf_printf(&b,
-			    "\nAI summary:\n%s\n", hub_buf_str(&cut)))) != 0 ||
-			    (rc = put_json_str(ctx, "ai_summary",
-			    hub_buf_str(&cut))) != 0) {
-				rc = rc != 0 ? rc : HUB_RENDER_NOMEM;
-				goto out;
-			}
-		}
-		if (put_risk(r, &risk, 0, &bd) == 0) {
-			if ((rc = buf_err(hub_buf_printf(&b, "%s\n",
-			    hub_buf_str(&risk)))) != 0 ||
-			    (rc = put_json_str(ctx, "risk", hub_buf_str(&risk))) != 0 ||
-			    (rc = put_json_str(ctx, "risk_color", bd->color)) != 0)
-				goto out;
-		}
-		if ((s = ai_status_words(r)) != NULL &&
-		    (rc = buf_err(hub_buf_printf(&b, "\n%s\n", s))) != 0)
-			goto out;
-		if ((rc = put_flags(r, &b, 0)) != 0)
-			goto out;
-	}
-	if ((r->parts & P_DELEGATE) && (s = str(r->asg, "delegate_for")) != NULL &&
-	    ((rc = buf_err(hub_buf_printf(&b, "\nDelegating for: %s\n", s))) != 0 ||
-	    (rc = put_json_str(ctx, "delegate_for", s)) != 0))
-		goto out;
-	/* the main button: the decision page when there is one */
-	if (r->parts & P_DECIDE)
-		decide = ctx_link(r, "decide");
-	button = decide != NULL ? decide : (r->parts & P_VIEW) ? view : NULL;
-	if (button != NULL && ((rc = buf_err(hub_buf_printf(&b, "\n%s: %s\n",
-	    decide != NULL ? r->row->button : "View request", button))) != 0 ||
-	    (rc = put_json_str(ctx, "button_url", button)) != 0 ||
-	    (rc = put_json_str(ctx, "button_text", decide != NULL ?
-	    r->row->button : "View request")) != 0))
-		goto out;
-	if (decide != NULL && view != NULL &&
-	    ((rc = buf_err(hub_buf_printf(&b, "View the request: %s\n",
-	    view))) != 0 || (rc = put_json_str(ctx, "view_url", view)) != 0))
-		goto out;
-	if ((rc = buf_err(hub_buf_printf(&b, "\n-- \nApproval Hub · request %s\n",
-	    r->id))) != 0)
+	if ((rc = email_body(r, &b, ctx, outcome, rows)) != 0)
 		goto out;
 	if ((rc = put_json_str(ctx, "subject", o->email_subject)) != 0 ||
 	    (rc = put_json_str(ctx, "title", hub_buf_str(&r->title))) != 0 ||
 	    (rc = put_json_str(ctx, "intro", hub_buf_str(&r->intro))) != 0 ||
 	    (rc = put_json_str(ctx, "request_id", r->id)) != 0)
 		goto out;
-	json_object_object_add(ctx, "outcome", outcome_rows_arr);
-	outcome_rows_arr = NULL;
+	json_object_object_add(ctx, "outcome", outcome);
+	outcome = NULL;
 	json_object_object_add(ctx, "rows", rows);
 	rows = NULL;
 	if ((rc = hub_tmpl_render("email.html", ctx, &h)) != HUB_TMPL_OK) {
@@ -1940,25 +2031,17 @@ build_email(struct rctx *r, struct hub_render_out *o)
 out:
 	json_object_put(ctx);
 	json_object_put(rows);
-	json_object_put(outcome_rows_arr);
+	json_object_put(outcome);
 	hub_buf_release(&b);
 	hub_buf_release(&h);
-	hub_buf_release(&cut);
-	hub_buf_release(&risk);
 	return rc;
 }
 
 /* ------------------------------------------------------------ entry points */
 
-static int
-prepare(struct rctx *r, json_object *ctx, enum hub_render_kind kind,
-    int sync)
+static void
+rctx_init(struct rctx *r, int sync)
 {
-	json_object *m = NULL;
-	const char *mode, *aud;
-	size_t i;
-	int rc;
-
 	memset(r, 0, sizeof(*r));
 	hub_buf_init(&r->title, BIGBUF);
 	hub_buf_init(&r->intro, BIGBUF);
@@ -1968,6 +2051,16 @@ prepare(struct rctx *r, json_object *ctx, enum hub_render_kind kind,
 	hub_buf_init(&r->progress_md, SMALLBUF);
 	hub_buf_init(&r->progress_txt, SMALLBUF);
 	r->sync = sync;
+}
+
+/* The context's parts, the mode and the kind's row (each audience its
+ * own words); HUB_RENDER_INVAL without a usable request id. */
+static int
+read_ctx(struct rctx *r, json_object *ctx, enum hub_render_kind kind)
+{
+	const char *mode, *aud;
+	size_t i;
+
 	if (ctx == NULL || !json_object_is_type(ctx, json_type_object) ||
 	    (unsigned)kind >= HUB_RENDER_KIND__MAX)
 		return HUB_RENDER_INVAL;
@@ -1984,26 +2077,21 @@ prepare(struct rctx *r, json_object *ctx, enum hub_render_kind kind,
 	    HUB_RENDER_WEBHOOK : HUB_RENDER_APP;
 	r->kind = kind;
 	r->row = &kinds[kind];
-	/* each audience its own words */
 	if ((aud = str(ctx, "audience")) != NULL && strcmp(aud, "approver") == 0)
 		for (i = 0; i < HUB_NELEM(approver_rows); i++)
 			if (approver_rows[i].kind == kind)
 				r->row = &approver_rows[i].row;
 	r->kindkey = r->row->name;
-	r->parts = r->row->parts;
-	if (sync >= 0)
-		r->parts &= ~syncs[sync].drop;
-	if ((r->parts & P_FIELDS) && hub_metadisplay_fields(str(r->req,
-	    "preset"), json_object_is_type(child(r->req, "metadata"),
-	    json_type_object) ? child(r->req, "metadata") : NULL,
-	    &r->fields) == HUB_INTAKE_NOMEM)
-		return HUB_RENDER_NOMEM;
-	if ((rc = make_value(r)) != 0)
-		return rc;
-	if ((rc = word(r, "title", &r->row->title, &r->title)) != 0 ||
-	    (rc = word(r, "intro", &r->row->intro, &r->intro)) != 0 ||
-	    (rc = word(r, "subject", &r->row->subject, &r->subject)) != 0)
-		return rc;
+	return HUB_RENDER_OK;
+}
+
+/* A sync copy's status line, and the progress line of a copy that still
+ * waits on others (all/quorum). */
+static int
+sync_lines(struct rctx *r, int sync)
+{
+	int rc;
+
 	if (sync >= 0 && sync != HUB_SYNC_PROGRESS &&
 	    ((rc = status_line(r, 1, &r->status_md)) != 0 ||
 	    (rc = status_line(r, 0, &r->status_txt)) != 0))
@@ -2017,17 +2105,53 @@ prepare(struct rctx *r, json_object *ctx, enum hub_render_kind kind,
 		    (rc = progress_line(r, 0, &r->progress_txt)) != 0)
 			return rc;
 	}
-	/* channel mode: the first batch of mentions heads the message */
-	if (sync < 0 && child(ctx, "mentions") != NULL) {
-		if ((rc = hub_render_mentions(child(ctx, "mentions"), r->mode,
-		    &m)) != 0)
-			return rc == HUB_RENDER_INVAL ? HUB_RENDER_OK : rc;
-		if (json_object_array_length(m) > 0)
-			r->mention0 = json_object_get(json_object_array_get_idx(m,
-			    0));
-		json_object_put(m);
-	}
 	return HUB_RENDER_OK;
+}
+
+/* Channel mode: the first batch of mentions heads the message (a bad
+ * list is no mentions, not a failed message). */
+static int
+first_mentions(struct rctx *r)
+{
+	json_object *m = NULL;
+	int rc;
+
+	if (child(r->ctx, "mentions") == NULL)
+		return HUB_RENDER_OK;
+	if ((rc = hub_render_mentions(child(r->ctx, "mentions"), r->mode,
+	    &m)) != 0)
+		return rc == HUB_RENDER_INVAL ? HUB_RENDER_OK : rc;
+	if (json_object_array_length(m) > 0)
+		r->mention0 = json_object_get(json_object_array_get_idx(m, 0));
+	json_object_put(m);
+	return HUB_RENDER_OK;
+}
+
+static int
+prepare(struct rctx *r, json_object *ctx, enum hub_render_kind kind,
+    int sync)
+{
+	int rc;
+
+	rctx_init(r, sync);
+	if ((rc = read_ctx(r, ctx, kind)) != 0)
+		return rc;
+	r->parts = r->row->parts;
+	if (sync >= 0)
+		r->parts &= ~syncs[sync].drop;
+	if ((r->parts & P_FIELDS) && hub_metadisplay_fields(str(r->req,
+	    "preset"), json_object_is_type(child(r->req, "metadata"),
+	    json_type_object) ? child(r->req, "metadata") : NULL,
+	    &r->fields) == HUB_INTAKE_NOMEM)
+		return HUB_RENDER_NOMEM;
+	if ((rc = make_value(r)) != 0)
+		return rc;
+	if ((rc = word(r, "title", &r->row->title, &r->title)) != 0 ||
+	    (rc = word(r, "intro", &r->row->intro, &r->intro)) != 0 ||
+	    (rc = word(r, "subject", &r->row->subject, &r->subject)) != 0 ||
+	    (rc = sync_lines(r, sync)) != 0)
+		return rc;
+	return sync < 0 ? first_mentions(r) : HUB_RENDER_OK;
 }
 
 static int
@@ -2118,22 +2242,6 @@ hub_render_editable(json_object *fields)
 			return 1;
 	}
 	return 0;
-}
-
-int
-hub_render_fallback_text(enum hub_render_kind kind, json_object *ctx,
-    char **out)
-{
-	struct rctx r;
-	int rc;
-
-	if (out == NULL)
-		return HUB_RENDER_INVAL;
-	*out = NULL;
-	if ((rc = prepare(&r, ctx, kind, -1)) == 0)
-		rc = build_text(&r, out);
-	rctx_release(&r);
-	return rc;
 }
 
 void

@@ -155,10 +155,6 @@ enum hub_render_sync hub_render_sync_pick(json_object *ctx);
  * both ask here, so the first card and its updates agree on Edit. */
 int		 hub_render_editable(json_object *editable_fields);
 
-/* Only the fallback text of a kind (malloc'd, caller frees). */
-int		 hub_render_fallback_text(enum hub_render_kind,
-		    json_object *ctx, char **out);
-
 /* "call_for_action", …; NULL past the table. */
 const char	*hub_render_kind_name(enum hub_render_kind);
 /* HUB_RENDER_OK and *kind, or HUB_RENDER_INVAL for an unknown name. */

@@ -481,6 +481,49 @@ form_encode(json_object *args, struct hub_buf *out)
 	return HUB_BUF_OK;
 }
 
+/* The headers (hdrs, NULL-ended: the bearer token unless the method
+ * authenticates with the client's id, the content type) and the body of
+ * a call to m: 0, or -1 with the refusal in r. */
+static int
+build_request(const struct method *m, const char *token, json_object *args,
+    struct hub_buf *auth, struct hub_buf *body, const char *hdrs[3],
+    struct hub_slack_result *r)
+{
+	const char *json;
+	size_t n = 0, len;
+
+	if (m->enc != ENC_FORM_CLIENT) {
+		if (token == NULL || *token == '\0') {
+			set_error(r, HUB_SLACK_AUTH, "not_authed");
+			return -1;
+		}
+		if (!token_ok(token) ||
+		    hub_buf_printf(auth, "Authorization: Bearer %s", token) != HUB_BUF_OK) {
+			set_error(r, HUB_SLACK_AUTH, "malformed_token");
+			return -1;
+		}
+		hdrs[n++] = auth->data;
+	}
+	if (m->enc == ENC_JSON) {
+		hdrs[n++] = "Content-Type: application/json; charset=utf-8";
+		json = args != NULL ? hub_json_str(args, &len) : "{}";
+		if (args == NULL)
+			len = 2;
+		if (hub_buf_add(body, json, len) != HUB_BUF_OK) {
+			set_error(r, HUB_SLACK_INVALID, "msg_too_long");
+			return -1;
+		}
+	} else {
+		hdrs[n++] = "Content-Type: application/x-www-form-urlencoded";
+		if (form_encode(args, body) != HUB_BUF_OK) {
+			set_error(r, HUB_SLACK_INVALID, "msg_too_long");
+			return -1;
+		}
+	}
+	hdrs[n] = NULL;
+	return 0;
+}
+
 int
 hub_slack_call(struct hub_slack *s, const char *method, const char *token, json_object *args,
     struct hub_slack_result *r)
@@ -488,10 +531,7 @@ hub_slack_call(struct hub_slack *s, const char *method, const char *token, json_
 	struct hub_buf url = HUB_BUF_INIT(4096), body = HUB_BUF_INIT(HUB_SLACK_BODY_MAX),
 	    auth = HUB_BUF_INIT(600);
 	struct hub_httpc_resp hr;
-	const struct method *m;
 	const char *hdrs[3];
-	const char *json;
-	size_t n = 0, len;
 	int herr;
 
 	hub_slack_result_free(r);
@@ -500,39 +540,8 @@ hub_slack_call(struct hub_slack *s, const char *method, const char *token, json_
 		set_error(r, HUB_SLACK_INVALID, "invalid_method");
 		goto out;
 	}
-	m = find_method(method);
-	if (m->enc != ENC_FORM_CLIENT) {
-		if (token == NULL || *token == '\0') {
-			set_error(r, HUB_SLACK_AUTH, "not_authed");
-			goto out;
-		}
-		if (!token_ok(token)) {
-			set_error(r, HUB_SLACK_AUTH, "malformed_token");
-			goto out;
-		}
-		if (hub_buf_printf(&auth, "Authorization: Bearer %s", token) != HUB_BUF_OK) {
-			set_error(r, HUB_SLACK_AUTH, "malformed_token");
-			goto out;
-		}
-		hdrs[n++] = auth.data;
-	}
-	if (m->enc == ENC_JSON) {
-		hdrs[n++] = "Content-Type: application/json; charset=utf-8";
-		json = args != NULL ? hub_json_str(args, &len) : "{}";
-		if (args == NULL)
-			len = 2;
-		if (hub_buf_add(&body, json, len) != HUB_BUF_OK) {
-			set_error(r, HUB_SLACK_INVALID, "msg_too_long");
-			goto out;
-		}
-	} else {
-		hdrs[n++] = "Content-Type: application/x-www-form-urlencoded";
-		if (form_encode(args, &body) != HUB_BUF_OK) {
-			set_error(r, HUB_SLACK_INVALID, "msg_too_long");
-			goto out;
-		}
-	}
-	hdrs[n] = NULL;
+	if (build_request(find_method(method), token, args, &auth, &body, hdrs, r) != 0)
+		goto out;
 	if (hub_buf_printf(&url, "%s%s", s->api_url, method) != HUB_BUF_OK) {
 		set_error(r, HUB_SLACK_OTHER, "bad_url");
 		goto out;

@@ -142,10 +142,68 @@ d_fields(struct docs *d, json_object *schema)
 	d_raw(d, "</table>\n");
 }
 
+/* The operation's parameters table (none: nothing). */
+static void
+d_params(struct docs *d, json_object *op)
+{
+	json_object *params, *p;
+	size_t i;
+
+	if (!json_object_object_get_ex(op, "parameters", &params) ||
+	    !json_object_is_type(params, json_type_array) ||
+	    json_object_array_length(params) == 0)
+		return;
+	d_raw(d, "<h4>Parameters</h4>\n<table><tr><th>name</th><th>in</th>"
+	    "<th>type</th><th>description</th></tr>\n");
+	for (i = 0; i < json_object_array_length(params); i++) {
+		p = d_deref(d, json_object_array_get_idx(params, i));
+		d_raw(d, "<tr><td><code>");
+		d_esc(d, d_str(p, "name"));
+		d_raw(d, "</code></td><td>");
+		d_esc(d, d_str(p, "in"));
+		d_raw(d, "</td><td>");
+		d_type(d, d_obj(p, "schema"));
+		d_raw(d, "</td><td>");
+		d_esc(d, d_str(p, "description"));
+		d_raw(d, "</td></tr>\n");
+	}
+	d_raw(d, "</table>\n");
+}
+
+/* The responses table: status, description, each media type and its
+ * body's type. */
+static void
+d_responses(struct docs *d, json_object *resp)
+{
+	json_object *rr, *content, *media;
+
+	d_raw(d, "<h4>Responses</h4>\n<table><tr><th>status</th><th>description</th>"
+	    "<th>body</th></tr>\n");
+	json_object_object_foreach(resp, code, r) {
+		rr = d_deref(d, r);
+		d_raw(d, "<tr><td>");
+		d_esc(d, code);
+		d_raw(d, "</td><td>");
+		d_esc(d, d_str(rr, "description"));
+		d_raw(d, "</td><td>");
+		if ((content = d_obj(rr, "content")) != NULL) {
+			json_object_object_foreach(content, mt, m) {
+				d_esc(d, mt);
+				if ((media = d_obj(m, "schema")) != NULL) {
+					d_raw(d, ": ");
+					d_type(d, media);
+				}
+			}
+		}
+		d_raw(d, "</td></tr>\n");
+	}
+	d_raw(d, "</table>\n");
+}
+
 static void
 d_operation(struct docs *d, const char *path, const char *method, json_object *op)
 {
-	json_object *params, *body, *resp, *content, *media;
+	json_object *body, *resp, *content;
 	char upper[16];
 	size_t i;
 
@@ -161,25 +219,7 @@ d_operation(struct docs *d, const char *path, const char *method, json_object *o
 	d_raw(d, "</strong></p>\n<p>");
 	d_esc(d, d_str(op, "description"));
 	d_raw(d, "</p>\n");
-	if (json_object_object_get_ex(op, "parameters", &params) &&
-	    json_object_is_type(params, json_type_array) && json_object_array_length(params) > 0) {
-		d_raw(d, "<h4>Parameters</h4>\n<table><tr><th>name</th><th>in</th>"
-		    "<th>type</th><th>description</th></tr>\n");
-		for (i = 0; i < json_object_array_length(params); i++) {
-			json_object *p = d_deref(d, json_object_array_get_idx(params, i));
-
-			d_raw(d, "<tr><td><code>");
-			d_esc(d, d_str(p, "name"));
-			d_raw(d, "</code></td><td>");
-			d_esc(d, d_str(p, "in"));
-			d_raw(d, "</td><td>");
-			d_type(d, d_obj(p, "schema"));
-			d_raw(d, "</td><td>");
-			d_esc(d, d_str(p, "description"));
-			d_raw(d, "</td></tr>\n");
-		}
-		d_raw(d, "</table>\n");
-	}
+	d_params(d, op);
 	body = d_deref(d, d_obj(op, "requestBody"));
 	if ((content = d_obj(body, "content")) != NULL) {
 		d_raw(d, "<h4>Request body</h4>\n");
@@ -190,31 +230,8 @@ d_operation(struct docs *d, const char *path, const char *method, json_object *o
 			d_fields(d, d_obj(m, "schema"));
 		}
 	}
-	if ((resp = d_obj(op, "responses")) != NULL) {
-		d_raw(d, "<h4>Responses</h4>\n<table><tr><th>status</th><th>description</th>"
-		    "<th>body</th></tr>\n");
-		json_object_object_foreach(resp, code, r) {
-			json_object *rr = d_deref(d, r);
-
-			d_raw(d, "<tr><td>");
-			d_esc(d, code);
-			d_raw(d, "</td><td>");
-			d_esc(d, d_str(rr, "description"));
-			d_raw(d, "</td><td>");
-			if ((content = d_obj(rr, "content")) != NULL) {
-				json_object_object_foreach(content, mt2, m2) {
-					d_esc(d, mt2);
-					media = d_obj(m2, "schema");
-					if (media != NULL) {
-						d_raw(d, ": ");
-						d_type(d, media);
-					}
-				}
-			}
-			d_raw(d, "</td></tr>\n");
-		}
-		d_raw(d, "</table>\n");
-	}
+	if ((resp = d_obj(op, "responses")) != NULL)
+		d_responses(d, resp);
 	d_raw(d, "</section>\n");
 }
 

@@ -177,6 +177,95 @@ decide_refusal(int rc, const struct hub_engine_error *err, struct decide_msgs *m
 	}
 }
 
+/* The posted decision (*approve) and reason (*reason, "" when none), or
+ * -1 with what is wrong with the form in m. */
+static int
+read_decision(struct hub_req *req, struct hub_form *form, struct decide_msgs *m,
+    int *approve, const char **reason)
+{
+	const char *decision;
+
+	if (hub_form_parse(req->body, req->body_len, DECIDE_FORM_PAIRS, form) != HUB_FORM_OK) {
+		m->notice = "The form could not be read; please try again.";
+		return -1;
+	}
+	decision = hub_form_get(form, "decision");
+	*reason = hub_form_get(form, "reason");
+	if (*reason == NULL)
+		*reason = "";
+	m->reason = *reason;
+	if ((m->reason_error = hub_page_reason_problem(*reason)) != NULL) {
+		m->reason = NULL;   /* never echo what was refused as text */
+		return -1;
+	}
+	if (decision == NULL ||
+	    (strcmp(decision, "approve") != 0 && strcmp(decision, "reject") != 0)) {
+		m->decision_error = "Choose Approve or Reject.";
+		return -1;
+	}
+	*approve = strcmp(decision, "approve") == 0;
+	return 0;
+}
+
+/* The token names the assignment; its approver is the actor. */
+static void
+link_actor(json_object *view, struct hub_actor *actor)
+{
+	json_object *v;
+
+	memset(actor, 0, sizeof(*actor));
+	actor->kind = json_object_object_get_ex(view, "approver_kind", &v) ?
+	    json_object_get_string(v) : "";
+	actor->id = json_object_object_get_ex(view, "approver_value", &v) ?
+	    json_object_get_string(v) : "";
+	actor->display = actor->id;
+	actor->via = "web";
+}
+
+/* Recorded: 303 back to the link's page, which shows the outcome. */
+static int
+decided(struct hub_app_ctx *app, struct hub_req *req, const struct decide_link *l)
+{
+	struct hub_buf loc = HUB_BUF_INIT(1024);
+	int rc = 0;
+
+	if (hub_buf_printf(&loc, "%s/decide/%s", app->conf.public_url, l->token) !=
+	    HUB_BUF_OK || hub_resp_header(req, "Location", hub_buf_str(&loc)) != 0)
+		rc = 500;
+	else {
+		hub_resp_start(req, 303, "text/plain; charset=utf-8");
+		hub_resp_puts(req, "Decision recorded.\n");
+	}
+	hub_buf_release(&loc);
+	return rc;
+}
+
+/* The engine's answer erc to the posted decision: recorded (303), or
+ * the page again with the refusal (m) and the state it is about. */
+static int
+decide_answer(struct hub_app_ctx *app, struct hub_req *req, const struct decide_link *l,
+    int erc, const struct hub_engine_error *err, struct decide_msgs *m)
+{
+	json_object *view;
+	int rc;
+
+	if (erc == HUB_ENGINE_OK)
+		return decided(app, req, l);
+	if (erc == HUB_ENGINE_UNAVAILABLE)
+		return 503;
+	if (erc == HUB_ENGINE_DB || erc == HUB_ENGINE_NOTFOUND) {
+		hub_log(HUB_LOG_ERROR, "decide_failed", "error", hub_engine_strerror(erc), NULL);
+		return erc == HUB_ENGINE_NOTFOUND ? 404 : 500;
+	}
+	decide_refusal(erc, err, m);
+	/* Show the state the refusal is about (who decided, and when). */
+	if ((view = decide_view(app, req, l)) == NULL)
+		return 0;
+	rc = decide_render(app, req, l, view, m);
+	json_object_put(view);
+	return rc;
+}
+
 int
 hub_pagedecide_post(struct hub_req *req, void *arg)
 {
@@ -186,11 +275,10 @@ hub_pagedecide_post(struct hub_req *req, void *arg)
 	struct hub_outcome out;
 	struct hub_actor actor;
 	struct hub_form form = { NULL, 0 };
-	struct hub_buf loc = HUB_BUF_INIT(1024);
 	struct decide_link l;
 	struct hub_db *db;
-	json_object *view = NULL, *v;
-	const char *decision, *reason;
+	json_object *view = NULL;
+	const char *reason;
 	int rc = 0, erc, approve;
 
 	if (decide_link(app, req, &l) != 0)
@@ -208,37 +296,11 @@ hub_pagedecide_post(struct hub_req *req, void *arg)
 	}
 	if ((view = decide_view(app, req, &l)) == NULL)
 		goto out;
-	if (hub_form_parse(req->body, req->body_len, DECIDE_FORM_PAIRS, &form) != HUB_FORM_OK) {
-		m.notice = "The form could not be read; please try again.";
+	if (read_decision(req, &form, &m, &approve, &reason) != 0) {
 		rc = decide_render(app, req, &l, view, &m);
 		goto out;
 	}
-	decision = hub_form_get(&form, "decision");
-	reason = hub_form_get(&form, "reason");
-	if (reason == NULL)
-		reason = "";
-	m.reason = reason;
-	if ((m.reason_error = hub_page_reason_problem(reason)) != NULL) {
-		m.reason = NULL;   /* never echo what was refused as text */
-		rc = decide_render(app, req, &l, view, &m);
-		goto out;
-	}
-	if (decision == NULL ||
-	    (strcmp(decision, "approve") != 0 && strcmp(decision, "reject") != 0)) {
-		m.decision_error = "Choose Approve or Reject.";
-		rc = decide_render(app, req, &l, view, &m);
-		goto out;
-	}
-	approve = strcmp(decision, "approve") == 0;
-
-	/* The token names the assignment; its approver is the actor. */
-	memset(&actor, 0, sizeof(actor));
-	actor.kind = json_object_object_get_ex(view, "approver_kind", &v) ?
-	    json_object_get_string(v) : "";
-	actor.id = json_object_object_get_ex(view, "approver_value", &v) ?
-	    json_object_get_string(v) : "";
-	actor.display = actor.id;
-	actor.via = "web";
+	link_actor(view, &actor);
 	if ((db = hub_app_db(app)) == NULL) {
 		rc = 503;
 		goto out;
@@ -246,36 +308,12 @@ hub_pagedecide_post(struct hub_req *req, void *arg)
 	erc = hub_engine_decide(db, l.request_id, l.assignment_id, &actor, approve,
 	    blank(reason) ? NULL : reason, NULL, &out, &err);
 	hub_log(HUB_LOG_INFO, "decide_web", "request", l.request_id,
-	    "decision", decision, "result", hub_engine_strerror(erc), NULL);
-	if (erc == HUB_ENGINE_OK) {
-		if (hub_buf_printf(&loc, "%s/decide/%s", app->conf.public_url, l.token) !=
-		    HUB_BUF_OK || hub_resp_header(req, "Location", hub_buf_str(&loc)) != 0) {
-			rc = 500;
-			goto out;
-		}
-		hub_resp_start(req, 303, "text/plain; charset=utf-8");
-		hub_resp_puts(req, "Decision recorded.\n");
-		goto out;
-	}
-	if (erc == HUB_ENGINE_UNAVAILABLE) {
-		rc = 503;
-		goto out;
-	}
-	if (erc == HUB_ENGINE_DB || erc == HUB_ENGINE_NOTFOUND) {
-		hub_log(HUB_LOG_ERROR, "decide_failed", "error", hub_engine_strerror(erc), NULL);
-		rc = erc == HUB_ENGINE_NOTFOUND ? 404 : 500;
-		goto out;
-	}
-	decide_refusal(erc, &err, &m);
-	/* Show the state the refusal is about (who decided, and when). */
-	json_object_put(view);
-	if ((view = decide_view(app, req, &l)) == NULL)
-		goto out;
-	rc = decide_render(app, req, &l, view, &m);
+	    "decision", approve ? "approve" : "reject", "result", hub_engine_strerror(erc),
+	    NULL);
+	rc = decide_answer(app, req, &l, erc, &err, &m);
 out:
 	json_object_put(view);
 	hub_form_free(&form);
-	hub_buf_release(&loc);
 	return rc;
 }
 

@@ -180,26 +180,96 @@ socket_alive(const char *path)
 	return rc == 0;
 }
 
+/* No --socket: spawn-fcgi / systemd hand us the socket as fd 0
+ * (FCGX_IsCGI's test). */
+static int
+inherited_socket(void)
+{
+	int type;
+	socklen_t tl = sizeof(type);
+
+	if (getsockopt(0, SOL_SOCKET, SO_TYPE, &type, &tl) != 0) {
+		hub_log(HUB_LOG_ERROR, "listen", "error",
+		    "no --socket given and stdin is not a socket", NULL);
+		return -1;
+	}
+	return 0;
+}
+
+/* What is at path may go: nothing, or a stale socket of a previous run
+ * (removed here).  -1 for anything else, or a live socket. */
+static int
+clear_stale(const char *path)
+{
+	struct stat st;
+
+	if (lstat(path, &st) != 0)
+		return 0;
+	if (!S_ISSOCK(st.st_mode)) {
+		hub_log(HUB_LOG_ERROR, "listen", "error",
+		    "path exists and is not a socket", "socket", path, NULL);
+		return -1;
+	}
+	if (socket_alive(path)) {
+		hub_log(HUB_LOG_ERROR, "listen", "error",
+		    "another process is listening on the socket",
+		    "socket", path, NULL);
+		return -1;
+	}
+	/* stale socket from a previous run */
+	if (unlink(path) != 0) {
+		hub_log(HUB_LOG_ERROR, "listen", "error", strerror(errno),
+		    "socket", path, NULL);
+		return -1;
+	}
+	return 0;
+}
+
+/* A socket bound at path, owner-only until chmod; remembered as ours
+ * (unlink_ours). */
+static int
+bind_socket(const char *path)
+{
+	struct sockaddr_un sun;
+	struct stat st;
+	mode_t old_umask;
+	int fd;
+
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0) {
+		hub_log(HUB_LOG_ERROR, "listen", "error", strerror(errno), NULL);
+		return -1;
+	}
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	memcpy(sun.sun_path, path, strlen(path) + 1);
+	/* Never let the socket exist with looser permissions than asked. */
+	old_umask = umask(0177);
+	if (bind(fd, (struct sockaddr *)&sun, sizeof(sun)) != 0) {
+		umask(old_umask);
+		hub_log(HUB_LOG_ERROR, "listen", "error", strerror(errno),
+		    "socket", path, NULL);
+		close(fd);
+		return -1;
+	}
+	umask(old_umask);
+	if (lstat(path, &st) == 0) {
+		memcpy(made_path, path, strlen(path) + 1);
+		made_dev = st.st_dev;
+		made_ino = st.st_ino;
+	}
+	return fd;
+}
+
 int
 hub_prefork_listen(const struct hub_prefork_opts *o)
 {
 	struct sockaddr_un sun;
-	struct stat st;
 	struct group *gr;
 	gid_t gid = (gid_t)-1;
-	mode_t old_umask;
-	int fd, type;
-	socklen_t tl = sizeof(type);
+	int fd;
 
-	if (o->socket_path == NULL) {
-		/* spawn-fcgi / systemd hand us the socket as fd 0 (FCGX_IsCGI's test) */
-		if (getsockopt(0, SOL_SOCKET, SO_TYPE, &type, &tl) != 0) {
-			hub_log(HUB_LOG_ERROR, "listen", "error",
-			    "no --socket given and stdin is not a socket", NULL);
-			return -1;
-		}
-		return 0;
-	}
+	if (o->socket_path == NULL)
+		return inherited_socket();
 	if (strlen(o->socket_path) >= sizeof(sun.sun_path)) {
 		hub_log(HUB_LOG_ERROR, "listen", "error", "socket path too long", NULL);
 		return -1;
@@ -212,47 +282,8 @@ hub_prefork_listen(const struct hub_prefork_opts *o)
 		}
 		gid = gr->gr_gid;
 	}
-	if (lstat(o->socket_path, &st) == 0) {
-		if (!S_ISSOCK(st.st_mode)) {
-			hub_log(HUB_LOG_ERROR, "listen", "error",
-			    "path exists and is not a socket", "socket", o->socket_path, NULL);
-			return -1;
-		}
-		if (socket_alive(o->socket_path)) {
-			hub_log(HUB_LOG_ERROR, "listen", "error",
-			    "another process is listening on the socket",
-			    "socket", o->socket_path, NULL);
-			return -1;
-		}
-		/* stale socket from a previous run */
-		if (unlink(o->socket_path) != 0) {
-			hub_log(HUB_LOG_ERROR, "listen", "error", strerror(errno),
-			    "socket", o->socket_path, NULL);
-			return -1;
-		}
-	}
-	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0) {
-		hub_log(HUB_LOG_ERROR, "listen", "error", strerror(errno), NULL);
+	if (clear_stale(o->socket_path) != 0 || (fd = bind_socket(o->socket_path)) < 0)
 		return -1;
-	}
-	memset(&sun, 0, sizeof(sun));
-	sun.sun_family = AF_UNIX;
-	memcpy(sun.sun_path, o->socket_path, strlen(o->socket_path) + 1);
-	/* Never let the socket exist with looser permissions than asked. */
-	old_umask = umask(0177);
-	if (bind(fd, (struct sockaddr *)&sun, sizeof(sun)) != 0) {
-		umask(old_umask);
-		hub_log(HUB_LOG_ERROR, "listen", "error", strerror(errno),
-		    "socket", o->socket_path, NULL);
-		close(fd);
-		return -1;
-	}
-	umask(old_umask);
-	if (lstat(o->socket_path, &st) == 0) {
-		memcpy(made_path, o->socket_path, strlen(o->socket_path) + 1);
-		made_dev = st.st_dev;
-		made_ino = st.st_ino;
-	}
 	if ((gid != (gid_t)-1 && chown(o->socket_path, (uid_t)-1, gid) != 0) ||
 	    chmod(o->socket_path, (mode_t)o->socket_mode) != 0 ||
 	    listen(fd, o->backlog > 0 ? o->backlog : 128) != 0) {
@@ -412,17 +443,84 @@ reap(struct kid *k, int n, long long now)
 	return quick;
 }
 
+/* Rolling restart: one old child (of an earlier generation) at a time,
+ * the rest keep serving. */
+static void
+drain_one(struct kid *k, int n, unsigned gen)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		if (k[i].pid > 0 && k[i].draining)
+			return;
+	for (i = 0; i < n; i++) {
+		if (k[i].pid > 0 && k[i].gen != gen) {
+			k[i].draining = 1;
+			kill(k[i].pid, SIGTERM);
+			return;
+		}
+	}
+}
+
+/* A child in every empty slot; a failed fork puts *next_spawn off by the
+ * longest backoff. */
+static void
+fill_slots(struct kid *k, int n, unsigned gen, long long now, long long *next_spawn,
+    int listen_fd, int (*child)(int, void *), void *arg, const sigset_t *orig)
+{
+	pid_t pid;
+	int i;
+
+	for (i = 0; i < n; i++) {
+		if (k[i].pid != 0)
+			continue;
+		if ((pid = spawn(listen_fd, child, arg, orig)) < 0) {
+			hub_log(HUB_LOG_ERROR, "fork", "error", strerror(errno), NULL);
+			*next_spawn = now + BACKOFF_MAX_MS;
+			break;
+		}
+		k[i].pid = pid;
+		k[i].born_ms = now;
+		k[i].gen = gen;
+		k[i].draining = 0;
+	}
+}
+
+/* Shut down: each child finishes its request in flight, then exits;
+ * SIGTERM again every RESIGNAL_MS, SIGKILL after STOP_GRACE_MS. */
+static void
+stop_children(struct kid *k, int n, const sigset_t *orig)
+{
+	long long now = now_ms(), stop_at = now + STOP_GRACE_MS, resignal_at = now;
+	int i;
+
+	for (;;) {
+		now = now_ms();
+		reap(k, n, now);
+		if (live_count(k, n) == 0)
+			break;
+		if (now >= resignal_at) {
+			/* again: the first may have landed just before accept() */
+			for (i = 0; i < n; i++)
+				if (k[i].pid > 0)
+					kill(k[i].pid, now >= stop_at ? SIGKILL : SIGTERM);
+			resignal_at = now + RESIGNAL_MS;
+		}
+		got_chld = 0;
+		wait_ms(resignal_at - now, orig);
+	}
+}
+
 int
 hub_prefork_run(const struct hub_prefork_opts *o, int listen_fd,
     int (*child)(int listen_fd, void *arg), void *arg)
 {
 	struct kid kids[CHILDREN_MAX];
 	sigset_t block, orig;
-	long long now, next_spawn = 0, backoff = 0, stop_at = 0, resignal_at = 0;
+	long long now, next_spawn = 0, backoff = 0;
 	unsigned gen = 0;
-	int n, i, draining;
+	int n;
 	size_t s;
-	pid_t pid;
 
 	n = o->children < 1 ? 1 : o->children > CHILDREN_MAX ? CHILDREN_MAX : o->children;
 	memset(kids, 0, sizeof(kids));
@@ -449,30 +547,9 @@ hub_prefork_run(const struct hub_prefork_opts *o, int listen_fd,
 			gen++;
 			hub_log(HUB_LOG_INFO, "restart_children", NULL);
 		}
-		/* Rolling restart: one old child at a time, the rest keep serving. */
-		for (i = 0, draining = 0; i < n; i++)
-			draining |= kids[i].pid > 0 && kids[i].draining;
-		for (i = 0; !draining && i < n; i++) {
-			if (kids[i].pid > 0 && kids[i].gen != gen) {
-				kids[i].draining = 1;
-				kill(kids[i].pid, SIGTERM);
-				draining = 1;
-			}
-		}
+		drain_one(kids, n, gen);
 		if (now >= next_spawn) {
-			for (i = 0; i < n; i++) {
-				if (kids[i].pid != 0)
-					continue;
-				if ((pid = spawn(listen_fd, child, arg, &orig)) < 0) {
-					hub_log(HUB_LOG_ERROR, "fork", "error", strerror(errno), NULL);
-					next_spawn = now + BACKOFF_MAX_MS;
-					break;
-				}
-				kids[i].pid = pid;
-				kids[i].born_ms = now;
-				kids[i].gen = gen;
-				kids[i].draining = 0;
-			}
+			fill_slots(kids, n, gen, now, &next_spawn, listen_fd, child, arg, &orig);
 			/* A full round that survives resets the backoff. */
 			if (backoff > 0 && now - next_spawn > QUICK_DEATH_MS * 5)
 				backoff = 0;
@@ -482,26 +559,8 @@ hub_prefork_run(const struct hub_prefork_opts *o, int listen_fd,
 		wait_ms(live_count(kids, n) < n ? next_spawn - now : QUICK_DEATH_MS * 10, &orig);
 	}
 
-	/* Shut down: each child finishes its request in flight, then exits. */
 	hub_log(HUB_LOG_INFO, "stopping", NULL);
-	now = now_ms();
-	stop_at = now + STOP_GRACE_MS;
-	resignal_at = now;
-	for (;;) {
-		now = now_ms();
-		reap(kids, n, now);
-		if (live_count(kids, n) == 0)
-			break;
-		if (now >= resignal_at) {
-			/* again: the first may have landed just before accept() */
-			for (i = 0; i < n; i++)
-				if (kids[i].pid > 0)
-					kill(kids[i].pid, now >= stop_at ? SIGKILL : SIGTERM);
-			resignal_at = now + RESIGNAL_MS;
-		}
-		got_chld = 0;
-		wait_ms(resignal_at - now, &orig);
-	}
+	stop_children(kids, n, &orig);
 	if (o->socket_path != NULL && listen_fd > 0)
 		close(listen_fd);
 	unlink_ours();

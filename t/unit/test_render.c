@@ -254,15 +254,13 @@ Test(render, refuses_bad_input)
 {
 	struct hub_render_out o;
 	json_object *noid = parse("{\"request\": {\"title\": \"x\"}}");
-	char *t = NULL;
 
 	cr_assert_eq(hub_render(HUB_RENDER_INFO, NULL, &o), HUB_RENDER_INVAL);
 	cr_assert_eq(hub_render(HUB_RENDER_INFO, noid, &o), HUB_RENDER_INVAL);
 	cr_assert_null(o.blocks);
 	cr_assert_eq(hub_render(HUB_RENDER_KIND__MAX, noid, &o), HUB_RENDER_INVAL);
-	cr_assert_eq(hub_render_fallback_text(HUB_RENDER_INFO, noid, &t),
-	    HUB_RENDER_INVAL);
-	cr_assert_null(t);
+	cr_assert_eq(hub_render(HUB_RENDER_INFO, noid, &o), HUB_RENDER_INVAL);
+	cr_assert_null(o.text);
 	json_object_put(noid);
 }
 
@@ -597,20 +595,21 @@ Test(render, long_justification_is_truncated)
 Test(render, fallback_text_stays_under_4000)
 {
 	json_object *ctx = parse(full_ctx), *req;
-	char *big = malloc(20001), *t = NULL;
+	struct hub_render_out o;
+	char *big = malloc(20001), *t;
 
 	memset(big, '<', 20000);
 	big[20000] = '\0';
 	json_object_object_get_ex(ctx, "request", &req);
 	json_object_object_add(req, "title", json_object_new_string(big));
 	json_object_object_add(ctx, "reason", json_object_new_string(big));
-	cr_assert_eq(hub_render_fallback_text(HUB_RENDER_APPROVER_REMOVED, ctx,
-	    &t), 0);
+	cr_assert_eq(hub_render(HUB_RENDER_APPROVER_REMOVED, ctx, &o), 0);
+	t = o.text;
 	cr_assert_leq(cps(t), 4000);
 	cr_assert_gt(cps(t), 3900);
 	/* cut between entities, never inside one */
 	cr_assert_not_null(strstr(t, "&lt;…"), "%s", t + strlen(t) - 20);
-	free(t);
+	hub_render_out_free(&o);
 	free(big);
 	json_object_put(ctx);
 }

@@ -370,24 +370,26 @@ create_warnings(struct hub_db *db, const char *id, json_object *o)
 }
 
 /* A callback_url must not reach an internal address (netpolicy.h): 0,
- * or the request was answered (400 naming callback_url, 503). */
+ * or -1 when the request was answered (400 naming callback_url, 503;
+ * *rc: the handler's return).  Nothing is created then. */
 static int
 callback_url_refused(struct hub_req *req, struct hub_app_ctx *app, struct hub_db *db,
-    const char *source_id, json_object *norm)
+    const char *source_id, json_object *norm, int *rc)
 {
 	char why[HUB_NETGUARD_WHY_MAX];
 	json_object *o;
-	int rc;
+	int ng;
 
 	if (!json_object_object_get_ex(norm, "callback_url", &o) ||
 	    !json_object_is_type(o, json_type_string))
 		return 0;
-	rc = hub_netpolicy_check_url(db, source_id, NULL, json_object_get_string(o),
+	ng = hub_netpolicy_check_url(db, source_id, NULL, json_object_get_string(o),
 	    why, sizeof(why));
-	if (rc == HUB_NETGUARD_OK)
+	if (ng == HUB_NETGUARD_OK)
 		return 0;
-	return rc < 0 ? hub_resource_db_error(req, app, HUB_DB_CONN) :
+	*rc = ng < 0 ? hub_resource_db_error(req, app, HUB_DB_CONN) :
 	    hub_app_error(app, req, 400, why, "callback_url");
+	return -1;
 }
 
 /* The source a new request is for, into source_id: a source key's own;
@@ -483,7 +485,7 @@ h_new(struct hub_req *req, struct hub_app_ctx *app)
 	}
 	if (new_source(req, app, c, norm, source_id, &rc) != 0)
 		goto out;
-	if ((rc = callback_url_refused(req, app, c->db, source_id, norm)) != 0)
+	if (callback_url_refused(req, app, c->db, source_id, norm, &rc) != 0)
 		goto out;
 	actor_of(c, &actor);
 	memset(&oc, 0, sizeof(oc));

@@ -260,6 +260,15 @@ Test(ssrf, every_internal_spelling_is_refused_at_intake)
 		snprintf(body, sizeof(body), "{\"callback_url\":\"%s\"}", url);
 		patch_source(sid, body, 400, "callback_url");
 	}
+	/* A refused request is not created (nor delivered) behind the 400. */
+	{
+		const char *const p[1] = { sid };
+		PGresult *res = sql("SELECT count(*) FROM requests WHERE source_id = $1::uuid",
+		    1, p);
+
+		cr_expect_str_eq(PQgetvalue(res, 0, 0), "0", "requests created behind a 400");
+		PQclear(res);
+	}
 }
 
 Test(ssrf, allowlist_admits_its_network_only)

@@ -40,7 +40,7 @@
 #include "slack/connadmin.h"
 #include "slack/connections.h"
 #include "slack/home.h"
-#include "slack/interact.h"
+#include "slack/respond.h"
 #include "slack/oauth.h"
 #include "notify/callbacks.h"
 #include "notify/deliver.h"
@@ -54,7 +54,7 @@ static const struct hub_worker_kind kinds[] = {
 	{ HUB_OUTBOUND_HTTP_POST, hub_job_http_post, HUB_OUTBOUND_HTTP_POST_MAX_AGE_S, 0 },
 	{ HUB_OUTBOUND_NOTIFY,    hub_job_notify,    0, 1 },
 	{ HUB_OUTBOUND_SYNC,      hub_job_sync,      0, 0 },
-	{ HUB_INTERACT_RESPOND_KIND, hub_job_slack_respond, HUB_INTERACT_RESPOND_MAX_AGE_S, 0 },
+	{ HUB_RESPOND_KIND, hub_job_slack_respond, HUB_RESPOND_MAX_AGE_S, 0 },
 	{ HUB_HOME_PUBLISH_KIND,  hub_job_home_publish,  0, 0 },
 	{ HUB_OAUTH_JOB_KIND,     hub_job_oauth_exchange, HUB_OAUTH_JOB_MAX_AGE_S, 0 },
 	{ HUB_OAUTH_WELCOME_KIND, hub_job_slack_welcome, HUB_OAUTH_WELCOME_MAX_AGE_S, 0 },
@@ -69,7 +69,7 @@ static const struct hub_worker_kind kinds[] = {
  * (lib/notify/deliver.c), so a slow SMTP server holds no place of "slack".  "slack" also takes
  * kinds no lane names. */
 static const char *const slack_kinds[] = {
-	HUB_OUTBOUND_NOTIFY, HUB_OUTBOUND_SYNC, HUB_INTERACT_RESPOND_KIND,
+	HUB_OUTBOUND_NOTIFY, HUB_OUTBOUND_SYNC, HUB_RESPOND_KIND,
 	HUB_OAUTH_JOB_KIND, HUB_OAUTH_WELCOME_KIND, HUB_CONNADM_TEST_KIND,
 };
 static const char *const home_kinds[] = { HUB_HOME_PUBLISH_KIND };

@@ -2,7 +2,8 @@
  * interactions - Slack's interactivity and slash-command endpoints:
  * POST /slack/interactions (and its /slack/interactive alias),
  * POST /slack/commands.  Signature first, then the form body; what to do
- * and what to answer is lib/slack/interact.c's.
+ * and what to answer is lib/slack/interact.c's (clicks, modals) and
+ * lib/slack/slashcmd.c's (slash commands).
  */
 #include <string.h>
 
@@ -11,6 +12,7 @@
 #include "web/fcgi.h"
 #include "base/form.h"
 #include "slack/interact.h"
+#include "slack/slashcmd.h"
 #include "web/slackreq.h"
 
 #define INTERACTIONS_BODY_MAX (1024u * 1024u)
@@ -116,7 +118,7 @@ h_command(struct hub_req *req, void *arg)
 	}
 	hub_interact_init(&ia, db, &app->conf, app->http, &keyring);
 	ia.arrived_ms = req->arrived_ms;
-	hub_interact_command(&ia, &form, &r);
+	hub_slashcmd_run(&ia, &form, &r);
 	rc = answer(app, req, &r);
 out:
 	hub_form_free(&form);

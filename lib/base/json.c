@@ -606,3 +606,30 @@ hub_json_str(struct json_object *obj, size_t *len)
 		*len = n;
 	return s;
 }
+
+struct json_object *
+hub_json_member(struct json_object *o, const char *key, json_type t)
+{
+	json_object *v;
+
+	if (o == NULL || !json_object_object_get_ex(o, key, &v) ||
+	    !json_object_is_type(v, t))
+		return NULL;
+	return v;
+}
+
+const char *
+hub_json_member_str(struct json_object *o, const char *key)
+{
+	json_object *v = hub_json_member(o, key, json_type_string);
+
+	return v != NULL ? json_object_get_string(v) : NULL;
+}
+
+int64_t
+hub_json_member_int(struct json_object *o, const char *key, int64_t dflt)
+{
+	json_object *v = hub_json_member(o, key, json_type_int);
+
+	return v != NULL ? json_object_get_int64(v) : dflt;
+}

@@ -95,4 +95,14 @@ int	hub_json_push(struct json_object *arr, struct json_object *v);
  * belongs to obj. */
 const char *hub_json_str(struct json_object *obj, size_t *len);
 
+/*
+ * Lenient readers, for JSON this process made itself or may show as
+ * empty when it is not as expected (the Home tab's data and view state):
+ * a member that is absent or of another type reads as NULL / dflt, never
+ * as an error.  Borrowed from o, which may be NULL.
+ */
+struct json_object *hub_json_member(struct json_object *o, const char *key, json_type t);
+const char *hub_json_member_str(struct json_object *o, const char *key);
+int64_t	 hub_json_member_int(struct json_object *o, const char *key, int64_t dflt);
+
 #endif

@@ -1,5 +1,8 @@
 /*
  * home.h - the App Home tab: what each user sees, and how it gets there.
+ * Three modules: home.c (the view state, the loader, the tab's actions),
+ * homeview.c (the pure builder, homeview.h) and homepub.c (the
+ * home_publish table and job, homepub.h).  Callers include this header.
  *
  * The view (built for one (connection, Slack user, view state)):
  *   header, counts (waiting for you, your pending requests, approved and
@@ -23,21 +26,17 @@
  *   page (its "Show more" continues from what was shown).  The view state
  *   also travels in the view's private_metadata.
  *
- * Publishing: hub_home_enqueue() marks (connection, user) for a publish in
- * the caller's transaction.  At most one "home_publish" job per user is in
- * flight (home_publish.in_flight); marks made while it runs set dirty, and
- * the job then queues one follow-up.  A new job waits until 2 s after the
- * last publish, so a burst costs one publish plus at most one more.  An
- * in-flight mark older than 10 minutes (a job lost for good) is ignored.
+ * Publishing (marks, coalescing, the job): homepub.h.
  *
  * Nothing here blocks a request handler: only the job calls Slack.
  */
 #ifndef HUB_HOME_H
 #define HUB_HOME_H
 
+#include <stddef.h>
+#include <stdint.h>
 #include <json-c/json.h>
 #include "store/db.h"
-#include "store/job.h"
 
 enum hub_home_err {
 	HUB_HOME_OK = 0,
@@ -62,6 +61,10 @@ enum hub_home_section {
 #define HUB_HOME_MAX_Q		200
 #define HUB_HOME_MAX_OFFSET	100000
 
+/* The request statuses the status filter offers, in its order. */
+#define HUB_HOME_STATUSES \
+	"Pending", "Approved", "Rejected", "Cancelled", "Expired", "Lapsed"
+
 /* What the user chose; "" = no filter. */
 struct hub_home_state {
 	char	source[HUB_HOME_MAX_SOURCE * 4 + 1];	/* source name */
@@ -83,41 +86,21 @@ json_object *hub_home_state_to_json(const struct hub_home_state *);
 void	hub_home_state_parse(const char *, struct hub_home_state *);
 /* Is status one of the request statuses (or "")? */
 int	hub_home_status_valid(const char *);
+/* Is a filter or a search set? */
+int	hub_home_state_filtered(const struct hub_home_state *);
 
-/*
- * The pure builder: data (borrowed) is what hub_home_load() returns:
- *   {"user": "U…", "now": epoch, "state": {…},
- *    "sources": ["Concur", …],
- *    "counts": {"waiting", "mine", "approved", "rejected"},
- *    "waiting": {"total", "offset", "items": [{"id", "a", "title", "source",
- *                "requester", "requester_slack_id", "justification",
- *                "created", "deadline", "step", "steps"}]},
- *    "mine":    {"total", "offset", "items": [{"id", "title", "source",
- *                "status", "created", "waiting_on": ["U1", "a@b.c"]}]},
- *    "decided": {"total", "offset", "items": [{"id", "title", "source",
- *                "status", "decided_by", "decided"}]}}
- * Missing or mistyped parts are shown as empty.  *view (caller puts) is a
- * {"type":"home",…} view that passes hub_bk_validate(HUB_BK_HOME).
- */
-int	hub_home_build(json_object *data, json_object **view);
+/* The pager's button value "w:20" (section code, offset), made here and
+ * read by the home_more / home_back actions here: 0, or -1 when out is
+ * too small.  hub_home_section_code is the section's letter ('w', 'm',
+ * 'd'), also used in block ids. */
+char	hub_home_section_code(int section);
+int	hub_home_page_value(char *out, size_t n, int section, int64_t offset);
+
 
 /* Read everything the builder needs for (connection, user, state). */
 int	hub_home_load(struct hub_db *, const char *connection_id,
 	    const char *slack_user_id, const struct hub_home_state *,
 	    json_object **data);
-
-/* Mark (connection, user) for a publish and queue the job when none is in
- * flight.  Runs inside the caller's transaction (begins and commits
- * nothing); call it in the transaction whose change the view must show. */
-int	hub_home_enqueue(struct hub_db *, const char *connection_id,
-	    const char *slack_user_id);
-
-/* Worker job "home_publish" {"connection_id", "user"}, queued by
- * hub_home_enqueue only: load, build, views.publish with the connection's
- * bot token; queue the follow-up when marked dirty meanwhile. */
-#define HUB_HOME_PUBLISH_KIND	"home_publish"
-void	hub_job_home_publish(struct hub_job_env *, const struct hub_job *,
-	    struct hub_job_result *);
 
 /*
  * A block_actions payload from the Home tab (/slack/interactions): every
@@ -135,5 +118,12 @@ int	hub_home_handle_action(struct hub_db *, const char *connection_id,
 	    const char *action_id, json_object *payload);
 
 const char *hub_home_strerror(int);
+/* The HUB_HOME_* code for a HUB_DB_* one. */
+int	hub_home_from_db(int db_rc);
+
+/* The builder and publishing, declared in their own headers; callers
+ * include this one. */
+#include "slack/homeview.h"
+#include "slack/homepub.h"
 
 #endif

@@ -1,5 +1,11 @@
-#include <ctype.h>
-#include <errno.h>
+/*
+ * interact.c - POST /slack/interactions after the signature gate: the
+ * payload (parsed by payload.h), the team gate every click and submission
+ * passes, the table of block_actions by action_id, the modals they open
+ * (views.open off the request's path) and the view_submission table.
+ * The slash command is slashcmd.c; the answers queued for later are
+ * respond.c.  See interact.h.
+ */
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,7 +16,6 @@
 
 #include "slack/actions.h"
 #include "slack/blockkit.h"
-#include "slack/bkvalid.h"
 #include "base/buf.h"
 #include "slack/connections.h"
 #include "base/crypto.h"
@@ -19,19 +24,14 @@
 #include "approval/engine.h"
 #include "slack/home.h"
 #include "slack/interact.h"
-#include "store/jobs.h"
 #include "base/json.h"
 #include "base/log.h"
 #include "slack/modals.h"
 #include "slack/payload.h"
+#include "slack/respond.h"
 #include "slack/slackapi.h"
-#include "approval/search.h"
 #include "store/sqlfrag.h"
 
-#define IA_TEXT_MAX		256    /* slash command text we search with */
-#define IA_LIST_MAX		10     /* /approvals rows */
-#define IA_RESPOND_TIMEOUT_MS	10000L
-#define IA_RESPOND_BODY_MAX	(64 * 1024)
 #define IA_VIEWS_MARGIN_MS	300    /* Slack's answer coming back */
 #define IA_VIEWS_MIN_MS		200    /* less left: do not try */
 
@@ -42,10 +42,8 @@
 
 enum ia_stmt {
 	IA_TEAM,
-	IA_CONN_FOR_TEAM,
 	IA_PRECHECK,
 	IA_REQUESTER,
-	IA_PENDING,
 	IA__MAX
 };
 
@@ -69,11 +67,6 @@ static const struct hub_stmt ia_stmts[IA__MAX] = {
 	    "    s.connection_id, (SELECT d.id FROM slack_connections d WHERE d.is_default))"
 	    "   WHERE r.id = $1::uuid AND c.team_id IS NOT NULL),"
 	    "  true)", 3 },
-	/* The connection that can call views.open / chat.postMessage. */
-	[IA_CONN_FOR_TEAM] = {
-	    "SELECT id FROM slack_connections WHERE team_id = $1 AND type = 'SLACK_APP'"
-	    " AND NOT disabled AND bot_token_enc IS NOT NULL"
-	    " ORDER BY is_default DESC, created_at LIMIT 1", 1 },
 	/* $1 request, $2 assignment or 0, $3 Slack user.  Columns: status,
 	 * decided_by, decided_at, title, requester_name, reason_required,
 	 * editable_fields, metadata, then the user's best assignment: id
@@ -95,28 +88,15 @@ static const struct hub_stmt ia_stmts[IA__MAX] = {
 	[IA_REQUESTER] = {
 	    "SELECT status, coalesce(requester_slack_id, '') FROM requests"
 	    " WHERE id = $1::uuid", 1 },
-	/* $1 Slack user, $2 search words ('' = all).  Columns: request id,
-	 * assignment id, title, requester, source, total matching. */
-	[IA_PENDING] = {
-	    "SELECT id, aid, title, requester_name, source, count(*) OVER ()"
-	    " FROM (SELECT DISTINCT ON (r.id) r.id, a.id AS aid, r.title, r.requester_name,"
-	    "   s.name AS source, r.created_at"
-	    "  FROM assignments a JOIN request_steps st ON st.id = a.step_id"
-	    "   AND st.status = 'active'"
-	    "  JOIN requests r ON r.id = a.request_id AND r.status = 'Pending'"
-	    "  JOIN sources s ON s.id = r.source_id"
-	    "  WHERE a.status = 'pending' AND" HUB_SQL_IS_ASSIGNEE("a", "$1")
-	    "   AND ($2 = '' OR " HUB_SEARCH_MATCH("r", "$2") ")"
-	    "  ORDER BY r.id, (a.delegate_of IS NOT NULL), a.id) p"
-	    " ORDER BY created_at DESC, id DESC LIMIT " "11", 2 },
 };
 
 static const struct hub_stmt_table ia_table = { "hubia", ia_stmts, IA__MAX };
 
 /* ------------------------------------------------------------ payload */
 
-static void
-reply_error(struct hub_interact_reply *r, int status, const char *msg, const char *field)
+void
+hub_interact_reply_error(struct hub_interact_reply *r, int status, const char *msg,
+    const char *field)
 {
 	r->status = status;
 	r->error = msg;
@@ -155,213 +135,11 @@ ia_ref(const struct hub_payload *p, struct hub_modal_ref *ref)
 	return -1;
 }
 
-/* ------------------------------------------------------------ responding */
-
-/* Where a response_url may point: Slack's hooks host, or the origin of
- * SLACK_API_URL (the fake in tests).  Never anywhere a payload says. */
-HUB_STATIC int
-ia_url_allowed(const struct hub_conf *conf, const char *url)
-{
-	static const char hooks[] = "https://hooks.slack.com/";
-	const char *api, *p, *slash;
-	size_t n;
-
-	if (url == NULL)
-		return 0;
-	if (strncmp(url, hooks, sizeof(hooks) - 1) == 0)
-		return 1;
-	api = conf != NULL ? conf->slack_api_url : NULL;
-	if (api == NULL || (p = strstr(api, "://")) == NULL ||
-	    (slash = strchr(p + 3, '/')) == NULL)
-		return 0;
-	n = (size_t)(slash - api) + 1;
-	return strncmp(url, api, n) == 0;
-}
-
-static int
-conn_for_team(struct hub_interact *ia, const char *team, char id[HUB_CONN_ID_LEN])
-{
-	const char *pp[1] = { team };
-	PGresult *res = NULL;
-	int rc;
-
-	if ((rc = hub_db_exec(ia->db, &ia_table, IA_CONN_FOR_TEAM, pp, &res)) != HUB_DB_OK)
-		return rc;
-	if (PQntuples(res) != 1)
-		rc = HUB_DB_NOTFOUND;
-	else
-		snprintf(id, HUB_CONN_ID_LEN, "%s", PQgetvalue(res, 0, 0));
-	PQclear(res);
-	return rc;
-}
-
-/* What a slack_respond body is to the person who clicked. */
-enum ia_resp {
-	IA_RESP_NOTE,		/* a private note to them */
-	IA_RESP_REPLACE,	/* the clicked message, rewritten */
-};
-
-/*
- * Queue one slack_respond job carrying body ({"text"[, "blocks"]}, taken).
- * Inside the caller's transaction when there is one.  response_type and
- * replace_original are response_url fields: they are added here, for a
- * response_url only.  A Home tab click has neither a response_url nor a
- * message: a note goes to the user as chat.postEphemeral in their DM with
- * the app, and there is nothing to replace.
- */
-static int
-respond_body(struct hub_interact *ia, const struct hub_payload *p, json_object *body,
-    enum ia_resp how)
-{
-	json_object *job = NULL;
-	unsigned char h[HUB_SHA256_LEN];
-	char hex[2 * HUB_SHA256_LEN + 1], key[80], conn[HUB_CONN_ID_LEN];
-	struct hub_iov iov[3];
-	const char *target, *bs;
-	int rc = HUB_DB_NOMEM;
-
-	if (body == NULL)
-		return HUB_DB_NOMEM;
-	if ((job = json_object_new_object()) == NULL)
-		goto out;
-	if (p->response_url != NULL && ia_url_allowed(ia->conf, p->response_url)) {
-		target = p->response_url;
-		if (hub_json_set_str(job, "response_url", target) != 0 ||
-		    (how == IA_RESP_NOTE && hub_json_set_str(body, "response_type", "ephemeral") != 0) ||
-		    hub_json_set(body, "replace_original", json_object_new_boolean(how ==
-		    IA_RESP_REPLACE)) != 0)
-			goto out;
-	} else if (p->response_url == NULL && p->view != NULL && how == IA_RESP_NOTE) {
-		if ((rc = conn_for_team(ia, p->team_id, conn)) != HUB_DB_OK) {
-			hub_log(HUB_LOG_WARN, "slack_respond_skipped", "reason",
-			    "no connection for the team", "team", p->team_id, NULL);
-			rc = rc == HUB_DB_NOTFOUND ? HUB_DB_OK : rc;
-			goto out;
-		}
-		target = p->user_id;
-		rc = HUB_DB_NOMEM;
-		if (hub_json_set_str(job, "connection_id", conn) != 0 ||
-		    hub_json_set_str(job, "user", p->user_id) != 0)
-			goto out;
-	} else {
-		hub_log(HUB_LOG_WARN, "slack_respond_skipped", "reason",
-		    p->response_url != NULL ? "response_url not on Slack" :
-		    p->view != NULL ? "no message to replace" : "no response_url", NULL);
-		rc = HUB_DB_OK;
-		goto out;
-	}
-	bs = hub_json_str(body, NULL);
-	iov[0].p = target; iov[0].n = strlen(target);
-	iov[1].p = "\n"; iov[1].n = 1;
-	iov[2].p = bs; iov[2].n = strlen(bs);
-	(void)hub_hmac_sha256_iov("respond", 7, iov, HUB_NELEM(iov), h);
-	hub_hex_encode(h, 20, hex);
-	snprintf(key, sizeof(key), "respond:%s", hex);
-	if (json_object_object_add(job, "body", body) != 0)
-		goto out;
-	body = NULL;
-	rc = hub_job_enqueue(ia->db, &(struct hub_job_spec){ .kind = HUB_INTERACT_RESPOND_KIND,
-	    .payload = job, .dedupe_key = key }, NULL);
-out:
-	json_object_put(body);
-	json_object_put(job);
-	return rc;
-}
-
-/* A private line to the person who clicked. */
+/* A private line to the person who clicked (respond.h). */
 static int
 ephemeral(struct hub_interact *ia, const struct hub_payload *p, const char *text)
 {
-	json_object *b = json_object_new_object();
-
-	if (b == NULL || hub_json_set_str(b, "text", text) != 0) {
-		json_object_put(b);
-		return HUB_DB_NOMEM;
-	}
-	return respond_body(ia, p, b, IA_RESP_NOTE);
-}
-
-/* Is this block one of our action rows? */
-static int
-our_actions(json_object *blk)
-{
-	json_object *t, *els, *el, *aid;
-	const char *bid;
-	size_t i;
-
-	if (!json_object_object_get_ex(blk, "type", &t) ||
-	    strcmp(json_object_get_string(t), "actions") != 0)
-		return 0;
-	if (json_object_object_get_ex(blk, "block_id", &t) &&
-	    json_object_is_type(t, json_type_string) &&
-	    strncmp(bid = json_object_get_string(t), HUB_ACTION_BLOCK_PREFIX,
-	    strlen(HUB_ACTION_BLOCK_PREFIX)) == 0)
-		return 1;
-	if (!json_object_object_get_ex(blk, "elements", &els) ||
-	    !json_object_is_type(els, json_type_array))
-		return 0;
-	for (i = 0; i < json_object_array_length(els); i++) {
-		el = json_object_array_get_idx(els, i);
-		if (json_object_object_get_ex(el, "action_id", &aid) &&
-		    json_object_is_type(aid, json_type_string) &&
-		    strncmp(json_object_get_string(aid), HUB_ACTION_PREFIX,
-		    strlen(HUB_ACTION_PREFIX)) == 0)
-			return 1;
-	}
-	return 0;
-}
-
-/* The clicked message without our buttons and with note at the bottom;
- * NULL when there is no message or the result would not be valid. */
-HUB_STATIC json_object *
-ia_strip_buttons(json_object *message, const char *note)
-{
-	json_object *blocks, *out = NULL, *arr = NULL, *ctx = NULL, *t;
-	struct hub_buf nb = HUB_BUF_INIT(HUB_BK_MAX_TEXT);
-	char err[HUB_BK_ERR_MAX];
-	size_t i;
-
-	if (message == NULL || !json_object_object_get_ex(message, "blocks", &blocks) ||
-	    !json_object_is_type(blocks, json_type_array))
-		goto fail;
-	if ((arr = json_object_new_array()) == NULL)
-		goto fail;
-	for (i = 0; i < json_object_array_length(blocks); i++) {
-		json_object *b = json_object_array_get_idx(blocks, i);
-
-		if (our_actions(b))
-			continue;
-		if (json_object_array_add(arr, json_object_get(b)) != 0)
-			goto fail;
-	}
-	if (json_object_array_length(arr) >= HUB_BK_MAX_MESSAGE_BLOCKS ||
-	    hub_mrkdwn_escape(&nb, note) != HUB_BK_OK ||
-	    hub_bk_context(NULL, &ctx) != HUB_BK_OK ||
-	    hub_bk_context_add_mrkdwn(ctx, hub_buf_str(&nb)) != HUB_BK_OK ||
-	    json_object_array_add(arr, ctx) != 0)
-		goto fail;
-	ctx = NULL;
-	if ((out = json_object_new_object()) == NULL)
-		goto fail;
-	if (json_object_object_get_ex(message, "text", &t) &&
-	    json_object_is_type(t, json_type_string) && *json_object_get_string(t) != '\0') {
-		if (hub_json_set_str(out, "text", json_object_get_string(t)) != 0)
-			goto fail;
-	} else if (hub_json_set_str(out, "text", note) != 0)
-		goto fail;
-	if (json_object_object_add(out, "blocks", arr) != 0)
-		goto fail;
-	arr = NULL;
-	if (hub_bk_validate(out, HUB_BK_MESSAGE, err, sizeof(err)) != HUB_BK_OK)
-		goto fail;
-	hub_buf_release(&nb);
-	return out;
-fail:
-	hub_buf_release(&nb);
-	json_object_put(ctx);
-	json_object_put(arr);
-	json_object_put(out);
-	return NULL;
+	return hub_respond_note(ia->db, ia->conf, p, text);
 }
 
 /* "2024-05-01T09:30:00Z" -> "2024-05-01 09:30 UTC". */
@@ -410,16 +188,13 @@ stale(struct hub_interact *ia, const struct hub_payload *p, const char *status, 
     const char *at)
 {
 	char text[512];
-	json_object *rep;
 	int rc;
 
 	ia_outcome_text(status, by, at, text, sizeof(text));
 	if ((rc = hub_db_begin(ia->db)) != HUB_DB_OK)
 		return rc;
-	if ((rc = ephemeral(ia, p, text)) != HUB_DB_OK)
-		goto out;
-	if (p->response_url != NULL && (rep = ia_strip_buttons(p->message, text)) != NULL &&
-	    (rc = respond_body(ia, p, rep, IA_RESP_REPLACE)) != HUB_DB_OK)
+	if ((rc = ephemeral(ia, p, text)) != HUB_DB_OK ||
+	    (rc = hub_respond_replace(ia->db, ia->conf, p, text)) != HUB_DB_OK)
 		goto out;
 	rc = hub_db_commit(ia->db);
 out:
@@ -435,19 +210,18 @@ enum ia_check {
 	IA_CHECK_REPLIED,    /* told the person (or answered an error) */
 };
 
-static int
-db_reply(struct hub_interact_reply *r, int rc)
+int
+hub_interact_db_reply(struct hub_interact_reply *r, int rc)
 {
 	if (rc == HUB_DB_CONN)
-		reply_error(r, 503, "database unavailable", NULL);
+		hub_interact_reply_error(r, 503, "database unavailable", NULL);
 	else
-		reply_error(r, 500, "database error", NULL);
+		hub_interact_reply_error(r, 500, "database error", NULL);
 	return IA_CHECK_REPLIED;
 }
 
-/* Team gate; *msg is set (static) when the person must be refused. */
-static int
-team_check(struct hub_interact *ia, const struct hub_payload *p, const struct hub_modal_ref *ref,
+int
+hub_interact_team_check(struct hub_interact *ia, const struct hub_payload *p, const struct hub_modal_ref *ref,
     const char **msg)
 {
 	char ab[HUB_INT64_TEXT_SIZE];
@@ -490,7 +264,7 @@ precheck(struct hub_interact *ia, const struct hub_payload *p, const struct hub_
 	pp[1] = ab;
 	pp[2] = p->user_id;
 	if ((rc = hub_db_exec(ia->db, &ia_table, IA_PRECHECK, pp, &pre->res)) != HUB_DB_OK)
-		return db_reply(r, rc);
+		return hub_interact_db_reply(r, rc);
 	reply_empty(r);
 	if (PQntuples(pre->res) != 1) {
 		if (tell)
@@ -524,7 +298,7 @@ refused:
 	PQclear(pre->res);
 	pre->res = NULL;
 	if (rc != HUB_DB_OK)
-		db_reply(r, rc);
+		hub_interact_db_reply(r, rc);
 	return IA_CHECK_REPLIED;
 }
 
@@ -559,7 +333,7 @@ open_view(struct hub_interact *ia, const struct hub_payload *p, json_object *vie
 	hub_slack_result_init(&res);
 	if (p->trigger_id == NULL || *p->trigger_id == '\0' || ia->http == NULL)
 		goto out;
-	if (conn_for_team(ia, p->team_id, id) != HUB_DB_OK ||
+	if (hub_respond_team_connection(ia->db, p->team_id, id) != HUB_DB_OK ||
 	    hub_connections_get(ia->db, id, &conn) != HUB_CONN_OK)
 		goto out;
 	memset(&slack, 0, sizeof(slack));
@@ -646,7 +420,7 @@ tell(struct hub_interact *ia, const struct hub_payload *p, const char *text,
 
 	reply_empty(r);
 	if ((rc = ephemeral(ia, p, text)) != HUB_DB_OK)
-		db_reply(r, rc);
+		hub_interact_db_reply(r, rc);
 	return 0;
 }
 
@@ -666,7 +440,7 @@ engine_reply(struct hub_interact *ia, const struct hub_payload *p, int rc,
 		reply_empty(r);
 		if ((drc = stale(ia, p, o->request_status, o->decided_by, o->decided_at)) !=
 		    HUB_DB_OK)
-			db_reply(r, drc);
+			hub_interact_db_reply(r, drc);
 		return 0;
 	case HUB_ENGINE_NOT_APPROVER:
 		return tell(ia, p, "You are not an approver of this request", r);
@@ -675,10 +449,10 @@ engine_reply(struct hub_interact *ia, const struct hub_payload *p, int rc,
 	case HUB_ENGINE_SELF_APPROVAL:
 		return tell(ia, p, "You cannot decide your own request", r);
 	case HUB_ENGINE_UNAVAILABLE:
-		db_reply(r, HUB_DB_CONN);
+		hub_interact_db_reply(r, HUB_DB_CONN);
 		return 0;
 	case HUB_ENGINE_DB:
-		db_reply(r, HUB_DB_QUERY);
+		hub_interact_db_reply(r, HUB_DB_QUERY);
 		return 0;
 	default:
 		return tell(ia, p, err->message[0] ? err->message : hub_engine_strerror(rc), r);
@@ -740,14 +514,14 @@ act_modal(struct hub_interact *ia, const struct hub_payload *p, const struct hub
 	if (precheck(ia, p, ref, &pre, r, 1) != IA_CHECK_OK)
 		return 0;
 	if (modal_request(&pre, &mr, &meta, &editable) != 0) {
-		db_reply(r, HUB_DB_QUERY);
+		hub_interact_db_reply(r, HUB_DB_QUERY);
 		goto out;
 	}
 	mref = *ref;
 	mref.assignment_id = pre.assignment_id;
 	if (hub_modal_metadata(ia->modal_key, callback_id, &mref, p->user_id, &md) !=
 	    HUB_MODAL_OK) {
-		reply_error(r, 500, "cannot build the form", NULL);
+		hub_interact_reply_error(r, 500, "cannot build the form", NULL);
 		goto out;
 	}
 	rc = edit ? hub_modal_edit(&mr, hub_buf_str(&md), &view) :
@@ -799,7 +573,7 @@ act_snooze(struct hub_interact *ia, const struct hub_payload *p, const struct hu
 
 	if (p->option == NULL || (strcmp(p->option, "1h") != 0 &&
 	    strcmp(p->option, "tomorrow") != 0)) {
-		reply_error(r, 400, "must be 1h or tomorrow", "actions[0].selected_option");
+		hub_interact_reply_error(r, 400, "must be 1h or tomorrow", "actions[0].selected_option");
 		return 0;
 	}
 	if (precheck(ia, p, ref, &pre, r, 1) != IA_CHECK_OK)
@@ -810,7 +584,7 @@ act_snooze(struct hub_interact *ia, const struct hub_payload *p, const struct hu
 		/* Decided since the check: say so like any stale click. */
 		return tell(ia, p, "This request is no longer pending", r);
 	if (rc != HUB_ENGINE_OK) {
-		db_reply(r, rc == HUB_ENGINE_UNAVAILABLE ? HUB_DB_CONN : HUB_DB_QUERY);
+		hub_interact_db_reply(r, rc == HUB_ENGINE_UNAVAILABLE ? HUB_DB_CONN : HUB_DB_QUERY);
 		return 0;
 	}
 	short_time(until, when, sizeof(when));
@@ -829,7 +603,7 @@ act_remind(struct hub_interact *ia, const struct hub_payload *p, const struct hu
 	int n = 0, rc;
 
 	if ((rc = hub_db_exec(ia->db, &ia_table, IA_REQUESTER, pp, &res)) != HUB_DB_OK) {
-		db_reply(r, rc);
+		hub_interact_db_reply(r, rc);
 		goto out;
 	}
 	if (PQntuples(res) != 1) {
@@ -850,7 +624,7 @@ act_remind(struct hub_interact *ia, const struct hub_payload *p, const struct hu
 		goto out;
 	}
 	if (rc != HUB_ENGINE_OK) {
-		db_reply(r, rc == HUB_ENGINE_UNAVAILABLE ? HUB_DB_CONN : HUB_DB_QUERY);
+		hub_interact_db_reply(r, rc == HUB_ENGINE_UNAVAILABLE ? HUB_DB_CONN : HUB_DB_QUERY);
 		goto out;
 	}
 	snprintf(text, sizeof(text), "Reminder sent to %d approver%s", n, n == 1 ? "" : "s");
@@ -858,7 +632,7 @@ act_remind(struct hub_interact *ia, const struct hub_payload *p, const struct hu
 	 * the confirmation, together. */
 	if ((rc = hub_db_begin(ia->db)) != HUB_DB_OK)
 		goto dbfail;
-	if (p->view != NULL && conn_for_team(ia, p->team_id, conn) == HUB_DB_OK &&
+	if (p->view != NULL && hub_respond_team_connection(ia->db, p->team_id, conn) == HUB_DB_OK &&
 	    hub_home_enqueue(ia->db, conn, p->user_id) != HUB_HOME_OK) {
 		rc = HUB_DB_QUERY;
 		goto dbfail;
@@ -871,7 +645,7 @@ act_remind(struct hub_interact *ia, const struct hub_payload *p, const struct hu
 dbfail:
 	if (hub_db_in_tx(ia->db))
 		hub_db_rollback(ia->db);
-	db_reply(r, rc);
+	hub_interact_db_reply(r, rc);
 out:
 	PQclear(res);
 	return 0;
@@ -944,12 +718,12 @@ block_actions(struct hub_interact *ia, const struct hub_payload *p, struct hub_i
 	}
 	memset(&ref, 0, sizeof(ref));
 	if ((a->flags & IA_NEEDS_REF) && ia_ref(p, &ref) != 0) {
-		reply_error(r, 400, "must name a request", "actions[0].value");
+		hub_interact_reply_error(r, 400, "must name a request", "actions[0].value");
 		return 0;
 	}
 	if (a->flags & IA_TEAM_GATE) {
-		if ((rc = team_check(ia, p, &ref, &msg)) != HUB_DB_OK) {
-			db_reply(r, rc);
+		if ((rc = hub_interact_team_check(ia, p, &ref, &msg)) != HUB_DB_OK) {
+			hub_interact_db_reply(r, rc);
 			return 0;
 		}
 		if (msg != NULL) {
@@ -973,7 +747,7 @@ view_errors(struct hub_interact_reply *r, const char *block, const char *msg)
 	    json_object_object_add(b, "errors", e) != 0) {
 		json_object_put(b);
 		json_object_put(e);
-		reply_error(r, 500, "out of memory", NULL);
+		hub_interact_reply_error(r, 500, "out of memory", NULL);
 		return 0;
 	}
 	r->status = 200;
@@ -988,7 +762,7 @@ view_clear(struct hub_interact_reply *r)
 
 	if (b == NULL || hub_json_set_str(b, "response_action", "clear") != 0) {
 		json_object_put(b);
-		reply_error(r, 500, "out of memory", NULL);
+		hub_interact_reply_error(r, 500, "out of memory", NULL);
 		return 0;
 	}
 	r->status = 200;
@@ -1020,10 +794,10 @@ submit_reply(int rc, const struct hub_outcome *o, const struct hub_engine_error 
 	case HUB_ENGINE_SELF_APPROVAL:
 		return view_errors(r, block, "You cannot decide your own request");
 	case HUB_ENGINE_UNAVAILABLE:
-		db_reply(r, HUB_DB_CONN);
+		hub_interact_db_reply(r, HUB_DB_CONN);
 		return 0;
 	case HUB_ENGINE_DB:
-		db_reply(r, HUB_DB_QUERY);
+		hub_interact_db_reply(r, HUB_DB_QUERY);
 		return 0;
 	default:
 		/* An edit the engine refused: under that field's input. */
@@ -1050,7 +824,7 @@ sub_reject(struct hub_interact *ia, const struct hub_payload *p, const struct hu
 
 	if (hub_modal_value(p->view, HUB_MODAL_REASON_BLOCK, HUB_MODAL_REASON_ACTION,
 	    &reason) != HUB_MODAL_OK) {
-		reply_error(r, 400, "malformed state", "view.state");
+		hub_interact_reply_error(r, 400, "malformed state", "view.state");
 		return 0;
 	}
 	rc = hub_engine_decide(ia->db, ref->request_id, ref->assignment_id, &p->actor, 0,
@@ -1083,12 +857,12 @@ sub_edit(struct hub_interact *ia, const struct hub_payload *p, const struct hub_
 		return submit_reply(rc, &o, &err, HUB_MODAL_COMMENT_BLOCK, r);
 	}
 	if (modal_request(&pre, &mr, &meta, &editable) != 0) {
-		db_reply(r, HUB_DB_QUERY);
+		hub_interact_db_reply(r, HUB_DB_QUERY);
 		goto out;
 	}
 	if (hub_modal_value(p->view, HUB_MODAL_COMMENT_BLOCK, HUB_MODAL_COMMENT_ACTION,
 	    &comment) != HUB_MODAL_OK) {
-		reply_error(r, 400, "malformed state", "view.state");
+		hub_interact_reply_error(r, 400, "malformed state", "view.state");
 		goto out;
 	}
 	rc = hub_modal_edit_values(p->view, &mr, &edits, &errors);
@@ -1097,14 +871,14 @@ sub_edit(struct hub_interact *ia, const struct hub_payload *p, const struct hub_
 		if ((r->body = json_object_new_object()) == NULL ||
 		    hub_json_set_str(r->body, "response_action", "errors") != 0 ||
 		    json_object_object_add(r->body, "errors", errors) != 0) {
-			reply_error(r, 500, "out of memory", NULL);
+			hub_interact_reply_error(r, 500, "out of memory", NULL);
 			goto out;
 		}
 		errors = NULL;
 		goto out;
 	}
 	if (rc != HUB_MODAL_OK) {
-		reply_error(r, rc == HUB_MODAL_NOMEM ? 500 : 400, "malformed state", "view.state");
+		hub_interact_reply_error(r, rc == HUB_MODAL_NOMEM ? 500 : 400, "malformed state", "view.state");
 		goto out;
 	}
 	rc = hub_engine_decide(ia->db, ref->request_id, ref->assignment_id, &p->actor, 1,
@@ -1141,7 +915,7 @@ view_submission(struct hub_interact *ia, const struct hub_payload *p, struct hub
 
 	if (hub_json_opt_string(p->view, "callback_id", HUB_BK_MAX_ID, &cb) != 0 ||
 	    hub_json_opt_string(p->view, "private_metadata", HUB_BK_MAX_METADATA, &md) != 0) {
-		reply_error(r, 400, "must be a string", "view.private_metadata");
+		hub_interact_reply_error(r, 400, "must be a string", "view.private_metadata");
 		return 0;
 	}
 	for (i = 0; cb != NULL && i < HUB_NELEM(ia_submits); i++)
@@ -1156,11 +930,11 @@ view_submission(struct hub_interact *ia, const struct hub_payload *p, struct hub
 	    &ref)) != HUB_MODAL_OK) {
 		hub_log(HUB_LOG_WARN, "slack_view_refused", "reason", hub_modal_strerror(rc),
 		    NULL);
-		reply_error(r, 400, "not a form of this hub", "view.private_metadata");
+		hub_interact_reply_error(r, 400, "not a form of this hub", "view.private_metadata");
 		return 0;
 	}
-	if ((rc = team_check(ia, p, &ref, &msg)) != HUB_DB_OK) {
-		db_reply(r, rc);
+	if ((rc = hub_interact_team_check(ia, p, &ref, &msg)) != HUB_DB_OK) {
+		hub_interact_db_reply(r, rc);
 		return 0;
 	}
 	if (msg != NULL)
@@ -1198,7 +972,7 @@ hub_interact_payload(struct hub_interact *ia, const char *payload, size_t len,
 
 	memset(r, 0, sizeof(*r));
 	if (hub_payload_parse(payload, len, &p, &why) != 0) {
-		reply_error(r, why.status, why.message, why.field);
+		hub_interact_reply_error(r, why.status, why.message, why.field);
 		goto out;
 	}
 	if (strcmp(p.type, "block_actions") == 0)
@@ -1213,7 +987,7 @@ hub_interact_payload(struct hub_interact *ia, const char *payload, size_t len,
 out:
 	json_object_put(p.root);
 	if (r->status == 0)
-		reply_error(r, 500, "unanswered", NULL);
+		hub_interact_reply_error(r, 500, "unanswered", NULL);
 	return r->status;
 }
 
@@ -1222,440 +996,4 @@ hub_interact_reply_free(struct hub_interact_reply *r)
 {
 	json_object_put(r->body);
 	r->body = NULL;
-}
-
-/* ------------------------------------------------------------ /approvals */
-
-/* One request: its summary and Approve / Reject like the message. */
-static int
-list_item(struct hub_bk_blocks *bl, const PGresult *res, int row)
-{
-	struct hub_buf t = HUB_BUF_INIT(4096), bid = HUB_BUF_INIT(64);
-	json_object *sec = NULL, *acts = NULL, *btn = NULL;
-	struct hub_bk_button b;
-	const char *id = PQgetvalue(res, row, 0), *title = PQgetvalue(res, row, 2);
-	char *value = NULL;
-	int64_t asg;
-	int rc = HUB_BK_NOMEM;
-
-	if (hub_db_get_int64(res, row, 1, &asg) != HUB_DB_OK)
-		return HUB_BK_INVAL;
-
-	if (hub_buf_adds(&t, "*") != HUB_BUF_OK ||
-	    hub_mrkdwn_escape(&t, *title ? title : "Approval request") != HUB_BK_OK ||
-	    hub_buf_adds(&t, "*\nFrom ") != HUB_BUF_OK ||
-	    hub_mrkdwn_escape(&t, PQgetvalue(res, row, 3)) != HUB_BK_OK ||
-	    hub_buf_adds(&t, " · ") != HUB_BUF_OK ||
-	    hub_mrkdwn_escape(&t, PQgetvalue(res, row, 4)) != HUB_BK_OK ||
-	    (value = hub_action_value(id, asg)) == NULL ||
-	    hub_buf_printf(&bid, "%s%s", HUB_ACTION_BLOCK_PREFIX, id) != HUB_BUF_OK)
-		goto out;
-	if ((rc = hub_bk_section(NULL, hub_buf_str(&t), &sec)) != HUB_BK_OK ||
-	    (rc = hub_bk_blocks_add(bl, sec)) != HUB_BK_OK)
-		goto out;
-	sec = NULL;
-	if ((rc = hub_bk_actions(hub_buf_str(&bid), &acts)) != HUB_BK_OK)
-		goto out;
-	memset(&b, 0, sizeof(b));
-	b.text = "Approve";
-	b.action_id = HUB_ACTION_APPROVE;
-	b.value = value;
-	b.style = HUB_BK_STYLE_PRIMARY;
-	if ((rc = hub_bk_button(&b, &btn)) != HUB_BK_OK ||
-	    (rc = hub_bk_actions_add(acts, btn)) != HUB_BK_OK)
-		goto out;
-	btn = NULL;
-	b.text = "Reject";
-	b.action_id = HUB_ACTION_REJECT;
-	b.style = HUB_BK_STYLE_DANGER;
-	if ((rc = hub_bk_button(&b, &btn)) != HUB_BK_OK ||
-	    (rc = hub_bk_actions_add(acts, btn)) != HUB_BK_OK)
-		goto out;
-	btn = NULL;
-	if ((rc = hub_bk_blocks_add(bl, acts)) != HUB_BK_OK)
-		goto out;
-	acts = NULL;
-out:
-	json_object_put(btn);
-	json_object_put(acts);
-	json_object_put(sec);
-	hub_buf_release(&t);
-	free(value);
-	hub_buf_release(&bid);
-	return rc;
-}
-
-static int
-add_section(struct hub_bk_blocks *bl, const char *mrkdwn)
-{
-	json_object *s = NULL;
-	int rc;
-
-	if ((rc = hub_bk_section(NULL, mrkdwn, &s)) == HUB_BK_OK &&
-	    (rc = hub_bk_blocks_add(bl, s)) != HUB_BK_OK)
-		json_object_put(s);
-	return rc;
-}
-
-/* The caller's pending approvals, optionally searched, as an ephemeral
- * message. */
-static int
-cmd_approvals(struct hub_interact *ia, const char *user, const char *words,
-    struct hub_interact_reply *r)
-{
-	struct hub_bk_blocks bl;
-	struct hub_buf t = HUB_BUF_INIT(4096), url = HUB_BUF_INIT(2048);
-	json_object *hdr = NULL, *msg = NULL;
-	PGresult *res = NULL;
-	const char *pp[2] = { user, words };
-	char err[HUB_BK_ERR_MAX] = "", head[64];
-	int64_t total = 0;
-	int i, n, rc;
-
-	if (hub_bk_blocks_init(&bl, HUB_BK_MESSAGE) != HUB_BK_OK) {
-		reply_error(r, 500, "out of memory", NULL);
-		return 0;
-	}
-	if ((rc = hub_db_exec(ia->db, &ia_table, IA_PENDING, pp, &res)) != HUB_DB_OK) {
-		db_reply(r, rc);
-		goto out;
-	}
-	n = PQntuples(res);
-	if (n > 0 && hub_db_get_int64(res, 0, 5, &total) != HUB_DB_OK)
-		total = n;
-	snprintf(head, sizeof(head), "Your pending approvals (%" PRId64 ")", total);
-	rc = HUB_BK_NOMEM;
-	if ((rc = hub_bk_header(NULL, head, &hdr)) != HUB_BK_OK ||
-	    (rc = hub_bk_blocks_add(&bl, hdr)) != HUB_BK_OK)
-		goto bk;
-	hdr = NULL;
-	if (n == 0) {
-		rc = HUB_BK_NOMEM;
-		if (*words == '\0') {
-			if (hub_buf_adds(&t, "You have no pending approvals.") != HUB_BUF_OK)
-				goto bk;
-		} else if (hub_buf_adds(&t, "No pending approvals match _") != HUB_BUF_OK ||
-		    hub_mrkdwn_escape(&t, words) != HUB_BK_OK ||
-		    hub_buf_adds(&t, "_.") != HUB_BUF_OK)
-			goto bk;
-		if ((rc = add_section(&bl, hub_buf_str(&t))) != HUB_BK_OK)
-			goto bk;
-	}
-	for (i = 0; i < n && i < IA_LIST_MAX; i++)
-		if ((rc = list_item(&bl, res, i)) != HUB_BK_OK)
-			goto bk;
-	if (total > IA_LIST_MAX && ia->conf->public_url != NULL) {
-		hub_buf_reset(&t);
-		rc = HUB_BK_NOMEM;
-		if (hub_buf_printf(&url, "%s/requests?status=Pending", ia->conf->public_url) !=
-		    HUB_BUF_OK || hub_mrkdwn_link(&t, hub_buf_str(&url),
-		    "View all on the dashboard") != HUB_BK_OK ||
-		    (rc = add_section(&bl, hub_buf_str(&t))) != HUB_BK_OK)
-			goto bk;
-	}
-	if ((rc = hub_bk_message(head, &bl, &msg)) != HUB_BK_OK ||
-	    hub_json_set_str(msg, "response_type", "ephemeral") != 0 ||
-	    (rc = hub_bk_validate(msg, HUB_BK_MESSAGE, err, sizeof(err))) != HUB_BK_OK) {
-		hub_log(HUB_LOG_ERROR, "approvals_list_invalid", "error", err, NULL);
-		goto bk;
-	}
-	r->status = 200;
-	r->body = msg;
-	msg = NULL;
-	goto out;
-bk:
-	hub_log(HUB_LOG_ERROR, "approvals_list_failed", "error", hub_bk_strerror(rc), NULL);
-	reply_error(r, 500, "cannot build the list", NULL);
-out:
-	json_object_put(hdr);
-	json_object_put(msg);
-	PQclear(res);
-	hub_buf_release(&t);
-	hub_buf_release(&url);
-	hub_bk_blocks_release(&bl);
-	return 0;
-}
-
-static int
-text_reply(struct hub_interact_reply *r, const char *text)
-{
-	json_object *b = json_object_new_object();
-
-	if (b == NULL || hub_json_set_str(b, "response_type", "ephemeral") != 0 ||
-	    hub_json_set_str(b, "text", text) != 0) {
-		json_object_put(b);
-		reply_error(r, 500, "out of memory", NULL);
-		return 0;
-	}
-	r->status = 200;
-	r->body = b;
-	return 0;
-}
-
-/* Slash command form fields (Slack's names) and their limits. */
-static const struct ia_cmd_field {
-	const char	*name;
-	size_t		 max;
-	int		 required;
-	int		 slack_id;
-} ia_cmd_fields[] = {
-	{ "command",      64,         1, 0 },
-	{ "text",         4000,       0, 0 },
-	{ "user_id",      HUB_SLACK_ID_MAX,  1, 1 },
-	{ "team_id",      HUB_SLACK_ID_MAX,  1, 1 },
-	{ "user_name",    HUB_PAYLOAD_NAME_MAX, 0, 0 },
-	{ "response_url", HUB_PAYLOAD_URL_MAX, 0, 0 },
-	{ "trigger_id",   255,        0, 0 },
-};
-
-int
-hub_interact_command(struct hub_interact *ia, const struct hub_form *f,
-    struct hub_interact_reply *r)
-{
-	struct hub_payload p;
-	struct hub_buf words = HUB_BUF_INIT(IA_TEXT_MAX * 4);
-	const char *v, *msg, *text;
-	size_t i, n;
-	int rc;
-
-	memset(r, 0, sizeof(*r));
-	memset(&p, 0, sizeof(p));
-	for (i = 0; i < HUB_NELEM(ia_cmd_fields); i++) {
-		const struct ia_cmd_field *cf = &ia_cmd_fields[i];
-
-		v = hub_form_get(f, cf->name);
-		if (v == NULL || *v == '\0') {
-			if (cf->required) {
-				reply_error(r, 400, "required", cf->name);
-				goto out;
-			}
-			continue;
-		}
-		if (strlen(v) > cf->max || (cf->slack_id && !hub_payload_slack_id_ok(v))) {
-			reply_error(r, 400, cf->slack_id ? "must be a Slack id" : "too long",
-			    cf->name);
-			goto out;
-		}
-	}
-	p.user_id = hub_form_get(f, "user_id");
-	p.team_id = hub_form_get(f, "team_id");
-	p.response_url = hub_form_get(f, "response_url");
-	if ((rc = team_check(ia, &p, NULL, &msg)) != HUB_DB_OK) {
-		db_reply(r, rc);
-		goto out;
-	}
-	if (msg != NULL) {
-		text_reply(r, msg);
-		goto out;
-	}
-	if (strcmp(hub_form_get(f, "command"), "/approvals") != 0) {
-		text_reply(r, "Unknown command");
-		goto out;
-	}
-	/* Search words: trimmed, cut at IA_TEXT_MAX bytes on a character. */
-	text = hub_form_get(f, "text");
-	if (text == NULL)
-		text = "";
-	while (*text == ' ' || *text == '\t')
-		text++;
-	n = strlen(text);
-	while (n > 0 && (text[n - 1] == ' ' || text[n - 1] == '\t'))
-		n--;
-	if (n > IA_TEXT_MAX) {
-		n = IA_TEXT_MAX;
-		while (n > 0 && ((unsigned char)text[n] & 0xC0) == 0x80)
-			n--;
-	}
-	if (hub_buf_add(&words, text, n) != HUB_BUF_OK) {
-		reply_error(r, 500, "out of memory", NULL);
-		goto out;
-	}
-	cmd_approvals(ia, p.user_id, hub_buf_str(&words), r);
-out:
-	hub_buf_release(&words);
-	if (r->status == 0)
-		reply_error(r, 500, "unanswered", NULL);
-	return r->status;
-}
-
-/* ------------------------------------------------------------ slack_respond job */
-
-static void
-respond_url(struct hub_job_env *env, const char *url, json_object *body,
-    struct hub_job_result *r)
-{
-	static const char *const headers[] = {
-		"Content-Type: application/json; charset=utf-8", NULL
-	};
-	struct hub_httpc_resp resp;
-	json_object *ans = NULL, *ok;
-	const char *bs;
-	size_t blen;
-	char code[32];
-	int rc;
-
-	if (!ia_url_allowed(env->conf, url)) {
-		hub_job_result_set(r, HUB_JOB_FAIL, "response_url refused", "bad_url",
-		    "response_url is not on Slack");
-		return;
-	}
-	bs = hub_json_str(body, &blen);
-	hub_httpc_resp_init(&resp, IA_RESPOND_BODY_MAX);
-	rc = hub_httpc_post(env->http, url, headers, bs, blen, IA_RESPOND_TIMEOUT_MS, &resp);
-	if (rc == HUB_HTTPC_ABORTED) {
-		hub_job_result_set(r, HUB_JOB_RELEASE, "shutdown", "aborted", "%s", "");
-		goto out;
-	}
-	if (rc != HUB_HTTPC_OK) {
-		hub_job_result_set(r, hub_httpc_is_transient(rc, 0) ? HUB_JOB_RETRY : HUB_JOB_FAIL,
-		    hub_httpc_strerror(rc), rc == HUB_HTTPC_TIMEOUT ? "timeout" : "transport", "%s",
-		    hub_httpc_strerror(rc));
-		goto out;
-	}
-	snprintf(code, sizeof(code), "http_%ld", resp.status);
-	if (resp.status < 200 || resp.status > 299) {
-		hub_job_result_set(r, hub_httpc_is_transient(HUB_HTTPC_OK, resp.status) ?
-		    HUB_JOB_RETRY : HUB_JOB_FAIL, "HTTP error", code, "%s",
-		    hub_buf_str(&resp.body));
-		r->retry_after = resp.retry_after;
-		goto out;
-	}
-	/* Slack answers "ok" or {"ok":true}; {"ok":false,"error":…} is our bug. */
-	if (hub_json_parse_object(hub_buf_str(&resp.body), resp.body.len, IA_RESPOND_BODY_MAX,
-	    8, &ans) == HUB_JSON_OK && json_object_object_get_ex(ans, "ok", &ok) &&
-	    !json_object_get_boolean(ok)) {
-		hub_job_result_set(r, HUB_JOB_FAIL, "refused", "refused",
-		    "%s", hub_buf_str(&resp.body));
-		goto out;
-	}
-	hub_job_result_set(r, HUB_JOB_DONE, "ok", NULL, "responded");
-out:
-	json_object_put(ans);
-	hub_httpc_resp_free(&resp);
-}
-
-/* The verdict on a Web API answer that was not ok. */
-static void
-slack_verdict(struct hub_job_result *r, int rc, const char *method,
-    const struct hub_slack_result *res)
-{
-	char detail[256];
-
-	snprintf(detail, sizeof(detail), "%s: %.200s", method, res->detail[0] ? res->detail :
-	    res->error[0] ? hub_slack_fix(res->error) : hub_conn_strerror(rc));
-	switch (res->cls) {
-	case HUB_SLACK_RATELIMITED:
-		if (strcmp(res->error, "local_ratelimit") == 0 && res->wait_ms > 0) {
-			hub_job_result_defer(r, res->wait_ms, "rate limit");
-			break;
-		}
-		hub_job_result_set(r, HUB_JOB_RETRY, "rate limited", "ratelimited",
-		    "%s", detail);
-		r->retry_after = res->retry_after >= 0 ? res->retry_after :
-		    (int)((res->wait_ms + 999) / 1000);
-		break;
-	case HUB_SLACK_TRANSIENT:
-		hub_job_result_set(r, HUB_JOB_RETRY, "transient", res->error, "%s", detail);
-		break;
-	default:
-		hub_job_result_set(r, rc == HUB_CONN_DB ? HUB_JOB_RETRY : HUB_JOB_FAIL,
-		    "refused",
-		    res->error[0] ? res->error : hub_conn_strerror(rc), "%s", detail);
-	}
-}
-
-/*
- * A note to a user who clicked in the Home tab.  chat.postEphemeral needs
- * a channel the user is in, and a Home tab click has none: the user's DM
- * with the app (conversations.open, im:write) always is one.  Only the
- * message's text and blocks are passed on: Slack's method takes no
- * response_url fields.
- */
-static void
-respond_ephemeral(struct hub_job_env *env, const char *conn_id, const char *user,
-    json_object *body, struct hub_job_result *r)
-{
-	static const char *const carried[] = { "text", "blocks" };
-	struct hub_slack slack;
-	struct hub_slack_result res;
-	struct hub_conn conn;
-	json_object *args = NULL, *ch, *v;
-	const char *id;
-	char channel[HUB_SLACK_ID_MAX + 1];
-	size_t i;
-	int rc;
-
-	hub_slack_result_init(&res);
-	if ((rc = hub_connections_get(env->db, conn_id, &conn)) != HUB_CONN_OK) {
-		hub_job_result_set(r, rc == HUB_CONN_DB ? HUB_JOB_RETRY : HUB_JOB_FAIL,
-		    "no connection", "no_connection", "%s", hub_conn_strerror(rc));
-		goto out;
-	}
-	memset(&slack, 0, sizeof(slack));
-	slack.http = env->http;
-	slack.api_url = env->conf->slack_api_url;
-	slack.keyring = env->keys;
-	if ((args = json_object_new_object()) == NULL || hub_json_set_str(args, "users", user) != 0) {
-		hub_job_result_set(r, HUB_JOB_RETRY, "out of memory", "nomem", "%s", "");
-		goto out;
-	}
-	rc = hub_connections_call(env->db, &slack, &conn, "conversations.open", NULL, args,
-	    &res);
-	if (rc != HUB_CONN_OK || !res.ok) {
-		slack_verdict(r, rc, "conversations.open", &res);
-		goto out;
-	}
-	if (hub_json_get_object(res.resp, "channel", &ch) != HUB_JSON_OK ||
-	    hub_json_get_string(ch, "id", HUB_SLACK_ID_MAX, &id) != HUB_JSON_OK || !hub_payload_slack_id_ok(id)) {
-		hub_job_result_set(r, HUB_JOB_RETRY, "invalid answer", "invalid_response",
-		    "conversations.open: no channel id");
-		goto out;
-	}
-	/* Ours: the next call frees the answer it came in. */
-	snprintf(channel, sizeof(channel), "%s", id);
-	json_object_put(args);
-	if ((args = json_object_new_object()) == NULL || hub_json_set_str(args, "channel", channel) != 0 ||
-	    hub_json_set_str(args, "user", user) != 0) {
-		hub_job_result_set(r, HUB_JOB_RETRY, "out of memory", "nomem", "%s", "");
-		goto out;
-	}
-	for (i = 0; i < HUB_NELEM(carried); i++)
-		if (json_object_object_get_ex(body, carried[i], &v) &&
-		    hub_json_set(args, carried[i], json_object_get(v)) != 0) {
-			hub_job_result_set(r, HUB_JOB_RETRY, "out of memory", "nomem", "%s", "");
-			goto out;
-		}
-	rc = hub_connections_call(env->db, &slack, &conn, "chat.postEphemeral", channel, args,
-	    &res);
-	if (rc == HUB_CONN_OK && res.ok)
-		hub_job_result_set(r, HUB_JOB_DONE, "ok", NULL, "posted");
-	else
-		slack_verdict(r, rc, "chat.postEphemeral", &res);
-out:
-	json_object_put(args);
-	hub_slack_result_free(&res);
-}
-
-void
-hub_job_slack_respond(struct hub_job_env *env, const struct hub_job *job,
-    struct hub_job_result *r)
-{
-	json_object *body;
-	const char *url = NULL, *conn = NULL, *user = NULL;
-
-	r->retry_after = -1;
-	/* Jobs queued before "user" named the Home tab user "channel". */
-	if (hub_json_get_object(job->payload, "body", &body) != HUB_JSON_OK ||
-	    hub_json_opt_string(job->payload, "response_url", HUB_PAYLOAD_URL_MAX, &url) != 0 ||
-	    hub_json_opt_string(job->payload, "connection_id", HUB_CONN_ID_LEN, &conn) != 0 ||
-	    hub_json_opt_string(job->payload, "user", HUB_SLACK_ID_MAX, &user) != 0 ||
-	    (user == NULL && hub_json_opt_string(job->payload, "channel", HUB_SLACK_ID_MAX, &user) != 0) ||
-	    (url == NULL && (conn == NULL || user == NULL || !hub_payload_slack_id_ok(user)))) {
-		hub_job_result_set(r, HUB_JOB_FAIL, "malformed payload", "bad_payload", "%s", "");
-		return;
-	}
-	if (url != NULL)
-		respond_url(env, url, body, r);
-	else
-		respond_ephemeral(env, conn, user, body, r);
 }

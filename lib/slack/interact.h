@@ -1,7 +1,6 @@
 /*
- * interact.h - what Slack posts when people click, submit a modal or type
- * /approvals: POST /slack/interactions (form payload=<JSON>) and
- * POST /slack/commands (form fields), after the signature gate
+ * interact.h - what Slack posts when people click or submit a modal:
+ * POST /slack/interactions (form payload=<JSON>), after the signature gate
  * (slackreq.h).  The FastCGI program only reads the form and writes out
  * the reply this module decides.
  *
@@ -47,25 +46,12 @@
  * Refusals change nothing and are told ephemerally.
  *
  * Ephemeral answers and stale-button removal go through "slack_respond"
- * jobs (the handler never waits on Slack): payload
- *   {"response_url": url, "body": {...}}   POST JSON to a response_url; only
- *                                          here does the body carry
- *                                          response_type / replace_original
- *   {"connection_id": id, "user": "U…", "body": {"text"}}
- *                                          Home tab (no response_url, no
- *                                          channel): conversations.open of the
- *                                          user's DM with the app, then
- *                                          chat.postEphemeral there with the
- *                                          body's text and blocks only
+ * jobs (slack/respond.h): the handler never waits on Slack.
  * hub_remind from the Home tab also republishes the tab (home.h), which
  * shows when the request was last reminded.
- * A response_url is accepted only on https://hooks.slack.com/ or on the
- * origin of SLACK_API_URL (the fake in tests); dedupe key
- * "respond:<hash of url and body>" so repeated clicks queue one copy.
  *
- * /approvals [words]: the caller's pending approvals (up to 10, newest
- * first, full-text filtered by words) as an ephemeral Block Kit reply with
- * Approve / Reject buttons; more than 10 adds a dashboard link.
+ * The slash command (/approvals) is slack/slashcmd.h; it shares the reply
+ * and the team gate declared here.
  */
 #ifndef HUB_INTERACT_H
 #define HUB_INTERACT_H
@@ -79,7 +65,6 @@
 #include "store/db.h"
 #include "base/form.h"
 #include "base/httpc.h"
-#include "store/job.h"
 
 #define HUB_INTERACT_VIEWS_OPEN_MS	2500L
 #define HUB_INTERACT_TRIGGER_MS		3000L   /* a trigger_id's life */
@@ -109,18 +94,22 @@ void	hub_interact_init(struct hub_interact *, struct hub_db *, const struct hub_
 /* The payload= form value.  Always fills reply; returns reply->status. */
 int	hub_interact_payload(struct hub_interact *, const char *payload, size_t len,
 	    struct hub_interact_reply *);
-/* A slash command's form. */
-int	hub_interact_command(struct hub_interact *, const struct hub_form *,
-	    struct hub_interact_reply *);
 void	hub_interact_reply_free(struct hub_interact_reply *);
 
-/* Worker kind "slack_respond" (max age 1800 s: a response_url lives 30
- * minutes and takes 5 posts); queued by this module only.  2xx with ok -> done; 429/5xx/timeouts ->
- * retry; 404 (expired/used url), other 4xx, a refused URL, invalid
- * payload -> failed. */
-#define HUB_INTERACT_RESPOND_KIND	"slack_respond"
-#define HUB_INTERACT_RESPOND_MAX_AGE_S	1800
-void	hub_job_slack_respond(struct hub_job_env *, const struct hub_job *,
-	    struct hub_job_result *);
+/* The gate, shared with the slash command (slashcmd.h). */
+struct hub_payload;
+struct hub_modal_ref;
+/* An error answer: status, static msg, field ("" when NULL). */
+void	hub_interact_reply_error(struct hub_interact_reply *, int status, const char *msg,
+	    const char *field);
+/* The 503 (HUB_DB_CONN) or 500 answer to a database error; returns
+ * nonzero (the person has been answered). */
+int	hub_interact_db_reply(struct hub_interact_reply *, int rc);
+/* Team gate: the payload's team must have a connection and be the team
+ * the request (ref, may be NULL) went out through.  HUB_DB_OK with *msg
+ * NULL, or set (static) when the person must be refused; else a database
+ * error. */
+int	hub_interact_team_check(struct hub_interact *, const struct hub_payload *,
+	    const struct hub_modal_ref *, const char **msg);
 
 #endif

@@ -36,6 +36,7 @@
 #include "base/httpc.h"
 #include "approval/intake.h"
 #include "slack/interact.h"
+#include "slack/respond.h"
 #include "store/jobs.h"
 #include "slack/slacksig.h"
 #include "testlib.h"

@@ -61,6 +61,8 @@ PREFIXES = {
     'bkvalid': ['bk'],              # the Block Kit validator
     'connections': ['conn', 'slack'],  # hub_slack_lookup_email, cache
     'modals': ['modal'],
+    'homeview': ['home'],           # split out of home.c (issue 9): the
+    'homepub': ['home'],            # Home tab's API stays hub_home_*
     'slackapi': ['slack'],          # the Web API client is hub_slack_*
     'slackscopes': ['slack'],
     'slacksig': ['sig'],

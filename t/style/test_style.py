@@ -66,7 +66,7 @@ PLANTS = [
     ('a bare 256-byte buffer fails', 'lib/base/check.c',
      '\nstatic void\nplanted(void)\n{\n\tchar big[256];\n\t(void)big;\n}\n',
      'bufsize: lib/base/check.c'),
-    ('one more bare buffer than allowed fails', 'lib/notify/deliver.c',
+    ('one more bare buffer than allowed fails', 'lib/approval/groups.c',
      '\nstatic void\nplanted(void)\n{\n\tchar big[512];\n\t(void)big;\n}\n',
      'bufsize.allow allows'),
     ('sprintf fails', 'cgi-bin/api.c',

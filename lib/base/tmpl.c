@@ -470,6 +470,7 @@ tmpl_parse(const char *name, const char *src, size_t len, struct tmpl **out)
 	return HUB_TMPL_OK;
 }
 
+#ifdef HUB_UNITTEST
 void
 hub_tmpl_cache_clear(void)
 {
@@ -481,6 +482,7 @@ hub_tmpl_cache_clear(void)
 		cache[i].e = NULL;
 	}
 }
+#endif
 
 /* The parsed form of entry e; *owned says the caller must free it. */
 static int
@@ -814,6 +816,7 @@ hub_tmpl_render(const char *name, json_object *ctx, struct hub_buf *out)
 	return hub_tmpl_render_from(hub_embed_templates, name, ctx, out);
 }
 
+#ifdef HUB_UNITTEST
 int
 hub_tmpl_render_string(const char *tmpl, size_t len, json_object *ctx,
     struct hub_buf *out)
@@ -833,6 +836,7 @@ hub_tmpl_render_string(const char *tmpl, size_t len, json_object *ctx,
 	tmpl_free(ref.t);
 	return rc;
 }
+#endif
 
 int
 hub_tmpl_render_page(const char *name, json_object *ctx, struct hub_buf *out)
@@ -868,6 +872,7 @@ out:
 	return rc;
 }
 
+#ifdef HUB_UNITTEST
 int
 hub_tmpl_check(const char *tmpl, size_t len)
 {
@@ -881,6 +886,7 @@ hub_tmpl_check(const char *tmpl, size_t len)
 		tmpl_free(t);
 	return rc;
 }
+#endif
 
 /* Follow every partial of ns as rendering would, without a context. */
 static int

@@ -4,8 +4,8 @@
  * pagesettings, pageaudit): the admin-only guard, the audit actor of the
  * signed-in admin, the page context with the admin menu, the page that
  * shows a new secret once, one form post from guard to redirect
- * (hub_adminpage_begin/_after/_end), and the answer to a lib module's refusal that
- * is not a form's inline error.
+ * (hub_adminpage_begin/_after/_end), and the answer to a lib module's
+ * refusal that is not a form's inline error.
  *
  * Every page here is HUB_ACCESS_ADMIN (403 for other roles, 303 to
  * /login without a session); every POST is a same-origin form with the

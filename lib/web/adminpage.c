@@ -34,6 +34,17 @@ hub_adminpage_get(struct hub_app_ctx *app, struct hub_req *req, struct hub_sessi
 }
 
 int
+hub_adminpage_get_saved(struct hub_app_ctx *app, struct hub_req *req, const char *flag,
+    struct hub_session *s, const char **notice)
+{
+	if (hub_adminpage_get(app, req, s) != 0)
+		return -1;
+	if (hub_form_get(&req->args, flag) != NULL)
+		*notice = "Saved.";
+	return 0;
+}
+
+int
 hub_adminpage_post(struct hub_app_ctx *app, struct hub_req *req, size_t pairs,
     struct hub_session *s, struct hub_form *form)
 {

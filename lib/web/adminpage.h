@@ -35,6 +35,10 @@ enum hub_adminpage_section {
 
 /* GET: 0 when an admin is signed in (s filled), else answered. */
 int	hub_adminpage_get(struct hub_app_ctx *, struct hub_req *, struct hub_session *s);
+/* GET of a page a change redirects back to with flag in its query: as
+ * hub_adminpage_get, and *notice = "Saved." when flag is there. */
+int	hub_adminpage_get_saved(struct hub_app_ctx *, struct hub_req *, const char *flag,
+	    struct hub_session *s, const char **notice);
 /* POST: the admin guard, the form (at most pairs fields) and its CSRF
  * token; 0, or answered (form freed). */
 int	hub_adminpage_post(struct hub_app_ctx *, struct hub_req *, size_t pairs,

@@ -103,10 +103,8 @@ hub_pagegroups_list(struct hub_req *req, void *arg)
 	struct groups_view v = { 200, W_NONE, NULL, NULL, NULL };
 	struct hub_session s;
 
-	if (hub_adminpage_get(app, req, &s) != 0)
+	if (hub_adminpage_get_saved(app, req, "done", &s, &v.notice) != 0)
 		return 0;
-	if (hub_form_get(&req->args, "done") != NULL)
-		v.notice = "Saved.";
 	return groups_page(app, req, &s, &v);
 }
 
@@ -180,10 +178,8 @@ hub_pagegroups_show(struct hub_req *req, void *arg)
 	struct groups_view v = { 200, W_NONE, NULL, NULL, NULL };
 	struct hub_session s;
 
-	if (hub_adminpage_get(app, req, &s) != 0)
+	if (hub_adminpage_get_saved(app, req, "done", &s, &v.notice) != 0)
 		return 0;
-	if (hub_form_get(&req->args, "done") != NULL)
-		v.notice = "Saved.";
 	return group_page(app, req, &s, &v);
 }
 

@@ -97,10 +97,8 @@ hub_pageusers_list(struct hub_req *req, void *arg)
 	struct users_view v = { 200, NULL, NULL, NULL, NULL };
 	struct hub_session s;
 
-	if (hub_adminpage_get(app, req, &s) != 0)
+	if (hub_adminpage_get_saved(app, req, "saved", &s, &v.notice) != 0)
 		return 0;
-	if (hub_form_get(&req->args, "saved") != NULL)
-		v.notice = "Saved.";
 	return users_page(app, req, &s, &v);
 }
 

@@ -98,13 +98,11 @@ hub_log_set_request(const char *id)
 		snprintf(log_req, sizeof(log_req), "%s", id);
 }
 
-#ifdef HUB_UNITTEST
-void
+HUB_STATIC HUB_UNUSED void
 hub_log_set_fd(int fd)
 {
 	log_fd = fd < 0 ? 2 : fd;
 }
-#endif
 
 static int
 has_ci(const char *hay, const char *needle)

@@ -470,8 +470,7 @@ tmpl_parse(const char *name, const char *src, size_t len, struct tmpl **out)
 	return HUB_TMPL_OK;
 }
 
-#ifdef HUB_UNITTEST
-void
+HUB_STATIC HUB_UNUSED void
 hub_tmpl_cache_clear(void)
 {
 	size_t i;
@@ -482,7 +481,6 @@ hub_tmpl_cache_clear(void)
 		cache[i].e = NULL;
 	}
 }
-#endif
 
 /* The parsed form of entry e; *owned says the caller must free it. */
 static int
@@ -816,8 +814,7 @@ hub_tmpl_render(const char *name, json_object *ctx, struct hub_buf *out)
 	return hub_tmpl_render_from(hub_embed_templates, name, ctx, out);
 }
 
-#ifdef HUB_UNITTEST
-int
+HUB_STATIC HUB_UNUSED int
 hub_tmpl_render_string(const char *tmpl, size_t len, json_object *ctx,
     struct hub_buf *out)
 {
@@ -836,7 +833,6 @@ hub_tmpl_render_string(const char *tmpl, size_t len, json_object *ctx,
 	tmpl_free(ref.t);
 	return rc;
 }
-#endif
 
 int
 hub_tmpl_render_page(const char *name, json_object *ctx, struct hub_buf *out)
@@ -872,8 +868,7 @@ out:
 	return rc;
 }
 
-#ifdef HUB_UNITTEST
-int
+HUB_STATIC HUB_UNUSED int
 hub_tmpl_check(const char *tmpl, size_t len)
 {
 	struct tmpl *t;
@@ -886,7 +881,6 @@ hub_tmpl_check(const char *tmpl, size_t len)
 		tmpl_free(t);
 	return rc;
 }
-#endif
 
 /* Follow every partial of ns as rendering would, without a context. */
 static int

@@ -49,14 +49,12 @@ hub_metrics_create(size_t nroutes)
 	return m;
 }
 
-#ifdef HUB_UNITTEST
-void
+HUB_STATIC HUB_UNUSED void
 hub_metrics_destroy(struct hub_metrics *m)
 {
 	if (m != NULL)
 		munmap(m, m->size);
 }
-#endif
 
 void
 hub_metrics_observe(struct hub_metrics *m, size_t route, int status, double seconds)

@@ -657,7 +657,7 @@ Test(requestform, an_expense_made_with_the_form_shows_the_expense_labels)
 	cr_assert_str_eq(v, "web|concur_expense");
 
 	snprintf(path, sizeof(path), "/requests/%s", id);
-	get(path, ck, &r);
+	th_get(path, ck, &r);
 	cr_assert_eq(r.status, 200, "%ld %s", r.status, r.body);
 	cr_assert_not_null(strstr(r.body, "<dt>Amount</dt><dd>245.80 USD</dd>"),
 	    "no expense amount: %s", r.body);

@@ -42,6 +42,7 @@
 #include "slack/home.h"
 #include "slack/respond.h"
 #include "slack/oauth.h"
+#include "slack/ratelimit.h"
 #include "notify/callbacks.h"
 #include "notify/deliver.h"
 #include "notify/msgsync.h"
@@ -95,13 +96,15 @@ static const int lane_weight[LANE__MAX] = { 3, 1, 2, 1, 1 };
 /* Sweeps, in this order, every --sweep-seconds: expire, remind, lapse;
  * sent-message and lookup-cache retention; rotating Slack tokens; expired
  * dashboard sessions and stale sign-in throttle counts; metric events
- * folded into their counters (so they stay few without a scraper). */
+ * folded into their counters (so they stay few without a scraper); Slack
+ * rate buckets that are full again (one per channel would pile up). */
 static const hub_job_sweep sweeps[] = {
 	hub_engine_sweep,
 	hub_msgsync_sweep,
 	hub_oauth_sweep,
 	hub_session_sweep,
 	hub_counters_sweep,
+	hub_ratelimit_sweep,
 };
 
 /* SLACK_BOT_TOKEN becomes the connection "default" before notifications run. */

@@ -5,6 +5,9 @@
  * static in the library proper and external in the copy built for the tests
  * (compiled with -DHUB_UNITTEST).  The module's own header declares the ones
  * the tests call, once, under #ifdef HUB_UNITTEST; tests never copy prototypes.
+ * A function that only tests need (a test hook: another log descriptor,
+ * freeing what a program keeps until it exits) is HUB_STATIC HUB_UNUSED:
+ * no program can call it, and the compiler drops it from theirs.
  */
 #ifndef HUB_COMMON_H
 #define HUB_COMMON_H

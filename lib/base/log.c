@@ -98,7 +98,7 @@ hub_log_set_request(const char *id)
 		snprintf(log_req, sizeof(log_req), "%s", id);
 }
 
-void
+HUB_STATIC HUB_UNUSED void
 hub_log_set_fd(int fd)
 {
 	log_fd = fd < 0 ? 2 : fd;

@@ -32,9 +32,13 @@ int	hub_log_level_parse(const char *, enum hub_log_level *);
 void	hub_log_set_request(const char *id);
 /* hub_log(HUB_LOG_INFO, "request", "method", "GET", "path", "/x", NULL) */
 void	hub_log(enum hub_log_level, const char *event, ...) __attribute__((sentinel));
-/* For tests: write to this fd instead of 2 (-1 restores stderr). */
-void	hub_log_set_fd(int fd);
 /* Is this key/value a secret that would be redacted?  (Exposed for tests.) */
 int	hub_log_is_secret(const char *key, const char *value);
+
+#ifdef HUB_UNITTEST
+/* Only in the tests' copy (t/libhub_ut.a): write to this fd instead of 2
+ * (-1 restores stderr). */
+void	hub_log_set_fd(int fd);
+#endif
 
 #endif

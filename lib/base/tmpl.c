@@ -470,7 +470,7 @@ tmpl_parse(const char *name, const char *src, size_t len, struct tmpl **out)
 	return HUB_TMPL_OK;
 }
 
-void
+HUB_STATIC HUB_UNUSED void
 hub_tmpl_cache_clear(void)
 {
 	size_t i;
@@ -814,7 +814,7 @@ hub_tmpl_render(const char *name, json_object *ctx, struct hub_buf *out)
 	return hub_tmpl_render_from(hub_embed_templates, name, ctx, out);
 }
 
-int
+HUB_STATIC HUB_UNUSED int
 hub_tmpl_render_string(const char *tmpl, size_t len, json_object *ctx,
     struct hub_buf *out)
 {
@@ -868,7 +868,7 @@ out:
 	return rc;
 }
 
-int
+HUB_STATIC HUB_UNUSED int
 hub_tmpl_check(const char *tmpl, size_t len)
 {
 	struct tmpl *t;

@@ -26,7 +26,7 @@
  * maximum bounds it; on any error the buffer is left exactly as it was (no
  * partial page).  The context is borrowed, never modified.  Parsed embedded
  * templates are cached for the life of the process (single-threaded
- * processes, STYLE 10); hub_tmpl_cache_clear() frees the cache.  Never
+ * processes, STYLE 10); the tests free it with hub_tmpl_cache_clear().  Never
  * blocks, never logs.
  *
  * Pages: a page is a body fragment (home.html, error.html, ...) rendered
@@ -60,10 +60,6 @@ enum hub_tmpl_err {
 /* Render embedded template `name` (hub_embed_templates) with ctx into out. */
 int		 hub_tmpl_render(const char *name, json_object *ctx,
 		    struct hub_buf *out);
-/* Render a template held in memory; its partials come from
- * hub_embed_templates.  Nothing is cached. */
-int		 hub_tmpl_render_string(const char *tmpl, size_t len,
-		    json_object *ctx, struct hub_buf *out);
 /* Render `name` from another table (tests, email wording).  The table must
  * end with a NULL name; only hub_embed_templates is cached. */
 int		 hub_tmpl_render_from(const struct hub_embed *tab,
@@ -72,8 +68,6 @@ int		 hub_tmpl_render_from(const struct hub_embed *tab,
  * `body` (the rendered fragment) into out. */
 int		 hub_tmpl_render_page(const char *name, json_object *ctx,
 		    struct hub_buf *out);
-/* Parse only: HUB_TMPL_OK or HUB_TMPL_SYNTAX (message in hub_tmpl_errmsg). */
-int		 hub_tmpl_check(const char *tmpl, size_t len);
 /* Parse every template of hub_embed_templates and check that each partial
  * it names exists; for a self-test at program start. */
 int		 hub_tmpl_check_all(void);
@@ -82,6 +76,18 @@ int		 hub_tmpl_check_all(void);
  * "" after success.  Static storage, overwritten by the next call. */
 const char	*hub_tmpl_errmsg(void);
 const char	*hub_tmpl_strerror(int);
+
+#ifdef HUB_UNITTEST
+/* Only in the tests' copy (t/libhub_ut.a) and the fuzz target: the
+ * programs render embedded templates and keep the cache until they exit. */
+/* Render a template held in memory; its partials come from
+ * hub_embed_templates.  Nothing is cached. */
+int		 hub_tmpl_render_string(const char *tmpl, size_t len,
+		    json_object *ctx, struct hub_buf *out);
+/* Parse only: HUB_TMPL_OK or HUB_TMPL_SYNTAX (message in hub_tmpl_errmsg). */
+int		 hub_tmpl_check(const char *tmpl, size_t len);
+/* Free the cache of parsed embedded templates. */
 void		 hub_tmpl_cache_clear(void);
+#endif
 
 #endif

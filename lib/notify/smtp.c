@@ -445,19 +445,3 @@ out:
 	hub_buf_release(&msg);
 	return rc;
 }
-
-const char *
-hub_smtp_strerror(int rc)
-{
-	static const char *const msgs[] = {
-		[HUB_SMTP_OK] = "ok",
-		[HUB_SMTP_INVALID] = "invalid message or configuration",
-		[HUB_SMTP_TRANSIENT] = "temporary failure",
-		[HUB_SMTP_PERMANENT] = "permanent failure",
-		[HUB_SMTP_NOMEM] = "out of memory",
-	};
-
-	if (rc < 0 || (size_t)rc >= HUB_NELEM(msgs) || msgs[rc] == NULL)
-		return "unknown error";
-	return msgs[rc];
-}

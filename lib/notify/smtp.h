@@ -46,6 +46,4 @@ int	hub_smtp_send(const char *smtp_url, const char *from, const char *to,
 	    const char *subject, const char *text, const char *html,
 	    char *err, size_t errlen);
 
-const char *hub_smtp_strerror(int);
-
 #endif

@@ -588,17 +588,3 @@ hub_bkhtml_render(const char *json, size_t len, struct hub_buf *out)
 		out->data[start] = '\0';
 	return rc;
 }
-
-const char *
-hub_bkhtml_strerror(int rc)
-{
-	static const char *const msgs[] = {
-		[HUB_BKHTML_OK] = "ok",
-		[HUB_BKHTML_JSON] = "not JSON within the limits",
-		[HUB_BKHTML_SHAPE] = "neither blocks nor a message",
-		[HUB_BKHTML_TOOBIG] = "preview too large",
-		[HUB_BKHTML_NOMEM] = "out of memory",
-	};
-
-	return rc >= 0 && (size_t)rc < HUB_NELEM(msgs) ? msgs[rc] : "unknown error";
-}

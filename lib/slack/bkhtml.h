@@ -52,6 +52,5 @@ enum hub_bkhtml_err {
 
 /* Append the HTML of json[0..len) to out. */
 int		 hub_bkhtml_render(const char *json, size_t len, struct hub_buf *out);
-const char	*hub_bkhtml_strerror(int);
 
 #endif

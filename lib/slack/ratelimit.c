@@ -37,8 +37,11 @@
 #include <string.h>
 #include <time.h>
 
+#include "base/common.h"
 #include "base/json.h"
+#include "base/log.h"
 #include "slack/ratelimit.h"
+#include "store/job.h"
 #include "store/settings.h"
 
 #define REFILL_FROM "greatest(b.updated_at, coalesce(b.blocked_until, b.updated_at))"
@@ -89,10 +92,11 @@ static const struct hub_stmt stmts[STMT__MAX] = {
 		"  next_allowed_at = greatest(b.blocked_until, EXCLUDED.blocked_until), "
 		"  tokens = least(b.capacity, 1), "
 		"  updated_at = greatest(b.updated_at, now())", 2 },
-	/* Only buckets that are full by now: recreating one full on its next
-	 * use changes nothing. */
+	/* Only buckets that are full by now and have nobody in line:
+	 * recreating one full on its next use changes nothing. */
 	[STMT_CLEANUP] = {
 		"DELETE FROM rate_buckets WHERE (blocked_until IS NULL OR blocked_until < now()) "
+		"AND (queued_until IS NULL OR queued_until < now()) "
 		"AND updated_at + make_interval(secs => capacity / refill_per_s) < now()", 0 },
 };
 
@@ -190,7 +194,7 @@ hub_ratelimit_workspace_cap(struct hub_db *db)
 	return cap >= 1 ? (int)cap : HUB_RATELIMIT_WORKSPACE_CAP;
 }
 
-int
+HUB_STATIC int
 hub_ratelimit_cleanup(struct hub_db *db, long *deleted)
 {
 	PGresult *res = NULL;
@@ -207,4 +211,22 @@ hub_ratelimit_cleanup(struct hub_db *db, long *deleted)
 out:
 	PQclear(res);
 	return rc;
+}
+
+int
+hub_ratelimit_sweep(struct hub_job_env *env)
+{
+	char n[HUB_INT64_TEXT_SIZE];
+	long deleted;
+
+	if (hub_ratelimit_cleanup(env->db, &deleted) != HUB_RATELIMIT_OK) {
+		if (hub_db_ping(env->db) != HUB_DB_OK)
+			return HUB_JOB_SWEEP_DB_DOWN;
+		hub_log(HUB_LOG_ERROR, "sweep_failed", "sweep", "rate_buckets", NULL);
+	} else if (deleted > 0) {
+		/* Most sweeps delete some: idle buckets refill within seconds. */
+		snprintf(n, sizeof(n), "%ld", deleted);
+		hub_log(HUB_LOG_DEBUG, "sweep", "rate_buckets_deleted", n, NULL);
+	}
+	return HUB_JOB_SWEEP_OK;
 }

@@ -25,12 +25,13 @@
  *                                      "slack.workspace_cap_per_minute",
  *                                      default HUB_RATELIMIT_WORKSPACE_CAP
  *   "webhook:<connection id>"          1/s per incoming webhook
- * Never logs, never calls Slack.
+ * Never calls Slack; only the sweep logs.
  */
 #ifndef HUB_RATELIMIT_H
 #define HUB_RATELIMIT_H
 
 #include "store/db.h"
+#include "store/job.h"
 
 enum hub_ratelimit_err {
 	HUB_RATELIMIT_OK = 0,    /* a token was taken (acquire) or the block set */
@@ -69,9 +70,15 @@ int	hub_ratelimit_penalize(struct hub_db *, const char *key, int retry_after_s);
 /* settings "slack.workspace_cap_per_minute" (a JSON number 1..100000), or
  * HUB_RATELIMIT_WORKSPACE_CAP when absent or malformed. */
 int	hub_ratelimit_workspace_cap(struct hub_db *);
-/* Delete buckets that have refilled completely and are not blocked (one
- * per channel ever posted to would pile up otherwise); a later acquire
- * recreates them full, which is what they hold.  For the retention job. */
+/* The worker's sweep (store/job.h): deletes buckets that have refilled
+ * completely, are not blocked and have nobody in line (one per channel
+ * ever posted to would pile up otherwise); a later acquire recreates them
+ * full, which is what they hold.  Logs what it deleted at debug level. */
+int	hub_ratelimit_sweep(struct hub_job_env *);
+
+#ifdef HUB_UNITTEST
+/* HUB_STATIC in ratelimit.c: the sweep's statement, *deleted rows. */
 int	hub_ratelimit_cleanup(struct hub_db *, long *deleted);
+#endif
 
 #endif

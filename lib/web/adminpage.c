@@ -34,6 +34,17 @@ hub_adminpage_get(struct hub_app_ctx *app, struct hub_req *req, struct hub_sessi
 }
 
 int
+hub_adminpage_get_saved(struct hub_app_ctx *app, struct hub_req *req, const char *flag,
+    struct hub_session *s, const char **notice)
+{
+	if (hub_adminpage_get(app, req, s) != 0)
+		return -1;
+	if (hub_form_get(&req->args, flag) != NULL)
+		*notice = "Saved.";
+	return 0;
+}
+
+int
 hub_adminpage_post(struct hub_app_ctx *app, struct hub_req *req, size_t pairs,
     struct hub_session *s, struct hub_form *form)
 {
@@ -46,6 +57,34 @@ hub_adminpage_post(struct hub_app_ctx *app, struct hub_req *req, size_t pairs,
 		return -1;
 	}
 	return 0;
+}
+
+int
+hub_adminpage_begin(struct hub_app_ctx *app, struct hub_req *req, size_t pairs,
+    struct hub_adminpage_action *a)
+{
+	memset(a, 0, sizeof(*a));
+	if (hub_adminpage_post(app, req, pairs, &a->s, &a->form) != 0)
+		return -1;
+	hub_adminpage_actor(&a->s, &a->actor);
+	return 0;
+}
+
+void
+hub_adminpage_end(struct hub_adminpage_action *a)
+{
+	json_object_put(a->in);
+	json_object_put(a->out);
+	hub_form_free(&a->form);
+}
+
+int
+hub_adminpage_after(struct hub_app_ctx *app, struct hub_req *req, int done, const char *path,
+    int status, const struct hub_problem *p, const char *notfound)
+{
+	if (done)
+		return hub_page_redirect(app, req, 303, path);
+	return hub_adminpage_refused(app, req, status, p, notfound);
 }
 
 void

@@ -3,8 +3,9 @@
  * settings and the audit log share (pagesources, pageusers, pagegroups,
  * pagesettings, pageaudit): the admin-only guard, the audit actor of the
  * signed-in admin, the page context with the admin menu, the page that
- * shows a new secret once, and the answer to a lib module's refusal that
- * is not a form's inline error.
+ * shows a new secret once, one form post from guard to redirect
+ * (hub_adminpage_begin/_after/_end), and the answer to a lib module's
+ * refusal that is not a form's inline error.
  *
  * Every page here is HUB_ACCESS_ADMIN (403 for other roles, 303 to
  * /login without a session); every POST is a same-origin form with the
@@ -34,10 +35,34 @@ enum hub_adminpage_section {
 
 /* GET: 0 when an admin is signed in (s filled), else answered. */
 int	hub_adminpage_get(struct hub_app_ctx *, struct hub_req *, struct hub_session *s);
+/* GET of a page a change redirects back to with flag in its query: as
+ * hub_adminpage_get, and *notice = "Saved." when flag is there. */
+int	hub_adminpage_get_saved(struct hub_app_ctx *, struct hub_req *, const char *flag,
+	    struct hub_session *s, const char **notice);
 /* POST: the admin guard, the form (at most pairs fields) and its CSRF
  * token; 0, or answered (form freed). */
 int	hub_adminpage_post(struct hub_app_ctx *, struct hub_req *, size_t pairs,
 	    struct hub_session *s, struct hub_form *form);
+/* One admin form post as its handler holds it: the signed-in admin, the
+ * form, the audit actor, the lib module's refusal (zeroed), and the JSON
+ * going in and coming out (NULL until the handler sets them). */
+struct hub_adminpage_action {
+	struct hub_session	 s;
+	struct hub_form		 form;
+	struct hub_actor	 actor;
+	struct hub_problem	 p;
+	json_object		*in;
+	json_object		*out;
+};
+/* hub_adminpage_post, then the actor; 0, or answered (nothing to end). */
+int	hub_adminpage_begin(struct hub_app_ctx *, struct hub_req *, size_t pairs,
+	    struct hub_adminpage_action *);
+/* Free the form, in and out. */
+void	hub_adminpage_end(struct hub_adminpage_action *);
+/* The answer to a change: 303 to path when done, else
+ * hub_adminpage_refused(status, p, notfound). */
+int	hub_adminpage_after(struct hub_app_ctx *, struct hub_req *, int done, const char *path,
+	    int status, const struct hub_problem *, const char *notfound);
 /* Who acts, for the audit log: the signed-in user (kind "user", id, their
  * email or else name as display, via "web").  Borrows from s. */
 void	hub_adminpage_actor(const struct hub_session *s, struct hub_actor *a);

@@ -49,7 +49,7 @@ hub_metrics_create(size_t nroutes)
 	return m;
 }
 
-void
+HUB_STATIC HUB_UNUSED void
 hub_metrics_destroy(struct hub_metrics *m)
 {
 	if (m != NULL)

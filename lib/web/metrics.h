@@ -38,7 +38,6 @@ struct hub_metrics;
 
 /* NULL when mmap fails or nroutes is 0 or over HUB_METRICS_MAX_ROUTES. */
 struct hub_metrics *hub_metrics_create(size_t nroutes);
-void	hub_metrics_destroy(struct hub_metrics *);
 /* Count one request.  route >= nroutes or a status outside 100..599 is
  * ignored; m may be NULL. */
 void	hub_metrics_observe(struct hub_metrics *, size_t route, int status, double seconds);
@@ -50,5 +49,10 @@ int	hub_metrics_render(const struct hub_metrics *, const char *const *names,
 /* Append the database series (folding the pending events first): HUB_DB_OK
  * or the hub_db_exec error. */
 int	hub_metrics_render_db(struct hub_db *, struct hub_buf *out);
+
+#ifdef HUB_UNITTEST
+/* Only in the tests' copy: a program keeps its counters until it exits. */
+void	hub_metrics_destroy(struct hub_metrics *);
+#endif
 
 #endif

@@ -103,10 +103,8 @@ hub_pagegroups_list(struct hub_req *req, void *arg)
 	struct groups_view v = { 200, W_NONE, NULL, NULL, NULL };
 	struct hub_session s;
 
-	if (hub_adminpage_get(app, req, &s) != 0)
+	if (hub_adminpage_get_saved(app, req, "done", &s, &v.notice) != 0)
 		return 0;
-	if (hub_form_get(&req->args, "done") != NULL)
-		v.notice = "Saved.";
 	return groups_page(app, req, &s, &v);
 }
 
@@ -115,41 +113,37 @@ hub_pagegroups_create(struct hub_req *req, void *arg)
 {
 	struct hub_app_ctx *app = arg;
 	struct groups_view v = { 400, W_GROUP, NULL, NULL, NULL };
-	struct hub_form form = { NULL, 0 };
-	json_object *in = json_object_new_object(), *out = NULL;
+	struct hub_adminpage_action a;
 	const char *desc, *name;
 	char path[PATH_MAX_LEN];
-	struct hub_session s;
-	struct hub_actor actor;
-	struct hub_problem p;
-	int rc = 0;
+	int rc;
 
-	if (in == NULL)
-		return 500;
-	if (hub_adminpage_post(app, req, FORM_PAIRS, &s, &form) != 0)
+	if (hub_adminpage_begin(app, req, FORM_PAIRS, &a) != 0)
+		return 0;
+	if ((a.in = json_object_new_object()) == NULL) {
+		rc = 500;
 		goto out;
-	name = hub_form_get(&form, "name");
-	desc = hub_form_get(&form, "description");
-	hub_json_set_str(in, "name", name != NULL ? name : "");
-	hub_json_set_str(in, "description", desc != NULL && desc[0] != '\0' ? desc : NULL);
-	json_object_object_add(in, "members", hub_adminpage_list(hub_form_get(&form, "members")));
-	hub_adminpage_actor(&s, &actor);
-	rc = hub_groups_create(hub_app_db(app), in, &actor, &out, &p);
+	}
+	name = hub_form_get(&a.form, "name");
+	desc = hub_form_get(&a.form, "description");
+	hub_json_set_str(a.in, "name", name != NULL ? name : "");
+	hub_json_set_str(a.in, "description", desc != NULL && desc[0] != '\0' ? desc : NULL);
+	json_object_object_add(a.in, "members", hub_adminpage_list(hub_form_get(&a.form,
+	    "members")));
+	rc = hub_groups_create(hub_app_db(app), a.in, &a.actor, &a.out, &a.p);
 	if (rc == HUB_GROUPS_OK) {
 		snprintf(path, sizeof(path), "/admin/groups/%s", name);
 		rc = hub_page_redirect(app, req, 303, path);
 	} else if (rc == HUB_GROUPS_INVALID || rc == HUB_GROUPS_EXISTS) {
 		v.status = refusal_status(rc);
-		v.form = &form;
-		v.err = &p;
-		rc = groups_page(app, req, &s, &v);
+		v.form = &a.form;
+		v.err = &a.p;
+		rc = groups_page(app, req, &a.s, &v);
 	} else {
-		rc = hub_adminpage_refused(app, req, 0, &p, NULL);
+		rc = hub_adminpage_refused(app, req, 0, &a.p, NULL);
 	}
 out:
-	json_object_put(in);
-	json_object_put(out);
-	hub_form_free(&form);
+	hub_adminpage_end(&a);
 	return rc;
 }
 
@@ -184,10 +178,8 @@ hub_pagegroups_show(struct hub_req *req, void *arg)
 	struct groups_view v = { 200, W_NONE, NULL, NULL, NULL };
 	struct hub_session s;
 
-	if (hub_adminpage_get(app, req, &s) != 0)
+	if (hub_adminpage_get_saved(app, req, "done", &s, &v.notice) != 0)
 		return 0;
-	if (hub_form_get(&req->args, "done") != NULL)
-		v.notice = "Saved.";
 	return group_page(app, req, &s, &v);
 }
 
@@ -195,20 +187,15 @@ int
 hub_pagegroups_delete(struct hub_req *req, void *arg)
 {
 	struct hub_app_ctx *app = arg;
-	struct hub_form form = { NULL, 0 };
-	struct hub_session s;
-	struct hub_actor actor;
-	struct hub_problem p;
+	struct hub_adminpage_action a;
 	int rc;
 
-	if (hub_adminpage_post(app, req, 4, &s, &form) != 0)
+	if (hub_adminpage_begin(app, req, 4, &a) != 0)
 		return 0;
-	hub_adminpage_actor(&s, &actor);
-	memset(&p, 0, sizeof(p));
-	rc = hub_groups_delete(hub_app_db(app), req->captures[0], &actor, &p);
-	rc = rc == HUB_GROUPS_OK ? hub_page_redirect(app, req, 303, "/admin/groups?done=1") :
-	    hub_adminpage_refused(app, req, refusal_status(rc), &p, "There is no such group.");
-	hub_form_free(&form);
+	rc = hub_groups_delete(hub_app_db(app), req->captures[0], &a.actor, &a.p);
+	rc = hub_adminpage_after(app, req, rc == HUB_GROUPS_OK, "/admin/groups?done=1",
+	    refusal_status(rc), &a.p, "There is no such group.");
+	hub_adminpage_end(&a);
 	return rc;
 }
 
@@ -217,42 +204,36 @@ static int
 member_change(struct hub_req *req, struct hub_app_ctx *app, int add)
 {
 	struct groups_view v = { 400, W_MEMBER, NULL, NULL, NULL };
-	struct hub_form form = { NULL, 0 };
-	json_object *out = NULL;
+	struct hub_adminpage_action a;
 	const char *member;
 	char path[PATH_MAX_LEN];
-	struct hub_session s;
-	struct hub_actor actor;
-	struct hub_problem p;
 	int rc;
 
-	if (hub_adminpage_post(app, req, 4, &s, &form) != 0)
+	if (hub_adminpage_begin(app, req, 4, &a) != 0)
 		return 0;
-	hub_adminpage_actor(&s, &actor);
-	memset(&p, 0, sizeof(p));
-	member = hub_form_get(&form, "member");
+	member = hub_form_get(&a.form, "member");
 	if (member == NULL || member[0] == '\0')
-		rc = hub_problem(&p, "member", "Type a Slack user id or an email address.",
+		rc = hub_problem(&a.p, "member", "Type a Slack user id or an email address.",
 		    HUB_GROUPS_INVALID);
 	else if (add)
-		rc = hub_groups_member_add(hub_app_db(app), req->captures[0], member, &actor, &out,
-		    &p);
+		rc = hub_groups_member_add(hub_app_db(app), req->captures[0], member, &a.actor,
+		    &a.out, &a.p);
 	else
-		rc = hub_groups_member_remove(hub_app_db(app), req->captures[0], member, &actor, &p);
+		rc = hub_groups_member_remove(hub_app_db(app), req->captures[0], member, &a.actor,
+		    &a.p);
 	if (rc == HUB_GROUPS_OK) {
 		snprintf(path, sizeof(path), "/admin/groups/%s?done=1", req->captures[0]);
 		rc = hub_page_redirect(app, req, 303, path);
 	} else if (add && (rc == HUB_GROUPS_INVALID || rc == HUB_GROUPS_EXISTS)) {
 		v.status = refusal_status(rc);
-		v.form = &form;
-		v.err = &p;
-		rc = group_page(app, req, &s, &v);
+		v.form = &a.form;
+		v.err = &a.p;
+		rc = group_page(app, req, &a.s, &v);
 	} else {
-		rc = hub_adminpage_refused(app, req, refusal_status(rc), &p,
+		rc = hub_adminpage_refused(app, req, refusal_status(rc), &a.p,
 		    "There is no such group or member.");
 	}
-	json_object_put(out);
-	hub_form_free(&form);
+	hub_adminpage_end(&a);
 	return rc;
 }
 
@@ -274,37 +255,32 @@ hub_pagegroups_deleg_add(struct hub_req *req, void *arg)
 	static const char *const keys[] = { "approver", "delegate", "valid_from", "valid_to" };
 	struct hub_app_ctx *app = arg;
 	struct groups_view v = { 400, W_DELEG, NULL, NULL, NULL };
-	struct hub_form form = { NULL, 0 };
-	json_object *in = json_object_new_object(), *out = NULL;
-	struct hub_session s;
-	struct hub_actor actor;
-	struct hub_problem p;
+	struct hub_adminpage_action a;
 	size_t i;
-	int rc = 0;
+	int rc;
 
-	if (in == NULL)
-		return 500;
-	if (hub_adminpage_post(app, req, FORM_PAIRS, &s, &form) != 0)
+	if (hub_adminpage_begin(app, req, FORM_PAIRS, &a) != 0)
+		return 0;
+	if ((a.in = json_object_new_object()) == NULL) {
+		rc = 500;
 		goto out;
+	}
 	for (i = 0; i < HUB_NELEM(keys); i++)
-		hub_json_set_str(in, keys[i], hub_form_get(&form, keys[i]) != NULL ?
-		    hub_form_get(&form, keys[i]) : "");
-	hub_adminpage_actor(&s, &actor);
-	rc = hub_deleg_add(hub_app_db(app), in, &actor, &out, &p);
+		hub_json_set_str(a.in, keys[i], hub_form_get(&a.form, keys[i]) != NULL ?
+		    hub_form_get(&a.form, keys[i]) : "");
+	rc = hub_deleg_add(hub_app_db(app), a.in, &a.actor, &a.out, &a.p);
 	if (rc == HUB_GROUPS_OK) {
 		rc = hub_page_redirect(app, req, 303, "/admin/groups?done=1#delegations");
 	} else if (rc == HUB_GROUPS_INVALID || rc == HUB_GROUPS_EXISTS) {
 		v.status = refusal_status(rc);
-		v.form = &form;
-		v.err = &p;
-		rc = groups_page(app, req, &s, &v);
+		v.form = &a.form;
+		v.err = &a.p;
+		rc = groups_page(app, req, &a.s, &v);
 	} else {
-		rc = hub_adminpage_refused(app, req, 0, &p, NULL);
+		rc = hub_adminpage_refused(app, req, 0, &a.p, NULL);
 	}
 out:
-	json_object_put(in);
-	json_object_put(out);
-	hub_form_free(&form);
+	hub_adminpage_end(&a);
 	return rc;
 }
 
@@ -312,22 +288,15 @@ int
 hub_pagegroups_deleg_revoke(struct hub_req *req, void *arg)
 {
 	struct hub_app_ctx *app = arg;
-	struct hub_form form = { NULL, 0 };
-	json_object *out = NULL;
-	struct hub_session s;
-	struct hub_actor actor;
-	struct hub_problem p;
+	struct hub_adminpage_action a;
 	int rc;
 
-	if (hub_adminpage_post(app, req, 4, &s, &form) != 0)
+	if (hub_adminpage_begin(app, req, 4, &a) != 0)
 		return 0;
-	hub_adminpage_actor(&s, &actor);
-	memset(&p, 0, sizeof(p));
-	rc = hub_deleg_revoke(hub_app_db(app), req->captures[0], &actor, &out, &p);
-	rc = rc == HUB_GROUPS_OK ?
-	    hub_page_redirect(app, req, 303, "/admin/groups?done=1#delegations") :
-	    hub_adminpage_refused(app, req, refusal_status(rc), &p, "There is no such delegation.");
-	json_object_put(out);
-	hub_form_free(&form);
+	rc = hub_deleg_revoke(hub_app_db(app), req->captures[0], &a.actor, &a.out, &a.p);
+	rc = hub_adminpage_after(app, req, rc == HUB_GROUPS_OK,
+	    "/admin/groups?done=1#delegations", refusal_status(rc), &a.p,
+	    "There is no such delegation.");
+	hub_adminpage_end(&a);
 	return rc;
 }

@@ -327,46 +327,43 @@ int
 hub_pagesources_create(struct hub_req *req, void *arg)
 {
 	struct hub_app_ctx *app = arg;
-	struct hub_form form = { NULL, 0 };
-	json_object *in = NULL, *out = NULL, *id, *key;
-	struct hub_session s;
-	struct hub_actor actor;
-	struct hub_problem p;
+	struct hub_adminpage_action a;
+	json_object *id, *key;
+	const char *name, *desc;
 	char back[64];
-	int rc = 0;
+	int rc;
 
-	if (hub_adminpage_post(app, req, FORM_PAIRS, &s, &form) != 0)
+	if (hub_adminpage_begin(app, req, FORM_PAIRS, &a) != 0)
 		return 0;
-	if ((in = json_object_new_object()) == NULL) {
+	if ((a.in = json_object_new_object()) == NULL) {
 		rc = 500;
 		goto out;
 	}
-	hub_json_set_str(in, "name", hub_form_get(&form, "name") ? hub_form_get(&form, "name") : "");
-	if (hub_form_get(&form, "description") != NULL && hub_form_get(&form, "description")[0])
-		hub_json_set_str(in, "description", hub_form_get(&form, "description"));
-	hub_adminpage_actor(&s, &actor);
-	rc = hub_srcadm_create(hub_app_db(app), &app->conf, in, &actor, &out, &p);
-	hub_log(HUB_LOG_INFO, "admin_source_create", "user", s.user.id, "result",
+	name = hub_form_get(&a.form, "name");
+	desc = hub_form_get(&a.form, "description");
+	hub_json_set_str(a.in, "name", name != NULL ? name : "");
+	if (desc != NULL && desc[0] != '\0')
+		hub_json_set_str(a.in, "description", desc);
+	rc = hub_srcadm_create(hub_app_db(app), &app->conf, a.in, &a.actor, &a.out, &a.p);
+	hub_log(HUB_LOG_INFO, "admin_source_create", "user", a.s.user.id, "result",
 	    rc == HUB_SRCADM_OK ? "ok" : "refused", NULL);
 	if (rc == HUB_SRCADM_INVALID || rc == HUB_SRCADM_EXISTS) {
-		rc = list_page(app, req, &s, 400, &form, &p);
+		rc = list_page(app, req, &a.s, 400, &a.form, &a.p);
 		goto out;
 	}
 	if (rc != HUB_SRCADM_OK) {
-		rc = hub_adminpage_refused(app, req, 0, &p, NULL);
+		rc = hub_adminpage_refused(app, req, 0, &a.p, NULL);
 		goto out;
 	}
-	json_object_object_get_ex(out, "id", &id);
-	json_object_object_get_ex(out, "api_key", &key);
+	json_object_object_get_ex(a.out, "id", &id);
+	json_object_object_get_ex(a.out, "api_key", &key);
 	snprintf(back, sizeof(back), "/admin/sources/%s", json_object_get_string(id));
-	rc = hub_adminpage_secret(app, req, &s, HUB_ADMINPAGE_SOURCES, "Source created",
+	rc = hub_adminpage_secret(app, req, &a.s, HUB_ADMINPAGE_SOURCES, "Source created",
 	    "The source's API key. Copy it into the source system now: it is shown only"
 	    " this once and cannot be read again.", json_object_get_string(key), back,
 	    "Set up this source's defaults");
 out:
-	json_object_put(in);
-	json_object_put(out);
-	hub_form_free(&form);
+	hub_adminpage_end(&a);
 	return rc;
 }
 
@@ -420,40 +417,33 @@ int
 hub_pagesources_update(struct hub_req *req, void *arg)
 {
 	struct hub_app_ctx *app = arg;
-	struct hub_form form = { NULL, 0 };
-	json_object *in = NULL, *out = NULL;
-	struct hub_session s;
-	struct hub_actor actor;
-	struct hub_problem p;
+	struct hub_adminpage_action a;
 	int rc, refused = 0;
 
-	if (hub_adminpage_post(app, req, FORM_PAIRS, &s, &form) != 0)
+	if (hub_adminpage_begin(app, req, FORM_PAIRS, &a) != 0)
 		return 0;
-	memset(&p, 0, sizeof(p));
-	if ((in = body_of(&form, &p, &refused)) == NULL) {
+	if ((a.in = body_of(&a.form, &a.p, &refused)) == NULL) {
 		rc = 500;
 		goto out;
 	}
 	if (refused) {
-		rc = source_page(app, req, &s, 400, &form, &p, 0);
+		rc = source_page(app, req, &a.s, 400, &a.form, &a.p, 0);
 		goto out;
 	}
-	hub_adminpage_actor(&s, &actor);
-	rc = hub_srcadm_patch(hub_app_db(app), &app->conf, req->captures[0], in, &actor, &out, &p);
-	hub_log(HUB_LOG_INFO, "admin_source_update", "user", s.user.id, "source",
+	rc = hub_srcadm_patch(hub_app_db(app), &app->conf, req->captures[0], a.in, &a.actor,
+	    &a.out, &a.p);
+	hub_log(HUB_LOG_INFO, "admin_source_update", "user", a.s.user.id, "source",
 	    req->captures[0], "result", rc == HUB_SRCADM_OK ? "ok" : "refused", NULL);
 	/* p.field may name a key of in: the page is rendered before in goes. */
 	if (rc == HUB_SRCADM_INVALID || rc == HUB_SRCADM_EXISTS)
-		rc = source_page(app, req, &s, 400, &form, &p, 0);
+		rc = source_page(app, req, &a.s, 400, &a.form, &a.p, 0);
 	else if (rc == HUB_SRCADM_OK)
-		rc = source_page(app, req, &s, 200, NULL, NULL, 1);
+		rc = source_page(app, req, &a.s, 200, NULL, NULL, 1);
 	else
-		rc = hub_adminpage_refused(app, req, rc == HUB_SRCADM_NOTFOUND ? 404 : 0, &p,
+		rc = hub_adminpage_refused(app, req, rc == HUB_SRCADM_NOTFOUND ? 404 : 0, &a.p,
 		    "There is no such source.");
 out:
-	json_object_put(in);
-	json_object_put(out);
-	hub_form_free(&form);
+	hub_adminpage_end(&a);
 	return rc;
 }
 
@@ -461,34 +451,28 @@ int
 hub_pagesources_rotate(struct hub_req *req, void *arg)
 {
 	struct hub_app_ctx *app = arg;
-	struct hub_form form = { NULL, 0 };
-	json_object *out = NULL, *key;
-	struct hub_session s;
-	struct hub_actor actor;
-	struct hub_problem p;
+	struct hub_adminpage_action a;
+	json_object *key;
 	char back[64];
 	int rc;
 
-	if (hub_adminpage_post(app, req, 4, &s, &form) != 0)
+	if (hub_adminpage_begin(app, req, 4, &a) != 0)
 		return 0;
-	hub_adminpage_actor(&s, &actor);
-	memset(&p, 0, sizeof(p));
-	rc = hub_srcadm_rotate(hub_app_db(app), req->captures[0], &actor, &out, &p);
-	hub_log(HUB_LOG_INFO, "admin_source_rotate", "user", s.user.id, "source",
+	rc = hub_srcadm_rotate(hub_app_db(app), req->captures[0], &a.actor, &a.out, &a.p);
+	hub_log(HUB_LOG_INFO, "admin_source_rotate", "user", a.s.user.id, "source",
 	    req->captures[0], "result", rc == HUB_SRCADM_OK ? "ok" : "refused", NULL);
 	if (rc != HUB_SRCADM_OK) {
-		rc = hub_adminpage_refused(app, req, rc == HUB_SRCADM_NOTFOUND ? 404 : 0, &p,
+		rc = hub_adminpage_refused(app, req, rc == HUB_SRCADM_NOTFOUND ? 404 : 0, &a.p,
 		    "There is no such source.");
 		goto out;
 	}
-	json_object_object_get_ex(out, "api_key", &key);
+	json_object_object_get_ex(a.out, "api_key", &key);
 	snprintf(back, sizeof(back), "/admin/sources/%s", req->captures[0]);
-	rc = hub_adminpage_secret(app, req, &s, HUB_ADMINPAGE_SOURCES, "New API key",
+	rc = hub_adminpage_secret(app, req, &a.s, HUB_ADMINPAGE_SOURCES, "New API key",
 	    "Every earlier key of this source has stopped working. Put this one into the"
 	    " source system now: it is shown only this once.", json_object_get_string(key),
 	    back, "Back to the source");
 out:
-	json_object_put(out);
-	hub_form_free(&form);
+	hub_adminpage_end(&a);
 	return rc;
 }

@@ -97,10 +97,8 @@ hub_pageusers_list(struct hub_req *req, void *arg)
 	struct users_view v = { 200, NULL, NULL, NULL, NULL };
 	struct hub_session s;
 
-	if (hub_adminpage_get(app, req, &s) != 0)
+	if (hub_adminpage_get_saved(app, req, "saved", &s, &v.notice) != 0)
 		return 0;
-	if (hub_form_get(&req->args, "saved") != NULL)
-		v.notice = "Saved.";
 	return users_page(app, req, &s, &v);
 }
 
@@ -109,45 +107,42 @@ hub_pageusers_create(struct hub_req *req, void *arg)
 {
 	struct hub_app_ctx *app = arg;
 	struct users_view v = { 400, NULL, NULL, NULL, NULL };
-	struct hub_form form = { NULL, 0 };
-	json_object *in = json_object_new_object(), *out = NULL, *pw;
-	const char *email;
-	struct hub_session s;
-	struct hub_actor actor;
-	struct hub_problem p;
-	int rc = 0;
+	struct hub_adminpage_action a;
+	json_object *pw;
+	const char *email, *name;
+	int rc;
 
-	if (in == NULL)
-		return 500;
-	if (hub_adminpage_post(app, req, FORM_PAIRS, &s, &form) != 0)
+	if (hub_adminpage_begin(app, req, FORM_PAIRS, &a) != 0)
+		return 0;
+	if ((a.in = json_object_new_object()) == NULL) {
+		rc = 500;
 		goto out;
-	email = hub_form_get(&form, "email");
-	hub_json_set_str(in, "name", hub_form_get(&form, "name") ? hub_form_get(&form, "name") : "");
-	hub_json_set_str(in, "email", email != NULL && email[0] != '\0' ? email : NULL);
-	hub_json_set_str(in, "role", hub_form_get(&form, "role"));
-	hub_adminpage_actor(&s, &actor);
-	rc = hub_admin_user_add_json(hub_app_db(app), in, &actor, &out, &p);
-	hub_log(HUB_LOG_INFO, "admin_user_add", "user", s.user.id, "result",
+	}
+	email = hub_form_get(&a.form, "email");
+	name = hub_form_get(&a.form, "name");
+	hub_json_set_str(a.in, "name", name != NULL ? name : "");
+	hub_json_set_str(a.in, "email", email != NULL && email[0] != '\0' ? email : NULL);
+	hub_json_set_str(a.in, "role", hub_form_get(&a.form, "role"));
+	rc = hub_admin_user_add_json(hub_app_db(app), a.in, &a.actor, &a.out, &a.p);
+	hub_log(HUB_LOG_INFO, "admin_user_add", "user", a.s.user.id, "result",
 	    hub_admin_strerror(rc), NULL);
 	if (rc == HUB_ADMIN_INVALID || rc == HUB_ADMIN_EXISTS) {
-		v.form = &form;
-		v.err = &p;
-		rc = users_page(app, req, &s, &v);
+		v.form = &a.form;
+		v.err = &a.p;
+		rc = users_page(app, req, &a.s, &v);
 		goto out;
 	}
 	if (rc != HUB_ADMIN_OK) {
-		rc = hub_adminpage_refused(app, req, 0, &p, NULL);
+		rc = hub_adminpage_refused(app, req, 0, &a.p, NULL);
 		goto out;
 	}
-	json_object_object_get_ex(out, "password", &pw);
-	rc = hub_adminpage_secret(app, req, &s, HUB_ADMINPAGE_USERS, "User added",
+	json_object_object_get_ex(a.out, "password", &pw);
+	rc = hub_adminpage_secret(app, req, &a.s, HUB_ADMINPAGE_USERS, "User added",
 	    "Their password. Give it to them now (they can change it under their name at the"
 	    " top of any page): it is shown only this once.", json_object_get_string(pw),
 	    "/admin/users", "Back to the users");
 out:
-	json_object_put(in);
-	json_object_put(out);
-	hub_form_free(&form);
+	hub_adminpage_end(&a);
 	return rc;
 }
 
@@ -156,42 +151,35 @@ hub_pageusers_update(struct hub_req *req, void *arg)
 {
 	struct hub_app_ctx *app = arg;
 	struct users_view v = { 400, NULL, NULL, NULL, NULL };
-	struct hub_form form = { NULL, 0 };
-	json_object *in = json_object_new_object(), *out = NULL;
-	const char *role, *disabled;
-	struct hub_session s;
-	struct hub_actor actor;
-	struct hub_problem p;
-	int rc = 0;
+	struct hub_adminpage_action a;
+	const char *disabled;
+	int rc;
 
-	if (in == NULL)
-		return 500;
-	if (hub_adminpage_post(app, req, FORM_PAIRS, &s, &form) != 0)
+	if (hub_adminpage_begin(app, req, FORM_PAIRS, &a) != 0)
+		return 0;
+	if ((a.in = json_object_new_object()) == NULL) {
+		rc = 500;
 		goto out;
-	role = hub_form_get(&form, "role");
-	disabled = hub_form_get(&form, "disabled");
-	hub_json_set_str(in, "role", role);
+	}
+	disabled = hub_form_get(&a.form, "disabled");
+	hub_json_set_str(a.in, "role", hub_form_get(&a.form, "role"));
 	if (disabled != NULL)
-		json_object_object_add(in, "disabled", json_object_new_boolean(
+		json_object_object_add(a.in, "disabled", json_object_new_boolean(
 		    strcmp(disabled, "1") == 0));
-	hub_adminpage_actor(&s, &actor);
-	rc = hub_admin_user_patch_json(hub_app_db(app), req->captures[0], in, &actor, &out, &p);
-	hub_log(HUB_LOG_INFO, "admin_user_update", "user", s.user.id, "target",
+	rc = hub_admin_user_patch_json(hub_app_db(app), req->captures[0], a.in, &a.actor,
+	    &a.out, &a.p);
+	hub_log(HUB_LOG_INFO, "admin_user_update", "user", a.s.user.id, "target",
 	    req->captures[0], "result", hub_admin_strerror(rc), NULL);
 	if (rc == HUB_ADMIN_INVALID) {
 		v.row_id = req->captures[0];
-		v.err = &p;
-		rc = users_page(app, req, &s, &v);
-	} else if (rc == HUB_ADMIN_OK) {
-		rc = hub_page_redirect(app, req, 303, "/admin/users?saved=1");
+		v.err = &a.p;
+		rc = users_page(app, req, &a.s, &v);
 	} else {
-		rc = hub_adminpage_refused(app, req, rc == HUB_ADMIN_NOTFOUND ? 404 : 0, &p,
-		    "There is no such user.");
+		rc = hub_adminpage_after(app, req, rc == HUB_ADMIN_OK, "/admin/users?saved=1",
+		    rc == HUB_ADMIN_NOTFOUND ? 404 : 0, &a.p, "There is no such user.");
 	}
 out:
-	json_object_put(in);
-	json_object_put(out);
-	hub_form_free(&form);
+	hub_adminpage_end(&a);
 	return rc;
 }
 
@@ -199,35 +187,30 @@ int
 hub_pageusers_reset(struct hub_req *req, void *arg)
 {
 	struct hub_app_ctx *app = arg;
-	struct hub_form form = { NULL, 0 };
-	json_object *out = NULL, *pw;
-	struct hub_session s;
-	struct hub_actor actor;
-	struct hub_problem p;
+	struct hub_adminpage_action a;
+	json_object *pw;
 	int rc;
 
-	if (hub_adminpage_post(app, req, 4, &s, &form) != 0)
+	if (hub_adminpage_begin(app, req, 4, &a) != 0)
 		return 0;
-	hub_adminpage_actor(&s, &actor);
-	memset(&p, 0, sizeof(p));
-	rc = hub_admin_user_reset_password(hub_app_db(app), req->captures[0], &actor, &out, &p);
-	hub_log(HUB_LOG_INFO, "admin_password_reset", "user", s.user.id, "target",
+	rc = hub_admin_user_reset_password(hub_app_db(app), req->captures[0], &a.actor, &a.out,
+	    &a.p);
+	hub_log(HUB_LOG_INFO, "admin_password_reset", "user", a.s.user.id, "target",
 	    req->captures[0], "result", hub_admin_strerror(rc), NULL);
 	if (rc != HUB_ADMIN_OK) {
-		rc = hub_adminpage_refused(app, req, rc == HUB_ADMIN_NOTFOUND ? 404 : 0, &p,
+		rc = hub_adminpage_refused(app, req, rc == HUB_ADMIN_NOTFOUND ? 404 : 0, &a.p,
 		    "There is no such user.");
 		goto out;
 	}
 	/* Whoever held their sessions (the old password) is out now. */
 	if (hub_session_close_user(hub_app_db(app), req->captures[0]) != HUB_SESSION_OK)
 		hub_log(HUB_LOG_WARN, "sessions_close_failed", "target", req->captures[0], NULL);
-	json_object_object_get_ex(out, "password", &pw);
-	rc = hub_adminpage_secret(app, req, &s, HUB_ADMINPAGE_USERS, "New password",
+	json_object_object_get_ex(a.out, "password", &pw);
+	rc = hub_adminpage_secret(app, req, &a.s, HUB_ADMINPAGE_USERS, "New password",
 	    "The user's new password; their old one and their open sessions no longer work."
 	    " Give it to them now: it is shown only this once.", json_object_get_string(pw),
 	    "/admin/users", "Back to the users");
 out:
-	json_object_put(out);
-	hub_form_free(&form);
+	hub_adminpage_end(&a);
 	return rc;
 }

@@ -3,16 +3,9 @@
 --   wrk ... -s t/bench/intake.lua URL -- API_KEY RUN_TAG
 -- Every answer that is not 201 is counted ("bad=" in the bench: line).
 
-local threads = {}
-local next_id = 0
+dofile((debug.getinfo(1, "S").source:match("^@(.*/)") or "") .. "common.lua")
 
-function setup(thread)
-   next_id = next_id + 1
-   thread:set("tid", next_id)
-   table.insert(threads, thread)
-end
-
-local key, tag, n, bad, headers
+local key, tag, n, headers
 local people = { "Ana Lopez", "Bruno Silva", "Chen Wei", "Dana Cohen", "Eve Martin",
    "Farid Haddad", "Grace Kim", "Hugo Blanc", "Ines Duarte", "Jon Berg" }
 local categories = { "Travel", "Meals", "Lodging", "Airfare", "Car rental",
@@ -24,7 +17,6 @@ function init(args)
    key = args[1] or "missing"
    tag = args[2] or "run"
    n = 0
-   bad = 0
    math.randomseed(os.time() + (tid or 0) * 7919)
    headers = {
       ["Authorization"] = "Bearer " .. key,
@@ -55,24 +47,5 @@ function request()
 end
 
 function response(status, hdrs, body)
-   if status ~= 201 then
-      bad = bad + 1
-      if bad <= 3 then
-         io.stderr:write("non-201: " .. status .. " " .. (body or "") .. "\n")
-      end
-   end
-end
-
-function done(summary, latency, requests)
-   local nbad = 0
-   for _, t in ipairs(threads) do nbad = nbad + (t:get("bad") or 0) end
-   local e = summary.errors
-   local s = summary.duration / 1e6
-   io.write(string.format(
-      "bench: requests=%d duration_s=%.2f rps=%.1f p50_ms=%.3f p95_ms=%.3f" ..
-      " p99_ms=%.3f max_ms=%.3f socket_errors=%d bad=%d\n",
-      summary.requests, s, summary.requests / s,
-      latency:percentile(50) / 1000, latency:percentile(95) / 1000,
-      latency:percentile(99) / 1000, latency.max / 1000,
-      e.connect + e.read + e.write + e.timeout, nbad))
+   if status ~= 201 then count_bad("non-201: " .. status .. " " .. (body or "")) end
 end

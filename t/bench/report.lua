@@ -1,6 +1,7 @@
 -- report.lua - wrk script for reference runs: plain GETs, and a done()
--- handler printing the one "bench:" line t/bench/lib.sh reads.  The other
--- scripts carry the same done() (wrk takes a single script).
+-- handler printing the one "bench:" line t/bench/lib.sh reads (bad= is
+-- wrk's own count of non-2xx/3xx answers here; the other scripts load
+-- common.lua, which counts what each expects).
 
 function done(summary, latency, requests)
    local e = summary.errors

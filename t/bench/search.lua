@@ -4,16 +4,9 @@
 -- QUERIES: words joined by '+', queries by ','; APPROVERS: ids by ','
 -- ("" = unscoped).  Answers other than 200 are counted ("bad=").
 
-local threads = {}
-local next_id = 0
+dofile((debug.getinfo(1, "S").source:match("^@(.*/)") or "") .. "common.lua")
 
-function setup(thread)
-   next_id = next_id + 1
-   thread:set("tid", next_id)
-   table.insert(threads, thread)
-end
-
-local headers, queries, approvers, i, bad
+local headers, queries, approvers, i
 
 local function split(s)
    local t = {}
@@ -27,7 +20,6 @@ function init(args)
    if #queries == 0 then queries = { "nothing" } end
    approvers = split(args[3])
    i = (tid or 0) * 7
-   bad = 0
 end
 
 function request()
@@ -40,22 +32,5 @@ function request()
 end
 
 function response(status, hdrs, body)
-   if status ~= 200 then
-      bad = bad + 1
-      if bad <= 3 then io.stderr:write("non-200: " .. status .. " " .. (body or "") .. "\n") end
-   end
-end
-
-function done(summary, latency, requests)
-   local nbad = 0
-   for _, t in ipairs(threads) do nbad = nbad + (t:get("bad") or 0) end
-   local e = summary.errors
-   local s = summary.duration / 1e6
-   io.write(string.format(
-      "bench: requests=%d duration_s=%.2f rps=%.1f p50_ms=%.3f p95_ms=%.3f" ..
-      " p99_ms=%.3f max_ms=%.3f socket_errors=%d bad=%d\n",
-      summary.requests, s, summary.requests / s,
-      latency:percentile(50) / 1000, latency:percentile(95) / 1000,
-      latency:percentile(99) / 1000, latency.max / 1000,
-      e.connect + e.read + e.write + e.timeout, nbad))
+   if status ~= 200 then count_bad("non-200: " .. status .. " " .. (body or "")) end
 end

@@ -53,59 +53,13 @@ new_tag(void)
 	hub_hex_encode(r, sizeof(r), tag);
 }
 
-/* One value of a one-row query ($1 = p1, may be NULL) into out. */
-static void
-q1(const char *sql, const char *p1, char *out, size_t outlen)
-{
-	PGconn *c = PQconnectdb(th_env("DATABASE_URL"));
-	const char *params[1] = { p1 };
-	PGresult *r;
-
-	cr_assert_eq(PQstatus(c), CONNECTION_OK, "%s", PQerrorMessage(c));
-	r = PQexecParams(c, sql, p1 ? 1 : 0, NULL, params, NULL, NULL, 0);
-	cr_assert(PQresultStatus(r) == PGRES_TUPLES_OK || PQresultStatus(r) == PGRES_COMMAND_OK,
-	    "%s: %s", sql, PQerrorMessage(c));
-	snprintf(out, outlen, "%s", PQntuples(r) > 0 ? PQgetvalue(r, 0, 0) : "");
-	PQclear(r);
-	PQfinish(c);
-}
-
 static long
 q1n(const char *sql, const char *p1)
 {
 	char v[32];
 
-	q1(sql, p1, v, sizeof(v));
+	th_sql_value(sql, p1, v, sizeof(v));
 	return strtol(v, NULL, 10);
-}
-
-static void
-get(const char *path, const char *cookie, struct th_resp *r)
-{
-	char ck[CK_MAX + 32];
-	const char *h[2] = { ck, NULL };
-
-	snprintf(ck, sizeof(ck), "Cookie: hub_session=%s", cookie ? cookie : "");
-	cr_assert_eq(th_http("GET", path, cookie ? h : NULL, NULL, 0, r), 0);
-}
-
-/* POST a form with the session cookie (may be NULL) and one extra header
- * (may be NULL). */
-static void
-post_raw(const char *path, const char *cookie, const char *extra, const char *body,
-    struct th_resp *r)
-{
-	char ck[CK_MAX + 32];
-	const char *h[4] = { "Content-Type: application/x-www-form-urlencoded", NULL, NULL, NULL };
-	int n = 1;
-
-	if (cookie != NULL) {
-		snprintf(ck, sizeof(ck), "Cookie: hub_session=%s", cookie);
-		h[n++] = ck;
-	}
-	if (extra != NULL)
-		h[n++] = extra;
-	cr_assert_eq(th_http("POST", path, h, body, strlen(body), r), 0);
 }
 
 /* "k=v&k=v" of NULL-terminated key, value pairs, URL-encoded (a NULL
@@ -141,23 +95,8 @@ post(const char *path, const char *cookie, const char *csrf, struct th_resp *r, 
 	va_start(ap, r);
 	form_v(&b, ap);
 	va_end(ap);
-	post_raw(path, cookie, NULL, hub_buf_str(&b), r);
+	th_post_form(path, cookie, NULL, hub_buf_str(&b), r);
 	hub_buf_release(&b);
-}
-
-/* The CSRF token the session's forms carry. */
-static void
-csrf_of(const char *cookie, char *out, size_t outlen)
-{
-	struct th_resp r;
-	const char *p;
-
-	get("/account/password", cookie, &r);
-	cr_assert_eq(r.status, 200, "%ld %s", r.status, r.body);
-	cr_assert_not_null(p = strstr(r.body, "name=\"csrf\" value=\""), "%s", r.body);
-	p += 19;
-	snprintf(out, outlen, "%.*s", (int)strcspn(p, "\""), p);
-	th_resp_free(&r);
 }
 
 /* A signed-in user of role: email, session cookie, CSRF token. */
@@ -172,7 +111,7 @@ sign_in(const char *role, struct who *w)
 {
 	th_user_add(role, PW, w->email, sizeof(w->email));
 	cr_assert_eq(th_login(w->email, PW, NULL, w->ck, sizeof(w->ck), NULL), 303);
-	csrf_of(w->ck, w->csrf, sizeof(w->csrf));
+	th_csrf(w->ck, w->csrf, sizeof(w->csrf));
 }
 
 static void
@@ -242,7 +181,7 @@ expect_audited(const struct who *w, const char *action, const char *needle)
 	hub_buf_adds(&path, "/admin/audit?actor=");
 	hub_url_encode(w->email, strlen(w->email), &path);
 	hub_buf_printf(&path, "&action=%s", action);
-	get(hub_buf_str(&path), w->ck, &r);
+	th_get(hub_buf_str(&path), w->ck, &r);
 	expect_status(&r, 200);
 	snprintf(want, sizeof(want), ">%s</a></td>", action);
 	expect_has(&r, want);
@@ -340,7 +279,7 @@ state_of(const char *src, const char *user, char *out, size_t len)
 	    " (SELECT count(*) FROM api_keys WHERE revoked_at IS NULL AND source_id = '%s'),"
 	    " (SELECT role || disabled::text || password_hash FROM users WHERE id = $1::uuid),"
 	    " (SELECT count(*) FROM audit_log WHERE request_id IS NULL))", src);
-	q1(sql, user, out, len);
+	th_sql_value(sql, user, out, len);
 }
 
 Test(adminpages, every_page_is_for_admins_only)
@@ -356,27 +295,27 @@ Test(adminpages, every_page_is_for_admins_only)
 	sign_in("viewer", &view);
 	sign_in("admin", &adm);
 	create_source(&adm, tag, src, key);
-	q1("SELECT id FROM users WHERE email = $1", req.email, uid, sizeof(uid));
+	th_sql_value("SELECT id FROM users WHERE email = $1", req.email, uid, sizeof(uid));
 	role_ck[0] = req.ck;
 	role_ck[1] = view.ck;
 	for (i = 0; get_pages[i] != NULL; i++) {
-		get(get_pages[i], NULL, &r);
+		th_get(get_pages[i], NULL, &r);
 		cr_assert_eq(r.status, 303, "%s without a session: %ld", get_pages[i], r.status);
 		th_resp_free(&r);
 		for (k = 0; k < 2; k++) {
-			get(get_pages[i], role_ck[k], &r);
+			th_get(get_pages[i], role_ck[k], &r);
 			cr_assert_eq(r.status, 403, "%s as %s: %ld", get_pages[i],
 			    k ? "viewer" : "requester", r.status);
 			expect_lacks(&r, "admin-nav");
 			th_resp_free(&r);
 		}
-		get(get_pages[i], adm.ck, &r);
+		th_get(get_pages[i], adm.ck, &r);
 		cr_assert(r.status == 200 || r.status == 404, "%s as admin: %ld", get_pages[i],
 		    r.status);
 		th_resp_free(&r);
 	}
 	/* Without a session the way back after signing in is kept. */
-	get("/admin/settings", NULL, &r);
+	th_get("/admin/settings", NULL, &r);
 	expect_redirect(&r, "/login?next=%2Fadmin%2Fsettings");
 	th_resp_free(&r);
 
@@ -400,7 +339,7 @@ Test(adminpages, every_page_is_for_admins_only)
 		post(path, adm.ck, req.csrf, &r, "name", "x", NULL);
 		cr_assert_eq(r.status, 403, "POST %s with another's CSRF: %ld", path, r.status);
 		th_resp_free(&r);
-		post_raw(path, adm.ck, origin, "csrf=x&name=x", &r);
+		th_post_form(path, adm.ck, origin, "csrf=x&name=x", &r);
 		cr_assert_eq(r.status, 403, "POST %s from a foreign Origin: %ld", path, r.status);
 		th_resp_free(&r);
 		post(path, NULL, adm.csrf, &r, "name", "x", NULL);
@@ -425,13 +364,13 @@ Test(adminpages, new_source_key_is_shown_once_and_works)
 	snprintf(name, sizeof(name), "erp-%s", tag);
 	create_source(&adm, name, src, key);
 	/* Never again: not on the list, not on the source's page. */
-	get("/admin/sources", adm.ck, &r);
+	th_get("/admin/sources", adm.ck, &r);
 	expect_status(&r, 200);
 	expect_has(&r, name);
 	expect_lacks(&r, key);
 	th_resp_free(&r);
 	snprintf(path, sizeof(path), "/admin/sources/%s", src);
-	get(path, adm.ck, &r);
+	th_get(path, adm.ck, &r);
 	expect_status(&r, 200);
 	expect_has(&r, name);
 	expect_lacks(&r, key);
@@ -582,7 +521,7 @@ Test(adminpages, source_defaults_are_saved_and_checked_like_the_api)
 	cr_assert_eq(q1n("SELECT count(*) FROM sources WHERE id = $1::uuid AND disabled"
 	    " AND callback_secret_enc IS NULL", src), 1);
 	cr_assert_neq(new_request(key, "U0ADMIN4", NULL), 201);
-	get("/admin/sources/not-a-uuid", adm.ck, &r);
+	th_get("/admin/sources/not-a-uuid", adm.ck, &r);
 	expect_status(&r, 404);
 	th_resp_free(&r);
 }
@@ -667,10 +606,10 @@ Test(adminpages, users_are_added_changed_disabled_and_reset)
 	expect_status(&r, 200);
 	secret_of(&r, pw, sizeof(pw));
 	th_resp_free(&r);
-	q1("SELECT id FROM users WHERE email = $1", email, uid, sizeof(uid));
+	th_sql_value("SELECT id FROM users WHERE email = $1", email, uid, sizeof(uid));
 	cr_assert_eq(strlen(uid), 36);
 	cr_assert_eq(th_login(email, pw, NULL, ck, sizeof(ck), NULL), 303, "the password works");
-	get("/admin/users", adm.ck, &r);
+	th_get("/admin/users", adm.ck, &r);
 	expect_status(&r, 200);
 	expect_has(&r, "Nina");
 	expect_lacks(&r, pw);
@@ -704,7 +643,7 @@ Test(adminpages, users_are_added_changed_disabled_and_reset)
 	th_resp_free(&r);
 	cr_assert_eq(q1n("SELECT count(*) FROM users WHERE id = $1::uuid AND role = 'admin'", uid),
 	    1);
-	get("/admin/users", ck, &r);
+	th_get("/admin/users", ck, &r);
 	expect_status(&r, 200);
 	th_resp_free(&r);
 	post(path, adm.ck, adm.csrf, &r, "role", "wizard", NULL);
@@ -716,7 +655,7 @@ Test(adminpages, users_are_added_changed_disabled_and_reset)
 	post(path, adm.ck, adm.csrf, &r, "disabled", "1", NULL);
 	expect_redirect(&r, "/admin/users?saved=1");
 	th_resp_free(&r);
-	get("/admin/users", ck, &r);
+	th_get("/admin/users", ck, &r);
 	expect_status(&r, 303);
 	th_resp_free(&r);
 	cr_assert_eq(th_login(email, pw, NULL, ck, sizeof(ck), NULL), 401);
@@ -732,17 +671,17 @@ Test(adminpages, users_are_added_changed_disabled_and_reset)
 	secret_of(&r, pw2, sizeof(pw2));
 	cr_assert_str_neq(pw2, pw);
 	th_resp_free(&r);
-	get("/account/password", ck, &r);
+	th_get("/account/password", ck, &r);
 	expect_status(&r, 303);
 	th_resp_free(&r);
 	cr_assert_eq(th_login(email, pw, NULL, ck, sizeof(ck), NULL), 401);
 	cr_assert_eq(th_login(email, pw2, NULL, ck, sizeof(ck), NULL), 303);
-	get("/admin/users", adm.ck, &r);
+	th_get("/admin/users", adm.ck, &r);
 	expect_lacks(&r, pw2);
 	th_resp_free(&r);
 
 	/* An admin cannot demote or disable themselves. */
-	q1("SELECT id FROM users WHERE email = $1", adm.email, self, sizeof(self));
+	th_sql_value("SELECT id FROM users WHERE email = $1", adm.email, self, sizeof(self));
 	snprintf(path, sizeof(path), "/admin/users/%s", self);
 	post(path, adm.ck, adm.csrf, &r, "role", "viewer", NULL);
 	expect_status(&r, 400);
@@ -782,7 +721,7 @@ Test(adminpages, groups_and_delegations_as_the_api_offers_them)
 	snprintf(path, sizeof(path), "/admin/groups/%s", group);
 	expect_redirect(&r, path);
 	th_resp_free(&r);
-	get(path, adm.ck, &r);
+	th_get(path, adm.ck, &r);
 	expect_status(&r, 200);
 	expect_has(&r, "ana@example.test");
 	expect_has(&r, "U0BEN123");
@@ -831,9 +770,9 @@ Test(adminpages, groups_and_delegations_as_the_api_offers_them)
 	    "2030-03-02", NULL);
 	expect_status(&r, 400);
 	th_resp_free(&r);
-	q1("SELECT id FROM delegations WHERE approver_value = 'boss@example.test'"
+	th_sql_value("SELECT id FROM delegations WHERE approver_value = 'boss@example.test'"
 	    " AND revoked_at IS NULL ORDER BY id DESC LIMIT 1", NULL, id, sizeof(id));
-	get("/admin/groups", adm.ck, &r);
+	th_get("/admin/groups", adm.ck, &r);
 	expect_has(&r, "deputy@example.test");
 	th_resp_free(&r);
 	snprintf(path, sizeof(path), "/admin/delegations/%s/revoke", id);
@@ -869,7 +808,7 @@ Test(adminpages, every_setting_is_shown_and_validated)
 	struct th_resp r;
 
 	sign_in("admin", &adm);
-	get("/admin/settings", adm.ck, &r);
+	th_get("/admin/settings", adm.ck, &r);
 	expect_status(&r, 200);
 	for (st = hub_settings; st->key != NULL; st++) {
 		snprintf(want, sizeof(want), "<h2><code>%s</code></h2>", st->key);
@@ -907,7 +846,7 @@ Test(adminpages, every_setting_is_shown_and_validated)
 	cr_assert_eq(q1n("SELECT (value #>> '{}')::int FROM settings"
 	    " WHERE key = 'retention.sent_messages_days' AND jsonb_typeof(value) = 'number'",
 	    NULL), 45);
-	get("/admin/settings?saved=retention.sent_messages_days", adm.ck, &r);
+	th_get("/admin/settings?saved=retention.sent_messages_days", adm.ck, &r);
 	expect_has(&r, "Saved.");
 	expect_has(&r, "value=\"45\"");
 	th_resp_free(&r);
@@ -1010,10 +949,10 @@ Test(adminpages, audit_log_filters_and_pages)
 	    " SELECT $1, 'setting.changed', jsonb_build_object('key', 'k' || g, 'value',"
 	    " '<img src=x onerror=alert(1)>'), 'cli', now() - g * interval '1 second'"
 	    " FROM generate_series(1, 55) g");
-	q1(sql, actor, e, sizeof(e));
+	th_sql_value(sql, actor, e, sizeof(e));
 	hub_buf_adds(&path, "/admin/audit?actor=");
 	hub_url_encode(actor, strlen(actor), &path);
-	get(hub_buf_str(&path), adm.ck, &r);
+	th_get(hub_buf_str(&path), adm.ck, &r);
 	expect_status(&r, 200);
 	expect_lacks(&r, "<script>x</script>");
 	expect_lacks(&r, "<img src=x");
@@ -1037,7 +976,7 @@ Test(adminpages, audit_log_filters_and_pages)
 		while ((a = strstr(next, "&amp;")) != NULL)
 			memmove(a + 1, a + 5, strlen(a + 5) + 1);
 	}
-	get(next, adm.ck, &r);
+	th_get(next, adm.ck, &r);
 	expect_status(&r, 200);
 	for (rows = 0, p = r.body; (p = strstr(p, "<code class=\"detail\">")) != NULL; p++)
 		rows++;
@@ -1052,7 +991,7 @@ Test(adminpages, audit_log_filters_and_pages)
 	cr_assert_eq(new_request(key, "U0AUDIT1", rid), 201);
 	hub_buf_reset(&path);
 	hub_buf_printf(&path, "/admin/audit?request=%s", rid);
-	get(hub_buf_str(&path), adm.ck, &r);
+	th_get(hub_buf_str(&path), adm.ck, &r);
 	expect_status(&r, 200);
 	expect_has(&r, ">request.created</a>");
 	expect_lacks(&r, ">source.created</a>");
@@ -1060,36 +999,36 @@ Test(adminpages, audit_log_filters_and_pages)
 	hub_buf_reset(&path);
 	hub_buf_printf(&path, "/admin/audit?action=request.created&request=%s&from=2000-01-01",
 	    rid);
-	get(hub_buf_str(&path), adm.ck, &r);
+	th_get(hub_buf_str(&path), adm.ck, &r);
 	expect_status(&r, 200);
 	expect_has(&r, rid);
 	th_resp_free(&r);
 	/* A range that holds nothing. */
 	hub_buf_reset(&path);
 	hub_buf_printf(&path, "/admin/audit?request=%s&to=2000-01-01", rid);
-	get(hub_buf_str(&path), adm.ck, &r);
+	th_get(hub_buf_str(&path), adm.ck, &r);
 	expect_status(&r, 200);
 	expect_has(&r, "Nothing matches these filters");
 	th_resp_free(&r);
 
 	/* Filters that are not valid: 400, inline, kept. */
-	get("/admin/audit?request=nope", adm.ck, &r);
+	th_get("/admin/audit?request=nope", adm.ck, &r);
 	expect_status(&r, 400);
 	field_error(&r, "request", e, sizeof(e));
 	expect_has(&r, "value=\"nope\"");
 	th_resp_free(&r);
-	get("/admin/audit?from=2026-13-45", adm.ck, &r);
+	th_get("/admin/audit?from=2026-13-45", adm.ck, &r);
 	expect_status(&r, 400);
 	field_error(&r, "from", e, sizeof(e));
 	th_resp_free(&r);
-	get("/admin/audit?from=yesterday", adm.ck, &r);
+	th_get("/admin/audit?from=yesterday", adm.ck, &r);
 	expect_status(&r, 400);
 	th_resp_free(&r);
-	get("/admin/audit?action=rm.rf", adm.ck, &r);
+	th_get("/admin/audit?action=rm.rf", adm.ck, &r);
 	expect_status(&r, 400);
 	field_error(&r, "action", e, sizeof(e));
 	th_resp_free(&r);
-	get("/admin/audit?cursor=garbage", adm.ck, &r);
+	th_get("/admin/audit?cursor=garbage", adm.ck, &r);
 	expect_status(&r, 400);
 	th_resp_free(&r);
 	hub_buf_release(&path);

@@ -44,7 +44,6 @@ static struct wd wd;
 static struct hub_db *db;
 static unsigned char master[32];
 static char tag[16];
-static int shots;
 
 /* ------------------------------------------------------------ database */
 
@@ -193,26 +192,6 @@ expect_state(const char *rid, const char *req_status, const char *asg_status)
 /* ------------------------------------------------------------ browser helpers */
 
 static void
-shot(const char *what)
-{
-	char path[1024];
-	const char *state = getenv("HUB_STATE");
-
-	if (state == NULL || *state == '\0' || wd.session[0] == '\0')
-		return;
-	snprintf(path, sizeof(path), "%s/screens", state);
-	mkdir(path, 0755);
-	if (what != NULL)
-		snprintf(path, sizeof(path), "%s/screens/%s-%d-%s.png", state,
-		    criterion_current_test->name, ++shots, what);
-	else
-		snprintf(path, sizeof(path), "%s/screens/%s.png", state,
-		    criterion_current_test->name);
-	if (wd_screenshot(&wd, path) != WD_OK)
-		cr_log_info("screenshot %s: %s", path, wd.error);
-}
-
-static void
 go(const char *url, const char *what)
 {
 	char full[4096];
@@ -222,7 +201,7 @@ go(const char *url, const char *what)
 	else
 		snprintf(full, sizeof(full), "%s", url);
 	cr_assert_eq(wd_navigate(&wd, full), WD_OK, "navigate %s: %s", full, wd.error);
-	shot(what);
+	wd_shot(&wd, what);
 }
 
 /* The element matching css, waiting for it to appear. */
@@ -367,7 +346,7 @@ setup(void)
 static void
 teardown(void)
 {
-	shot(NULL);
+	wd_shot(&wd, NULL);
 	wd_stop(&wd);
 	if (db != NULL)
 		hub_db_close(db);
@@ -421,7 +400,7 @@ Test(browser, approver_reads_the_request_and_approves)
 
 	/* On a phone (where emailed links are often opened) it still fits. */
 	cr_assert_eq(wd_window_size(&wd, 390, 844), WD_OK, "%s", wd.error);
-	shot("phone");
+	wd_shot(&wd, "phone");
 	fits_width();
 	cr_assert(visible("button[value=approve]"));
 	cr_assert(visible("button[value=reject]"));
@@ -429,7 +408,7 @@ Test(browser, approver_reads_the_request_and_approves)
 
 	cr_assert_eq(wd_click(&wd, el("button[value=approve]", e)), WD_OK, "%s", wd.error);
 	expect_text(".outcome", "Approved by ann@example.test");
-	shot("approved");
+	wd_shot(&wd, "approved");
 	expect_no("form");
 	expect_no("textarea");
 	expect_text(".status-line .badge", "Approved");
@@ -451,13 +430,13 @@ Test(browser, reject_with_a_reason_typed_in)
 	go(url, "pending");
 	cr_assert_eq(wd_send_keys(&wd, el("textarea#reason", e),
 	    "Over budget this quarter <try Q3>"), WD_OK, "%s", wd.error);
-	shot("typed");
+	wd_shot(&wd, "typed");
 	cr_assert_eq(wd_click(&wd, el("button[value=reject]", e)), WD_OK, "%s", wd.error);
 	expect_text(".outcome", "Rejected by bea@example.test");
 	expect_text(".outcome blockquote", "Over budget this quarter <try Q3>");
 	expect_text(".status-line .badge", "Rejected");
 	expect_no("form");
-	shot("rejected");
+	wd_shot(&wd, "rejected");
 	expect_state(rid, "Rejected", "rejected");
 	c = cell(T_REQ, rid, NULL, 0, 2);
 	cr_assert_str_eq(c, "Over budget this quarter <try Q3>");
@@ -477,7 +456,7 @@ Test(browser, reject_without_the_required_reason_is_marked_inline)
 
 	cr_assert_eq(wd_click(&wd, el("button[value=reject]", e)), WD_OK, "%s", wd.error);
 	el("#reason-error", e);
-	shot("reason-missing");
+	wd_shot(&wd, "reason-missing");
 	expect_text("#reason-error", "reason");
 	cr_assert(visible("#reason-error"), "the error is not shown");
 	/* Next to the field: right after the textarea, described by it. */
@@ -528,7 +507,7 @@ Test(browser, opening_the_link_does_not_decide)
 	cr_assert_eq(wd_forward(&wd), WD_OK, "%s", wd.error);
 	cr_assert_eq(wd_refresh(&wd), WD_OK, "%s", wd.error);
 	cr_assert_eq(wd_refresh(&wd), WD_OK, "%s", wd.error);
-	shot("reloaded");
+	wd_shot(&wd, "reloaded");
 	expect_text(".status-line .badge", "Pending");
 	cr_assert(visible("button[value=approve]"));
 	expect_no(".outcome");
@@ -628,7 +607,7 @@ Test(browser, landing_page_is_styled_and_its_links_answer)
 	/* API documentation: a heading per endpoint group. */
 	cr_assert_eq(wd_click(&wd, el("main a[href='/api-docs']", e)), WD_OK, "%s", wd.error);
 	el("article.api-docs h2", e);
-	shot("api-docs");
+	wd_shot(&wd, "api-docs");
 	v = eval_str("return document.querySelectorAll('article.api-docs nav li').length + '|' +"
 	    " document.querySelectorAll('article.api-docs h2').length;");
 	cr_assert(strcmp(v, "0|0") != 0 && v[0] != '0', "groups: %s", v);
@@ -645,7 +624,7 @@ Test(browser, landing_page_is_styled_and_its_links_answer)
 	cr_assert_eq(wd_back(&wd), WD_OK, "%s", wd.error);
 	cr_assert_eq(wd_click(&wd, el("main a[href='/health']", e)), WD_OK, "%s", wd.error);
 	el("body pre", e);
-	shot("health");
+	wd_shot(&wd, "health");
 	t = text("body");
 	cr_assert_not_null(o = json_tokener_parse(t), "health is not JSON: %s", t);
 	cr_assert(json_object_object_get_ex(o, "status", &s));
@@ -688,7 +667,7 @@ Test(browser, api_docs_list_new_approval_and_its_fields)
 	    " return 'missing';");
 	cr_assert_str_eq(v, "found", "no POST /api/new-approval heading");
 	free(v);
-	shot("new-approval");
+	wd_shot(&wd, "new-approval");
 	cr_assert(visible("#under-test"));
 	t = text("#under-test");
 	for (i = 0; i < sizeof(fields) / sizeof(fields[0]); i++)
@@ -737,13 +716,13 @@ Test(browser, admin_changes_a_setting_and_sees_it_audited)
 	expect_text(SETTING, "what to do when an approver's email has no Slack account");
 	expect_text(SETTING " .current", "EMAIL");
 	fits_width();
-	shot("settings");
+	wd_shot(&wd, "settings");
 	/* Choose SKIP and save: the page says so and the hub holds it. */
 	cr_assert_eq(wd_click(&wd, el(SETTING " option[value=SKIP]", e)), WD_OK, "%s", wd.error);
 	cr_assert_eq(wd_click(&wd, el(SETTING " button.primary", e)), WD_OK, "%s", wd.error);
 	expect_text(SETTING " .notice-ok", "Saved.");
 	expect_text(SETTING " .current", "SKIP");
-	shot("saved");
+	wd_shot(&wd, "saved");
 	/* The page from its top (README's screenshot, docs/screenshots). */
 	go("/admin/settings?saved=delivery.user_not_found", "settings-saved");
 	expect_text(SETTING " .notice-ok", "Saved.");
@@ -760,7 +739,7 @@ Test(browser, admin_changes_a_setting_and_sees_it_audited)
 	    e)), WD_OK, "%s", wd.error);
 	expect_text("section[id='slack.workspace_cap_per_minute'] .field-error",
 	    "must be a whole number from 1 to 100000");
-	shot("refused");
+	wd_shot(&wd, "refused");
 	v = stored_setting("slack.workspace_cap_per_minute");
 	cr_assert_str_eq(v, "");
 	free(v);
@@ -804,7 +783,7 @@ Test(browser, signs_in_through_the_form_and_back_to_the_page_asked_for)
 	cr_assert_eq(wd_click(&wd, el("form[action='/login'] button[type=submit]", e)), WD_OK,
 	    "%s", wd.error);
 	expect_text(".login .notice", "The email or password is not right.");
-	shot("wrong-password");
+	wd_shot(&wd, "wrong-password");
 	v = wd_attribute(&wd, el("input#email", e), "value");
 	cr_assert_str_eq(v, email);
 	free(v);
@@ -814,7 +793,7 @@ Test(browser, signs_in_through_the_form_and_back_to_the_page_asked_for)
 	cr_assert_eq(wd_click(&wd, el("form[action='/login'] button[type=submit]", e)), WD_OK,
 	    "%s", wd.error);
 	el("form[action='/account/password'] input#current", e);
-	shot("signed-in");
+	wd_shot(&wd, "signed-in");
 	v = wd_current_url(&wd);
 	cr_assert(strlen(v) > 17 && strcmp(v + strlen(v) - 17, "/account/password") == 0, "%s", v);
 	free(v);
@@ -829,7 +808,7 @@ Test(browser, signs_in_through_the_form_and_back_to_the_page_asked_for)
 	cr_assert_eq(wd_click(&wd, el("header.site form[action='/logout'] button", e)), WD_OK,
 	    "%s", wd.error);
 	expect_text(".login", "You are signed out.");
-	shot("signed-out");
+	wd_shot(&wd, "signed-out");
 	go("/account/password", "after-sign-out");
 	el("form[action='/login'] input#email", e);
 }
@@ -882,7 +861,7 @@ Test(browser, admin_adds_a_webhook_tests_it_and_clears_the_banner)
 	type_in("input#password", "browser pass 123");
 	click("form[action='/login'] button[type=submit]");
 	expect_text("h1", "Slack connections");
-	shot("connections");
+	wd_shot(&wd, "connections");
 
 	/* Add an incoming webhook. */
 	type_in("input#wh-name", name);
@@ -898,7 +877,7 @@ Test(browser, admin_adds_a_webhook_tests_it_and_clears_the_banner)
 	expect_text(css, name);
 	expect_text(css, "Incoming webhook");
 	expect_text(css, "Enabled");
-	shot("added");
+	wd_shot(&wd, "added");
 	fits_width();
 
 	/* A test message: the page waits for the worker, then shows Slack's answer. */
@@ -906,7 +885,7 @@ Test(browser, admin_adds_a_webhook_tests_it_and_clears_the_banner)
 	click(css);
 	cr_assert_eq(wd_wait(&wd, ".test-result", 20000, e), WD_OK, "no answer: %s", wd.error);
 	expect_text(".test-result", "Slack answered: ok.");
-	shot("test-answered");
+	wd_shot(&wd, "test-answered");
 
 	/* Disabled: the banner is on every page, with a link to the fix. */
 	click(".conn-test a[href^='/admin/connections']");
@@ -914,7 +893,7 @@ Test(browser, admin_adds_a_webhook_tests_it_and_clears_the_banner)
 	click(css);
 	expect_text(".notice-ok", "is disabled");
 	expect_text(".conn-banner", name);
-	shot("banner");
+	wd_shot(&wd, "banner");
 	go("/admin/connections", "banner-list");
 	expect_text(".conn-banner", name);
 	go("/requests", "banner-home");
@@ -932,7 +911,7 @@ Test(browser, admin_adds_a_webhook_tests_it_and_clears_the_banner)
 	cr_assert(strlen(u) > 9 && strcmp(u + strlen(u) - 9, "/requests") == 0, "%s", u);
 	free(u);
 	expect_no(".conn-banner");
-	shot("acknowledged");
+	wd_shot(&wd, "acknowledged");
 
 	/* Disabled again: it is back; fixed (enabled): gone. */
 	go("/admin/connections", "list-again");
@@ -945,7 +924,7 @@ Test(browser, admin_adds_a_webhook_tests_it_and_clears_the_banner)
 	click(css);
 	expect_text(".notice-ok", "is enabled again");
 	expect_no(".conn-banner");
-	shot("fixed");
+	wd_shot(&wd, "fixed");
 }
 
 /* ------------------------------------------------------------ the request form */
@@ -980,7 +959,7 @@ Test(browser, request_form_mistake_shown_inline_corrected_and_sent, .timeout = 9
 	type_in("input#password", "browser form pass");
 	click("form[action='/login'] button[type=submit]");
 	el("form[action='/requests/new'] textarea#approvers", e);
-	shot("form");
+	wd_shot(&wd, "form");
 	expect_text("header.site nav", "New request");
 
 	/* A type's own fields show once it is chosen, and no other's. */
@@ -1001,7 +980,7 @@ Test(browser, request_form_mistake_shown_inline_corrected_and_sent, .timeout = 9
 	expect_text("#approvers-error", "\u201cFinance\u201d: must be a Slack user id");
 	expect_text(".reqform .notice", "One field needs your attention");
 	cr_assert_eq(wd_window_size(&wd, 1000, 2300), WD_OK, "%s", wd.error);	/* all of it */
-	shot("inline-error");
+	wd_shot(&wd, "inline-error");
 	v = value_of("#approvers");
 	cr_assert_str_eq(v, "Finance Team");
 	free(v);
@@ -1015,7 +994,7 @@ Test(browser, request_form_mistake_shown_inline_corrected_and_sent, .timeout = 9
 	/* On a phone it still fits. */
 	cr_assert_eq(wd_window_size(&wd, 390, 844), WD_OK, "%s", wd.error);
 	fits_width();
-	shot("form-phone");
+	wd_shot(&wd, "form-phone");
 	cr_assert_eq(wd_window_size(&wd, 1000, 1400), WD_OK, "%s", wd.error);
 
 	/* Corrected (selected and typed over), it is sent: the browser goes
@@ -1029,7 +1008,7 @@ Test(browser, request_form_mistake_shown_inline_corrected_and_sent, .timeout = 9
 			break;
 		usleep(100 * 1000);
 	}
-	shot("sent");
+	wd_shot(&wd, "sent");
 	cr_assert(v != NULL && (id = strstr(v, "/requests/")) != NULL, "%s", v ? v : "?");
 	id += strlen("/requests/");
 	cr_assert_eq(strlen(id), 36, "not a request id: %s", v);

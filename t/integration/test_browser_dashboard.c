@@ -32,27 +32,6 @@
 #define PW		"browser dash 123"
 
 static struct wd wd;
-static int shots;
-
-static void
-shot(const char *what)
-{
-	char path[1024];
-	const char *state = getenv("HUB_STATE");
-
-	if (state == NULL || *state == '\0' || wd.session[0] == '\0')
-		return;
-	snprintf(path, sizeof(path), "%s/screens", state);
-	mkdir(path, 0755);
-	if (what != NULL)
-		snprintf(path, sizeof(path), "%s/screens/%s-%d-%s.png", state,
-		    criterion_current_test->name, ++shots, what);
-	else
-		snprintf(path, sizeof(path), "%s/screens/%s.png", state,
-		    criterion_current_test->name);
-	if (wd_screenshot(&wd, path) != WD_OK)
-		cr_log_info("screenshot %s: %s", path, wd.error);
-}
 
 static const char *
 el(const char *css, char buf[WD_ELEMENT_MAX])
@@ -144,7 +123,7 @@ setup(void)
 static void
 teardown(void)
 {
-	shot(NULL);
+	wd_shot(&wd, NULL);
 	wd_stop(&wd);
 }
 
@@ -183,7 +162,7 @@ Test(browser_dashboard, a_new_request_appears_without_a_reload)
 	cr_assert_eq(wd_click(&wd, el("form[action='/login'] button[type=submit]", e)), WD_OK,
 	    "%s", wd.error);
 	el("#live table.request-list", e);
-	shot("dashboard");
+	wd_shot(&wd, "dashboard");
 	v = wd_current_url(&wd);
 	cr_assert_str_eq(v, url);
 	free(v);
@@ -205,7 +184,7 @@ Test(browser_dashboard, a_new_request_appears_without_a_reload)
 	    NULL);
 	cr_assert(row_appears("Arrived while you were watching", LIVE_WAIT_MS),
 	    "the new request never showed up");
-	shot("updated");
+	wd_shot(&wd, "updated");
 	v = eval_str("return String(window.__sameDocument);", NULL);
 	cr_assert_str_eq(v, "kept", "the page was reloaded");
 	free(v);
@@ -235,5 +214,5 @@ Test(browser_dashboard, a_new_request_appears_without_a_reload)
 	v = counter("all");
 	cr_assert_str_eq(v, "5");
 	free(v);
-	shot("reloaded");
+	wd_shot(&wd, "reloaded");
 }

@@ -31,27 +31,6 @@
 #define TOKEN        "xoxb-browser-request-token"
 
 static struct wd wd;
-static int shots;
-
-static void
-shot(const char *what)
-{
-	char path[1024];
-	const char *state = getenv("HUB_STATE");
-
-	if (state == NULL || *state == '\0' || wd.session[0] == '\0')
-		return;
-	snprintf(path, sizeof(path), "%s/screens", state);
-	mkdir(path, 0755);
-	if (what != NULL)
-		snprintf(path, sizeof(path), "%s/screens/%s-%d-%s.png", state,
-		    criterion_current_test->name, ++shots, what);
-	else
-		snprintf(path, sizeof(path), "%s/screens/%s.png", state,
-		    criterion_current_test->name);
-	if (wd_screenshot(&wd, path) != WD_OK)
-		cr_log_info("screenshot %s: %s", path, wd.error);
-}
 
 static const char *
 el(const char *css, char buf[WD_ELEMENT_MAX])
@@ -92,7 +71,7 @@ setup(void)
 static void
 teardown(void)
 {
-	shot(NULL);
+	wd_shot(&wd, NULL);
 	wd_stop(&wd);
 }
 
@@ -172,7 +151,7 @@ Test(browser_request, approver_sees_the_preview_and_approves_with_a_reason)
 		json_object_put(d);
 	}
 	expect_text(".timeline", "Request created");
-	shot("pending");
+	wd_shot(&wd, "pending");
 
 	cr_assert_eq(wd_send_keys(&wd, el("textarea#reason", e), "Fine, within the budget"),
 	    WD_OK, "%s", wd.error);
@@ -181,7 +160,7 @@ Test(browser_request, approver_sees_the_preview_and_approves_with_a_reason)
 	expect_text(".status-line .badge", "Approved");
 	expect_text(".outcome blockquote", "Fine, within the budget");
 	cr_assert_eq(wd_count(&wd, "button[value=approve]"), 0, "the form is still there");
-	shot("approved");
+	wd_shot(&wd, "approved");
 	th_sql_value("SELECT status || '|' || decision_comment FROM requests WHERE id = $1::uuid", id, v,
 	    sizeof(v));
 	cr_assert_str_eq(v, "Approved|Fine, within the budget");
@@ -191,5 +170,5 @@ Test(browser_request, approver_sees_the_preview_and_approves_with_a_reason)
 	cr_assert_eq(wd_refresh(&wd), WD_OK, "%s", wd.error);
 	expect_text(".slack-message .meta", "as last updated");
 	cr_assert_eq(wd_count(&wd, ".bk-preview .bk-button.bk-primary"), 0);
-	shot("synced");
+	wd_shot(&wd, "synced");
 }

@@ -796,7 +796,7 @@ Test(smtp, a_message_reaches_the_sink_with_both_parts)
 	rcpt_addr("smtp", to, sizeof(to));
 	rc = hub_smtp_send(th_env("SMTP_URL"), "Approval Hub <hub@example.test>", to, subject,
 	    text, html, err, sizeof(err));
-	cr_assert_eq(rc, HUB_SMTP_OK, "%s: %s", hub_smtp_strerror(rc), err);
+	cr_assert_eq(rc, HUB_SMTP_OK, "rc %d: %s", rc, err);
 	cr_assert_not_null(msgs = sink_messages(to));
 	cr_assert_eq(json_object_array_length(msgs), 1);
 	m = json_object_array_get_idx(msgs, 0);
@@ -875,8 +875,8 @@ Test(smtp, replies_are_classified)
 		json_object_put(th_fake("FAKE_SMTP_CONTROL_URL", "POST", "/_fake/fail", body));
 		rc = hub_smtp_send(th_env("SMTP_URL"), from, to, "x", "y", NULL,
 		    err, sizeof(err));
-		cr_assert_eq(rc, cases[i].want, "%d at %s: got %s (%s)", cases[i].code,
-		    cases[i].stage, hub_smtp_strerror(rc), err);
+		cr_assert_eq(rc, cases[i].want, "%d at %s: got %d (%s)", cases[i].code,
+		    cases[i].stage, rc, err);
 		snprintf(code, sizeof(code), "%d", cases[i].code);
 		cr_assert_not_null(strstr(err, code), "error does not name the reply: %s", err);
 		cr_assert_not_null(o = sink_messages(to));
@@ -893,7 +893,7 @@ Test(smtp, refused_connection_is_transient_and_bad_input_is_invalid)
 	/* Port 9 on loopback: nothing listens there in the test machine. */
 	rc = hub_smtp_send("smtp://127.0.0.1:9", "hub@example.test", "a@example.test", "s", "t",
 	    NULL, err, sizeof(err));
-	cr_assert_eq(rc, HUB_SMTP_TRANSIENT, "%s: %s", hub_smtp_strerror(rc), err);
+	cr_assert_eq(rc, HUB_SMTP_TRANSIENT, "rc %d: %s", rc, err);
 	rc = hub_smtp_send("smtp://user:s3cret@127.0.0.1:9", "hub@example.test",
 	    "a@example.test", "s", "t", NULL, err, sizeof(err));
 	cr_assert_eq(rc, HUB_SMTP_TRANSIENT);

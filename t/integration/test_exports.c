@@ -72,56 +72,12 @@ q3(const char *sql, const char *p1, const char *p2, const char *p3, char *out, s
 	PQfinish(c);
 }
 
-/* GET path with the session cookie (NULL: none). */
-static void
-get(const char *path, const char *cookie, struct th_resp *r)
-{
-	char ck[CK_MAX + 32];
-	const char *h[2] = { ck, NULL };
-
-	snprintf(ck, sizeof(ck), "Cookie: hub_session=%s", cookie ? cookie : "");
-	cr_assert_eq(th_http("GET", path, cookie ? h : NULL, NULL, 0, r), 0);
-}
-
-/* POST a form with the session cookie and an extra header (may be NULL). */
-static void
-post(const char *path, const char *cookie, const char *extra, const char *body,
-    struct th_resp *r)
-{
-	char ck[CK_MAX + 32];
-	const char *h[4] = { "Content-Type: application/x-www-form-urlencoded", NULL, NULL, NULL };
-	int n = 1;
-
-	if (cookie != NULL) {
-		snprintf(ck, sizeof(ck), "Cookie: hub_session=%s", cookie);
-		h[n++] = ck;
-	}
-	if (extra != NULL)
-		h[n++] = extra;
-	cr_assert_eq(th_http("POST", path, h, body, strlen(body), r), 0);
-}
-
 /* A user of role, signed in: the session cookie into ck, email into email. */
 static void
 signed_in(const char *role, char *ck, char *email)
 {
 	th_user_add(role, PW, email, EMAIL_MAX);
 	cr_assert_eq(th_login(email, PW, NULL, ck, CK_MAX, NULL), 303);
-}
-
-/* The CSRF token of a signed-in page's forms. */
-static void
-csrf_of(const char *cookie, char *out, size_t outlen)
-{
-	struct th_resp r;
-	const char *p;
-
-	get("/account/password", cookie, &r);
-	cr_assert_eq(r.status, 200, "%ld %s", r.status, r.body);
-	cr_assert_not_null(p = strstr(r.body, "name=\"csrf\" value=\""), "%s", r.body);
-	p += 19;
-	snprintf(out, outlen, "%.*s", (int)strcspn(p, "\""), p);
-	th_resp_free(&r);
 }
 
 /* POST /api/new-approval with source src's key; extra JSON members (may be "").  The id. */
@@ -217,7 +173,7 @@ csv_rows(const char *path, const char *cookie)
 	char ct[128], cd[256];
 	json_object *rows;
 
-	get(path, cookie, &r);
+	th_get(path, cookie, &r);
 	cr_assert_eq(r.status, 200, "%s: %ld %s", path, r.status, r.body);
 	cr_assert_str_eq(th_header(&r, "Content-Type", ct, sizeof(ct)),
 	    "text/csv; charset=utf-8; header=present");
@@ -277,7 +233,7 @@ Test(exports, csv_keeps_hostile_cells_as_text)
 	}
 	json_object_put(rows);
 	/* The raw bytes: quotes doubled, the formula quoted. */
-	get(path, ck, &r);
+	th_get(path, ck, &r);
 	cr_expect_not_null(strstr(r.body, "\"'=HYPERLINK(\"\"http://evil.example/\"\",\"\"click\"\")\""),
 	    "%s", r.body);
 	cr_expect_not_null(strstr(r.body, "\"say \"\"hi\"\"\""));
@@ -301,7 +257,7 @@ Test(exports, json_export_is_the_same_list)
 		create(key, src, i == 0 ? "=1+2 <script>" : "plain", NULL, "", id);
 	signed_in("admin", ck, email);
 	snprintf(path, sizeof(path), "/requests.json?source=%s", src);
-	get(path, ck, &r);
+	th_get(path, ck, &r);
 	cr_assert_eq(r.status, 200, "%ld %s", r.status, r.body);
 	cr_assert_not_null(o = th_json(&r), "%s", r.body);
 	cr_assert(json_object_object_get_ex(o, "requests", &list));
@@ -357,11 +313,11 @@ Test(exports, filters_are_those_of_the_list)
 	cr_expect_eq(json_object_array_length(rows), 1, "only the header");
 	json_object_put(rows);
 	/* A wrong filter is a clear 400, not a silently bigger file. */
-	get("/requests.csv?status=Maybe", ck, &r);
+	th_get("/requests.csv?status=Maybe", ck, &r);
 	cr_expect_eq(r.status, 400);
 	cr_expect_not_null(strstr(r.body, "status must be one of"), "%s", r.body);
 	th_resp_free(&r);
-	get("/requests.json?colour=red", ck, &r);
+	th_get("/requests.json?colour=red", ck, &r);
 	cr_expect_eq(r.status, 400);
 	cr_expect_not_null(strstr(r.body, "colour"), "%s", r.body);
 	th_resp_free(&r);
@@ -397,7 +353,7 @@ Test(exports, a_requester_exports_only_their_own)
 	cr_expect_geq(find_row(rows, COL_ID, mine), 1);
 	cr_expect_eq(json_object_array_length(rows), 2);
 	json_object_put(rows);
-	get("/requests.json", other_ck, &r);
+	th_get("/requests.json", other_ck, &r);
 	cr_assert_eq(r.status, 200);
 	cr_assert_not_null(o = th_json(&r));
 	cr_assert(json_object_object_get_ex(o, "requests", &list));
@@ -408,15 +364,15 @@ Test(exports, a_requester_exports_only_their_own)
 	th_resp_free(&r);
 	/* Another's audit trail is not there for them. */
 	snprintf(path, sizeof(path), "/requests/%s/audit.csv", theirs);
-	get(path, ck, &r);
+	th_get(path, ck, &r);
 	cr_expect_eq(r.status, 404, "%ld", r.status);
 	th_resp_free(&r);
 	snprintf(path, sizeof(path), "/requests/%s/audit.json", mine);
-	get(path, ck, &r);
+	th_get(path, ck, &r);
 	cr_expect_eq(r.status, 200, "%ld %s", r.status, r.body);
 	th_resp_free(&r);
 	/* No session: to the sign-in page. */
-	get("/requests.csv", NULL, &r);
+	th_get("/requests.csv", NULL, &r);
 	cr_expect_eq(r.status, 303);
 	th_resp_free(&r);
 }
@@ -448,7 +404,7 @@ Test(exports, audit_trail_as_csv_and_json)
 	json_object_put(rows);
 
 	snprintf(path, sizeof(path), "/requests/%s/audit.json", id);
-	get(path, ck, &r);
+	th_get(path, ck, &r);
 	cr_assert_eq(r.status, 200, "%ld %s", r.status, r.body);
 	cr_assert_not_null(o = th_json(&r), "%s", r.body);
 	cr_expect_str_eq(json_object_get_string(json_object_object_get(o, "request_id")), id);
@@ -461,10 +417,10 @@ Test(exports, audit_trail_as_csv_and_json)
 	json_object_put(o);
 	th_resp_free(&r);
 
-	get("/requests/00000000-0000-0000-0000-000000000000/audit.csv", ck, &r);
+	th_get("/requests/00000000-0000-0000-0000-000000000000/audit.csv", ck, &r);
 	cr_expect_eq(r.status, 404);
 	th_resp_free(&r);
-	get("/requests/not-a-uuid/audit.json", ck, &r);
+	th_get("/requests/not-a-uuid/audit.json", ck, &r);
 	cr_expect_eq(r.status, 404);
 	th_resp_free(&r);
 }
@@ -509,7 +465,7 @@ svg_of(const char *name, const char *src, const char *cookie)
 
 	snprintf(path, sizeof(path), "/charts/%s.svg%s%s", name, src ? "?source=" : "",
 	    src ? src : "");
-	get(path, cookie, &r);
+	th_get(path, cookie, &r);
 	cr_assert_eq(r.status, 200, "%s: %ld %s", path, r.status, r.body);
 	cr_assert_str_eq(th_header(&r, "Content-Type", ct, sizeof(ct)),
 	    "image/svg+xml; charset=utf-8");
@@ -610,7 +566,7 @@ Test(exports, charts_are_for_viewers_and_admins)
 	int n = 0;
 
 	signed_in("viewer", ck, email);
-	get("/charts", ck, &r);
+	th_get("/charts", ck, &r);
 	cr_assert_eq(r.status, 200, "%ld %s", r.status, r.body);
 	for (p = r.body; (p = strstr(p, "<svg xmlns")) != NULL; p++)
 		n++;
@@ -618,20 +574,20 @@ Test(exports, charts_are_for_viewers_and_admins)
 	cr_expect_null(strstr(r.body, "<script"));
 	cr_expect_not_null(strstr(r.body, "<desc id=\"daily-desc\">"));
 	th_resp_free(&r);
-	get("/charts/nope.svg", ck, &r);
+	th_get("/charts/nope.svg", ck, &r);
 	cr_expect_eq(r.status, 404);
 	th_resp_free(&r);
-	get("/charts/daily.svg?days=9", ck, &r);
+	th_get("/charts/daily.svg?days=9", ck, &r);
 	cr_expect_eq(r.status, 400);
 	th_resp_free(&r);
 	signed_in("requester", ck, email);
-	get("/charts", ck, &r);
+	th_get("/charts", ck, &r);
 	cr_expect_eq(r.status, 403);
 	th_resp_free(&r);
-	get("/charts/daily.svg", ck, &r);
+	th_get("/charts/daily.svg", ck, &r);
 	cr_expect_eq(r.status, 403);
 	th_resp_free(&r);
-	get("/charts/daily.svg", NULL, &r);
+	th_get("/charts/daily.svg", NULL, &r);
 	cr_expect_eq(r.status, 303);
 	th_resp_free(&r);
 }
@@ -700,7 +656,7 @@ Test(exports, a_failed_post_shows_its_fix_and_retry_delivers_it)
 
 	/* The page names Slack's error and the fix, with a Retry button. */
 	signed_in("admin", ck, email);
-	get("/admin/deliveries", ck, &r);
+	th_get("/admin/deliveries", ck, &r);
 	cr_assert_eq(r.status, 200, "%ld %s", r.status, r.body);
 	snprintf(path, sizeof(path), "id=\"delivery-%s\"", did);
 	cr_assert_not_null(strstr(r.body, path), "delivery %s not listed: %s", did, r.body);
@@ -726,21 +682,21 @@ Test(exports, a_failed_post_shows_its_fix_and_retry_delivers_it)
 	    "\"team\":\"%s\"}]", chan, chan, team);
 	json_object_put(th_fake("FAKE_SLACK_URL", "POST", "/_fake/channels", body));
 	/* ... and presses Retry: refused without the form's token or from elsewhere. */
-	csrf_of(ck, csrf, sizeof(csrf));
+	th_csrf(ck, csrf, sizeof(csrf));
 	snprintf(path, sizeof(path), "/admin/deliveries/%s/retry", did);
-	post(path, ck, NULL, "csrf=wrong", &r);
+	th_post_form(path, ck, NULL, "csrf=wrong", &r);
 	cr_expect_eq(r.status, 403);
 	th_resp_free(&r);
 	snprintf(body, sizeof(body), "csrf=%s", csrf);
-	post(path, ck, "Origin: https://evil.example", body, &r);
+	th_post_form(path, ck, "Origin: https://evil.example", body, &r);
 	cr_expect_eq(r.status, 403);
 	th_resp_free(&r);
-	get(path, ck, &r);
+	th_get(path, ck, &r);
 	cr_expect_eq(r.status, 405, "no change on GET");
 	th_resp_free(&r);
 	delivery_of(rid, row, sizeof(row));
 	cr_expect_not_null(strstr(row, "|failed|"), "a refused retry changed it: %s", row);
-	post(path, ck, NULL, body, &r);
+	th_post_form(path, ck, NULL, body, &r);
 	cr_assert_eq(r.status, 303, "%ld %s", r.status, r.body);
 	cr_expect_not_null(th_header(&r, "Location", v, sizeof(v)));
 	cr_expect_not_null(strstr(v, "/admin/deliveries?retried="), "%s", v);
@@ -762,10 +718,10 @@ Test(exports, a_failed_post_shows_its_fix_and_retry_delivers_it)
 	/* Delivered: nothing left to retry. */
 	snprintf(path, sizeof(path), "/admin/deliveries/%s/retry", did);
 	snprintf(body, sizeof(body), "csrf=%s", csrf);
-	post(path, ck, NULL, body, &r);
+	th_post_form(path, ck, NULL, body, &r);
 	cr_expect_eq(r.status, 409, "%ld", r.status);
 	th_resp_free(&r);
-	post("/admin/deliveries/999999999999/retry", ck, NULL, body, &r);
+	th_post_form("/admin/deliveries/999999999999/retry", ck, NULL, body, &r);
 	cr_expect_eq(r.status, 404, "%ld", r.status);
 	th_resp_free(&r);
 }
@@ -775,24 +731,24 @@ Test(exports, deliveries_are_for_admins)
 	char ck[CK_MAX], email[EMAIL_MAX], csrf[128], body[256];
 	struct th_resp r;
 
-	get("/admin/deliveries", NULL, &r);
+	th_get("/admin/deliveries", NULL, &r);
 	cr_expect_eq(r.status, 303);
 	cr_expect_not_null(strstr(r.headers, "/login?next=%2Fadmin%2Fdeliveries"), "%s", r.headers);
 	th_resp_free(&r);
-	post("/admin/deliveries/1/retry", NULL, NULL, "csrf=x", &r);
+	th_post_form("/admin/deliveries/1/retry", NULL, NULL, "csrf=x", &r);
 	cr_expect_eq(r.status, 303);
 	th_resp_free(&r);
 	signed_in("viewer", ck, email);
-	get("/admin/deliveries", ck, &r);
+	th_get("/admin/deliveries", ck, &r);
 	cr_expect_eq(r.status, 403);
 	th_resp_free(&r);
-	csrf_of(ck, csrf, sizeof(csrf));
+	th_csrf(ck, csrf, sizeof(csrf));
 	snprintf(body, sizeof(body), "csrf=%s", csrf);
-	post("/admin/deliveries/1/retry", ck, NULL, body, &r);
+	th_post_form("/admin/deliveries/1/retry", ck, NULL, body, &r);
 	cr_expect_eq(r.status, 403);
 	th_resp_free(&r);
 	signed_in("requester", ck, email);
-	get("/admin/deliveries", ck, &r);
+	th_get("/admin/deliveries", ck, &r);
 	cr_expect_eq(r.status, 403);
 	th_resp_free(&r);
 }

@@ -52,29 +52,12 @@ own_address(void)
 	th_http_source(a);
 }
 
-/* One value of a one-row query ($1 = p1, may be NULL) into out. */
-static void
-q1(const char *sql, const char *p1, char *out, size_t outlen)
-{
-	PGconn *c = PQconnectdb(th_env("DATABASE_URL"));
-	const char *params[1] = { p1 };
-	PGresult *r;
-
-	cr_assert_eq(PQstatus(c), CONNECTION_OK, "%s", PQerrorMessage(c));
-	r = PQexecParams(c, sql, p1 ? 1 : 0, NULL, params, NULL, NULL, 0);
-	cr_assert(PQresultStatus(r) == PGRES_TUPLES_OK || PQresultStatus(r) == PGRES_COMMAND_OK,
-	    "%s: %s", sql, PQerrorMessage(c));
-	snprintf(out, outlen, "%s", PQntuples(r) > 0 ? PQgetvalue(r, 0, 0) : "");
-	PQclear(r);
-	PQfinish(c);
-}
-
 static void
 exec1(const char *sql, const char *p1)
 {
 	char ignored[8];
 
-	q1(sql, p1, ignored, sizeof(ignored));
+	th_sql_value(sql, p1, ignored, sizeof(ignored));
 }
 
 /* SHA-256 hex of a cookie's token: how the sessions table knows it. */
@@ -93,53 +76,8 @@ session_rows(const char *cookie)
 	char h[65], n[16];
 
 	hash_of(cookie, h);
-	q1("SELECT count(*) FROM sessions WHERE token_hash = $1", h, n, sizeof(n));
+	th_sql_value("SELECT count(*) FROM sessions WHERE token_hash = $1", h, n, sizeof(n));
 	return strtol(n, NULL, 10);
-}
-
-/* GET path with the session cookie (NULL: none). */
-static void
-get(const char *path, const char *cookie, struct th_resp *r)
-{
-	char ck[CK_MAX + 32];
-	const char *h[2] = { ck, NULL };
-
-	snprintf(ck, sizeof(ck), "Cookie: hub_session=%s", cookie ? cookie : "");
-	cr_assert_eq(th_http("GET", path, cookie ? h : NULL, NULL, 0, r), 0);
-}
-
-/* POST a form with the session cookie (may be NULL) and extra header
- * (may be NULL, e.g. a foreign Origin). */
-static void
-post(const char *path, const char *cookie, const char *extra, const char *body,
-    struct th_resp *r)
-{
-	char ck[CK_MAX + 32];
-	const char *h[4] = { "Content-Type: application/x-www-form-urlencoded", NULL, NULL, NULL };
-	int n = 1;
-
-	if (cookie != NULL) {
-		snprintf(ck, sizeof(ck), "Cookie: hub_session=%s", cookie);
-		h[n++] = ck;
-	}
-	if (extra != NULL)
-		h[n++] = extra;
-	cr_assert_eq(th_http("POST", path, h, body, strlen(body), r), 0);
-}
-
-/* The CSRF token a signed-in page's forms carry. */
-static void
-csrf_of(const char *cookie, char *out, size_t outlen)
-{
-	struct th_resp r;
-	const char *p;
-
-	get("/account/password", cookie, &r);
-	cr_assert_eq(r.status, 200, "%ld %s", r.status, r.body);
-	cr_assert_not_null(p = strstr(r.body, "name=\"csrf\" value=\""), "%s", r.body);
-	p += 19;
-	snprintf(out, outlen, "%.*s", (int)strcspn(p, "\""), p);
-	th_resp_free(&r);
 }
 
 /* The text of the sign-in page's error box ("" when none). */
@@ -185,7 +123,7 @@ Test(login, good_password_opens_a_session_with_a_safe_cookie)
 	th_resp_free(&r);
 	/* Only the token's hash is stored, with both expiries. */
 	hash_of(ck, h);
-	q1("SELECT concat_ws('|', u.email, s.expires_at BETWEEN now() + interval '167 hours'"
+	th_sql_value("SELECT concat_ws('|', u.email, s.expires_at BETWEEN now() + interval '167 hours'"
 	    " AND now() + interval '169 hours', s.csrf_token <> '')"
 	    " FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = $1",
 	    h, v, sizeof(v));
@@ -196,20 +134,20 @@ Test(login, good_password_opens_a_session_with_a_safe_cookie)
 		snprintf(want, sizeof(want), "%s|t|t", email);
 		cr_assert_str_eq(v, want);
 	}
-	q1("SELECT count(*) FROM sessions WHERE token_hash = $1", ck, v, sizeof(v));
+	th_sql_value("SELECT count(*) FROM sessions WHERE token_hash = $1", ck, v, sizeof(v));
 	cr_assert_str_eq(v, "0", "the token itself is never stored");
 	/* The landing page sends a signed-in person on to the dashboard,
 	 * which knows who is signed in, with the sign-out form. */
-	get("/", ck, &r);
+	th_get("/", ck, &r);
 	expect_location(&r, "/requests");
 	th_resp_free(&r);
-	get("/requests", ck, &r);
+	th_get("/requests", ck, &r);
 	cr_assert_eq(r.status, 200);
 	cr_assert_not_null(strstr(r.body, "Test viewer"), "%s", r.body);
 	cr_assert_not_null(strstr(r.body, "<span class=\"role\">viewer</span>"), "%s", r.body);
 	cr_assert_not_null(strstr(r.body, "action=\"/logout\""), "%s", r.body);
 	th_resp_free(&r);
-	get("/", NULL, &r);
+	th_get("/", NULL, &r);
 	cr_assert_null(strstr(r.body, email), "signed out visitors see nobody");
 	cr_assert_not_null(strstr(r.body, "href=\"/login\""), "%s", r.body);
 	th_resp_free(&r);
@@ -333,7 +271,7 @@ Test(login, a_session_cookie_from_before_is_never_the_session_after)
 	th_resp_free(&r);
 	cr_assert_str_neq(ck, "attacker-fixed-token-0123");
 	cr_assert_eq(session_rows("attacker-fixed-token-0123"), 0);
-	get("/account/password", "attacker-fixed-token-0123", &r);
+	th_get("/account/password", "attacker-fixed-token-0123", &r);
 	cr_assert_eq(r.status, 303, "the fixed token is no session: %ld", r.status);
 	th_resp_free(&r);
 	/* Signing in again from a signed-in browser replaces its session. */
@@ -349,14 +287,14 @@ Test(login, idle_and_absolute_expiry)
 
 	th_user_add("viewer", PW, email, sizeof(email));
 	cr_assert_eq(th_login(email, PW, NULL, ck, sizeof(ck), NULL), 303);
-	get("/account/password", ck, &r);
+	th_get("/account/password", ck, &r);
 	cr_assert_eq(r.status, 200, "fresh session: %ld", r.status);
 	th_resp_free(&r);
 	/* 12 hours and a minute without use (the default idle limit is 12 h). */
 	hash_of(ck, h);
 	exec1("UPDATE sessions SET created_at = now() - interval '13 hours',"
 	    " last_seen_at = now() - interval '721 minutes' WHERE token_hash = $1", h);
-	get("/account/password", ck, &r);
+	th_get("/account/password", ck, &r);
 	expect_location(&r, "/login?next=%2Faccount%2Fpassword");
 	th_resp_free(&r);
 	cr_assert_eq(session_rows(ck), 0, "an expired session is deleted");
@@ -366,7 +304,7 @@ Test(login, idle_and_absolute_expiry)
 	exec1("UPDATE sessions SET created_at = now() - interval '7 days 1 minute',"
 	    " expires_at = now() - interval '1 minute', last_seen_at = now()"
 	    " WHERE token_hash = $1", h);
-	get("/account/password", ck, &r);
+	th_get("/account/password", ck, &r);
 	expect_location(&r, "/login?next=%2Faccount%2Fpassword");
 	th_resp_free(&r);
 	/* Just inside both limits still works. */
@@ -374,7 +312,7 @@ Test(login, idle_and_absolute_expiry)
 	hash_of(ck, h);
 	exec1("UPDATE sessions SET created_at = now() - interval '6 days',"
 	    " last_seen_at = now() - interval '11 hours' WHERE token_hash = $1", h);
-	get("/account/password", ck, &r);
+	th_get("/account/password", ck, &r);
 	cr_assert_eq(r.status, 200, "%ld", r.status);
 	th_resp_free(&r);
 }
@@ -390,16 +328,16 @@ Test(login, logout_is_a_post_that_deletes_the_session)
 	cr_assert_eq(th_http("GET", "/logout", NULL, NULL, 0, &r), 0);
 	cr_assert_eq(r.status, 405, "no sign-out by GET: %ld", r.status);
 	th_resp_free(&r);
-	csrf_of(ck, csrf, sizeof(csrf));
+	th_csrf(ck, csrf, sizeof(csrf));
 	snprintf(body, sizeof(body), "csrf=%s", csrf);
-	post("/logout", ck, NULL, body, &r);
+	th_post_form("/logout", ck, NULL, body, &r);
 	expect_location(&r, "/login?signed_out=1");
 	cr_assert_not_null(th_cookie(&r, "hub_session", v, sizeof(v), attrs, sizeof(attrs)));
 	cr_assert_str_eq(v, "");
 	cr_assert_not_null(strstr(attrs, "Max-Age=0"), "%s", attrs);
 	th_resp_free(&r);
 	cr_assert_eq(session_rows(ck), 0);
-	get("/account/password", ck, &r);
+	th_get("/account/password", ck, &r);
 	cr_assert_eq(r.status, 303);
 	th_resp_free(&r);
 	cr_assert_eq(th_http("GET", "/login?signed_out=1", NULL, NULL, 0, &r), 0);
@@ -449,7 +387,7 @@ Test(login, five_failures_for_an_account_then_a_wait_and_success_resets)
 	exec1("UPDATE login_throttle SET locked_until = now() - interval '1 second'"
 	    " WHERE kind = 'account' AND key = $1", email);
 	cr_assert_eq(th_login(email, PW, NULL, ck, sizeof(ck), NULL), 303);
-	q1("SELECT count(*) FROM login_throttle WHERE kind = 'account' AND key = $1", email, n,
+	th_sql_value("SELECT count(*) FROM login_throttle WHERE kind = 'account' AND key = $1", email, n,
 	    sizeof(n));
 	cr_assert_str_eq(n, "0");
 	cr_assert_eq(th_login(email, "one wrong try", NULL, ck, sizeof(ck), &r), 401);
@@ -493,7 +431,7 @@ Test(login, next_brings_the_visitor_back_and_never_elsewhere)
 	size_t i;
 
 	th_user_add("viewer", PW, email, sizeof(email));
-	get("/account/password", NULL, &r);
+	th_get("/account/password", NULL, &r);
 	expect_location(&r, "/login?next=%2Faccount%2Fpassword");
 	th_resp_free(&r);
 	/* The form carries next; signing in goes there. */
@@ -518,7 +456,7 @@ Test(login, next_brings_the_visitor_back_and_never_elsewhere)
 	    loc[strlen(pub)] != '\\', "%s", loc);
 	th_resp_free(&r);
 	/* Signed in already, /login?next= redirects the same way. */
-	get("/login?next=%2F%2Fevil.example", ck, &r);
+	th_get("/login?next=%2F%2Fevil.example", ck, &r);
 	cr_assert_eq(r.status, 303);
 	cr_assert_not_null(th_header(&r, "Location", loc, sizeof(loc)));
 	cr_assert_str_eq(loc, pub);
@@ -534,14 +472,14 @@ Test(login, only_an_admin_may_install_slack)
 	struct th_resp r;
 	size_t i;
 
-	get("/slack/install", NULL, &r);
+	th_get("/slack/install", NULL, &r);
 	expect_location(&r, "/login?next=%2Fslack%2Finstall");
 	cr_assert_null(th_cookie(&r, "hub_oauth", loc, sizeof(loc), NULL, 0));
 	th_resp_free(&r);
 	for (i = 0; i < 2; i++) {
 		th_user_add(roles[i], PW, email, sizeof(email));
 		cr_assert_eq(th_login(email, PW, NULL, ck, sizeof(ck), NULL), 303);
-		get("/slack/install", ck, &r);
+		th_get("/slack/install", ck, &r);
 		cr_assert_eq(r.status, 403, "%s: %ld", roles[i], r.status);
 		cr_assert_not_null(strstr(r.body, "may not open this page"), "%s", r.body);
 		cr_assert_null(th_cookie(&r, "hub_oauth", loc, sizeof(loc), NULL, 0));
@@ -551,7 +489,7 @@ Test(login, only_an_admin_may_install_slack)
 	cr_assert_eq(th_login(email, PW, "/slack/install", ck, sizeof(ck), &r), 303);
 	expect_location(&r, "/slack/install");
 	th_resp_free(&r);
-	get("/slack/install", ck, &r);
+	th_get("/slack/install", ck, &r);
 	cr_assert_eq(r.status, 302, "%ld %s", r.status, r.body);
 	cr_assert_not_null(th_header(&r, "Location", loc, sizeof(loc)));
 	cr_assert_not_null(strstr(loc, "/oauth/v2/authorize?"), "%s", loc);
@@ -568,33 +506,33 @@ Test(login, forms_without_their_token_or_from_elsewhere_are_refused)
 
 	th_user_add("viewer", PW, email, sizeof(email));
 	cr_assert_eq(th_login(email, PW, NULL, ck, sizeof(ck), NULL), 303);
-	csrf_of(ck, csrf, sizeof(csrf));
-	post("/logout", ck, NULL, "", &r);
+	th_csrf(ck, csrf, sizeof(csrf));
+	th_post_form("/logout", ck, NULL, "", &r);
 	cr_assert_eq(r.status, 403, "no token: %ld", r.status);
 	th_resp_free(&r);
-	post("/logout", ck, NULL, "csrf=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", &r);
+	th_post_form("/logout", ck, NULL, "csrf=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", &r);
 	cr_assert_eq(r.status, 403, "wrong token: %ld", r.status);
 	th_resp_free(&r);
 	snprintf(body, sizeof(body), "csrf=%s", csrf);
-	post("/logout", ck, "Origin: https://evil.example", body, &r);
+	th_post_form("/logout", ck, "Origin: https://evil.example", body, &r);
 	cr_assert_eq(r.status, 403, "foreign Origin: %ld", r.status);
 	th_resp_free(&r);
 	snprintf(body, sizeof(body), "csrf=%s&current=%s&fresh=xxxxxxxxxx&confirm=xxxxxxxxxx",
 	    "nope", "correct+horse+battery");
-	post("/account/password", ck, NULL, body, &r);
+	th_post_form("/account/password", ck, NULL, body, &r);
 	cr_assert_eq(r.status, 403, "password change without its token: %ld", r.status);
 	th_resp_free(&r);
 	cr_assert_eq(session_rows(ck), 1, "nothing was signed out");
 	/* The sign-in form has its own token (cookie + field). */
 	snprintf(body, sizeof(body), "email=%s&password=correct+horse+battery", email);
-	post("/login", NULL, NULL, body, &r);
+	th_post_form("/login", NULL, NULL, body, &r);
 	cr_assert_eq(r.status, 403, "sign-in without its token: %ld", r.status);
 	cr_assert_null(th_cookie(&r, "hub_session", csrf, sizeof(csrf), NULL, 0));
 	th_resp_free(&r);
 	/* With the right one it works, from the hub's own origin only. */
 	snprintf(origin, sizeof(origin), "Origin: %s", th_env("PUBLIC_URL"));
 	snprintf(body, sizeof(body), "csrf=%s", csrf);
-	post("/logout", ck, origin, body, &r);
+	th_post_form("/logout", ck, origin, body, &r);
 	cr_assert_eq(r.status, 303, "%ld %s", r.status, r.body);
 	th_resp_free(&r);
 	cr_assert_eq(session_rows(ck), 0);
@@ -610,36 +548,36 @@ Test(login, password_change_checks_and_signs_out_other_sessions)
 	th_user_add("requester", PW, email, sizeof(email));
 	cr_assert_eq(th_login(email, PW, NULL, other, sizeof(other), NULL), 303);
 	cr_assert_eq(th_login(email, PW, NULL, ck, sizeof(ck), NULL), 303);
-	get("/account/password", ck, &r);
+	th_get("/account/password", ck, &r);
 	cr_assert_eq(r.status, 200);
 	cr_assert_not_null(strstr(r.body, "<label for=\"current\">"), "%s", r.body);
 	cr_assert_not_null(strstr(r.body, "<label for=\"confirm\">"), "%s", r.body);
 	th_resp_free(&r);
-	csrf_of(ck, csrf, sizeof(csrf));
+	th_csrf(ck, csrf, sizeof(csrf));
 	snprintf(body, sizeof(body), "csrf=%s&current=wrong+one&fresh=new+password+1"
 	    "&confirm=new+password+1", csrf);
-	post("/account/password", ck, NULL, body, &r);
+	th_post_form("/account/password", ck, NULL, body, &r);
 	cr_assert_eq(r.status, 400, "%ld", r.status);
 	cr_assert_not_null(strstr(r.body, "id=\"current-error\">Your current password is not"
 	    " right."), "%s", r.body);
 	th_resp_free(&r);
 	snprintf(body, sizeof(body), "csrf=%s&current=correct+horse+battery&fresh=short"
 	    "&confirm=short", csrf);
-	post("/account/password", ck, NULL, body, &r);
+	th_post_form("/account/password", ck, NULL, body, &r);
 	cr_assert_eq(r.status, 400);
 	cr_assert_not_null(strstr(r.body, "id=\"fresh-error\">The new password is too short"),
 	    "%s", r.body);
 	th_resp_free(&r);
 	snprintf(body, sizeof(body), "csrf=%s&current=correct+horse+battery&fresh=new+password+1"
 	    "&confirm=new+password+2", csrf);
-	post("/account/password", ck, NULL, body, &r);
+	th_post_form("/account/password", ck, NULL, body, &r);
 	cr_assert_eq(r.status, 400);
 	cr_assert_not_null(strstr(r.body, "id=\"confirm-error\">The two new passwords differ."),
 	    "%s", r.body);
 	th_resp_free(&r);
 	snprintf(body, sizeof(body), "csrf=%s&current=correct+horse+battery&fresh=new+password+1"
 	    "&confirm=new+password+1", csrf);
-	post("/account/password", ck, NULL, body, &r);
+	th_post_form("/account/password", ck, NULL, body, &r);
 	cr_assert_eq(r.status, 200, "%ld %s", r.status, r.body);
 	cr_assert_not_null(strstr(r.body, "Your password was changed."), "%s", r.body);
 	th_resp_free(&r);

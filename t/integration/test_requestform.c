@@ -78,16 +78,6 @@ requests_of(const char *email)
 	    " ON u.id = r.requester_user_id WHERE u.email = $1", email);
 }
 
-static void
-get(const char *path, const char *cookie, struct th_resp *r)
-{
-	char ck[CK_MAX + 32];
-	const char *h[2] = { ck, NULL };
-
-	snprintf(ck, sizeof(ck), "Cookie: hub_session=%s", cookie ? cookie : "");
-	cr_assert_eq(th_http("GET", path, cookie ? h : NULL, NULL, 0, r), 0);
-}
-
 /* POST a form body with the session cookie (may be NULL) and an extra
  * header (may be NULL). */
 static void
@@ -133,7 +123,7 @@ open_form(const char *ck, char *csrf, size_t clen, char *token, size_t tlen)
 {
 	struct th_resp r;
 
-	get("/requests/new", ck, &r);
+	th_get("/requests/new", ck, &r);
 	cr_assert_eq(r.status, 200, "%ld %s", r.status, r.body);
 	hidden(r.body, "csrf", csrf, clen);
 	hidden(r.body, "token", token, tlen);
@@ -260,14 +250,14 @@ Test(requestform, without_a_session_the_form_sends_to_sign_in)
 	char loc[URL_MAX], want[URL_MAX];
 	struct th_resp r;
 
-	get("/requests/new", NULL, &r);
+	th_get("/requests/new", NULL, &r);
 	cr_assert_eq(r.status, 303, "%ld", r.status);
 	th_header(&r, "Location", loc, sizeof(loc));
 	snprintf(want, sizeof(want), "%s/login?next=%%2Frequests%%2Fnew", th_env("PUBLIC_URL"));
 	cr_assert_str_eq(loc, want);
 	th_resp_free(&r);
 	/* The original form's address leads to the form. */
-	get("/create-request", NULL, &r);
+	th_get("/create-request", NULL, &r);
 	cr_assert_eq(r.status, 301, "%ld", r.status);
 	th_header(&r, "Location", loc, sizeof(loc));
 	snprintf(want, sizeof(want), "%s/requests/new", th_env("PUBLIC_URL"));
@@ -297,12 +287,12 @@ Test(requestform, viewers_are_refused_requesters_and_admins_get_the_form)
 	size_t i, k;
 
 	signed_in("viewer", email, ck);
-	get("/requests/new", ck, &r);
+	th_get("/requests/new", ck, &r);
 	cr_assert_eq(r.status, 403, "%ld %s", r.status, r.body);
 	cr_assert_null(strstr(r.body, "name=\"approvers\""));
 	th_resp_free(&r);
 	/* Nor may a viewer post it, with a good CSRF token. */
-	get("/account/password", ck, &r);
+	th_get("/account/password", ck, &r);
 	hidden(r.body, "csrf", csrf, sizeof(csrf));
 	th_resp_free(&r);
 	send_form(ck, NULL, csrf, "abcdefghijklmnopqrstuvwx", NULL, &r);
@@ -312,7 +302,7 @@ Test(requestform, viewers_are_refused_requesters_and_admins_get_the_form)
 
 	for (k = 0; k < 2; k++) {
 		signed_in(roles[k], email, ck);
-		get("/requests/new", ck, &r);
+		th_get("/requests/new", ck, &r);
 		cr_assert_eq(r.status, 200, "%s: %ld", roles[k], r.status);
 		for (i = 0; i < sizeof(labels) / sizeof(labels[0]); i++)
 			cr_expect_not_null(strstr(r.body, labels[i]), "%s: no %s", roles[k], labels[i]);
@@ -333,7 +323,7 @@ Test(requestform, sample_data_fills_the_chosen_type)
 	struct th_resp r;
 
 	signed_in("requester", email, ck);
-	get("/requests/new?type=salesforce&sample=1", ck, &r);
+	th_get("/requests/new?type=salesforce&sample=1", ck, &r);
 	cr_assert_eq(r.status, 200);
 	cr_assert_not_null(strstr(r.body, "<option value=\"salesforce\" selected>"));
 	field_value(r.body, "salesforce.customer_name", v, sizeof(v));
@@ -667,7 +657,7 @@ Test(requestform, an_expense_made_with_the_form_shows_the_expense_labels)
 	cr_assert_str_eq(v, "web|concur_expense");
 
 	snprintf(path, sizeof(path), "/requests/%s", id);
-	get(path, ck, &r);
+	th_get(path, ck, &r);
 	cr_assert_eq(r.status, 200, "%ld %s", r.status, r.body);
 	cr_assert_not_null(strstr(r.body, "<dt>Amount</dt><dd>245.80 USD</dd>"),
 	    "no expense amount: %s", r.body);

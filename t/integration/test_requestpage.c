@@ -45,16 +45,6 @@ static char admin_key[256];
 
 /* ------------------------------------------------------------ helpers */
 
-static void
-get(const char *path, const char *cookie, struct th_resp *r)
-{
-	char ck[CK_MAX + 32];
-	const char *h[2] = { ck, NULL };
-
-	snprintf(ck, sizeof(ck), "Cookie: hub_session=%s", cookie ? cookie : "");
-	cr_assert_eq(th_http("GET", path, cookie ? h : NULL, NULL, 0, r), 0);
-}
-
 /* POST a form as the signed-in browser does: cookie, this hub's Origin
  * (extra replaces it, e.g. a foreign one; "" sends none). */
 static void
@@ -89,7 +79,7 @@ page(const char *id, const char *cookie, long status, struct th_resp *r)
 	char path[128];
 
 	snprintf(path, sizeof(path), "/requests/%s", id);
-	get(path, cookie, r);
+	th_get(path, cookie, r);
 	cr_assert_eq(r->status, status, "GET %s: %ld %.600s", path, r->status, r->body);
 }
 
@@ -102,7 +92,7 @@ follow(const struct th_resp *done, const char *cookie, struct th_resp *r)
 
 	cr_assert_not_null(th_header(done, "Location", loc, sizeof(loc)));
 	cr_assert(strncmp(loc, th_env("PUBLIC_URL"), n) == 0, "%s", loc);
-	get(loc + n, cookie, r);
+	th_get(loc + n, cookie, r);
 	cr_assert_eq(r->status, 200, "GET %s: %ld", loc, r->status);
 }
 
@@ -137,7 +127,7 @@ act(const char *id, const char *action, const char *cookie, const char *fields,
 	struct th_resp pg;
 	char path[128], body[4096], csrf[128];
 
-	get("/account/password", cookie, &pg);
+	th_get("/account/password", cookie, &pg);
 	cr_assert_eq(pg.status, 200);
 	csrf_of(&pg, csrf, sizeof(csrf));
 	th_resp_free(&pg);
@@ -270,7 +260,7 @@ Test(requestpage, who_may_see_and_who_may_act)
 	th_resp_free(&r);
 	/* Without a session: to the sign-in page and back. */
 	snprintf(path, sizeof(path), "/requests/%s", id);
-	get(path, NULL, &r);
+	th_get(path, NULL, &r);
 	cr_assert_eq(r.status, 303);
 	cr_assert_not_null(th_header(&r, "Location", loc, sizeof(loc)));
 	cr_assert_not_null(strstr(loc, "/login?next=%2Frequests%2F"), "%s", loc);
@@ -407,7 +397,7 @@ Test(requestpage, csrf_and_foreign_origin_are_refused)
 		th_resp_free(&r);
 	}
 	/* GET on an action's URL changes nothing. */
-	get(path, rck, &r);
+	th_get(path, rck, &r);
 	cr_assert(r.status == 404 || r.status == 405, "%ld", r.status);
 	th_resp_free(&r);
 	th_sql_value("SELECT status FROM requests WHERE id = $1::uuid", id, v, sizeof(v));
@@ -671,7 +661,7 @@ Test(requestpage, the_decision_page_shares_the_look_and_links_here)
 	memcpy(master, k.data, 32);
 	cr_assert_eq(hub_decidelink_make_url(master, th_env("PUBLIC_URL"), strtoll(aid, NULL, 10),
 	    id, time(NULL), 0, &url), HUB_DECIDELINK_OK);
-	get(hub_buf_str(&url) + n, NULL, &r);
+	th_get(hub_buf_str(&url) + n, NULL, &r);
 	cr_assert_eq(r.status, 200, "%ld %s", r.status, r.body);
 	/* The request page's partials: head, facts, decision form. */
 	has(&r, "<section class=\"req decide\">");

@@ -7,6 +7,9 @@
  * DATABASE_URL, so connection rows, buckets and the lookup cache start
  * empty.  The CLI runs as a subprocess with DATABASE_URL pointing there.
  */
+/* The headers' unit-test declarations, as in the library copy this test
+ * links (t/libhub_ut.a, built with -DHUB_UNITTEST). */
+#define HUB_UNITTEST 1
 #include <criterion/criterion.h>
 
 #include <errno.h>

@@ -522,6 +522,51 @@ th_login_at(const char *base, const char *email, const char *password, const cha
 	return status;
 }
 
+/* Room for "Cookie: hub_session=" and a session token. */
+#define TH_COOKIE_HEADER_MAX	288
+
+void
+th_get(const char *path, const char *cookie, struct th_resp *r)
+{
+	char ck[TH_COOKIE_HEADER_MAX];
+	const char *h[2] = { ck, NULL };
+
+	snprintf(ck, sizeof(ck), "Cookie: hub_session=%s", cookie ? cookie : "");
+	cr_assert_eq(th_http("GET", path, cookie ? h : NULL, NULL, 0, r), 0);
+}
+
+void
+th_post_form(const char *path, const char *cookie, const char *extra, const char *body,
+    struct th_resp *r)
+{
+	char ck[TH_COOKIE_HEADER_MAX];
+	const char *h[4] = { "Content-Type: application/x-www-form-urlencoded", NULL, NULL, NULL };
+	int n = 1;
+
+	if (cookie != NULL) {
+		snprintf(ck, sizeof(ck), "Cookie: hub_session=%s", cookie);
+		h[n++] = ck;
+	}
+	if (extra != NULL)
+		h[n++] = extra;
+	cr_assert_eq(th_http("POST", path, h, body, strlen(body), r), 0);
+}
+
+void
+th_csrf(const char *cookie, char *out, size_t outlen)
+{
+	static const char mark[] = "name=\"csrf\" value=\"";
+	struct th_resp r;
+	const char *p;
+
+	th_get("/account/password", cookie, &r);
+	cr_assert_eq(r.status, 200, "%ld %s", r.status, r.body);
+	cr_assert_not_null(p = strstr(r.body, mark), "%s", r.body);
+	p += sizeof(mark) - 1;
+	snprintf(out, outlen, "%.*s", (int)strcspn(p, "\""), p);
+	th_resp_free(&r);
+}
+
 void
 th_sql_value(const char *sql, const char *p1, char *out, size_t outlen)
 {

@@ -100,6 +100,16 @@ long		 th_login(const char *email, const char *password, const char *next,
 /* The same at another hub: base "http://127.0.0.1:PORT" (NULL: $HUB_URL). */
 long		 th_login_at(const char *base, const char *email, const char *password,
 		    const char *next, char *cookie, size_t cookielen, struct th_resp *out);
+/* GET path on $HUB_URL with the hub_session cookie (NULL: none); a
+ * failed transfer fails the test. */
+void		 th_get(const char *path, const char *cookie, struct th_resp *);
+/* POST an urlencoded form body with the hub_session cookie (NULL: none)
+ * and one extra header (NULL: none, e.g. a foreign Origin). */
+void		 th_post_form(const char *path, const char *cookie, const char *extra,
+		    const char *body, struct th_resp *);
+/* The CSRF token the forms of a signed-in page carry (read from
+ * /account/password). */
+void		 th_csrf(const char *cookie, char *out, size_t outlen);
 /* One value of a one-row query on $DATABASE_URL ($1 = p1, may be NULL)
  * into out ("" when it returns no row); a failing query fails the test. */
 void		 th_sql_value(const char *sql, const char *p1, char *out, size_t outlen);

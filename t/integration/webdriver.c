@@ -20,6 +20,8 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 
+#include <criterion/criterion.h>
+#include <criterion/logging.h>
 #include <curl/curl.h>
 #include <json-c/json.h>
 
@@ -693,4 +695,25 @@ out:
 	json_object_put(v);
 	hub_buf_release(&png);
 	return rc;
+}
+
+void
+wd_shot(struct wd *wd, const char *what)
+{
+	static int shots;
+	char path[1024];
+	const char *state = getenv("HUB_STATE");
+
+	if (state == NULL || *state == '\0' || wd->session[0] == '\0')
+		return;
+	snprintf(path, sizeof(path), "%s/screens", state);
+	mkdir(path, 0755);
+	if (what != NULL)
+		snprintf(path, sizeof(path), "%s/screens/%s-%d-%s.png", state,
+		    criterion_current_test->name, ++shots, what);
+	else
+		snprintf(path, sizeof(path), "%s/screens/%s.png", state,
+		    criterion_current_test->name);
+	if (wd_screenshot(wd, path) != WD_OK)
+		cr_log_info("screenshot %s: %s", path, wd->error);
 }

@@ -89,5 +89,10 @@ int	 wd_window_size(struct wd *, int width, int height);
 
 /* Save a PNG of the viewport to path. */
 int	 wd_screenshot(struct wd *, const char *path);
+/* A screenshot of the running Criterion test for a person to look at,
+ * when $HUB_STATE is set and a session is open:
+ * $HUB_STATE/screens/<test>-<n>-<what>.png (n counts this test's shots),
+ * or <test>.png when what is NULL.  A failure is logged, not fatal. */
+void	 wd_shot(struct wd *, const char *what);
 
 #endif

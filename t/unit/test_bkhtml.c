@@ -21,7 +21,7 @@ html(const char *json)
 	struct hub_buf b = HUB_BUF_INIT(1u << 20);
 	int rc = hub_bkhtml_render(json, strlen(json), &b);
 
-	cr_assert_eq(rc, HUB_BKHTML_OK, "%s: %s", json, hub_bkhtml_strerror(rc));
+	cr_assert_eq(rc, HUB_BKHTML_OK, "%s: %d", json, rc);
 	return hub_buf_detach(&b, NULL);
 }
 

@@ -1,4 +1,7 @@
 /* test_log.c - logfmt lines, quoting, levels and redaction of secrets. */
+/* The headers' unit-test declarations, as in the library copy this test
+ * links (t/libhub_ut.a, built with -DHUB_UNITTEST). */
+#define HUB_UNITTEST 1
 #include <criterion/criterion.h>
 #include <errno.h>
 #include <stdio.h>

@@ -1,6 +1,9 @@
 /* test_metrics.c - the shared counters: counts from a forked child reach
  * the parent, statuses and buckets land where they should, bad input is
  * ignored, label values are escaped. */
+/* The headers' unit-test declarations, as in the library copy this test
+ * links (t/libhub_ut.a, built with -DHUB_UNITTEST). */
+#define HUB_UNITTEST 1
 #include <criterion/criterion.h>
 #include <string.h>
 #include <sys/wait.h>

@@ -2,6 +2,9 @@
  * test_tmpl.c - the template language: escaping, raw, blocks, partials,
  * errors with line numbers, bounded output.
  */
+/* The headers' unit-test declarations, as in the library copy this test
+ * links (t/libhub_ut.a, built with -DHUB_UNITTEST). */
+#define HUB_UNITTEST 1
 #include <string.h>
 
 #include <criterion/criterion.h>

@@ -466,11 +466,17 @@ list_source(struct hub_db *db, const struct hub_principal *who,
 	return HUB_REQQUERY_OK;
 }
 
+/* Statement id, a list or its counter, of pp's variant.  A search is
+ * planned for its words each time (store/db.h): the newest matches of a
+ * common word are an index walk that stops early, those of a rare one a
+ * few GIN hits, and no one generic plan serves both. */
 static int
-list_exec(struct hub_db *db, unsigned variant, const char *const *params, PGresult **res,
+list_exec(struct hub_db *db, unsigned id, const struct prep *pp, PGresult **res,
     struct hub_problem *err)
 {
-	int rc = hub_db_exec(db, &reqquery_stmts, (int)variant, params, res);
+	int rc = (pp->variant & (LIST_WORDS | LIST_TYPOS)) ?
+	    hub_db_exec_planned(db, &reqquery_stmts, (int)id, pp->params, res) :
+	    hub_db_exec(db, &reqquery_stmts, (int)id, pp->params, res);
 
 	if (rc == HUB_DB_OK)
 		return HUB_REQQUERY_OK;
@@ -708,14 +714,14 @@ hub_reqquery_list(struct hub_db *db, const struct hub_principal *who,
 		*out = hub_pgjson_page(NULL, "requests", f->limit);
 		return *out != NULL ? HUB_REQQUERY_OK : HUB_REQQUERY_NOMEM;
 	}
-	if ((rc = list_exec(db, pp.variant + pp.mine + pp.flagged, pp.params, &res, err)) !=
+	if ((rc = list_exec(db, pp.variant + pp.mine + pp.flagged, &pp, &res, err)) !=
 	    HUB_REQQUERY_OK)
 		return rc;
 	/* No request has the words: try close spellings (first page only). */
 	if ((pp.variant & LIST_WORDS) && f->cursor == NULL && PQntuples(res) == 0) {
 		PQclear(res);
 		pp.variant = (pp.variant & ~(unsigned)LIST_WORDS) | LIST_TYPOS;
-		if ((rc = list_exec(db, pp.variant + pp.mine + pp.flagged, pp.params, &res,
+		if ((rc = list_exec(db, pp.variant + pp.mine + pp.flagged, &pp, &res,
 		    err)) != HUB_REQQUERY_OK)
 			return rc;
 	}
@@ -816,7 +822,7 @@ counts_walked(struct hub_db *db, const struct prep *pp, struct hub_reqquery_coun
 	int rc, id = STMT_COUNT_FIRST + (int)(pp->variant >> 1) + (pp->mine ? 12 : 0) +
 	    (pp->flagged ? 24 : 0);
 
-	if ((rc = list_exec(db, (unsigned)id, pp->params, &res, err)) != HUB_REQQUERY_OK)
+	if ((rc = list_exec(db, (unsigned)id, pp, &res, err)) != HUB_REQQUERY_OK)
 		return rc;
 	rc = add_counts(res, c, err);
 	PQclear(res);

@@ -98,11 +98,15 @@ static const struct hub_stmt ai_stmts[AI__MAX] = {
 	[EMB_MISSING_COUNT] = {
 	    "SELECT count(*) FROM requests r WHERE NOT EXISTS"
 	    " (SELECT 1 FROM request_embeddings e WHERE e.request_id = r.id)", 0 },
-	/* The next batch after ($1, $2), oldest first. */
+	/* The next batch after ($1, $2), oldest first: a walk of
+	 * requests_created probing each request's embedding (the LATERAL's
+	 * LIMIT keeps it a probe; as NOT EXISTS, once most requests have one,
+	 * the planner hashed every embedding and sorted every request). */
 	[EMB_MISSING] = {
 	    "SELECT r.id, " HUB_SQL_ISO("r.created_at") " FROM requests r"
-	    " WHERE (r.created_at, r.id) > ($1::timestamptz, $2::uuid) AND NOT EXISTS"
-	    " (SELECT 1 FROM request_embeddings e WHERE e.request_id = r.id)"
+	    " LEFT JOIN LATERAL (SELECT 1 AS has FROM request_embeddings e"
+	    "  WHERE e.request_id = r.id LIMIT 1) e ON true"
+	    " WHERE (r.created_at, r.id) > ($1::timestamptz, $2::uuid) AND e.has IS NULL"
 	    " ORDER BY r.created_at, r.id LIMIT " AI_BATCH_TEXT, 2 },
 };
 

@@ -77,7 +77,7 @@
 #define LIST_HEAD00(sel, join) \
 	LIST_ARGS sel " FROM requests r" join \
 	" WHERE (r.created_at, r.id) < ($5, $6)" IN_DAYS("r.created_at", "r.id")
-#define LIST_TAIL00 " ORDER BY r.created_at DESC, r.id DESC LIMIT $7"
+#define LIST_TAIL00(sel, join) " ORDER BY r.created_at DESC, r.id DESC LIMIT $7"
 /* By assigned value, or by the Slack user an email/group approver resolved
  * to (rows where that differs from the value); a request once. */
 #define LIST_HEAD10(sel, join) \
@@ -95,7 +95,7 @@
 	" u AS (SELECT DISTINCT ON (c, id) c, id FROM m ORDER BY c DESC, id DESC)" \
 	sel " FROM u JOIN requests r ON r.id = u.id" join \
 	" WHERE (u.c, u.id) < ($5, $6)"
-#define LIST_TAIL10 " ORDER BY u.c DESC, u.id DESC LIMIT $7"
+#define LIST_TAIL10(sel, join) " ORDER BY u.c DESC, u.id DESC LIMIT $7"
 /* A requester's own: made by their user, or sent for their email. */
 #define LIST_HEAD20(sel, join) \
 	LIST_ARGS ", m AS (" \
@@ -114,29 +114,37 @@
 #define LIST_TAIL20 LIST_TAIL10
 #define LIST_MINE_FILTER \
 	" AND (r.requester_user_id = $9 OR lower(r.requester_email) = lower($10))"
-/* Search: the matches, ranked.  Close spellings rank below every word
- * match (their relevance is the similarity minus 2, below 0), so the sign
- * of a cursor's relevance says which of the two a page continues. */
-#define LIST_RANKED(match, rank) \
+/* Search: the matches, ranked.  The candidates are the newest
+ * HUB_SEARCH_NEWEST matches the filters leave (c: created_at order, so the
+ * planner may walk requests_created and stop, or take the few matches of
+ * a rare word from the GIN index and sort them), and only they are
+ * ranked: a common word no longer ranks every request it is in.  They do
+ * not depend on the cursor, so every page ranks the same set.  Close
+ * spellings rank below every word match (their relevance is the
+ * similarity minus 2, below 0), so the sign of a cursor's relevance says
+ * which of the two a page continues. */
+#define LIST_CANDIDATES(match) \
+	LIST_ARGS ", c AS (SELECT r.id FROM requests r" \
+	" WHERE " match IN_DAYS("r.created_at", "r.id")
+#define LIST_RANKED(rank, sel, join) \
+	" ORDER BY r.created_at DESC, r.id DESC LIMIT " HUB_SEARCH_NEWEST ")" \
+	sel ", k.relevance FROM c JOIN requests r ON r.id = c.id" join \
 	" CROSS JOIN LATERAL (SELECT " rank " AS relevance) k" \
-	" WHERE " match " AND (k.relevance, r.created_at, r.id) < ($8, $5, $6)" \
-	IN_DAYS("r.created_at", "r.id")
+	" WHERE (k.relevance, r.created_at, r.id) < ($8, $5, $6)" \
+	" ORDER BY k.relevance DESC, r.created_at DESC, r.id DESC LIMIT $7"
 #define LIST_BY_APPROVER \
 	" AND EXISTS (SELECT 1 FROM assignments a WHERE a.request_id = r.id" \
 	"  AND (a.approver_value = $3 OR a.slack_user_id = $3))"
-#define LIST_SEARCH_FROM(sel, join) \
-	LIST_ARGS sel ", k.relevance FROM requests r" join
-#define WORDS LIST_RANKED(HUB_SEARCH_WORDS("r", "$4"), HUB_SEARCH_RANK("r", "$4"))
-#define TYPOS LIST_RANKED(HUB_SEARCH_TYPO("r", "$4"), \
-	"(" HUB_SEARCH_TYPO_RANK("r", "$4") " - 2)::real")
-#define LIST_HEAD01(sel, join) LIST_SEARCH_FROM(sel, join) WORDS
-#define LIST_HEAD02(sel, join) LIST_SEARCH_FROM(sel, join) TYPOS
-#define LIST_HEAD11(sel, join) LIST_SEARCH_FROM(sel, join) WORDS LIST_BY_APPROVER
-#define LIST_HEAD12(sel, join) LIST_SEARCH_FROM(sel, join) TYPOS LIST_BY_APPROVER
-#define LIST_TAIL01 " ORDER BY k.relevance DESC, r.created_at DESC, r.id DESC LIMIT $7"
-#define LIST_TAIL02 LIST_TAIL01
+#define WORDS_RANK HUB_SEARCH_RANK("r", "$4")
+#define TYPOS_RANK "(" HUB_SEARCH_TYPO_RANK("r", "$4") " - 2)::real"
+#define LIST_HEAD01(sel, join) LIST_CANDIDATES(HUB_SEARCH_WORDS("r", "$4"))
+#define LIST_HEAD02(sel, join) LIST_CANDIDATES(HUB_SEARCH_TYPO("r", "$4"))
+#define LIST_HEAD11(sel, join) LIST_HEAD01(sel, join) LIST_BY_APPROVER
+#define LIST_HEAD12(sel, join) LIST_HEAD02(sel, join) LIST_BY_APPROVER
+#define LIST_TAIL01(sel, join) LIST_RANKED(WORDS_RANK, sel, join)
+#define LIST_TAIL02(sel, join) LIST_RANKED(TYPOS_RANK, sel, join)
 #define LIST_TAIL11 LIST_TAIL01
-#define LIST_TAIL12 LIST_TAIL01
+#define LIST_TAIL12 LIST_TAIL02
 #define F0(s) ""
 #define F1(s) s
 /* ap: 0 all, 1 by approver, 2 a requester's own; m: 0 no words, 1 words,
@@ -148,7 +156,8 @@
 	F##mf(LIST_MINE_FILTER) \
 	F##fl(" AND r.risk_flags @> ARRAY[$11::text]")
 #define LISTQ(st, so, ap, m, mf, fl) { \
-	LIST_WHERE(st, so, ap, m, mf, fl, LIST_COLS, LIST_JOIN) LIST_TAIL##ap##m, \
+	LIST_WHERE(st, so, ap, m, mf, fl, LIST_COLS, LIST_JOIN) \
+	LIST_TAIL##ap##m(LIST_COLS, LIST_JOIN), \
 	LIST_NPARAMS }
 #define LISTQ4(ap, m, mf, fl) LISTQ(0, 0, ap, m, mf, fl), LISTQ(1, 0, ap, m, mf, fl), \
 	LISTQ(0, 1, ap, m, mf, fl), LISTQ(1, 1, ap, m, mf, fl)
@@ -161,7 +170,8 @@
 /* The statuses of a list's first $7 rows, walked as the list walks them
  * (the same index, in order, stopping at the limit). */
 #define COUNTQ(so, ap, m, mf, fl) { "SELECT x.status, count(*) FROM (" \
-	LIST_WHERE(0, so, ap, m, mf, fl, " SELECT r.status", "") LIST_TAIL##ap##m \
+	LIST_WHERE(0, so, ap, m, mf, fl, " SELECT r.status", "") \
+	LIST_TAIL##ap##m(" SELECT r.status", "") \
 	") x GROUP BY 1", LIST_NPARAMS }
 #define COUNTQ2(ap, m, mf, fl) COUNTQ(0, ap, m, mf, fl), COUNTQ(1, ap, m, mf, fl)
 /* Their 24, in the list's order, with or without a flag. */
@@ -188,6 +198,31 @@
 	"  OR lower(r.requester_email) = lower($7))" \
 	" AND r.created_at >= $8 AND r.created_at < $9"
 #define SEM_ORDER " ORDER BY e.request_created_at DESC, e.request_id DESC LIMIT $5"
+/* With an approver: from their assignments, newest first (as LIST_HEAD10
+ * walks them), so the walk stops at $5 candidates instead of probing every
+ * embedding for an assignment (a median approver has a few hundred
+ * requests among a million). */
+#define SEM_BY_APPROVER \
+	"WITH args AS (SELECT $1::text, $2::uuid, $3::text, $4::text, $5::int," \
+	" $6::uuid, $7::text, $8::timestamptz, $9::timestamptz), m AS (" \
+	"(SELECT a.request_created_at AS c, a.request_id AS id FROM assignments a" \
+	"  WHERE a.approver_value = $3" IN_DAYS_SEM \
+	"  ORDER BY 1 DESC, 2 DESC)" \
+	" UNION ALL" \
+	" (SELECT a.request_created_at, a.request_id FROM assignments a" \
+	"  WHERE a.slack_user_id = $3 AND a.slack_user_id <> a.approver_value" IN_DAYS_SEM \
+	"  ORDER BY 1 DESC, 2 DESC))," \
+	" u AS (SELECT DISTINCT ON (c, id) c, id FROM m ORDER BY c DESC, id DESC)" \
+	" SELECT e.request_id, e.embedding::text FROM u" \
+	" JOIN request_embeddings e ON e.request_id = u.id JOIN requests r ON r.id = u.id" \
+	" WHERE ($1 IS NULL OR r.status = $1) AND ($2 IS NULL OR r.source_id = $2)" \
+	" AND ($4 IS NULL OR r.risk_flags @> ARRAY[$4])" \
+	" AND (($6 IS NULL AND $7 IS NULL) OR r.requester_user_id = $6" \
+	"  OR lower(r.requester_email) = lower($7))" \
+	" ORDER BY u.c DESC, u.id DESC LIMIT $5"
+#define IN_DAYS_SEM \
+	" AND (a.request_created_at, a.request_id) >= ($8, '00000000-0000-0000-0000-000000000000')" \
+	" AND a.request_created_at < $9"
 
 #define LIST_STATUS	1
 #define LIST_SOURCE	2
@@ -207,6 +242,7 @@ enum stmt {
 	STMT_COUNT_LAST = STMT_COUNT_FIRST + 47,
 	STMT_SEM_ALL,
 	STMT_SEM_SOURCE,
+	STMT_SEM_APPROVER,
 	STMT_SEM_ROWS,
 	STMT_SOURCE_BY_NAME,
 	STMT_REQUEST_JSON,
@@ -224,6 +260,7 @@ static const struct hub_stmt stmts[STMT__MAX] = {
 	COUNTQ24(0), COUNTQ24(1),
 	[STMT_SEM_ALL] = { SEM_CANDIDATES("") SEM_ORDER, 9 },
 	[STMT_SEM_SOURCE] = { SEM_CANDIDATES(" AND e.source_id = $2") SEM_ORDER, 9 },
+	[STMT_SEM_APPROVER] = { SEM_BY_APPROVER, 9 },
 	/* The fused page's rows, in any order ($1 uuid[]). */
 	[STMT_SEM_ROWS] = { LIST_COLS " FROM requests r JOIN sources s ON s.id = r.source_id"
 	    " WHERE r.id = ANY($1::uuid[])", 1 },
@@ -429,11 +466,17 @@ list_source(struct hub_db *db, const struct hub_principal *who,
 	return HUB_REQQUERY_OK;
 }
 
+/* Statement id, a list or its counter, of pp's variant.  A search is
+ * planned for its words each time (store/db.h): the newest matches of a
+ * common word are an index walk that stops early, those of a rare one a
+ * few GIN hits, and no one generic plan serves both. */
 static int
-list_exec(struct hub_db *db, unsigned variant, const char *const *params, PGresult **res,
+list_exec(struct hub_db *db, unsigned id, const struct prep *pp, PGresult **res,
     struct hub_problem *err)
 {
-	int rc = hub_db_exec(db, &reqquery_stmts, (int)variant, params, res);
+	int rc = (pp->variant & (LIST_WORDS | LIST_TYPOS)) ?
+	    hub_db_exec_planned(db, &reqquery_stmts, (int)id, pp->params, res) :
+	    hub_db_exec(db, &reqquery_stmts, (int)id, pp->params, res);
 
 	if (rc == HUB_DB_OK)
 		return HUB_REQQUERY_OK;
@@ -468,8 +511,8 @@ vector_hits(struct hub_db *db, const struct hub_reqquery_filter *f, const struct
 	params[6] = f->mine_email != NULL && f->mine_email[0] != '\0' ? f->mine_email : NULL;
 	params[7] = pp->from;
 	params[8] = pp->to;
-	if ((rc = hub_db_exec(db, &reqquery_stmts, source_id[0] != '\0' ? STMT_SEM_SOURCE :
-	    STMT_SEM_ALL, params, &res)) != HUB_DB_OK)
+	if ((rc = hub_db_exec(db, &reqquery_stmts, f->approver != NULL ? STMT_SEM_APPROVER :
+	    source_id[0] != '\0' ? STMT_SEM_SOURCE : STMT_SEM_ALL, params, &res)) != HUB_DB_OK)
 		return dberr(err, rc);
 	rows = PQntuples(res);
 	rc = HUB_REQQUERY_NOMEM;
@@ -671,14 +714,14 @@ hub_reqquery_list(struct hub_db *db, const struct hub_principal *who,
 		*out = hub_pgjson_page(NULL, "requests", f->limit);
 		return *out != NULL ? HUB_REQQUERY_OK : HUB_REQQUERY_NOMEM;
 	}
-	if ((rc = list_exec(db, pp.variant + pp.mine + pp.flagged, pp.params, &res, err)) !=
+	if ((rc = list_exec(db, pp.variant + pp.mine + pp.flagged, &pp, &res, err)) !=
 	    HUB_REQQUERY_OK)
 		return rc;
 	/* No request has the words: try close spellings (first page only). */
 	if ((pp.variant & LIST_WORDS) && f->cursor == NULL && PQntuples(res) == 0) {
 		PQclear(res);
 		pp.variant = (pp.variant & ~(unsigned)LIST_WORDS) | LIST_TYPOS;
-		if ((rc = list_exec(db, pp.variant + pp.mine + pp.flagged, pp.params, &res,
+		if ((rc = list_exec(db, pp.variant + pp.mine + pp.flagged, &pp, &res,
 		    err)) != HUB_REQQUERY_OK)
 			return rc;
 	}
@@ -779,7 +822,7 @@ counts_walked(struct hub_db *db, const struct prep *pp, struct hub_reqquery_coun
 	int rc, id = STMT_COUNT_FIRST + (int)(pp->variant >> 1) + (pp->mine ? 12 : 0) +
 	    (pp->flagged ? 24 : 0);
 
-	if ((rc = list_exec(db, (unsigned)id, pp->params, &res, err)) != HUB_REQQUERY_OK)
+	if ((rc = list_exec(db, (unsigned)id, pp, &res, err)) != HUB_REQQUERY_OK)
 		return rc;
 	rc = add_counts(res, c, err);
 	PQclear(res);

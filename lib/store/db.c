@@ -345,16 +345,22 @@ db_fail(struct hub_db *db, const struct hub_stmt_table *t, int id,
 	return err;
 }
 
-/* One attempt: prepare if needed, execute. */
+/* One attempt: prepare if needed, execute; or, with each_time, plan it
+ * for these parameters (an unnamed statement). */
 static int
 db_try(struct hub_db *db, const struct hub_stmt_table *t, int id,
-    const char *const *params, PGresult **res)
+    const char *const *params, PGresult **res, int each_time)
 {
 	struct hub_db_prep *p;
 	PGresult *r;
 	char name[96];
 	int err;
 
+	if (each_time) {
+		r = PQexecParams(db->conn, t->stmts[id].sql, t->stmts[id].nparams, NULL,
+		    params, NULL, NULL, 0);
+		goto done;
+	}
 	if ((p = db_prep_for(db, t)) == NULL)
 		return HUB_DB_NOMEM;
 	snprintf(name, sizeof(name), "%s_%d", t->tag, id);
@@ -371,6 +377,7 @@ db_try(struct hub_db *db, const struct hub_stmt_table *t, int id,
 	}
 	r = PQexecPrepared(db->conn, name, t->stmts[id].nparams, params,
 	    NULL, NULL, 0);
+done:
 	if (r == NULL || (PQresultStatus(r) != PGRES_COMMAND_OK &&
 	    PQresultStatus(r) != PGRES_TUPLES_OK)) {
 		err = db_fail(db, t, id, r);
@@ -402,13 +409,13 @@ db_ready(struct hub_db *db)
  * away is run once more on a fresh connection. */
 static int
 db_run(struct hub_db *db, const struct hub_stmt_table *t, int id,
-    const char *const *params, PGresult **res)
+    const char *const *params, PGresult **res, int each_time)
 {
 	int err;
 
 	if ((err = db_ready(db)) != HUB_DB_OK)
 		return err;
-	err = db_try(db, t, id, params, res);
+	err = db_try(db, t, id, params, res, each_time);
 	if (err != HUB_DB_OK && PQstatus(db->conn) == CONNECTION_BAD) {
 		if (db->in_tx) {
 			db->tx_lost = 1;
@@ -416,14 +423,14 @@ db_run(struct hub_db *db, const struct hub_stmt_table *t, int id,
 		}
 		if (db_reset(db) != HUB_DB_OK)
 			return HUB_DB_CONN;
-		err = db_try(db, t, id, params, res);
+		err = db_try(db, t, id, params, res, each_time);
 	}
 	return err;
 }
 
-int
-hub_db_exec(struct hub_db *db, const struct hub_stmt_table *t, int id,
-    const char *const *params, PGresult **res)
+static int
+db_exec(struct hub_db *db, const struct hub_stmt_table *t, int id,
+    const char *const *params, PGresult **res, int each_time)
 {
 	int err;
 
@@ -434,10 +441,24 @@ hub_db_exec(struct hub_db *db, const struct hub_stmt_table *t, int id,
 	if (t == NULL || id < 0 || (size_t)id >= t->n)
 		return HUB_DB_QUERY;
 	db_clear_error(db);
-	err = db_run(db, t, id, params, res);
+	err = db_run(db, t, id, params, res, each_time);
 	if (err != HUB_DB_OK && db->in_tx && db->tx_err == HUB_DB_OK)
 		db->tx_err = err;
 	return err;
+}
+
+int
+hub_db_exec(struct hub_db *db, const struct hub_stmt_table *t, int id,
+    const char *const *params, PGresult **res)
+{
+	return db_exec(db, t, id, params, res, 0);
+}
+
+int
+hub_db_exec_planned(struct hub_db *db, const struct hub_stmt_table *t, int id,
+    const char *const *params, PGresult **res)
+{
+	return db_exec(db, t, id, params, res, 1);
 }
 
 int
@@ -552,7 +573,7 @@ hub_db_rollback(struct hub_db *db)
 	if (!db->tx_lost && PQstatus(db->conn) == CONNECTION_OK) {
 		/* Run directly: a failed ROLLBACK must not be retried on a
 		 * fresh connection (there is nothing to roll back there). */
-		if (db_try(db, &db_table, DB_ROLLBACK, NULL, &r) == HUB_DB_OK)
+		if (db_try(db, &db_table, DB_ROLLBACK, NULL, &r, 0) == HUB_DB_OK)
 			PQclear(r);
 	}
 	db_end_tx(db);

@@ -86,6 +86,14 @@ int		 hub_db_ping(struct hub_db *);
  * error *res is NULL. res may be NULL when the rows are not wanted. */
 int		 hub_db_exec(struct hub_db *, const struct hub_stmt_table *, int id,
 		    const char *const *params, PGresult **res);
+/* As hub_db_exec, planned for these parameters each time instead of
+ * prepared once: for a statement whose best plan depends on the values
+ * (a search: a common word walks the newest requests and stops, a rare
+ * one takes its few matches from the GIN index), where the generic plan
+ * a prepared statement settles on would be right for one and slow for
+ * the other.  Costs a planning per call. */
+int		 hub_db_exec_planned(struct hub_db *, const struct hub_stmt_table *, int id,
+		    const char *const *params, PGresult **res);
 /* One-off SQL with no parameters for migrations and admin tools only. */
 int		 hub_db_exec_script(struct hub_db *, const char *sql);
 

@@ -161,3 +161,23 @@ bench_cpu_ms() {
 
 # bench_pid NAME - the pid env.sh (or a benchmark) recorded for NAME.
 bench_pid() { awk -v n="$1" '$1 == n { p = $2 } END { print p }' "$HUB_STATE/pids"; }
+
+# bench_load NAME ROWS - load ROWS requests with list-load.sql (log in
+# $HUB_STATE/log/NAME-load.out) and set load_s; skipped (load_s=0) when the
+# database already holds at least ROWS requests: a benchmark run inside a
+# stack another one loaded (BENCH_INSIDE=1 with that stack's environment)
+# measures the same data without loading it again.
+bench_load() {
+	local have
+	have=$(psql -X -qtA -d "$DATABASE_URL" -c "SELECT count(*) FROM requests")
+	if [ "$have" -ge "$2" ]; then
+		load_s=0
+		return 0
+	fi
+	local t0
+	t0=$(date +%s)
+	psql -X -q -v ON_ERROR_STOP=1 -v n="$2" -d "$DATABASE_URL" \
+		-f "$top_srcdir/t/bench/list-load.sql" >"$HUB_STATE/log/$1-load.out" 2>&1 \
+		|| { cat "$HUB_STATE/log/$1-load.out" >&2; bench_die "loading failed"; }
+	load_s=$(( $(date +%s) - t0 ))
+}

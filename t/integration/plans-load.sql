@@ -1,9 +1,9 @@
 -- plans-load.sql - a grown hub for t/integration/test_plans.py: :n
 -- requests, each with a step, two assignments (one in a hundred with a
 -- delegate), two jobs with an attempt each, a delivery, a sent message,
--- two audit rows and an event seen; a session per ten requests.  Most
--- requests are decided and most jobs done, as on a hub that has run for
--- a while.  Deterministic (no random()), so plans are the same each run.
+-- two audit rows, an event seen and an embedding; a session per ten
+-- requests.  Most requests are decided and most jobs done, as on a hub
+-- that has run for a while.  Deterministic (no random()), so plans are the same each run.
 --
 -- Loaded as a replica session: no triggers and no foreign-key checks, the
 -- rows are consistent by construction.  ANALYZE at the end gives the
@@ -25,7 +25,7 @@ SELECT c.relname AS name, pg_get_indexdef(i.indexrelid) AS def
 FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
 WHERE i.indrelid = ANY (ARRAY['requests', 'request_steps', 'assignments', 'jobs',
     'job_attempts', 'delivery_log', 'sent_messages', 'audit_log',
-    'slack_events_seen', 'sessions']::regclass[])
+    'slack_events_seen', 'sessions', 'request_embeddings']::regclass[])
 AND NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = i.indexrelid);
 DO $$
 DECLARE r record;
@@ -139,6 +139,15 @@ FROM generate_series(1, :n) i, generate_series(0, 1) k;
 
 INSERT INTO slack_events_seen (event_id, team_id, seen_at)
 SELECT 'EvP' || i, 'TPLANS', now() - make_interval(secs => (:n - i) * :span / :n)
+FROM generate_series(1, :n) i;
+
+-- Every request embedded (semantic search), as `approvalhub embed
+-- --missing` leaves a hub; 16 dimensions stand in for a model's hundreds.
+INSERT INTO request_embeddings (request_id, source_id, request_created_at, model, embedding)
+SELECT md5('r' || i)::uuid,
+    ('00000000-0000-0000-0000-0000000005' || lpad((1 + i % 10)::text, 2, '0'))::uuid,
+    now() - make_interval(secs => (:n - i) * :span / :n), 'plans-embed',
+    ARRAY(SELECT ((i * k) % 97 / 97.0)::real FROM generate_series(1, 16) k)
 FROM generate_series(1, :n) i;
 
 INSERT INTO sessions (token_hash, user_id, csrf_token, created_at, last_seen_at, expires_at)

@@ -4,7 +4,7 @@
 Loads a grown hub into a private database (t/integration/plans-load.sql:
 HUB_PLANS_REQUESTS requests, default 200 000, with their steps,
 assignments, jobs, attempts, deliveries, sent messages, audit rows, events
-seen and sessions), then asks PostgreSQL for the plan of every statement
+seen, embeddings and sessions), then asks PostgreSQL for the plan of every statement
 of every statement table in lib/ and fails on a sequential scan of one of
 GROWING.
 
@@ -36,7 +36,7 @@ import time
 
 GROWING = ("requests", "assignments", "request_steps", "jobs", "job_attempts",
            "delivery_log", "sent_messages", "audit_log", "slack_events_seen",
-           "sessions")
+           "sessions", "request_embeddings")
 SCAN_OK = "scan-ok:"
 PLANNABLE = re.compile(r"^\s*(SELECT|INSERT|UPDATE|DELETE|WITH|VALUES)\b", re.I)
 

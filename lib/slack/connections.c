@@ -225,9 +225,8 @@ valid_text(const char *s, size_t max)
 	return 1;
 }
 
-/* Bot tokens: "xox" + printable ASCII without spaces. */
-static int
-valid_token(const char *t)
+int
+hub_conn_token_ok(const char *t)
 {
 	const char *p;
 
@@ -482,7 +481,7 @@ spec_problem(const struct hub_conn_spec *spec, struct hub_buf *fix)
 		    "a webhook URL and a bot token");
 		return HUB_CONN_INVALID;
 	}
-	if (spec->token != NULL && !valid_token(spec->token)) {
+	if (spec->token != NULL && !hub_conn_token_ok(spec->token)) {
 		fix_set(fix, "the token must be a Slack bot token (xoxb-...)");
 		return HUB_CONN_INVALID;
 	}
@@ -834,7 +833,7 @@ hub_connections_bootstrap_env(struct hub_db *db, struct hub_slack *s, const stru
 
 	if (token == NULL || *token == '\0')
 		return HUB_CONN_OK;
-	if (!valid_token(token))
+	if (!hub_conn_token_ok(token))
 		return HUB_CONN_INVALID;
 	rc = hub_connections_get(db, name, &c);
 	if (rc == HUB_CONN_NOTFOUND) {

@@ -74,6 +74,9 @@ struct hub_conn_spec {
 };
 
 const char	*hub_conn_strerror(int);
+/* A Slack token as we store it (bot, user or refresh): "xox" + printable
+ * ASCII without spaces, at most 512 bytes. */
+int		 hub_conn_token_ok(const char *);
 const char	*hub_conn_type_name(enum hub_conn_type);
 /* "SLACK_APP" -> HUB_CONN_SLACK_APP; -1 when unknown. */
 int		 hub_conn_type_parse(const char *);

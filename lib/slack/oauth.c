@@ -568,20 +568,6 @@ slack_client(struct hub_job_env *e, struct hub_slack *s)
 		s->timeout_ms = (long)(e->lease_s - 5) * 1000;
 }
 
-/* A Slack token as we store it: "xox" + printable ASCII, no spaces. */
-static int
-slack_token_ok(const char *t)
-{
-	const char *p;
-
-	if (t == NULL || strncmp(t, "xox", 3) != 0 || strlen(t) > 512)
-		return 0;
-	for (p = t; *p; p++)
-		if (*p <= ' ' || *p > '~')
-			return 0;
-	return 1;
-}
-
 /* What oauth.v2.access answered, borrowed from its JSON. */
 struct grant {
 	const char	*access_token;
@@ -604,11 +590,11 @@ grant_parse(json_object *resp, struct grant *g)
 	memset(g, 0, sizeof(*g));
 	g->expires_in = DEFAULT_EXPIRES_S;
 	if (hub_json_get_string(resp, "access_token", 512, &g->access_token) != HUB_JSON_OK ||
-	    !slack_token_ok(g->access_token))
+	    !hub_conn_token_ok(g->access_token))
 		return -1;
 	if (hub_json_get_string(resp, "refresh_token", 512, &g->refresh_token) != HUB_JSON_OK)
 		g->refresh_token = NULL;
-	else if (!slack_token_ok(g->refresh_token))
+	else if (!hub_conn_token_ok(g->refresh_token))
 		return -1;
 	if (hub_json_get_int64(resp, "expires_in", 60, 366LL * 86400, &g->expires_in) !=
 	    HUB_JSON_OK)

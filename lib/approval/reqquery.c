@@ -138,13 +138,44 @@
 #define WORDS_RANK HUB_SEARCH_RANK("r", "$4")
 #define TYPOS_RANK "(" HUB_SEARCH_TYPO_RANK("r", "$4") " - 2)::real"
 #define LIST_HEAD01(sel, join) LIST_CANDIDATES(HUB_SEARCH_WORDS("r", "$4"))
-#define LIST_HEAD02(sel, join) LIST_CANDIDATES(HUB_SEARCH_TYPO("r", "$4"))
+/* Close spellings (only when no request has the words) are looked for
+ * among the newest HUB_SEARCH_TYPO_SCAN requests the filters leave (w),
+ * walked newest first: through requests_created, or for an approver
+ * through their assignments as LIST_HEAD10 walks them.  A trigram match
+ * over a whole hub's requests reads most of them when the word shares
+ * common trigrams (seconds at a million); this reads a bounded number. */
+#define LIST_TYPO_WALK(sel, join) \
+	LIST_ARGS ", w AS (SELECT r.id, r.created_at, r.search_text FROM requests r" \
+	" WHERE true" IN_DAYS("r.created_at", "r.id")
+#define LIST_TYPO_APPROVER_WALK(sel, join) \
+	LIST_ARGS ", m AS (" \
+	"(SELECT a.request_created_at AS c, a.request_id AS id FROM assignments a" \
+	"  WHERE a.approver_value = $3" IN_DAYS("a.request_created_at", "a.request_id") \
+	"  ORDER BY 1 DESC, 2 DESC)" \
+	" UNION ALL" \
+	" (SELECT a.request_created_at, a.request_id FROM assignments a" \
+	"  WHERE a.slack_user_id = $3 AND a.slack_user_id <> a.approver_value" \
+	IN_DAYS("a.request_created_at", "a.request_id") \
+	"  ORDER BY 1 DESC, 2 DESC))," \
+	" u AS (SELECT DISTINCT ON (c, id) c, id FROM m ORDER BY c DESC, id DESC)," \
+	" w AS (SELECT r.id, r.created_at, r.search_text FROM u JOIN requests r ON r.id = u.id" \
+	" WHERE true"
+#define LIST_TYPO_RANKED(order, sel, join) \
+	" ORDER BY " order " LIMIT " HUB_SEARCH_TYPO_SCAN ")," \
+	" c AS (SELECT w.id FROM w WHERE " HUB_SEARCH_TYPO("w", "$4") \
+	" ORDER BY w.created_at DESC, w.id DESC LIMIT " HUB_SEARCH_NEWEST ")" \
+	sel ", k.relevance FROM c JOIN requests r ON r.id = c.id" join \
+	" CROSS JOIN LATERAL (SELECT " TYPOS_RANK " AS relevance) k" \
+	" WHERE (k.relevance, r.created_at, r.id) < ($8, $5, $6)" \
+	" ORDER BY k.relevance DESC, r.created_at DESC, r.id DESC LIMIT $7"
+#define LIST_HEAD02(sel, join) LIST_TYPO_WALK(sel, join)
 #define LIST_HEAD11(sel, join) LIST_HEAD01(sel, join) LIST_BY_APPROVER
-#define LIST_HEAD12(sel, join) LIST_HEAD02(sel, join) LIST_BY_APPROVER
+#define LIST_HEAD12(sel, join) LIST_TYPO_APPROVER_WALK(sel, join)
 #define LIST_TAIL01(sel, join) LIST_RANKED(WORDS_RANK, sel, join)
-#define LIST_TAIL02(sel, join) LIST_RANKED(TYPOS_RANK, sel, join)
+#define LIST_TAIL02(sel, join) \
+	LIST_TYPO_RANKED("r.created_at DESC, r.id DESC", sel, join)
 #define LIST_TAIL11 LIST_TAIL01
-#define LIST_TAIL12 LIST_TAIL02
+#define LIST_TAIL12(sel, join) LIST_TYPO_RANKED("u.c DESC, u.id DESC", sel, join)
 #define F0(s) ""
 #define F1(s) s
 /* ap: 0 all, 1 by approver, 2 a requester's own; m: 0 no words, 1 words,

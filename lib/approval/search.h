@@ -23,7 +23,8 @@
  *
  * Where: the REST API and the dashboard (reqquery) search the words
  * first and fall back to close spellings only when no request matches
- * them, since over a whole hub a trigram match is both slow and noisy; the
+ * them, since over a whole hub a trigram match is both slow and noisy,
+ * and then only among the newest HUB_SEARCH_TYPO_SCAN requests; the
  * Home tab and /approvals, which search one person's requests, take both
  * at once (HUB_SEARCH_MATCH).
  *
@@ -46,6 +47,9 @@
 #define HUB_SEARCH_MAX	200	/* longest words accepted, bytes */
 /* Matches a list ranks, the newest (SQL text: a LIMIT). */
 #define HUB_SEARCH_NEWEST	"1000"
+/* Requests a list's close-spelling fallback looks through, the newest the
+ * filters leave (an approver's: their newest) (SQL text: a LIMIT). */
+#define HUB_SEARCH_TYPO_SCAN	"10000"
 
 #define HUB_SEARCH_TSQ(q) \
 	"(websearch_to_tsquery('english', " q ") || websearch_to_tsquery('simple', " q "))"

@@ -1,8 +1,8 @@
 -- common.lua - what the wrk scripts of t/bench share; wrk takes a single
 -- script, so each loads this one from its own folder:
 --   dofile((debug.getinfo(1, "S").source:match("^@(.*/)") or "") .. "common.lua")
--- It defines setup() (numbers the threads: tid), count_bad() and the
--- done() handler printing the one "bench:" line t/bench/lib.sh reads.
+-- It defines setup() (numbers the threads: tid), count_bad(), bench_line()
+-- (the one "bench:" line t/bench/lib.sh reads) and a done() printing it.
 
 local threads = {}
 local next_id = 0
@@ -23,9 +23,8 @@ function count_bad(line)
    if bad <= 3 then io.stderr:write(line .. "\n") end
 end
 
-function done(summary, latency, requests)
-   local nbad = 0
-   for _, t in ipairs(threads) do nbad = nbad + (t:get("bad") or 0) end
+-- The "bench:" line t/bench/lib.sh reads (bench_wrk), with nbad as bad=.
+function bench_line(summary, latency, nbad)
    local e = summary.errors
    local s = summary.duration / 1e6
    io.write(string.format(
@@ -35,4 +34,10 @@ function done(summary, latency, requests)
       latency:percentile(50) / 1000, latency:percentile(95) / 1000,
       latency:percentile(99) / 1000, latency.max / 1000,
       e.connect + e.read + e.write + e.timeout, nbad))
+end
+
+function done(summary, latency, requests)
+   local nbad = 0
+   for _, t in ipairs(threads) do nbad = nbad + (t:get("bad") or 0) end
+   bench_line(summary, latency, nbad)
 end

@@ -78,21 +78,24 @@
 	LIST_ARGS sel " FROM requests r" join \
 	" WHERE (r.created_at, r.id) < ($5, $6)" IN_DAYS("r.created_at", "r.id")
 #define LIST_TAIL00(sel, join) " ORDER BY r.created_at DESC, r.id DESC LIMIT $7"
-/* By assigned value, or by the Slack user an email/group approver resolved
- * to (rows where that differs from the value); a request once. */
-#define LIST_HEAD10(sel, join) \
-	LIST_ARGS ", m AS (" \
+/* The CTEs m and u: the requests of approver $3 (by assigned value, or by
+ * the Slack user an email/group approver resolved to, rows where that
+ * differs from the value), a request once, newest first; cond narrows the
+ * assignments (a). */
+#define APPROVER_WALK(cond) \
+	" m AS (" \
 	"(SELECT a.request_created_at AS c, a.request_id AS id FROM assignments a" \
-	"  WHERE a.approver_value = $3 AND (a.request_created_at, a.request_id) < ($5, $6)" \
-	IN_DAYS("a.request_created_at", "a.request_id") \
+	"  WHERE a.approver_value = $3" cond \
 	"  ORDER BY 1 DESC, 2 DESC)" \
 	" UNION ALL" \
 	" (SELECT a.request_created_at, a.request_id FROM assignments a" \
-	"  WHERE a.slack_user_id = $3 AND a.slack_user_id <> a.approver_value" \
-	"  AND (a.request_created_at, a.request_id) < ($5, $6)" \
-	IN_DAYS("a.request_created_at", "a.request_id") \
+	"  WHERE a.slack_user_id = $3 AND a.slack_user_id <> a.approver_value" cond \
 	"  ORDER BY 1 DESC, 2 DESC))," \
-	" u AS (SELECT DISTINCT ON (c, id) c, id FROM m ORDER BY c DESC, id DESC)" \
+	" u AS (SELECT DISTINCT ON (c, id) c, id FROM m ORDER BY c DESC, id DESC)"
+/* An approver's list: their requests before the cursor. */
+#define LIST_HEAD10(sel, join) \
+	LIST_ARGS "," APPROVER_WALK(" AND (a.request_created_at, a.request_id) < ($5, $6)" \
+	IN_DAYS("a.request_created_at", "a.request_id")) \
 	sel " FROM u JOIN requests r ON r.id = u.id" join \
 	" WHERE (u.c, u.id) < ($5, $6)"
 #define LIST_TAIL10(sel, join) " ORDER BY u.c DESC, u.id DESC LIMIT $7"
@@ -148,16 +151,7 @@
 	LIST_ARGS ", w AS (SELECT r.id, r.created_at, r.search_text FROM requests r" \
 	" WHERE true" IN_DAYS("r.created_at", "r.id")
 #define LIST_TYPO_APPROVER_WALK(sel, join) \
-	LIST_ARGS ", m AS (" \
-	"(SELECT a.request_created_at AS c, a.request_id AS id FROM assignments a" \
-	"  WHERE a.approver_value = $3" IN_DAYS("a.request_created_at", "a.request_id") \
-	"  ORDER BY 1 DESC, 2 DESC)" \
-	" UNION ALL" \
-	" (SELECT a.request_created_at, a.request_id FROM assignments a" \
-	"  WHERE a.slack_user_id = $3 AND a.slack_user_id <> a.approver_value" \
-	IN_DAYS("a.request_created_at", "a.request_id") \
-	"  ORDER BY 1 DESC, 2 DESC))," \
-	" u AS (SELECT DISTINCT ON (c, id) c, id FROM m ORDER BY c DESC, id DESC)," \
+	LIST_ARGS "," APPROVER_WALK(IN_DAYS("a.request_created_at", "a.request_id")) "," \
 	" w AS (SELECT r.id, r.created_at, r.search_text FROM u JOIN requests r ON r.id = u.id" \
 	" WHERE true"
 #define LIST_TYPO_RANKED(order, sel, join) \
@@ -235,15 +229,7 @@
  * requests among a million). */
 #define SEM_BY_APPROVER \
 	"WITH args AS (SELECT $1::text, $2::uuid, $3::text, $4::text, $5::int," \
-	" $6::uuid, $7::text, $8::timestamptz, $9::timestamptz), m AS (" \
-	"(SELECT a.request_created_at AS c, a.request_id AS id FROM assignments a" \
-	"  WHERE a.approver_value = $3" IN_DAYS_SEM \
-	"  ORDER BY 1 DESC, 2 DESC)" \
-	" UNION ALL" \
-	" (SELECT a.request_created_at, a.request_id FROM assignments a" \
-	"  WHERE a.slack_user_id = $3 AND a.slack_user_id <> a.approver_value" IN_DAYS_SEM \
-	"  ORDER BY 1 DESC, 2 DESC))," \
-	" u AS (SELECT DISTINCT ON (c, id) c, id FROM m ORDER BY c DESC, id DESC)" \
+	" $6::uuid, $7::text, $8::timestamptz, $9::timestamptz)," APPROVER_WALK(IN_DAYS_SEM) \
 	" SELECT e.request_id, e.embedding::text FROM u" \
 	" JOIN request_embeddings e ON e.request_id = u.id JOIN requests r ON r.id = u.id" \
 	" WHERE ($1 IS NULL OR r.status = $1) AND ($2 IS NULL OR r.source_id = $2)" \

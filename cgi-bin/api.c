@@ -332,8 +332,8 @@ add_warning(json_object **w, const char *code, const char *msg)
 		return;
 	if ((one = json_object_new_object()) == NULL)
 		return;
-	json_object_object_add(one, "code", json_object_new_string(code));
-	json_object_object_add(one, "message", json_object_new_string(msg));
+	hub_json_set_str(one, "code", code);
+	hub_json_set_str(one, "message", msg);
 	json_object_array_add(*w, one);
 }
 

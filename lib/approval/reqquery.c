@@ -139,37 +139,17 @@
 	" AND EXISTS (SELECT 1 FROM assignments a WHERE a.request_id = r.id" \
 	"  AND (a.approver_value = $3 OR a.slack_user_id = $3))"
 #define WORDS_RANK HUB_SEARCH_RANK("r", "$4")
-#define TYPOS_RANK "(" HUB_SEARCH_TYPO_RANK("r", "$4") " - 2)::real"
+/* Close spellings: the corrected words ($4, approval/search.h) match
+ * as words do, and rank below every word match. */
+#define TYPOS_RANK "(" WORDS_RANK " - 2)::real"
 #define LIST_HEAD01(sel, join) LIST_CANDIDATES(HUB_SEARCH_WORDS("r", "$4"))
-/* Close spellings (only when no request has the words) are looked for
- * among the newest HUB_SEARCH_TYPO_SCAN requests the filters leave (w),
- * walked newest first: through requests_created, or for an approver
- * through their assignments as LIST_HEAD10 walks them.  A trigram match
- * over a whole hub's requests reads most of them when the word shares
- * common trigrams (seconds at a million); this reads a bounded number. */
-#define LIST_TYPO_WALK(sel, join) \
-	LIST_ARGS ", w AS (SELECT r.id, r.created_at, r.search_text FROM requests r" \
-	" WHERE true" IN_DAYS("r.created_at", "r.id")
-#define LIST_TYPO_APPROVER_WALK(sel, join) \
-	LIST_ARGS "," APPROVER_WALK(IN_DAYS("a.request_created_at", "a.request_id")) "," \
-	" w AS (SELECT r.id, r.created_at, r.search_text FROM u JOIN requests r ON r.id = u.id" \
-	" WHERE true"
-#define LIST_TYPO_RANKED(order, sel, join) \
-	" ORDER BY " order " LIMIT " HUB_SEARCH_TYPO_SCAN ")," \
-	" c AS (SELECT w.id FROM w WHERE " HUB_SEARCH_TYPO("w", "$4") \
-	" ORDER BY w.created_at DESC, w.id DESC LIMIT " HUB_SEARCH_NEWEST ")" \
-	sel ", k.relevance FROM c JOIN requests r ON r.id = c.id" join \
-	" CROSS JOIN LATERAL (SELECT " TYPOS_RANK " AS relevance) k" \
-	" WHERE (k.relevance, r.created_at, r.id) < ($8, $5, $6)" \
-	" ORDER BY k.relevance DESC, r.created_at DESC, r.id DESC LIMIT $7"
-#define LIST_HEAD02(sel, join) LIST_TYPO_WALK(sel, join)
+#define LIST_HEAD02 LIST_HEAD01
 #define LIST_HEAD11(sel, join) LIST_HEAD01(sel, join) LIST_BY_APPROVER
-#define LIST_HEAD12(sel, join) LIST_TYPO_APPROVER_WALK(sel, join)
+#define LIST_HEAD12 LIST_HEAD11
 #define LIST_TAIL01(sel, join) LIST_RANKED(WORDS_RANK, sel, join)
-#define LIST_TAIL02(sel, join) \
-	LIST_TYPO_RANKED("r.created_at DESC, r.id DESC", sel, join)
+#define LIST_TAIL02(sel, join) LIST_RANKED(TYPOS_RANK, sel, join)
 #define LIST_TAIL11 LIST_TAIL01
-#define LIST_TAIL12(sel, join) LIST_TYPO_RANKED("u.c DESC, u.id DESC", sel, join)
+#define LIST_TAIL12 LIST_TAIL02
 #define F0(s) ""
 #define F1(s) s
 /* ap: 0 all, 1 by approver, 2 a requester's own; m: 0 no words, 1 words,
@@ -408,6 +388,7 @@ struct prep {
 	unsigned	 mine;		/* LIST_MINE for a requester's own rows, else 0 */
 	unsigned	 flagged;	/* LIST_FLAGGED with a risk flag, else 0 */
 	int		 empty;		/* a source nobody may list here: nothing */
+	char		 fixed[HUB_SEARCH_FIXED_MAX];	/* corrected words, or "" */
 };
 
 /* The filters in the order the API reports them; the cursor last. */
@@ -663,12 +644,32 @@ search_mode(const struct hub_reqquery_filter *f, int hybrid, json_object *o)
 	return HUB_REQQUERY_OK;
 }
 
+/* Close spellings of f's words (approval/search.h): when some word was
+ * corrected, pp searches the corrected words as LIST_TYPOS and *fixed is
+ * 1; else pp is unchanged and *fixed 0. */
+static int
+use_fixed(struct hub_db *db, const struct hub_reqquery_filter *f, struct prep *pp,
+    int *fixed, struct hub_problem *err)
+{
+	int rc = hub_search_correct(db, f->q, pp->fixed, sizeof(pp->fixed));
+
+	*fixed = 0;
+	if (rc != HUB_DB_OK)
+		return dberr(err, rc);
+	if (pp->fixed[0] != '\0') {
+		*fixed = 1;
+		pp->params[3] = pp->fixed;
+		pp->variant = (pp->variant & ~(unsigned)LIST_WORDS) | LIST_TYPOS;
+	}
+	return HUB_REQQUERY_OK;
+}
+
 /* Check f and fill pp: the variant and its parameters (limit rows). */
 static int
 prepare(struct hub_db *db, const struct hub_principal *who,
     const struct hub_reqquery_filter *f, long limit, struct prep *pp, struct hub_problem *err)
 {
-	int rc;
+	int rc, fixed;
 
 	memset(pp, 0, sizeof(*pp));
 	memset(err, 0, sizeof(*err));
@@ -708,6 +709,12 @@ prepare(struct hub_db *db, const struct hub_principal *who,
 	pp->params[10] = f->flag;
 	pp->params[11] = pp->from;
 	pp->params[12] = pp->to;
+	/* A cursor into close spellings: the same correction again. */
+	if ((pp->variant & LIST_TYPOS) && !pp->empty) {
+		if ((rc = use_fixed(db, f, pp, &fixed, err)) != HUB_REQQUERY_OK)
+			return rc;
+		pp->empty = !fixed;
+	}
 	return HUB_REQQUERY_OK;
 }
 
@@ -721,7 +728,7 @@ hub_reqquery_list(struct hub_db *db, const struct hub_principal *who,
 	int hybrid = f->q != NULL && f->qvec != NULL && f->qdim > 0 && f->cursor == NULL;
 	struct prep pp;
 	PGresult *res = NULL;
-	int rc;
+	int rc, fixed;
 
 	*out = NULL;
 	if ((rc = prepare(db, who, f, hybrid ? (long)HUB_SEMANTIC_DEPTH : f->limit + 1, &pp,
@@ -736,11 +743,16 @@ hub_reqquery_list(struct hub_db *db, const struct hub_principal *who,
 		return rc;
 	/* No request has the words: try close spellings (first page only). */
 	if ((pp.variant & LIST_WORDS) && f->cursor == NULL && PQntuples(res) == 0) {
-		PQclear(res);
-		pp.variant = (pp.variant & ~(unsigned)LIST_WORDS) | LIST_TYPOS;
-		if ((rc = list_exec(db, pp.variant + pp.mine + pp.flagged, &pp, &res,
-		    err)) != HUB_REQQUERY_OK)
+		if ((rc = use_fixed(db, f, &pp, &fixed, err)) != HUB_REQQUERY_OK) {
+			PQclear(res);
 			return rc;
+		}
+		if (fixed) {
+			PQclear(res);
+			if ((rc = list_exec(db, pp.variant + pp.mine + pp.flagged, &pp, &res,
+			    err)) != HUB_REQQUERY_OK)
+				return rc;
+		}
 	}
 	if (hybrid)
 		rc = hybrid_page(db, f, &pp, res, out, err);
@@ -752,7 +764,9 @@ hub_reqquery_list(struct hub_db *db, const struct hub_principal *who,
 		return rc;
 	if (f->q != NULL && ((json_object_object_get(*out, "match") == NULL &&
 	    hub_json_set_str(*out, "match", pp.variant & LIST_TYPOS ? "close_spellings" :
-	    "words") != HUB_JSON_OK) || search_mode(f, hybrid, *out) != HUB_REQQUERY_OK)) {
+	    "words") != HUB_JSON_OK) || search_mode(f, hybrid, *out) != HUB_REQQUERY_OK ||
+	    ((pp.variant & LIST_TYPOS) &&
+	    hub_json_set_str(*out, "corrected", pp.fixed) != HUB_JSON_OK))) {
 		json_object_put(*out);
 		*out = NULL;
 		return HUB_REQQUERY_NOMEM;
@@ -861,7 +875,7 @@ hub_reqquery_count(struct hub_db *db, const struct hub_principal *who,
 {
 	struct hub_reqquery_filter first = *f;
 	struct prep pp;
-	int rc;
+	int rc, fixed;
 
 	counts_init(c);
 	/* The counters are the same on every page. */
@@ -879,8 +893,9 @@ hub_reqquery_count(struct hub_db *db, const struct hub_principal *who,
 		return rc;
 	/* As the list: no word matches, count the close spellings. */
 	if ((pp.variant & LIST_WORDS) && c->total == 0) {
-		pp.variant = (pp.variant & ~(unsigned)LIST_WORDS) | LIST_TYPOS;
-		if ((rc = counts_walked(db, &pp, c, err)) != HUB_REQQUERY_OK)
+		if ((rc = use_fixed(db, f, &pp, &fixed, err)) != HUB_REQQUERY_OK)
+			return rc;
+		if (fixed && (rc = counts_walked(db, &pp, c, err)) != HUB_REQQUERY_OK)
 			return rc;
 	}
 	c->capped = c->total >= HUB_REQQUERY_COUNT_CAP;

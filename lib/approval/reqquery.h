@@ -96,7 +96,8 @@ struct hub_reqquery_state {
 
 /* {"requests": [...], "count", "next_cursor"}, newest first; with q also
  * "match" (words, close_spellings, or meaning: only the vector ranking
- * found something) and "mode".  Rows carry "risk_flags" and "ai"
+ * found something), "mode", and with close spellings "corrected" (the
+ * words searched instead, approval/search.h).  Rows carry "risk_flags" and "ai"
  * (ai.h HUB_AI_JSON). */
 int	hub_reqquery_list(struct hub_db *, const struct hub_principal *,
 	    const struct hub_reqquery_filter *, json_object **out,

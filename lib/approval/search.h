@@ -15,22 +15,28 @@
  * "Lofoten").
  *
  * The words: websearch_to_tsquery's syntax ("quoted phrase", -word,
- * OR), queried in both configurations (HUB_SEARCH_WORDS).  Close
- * spellings (HUB_SEARCH_TYPO): pg_trgm word similarity of the words to
- * search_text, for plain words only (a query using -word, quotes or OR
- * means exactly what it says), at pg_trgm.word_similarity_threshold 0.5
- * (store/db.c sets it for every connection).
+ * OR), queried in both configurations (HUB_SEARCH_WORDS).
+ *
+ * Close spellings (hub_search_correct, search.c): the words with each
+ * word no request is made of replaced by the closest word requests are
+ * made of ("Lofoton" -> "lofoten", "Solbreg" -> "solberg", "halvor" ->
+ * "halvorsen").  The hub keeps those words in search_words (migration
+ * 0026: the words of the title, requester, email, external id, approvers
+ * and justification, letters only, 3 to 40 of them) with a trigram
+ * index, so a correction costs a few probes of that table whatever the
+ * number of requests.  Only plain words are corrected: a query using
+ * -word, quotes or OR means exactly what it says.  Similarity: pg_trgm's
+ * word similarity at pg_trgm.word_similarity_threshold 0.5 (store/db.c
+ * sets it for every connection).
  *
  * Where: the REST API and the dashboard (reqquery) search the words
- * first and fall back to close spellings only when no request matches
- * them, since over a whole hub a trigram match is both slow and noisy,
- * and then only among the newest HUB_SEARCH_TYPO_SCAN requests; the
- * Home tab and /approvals, which search one person's requests, take both
- * at once (HUB_SEARCH_MATCH).
+ * first and correct them only when no request matches, then search the
+ * corrected words; the Home tab and /approvals, which search one
+ * person's requests, take both at once (HUB_SEARCH_MATCH over the words
+ * and their correction).
  *
- * Ranking: ts_rank_cd, length-normalised (HUB_SEARCH_RANK), or the
- * trigram similarity for close spellings (HUB_SEARCH_TYPO_RANK), as a real
- * so a keyset cursor finds the same row again; callers break ties by
+ * Ranking: ts_rank_cd, length-normalised (HUB_SEARCH_RANK), as a real so
+ * a keyset cursor finds the same row again; callers break ties by
  * recency (created_at DESC, id DESC).  The REST API and the dashboard
  * rank only the newest HUB_SEARCH_NEWEST matches of a list (reqquery): a
  * common word would otherwise rank every request it is in before the
@@ -38,18 +44,19 @@
  *
  * Usage: HUB_SEARCH_WORDS("r", "$4") in a WHERE clause, where r is the
  * alias of requests and $4 a text parameter holding the words (not
- * empty).  Indexes: requests_search (GIN over search) and
- * requests_search_trgm (GIN trigram over search_text).
+ * empty).  Index: requests_search (GIN over search).
  */
 #ifndef HUB_SEARCH_H
 #define HUB_SEARCH_H
 
+#include <stddef.h>
+
 #define HUB_SEARCH_MAX	200	/* longest words accepted, bytes */
 /* Matches a list ranks, the newest (SQL text: a LIMIT). */
 #define HUB_SEARCH_NEWEST	"1000"
-/* Requests a list's close-spelling fallback looks through, the newest the
- * filters leave (an approver's: their newest) (SQL text: a LIMIT). */
-#define HUB_SEARCH_TYPO_SCAN	"10000"
+/* Longest corrected words: at most 50 words of 3 or more letters in
+ * HUB_SEARCH_MAX bytes, each corrected to at most 40, and their spaces. */
+#define HUB_SEARCH_FIXED_MAX	(50 * 41 + 1)
 
 #define HUB_SEARCH_TSQ(q) \
 	"(websearch_to_tsquery('english', " q ") || websearch_to_tsquery('simple', " q "))"
@@ -57,13 +64,19 @@
 /* Plain words: no -word, no quotes, no OR. */
 #define HUB_SEARCH_PLAIN(q) \
 	"(" q " !~* '(^|[[:space:]])-|\"|[[:space:]]or[[:space:]]')"
-#define HUB_SEARCH_TYPO(r, q) \
-	"(" HUB_SEARCH_PLAIN(q) " AND lower(" q ") <% " r ".search_text)"
-#define HUB_SEARCH_MATCH(r, q) \
-	"(" HUB_SEARCH_WORDS(r, q) " OR " HUB_SEARCH_TYPO(r, q) ")"
+/* The words q or their correction qc (the same words when none). */
+#define HUB_SEARCH_MATCH(r, q, qc) \
+	"(" HUB_SEARCH_WORDS(r, q) " OR " HUB_SEARCH_WORDS(r, qc) ")"
 #define HUB_SEARCH_RANK(r, q) \
 	"ts_rank_cd(" r ".search, " HUB_SEARCH_TSQ(q) ", 1)::real"
-#define HUB_SEARCH_TYPO_RANK(r, q) \
-	"word_similarity(lower(" q "), " r ".search_text)::real"
+
+struct hub_db;
+
+/* Close spellings of words (at most HUB_SEARCH_MAX bytes): into out (at
+ * least HUB_SEARCH_FIXED_MAX bytes) the words, lower case, with each
+ * unknown one replaced by the closest known word, or "" when no word was
+ * replaced (or nothing may be: -word, quotes, OR).  HUB_DB_OK or the
+ * HUB_DB_* error. */
+int	hub_search_correct(struct hub_db *, const char *words, char *out, size_t outsz);
 
 #endif

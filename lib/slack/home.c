@@ -176,11 +176,12 @@ hub_home_page_value(char *out, size_t n, int sec, int64_t offset)
 /* ------------------------------------------------------------ statements */
 
 /* The filters every list shares: $2 source name, $3 status, $4 search
- * ("" = off; the hub's one search, approval/search.h). */
+ * ("" = off; the hub's one search, approval/search.h) and $7 its close
+ * spellings (the same words when none). */
 #define HOME_FILTERS \
 	" AND ($2::text = '' OR s.name = $2)" \
 	" AND ($3::text = '' OR r.status = $3)" \
-	" AND ($4::text = '' OR " HUB_SEARCH_MATCH("r", "$4") ")"
+	" AND ($4::text = '' OR " HUB_SEARCH_MATCH("r", "$4", "$7::text") ")"
 
 /* The user's own pending assignments in active steps ($1 user). */
 #define HOME_MINE_ASG \
@@ -208,7 +209,8 @@ enum home_stmt {
 };
 
 static const struct hub_stmt home_stmts[HS__MAX] = {
-	/* $1 user, $2..$4 filters, $5 offset, $6 limit.  One row per
+	/* $1 user, $2..$4 filters, $5 offset, $6 limit, $7 the search's close
+	 * spellings (HOME_FILTERS).  One row per
 	 * request (a user who is also a delegate there sees it once, own
 	 * assignment first); most urgent first. */
 	[HS_WAITING] = {
@@ -236,7 +238,7 @@ static const struct hub_stmt home_stmts[HS__MAX] = {
 	    "  'created', created, 'deadline', deadline, 'step', step, 'steps', steps,"
 	    "  'ai_status', ai_status, 'risk_score', risk_score, 'ai_summary', ai_summary,"
 	    "  'risk_flags', risk_flags)"
-	    "  ORDER BY dl NULLS LAST, c, id), '[]'))::text FROM p", 6 },
+	    "  ORDER BY dl NULLS LAST, c, id), '[]'))::text FROM p", 7 },
 	/* $1 user ...: pending requests the user asked for, newest first,
 	 * with whom they wait on and the last manual reminder. */
 	[HS_MINE] = {
@@ -256,7 +258,7 @@ static const struct hub_stmt home_stmts[HS__MAX] = {
 	    " 'items', coalesce(json_agg(json_build_object('id', id, 'title', title,"
 	    "  'source', source, 'status', status, 'created', created,"
 	    "  'waiting_on', coalesce(waiting_on, '[]'), 'reminded', reminded)"
-	    "  ORDER BY c DESC, id DESC), '[]'))::text FROM p", 6 },
+	    "  ORDER BY c DESC, id DESC), '[]'))::text FROM p", 7 },
 	/* $1 user ...: finished in the last 30 days, as approver or
 	 * requester, newest first.  From the user's own requests
 	 * (HOME_USER_REQUESTS), not from every request finished lately:
@@ -274,7 +276,7 @@ static const struct hub_stmt home_stmts[HS__MAX] = {
 	    " SELECT json_build_object('total', coalesce(max(total), 0), 'offset', $5::int,"
 	    " 'items', coalesce(json_agg(json_build_object('id', id, 'title', title,"
 	    "  'source', source, 'status', status, 'decided_by', decided_by,"
-	    "  'decided', decided) ORDER BY d DESC, id DESC), '[]'))::text FROM p", 6 },
+	    "  'decided', decided) ORDER BY d DESC, id DESC), '[]'))::text FROM p", 7 },
 	/* $1 user: the counts, never filtered.  Approved and rejected in
 	 * the last 30 days among the user's own requests (they used to be
 	 * counted among every request decided lately: 0.85 s a publish at
@@ -356,8 +358,8 @@ hub_home_load(struct hub_db *db, const char *connection_id, const char *user,
 		{ "mine", HS_MINE, HUB_HOME_MINE },
 		{ "decided", HS_DECIDED, HUB_HOME_DECIDED },
 	};
-	const char *params[6];
-	char off[HUB_INT_TEXT_SIZE], lim[HUB_INT_TEXT_SIZE];
+	const char *params[7];
+	char off[HUB_INT_TEXT_SIZE], lim[HUB_INT_TEXT_SIZE], fixed[HUB_SEARCH_FIXED_MAX] = "";
 	json_object *d, *part = NULL;
 	size_t i;
 	int rc = HUB_HOME_OK;
@@ -378,6 +380,10 @@ hub_home_load(struct hub_db *db, const char *connection_id, const char *user,
 	params[3] = st->q;
 	params[4] = off;
 	params[5] = lim;
+	if (st->q[0] != '\0' && (rc = hub_home_from_db(hub_search_correct(db, st->q, fixed,
+	    sizeof(fixed)))) != HUB_HOME_OK)
+		goto out;
+	params[6] = fixed[0] != '\0' ? fixed : st->q;
 	for (i = 0; i < HUB_NELEM(parts); i++) {
 		snprintf(off, sizeof(off), "%d",
 		    parts[i].section >= 0 ? st->offset[parts[i].section] : 0);

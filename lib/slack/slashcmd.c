@@ -32,7 +32,8 @@ enum cmd_stmt {
 };
 
 static const struct hub_stmt cmd_stmts[CMD__MAX] = {
-	/* $1 Slack user, $2 search words ('' = all).  Columns: request id,
+	/* $1 Slack user, $2 search words ('' = all), $3 their close
+	 * spellings (approval/search.h; the same words when none).  Columns: request id,
 	 * assignment id, title, requester, source, total matching. */
 	[CMD_PENDING] = {
 	    "SELECT id, aid, title, requester_name, source, count(*) OVER ()"
@@ -43,9 +44,9 @@ static const struct hub_stmt cmd_stmts[CMD__MAX] = {
 	    "  JOIN requests r ON r.id = a.request_id AND r.status = 'Pending'"
 	    "  JOIN sources s ON s.id = r.source_id"
 	    "  WHERE a.status = 'pending' AND" HUB_SQL_IS_ASSIGNEE("a", "$1")
-	    "   AND ($2 = '' OR " HUB_SEARCH_MATCH("r", "$2") ")"
+	    "   AND ($2 = '' OR " HUB_SEARCH_MATCH("r", "$2", "$3::text") ")"
 	    "  ORDER BY r.id, (a.delegate_of IS NOT NULL), a.id) p"
-	    " ORDER BY created_at DESC, id DESC LIMIT " "11", 2 },
+	    " ORDER BY created_at DESC, id DESC LIMIT " "11", 3 },
 };
 
 static const struct hub_stmt_table cmd_table = { "hubcmd", cmd_stmts, CMD__MAX };
@@ -133,8 +134,8 @@ cmd_approvals(struct hub_interact *ia, const char *user, const char *words,
 	struct hub_buf t = HUB_BUF_INIT(4096), url = HUB_BUF_INIT(2048);
 	json_object *hdr = NULL, *msg = NULL;
 	PGresult *res = NULL;
-	const char *pp[2] = { user, words };
-	char err[HUB_BK_ERR_MAX] = "", head[64];
+	const char *pp[3] = { user, words, words };
+	char err[HUB_BK_ERR_MAX] = "", head[64], fixed[HUB_SEARCH_FIXED_MAX] = "";
 	int64_t total = 0;
 	int i, n, rc;
 
@@ -142,6 +143,13 @@ cmd_approvals(struct hub_interact *ia, const char *user, const char *words,
 		hub_interact_reply_error(r, 500, "out of memory", NULL);
 		return 0;
 	}
+	if (*words != '\0' &&
+	    (rc = hub_search_correct(ia->db, words, fixed, sizeof(fixed))) != HUB_DB_OK) {
+		hub_interact_db_reply(r, rc);
+		goto out;
+	}
+	if (fixed[0] != '\0')
+		pp[2] = fixed;
 	if ((rc = hub_db_exec(ia->db, &cmd_table, CMD_PENDING, pp, &res)) != HUB_DB_OK) {
 		hub_interact_db_reply(r, rc);
 		goto out;

@@ -717,6 +717,20 @@ Test(home_job, filter_and_search_are_kept_and_shown)
 	cr_assert_not_null(strstr(js, "\"home_clear\""));
 	json_object_put(view);
 
+	/* a typo in the box finds the same request (approval/search.h) */
+	snprintf(act, sizeof(act), "{\"type\":\"plain_text_input\",\"action_id\":\"home_search\","
+	    "\"block_id\":\"home_search.1\",\"value\":\"trip lisbn\",\"action_ts\":\"1.4\"}");
+	p = home_action(user, "home_search", act,
+	    "\"{\\\"src\\\":\\\"\\\",\\\"st\\\":\\\"Pending\\\",\\\"q\\\":\\\"\\\",\\\"o\\\":[0,0,0]}\"");
+	cr_assert_eq(hub_home_handle_action(fdb, NULL, "home_search", p), HUB_HOME_OK);
+	json_object_put(p);
+	cr_assert_eq(run_job(fdb), HUB_JOB_DONE);
+	view = last_view(user);
+	js = json_object_to_json_string_ext(view, JSON_C_TO_STRING_PLAIN);
+	cr_assert_not_null(strstr(js, "Trip to Lisbon"), "%s", js);
+	cr_assert_null(strstr(js, "Laptop for Bob"), "%s", js);
+	json_object_put(view);
+
 	/* a tampered page value is refused and writes nothing */
 	snprintf(act, sizeof(act), "{\"type\":\"button\",\"action_id\":\"home_more\","
 	    "\"value\":\"x:-5\"}");
@@ -724,6 +738,6 @@ Test(home_job, filter_and_search_are_kept_and_shown)
 	cr_assert_eq(hub_home_handle_action(fdb, NULL, "home_more", p), HUB_HOME_INVALID);
 	json_object_put(p);
 	r = tq(fdb, T_HOME_ROW, fconn, user, NULL, NULL, NULL);
-	cr_assert_not_null(strstr(PQgetvalue(r, 0, 2), "lisbon"));
+	cr_assert_not_null(strstr(PQgetvalue(r, 0, 2), "trip lisbn"));
 	PQclear(r);
 }

@@ -1239,6 +1239,18 @@ Test(interactions, approvals_command_lists_and_searches)
 	cr_assert_eq(count_str(json_object_to_json_string(o), "hub_actions:"), 0);
 	json_object_put(o);
 
+	/* a close spelling finds the request ("laptpo" is no word of any
+	 * request; "laptop" is) */
+	o = command(&f, "laptpo refresh");
+	s = json_object_to_json_string(o);
+	cr_assert_eq(count_str(s, "hub_actions:"), 1, "%s", s);
+	cr_assert_not_null(strstr(s, "Laptop refresh"), "%s", s);
+	json_object_put(o);
+	/* ... but not when the words are quoted: they mean what they say */
+	o = command(&f, "\"laptpo refresh\"");
+	cr_assert_eq(count_str(json_object_to_json_string(o), "hub_actions:"), 0);
+	json_object_put(o);
+
 	for (i = 0; i < 10; i++) {
 		snprintf(title, sizeof(title), "Bulk %d", i);
 		make_request(&f, title, id1, asg);

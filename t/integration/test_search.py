@@ -198,7 +198,7 @@ def main():
     hidden = create(other, {"title": "Northern lights photography tour"}, 0)
 
     queries = [(label, q) for label, _, qs in LABELLED for q in qs]
-    print("1..%d" % (len(queries) + 7))
+    print("1..%d" % (len(queries) + 11))
     first = 0
     for label, q in queries:
         st, o = search(admin, q)
@@ -262,6 +262,42 @@ def main():
         st2 == 200 and o2.get("match") == "words" and
         all(r["relevance"] >= 0 for r in o2["requests"]),
         "the answer says whether words or close spellings matched",
+        "%d %r\n%d %r" % (st, o, st2, o2))
+
+    # The answer names the words searched instead; other words stay.
+    st, o = search(admin, "kayak Lofoton")
+    tap(st == 200 and o.get("corrected") == "kayak lofoten" and
+        [r["id"] for r in o["requests"]][:1] == [ids["kayak"]] and
+        "corrected" not in o2,
+        "a close spelling says which words it searched",
+        "%d %r" % (st, o))
+
+    # Scoped to an approver, a close spelling finds that approver's
+    # request and nobody else's: one of the seven approvers has it.
+    found = []
+    for i in range(7):
+        st, o = search(admin, "Lofoton", approver_id="U0SEARCH%02d" % i)
+        if st == 200 and o["count"] > 0:
+            found.append((i, o.get("match"), [r["id"] for r in o["requests"]]))
+    tap(len(found) == 1 and found[0][1] == "close_spellings" and
+        found[0][2] == [ids["kayak"]],
+        "a close spelling scoped to an approver finds only that approver's request",
+        "%r" % found)
+
+    # A word one request has is not corrected into another's.
+    st, o = search(admin, "kubecon")
+    tap(st == 200 and o.get("match") == "words" and "corrected" not in o and
+        [r["id"] for r in o["requests"]] == [ids["conference"]],
+        "a word requests have is searched as it is", "%d %r" % (st, o))
+
+    # Words a reassign brings are known at once: the new approver's name.
+    rid = create(key, {"title": "Warehouse shelving"}, 1)
+    st, o = send("POST", "/api/requests/%s/reassign" % rid, key,
+                 {"from": "U0SEARCH01", "to": {"email": "quillon.marsh@example.com"}})
+    st2, o2 = search(admin, "quilon")
+    tap(st == 200 and st2 == 200 and o2.get("corrected") == "quillon" and
+        [r["id"] for r in o2["requests"]] == [rid],
+        "a reassign's new approver is found by a close spelling",
         "%d %r\n%d %r" % (st, o, st2, o2))
 
     st, o = search(admin, "x" * 201)

@@ -137,6 +137,13 @@ BEGIN
 END
 $$;
 RESET session_replication_role;
+-- The words requests are made of, which the requests_words trigger would
+-- have kept (migration 0026): close spellings are corrected against them.
+INSERT INTO search_words (word)
+SELECT DISTINCT v FROM requests r,
+    hub_search_vocabulary(r.search_text || ' ' || left(r.justification, 1000)) v
+ON CONFLICT DO NOTHING;
+VACUUM ANALYZE search_words;
 VACUUM ANALYZE requests;
 VACUUM ANALYZE request_steps;
 VACUUM ANALYZE assignments;

@@ -173,4 +173,10 @@ END
 $$;
 COMMIT;
 
+-- The words the requests_words trigger would have kept (0026).
+INSERT INTO search_words (word)
+SELECT DISTINCT v FROM requests r,
+    hub_search_vocabulary(r.search_text || ' ' || left(r.justification, 1000)) v
+ON CONFLICT DO NOTHING;
+
 ANALYZE;

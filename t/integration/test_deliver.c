@@ -1055,6 +1055,49 @@ Test(deliver, one_dm_costs_a_fixed_number_of_row_writes)
 }
 
 /*
+ * One DM; the worker dies after Slack took the post and before the
+ * outcome was recorded (the fake holds its answer, stores the message,
+ * and the worker is SIGKILLed meanwhile).  The next worker finds the
+ * message by its key and records it in the one statement of the outcome:
+ * one post, one sent-message row, the intent delivered.
+ */
+Test(deliver, crash_between_post_and_record_posts_once, .timeout = 120)
+{
+	char id[HUB_ID_LEN];
+	json_object *h;
+	size_t n, i;
+	int st;
+
+	fake_users(1, 1);
+	add_app("app", 1);
+	json_object_put(fake("POST", "/_fake/stall",
+	    "{\"method\":\"chat.postMessage\",\"seconds\":2,\"count\":1}"));
+	create("CRASH", "[{\"kind\":\"slack\",\"value\":\"U1\"}]", "any", "dm", NULL, id);
+	start_worker("c1");
+	for (i = 0; i < 200 && sql_ll("SELECT count(*) FROM delivery_log WHERE request_id ="
+	    " '%s' AND status = 'sending'", id) == 0; i++)
+		sleep_ms(50);
+	cr_assert_eq(sql_ll("SELECT count(*) FROM delivery_log WHERE request_id = '%s'"
+	    " AND status = 'sending'", id), 1, "the intent is committed before the post");
+	sleep_ms(500);
+	kill(worker, SIGKILL);
+	waitpid(worker, &st, 0);
+	worker = 0;
+	sleep_ms(2000);   /* the held post lands with nobody waiting */
+	cr_expect_eq(sent_rows(id), 0, "nothing recorded by the dead worker");
+	start_worker("c2");
+	await_notify(60000);
+	json_object_put(posts_ok(&n));
+	cr_expect_eq(n, 1, "successful posts: %zu", n);
+	cr_expect_eq(sent_rows(id), 1);
+	cr_expect_eq(sql_ll("SELECT count(*) FROM delivery_log WHERE request_id = '%s'"
+	    " AND status = 'delivered' AND ts IS NOT NULL", id), 1);
+	h = calls("conversations.history");
+	cr_expect_geq(json_object_array_length(h), 1, "the post was looked up, not repeated");
+	json_object_put(h);
+}
+
+/*
  * 200 DMs; the worker is SIGKILLed mid fan-out while a post is in flight
  * (the fake stalls it, then stores the message after the worker died).
  * The restarted worker finds that message by its metadata key instead of

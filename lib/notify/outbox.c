@@ -21,7 +21,6 @@ enum outbox_stmt {
 	DL_INTENT_TAKE,
 	DL_INTENT_DONE,
 	DL_INTENT_ERROR,
-	DL_SENT_INSERT,
 	DL_LOG_ONCE,
 	OUTBOX__MAX
 };
@@ -48,22 +47,26 @@ static const struct hub_stmt outbox_stmts[OUTBOX__MAX] = {
 	[DL_INTENT_TAKE] = {
 	    "UPDATE delivery_log SET job_id = $2::bigint, status = 'sending', retries = $3::integer"
 	    " WHERE id = $1::bigint", 3 },
-	/* $1 id, $2 ts, $3 channel, $4 thread_ts, $5 preview (NULL: keep) */
+	/* Delivered, in one statement (no BEGIN/COMMIT round trips): the
+	 * intent's outcome and the sent_messages rows of what went out.
+	 * $1 id, $2 ts (NULL: none, then no sent rows), $3 channel (NULL:
+	 * keep), $4 thread_ts, $5 preview (NULL: keep), $6 request,
+	 * $7 assignments ('{NULL}' for none), $8 connection (NULL: no sent
+	 * rows), $9 kind */
 	[DL_INTENT_DONE] = {
-	    "UPDATE delivery_log SET status = 'delivered', ts = $2, channel = coalesce($3, channel),"
-	    " thread_ts = $4, error_code = NULL, error_detail = NULL,"
-	    " preview = coalesce($5::jsonb, preview) WHERE id = $1::bigint", 5 },
+	    "WITH sent AS ("
+	    " INSERT INTO sent_messages (request_id, assignment_id, connection_id, channel, ts,"
+	    "  thread_ts, kind)"
+	    " SELECT $6::uuid, x, $8::uuid, coalesce($3::text, ''), $2::text, $4::text, $9::text"
+	    " FROM unnest($7::bigint[]) x WHERE $2::text IS NOT NULL AND $8::uuid IS NOT NULL"
+	    " ON CONFLICT (connection_id, channel, ts, (coalesce(assignment_id, 0))) DO NOTHING)"
+	    " UPDATE delivery_log SET status = 'delivered', ts = $2::text,"
+	    " channel = coalesce($3::text, channel), thread_ts = $4::text, error_code = NULL, error_detail = NULL,"
+	    " preview = coalesce($5::jsonb, preview) WHERE id = $1::bigint", 9 },
 	/* $1 id, $2 status, $3 code, $4 detail */
 	[DL_INTENT_ERROR] = {
 	    "UPDATE delivery_log SET status = $2, error_code = $3, error_detail = $4"
 	    " WHERE id = $1::bigint", 4 },
-	/* $1 request, $2 assignments ('{NULL}' for none), $3 connection,
-	 * $4 channel, $5 ts, $6 thread_ts, $7 kind */
-	[DL_SENT_INSERT] = {
-	    "INSERT INTO sent_messages (request_id, assignment_id, connection_id, channel, ts,"
-	    " thread_ts, kind)"
-	    " SELECT $1::uuid, x, $3::uuid, $4, $5, $6, $7 FROM unnest($2::bigint[]) x"
-	    " ON CONFLICT (connection_id, channel, ts, (coalesce(assignment_id, 0))) DO NOTHING", 7 },
 	/* A row that records without sending (users_not_found, no recipient). */
 	[DL_LOG_ONCE] = {
 	    "INSERT INTO delivery_log (delivery_key, request_id, job_id, connection_id, kind,"
@@ -226,12 +229,13 @@ hub_outbox_error(struct hub_notify *d, int64_t intent, const char *status, const
 		hub_log(HUB_LOG_WARN, "delivery_log_update_failed", "code", code, NULL);
 }
 
-/* Delivered: the ts on the intent and the sent_messages rows, together. */
+/* Delivered: the ts on the intent and the sent_messages rows, together
+ * (one statement, so one round trip and atomic without a transaction). */
 int
 hub_outbox_done(struct hub_notify *d, int64_t intent, struct hub_post *po)
 {
 	struct hub_buf cov = HUB_BUF_INIT(16384);
-	const char *p[7];
+	const char *p[9];
 	char id[HUB_INT64_TEXT_SIZE], *preview = NULL;
 	int rc;
 
@@ -241,8 +245,6 @@ hub_outbox_done(struct hub_notify *d, int64_t intent, struct hub_post *po)
 		hub_notifyjob_retry(d, -1, "nomem", "out of memory");
 		return -1;
 	}
-	if ((rc = hub_db_begin(d->env->db)) != HUB_DB_OK)
-		goto fail;
 	p[0] = id;
 	p[1] = po->ts[0] ? po->ts : NULL;
 	p[2] = po->channel[0] ? po->channel : NULL;
@@ -250,29 +252,15 @@ hub_outbox_done(struct hub_notify *d, int64_t intent, struct hub_post *po)
 	/* An email's subject is known once it was rendered. */
 	p[4] = po->subject != NULL ? (preview = hub_reqhistory_email_preview(po->subject)) :
 	    NULL;
-	if ((rc = dq(d, DL_INTENT_DONE, p, NULL)) != HUB_DB_OK)
-		goto fail;
-	if (po->ts[0] != '\0' && d->have_conn) {
-		p[0] = d->req;
-		p[1] = hub_buf_str(&cov);
-		p[2] = d->conn.id;
-		p[3] = po->channel;
-		p[4] = po->ts;
-		p[5] = po->thread_ts;
-		p[6] = po->kind;
-		if ((rc = dq(d, DL_SENT_INSERT, p, NULL)) != HUB_DB_OK)
-			goto fail;
-	}
-	if ((rc = hub_db_commit(d->env->db)) != HUB_DB_OK)
-		goto fail;
+	p[5] = d->req;
+	p[6] = hub_buf_str(&cov);
+	p[7] = d->have_conn ? d->conn.id : NULL;
+	p[8] = po->kind;
+	rc = dq(d, DL_INTENT_DONE, p, NULL);
 	hub_buf_release(&cov);
 	free(preview);
-	return 0;
-fail:
-	if (hub_db_in_tx(d->env->db))
-		hub_db_rollback(d->env->db);
-	hub_buf_release(&cov);
-	free(preview);
+	if (rc == HUB_DB_OK)
+		return 0;
 	/* The message is out; the next run finds it by its key. */
 	hub_notifyjob_retry(d, -1, "database", "database after sending: %s",
 	    hub_db_strerror(rc));

@@ -3,7 +3,7 @@
  * a delivery_log row with a unique delivery_key (an "intent"), inserted
  * and committed ('sending') before anything is sent; when the message is
  * out, its ts goes on the intent and on the sent_messages rows (one per
- * assignment it reaches) in one transaction.  A job run again finds its
+ * assignment it reaches) in one statement.  A job run again finds its
  * intents by key and sends only what is not delivered yet.
  *
  * Owns the intents and the sent_messages rows delivery writes

@@ -35,6 +35,15 @@
 	" ELSE j.kind = ANY($" b "::text[])" \
 	"  OR ($" c "::boolean AND NOT j.kind = ANY($" d "::text[])) END)"
 
+/* The end of a claim: the claimed rows, oldest first (claim_row reads
+ * them in this column order). */
+#define JOB_CLAIMED_SQL \
+	" RETURNING id, kind, payload::text AS body, attempts, max_attempts," \
+	"  extract(epoch FROM created_at)::bigint AS created," \
+	"  coalesce(extract(epoch FROM deadline)::bigint, 0) AS until, dedupe_key, run_at)" \
+	" SELECT id, kind, body, attempts, max_attempts, created, until, dedupe_key" \
+	" FROM c ORDER BY run_at, id"
+
 enum job_stmt {
 	JOB_ENQUEUE,
 	JOB_FIND_DEDUPE,
@@ -79,20 +88,20 @@ static const struct hub_stmt job_stmts[JOB__MAX] = {
 	[JOB_FIND_DEDUPE] = {
 	    "SELECT id FROM jobs WHERE dedupe_key = $1"
 	    " AND state IN ('queued', 'running')", 1 },
-	/* $1 worker id, $2 lease seconds */
+	/* $1 worker id, $2 lease seconds, $3 how many at most.  The due
+	 * rows are picked once (ARRAY of the sub-select), each gets its own
+	 * lease; they come back oldest first, the order they run in. */
 	[JOB_CLAIM] = {
-	    "UPDATE jobs SET state = 'running', locked_by = $1,"
+	    "WITH c AS (UPDATE jobs SET state = 'running', locked_by = $1,"
 	    " locked_until = now() + make_interval(secs => $2::integer),"
 	    " started_at = now(), updated_at = now(),"
 	    " attempts = attempts + CASE WHEN state = 'running' THEN 1 ELSE 0 END"
-	    " WHERE id = ("
+	    " WHERE id = ANY (ARRAY("
 	    "  SELECT id FROM jobs"
 	    "  WHERE (state = 'queued' AND run_at <= now())"
 	    "   OR (state = 'running' AND locked_until < now())"
-	    "  ORDER BY run_at, id LIMIT 1 FOR UPDATE SKIP LOCKED)"
-	    " RETURNING id, kind, payload::text, attempts, max_attempts,"
-	    "  extract(epoch FROM created_at)::bigint,"
-	    "  coalesce(extract(epoch FROM deadline)::bigint, 0), dedupe_key", 2 },
+	    "  ORDER BY run_at, id LIMIT $3::integer FOR UPDATE SKIP LOCKED))"
+	    JOB_CLAIMED_SQL, 3 },
 	/* $1 id, $2 attempts (fence), $3 detail */
 	[JOB_DONE] = {
 	    "WITH a AS ("
@@ -129,13 +138,15 @@ static const struct hub_stmt job_stmts[JOB__MAX] = {
 	    " RETURNING id", 2 },
 	/* As JOB_CLAIM, for one lane (hub_job_filter): $3 lane, $4 its kinds,
 	 * $5 also kinds no lane names, $6 every kind a lane names, $7 the cap
-	 * per target (NULL: none). */
+	 * per target (NULL: none), $8 how many at most (1 with a cap: the
+	 * count of a target's running jobs does not see the rows this same
+	 * statement claims). */
 	[JOB_CLAIM_IN] = {
-	    "UPDATE jobs SET state = 'running', locked_by = $1,"
+	    "WITH c AS (UPDATE jobs SET state = 'running', locked_by = $1,"
 	    " locked_until = now() + make_interval(secs => $2::integer),"
 	    " started_at = now(), updated_at = now(),"
 	    " attempts = attempts + CASE WHEN state = 'running' THEN 1 ELSE 0 END"
-	    " WHERE id = ("
+	    " WHERE id = ANY (ARRAY("
 	    "  SELECT j.id FROM jobs j"
 	    "  WHERE ((j.state = 'queued' AND j.run_at <= now())"
 	    "   OR (j.state = 'running' AND j.locked_until < now()))"
@@ -143,10 +154,8 @@ static const struct hub_stmt job_stmts[JOB__MAX] = {
 	    "  AND ($7::integer IS NULL OR j.target IS NULL OR (SELECT count(*) FROM jobs r"
 	    "   WHERE r.state = 'running' AND r.target = j.target AND r.id <> j.id"
 	    "   AND r.locked_until >= now()) < $7::integer)"
-	    "  ORDER BY j.run_at, j.id LIMIT 1 FOR UPDATE SKIP LOCKED)"
-	    " RETURNING id, kind, payload::text, attempts, max_attempts,"
-	    "  extract(epoch FROM created_at)::bigint,"
-	    "  coalesce(extract(epoch FROM deadline)::bigint, 0), dedupe_key", 7 },
+	    "  ORDER BY j.run_at, j.id LIMIT $8::integer FOR UPDATE SKIP LOCKED))"
+	    JOB_CLAIMED_SQL, 8 },
 	/* $1 lane: one claim at a time in a lane with a cap per target */
 	[JOB_LANE_LOCK] = {
 	    "SELECT pg_advisory_xact_lock(hashtext('hub_jobs_lane:' || $1))", 1 },
@@ -324,42 +333,56 @@ parse_payload(const char *s)
 	return o;
 }
 
-/* The claimed row (JOB_CLAIM's RETURNING) into *job; r is freed. */
+/* Row i of a claim (JOB_CLAIMED_SQL) into *job. */
 static int
-claim_row(PGresult *r, struct hub_job *job)
+claim_row(PGresult *r, int i, struct hub_job *job)
 {
 	long long v[5];
-	int err = HUB_DB_QUERY, i;
+	int c;
 
-	if (PQntuples(r) == 0) {
-		PQclear(r);
-		return HUB_DB_NOTFOUND;
-	}
-	if (parse_ll(PQgetvalue(r, 0, 0), &v[0]) != 0)
-		goto out;
-	for (i = 3; i < 7; i++)
-		if (parse_ll(PQgetvalue(r, 0, i), &v[i - 2]) != 0)
-			goto out;
+	memset(job, 0, sizeof(*job));
+	if (parse_ll(PQgetvalue(r, i, 0), &v[0]) != 0)
+		return HUB_DB_QUERY;
+	for (c = 3; c < 7; c++)
+		if (parse_ll(PQgetvalue(r, i, c), &v[c - 2]) != 0)
+			return HUB_DB_QUERY;
 	job->id = v[0];
-	snprintf(job->kind, sizeof(job->kind), "%s", PQgetvalue(r, 0, 1));
+	snprintf(job->kind, sizeof(job->kind), "%s", PQgetvalue(r, i, 1));
 	job->attempts = (int)v[1];
 	job->max_attempts = (int)v[2];
 	job->created_at = (time_t)v[3];
 	job->deadline = (time_t)v[4];
-	if (!PQgetisnull(r, 0, 7) && (job->dedupe_key = strdup(PQgetvalue(r, 0, 7))) == NULL)
-		goto out;
+	if (!PQgetisnull(r, i, 7) && (job->dedupe_key = strdup(PQgetvalue(r, i, 7))) == NULL)
+		return HUB_DB_NOMEM;
 	/* jsonb always holds valid JSON; a NULL here means out of memory or
 	 * depth beyond the limit: keep the job so it can be failed. */
-	if ((job->payload = parse_payload(PQgetvalue(r, 0, 2))) == NULL) {
+	if ((job->payload = parse_payload(PQgetvalue(r, i, 2))) == NULL) {
 		hub_log(HUB_LOG_WARN, "job_payload_unparsable", "kind", job->kind, NULL);
 		job->payload = json_object_new_object();
 	}
-	err = HUB_DB_OK;
-out:
+	return HUB_DB_OK;
+}
+
+/* The claimed rows into jobs[]; r is freed.  A row that cannot be read
+ * stays claimed: its lease runs out and it is claimed again. */
+static int
+claim_rows(PGresult *r, struct hub_job *jobs, int *got)
+{
+	int i, n = PQntuples(r), err = HUB_DB_OK;
+
+	*got = 0;
+	for (i = 0; i < n; i++) {
+		if ((err = claim_row(r, i, &jobs[*got])) != HUB_DB_OK) {
+			hub_job_clear(&jobs[*got]);
+			hub_log(HUB_LOG_ERROR, "job_claim_bad_row", NULL);
+			continue;
+		}
+		(*got)++;
+	}
 	PQclear(r);
-	if (err != HUB_DB_OK)
-		hub_log(HUB_LOG_ERROR, "job_claim_bad_row", NULL);
-	return err;
+	if (*got > 0)
+		return HUB_DB_OK;
+	return n == 0 ? HUB_DB_NOTFOUND : err;
 }
 
 /* A PostgreSQL text[] literal of job kinds ([a-z0-9_.], no quoting needed). */
@@ -420,35 +443,53 @@ claim_capped(struct hub_db *db, const struct hub_job_filter *f, const char **par
 }
 
 int
-hub_job_claim_in(struct hub_db *db, const char *worker_id, int lease_s,
-    const struct hub_job_filter *f, struct hub_job *job)
+hub_job_claim_batch(struct hub_db *db, const char *worker_id, int lease_s,
+    const struct hub_job_filter *f, struct hub_job *jobs, int n, int *got)
 {
 	PGresult *r = NULL;
-	const char *params[7];
-	char leasebuf[16], capbuf[16], kinds[JOB_KINDS_TEXT], all[JOB_KINDS_TEXT];
+	const char *params[8];
+	char leasebuf[HUB_INT_TEXT_SIZE], capbuf[HUB_INT_TEXT_SIZE], nbuf[HUB_INT_TEXT_SIZE];
+	char kinds[JOB_KINDS_TEXT], all[JOB_KINDS_TEXT];
 	int err;
 
-	memset(job, 0, sizeof(*job));
+	*got = 0;
+	if (n < 1)
+		return HUB_DB_QUERY;
+	memset(jobs, 0, sizeof(*jobs) * (size_t)n);
 	if (worker_id == NULL || lease_s <= 0)
 		return HUB_DB_QUERY;
 	snprintf(leasebuf, sizeof(leasebuf), "%d", lease_s);
 	params[0] = worker_id;
 	params[1] = leasebuf;
-	if (f == NULL)
+	if (f == NULL) {
+		snprintf(nbuf, sizeof(nbuf), "%d", n);
+		params[2] = nbuf;
 		err = hub_db_exec(db, &job_table, JOB_CLAIM, params, &r);
-	else if (f->lane == NULL || filter_params(f, &params[2], kinds, all, sizeof(kinds)) != 0)
+	} else if (f->lane == NULL || filter_params(f, &params[2], kinds, all, sizeof(kinds)) != 0)
 		return HUB_DB_QUERY;
 	else if (f->target_cap > 0) {
 		snprintf(capbuf, sizeof(capbuf), "%d", f->target_cap);
 		params[6] = capbuf;
+		params[7] = "1";
 		err = claim_capped(db, f, params, &r);
 	} else {
+		snprintf(nbuf, sizeof(nbuf), "%d", n);
 		params[6] = NULL;
+		params[7] = nbuf;
 		err = hub_db_exec(db, &job_table, JOB_CLAIM_IN, params, &r);
 	}
 	if (err != HUB_DB_OK)
 		return err;
-	return claim_row(r, job);
+	return claim_rows(r, jobs, got);
+}
+
+int
+hub_job_claim_in(struct hub_db *db, const char *worker_id, int lease_s,
+    const struct hub_job_filter *f, struct hub_job *job)
+{
+	int got;
+
+	return hub_job_claim_batch(db, worker_id, lease_s, f, job, 1, &got);
 }
 
 int

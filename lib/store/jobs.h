@@ -12,9 +12,10 @@
  * create) writes the row with HUB_JOB_INSERT_SQL ... HUB_JOB_ON_DEDUPE_SQL
  * below instead of spelling the INSERT itself.
  *
- * The worker claims one due job with FOR UPDATE SKIP LOCKED and takes a
- * lease (locked_by, locked_until); a worker killed with SIGKILL loses its
- * lease when it runs out and the job is claimed again.  Every attempt is
+ * The worker claims due jobs with FOR UPDATE SKIP LOCKED, several in one
+ * statement when it can, each with its own lease (locked_by,
+ * locked_until); a worker killed with SIGKILL loses its leases when they
+ * run out and the jobs are claimed again.  Every attempt is
  * recorded in job_attempts.  A job is finished only after its remote effect
  * is confirmed.
  */
@@ -86,6 +87,13 @@ int	hub_job_enqueue(struct hub_db *, const struct hub_job_spec *, int64_t *id);
  * seconds.  HUB_DB_NOTFOUND when none is due. */
 int	hub_job_claim_in(struct hub_db *, const char *worker_id, int lease_s,
 	    const struct hub_job_filter *, struct hub_job *);
+/* The same for up to n due jobs in one statement, oldest first, into
+ * jobs[0 .. *got - 1] (the caller clears each), every one with a lease of
+ * lease_s seconds from now.  A filter with a target_cap claims one: the
+ * cap counts a target's running jobs, which rows claimed by the same
+ * statement would not see. */
+int	hub_job_claim_batch(struct hub_db *, const char *worker_id, int lease_s,
+	    const struct hub_job_filter *, struct hub_job *jobs, int n, int *got);
 /* ms until a job the filter lets through is due or a lease runs out (a
  * scheduled job fires no NOTIFY when it becomes due); -1: none. */
 int	hub_job_next_due(struct hub_db *, const struct hub_job_filter *, long long *ms);

@@ -35,6 +35,19 @@
  * this often. */
 #define WORKER_CAPPED_POLL_MS	200
 #define WORKER_STOP_GRACE_S	30     /* then SIGKILL the children */
+/*
+ * Claims in batches (one statement for up to this many due jobs, each
+ * with its own lease), while the queue is behind: a claim starts at one
+ * job and doubles up to this while every claim comes back full, and is one
+ * again after the queue ran dry.  So an idle lane's children still share a
+ * burst between them, and a backlog costs one claim per few jobs.
+ */
+#define WORKER_CLAIM_BATCH	4
+/* A batched job not started this long after its claim goes back to the
+ * queue untouched (no attempt counted): it must not wait behind a slow
+ * job of the batch while another worker could run it, nor start with
+ * much of its lease gone. */
+#define WORKER_BATCH_HOLD_MS	2000
 #define WORKER_RESPAWN_MS	1000   /* a child that died waits this long */
 
 struct hub_worker {
@@ -56,6 +69,7 @@ struct hub_worker {
 	const struct hub_job_filter	*filter;  /* NULL: every kind */
 	int				 sweeper;  /* runs the sweeps */
 	const char			*id;      /* locked_by */
+	int				 batch;   /* jobs the next claim takes */
 };
 
 enum worker_stmt {
@@ -486,24 +500,54 @@ idle_wait(struct hub_worker *w)
 	return 0;
 }
 
-/* One round: claim and run a job, or wait.  0 go on, 1 done (once), -1 fatal. */
+/*
+ * The jobs of one claim, in order.  A job not started by stop or within
+ * WORKER_BATCH_HOLD_MS of the claim goes back untouched; a job that
+ * starts later than its claim is told the lease it has left.
+ */
+static void
+run_batch(struct hub_worker *w, struct hub_job *jobs, int n)
+{
+	struct timespec claimed;
+	long held;
+	int i;
+
+	clock_gettime(CLOCK_MONOTONIC, &claimed);
+	for (i = 0; i < n; i++) {
+		held = -ms_until(&claimed);
+		if (i == 0 || (!*w->stop && held < WORKER_BATCH_HOLD_MS)) {
+			w->env.lease_s = w->lease_s - (int)((held + 999) / 1000);
+			run_job(w, &jobs[i]);
+		} else if (hub_job_release(w->db, &jobs[i]) != HUB_DB_OK)
+			/* Its lease runs out and it is claimed again. */
+			hub_log(HUB_LOG_WARN, "job_unreleased", "kind", jobs[i].kind, NULL);
+		hub_job_clear(&jobs[i]);
+	}
+	w->env.lease_s = w->lease_s;
+}
+
+/* One round: claim and run jobs, or wait.  0 go on, 1 done (once), -1 fatal. */
 static int
 loop_once(struct hub_worker *w)
 {
-	struct hub_job job;
-	int rc;
+	struct hub_job jobs[WORKER_CLAIM_BATCH];
+	int rc, got = 0;
 
 	setup_step(w);
 	if (sweep_due(w))
 		sweep_all(w);
-	memset(&job, 0, sizeof(job));
-	rc = hub_job_claim_in(w->db, w->id, w->lease_s, w->filter, &job);
+	if (w->batch < 1 || w->batch > WORKER_CLAIM_BATCH)
+		w->batch = 1;
+	rc = hub_job_claim_batch(w->db, w->id, w->lease_s, w->filter, jobs, w->batch, &got);
 	if (rc == HUB_DB_OK) {
 		db_ok(w);
-		run_job(w, &job);
-		hub_job_clear(&job);
+		/* Full: more may be due than this claim took. */
+		w->batch = got < w->batch ? 1 : w->batch * 2 > WORKER_CLAIM_BATCH ?
+		    WORKER_CLAIM_BATCH : w->batch * 2;
+		run_batch(w, jobs, got);
 		return 0;
 	}
+	w->batch = 1;
 	if (rc == HUB_DB_NOTFOUND) {
 		db_ok(w);
 		if (w->opts->once)

@@ -13,10 +13,13 @@
  * of the first lane runs the sweeps.  Without lanes (or with once): one
  * process runs every kind.
  *
- * One job at a time per loop: claim a due
- * job (jobs.h), run the handler its kind names in the table (job.h),
- * record the outcome with hub_job_done / hub_job_fail, or give the job
- * back with hub_job_release when shutdown interrupted it.  A RETRY past
+ * One job at a time per loop: claim due jobs (jobs.h; several in one
+ * statement while the queue is behind, worker.c says how many, never in a
+ * lane with a cap per target), run each in turn with the handler its
+ * kind names in the table (job.h), record the outcome with hub_job_done /
+ * hub_job_fail, or give the job back with hub_job_release when shutdown
+ * interrupted it.  A claimed job that did not start soon (shutdown, a
+ * slow job before it) goes back untouched, no attempt counted.  A RETRY past
  * the kind's max_age_s (counted from the job's creation) or the job's
  * deadline fails for good.  An unknown kind fails for good.  When nothing
  * is due it LISTENs and waits up to idle_wait_ms for a NOTIFY, so

@@ -942,6 +942,161 @@ Test(deliver, server_error_is_retried)
 	    " WHERE j.kind = 'notify' AND NOT a.ok"), 1);
 }
 
+/* ------------------------------------------------------------ writes */
+
+/*
+ * Rows written so far in the test's database (inserted + updated +
+ * deleted, as PostgreSQL's statistics count them), by table, into o.
+ * Every other backend of the database must be gone: a backend reports
+ * what it wrote before it leaves pg_stat_activity.  Our own pending
+ * counts are flushed first (pg_stat_force_next_flush, then idle).
+ * job_waiters is left out: a worker writes it per idle wait, not per job.
+ */
+static void
+table_writes(json_object *o)
+{
+	PGresult *r;
+	long waited;
+	int i;
+
+	PQclear(sql("SELECT pg_stat_force_next_flush()"));
+	for (waited = 0; sql_ll("SELECT count(*) FROM pg_stat_activity WHERE datname ="
+	    " current_database() AND pid <> pg_backend_pid()") > 0; waited += 50) {
+		cr_assert_lt(waited, 20000, "other backends still on the database");
+		sleep_ms(50);
+	}
+	r = sql("SELECT relname, n_tup_ins + n_tup_upd + n_tup_del FROM pg_stat_user_tables"
+	    " WHERE relname <> 'job_waiters'");
+	for (i = 0; i < PQntuples(r); i++)
+		json_object_object_add(o, PQgetvalue(r, i, 0),
+		    json_object_new_int64(strtoll(PQgetvalue(r, i, 1), NULL, 10)));
+	PQclear(r);
+}
+
+/* Rows the worker wrote between two table_writes; per table in diff. */
+static long long
+writes_between(json_object *before, json_object *after, json_object *diff)
+{
+	long long total = 0, d;
+
+	json_object_object_foreach(after, k, v) {
+		json_object *b = NULL;
+
+		d = json_object_get_int64(v);
+		if (json_object_object_get_ex(before, k, &b))
+			d -= json_object_get_int64(b);
+		if (d != 0)
+			json_object_object_add(diff, k, json_object_new_int64(d));
+		total += d;
+	}
+	return total;
+}
+
+/* The rows one delivered DM writes, by table (README.md, Performance). */
+#define ONE_DM_ROW_WRITES	13
+static const struct {
+	const char	*table;
+	long long	 rows;
+} record[] = {
+	{ "jobs", 2 }, { "job_attempts", 1 }, { "delivery_log", 2 },
+	{ "sent_messages", 1 }, { "metric_deltas", 1 },
+};
+
+static long long
+table_delta(json_object *diff, const char *table)
+{
+	json_object *v = NULL;
+
+	return json_object_object_get_ex(diff, table, &v) ? json_object_get_int64(v) : 0;
+}
+
+/*
+ * What one delivered DM costs the database: the worker's row writes for a
+ * one-approver request from the claim of its notify job to the job's
+ * done, counted by table.  The per-message record (the job, its attempt,
+ * the intent and its outcome, the sent-message row, the delivery metric)
+ * must not grow unnoticed; lib/notify/README.md explains each row.
+ */
+Test(deliver, one_dm_costs_a_fixed_number_of_row_writes)
+{
+	char id[HUB_ID_LEN];
+	json_object *before = json_object_new_object(), *after = json_object_new_object();
+	json_object *diff = json_object_new_object();
+	long long total;
+	size_t n, i;
+
+	fake_users(1, 1);
+	add_app("app", 1);
+	create("WRITES", "[{\"kind\":\"slack\",\"value\":\"U1\"}]", "any", "dm", NULL, id);
+	table_writes(before);
+	run_all(20000);
+	stop_worker();
+	table_writes(after);
+	total = writes_between(before, after, diff);
+	cr_log_info("row writes for one delivered DM: %lld %s", total,
+	    json_object_to_json_string(diff));
+	json_object_put(posts_ok(&n));
+	cr_expect_eq(n, 1);
+	cr_expect_eq(sent_rows(id), 1);
+	/* The delivery's own record: the job claimed and done, its attempt,
+	 * the intent inserted then delivered, one sent-message row, the
+	 * delivery counted.  Each is what exactly-once or a reader needs. */
+	for (i = 0; i < HUB_NELEM(record); i++)
+		cr_expect_eq(table_delta(diff, record[i].table), record[i].rows,
+		    "%s: %lld row writes, want %lld", record[i].table,
+		    table_delta(diff, record[i].table), record[i].rows);
+	/* The rest is per request or per Slack call (the requester's lookup,
+	 * its cache, the rate-limit buckets, the dashboard's counts). */
+	cr_expect_leq(total, ONE_DM_ROW_WRITES, "row writes for one DM: %lld %s", total,
+	    json_object_to_json_string(diff));
+	json_object_put(before);
+	json_object_put(after);
+	json_object_put(diff);
+}
+
+/*
+ * One DM; the worker dies after Slack took the post and before the
+ * outcome was recorded (the fake holds its answer, stores the message,
+ * and the worker is SIGKILLed meanwhile).  The next worker finds the
+ * message by its key and records it in the one statement of the outcome:
+ * one post, one sent-message row, the intent delivered.
+ */
+Test(deliver, crash_between_post_and_record_posts_once, .timeout = 120)
+{
+	char id[HUB_ID_LEN];
+	json_object *h;
+	size_t n, i;
+	int st;
+
+	fake_users(1, 1);
+	add_app("app", 1);
+	json_object_put(fake("POST", "/_fake/stall",
+	    "{\"method\":\"chat.postMessage\",\"seconds\":2,\"count\":1}"));
+	create("CRASH", "[{\"kind\":\"slack\",\"value\":\"U1\"}]", "any", "dm", NULL, id);
+	start_worker("c1");
+	for (i = 0; i < 200 && sql_ll("SELECT count(*) FROM delivery_log WHERE request_id ="
+	    " '%s' AND status = 'sending'", id) == 0; i++)
+		sleep_ms(50);
+	cr_assert_eq(sql_ll("SELECT count(*) FROM delivery_log WHERE request_id = '%s'"
+	    " AND status = 'sending'", id), 1, "the intent is committed before the post");
+	sleep_ms(500);
+	kill(worker, SIGKILL);
+	waitpid(worker, &st, 0);
+	worker = 0;
+	sleep_ms(2000);   /* the held post lands with nobody waiting */
+	cr_expect_eq(sent_rows(id), 0, "nothing recorded by the dead worker");
+	start_worker("c2");
+	await_notify(60000);
+	json_object_put(posts_ok(&n));
+	cr_expect_eq(n, 1, "successful posts: %zu", n);
+	cr_expect_eq(sent_rows(id), 1);
+	cr_expect_eq(sql_ll("SELECT count(*) FROM delivery_log WHERE request_id = '%s'"
+	    " AND status = 'delivered' AND ts IS NOT NULL", id), 1);
+	h = calls("conversations.history");
+	cr_expect_geq(json_object_array_length(h), 1, "the post was looked up, not repeated");
+	json_object_put(h);
+}
+
 /*
  * 200 DMs; the worker is SIGKILLed mid fan-out while a post is in flight
  * (the fake stalls it, then stores the message after the worker died).

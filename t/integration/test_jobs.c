@@ -388,6 +388,66 @@ Test(jobs, expired_lease_is_claimed_again_and_fenced)
 	hub_job_clear(&fresh);
 }
 
+/*
+ * A batch claim takes the oldest due jobs, each with its own lease; the
+ * batch of a worker that died is claimed again when the leases run out,
+ * each lost attempt counted and the dead worker fenced out.
+ */
+Test(jobs, batch_claim_leases_each_job_and_a_dead_batch_comes_back)
+{
+	struct hub_job dead[3], other[4], again[4];
+	struct jstate js;
+	int64_t id[5];
+	int got, i;
+
+	for (i = 0; i < 5; i++)
+		id[i] = enqueue(db, "k", NULL, 0);
+	cr_assert_eq(hub_job_claim_batch(db, "dead", 30, NULL, dead, 3, &got), HUB_DB_OK);
+	cr_assert_eq(got, 3);
+	for (i = 0; i < 3; i++) {
+		cr_expect_eq(dead[i].id, id[i], "oldest first");
+		job_state(db, id[i], &js);
+		cr_expect_str_eq(js.state, "running");
+	}
+	cr_assert_eq(hub_job_claim_batch(db, "w2", 30, NULL, other, 4, &got), HUB_DB_OK);
+	cr_expect_eq(got, 2, "the rest, not the leased ones");
+	cr_expect(other[0].id == id[3] && other[1].id == id[4]);
+	for (i = 0; i < got; i++)
+		hub_job_clear(&other[i]);
+	cr_expect_eq(hub_job_claim_batch(db, "w2", 30, NULL, other, 4, &got), HUB_DB_NOTFOUND);
+	for (i = 0; i < 3; i++)
+		q_id(Q_EXPIRE_LEASE, id[i], NULL);
+	cr_assert_eq(hub_job_claim_batch(db, "w3", 30, NULL, again, 4, &got), HUB_DB_OK);
+	cr_assert_eq(got, 3);
+	for (i = 0; i < 3; i++) {
+		cr_expect_eq(again[i].id, id[i]);
+		cr_expect_eq(again[i].attempts, 1, "the lost attempt counts");
+		cr_expect_eq(hub_job_done(db, &dead[i], NULL), HUB_DB_NOTFOUND);
+		cr_expect_eq(hub_job_done(db, &again[i], NULL), HUB_DB_OK);
+		hub_job_clear(&dead[i]);
+		hub_job_clear(&again[i]);
+	}
+}
+
+/* A lane with a cap per target claims one job at a time whatever the
+ * batch asked: the cap could not count the jobs of one statement. */
+Test(jobs, batch_claim_in_a_capped_lane_takes_one)
+{
+	static const char *const kinds[] = { "k" };
+	struct hub_job_filter f = { "capped", kinds, 1, 0, kinds, 1, 1 };
+	struct hub_job jobs[4];
+	int got, i;
+
+	for (i = 0; i < 3; i++)
+		cr_assert_eq(hub_job_enqueue(db, &(struct hub_job_spec){ .kind = "k",
+		    .target = "host:1" }, NULL), HUB_DB_OK);
+	cr_assert_eq(hub_job_claim_batch(db, "w", 30, &f, jobs, 4, &got), HUB_DB_OK);
+	cr_expect_eq(got, 1);
+	hub_job_clear(&jobs[0]);
+	cr_expect_eq(hub_job_claim_batch(db, "w", 30, &f, jobs, 4, &got), HUB_DB_NOTFOUND,
+	    "the target is at its cap of one");
+}
+
 Test(jobs, real_lease_timeout)
 {
 	struct hub_job a, b;

@@ -627,6 +627,39 @@ attempts(int64_t id)
 	return job_query_long(id, "SELECT count(*) FROM job_attempts WHERE job_id = $1");
 }
 
+/*
+ * A backlog is claimed a few jobs per statement (jobs claimed together
+ * share their started_at, the claim's transaction time), and every job
+ * still runs once, with one attempt.
+ */
+Test(worker, backlog_is_claimed_in_batches)
+{
+	json_object *calls;
+	int64_t first = 0, id;
+	PGresult *r;
+	int i;
+
+	for (i = 0; i < 8; i++) {
+		id = enqueue("/callback", "callback-secret");
+		if (first == 0)
+			first = id;
+	}
+	worker_once();
+	calls = receiver_calls();
+	cr_expect_eq(json_object_array_length(calls), 8);
+	json_object_put(calls);
+	cr_expect_eq(job_query_long(first, "SELECT count(*) FROM jobs WHERE id >= $1"
+	    " AND state = 'done'"), 8);
+	cr_expect_eq(job_query_long(first, "SELECT count(*) FROM job_attempts WHERE job_id >= $1"
+	    " AND ok"), 8);
+	r = PQexec(hub_db_conn(db), "SELECT count(DISTINCT started_at) FROM jobs");
+	cr_assert(PQresultStatus(r) == PGRES_TUPLES_OK);
+	/* One, two, four, then the last one: four claims for eight jobs. */
+	cr_expect_leq(strtol(PQgetvalue(r, 0, 0), NULL, 10), 4, "claims: %s",
+	    PQgetvalue(r, 0, 0));
+	PQclear(r);
+}
+
 Test(worker, delivers_with_valid_signature)
 {
 	json_object *calls, *c;

@@ -193,7 +193,7 @@
 #define SEM_CANDIDATES(src) \
 	"WITH args AS (SELECT $1::text, $2::uuid, $3::text, $4::text, $5::int," \
 	" $6::uuid, $7::text, $8::timestamptz, $9::timestamptz)" \
-	" SELECT e.request_id, e.embedding::text FROM request_embeddings e" \
+	" SELECT e.request_id::text, e.embedding FROM request_embeddings e" \
 	" JOIN requests r ON r.id = e.request_id" \
 	" WHERE ($1 IS NULL OR r.status = $1)" src \
 	" AND ($3 IS NULL OR EXISTS (SELECT 1 FROM assignments a WHERE a.request_id = r.id" \
@@ -210,12 +210,29 @@
 #define SEM_BY_APPROVER \
 	"WITH args AS (SELECT $1::text, $2::uuid, $3::text, $4::text, $5::int," \
 	" $6::uuid, $7::text, $8::timestamptz, $9::timestamptz)," APPROVER_WALK(IN_DAYS_SEM) \
-	" SELECT e.request_id, e.embedding::text FROM u" \
+	" SELECT e.request_id::text, e.embedding FROM u" \
 	" JOIN request_embeddings e ON e.request_id = u.id JOIN requests r ON r.id = u.id" \
 	" WHERE ($1 IS NULL OR r.status = $1) AND ($2 IS NULL OR r.source_id = $2)" \
 	" AND ($4 IS NULL OR r.risk_flags @> ARRAY[$4])" \
 	" AND (($6 IS NULL AND $7 IS NULL) OR r.requester_user_id = $6" \
 	"  OR lower(r.requester_email) = lower($7))" \
+	" ORDER BY u.c DESC, u.id DESC LIMIT $5"
+/* The same without a filter on the request's row (status, flag, a
+ * requester's own): from request_embeddings alone (its source and
+ * creation time), so the walk reads no request.  The requests of a busy
+ * approver's newest candidates are scattered over months of the table;
+ * probing each of 2 000 was most of a hybrid search's time (0.2 s cold
+ * at a million requests). */
+#define SEM_ARGS \
+	"WITH args AS (SELECT $1::text, $2::uuid, $3::text, $4::text, $5::int," \
+	" $6::uuid, $7::text, $8::timestamptz, $9::timestamptz)"
+#define SEM_BARE(src) SEM_ARGS \
+	" SELECT e.request_id::text, e.embedding FROM request_embeddings e" \
+	" WHERE e.request_created_at >= $8 AND e.request_created_at < $9" src SEM_ORDER
+#define SEM_BARE_BY_APPROVER SEM_ARGS "," APPROVER_WALK(IN_DAYS_SEM) \
+	" SELECT e.request_id::text, e.embedding FROM u" \
+	" JOIN request_embeddings e ON e.request_id = u.id" \
+	" WHERE ($2 IS NULL OR e.source_id = $2)" \
 	" ORDER BY u.c DESC, u.id DESC LIMIT $5"
 #define IN_DAYS_SEM \
 	" AND (a.request_created_at, a.request_id) >= ($8, '00000000-0000-0000-0000-000000000000')" \
@@ -240,6 +257,9 @@ enum stmt {
 	STMT_SEM_ALL,
 	STMT_SEM_SOURCE,
 	STMT_SEM_APPROVER,
+	STMT_SEM_BARE_ALL,	/* the three above, no filter on the row */
+	STMT_SEM_BARE_SOURCE,
+	STMT_SEM_BARE_APPROVER,
 	STMT_SEM_ROWS,
 	STMT_SOURCE_BY_NAME,
 	STMT_REQUEST_JSON,
@@ -258,6 +278,9 @@ static const struct hub_stmt stmts[STMT__MAX] = {
 	[STMT_SEM_ALL] = { SEM_CANDIDATES("") SEM_ORDER, 9 },
 	[STMT_SEM_SOURCE] = { SEM_CANDIDATES(" AND e.source_id = $2") SEM_ORDER, 9 },
 	[STMT_SEM_APPROVER] = { SEM_BY_APPROVER, 9 },
+	[STMT_SEM_BARE_ALL] = { SEM_BARE(""), 9 },
+	[STMT_SEM_BARE_SOURCE] = { SEM_BARE(" AND e.source_id = $2"), 9 },
+	[STMT_SEM_BARE_APPROVER] = { SEM_BARE_BY_APPROVER, 9 },
 	/* The fused page's rows, in any order ($1 uuid[]). */
 	[STMT_SEM_ROWS] = { LIST_COLS " FROM requests r JOIN sources s ON s.id = r.source_id"
 	    " WHERE r.id = ANY($1::uuid[])", 1 },
@@ -496,7 +519,7 @@ vector_hits(struct hub_db *db, const struct hub_reqquery_filter *f, const struct
 	float *v = NULL;
 	size_t m = 0, i;
 	double sim;
-	int rows, rc;
+	int rows, rc, stmt;
 
 	*n = 0;
 	snprintf(lim, sizeof(lim), "%d", HUB_SEMANTIC_CANDIDATES);
@@ -509,8 +532,11 @@ vector_hits(struct hub_db *db, const struct hub_reqquery_filter *f, const struct
 	params[6] = f->mine_email != NULL && f->mine_email[0] != '\0' ? f->mine_email : NULL;
 	params[7] = pp->from;
 	params[8] = pp->to;
-	if ((rc = hub_db_exec(db, &reqquery_stmts, f->approver != NULL ? STMT_SEM_APPROVER :
-	    source_id[0] != '\0' ? STMT_SEM_SOURCE : STMT_SEM_ALL, params, &res)) != HUB_DB_OK)
+	stmt = f->approver != NULL ? STMT_SEM_APPROVER :
+	    source_id[0] != '\0' ? STMT_SEM_SOURCE : STMT_SEM_ALL;
+	if (f->status == NULL && f->flag == NULL && params[5] == NULL && params[6] == NULL)
+		stmt += STMT_SEM_BARE_ALL - STMT_SEM_ALL;
+	if ((rc = hub_db_exec_binary(db, &reqquery_stmts, stmt, params, &res)) != HUB_DB_OK)
 		return dberr(err, rc);
 	rows = PQntuples(res);
 	rc = HUB_REQQUERY_NOMEM;
@@ -519,8 +545,8 @@ vector_hits(struct hub_db *db, const struct hub_reqquery_filter *f, const struct
 		goto out;
 	for (i = 0; i < (size_t)rows; i++) {
 		/* another model's vector (other dimensions) is no candidate */
-		if (hub_semantic_parse_vector(PQgetvalue(res, (int)i, 1), v, f->qdim) !=
-		    (long)f->qdim)
+		if (hub_semantic_parse_packed(PQgetvalue(res, (int)i, 1),
+		    (size_t)PQgetlength(res, (int)i, 1), v, f->qdim) != (long)f->qdim)
 			continue;
 		if ((sim = hub_semantic_cosine(f->qvec, v, f->qdim)) < HUB_SEMANTIC_MIN_SIM)
 			continue;

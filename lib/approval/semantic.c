@@ -1,7 +1,7 @@
 /*
  * semantic.c - semantic search's vectors and fusion (see semantic.h).
  */
-#include <errno.h>
+#include <stdint.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,6 +9,12 @@
 
 #include "base/inference.h"
 #include "approval/semantic.h"
+
+/* real[] in binary (array_send): the header, one dimension, an item. */
+#define PACKED_FLOAT4_OID	700	/* pg_type: float4 */
+#define PACKED_HEAD		12	/* dimensions, flags, element type */
+#define PACKED_DIM		8	/* length, lower bound */
+#define PACKED_ITEM		8	/* length 4, the float's bits */
 
 int
 hub_semantic_query_vector(const struct hub_conf *c, struct hub_httpc *http, const char *q,
@@ -32,32 +38,49 @@ hub_semantic_query_vector(const struct hub_conf *c, struct hub_httpc *http, cons
 	return -1;
 }
 
-long
-hub_semantic_parse_vector(const char *s, float *out, size_t max)
+/* The big-endian 32-bit number at *p, *p moved past it. */
+static uint32_t
+be32(const unsigned char **p)
 {
-	const char *p = s;
-	char *end;
-	size_t n = 0;
-	double d;
+	const unsigned char *b = *p;
 
-	if (*p++ != '{')
+	*p += 4;
+	return (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3];
+}
+
+long
+hub_semantic_parse_packed(const void *data, size_t len, float *out, size_t max)
+{
+	const unsigned char *p = data, *end = p + len;
+	uint32_t ndim, flags, type, n, bits;
+	size_t i;
+	float f;
+
+	if (len < PACKED_HEAD)
 		return -1;
-	if (*p == '}')
-		return p[1] == '\0' ? 0 : -1;
-	for (;;) {
-		if (n == max)
+	ndim = be32(&p);
+	flags = be32(&p);
+	type = be32(&p);
+	if (flags != 0 || type != PACKED_FLOAT4_OID)
+		return -1;
+	if (ndim == 0)
+		return p == end ? 0 : -1;
+	if (ndim != 1 || (size_t)(end - p) < PACKED_DIM)
+		return -1;
+	n = be32(&p);
+	(void)be32(&p);		/* lower bound */
+	if (n > max || (size_t)(end - p) != (size_t)n * PACKED_ITEM)
+		return -1;
+	for (i = 0; i < n; i++) {
+		if (be32(&p) != sizeof(bits))
 			return -1;
-		errno = 0;
-		d = strtod(p, &end);
-		if (end == p || errno == ERANGE || !isfinite(d))
+		bits = be32(&p);
+		memcpy(&f, &bits, sizeof(f));
+		if (!isfinite(f))
 			return -1;
-		out[n++] = (float)d;
-		p = end;
-		if (*p == '}')
-			return p[1] == '\0' ? (long)n : -1;
-		if (*p++ != ',')
-			return -1;
+		out[i] = f;
 	}
+	return (long)n;
 }
 
 double

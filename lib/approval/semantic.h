@@ -35,9 +35,14 @@ struct hub_semantic_hit {
 /* The query's embedding: 0, or -1 with why ("timeout", "http_500", ...). */
 int	hub_semantic_query_vector(const struct hub_conf *, struct hub_httpc *, const char *q,
 	    float **vec, size_t *dim, char *why, size_t whylen);
-/* Parse a real[] as PostgreSQL prints it ("{0.1,2e-05,...}") into out
- * (up to max numbers); the count, or -1 when malformed or too long. */
-long	hub_semantic_parse_vector(const char *s, float *out, size_t max);
+/* Parse a real[] in PostgreSQL's binary format (array_send: dimensions,
+ * no-nulls flag, element type float4, length and lower bound, then each
+ * float's length and bits, all big-endian; len bytes at data) into out
+ * (up to max numbers); the count, or -1 when malformed, not a float4
+ * array of one dimension without NULLs, too long, or holding NaN or
+ * infinity.  Binary because printing 2 000 candidates' floats as decimal
+ * text and parsing them back was most of a hybrid search's time. */
+long	hub_semantic_parse_packed(const void *data, size_t len, float *out, size_t max);
 /* Cosine similarity of a and b (n numbers); 0 when either is all zero. */
 double	hub_semantic_cosine(const float *a, const float *b, size_t n);
 /* Sort hits by score, best first; how many of them to keep (at most max). */

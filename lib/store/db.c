@@ -345,20 +345,24 @@ db_fail(struct hub_db *db, const struct hub_stmt_table *t, int id,
 	return err;
 }
 
-/* One attempt: prepare if needed, execute; or, with each_time, plan it
+/* How db_exec runs a statement (bits). */
+#define DB_EACH_TIME	1	/* planned for these parameters, unnamed */
+#define DB_BINARY	2	/* results in binary format */
+
+/* One attempt: prepare if needed, execute; or, with DB_EACH_TIME, plan it
  * for these parameters (an unnamed statement). */
 static int
 db_try(struct hub_db *db, const struct hub_stmt_table *t, int id,
-    const char *const *params, PGresult **res, int each_time)
+    const char *const *params, PGresult **res, int mode)
 {
 	struct hub_db_prep *p;
 	PGresult *r;
 	char name[96];
-	int err;
+	int err, fmt = (mode & DB_BINARY) ? 1 : 0;
 
-	if (each_time) {
+	if (mode & DB_EACH_TIME) {
 		r = PQexecParams(db->conn, t->stmts[id].sql, t->stmts[id].nparams, NULL,
-		    params, NULL, NULL, 0);
+		    params, NULL, NULL, fmt);
 		goto done;
 	}
 	if ((p = db_prep_for(db, t)) == NULL)
@@ -376,7 +380,7 @@ db_try(struct hub_db *db, const struct hub_stmt_table *t, int id,
 		p->done[id] = 1;
 	}
 	r = PQexecPrepared(db->conn, name, t->stmts[id].nparams, params,
-	    NULL, NULL, 0);
+	    NULL, NULL, fmt);
 done:
 	if (r == NULL || (PQresultStatus(r) != PGRES_COMMAND_OK &&
 	    PQresultStatus(r) != PGRES_TUPLES_OK)) {
@@ -409,13 +413,13 @@ db_ready(struct hub_db *db)
  * away is run once more on a fresh connection. */
 static int
 db_run(struct hub_db *db, const struct hub_stmt_table *t, int id,
-    const char *const *params, PGresult **res, int each_time)
+    const char *const *params, PGresult **res, int mode)
 {
 	int err;
 
 	if ((err = db_ready(db)) != HUB_DB_OK)
 		return err;
-	err = db_try(db, t, id, params, res, each_time);
+	err = db_try(db, t, id, params, res, mode);
 	if (err != HUB_DB_OK && PQstatus(db->conn) == CONNECTION_BAD) {
 		if (db->in_tx) {
 			db->tx_lost = 1;
@@ -423,14 +427,14 @@ db_run(struct hub_db *db, const struct hub_stmt_table *t, int id,
 		}
 		if (db_reset(db) != HUB_DB_OK)
 			return HUB_DB_CONN;
-		err = db_try(db, t, id, params, res, each_time);
+		err = db_try(db, t, id, params, res, mode);
 	}
 	return err;
 }
 
 static int
 db_exec(struct hub_db *db, const struct hub_stmt_table *t, int id,
-    const char *const *params, PGresult **res, int each_time)
+    const char *const *params, PGresult **res, int mode)
 {
 	int err;
 
@@ -441,7 +445,7 @@ db_exec(struct hub_db *db, const struct hub_stmt_table *t, int id,
 	if (t == NULL || id < 0 || (size_t)id >= t->n)
 		return HUB_DB_QUERY;
 	db_clear_error(db);
-	err = db_run(db, t, id, params, res, each_time);
+	err = db_run(db, t, id, params, res, mode);
 	if (err != HUB_DB_OK && db->in_tx && db->tx_err == HUB_DB_OK)
 		db->tx_err = err;
 	return err;
@@ -458,7 +462,14 @@ int
 hub_db_exec_planned(struct hub_db *db, const struct hub_stmt_table *t, int id,
     const char *const *params, PGresult **res)
 {
-	return db_exec(db, t, id, params, res, 1);
+	return db_exec(db, t, id, params, res, DB_EACH_TIME);
+}
+
+int
+hub_db_exec_binary(struct hub_db *db, const struct hub_stmt_table *t, int id,
+    const char *const *params, PGresult **res)
+{
+	return db_exec(db, t, id, params, res, DB_BINARY);
 }
 
 int

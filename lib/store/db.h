@@ -94,6 +94,11 @@ int		 hub_db_exec(struct hub_db *, const struct hub_stmt_table *, int id,
  * the other.  Costs a planning per call. */
 int		 hub_db_exec_planned(struct hub_db *, const struct hub_stmt_table *, int id,
 		    const char *const *params, PGresult **res);
+/* As hub_db_exec, the rows in PostgreSQL's binary format (PQgetvalue
+ * gives each type's send bytes, PQgetlength their length): for many
+ * numbers, which as text cost a print and a parse each. */
+int		 hub_db_exec_binary(struct hub_db *, const struct hub_stmt_table *, int id,
+		    const char *const *params, PGresult **res);
 /* One-off SQL with no parameters for migrations and admin tools only. */
 int		 hub_db_exec_script(struct hub_db *, const char *sql);
 

@@ -19,6 +19,7 @@
 
 #include <errno.h>
 #include <grp.h>
+#include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -38,6 +39,8 @@
 #define BACKOFF_MAX_MS	5000
 #define RESIGNAL_MS	2000	/* resend SIGTERM to children still alive */
 #define STOP_GRACE_MS	30000	/* then SIGKILL */
+#define CHILD_HEAP_KEEP	(8 * 1024 * 1024)	/* freed heap a child keeps */
+#define CHILD_HEAP_PAD	(1024 * 1024)		/* grown at a time */
 
 static volatile sig_atomic_t got_stop;     /* parent: SIGTERM/SIGINT */
 static volatile sig_atomic_t got_hup;      /* parent: SIGHUP */
@@ -511,6 +514,26 @@ stop_children(struct kid *k, int n, const sigset_t *orig)
 	}
 }
 
+/*
+ * A child answers request after request, and a request that reads many
+ * rows (a hybrid search's 2 000 candidate vectors, about 1 MB of libpq
+ * result) grew the heap and, when freed, gave it back to the kernel
+ * (malloc trims above 128 kB): the next request faulted and zeroed the
+ * same pages again, a third of such a request's time.  Children keep up
+ * to CHILD_HEAP_KEEP of freed heap instead; a process that never needs it
+ * never has it.  GLIBC_TUNABLES still overrides (mallopt is glibc's).
+ */
+static void
+keep_freed_heap(void)
+{
+#ifdef M_TRIM_THRESHOLD
+	if (getenv("GLIBC_TUNABLES") != NULL)
+		return;
+	mallopt(M_TRIM_THRESHOLD, CHILD_HEAP_KEEP);
+	mallopt(M_TOP_PAD, CHILD_HEAP_PAD);
+#endif
+}
+
 int
 hub_prefork_run(const struct hub_prefork_opts *o, int listen_fd,
     int (*child)(int listen_fd, void *arg), void *arg)
@@ -524,6 +547,8 @@ hub_prefork_run(const struct hub_prefork_opts *o, int listen_fd,
 
 	n = o->children < 1 ? 1 : o->children > CHILDREN_MAX ? CHILDREN_MAX : o->children;
 	memset(kids, 0, sizeof(kids));
+	/* The children inherit it (malloc's state is process memory). */
+	keep_freed_heap();
 	got_stop = got_hup = got_chld = 0;
 
 	sigemptyset(&block);

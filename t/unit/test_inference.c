@@ -192,18 +192,55 @@ Test(inference, analysis_summary_length_in_characters)
 
 /* ------------------------------------------------------------ semantic */
 
-Test(semantic, parse_vector)
+/* hex (as bytea prints array_send's bytes) to what a binary result
+ * holds; the parsed count. */
+static long
+packed(const char *hex, float *v, size_t max)
+{
+	unsigned char b[256];
+	size_t n = 0;
+	unsigned x;
+
+	while (hex[0] != '\0' && hex[1] != '\0' && n < sizeof(b)) {
+		cr_assert_eq(sscanf(hex, "%2x", &x), 1);
+		b[n++] = (unsigned char)x;
+		hex += 2;
+	}
+	return hub_semantic_parse_packed(b, n, v, max);
+}
+
+/* PostgreSQL 15: SELECT array_send('{0.5,-1,2e-05}'::real[]), the bytes
+ * a binary result carries for that real[]. */
+Test(semantic, parse_packed)
 {
 	float v[4];
 
-	cr_expect_eq(hub_semantic_parse_vector("{0.5,-1,2e-05}", v, 4), 3);
+	cr_expect_eq(packed("0000000100000000000002bc0000000300000001"
+	    "000000043f00000000000004bf8000000000000437a7c5ac", v, 4), 3);
+	cr_expect_float_eq(v[0], 0.5f, 1e-9);
+	cr_expect_float_eq(v[1], -1.0f, 1e-9);
 	cr_expect_float_eq(v[2], 2e-5f, 1e-9);
-	cr_expect_eq(hub_semantic_parse_vector("{}", v, 4), 0);
-	cr_expect_eq(hub_semantic_parse_vector("{1,2,3,4,5}", v, 4), -1);
-	cr_expect_eq(hub_semantic_parse_vector("{1,,2}", v, 4), -1);
-	cr_expect_eq(hub_semantic_parse_vector("{1,2}x", v, 4), -1);
-	cr_expect_eq(hub_semantic_parse_vector("1,2", v, 4), -1);
-	cr_expect_eq(hub_semantic_parse_vector("{NaN}", v, 4), -1);
+	/* empty */
+	cr_expect_eq(packed("0000000000000000000002bc", v, 4), 0);
+	/* longer than max */
+	cr_expect_eq(packed("0000000100000000000002bc0000000500000001"
+	    "000000043f8000000000000440000000000000044040000000000004408000000000000440a00000",
+	    v, 4), -1);
+	/* NaN */
+	cr_expect_eq(packed("0000000100000000000002bc0000000100000001000000047fc00000", v, 4), -1);
+	/* float8, not float4 */
+	cr_expect_eq(packed("0000000100000000000002bd0000000100000001000000043f800000", v, 4), -1);
+	/* with NULLs */
+	cr_expect_eq(packed("0000000100000001000002bc0000000100000001000000043f800000", v, 4), -1);
+	/* two dimensions */
+	cr_expect_eq(packed("0000000200000000000002bc0000000100000001000000043f800000", v, 4), -1);
+	/* an item of another length, cut short, trailing bytes, no header */
+	cr_expect_eq(packed("0000000100000000000002bc0000000100000001000000083f800000", v, 4), -1);
+	cr_expect_eq(packed("0000000100000000000002bc0000000100000001000000043f80", v, 4), -1);
+	cr_expect_eq(packed("0000000100000000000002bc0000000100000001000000043f80000000", v, 4),
+	    -1);
+	cr_expect_eq(packed("00000001000000", v, 4), -1);
+	cr_expect_eq(hub_semantic_parse_packed("", 0, v, 4), -1);
 }
 
 Test(semantic, cosine)

@@ -363,6 +363,21 @@ def test_search(key, old_ids):
     tap(st == 200 and o.get("mode") == "hybrid" and o["requests"][0]["id"] == hotel
         and o["requests"][0]["found_by"] == ["words", "meaning"] and o.get("match") == "words",
         "words and meaning fuse into one ranking", o)
+    # the vector ranking keeps to the filters: on the request's row
+    # (status), and through the approver's assignments
+    st, o = api("GET", "/api/requests?q=airfare&limit=5&status=Pending", key)
+    st2, o2 = api("GET", "/api/requests?q=airfare&limit=5&status=Rejected", key)
+    tap(st == 200 and [r["id"] for r in o["requests"]][:1] == [flights] and
+        st2 == 200 and flights not in [r["id"] for r in o2["requests"]],
+        "a hybrid search with a status filter ranks only requests in that status",
+        "%r\n%r" % (o, o2))
+    st, o = api("GET", "/api/requests?q=airfare&limit=5&approver_id=U0AIAPPR", key)
+    st2, o2 = api("GET", "/api/requests?q=airfare&limit=5&approver_id=U0NOBODY", key)
+    tap(st == 200 and o.get("mode") == "hybrid" and
+        [r["id"] for r in o["requests"]][:1] == [flights] and
+        st2 == 200 and o2["count"] == 0,
+        "a hybrid search scoped to an approver ranks only their requests",
+        "%r\n%r" % (o, o2))
     fake("POST", "/_fake/fail", {"path": "/v1/embeddings", "status": 500, "count": 5})
     st, o = api("GET", "/api/requests?q=airfare&limit=5", key)
     tap(st == 200 and o.get("mode") == "fulltext" and o.get("fallback") == "http_500"

@@ -198,7 +198,7 @@ def main():
     hidden = create(other, {"title": "Northern lights photography tour"}, 0)
 
     queries = [(label, q) for label, _, qs in LABELLED for q in qs]
-    print("1..%d" % (len(queries) + 11))
+    print("1..%d" % (len(queries) + 12))
     first = 0
     for label, q in queries:
         st, o = search(admin, q)
@@ -298,6 +298,21 @@ def main():
     tap(st == 200 and st2 == 200 and o2.get("corrected") == "quillon" and
         [r["id"] for r in o2["requests"]] == [rid],
         "a reassign's new approver is found by a close spelling",
+        "%d %r\n%d %r" % (st, o, st2, o2))
+
+    # Matches in every window of creation time (reqquery's LIST_WINDOWS:
+    # the last week, six weeks, a year, older) are found, newest first
+    # among equals.
+    aged = [create(key, {"title": "Quokka census %s" % n}, 2) for n in ("a", "b", "c", "d")]
+    for rid, days in zip(aged, (0, 20, 200, 500)):
+        subprocess.run(["psql", "-X", "-qtA", "-v", "ON_ERROR_STOP=1", os.environ["DATABASE_URL"],
+                        "-c", "UPDATE requests SET created_at = now() - interval '%d days'"
+                        " WHERE id = '%s'" % (days, rid)], check=True, capture_output=True)
+    st, o = search(admin, "quokka census", limit=10)
+    st2, o2 = search(admin, "quokka census", limit=10, status="Pending", source="corpus")
+    tap(st == 200 and [r["id"] for r in o["requests"]] == aged and
+        st2 == 200 and [r["id"] for r in o2["requests"]] == aged,
+        "a search finds matches of every age, newest first among equals",
         "%d %r\n%d %r" % (st, o, st2, o2))
 
     st, o = search(admin, "x" * 201)

@@ -77,7 +77,7 @@
 #define LIST_HEAD00(sel, join) \
 	LIST_ARGS sel " FROM requests r" join \
 	" WHERE (r.created_at, r.id) < ($5, $6)" IN_DAYS("r.created_at", "r.id")
-#define LIST_TAIL00(sel, join, filt) " ORDER BY r.created_at DESC, r.id DESC LIMIT $7"
+#define LIST_TAIL00(sel, join) " ORDER BY r.created_at DESC, r.id DESC LIMIT $7"
 /* The CTEs m and u: the requests of approver $3 (by assigned value, or by
  * the Slack user an email/group approver resolved to, rows where that
  * differs from the value), a request once, newest first; cond narrows the
@@ -98,7 +98,7 @@
 	IN_DAYS("a.request_created_at", "a.request_id")) \
 	sel " FROM u JOIN requests r ON r.id = u.id" join \
 	" WHERE (u.c, u.id) < ($5, $6)"
-#define LIST_TAIL10(sel, join, filt) " ORDER BY u.c DESC, u.id DESC LIMIT $7"
+#define LIST_TAIL10(sel, join) " ORDER BY u.c DESC, u.id DESC LIMIT $7"
 /* A requester's own: made by their user, or sent for their email. */
 #define LIST_HEAD20(sel, join) \
 	LIST_ARGS ", m AS (" \
@@ -139,67 +139,30 @@
 	" AND EXISTS (SELECT 1 FROM assignments a WHERE a.request_id = r.id" \
 	"  AND (a.approver_value = $3 OR a.slack_user_id = $3))"
 #define WORDS_RANK HUB_SEARCH_RANK("r", "$4")
-/* Over the whole hub (no approver) the newest HUB_SEARCH_NEWEST matches
- * are looked for in windows of creation time, newest first (LIST_WINDOWS),
- * each taken only while the windows before it held fewer: a word in a
- * few percent of a million requests has tens of thousands of matches,
- * and sorting all of them by creation time read every one of them (0.3 s
- * and more); a window's matches are the intersection of the word's index
- * and the window's, so only the rows needed are read.  The set is the
- * same as one walk would give. */
-#define WIN_1 " AND r.created_at >= now() - interval '7 days'"
-#define WIN_2 " AND r.created_at < now() - interval '7 days'" \
-	" AND r.created_at >= now() - interval '42 days'"
-#define WIN_3 " AND r.created_at < now() - interval '42 days'" \
-	" AND r.created_at >= now() - interval '1 year'"
-#define WIN_4 " AND r.created_at < now() - interval '1 year'"
-#define WIN_OPEN(name, gate, win) \
-	" " name " AS (SELECT r.id, r.created_at FROM requests r WHERE " gate \
-	HUB_SEARCH_WORDS("r", "$4") IN_DAYS("r.created_at", "r.id") win
-#define WIN_CLOSE " ORDER BY r.created_at DESC, r.id DESC LIMIT " HUB_SEARCH_NEWEST ")"
-#define WIN_HAVE1 "(SELECT count(*) FROM c1)"
-#define WIN_HAVE2 WIN_HAVE1 " + (SELECT count(*) FROM c2)"
-#define WIN_HAVE3 WIN_HAVE2 " + (SELECT count(*) FROM c3)"
-#define LIST_WINDOWS(filt) \
-	WIN_CLOSE "," \
-	WIN_OPEN("c2", WIN_HAVE1 " < " HUB_SEARCH_NEWEST " AND ", WIN_2) filt WIN_CLOSE "," \
-	WIN_OPEN("c3", WIN_HAVE2 " < " HUB_SEARCH_NEWEST " AND ", WIN_3) filt WIN_CLOSE "," \
-	WIN_OPEN("c4", WIN_HAVE3 " < " HUB_SEARCH_NEWEST " AND ", WIN_4) filt WIN_CLOSE "," \
-	" c AS (SELECT w.id FROM (SELECT * FROM c1 UNION ALL SELECT * FROM c2" \
-	"  UNION ALL SELECT * FROM c3 UNION ALL SELECT * FROM c4) w" \
-	" ORDER BY w.created_at DESC, w.id DESC LIMIT " HUB_SEARCH_NEWEST ")"
-/* The candidates ranked: relevance, then recency, from the cursor on. */
-#define LIST_PAGE(rank, sel, join) \
-	sel ", k.relevance FROM c JOIN requests r ON r.id = c.id" join \
-	" CROSS JOIN LATERAL (SELECT " rank " AS relevance) k" \
-	" WHERE (k.relevance, r.created_at, r.id) < ($8, $5, $6)" \
-	" ORDER BY k.relevance DESC, r.created_at DESC, r.id DESC LIMIT $7"
 /* Close spellings: the corrected words ($4, approval/search.h) match
  * as words do, and rank below every word match. */
 #define TYPOS_RANK "(" WORDS_RANK " - 2)::real"
-#define LIST_HEAD01(sel, join) LIST_ARGS "," WIN_OPEN("c1", "", WIN_1)
+#define LIST_HEAD01(sel, join) LIST_CANDIDATES(HUB_SEARCH_WORDS("r", "$4"))
 #define LIST_HEAD02 LIST_HEAD01
-#define LIST_HEAD11(sel, join) LIST_CANDIDATES(HUB_SEARCH_WORDS("r", "$4")) LIST_BY_APPROVER
+#define LIST_HEAD11(sel, join) LIST_HEAD01(sel, join) LIST_BY_APPROVER
 #define LIST_HEAD12 LIST_HEAD11
-#define LIST_TAIL01(sel, join, filt) LIST_WINDOWS(filt) LIST_PAGE(WORDS_RANK, sel, join)
-#define LIST_TAIL02(sel, join, filt) LIST_WINDOWS(filt) LIST_PAGE(TYPOS_RANK, sel, join)
-#define LIST_TAIL11(sel, join, filt) LIST_RANKED(WORDS_RANK, sel, join)
-#define LIST_TAIL12(sel, join, filt) LIST_RANKED(TYPOS_RANK, sel, join)
+#define LIST_TAIL01(sel, join) LIST_RANKED(WORDS_RANK, sel, join)
+#define LIST_TAIL02(sel, join) LIST_RANKED(TYPOS_RANK, sel, join)
+#define LIST_TAIL11 LIST_TAIL01
+#define LIST_TAIL12 LIST_TAIL02
 #define F0(s) ""
 #define F1(s) s
 /* ap: 0 all, 1 by approver, 2 a requester's own; m: 0 no words, 1 words,
  * 2 close spellings; mf: a requester's own as a filter; fl: a risk flag
  * (GIN requests_risk_flags, 0019). */
-#define LIST_FILT(st, so, mf, fl) \
+#define LIST_WHERE(st, so, ap, m, mf, fl, sel, join) LIST_HEAD##ap##m(sel, join) \
 	F##st(" AND r.status = $1") \
 	F##so(" AND r.source_id = $2") \
 	F##mf(LIST_MINE_FILTER) \
 	F##fl(" AND r.risk_flags @> ARRAY[$11::text]")
-#define LIST_WHERE(st, so, ap, m, mf, fl, sel, join) LIST_HEAD##ap##m(sel, join) \
-	LIST_FILT(st, so, mf, fl)
 #define LISTQ(st, so, ap, m, mf, fl) { \
 	LIST_WHERE(st, so, ap, m, mf, fl, LIST_COLS, LIST_JOIN) \
-	LIST_TAIL##ap##m(LIST_COLS, LIST_JOIN, LIST_FILT(st, so, mf, fl)), \
+	LIST_TAIL##ap##m(LIST_COLS, LIST_JOIN), \
 	LIST_NPARAMS }
 #define LISTQ4(ap, m, mf, fl) LISTQ(0, 0, ap, m, mf, fl), LISTQ(1, 0, ap, m, mf, fl), \
 	LISTQ(0, 1, ap, m, mf, fl), LISTQ(1, 1, ap, m, mf, fl)
@@ -213,7 +176,7 @@
  * (the same index, in order, stopping at the limit). */
 #define COUNTQ(so, ap, m, mf, fl) { "SELECT x.status, count(*) FROM (" \
 	LIST_WHERE(0, so, ap, m, mf, fl, " SELECT r.status", "") \
-	LIST_TAIL##ap##m(" SELECT r.status", "", LIST_FILT(0, so, mf, fl)) \
+	LIST_TAIL##ap##m(" SELECT r.status", "") \
 	") x GROUP BY 1", LIST_NPARAMS }
 #define COUNTQ2(ap, m, mf, fl) COUNTQ(0, ap, m, mf, fl), COUNTQ(1, ap, m, mf, fl)
 /* Their 24, in the list's order, with or without a flag. */

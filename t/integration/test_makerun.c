@@ -74,61 +74,6 @@ sleep_ms(long ms)
 		;
 }
 
-static pid_t
-read_pid(const char *d)
-{
-	char path[600], buf[32] = "";
-	FILE *f;
-	int i;
-
-	snprintf(path, sizeof(path), "%s/pid", d);
-	for (i = 0; i < 50 && (f = fopen(path, "r")) == NULL; i++)
-		usleep(20 * 1000);
-	if (f == NULL)
-		return -1;
-	if (fgets(buf, sizeof(buf), f) == NULL)
-		buf[0] = '\0';
-	fclose(f);
-	return (pid_t)strtol(buf, NULL, 10);
-}
-
-static int
-free_port(void)
-{
-	char out[32] = "";
-	FILE *p = popen("python3 -c 'import socket; s=socket.socket(); "
-	    "s.bind((\"127.0.0.1\",0)); print(s.getsockname()[1])'", "r");
-
-	cr_assert_not_null(p);
-	cr_assert_not_null(fgets(out, sizeof(out), p));
-	pclose(p);
-	return (int)strtol(out, NULL, 10);
-}
-
-/* Value after "label" on its line of the banner, into out. */
-static int
-banner_value(const char *log, const char *label, char *out, size_t outlen)
-{
-	FILE *f = fopen(log, "r");
-	char line[1024], *p;
-	int found = 0;
-
-	if (f == NULL)
-		return 0;
-	while (!found && fgets(line, sizeof(line), f) != NULL) {
-		if ((p = strstr(line, label)) == NULL)
-			continue;
-		p += strlen(label);
-		while (*p == ' ')
-			p++;
-		p[strcspn(p, "\r\n")] = '\0';
-		snprintf(out, outlen, "%s", p);
-		found = 1;
-	}
-	fclose(f);
-	return found;
-}
-
 /* Does file hold needle? */
 static int
 file_has(const char *file, const char *needle)
@@ -172,11 +117,11 @@ start(const char *name, const char *env_prefix)
 	    (int)getpid(), name);
 	cr_assert_eq(th_sh("rm -rf '%s' && mkdir -p '%s'", cur.dir, cur.dir), 0);
 	snprintf(cur.log, sizeof(cur.log), "%s/out.log", cur.dir);
-	cur.port = free_port();
+	cur.port = th_free_port();
 	cr_assert_eq(th_sh("cd '%s' && %s PORT=%d HUB_RUN_DIR='%s' setsid bash contrib/stack.sh run "
 	    ">'%s' 2>&1 </dev/null & echo $! >'%s/pid'", th_env("top_srcdir"), env_prefix,
 	    cur.port, cur.dir, cur.log, cur.dir), 0);
-	cr_assert_gt(cur.runner = read_pid(cur.dir), 0);
+	cr_assert_gt(cur.runner = th_run_pid(cur.dir), 0);
 	for (i = 0; i < 600 && !up; i++) {
 		if (th_http("GET", at("/health"), NULL, NULL, 0, &r) == 0 && r.status == 200)
 			up = 1;
@@ -185,12 +130,12 @@ start(const char *name, const char *env_prefix)
 			usleep(100 * 1000);
 	}
 	cr_assert(up, "make run did not answer /health on port %d (see %s)", cur.port, cur.log);
-	for (i = 0; i < 50 && !banner_value(cur.log, "Demo source key:", cur.key, sizeof(cur.key));
+	for (i = 0; i < 50 && !th_banner_value(cur.log, "Demo source key:", cur.key, sizeof(cur.key));
 	    i++)
 		usleep(100 * 1000);
-	cr_assert(banner_value(cur.log, "Demo source key:", cur.key, sizeof(cur.key)),
+	cr_assert(th_banner_value(cur.log, "Demo source key:", cur.key, sizeof(cur.key)),
 	    "no key line");
-	cr_assert(banner_value(cur.log, "Admin login:", cur.login, sizeof(cur.login)),
+	cr_assert(th_banner_value(cur.log, "Admin login:", cur.login, sizeof(cur.login)),
 	    "no login line");
 }
 

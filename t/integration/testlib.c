@@ -5,6 +5,7 @@
 #include <string.h>
 #include <time.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <signal.h>
 #include <unistd.h>
 #include <sys/prctl.h>
@@ -625,4 +626,60 @@ th_callback_queue(struct hub_db *db, const char *url, json_object *body, const c
 	    hub_buf_str(&sealed) : NULL, 0, NULL, NULL, NULL), HUB_DB_OK, "%s",
 	    hub_db_last_error(db));
 	hub_buf_release(&sealed);
+}
+
+/* ------------------------------------------------------------ make run */
+
+int
+th_free_port(void)
+{
+	char out[32] = "";
+	FILE *p = popen("python3 -c 'import socket; s=socket.socket(); "
+	    "s.bind((\"127.0.0.1\",0)); print(s.getsockname()[1])'", "r");
+
+	cr_assert_not_null(p);
+	cr_assert_not_null(fgets(out, sizeof(out), p));
+	pclose(p);
+	return (int)strtol(out, NULL, 10);
+}
+
+pid_t
+th_run_pid(const char *dir)
+{
+	char path[PATH_MAX], buf[32] = "";
+	FILE *f;
+	int i;
+
+	snprintf(path, sizeof(path), "%s/pid", dir);
+	for (i = 0; i < 50 && (f = fopen(path, "r")) == NULL; i++)
+		usleep(20 * 1000);
+	if (f == NULL)
+		return -1;
+	if (fgets(buf, sizeof(buf), f) == NULL)
+		buf[0] = '\0';
+	fclose(f);
+	return (pid_t)strtol(buf, NULL, 10);
+}
+
+int
+th_banner_value(const char *log, const char *label, char *out, size_t outlen)
+{
+	FILE *f = fopen(log, "r");
+	char line[1024], *p;
+	int found = 0;
+
+	if (f == NULL)
+		return 0;
+	while (!found && fgets(line, sizeof(line), f) != NULL) {
+		if ((p = strstr(line, label)) == NULL)
+			continue;
+		p += strlen(label);
+		while (*p == ' ')
+			p++;
+		p[strcspn(p, "\r\n")] = '\0';
+		snprintf(out, outlen, "%s", p);
+		found = 1;
+	}
+	fclose(f);
+	return found;
 }

@@ -119,4 +119,13 @@ void		 th_sql_await(const char *sql, const char *p1, const char *want);
 /* Run a shell command; returns its exit status. */
 int		 th_sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* `make run` (contrib/stack.sh run) as a test starts it. */
+/* A free loopback TCP port. */
+int		 th_free_port(void);
+/* The pid the test wrote to DIR/pid (waits up to a second); -1 when none. */
+pid_t		 th_run_pid(const char *dir);
+/* The value after label on its line of the banner in log, into out; 1
+ * found, 0 not (yet). */
+int		 th_banner_value(const char *log, const char *label, char *out, size_t outlen);
+
 #endif

@@ -10,6 +10,7 @@
 #include "base/common.h"
 #include "base/inference.h"
 #include "approval/semantic.h"
+#include "base/check.h"
 #include "store/settings.h"
 
 /* ------------------------------------------------------------ embeddings */
@@ -199,11 +200,12 @@ packed(const char *hex, float *v, size_t max)
 {
 	unsigned char b[256];
 	size_t n = 0;
-	unsigned x;
+	int hi, lo;
 
 	while (hex[0] != '\0' && hex[1] != '\0' && n < sizeof(b)) {
-		cr_assert_eq(sscanf(hex, "%2x", &x), 1);
-		b[n++] = (unsigned char)x;
+		cr_assert((hi = hub_hexval((unsigned char)hex[0])) >= 0);
+		cr_assert((lo = hub_hexval((unsigned char)hex[1])) >= 0);
+		b[n++] = (unsigned char)(hi << 4 | lo);
 		hex += 2;
 	}
 	return hub_semantic_parse_packed(b, n, v, max);

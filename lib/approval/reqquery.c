@@ -190,9 +190,10 @@
  * embedding, filtered as the list is.  $1 status, $2 source id,
  * $3 approver, $4 flag, $5 how many, $6 requester's user id, $7 email,
  * $8 $9 the days (as $12 $13 above). */
-#define SEM_CANDIDATES(src) \
+#define SEM_ARGS \
 	"WITH args AS (SELECT $1::text, $2::uuid, $3::text, $4::text, $5::int," \
-	" $6::uuid, $7::text, $8::timestamptz, $9::timestamptz)" \
+	" $6::uuid, $7::text, $8::timestamptz, $9::timestamptz)"
+#define SEM_CANDIDATES(src) SEM_ARGS \
 	" SELECT e.request_id::text, e.embedding FROM request_embeddings e" \
 	" JOIN requests r ON r.id = e.request_id" \
 	" WHERE ($1 IS NULL OR r.status = $1)" src \
@@ -207,9 +208,7 @@
  * walks them), so the walk stops at $5 candidates instead of probing every
  * embedding for an assignment (a median approver has a few hundred
  * requests among a million). */
-#define SEM_BY_APPROVER \
-	"WITH args AS (SELECT $1::text, $2::uuid, $3::text, $4::text, $5::int," \
-	" $6::uuid, $7::text, $8::timestamptz, $9::timestamptz)," APPROVER_WALK(IN_DAYS_SEM) \
+#define SEM_BY_APPROVER SEM_ARGS "," APPROVER_WALK(IN_DAYS_SEM) \
 	" SELECT e.request_id::text, e.embedding FROM u" \
 	" JOIN request_embeddings e ON e.request_id = u.id JOIN requests r ON r.id = u.id" \
 	" WHERE ($1 IS NULL OR r.status = $1) AND ($2 IS NULL OR r.source_id = $2)" \
@@ -223,9 +222,6 @@
  * approver's newest candidates are scattered over months of the table;
  * probing each of 2 000 was most of a hybrid search's time (0.2 s cold
  * at a million requests). */
-#define SEM_ARGS \
-	"WITH args AS (SELECT $1::text, $2::uuid, $3::text, $4::text, $5::int," \
-	" $6::uuid, $7::text, $8::timestamptz, $9::timestamptz)"
 #define SEM_BARE(src) SEM_ARGS \
 	" SELECT e.request_id::text, e.embedding FROM request_embeddings e" \
 	" WHERE e.request_created_at >= $8 AND e.request_created_at < $9" src SEM_ORDER

@@ -1,5 +1,5 @@
 /*
- * common.h - macros every module of libhub shares.
+ * common.h - macros (and the monotonic clock) every module of libhub shares.
  *
  * HUB_STATIC marks file-local functions that unit tests may reach: they are
  * static in the library proper and external in the copy built for the tests
@@ -13,6 +13,7 @@
 #define HUB_COMMON_H
 
 #include <stddef.h>
+#include <time.h>
 
 #ifdef HUB_UNITTEST
 #define HUB_STATIC
@@ -28,5 +29,15 @@
  * value) and its NUL: any int64 ("-9223372036854775808" is 20), any int. */
 #define HUB_INT64_TEXT_SIZE 24
 #define HUB_INT_TEXT_SIZE 16
+
+/* Milliseconds of CLOCK_MONOTONIC: deadlines and elapsed times. */
+static inline long long
+hub_mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
 
 #endif

@@ -739,6 +739,11 @@ hub_job_listen(struct hub_db *db)
 {
 	int err, slot;
 
+	/* Still the backend that listened: LISTEN holds for its life. */
+	if ((slot = job_listen_slot(db)) >= 0 && job_listeners[slot].db == db &&
+	    hub_db_conn(db) != NULL && PQstatus(hub_db_conn(db)) == CONNECTION_OK &&
+	    job_listeners[slot].pid == PQbackendPID(hub_db_conn(db)))
+		return HUB_DB_OK;
 	if ((err = hub_db_exec(db, &job_table, JOB_LISTEN, NULL, NULL)) != HUB_DB_OK)
 		return err;
 	if ((slot = job_listen_slot(db)) >= 0) {
@@ -767,25 +772,52 @@ hub_job_awake(struct hub_db *db, const char *worker_id)
 	return hub_db_exec(db, &job_table, JOB_WAITER_DROP, params, NULL);
 }
 
-/* Drain queued notifications; how many there were. */
+/*
+ * Is a notification's payload (hub_jobs_notify(): the job's kind, or
+ * "kind@lane" when its producer chose a lane) one of the filter's jobs?
+ * Anything else wakes: a payload this code does not know may be ours.
+ */
 static int
-job_drain(PGconn *conn)
+job_notice_ours(const struct hub_job_filter *f, const char *payload)
+{
+	const char *at;
+	size_t i;
+
+	if (f == NULL || payload == NULL || *payload == '\0')
+		return 1;
+	if ((at = strchr(payload, '@')) != NULL)
+		return f->lane == NULL || strcmp(at + 1, f->lane) == 0;
+	for (i = 0; i < f->nkinds; i++)
+		if (strcmp(payload, f->kinds[i]) == 0)
+			return 1;
+	if (!f->others)
+		return 0;
+	for (i = 0; i < f->nall; i++)
+		if (strcmp(payload, f->all_kinds[i]) == 0)
+			return 0;
+	return 1;
+}
+
+/* Drain queued notifications; how many were for the filter's jobs. */
+static int
+job_drain(PGconn *conn, const struct hub_job_filter *f)
 {
 	PGnotify *n;
 	int count = 0;
 
 	while ((n = PQnotifies(conn)) != NULL) {
-		count++;
+		count += job_notice_ours(f, n->extra);
 		PQfreemem(n);
 	}
 	return count;
 }
 
 int
-hub_job_wait(struct hub_db *db, int timeout_ms)
+hub_job_wait(struct hub_db *db, int timeout_ms, const struct hub_job_filter *filter)
 {
 	struct pollfd pfd;
 	PGconn *conn;
+	long long until, left;
 	int slot, rc;
 
 	if (db == NULL || (conn = hub_db_conn(db)) == NULL)
@@ -802,19 +834,27 @@ hub_job_wait(struct hub_db *db, int timeout_ms)
 	}
 	if (!PQconsumeInput(conn))
 		return -1;
-	if (job_drain(conn) > 0)
+	if (job_drain(conn, filter) > 0)
 		return 1;
 	if ((pfd.fd = PQsocket(conn)) < 0)
 		return -1;
-	pfd.events = POLLIN;
-	pfd.revents = 0;
-	rc = poll(&pfd, 1, timeout_ms);
-	if (rc < 0)
-		return -1;	/* EINTR included: a signal wants attention */
-	if (rc == 0)
-		return 0;
-	if (!PQconsumeInput(conn))
-		return -1;
-	job_drain(conn);
-	return 1;
+	until = hub_mono_ms() + timeout_ms;
+	/* Another lane's notifications are read and dropped without a
+	 * statement: only the filter's own wake this worker. */
+	for (;;) {
+		left = until - hub_mono_ms();
+		if (left <= 0)
+			return 0;
+		pfd.events = POLLIN;
+		pfd.revents = 0;
+		rc = poll(&pfd, 1, (int)left);
+		if (rc < 0)
+			return -1;	/* EINTR included: a signal wants attention */
+		if (rc == 0)
+			return 0;
+		if (!PQconsumeInput(conn))
+			return -1;
+		if (job_drain(conn, filter) > 0)
+			return 1;
+	}
 }

@@ -132,7 +132,8 @@ void	hub_job_clear(struct hub_job *);
 /* Delay before attempt n+1 (n >= 1): min(cap, base * 2^(n-1)) with full
  * jitter in [d/2, d]. */
 int	hub_job_backoff(int attempts, int base_s, int cap_s);
-/* LISTEN hub_jobs on this connection. */
+/* LISTEN hub_jobs on this connection (no statement when this backend
+ * already listens). */
 int	hub_job_listen(struct hub_db *);
 /*
  * NOTIFY hub_jobs is sent only while some worker waits for it: a
@@ -145,7 +146,10 @@ int	hub_job_listen(struct hub_db *);
  */
 int	hub_job_waiting(struct hub_db *, const char *worker_id, int wait_ms);
 int	hub_job_awake(struct hub_db *, const char *worker_id);
-/* Wait up to timeout_ms for a notification (or fd activity); 1 woken, 0 timeout, -1 error/signal. */
-int	hub_job_wait(struct hub_db *, int timeout_ms);
+/* Wait up to timeout_ms for a notification of a job the filter lets
+ * through (NULL: any job; another lane's are dropped unread): 1 woken
+ * (or reconnected, when some may have been missed), 0 timeout, -1
+ * error or signal. */
+int	hub_job_wait(struct hub_db *, int timeout_ms, const struct hub_job_filter *);
 
 #endif

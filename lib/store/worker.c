@@ -467,15 +467,20 @@ worker_connect(struct hub_worker *w)
 /*
  * Nothing was due: say so (jobs.h: producers notify only while a worker
  * waits), look once more for a job committed before that, then wait for
- * a NOTIFY or the next due time.  0: go on.
+ * a NOTIFY of this lane's jobs or the next due time.  Woken for a job
+ * another process claimed first, it goes on waiting out the same wait,
+ * its row still standing: one empty claim per such wake-up, no more.
+ * 0: go on.
  */
 static int
 idle_wait(struct hub_worker *w)
 {
 	struct hub_job job;
+	long long until, left;
 	int rc, ms;
 
-	/* LISTEN every time: a silent reconnect inside db.c drops it. */
+	/* LISTEN again after a silent reconnect inside db.c (no statement
+	 * while the backend is the one that listened). */
 	if ((rc = hub_job_listen(w->db)) != HUB_DB_OK) {
 		db_trouble(w, "listen", rc);
 		db_wait(w, rc);
@@ -487,12 +492,13 @@ idle_wait(struct hub_worker *w)
 		db_wait(w, rc);
 		return 0;
 	}
+	until = hub_mono_ms() + ms;
 	memset(&job, 0, sizeof(job));
-	if (hub_job_claim_in(w->db, w->id, w->lease_s, w->filter, &job) != HUB_DB_OK) {
-		if (hub_job_wait(w->db, ms) != 1)
+	while (hub_job_claim_in(w->db, w->id, w->lease_s, w->filter, &job) != HUB_DB_OK) {
+		if (*w->stop || (left = until - hub_mono_ms()) <= 0 ||
+		    hub_job_wait(w->db, (int)left, w->filter) != 1)
 			return 0;	/* timed out: the next round says so again */
-		hub_job_awake(w->db, w->id);
-		return 0;
+		memset(&job, 0, sizeof(job));
 	}
 	hub_job_awake(w->db, w->id);
 	run_job(w, &job);

@@ -30,15 +30,6 @@ static const struct hub_app	*cur_app;
 static struct hub_app_ctx	 cur_ctx;
 static long long		 db_failed_at;
 
-static long long
-mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* ------------------------------------------------------------ request id */
 
 /* A caller's id is kept only when it cannot smuggle anything into logs. */
@@ -73,7 +64,7 @@ app_request_id(struct hub_req *req)
 	}
 	if (RAND_bytes(rnd, sizeof(rnd)) != 1) {
 		/* Not a secret, only a correlation id: time and pid will do. */
-		long long t = mono_ms() ^ ((long long)getpid() << 32);
+		long long t = hub_mono_ms() ^ ((long long)getpid() << 32);
 		for (i = 0; i < sizeof(rnd); i++)
 			rnd[i] = (unsigned char)(t >> ((i % 8) * 8)) ^ (unsigned char)i;
 	}
@@ -138,7 +129,7 @@ hub_app_db(struct hub_app_ctx *ctx)
 	 * whose statement still fails answers 503. */
 	if (ctx->db != NULL)
 		return ctx->db;
-	now = mono_ms();
+	now = hub_mono_ms();
 	if (db_failed_at != 0 && now - db_failed_at < DB_RETRY_MS)
 		return NULL;
 	hub_db_limits(&lim, HUB_DB_ROLE_WEB, &ctx->conf);
@@ -186,7 +177,7 @@ app_handle(const struct hub_app *app, struct hub_app_ctx *ctx, const struct hub_
 	struct hub_req req;
 	struct hub_buf allow = HUB_BUF_INIT(128);
 	const struct hub_route *route = NULL;
-	long long t0 = mono_ms();
+	long long t0 = hub_mono_ms();
 	char status[12], ms[24];
 	int rc;
 
@@ -229,7 +220,7 @@ app_handle(const struct hub_app *app, struct hub_app_ctx *ctx, const struct hub_
 	}
 done:
 	snprintf(status, sizeof(status), "%d", req.status);
-	snprintf(ms, sizeof(ms), "%lld", mono_ms() - t0);
+	snprintf(ms, sizeof(ms), "%lld", hub_mono_ms() - t0);
 	hub_log(HUB_LOG_INFO, "request", "method", req.method_name,
 	    "path", loggable_path(req.path), "status", status, "ms", ms, NULL);
 	hub_log_set_request(NULL);

@@ -367,15 +367,6 @@ struct kid {
 	int		 draining;  /* sent SIGTERM for a rolling restart */
 };
 
-static long long
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static const int parent_signals[] = { SIGTERM, SIGINT, SIGHUP, SIGCHLD };
 
 static pid_t
@@ -494,11 +485,11 @@ fill_slots(struct kid *k, int n, unsigned gen, long long now, long long *next_sp
 static void
 stop_children(struct kid *k, int n, const sigset_t *orig)
 {
-	long long now = now_ms(), stop_at = now + STOP_GRACE_MS, resignal_at = now;
+	long long now = hub_mono_ms(), stop_at = now + STOP_GRACE_MS, resignal_at = now;
 	int i;
 
 	for (;;) {
-		now = now_ms();
+		now = hub_mono_ms();
 		reap(k, n, now);
 		if (live_count(k, n) == 0)
 			break;
@@ -559,7 +550,7 @@ hub_prefork_run(const struct hub_prefork_opts *o, int listen_fd,
 		set_handler(parent_signals[s], on_parent_signal);
 
 	while (!got_stop) {
-		now = now_ms();
+		now = hub_mono_ms();
 		if (reap(kids, n, now) > 0) {
 			backoff = backoff == 0 ? BACKOFF_MIN_MS :
 			    backoff * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : backoff * 2;

@@ -575,24 +575,24 @@ Test(jobs, notify_wakes_waiter)
 
 	cr_assert_eq(hub_job_listen(db), HUB_DB_OK);
 	cr_assert_eq(hub_job_waiting(db, "w1", 60000), HUB_DB_OK);
-	cr_expect_eq(hub_job_wait(db, 100), 0, "nothing yet: timeout");
+	cr_expect_eq(hub_job_wait(db, 100, NULL), 0, "nothing yet: timeout");
 
 	/* Uncommitted enqueue does not wake anyone; the commit does. */
 	cr_assert_eq(hub_db_begin(prod), HUB_DB_OK);
 	enqueue(prod, "k", NULL, 0);
-	cr_expect_eq(hub_job_wait(db, 200), 0, "not before commit");
+	cr_expect_eq(hub_job_wait(db, 200, NULL), 0, "not before commit");
 	cr_assert_eq(hub_db_commit(prod), HUB_DB_OK);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	cr_expect_eq(hub_job_wait(db, 5000), 1);
+	cr_expect_eq(hub_job_wait(db, 5000, NULL), 1);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	ms = (t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000;
 	cr_expect_lt(ms, 2000, "woken by NOTIFY, not by the timeout (%ld ms)", ms);
 	/* Consumed: the next wait times out again. */
-	cr_expect_eq(hub_job_wait(db, 100), 0);
+	cr_expect_eq(hub_job_wait(db, 100, NULL), 0);
 
 	/* Autocommit enqueue wakes too. */
 	enqueue(prod, "k", NULL, 0);
-	cr_expect_eq(hub_job_wait(db, 5000), 1);
+	cr_expect_eq(hub_job_wait(db, 5000, NULL), 1);
 	hub_db_close(prod);
 }
 
@@ -606,30 +606,75 @@ Test(jobs, notify_only_while_a_worker_waits)
 
 	cr_assert_eq(hub_job_listen(db), HUB_DB_OK);
 	enqueue(prod, "k", NULL, 0);
-	cr_expect_eq(hub_job_wait(db, 300), 0, "no waiter: no NOTIFY");
+	cr_expect_eq(hub_job_wait(db, 300, NULL), 0, "no waiter: no NOTIFY");
 
 	/* Another worker waits: the commit notifies (every listener hears it). */
 	cr_assert_eq(hub_job_waiting(other, "w2", 60000), HUB_DB_OK);
 	enqueue(prod, "k", NULL, 0);
-	cr_expect_eq(hub_job_wait(db, 5000), 1, "a waiter: NOTIFY");
+	cr_expect_eq(hub_job_wait(db, 5000, NULL), 1, "a waiter: NOTIFY");
 	/* ... and no longer once it is awake. */
 	cr_assert_eq(hub_job_awake(other, "w2"), HUB_DB_OK);
 	enqueue(prod, "k", NULL, 0);
-	cr_expect_eq(hub_job_wait(db, 300), 0, "awake again: no NOTIFY");
+	cr_expect_eq(hub_job_wait(db, 300, NULL), 0, "awake again: no NOTIFY");
 
 	/* A waiter whose wait ran out (killed while waiting) counts for nothing. */
 	cr_assert_eq(hub_job_waiting(other, "w3", 0), HUB_DB_OK);
 	cr_assert_eq(hub_db_exec(db, &q_table, Q_WAITERS_EXPIRE, NULL, NULL), HUB_DB_OK);
 	enqueue(prod, "k", NULL, 0);
-	cr_expect_eq(hub_job_wait(db, 300), 0, "an expired waiter: no NOTIFY");
+	cr_expect_eq(hub_job_wait(db, 300, NULL), 0, "an expired waiter: no NOTIFY");
 
 	/* A waiter seen when the producer commits, not when it inserted. */
 	cr_assert_eq(hub_db_begin(prod), HUB_DB_OK);
 	enqueue(prod, "k", NULL, 0);
 	cr_assert_eq(hub_job_waiting(other, "w4", 60000), HUB_DB_OK);
 	cr_assert_eq(hub_db_commit(prod), HUB_DB_OK);
-	cr_expect_eq(hub_job_wait(db, 5000), 1, "registered before the commit: NOTIFY");
+	cr_expect_eq(hub_job_wait(db, 5000, NULL), 1, "registered before the commit: NOTIFY");
 	hub_db_close(other);
+	hub_db_close(prod);
+}
+
+/* Every listener hears every NOTIFY; a lane's worker wakes only for its
+ * own jobs: its kinds, kinds no lane names when it takes those, and a job
+ * moved into it whatever its kind. */
+Test(jobs, notify_wakes_only_the_jobs_lane)
+{
+	static const char *const all[] = { "k_slack", "k_home" };
+	static const char *const slack_kinds[] = { "k_slack" };
+	static const char *const home_kinds[] = { "k_home" };
+	const struct hub_job_filter slack = { "slack", slack_kinds, 1, 1, all, 2, 0 };
+	const struct hub_job_filter home = { "home", home_kinds, 1, 0, all, 2, 0 };
+	const struct hub_job_filter email = { "email", NULL, 0, 0, all, 2, 0 };
+	struct hub_db *prod = connect_fresh(), *hdb = connect_fresh(), *edb = connect_fresh();
+	struct hub_job job;
+
+	cr_assert_eq(hub_job_listen(db), HUB_DB_OK);
+	cr_assert_eq(hub_job_listen(hdb), HUB_DB_OK);
+	cr_assert_eq(hub_job_listen(edb), HUB_DB_OK);
+	cr_assert_eq(hub_job_waiting(prod, "w1", 60000), HUB_DB_OK);
+
+	enqueue(prod, "k_home", NULL, 0);
+	cr_expect_eq(hub_job_wait(hdb, 5000, &home), 1, "its kind wakes the home lane");
+	cr_expect_eq(hub_job_wait(db, 300, &slack), 0, "another lane's kind: no wake");
+	cr_expect_eq(hub_job_wait(edb, 300, &email), 0);
+
+	enqueue(prod, "k_unnamed", NULL, 0);
+	cr_expect_eq(hub_job_wait(db, 5000, &slack), 1, "a kind no lane names: the catch-all lane");
+	cr_expect_eq(hub_job_wait(hdb, 300, &home), 0);
+
+	/* A k_slack job moved to "email" and put back: only email wakes. */
+	enqueue(prod, "k_slack", NULL, 0);
+	cr_expect_eq(hub_job_wait(db, 5000, &slack), 1);
+	cr_assert_eq(hub_job_claim_in(prod, "w", 30, &slack, &job), HUB_DB_OK);
+	cr_assert_eq(hub_job_set_lane(prod, &job, "email"), HUB_DB_OK);
+	cr_assert_eq(hub_job_defer(prod, &job, 0), HUB_DB_OK);
+	cr_expect_eq(hub_job_wait(edb, 5000, &email), 1, "moved into the lane: wakes it");
+	cr_expect_eq(hub_job_wait(db, 300, &slack), 0, "moved out of the lane: no wake");
+	hub_job_clear(&job);
+	/* NULL: every notification wakes (one process without lanes). */
+	enqueue(prod, "k_home", NULL, 0);
+	cr_expect_eq(hub_job_wait(db, 5000, NULL), 1);
+	hub_db_close(edb);
+	hub_db_close(hdb);
 	hub_db_close(prod);
 }
 
@@ -652,10 +697,10 @@ Test(jobs, listen_survives_reconnect)
 	cr_assert_eq(hub_db_exec(db, &q_table, Q_COUNT, NULL, NULL), HUB_DB_OK);
 	/* ... the next wait re-LISTENs (reporting a wake-up, notifications may
 	 * have been missed), and later notifications arrive. */
-	cr_expect_eq(hub_job_wait(db, 100), 1);
-	cr_expect_eq(hub_job_wait(db, 100), 0);
+	cr_expect_eq(hub_job_wait(db, 100, NULL), 1);
+	cr_expect_eq(hub_job_wait(db, 100, NULL), 0);
 	enqueue(prod, "k", NULL, 0);
-	cr_expect_eq(hub_job_wait(db, 5000), 1);
+	cr_expect_eq(hub_job_wait(db, 5000, NULL), 1);
 	hub_db_close(prod);
 }
 

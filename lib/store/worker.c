@@ -414,12 +414,18 @@ idle_ms(struct hub_worker *w)
  * The setup step (worker.h): tried when due, then again after the delay
  * it asks for; the runner's own delay doubles from 1 s between tries.
  */
+static int
+setup_due(const struct hub_worker *w)
+{
+	return w->setup_leader && *w->setup_pending && !*w->stop && ms_until(&w->setup_next) <= 0;
+}
+
 static void
 setup_step(struct hub_worker *w)
 {
 	int wait_s;
 
-	if (!w->setup_leader || !*w->setup_pending || *w->stop || ms_until(&w->setup_next) > 0)
+	if (!setup_due(w))
 		return;
 	if ((wait_s = w->opts->setup->run(&w->env, w->setup_delay_s)) <= 0) {
 		*w->setup_pending = 0;
@@ -467,17 +473,18 @@ worker_connect(struct hub_worker *w)
 /*
  * Nothing was due: say so (jobs.h: producers notify only while a worker
  * waits), look once more for a job committed before that, then wait for
- * a NOTIFY of this lane's jobs or the next due time.  Woken for a job
- * another process claimed first, it goes on waiting out the same wait,
- * its row still standing: one empty claim per such wake-up, no more.
+ * a NOTIFY of this lane's jobs or the next due time.  A process that
+ * finds the job gone (a lane's processes all wake for its NOTIFY, and
+ * all at its due time) goes on waiting with its row standing: one empty
+ * claim per wake-up, and the next due time read again after a timed one.
  * 0: go on.
  */
 static int
 idle_wait(struct hub_worker *w)
 {
 	struct hub_job job;
-	long long until, left;
-	int rc, ms;
+	long long until, row_until, left;
+	int rc, ms, look;
 
 	/* LISTEN again after a silent reconnect inside db.c (no statement
 	 * while the backend is the one that listened). */
@@ -492,13 +499,42 @@ idle_wait(struct hub_worker *w)
 		db_wait(w, rc);
 		return 0;
 	}
+	/* The row lasts the wait and a second more (hub_job_waiting). */
 	until = hub_mono_ms() + ms;
-	memset(&job, 0, sizeof(job));
-	while (hub_job_claim_in(w->db, w->id, w->lease_s, w->filter, &job) != HUB_DB_OK) {
-		if (*w->stop || (left = until - hub_mono_ms()) <= 0 ||
-		    hub_job_wait(w->db, (int)left, w->filter) != 1)
-			return 0;	/* timed out: the next round says so again */
-		memset(&job, 0, sizeof(job));
+	row_until = until + 1000;
+	for (look = 1;; ) {
+		if (look) {
+			memset(&job, 0, sizeof(job));
+			if (hub_job_claim_in(w->db, w->id, w->lease_s, w->filter, &job) == HUB_DB_OK)
+				break;
+		}
+		if (*w->stop)
+			return 0;
+		if ((left = until - hub_mono_ms()) > 0) {
+			/* Woken by a job of ours, or what the wait was for is
+			 * due: claim. */
+			if ((rc = hub_job_wait(w->db, (int)left, w->filter)) < 0)
+				return 0;
+			if (rc == 0 && (sweep_due(w) || setup_due(w)))
+				return 0;
+			look = 1;
+			continue;
+		}
+		if (!look) {	/* the wait just planned is over already */
+			look = 1;
+			continue;
+		}
+		/* Looked when the wait ended and found nothing: the next one. */
+		if (sweep_due(w) || setup_due(w))
+			return 0;
+		ms = idle_ms(w);
+		until = hub_mono_ms() + ms;
+		if (until + 500 > row_until) {
+			if (hub_job_waiting(w->db, w->id, ms) != HUB_DB_OK)
+				return 0;
+			row_until = until + 1000;
+		}
+		look = 0;
 	}
 	hub_job_awake(w->db, w->id);
 	run_job(w, &job);

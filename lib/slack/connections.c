@@ -755,6 +755,14 @@ out:
 }
 
 int
+hub_connections_take_token(struct hub_db *db, struct hub_slack *s, const struct hub_conn *c,
+    const char *method, const char *channel, struct hub_slack_result *res)
+{
+	return hub_slack_take_token(db, s, bucket_team(c), method, channel, res) ==
+	    HUB_SLACK_OK ? HUB_CONN_OK : HUB_CONN_SLACK;
+}
+
+int
 hub_connections_webhook_post(struct hub_db *db, struct hub_slack *s, const struct hub_conn *c,
     json_object *body, struct hub_slack_result *res)
 {

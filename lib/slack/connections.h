@@ -114,6 +114,11 @@ int	hub_connections_open_webhook(const struct hub_slack *, const struct hub_conn
 int	hub_connections_call(struct hub_db *, struct hub_slack *, const struct hub_conn *,
 	    const char *method, const char *channel, json_object *args,
 	    struct hub_slack_result *res);
+/* hub_slack_take_token for the connection's workspace: HUB_CONN_OK (the
+ * next hub_connections_call of method on s spends it) or HUB_CONN_SLACK
+ * with res "local_ratelimit" and its wait_ms. */
+int	hub_connections_take_token(struct hub_db *, struct hub_slack *, const struct hub_conn *,
+	    const char *method, const char *channel, struct hub_slack_result *res);
 /* A post to the connection's webhook behind "webhook:<id>"; AUTH disables. */
 int	hub_connections_webhook_post(struct hub_db *, struct hub_slack *, const struct hub_conn *,
 	    json_object *body, struct hub_slack_result *res);

@@ -170,11 +170,9 @@ static const int class_verdict[] = {
 /* views.publish with the connection's bot token, behind the shared rate
  * buckets (connections.h; an AUTH answer disables the connection there). */
 static void
-publish(struct hub_job_env *env, const struct hub_conn *c, const char *user,
-    json_object *view, struct hub_job_result *r)
+publish(struct hub_job_env *env, struct hub_slack *sl, const struct hub_conn *c,
+    const char *user, json_object *view, struct hub_job_result *r)
 {
-	struct hub_slack sl = { env->http, env->conf ? env->conf->slack_api_url : NULL,
-	    0, env->keys };
 	struct hub_slack_result res;
 	json_object *args;
 	int rc, cls;
@@ -186,7 +184,7 @@ publish(struct hub_job_env *env, const struct hub_conn *c, const char *user,
 	}
 	json_object_object_add(args, "user_id", json_object_new_string(user));
 	json_object_object_add(args, "view", json_object_get(view));
-	rc = hub_connections_call(env->db, &sl, c, "views.publish", NULL, args, &res);
+	rc = hub_connections_call(env->db, sl, c, "views.publish", NULL, args, &res);
 	cls = (int)res.cls;
 	if (rc == HUB_CONN_OK)
 		hub_job_result_set(r, HUB_JOB_DONE, "published", "", "views.publish ok");
@@ -250,6 +248,9 @@ static void
 publish_once(struct hub_job_env *env, const char *conn, const char *user,
     const char *state_text, struct hub_job_result *r)
 {
+	struct hub_slack sl = { env->http, env->conf ? env->conf->slack_api_url : NULL,
+	    0, env->keys, NULL };
+	struct hub_slack_result res;
 	struct hub_home_state st;
 	struct hub_conn c;
 	json_object *data = NULL, *view = NULL;
@@ -269,6 +270,17 @@ publish_once(struct hub_job_env *env, const char *conn, const char *user,
 		    "connection disabled or without a Home tab");
 		goto out;
 	}
+	/* The token first: a publish deferred behind the rate limit must not
+	 * have read and built its view for nothing (a burst of decisions
+	 * queues more publishes than views.publish's 100 a minute). */
+	hub_slack_result_init(&res);
+	if (hub_connections_take_token(env->db, &sl, &c, "views.publish", NULL, &res) !=
+	    HUB_CONN_OK) {
+		hub_job_result_defer(r, res.wait_ms > 0 ? res.wait_ms : 1000, "rate limit");
+		hub_slack_result_free(&res);
+		goto out;
+	}
+	hub_slack_result_free(&res);
 	hub_home_state_parse(state_text, &st);
 	if ((rc = hub_home_load(env->db, conn, user, &st, &data)) != HUB_HOME_OK) {
 		hub_job_result_set(r, rc == HUB_HOME_INVALID ? HUB_JOB_FAIL : HUB_JOB_RETRY,
@@ -280,7 +292,7 @@ publish_once(struct hub_job_env *env, const char *conn, const char *user,
 		    "%s", hub_home_strerror(rc));
 		goto out;
 	}
-	publish(env, &c, user, view, r);
+	publish(env, &sl, &c, user, view, r);
 out:
 	json_object_put(view);
 	json_object_put(data);

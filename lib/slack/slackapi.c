@@ -710,6 +710,37 @@ hub_slack_webhook_bucket(const char *connection_id, struct hub_ratelimit_bucket 
 		out->key[0] = '\0';
 }
 
+/* The shared buckets a call of method counts against (chat.postMessage
+ * also against the workspace's own cap). */
+static size_t
+method_buckets(struct hub_db *db, const char *team, const char *method, const char *channel,
+    struct hub_ratelimit_bucket *b, size_t max)
+{
+	return hub_slack_method_bucket(method, team, channel,
+	    strcmp(method, "chat.postMessage") == 0 ? hub_ratelimit_workspace_cap(db) : 0,
+	    b, max);
+}
+
+int
+hub_slack_take_token(struct hub_db *db, struct hub_slack *s, const char *team,
+    const char *method, const char *channel, struct hub_slack_result *r)
+{
+	struct hub_ratelimit_bucket b[2];
+	size_t n;
+	long wait_ms = 0;
+
+	hub_slack_result_free(r);
+	s->taken = NULL;
+	n = method_buckets(db, team, method, channel, b, HUB_NELEM(b));
+	if (hub_ratelimit_acquire_all(db, b, n, &wait_ms) == HUB_RATELIMIT_WAIT) {
+		set_error(r, HUB_SLACK_RATELIMITED, "local_ratelimit");
+		r->wait_ms = wait_ms;
+		return r->cls;
+	}
+	s->taken = method;
+	return HUB_SLACK_OK;
+}
+
 int
 hub_slack_call_limited(struct hub_db *db, struct hub_slack *s, const char *team,
     const char *method, const char *channel, const char *token, json_object *args,
@@ -718,14 +749,12 @@ hub_slack_call_limited(struct hub_db *db, struct hub_slack *s, const char *team,
 	struct hub_ratelimit_bucket b[2];
 	size_t n, i;
 	long wait_ms = 0;
-	int rc;
 
 	hub_slack_result_free(r);
-	n = hub_slack_method_bucket(method, team, channel,
-	    strcmp(method, "chat.postMessage") == 0 ? hub_ratelimit_workspace_cap(db) : 0,
-	    b, HUB_NELEM(b));
-	rc = hub_ratelimit_acquire_all(db, b, n, &wait_ms);
-	if (rc == HUB_RATELIMIT_WAIT) {
+	n = method_buckets(db, team, method, channel, b, HUB_NELEM(b));
+	if (s->taken != NULL && strcmp(s->taken, method) == 0)
+		s->taken = NULL;	/* hub_slack_take_token took them */
+	else if (hub_ratelimit_acquire_all(db, b, n, &wait_ms) == HUB_RATELIMIT_WAIT) {
 		set_error(r, HUB_SLACK_RATELIMITED, "local_ratelimit");
 		r->wait_ms = wait_ms;
 		return r->cls;

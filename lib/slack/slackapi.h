@@ -41,6 +41,7 @@ struct hub_slack {
 	const char			*api_url;    /* ends with '/' (conf.slack_api_url) */
 	long				 timeout_ms; /* 0 = HUB_SLACK_TIMEOUT_MS */
 	const struct hub_keyring	*keyring;
+	const char			*taken;      /* hub_slack_take_token's method */
 };
 
 #define HUB_SLACK_TIMEOUT_MS	10000L
@@ -100,5 +101,11 @@ void	hub_slack_webhook_bucket(const char *connection_id, struct hub_ratelimit_bu
 int	hub_slack_call_limited(struct hub_db *, struct hub_slack *, const char *team,
 	    const char *method, const char *channel, const char *token, json_object *args,
 	    struct hub_slack_result *res);
+/* Take the method's buckets now, before work only the call needs (a Home
+ * view read from the database): HUB_SLACK_OK, and the next limited call
+ * of that method on s spends them; or RATELIMITED with wait_ms, as that
+ * call would have answered. */
+int	hub_slack_take_token(struct hub_db *, struct hub_slack *, const char *team,
+	    const char *method, const char *channel, struct hub_slack_result *res);
 
 #endif

@@ -31,6 +31,7 @@
 
 #include "base/buf.h"
 #include "slack/connections.h"
+#include "slack/homepub.h"
 #include "base/crypto.h"
 #include "store/db.h"
 #include "approval/engine.h"
@@ -1052,6 +1053,97 @@ Test(deliver, one_dm_costs_a_fixed_number_of_row_writes)
 	json_object_put(before);
 	json_object_put(after);
 	json_object_put(diff);
+}
+
+/* Index and sequential scans of a table so far (every backend's counts
+ * flushed first, as table_writes does). */
+static long long
+table_reads(const char *table)
+{
+	long waited;
+
+	PQclear(sql("SELECT pg_stat_force_next_flush()"));
+	for (waited = 0; sql_ll("SELECT count(*) FROM pg_stat_activity WHERE datname ="
+	    " current_database() AND pid <> pg_backend_pid()") > 0; waited += 50) {
+		cr_assert_lt(waited, 20000, "other backends still on the database");
+		sleep_ms(50);
+	}
+	return sql_ll("SELECT coalesce(seq_scan, 0) + coalesce(idx_scan, 0)"
+	    " FROM pg_stat_user_tables WHERE relname = '%s'", table);
+}
+
+/* Wait until the Home publish job satisfies cond (SQL on jobs). */
+static void
+await_home_job(const char *cond)
+{
+	long waited;
+
+	for (waited = 0; sql_ll("SELECT count(*) FROM jobs WHERE kind = 'home_publish'"
+	    " AND %s", cond) == 0; waited += 100) {
+		cr_assert_lt(waited, 20000, "no home_publish job with %s", cond);
+		sleep_ms(100);
+	}
+}
+
+/*
+ * A Home publish that views.publish's budget turns away reads no view:
+ * it takes the rate token before it loads the user's requests, and comes
+ * back at its place in line.  A burst of decisions queues more publishes
+ * than the 100 a minute Slack allows; each used to read and build its
+ * view every time it was turned away.
+ */
+Test(deliver, rate_limited_home_publish_reads_no_view)
+{
+	char id[HUB_ID_LEN];
+	json_object *v;
+	PGresult *r;
+	long long before, after;
+	size_t views;
+
+	fake_users(1, 1);
+	add_app("app", 1);
+	create("HOMERL", "[{\"kind\":\"slack\",\"value\":\"U1\"}]", "any", "dm", NULL, id);
+	run_all(20000);
+	r = sql("SELECT id FROM slack_connections WHERE name = 'app'");
+	cr_assert_eq(PQntuples(r), 1);
+	/* The user opened the Home tab once: published. */
+	cr_assert_eq(hub_home_enqueue(db, PQgetvalue(r, 0, 0), "U1"), 0);
+	await_home_job("state = 'done'");
+	stop_worker();
+	v = calls("views.publish");
+	views = json_object_array_length(v);
+	json_object_put(v);
+	cr_assert_eq(views, 1, "the first publish");
+	PQclear(sql("UPDATE rate_buckets SET blocked_until = now() + interval '1 hour'"
+	    " WHERE bucket LIKE '%%:views.publish'"));
+	cr_assert_eq(hub_home_enqueue(db, PQgetvalue(r, 0, 0), "U1"), 0);
+
+	before = table_reads("assignments");
+	start_worker("w2");
+	await_home_job("state = 'queued' AND run_at > now() + interval '30 minutes'");
+	stop_worker();
+	after = table_reads("assignments");
+	cr_expect_eq(after - before, 0, "turned away, the publish read assignments %lld times",
+	    after - before);
+	v = calls("views.publish");
+	cr_expect_eq(json_object_array_length(v), views, "no views.publish while blocked");
+	json_object_put(v);
+
+	/* Its turn: now it reads and publishes (and the counter sees reads). */
+	PQclear(sql("UPDATE rate_buckets SET blocked_until = NULL WHERE bucket LIKE '%%:views.publish'"));
+	PQclear(sql("UPDATE jobs SET run_at = now() WHERE kind = 'home_publish' AND state = 'queued'"));
+	before = table_reads("assignments");
+	start_worker("w3");
+	await_home_job("state = 'done' AND attempts >= 1 AND updated_at > now() - interval '1 minute'"
+	    " AND NOT EXISTS (SELECT 1 FROM jobs q WHERE q.kind = 'home_publish'"
+	    " AND q.state <> 'done')");
+	stop_worker();
+	after = table_reads("assignments");
+	cr_expect_gt(after - before, 0, "the publish reads the user's requests");
+	v = calls("views.publish");
+	cr_expect_eq(json_object_array_length(v), views + 1);
+	json_object_put(v);
+	PQclear(r);
 }
 
 /*

@@ -1023,17 +1023,27 @@ Test(deliver, one_dm_costs_a_fixed_number_of_row_writes)
 	char id[HUB_ID_LEN];
 	json_object *before = json_object_new_object(), *after = json_object_new_object();
 	json_object *diff = json_object_new_object();
-	long long total;
+	long long total, hot;
 	size_t n, i;
 
 	fake_users(1, 1);
 	add_app("app", 1);
 	create("WRITES", "[{\"kind\":\"slack\",\"value\":\"U1\"}]", "any", "dm", NULL, id);
+	/* Requests created after it fill its page, as on a busy hub. */
+	PQclear(sql("INSERT INTO requests (source_id, external_id, requester_name, title)"
+	    " SELECT source_id, 'FILL-' || g, requester_name, title FROM requests,"
+	    " generate_series(1, 200) g WHERE id = '%s'", id));
 	table_writes(before);
+	hot = sql_ll("SELECT n_tup_hot_upd FROM pg_stat_user_tables WHERE relname = 'requests'");
 	run_all(20000);
 	stop_worker();
 	table_writes(after);
 	total = writes_between(before, after, diff);
+	/* The request's one update (the requester's Slack id) changes no
+	 * indexed column and its page has room (0028): no index is touched. */
+	cr_expect_eq(table_delta(diff, "requests"), 1);
+	cr_expect_eq(sql_ll("SELECT n_tup_hot_upd FROM pg_stat_user_tables WHERE relname ="
+	    " 'requests'") - hot, 1, "the requester's update of the request is a HOT update");
 	cr_log_info("row writes for one delivered DM: %lld %s", total,
 	    json_object_to_json_string(diff));
 	json_object_put(posts_ok(&n));

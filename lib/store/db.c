@@ -194,9 +194,9 @@ db_reset(struct hub_db *db)
 }
 
 static const struct hub_db_limits role_limits[] = {
-	[HUB_DB_ROLE_WEB]    = { 5, 15000, 5000, 60000 },
-	[HUB_DB_ROLE_WORKER] = { 5, 30000, 10000, 60000 },
-	[HUB_DB_ROLE_ADMIN]  = { 10, 0, 10000, 60000 },
+	[HUB_DB_ROLE_WEB]    = { 5, 15000, 5000, 60000, 0 },
+	[HUB_DB_ROLE_WORKER] = { 5, 30000, 10000, 60000, 1 },
+	[HUB_DB_ROLE_ADMIN]  = { 10, 0, 10000, 60000, 0 },
 };
 
 void
@@ -224,7 +224,7 @@ hub_db_connect_limits(const char *url, const struct hub_db_limits *lim,
 	const char *keys[] = { "connect_timeout", "keepalives", "keepalives_idle",
 	    "keepalives_interval", "keepalives_count", "options", "dbname", NULL };
 	const char *vals[HUB_NELEM(keys)];
-	char ct[24], opts[200];
+	char ct[24], opts[256];
 	struct hub_db *db;
 
 	*dbp = NULL;
@@ -244,8 +244,9 @@ hub_db_connect_limits(const char *url, const struct hub_db_limits *lim,
 	 * not. */
 	snprintf(opts, sizeof(opts), "-c statement_timeout=%ld -c lock_timeout=%ld"
 	    " -c idle_in_transaction_session_timeout=%ld"
-	    " -c pg_trgm.word_similarity_threshold=0.5",
-	    lim->statement_ms, lim->lock_ms, lim->idle_tx_ms);
+	    " -c pg_trgm.word_similarity_threshold=0.5%s",
+	    lim->statement_ms, lim->lock_ms, lim->idle_tx_ms,
+	    lim->generic_plans ? " -c plan_cache_mode=force_generic_plan" : "");
 	/* A dead peer (host gone, cable cut) is noticed in about a minute,
 	 * not after the kernel's two hours. */
 	vals[0] = ct;

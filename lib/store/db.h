@@ -57,7 +57,13 @@ struct hub_db;
  *   WEB    (FastCGI programs)  connect 5 s, statement 15 s, lock 5 s
  *   WORKER                     connect 5 s, statement 30 s, lock 10 s
  *   ADMIN  (CLI, migrate)      connect 10 s, statement none, lock 10 s
- * and idle in a transaction 60 s for all.
+ * and idle in a transaction 60 s for all.  The worker's connections plan
+ * every prepared statement once, for any parameters (plan_cache_mode =
+ * force_generic_plan): its statements run thousands of times a minute
+ * with parameters that change nothing in their plan (a lane's kinds, a
+ * job's id), and PostgreSQL would otherwise plan a job claim anew on
+ * each run (0.15 ms of 0.35).  t/integration/test_plans.py checks every
+ * statement's generic plan.
  */
 enum hub_db_role { HUB_DB_ROLE_WEB, HUB_DB_ROLE_WORKER, HUB_DB_ROLE_ADMIN };
 
@@ -66,6 +72,7 @@ struct hub_db_limits {
 	long	statement_ms;
 	long	lock_ms;
 	long	idle_tx_ms;
+	int	generic_plans;	/* plan_cache_mode = force_generic_plan */
 };
 
 struct hub_conf;
@@ -91,7 +98,8 @@ int		 hub_db_exec(struct hub_db *, const struct hub_stmt_table *, int id,
  * (a search: a common word walks the newest requests and stops, a rare
  * one takes its few matches from the GIN index), where the generic plan
  * a prepared statement settles on would be right for one and slow for
- * the other.  Costs a planning per call. */
+ * the other.  Costs a planning per call.  Not on the worker's
+ * connections, whose plans are always generic (hub_db_limits). */
 int		 hub_db_exec_planned(struct hub_db *, const struct hub_stmt_table *, int id,
 		    const char *const *params, PGresult **res);
 /* As hub_db_exec, the rows in PostgreSQL's binary format (PQgetvalue

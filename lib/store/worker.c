@@ -68,6 +68,7 @@ struct hub_worker {
 	struct timespec			 setup_next;    /* CLOCK_MONOTONIC */
 	const struct hub_job_filter	*filter;  /* NULL: every kind */
 	int				 sweeper;  /* runs the sweeps */
+	int				 timekeeper; /* wakes at due times (see idle_ms) */
 	const char			*id;      /* locked_by */
 	int				 batch;   /* jobs the next claim takes */
 };
@@ -403,7 +404,14 @@ idle_ms(struct hub_worker *w)
 		ms = left;
 	if (w->setup_leader && *w->setup_pending && (left = ms_until(&w->setup_next)) < ms)
 		ms = left;
-	if (hub_job_next_due(w->db, w->filter, &due) == HUB_DB_OK && due >= 0 && due < ms)
+	/* Jobs put back for later (a rate limit's place in line, a retry's
+	 * backoff) notify nobody when they fall due.  Only the lane's
+	 * timekeeper waits for them: all of a lane's processes waking at the
+	 * same due time cost an empty claim each but one.  The others join
+	 * on the next NOTIFY or their idle wait, and the timekeeper claims
+	 * more at once while it finds them waiting (loop_once). */
+	if (w->timekeeper && hub_job_next_due(w->db, w->filter, &due) == HUB_DB_OK &&
+	    due >= 0 && due < ms)
 		ms = (long)due + 10;   /* just past run_at: claim compares with now() */
 	if (w->filter != NULL && w->filter->target_cap > 0 && ms < WORKER_CAPPED_POLL_MS)
 		ms = WORKER_CAPPED_POLL_MS;
@@ -608,6 +616,7 @@ loop_once(struct hub_worker *w)
 struct loop_role {
 	const struct hub_job_filter	*filter;  /* NULL: every kind */
 	int				 sweeper;
+	int				 timekeeper;
 	int				 setup_leader;
 	volatile int			*setup_pending;
 	const char			*id;
@@ -628,6 +637,7 @@ loop_run(const struct hub_worker_opts *opts, const volatile sig_atomic_t *stop,
 	w.stop = stop;
 	w.filter = filter;
 	w.sweeper = role->sweeper;
+	w.timekeeper = role->timekeeper;
 	w.setup_leader = role->setup_leader;
 	w.setup_pending = role->setup_pending;
 	w.id = id;
@@ -727,6 +737,9 @@ pool_child(struct pool *p, const struct pool_slot *sl)
 	snprintf(id, sizeof(id), "%s/%s.%d", p->opts->id, sl->lane->name, sl->index);
 	role.filter = &f;
 	role.sweeper = sl == &p->slot[0];
+	/* One process per lane wakes at due times; a lane with a cap per
+	 * target polls in all of them (a place freed notifies nobody). */
+	role.timekeeper = sl->index == 0 || sl->lane->target_cap > 0;
 	role.setup_leader = sl == p->setup_leader;
 	role.setup_pending = p->setup_pending;
 	role.id = id;
@@ -871,7 +884,7 @@ hub_worker_run(const struct hub_worker_opts *opts, const volatile sig_atomic_t *
 	if (opts->nlanes > 0 && !opts->once)
 		return pool_run(opts, stop);
 	int pending = opts->setup != NULL;
-	struct loop_role role = { NULL, 1, 1, &pending, opts->id };
+	struct loop_role role = { NULL, 1, 1, 1, &pending, opts->id };
 
 	return loop_run(opts, stop, &role);
 }

@@ -945,6 +945,21 @@ Test(deliver, server_error_is_retried)
 
 /* ------------------------------------------------------------ writes */
 
+/* Every other backend gone from the database and its counts flushed:
+ * pg_stat_user_tables holds all they did. */
+static void
+stats_settled(void)
+{
+	long waited;
+
+	PQclear(sql("SELECT pg_stat_force_next_flush()"));
+	for (waited = 0; sql_ll("SELECT count(*) FROM pg_stat_activity WHERE datname ="
+	    " current_database() AND pid <> pg_backend_pid()") > 0; waited += 50) {
+		cr_assert_lt(waited, 20000, "other backends still on the database");
+		sleep_ms(50);
+	}
+}
+
 /*
  * Rows written so far in the test's database (inserted + updated +
  * deleted, as PostgreSQL's statistics count them), by table, into o.
@@ -957,15 +972,9 @@ static void
 table_writes(json_object *o)
 {
 	PGresult *r;
-	long waited;
 	int i;
 
-	PQclear(sql("SELECT pg_stat_force_next_flush()"));
-	for (waited = 0; sql_ll("SELECT count(*) FROM pg_stat_activity WHERE datname ="
-	    " current_database() AND pid <> pg_backend_pid()") > 0; waited += 50) {
-		cr_assert_lt(waited, 20000, "other backends still on the database");
-		sleep_ms(50);
-	}
+	stats_settled();
 	r = sql("SELECT relname, n_tup_ins + n_tup_upd + n_tup_del FROM pg_stat_user_tables"
 	    " WHERE relname <> 'job_waiters'");
 	for (i = 0; i < PQntuples(r); i++)
@@ -1065,19 +1074,11 @@ Test(deliver, one_dm_costs_a_fixed_number_of_row_writes)
 	json_object_put(diff);
 }
 
-/* Index and sequential scans of a table so far (every backend's counts
- * flushed first, as table_writes does). */
+/* Index and sequential scans of a table so far (stats_settled first). */
 static long long
 table_reads(const char *table)
 {
-	long waited;
-
-	PQclear(sql("SELECT pg_stat_force_next_flush()"));
-	for (waited = 0; sql_ll("SELECT count(*) FROM pg_stat_activity WHERE datname ="
-	    " current_database() AND pid <> pg_backend_pid()") > 0; waited += 50) {
-		cr_assert_lt(waited, 20000, "other backends still on the database");
-		sleep_ms(50);
-	}
+	stats_settled();
 	return sql_ll("SELECT coalesce(seq_scan, 0) + coalesce(idx_scan, 0)"
 	    " FROM pg_stat_user_tables WHERE relname = '%s'", table);
 }

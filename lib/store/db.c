@@ -231,8 +231,7 @@ hub_db_connect_limits(const char *url, const struct hub_db_limits *lim,
 	if (url == NULL)
 		url = getenv("DATABASE_URL");
 	if (url == NULL || *url == '\0') {
-		hub_log(HUB_LOG_ERROR, "db_connect_failed",
-		    "error", "DATABASE_URL not set", NULL);
+		hub_log(HUB_LOG_ERROR, "db_connect_failed", "error", "DATABASE_URL not set", NULL);
 		return HUB_DB_CONN;
 	}
 	if (lim == NULL)

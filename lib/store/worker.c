@@ -60,12 +60,12 @@ struct hub_worker {
 	int				 lease_s;
 	int				 db_down;     /* in a failure streak */
 	int				 db_fails;
-	struct timespec			 next_sweep;  /* CLOCK_MONOTONIC */
+	long long			 next_sweep;  /* hub_mono_ms() */
 	volatile int			*setup_pending; /* opts->setup not done yet; shared
 						  * by the lanes' children */
 	int				 setup_leader;  /* this process runs the setup */
 	int				 setup_delay_s;
-	struct timespec			 setup_next;    /* CLOCK_MONOTONIC */
+	long long			 setup_next;    /* hub_mono_ms() */
 	const struct hub_job_filter	*filter;  /* NULL: every kind */
 	int				 sweeper;  /* runs the sweeps */
 	int				 timekeeper; /* wakes at due times (see idle_ms) */
@@ -377,18 +377,15 @@ run_job(struct hub_worker *w, struct hub_job *job)
 /* ------------------------------------------------------------ sweeps */
 
 static long
-ms_until(const struct timespec *t)
+ms_until(long long t)
 {
-	struct timespec now;
-
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	return (long)(t->tv_sec - now.tv_sec) * 1000 + (t->tv_nsec - now.tv_nsec) / 1000000;
+	return (long)(t - hub_mono_ms());
 }
 
 static int
 sweep_due(const struct hub_worker *w)
 {
-	return w->sweeper && w->opts->sweep_s > 0 && ms_until(&w->next_sweep) <= 0;
+	return w->sweeper && w->opts->sweep_s > 0 && ms_until(w->next_sweep) <= 0;
 }
 
 /* How long the idle wait may last: until the next sweep or the next
@@ -400,9 +397,9 @@ idle_ms(struct hub_worker *w)
 	long long due;
 	long left;
 
-	if (w->sweeper && w->opts->sweep_s > 0 && (left = ms_until(&w->next_sweep)) < ms)
+	if (w->sweeper && w->opts->sweep_s > 0 && (left = ms_until(w->next_sweep)) < ms)
 		ms = left;
-	if (w->setup_leader && *w->setup_pending && (left = ms_until(&w->setup_next)) < ms)
+	if (w->setup_leader && *w->setup_pending && (left = ms_until(w->setup_next)) < ms)
 		ms = left;
 	/* Jobs put back for later (a rate limit's place in line, a retry's
 	 * backoff) notify nobody when they fall due.  Only the lane's
@@ -425,7 +422,7 @@ idle_ms(struct hub_worker *w)
 static int
 setup_due(const struct hub_worker *w)
 {
-	return w->setup_leader && *w->setup_pending && !*w->stop && ms_until(&w->setup_next) <= 0;
+	return w->setup_leader && *w->setup_pending && !*w->stop && ms_until(w->setup_next) <= 0;
 }
 
 static void
@@ -439,8 +436,7 @@ setup_step(struct hub_worker *w)
 		*w->setup_pending = 0;
 		return;
 	}
-	clock_gettime(CLOCK_MONOTONIC, &w->setup_next);
-	w->setup_next.tv_sec += wait_s;
+	w->setup_next = hub_mono_ms() + wait_s * 1000LL;
 	w->setup_delay_s = wait_s * 2;
 }
 
@@ -450,8 +446,7 @@ sweep_all(struct hub_worker *w)
 {
 	size_t i;
 
-	clock_gettime(CLOCK_MONOTONIC, &w->next_sweep);
-	w->next_sweep.tv_sec += w->opts->sweep_s;
+	w->next_sweep = hub_mono_ms() + w->opts->sweep_s * 1000LL;
 	for (i = 0; i < w->opts->nsweeps && !*w->stop; i++)
 		if (w->opts->sweeps[i](&w->env) == HUB_JOB_SWEEP_DB_DOWN)
 			db_trouble(w, "sweep", HUB_DB_CONN);
@@ -558,13 +553,13 @@ idle_wait(struct hub_worker *w)
 static void
 run_batch(struct hub_worker *w, struct hub_job *jobs, int n)
 {
-	struct timespec claimed;
+	long long claimed;
 	long held;
 	int i;
 
-	clock_gettime(CLOCK_MONOTONIC, &claimed);
+	claimed = hub_mono_ms();
 	for (i = 0; i < n; i++) {
-		held = -ms_until(&claimed);
+		held = -ms_until(claimed);
 		if (i == 0 || (!*w->stop && held < WORKER_BATCH_HOLD_MS)) {
 			w->env.lease_s = w->lease_s - (int)((held + 999) / 1000);
 			run_job(w, &jobs[i]);
@@ -665,7 +660,7 @@ loop_run(const struct hub_worker_opts *opts, const volatile sig_atomic_t *stop,
 	w.env.conf = opts->conf;
 	w.env.lane = filter != NULL ? filter->lane : NULL;
 	/* The first sweep and the setup step run at once. */
-	clock_gettime(CLOCK_MONOTONIC, &w.next_sweep);
+	w.next_sweep = hub_mono_ms();
 	w.setup_next = w.next_sweep;
 	w.setup_delay_s = 1;
 	while (!*stop && (rc = loop_once(&w)) == 0)
@@ -685,7 +680,7 @@ struct pool_slot {
 	pid_t				 pid;     /* 0: not running */
 	const struct hub_worker_lane	*lane;
 	int				 index;   /* within the lane */
-	struct timespec			 start_after;
+	long long			 start_after; /* hub_mono_ms() */
 };
 
 struct pool {
@@ -752,12 +747,11 @@ pool_start(struct pool *p, struct pool_slot *sl)
 {
 	pid_t pid;
 
-	if (ms_until(&sl->start_after) > 0)
+	if (ms_until(sl->start_after) > 0)
 		return;
 	if ((pid = fork()) < 0) {
 		hub_log(HUB_LOG_ERROR, "worker_fork", "error", strerror(errno), NULL);
-		clock_gettime(CLOCK_MONOTONIC, &sl->start_after);
-		sl->start_after.tv_sec += WORKER_RESPAWN_MS / 1000;
+		sl->start_after = hub_mono_ms() + WORKER_RESPAWN_MS;
 		return;
 	}
 	if (pid == 0)
@@ -782,8 +776,7 @@ pool_reap(struct pool *p)
 				hub_log(HUB_LOG_WARN, "worker_child_exit", "lane",
 				    p->slot[i].lane->name, "status",
 				    WIFEXITED(st) ? "exit" : "signal", NULL);
-			clock_gettime(CLOCK_MONOTONIC, &p->slot[i].start_after);
-			p->slot[i].start_after.tv_sec += WORKER_RESPAWN_MS / 1000;
+			p->slot[i].start_after = hub_mono_ms() + WORKER_RESPAWN_MS;
 		}
 }
 

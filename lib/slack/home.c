@@ -183,9 +183,6 @@ hub_home_page_value(char *out, size_t n, int sec, int64_t offset)
 	" AND ($3::text = '' OR r.status = $3)" \
 	" AND ($4::text = '' OR " HUB_SEARCH_MATCH("r", "$4", "$7::text") ")"
 
-/* The user's own pending assignments in active steps ($1 user). */
-#define HOME_MINE_ASG \
-	"a.status = 'pending' AND" HUB_SQL_IS_ASSIGNEE("a", "$1")
 
 /* Ids of the requests the user ($1) asked for or is an approver of
  * (kind: a further condition on the approver's row, "" or "… AND "),
@@ -195,6 +192,12 @@ hub_home_page_value(char *out, size_t n, int sec, int64_t offset)
 	"SELECT a.request_id AS id FROM assignments a WHERE " kind "a.approver_value = $1" \
 	" UNION SELECT a.request_id FROM assignments a WHERE a.slack_user_id = $1" \
 	" UNION SELECT r.id FROM requests r WHERE r.requester_slack_id = $1"
+
+/* The requests the user ($1) asked for, with their status, through
+ * requests_requester_slack; the caller picks the status outside (OFFSET 0:
+ * see HUB_SQL_LIVE_ASSIGNED, the same holds for requests_status_created). */
+#define HOME_ASKED \
+	"SELECT x.id, x.status FROM requests x WHERE x.requester_slack_id = $1 OFFSET 0"
 
 #define EPOCH(x) "extract(epoch FROM " x ")::bigint"
 enum home_stmt {
@@ -223,11 +226,11 @@ static const struct hub_stmt home_stmts[HS__MAX] = {
 	    " r.ai_status, CASE WHEN r.ai_status = 'done' THEN r.risk_score END AS risk_score,"
 	    " CASE WHEN r.ai_status = 'done' THEN left(r.ai_summary, 300) END AS ai_summary,"
 	    " r.risk_flags, r.created_at AS c, r.deadline AS dl"
-	    " FROM assignments a"
-	    " JOIN request_steps st ON st.id = a.step_id AND st.status = 'active'"
-	    " JOIN requests r ON r.id = a.request_id AND r.status = 'Pending'"
+	    " FROM (" HUB_SQL_LIVE_ASSIGNED("$1") ") a"
+	    " JOIN request_steps st ON st.id = a.step_id"
+	    " JOIN requests r ON r.id = a.request_id"
 	    " JOIN sources s ON s.id = r.source_id"
-	    " WHERE " HOME_MINE_ASG HOME_FILTERS
+	    " WHERE true" HOME_FILTERS
 	    " ORDER BY r.id, a.delegate_of NULLS FIRST, a.id),"
 	    " p AS (SELECT w.*, count(*) OVER () AS total FROM w"
 	    "  ORDER BY dl NULLS LAST, c, id OFFSET $5::int LIMIT $6::int)"
@@ -251,8 +254,9 @@ static const struct hub_stmt home_stmts[HS__MAX] = {
 	    " (SELECT " EPOCH("max(al.at)") " FROM audit_log al WHERE al.request_id = r.id"
 	    "  AND al.action = 'request.reminded') AS reminded,"
 	    " count(*) OVER () AS total"
-	    " FROM requests r JOIN sources s ON s.id = r.source_id"
-	    " WHERE r.requester_slack_id = $1 AND r.status = 'Pending'" HOME_FILTERS
+	    " FROM (" HOME_ASKED ") x JOIN requests r ON r.id = x.id"
+	    " JOIN sources s ON s.id = r.source_id"
+	    " WHERE x.status = 'Pending'" HOME_FILTERS
 	    " ORDER BY r.created_at DESC, r.id DESC OFFSET $5::int LIMIT $6::int)"
 	    " SELECT json_build_object('total', coalesce(max(total), 0), 'offset', $5::int,"
 	    " 'items', coalesce(json_agg(json_build_object('id', id, 'title', title,"
@@ -287,12 +291,9 @@ static const struct hub_stmt home_stmts[HS__MAX] = {
 	    "  WHERE r.status IN ('Approved', 'Rejected')"
 	    "  AND r.decided_at > now() - interval '30 days')"
 	    " SELECT json_build_object("
-	    " 'waiting', (SELECT count(DISTINCT a.request_id) FROM assignments a"
-	    "  JOIN request_steps st ON st.id = a.step_id AND st.status = 'active'"
-	    "  JOIN requests r ON r.id = a.request_id AND r.status = 'Pending'"
-	    "  WHERE " HOME_MINE_ASG "),"
-	    " 'mine', (SELECT count(*) FROM requests r WHERE r.requester_slack_id = $1"
-	    "  AND r.status = 'Pending'),"
+	    " 'waiting', (SELECT count(DISTINCT a.request_id)"
+	    "  FROM (" HUB_SQL_LIVE_ASSIGNED("$1") ") a),"
+	    " 'mine', (SELECT count(*) FROM (" HOME_ASKED ") r WHERE r.status = 'Pending'),"
 	    " 'approved', (SELECT count(*) FROM d WHERE status = 'Approved'),"
 	    " 'rejected', (SELECT count(*) FROM d WHERE status = 'Rejected'))::text", 1 },
 	[HS_SOURCES] = {

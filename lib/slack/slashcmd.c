@@ -39,12 +39,10 @@ static const struct hub_stmt cmd_stmts[CMD__MAX] = {
 	    "SELECT id, aid, title, requester_name, source, count(*) OVER ()"
 	    " FROM (SELECT DISTINCT ON (r.id) r.id, a.id AS aid, r.title, r.requester_name,"
 	    "   s.name AS source, r.created_at"
-	    "  FROM assignments a JOIN request_steps st ON st.id = a.step_id"
-	    "   AND st.status = 'active'"
-	    "  JOIN requests r ON r.id = a.request_id AND r.status = 'Pending'"
+	    "  FROM (" HUB_SQL_LIVE_ASSIGNED("$1") ") a"
+	    "  JOIN requests r ON r.id = a.request_id"
 	    "  JOIN sources s ON s.id = r.source_id"
-	    "  WHERE a.status = 'pending' AND" HUB_SQL_IS_ASSIGNEE("a", "$1")
-	    "   AND ($2 = '' OR " HUB_SEARCH_MATCH("r", "$2", "$3::text") ")"
+	    "  WHERE ($2 = '' OR " HUB_SEARCH_MATCH("r", "$2", "$3::text") ")"
 	    "  ORDER BY r.id, (a.delegate_of IS NOT NULL), a.id) p"
 	    " ORDER BY created_at DESC, id DESC LIMIT " "11", 3 },
 };

@@ -47,6 +47,29 @@
 	" OR " a ".slack_user_id = " p ")"
 
 /*
+ * The assignments Slack user p (a placeholder) may decide now: pending,
+ * in an active step of a Pending request.  Columns id, request_id,
+ * step_id, delegate_of.  Found from the user's own rows, each way of being
+ * the assignee (HUB_SQL_IS_ASSIGNEE) through its own index
+ * (assignments_approver, assignments_slack_user: both end in status),
+ * then the step and the request looked up by key for each.  OFFSET 0
+ * keeps those lookups apart: joined, PostgreSQL starts from every Pending
+ * request instead whenever its statistics count fewer of them than there
+ * are (new requests since the last ANALYZE), and reads them all each time.
+ */
+#define HUB_SQL_LIVE_ASSIGNED(p) \
+	"SELECT a.id, a.request_id, a.step_id, a.delegate_of FROM (" \
+	" SELECT a.id, a.request_id, a.step_id, a.delegate_of FROM assignments a" \
+	"  WHERE a.approver_kind = 'slack' AND a.approver_value = " p \
+	"  AND a.status = 'pending'" \
+	" UNION SELECT a.id, a.request_id, a.step_id, a.delegate_of FROM assignments a" \
+	"  WHERE a.slack_user_id = " p " AND a.status = 'pending') a" \
+	" WHERE EXISTS (SELECT 1 FROM request_steps st WHERE st.id = a.step_id" \
+	"  AND st.status = 'active' OFFSET 0)" \
+	" AND EXISTS (SELECT 1 FROM requests r WHERE r.id = a.request_id" \
+	"  AND r.status = 'Pending' OFFSET 0)"
+
+/*
  * Hub user u (a placeholder holding users.id as text) is assignment a's
  * approver: an email approver with the user's email, or the user's Slack
  * id (named as the approver, or the one an email approver resolved to).

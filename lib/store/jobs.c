@@ -114,7 +114,10 @@ static const struct hub_stmt job_stmts[JOB__MAX] = {
 	    " WHERE id = $1::bigint AND state = 'running' AND attempts = $2::integer"
 	    " RETURNING id", 3 },
 	/* $1 id, $2 attempts (fence), $3 error, $4 delay s, $5 permanent.
-	 * Past the deadline the job fails; a retry never runs after it. */
+	 * Past the deadline the job fails; a retry never runs after it.  A
+	 * retry never comes before a run_at moved while the job ran (its
+	 * target's circuit opened: JOB_DEFER_TARGET); otherwise run_at is
+	 * the past due time the claim took it at. */
 	[JOB_FAIL] = {
 	    "WITH a AS ("
 	    " INSERT INTO job_attempts (job_id, attempt, worker, started_at, ok, error)"
@@ -126,8 +129,9 @@ static const struct hub_stmt job_stmts[JOB__MAX] = {
 	    "   OR (deadline IS NOT NULL AND deadline <= now())"
 	    "   THEN 'failed' ELSE 'queued' END,"
 	    "  run_at = CASE WHEN deadline IS NULL"
-	    "   THEN now() + make_interval(secs => $4::integer)"
-	    "   ELSE least(now() + make_interval(secs => $4::integer), deadline) END"
+	    "   THEN greatest(run_at, now() + make_interval(secs => $4::integer))"
+	    "   ELSE least(greatest(run_at, now() + make_interval(secs => $4::integer)),"
+	    "    deadline) END"
 	    " WHERE id = $1::bigint AND state = 'running' AND attempts = $2::integer"
 	    " RETURNING state", 5 },
 	/* $1 id, $2 attempts (fence) */
@@ -176,12 +180,14 @@ static const struct hub_stmt job_stmts[JOB__MAX] = {
 	    " run_at = now() + make_interval(secs => $3::double precision / 1000)"
 	    " WHERE id = $1::bigint AND state = 'running' AND attempts = $2::integer"
 	    " RETURNING id", 3 },
-	/* $1 target, $2 delay s */
+	/* $1 target, $2 delay s.  Running jobs too: one that fails after
+	 * this keeps the later run_at (JOB_FAIL), instead of coming back at
+	 * its own backoff while the circuit is still open. */
 	[JOB_DEFER_TARGET] = {
 	    "UPDATE jobs SET updated_at = now(),"
 	    " run_at = least(now() + make_interval(secs => $2::integer),"
 	    "  coalesce(deadline, 'infinity'))"
-	    " WHERE state = 'queued' AND target = $1"
+	    " WHERE (state = 'queued' OR state = 'running') AND target = $1"
 	    " AND run_at < least(now() + make_interval(secs => $2::integer),"
 	    "  coalesce(deadline, 'infinity'))", 2 },
 	/* $1 id */

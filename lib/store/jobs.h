@@ -123,7 +123,8 @@ int	hub_job_defer(struct hub_db *, struct hub_job *, long delay_ms);
  * lease is the lane's.  HUB_DB_NOTFOUND when the lease was lost. */
 int	hub_job_set_lane(struct hub_db *, const struct hub_job *, const char *lane);
 /* Every queued job of this target due before delay_s from now waits until
- * then (or its deadline, if sooner).  *moved: how many (may be NULL). */
+ * then (or its deadline, if sooner); a running one that fails later is
+ * retried no sooner.  *moved: how many (may be NULL). */
 int	hub_job_defer_target(struct hub_db *, const char *target, int delay_s, long *moved);
 /* One more attempt for a running job whose handler waited on something
  * that was not its failure (a lock held by another job's run). */

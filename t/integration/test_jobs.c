@@ -495,6 +495,40 @@ Test(jobs, fail_with_retry_after)
 	hub_job_clear(&job);
 }
 
+/*
+ * A target's circuit opens while one of its jobs runs (another job's
+ * failure opened it: hub_job_defer_target).  When the running one fails
+ * after that, its retry comes when the circuit closes, not at its own
+ * shorter backoff: with it, test_isolation.py's breaker check failed now
+ * and then, two callbacks in flight as the circuit opened and grew.
+ */
+Test(jobs, retry_of_a_running_job_keeps_its_targets_deferral)
+{
+	struct hub_job job;
+	struct jstate js;
+	int64_t id;
+	long moved = 0;
+
+	cr_assert_eq(hub_job_enqueue(db, &(struct hub_job_spec){ .kind = "http_post",
+	    .target = "host:9" }, &id), HUB_DB_OK);
+	cr_assert_eq(hub_job_claim_in(db, "w", 30, NULL, &job), HUB_DB_OK);
+	cr_assert_eq(hub_job_defer_target(db, "host:9", 120, &moved), HUB_DB_OK);
+	cr_expect_eq(moved, 1, "the running job is moved too");
+	cr_assert_eq(hub_job_fail(db, &job, "connect", 2, 0), HUB_DB_OK);
+	job_state(db, id, &js);
+	cr_expect_str_eq(js.state, "queued");
+	cr_expect(js.due_in >= 118, "the retry waits for the circuit: due in %d s", js.due_in);
+	hub_job_clear(&job);
+
+	/* Without a deferral the retry is the backoff asked for. */
+	q_id(Q_MAKE_DUE, id, NULL);
+	cr_assert_eq(hub_job_claim_in(db, "w", 30, NULL, &job), HUB_DB_OK);
+	cr_assert_eq(hub_job_fail(db, &job, "connect", 2, 0), HUB_DB_OK);
+	job_state(db, id, &js);
+	cr_expect(js.due_in >= 1 && js.due_in <= 3, "due in %d s", js.due_in);
+	hub_job_clear(&job);
+}
+
 Test(jobs, gives_up)
 {
 	static const struct {

@@ -183,7 +183,6 @@ hub_home_page_value(char *out, size_t n, int sec, int64_t offset)
 	" AND ($3::text = '' OR r.status = $3)" \
 	" AND ($4::text = '' OR " HUB_SEARCH_MATCH("r", "$4", "$7::text") ")"
 
-
 /* Ids of the requests the user ($1) asked for or is an approver of
  * (kind: a further condition on the approver's row, "" or "… AND "),
  * each through its own index (assignments_approver_list,

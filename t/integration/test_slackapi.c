@@ -697,7 +697,7 @@ Test(ratelimit, penalize_blocks_until_retry_after)
 Test(ratelimit, processes_share_one_budget)
 {
 	enum { PROCS = 4, RATE = 600, BURST = 10 };
-	const double window = 2.0;
+	const double window = 2.0, starve_s = 15.0;
 	int fds[PROCS][2], ready[2], go[2], i, total = 0, st;
 	pid_t pid[PROCS];
 	double t0, t1;
@@ -725,7 +725,15 @@ Test(ratelimit, processes_share_one_budget)
 			if (write(ready[1], "r", 1) != 1 || read(go[0], &c, 1) != 0)
 				_exit(6);
 			start = now_s();
-			while (now_s() - start < window) {
+			/*
+			 * Ask for the whole window, and on until this process has
+			 * had one grant: which process wins a refilled token is the
+			 * scheduler's choice, and on two busy cores one of four
+			 * can lose every race of a 2 s window.  Starving for
+			 * starve_s is still a failure below.
+			 */
+			while (now_s() - start < window ||
+			    (got == 0 && now_s() - start < starve_s)) {
 				int rc = hub_ratelimit_acquire(mine, "T1:shared", RATE, BURST, &w);
 
 				if (rc == HUB_RATELIMIT_OK)
@@ -756,7 +764,7 @@ Test(ratelimit, processes_share_one_budget)
 		close(fds[i][0]);
 		cr_assert_eq(waitpid(pid[i], &st, 0), pid[i]);
 		cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0, "child %d: %d", i, st);
-		cr_expect(got > 0, "child %d got nothing", i);
+		cr_expect(got > 0, "child %d got nothing in %.0f s", i, starve_s);
 		total += got;
 	}
 	t1 = now_s();

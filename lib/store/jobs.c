@@ -27,6 +27,7 @@
 #define JOB_BACKOFF_CAP_S	3600
 #define JOB_PAYLOAD_DEPTH	32
 #define JOB_KINDS_TEXT		1024    /* a lane's kinds as a text[] literal */
+#define JOB_NOTICE_MAX		256     /* a notification's "kind@lane" */
 
 /* A job of lane $a, whose kinds are $b (text[]), also taking kinds no
  * lane names when $c (those that are named: $d). */
@@ -209,14 +210,19 @@ static const struct hub_stmt job_stmts[JOB__MAX] = {
 	    " WHERE id = $1::bigint AND state = 'running' AND attempts = $2::integer"
 	    " RETURNING id", 3 },
 	[JOB_LISTEN] = { "LISTEN hub_jobs", 0 },
-	/* $1 worker, $2 ms.  Rows of workers killed while waiting go once
-	 * they are an hour past their wait (they count for nothing already). */
+	/* $1 worker, $2 ms, $3..$6 its lane as $3..$6 of JOB_CLAIM_IN (all
+	 * NULL: every job).  Rows of workers killed while waiting go once
+	 * they are an hour past their wait (they count for nothing already).
+	 * named: a commit may wake this one alone (0029). */
 	[JOB_WAITER_SET] = {
 	    "WITH gone AS (DELETE FROM job_waiters"
 	    "  WHERE until < now() - interval '1 hour' AND worker <> $1)"
-	    " INSERT INTO job_waiters (worker, until)"
-	    " VALUES ($1, now() + make_interval(secs => $2::integer / 1000.0))"
-	    " ON CONFLICT (worker) DO UPDATE SET until = EXCLUDED.until", 2 },
+	    " INSERT INTO job_waiters (worker, until, named, lane, kinds, others, all_kinds)"
+	    " VALUES ($1, now() + make_interval(secs => $2::integer / 1000.0), true,"
+	    "  $3, $4::text[], coalesce($5::boolean, false), $6::text[])"
+	    " ON CONFLICT (worker) DO UPDATE SET until = EXCLUDED.until, named = true,"
+	    "  lane = EXCLUDED.lane, kinds = EXCLUDED.kinds, others = EXCLUDED.others,"
+	    "  all_kinds = EXCLUDED.all_kinds", 6 },
 	[JOB_WAITER_DROP] = { "DELETE FROM job_waiters WHERE worker = $1", 1 },
 };
 
@@ -760,13 +766,17 @@ hub_job_listen(struct hub_db *db)
 }
 
 int
-hub_job_waiting(struct hub_db *db, const char *worker_id, int wait_ms)
+hub_job_waiting(struct hub_db *db, const char *worker_id, int wait_ms,
+    const struct hub_job_filter *f)
 {
-	char ms[16];
-	const char *params[2] = { worker_id, ms };
+	char ms[16], kinds[JOB_KINDS_TEXT], all[JOB_KINDS_TEXT];
+	const char *params[6] = { worker_id, ms, NULL, NULL, NULL, NULL };
 
 	/* A little past the wait: the row must outlive the poll it stands for. */
 	snprintf(ms, sizeof(ms), "%d", wait_ms + 1000);
+	if (f != NULL && (f->lane == NULL ||
+	    filter_params(f, &params[2], kinds, all, sizeof(kinds)) != 0))
+		return HUB_DB_QUERY;
 	return hub_db_exec(db, &job_table, JOB_WAITER_SET, params, NULL);
 }
 
@@ -780,46 +790,64 @@ hub_job_awake(struct hub_db *db, const char *worker_id)
 
 /*
  * Is a notification's payload (hub_jobs_notify(): the job's kind, or
- * "kind@lane" when its producer chose a lane) one of the filter's jobs?
- * Anything else wakes: a payload this code does not know may be ours.
+ * "kind@lane" when its producer chose a lane, then " worker" when it
+ * woke one waiter by name) one of the filter's jobs?  2: it names
+ * worker_id (whose waiter row the producer deleted); 1: a job of the
+ * filter for any waiter of it; 0: not ours (another lane's, or named for
+ * another process).  A caller without a worker id takes a named job as
+ * any other.  Anything unknown wakes: a payload this code does not know
+ * may be ours.
  */
 static int
-job_notice_ours(const struct hub_job_filter *f, const char *payload)
+job_notice_ours(const struct hub_job_filter *f, const char *worker_id, const char *payload)
 {
-	const char *at;
-	size_t i;
+	char what[JOB_NOTICE_MAX];
+	const char *at, *sp;
+	size_t i, len;
 
-	if (f == NULL || payload == NULL || *payload == '\0')
+	if (payload == NULL || *payload == '\0')
 		return 1;
-	if ((at = strchr(payload, '@')) != NULL)
+	if ((sp = strchr(payload, ' ')) != NULL && worker_id != NULL)
+		return strcmp(sp + 1, worker_id) == 0 ? 2 : 0;
+	if (f == NULL)
+		return 1;
+	len = sp != NULL ? (size_t)(sp - payload) : strlen(payload);
+	if (len >= sizeof(what))
+		return 1;
+	memcpy(what, payload, len);
+	what[len] = '\0';
+	if ((at = strchr(what, '@')) != NULL)
 		return f->lane == NULL || strcmp(at + 1, f->lane) == 0;
 	for (i = 0; i < f->nkinds; i++)
-		if (strcmp(payload, f->kinds[i]) == 0)
+		if (strcmp(what, f->kinds[i]) == 0)
 			return 1;
 	if (!f->others)
 		return 0;
 	for (i = 0; i < f->nall; i++)
-		if (strcmp(payload, f->all_kinds[i]) == 0)
+		if (strcmp(what, f->all_kinds[i]) == 0)
 			return 0;
 	return 1;
 }
 
-/* Drain queued notifications; how many were for the filter's jobs. */
+/* Drain queued notifications: 2 one named this worker, 1 one was for the
+ * filter's jobs, 0 none. */
 static int
-job_drain(PGconn *conn, const struct hub_job_filter *f)
+job_drain(PGconn *conn, const struct hub_job_filter *f, const char *worker_id)
 {
 	PGnotify *n;
-	int count = 0;
+	int best = 0, v;
 
 	while ((n = PQnotifies(conn)) != NULL) {
-		count += job_notice_ours(f, n->extra);
+		if ((v = job_notice_ours(f, worker_id, n->extra)) > best)
+			best = v;
 		PQfreemem(n);
 	}
-	return count;
+	return best;
 }
 
 int
-hub_job_wait(struct hub_db *db, int timeout_ms, const struct hub_job_filter *filter)
+hub_job_wait(struct hub_db *db, int timeout_ms, const struct hub_job_filter *filter,
+    const char *worker_id)
 {
 	struct pollfd pfd;
 	PGconn *conn;
@@ -829,19 +857,20 @@ hub_job_wait(struct hub_db *db, int timeout_ms, const struct hub_job_filter *fil
 	if (db == NULL || (conn = hub_db_conn(db)) == NULL)
 		return -1;
 	/* Reconnected since LISTEN (or never connected well): listen again
-	 * and report a wake-up, since notifications may have been missed. */
+	 * and report a wake-up, since notifications may have been missed
+	 * (one that named this worker too: its row may be gone). */
 	slot = job_listen_slot(db);
 	if (PQstatus(conn) != CONNECTION_OK ||
 	    (slot >= 0 && job_listeners[slot].db == db &&
 	    job_listeners[slot].pid != PQbackendPID(conn))) {
 		if (hub_db_ping(db) != HUB_DB_OK || hub_job_listen(db) != HUB_DB_OK)
 			return -1;
-		return 1;
+		return worker_id != NULL ? 2 : 1;
 	}
 	if (!PQconsumeInput(conn))
 		return -1;
-	if (job_drain(conn, filter) > 0)
-		return 1;
+	if ((rc = job_drain(conn, filter, worker_id)) > 0)
+		return rc;
 	if ((pfd.fd = PQsocket(conn)) < 0)
 		return -1;
 	until = hub_mono_ms() + timeout_ms;
@@ -860,7 +889,7 @@ hub_job_wait(struct hub_db *db, int timeout_ms, const struct hub_job_filter *fil
 			return 0;
 		if (!PQconsumeInput(conn))
 			return -1;
-		if (job_drain(conn, filter) > 0)
-			return 1;
+		if ((rc = job_drain(conn, filter, worker_id)) > 0)
+			return rc;
 	}
 }

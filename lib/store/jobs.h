@@ -140,17 +140,29 @@ int	hub_job_listen(struct hub_db *);
  * NOTIFY hub_jobs is sent only while some worker waits for it: a
  * notifying commit holds a lock of the whole cluster, which would make
  * busy producers commit one at a time for nobody.  A worker about to wait
- * calls hub_job_waiting (its row lasts the wait and a second more), then
- * looks for a due job once more, then waits in hub_job_wait; once woken
- * it calls hub_job_awake.  A job committed after that second look
- * notifies; a commit racing it exactly is caught by the wait's timeout.
+ * calls hub_job_waiting with the filter it claims with (its row lasts the
+ * wait and a second more), then looks for a due job once more, then
+ * waits in hub_job_wait; once woken it calls hub_job_awake.  A job
+ * committed after that second look notifies; a commit racing it exactly
+ * is caught by the wait's timeout.
+ *
+ * A job's commit wakes one waiter of its lane by name and deletes its
+ * row (0029_named_wakeup.sql): hub_job_wait answers 2 to that one, which
+ * is then no longer waiting for anyone.  When its claim finds nothing
+ * (another process took the job) it calls hub_job_waiting again and
+ * looks once more before it waits.  The lane's other waiters are not
+ * woken.
  */
-int	hub_job_waiting(struct hub_db *, const char *worker_id, int wait_ms);
+int	hub_job_waiting(struct hub_db *, const char *worker_id, int wait_ms,
+	    const struct hub_job_filter *);
 int	hub_job_awake(struct hub_db *, const char *worker_id);
 /* Wait up to timeout_ms for a notification of a job the filter lets
- * through (NULL: any job; another lane's are dropped unread): 1 woken
- * (or reconnected, when some may have been missed), 0 timeout, -1
- * error or signal. */
-int	hub_job_wait(struct hub_db *, int timeout_ms, const struct hub_job_filter *);
+ * through (NULL: any job; another lane's are dropped unread): 2 woken by
+ * a notification that names worker_id, or reconnected (some may have
+ * been missed): its waiter row may be gone; 1 woken by one for any
+ * waiter of the filter; 0 timeout, -1 error or signal.  worker_id NULL:
+ * a named notification counts as any other (1). */
+int	hub_job_wait(struct hub_db *, int timeout_ms, const struct hub_job_filter *,
+	    const char *worker_id);
 
 #endif

@@ -71,6 +71,8 @@ struct hub_worker {
 	int				 timekeeper; /* wakes at due times (see idle_ms) */
 	const char			*id;      /* locked_by */
 	int				 batch;   /* jobs the next claim takes */
+	int				 rewait;  /* a wake-up's job done: wait again
+						   * without a claim first (loop_once) */
 };
 
 enum worker_stmt {
@@ -476,18 +478,20 @@ worker_connect(struct hub_worker *w)
 /*
  * Nothing was due: say so (jobs.h: producers notify only while a worker
  * waits), look once more for a job committed before that, then wait for
- * a NOTIFY of this lane's jobs or the next due time.  A process that
- * finds the job gone (a lane's processes all wake for its NOTIFY, and
- * all at its due time) goes on waiting with its row standing: one empty
- * claim per wake-up, and the next due time read again after a timed one.
- * 0: go on.
+ * a NOTIFY of this lane's jobs or the next due time.  A commit wakes one
+ * waiting process of its lane by name and takes its row; that one claims,
+ * and when the job went to a busy process first, stands again and looks
+ * once more before it waits.  A process that finds the job gone after
+ * any other wake-up (a notification that named nobody, the due time)
+ * goes on waiting with its row standing: one empty claim per wake-up,
+ * and the next due time read again after a timed one.  0: go on.
  */
 static int
 idle_wait(struct hub_worker *w)
 {
 	struct hub_job job;
 	long long until, row_until, left;
-	int rc, ms, look;
+	int rc, ms, look, named = 0, woken = 0;
 
 	/* LISTEN again after a silent reconnect inside db.c (no statement
 	 * while the backend is the one that listened). */
@@ -497,7 +501,7 @@ idle_wait(struct hub_worker *w)
 		return 0;
 	}
 	ms = idle_ms(w);
-	if ((rc = hub_job_waiting(w->db, w->id, ms)) != HUB_DB_OK) {
+	if ((rc = hub_job_waiting(w->db, w->id, ms, w->filter)) != HUB_DB_OK) {
 		db_trouble(w, "wait", rc);
 		db_wait(w, rc);
 		return 0;
@@ -510,16 +514,30 @@ idle_wait(struct hub_worker *w)
 			memset(&job, 0, sizeof(job));
 			if (hub_job_claim_in(w->db, w->id, w->lease_s, w->filter, &job) == HUB_DB_OK)
 				break;
+			if (named) {
+				/* Named, and the job went to another process: this
+				 * one waits for nobody now.  Stand again, look
+				 * once more, then wait. */
+				left = until - hub_mono_ms();
+				if (hub_job_waiting(w->db, w->id, left > 0 ? (int)left : 0,
+				    w->filter) != HUB_DB_OK)
+					return 0;
+				row_until = (left > 0 ? until : hub_mono_ms()) + 1000;
+				named = 0;
+				continue;
+			}
 		}
 		if (*w->stop)
 			return 0;
 		if ((left = until - hub_mono_ms()) > 0) {
 			/* Woken by a job of ours, or what the wait was for is
 			 * due: claim. */
-			if ((rc = hub_job_wait(w->db, (int)left, w->filter)) < 0)
+			if ((rc = hub_job_wait(w->db, (int)left, w->filter, w->id)) < 0)
 				return 0;
 			if (rc == 0 && (sweep_due(w) || setup_due(w)))
 				return 0;
+			named = rc == 2;
+			woken = rc > 0;
 			look = 1;
 			continue;
 		}
@@ -533,15 +551,21 @@ idle_wait(struct hub_worker *w)
 		ms = idle_ms(w);
 		until = hub_mono_ms() + ms;
 		if (until + 500 > row_until) {
-			if (hub_job_waiting(w->db, w->id, ms) != HUB_DB_OK)
+			if (hub_job_waiting(w->db, w->id, ms, w->filter) != HUB_DB_OK)
 				return 0;
 			row_until = until + 1000;
 		}
 		look = 0;
 	}
-	hub_job_awake(w->db, w->id);
+	/* A producer that named this process took its row already. */
+	if (!named)
+		hub_job_awake(w->db, w->id);
 	run_job(w, &job);
 	hub_job_clear(&job);
+	/* Woken for one job, most likely the only one: the next claim would
+	 * find nothing, and the wait's own look claims anyway.  A job found
+	 * by the first look (more were queued) goes back to claiming. */
+	w->rewait = woken;
 	return 0;
 }
 
@@ -583,6 +607,11 @@ loop_once(struct hub_worker *w)
 		sweep_all(w);
 	if (w->batch < 1 || w->batch > WORKER_CLAIM_BATCH)
 		w->batch = 1;
+	if (w->rewait && !w->opts->once) {
+		w->rewait = 0;
+		return idle_wait(w);
+	}
+	w->rewait = 0;
 	rc = hub_job_claim_batch(w->db, w->id, w->lease_s, w->filter, jobs, w->batch, &got);
 	if (rc == HUB_DB_OK) {
 		db_ok(w);

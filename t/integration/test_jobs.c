@@ -82,6 +82,9 @@ enum q_stmt {
 	Q_PID,
 	Q_SPEC,
 	Q_WAITERS_EXPIRE,
+	Q_WAITERS,
+	Q_WAITERS_HOLD,
+	Q_WAITER_OLD,
 	Q__MAX
 };
 
@@ -105,6 +108,14 @@ static const struct hub_stmt q_stmts[Q__MAX] = {
 	[Q_SPEC] = { "SELECT extract(epoch FROM deadline - created_at)::bigint, max_attempts"
 	    " FROM jobs WHERE id = $1::bigint", 1 },
 	[Q_WAITERS_EXPIRE] = { "UPDATE job_waiters SET until = now() - interval '1 second'", 0 },
+	/* the waiters standing, by name */
+	[Q_WAITERS] = { "SELECT coalesce(string_agg(worker, ',' ORDER BY worker), '')"
+	    " FROM job_waiters", 0 },
+	/* in a transaction: hold every waiter's row, as a commit naming one does */
+	[Q_WAITERS_HOLD] = { "SELECT worker FROM job_waiters FOR UPDATE", 0 },
+	/* the row a worker of an older version writes: no lane, not named */
+	[Q_WAITER_OLD] = { "INSERT INTO job_waiters (worker, until)"
+	    " VALUES ($1, now() + interval '1 minute')", 1 },
 };
 
 static const struct hub_stmt_table q_table = { "tjobs", q_stmts, Q__MAX };
@@ -608,25 +619,29 @@ Test(jobs, notify_wakes_waiter)
 	long ms;
 
 	cr_assert_eq(hub_job_listen(db), HUB_DB_OK);
-	cr_assert_eq(hub_job_waiting(db, "w1", 60000), HUB_DB_OK);
-	cr_expect_eq(hub_job_wait(db, 100, NULL), 0, "nothing yet: timeout");
+	cr_assert_eq(hub_job_waiting(db, "w1", 60000, NULL), HUB_DB_OK);
+	cr_expect_eq(hub_job_wait(db, 100, NULL, "w1"), 0, "nothing yet: timeout");
 
 	/* Uncommitted enqueue does not wake anyone; the commit does. */
 	cr_assert_eq(hub_db_begin(prod), HUB_DB_OK);
 	enqueue(prod, "k", NULL, 0);
-	cr_expect_eq(hub_job_wait(db, 200, NULL), 0, "not before commit");
+	cr_expect_eq(hub_job_wait(db, 200, NULL, "w1"), 0, "not before commit");
 	cr_assert_eq(hub_db_commit(prod), HUB_DB_OK);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	cr_expect_eq(hub_job_wait(db, 5000, NULL), 1);
+	cr_expect_eq(hub_job_wait(db, 5000, NULL, "w1"), 2, "woken by name");
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	ms = (t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000;
 	cr_expect_lt(ms, 2000, "woken by NOTIFY, not by the timeout (%ld ms)", ms);
 	/* Consumed: the next wait times out again. */
-	cr_expect_eq(hub_job_wait(db, 100, NULL), 0);
+	cr_expect_eq(hub_job_wait(db, 100, NULL, "w1"), 0);
 
-	/* Autocommit enqueue wakes too. */
+	/* Named, the waiter's row went with the notification: it stands
+	 * again, and an autocommit enqueue wakes it too. */
 	enqueue(prod, "k", NULL, 0);
-	cr_expect_eq(hub_job_wait(db, 5000, NULL), 1);
+	cr_expect_eq(hub_job_wait(db, 300, NULL, "w1"), 0, "its row was taken: nothing sent");
+	cr_assert_eq(hub_job_waiting(db, "w1", 60000, NULL), HUB_DB_OK);
+	enqueue(prod, "k", NULL, 0);
+	cr_expect_eq(hub_job_wait(db, 5000, NULL, "w1"), 2);
 	hub_db_close(prod);
 }
 
@@ -640,29 +655,29 @@ Test(jobs, notify_only_while_a_worker_waits)
 
 	cr_assert_eq(hub_job_listen(db), HUB_DB_OK);
 	enqueue(prod, "k", NULL, 0);
-	cr_expect_eq(hub_job_wait(db, 300, NULL), 0, "no waiter: no NOTIFY");
+	cr_expect_eq(hub_job_wait(db, 300, NULL, NULL), 0, "no waiter: no NOTIFY");
 
 	/* Another worker waits: the commit notifies (every listener hears it). */
-	cr_assert_eq(hub_job_waiting(other, "w2", 60000), HUB_DB_OK);
+	cr_assert_eq(hub_job_waiting(other, "w2", 60000, NULL), HUB_DB_OK);
 	enqueue(prod, "k", NULL, 0);
-	cr_expect_eq(hub_job_wait(db, 5000, NULL), 1, "a waiter: NOTIFY");
+	cr_expect_eq(hub_job_wait(db, 5000, NULL, NULL), 1, "a waiter: NOTIFY");
 	/* ... and no longer once it is awake. */
 	cr_assert_eq(hub_job_awake(other, "w2"), HUB_DB_OK);
 	enqueue(prod, "k", NULL, 0);
-	cr_expect_eq(hub_job_wait(db, 300, NULL), 0, "awake again: no NOTIFY");
+	cr_expect_eq(hub_job_wait(db, 300, NULL, NULL), 0, "awake again: no NOTIFY");
 
 	/* A waiter whose wait ran out (killed while waiting) counts for nothing. */
-	cr_assert_eq(hub_job_waiting(other, "w3", 0), HUB_DB_OK);
+	cr_assert_eq(hub_job_waiting(other, "w3", 0, NULL), HUB_DB_OK);
 	cr_assert_eq(hub_db_exec(db, &q_table, Q_WAITERS_EXPIRE, NULL, NULL), HUB_DB_OK);
 	enqueue(prod, "k", NULL, 0);
-	cr_expect_eq(hub_job_wait(db, 300, NULL), 0, "an expired waiter: no NOTIFY");
+	cr_expect_eq(hub_job_wait(db, 300, NULL, NULL), 0, "an expired waiter: no NOTIFY");
 
 	/* A waiter seen when the producer commits, not when it inserted. */
 	cr_assert_eq(hub_db_begin(prod), HUB_DB_OK);
 	enqueue(prod, "k", NULL, 0);
-	cr_assert_eq(hub_job_waiting(other, "w4", 60000), HUB_DB_OK);
+	cr_assert_eq(hub_job_waiting(other, "w4", 60000, NULL), HUB_DB_OK);
 	cr_assert_eq(hub_db_commit(prod), HUB_DB_OK);
-	cr_expect_eq(hub_job_wait(db, 5000, NULL), 1, "registered before the commit: NOTIFY");
+	cr_expect_eq(hub_job_wait(db, 5000, NULL, NULL), 1, "registered before the commit: NOTIFY");
 	hub_db_close(other);
 	hub_db_close(prod);
 }
@@ -684,31 +699,140 @@ Test(jobs, notify_wakes_only_the_jobs_lane)
 	cr_assert_eq(hub_job_listen(db), HUB_DB_OK);
 	cr_assert_eq(hub_job_listen(hdb), HUB_DB_OK);
 	cr_assert_eq(hub_job_listen(edb), HUB_DB_OK);
-	cr_assert_eq(hub_job_waiting(prod, "w1", 60000), HUB_DB_OK);
+	/* A waiter of no lane is named for every job (its row goes with each
+	 * notification: it stands again before each).  The listeners here,
+	 * with no worker id of their own, hear every notification and keep
+	 * what their filter lets through. */
+#define STAND()	cr_assert_eq(hub_job_waiting(prod, "w1", 60000, NULL), HUB_DB_OK)
 
+	STAND();
 	enqueue(prod, "k_home", NULL, 0);
-	cr_expect_eq(hub_job_wait(hdb, 5000, &home), 1, "its kind wakes the home lane");
-	cr_expect_eq(hub_job_wait(db, 300, &slack), 0, "another lane's kind: no wake");
-	cr_expect_eq(hub_job_wait(edb, 300, &email), 0);
+	cr_expect_eq(hub_job_wait(hdb, 5000, &home, NULL), 1, "its kind wakes the home lane");
+	cr_expect_eq(hub_job_wait(db, 300, &slack, NULL), 0, "another lane's kind: no wake");
+	cr_expect_eq(hub_job_wait(edb, 300, &email, NULL), 0);
 
+	STAND();
 	enqueue(prod, "k_unnamed", NULL, 0);
-	cr_expect_eq(hub_job_wait(db, 5000, &slack), 1, "a kind no lane names: the catch-all lane");
-	cr_expect_eq(hub_job_wait(hdb, 300, &home), 0);
+	cr_expect_eq(hub_job_wait(db, 5000, &slack, NULL), 1, "a kind no lane names: the catch-all lane");
+	cr_expect_eq(hub_job_wait(hdb, 300, &home, NULL), 0);
 
 	/* A k_slack job moved to "email" and put back: only email wakes. */
+	STAND();
 	enqueue(prod, "k_slack", NULL, 0);
-	cr_expect_eq(hub_job_wait(db, 5000, &slack), 1);
+	cr_expect_eq(hub_job_wait(db, 5000, &slack, NULL), 1);
 	cr_assert_eq(hub_job_claim_in(prod, "w", 30, &slack, &job), HUB_DB_OK);
 	cr_assert_eq(hub_job_set_lane(prod, &job, "email"), HUB_DB_OK);
+	STAND();
 	cr_assert_eq(hub_job_defer(prod, &job, 0), HUB_DB_OK);
-	cr_expect_eq(hub_job_wait(edb, 5000, &email), 1, "moved into the lane: wakes it");
-	cr_expect_eq(hub_job_wait(db, 300, &slack), 0, "moved out of the lane: no wake");
+	cr_expect_eq(hub_job_wait(edb, 5000, &email, NULL), 1, "moved into the lane: wakes it");
+	cr_expect_eq(hub_job_wait(db, 300, &slack, NULL), 0, "moved out of the lane: no wake");
 	hub_job_clear(&job);
 	/* NULL: every notification wakes (one process without lanes). */
+	STAND();
 	enqueue(prod, "k_home", NULL, 0);
-	cr_expect_eq(hub_job_wait(db, 5000, NULL), 1);
+	cr_expect_eq(hub_job_wait(db, 5000, NULL, NULL), 1);
+#undef STAND
 	hub_db_close(edb);
 	hub_db_close(hdb);
+	hub_db_close(prod);
+}
+
+static void
+waiters_are(const char *want)
+{
+	PGresult *r = NULL;
+
+	cr_assert_eq(hub_db_exec(db, &q_table, Q_WAITERS, NULL, &r), HUB_DB_OK);
+	cr_expect_str_eq(PQgetvalue(r, 0, 0), want);
+	PQclear(r);
+}
+
+/*
+ * A job's commit wakes one waiting process of its lane, by name, and
+ * takes its row; the lane's other waiters and other lanes sleep on.  With
+ * no waiter of the lane nothing is sent.  When every waiter of the lane
+ * is held by another commit, or a row says no lane (a worker of an older
+ * version), the notification names nobody and every listener of the lane
+ * wakes.
+ */
+Test(jobs, a_commit_wakes_one_waiter_of_its_lane_by_name)
+{
+	static const char *const all[] = { "k_slack", "k_home" };
+	static const char *const slack_kinds[] = { "k_slack" };
+	static const char *const home_kinds[] = { "k_home" };
+	const struct hub_job_filter slack = { "slack", slack_kinds, 1, 1, all, 2, 0 };
+	const struct hub_job_filter home = { "home", home_kinds, 1, 0, all, 2, 0 };
+	struct hub_db *prod = connect_fresh(), *a = connect_fresh(), *b = connect_fresh();
+	struct hub_db *h = connect_fresh(), *holder = connect_fresh();
+	const char *old = "old-worker";
+	int ra, rb;
+
+	cr_assert_eq(hub_job_listen(a), HUB_DB_OK);
+	cr_assert_eq(hub_job_listen(b), HUB_DB_OK);
+	cr_assert_eq(hub_job_listen(h), HUB_DB_OK);
+	cr_assert_eq(hub_job_waiting(a, "wa", 60000, &slack), HUB_DB_OK);
+	cr_assert_eq(hub_job_waiting(b, "wb", 60000, &slack), HUB_DB_OK);
+	cr_assert_eq(hub_job_waiting(h, "wh", 60000, &home), HUB_DB_OK);
+
+	/* One of the two slack waiters is named; its row is gone. */
+	enqueue(prod, "k_slack", NULL, 0);
+	ra = hub_job_wait(a, 1500, &slack, "wa");
+	rb = hub_job_wait(b, ra == 2 ? 300 : 1500, &slack, "wb");
+	cr_expect((ra == 2 && rb == 0) || (ra == 0 && rb == 2),
+	    "exactly one slack waiter woken, by name (a %d, b %d)", ra, rb);
+	cr_expect_eq(hub_job_wait(h, 300, &home, "wh"), 0, "another lane sleeps on");
+	waiters_are(ra == 2 ? "wb,wh" : "wa,wh");
+
+	/* The next job names the other one. */
+	enqueue(prod, "k_slack", NULL, 0);
+	if (ra == 2)
+		cr_expect_eq(hub_job_wait(b, 5000, &slack, "wb"), 2);
+	else
+		cr_expect_eq(hub_job_wait(a, 5000, &slack, "wa"), 2);
+	waiters_are("wh");
+
+	/* No slack process waits (they claim when their job is done): no
+	 * notification at all, not even to the home lane's listener.  (Each
+	 * connection drops first what named another.) */
+	cr_expect_eq(hub_job_wait(a, 100, &slack, "wa"), 0);
+	cr_expect_eq(hub_job_wait(b, 100, &slack, "wb"), 0);
+	enqueue(prod, "k_slack", NULL, 0);
+	cr_expect_eq(hub_job_wait(a, 300, NULL, NULL), 0, "no waiter of the lane: nothing sent");
+
+	/* Both slack waiters held by another commit: named nobody, both wake,
+	 * their rows stand. */
+	cr_assert_eq(hub_job_waiting(a, "wa", 60000, &slack), HUB_DB_OK);
+	cr_assert_eq(hub_job_waiting(b, "wb", 60000, &slack), HUB_DB_OK);
+	cr_assert_eq(hub_db_begin(holder), HUB_DB_OK);
+	cr_assert_eq(hub_db_exec(holder, &q_table, Q_WAITERS_HOLD, NULL, NULL), HUB_DB_OK);
+	enqueue(prod, "k_slack", NULL, 0);
+	cr_expect_eq(hub_job_wait(a, 5000, &slack, "wa"), 1, "held: every waiter of the lane");
+	cr_expect_eq(hub_job_wait(b, 5000, &slack, "wb"), 1);
+	cr_expect_eq(hub_job_wait(h, 300, &home, "wh"), 0);
+	hub_db_rollback(holder);
+	waiters_are("wa,wb,wh");
+
+	/* A row of an older worker (no lane, not named): everyone hears,
+	 * nobody's row is taken. */
+	cr_assert_eq(hub_job_awake(a, "wa"), HUB_DB_OK);
+	cr_assert_eq(hub_job_awake(b, "wb"), HUB_DB_OK);
+	cr_assert_eq(hub_job_awake(h, "wh"), HUB_DB_OK);
+	cr_assert_eq(hub_db_exec(prod, &q_table, Q_WAITER_OLD, &old, NULL), HUB_DB_OK);
+	enqueue(prod, "k_home", NULL, 0);
+	cr_expect_eq(hub_job_wait(h, 5000, &home, "wh"), 1, "an older worker waits: named nobody");
+	waiters_are("old-worker");
+
+	/* A worker without lanes (NULL filter) is named for any job. */
+	cr_expect_eq(hub_job_wait(a, 100, &slack, "wa"), 0, "k_home is not the slack lane's");
+	cr_assert_eq(hub_job_awake(prod, old), HUB_DB_OK);
+	cr_assert_eq(hub_job_waiting(a, "wa", 60000, NULL), HUB_DB_OK);
+	enqueue(prod, "k_other", NULL, 0);
+	cr_expect_eq(hub_job_wait(a, 5000, NULL, "wa"), 2);
+	waiters_are("");
+	hub_db_close(holder);
+	hub_db_close(h);
+	hub_db_close(b);
+	hub_db_close(a);
 	hub_db_close(prod);
 }
 
@@ -720,7 +844,7 @@ Test(jobs, listen_survives_reconnect)
 	int pid;
 
 	cr_assert_eq(hub_job_listen(db), HUB_DB_OK);
-	cr_assert_eq(hub_job_waiting(prod, "w1", 60000), HUB_DB_OK);
+	cr_assert_eq(hub_job_waiting(prod, "w1", 60000, NULL), HUB_DB_OK);
 	cr_assert_eq(hub_db_exec(db, &q_table, Q_PID, NULL, &r), HUB_DB_OK);
 	pid = (int)cell_ll(r, 0, 0);
 	PQclear(r);
@@ -731,10 +855,10 @@ Test(jobs, listen_survives_reconnect)
 	cr_assert_eq(hub_db_exec(db, &q_table, Q_COUNT, NULL, NULL), HUB_DB_OK);
 	/* ... the next wait re-LISTENs (reporting a wake-up, notifications may
 	 * have been missed), and later notifications arrive. */
-	cr_expect_eq(hub_job_wait(db, 100, NULL), 1);
-	cr_expect_eq(hub_job_wait(db, 100, NULL), 0);
+	cr_expect_eq(hub_job_wait(db, 100, NULL, NULL), 1);
+	cr_expect_eq(hub_job_wait(db, 100, NULL, NULL), 0);
 	enqueue(prod, "k", NULL, 0);
-	cr_expect_eq(hub_job_wait(db, 5000, NULL), 1);
+	cr_expect_eq(hub_job_wait(db, 5000, NULL, NULL), 1);
 	hub_db_close(prod);
 }
 

@@ -9,6 +9,7 @@
 #include <signal.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/select.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -49,6 +50,7 @@
  * much of its lease gone. */
 #define WORKER_BATCH_HOLD_MS	2000
 #define WORKER_RESPAWN_MS	1000   /* a child that died waits this long */
+#define WORKER_POOL_IDLE_MS	60000  /* the parent's longest sleep */
 
 struct hub_worker {
 	struct hub_job_env		 env;      /* what handlers see */
@@ -722,6 +724,8 @@ struct pool {
 	pid_t				 parent;
 	const struct pool_slot		*setup_leader;   /* NULL: no setup */
 	volatile int			*setup_pending;  /* shared with the children */
+	sigset_t			 mask;     /* the caller's, for the children */
+	struct sigaction		 chld;     /* the caller's SIGCHLD action */
 };
 
 /* Does a kind of this lane wait for the setup step? */
@@ -783,8 +787,12 @@ pool_start(struct pool *p, struct pool_slot *sl)
 		sl->start_after = hub_mono_ms() + WORKER_RESPAWN_MS;
 		return;
 	}
-	if (pid == 0)
+	if (pid == 0) {
+		/* The parent's waiting arrangements are not the child's. */
+		sigaction(SIGCHLD, &p->chld, NULL);
+		sigprocmask(SIG_SETMASK, &p->mask, NULL);
 		pool_child(p, sl);
+	}
 	sl->pid = pid;
 }
 
@@ -877,25 +885,62 @@ pool_init(struct pool *p, const struct hub_worker_opts *opts, const volatile sig
 	return p->n > 0 ? 0 : -1;
 }
 
+/* SIGCHLD only has to end the parent's pselect. */
+static void
+on_child(int sig)
+{
+	(void)sig;
+}
+
 static int
 pool_run(const struct hub_worker_opts *opts, const volatile sig_atomic_t *stop)
 {
 	struct pool p;
+	struct sigaction sa;
+	sigset_t block;
 	size_t i;
 
 	if (pool_init(&p, opts, stop) != 0) {
 		hub_log(HUB_LOG_ERROR, "worker_init", "error", "too many lanes or kinds", NULL);
 		return -1;
 	}
+	/*
+	 * The parent sleeps until a child ends, a stop signal comes or a
+	 * slot's restart is due: SIGCHLD, SIGTERM and SIGINT stay blocked
+	 * except inside pselect, so one that arrives between the checks and
+	 * the sleep ends the sleep at once.  (It used to wake five times a
+	 * second to look.)
+	 */
+	sigemptyset(&block);
+	sigaddset(&block, SIGCHLD);
+	sigaddset(&block, SIGTERM);
+	sigaddset(&block, SIGINT);
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_child;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGCHLD, &sa, &p.chld);
+	sigprocmask(SIG_BLOCK, &block, &p.mask);
 	hub_log(HUB_LOG_INFO, "worker_pool_start", "worker", opts->id, NULL);
 	while (!*stop) {
+		long ms = WORKER_POOL_IDLE_MS, left;
+		struct timespec ts;
+
 		for (i = 0; i < p.n && !*stop; i++)
 			if (p.slot[i].pid == 0)
 				pool_start(&p, &p.slot[i]);
-		nap(stop, WORKER_RESPAWN_MS / 5);
+		for (i = 0; i < p.n; i++)
+			if (p.slot[i].pid == 0 && (left = ms_until(p.slot[i].start_after)) < ms)
+				ms = left > 0 ? left : 0;
+		if (!*stop) {
+			ts.tv_sec = ms / 1000;
+			ts.tv_nsec = (ms % 1000) * 1000000L;
+			pselect(0, NULL, NULL, NULL, &ts, &p.mask);
+		}
 		pool_reap(&p);
 	}
+	sigprocmask(SIG_SETMASK, &p.mask, NULL);
 	pool_stop(&p);
+	sigaction(SIGCHLD, &p.chld, NULL);
 	hub_log(HUB_LOG_INFO, "worker_pool_stop", "worker", opts->id, NULL);
 	return 0;
 }

@@ -14,6 +14,7 @@
 #define HUB_UNITTEST 1
 #include <criterion/criterion.h>
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -829,6 +830,101 @@ count_in_file(const char *path, const char *needle)
  * Start the worker on a database that does not exist yet: it keeps trying,
  * logs the outage once, and runs the job as soon as the database is there.
  */
+/* The processes whose parent is pid (from /proc), up to max of them. */
+static int
+children_of(pid_t pid, pid_t *out, int max)
+{
+	DIR *d = opendir("/proc");
+	struct dirent *e;
+	char path[64], buf[512], *p;
+	int n = 0;
+	FILE *f;
+
+	cr_assert(d != NULL);
+	while ((e = readdir(d)) != NULL && n < max) {
+		long ppid;
+
+		if (e->d_name[0] < '1' || e->d_name[0] > '9')
+			continue;
+		snprintf(path, sizeof(path), "/proc/%ld/stat", strtol(e->d_name, NULL, 10));
+		if ((f = fopen(path, "r")) == NULL)
+			continue;
+		p = fgets(buf, sizeof(buf), f);
+		fclose(f);
+		/* pid (comm) state ppid ...: comm may hold spaces */
+		if (p == NULL || (p = strrchr(buf, ')')) == NULL ||
+		    sscanf(p + 1, " %*c %ld", &ppid) != 1 || ppid != pid)
+			continue;
+		out[n++] = (pid_t)atol(e->d_name);
+	}
+	closedir(d);
+	return n;
+}
+
+/* voluntary_ctxt_switches of pid: how often it went to sleep. */
+static long
+sleeps_of(pid_t pid)
+{
+	char path[64], line[128];
+	long v = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	cr_assert((f = fopen(path, "r")) != NULL);
+	while (fgets(line, sizeof(line), f) != NULL)
+		if (sscanf(line, "voluntary_ctxt_switches: %ld", &v) == 1)
+			break;
+	fclose(f);
+	return v;
+}
+
+/*
+ * The lanes' parent sleeps until a child ends or a signal comes: a lane
+ * process that dies is started again after its pause, the parent does
+ * not wake in between (it used to look five times a second), and
+ * SIGTERM stops the whole pool at once.
+ */
+Test(worker, lane_parent_sleeps_until_a_child_ends)
+{
+	pid_t pid, kids[64], again[64], gone;
+	struct timespec t0;
+	long before, after;
+	int n, m = 0, i, j, fresh = 0, rc;
+
+	pid = worker_spawn(0);
+	for (i = 0; i < 250 && (n = children_of(pid, kids, 64)) < 2; i++)
+		sleep_ms(20);
+	cr_assert_geq(n, 2, "the worker started no lanes");
+	sleep_ms(1000);	/* every lane started (they start at once) */
+	n = children_of(pid, kids, 64);
+
+	before = sleeps_of(pid);
+	sleep_ms(2000);
+	after = sleeps_of(pid);
+	cr_expect_leq(after - before, 2, "the idle parent woke %ld times in 2 s", after - before);
+
+	gone = kids[0];
+	cr_assert_eq(kill(gone, SIGKILL), 0);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (i = 0; i < 250; i++) {
+		m = children_of(pid, again, 64);
+		for (j = 0, fresh = 0; j < m; j++)
+			fresh |= again[j] == gone;
+		if (m == n && !fresh)
+			break;
+		sleep_ms(20);
+	}
+	cr_expect_eq(m, n, "%d lane processes after one died, %d before", m, n);
+	cr_expect(!fresh, "the killed process is still a child");
+	cr_expect_geq(elapsed_ms(&t0), 900, "started again before its pause");
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	kill(pid, SIGTERM);
+	rc = worker_wait(pid, 10000);
+	cr_expect_eq(rc, 0, "worker exit %d", rc);
+	cr_expect_lt(elapsed_ms(&t0), 3000, "SIGTERM took %ld ms", elapsed_ms(&t0));
+}
+
 Test(worker, waits_for_the_database_and_recovers)
 {
 	char sql[200], log[160], later[96];

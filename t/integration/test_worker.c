@@ -842,20 +842,26 @@ children_of(pid_t pid, pid_t *out, int max)
 
 	cr_assert(d != NULL);
 	while ((e = readdir(d)) != NULL && n < max) {
-		long ppid;
+		char *end;
+		long id, ppid;
 
-		if (e->d_name[0] < '1' || e->d_name[0] > '9')
+		errno = 0;
+		id = strtol(e->d_name, &end, 10);
+		if (errno != 0 || end == e->d_name || *end != '\0' || id <= 0)
 			continue;
-		snprintf(path, sizeof(path), "/proc/%ld/stat", strtol(e->d_name, NULL, 10));
+		snprintf(path, sizeof(path), "/proc/%ld/stat", id);
 		if ((f = fopen(path, "r")) == NULL)
 			continue;
 		p = fgets(buf, sizeof(buf), f);
 		fclose(f);
 		/* pid (comm) state ppid ...: comm may hold spaces */
-		if (p == NULL || (p = strrchr(buf, ')')) == NULL ||
-		    sscanf(p + 1, " %*c %ld", &ppid) != 1 || ppid != pid)
+		if (p == NULL || (p = strrchr(buf, ')')) == NULL || p[1] != ' ' || p[2] == '\0' ||
+		    p[3] != ' ')
 			continue;
-		out[n++] = (pid_t)atol(e->d_name);
+		ppid = strtol(p + 4, &end, 10);
+		if (end == p + 4 || ppid != pid)
+			continue;
+		out[n++] = (pid_t)id;
 	}
 	closedir(d);
 	return n;
@@ -872,8 +878,10 @@ sleeps_of(pid_t pid)
 	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
 	cr_assert((f = fopen(path, "r")) != NULL);
 	while (fgets(line, sizeof(line), f) != NULL)
-		if (sscanf(line, "voluntary_ctxt_switches: %ld", &v) == 1)
+		if (strncmp(line, "voluntary_ctxt_switches:", 24) == 0) {
+			v = strtol(line + 24, NULL, 10);
 			break;
+		}
 	fclose(f);
 	return v;
 }

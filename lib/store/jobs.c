@@ -27,7 +27,6 @@
 #define JOB_BACKOFF_CAP_S	3600
 #define JOB_PAYLOAD_DEPTH	32
 #define JOB_KINDS_TEXT		1024    /* a lane's kinds as a text[] literal */
-#define JOB_NOTICE_MAX		256     /* a notification's "kind@lane" */
 
 /* A job of lane $a, whose kinds are $b (text[]), also taking kinds no
  * lane names when $c (those that are named: $d). */
@@ -788,6 +787,13 @@ hub_job_awake(struct hub_db *db, const char *worker_id)
 	return hub_db_exec(db, &job_table, JOB_WAITER_DROP, params, NULL);
 }
 
+/* Are the len bytes at p the string s (a kind, or a lane)? */
+static int
+job_kind_is(const char *p, size_t len, const char *s)
+{
+	return strlen(s) == len && memcmp(p, s, len) == 0;
+}
+
 /*
  * Is a notification's payload (hub_jobs_notify(): the job's kind, or
  * "kind@lane" when its producer chose a lane, then " worker" when it
@@ -801,7 +807,6 @@ hub_job_awake(struct hub_db *db, const char *worker_id)
 static int
 job_notice_ours(const struct hub_job_filter *f, const char *worker_id, const char *payload)
 {
-	char what[JOB_NOTICE_MAX];
 	const char *at, *sp;
 	size_t i, len;
 
@@ -811,20 +816,18 @@ job_notice_ours(const struct hub_job_filter *f, const char *worker_id, const cha
 		return strcmp(sp + 1, worker_id) == 0 ? 2 : 0;
 	if (f == NULL)
 		return 1;
+	/* The job's part, before any " worker". */
 	len = sp != NULL ? (size_t)(sp - payload) : strlen(payload);
-	if (len >= sizeof(what))
-		return 1;
-	memcpy(what, payload, len);
-	what[len] = '\0';
-	if ((at = strchr(what, '@')) != NULL)
-		return f->lane == NULL || strcmp(at + 1, f->lane) == 0;
+	if ((at = memchr(payload, '@', len)) != NULL)
+		return f->lane == NULL ||
+		    job_kind_is(at + 1, len - (size_t)(at + 1 - payload), f->lane);
 	for (i = 0; i < f->nkinds; i++)
-		if (strcmp(what, f->kinds[i]) == 0)
+		if (job_kind_is(payload, len, f->kinds[i]))
 			return 1;
 	if (!f->others)
 		return 0;
 	for (i = 0; i < f->nall; i++)
-		if (strcmp(what, f->all_kinds[i]) == 0)
+		if (job_kind_is(payload, len, f->all_kinds[i]))
 			return 0;
 	return 1;
 }

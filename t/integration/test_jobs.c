@@ -682,17 +682,22 @@ Test(jobs, notify_only_while_a_worker_waits)
 	hub_db_close(prod);
 }
 
+/* Three lanes for the wake-up tests: slack takes k_slack and every kind
+ * no lane names, home takes k_home, email names no kind of its own. */
+static const char *const lane_kinds_all[] = { "k_slack", "k_home" };
+static const char *const lane_kinds_slack[] = { "k_slack" };
+static const char *const lane_kinds_home[] = { "k_home" };
+static const struct hub_job_filter lane_slack = {
+	"slack", lane_kinds_slack, 1, 1, lane_kinds_all, 2, 0 };
+static const struct hub_job_filter lane_home = {
+	"home", lane_kinds_home, 1, 0, lane_kinds_all, 2, 0 };
+static const struct hub_job_filter lane_email = { "email", NULL, 0, 0, lane_kinds_all, 2, 0 };
+
 /* Every listener hears every NOTIFY; a lane's worker wakes only for its
  * own jobs: its kinds, kinds no lane names when it takes those, and a job
  * moved into it whatever its kind. */
 Test(jobs, notify_wakes_only_the_jobs_lane)
 {
-	static const char *const all[] = { "k_slack", "k_home" };
-	static const char *const slack_kinds[] = { "k_slack" };
-	static const char *const home_kinds[] = { "k_home" };
-	const struct hub_job_filter slack = { "slack", slack_kinds, 1, 1, all, 2, 0 };
-	const struct hub_job_filter home = { "home", home_kinds, 1, 0, all, 2, 0 };
-	const struct hub_job_filter email = { "email", NULL, 0, 0, all, 2, 0 };
 	struct hub_db *prod = connect_fresh(), *hdb = connect_fresh(), *edb = connect_fresh();
 	struct hub_job job;
 
@@ -707,25 +712,25 @@ Test(jobs, notify_wakes_only_the_jobs_lane)
 
 	STAND();
 	enqueue(prod, "k_home", NULL, 0);
-	cr_expect_eq(hub_job_wait(hdb, 5000, &home, NULL), 1, "its kind wakes the home lane");
-	cr_expect_eq(hub_job_wait(db, 300, &slack, NULL), 0, "another lane's kind: no wake");
-	cr_expect_eq(hub_job_wait(edb, 300, &email, NULL), 0);
+	cr_expect_eq(hub_job_wait(hdb, 5000, &lane_home, NULL), 1, "its kind wakes the home lane");
+	cr_expect_eq(hub_job_wait(db, 300, &lane_slack, NULL), 0, "another lane's kind: no wake");
+	cr_expect_eq(hub_job_wait(edb, 300, &lane_email, NULL), 0);
 
 	STAND();
 	enqueue(prod, "k_unnamed", NULL, 0);
-	cr_expect_eq(hub_job_wait(db, 5000, &slack, NULL), 1, "a kind no lane names: the catch-all lane");
-	cr_expect_eq(hub_job_wait(hdb, 300, &home, NULL), 0);
+	cr_expect_eq(hub_job_wait(db, 5000, &lane_slack, NULL), 1, "a kind no lane names: the catch-all lane");
+	cr_expect_eq(hub_job_wait(hdb, 300, &lane_home, NULL), 0);
 
 	/* A k_slack job moved to "email" and put back: only email wakes. */
 	STAND();
 	enqueue(prod, "k_slack", NULL, 0);
-	cr_expect_eq(hub_job_wait(db, 5000, &slack, NULL), 1);
-	cr_assert_eq(hub_job_claim_in(prod, "w", 30, &slack, &job), HUB_DB_OK);
+	cr_expect_eq(hub_job_wait(db, 5000, &lane_slack, NULL), 1);
+	cr_assert_eq(hub_job_claim_in(prod, "w", 30, &lane_slack, &job), HUB_DB_OK);
 	cr_assert_eq(hub_job_set_lane(prod, &job, "email"), HUB_DB_OK);
 	STAND();
 	cr_assert_eq(hub_job_defer(prod, &job, 0), HUB_DB_OK);
-	cr_expect_eq(hub_job_wait(edb, 5000, &email, NULL), 1, "moved into the lane: wakes it");
-	cr_expect_eq(hub_job_wait(db, 300, &slack, NULL), 0, "moved out of the lane: no wake");
+	cr_expect_eq(hub_job_wait(edb, 5000, &lane_email, NULL), 1, "moved into the lane: wakes it");
+	cr_expect_eq(hub_job_wait(db, 300, &lane_slack, NULL), 0, "moved out of the lane: no wake");
 	hub_job_clear(&job);
 	/* NULL: every notification wakes (one process without lanes). */
 	STAND();
@@ -757,11 +762,6 @@ waiters_are(const char *want)
  */
 Test(jobs, a_commit_wakes_one_waiter_of_its_lane_by_name)
 {
-	static const char *const all[] = { "k_slack", "k_home" };
-	static const char *const slack_kinds[] = { "k_slack" };
-	static const char *const home_kinds[] = { "k_home" };
-	const struct hub_job_filter slack = { "slack", slack_kinds, 1, 1, all, 2, 0 };
-	const struct hub_job_filter home = { "home", home_kinds, 1, 0, all, 2, 0 };
 	struct hub_db *prod = connect_fresh(), *a = connect_fresh(), *b = connect_fresh();
 	struct hub_db *h = connect_fresh(), *holder = connect_fresh();
 	const char *old = "old-worker";
@@ -770,45 +770,45 @@ Test(jobs, a_commit_wakes_one_waiter_of_its_lane_by_name)
 	cr_assert_eq(hub_job_listen(a), HUB_DB_OK);
 	cr_assert_eq(hub_job_listen(b), HUB_DB_OK);
 	cr_assert_eq(hub_job_listen(h), HUB_DB_OK);
-	cr_assert_eq(hub_job_waiting(a, "wa", 60000, &slack), HUB_DB_OK);
-	cr_assert_eq(hub_job_waiting(b, "wb", 60000, &slack), HUB_DB_OK);
-	cr_assert_eq(hub_job_waiting(h, "wh", 60000, &home), HUB_DB_OK);
+	cr_assert_eq(hub_job_waiting(a, "wa", 60000, &lane_slack), HUB_DB_OK);
+	cr_assert_eq(hub_job_waiting(b, "wb", 60000, &lane_slack), HUB_DB_OK);
+	cr_assert_eq(hub_job_waiting(h, "wh", 60000, &lane_home), HUB_DB_OK);
 
 	/* One of the two slack waiters is named; its row is gone. */
 	enqueue(prod, "k_slack", NULL, 0);
-	ra = hub_job_wait(a, 1500, &slack, "wa");
-	rb = hub_job_wait(b, ra == 2 ? 300 : 1500, &slack, "wb");
+	ra = hub_job_wait(a, 1500, &lane_slack, "wa");
+	rb = hub_job_wait(b, ra == 2 ? 300 : 1500, &lane_slack, "wb");
 	cr_expect((ra == 2 && rb == 0) || (ra == 0 && rb == 2),
 	    "exactly one slack waiter woken, by name (a %d, b %d)", ra, rb);
-	cr_expect_eq(hub_job_wait(h, 300, &home, "wh"), 0, "another lane sleeps on");
+	cr_expect_eq(hub_job_wait(h, 300, &lane_home, "wh"), 0, "another lane sleeps on");
 	waiters_are(ra == 2 ? "wb,wh" : "wa,wh");
 
 	/* The next job names the other one. */
 	enqueue(prod, "k_slack", NULL, 0);
 	if (ra == 2)
-		cr_expect_eq(hub_job_wait(b, 5000, &slack, "wb"), 2);
+		cr_expect_eq(hub_job_wait(b, 5000, &lane_slack, "wb"), 2);
 	else
-		cr_expect_eq(hub_job_wait(a, 5000, &slack, "wa"), 2);
+		cr_expect_eq(hub_job_wait(a, 5000, &lane_slack, "wa"), 2);
 	waiters_are("wh");
 
 	/* No slack process waits (they claim when their job is done): no
 	 * notification at all, not even to the home lane's listener.  (Each
 	 * connection drops first what named another.) */
-	cr_expect_eq(hub_job_wait(a, 100, &slack, "wa"), 0);
-	cr_expect_eq(hub_job_wait(b, 100, &slack, "wb"), 0);
+	cr_expect_eq(hub_job_wait(a, 100, &lane_slack, "wa"), 0);
+	cr_expect_eq(hub_job_wait(b, 100, &lane_slack, "wb"), 0);
 	enqueue(prod, "k_slack", NULL, 0);
 	cr_expect_eq(hub_job_wait(a, 300, NULL, NULL), 0, "no waiter of the lane: nothing sent");
 
 	/* Both slack waiters held by another commit: named nobody, both wake,
 	 * their rows stand. */
-	cr_assert_eq(hub_job_waiting(a, "wa", 60000, &slack), HUB_DB_OK);
-	cr_assert_eq(hub_job_waiting(b, "wb", 60000, &slack), HUB_DB_OK);
+	cr_assert_eq(hub_job_waiting(a, "wa", 60000, &lane_slack), HUB_DB_OK);
+	cr_assert_eq(hub_job_waiting(b, "wb", 60000, &lane_slack), HUB_DB_OK);
 	cr_assert_eq(hub_db_begin(holder), HUB_DB_OK);
 	cr_assert_eq(hub_db_exec(holder, &q_table, Q_WAITERS_HOLD, NULL, NULL), HUB_DB_OK);
 	enqueue(prod, "k_slack", NULL, 0);
-	cr_expect_eq(hub_job_wait(a, 5000, &slack, "wa"), 1, "held: every waiter of the lane");
-	cr_expect_eq(hub_job_wait(b, 5000, &slack, "wb"), 1);
-	cr_expect_eq(hub_job_wait(h, 300, &home, "wh"), 0);
+	cr_expect_eq(hub_job_wait(a, 5000, &lane_slack, "wa"), 1, "held: every waiter of the lane");
+	cr_expect_eq(hub_job_wait(b, 5000, &lane_slack, "wb"), 1);
+	cr_expect_eq(hub_job_wait(h, 300, &lane_home, "wh"), 0);
 	hub_db_rollback(holder);
 	waiters_are("wa,wb,wh");
 
@@ -819,11 +819,11 @@ Test(jobs, a_commit_wakes_one_waiter_of_its_lane_by_name)
 	cr_assert_eq(hub_job_awake(h, "wh"), HUB_DB_OK);
 	cr_assert_eq(hub_db_exec(prod, &q_table, Q_WAITER_OLD, &old, NULL), HUB_DB_OK);
 	enqueue(prod, "k_home", NULL, 0);
-	cr_expect_eq(hub_job_wait(h, 5000, &home, "wh"), 1, "an older worker waits: named nobody");
+	cr_expect_eq(hub_job_wait(h, 5000, &lane_home, "wh"), 1, "an older worker waits: named nobody");
 	waiters_are("old-worker");
 
 	/* A worker without lanes (NULL filter) is named for any job. */
-	cr_expect_eq(hub_job_wait(a, 100, &slack, "wa"), 0, "k_home is not the slack lane's");
+	cr_expect_eq(hub_job_wait(a, 100, &lane_slack, "wa"), 0, "k_home is not the slack lane's");
 	cr_assert_eq(hub_job_awake(prod, old), HUB_DB_OK);
 	cr_assert_eq(hub_job_waiting(a, "wa", 60000, NULL), HUB_DB_OK);
 	enqueue(prod, "k_other", NULL, 0);

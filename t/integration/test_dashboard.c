@@ -525,6 +525,47 @@ Test(dashboard, unchanged_list_is_a_304_and_a_new_request_a_new_etag)
 
 /* ------------------------------------------------------------ refusals */
 
+/* The worker notes the requester's Slack id once per request (for the
+ * self-approval check: lib/notify/fanout.c); no page shows it, so the
+ * live fragment stays a 304 (0031).  Any other change of the row is a
+ * change. */
+Test(dashboard, requester_slack_id_noted_is_no_change_of_the_list)
+{
+	char src[64], key[KEY_MAX], vee[EMAIL_MAX], ck[CK_MAX], id[ID_MAX], sql[512],
+	    path[URL_MAX], live[URL_MAX], etag[256], etag2[256], inm[300];
+	struct th_resp r;
+
+	own_source(src, key);
+	person("viewer", vee, ck);
+	create(key, src, "Noted quietly", "Ed", "ed@example.test", "U0LIVE02", id);
+	snprintf(path, sizeof(path), "/requests?source=%s", src);
+	page(path, ck, 200, &r);
+	attr_after(r.body, "id=\"live\"", "data-live", live, sizeof(live));
+	th_resp_free(&r);
+	page(live, ck, 200, &r);
+	cr_assert_not_null(th_header(&r, "ETag", etag, sizeof(etag)));
+	th_resp_free(&r);
+	snprintf(inm, sizeof(inm), "If-None-Match: %s", etag);
+
+	/* The worker's statement (fanout.c), as it runs it. */
+	snprintf(sql, sizeof(sql), "UPDATE requests SET requester_slack_resolved = 'U0EDRES'"
+	    " WHERE id = '%s'", id);
+	th_admin_sql(sql);
+	get(live, ck, inm, &r);
+	cr_assert_eq(r.status, 304, "noting the Slack id changed the list: %ld", r.status);
+	th_resp_free(&r);
+
+	snprintf(sql, sizeof(sql), "UPDATE requests SET title = 'Noted, then renamed'"
+	    " WHERE id = '%s'", id);
+	th_admin_sql(sql);
+	get(live, ck, inm, &r);
+	cr_assert_eq(r.status, 200, "%ld", r.status);
+	expect_in(&r, "Noted, then renamed");
+	cr_assert_not_null(th_header(&r, "ETag", etag2, sizeof(etag2)));
+	cr_assert_str_neq(etag2, etag);
+	th_resp_free(&r);
+}
+
 Test(dashboard, bad_filters_are_a_400_with_the_message_next_to_the_field)
 {
 	static const struct {

@@ -526,10 +526,10 @@ Test(dashboard, unchanged_list_is_a_304_and_a_new_request_a_new_etag)
 /* ------------------------------------------------------------ refusals */
 
 /* The worker notes the requester's Slack id once per request (for the
- * self-approval check: lib/notify/fanout.c); no page shows it, so the
- * live fragment stays a 304 (0031).  Any other change of the row is a
- * change. */
-Test(dashboard, requester_slack_id_noted_is_no_change_of_the_list)
+ * self-approval check: lib/notify/fanout.c) and moves the reminder
+ * schedule at each reminder; no page shows either, so the live fragment
+ * stays a 304 (0031).  Any other change of the row is a change. */
+Test(dashboard, hidden_columns_are_no_change_of_the_list)
 {
 	char src[64], key[KEY_MAX], vee[EMAIL_MAX], ck[CK_MAX], id[ID_MAX], sql[512],
 	    path[URL_MAX], live[URL_MAX], etag[256], etag2[256], inm[300];
@@ -553,6 +553,12 @@ Test(dashboard, requester_slack_id_noted_is_no_change_of_the_list)
 	th_admin_sql(sql);
 	get(live, ck, inm, &r);
 	cr_assert_eq(r.status, 304, "noting the Slack id changed the list: %ld", r.status);
+	th_resp_free(&r);
+	snprintf(sql, sizeof(sql), "UPDATE requests SET next_reminder_at = now() + interval '1 day'"
+	    " WHERE id = '%s'", id);
+	th_admin_sql(sql);
+	get(live, ck, inm, &r);
+	cr_assert_eq(r.status, 304, "the reminder schedule changed the list: %ld", r.status);
 	th_resp_free(&r);
 
 	snprintf(sql, sizeof(sql), "UPDATE requests SET title = 'Noted, then renamed'"

@@ -525,13 +525,26 @@ Test(dashboard, unchanged_list_is_a_304_and_a_new_request_a_new_etag)
 
 /* ------------------------------------------------------------ refusals */
 
+/* UPDATE requests SET set WHERE id = id (as the admin), then GET live
+ * with the extra header; the answer in r. */
+static void
+update_then_get(const char *id, const char *set, const char *live, const char *ck,
+    const char *extra, struct th_resp *r)
+{
+	char sql[512];
+
+	snprintf(sql, sizeof(sql), "UPDATE requests SET %s WHERE id = '%s'", set, id);
+	th_admin_sql(sql);
+	get(live, ck, extra, r);
+}
+
 /* The worker notes the requester's Slack id once per request (for the
  * self-approval check: lib/notify/fanout.c) and moves the reminder
  * schedule at each reminder; no page shows either, so the live fragment
  * stays a 304 (0031).  Any other change of the row is a change. */
 Test(dashboard, hidden_columns_are_no_change_of_the_list)
 {
-	char src[64], key[KEY_MAX], vee[EMAIL_MAX], ck[CK_MAX], id[ID_MAX], sql[512],
+	char src[64], key[KEY_MAX], vee[EMAIL_MAX], ck[CK_MAX], id[ID_MAX],
 	    path[URL_MAX], live[URL_MAX], etag[256], etag2[256], inm[300];
 	struct th_resp r;
 
@@ -548,23 +561,14 @@ Test(dashboard, hidden_columns_are_no_change_of_the_list)
 	snprintf(inm, sizeof(inm), "If-None-Match: %s", etag);
 
 	/* The worker's statement (fanout.c), as it runs it. */
-	snprintf(sql, sizeof(sql), "UPDATE requests SET requester_slack_resolved = 'U0EDRES'"
-	    " WHERE id = '%s'", id);
-	th_admin_sql(sql);
-	get(live, ck, inm, &r);
+	update_then_get(id, "requester_slack_resolved = 'U0EDRES'", live, ck, inm, &r);
 	cr_assert_eq(r.status, 304, "noting the Slack id changed the list: %ld", r.status);
 	th_resp_free(&r);
-	snprintf(sql, sizeof(sql), "UPDATE requests SET next_reminder_at = now() + interval '1 day'"
-	    " WHERE id = '%s'", id);
-	th_admin_sql(sql);
-	get(live, ck, inm, &r);
+	update_then_get(id, "next_reminder_at = now() + interval '1 day'", live, ck, inm, &r);
 	cr_assert_eq(r.status, 304, "the reminder schedule changed the list: %ld", r.status);
 	th_resp_free(&r);
 
-	snprintf(sql, sizeof(sql), "UPDATE requests SET title = 'Noted, then renamed'"
-	    " WHERE id = '%s'", id);
-	th_admin_sql(sql);
-	get(live, ck, inm, &r);
+	update_then_get(id, "title = 'Noted, then renamed'", live, ck, inm, &r);
 	cr_assert_eq(r.status, 200, "%ld", r.status);
 	expect_in(&r, "Noted, then renamed");
 	cr_assert_not_null(th_header(&r, "ETag", etag2, sizeof(etag2)));

@@ -472,6 +472,150 @@ hub_db_exec_binary(struct hub_db *db, const struct hub_stmt_table *t, int id,
 	return db_exec(db, t, id, params, res, DB_BINARY);
 }
 
+/* The results of one Sync'd statement of a pipeline, up to its
+ * PGRES_PIPELINE_SYNC: the prepare's (when prepping), then the
+ * statement's.  -1 when the connection gave out before the Sync. */
+static int
+db_each_read(struct hub_db *db, struct hub_db_call *c, struct hub_db_prep *p, int prepping)
+{
+	PGconn *conn = db->conn;
+	PGresult *r;
+	int cmd = prepping ? 0 : 1, nulls = 0;
+
+	for (;;) {
+		if ((r = PQgetResult(conn)) == NULL) {
+			/* One NULL ends each command; more in a row, or a
+			 * dead connection, means no Sync is coming. */
+			if (PQstatus(conn) == CONNECTION_BAD || ++nulls > 1)
+				break;
+			cmd++;
+			continue;
+		}
+		nulls = 0;
+		switch (PQresultStatus(r)) {
+		case PGRES_PIPELINE_SYNC:
+			PQclear(r);
+			return 0;
+		case PGRES_COMMAND_OK:
+		case PGRES_TUPLES_OK:
+			if (cmd > 0 && c->err == HUB_DB_OK && c->res_wanted && c->res == NULL) {
+				c->res = r;
+				r = NULL;
+			}
+			break;
+		case PGRES_PIPELINE_ABORTED:	/* after a failed prepare */
+			if (c->err == HUB_DB_OK)
+				c->err = HUB_DB_QUERY;
+			break;
+		default:
+			if (cmd == 0)
+				p->done[c->id] = 0;
+			if (c->err == HUB_DB_OK)
+				c->err = db_fail(db, c->table, c->id, r);
+			break;
+		}
+		PQclear(r);
+	}
+	if (c->err == HUB_DB_OK)
+		c->err = HUB_DB_CONN;
+	return -1;
+}
+
+/* hub_db_exec_each's one round trip; -1 when pipeline mode could not
+ * even start (nothing was sent: run them one by one). */
+static int
+db_each_pipeline(struct hub_db *db, struct hub_db_call *c, size_t n)
+{
+	PGconn *conn = db->conn;
+	struct hub_db_prep *p[HUB_DB_EACH_MAX];
+	unsigned char prepping[HUB_DB_EACH_MAX];
+	char name[96];
+	size_t i, sent = 0;
+	int lost = 0;
+
+	for (i = 0; i < n; i++)
+		if ((p[i] = db_prep_for(db, c[i].table)) == NULL)
+			return -1;
+	if (PQenterPipelineMode(conn) != 1)
+		return -1;
+	for (i = 0; i < n; i++) {
+		const struct hub_stmt *st = &c[i].table->stmts[c[i].id];
+
+		snprintf(name, sizeof(name), "%s_%d", c[i].table->tag, c[i].id);
+		/* Marked now: the same statement later in the batch is not
+		 * prepared twice.  A failed prepare unmarks it. */
+		prepping[i] = !p[i]->done[c[i].id];
+		p[i]->done[c[i].id] = 1;
+		if ((prepping[i] && !PQsendPrepare(conn, name, st->sql, st->nparams, NULL)) ||
+		    !PQsendQueryPrepared(conn, name, st->nparams, c[i].params, NULL, NULL, 0) ||
+		    !PQpipelineSync(conn))
+			break;
+		sent++;
+	}
+	for (i = 0; i < sent && !lost; i++)
+		lost = db_each_read(db, &c[i], p[i], prepping[i]) != 0;
+	for (; i < n; i++)
+		if (c[i].err == HUB_DB_OK)
+			c[i].err = db_fail(db, c[i].table, c[i].id, NULL);
+	if (PQexitPipelineMode(conn) != 1 && PQstatus(conn) == CONNECTION_OK) {
+		/* Results left unread (a bug): start afresh. */
+		hub_log(HUB_LOG_ERROR, "db_error", "error", "pipeline left busy", NULL);
+		db_reset(db);
+	}
+	return 0;
+}
+
+/* Did the server go away before answering any of them? */
+static int
+db_each_lost(struct hub_db *db, const struct hub_db_call *c, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (c[i].err != HUB_DB_CONN)
+			return 0;
+	return PQstatus(db->conn) == CONNECTION_BAD;
+}
+
+int
+hub_db_exec_each(struct hub_db *db, struct hub_db_call *c, size_t n)
+{
+	size_t i;
+	int err = HUB_DB_OK, piped = -1;
+
+	for (i = 0; i < n; i++) {
+		c[i].res = NULL;
+		c[i].err = HUB_DB_OK;
+		if (c[i].table == NULL || c[i].id < 0 || (size_t)c[i].id >= c[i].table->n)
+			return c[i].err = HUB_DB_QUERY;
+	}
+	if (db == NULL || db->conn == NULL)
+		return HUB_DB_CONN;
+	db_clear_error(db);
+	if (!db->in_tx && n <= HUB_DB_EACH_MAX && db_ready(db) == HUB_DB_OK &&
+	    (piped = db_each_pipeline(db, c, n)) == 0 && db_each_lost(db, c, n) &&
+	    db_reset(db) == HUB_DB_OK) {
+		/* As db_run: once more on a fresh connection. */
+		for (i = 0; i < n; i++)
+			c[i].err = HUB_DB_OK;
+		db_clear_error(db);
+		piped = db_each_pipeline(db, c, n);
+	}
+	if (piped != 0)
+		for (i = 0; i < n; i++)
+			c[i].err = db_exec(db, c[i].table, c[i].id, c[i].params,
+			    c[i].res_wanted ? &c[i].res : NULL, 0);
+	for (i = 0; i < n; i++) {
+		if (c[i].err != HUB_DB_OK) {
+			PQclear(c[i].res);
+			c[i].res = NULL;
+			if (err == HUB_DB_OK)
+				err = c[i].err;
+		}
+	}
+	return err;
+}
+
 int
 hub_db_exec_script(struct hub_db *db, const char *sql)
 {

@@ -107,6 +107,31 @@ int		 hub_db_exec_planned(struct hub_db *, const struct hub_stmt_table *, int id
  * numbers, which as text cost a print and a parse each. */
 int		 hub_db_exec_binary(struct hub_db *, const struct hub_stmt_table *, int id,
 		    const char *const *params, PGresult **res);
+/*
+ * Several statements, each in its own transaction as if run one after the
+ * other by hub_db_exec outside a transaction, sent together: one round
+ * trip to the server instead of one each (libpq's pipeline mode, a Sync
+ * after each statement).  A later statement sees what the earlier ones
+ * committed; one that fails does not stop the others.  On an idle
+ * server most of a short statement's CPU is the waking of the backend
+ * and of this process (t/bench/README.md), so this is for statements
+ * the caller runs back to back anyway.  Inside a transaction they run
+ * one by one, as do more than HUB_DB_EACH_MAX.  Each call's err is its
+ * outcome and its res (on HUB_DB_OK, when res_wanted) is the caller's to
+ * PQclear(); a connection lost midway is HUB_DB_CONN for the calls not
+ * answered, which are not retried (they may have run).  Returns the
+ * first error among the calls.
+ */
+#define HUB_DB_EACH_MAX	8
+struct hub_db_call {
+	const struct hub_stmt_table	*table;
+	int				 id;
+	const char *const		*params;
+	int				 res_wanted;
+	PGresult			*res;	/* out */
+	int				 err;	/* out */
+};
+int		 hub_db_exec_each(struct hub_db *, struct hub_db_call *calls, size_t n);
 /* One-off SQL with no parameters for migrations and admin tools only. */
 int		 hub_db_exec_script(struct hub_db *, const char *sql);
 

@@ -7,6 +7,7 @@
  * worker that outlived its lease cannot finish a job another worker owns.
  */
 #include <errno.h>
+#include <limits.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -36,11 +37,14 @@
 	"  OR ($" c "::boolean AND NOT j.kind = ANY($" d "::text[])) END)"
 
 /* The end of a claim: the claimed rows, oldest first (claim_row reads
- * them in this column order). */
+ * them in this column order).  A worker ($1) that claims a job is no
+ * longer waiting: its waiter row goes in the same statement (none when
+ * it claimed nothing, or a producer naming it took the row already). */
 #define JOB_CLAIMED_SQL \
 	" RETURNING id, kind, payload::text AS body, attempts, max_attempts," \
 	"  extract(epoch FROM created_at)::bigint AS created," \
-	"  coalesce(extract(epoch FROM deadline)::bigint, 0) AS until, dedupe_key, run_at)" \
+	"  coalesce(extract(epoch FROM deadline)::bigint, 0) AS until, dedupe_key, run_at)," \
+	" awake AS (DELETE FROM job_waiters WHERE worker = $1 AND EXISTS (SELECT 1 FROM c))" \
 	" SELECT id, kind, body, attempts, max_attempts, created, until, dedupe_key" \
 	" FROM c ORDER BY run_at, id"
 
@@ -53,15 +57,13 @@ enum job_stmt {
 	JOB_RELEASE,
 	JOB_CLAIM_IN,
 	JOB_LANE_LOCK,
-	JOB_NEXT_DUE,
 	JOB_DEFER,
 	JOB_DEFER_TARGET,
 	JOB_GRANT_ATTEMPT,
 	JOB_RETRY,
 	JOB_SET_LANE,
 	JOB_LISTEN,
-	JOB_WAITER_SET,
-	JOB_WAITER_DROP,
+	JOB_STAND,
 	JOB__MAX
 };
 
@@ -163,16 +165,6 @@ static const struct hub_stmt job_stmts[JOB__MAX] = {
 	/* $1 lane: one claim at a time in a lane with a cap per target */
 	[JOB_LANE_LOCK] = {
 	    "SELECT pg_advisory_xact_lock(hashtext('hub_jobs_lane:' || $1))", 1 },
-	/* $1..$4 as $3..$6 of JOB_CLAIM_IN (all NULL: any job) */
-	/* -1 when nothing is queued or running (greatest(0, NULL) is 0, not
-	 * NULL: an idle lane would poll every 10 ms). */
-	[JOB_NEXT_DUE] = {
-	    "SELECT CASE WHEN d IS NULL THEN -1 ELSE greatest(0, ceil(d * 1000)) END::bigint"
-	    " FROM (SELECT extract(epoch FROM least("
-	    "  (SELECT min(j.run_at) FROM jobs j WHERE j.state = 'queued'"
-	    "   AND ($1::text IS NULL OR " JOB_IN_LANE("1", "2", "3", "4") ")),"
-	    "  (SELECT min(locked_until) FROM jobs WHERE state = 'running'))"
-	    " - now()) AS d) x", 4 },
 	/* $1 id, $2 attempts (fence), $3 delay ms */
 	[JOB_DEFER] = {
 	    "UPDATE jobs SET state = 'queued', locked_by = NULL, locked_until = NULL,"
@@ -209,20 +201,36 @@ static const struct hub_stmt job_stmts[JOB__MAX] = {
 	    " WHERE id = $1::bigint AND state = 'running' AND attempts = $2::integer"
 	    " RETURNING id", 3 },
 	[JOB_LISTEN] = { "LISTEN hub_jobs", 0 },
-	/* $1 worker, $2 ms, $3..$6 its lane as $3..$6 of JOB_CLAIM_IN (all
-	 * NULL: every job).  Rows of workers killed while waiting go once
-	 * they are an hour past their wait (they count for nothing already).
-	 * named: a commit may wake this one alone (0029). */
-	[JOB_WAITER_SET] = {
-	    "WITH gone AS (DELETE FROM job_waiters"
-	    "  WHERE until < now() - interval '1 hour' AND worker <> $1)"
-	    " INSERT INTO job_waiters (worker, until, named, lane, kinds, others, all_kinds)"
-	    " VALUES ($1, now() + make_interval(secs => $2::integer / 1000.0), true,"
-	    "  $3, $4::text[], coalesce($5::boolean, false), $6::text[])"
-	    " ON CONFLICT (worker) DO UPDATE SET until = EXCLUDED.until, named = true,"
-	    "  lane = EXCLUDED.lane, kinds = EXCLUDED.kinds, others = EXCLUDED.others,"
-	    "  all_kinds = EXCLUDED.all_kinds", 6 },
-	[JOB_WAITER_DROP] = { "DELETE FROM job_waiters WHERE worker = $1", 1 },
+	/* $1 worker, $2 its longest wait (ms), $3..$6 its lane as $3..$6 of
+	 * JOB_CLAIM_IN (all NULL: every job), $7 its shortest wait, $8 the
+	 * wait ends when a job of the lane falls due (a timekeeper: a
+	 * scheduled job fires no NOTIFY when it becomes due).  Answers due:
+	 * ms until a job of the lane is due or any lease runs out (-1 none;
+	 * greatest(0, NULL) would be 0, an idle lane polling every 10 ms),
+	 * and the wait; the waiter row lasts the wait and a second more.
+	 * Rows of workers killed while waiting go once they are an hour past
+	 * their wait (they count for nothing already).  named: a commit may
+	 * wake this one alone (0029). */
+	[JOB_STAND] = {
+	    "WITH d AS (SELECT CASE WHEN x IS NULL THEN -1"
+	    "  ELSE greatest(0, ceil(x * 1000)) END::bigint AS due"
+	    " FROM (SELECT extract(epoch FROM least("
+	    "  (SELECT min(j.run_at) FROM jobs j WHERE j.state = 'queued'"
+	    "   AND ($3::text IS NULL OR " JOB_IN_LANE("3", "4", "5", "6") ")),"
+	    "  (SELECT min(locked_until) FROM jobs WHERE state = 'running'))"
+	    "  - now()) AS x) y),"
+	    " w AS (SELECT due, greatest($7::integer, least($2::integer,"
+	    "  CASE WHEN $8::boolean AND due >= 0 THEN due + 10 ELSE $2::integer END))::integer"
+	    "  AS ms FROM d),"
+	    " gone AS (DELETE FROM job_waiters"
+	    "  WHERE until < now() - interval '1 hour' AND worker <> $1),"
+	    " ins AS (INSERT INTO job_waiters (worker, until, named, lane, kinds, others, all_kinds)"
+	    "  SELECT $1, now() + make_interval(secs => (w.ms + 1000) / 1000.0), true,"
+	    "   $3, $4::text[], coalesce($5::boolean, false), $6::text[] FROM w"
+	    "  ON CONFLICT (worker) DO UPDATE SET until = EXCLUDED.until, named = true,"
+	    "   lane = EXCLUDED.lane, kinds = EXCLUDED.kinds, others = EXCLUDED.others,"
+	    "   all_kinds = EXCLUDED.all_kinds)"
+	    " SELECT due, ms FROM w", 8 },
 };
 
 static const struct hub_stmt_table job_table = { "hubjob", job_stmts, JOB__MAX };
@@ -453,42 +461,63 @@ claim_capped(struct hub_db *db, const struct hub_job_filter *f, const char **par
 	return err;
 }
 
+/* A claim's statement and parameters (their text lives here). */
+struct claim_args {
+	const char	*params[8];
+	char		 lease[HUB_INT_TEXT_SIZE], cap[HUB_INT_TEXT_SIZE], n[HUB_INT_TEXT_SIZE];
+	char		 kinds[JOB_KINDS_TEXT], all[JOB_KINDS_TEXT];
+	int		 stmt;	 /* JOB_CLAIM or JOB_CLAIM_IN */
+	int		 capped; /* claim_capped: in a transaction */
+};
+
+static int
+claim_args(struct claim_args *a, const char *worker_id, int lease_s,
+    const struct hub_job_filter *f, int n)
+{
+	memset(a, 0, sizeof(*a));
+	if (worker_id == NULL || lease_s <= 0 || n < 1)
+		return HUB_DB_QUERY;
+	snprintf(a->lease, sizeof(a->lease), "%d", lease_s);
+	snprintf(a->n, sizeof(a->n), "%d", n);
+	a->params[0] = worker_id;
+	a->params[1] = a->lease;
+	if (f == NULL) {
+		a->stmt = JOB_CLAIM;
+		a->params[2] = a->n;
+		return HUB_DB_OK;
+	}
+	if (f->lane == NULL || filter_params(f, &a->params[2], a->kinds, a->all,
+	    sizeof(a->kinds)) != 0)
+		return HUB_DB_QUERY;
+	a->stmt = JOB_CLAIM_IN;
+	if (f->target_cap > 0) {
+		snprintf(a->cap, sizeof(a->cap), "%d", f->target_cap);
+		a->params[6] = a->cap;
+		a->params[7] = "1";
+		a->capped = 1;
+	} else
+		a->params[7] = a->n;
+	return HUB_DB_OK;
+}
+
 int
 hub_job_claim_batch(struct hub_db *db, const char *worker_id, int lease_s,
     const struct hub_job_filter *f, struct hub_job *jobs, int n, int *got)
 {
+	struct claim_args a;
 	PGresult *r = NULL;
-	const char *params[8];
-	char leasebuf[HUB_INT_TEXT_SIZE], capbuf[HUB_INT_TEXT_SIZE], nbuf[HUB_INT_TEXT_SIZE];
-	char kinds[JOB_KINDS_TEXT], all[JOB_KINDS_TEXT];
 	int err;
 
 	*got = 0;
 	if (n < 1)
 		return HUB_DB_QUERY;
 	memset(jobs, 0, sizeof(*jobs) * (size_t)n);
-	if (worker_id == NULL || lease_s <= 0)
-		return HUB_DB_QUERY;
-	snprintf(leasebuf, sizeof(leasebuf), "%d", lease_s);
-	params[0] = worker_id;
-	params[1] = leasebuf;
-	if (f == NULL) {
-		snprintf(nbuf, sizeof(nbuf), "%d", n);
-		params[2] = nbuf;
-		err = hub_db_exec(db, &job_table, JOB_CLAIM, params, &r);
-	} else if (f->lane == NULL || filter_params(f, &params[2], kinds, all, sizeof(kinds)) != 0)
-		return HUB_DB_QUERY;
-	else if (f->target_cap > 0) {
-		snprintf(capbuf, sizeof(capbuf), "%d", f->target_cap);
-		params[6] = capbuf;
-		params[7] = "1";
-		err = claim_capped(db, f, params, &r);
-	} else {
-		snprintf(nbuf, sizeof(nbuf), "%d", n);
-		params[6] = NULL;
-		params[7] = nbuf;
-		err = hub_db_exec(db, &job_table, JOB_CLAIM_IN, params, &r);
-	}
+	if ((err = claim_args(&a, worker_id, lease_s, f, n)) != HUB_DB_OK)
+		return err;
+	if (a.capped)
+		err = claim_capped(db, f, a.params, &r);
+	else
+		err = hub_db_exec(db, &job_table, a.stmt, a.params, &r);
 	if (err != HUB_DB_OK)
 		return err;
 	return claim_rows(r, jobs, got);
@@ -501,25 +530,6 @@ hub_job_claim_in(struct hub_db *db, const char *worker_id, int lease_s,
 	int got;
 
 	return hub_job_claim_batch(db, worker_id, lease_s, f, job, 1, &got);
-}
-
-int
-hub_job_next_due(struct hub_db *db, const struct hub_job_filter *f, long long *ms)
-{
-	PGresult *r = NULL;
-	const char *params[4] = { NULL, NULL, NULL, NULL };
-	char kinds[JOB_KINDS_TEXT], all[JOB_KINDS_TEXT];
-	int err;
-
-	*ms = -1;
-	if (f != NULL && filter_params(f, params, kinds, all, sizeof(kinds)) != 0)
-		return HUB_DB_QUERY;
-	if ((err = hub_db_exec(db, &job_table, JOB_NEXT_DUE, params, &r)) != HUB_DB_OK)
-		return err;
-	if (PQntuples(r) != 1 || parse_ll(PQgetvalue(r, 0, 0), ms) != 0)
-		err = HUB_DB_QUERY;
-	PQclear(r);
-	return err;
 }
 
 /* Run a fenced statement for `job`; HUB_DB_NOTFOUND when the lease was
@@ -764,27 +774,111 @@ hub_job_listen(struct hub_db *db)
 	return HUB_DB_OK;
 }
 
+/* JOB_STAND's statement and parameters. */
+struct stand_args {
+	const char	*params[8];
+	char		 max[HUB_INT_TEXT_SIZE], floor[HUB_INT_TEXT_SIZE];
+	char		 kinds[JOB_KINDS_TEXT], all[JOB_KINDS_TEXT];
+};
+
+static int
+stand_args(struct stand_args *a, const char *worker_id, const struct hub_job_filter *f,
+    const struct hub_job_stand *st)
+{
+	memset(a, 0, sizeof(*a));
+	if (worker_id == NULL)
+		return HUB_DB_QUERY;
+	snprintf(a->max, sizeof(a->max), "%d", st->max_ms);
+	snprintf(a->floor, sizeof(a->floor), "%d", st->floor_ms > 0 ? st->floor_ms : 0);
+	a->params[0] = worker_id;
+	a->params[1] = a->max;
+	if (f != NULL && (f->lane == NULL ||
+	    filter_params(f, &a->params[2], a->kinds, a->all, sizeof(a->kinds)) != 0))
+		return HUB_DB_QUERY;
+	a->params[6] = a->floor;
+	a->params[7] = st->timekeeper ? "true" : "false";
+	return HUB_DB_OK;
+}
+
+/* JOB_STAND's row into st; r is freed. */
+static int
+stand_row(PGresult *r, struct hub_job_stand *st)
+{
+	long long due, ms;
+	int err = HUB_DB_QUERY;
+
+	if (PQntuples(r) == 1 && parse_ll(PQgetvalue(r, 0, 0), &due) == 0 &&
+	    parse_ll(PQgetvalue(r, 0, 1), &ms) == 0 && ms >= 0 && ms <= INT_MAX) {
+		st->due_ms = due;
+		st->wait_ms = (int)ms;
+		err = HUB_DB_OK;
+	}
+	PQclear(r);
+	return err;
+}
+
+int
+hub_job_stand(struct hub_db *db, const char *worker_id, const struct hub_job_filter *f,
+    struct hub_job_stand *st)
+{
+	struct stand_args a;
+	PGresult *r = NULL;
+	int err;
+
+	st->due_ms = -1;
+	st->wait_ms = 0;
+	if ((err = stand_args(&a, worker_id, f, st)) != HUB_DB_OK ||
+	    (err = hub_db_exec(db, &job_table, JOB_STAND, a.params, &r)) != HUB_DB_OK)
+		return err;
+	return stand_row(r, st);
+}
+
+int
+hub_job_stand_look(struct hub_db *db, const char *worker_id, int lease_s,
+    const struct hub_job_filter *f, struct hub_job_stand *st, struct hub_job *job)
+{
+	struct hub_db_call c[2];
+	struct stand_args sa;
+	struct claim_args ca;
+	int err, got;
+
+	memset(job, 0, sizeof(*job));
+	st->due_ms = -1;
+	st->wait_ms = 0;
+	if ((err = stand_args(&sa, worker_id, f, st)) != HUB_DB_OK ||
+	    (err = claim_args(&ca, worker_id, lease_s, f, 1)) != HUB_DB_OK)
+		return err;
+	/* One claim at a time in a capped lane: a transaction of its own. */
+	if (ca.capped) {
+		if ((err = hub_job_stand(db, worker_id, f, st)) != HUB_DB_OK)
+			return err;
+		return hub_job_claim_in(db, worker_id, lease_s, f, job) == HUB_DB_OK ?
+		    HUB_DB_OK : HUB_DB_NOTFOUND;
+	}
+	memset(c, 0, sizeof(c));
+	c[0].table = c[1].table = &job_table;
+	c[0].id = JOB_STAND;
+	c[0].params = sa.params;
+	c[1].id = ca.stmt;
+	c[1].params = ca.params;
+	c[0].res_wanted = c[1].res_wanted = 1;
+	hub_db_exec_each(db, c, 2);
+	err = c[0].err == HUB_DB_OK ? stand_row(c[0].res, st) : c[0].err;
+	/* A job claimed is run, stood or not. */
+	if (c[1].err == HUB_DB_OK && claim_rows(c[1].res, job, &got) == HUB_DB_OK)
+		return HUB_DB_OK;
+	return err != HUB_DB_OK ? err : HUB_DB_NOTFOUND;
+}
+
 int
 hub_job_waiting(struct hub_db *db, const char *worker_id, int wait_ms,
     const struct hub_job_filter *f)
 {
-	char ms[16], kinds[JOB_KINDS_TEXT], all[JOB_KINDS_TEXT];
-	const char *params[6] = { worker_id, ms, NULL, NULL, NULL, NULL };
+	struct hub_job_stand st;
 
-	/* A little past the wait: the row must outlive the poll it stands for. */
-	snprintf(ms, sizeof(ms), "%d", wait_ms + 1000);
-	if (f != NULL && (f->lane == NULL ||
-	    filter_params(f, &params[2], kinds, all, sizeof(kinds)) != 0))
-		return HUB_DB_QUERY;
-	return hub_db_exec(db, &job_table, JOB_WAITER_SET, params, NULL);
-}
-
-int
-hub_job_awake(struct hub_db *db, const char *worker_id)
-{
-	const char *params[1] = { worker_id };
-
-	return hub_db_exec(db, &job_table, JOB_WAITER_DROP, params, NULL);
+	memset(&st, 0, sizeof(st));
+	st.max_ms = st.floor_ms = wait_ms;
+	return hub_job_stand(db, worker_id, f, &st);
 }
 
 /* Are the len bytes at p the string s (a kind, or a lane)? */

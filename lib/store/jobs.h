@@ -94,9 +94,6 @@ int	hub_job_claim_in(struct hub_db *, const char *worker_id, int lease_s,
  * statement would not see. */
 int	hub_job_claim_batch(struct hub_db *, const char *worker_id, int lease_s,
 	    const struct hub_job_filter *, struct hub_job *jobs, int n, int *got);
-/* ms until a job the filter lets through is due or a lease runs out (a
- * scheduled job fires no NOTIFY when it becomes due); -1: none. */
-int	hub_job_next_due(struct hub_db *, const struct hub_job_filter *, long long *ms);
 /* Finished: record the attempt as ok and mark the job done. */
 int	hub_job_done(struct hub_db *, struct hub_job *, const char *detail);
 /* Failed attempt. retry_after_s >= 0 retries after that many seconds
@@ -142,7 +139,8 @@ int	hub_job_listen(struct hub_db *);
  * busy producers commit one at a time for nobody.  A worker about to wait
  * calls hub_job_waiting with the filter it claims with (its row lasts the
  * wait and a second more), then looks for a due job once more, then
- * waits in hub_job_wait; once woken it calls hub_job_awake.  A job
+ * waits in hub_job_wait; the claim that gives it a job deletes its row
+ * in the same statement (it is awake).  A job
  * committed after that second look notifies; a commit racing it exactly
  * is caught by the wait's timeout.
  *
@@ -155,7 +153,30 @@ int	hub_job_listen(struct hub_db *);
  */
 int	hub_job_waiting(struct hub_db *, const char *worker_id, int wait_ms,
 	    const struct hub_job_filter *);
-int	hub_job_awake(struct hub_db *, const char *worker_id);
+/*
+ * hub_job_waiting for a worker's wait, which learns in the same statement
+ * how long to wait: at most max_ms, at least floor_ms, and for a
+ * timekeeper (the lane's process that waits for scheduled jobs, which
+ * fire no NOTIFY when they fall due) until just past the next one.
+ * due_ms: ms until a job the filter lets through is due or any lease
+ * runs out, 0 when one is due now, -1 none.
+ */
+struct hub_job_stand {
+	int		 max_ms;	/* in */
+	int		 floor_ms;	/* in */
+	int		 timekeeper;	/* in */
+	long long	 due_ms;	/* out */
+	int		 wait_ms;	/* out */
+};
+int	hub_job_stand(struct hub_db *, const char *worker_id, const struct hub_job_filter *,
+	    struct hub_job_stand *);
+/* Stand, then look once (hub_job_claim_in) in one round trip
+ * (hub_db_exec_each): the look is its own transaction after the stand's
+ * commit, so a job committed before it is found and one committed after
+ * it notifies.  HUB_DB_OK with a job claimed (and the row gone with the
+ * claim), HUB_DB_NOTFOUND standing with none, or the stand's error. */
+int	hub_job_stand_look(struct hub_db *, const char *worker_id, int lease_s,
+	    const struct hub_job_filter *, struct hub_job_stand *, struct hub_job *);
 /* Wait up to timeout_ms for a notification of a job the filter lets
  * through (NULL: any job; another lane's are dropped unread): 2 woken by
  * a notification that names worker_id, or reconnected (some may have

@@ -70,7 +70,7 @@ struct hub_worker {
 	long long			 setup_next;    /* hub_mono_ms() */
 	const struct hub_job_filter	*filter;  /* NULL: every kind */
 	int				 sweeper;  /* runs the sweeps */
-	int				 timekeeper; /* wakes at due times (see idle_ms) */
+	int				 timekeeper; /* wakes at due times (see stand_for) */
 	const char			*id;      /* locked_by */
 	int				 batch;   /* jobs the next claim takes */
 	int				 rewait;  /* a wake-up's job done: wait again
@@ -392,31 +392,32 @@ sweep_due(const struct hub_worker *w)
 	return w->sweeper && w->opts->sweep_s > 0 && ms_until(w->next_sweep) <= 0;
 }
 
-/* How long the idle wait may last: until the next sweep or the next
- * scheduled job at most. */
-static int
-idle_ms(struct hub_worker *w)
+/* What the idle wait asks of its stand (hub_job_stand): until the next
+ * sweep or setup try at most, and the next scheduled job for the
+ * timekeeper. */
+static void
+stand_for(struct hub_worker *w, struct hub_job_stand *st)
 {
 	long ms = w->opts->idle_wait_ms > 0 ? w->opts->idle_wait_ms : WORKER_DEFAULT_IDLE_MS;
-	long long due;
 	long left;
 
 	if (w->sweeper && w->opts->sweep_s > 0 && (left = ms_until(w->next_sweep)) < ms)
 		ms = left;
 	if (w->setup_leader && *w->setup_pending && (left = ms_until(w->setup_next)) < ms)
 		ms = left;
+	memset(st, 0, sizeof(*st));
+	st->max_ms = ms > 0 ? (int)ms : 0;
 	/* Jobs put back for later (a rate limit's place in line, a retry's
 	 * backoff) notify nobody when they fall due.  Only the lane's
 	 * timekeeper waits for them: all of a lane's processes waking at the
 	 * same due time cost an empty claim each but one.  The others join
 	 * on the next NOTIFY or their idle wait, and the timekeeper claims
 	 * more at once while it finds them waiting (loop_once). */
-	if (w->timekeeper && hub_job_next_due(w->db, w->filter, &due) == HUB_DB_OK &&
-	    due >= 0 && due < ms)
-		ms = (long)due + 10;   /* just past run_at: claim compares with now() */
-	if (w->filter != NULL && w->filter->target_cap > 0 && ms < WORKER_CAPPED_POLL_MS)
-		ms = WORKER_CAPPED_POLL_MS;
-	return ms > 0 ? (int)ms : 0;
+	st->timekeeper = w->timekeeper;
+	/* A capped lane polls no faster: its due jobs may all wait for
+	 * their targets' places. */
+	if (w->filter != NULL && w->filter->target_cap > 0)
+		st->floor_ms = WORKER_CAPPED_POLL_MS;
 }
 
 /*
@@ -479,21 +480,23 @@ worker_connect(struct hub_worker *w)
 
 /*
  * Nothing was due: say so (jobs.h: producers notify only while a worker
- * waits), look once more for a job committed before that, then wait for
- * a NOTIFY of this lane's jobs or the next due time.  A commit wakes one
- * waiting process of its lane by name and takes its row; that one claims,
- * and when the job went to a busy process first, stands again and looks
- * once more before it waits.  A process that finds the job gone after
- * any other wake-up (a notification that named nobody, the due time)
- * goes on waiting with its row standing: one empty claim per wake-up,
- * and the next due time read again after a timed one.  0: go on.
+ * waits) and look once more for a job committed before that, both in one
+ * round trip (hub_job_stand_look), then wait for a NOTIFY of this lane's
+ * jobs or the next due time.  A commit wakes one waiting process of its
+ * lane by name and takes its row; that one claims, and when the job went
+ * to a busy process first, stands again and looks once more before it
+ * waits.  A process that finds the job gone after any other wake-up (a
+ * notification that named nobody) goes on waiting with its row standing.
+ * When the wait is over, one statement stands for the next wait and says
+ * whether a job is due; only then does the process claim.  0: go on.
  */
 static int
 idle_wait(struct hub_worker *w)
 {
+	struct hub_job_stand st;
 	struct hub_job job;
-	long long until, row_until, left;
-	int rc, ms, look, named = 0, woken = 0;
+	long long until, left;
+	int rc, named = 0, woken = 0;
 
 	/* LISTEN again after a silent reconnect inside db.c (no statement
 	 * while the backend is the one that listened). */
@@ -502,71 +505,71 @@ idle_wait(struct hub_worker *w)
 		db_wait(w, rc);
 		return 0;
 	}
-	ms = idle_ms(w);
-	if ((rc = hub_job_waiting(w->db, w->id, ms, w->filter)) != HUB_DB_OK) {
+	stand_for(w, &st);
+	if ((rc = hub_job_stand_look(w->db, w->id, w->lease_s, w->filter, &st, &job)) ==
+	    HUB_DB_OK)
+		goto run;
+	if (rc != HUB_DB_NOTFOUND) {
 		db_trouble(w, "wait", rc);
 		db_wait(w, rc);
 		return 0;
 	}
-	/* The row lasts the wait and a second more (hub_job_waiting). */
-	until = hub_mono_ms() + ms;
-	row_until = until + 1000;
-	for (look = 1;; ) {
-		if (look) {
-			memset(&job, 0, sizeof(job));
-			if (hub_job_claim_in(w->db, w->id, w->lease_s, w->filter, &job) == HUB_DB_OK)
-				break;
-			if (named) {
-				/* Named, and the job went to another process: this
-				 * one waits for nobody now.  Stand again, look
-				 * once more, then wait. */
-				left = until - hub_mono_ms();
-				if (hub_job_waiting(w->db, w->id, left > 0 ? (int)left : 0,
-				    w->filter) != HUB_DB_OK)
-					return 0;
-				row_until = (left > 0 ? until : hub_mono_ms()) + 1000;
-				named = 0;
-				continue;
-			}
-		}
+	/* The row lasts the wait and a second more. */
+	until = hub_mono_ms() + st.wait_ms;
+	for (;;) {
 		if (*w->stop)
 			return 0;
 		if ((left = until - hub_mono_ms()) > 0) {
-			/* Woken by a job of ours, or what the wait was for is
-			 * due: claim. */
 			if ((rc = hub_job_wait(w->db, (int)left, w->filter, w->id)) < 0)
 				return 0;
-			if (rc == 0 && (sweep_due(w) || setup_due(w)))
-				return 0;
+			if (rc == 0) {
+				if (sweep_due(w) || setup_due(w))
+					return 0;
+				continue;
+			}
+			/* Woken by a job of ours: claim. */
 			named = rc == 2;
-			woken = rc > 0;
-			look = 1;
+			woken = 1;
+			if (hub_job_claim_in(w->db, w->id, w->lease_s, w->filter, &job) ==
+			    HUB_DB_OK)
+				break;
+			if (!named)
+				continue;
+			/* Named, and the job went to another process: this
+			 * one waits for nobody now.  Stand again and look once
+			 * more, for what is left of the wait. */
+			named = 0;
+			stand_for(w, &st);
+			left = until - hub_mono_ms();
+			st.max_ms = left > 0 && left < st.max_ms ? (int)left : st.max_ms;
+			if ((rc = hub_job_stand_look(w->db, w->id, w->lease_s, w->filter, &st,
+			    &job)) == HUB_DB_OK)
+				break;
+			if (rc != HUB_DB_NOTFOUND)
+				return 0;
+			until = hub_mono_ms() + st.wait_ms;
 			continue;
 		}
-		if (!look) {	/* the wait just planned is over already */
-			look = 1;
-			continue;
-		}
-		/* Looked when the wait ended and found nothing: the next one. */
+		/* The wait is over: stand for the next one, and claim only
+		 * when the same statement saw a job due. */
 		if (sweep_due(w) || setup_due(w))
 			return 0;
-		ms = idle_ms(w);
-		until = hub_mono_ms() + ms;
-		if (until + 500 > row_until) {
-			if (hub_job_waiting(w->db, w->id, ms, w->filter) != HUB_DB_OK)
-				return 0;
-			row_until = until + 1000;
-		}
-		look = 0;
+		stand_for(w, &st);
+		if (hub_job_stand(w->db, w->id, w->filter, &st) != HUB_DB_OK)
+			return 0;
+		until = hub_mono_ms() + st.wait_ms;
+		woken = 0;
+		if (st.due_ms == 0 &&
+		    hub_job_claim_in(w->db, w->id, w->lease_s, w->filter, &job) == HUB_DB_OK)
+			break;
 	}
-	/* A producer that named this process took its row already. */
-	if (!named)
-		hub_job_awake(w->db, w->id);
+run:
+	/* Its waiter row went with the claim (JOB_CLAIMED_SQL). */
 	run_job(w, &job);
 	hub_job_clear(&job);
 	/* Woken for one job, most likely the only one: the next claim would
 	 * find nothing, and the wait's own look claims anyway.  A job found
-	 * by the first look (more were queued) goes back to claiming. */
+	 * by a look (more were queued) goes back to claiming. */
 	w->rewait = woken;
 	return 0;
 }

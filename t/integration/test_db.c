@@ -435,6 +435,125 @@ Test(db, commit_of_failed_transaction_reports_the_error)
 	hub_db_close(db);
 }
 
+/*
+ * hub_db_exec_each: each statement its own transaction, a later one seeing
+ * what the earlier ones committed, a failed one stopping none of the
+ * others, statements prepared on first use inside the batch and reused
+ * after; all of it sent before the first answer is read (libpq's trace:
+ * every message of ours, then the server's).  Inside a transaction they
+ * run one by one and roll back with it.
+ */
+static void
+each_call(struct hub_db_call *c, int id, const char *const *params)
+{
+	memset(c, 0, sizeof(*c));
+	c->table = &t_table;
+	c->id = id;
+	c->params = params;
+	c->res_wanted = 1;
+}
+
+/* How many times the trace turns from our messages to the server's. */
+static int
+trace_turns(FILE *f)
+{
+	char line[512], last = 0;
+	int turns = 0;
+
+	rewind(f);
+	/* "F\t<length>\tParse..." (PQTRACE_SUPPRESS_TIMESTAMPS) */
+	while (fgets(line, sizeof(line), f) != NULL) {
+		if (line[0] != 'F' && line[0] != 'B')
+			continue;
+		if (line[0] == 'B' && last == 'F')
+			turns++;
+		last = line[0];
+	}
+	return turns;
+}
+
+Test(db, exec_each_runs_each_in_its_own_transaction_in_one_round_trip)
+{
+	struct hub_db *db = fresh_connect();
+	const char *a[3] = { "1", "a", NULL }, *b[3] = { "2", "bad", NULL };
+	const char *c3[3] = { "3", "c", "note" }, *one[1] = { "1" };
+	struct hub_db_call c[5];
+	FILE *trace;
+	int i;
+
+	make_tables(db);
+	cr_assert_not_null(trace = tmpfile());
+	PQtrace(hub_db_conn(db), trace);	/* then its flags: PQtrace clears them */
+	PQsetTraceFlags(hub_db_conn(db), PQTRACE_SUPPRESS_TIMESTAMPS);
+	each_call(&c[0], T_INSERT, a);
+	each_call(&c[1], T_SELECT, one);	/* sees row 1, committed before it */
+	each_call(&c[2], T_INSERT, b);		/* CHECK violation: its own failure */
+	each_call(&c[3], T_INSERT, c3);		/* runs anyway */
+	each_call(&c[4], T_SYNTAX, NULL);	/* fails to prepare */
+	cr_expect_eq(hub_db_exec_each(db, c, 5), HUB_DB_CHECK, "the first error");
+	PQuntrace(hub_db_conn(db));
+	fflush(trace);
+	cr_expect_eq(trace_turns(trace), 1, "one round trip for five statements");
+	fclose(trace);
+	cr_expect_eq(c[0].err, HUB_DB_OK);
+	cr_expect_eq(c[1].err, HUB_DB_OK);
+	cr_assert_not_null(c[1].res);
+	cr_expect_eq(PQntuples(c[1].res), 1, "the SELECT saw the INSERT before it");
+	cr_expect_str_eq(PQgetvalue(c[1].res, 0, 0), "a");
+	cr_expect_eq(c[2].err, HUB_DB_CHECK);
+	cr_expect_null(c[2].res);
+	cr_expect_eq(c[3].err, HUB_DB_OK);
+	cr_expect_eq(c[4].err, HUB_DB_QUERY);
+	cr_expect_str_eq(hub_db_last_sqlstate(db), "42601");
+	for (i = 0; i < 5; i++)
+		PQclear(c[i].res);
+	cr_expect_eq(count_t(db), 2, "rows 1 and 3 committed, 2 not");
+
+	/* Prepared inside the batch, reused after; the connection is
+	 * usable as ever. */
+	each_call(&c[0], T_SELECT, c3);
+	each_call(&c[1], T_COUNT, NULL);
+	cr_expect_eq(hub_db_exec_each(db, c, 2), HUB_DB_OK);
+	cr_expect_str_eq(PQgetvalue(c[0].res, 0, 0), "c");
+	cr_expect_str_eq(PQgetvalue(c[1].res, 0, 0), "2");
+	PQclear(c[0].res);
+	PQclear(c[1].res);
+
+	/* Inside a transaction: one by one, and gone with its rollback. */
+	cr_assert_eq(hub_db_begin(db), HUB_DB_OK);
+	each_call(&c[0], T_INSERT, (const char *[3]){ "4", "d", NULL });
+	each_call(&c[1], T_COUNT, NULL);
+	cr_expect_eq(hub_db_exec_each(db, c, 2), HUB_DB_OK);
+	cr_expect_str_eq(PQgetvalue(c[1].res, 0, 0), "3");
+	PQclear(c[0].res);
+	PQclear(c[1].res);
+	hub_db_rollback(db);
+	cr_expect_eq(count_t(db), 2);
+	hub_db_close(db);
+}
+
+/* The server gone between two batches: the next one reconnects first,
+ * as hub_db_exec does. */
+Test(db, exec_each_reconnects_after_backend_killed)
+{
+	struct hub_db *db = fresh_connect();
+	struct hub_db_call c[2];
+	int pid;
+
+	make_tables(db);
+	pid = backend_pid(db);
+	terminate(pid);
+	each_call(&c[0], T_PID, NULL);
+	each_call(&c[1], T_COUNT, NULL);
+	cr_expect_eq(hub_db_exec_each(db, c, 2), HUB_DB_OK, "%s", hub_db_last_error(db));
+	cr_assert_not_null(c[0].res);
+	cr_expect_neq(atoi(PQgetvalue(c[0].res, 0, 0)), pid, "a new backend");
+	cr_expect_str_eq(PQgetvalue(c[1].res, 0, 0), "0");
+	PQclear(c[0].res);
+	PQclear(c[1].res);
+	hub_db_close(db);
+}
+
 /* ------------------------------------------------------------ migrations */
 
 TestSuite(migrate, .init = fresh_setup, .fini = fresh_teardown, .timeout = 60);

@@ -85,6 +85,8 @@ enum q_stmt {
 	Q_WAITERS,
 	Q_WAITERS_HOLD,
 	Q_WAITER_OLD,
+	Q_WAITER_LEFT,
+	Q_WAITER_DROP,
 	Q__MAX
 };
 
@@ -116,6 +118,11 @@ static const struct hub_stmt q_stmts[Q__MAX] = {
 	/* the row a worker of an older version writes: no lane, not named */
 	[Q_WAITER_OLD] = { "INSERT INTO job_waiters (worker, until)"
 	    " VALUES ($1, now() + interval '1 minute')", 1 },
+	/* ms until the row of worker $1 runs out */
+	[Q_WAITER_LEFT] = { "SELECT round(extract(epoch FROM until - now()) * 1000)::bigint"
+	    " FROM job_waiters WHERE worker = $1", 1 },
+	/* a waiter gone (as a claim that gives it a job takes its row) */
+	[Q_WAITER_DROP] = { "DELETE FROM job_waiters WHERE worker = $1", 1 },
 };
 
 static const struct hub_stmt_table q_table = { "tjobs", q_stmts, Q__MAX };
@@ -183,6 +190,23 @@ enqueue(struct hub_db *d, const char *kind, const char *key, time_t run_at)
 	cr_assert_gt(id, 0);
 	json_object_put(p);
 	return id;
+}
+
+/* A waiter gone, as if awake. */
+static void
+awake(struct hub_db *d, const char *worker)
+{
+	cr_assert_eq(hub_db_exec(d, &q_table, Q_WAITER_DROP, &worker, NULL), HUB_DB_OK);
+}
+
+static void
+waiters_are(const char *want)
+{
+	PGresult *r = NULL;
+
+	cr_assert_eq(hub_db_exec(db, &q_table, Q_WAITERS, NULL, &r), HUB_DB_OK);
+	cr_expect_str_eq(PQgetvalue(r, 0, 0), want);
+	PQclear(r);
 }
 
 /* ------------------------------------------------------------ tests */
@@ -652,6 +676,7 @@ Test(jobs, notify_wakes_waiter)
 Test(jobs, notify_only_while_a_worker_waits)
 {
 	struct hub_db *prod = connect_fresh(), *other = connect_fresh();
+	struct hub_job job;
 
 	cr_assert_eq(hub_job_listen(db), HUB_DB_OK);
 	enqueue(prod, "k", NULL, 0);
@@ -661,8 +686,11 @@ Test(jobs, notify_only_while_a_worker_waits)
 	cr_assert_eq(hub_job_waiting(other, "w2", 60000, NULL), HUB_DB_OK);
 	enqueue(prod, "k", NULL, 0);
 	cr_expect_eq(hub_job_wait(db, 5000, NULL, NULL), 1, "a waiter: NOTIFY");
-	/* ... and no longer once it is awake. */
-	cr_assert_eq(hub_job_awake(other, "w2"), HUB_DB_OK);
+	/* ... and no longer once it is awake: the claim that gives it a
+	 * job takes its row. */
+	cr_assert_eq(hub_job_claim_in(other, "w2", 30, NULL, &job), HUB_DB_OK);
+	hub_job_clear(&job);
+	waiters_are("");
 	enqueue(prod, "k", NULL, 0);
 	cr_expect_eq(hub_job_wait(db, 300, NULL, NULL), 0, "awake again: no NOTIFY");
 
@@ -742,15 +770,6 @@ Test(jobs, notify_wakes_only_the_jobs_lane)
 	hub_db_close(prod);
 }
 
-static void
-waiters_are(const char *want)
-{
-	PGresult *r = NULL;
-
-	cr_assert_eq(hub_db_exec(db, &q_table, Q_WAITERS, NULL, &r), HUB_DB_OK);
-	cr_expect_str_eq(PQgetvalue(r, 0, 0), want);
-	PQclear(r);
-}
 
 /*
  * A job's commit wakes one waiting process of its lane, by name, and
@@ -814,9 +833,9 @@ Test(jobs, a_commit_wakes_one_waiter_of_its_lane_by_name)
 
 	/* A row of an older worker (no lane, not named): everyone hears,
 	 * nobody's row is taken. */
-	cr_assert_eq(hub_job_awake(a, "wa"), HUB_DB_OK);
-	cr_assert_eq(hub_job_awake(b, "wb"), HUB_DB_OK);
-	cr_assert_eq(hub_job_awake(h, "wh"), HUB_DB_OK);
+	awake(a, "wa");
+	awake(b, "wb");
+	awake(h, "wh");
 	cr_assert_eq(hub_db_exec(prod, &q_table, Q_WAITER_OLD, &old, NULL), HUB_DB_OK);
 	enqueue(prod, "k_home", NULL, 0);
 	cr_expect_eq(hub_job_wait(h, 5000, &lane_home, "wh"), 1, "an older worker waits: named nobody");
@@ -824,7 +843,7 @@ Test(jobs, a_commit_wakes_one_waiter_of_its_lane_by_name)
 
 	/* A worker without lanes (NULL filter) is named for any job. */
 	cr_expect_eq(hub_job_wait(a, 100, &lane_slack, "wa"), 0, "k_home is not the slack lane's");
-	cr_assert_eq(hub_job_awake(prod, old), HUB_DB_OK);
+	awake(prod, old);
 	cr_assert_eq(hub_job_waiting(a, "wa", 60000, NULL), HUB_DB_OK);
 	enqueue(prod, "k_other", NULL, 0);
 	cr_expect_eq(hub_job_wait(a, 5000, NULL, "wa"), 2);
@@ -834,6 +853,91 @@ Test(jobs, a_commit_wakes_one_waiter_of_its_lane_by_name)
 	hub_db_close(b);
 	hub_db_close(a);
 	hub_db_close(prod);
+}
+
+/* ms left of worker's waiter row. */
+static long long
+waiter_left(const char *worker)
+{
+	PGresult *r = NULL;
+	long long v;
+
+	cr_assert_eq(hub_db_exec(db, &q_table, Q_WAITER_LEFT, &worker, &r), HUB_DB_OK);
+	cr_assert_eq(PQntuples(r), 1, "%s stands", worker);
+	v = cell_ll(r, 0, 0);
+	PQclear(r);
+	return v;
+}
+
+static int
+stand(struct hub_db *d, const char *worker, const struct hub_job_filter *f, int max_ms,
+    int floor_ms, int timekeeper, struct hub_job_stand *st)
+{
+	memset(st, 0, sizeof(*st));
+	st->max_ms = max_ms;
+	st->floor_ms = floor_ms;
+	st->timekeeper = timekeeper;
+	return hub_job_stand(d, worker, f, st);
+}
+
+/*
+ * A worker's stand (one statement): its waiter row lasts the wait and a
+ * second more; the wait is its longest one unless a job of its lane falls
+ * due sooner and it is the lane's timekeeper, and never below its
+ * shortest; due says when the lane's next job is due (0: now, -1: none).
+ * Another lane's jobs count for nothing.  Stand-and-look claims a job
+ * committed before it, and the claim takes the waiter row.
+ */
+Test(jobs, a_stand_says_how_long_to_wait_and_what_is_due)
+{
+	struct hub_job_stand st;
+	struct hub_job job;
+	long long left;
+	int64_t id;
+
+	cr_assert_eq(stand(db, "wa", &lane_slack, 5000, 0, 1, &st), HUB_DB_OK);
+	cr_expect_eq(st.due_ms, -1, "nothing queued");
+	cr_expect_eq(st.wait_ms, 5000);
+	left = waiter_left("wa");
+	cr_expect(left > 5500 && left <= 6000, "the row lasts the wait and a second: %lld ms", left);
+
+	/* A home job in 3 s: the home lane's timekeeper wakes for it, its
+	 * other processes and the slack lane do not. */
+	enqueue(db, "k_home", NULL, time(NULL) + 3);
+	cr_assert_eq(stand(db, "wh", &lane_home, 5000, 0, 1, &st), HUB_DB_OK);
+	cr_expect(st.due_ms > 1000 && st.due_ms <= 3000, "due in %lld ms", st.due_ms);
+	cr_expect_eq(st.wait_ms, st.due_ms + 10, "just past the due time");
+	left = waiter_left("wh");
+	cr_expect(left > st.wait_ms + 500 && left <= st.wait_ms + 1000, "row: %lld ms", left);
+	cr_assert_eq(stand(db, "wh2", &lane_home, 5000, 0, 0, &st), HUB_DB_OK);
+	cr_expect_eq(st.wait_ms, 5000, "not the timekeeper");
+	cr_expect(st.due_ms > 1000 && st.due_ms <= 3000);
+	cr_assert_eq(stand(db, "wa", &lane_slack, 5000, 0, 1, &st), HUB_DB_OK);
+	cr_expect_eq(st.due_ms, -1, "another lane's job");
+	cr_expect_eq(st.wait_ms, 5000);
+	/* A due time past the longest wait; the shortest wait wins. */
+	cr_assert_eq(stand(db, "wh", &lane_home, 1000, 0, 1, &st), HUB_DB_OK);
+	cr_expect_eq(st.wait_ms, 1000);
+	cr_assert_eq(stand(db, "wh", &lane_home, 5000, 4000, 1, &st), HUB_DB_OK);
+	cr_expect_eq(st.wait_ms, 4000);
+
+	/* Due now: stand and look claims it, and the claim takes the row. */
+	id = enqueue(db, "k_slack", NULL, 0);
+	cr_assert_eq(stand(db, "wa", &lane_slack, 5000, 0, 0, &st), HUB_DB_OK);
+	cr_expect_eq(st.due_ms, 0, "a slack job is due now");
+	memset(&st, 0, sizeof(st));
+	st.max_ms = 5000;
+	cr_assert_eq(hub_job_stand_look(db, "wa", 30, &lane_slack, &st, &job), HUB_DB_OK);
+	cr_expect_eq(job.id, id);
+	cr_expect_str_eq(job.kind, "k_slack");
+	hub_job_clear(&job);
+	waiters_are("wh,wh2");
+	/* Nothing left for the lane: standing, none found. */
+	cr_expect_eq(hub_job_stand_look(db, "wa", 30, &lane_slack, &st, &job), HUB_DB_NOTFOUND);
+	cr_expect(st.due_ms > 28000 && st.due_ms <= 30000,
+	    "the claimed job's lease is the next due time: %lld ms", st.due_ms);
+	cr_expect_eq(st.wait_ms, 5000);
+	waiters_are("wa,wh,wh2");
 }
 
 Test(jobs, listen_survives_reconnect)

@@ -16,6 +16,9 @@
 #include "store/db.h"
 #include "base/log.h"
 
+/* A prepared statement's name: "<table tag>_<index>". */
+#define DB_STMT_NAME_SIZE	96
+
 /* Which statements of one table are prepared on the current connection. */
 struct hub_db_prep {
 	const struct hub_stmt_table	*table;
@@ -357,7 +360,7 @@ db_try(struct hub_db *db, const struct hub_stmt_table *t, int id,
 {
 	struct hub_db_prep *p;
 	PGresult *r;
-	char name[96];
+	char name[DB_STMT_NAME_SIZE];
 	int err, fmt = (mode & DB_BINARY) ? 1 : 0;
 
 	if (mode & DB_EACH_TIME) {
@@ -529,7 +532,7 @@ db_each_pipeline(struct hub_db *db, struct hub_db_call *c, size_t n)
 	PGconn *conn = db->conn;
 	struct hub_db_prep *p[HUB_DB_EACH_MAX];
 	unsigned char prepping[HUB_DB_EACH_MAX];
-	char name[96];
+	char name[DB_STMT_NAME_SIZE];
 	size_t i, sent = 0;
 	int lost = 0;
 

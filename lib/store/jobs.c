@@ -204,7 +204,8 @@ static const struct hub_stmt job_stmts[JOB__MAX] = {
 	/* $1 worker, $2 its longest wait (ms), $3..$6 its lane as $3..$6 of
 	 * JOB_CLAIM_IN (all NULL: every job), $7 its shortest wait, $8 the
 	 * wait ends when a job of the lane falls due (a timekeeper: a
-	 * scheduled job fires no NOTIFY when it becomes due).  Answers due:
+	 * scheduled job fires no NOTIFY when it becomes due), $9 its longest
+	 * wait when nothing of the lane is queued and no lease runs.  Answers due:
 	 * ms until a job of the lane is due or any lease runs out (-1 none;
 	 * greatest(0, NULL) would be 0, an idle lane polling every 10 ms),
 	 * and the wait; the waiter row lasts the wait and a second more.
@@ -219,8 +220,8 @@ static const struct hub_stmt job_stmts[JOB__MAX] = {
 	    "   AND ($3::text IS NULL OR " JOB_IN_LANE("3", "4", "5", "6") ")),"
 	    "  (SELECT min(locked_until) FROM jobs WHERE state = 'running'))"
 	    "  - now()) AS x) y),"
-	    " w AS (SELECT due, greatest($7::integer, least($2::integer,"
-	    "  CASE WHEN $8::boolean AND due >= 0 THEN due + 10 ELSE $2::integer END))::integer"
+	    " w AS (SELECT due, greatest($7::integer, CASE WHEN due < 0 THEN $9::integer"
+	    "  WHEN $8::boolean THEN least($2::integer, due + 10) ELSE $2::integer END)::integer"
 	    "  AS ms FROM d),"
 	    " gone AS (DELETE FROM job_waiters"
 	    "  WHERE until < now() - interval '1 hour' AND worker <> $1),"
@@ -230,7 +231,7 @@ static const struct hub_stmt job_stmts[JOB__MAX] = {
 	    "  ON CONFLICT (worker) DO UPDATE SET until = EXCLUDED.until, named = true,"
 	    "   lane = EXCLUDED.lane, kinds = EXCLUDED.kinds, others = EXCLUDED.others,"
 	    "   all_kinds = EXCLUDED.all_kinds)"
-	    " SELECT due, ms FROM w", 8 },
+	    " SELECT due, ms FROM w", 9 },
 };
 
 static const struct hub_stmt_table job_table = { "hubjob", job_stmts, JOB__MAX };
@@ -776,8 +777,8 @@ hub_job_listen(struct hub_db *db)
 
 /* JOB_STAND's statement and parameters. */
 struct stand_args {
-	const char	*params[8];
-	char		 max[HUB_INT_TEXT_SIZE], floor[HUB_INT_TEXT_SIZE];
+	const char	*params[9];
+	char		 max[HUB_INT_TEXT_SIZE], floor[HUB_INT_TEXT_SIZE], quiet[HUB_INT_TEXT_SIZE];
 	char		 kinds[JOB_KINDS_TEXT], all[JOB_KINDS_TEXT];
 };
 
@@ -795,8 +796,10 @@ stand_args(struct stand_args *a, const char *worker_id, const struct hub_job_fil
 	if (f != NULL && (f->lane == NULL ||
 	    filter_params(f, &a->params[2], a->kinds, a->all, sizeof(a->kinds)) != 0))
 		return HUB_DB_QUERY;
+	snprintf(a->quiet, sizeof(a->quiet), "%d", st->quiet_ms > 0 ? st->quiet_ms : st->max_ms);
 	a->params[6] = a->floor;
 	a->params[7] = st->timekeeper ? "true" : "false";
+	a->params[8] = a->quiet;
 	return HUB_DB_OK;
 }
 

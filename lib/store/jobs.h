@@ -157,7 +157,9 @@ int	hub_job_waiting(struct hub_db *, const char *worker_id, int wait_ms,
  * hub_job_waiting for a worker's wait, which learns in the same statement
  * how long to wait: at most max_ms, at least floor_ms, and for a
  * timekeeper (the lane's process that waits for scheduled jobs, which
- * fire no NOTIFY when they fall due) until just past the next one.
+ * fire no NOTIFY when they fall due) until just past the next one; at
+ * most quiet_ms instead (0: max_ms) when nothing of the filter is queued
+ * and no lease runs, so nothing but a NOTIFY can give it work.
  * due_ms: ms until a job the filter lets through is due or any lease
  * runs out, 0 when one is due now, -1 none.
  */
@@ -165,6 +167,7 @@ struct hub_job_stand {
 	int		 max_ms;	/* in */
 	int		 floor_ms;	/* in */
 	int		 timekeeper;	/* in */
+	int		 quiet_ms;	/* in */
 	long long	 due_ms;	/* out */
 	int		 wait_ms;	/* out */
 };

@@ -29,6 +29,10 @@
 
 #define WORKER_DEFAULT_LEASE_S	60
 #define WORKER_DEFAULT_IDLE_MS	5000
+/* A lane's other processes, when nothing of the lane is queued: its
+ * watcher looks every WORKER_DEFAULT_IDLE_MS, and a new job names one of
+ * them (jobs.h). */
+#define WORKER_QUIET_IDLE_MS	30000
 #define WORKER_BACKOFF_CAP_MS	(3600 * 1000)
 #define WORKER_DB_RETRY_MAX_S	30
 /* A lane with a cap per target may have due jobs it cannot take yet (their
@@ -71,6 +75,7 @@ struct hub_worker {
 	const struct hub_job_filter	*filter;  /* NULL: every kind */
 	int				 sweeper;  /* runs the sweeps */
 	int				 timekeeper; /* wakes at due times (see stand_for) */
+	int				 watcher;  /* its idle wait stays short (stand_for) */
 	const char			*id;      /* locked_by */
 	int				 batch;   /* jobs the next claim takes */
 	int				 rewait;  /* a wake-up's job done: wait again
@@ -407,6 +412,19 @@ stand_for(struct hub_worker *w, struct hub_job_stand *st)
 		ms = left;
 	memset(st, 0, sizeof(*st));
 	st->max_ms = ms > 0 ? (int)ms : 0;
+	/* Nothing of the lane queued, no lease running: only a NOTIFY can
+	 * bring work, and it names a waiter.  The lane's watcher still
+	 * looks every idle wait, for a job whose commit raced its stand
+	 * (jobs.h); the others sleep longer: an idle hub wakes one process
+	 * per lane, not all of them. */
+	st->quiet_ms = st->max_ms;
+	if (!w->watcher && (left = WORKER_QUIET_IDLE_MS) > ms) {
+		if (w->sweeper && w->opts->sweep_s > 0 && ms_until(w->next_sweep) < left)
+			left = ms_until(w->next_sweep);
+		if (w->setup_leader && *w->setup_pending && ms_until(w->setup_next) < left)
+			left = ms_until(w->setup_next);
+		st->quiet_ms = left > 0 ? (int)left : 0;
+	}
 	/* Jobs put back for later (a rate limit's place in line, a retry's
 	 * backoff) notify nobody when they fall due.  Only the lane's
 	 * timekeeper waits for them: all of a lane's processes waking at the
@@ -649,6 +667,7 @@ struct loop_role {
 	int				 setup_leader;
 	volatile int			*setup_pending;
 	const char			*id;
+	int				 watcher;
 };
 
 /* The loop of one process: the lane's jobs (filter; NULL: all of them). */
@@ -667,6 +686,7 @@ loop_run(const struct hub_worker_opts *opts, const volatile sig_atomic_t *stop,
 	w.filter = filter;
 	w.sweeper = role->sweeper;
 	w.timekeeper = role->timekeeper;
+	w.watcher = role->watcher;
 	w.setup_leader = role->setup_leader;
 	w.setup_pending = role->setup_pending;
 	w.id = id;
@@ -771,6 +791,7 @@ pool_child(struct pool *p, const struct pool_slot *sl)
 	/* One process per lane wakes at due times; a lane with a cap per
 	 * target polls in all of them (a place freed notifies nobody). */
 	role.timekeeper = sl->index == 0 || sl->lane->target_cap > 0;
+	role.watcher = sl->index == 0;
 	role.setup_leader = sl == p->setup_leader;
 	role.setup_pending = p->setup_pending;
 	role.id = id;
@@ -954,7 +975,7 @@ hub_worker_run(const struct hub_worker_opts *opts, const volatile sig_atomic_t *
 	if (opts->nlanes > 0 && !opts->once)
 		return pool_run(opts, stop);
 	int pending = opts->setup != NULL;
-	struct loop_role role = { NULL, 1, 1, 1, &pending, opts->id };
+	struct loop_role role = { NULL, 1, 1, 1, &pending, opts->id, 1 };
 
 	return loop_run(opts, stop, &role);
 }

@@ -920,6 +920,16 @@ Test(jobs, a_stand_says_how_long_to_wait_and_what_is_due)
 	cr_expect_eq(st.wait_ms, 1000);
 	cr_assert_eq(stand(db, "wh", &lane_home, 5000, 4000, 1, &st), HUB_DB_OK);
 	cr_expect_eq(st.wait_ms, 4000);
+	/* The longer wait of a quiet lane: only when nothing of it is queued. */
+	memset(&st, 0, sizeof(st));
+	st.max_ms = 5000;
+	st.quiet_ms = 30000;
+	cr_assert_eq(hub_job_stand(db, "wh2", &lane_home, &st), HUB_DB_OK);
+	cr_expect_eq(st.wait_ms, 5000, "a home job is queued");
+	cr_assert_eq(hub_job_stand(db, "wa", &lane_slack, &st), HUB_DB_OK);
+	cr_expect_eq(st.wait_ms, 30000, "nothing of the slack lane");
+	left = waiter_left("wa");
+	cr_expect(left > 30500 && left <= 31000, "row: %lld ms", left);
 
 	/* Due now: stand and look claims it, and the claim takes the row. */
 	id = enqueue(db, "k_slack", NULL, 0);

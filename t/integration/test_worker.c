@@ -933,6 +933,62 @@ Test(worker, lane_parent_sleeps_until_a_child_ends)
 	cr_expect_lt(elapsed_ms(&t0), 3000, "SIGTERM took %ld ms", elapsed_ms(&t0));
 }
 
+/*
+ * An idle worker wakes one process per lane: the lane's first one (its
+ * watcher) stands for the idle wait (5 s, its waiter row a second
+ * longer), the others, with nothing of their lane queued, for 30 s.  A
+ * job still reaches a sleeper: its commit names a waiter of its lane.
+ */
+Test(worker, an_idle_lane_wakes_one_process)
+{
+	PGresult *r;
+	pid_t pid, kids[64];
+	int i, n = 0, rows = 0, watchers = 0, sleepers = 0;
+	int64_t id;
+	long secs;
+	const char *w;
+
+	pid = worker_spawn(0);
+	for (i = 0; i < 250 && (n = children_of(pid, kids, 64)) < 2; i++)
+		sleep_ms(20);
+	cr_assert_geq(n, 2, "the worker started no lanes");
+	sleep_ms(1000);	/* every lane started (they start at once) */
+	n = children_of(pid, kids, 64);
+	for (i = 0; i < 100 && rows < n; i++) {
+		sleep_ms(50);
+		r = PQexec(hub_db_conn(db), "SELECT count(*) FROM job_waiters");
+		cr_assert(PQresultStatus(r) == PGRES_TUPLES_OK);
+		rows = (int)strtol(PQgetvalue(r, 0, 0), NULL, 10);
+		PQclear(r);
+	}
+	cr_assert_eq(rows, n, "every lane process stands: %d of %d", rows, n);
+	r = PQexec(hub_db_conn(db), "SELECT worker, extract(epoch FROM until - now())::integer"
+	    " FROM job_waiters ORDER BY worker");
+	cr_assert(PQresultStatus(r) == PGRES_TUPLES_OK);
+	for (i = 0; i < PQntuples(r); i++) {
+		w = PQgetvalue(r, i, 0);
+		secs = strtol(PQgetvalue(r, i, 1), NULL, 10);
+		if (strlen(w) > 2 && strcmp(w + strlen(w) - 2, ".0") == 0) {
+			watchers++;
+			cr_expect(secs <= 6, "%s: the idle wait at most (%ld s)", w, secs);
+		} else {
+			sleepers++;
+			cr_expect(secs >= 25 && secs <= 31, "%s: asleep for 30 s (%ld s)", w, secs);
+		}
+	}
+	PQclear(r);
+	cr_expect_geq(watchers, 2, "a watcher per lane");
+	cr_expect_geq(sleepers, 1, "a lane with more than one process");
+
+	/* A callback, the callbacks lane's: delivered at once. */
+	id = enqueue("/callback", "callback-secret");
+	for (i = 0; i < 150 && attempts(id) == 0; i++)
+		sleep_ms(20);
+	expect_status(id, "done");
+	kill(pid, SIGTERM);
+	cr_expect_eq(worker_wait(pid, 10000), 0);
+}
+
 Test(worker, waits_for_the_database_and_recovers)
 {
 	char sql[200], log[160], later[96];

@@ -560,9 +560,13 @@ db_each_pipeline(struct hub_db *db, struct hub_db_call *c, size_t n)
 	for (; i < n; i++)
 		if (c[i].err == HUB_DB_OK)
 			c[i].err = db_fail(db, c[i].table, c[i].id, NULL);
-	if (PQexitPipelineMode(conn) != 1 && PQstatus(conn) == CONNECTION_OK) {
-		/* Results left unread (a bug): start afresh. */
-		hub_log(HUB_LOG_ERROR, "db_error", "error", "pipeline left busy", NULL);
+	/* A batch cut short on a connection that still stands (a failed
+	 * send, results out of step: a bug) leaves statements marked
+	 * prepared that may not be, or results unread: start afresh.  A
+	 * dead connection is reset by the next statement (db_ready). */
+	if ((PQexitPipelineMode(conn) != 1 || lost || sent < n) &&
+	    PQstatus(conn) == CONNECTION_OK) {
+		hub_log(HUB_LOG_ERROR, "db_error", "error", "pipeline cut short", NULL);
 		db_reset(db);
 	}
 	return 0;

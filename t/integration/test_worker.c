@@ -886,6 +886,22 @@ sleeps_of(pid_t pid)
 	return v;
 }
 
+/* Start the worker with its lanes; once every lane has started, its
+ * children into kids (*n of them). */
+static pid_t
+worker_spawn_lanes(pid_t *kids, int max, int *n)
+{
+	pid_t pid = worker_spawn(0);
+	int i;
+
+	for (i = 0; i < 250 && (*n = children_of(pid, kids, max)) < 2; i++)
+		sleep_ms(20);
+	cr_assert_geq(*n, 2, "the worker started no lanes");
+	sleep_ms(1000);	/* every lane started (they start at once) */
+	*n = children_of(pid, kids, max);
+	return pid;
+}
+
 /*
  * The lanes' parent sleeps until a child ends or a signal comes: a lane
  * process that dies is started again after its pause, the parent does
@@ -899,12 +915,7 @@ Test(worker, lane_parent_sleeps_until_a_child_ends)
 	long before, after;
 	int n, m = 0, i, j, fresh = 0, rc;
 
-	pid = worker_spawn(0);
-	for (i = 0; i < 250 && (n = children_of(pid, kids, 64)) < 2; i++)
-		sleep_ms(20);
-	cr_assert_geq(n, 2, "the worker started no lanes");
-	sleep_ms(1000);	/* every lane started (they start at once) */
-	n = children_of(pid, kids, 64);
+	pid = worker_spawn_lanes(kids, 64, &n);
 
 	before = sleeps_of(pid);
 	sleep_ms(2000);
@@ -948,12 +959,7 @@ Test(worker, an_idle_lane_wakes_one_process)
 	long secs;
 	const char *w;
 
-	pid = worker_spawn(0);
-	for (i = 0; i < 250 && (n = children_of(pid, kids, 64)) < 2; i++)
-		sleep_ms(20);
-	cr_assert_geq(n, 2, "the worker started no lanes");
-	sleep_ms(1000);	/* every lane started (they start at once) */
-	n = children_of(pid, kids, 64);
+	pid = worker_spawn_lanes(kids, 64, &n);
 	for (i = 0; i < 100 && rows < n; i++) {
 		sleep_ms(50);
 		r = PQexec(hub_db_conn(db), "SELECT count(*) FROM job_waiters");

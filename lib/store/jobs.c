@@ -873,17 +873,6 @@ hub_job_stand_look(struct hub_db *db, const char *worker_id, int lease_s,
 	return err != HUB_DB_OK ? err : HUB_DB_NOTFOUND;
 }
 
-int
-hub_job_waiting(struct hub_db *db, const char *worker_id, int wait_ms,
-    const struct hub_job_filter *f)
-{
-	struct hub_job_stand st;
-
-	memset(&st, 0, sizeof(st));
-	st.max_ms = st.floor_ms = wait_ms;
-	return hub_job_stand(db, worker_id, f, &st);
-}
-
 /* Are the len bytes at p the string s (a kind, or a lane)? */
 static int
 job_kind_is(const char *p, size_t len, const char *s)

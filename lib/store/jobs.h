@@ -137,7 +137,7 @@ int	hub_job_listen(struct hub_db *);
  * NOTIFY hub_jobs is sent only while some worker waits for it: a
  * notifying commit holds a lock of the whole cluster, which would make
  * busy producers commit one at a time for nobody.  A worker about to wait
- * calls hub_job_waiting with the filter it claims with (its row lasts the
+ * calls hub_job_stand with the filter it claims with (its row lasts the
  * wait and a second more), then looks for a due job once more, then
  * waits in hub_job_wait; the claim that gives it a job deletes its row
  * in the same statement (it is awake).  A job
@@ -147,14 +147,12 @@ int	hub_job_listen(struct hub_db *);
  * A job's commit wakes one waiter of its lane by name and deletes its
  * row (0029_named_wakeup.sql): hub_job_wait answers 2 to that one, which
  * is then no longer waiting for anyone.  When its claim finds nothing
- * (another process took the job) it calls hub_job_waiting again and
- * looks once more before it waits.  The lane's other waiters are not
+ * (another process took the job) it stands and looks once more
+ * (hub_job_stand_look) before it waits.  The lane's other waiters are not
  * woken.
  */
-int	hub_job_waiting(struct hub_db *, const char *worker_id, int wait_ms,
-	    const struct hub_job_filter *);
 /*
- * hub_job_waiting for a worker's wait, which learns in the same statement
+ * The row of a worker about to wait, which learns in the same statement
  * how long to wait: at most max_ms, at least floor_ms, and for a
  * timekeeper (the lane's process that waits for scheduled jobs, which
  * fire no NOTIFY when they fall due) until just past the next one; at

@@ -547,7 +547,7 @@ Test(db, exec_each_reconnects_after_backend_killed)
 	each_call(&c[1], T_COUNT, NULL);
 	cr_expect_eq(hub_db_exec_each(db, c, 2), HUB_DB_OK, "%s", hub_db_last_error(db));
 	cr_assert_not_null(c[0].res);
-	cr_expect_neq(atoi(PQgetvalue(c[0].res, 0, 0)), pid, "a new backend");
+	cr_expect_neq(strtol(PQgetvalue(c[0].res, 0, 0), NULL, 10), pid, "a new backend");
 	cr_expect_str_eq(PQgetvalue(c[1].res, 0, 0), "0");
 	PQclear(c[0].res);
 	PQclear(c[1].res);

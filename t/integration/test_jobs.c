@@ -209,6 +209,17 @@ waiters_are(const char *want)
 	PQclear(r);
 }
 
+/* A worker stands for a wait of ms (hub_job_stand with no due time). */
+static int
+waiting(struct hub_db *d, const char *worker, int ms, const struct hub_job_filter *f)
+{
+	struct hub_job_stand st;
+
+	memset(&st, 0, sizeof(st));
+	st.max_ms = st.floor_ms = ms;
+	return hub_job_stand(d, worker, f, &st);
+}
+
 /* ------------------------------------------------------------ tests */
 
 Test(jobs, enqueue_claim_done)
@@ -643,7 +654,7 @@ Test(jobs, notify_wakes_waiter)
 	long ms;
 
 	cr_assert_eq(hub_job_listen(db), HUB_DB_OK);
-	cr_assert_eq(hub_job_waiting(db, "w1", 60000, NULL), HUB_DB_OK);
+	cr_assert_eq(waiting(db, "w1", 60000, NULL), HUB_DB_OK);
 	cr_expect_eq(hub_job_wait(db, 100, NULL, "w1"), 0, "nothing yet: timeout");
 
 	/* Uncommitted enqueue does not wake anyone; the commit does. */
@@ -663,7 +674,7 @@ Test(jobs, notify_wakes_waiter)
 	 * again, and an autocommit enqueue wakes it too. */
 	enqueue(prod, "k", NULL, 0);
 	cr_expect_eq(hub_job_wait(db, 300, NULL, "w1"), 0, "its row was taken: nothing sent");
-	cr_assert_eq(hub_job_waiting(db, "w1", 60000, NULL), HUB_DB_OK);
+	cr_assert_eq(waiting(db, "w1", 60000, NULL), HUB_DB_OK);
 	enqueue(prod, "k", NULL, 0);
 	cr_expect_eq(hub_job_wait(db, 5000, NULL, "w1"), 2);
 	hub_db_close(prod);
@@ -683,7 +694,7 @@ Test(jobs, notify_only_while_a_worker_waits)
 	cr_expect_eq(hub_job_wait(db, 300, NULL, NULL), 0, "no waiter: no NOTIFY");
 
 	/* Another worker waits: the commit notifies (every listener hears it). */
-	cr_assert_eq(hub_job_waiting(other, "w2", 60000, NULL), HUB_DB_OK);
+	cr_assert_eq(waiting(other, "w2", 60000, NULL), HUB_DB_OK);
 	enqueue(prod, "k", NULL, 0);
 	cr_expect_eq(hub_job_wait(db, 5000, NULL, NULL), 1, "a waiter: NOTIFY");
 	/* ... and no longer once it is awake: the claim that gives it a
@@ -695,7 +706,7 @@ Test(jobs, notify_only_while_a_worker_waits)
 	cr_expect_eq(hub_job_wait(db, 300, NULL, NULL), 0, "awake again: no NOTIFY");
 
 	/* A waiter whose wait ran out (killed while waiting) counts for nothing. */
-	cr_assert_eq(hub_job_waiting(other, "w3", 0, NULL), HUB_DB_OK);
+	cr_assert_eq(waiting(other, "w3", 0, NULL), HUB_DB_OK);
 	cr_assert_eq(hub_db_exec(db, &q_table, Q_WAITERS_EXPIRE, NULL, NULL), HUB_DB_OK);
 	enqueue(prod, "k", NULL, 0);
 	cr_expect_eq(hub_job_wait(db, 300, NULL, NULL), 0, "an expired waiter: no NOTIFY");
@@ -703,7 +714,7 @@ Test(jobs, notify_only_while_a_worker_waits)
 	/* A waiter seen when the producer commits, not when it inserted. */
 	cr_assert_eq(hub_db_begin(prod), HUB_DB_OK);
 	enqueue(prod, "k", NULL, 0);
-	cr_assert_eq(hub_job_waiting(other, "w4", 60000, NULL), HUB_DB_OK);
+	cr_assert_eq(waiting(other, "w4", 60000, NULL), HUB_DB_OK);
 	cr_assert_eq(hub_db_commit(prod), HUB_DB_OK);
 	cr_expect_eq(hub_job_wait(db, 5000, NULL, NULL), 1, "registered before the commit: NOTIFY");
 	hub_db_close(other);
@@ -736,7 +747,7 @@ Test(jobs, notify_wakes_only_the_jobs_lane)
 	 * notification: it stands again before each).  The listeners here,
 	 * with no worker id of their own, hear every notification and keep
 	 * what their filter lets through. */
-#define STAND()	cr_assert_eq(hub_job_waiting(prod, "w1", 60000, NULL), HUB_DB_OK)
+#define STAND()	cr_assert_eq(waiting(prod, "w1", 60000, NULL), HUB_DB_OK)
 
 	STAND();
 	enqueue(prod, "k_home", NULL, 0);
@@ -789,9 +800,9 @@ Test(jobs, a_commit_wakes_one_waiter_of_its_lane_by_name)
 	cr_assert_eq(hub_job_listen(a), HUB_DB_OK);
 	cr_assert_eq(hub_job_listen(b), HUB_DB_OK);
 	cr_assert_eq(hub_job_listen(h), HUB_DB_OK);
-	cr_assert_eq(hub_job_waiting(a, "wa", 60000, &lane_slack), HUB_DB_OK);
-	cr_assert_eq(hub_job_waiting(b, "wb", 60000, &lane_slack), HUB_DB_OK);
-	cr_assert_eq(hub_job_waiting(h, "wh", 60000, &lane_home), HUB_DB_OK);
+	cr_assert_eq(waiting(a, "wa", 60000, &lane_slack), HUB_DB_OK);
+	cr_assert_eq(waiting(b, "wb", 60000, &lane_slack), HUB_DB_OK);
+	cr_assert_eq(waiting(h, "wh", 60000, &lane_home), HUB_DB_OK);
 
 	/* One of the two slack waiters is named; its row is gone. */
 	enqueue(prod, "k_slack", NULL, 0);
@@ -820,8 +831,8 @@ Test(jobs, a_commit_wakes_one_waiter_of_its_lane_by_name)
 
 	/* Both slack waiters held by another commit: named nobody, both wake,
 	 * their rows stand. */
-	cr_assert_eq(hub_job_waiting(a, "wa", 60000, &lane_slack), HUB_DB_OK);
-	cr_assert_eq(hub_job_waiting(b, "wb", 60000, &lane_slack), HUB_DB_OK);
+	cr_assert_eq(waiting(a, "wa", 60000, &lane_slack), HUB_DB_OK);
+	cr_assert_eq(waiting(b, "wb", 60000, &lane_slack), HUB_DB_OK);
 	cr_assert_eq(hub_db_begin(holder), HUB_DB_OK);
 	cr_assert_eq(hub_db_exec(holder, &q_table, Q_WAITERS_HOLD, NULL, NULL), HUB_DB_OK);
 	enqueue(prod, "k_slack", NULL, 0);
@@ -844,7 +855,7 @@ Test(jobs, a_commit_wakes_one_waiter_of_its_lane_by_name)
 	/* A worker without lanes (NULL filter) is named for any job. */
 	cr_expect_eq(hub_job_wait(a, 100, &lane_slack, "wa"), 0, "k_home is not the slack lane's");
 	awake(prod, old);
-	cr_assert_eq(hub_job_waiting(a, "wa", 60000, NULL), HUB_DB_OK);
+	cr_assert_eq(waiting(a, "wa", 60000, NULL), HUB_DB_OK);
 	enqueue(prod, "k_other", NULL, 0);
 	cr_expect_eq(hub_job_wait(a, 5000, NULL, "wa"), 2);
 	waiters_are("");
@@ -958,7 +969,7 @@ Test(jobs, listen_survives_reconnect)
 	int pid;
 
 	cr_assert_eq(hub_job_listen(db), HUB_DB_OK);
-	cr_assert_eq(hub_job_waiting(prod, "w1", 60000, NULL), HUB_DB_OK);
+	cr_assert_eq(waiting(prod, "w1", 60000, NULL), HUB_DB_OK);
 	cr_assert_eq(hub_db_exec(db, &q_table, Q_PID, NULL, &r), HUB_DB_OK);
 	pid = (int)cell_ll(r, 0, 0);
 	PQclear(r);

@@ -404,12 +404,15 @@ static void
 stand_for(struct hub_worker *w, struct hub_job_stand *st)
 {
 	long ms = w->opts->idle_wait_ms > 0 ? w->opts->idle_wait_ms : WORKER_DEFAULT_IDLE_MS;
-	long left;
+	long cap = WORKER_QUIET_IDLE_MS;
 
-	if (w->sweeper && w->opts->sweep_s > 0 && (left = ms_until(w->next_sweep)) < ms)
-		ms = left;
-	if (w->setup_leader && *w->setup_pending && (left = ms_until(w->setup_next)) < ms)
-		ms = left;
+	/* The next sweep or setup try ends any wait. */
+	if (w->sweeper && w->opts->sweep_s > 0 && ms_until(w->next_sweep) < cap)
+		cap = ms_until(w->next_sweep);
+	if (w->setup_leader && *w->setup_pending && ms_until(w->setup_next) < cap)
+		cap = ms_until(w->setup_next);
+	if (cap < ms)
+		ms = cap;
 	memset(st, 0, sizeof(*st));
 	st->max_ms = ms > 0 ? (int)ms : 0;
 	/* Nothing of the lane queued, no lease running: only a NOTIFY can
@@ -417,14 +420,7 @@ stand_for(struct hub_worker *w, struct hub_job_stand *st)
 	 * looks every idle wait, for a job whose commit raced its stand
 	 * (jobs.h); the others sleep longer: an idle hub wakes one process
 	 * per lane, not all of them. */
-	st->quiet_ms = st->max_ms;
-	if (!w->watcher && (left = WORKER_QUIET_IDLE_MS) > ms) {
-		if (w->sweeper && w->opts->sweep_s > 0 && ms_until(w->next_sweep) < left)
-			left = ms_until(w->next_sweep);
-		if (w->setup_leader && *w->setup_pending && ms_until(w->setup_next) < left)
-			left = ms_until(w->setup_next);
-		st->quiet_ms = left > 0 ? (int)left : 0;
-	}
+	st->quiet_ms = w->watcher ? st->max_ms : cap > 0 ? (int)cap : 0;
 	/* Jobs put back for later (a rate limit's place in line, a retry's
 	 * backoff) notify nobody when they fall due.  Only the lane's
 	 * timekeeper waits for them: all of a lane's processes waking at the

@@ -205,7 +205,7 @@ store(struct hub_db *db, int id, const char *const *params, const char *req)
 	if ((rc = hub_db_begin(db)) != HUB_DB_OK)
 		return rc;
 	if ((rc = hub_db_exec(db, &ai_table, id, params, NULL)) == HUB_DB_OK)
-		rc = hub_outbound_sync(db, req, 0, 0, NULL);
+		rc = hub_outbound_sync(db, req);
 	if (rc != HUB_DB_OK) {
 		hub_db_rollback(db);
 		return rc;

@@ -724,7 +724,7 @@ notify(struct eng *e, const char *req, const char *kind, int64_t asg, int step,
 static int
 sync_job(struct eng *e, const char *req)
 {
-	return eng_dberr(hub_outbound_sync(e->db, req, 0, 0, NULL));
+	return eng_dberr(hub_outbound_sync(e->db, req));
 }
 
 static int

@@ -56,8 +56,7 @@ hub_outbound_notify_gen(const struct hub_job *job, char *out, size_t n)
 }
 
 int
-hub_outbound_sync(struct hub_db *db, const char *req, time_t run_at, int continued,
-    int64_t *id)
+hub_outbound_sync(struct hub_db *db, const char *req)
 {
 	json_object *pl = json_object_new_object();
 	int rc = HUB_DB_NOMEM;
@@ -66,11 +65,8 @@ hub_outbound_sync(struct hub_db *db, const char *req, time_t run_at, int continu
 		return rc;
 	if (json_object_object_add(pl, "request_id", json_object_new_string(req)) != 0)
 		goto out;
-	if (continued && json_object_object_add(pl, "continued",
-	    json_object_new_boolean(1)) != 0)
-		goto out;
 	rc = hub_job_enqueue(db, &(struct hub_job_spec){ .kind = HUB_OUTBOUND_SYNC,
-	    .payload = pl, .run_at = run_at }, id);
+	    .payload = pl }, NULL);
 out:
 	json_object_put(pl);
 	return rc;

@@ -14,9 +14,10 @@
  *              dedupe "notify:<request>:<kind>:<assignment or step>:<gen>";
  *              gen is 1, or the reminder's epoch time for reminders, and
  *              names the notification's generation (deliver.h).
- *   sync       {"request_id", "continued"?}: update every sent copy; no
- *              dedupe key (a sync already running may have read the state
- *              before the change that queues the next one).
+ *   sync       {"request_id"}: update every sent copy; no dedupe key (a
+ *              sync already running may have read the state before the
+ *              change that queues the next one).  One behind the rate
+ *              limit or past its time budget is put back, the same job.
  *   http_post  {"url", "body", "sign_secret_sealed"?, "delivery_id"?, ...}
  *              (callbacks.h has the whole payload), retried for 24 hours
  *              with at least 50 attempts; the decision callback's dedupe
@@ -64,10 +65,8 @@ int	hub_outbound_notify(struct hub_db *, const char *request_id, const char *kin
  * the job id when it has no key of that form.  out gets at most n bytes. */
 void	hub_outbound_notify_gen(const struct hub_job *, char *out, size_t n);
 
-/* Queue a sync of every sent copy of a request; run_at 0 = now,
- * continued marks a long sync that goes on in a new job.  *id may be NULL. */
-int	hub_outbound_sync(struct hub_db *, const char *request_id, time_t run_at,
-	    int continued, int64_t *id);
+/* Queue a sync of every sent copy of a request, due now.  A hub_db_err. */
+int	hub_outbound_sync(struct hub_db *, const char *request_id);
 
 /* Queue an http_post job: url, body (borrowed), the signing secret sealed
  * with SECRET_KEY (NULL: unsigned), the delivery_log row it reports to

@@ -203,12 +203,12 @@ struct sync_run {
 	size_t			 nconns;
 	struct hub_slack	 slack;
 	struct timespec		 start;
-	long			 budget_ms;  /* stop and continue in a new job after this */
+	long			 budget_ms;  /* stop and go on later (defer_ms 0) after this */
 	struct sync_counts	 n;
 	int			 transient;  /* in a row */
 	int			 retry;      /* a copy is left for a retry */
 	int			 retry_after;
-	int			 continue_at; /* s from now: continue in a new job; -1 none */
+	long			 defer_ms;   /* go on this much later, the same job; -1 none */
 	const char		*fail_code;  /* static text, or slack_code */
 	char			 slack_code[sizeof(((struct hub_slack_result *)0)->error)];
 };
@@ -489,9 +489,9 @@ slack_refused(struct sync_run *s, int i, const struct hub_conn *c,
 	switch (res->cls) {
 	case HUB_SLACK_RATELIMITED:
 		if (res->status == 0) {
-			/* Our bucket said later: what is done stays done, a new
-			 * job carries on then. */
-			s->continue_at = (int)(res->wait_ms / 1000) + 1;
+			/* Our bucket said later: what is done stays done, and
+			 * this job carries on at its place in line. */
+			s->defer_ms = res->wait_ms > 0 ? res->wait_ms : 1000;
 		} else {
 			s->retry = 1;
 			s->retry_after = res->retry_after > 0 ? res->retry_after : 1;
@@ -537,8 +537,8 @@ slack_refused(struct sync_run *s, int i, const struct hub_conn *c,
 }
 
 /*
- * Bring copy i up to date.  STEP_STOP ends the run (retry, continue in a
- * new job, or shutdown); the run's fields say which.  Over 60 lines as one
+ * Bring copy i up to date.  STEP_STOP ends the run (retry, go on later in the
+ * same job, or shutdown); the run's fields say which.  Over 60 lines as one
  * ladder from the skips to Slack's answer, so that each copy is counted
  * exactly once (the counts are the job's report); what Slack's refusals
  * mean is slack_refused's.
@@ -600,8 +600,8 @@ sync_copy(struct sync_run *s, int i, struct hub_job_result *r)
 	json_object_object_add(args, "blocks", json_object_get(out.blocks));
 	json_object_object_add(args, "text", json_object_new_string(out.text));
 
-	/* Our own bucket's refusal is not slept out: a new job carries on at
-	 * our place in line (slack_refused sets continue_at). */
+	/* Our own bucket's refusal is not slept out: the job is put back
+	 * until our place in line (slack_refused sets defer_ms). */
 	rc = hub_connections_call(s->env->db, &s->slack, c, "chat.update", channel, args, &res);
 	if (rc == HUB_CONN_OK) {
 		s->transient = 0;
@@ -680,14 +680,6 @@ out:
 	PQclear(res);
 }
 
-/* A long sync goes on in a new job: fresh attempts, and the lock free
- * for a sync that has news. */
-static int
-continue_later(struct sync_run *s, int delay_s, int64_t *id)
-{
-	return hub_outbound_sync(s->env->db, s->req_id, time(NULL) + delay_s, 1, id);
-}
-
 static void
 run_free(struct sync_run *s)
 {
@@ -712,7 +704,7 @@ run_init(struct sync_run *s, struct hub_job_env *env, const struct hub_job *job)
 	memset(s, 0, sizeof(*s));
 	s->env = env;
 	s->job = job;
-	s->continue_at = -1;
+	s->defer_ms = -1;
 	s->retry_after = -1;
 	clock_gettime(CLOCK_MONOTONIC, &s->start);
 	/* Stay well inside the lease: another worker takes the job after it. */
@@ -736,7 +728,7 @@ sync_copies(struct sync_run *s, struct hub_job_result *r)
 			return -1;
 		}
 		if (elapsed_ms(&s->start) >= s->budget_ms) {
-			s->continue_at = 0;
+			s->defer_ms = 0;
 			break;
 		}
 		if (sync_copy(s, i, r) == STEP_STOP) {
@@ -748,16 +740,14 @@ sync_copies(struct sync_run *s, struct hub_job_result *r)
 	return 0;
 }
 
-/* The verdict once the copies are walked: retry what is left, carry on in
- * a new job (giving up the lock: *locked is cleared), or done/failed with
- * the counts. */
+/* The verdict once the copies are walked: retry what is left, carry on
+ * later in the same job (put back, no attempt counted: a long sync or one
+ * behind our rate limit is not failing), or done/failed with the counts. */
 static void
-run_verdict(struct sync_run *s, struct hub_job_result *r, int *locked)
+run_verdict(struct sync_run *s, struct hub_job_result *r)
 {
-	const char *params[1] = { s->req_id }, *status;
+	const char *status;
 	char counts[SYNC_COUNTS_MAX];
-	int64_t next = 0;
-	int rc;
 
 	snprintf(counts, sizeof(counts), "%d updated, %d unchanged, %d webhook, %d disabled,"
 	    " %d gone, %d failed", s->n.updated, s->n.unchanged, s->n.webhook, s->n.disabled,
@@ -769,18 +759,11 @@ run_verdict(struct sync_run *s, struct hub_job_result *r, int *locked)
 		r->retry_after = s->retry_after;
 		return;
 	}
-	if (s->continue_at >= 0) {
-		/* Unlock first, or the new job would find the lock taken. */
-		(void)exec(s->env->db, MS_UNLOCK, params, NULL);
-		*locked = 0;
-		if ((rc = continue_later(s, s->continue_at, &next)) != HUB_DB_OK) {
-			hub_job_result_set(r, HUB_JOB_RETRY, "database", "database",
-			    "%s; %s", counts, hub_db_strerror(rc));
-			r->retry_after = s->continue_at;
-			return;
-		}
-		hub_job_result_set(r, HUB_JOB_DONE, "continued", NULL,
-		    "%s; continued in job %lld", counts, (long long)next);
+	if (s->defer_ms >= 0) {
+		/* The lock goes when the job returns (hub_job_sync), before
+		 * the job is put back: whoever takes it next finds it free. */
+		hub_job_result_defer(r, s->defer_ms, s->defer_ms > 0 ? "rate limit" : "time budget");
+		hub_job_result_append(r, "%s; the rest later", counts);
 		return;
 	}
 	status = json_object_get_string(member(s->request, "status", json_type_string));
@@ -840,7 +823,7 @@ hub_job_sync(struct hub_job_env *env, const struct hub_job *job, struct hub_job_
 	if ((rc = exec(env->db, MS_COPIES, params, &s.copies)) != HUB_DB_OK)
 		goto dberr;
 	if (sync_copies(&s, r) == 0)
-		run_verdict(&s, r, &locked);
+		run_verdict(&s, r);
 	goto out;
 dberr:
 	hub_job_result_set(r, rc == HUB_DB_CHECK ? HUB_JOB_FAIL : HUB_JOB_RETRY, "database",

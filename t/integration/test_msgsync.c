@@ -55,6 +55,7 @@ enum t_stmt {
 	T_JOBS_OF,
 	T_HOME_MARKS,
 	T_BUCKETS_CLEAR,
+	T_BUCKET_ONE,
 	T_SENT_AGED,
 	T_CACHE_ADD,
 	T_COUNT_SENT,
@@ -97,6 +98,11 @@ static const struct hub_stmt t_stmts[T__MAX] = {
 	    " ORDER BY 1", 1 },
 	/* time passes: the 429 block our buckets took is over */
 	[T_BUCKETS_CLEAR] = { "DELETE FROM rate_buckets", 0 },
+	/* the team's chat.update bucket (Tier 3) down to its last token */
+	[T_BUCKET_ONE] = {
+	    "INSERT INTO rate_buckets (bucket, tokens, capacity, refill_per_s,"
+	    " next_allowed_at, updated_at) VALUES ($1 || ':chat.update', 1, 50, 50.0 / 60,"
+	    " now(), now())", 1 },
 	/* request, connection, channel, ts, age in days */
 	[T_SENT_AGED] = {
 	    "INSERT INTO sent_messages (request_id, connection_id, channel, ts, kind,"
@@ -357,19 +363,19 @@ post_copies(const char *id, struct copy c[NAPPROVERS])
 	PQclear(r);
 }
 
-/* Run the sync handler for the request as the worker would. */
+/* Run the sync handler for the request as the worker would; buckets:
+ * with the rate buckets as they are, else with Slack's whole chat.update
+ * budget (most tests look at other things than our bucket's refusal). */
 static int
-run_sync(const char *id, struct hub_job_result *res)
+run_sync_buckets(const char *id, struct hub_job_result *res, int buckets)
 {
 	static volatile sig_atomic_t stop;
 	struct hub_job_env env = { .db = db, .keys = &keyring, .conf = &conf, .stop = &stop,
 	    .lease_s = 60 };
 	struct hub_job job;
 
-	/* Each run with Slack's whole chat.update budget: our bucket's refusal
-	 * continues in a later job (no sleeping), which is not what these
-	 * tests look at. */
-	PQclear(PQexec(hub_db_conn(db), "DELETE FROM rate_buckets"));
+	if (!buckets)
+		PQclear(PQexec(hub_db_conn(db), "DELETE FROM rate_buckets"));
 	memset(&job, 0, sizeof(job));
 	memset(res, 0, sizeof(*res));
 	res->retry_after = -1;
@@ -383,6 +389,12 @@ run_sync(const char *id, struct hub_job_result *res)
 	hub_httpc_free(env.http);
 	json_object_put(job.payload);
 	return res->verdict;
+}
+
+static int
+run_sync(const char *id, struct hub_job_result *res)
+{
+	return run_sync_buckets(id, res, 0);
 }
 
 /* The fake's current message (channel, ts) as JSON text: blocks + text. */
@@ -694,6 +706,39 @@ Test(msgsync, ratelimited_second_update_retries_without_repeating_the_first)
 		cr_expect(HAS(s, "No action required"), "copy %d: %s", i, s);
 		free(s);
 	}
+}
+
+/* Our own bucket says later: the job is put back until its place in line,
+ * the same job (no attempt counted, no new sync job queued), and what it
+ * did stays done. */
+Test(msgsync, our_bucket_puts_the_same_job_back_until_its_place_in_line)
+{
+	struct hub_job_result res;
+	struct copy c[NAPPROVERS];
+	char id[HUB_ID_LEN];
+	long long seq, jobs;
+
+	create("any", id);
+	post_copies(id, c);
+	decide(id, 0, 1);
+	jobs = tq_ll(T_JOBS_OF, id, "sync");
+	PQclear(tq(T_BUCKETS_CLEAR, NULL, NULL, NULL, NULL, NULL, NULL));
+	PQclear(tq(T_BUCKET_ONE, team, NULL, NULL, NULL, NULL, NULL));
+	seq = last_seq();
+	cr_assert_eq(run_sync_buckets(id, &res, 1), HUB_JOB_DEFER, "%s", res.detail);
+	/* Tier 3 refills a token in 1.2 s */
+	cr_expect(res.defer_ms > 0 && res.defer_ms <= 1300, "deferred %ld ms", res.defer_ms);
+	cr_expect_str_eq(res.reason, "rate limit");
+	cr_expect(HAS(res.detail, "1 updated"), "%s", res.detail);
+	cr_expect_eq(tq_ll(T_JOBS_OF, id, "sync"), jobs, "no other sync job queued");
+	cr_expect_eq(updates(c[0].channel, seq, 0, NULL), 1);
+	cr_expect_eq(updates(c[1].channel, seq, 0, NULL), 0, "our bucket stopped the second");
+
+	/* Its turn: the rest, the first copy not again. */
+	cr_assert_eq(run_sync(id, &res), HUB_JOB_DONE, "%s", res.detail);
+	cr_expect_str_eq(res.detail, "2 updated, 1 unchanged, 0 webhook, 0 disabled, 0 gone,"
+	    " 0 failed");
+	cr_expect_eq(updates(c[0].channel, seq, 0, NULL), 1, "the first was not repeated");
 }
 
 Test(msgsync, channel_copy_once_and_webhook_copies_skipped)

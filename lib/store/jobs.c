@@ -211,7 +211,8 @@ static const struct hub_stmt job_stmts[JOB__MAX] = {
 	 * and the wait; the waiter row lasts the wait and a second more.
 	 * Rows of workers killed while waiting go once they are an hour past
 	 * their wait (they count for nothing already).  named: a commit may
-	 * wake this one alone (0029). */
+	 * wake this one alone (0029); a timekeeper's row is also named for a
+	 * job queued for later that falls due before its wait ends (0032). */
 	[JOB_STAND] = {
 	    "WITH d AS (SELECT CASE WHEN x IS NULL THEN -1"
 	    "  ELSE greatest(0, ceil(x * 1000)) END::bigint AS due"
@@ -225,12 +226,13 @@ static const struct hub_stmt job_stmts[JOB__MAX] = {
 	    "  AS ms FROM d),"
 	    " gone AS (DELETE FROM job_waiters"
 	    "  WHERE until < now() - interval '1 hour' AND worker <> $1),"
-	    " ins AS (INSERT INTO job_waiters (worker, until, named, lane, kinds, others, all_kinds)"
+	    " ins AS (INSERT INTO job_waiters (worker, until, named, lane, kinds, others, all_kinds,"
+	    "   timekeeper)"
 	    "  SELECT $1, now() + make_interval(secs => (w.ms + 1000) / 1000.0), true,"
-	    "   $3, $4::text[], coalesce($5::boolean, false), $6::text[] FROM w"
+	    "   $3, $4::text[], coalesce($5::boolean, false), $6::text[], $8::boolean FROM w"
 	    "  ON CONFLICT (worker) DO UPDATE SET until = EXCLUDED.until, named = true,"
 	    "   lane = EXCLUDED.lane, kinds = EXCLUDED.kinds, others = EXCLUDED.others,"
-	    "   all_kinds = EXCLUDED.all_kinds)"
+	    "   all_kinds = EXCLUDED.all_kinds, timekeeper = EXCLUDED.timekeeper)"
 	    " SELECT due, ms FROM w", 9 },
 };
 

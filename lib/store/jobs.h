@@ -149,7 +149,9 @@ int	hub_job_listen(struct hub_db *);
  * is then no longer waiting for anyone.  When its claim finds nothing
  * (another process took the job) it stands and looks once more
  * (hub_job_stand_look) before it waits.  The lane's other waiters are not
- * woken.
+ * woken.  A job queued for later wakes nobody, except the lane's waiting
+ * timekeeper when its wait would end after the job is due
+ * (0032_scheduled_wakeup.sql): it stands again and waits for that job.
  */
 /*
  * The row of a worker about to wait, which learns in the same statement

@@ -961,6 +961,55 @@ Test(jobs, a_stand_says_how_long_to_wait_and_what_is_due)
 	waiters_are("wa,wh,wh2");
 }
 
+/*
+ * A job queued for later wakes nobody (nothing is due), except the lane's
+ * waiting timekeeper when its wait would end after the job is due: it is
+ * named, stands again and waits until just past the new due time.  A job
+ * due now names a waiter as before.
+ */
+Test(jobs, a_job_for_later_names_only_a_timekeeper_that_would_sleep_past_it)
+{
+	struct hub_db *prod = connect_fresh(), *a = connect_fresh(), *t = connect_fresh();
+	struct hub_job_stand st;
+
+	cr_assert_eq(hub_job_listen(a), HUB_DB_OK);
+	cr_assert_eq(hub_job_listen(t), HUB_DB_OK);
+	cr_assert_eq(stand(a, "wa", &lane_slack, 60000, 0, 0, &st), HUB_DB_OK);
+
+	/* No timekeeper waits: nothing is sent at all. */
+	enqueue(prod, "k_slack", NULL, time(NULL) + 30);
+	cr_expect_eq(hub_job_wait(a, 500, NULL, NULL), 0, "a job for later: no notification");
+	waiters_are("wa");
+
+	/* The timekeeper sleeps a minute: a job due in 3 s names it alone. */
+	cr_assert_eq(stand(t, "wt", &lane_slack, 60000, 0, 1, &st), HUB_DB_OK);
+	cr_expect(st.wait_ms > 25000, "the timekeeper waits for the job in 30 s: %d", st.wait_ms);
+	enqueue(prod, "k_slack", NULL, time(NULL) + 3);
+	cr_expect_eq(hub_job_wait(t, 1500, &lane_slack, "wt"), 2, "the timekeeper is named");
+	cr_expect_eq(hub_job_wait(a, 300, &lane_slack, "wa"), 0, "the other process sleeps on");
+	waiters_are("wa");
+	/* It stands again: now it wakes just past the new job's due time. */
+	cr_assert_eq(stand(t, "wt", &lane_slack, 60000, 0, 1, &st), HUB_DB_OK);
+	cr_expect(st.due_ms > 1000 && st.due_ms <= 3000, "due in %lld ms", st.due_ms);
+	cr_expect_eq(st.wait_ms, st.due_ms + 10);
+
+	/* A job due after the timekeeper wakes anyway: nobody is named. */
+	enqueue(prod, "k_slack", NULL, time(NULL) + 20);
+	cr_expect_eq(hub_job_wait(t, 500, NULL, NULL), 0, "it finds that one on its own");
+	waiters_are("wa,wt");
+	/* Another lane's job for later: not its timekeeper's. */
+	enqueue(prod, "k_home", NULL, time(NULL) + 3);
+	cr_expect_eq(hub_job_wait(t, 500, NULL, NULL), 0);
+	waiters_are("wa,wt");
+
+	/* Due now: a waiter of the lane is named, as ever. */
+	enqueue(prod, "k_slack", NULL, 0);
+	cr_expect_eq(hub_job_wait(t, 1500, NULL, NULL), 1, "a job due now notifies");
+	hub_db_close(t);
+	hub_db_close(a);
+	hub_db_close(prod);
+}
+
 Test(jobs, listen_survives_reconnect)
 {
 	struct hub_db *prod = connect_fresh();

@@ -501,8 +501,8 @@ worker_connect(struct hub_worker *w)
  * to a busy process first, stands again and looks once more before it
  * waits.  A process that finds the job gone after any other wake-up (a
  * notification that named nobody) goes on waiting with its row standing.
- * When the wait is over, one statement stands for the next wait and says
- * whether a job is due; only then does the process claim.  0: go on.
+ * When the wait is over, the process stands for the next wait and looks
+ * again, in one round trip.  0: go on.
  */
 static int
 idle_wait(struct hub_worker *w)
@@ -564,18 +564,20 @@ idle_wait(struct hub_worker *w)
 			until = hub_mono_ms() + st.wait_ms;
 			continue;
 		}
-		/* The wait is over: stand for the next one, and claim only
-		 * when the same statement saw a job due. */
+		/* The wait is over: stand for the next one and look, in one
+		 * round trip.  Most timed wake-ups are a timekeeper's, for a
+		 * job that just fell due; a second round trip for its claim
+		 * would find the backend asleep again. */
 		if (sweep_due(w) || setup_due(w))
 			return 0;
 		stand_for(w, &st);
-		if (hub_job_stand(w->db, w->id, w->filter, &st) != HUB_DB_OK)
+		woken = 0;
+		if ((rc = hub_job_stand_look(w->db, w->id, w->lease_s, w->filter, &st, &job)) ==
+		    HUB_DB_OK)
+			break;
+		if (rc != HUB_DB_NOTFOUND)
 			return 0;
 		until = hub_mono_ms() + st.wait_ms;
-		woken = 0;
-		if (st.due_ms == 0 &&
-		    hub_job_claim_in(w->db, w->id, w->lease_s, w->filter, &job) == HUB_DB_OK)
-			break;
 	}
 run:
 	/* Its waiter row went with the claim (JOB_CLAIMED_SQL). */

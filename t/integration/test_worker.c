@@ -995,6 +995,48 @@ Test(worker, an_idle_lane_wakes_one_process)
 	cr_expect_eq(worker_wait(pid, 10000), 0);
 }
 
+/*
+ * A job queued for later runs when it falls due, even while its lane's
+ * timekeeper is in the middle of a longer wait: the job's commit names
+ * that timekeeper alone (0032), which then waits just past the due time.
+ * The Home lane has one process; the job (a Home publish without a
+ * payload) fails at once, which records the moment it ran.
+ */
+Test(worker, a_job_for_later_runs_on_time)
+{
+	PGresult *r;
+	pid_t pid, kids[64];
+	struct timespec t0;
+	int i, n = 0;
+	long left = 0, ran;
+	int64_t id;
+
+	pid = worker_spawn_lanes(kids, 64, &n);
+	/* The Home lane's process has just begun a wait of 5 s. */
+	for (i = 0; i < 200 && left < 4500; i++) {
+		sleep_ms(25);
+		r = PQexec(hub_db_conn(db), "SELECT coalesce(max(extract(epoch FROM until - now())"
+		    " * 1000 - 1000), 0)::bigint FROM job_waiters WHERE lane = 'home'");
+		cr_assert(PQresultStatus(r) == PGRES_TUPLES_OK);
+		left = strtol(PQgetvalue(r, 0, 0), NULL, 10);
+		PQclear(r);
+	}
+	cr_assert_geq(left, 4500, "the Home lane's process stands for its idle wait");
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	r = PQexec(hub_db_conn(db), "INSERT INTO jobs (kind, payload, run_at)"
+	    " VALUES ('home_publish', '{}', now() + interval '2 seconds') RETURNING id");
+	cr_assert(PQresultStatus(r) == PGRES_TUPLES_OK);
+	id = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
+	PQclear(r);
+	for (i = 0; i < 300 && attempts(id) == 0; i++)
+		sleep_ms(20);
+	ran = elapsed_ms(&t0);
+	cr_assert_eq(attempts(id), 1, "the job ran once");
+	cr_expect(ran >= 1800 && ran <= 3200, "ran %ld ms after its commit, due at 2000", ran);
+	kill(pid, SIGTERM);
+	cr_expect_eq(worker_wait(pid, 10000), 0);
+}
+
 Test(worker, waits_for_the_database_and_recovers)
 {
 	char sql[200], log[160], later[96];

@@ -208,20 +208,24 @@ static const struct hub_stmt job_stmts[JOB__MAX] = {
 	 * wait when nothing of the lane is queued and no lease runs.  Answers due:
 	 * ms until a job of the lane is due or any lease runs out (-1 none;
 	 * greatest(0, NULL) would be 0, an idle lane polling every 10 ms),
-	 * and the wait; the waiter row lasts the wait and a second more.
+	 * the wait, and how many jobs of the lane are due now (at most 2);
+	 * the waiter row lasts the wait and a second more.
 	 * Rows of workers killed while waiting go once they are an hour past
 	 * their wait (they count for nothing already).  named: a commit may
 	 * wake this one alone (0029); a timekeeper's row is also named for a
 	 * job queued for later that falls due before its wait ends (0032). */
 	[JOB_STAND] = {
 	    "WITH d AS (SELECT CASE WHEN x IS NULL THEN -1"
-	    "  ELSE greatest(0, ceil(x * 1000)) END::bigint AS due"
+	    "  ELSE greatest(0, ceil(x * 1000)) END::bigint AS due, n"
 	    " FROM (SELECT extract(epoch FROM least("
 	    "  (SELECT min(j.run_at) FROM jobs j WHERE j.state = 'queued'"
 	    "   AND ($3::text IS NULL OR " JOB_IN_LANE("3", "4", "5", "6") ")),"
 	    "  (SELECT min(locked_until) FROM jobs WHERE state = 'running'))"
-	    "  - now()) AS x) y),"
-	    " w AS (SELECT due, greatest($7::integer, CASE WHEN due < 0 THEN $9::integer"
+	    "  - now()) AS x,"
+	    "  (SELECT count(*) FROM (SELECT 1 FROM jobs j WHERE j.state = 'queued'"
+	    "   AND j.run_at <= now() AND ($3::text IS NULL OR "
+	    JOB_IN_LANE("3", "4", "5", "6") ") LIMIT 2) z) AS n) y),"
+	    " w AS (SELECT due, n, greatest($7::integer, CASE WHEN due < 0 THEN $9::integer"
 	    "  WHEN $8::boolean THEN least($2::integer, due + 10) ELSE $2::integer END)::integer"
 	    "  AS ms FROM d),"
 	    " gone AS (DELETE FROM job_waiters"
@@ -233,7 +237,7 @@ static const struct hub_stmt job_stmts[JOB__MAX] = {
 	    "  ON CONFLICT (worker) DO UPDATE SET until = EXCLUDED.until, named = true,"
 	    "   lane = EXCLUDED.lane, kinds = EXCLUDED.kinds, others = EXCLUDED.others,"
 	    "   all_kinds = EXCLUDED.all_kinds, timekeeper = EXCLUDED.timekeeper)"
-	    " SELECT due, ms FROM w", 9 },
+	    " SELECT due, ms, n FROM w", 9 },
 };
 
 static const struct hub_stmt_table job_table = { "hubjob", job_stmts, JOB__MAX };
@@ -809,13 +813,15 @@ stand_args(struct stand_args *a, const char *worker_id, const struct hub_job_fil
 static int
 stand_row(PGresult *r, struct hub_job_stand *st)
 {
-	long long due, ms;
+	long long due, ms, n;
 	int err = HUB_DB_QUERY;
 
 	if (PQntuples(r) == 1 && parse_ll(PQgetvalue(r, 0, 0), &due) == 0 &&
-	    parse_ll(PQgetvalue(r, 0, 1), &ms) == 0 && ms >= 0 && ms <= INT_MAX) {
+	    parse_ll(PQgetvalue(r, 0, 1), &ms) == 0 && ms >= 0 && ms <= INT_MAX &&
+	    parse_ll(PQgetvalue(r, 0, 2), &n) == 0 && n >= 0 && n <= 2) {
 		st->due_ms = due;
 		st->wait_ms = (int)ms;
+		st->due_now = (int)n;
 		err = HUB_DB_OK;
 	}
 	PQclear(r);
@@ -831,6 +837,7 @@ hub_job_stand(struct hub_db *db, const char *worker_id, const struct hub_job_fil
 	int err;
 
 	st->due_ms = -1;
+	st->due_now = 0;
 	st->wait_ms = 0;
 	if ((err = stand_args(&a, worker_id, f, st)) != HUB_DB_OK ||
 	    (err = hub_db_exec(db, &job_table, JOB_STAND, a.params, &r)) != HUB_DB_OK)
@@ -849,6 +856,7 @@ hub_job_stand_look(struct hub_db *db, const char *worker_id, int lease_s,
 
 	memset(job, 0, sizeof(*job));
 	st->due_ms = -1;
+	st->due_now = 0;
 	st->wait_ms = 0;
 	if ((err = stand_args(&sa, worker_id, f, st)) != HUB_DB_OK ||
 	    (err = claim_args(&ca, worker_id, lease_s, f, 1)) != HUB_DB_OK)

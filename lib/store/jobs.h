@@ -161,7 +161,8 @@ int	hub_job_listen(struct hub_db *);
  * most quiet_ms instead (0: max_ms) when nothing of the filter is queued
  * and no lease runs, so nothing but a NOTIFY can give it work.
  * due_ms: ms until a job the filter lets through is due or any lease
- * runs out, 0 when one is due now, -1 none.
+ * runs out, 0 when one is due now, -1 none.  due_now: how many jobs the
+ * filter lets through are due now, 0, 1 or 2 (two or more).
  */
 struct hub_job_stand {
 	int		 max_ms;	/* in */
@@ -170,6 +171,7 @@ struct hub_job_stand {
 	int		 quiet_ms;	/* in */
 	long long	 due_ms;	/* out */
 	int		 wait_ms;	/* out */
+	int		 due_now;	/* out */
 };
 int	hub_job_stand(struct hub_db *, const char *worker_id, const struct hub_job_filter *,
 	    struct hub_job_stand *);

@@ -521,8 +521,10 @@ idle_wait(struct hub_worker *w)
 	}
 	stand_for(w, &st);
 	if ((rc = hub_job_stand_look(w->db, w->id, w->lease_s, w->filter, &st, &job)) ==
-	    HUB_DB_OK)
+	    HUB_DB_OK) {
+		woken = st.due_now <= 1;
 		goto run;
+	}
 	if (rc != HUB_DB_NOTFOUND) {
 		db_trouble(w, "wait", rc);
 		db_wait(w, rc);
@@ -571,10 +573,12 @@ idle_wait(struct hub_worker *w)
 		if (sweep_due(w) || setup_due(w))
 			return 0;
 		stand_for(w, &st);
-		woken = 0;
 		if ((rc = hub_job_stand_look(w->db, w->id, w->lease_s, w->filter, &st, &job)) ==
-		    HUB_DB_OK)
+		    HUB_DB_OK) {
+			woken = st.due_now <= 1;
 			break;
+		}
+		woken = 0;
 		if (rc != HUB_DB_NOTFOUND)
 			return 0;
 		until = hub_mono_ms() + st.wait_ms;
@@ -583,9 +587,11 @@ run:
 	/* Its waiter row went with the claim (JOB_CLAIMED_SQL). */
 	run_job(w, &job);
 	hub_job_clear(&job);
-	/* Woken for one job, most likely the only one: the next claim would
-	 * find nothing, and the wait's own look claims anyway.  A job found
-	 * by a look (more were queued) goes back to claiming. */
+	/* Woken for one job, most likely the only one, or it was the only
+	 * one due when the look found it (a job put back for later, now due):
+	 * the next claim would find nothing, and the wait's own look claims
+	 * anyway.  When the look's stand saw more due, back to claiming (in
+	 * batches). */
 	w->rewait = woken;
 	return 0;
 }

@@ -87,6 +87,7 @@ enum q_stmt {
 	Q_WAITER_OLD,
 	Q_WAITER_LEFT,
 	Q_WAITER_DROP,
+	Q_DROP_FROM,
 	Q__MAX
 };
 
@@ -123,6 +124,8 @@ static const struct hub_stmt q_stmts[Q__MAX] = {
 	    " FROM job_waiters WHERE worker = $1", 1 },
 	/* a waiter gone (as a claim that gives it a job takes its row) */
 	[Q_WAITER_DROP] = { "DELETE FROM job_waiters WHERE worker = $1", 1 },
+	/* queued jobs from this id on */
+	[Q_DROP_FROM] = { "DELETE FROM jobs WHERE state = 'queued' AND id >= $1::bigint", 1 },
 };
 
 static const struct hub_stmt_table q_table = { "tjobs", q_stmts, Q__MAX };
@@ -918,6 +921,7 @@ Test(jobs, a_stand_says_how_long_to_wait_and_what_is_due)
 	cr_assert_eq(stand(db, "wh", &lane_home, 5000, 0, 1, &st), HUB_DB_OK);
 	cr_expect(st.due_ms > 1000 && st.due_ms <= 3000, "due in %lld ms", st.due_ms);
 	cr_expect_eq(st.wait_ms, st.due_ms + 10, "just past the due time");
+	cr_expect_eq(st.due_now, 0, "queued for later is not due now");
 	left = waiter_left("wh");
 	cr_expect(left > st.wait_ms + 500 && left <= st.wait_ms + 1000, "row: %lld ms", left);
 	cr_assert_eq(stand(db, "wh2", &lane_home, 5000, 0, 0, &st), HUB_DB_OK);
@@ -942,10 +946,14 @@ Test(jobs, a_stand_says_how_long_to_wait_and_what_is_due)
 	left = waiter_left("wa");
 	cr_expect(left > 30500 && left <= 31000, "row: %lld ms", left);
 
-	/* Due now: stand and look claims it, and the claim takes the row. */
+	/* Due now: stand and look claims it, and the claim takes the row.
+	 * The stand counts the lane's jobs due now, up to two. */
 	id = enqueue(db, "k_slack", NULL, 0);
 	cr_assert_eq(stand(db, "wa", &lane_slack, 5000, 0, 0, &st), HUB_DB_OK);
 	cr_expect_eq(st.due_ms, 0, "a slack job is due now");
+	cr_expect_eq(st.due_now, 1);
+	cr_assert_eq(stand(db, "wh", &lane_home, 5000, 0, 1, &st), HUB_DB_OK);
+	cr_expect_eq(st.due_now, 0, "another lane's");
 	memset(&st, 0, sizeof(st));
 	st.max_ms = 5000;
 	cr_assert_eq(hub_job_stand_look(db, "wa", 30, &lane_slack, &st, &job), HUB_DB_OK);
@@ -953,6 +961,15 @@ Test(jobs, a_stand_says_how_long_to_wait_and_what_is_due)
 	cr_expect_str_eq(job.kind, "k_slack");
 	hub_job_clear(&job);
 	waiters_are("wh,wh2");
+	/* Two due, three due: "two or more". */
+	id = enqueue(db, "k_slack", NULL, 0);
+	enqueue(db, "k_slack", NULL, 0);
+	cr_assert_eq(stand(db, "wa", &lane_slack, 5000, 0, 0, &st), HUB_DB_OK);
+	cr_expect_eq(st.due_now, 2);
+	enqueue(db, "k_slack", NULL, 0);
+	cr_assert_eq(stand(db, "wa", &lane_slack, 5000, 0, 0, &st), HUB_DB_OK);
+	cr_expect_eq(st.due_now, 2);
+	q_id(Q_DROP_FROM, id, NULL);
 	/* Nothing left for the lane: standing, none found. */
 	cr_expect_eq(hub_job_stand_look(db, "wa", 30, &lane_slack, &st, &job), HUB_DB_NOTFOUND);
 	cr_expect(st.due_ms > 28000 && st.due_ms <= 30000,

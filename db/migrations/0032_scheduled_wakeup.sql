@@ -12,37 +12,35 @@
 -- (its row lasts its wait and a second more: until - 1 s is when it
 -- wakes); it stands again and waits for the new job.  A timekeeper that
 -- wakes sooner finds the job on its own, and a busy one stands again when
--- its job is done.  A job due now is named as before (0029).
+-- its job is done.  A job due now is named as before (0029), by the same
+-- trigger, which now fires for those only.
 ALTER TABLE job_waiters ADD COLUMN timekeeper boolean NOT NULL DEFAULT false;
 
-CREATE OR REPLACE FUNCTION hub_jobs_notify() RETURNS trigger
+CREATE FUNCTION hub_jobs_notify_later() RETURNS trigger
 LANGUAGE plpgsql AS $$
 DECLARE
-	what text := CASE WHEN NEW.lane IS NULL THEN NEW.kind ELSE NEW.kind || '@' || NEW.lane END;
 	who text;
 BEGIN
-	IF NEW.run_at > now() THEN
-		SELECT w.worker INTO who FROM job_waiters w
-		 WHERE w.named AND w.timekeeper AND w.until > now()
-		   AND w.until - interval '1 second' > NEW.run_at
-		   AND hub_job_waiter_takes(w, NEW.kind, NEW.lane)
-		 LIMIT 1 FOR UPDATE SKIP LOCKED;
-		IF who IS NOT NULL THEN
-			DELETE FROM job_waiters WHERE worker = who;
-			PERFORM pg_notify('hub_jobs', what || ' ' || who);
-		END IF;
-		RETURN NULL;
-	END IF;
 	SELECT w.worker INTO who FROM job_waiters w
-	 WHERE w.named AND w.until > now() AND hub_job_waiter_takes(w, NEW.kind, NEW.lane)
+	 WHERE w.named AND w.timekeeper AND w.until > now()
+	   AND w.until - interval '1 second' > NEW.run_at
+	   AND hub_job_waiter_takes(w, NEW.kind, NEW.lane)
 	 LIMIT 1 FOR UPDATE SKIP LOCKED;
 	IF who IS NOT NULL THEN
 		DELETE FROM job_waiters WHERE worker = who;
-		PERFORM pg_notify('hub_jobs', what || ' ' || who);
-	ELSIF EXISTS (SELECT 1 FROM job_waiters w WHERE w.until > now()
-	    AND (NOT w.named OR hub_job_waiter_takes(w, NEW.kind, NEW.lane))) THEN
-		PERFORM pg_notify('hub_jobs', what);
+		PERFORM pg_notify('hub_jobs', CASE WHEN NEW.lane IS NULL THEN NEW.kind
+		    ELSE NEW.kind || '@' || NEW.lane END || ' ' || who);
 	END IF;
 	RETURN NULL;
 END
 $$;
+
+DROP TRIGGER jobs_notify_insert ON jobs;
+CREATE CONSTRAINT TRIGGER jobs_notify_insert AFTER INSERT ON jobs
+	DEFERRABLE INITIALLY DEFERRED
+	FOR EACH ROW WHEN (NEW.state = 'queued' AND NEW.run_at <= now())
+	EXECUTE FUNCTION hub_jobs_notify();
+CREATE CONSTRAINT TRIGGER jobs_notify_later AFTER INSERT ON jobs
+	DEFERRABLE INITIALLY DEFERRED
+	FOR EACH ROW WHEN (NEW.state = 'queued' AND NEW.run_at > now())
+	EXECUTE FUNCTION hub_jobs_notify_later();

@@ -861,14 +861,10 @@ hub_job_stand_look(struct hub_db *db, const char *worker_id, int lease_s,
 	if ((err = stand_args(&sa, worker_id, f, st)) != HUB_DB_OK ||
 	    (err = claim_args(&ca, worker_id, lease_s, f, 1)) != HUB_DB_OK)
 		return err;
-	/* One claim at a time in a capped lane: a transaction of its own,
-	 * and only when the stand (which sees every commit before it) saw a
-	 * job due: its processes poll while jobs wait for their targets. */
+	/* One claim at a time in a capped lane: a transaction of its own. */
 	if (ca.capped) {
 		if ((err = hub_job_stand(db, worker_id, f, st)) != HUB_DB_OK)
 			return err;
-		if (st->due_ms != 0)
-			return HUB_DB_NOTFOUND;
 		return hub_job_claim_in(db, worker_id, lease_s, f, job) == HUB_DB_OK ?
 		    HUB_DB_OK : HUB_DB_NOTFOUND;
 	}

@@ -215,16 +215,17 @@ static const struct hub_stmt job_stmts[JOB__MAX] = {
 	 * wake this one alone (0029); a timekeeper's row is also named for a
 	 * job queued for later that falls due before its wait ends (0032). */
 	[JOB_STAND] = {
-	    "WITH d AS (SELECT CASE WHEN x IS NULL THEN -1"
+	    /* the lane's first two queued jobs: the next due time, and
+	     * whether none, one or more are due now, from one index scan */
+	    "WITH f AS (SELECT j.run_at FROM jobs j WHERE j.state = 'queued'"
+	    "  AND ($3::text IS NULL OR " JOB_IN_LANE("3", "4", "5", "6") ")"
+	    "  ORDER BY j.run_at LIMIT 2),"
+	    " d AS (SELECT CASE WHEN x IS NULL THEN -1"
 	    "  ELSE greatest(0, ceil(x * 1000)) END::bigint AS due, n"
-	    " FROM (SELECT extract(epoch FROM least("
-	    "  (SELECT min(j.run_at) FROM jobs j WHERE j.state = 'queued'"
-	    "   AND ($3::text IS NULL OR " JOB_IN_LANE("3", "4", "5", "6") ")),"
+	    " FROM (SELECT extract(epoch FROM least((SELECT min(run_at) FROM f),"
 	    "  (SELECT min(locked_until) FROM jobs WHERE state = 'running'))"
 	    "  - now()) AS x,"
-	    "  (SELECT count(*) FROM (SELECT 1 FROM jobs j WHERE j.state = 'queued'"
-	    "   AND j.run_at <= now() AND ($3::text IS NULL OR "
-	    JOB_IN_LANE("3", "4", "5", "6") ") LIMIT 2) z) AS n) y),"
+	    "  (SELECT count(*) FROM f WHERE run_at <= now()) AS n) y),"
 	    " w AS (SELECT due, n, greatest($7::integer, CASE WHEN due < 0 THEN $9::integer"
 	    "  WHEN $8::boolean THEN least($2::integer, due + 10) ELSE $2::integer END)::integer"
 	    "  AS ms FROM d),"

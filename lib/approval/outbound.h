@@ -28,7 +28,6 @@
 #define HUB_OUTBOUND_H
 
 #include <stdint.h>
-#include <time.h>
 #include <json-c/json.h>
 #include "store/db.h"
 #include "store/jobs.h"

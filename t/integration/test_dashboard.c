@@ -541,7 +541,8 @@ update_then_get(const char *id, const char *set, const char *live, const char *c
 /* The worker notes the requester's Slack id once per request (for the
  * self-approval check: lib/notify/fanout.c) and moves the reminder
  * schedule at each reminder; no page shows either, so the live fragment
- * stays a 304 (0031).  Any other change of the row is a change. */
+ * stays a 304 (0031, 0033).  Any other change of the row is a change,
+ * with those columns or without. */
 Test(dashboard, hidden_columns_are_no_change_of_the_list)
 {
 	char src[64], key[KEY_MAX], vee[EMAIL_MAX], ck[CK_MAX], id[ID_MAX],
@@ -573,6 +574,14 @@ Test(dashboard, hidden_columns_are_no_change_of_the_list)
 	expect_in(&r, "Noted, then renamed");
 	cr_assert_not_null(th_header(&r, "ETag", etag2, sizeof(etag2)));
 	cr_assert_str_neq(etag2, etag);
+	th_resp_free(&r);
+
+	/* A hidden column and a shown one in one update: a change (0033
+	 * compares the rest of the row). */
+	snprintf(inm, sizeof(inm), "If-None-Match: %s", etag2);
+	update_then_get(id, "next_reminder_at = now() + interval '2 days',"
+	    " justification = 'Renamed with the schedule'", live, ck, inm, &r);
+	cr_assert_eq(r.status, 200, "a shown column changed with a hidden one: %ld", r.status);
 	th_resp_free(&r);
 }
 

@@ -36,6 +36,37 @@
 	" ELSE j.kind = ANY($" b "::text[])" \
 	"  OR ($" c "::boolean AND NOT j.kind = ANY($" d "::text[])) END)"
 
+/*
+ * What a claim takes, at most $n rows (cond narrows them, on jobs j):
+ * queued jobs due now (q) and running jobs whose lease ran out (e), each
+ * read in its own index's order (jobs_due, jobs_lease), locked as read,
+ * skipping rows another claim holds.  One condition with OR over both
+ * states read the two indexes as bitmaps instead, and a bitmap scan
+ * never marks an index entry dead: every job that ever left the queue
+ * stayed in jobs_due's walk until VACUUM, so each claim read more of
+ * them the more jobs had run since (44 buffers a claim in t/bench/cost's
+ * decisions).  A plain index scan marks them as it passes.  When both
+ * find rows, the oldest $n of them are claimed; the others' locks end
+ * with the statement.
+ */
+#define JOB_PICK(state, cond, n) \
+	" SELECT j.id, j.run_at FROM jobs j WHERE " state cond \
+	" ORDER BY j.run_at, j.id LIMIT $" n "::integer FOR UPDATE SKIP LOCKED"
+#define JOB_PICKS(cond, n) \
+	"q AS MATERIALIZED (" JOB_PICK("j.state = 'queued' AND j.run_at <= now()", cond, n) \
+	"), e AS MATERIALIZED (" \
+	JOB_PICK("j.state = 'running' AND j.locked_until < now()", cond, n) "),"
+#define JOB_PICKED \
+	"(SELECT id, run_at FROM q UNION ALL SELECT id, run_at FROM e) x" \
+	" ORDER BY run_at, id"
+/* The claim's update of the rows picked (closed by "))"). */
+#define JOB_CLAIM_SET \
+	" c AS (UPDATE jobs SET state = 'running', locked_by = $1," \
+	" locked_until = now() + make_interval(secs => $2::integer)," \
+	" started_at = now(), updated_at = now()," \
+	" attempts = attempts + CASE WHEN state = 'running' THEN 1 ELSE 0 END" \
+	" WHERE id = ANY (ARRAY("
+
 /* The end of a claim: the claimed rows, oldest first (claim_row reads
  * them in this column order).  A worker ($1) that claims a job is no
  * longer waiting: its waiter row goes in the same statement (none when
@@ -94,15 +125,8 @@ static const struct hub_stmt job_stmts[JOB__MAX] = {
 	 * rows are picked once (ARRAY of the sub-select), each gets its own
 	 * lease; they come back oldest first, the order they run in. */
 	[JOB_CLAIM] = {
-	    "WITH c AS (UPDATE jobs SET state = 'running', locked_by = $1,"
-	    " locked_until = now() + make_interval(secs => $2::integer),"
-	    " started_at = now(), updated_at = now(),"
-	    " attempts = attempts + CASE WHEN state = 'running' THEN 1 ELSE 0 END"
-	    " WHERE id = ANY (ARRAY("
-	    "  SELECT id FROM jobs"
-	    "  WHERE (state = 'queued' AND run_at <= now())"
-	    "   OR (state = 'running' AND locked_until < now())"
-	    "  ORDER BY run_at, id LIMIT $3::integer FOR UPDATE SKIP LOCKED))"
+	    "WITH " JOB_PICKS("", "3")
+	    JOB_CLAIM_SET "  SELECT id FROM " JOB_PICKED " LIMIT $3::integer))"
 	    JOB_CLAIMED_SQL, 3 },
 	/* $1 id, $2 attempts (fence), $3 detail */
 	[JOB_DONE] = {
@@ -148,19 +172,12 @@ static const struct hub_stmt job_stmts[JOB__MAX] = {
 	 * count of a target's running jobs does not see the rows this same
 	 * statement claims). */
 	[JOB_CLAIM_IN] = {
-	    "WITH c AS (UPDATE jobs SET state = 'running', locked_by = $1,"
-	    " locked_until = now() + make_interval(secs => $2::integer),"
-	    " started_at = now(), updated_at = now(),"
-	    " attempts = attempts + CASE WHEN state = 'running' THEN 1 ELSE 0 END"
-	    " WHERE id = ANY (ARRAY("
-	    "  SELECT j.id FROM jobs j"
-	    "  WHERE ((j.state = 'queued' AND j.run_at <= now())"
-	    "   OR (j.state = 'running' AND j.locked_until < now()))"
+	    "WITH " JOB_PICKS(
 	    "  AND " JOB_IN_LANE("3", "4", "5", "6")
 	    "  AND ($7::integer IS NULL OR j.target IS NULL OR (SELECT count(*) FROM jobs r"
 	    "   WHERE r.state = 'running' AND r.target = j.target AND r.id <> j.id"
-	    "   AND r.locked_until >= now()) < $7::integer)"
-	    "  ORDER BY j.run_at, j.id LIMIT $8::integer FOR UPDATE SKIP LOCKED))"
+	    "   AND r.locked_until >= now()) < $7::integer)", "8")
+	    JOB_CLAIM_SET "  SELECT id FROM " JOB_PICKED " LIMIT $8::integer))"
 	    JOB_CLAIMED_SQL, 8 },
 	/* $1 lane: one claim at a time in a lane with a cap per target */
 	[JOB_LANE_LOCK] = {

@@ -39,15 +39,15 @@
 /*
  * What a claim takes, at most $n rows (cond narrows them, on jobs j):
  * queued jobs due now (q) and running jobs whose lease ran out (e), each
- * read in its own index's order (jobs_due, jobs_lease), locked as read,
- * skipping rows another claim holds.  One condition with OR over both
- * states read the two indexes as bitmaps instead, and a bitmap scan
- * never marks an index entry dead: every job that ever left the queue
- * stayed in jobs_due's walk until VACUUM, so each claim read more of
- * them the more jobs had run since (44 buffers a claim in t/bench/cost's
- * decisions).  A plain index scan marks them as it passes.  When both
- * find rows, the oldest $n of them are claimed; the others' locks end
- * with the statement.
+ * read in its own index's order (jobs_due, jobs_lease) up to the first
+ * not due, locked as read, skipping rows another claim holds.  One
+ * condition with OR over both states had no index order to stop in: its
+ * generic plan read every queued job, due or not, by state
+ * (jobs_live_kind), or both indexes as bitmaps, which never mark the
+ * entries of jobs gone from the queue dead, so every job run since the
+ * last VACUUM was read again by each claim.  When q and e both find
+ * rows, the oldest $n of them are claimed; the others' locks end with
+ * the statement.  test_plans.py holds claims to this.
  */
 #define JOB_PICK(state, cond, n) \
 	" SELECT j.id, j.run_at FROM jobs j WHERE " state cond \

@@ -272,13 +272,15 @@ def scans(node, leading, found):
 
 # A statement that takes jobs off the queue (FOR UPDATE SKIP LOCKED on
 # jobs) reads only the jobs it may take: each of its reads of jobs is an
-# index scan bounded by a due time (run_at, locked_until), a job (id) or
-# a target.  A claim that read the queue by state alone (jobs_live_kind,
+# index scan bounded by a due time (run_at, locked_until), a job (id), a
+# target, or the running jobs (a few per worker process; PostgreSQL picks
+# jobs_live_kind or jobs_lease for those by the statistics of the day).  A claim that read the queue by state alone (jobs_live_kind,
 # or a bitmap of jobs_due and jobs_lease with the condition between them)
 # read every queued job, due or not, and, as a bitmap, every job that had
 # left the queue since the last VACUUM (lib/store/jobs.c, JOB_PICK).
 TAKES_JOBS = re.compile(r"\bFROM jobs\b.*\bFOR UPDATE SKIP LOCKED\b", re.S | re.I)
-BOUNDED = re.compile(r"\b(run_at|locked_until|id|target|updated_at)\b")
+BOUNDED = re.compile(r"\b(run_at|locked_until|id|target|updated_at)\b"
+                     r"|\bstate = 'running'")
 
 
 def unbounded_job_reads(node, found):

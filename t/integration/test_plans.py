@@ -274,18 +274,19 @@ def scans(node, leading, found):
 # jobs) reads only the jobs it may take: each of its reads of jobs is an
 # index scan bounded by a due time (run_at, locked_until), a job (id), a
 # target, or the running jobs (a few per worker process; PostgreSQL picks
-# jobs_live_kind or jobs_lease for those by the statistics of the day).  A claim that read the queue by state alone (jobs_live_kind,
-# or a bitmap of jobs_due and jobs_lease with the condition between them)
-# read every queued job, due or not, and, as a bitmap, every job that had
-# left the queue since the last VACUUM (lib/store/jobs.c, JOB_PICK).
+# jobs_live_kind or jobs_lease for those by the statistics of the load).
+# A claim that read the queue by state alone (jobs_live_kind, or a bitmap
+# of jobs_due and jobs_lease with the condition between them) read every
+# queued job, due or not, and, as a bitmap, every job that had left the
+# queue since the last VACUUM (lib/store/jobs.c, JOB_PICK).
 TAKES_JOBS = re.compile(r"\bFROM jobs\b.*\bFOR UPDATE SKIP LOCKED\b", re.S | re.I)
 BOUNDED = re.compile(r"\b(run_at|locked_until|id|target|updated_at)\b"
                      r"|\bstate = 'running'")
 
 
 def unbounded_job_reads(node, found):
-    """The reads of jobs in the plan that no due time, job or target
-    bounds."""
+    """The reads of jobs in the plan that no due time, job, target or
+    running state bounds."""
     kind, rel = node.get("Node Type", ""), node.get("Relation Name")
     index = node.get("Index Name", "")
     if kind == "Bitmap Index Scan" and index.startswith("jobs_"):

@@ -56,16 +56,18 @@
 	"q AS MATERIALIZED (" JOB_PICK("j.state = 'queued' AND j.run_at <= now()", cond, n) \
 	"), e AS MATERIALIZED (" \
 	JOB_PICK("j.state = 'running' AND j.locked_until < now()", cond, n) "),"
-#define JOB_PICKED \
-	"(SELECT id, run_at FROM q UNION ALL SELECT id, run_at FROM e) x" \
-	" ORDER BY run_at, id"
-/* The claim's update of the rows picked (closed by "))"). */
-#define JOB_CLAIM_SET \
+/* A claim of at most $n of the rows JOB_PICKS finds: each gets its own
+ * lease (JOB_CLAIMED_SQL ends it). */
+#define JOB_CLAIM_SQL(cond, n) \
+	"WITH " JOB_PICKS(cond, n) \
 	" c AS (UPDATE jobs SET state = 'running', locked_by = $1," \
 	" locked_until = now() + make_interval(secs => $2::integer)," \
 	" started_at = now(), updated_at = now()," \
 	" attempts = attempts + CASE WHEN state = 'running' THEN 1 ELSE 0 END" \
-	" WHERE id = ANY (ARRAY("
+	" WHERE id = ANY (ARRAY(SELECT id FROM" \
+	"  (SELECT id, run_at FROM q UNION ALL SELECT id, run_at FROM e) x" \
+	"  ORDER BY run_at, id LIMIT $" n "::integer))" \
+	JOB_CLAIMED_SQL
 
 /* The end of a claim: the claimed rows, oldest first (claim_row reads
  * them in this column order).  A worker ($1) that claims a job is no
@@ -124,10 +126,7 @@ static const struct hub_stmt job_stmts[JOB__MAX] = {
 	/* $1 worker id, $2 lease seconds, $3 how many at most.  The due
 	 * rows are picked once (ARRAY of the sub-select), each gets its own
 	 * lease; they come back oldest first, the order they run in. */
-	[JOB_CLAIM] = {
-	    "WITH " JOB_PICKS("", "3")
-	    JOB_CLAIM_SET "  SELECT id FROM " JOB_PICKED " LIMIT $3::integer))"
-	    JOB_CLAIMED_SQL, 3 },
+	[JOB_CLAIM] = { JOB_CLAIM_SQL("", "3"), 3 },
 	/* $1 id, $2 attempts (fence), $3 detail */
 	[JOB_DONE] = {
 	    "WITH a AS ("
@@ -172,13 +171,11 @@ static const struct hub_stmt job_stmts[JOB__MAX] = {
 	 * count of a target's running jobs does not see the rows this same
 	 * statement claims). */
 	[JOB_CLAIM_IN] = {
-	    "WITH " JOB_PICKS(
+	    JOB_CLAIM_SQL(
 	    "  AND " JOB_IN_LANE("3", "4", "5", "6")
 	    "  AND ($7::integer IS NULL OR j.target IS NULL OR (SELECT count(*) FROM jobs r"
 	    "   WHERE r.state = 'running' AND r.target = j.target AND r.id <> j.id"
-	    "   AND r.locked_until >= now()) < $7::integer)", "8")
-	    JOB_CLAIM_SET "  SELECT id FROM " JOB_PICKED " LIMIT $8::integer))"
-	    JOB_CLAIMED_SQL, 8 },
+	    "   AND r.locked_until >= now()) < $7::integer)", "8"), 8 },
 	/* $1 lane: one claim at a time in a lane with a cap per target */
 	[JOB_LANE_LOCK] = {
 	    "SELECT pg_advisory_xact_lock(hashtext('hub_jobs_lane:' || $1))", 1 },

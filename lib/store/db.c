@@ -30,6 +30,7 @@ struct hub_db {
 	struct hub_db_prep	*preps;
 	size_t			 npreps;
 	int			 in_tx;
+	int			 begin_pending;	/* BEGIN not sent yet (hub_db_begin) */
 	int			 tx_lost;	/* connection died inside the transaction */
 	int			 tx_err;	/* first error inside the transaction */
 	char			 sqlstate[6];
@@ -159,10 +160,18 @@ hub_db_last_error(const struct hub_db *db)
 	return db ? db->errmsg : "";
 }
 
+static int db_flush_begin(struct hub_db *);
+
+/* The raw connection: a transaction begun without a statement yet gets its
+ * BEGIN now, so that what the caller runs on it is inside. */
 PGconn *
 hub_db_conn(struct hub_db *db)
 {
-	return db ? db->conn : NULL;
+	if (db == NULL)
+		return NULL;
+	if (db->begin_pending)
+		(void)db_flush_begin(db);
+	return db->conn;
 }
 
 int
@@ -352,6 +361,111 @@ db_fail(struct hub_db *db, const struct hub_stmt_table *t, int id,
 #define DB_EACH_TIME	1	/* planned for these parameters, unnamed */
 #define DB_BINARY	2	/* results in binary format */
 
+/*
+ * A transaction's first statement: its BEGIN (which hub_db_begin did not
+ * send), the statement's prepare when this connection has not prepared
+ * it, and the statement, in one round trip (libpq's pipeline mode, one
+ * Sync).  Most transactions are short, and on an idle server a round trip
+ * costs more than a short statement (t/bench/README.md).  As db_try;
+ * -1 when pipeline mode could not start (nothing sent).  When the BEGIN
+ * went through, the transaction is open whatever became of the statement
+ * (a failed one aborts it, as in autocommit order).  A connection lost
+ * before the answer leaves the BEGIN pending: nothing of the transaction
+ * ran, and db_run tries again on a fresh connection.
+ */
+static int
+db_try_begun(struct hub_db *db, const struct hub_stmt_table *t, int id,
+    const char *const *params, PGresult **res, int mode)
+{
+	PGconn *conn = db->conn;
+	const struct hub_stmt *st = &t->stmts[id];
+	struct hub_db_prep *p = NULL;
+	PGresult *r, *got = NULL, *bad = NULL;
+	char name[DB_STMT_NAME_SIZE];
+	int fmt = (mode & DB_BINARY) ? 1 : 0, prepping = 0, last, cmd = 0, nulls = 0;
+	int sent, synced = 0, begun = 0, prepared = 0, err;
+
+	if (!(mode & DB_EACH_TIME)) {
+		if ((p = db_prep_for(db, t)) == NULL)
+			return HUB_DB_NOMEM;
+		prepping = !p->done[id];
+	}
+	last = prepping ? 2 : 1;
+	snprintf(name, sizeof(name), "%s_%d", t->tag, id);
+	if (PQenterPipelineMode(conn) != 1)
+		return -1;
+	sent = PQsendQueryParams(conn, "BEGIN", 0, NULL, NULL, NULL, NULL, 0) &&
+	    (!prepping || PQsendPrepare(conn, name, st->sql, st->nparams, NULL)) &&
+	    ((mode & DB_EACH_TIME) ?
+	    PQsendQueryParams(conn, st->sql, st->nparams, NULL, params, NULL, NULL, fmt) :
+	    PQsendQueryPrepared(conn, name, st->nparams, params, NULL, NULL, fmt)) &&
+	    PQpipelineSync(conn);
+	while (sent) {
+		if ((r = PQgetResult(conn)) == NULL) {
+			/* One NULL ends each command (db_each_read). */
+			if (PQstatus(conn) == CONNECTION_BAD || ++nulls > 1)
+				break;
+			cmd++;
+			continue;
+		}
+		nulls = 0;
+		switch (PQresultStatus(r)) {
+		case PGRES_PIPELINE_SYNC:
+			synced = 1;
+			break;
+		case PGRES_COMMAND_OK:
+		case PGRES_TUPLES_OK:
+			if (cmd == 0)
+				begun = 1;
+			else if (cmd < last)
+				prepared = 1;
+			else if (got == NULL) {
+				got = r;
+				r = NULL;
+			}
+			break;
+		case PGRES_PIPELINE_ABORTED:
+			break;
+		default:
+			if (bad == NULL) {
+				bad = r;
+				r = NULL;
+			}
+			break;
+		}
+		PQclear(r);
+		if (synced)
+			break;
+	}
+	/* A connection lost before the answer took the transaction with it:
+	 * nothing of it is kept, so it may start afresh (db_run). */
+	if (begun && PQstatus(conn) != CONNECTION_BAD)
+		db->begin_pending = 0;
+	if (prepared)
+		p->done[id] = 1;
+	if ((PQexitPipelineMode(conn) != 1 || !synced) && PQstatus(conn) == CONNECTION_OK) {
+		/* Out of step (a bug): start afresh, the transaction with it. */
+		hub_log(HUB_LOG_ERROR, "db_error", "error", "pipeline cut short", NULL);
+		db_reset(db);
+		if (begun)
+			db->tx_lost = 1;
+		synced = 0;
+	}
+	if (synced && bad == NULL && got != NULL) {
+		if (res != NULL)
+			*res = got;
+		else
+			PQclear(got);
+		return HUB_DB_OK;
+	}
+	PQclear(got);
+	err = db_fail(db, t, id, bad);
+	PQclear(bad);
+	if (err == HUB_DB_OK || (!synced && err != HUB_DB_CONN))
+		err = HUB_DB_CONN;
+	return err;
+}
+
 /* One attempt: prepare if needed, execute; or, with DB_EACH_TIME, plan it
  * for these parameters (an unnamed statement). */
 static int
@@ -363,6 +477,13 @@ db_try(struct hub_db *db, const struct hub_stmt_table *t, int id,
 	char name[DB_STMT_NAME_SIZE];
 	int err, fmt = (mode & DB_BINARY) ? 1 : 0;
 
+	if (db->begin_pending) {
+		if ((err = db_try_begun(db, t, id, params, res, mode)) != -1)
+			return err;
+		/* No pipeline: BEGIN on its own, then the statement. */
+		if ((err = db_flush_begin(db)) != HUB_DB_OK)
+			return err;
+	}
 	if (mode & DB_EACH_TIME) {
 		r = PQexecParams(db->conn, t->stmts[id].sql, t->stmts[id].nparams, NULL,
 		    params, NULL, NULL, fmt);
@@ -402,7 +523,8 @@ done:
 static int
 db_ready(struct hub_db *db)
 {
-	if (db->in_tx && (db->tx_lost || PQstatus(db->conn) != CONNECTION_OK)) {
+	if (db->in_tx && !db->begin_pending &&
+	    (db->tx_lost || PQstatus(db->conn) != CONNECTION_OK)) {
 		db->tx_lost = 1;
 		db_set_error(db, "08006", "connection lost inside a transaction");
 		return HUB_DB_CONN;
@@ -424,7 +546,8 @@ db_run(struct hub_db *db, const struct hub_stmt_table *t, int id,
 		return err;
 	err = db_try(db, t, id, params, res, mode);
 	if (err != HUB_DB_OK && PQstatus(db->conn) == CONNECTION_BAD) {
-		if (db->in_tx) {
+		/* A pending BEGIN: nothing of the transaction ran yet. */
+		if (db->in_tx && !db->begin_pending) {
 			db->tx_lost = 1;
 			return HUB_DB_CONN;
 		}
@@ -632,6 +755,8 @@ hub_db_exec_script(struct hub_db *db, const char *sql)
 	if (db == NULL || db->conn == NULL)
 		return HUB_DB_CONN;
 	db_clear_error(db);
+	if ((err = db_flush_begin(db)) != HUB_DB_OK)
+		return err;
 	for (tries = 0; tries < 2; tries++) {
 		if ((err = db_ready(db)) != HUB_DB_OK)
 			return err;
@@ -672,8 +797,6 @@ hub_db_ping(struct hub_db *db)
 int
 hub_db_begin(struct hub_db *db)
 {
-	int err;
-
 	if (db == NULL || db->conn == NULL)
 		return HUB_DB_CONN;
 	if (db->in_tx) {
@@ -681,18 +804,48 @@ hub_db_begin(struct hub_db *db)
 		hub_log(HUB_LOG_ERROR, "db_error", "error", db->errmsg, NULL);
 		return HUB_DB_QUERY;
 	}
-	if ((err = hub_db_exec(db, &db_table, DB_BEGIN, NULL, NULL)) != HUB_DB_OK)
-		return err;
+	/* Sent with the first statement (db_try_begun): one round trip
+	 * less per transaction, none for one that runs nothing. */
+	db_clear_error(db);
 	db->in_tx = 1;
+	db->begin_pending = 1;
 	db->tx_lost = 0;
 	db->tx_err = HUB_DB_OK;
 	return HUB_DB_OK;
+}
+
+/* Send a pending BEGIN on its own (a raw use of the connection, a script,
+ * or no pipeline mode); a fresh connection once when the server went away,
+ * since nothing of the transaction ran.  A BEGIN that fails leaves the
+ * transaction lost: its statements fail, its COMMIT reports it. */
+static int
+db_flush_begin(struct hub_db *db)
+{
+	int err;
+
+	if (!db->begin_pending)
+		return HUB_DB_OK;
+	if ((err = db_ready(db)) == HUB_DB_OK) {
+		db->begin_pending = 0;
+		err = db_try(db, &db_table, DB_BEGIN, NULL, NULL, 0);
+		if (err != HUB_DB_OK && PQstatus(db->conn) == CONNECTION_BAD &&
+		    db_reset(db) == HUB_DB_OK)
+			err = db_try(db, &db_table, DB_BEGIN, NULL, NULL, 0);
+	}
+	db->begin_pending = 0;
+	if (err != HUB_DB_OK) {
+		db->tx_lost = 1;
+		if (db->tx_err == HUB_DB_OK)
+			db->tx_err = err;
+	}
+	return err;
 }
 
 static void
 db_end_tx(struct hub_db *db)
 {
 	db->in_tx = 0;
+	db->begin_pending = 0;
 	db->tx_lost = 0;
 	db->tx_err = HUB_DB_OK;
 }
@@ -713,6 +866,10 @@ hub_db_commit(struct hub_db *db)
 		db_end_tx(db);
 		return HUB_DB_CONN;
 	}
+	if (db->begin_pending) {	/* nothing ran: nothing to commit */
+		db_end_tx(db);
+		return HUB_DB_OK;
+	}
 	/* COMMIT of a failed transaction "succeeds" as ROLLBACK: report the
 	 * error that broke it instead. */
 	if (PQtransactionStatus(db->conn) == PQTRANS_INERROR) {
@@ -732,7 +889,7 @@ hub_db_rollback(struct hub_db *db)
 
 	if (db == NULL || db->conn == NULL || !db->in_tx)
 		return;
-	if (!db->tx_lost && PQstatus(db->conn) == CONNECTION_OK) {
+	if (!db->tx_lost && !db->begin_pending && PQstatus(db->conn) == CONNECTION_OK) {
 		/* Run directly: a failed ROLLBACK must not be retried on a
 		 * fresh connection (there is nothing to roll back there). */
 		if (db_try(db, &db_table, DB_ROLLBACK, NULL, &r, 0) == HUB_DB_OK)

@@ -472,6 +472,162 @@ trace_turns(FILE *f)
 	return turns;
 }
 
+/* What pg_stat_activity says the backend pid is doing ("idle",
+ * "idle in transaction", …), from another connection. */
+static char *
+backend_state(int pid)
+{
+	char sql[128], *out;
+	PGconn *c = admin_conn();
+	PGresult *r;
+
+	snprintf(sql, sizeof(sql), "SELECT state FROM pg_stat_activity WHERE pid = %d", pid);
+	r = PQexecParams(c, sql, 0, NULL, NULL, NULL, NULL, 0);
+	cr_assert_eq(PQresultStatus(r), PGRES_TUPLES_OK, "%s", PQresultErrorMessage(r));
+	cr_assert_eq(PQntuples(r), 1, "backend %d not found", pid);
+	cr_assert_not_null(out = strdup(PQgetvalue(r, 0, 0)));
+	PQclear(r);
+	PQfinish(c);
+	return out;
+}
+
+static void
+expect_backend_state(int pid, const char *want)
+{
+	char *st = backend_state(pid);
+
+	cr_expect_str_eq(st, want, "backend %d is %s, not %s", pid, st, want);
+	free(st);
+}
+
+/*
+ * hub_db_begin sends nothing: the BEGIN goes with the transaction's first
+ * statement, in one round trip with it (and its prepare), which saves a
+ * round trip per transaction.  Until then the backend is idle, not in a
+ * transaction; after it, the statements are the transaction's.
+ */
+Test(db, begin_goes_with_the_first_statement_in_one_round_trip)
+{
+	struct hub_db *db = fresh_connect();
+	const char *a[3] = { "1", "a", NULL }, *b[3] = { "2", "b", NULL };
+	const char *c3[3] = { "3", "c", NULL };
+	FILE *trace;
+	int pid;
+
+	make_tables(db);
+	/* COMMIT prepared (its own round trip, once per connection). */
+	cr_assert_eq(hub_db_begin(db), HUB_DB_OK);
+	pid = backend_pid(db);
+	cr_assert_eq(hub_db_commit(db), HUB_DB_OK);
+	cr_assert_not_null(trace = tmpfile());
+	PQtrace(hub_db_conn(db), trace);
+	PQsetTraceFlags(hub_db_conn(db), PQTRACE_SUPPRESS_TIMESTAMPS);
+	cr_assert_eq(hub_db_begin(db), HUB_DB_OK);
+	expect_backend_state(pid, "idle");
+	/* T_INSERT is not prepared yet: BEGIN, its Parse and its Execute. */
+	cr_assert_eq(hub_db_exec(db, &t_table, T_INSERT, a, NULL), HUB_DB_OK,
+	    "%s", hub_db_last_error(db));
+	expect_backend_state(pid, "idle in transaction");
+	cr_assert_eq(hub_db_exec(db, &t_table, T_INSERT, b, NULL), HUB_DB_OK);
+	cr_assert_eq(hub_db_commit(db), HUB_DB_OK);
+	fflush(trace);
+	cr_expect_eq(trace_turns(trace), 3, "BEGIN with the first INSERT, the second, COMMIT");
+	cr_expect_eq(count_t(db), 2);
+
+	/* Prepared already; rolled back with the transaction. */
+	cr_assert_eq(hub_db_begin(db), HUB_DB_OK);
+	cr_assert_eq(hub_db_exec(db, &t_table, T_INSERT, c3, NULL), HUB_DB_OK);
+	expect_backend_state(pid, "idle in transaction");
+	hub_db_rollback(db);
+	expect_backend_state(pid, "idle");
+	cr_expect_eq(count_t(db), 2);
+	PQuntrace(hub_db_conn(db));
+	fclose(trace);
+	hub_db_close(db);
+}
+
+/* A transaction that runs nothing costs no round trip at all. */
+Test(db, empty_transaction_sends_nothing)
+{
+	struct hub_db *db = fresh_connect();
+	FILE *trace;
+
+	make_tables(db);
+	cr_assert_not_null(trace = tmpfile());
+	PQtrace(hub_db_conn(db), trace);
+	PQsetTraceFlags(hub_db_conn(db), PQTRACE_SUPPRESS_TIMESTAMPS);
+	cr_assert_eq(hub_db_begin(db), HUB_DB_OK);
+	cr_expect_eq(hub_db_in_tx(db), 1);
+	cr_expect_eq(hub_db_commit(db), HUB_DB_OK);
+	cr_expect_eq(hub_db_in_tx(db), 0);
+	cr_assert_eq(hub_db_begin(db), HUB_DB_OK);
+	hub_db_rollback(db);
+	cr_expect_eq(hub_db_in_tx(db), 0);
+	fflush(trace);
+	cr_expect_eq(trace_turns(trace), 0, "nothing sent");
+	PQuntrace(hub_db_conn(db));
+	fclose(trace);
+	hub_db_close(db);
+}
+
+/* The first statement failing (to run, or to prepare) aborts the
+ * transaction its BEGIN opened, as when BEGIN went on its own: the next
+ * statement is refused and COMMIT reports the first error. */
+Test(db, first_statement_failing_aborts_its_transaction)
+{
+	struct hub_db *db = fresh_connect();
+	const char *a[3] = { "1", "a", NULL }, *bad[3] = { "2", "bad", NULL };
+
+	make_tables(db);
+	cr_assert_eq(hub_db_begin(db), HUB_DB_OK);
+	cr_expect_eq(hub_db_exec(db, &t_table, T_INSERT, bad, NULL), HUB_DB_CHECK);
+	cr_expect_eq(hub_db_exec(db, &t_table, T_INSERT, a, NULL), HUB_DB_QUERY,
+	    "25P02: transaction aborted");
+	cr_expect_eq(hub_db_commit(db), HUB_DB_CHECK);
+	cr_expect_eq(count_t(db), 0);
+
+	cr_assert_eq(hub_db_begin(db), HUB_DB_OK);
+	cr_expect_eq(hub_db_exec(db, &t_table, T_SYNTAX, NULL, NULL), HUB_DB_QUERY);
+	cr_expect_eq(hub_db_exec(db, &t_table, T_INSERT, a, NULL), HUB_DB_QUERY);
+	cr_expect_neq(hub_db_commit(db), HUB_DB_OK);
+	cr_expect_eq(count_t(db), 0);
+	/* The connection is as good as ever, and the failed prepare is
+	 * not taken for done. */
+	cr_expect_eq(hub_db_exec(db, &t_table, T_INSERT, a, NULL), HUB_DB_OK);
+	cr_expect_eq(hub_db_exec(db, &t_table, T_SYNTAX, NULL, NULL), HUB_DB_QUERY);
+	cr_expect_eq(count_t(db), 1);
+	hub_db_close(db);
+}
+
+/* The server gone before the first statement: nothing of the transaction
+ * ran, so it starts on a fresh connection; the raw connection inside a
+ * transaction is inside it. */
+Test(db, server_gone_before_first_statement_starts_afresh)
+{
+	struct hub_db *db = fresh_connect();
+	const char *a[3] = { "1", "a", NULL };
+	PGresult *r;
+	int pid;
+
+	make_tables(db);
+	pid = backend_pid(db);
+	cr_assert_eq(hub_db_begin(db), HUB_DB_OK);
+	terminate(pid);
+	cr_expect_eq(hub_db_exec(db, &t_table, T_INSERT, a, NULL), HUB_DB_OK,
+	    "%s", hub_db_last_error(db));
+	cr_expect_neq(backend_pid(db), pid, "a new backend");
+	cr_expect_eq(hub_db_commit(db), HUB_DB_OK);
+	cr_expect_eq(count_t(db), 1);
+
+	cr_assert_eq(hub_db_begin(db), HUB_DB_OK);
+	r = PQexec(hub_db_conn(db), "INSERT INTO t (id, name) VALUES (9, 'raw')");
+	cr_expect_eq(PQresultStatus(r), PGRES_COMMAND_OK, "%s", PQresultErrorMessage(r));
+	PQclear(r);
+	hub_db_rollback(db);
+	cr_expect_eq(count_t(db), 1, "the raw INSERT went with the rollback");
+	hub_db_close(db);
+}
+
 Test(db, exec_each_runs_each_in_its_own_transaction_in_one_round_trip)
 {
 	struct hub_db *db = fresh_connect();

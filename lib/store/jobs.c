@@ -860,40 +860,102 @@ hub_job_stand(struct hub_db *db, const char *worker_id, const struct hub_job_fil
 	return stand_row(r, st);
 }
 
+/* A note's statement and its parameters (JOB_DONE or JOB_DEFER). */
+struct note_args {
+	const char	*params[3];
+	char		 id[HUB_INT64_TEXT_SIZE], att[HUB_INT_TEXT_SIZE], ms[24];
+	int		 stmt;
+};
+
+static void
+note_args(struct note_args *a, const struct hub_job_note *n)
+{
+	snprintf(a->id, sizeof(a->id), "%lld", (long long)n->job->id);
+	snprintf(a->att, sizeof(a->att), "%d", n->job->attempts);
+	snprintf(a->ms, sizeof(a->ms), "%ld", n->delay_ms > 0 ? n->delay_ms : 0);
+	a->params[0] = a->id;
+	a->params[1] = a->att;
+	a->params[2] = n->defer ? a->ms : n->detail;
+	a->stmt = n->defer ? JOB_DEFER : JOB_DONE;
+}
+
+/* The note's answer, as job_fenced reads its own. */
+static void
+note_result(struct hub_job_note *n, const struct note_args *a, int err, PGresult *r)
+{
+	if (err == HUB_DB_OK && PQntuples(r) != 1) {
+		hub_log(HUB_LOG_WARN, "job_lease_lost", "job", a->id, NULL);
+		err = HUB_DB_NOTFOUND;
+	}
+	if (err == HUB_DB_OK && !n->defer)
+		n->job->attempts++;
+	n->err = err;
+}
+
 int
 hub_job_stand_look(struct hub_db *db, const char *worker_id, int lease_s,
     const struct hub_job_filter *f, struct hub_job_stand *st, struct hub_job *job)
 {
-	struct hub_db_call c[2];
+	return hub_job_stand_look_after(db, NULL, worker_id, lease_s, f, st, job);
+}
+
+int
+hub_job_stand_look_after(struct hub_db *db, struct hub_job_note *note, const char *worker_id,
+    int lease_s, const struct hub_job_filter *f, struct hub_job_stand *st, struct hub_job *job)
+{
+	struct hub_db_call c[3];
+	struct note_args na;
 	struct stand_args sa;
 	struct claim_args ca;
+	PGresult *r = NULL;
+	size_t k = 0;
 	int err, got;
 
 	memset(job, 0, sizeof(*job));
 	st->due_ms = -1;
 	st->due_now = 0;
 	st->wait_ms = 0;
+	if (note != NULL)
+		note_args(&na, note);
 	if ((err = stand_args(&sa, worker_id, f, st)) != HUB_DB_OK ||
-	    (err = claim_args(&ca, worker_id, lease_s, f, 1)) != HUB_DB_OK)
+	    (err = claim_args(&ca, worker_id, lease_s, f, 1)) != HUB_DB_OK) {
+		if (note != NULL)
+			note->err = err;
 		return err;
+	}
 	/* One claim at a time in a capped lane: a transaction of its own. */
 	if (ca.capped) {
+		if (note != NULL) {
+			err = hub_db_exec(db, &job_table, na.stmt, na.params, &r);
+			note_result(note, &na, err, r);
+			PQclear(r);
+		}
 		if ((err = hub_job_stand(db, worker_id, f, st)) != HUB_DB_OK)
 			return err;
 		return hub_job_claim_in(db, worker_id, lease_s, f, job) == HUB_DB_OK ?
 		    HUB_DB_OK : HUB_DB_NOTFOUND;
 	}
 	memset(c, 0, sizeof(c));
-	c[0].table = c[1].table = &job_table;
-	c[0].id = JOB_STAND;
-	c[0].params = sa.params;
-	c[1].id = ca.stmt;
-	c[1].params = ca.params;
-	c[0].res_wanted = c[1].res_wanted = 1;
-	hub_db_exec_each(db, c, 2);
-	err = c[0].err == HUB_DB_OK ? stand_row(c[0].res, st) : c[0].err;
+	if (note != NULL) {
+		c[k].table = &job_table;
+		c[k].id = na.stmt;
+		c[k].params = na.params;
+		c[k++].res_wanted = 1;
+	}
+	c[k].table = c[k + 1].table = &job_table;
+	c[k].id = JOB_STAND;
+	c[k].params = sa.params;
+	c[k + 1].id = ca.stmt;
+	c[k + 1].params = ca.params;
+	c[k].res_wanted = c[k + 1].res_wanted = 1;
+	hub_db_exec_each(db, c, k + 2);
+	if (note != NULL) {
+		note_result(note, &na, c[0].err, c[0].res);
+		PQclear(c[0].res);
+	}
+	err = c[k].err == HUB_DB_OK ? stand_row(c[k].res, st) : c[k].err;
 	/* A job claimed is run, stood or not. */
-	if (c[1].err == HUB_DB_OK && claim_rows(c[1].res, job, &got) == HUB_DB_OK)
+	if (c[k + 1].err == HUB_DB_OK && claim_rows(c[k + 1].res, job, &got) == HUB_DB_OK)
 		return HUB_DB_OK;
 	return err != HUB_DB_OK ? err : HUB_DB_NOTFOUND;
 }

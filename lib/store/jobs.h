@@ -182,6 +182,25 @@ int	hub_job_stand(struct hub_db *, const char *worker_id, const struct hub_job_f
  * claim), HUB_DB_NOTFOUND standing with none, or the stand's error. */
 int	hub_job_stand_look(struct hub_db *, const char *worker_id, int lease_s,
 	    const struct hub_job_filter *, struct hub_job_stand *, struct hub_job *);
+/*
+ * The outcome of the job a worker process just ran, done or put back for
+ * later (as hub_job_done, hub_job_defer), written in the same round trip
+ * as its next stand and look (hub_job_stand_look_after), before them and
+ * in a transaction of its own: the process's next wait costs no round
+ * trip of its own for it.  err (out): HUB_DB_OK when written (job->attempts
+ * counts a done attempt), HUB_DB_NOTFOUND when the lease was lost,
+ * anything else when it was not written (write it again: hub_job_done...).
+ */
+struct hub_job_note {
+	struct hub_job	*job;
+	int		 defer;		/* 0: done, 1: put back */
+	long		 delay_ms;	/* put back this much later */
+	const char	*detail;	/* done: the attempt's detail */
+	int		 err;		/* out */
+};
+int	hub_job_stand_look_after(struct hub_db *, struct hub_job_note *,
+	    const char *worker_id, int lease_s, const struct hub_job_filter *,
+	    struct hub_job_stand *, struct hub_job *);
 /* Wait up to timeout_ms for a notification of a job the filter lets
  * through (NULL: any job; another lane's are dropped unread): 2 woken by
  * a notification that names worker_id, or reconnected (some may have

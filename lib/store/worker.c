@@ -80,6 +80,9 @@ struct hub_worker {
 	int				 batch;   /* jobs the next claim takes */
 	int				 rewait;  /* a wake-up's job done: wait again
 						   * without a claim first (loop_once) */
+	struct hub_job			 held;    /* run, its outcome not written yet */
+	struct hub_job_result		 held_r;  /* (holding: see hold_or_record) */
+	int				 holding;
 };
 
 enum worker_stmt {
@@ -331,8 +334,11 @@ record(struct hub_worker *w, struct hub_job *job, const struct hub_job_result *r
 	    "error", hub_db_strerror(rc), NULL);
 }
 
+/* Run the job; r says what came of it, and *did is its delivery row (0:
+ * none), whose 'sending' mark is written before the run. */
 static void
-run_job(struct hub_worker *w, struct hub_job *job)
+run_job_only(struct hub_worker *w, struct hub_job *job, struct hub_job_result *rp,
+    int64_t *didp)
 {
 	const struct hub_worker_kind *k = kind_find(w, job->kind);
 	const struct hub_worker_setup *setup = w->opts->setup;
@@ -380,7 +386,69 @@ run_job(struct hub_worker *w, struct hub_job *job)
 		hub_log(HUB_LOG_INFO, r.verdict == HUB_JOB_DONE ? "job_done" : "job_released",
 		    "job", id, "kind", job->kind, "attempt", attempt,
 		    "outcome", r.reason ? r.reason : "", NULL);
+	*rp = r;
+	*didp = did;
+}
+
+static void
+run_job(struct hub_worker *w, struct hub_job *job)
+{
+	struct hub_job_result r;
+	int64_t did;
+
+	run_job_only(w, job, &r, &did);
 	record(w, job, &r, did);
+}
+
+/* Write a held outcome now (before anything else of this process). */
+static void
+flush_held(struct hub_worker *w)
+{
+	if (!w->holding)
+		return;
+	w->holding = 0;
+	record(w, &w->held, &w->held_r, 0);
+	hub_job_clear(&w->held);
+}
+
+/*
+ * The job of a wake-up, run: when the process goes straight back to its
+ * wait (w->rewait) and the job is done or put back, with no delivery row
+ * to write with it in one transaction, its outcome is held and written in
+ * the wait's round trip (hub_job_stand_look_after); otherwise now.  The
+ * job is the process's to clear either way.
+ */
+static void
+run_job_hold(struct hub_worker *w, struct hub_job *job)
+{
+	struct hub_job_result r;
+	int64_t did;
+
+	run_job_only(w, job, &r, &did);
+	if (w->rewait && !w->opts->once && did == 0 && !w->holding &&
+	    (r.verdict == HUB_JOB_DONE || r.verdict == HUB_JOB_DEFER)) {
+		w->held = *job;
+		w->held_r = r;
+		w->holding = 1;
+		memset(job, 0, sizeof(*job));
+		return;
+	}
+	record(w, job, &r, did);
+	hub_job_clear(job);
+}
+
+/* What came of a held outcome written with a stand (note): when it was
+ * not written, the usual tries (record). */
+static void
+held_written(struct hub_worker *w, const struct hub_job_note *note)
+{
+	if (note->err == HUB_DB_OK) {
+		db_ok(w);
+		w->holding = 0;
+		hub_job_clear(&w->held);
+		return;
+	}
+	flush_held(w);
 }
 
 /* ------------------------------------------------------------ sweeps */
@@ -492,6 +560,25 @@ worker_connect(struct hub_worker *w)
 	return -1;
 }
 
+/* hub_job_stand_look, with the held outcome when there is one. */
+static int
+stand_look(struct hub_worker *w, struct hub_job_stand *st, struct hub_job *job)
+{
+	struct hub_job_note note;
+	int rc;
+
+	if (!w->holding)
+		return hub_job_stand_look(w->db, w->id, w->lease_s, w->filter, st, job);
+	memset(&note, 0, sizeof(note));
+	note.job = &w->held;
+	note.defer = w->held_r.verdict == HUB_JOB_DEFER;
+	note.delay_ms = w->held_r.defer_ms;
+	note.detail = w->held_r.detail;
+	rc = hub_job_stand_look_after(w->db, &note, w->id, w->lease_s, w->filter, st, job);
+	held_written(w, &note);
+	return rc;
+}
+
 /*
  * Nothing was due: say so (jobs.h: producers notify only while a worker
  * waits) and look once more for a job committed before that, both in one
@@ -520,8 +607,7 @@ idle_wait(struct hub_worker *w)
 		return 0;
 	}
 	stand_for(w, &st);
-	if ((rc = hub_job_stand_look(w->db, w->id, w->lease_s, w->filter, &st, &job)) ==
-	    HUB_DB_OK) {
+	if ((rc = stand_look(w, &st, &job)) == HUB_DB_OK) {
 		woken = st.due_now <= 1;
 		goto run;
 	}
@@ -558,8 +644,7 @@ idle_wait(struct hub_worker *w)
 			stand_for(w, &st);
 			left = until - hub_mono_ms();
 			st.max_ms = left > 0 && left < st.max_ms ? (int)left : st.max_ms;
-			if ((rc = hub_job_stand_look(w->db, w->id, w->lease_s, w->filter, &st,
-			    &job)) == HUB_DB_OK)
+			if ((rc = stand_look(w, &st, &job)) == HUB_DB_OK)
 				break;
 			if (rc != HUB_DB_NOTFOUND)
 				return 0;
@@ -573,8 +658,7 @@ idle_wait(struct hub_worker *w)
 		if (sweep_due(w) || setup_due(w))
 			return 0;
 		stand_for(w, &st);
-		if ((rc = hub_job_stand_look(w->db, w->id, w->lease_s, w->filter, &st, &job)) ==
-		    HUB_DB_OK) {
+		if ((rc = stand_look(w, &st, &job)) == HUB_DB_OK) {
 			woken = st.due_now <= 1;
 			break;
 		}
@@ -584,15 +668,14 @@ idle_wait(struct hub_worker *w)
 		until = hub_mono_ms() + st.wait_ms;
 	}
 run:
-	/* Its waiter row went with the claim (JOB_CLAIMED_SQL). */
-	run_job(w, &job);
-	hub_job_clear(&job);
 	/* Woken for one job, most likely the only one, or it was the only
 	 * one due when the look found it (a job put back for later, now due):
 	 * the next claim would find nothing, and the wait's own look claims
 	 * anyway.  When the look's stand saw more due, back to claiming (in
-	 * batches). */
+	 * batches).  Its waiter row went with the claim (JOB_CLAIMED_SQL);
+	 * its outcome may go with the next wait's stand (run_job_hold). */
 	w->rewait = woken;
+	run_job_hold(w, &job);
 	return 0;
 }
 
@@ -629,6 +712,10 @@ loop_once(struct hub_worker *w)
 	struct hub_job jobs[WORKER_CLAIM_BATCH];
 	int rc, got = 0;
 
+	/* A held outcome goes with the wait's stand, or now. */
+	if (w->holding && (!w->rewait || w->opts->once || *w->stop || sweep_due(w) ||
+	    setup_due(w)))
+		flush_held(w);
 	setup_step(w);
 	if (sweep_due(w))
 		sweep_all(w);
@@ -723,6 +810,7 @@ loop_run(const struct hub_worker_opts *opts, const volatile sig_atomic_t *stop,
 	w.setup_delay_s = 1;
 	while (!*stop && (rc = loop_once(&w)) == 0)
 		;
+	flush_held(&w);
 	ret = rc < 0 ? -1 : 0;
 	hub_log(HUB_LOG_INFO, "worker_stop", "worker", id, NULL);
 out:

@@ -22,6 +22,7 @@
 #include "store/db.h"
 #include "base/embed.h"
 #include "store/migrate.h"
+#include "testlib.h"
 
 /* ------------------------------------------------------------ fixtures */
 
@@ -453,25 +454,6 @@ each_call(struct hub_db_call *c, int id, const char *const *params)
 	c->res_wanted = 1;
 }
 
-/* How many times the trace turns from our messages to the server's. */
-static int
-trace_turns(FILE *f)
-{
-	char line[512], last = 0;
-	int turns = 0;
-
-	rewind(f);
-	/* "F\t<length>\tParse..." (PQTRACE_SUPPRESS_TIMESTAMPS) */
-	while (fgets(line, sizeof(line), f) != NULL) {
-		if (line[0] != 'F' && line[0] != 'B')
-			continue;
-		if (line[0] == 'B' && last == 'F')
-			turns++;
-		last = line[0];
-	}
-	return turns;
-}
-
 /* What pg_stat_activity says the backend pid is doing ("idle",
  * "idle in transaction", …), from another connection. */
 static char *
@@ -531,7 +513,7 @@ Test(db, begin_goes_with_the_first_statement_in_one_round_trip)
 	cr_assert_eq(hub_db_exec(db, &t_table, T_INSERT, b, NULL), HUB_DB_OK);
 	cr_assert_eq(hub_db_commit(db), HUB_DB_OK);
 	fflush(trace);
-	cr_expect_eq(trace_turns(trace), 3, "BEGIN with the first INSERT, the second, COMMIT");
+	cr_expect_eq(th_trace_turns(trace), 3, "BEGIN with the first INSERT, the second, COMMIT");
 	cr_expect_eq(count_t(db), 2);
 
 	/* Prepared already; rolled back with the transaction. */
@@ -564,7 +546,7 @@ Test(db, empty_transaction_sends_nothing)
 	hub_db_rollback(db);
 	cr_expect_eq(hub_db_in_tx(db), 0);
 	fflush(trace);
-	cr_expect_eq(trace_turns(trace), 0, "nothing sent");
+	cr_expect_eq(th_trace_turns(trace), 0, "nothing sent");
 	PQuntrace(hub_db_conn(db));
 	fclose(trace);
 	hub_db_close(db);
@@ -649,7 +631,7 @@ Test(db, exec_each_runs_each_in_its_own_transaction_in_one_round_trip)
 	cr_expect_eq(hub_db_exec_each(db, c, 5), HUB_DB_CHECK, "the first error");
 	PQuntrace(hub_db_conn(db));
 	fflush(trace);
-	cr_expect_eq(trace_turns(trace), 1, "one round trip for five statements");
+	cr_expect_eq(th_trace_turns(trace), 1, "one round trip for five statements");
 	fclose(trace);
 	cr_expect_eq(c[0].err, HUB_DB_OK);
 	cr_expect_eq(c[1].err, HUB_DB_OK);

@@ -262,6 +262,77 @@ Test(jobs, enqueue_claim_done)
 	cr_expect_eq(hub_job_claim_in(db, "w1", 30, NULL, &job), HUB_DB_NOTFOUND);
 }
 
+/*
+ * The outcome of the job a worker process just ran goes with its next
+ * stand and look, in one round trip and before them, each in its own
+ * transaction: done (its attempt recorded), or put back (the stand
+ * already sees it due later); a lost lease is said as such and the stand
+ * and look happen all the same.
+ */
+Test(jobs, an_outcome_goes_with_the_next_stand_in_one_round_trip)
+{
+	struct hub_job a, b, none;
+	struct hub_job_stand st;
+	struct hub_job_note note;
+	struct jstate js;
+	FILE *trace;
+	int64_t ida, idb;
+	int n, ok;
+
+	ida = enqueue(db, "slack.post", NULL, 0);
+	cr_assert_eq(hub_job_claim_in(db, "w1", 30, NULL, &a), HUB_DB_OK);
+	cr_assert_eq(a.id, ida);
+	idb = enqueue(db, "slack.post", NULL, 0);
+	cr_assert_not_null(trace = tmpfile());
+	PQtrace(hub_db_conn(db), trace);
+	PQsetTraceFlags(hub_db_conn(db), PQTRACE_SUPPRESS_TIMESTAMPS);
+	memset(&note, 0, sizeof(note));
+	note.job = &a;
+	note.detail = "ts=9.9";
+	memset(&st, 0, sizeof(st));
+	st.max_ms = 1000;
+	cr_expect_eq(hub_job_stand_look_after(db, &note, "w1", 30, NULL, &st, &b), HUB_DB_OK);
+	PQuntrace(hub_db_conn(db));
+	fflush(trace);
+	cr_expect_eq(th_trace_turns(trace), 1, "the outcome, the stand and the look together");
+	fclose(trace);
+	cr_expect_eq(note.err, HUB_DB_OK);
+	cr_expect_eq(a.attempts, 1);
+	job_state(db, ida, &js);
+	cr_expect_str_eq(js.state, "done");
+	cr_expect_eq(js.attempts, 1);
+	attempts_recorded(ida, &n, &ok);
+	cr_expect_eq(n, 1);
+	cr_expect_eq(ok, 1);
+	cr_expect_eq(b.id, idb, "the look took the next job");
+
+	/* Put back for a minute: the stand after it sees nothing due now,
+	 * the next due time in about a minute, and the look takes nothing. */
+	note.job = &b;
+	note.defer = 1;
+	note.delay_ms = 60000;
+	note.detail = NULL;
+	cr_expect_eq(hub_job_stand_look_after(db, &note, "w1", 30, NULL, &st, &none),
+	    HUB_DB_NOTFOUND);
+	cr_expect_eq(note.err, HUB_DB_OK);
+	job_state(db, idb, &js);
+	cr_expect_str_eq(js.state, "queued");
+	cr_expect_eq(js.attempts, 0, "put back, no attempt counted");
+	cr_expect_eq(st.due_now, 0);
+	cr_expect_gt(st.due_ms, 50000, "due in %lld ms", st.due_ms);
+
+	/* Written already: the fence says the lease is gone. */
+	note.job = &a;
+	note.defer = 0;
+	cr_expect_eq(hub_job_stand_look_after(db, &note, "w1", 30, NULL, &st, &none),
+	    HUB_DB_NOTFOUND);
+	cr_expect_eq(note.err, HUB_DB_NOTFOUND);
+	cr_expect_eq(a.attempts, 1);
+	cr_expect_gt(st.due_ms, 50000, "stood all the same");
+	hub_job_clear(&a);
+	hub_job_clear(&b);
+}
+
 Test(jobs, bad_arguments)
 {
 	struct hub_job job;

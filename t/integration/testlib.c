@@ -683,3 +683,21 @@ th_banner_value(const char *log, const char *label, char *out, size_t outlen)
 	fclose(f);
 	return found;
 }
+
+int
+th_trace_turns(FILE *f)
+{
+	char line[512], last = 0;
+	int turns = 0;
+
+	rewind(f);
+	/* "F\t<length>\tParse..." (PQTRACE_SUPPRESS_TIMESTAMPS) */
+	while (fgets(line, sizeof(line), f) != NULL) {
+		if (line[0] != 'F' && line[0] != 'B')
+			continue;
+		if (line[0] == 'B' && last == 'F')
+			turns++;
+		last = line[0];
+	}
+	return turns;
+}

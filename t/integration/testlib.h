@@ -7,6 +7,7 @@
 #define HUB_TESTLIB_H
 
 #include <stddef.h>
+#include <stdio.h>
 #include <sys/types.h>
 #include <json-c/json.h>
 
@@ -126,6 +127,9 @@ int		 th_free_port(void);
 pid_t		 th_run_pid(const char *dir);
 /* The value after label on its line of the banner in log, into out; 1
  * found, 0 not (yet). */
+/* How many times a libpq trace (PQtrace, PQTRACE_SUPPRESS_TIMESTAMPS) turns
+ * from our messages to the server's: the round trips it holds. */
+int		 th_trace_turns(FILE *);
 int		 th_banner_value(const char *log, const char *label, char *out, size_t outlen);
 
 #endif

@@ -320,27 +320,18 @@ hub_home_from_db(int rc)
 	}
 }
 
-/* Run a statement whose one row, one column is JSON text; parse it. */
+/* A result whose one row, one column is JSON text, parsed. */
 static int
-load_json(struct hub_db *db, int stmt, const char *const *params, json_object **out)
+json_cell(const PGresult *res, json_object **out)
 {
-	PGresult *res = NULL;
 	const char *s;
-	int rc;
 
 	*out = NULL;
-	if ((rc = hub_db_exec(db, &home_table, stmt, params, &res)) != HUB_DB_OK)
-		return hub_home_from_db(rc);
-	if (PQntuples(res) != 1 || PQgetisnull(res, 0, 0)) {
-		rc = HUB_HOME_DB;
-		goto out;
-	}
+	if (res == NULL || PQntuples(res) != 1 || PQgetisnull(res, 0, 0))
+		return HUB_HOME_DB;
 	s = PQgetvalue(res, 0, 0);
-	rc = hub_json_parse(s, strlen(s), HOME_DATA_MAX, HOME_JSON_DEPTH, out) == HUB_JSON_OK &&
+	return hub_json_parse(s, strlen(s), HOME_DATA_MAX, HOME_JSON_DEPTH, out) == HUB_JSON_OK &&
 	    *out != NULL ? HUB_HOME_OK : HUB_HOME_DB;
-out:
-	PQclear(res);
-	return rc;
 }
 
 int
@@ -358,8 +349,10 @@ hub_home_load(struct hub_db *db, const char *connection_id, const char *user,
 		{ "mine", HS_MINE, HUB_HOME_MINE },
 		{ "decided", HS_DECIDED, HUB_HOME_DECIDED },
 	};
-	const char *params[7];
-	char off[HUB_INT_TEXT_SIZE], lim[HUB_INT_TEXT_SIZE], fixed[HUB_SEARCH_FIXED_MAX] = "";
+	const char *params[HUB_NELEM(parts)][7];
+	char off[HUB_NELEM(parts)][HUB_INT_TEXT_SIZE], lim[HUB_INT_TEXT_SIZE];
+	char fixed[HUB_SEARCH_FIXED_MAX] = "";
+	struct hub_db_call c[HUB_NELEM(parts)];
 	json_object *d, *part = NULL;
 	size_t i;
 	int rc = HUB_HOME_OK;
@@ -374,23 +367,35 @@ hub_home_load(struct hub_db *db, const char *connection_id, const char *user,
 	json_object_object_add(d, "now", json_object_new_int64((int64_t)time(NULL)));
 	json_object_object_add(d, "state", hub_home_state_to_json(st));
 	snprintf(lim, sizeof(lim), "%d", HUB_HOME_PAGE);
-	params[0] = user;
-	params[1] = st->source;
-	params[2] = st->status;
-	params[3] = st->q;
-	params[4] = off;
-	params[5] = lim;
 	if (st->q[0] != '\0' && (rc = hub_home_from_db(hub_search_correct(db, st->q, fixed,
 	    sizeof(fixed)))) != HUB_HOME_OK)
 		goto out;
-	params[6] = fixed[0] != '\0' ? fixed : st->q;
+	/* The parts are read apart from each other (each its own snapshot,
+	 * as one statement after another would be), in one round trip. */
+	memset(c, 0, sizeof(c));
 	for (i = 0; i < HUB_NELEM(parts); i++) {
-		snprintf(off, sizeof(off), "%d",
+		snprintf(off[i], sizeof(off[i]), "%d",
 		    parts[i].section >= 0 ? st->offset[parts[i].section] : 0);
-		if ((rc = load_json(db, parts[i].stmt, params, &part)) != HUB_HOME_OK)
-			goto out;
-		json_object_object_add(d, parts[i].key, part);
+		params[i][0] = user;
+		params[i][1] = st->source;
+		params[i][2] = st->status;
+		params[i][3] = st->q;
+		params[i][4] = off[i];
+		params[i][5] = lim;
+		params[i][6] = fixed[0] != '\0' ? fixed : st->q;
+		c[i].table = &home_table;
+		c[i].id = parts[i].stmt;
+		c[i].params = params[i];
+		c[i].res_wanted = 1;
 	}
+	rc = hub_home_from_db(hub_db_exec_each(db, c, HUB_NELEM(parts)));
+	for (i = 0; i < HUB_NELEM(parts); i++) {
+		if (rc == HUB_HOME_OK && (rc = json_cell(c[i].res, &part)) == HUB_HOME_OK)
+			json_object_object_add(d, parts[i].key, part);
+		PQclear(c[i].res);
+	}
+	if (rc != HUB_HOME_OK)
+		goto out;
 	*data = d;
 	d = NULL;
 out:

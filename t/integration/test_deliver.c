@@ -31,6 +31,7 @@
 
 #include "base/buf.h"
 #include "slack/connections.h"
+#include "slack/home.h"
 #include "slack/homepub.h"
 #include "base/crypto.h"
 #include "store/db.h"
@@ -1159,6 +1160,48 @@ Test(deliver, rate_limited_home_publish_reads_no_view)
 	v = calls("views.publish");
 	cr_expect_eq(json_object_array_length(v), views + 1);
 	json_object_put(v);
+	PQclear(r);
+}
+
+/*
+ * The five parts of a Home view (counts, sources, waiting, mine, decided)
+ * are read in one round trip, each its own statement: a publish used to
+ * wait on PostgreSQL five times.
+ */
+Test(deliver, a_home_view_is_read_in_one_round_trip)
+{
+	char id[HUB_ID_LEN];
+	struct hub_home_state st;
+	json_object *data = NULL, *v, *w;
+	FILE *trace;
+	PGresult *r;
+
+	fake_users(1, 1);
+	add_app("app", 1);
+	create("HOMERT", "[{\"kind\":\"slack\",\"value\":\"U1\"}]", "any", "dm", NULL, id);
+	r = sql("SELECT id FROM slack_connections WHERE name = 'app'");
+	cr_assert_eq(PQntuples(r), 1);
+	hub_home_state_parse("", &st);
+	/* Once to prepare the statements, once counted. */
+	cr_assert_eq(hub_home_load(db, PQgetvalue(r, 0, 0), "U1", &st, &data), HUB_HOME_OK);
+	json_object_put(data);
+	cr_assert_not_null(trace = tmpfile());
+	PQtrace(hub_db_conn(db), trace);
+	PQsetTraceFlags(hub_db_conn(db), PQTRACE_SUPPRESS_TIMESTAMPS);
+	cr_assert_eq(hub_home_load(db, PQgetvalue(r, 0, 0), "U1", &st, &data), HUB_HOME_OK);
+	PQuntrace(hub_db_conn(db));
+	fflush(trace);
+	cr_expect_eq(th_trace_turns(trace), 1, "five statements, one round trip");
+	fclose(trace);
+	cr_assert_not_null(data);
+	cr_assert(json_object_object_get_ex(data, "waiting", &v), "%s", json_object_to_json_string(data));
+	cr_expect(json_object_object_get_ex(data, "counts", &w));
+	cr_expect(json_object_object_get_ex(data, "sources", &w));
+	cr_expect(json_object_object_get_ex(data, "mine", &w));
+	cr_expect(json_object_object_get_ex(data, "decided", &w));
+	cr_expect_not_null(strstr(json_object_to_json_string(v), id),
+	    "the request waits for U1: %s", json_object_to_json_string(v));
+	json_object_put(data);
 	PQclear(r);
 }
 

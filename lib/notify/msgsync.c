@@ -282,29 +282,43 @@ int_member(json_object *o, const char *key)
 
 /* ------------------------------------------------------------ loading */
 
-/* The request, steps and assignments as render.h objects. */
+/* The request, steps and assignments as render.h objects, and the copies
+ * (s->copies), read in one round trip: each its own statement, as one
+ * after the other would be. */
 static int
 load_state(struct sync_run *s)
 {
+	enum { L_REQUEST, L_STEPS, L_ASSIGNMENTS, L_COPIES, L__MAX };
+	static const int stmt[L__MAX] = { MS_REQUEST, MS_STEPS, MS_ASSIGNMENTS, MS_COPIES };
 	const char *params[1] = { s->req_id };
 	const char *pub = s->env->conf != NULL ? s->env->conf->public_url : NULL;
 	const char *preset;
-	PGresult *res = NULL;
+	struct hub_db_call c[L__MAX];
 	json_object *v;
 	char url[SYNC_URL_MAX];
-	int rc;
+	int rc, i;
 
-	if ((rc = exec(s->env->db, MS_REQUEST, params, &res)) != HUB_DB_OK)
-		return rc;
-	if (PQntuples(res) != 1) {
-		PQclear(res);
-		return HUB_DB_NOTFOUND;
+	memset(c, 0, sizeof(c));
+	for (i = 0; i < L__MAX; i++) {
+		c[i].table = &ms_table;
+		c[i].id = stmt[i];
+		c[i].params = params;
+		c[i].res_wanted = 1;
 	}
-	s->request = hub_pgjson_row(res, 0);
-	PQclear(res);
-	res = NULL;
-	if (s->request == NULL)
-		return HUB_DB_NOMEM;
+	if ((rc = hub_db_exec_each(s->env->db, c, L__MAX)) != HUB_DB_OK)
+		goto out;
+	if (PQntuples(c[L_REQUEST].res) != 1) {
+		rc = HUB_DB_NOTFOUND;
+		goto out;
+	}
+	rc = HUB_DB_NOMEM;
+	if ((s->request = hub_pgjson_row(c[L_REQUEST].res, 0)) == NULL ||
+	    (s->steps = hub_pgjson_rows(c[L_STEPS].res, PQntuples(c[L_STEPS].res))) == NULL ||
+	    (s->asgs = hub_pgjson_rows(c[L_ASSIGNMENTS].res,
+	    PQntuples(c[L_ASSIGNMENTS].res))) == NULL)
+		goto out;
+	s->copies = c[L_COPIES].res;
+	c[L_COPIES].res = NULL;
 	if ((v = member(s->request, "_templates", json_type_object)) != NULL)
 		s->templates = json_object_get(v);
 	s->editable = hub_render_editable(member(s->request, "_editable_fields",
@@ -321,25 +335,15 @@ load_state(struct sync_run *s)
 		json_object_object_add(s->request, "preset", json_object_new_string(preset));
 
 	if ((s->links = json_object_new_object()) == NULL)
-		return HUB_DB_NOMEM;
+		goto out;
 	if (pub != NULL && snprintf(url, sizeof(url), "%s/requests/%s", pub, s->req_id) <
 	    (int)sizeof(url))
 		json_object_object_add(s->links, "view", json_object_new_string(url));
-
-	if ((rc = exec(s->env->db, MS_STEPS, params, &res)) != HUB_DB_OK)
-		return rc;
-	s->steps = hub_pgjson_rows(res, PQntuples(res));
-	PQclear(res);
-	res = NULL;
-	if (s->steps == NULL)
-		return HUB_DB_NOMEM;
-	if ((rc = exec(s->env->db, MS_ASSIGNMENTS, params, &res)) != HUB_DB_OK)
-		return rc;
-	s->asgs = hub_pgjson_rows(res, PQntuples(res));
-	PQclear(res);
-	if (s->asgs == NULL)
-		return HUB_DB_NOMEM;
-	return HUB_DB_OK;
+	rc = HUB_DB_OK;
+out:
+	for (i = 0; i < L__MAX; i++)
+		PQclear(c[i].res);
+	return rc;
 }
 
 /* Element of an array of rows by its "id"; NULL when absent. */
@@ -819,8 +823,6 @@ hub_job_sync(struct hub_job_env *env, const struct hub_job *job, struct hub_job_
 		goto out;
 	}
 	if (rc != HUB_DB_OK)
-		goto dberr;
-	if ((rc = exec(env->db, MS_COPIES, params, &s.copies)) != HUB_DB_OK)
 		goto dberr;
 	if (sync_copies(&s, r) == 0)
 		run_verdict(&s, r);

@@ -360,45 +360,55 @@ db_fail(struct hub_db *db, const struct hub_stmt_table *t, int id,
 /* How db_exec runs a statement (bits). */
 #define DB_EACH_TIME	1	/* planned for these parameters, unnamed */
 #define DB_BINARY	2	/* results in binary format */
+#define DB_COMMIT_AFTER	4	/* the transaction's COMMIT in the same round trip */
 
 /*
- * A transaction's first statement: its BEGIN (which hub_db_begin did not
- * send), the statement's prepare when this connection has not prepared
- * it, and the statement, in one round trip (libpq's pipeline mode, one
- * Sync).  Most transactions are short, and on an idle server a round trip
- * costs more than a short statement (t/bench/README.md).  As db_try;
- * -1 when pipeline mode could not start (nothing sent).  When the BEGIN
- * went through, the transaction is open whatever became of the statement
- * (a failed one aborts it, as in autocommit order).  A connection lost
- * before the answer leaves the BEGIN pending: nothing of the transaction
- * ran, and db_run tries again on a fresh connection.
+ * A statement with what goes with it in one round trip (libpq's pipeline
+ * mode, one Sync): before it, the transaction's BEGIN when hub_db_begin
+ * has not sent it yet (db->begin_pending), and its prepare when this
+ * connection has not prepared it; after it, with DB_COMMIT_AFTER, the
+ * transaction's COMMIT.  Most transactions are short, and on an idle
+ * server a round trip costs more than a short statement
+ * (t/bench/README.md).  As db_try; -1 when pipeline mode could not start
+ * (nothing sent).  When the BEGIN went through, the transaction is open
+ * whatever became of the statement (a failed one aborts it; the COMMIT
+ * after it is then not run).  A connection lost before the answer leaves
+ * a BEGIN without a COMMIT pending: nothing of the transaction ran, and
+ * db_run tries again on a fresh connection; with its COMMIT, whether it
+ * committed is unknown, and the transaction is lost.
  */
 static int
-db_try_begun(struct hub_db *db, const struct hub_stmt_table *t, int id,
+db_try_piped(struct hub_db *db, const struct hub_stmt_table *t, int id,
     const char *const *params, PGresult **res, int mode)
 {
 	PGconn *conn = db->conn;
 	const struct hub_stmt *st = &t->stmts[id];
 	struct hub_db_prep *p = NULL;
-	PGresult *r, *got = NULL, *bad = NULL;
+	PGresult *r, *got = NULL, *bad = NULL, *cbad = NULL;
 	char name[DB_STMT_NAME_SIZE];
-	int fmt = (mode & DB_BINARY) ? 1 : 0, prepping = 0, last, cmd = 0, nulls = 0;
-	int sent, synced = 0, begun = 0, prepared = 0, err;
+	int fmt = (mode & DB_BINARY) ? 1 : 0, begin = db->begin_pending;
+	int commit = (mode & DB_COMMIT_AFTER) != 0, prepping = 0, cmd = 0, nulls = 0;
+	int at_parse, at_stmt, sent, synced = 0, begun = 0, prepared = 0, err;
 
 	if (!(mode & DB_EACH_TIME)) {
 		if ((p = db_prep_for(db, t)) == NULL)
 			return HUB_DB_NOMEM;
 		prepping = !p->done[id];
 	}
-	last = prepping ? 2 : 1;
+	/* Where each command's results come, counted from 0. */
+	at_parse = prepping ? begin : -1;
+	at_stmt = begin + prepping;
 	snprintf(name, sizeof(name), "%s_%d", t->tag, id);
 	if (PQenterPipelineMode(conn) != 1)
 		return -1;
-	sent = PQsendQueryParams(conn, "BEGIN", 0, NULL, NULL, NULL, NULL, 0) &&
+	if (commit)
+		db->begin_pending = 0;	/* never started afresh: see above */
+	sent = (!begin || PQsendQueryParams(conn, "BEGIN", 0, NULL, NULL, NULL, NULL, 0)) &&
 	    (!prepping || PQsendPrepare(conn, name, st->sql, st->nparams, NULL)) &&
 	    ((mode & DB_EACH_TIME) ?
 	    PQsendQueryParams(conn, st->sql, st->nparams, NULL, params, NULL, NULL, fmt) :
 	    PQsendQueryPrepared(conn, name, st->nparams, params, NULL, NULL, fmt)) &&
+	    (!commit || PQsendQueryParams(conn, "COMMIT", 0, NULL, NULL, NULL, NULL, 0)) &&
 	    PQpipelineSync(conn);
 	while (sent) {
 		if ((r = PQgetResult(conn)) == NULL) {
@@ -415,11 +425,11 @@ db_try_begun(struct hub_db *db, const struct hub_stmt_table *t, int id,
 			break;
 		case PGRES_COMMAND_OK:
 		case PGRES_TUPLES_OK:
-			if (cmd == 0)
+			if (begin && cmd == 0)
 				begun = 1;
-			else if (cmd < last)
+			else if (cmd == at_parse)
 				prepared = 1;
-			else if (got == NULL) {
+			else if (cmd == at_stmt && got == NULL) {
 				got = r;
 				r = NULL;
 			}
@@ -427,7 +437,12 @@ db_try_begun(struct hub_db *db, const struct hub_stmt_table *t, int id,
 		case PGRES_PIPELINE_ABORTED:
 			break;
 		default:
-			if (bad == NULL) {
+			if (cmd > at_stmt) {
+				if (cbad == NULL) {
+					cbad = r;
+					r = NULL;
+				}
+			} else if (bad == NULL) {
 				bad = r;
 				r = NULL;
 			}
@@ -447,11 +462,11 @@ db_try_begun(struct hub_db *db, const struct hub_stmt_table *t, int id,
 		/* Out of step (a bug): start afresh, the transaction with it. */
 		hub_log(HUB_LOG_ERROR, "db_error", "error", "pipeline cut short", NULL);
 		db_reset(db);
-		if (begun)
+		if (begun || commit)
 			db->tx_lost = 1;
 		synced = 0;
 	}
-	if (synced && bad == NULL && got != NULL) {
+	if (synced && bad == NULL && cbad == NULL && got != NULL) {
 		if (res != NULL)
 			*res = got;
 		else
@@ -459,8 +474,9 @@ db_try_begun(struct hub_db *db, const struct hub_stmt_table *t, int id,
 		return HUB_DB_OK;
 	}
 	PQclear(got);
-	err = db_fail(db, t, id, bad);
+	err = db_fail(db, t, id, bad != NULL ? bad : cbad);
 	PQclear(bad);
+	PQclear(cbad);
 	if (err == HUB_DB_OK || (!synced && err != HUB_DB_CONN))
 		err = HUB_DB_CONN;
 	return err;
@@ -477,12 +493,22 @@ db_try(struct hub_db *db, const struct hub_stmt_table *t, int id,
 	char name[DB_STMT_NAME_SIZE];
 	int err, fmt = (mode & DB_BINARY) ? 1 : 0;
 
-	if (db->begin_pending) {
-		if ((err = db_try_begun(db, t, id, params, res, mode)) != -1)
+	if (db->begin_pending || (mode & DB_COMMIT_AFTER)) {
+		if ((err = db_try_piped(db, t, id, params, res, mode)) != -1)
 			return err;
-		/* No pipeline: BEGIN on its own, then the statement. */
+		/* No pipeline: BEGIN on its own, the statement, COMMIT. */
 		if ((err = db_flush_begin(db)) != HUB_DB_OK)
 			return err;
+		if (mode & DB_COMMIT_AFTER) {
+			if ((err = db_try(db, t, id, params, res, mode & ~DB_COMMIT_AFTER)) ==
+			    HUB_DB_OK &&
+			    (err = db_try(db, &db_table, DB_COMMIT, NULL, NULL, 0)) != HUB_DB_OK &&
+			    res != NULL) {
+				PQclear(*res);
+				*res = NULL;
+			}
+			return err;
+		}
 	}
 	if (mode & DB_EACH_TIME) {
 		r = PQexecParams(db->conn, t->stmts[id].sql, t->stmts[id].nparams, NULL,
@@ -804,7 +830,7 @@ hub_db_begin(struct hub_db *db)
 		hub_log(HUB_LOG_ERROR, "db_error", "error", db->errmsg, NULL);
 		return HUB_DB_QUERY;
 	}
-	/* Sent with the first statement (db_try_begun): one round trip
+	/* Sent with the first statement (db_try_piped): one round trip
 	 * less per transaction, none for one that runs nothing. */
 	db_clear_error(db);
 	db->in_tx = 1;
@@ -878,6 +904,42 @@ hub_db_commit(struct hub_db *db)
 		return err;
 	}
 	err = hub_db_exec(db, &db_table, DB_COMMIT, NULL, NULL);
+	db_end_tx(db);
+	return err;
+}
+
+int
+hub_db_exec_commit(struct hub_db *db, const struct hub_stmt_table *t, int id,
+    const char *const *params, PGresult **res)
+{
+	PGresult *r;
+	int err;
+
+	if (res != NULL)
+		*res = NULL;
+	if (db == NULL || db->conn == NULL)
+		return HUB_DB_CONN;
+	if (!db->in_tx) {
+		db_set_error(db, "25P01", "no transaction open");
+		hub_log(HUB_LOG_ERROR, "db_error", "error", db->errmsg, NULL);
+		return HUB_DB_QUERY;
+	}
+	if (db->tx_lost) {
+		db_end_tx(db);
+		return HUB_DB_CONN;
+	}
+	if (!db->begin_pending && PQtransactionStatus(db->conn) == PQTRANS_INERROR) {
+		err = db->tx_err != HUB_DB_OK ? db->tx_err : HUB_DB_QUERY;
+		hub_db_rollback(db);
+		return err;
+	}
+	err = db_exec(db, t, id, params, res, DB_COMMIT_AFTER);
+	/* A failed statement leaves its transaction open and aborted (the
+	 * COMMIT after it did not run). */
+	if (err != HUB_DB_OK && !db->tx_lost && PQstatus(db->conn) == CONNECTION_OK &&
+	    PQtransactionStatus(db->conn) != PQTRANS_IDLE &&
+	    db_try(db, &db_table, DB_ROLLBACK, NULL, &r, 0) == HUB_DB_OK)
+		PQclear(r);
 	db_end_tx(db);
 	return err;
 }

@@ -137,6 +137,13 @@ int		 hub_db_exec_script(struct hub_db *, const char *sql);
 
 int		 hub_db_begin(struct hub_db *);
 int		 hub_db_commit(struct hub_db *);
+/* The transaction's last statement and its COMMIT in one round trip: as
+ * hub_db_exec then hub_db_commit, for a statement whose answer does not
+ * decide whether to commit.  The statement's error when it failed (the
+ * transaction is then rolled back), else COMMIT's; either way the
+ * transaction is over.  *res: the statement's rows when all went well. */
+int		 hub_db_exec_commit(struct hub_db *, const struct hub_stmt_table *, int id,
+		    const char *const *params, PGresult **res);
 void		 hub_db_rollback(struct hub_db *);
 int		 hub_db_in_tx(const struct hub_db *);
 

@@ -474,8 +474,7 @@ claim_capped(struct hub_db *db, const struct hub_job_filter *f, const char **par
 	if ((err = hub_db_begin(db)) != HUB_DB_OK)
 		return err;
 	if ((err = hub_db_exec(db, &job_table, JOB_LANE_LOCK, &f->lane, NULL)) == HUB_DB_OK &&
-	    (err = hub_db_exec(db, &job_table, JOB_CLAIM_IN, params, r)) == HUB_DB_OK &&
-	    (err = hub_db_commit(db)) == HUB_DB_OK)
+	    (err = hub_db_exec_commit(db, &job_table, JOB_CLAIM_IN, params, r)) == HUB_DB_OK)
 		return HUB_DB_OK;
 	PQclear(*r);
 	*r = NULL;

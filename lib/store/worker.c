@@ -266,10 +266,11 @@ delivery_outcome(struct hub_worker *w, const struct hub_job *job, int64_t did,
 	params[1] = jb;
 	params[2] = release || r->code[0] == '\0' ? NULL : r->code;
 	params[3] = release ? NULL : r->detail;
-	return hub_db_exec(w->db, &worker_table, WORKER_DELIVERY_OUTCOME, params, NULL);
+	return hub_db_exec_commit(w->db, &worker_table, WORKER_DELIVERY_OUTCOME, params, NULL);
 }
 
-/* The job's outcome, and its delivery row's in the same transaction. */
+/* The job's outcome, and its delivery row's in the same transaction (the
+ * delivery row's statement commits it). */
 static int
 record_once(struct hub_worker *w, struct hub_job *job, const struct hub_job_result *r,
     int64_t did)
@@ -298,8 +299,6 @@ record_once(struct hub_worker *w, struct hub_job *job, const struct hub_job_resu
 	if (did > 0) {
 		if (rc == HUB_DB_OK)
 			rc = delivery_outcome(w, job, did, r);
-		if (rc == HUB_DB_OK)
-			rc = hub_db_commit(w->db);
 		if (rc != HUB_DB_OK) {
 			hub_db_rollback(w->db);
 			/* The fence must match the row again on the next try. */

@@ -610,6 +610,66 @@ Test(db, server_gone_before_first_statement_starts_afresh)
 	hub_db_close(db);
 }
 
+/*
+ * hub_db_exec_commit: the transaction's last statement and its COMMIT in
+ * one round trip (with the BEGIN too, when it is the only statement).  A
+ * failing statement rolls the whole transaction back and leaves the
+ * connection ready; no transaction open is an error.
+ */
+Test(db, exec_commit_ends_the_transaction_in_the_statements_round_trip)
+{
+	struct hub_db *db = fresh_connect();
+	const char *a[3] = { "1", "a", NULL }, *b[3] = { "2", "b", NULL };
+	const char *c3[3] = { "3", "c", NULL }, *bad[3] = { "4", "bad", NULL };
+	const char *e[3] = { "5", "e", NULL }, *one[1] = { "2" };
+	PGresult *r = NULL;
+	FILE *trace;
+
+	make_tables(db);
+	/* Every statement prepared first: the trace counts turns only. */
+	cr_assert_eq(hub_db_exec(db, &t_table, T_SELECT, one, &r), HUB_DB_OK);
+	PQclear(r);
+	cr_assert_eq(hub_db_begin(db), HUB_DB_OK);
+	cr_assert_eq(hub_db_exec(db, &t_table, T_INSERT, e, NULL), HUB_DB_OK);
+	hub_db_rollback(db);
+	cr_assert_not_null(trace = tmpfile());
+	PQtrace(hub_db_conn(db), trace);
+	PQsetTraceFlags(hub_db_conn(db), PQTRACE_SUPPRESS_TIMESTAMPS);
+	cr_assert_eq(hub_db_begin(db), HUB_DB_OK);
+	cr_assert_eq(hub_db_exec(db, &t_table, T_INSERT, a, NULL), HUB_DB_OK);
+	cr_expect_eq(hub_db_exec_commit(db, &t_table, T_INSERT, b, NULL), HUB_DB_OK,
+	    "%s", hub_db_last_error(db));
+	cr_expect_eq(hub_db_in_tx(db), 0);
+	/* Alone: BEGIN, the statement and COMMIT together; its rows back. */
+	cr_assert_eq(hub_db_begin(db), HUB_DB_OK);
+	cr_expect_eq(hub_db_exec_commit(db, &t_table, T_SELECT, one, &r), HUB_DB_OK);
+	PQuntrace(hub_db_conn(db));
+	fflush(trace);
+	cr_expect_eq(th_trace_turns(trace), 3, "BEGIN+INSERT, INSERT+COMMIT, BEGIN+SELECT+COMMIT");
+	fclose(trace);
+	cr_assert_not_null(r);
+	cr_expect_str_eq(PQgetvalue(r, 0, 0), "b");
+	PQclear(r);
+	cr_expect_eq(count_t(db), 2);
+
+	/* The last statement failing: nothing of the transaction is kept. */
+	cr_assert_eq(hub_db_begin(db), HUB_DB_OK);
+	cr_assert_eq(hub_db_exec(db, &t_table, T_INSERT, c3, NULL), HUB_DB_OK);
+	cr_expect_eq(hub_db_exec_commit(db, &t_table, T_INSERT, bad, NULL), HUB_DB_CHECK);
+	cr_expect_eq(hub_db_in_tx(db), 0);
+	cr_expect_eq(count_t(db), 2, "row 3 went with the rollback");
+	/* An earlier one failing: its error, and no COMMIT sent. */
+	cr_assert_eq(hub_db_begin(db), HUB_DB_OK);
+	cr_expect_eq(hub_db_exec(db, &t_table, T_INSERT, a, NULL), HUB_DB_UNIQUE);
+	cr_expect_eq(hub_db_exec_commit(db, &t_table, T_INSERT, c3, NULL), HUB_DB_UNIQUE);
+	cr_expect_eq(hub_db_in_tx(db), 0);
+	cr_expect_eq(count_t(db), 2);
+	cr_expect_eq(hub_db_exec_commit(db, &t_table, T_INSERT, c3, NULL), HUB_DB_QUERY,
+	    "no transaction open");
+	cr_expect_eq(count_t(db), 2);
+	hub_db_close(db);
+}
+
 Test(db, exec_each_runs_each_in_its_own_transaction_in_one_round_trip)
 {
 	struct hub_db *db = fresh_connect();

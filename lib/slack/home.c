@@ -334,27 +334,66 @@ json_cell(const PGresult *res, json_object **out)
 	    *out != NULL ? HUB_HOME_OK : HUB_HOME_DB;
 }
 
+/* The parts of a view's data, each one statement's JSON. */
+static const struct {
+	const char	*key;
+	int		 stmt;
+	int		 section;   /* -1: not a list */
+} home_parts[] = {
+	{ "counts", HS_COUNTS, -1 },
+	{ "sources", HS_SOURCES, -1 },
+	{ "waiting", HS_WAITING, HUB_HOME_WAITING },
+	{ "mine", HS_MINE, HUB_HOME_MINE },
+	{ "decided", HS_DECIDED, HUB_HOME_DECIDED },
+};
+#define HOME_NPARTS	HUB_NELEM(home_parts)
+
+/* Every part into d, read apart from each other (each its own snapshot,
+ * as one statement after another would be) in one round trip; words:
+ * the search's words as corrected. */
+static int
+load_parts(struct hub_db *db, const char *user, const struct hub_home_state *st,
+    const char *words, json_object *d)
+{
+	const char *params[HOME_NPARTS][7];
+	char off[HOME_NPARTS][HUB_INT_TEXT_SIZE], lim[HUB_INT_TEXT_SIZE];
+	struct hub_db_call c[HOME_NPARTS];
+	json_object *part;
+	size_t i;
+	int rc;
+
+	snprintf(lim, sizeof(lim), "%d", HUB_HOME_PAGE);
+	memset(c, 0, sizeof(c));
+	for (i = 0; i < HOME_NPARTS; i++) {
+		snprintf(off[i], sizeof(off[i]), "%d",
+		    home_parts[i].section >= 0 ? st->offset[home_parts[i].section] : 0);
+		params[i][0] = user;
+		params[i][1] = st->source;
+		params[i][2] = st->status;
+		params[i][3] = st->q;
+		params[i][4] = off[i];
+		params[i][5] = lim;
+		params[i][6] = words;
+		c[i].table = &home_table;
+		c[i].id = home_parts[i].stmt;
+		c[i].params = params[i];
+		c[i].res_wanted = 1;
+	}
+	rc = hub_home_from_db(hub_db_exec_each(db, c, HOME_NPARTS));
+	for (i = 0; i < HOME_NPARTS; i++) {
+		if (rc == HUB_HOME_OK && (rc = json_cell(c[i].res, &part)) == HUB_HOME_OK)
+			json_object_object_add(d, home_parts[i].key, part);
+		PQclear(c[i].res);
+	}
+	return rc;
+}
+
 int
 hub_home_load(struct hub_db *db, const char *connection_id, const char *user,
     const struct hub_home_state *st, json_object **data)
 {
-	static const struct {
-		const char	*key;
-		int		 stmt;
-		int		 section;   /* -1: not a list */
-	} parts[] = {
-		{ "counts", HS_COUNTS, -1 },
-		{ "sources", HS_SOURCES, -1 },
-		{ "waiting", HS_WAITING, HUB_HOME_WAITING },
-		{ "mine", HS_MINE, HUB_HOME_MINE },
-		{ "decided", HS_DECIDED, HUB_HOME_DECIDED },
-	};
-	const char *params[HUB_NELEM(parts)][7];
-	char off[HUB_NELEM(parts)][HUB_INT_TEXT_SIZE], lim[HUB_INT_TEXT_SIZE];
 	char fixed[HUB_SEARCH_FIXED_MAX] = "";
-	struct hub_db_call c[HUB_NELEM(parts)];
-	json_object *d, *part = NULL;
-	size_t i;
+	json_object *d;
 	int rc = HUB_HOME_OK;
 
 	(void)connection_id;
@@ -366,35 +405,10 @@ hub_home_load(struct hub_db *db, const char *connection_id, const char *user,
 	json_object_object_add(d, "user", json_object_new_string(user));
 	json_object_object_add(d, "now", json_object_new_int64((int64_t)time(NULL)));
 	json_object_object_add(d, "state", hub_home_state_to_json(st));
-	snprintf(lim, sizeof(lim), "%d", HUB_HOME_PAGE);
 	if (st->q[0] != '\0' && (rc = hub_home_from_db(hub_search_correct(db, st->q, fixed,
 	    sizeof(fixed)))) != HUB_HOME_OK)
 		goto out;
-	/* The parts are read apart from each other (each its own snapshot,
-	 * as one statement after another would be), in one round trip. */
-	memset(c, 0, sizeof(c));
-	for (i = 0; i < HUB_NELEM(parts); i++) {
-		snprintf(off[i], sizeof(off[i]), "%d",
-		    parts[i].section >= 0 ? st->offset[parts[i].section] : 0);
-		params[i][0] = user;
-		params[i][1] = st->source;
-		params[i][2] = st->status;
-		params[i][3] = st->q;
-		params[i][4] = off[i];
-		params[i][5] = lim;
-		params[i][6] = fixed[0] != '\0' ? fixed : st->q;
-		c[i].table = &home_table;
-		c[i].id = parts[i].stmt;
-		c[i].params = params[i];
-		c[i].res_wanted = 1;
-	}
-	rc = hub_home_from_db(hub_db_exec_each(db, c, HUB_NELEM(parts)));
-	for (i = 0; i < HUB_NELEM(parts); i++) {
-		if (rc == HUB_HOME_OK && (rc = json_cell(c[i].res, &part)) == HUB_HOME_OK)
-			json_object_object_add(d, parts[i].key, part);
-		PQclear(c[i].res);
-	}
-	if (rc != HUB_HOME_OK)
+	if ((rc = load_parts(db, user, st, fixed[0] != '\0' ? fixed : st->q, d)) != HUB_HOME_OK)
 		goto out;
 	*data = d;
 	d = NULL;

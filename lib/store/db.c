@@ -362,6 +362,23 @@ db_fail(struct hub_db *db, const struct hub_stmt_table *t, int id,
 #define DB_BINARY	2	/* results in binary format */
 #define DB_COMMIT_AFTER	4	/* the transaction's COMMIT in the same round trip */
 
+/* The next result of a pipeline; *cmd counts the commands whose results
+ * have ended (one NULL ends each).  NULL when the connection gave out or
+ * two NULLs came in a row: no Sync is coming. */
+static PGresult *
+db_pipe_result(PGconn *conn, int *cmd)
+{
+	PGresult *r;
+	int nulls = 0;
+
+	while ((r = PQgetResult(conn)) == NULL) {
+		if (PQstatus(conn) == CONNECTION_BAD || ++nulls > 1)
+			return NULL;
+		(*cmd)++;
+	}
+	return r;
+}
+
 /*
  * A statement with what goes with it in one round trip (libpq's pipeline
  * mode, one Sync): before it, the transaction's BEGIN when hub_db_begin
@@ -387,7 +404,7 @@ db_try_piped(struct hub_db *db, const struct hub_stmt_table *t, int id,
 	PGresult *r, *got = NULL, *bad = NULL, *cbad = NULL;
 	char name[DB_STMT_NAME_SIZE];
 	int fmt = (mode & DB_BINARY) ? 1 : 0, begin = db->begin_pending;
-	int commit = (mode & DB_COMMIT_AFTER) != 0, prepping = 0, cmd = 0, nulls = 0;
+	int commit = (mode & DB_COMMIT_AFTER) != 0, prepping = 0, cmd = 0;
 	int at_parse, at_stmt, sent, synced = 0, begun = 0, prepared = 0, err;
 
 	if (!(mode & DB_EACH_TIME)) {
@@ -410,15 +427,7 @@ db_try_piped(struct hub_db *db, const struct hub_stmt_table *t, int id,
 	    PQsendQueryPrepared(conn, name, st->nparams, params, NULL, NULL, fmt)) &&
 	    (!commit || PQsendQueryParams(conn, "COMMIT", 0, NULL, NULL, NULL, NULL, 0)) &&
 	    PQpipelineSync(conn);
-	while (sent) {
-		if ((r = PQgetResult(conn)) == NULL) {
-			/* One NULL ends each command (db_each_read). */
-			if (PQstatus(conn) == CONNECTION_BAD || ++nulls > 1)
-				break;
-			cmd++;
-			continue;
-		}
-		nulls = 0;
+	while (sent && (r = db_pipe_result(conn, &cmd)) != NULL) {
 		switch (PQresultStatus(r)) {
 		case PGRES_PIPELINE_SYNC:
 			synced = 1;
@@ -632,18 +641,9 @@ db_each_read(struct hub_db *db, struct hub_db_call *c, struct hub_db_prep *p, in
 {
 	PGconn *conn = db->conn;
 	PGresult *r;
-	int cmd = prepping ? 0 : 1, nulls = 0;
+	int cmd = prepping ? 0 : 1;
 
-	for (;;) {
-		if ((r = PQgetResult(conn)) == NULL) {
-			/* One NULL ends each command; more in a row, or a
-			 * dead connection, means no Sync is coming. */
-			if (PQstatus(conn) == CONNECTION_BAD || ++nulls > 1)
-				break;
-			cmd++;
-			continue;
-		}
-		nulls = 0;
+	while ((r = db_pipe_result(conn, &cmd)) != NULL) {
 		switch (PQresultStatus(r)) {
 		case PGRES_PIPELINE_SYNC:
 			PQclear(r);

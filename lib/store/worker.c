@@ -81,7 +81,7 @@ struct hub_worker {
 	int				 rewait;  /* a wake-up's job done: wait again
 						   * without a claim first (loop_once) */
 	struct hub_job			 held;    /* run, its outcome not written yet */
-	struct hub_job_result		 held_r;  /* (holding: see hold_or_record) */
+	struct hub_job_result		 held_r;  /* (holding: see run_job_hold) */
 	int				 holding;
 };
 

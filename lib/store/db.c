@@ -876,32 +876,47 @@ db_end_tx(struct hub_db *db)
 	db->tx_err = HUB_DB_OK;
 }
 
+/* What hub_db_commit and hub_db_exec_commit look at first: 1, with *err,
+ * when no COMMIT is to be sent (no transaction, a lost one, or a failed
+ * one, which is rolled back). */
+static int
+db_commit_refused(struct hub_db *db, int *err)
+{
+	if (db == NULL || db->conn == NULL) {
+		*err = HUB_DB_CONN;
+		return 1;
+	}
+	if (!db->in_tx) {
+		db_set_error(db, "25P01", "no transaction open");
+		hub_log(HUB_LOG_ERROR, "db_error", "error", db->errmsg, NULL);
+		*err = HUB_DB_QUERY;
+		return 1;
+	}
+	if (db->tx_lost) {
+		db_end_tx(db);
+		*err = HUB_DB_CONN;
+		return 1;
+	}
+	/* COMMIT of a failed transaction "succeeds" as ROLLBACK: report the
+	 * error that broke it instead. */
+	if (!db->begin_pending && PQtransactionStatus(db->conn) == PQTRANS_INERROR) {
+		*err = db->tx_err != HUB_DB_OK ? db->tx_err : HUB_DB_QUERY;
+		hub_db_rollback(db);
+		return 1;
+	}
+	return 0;
+}
+
 int
 hub_db_commit(struct hub_db *db)
 {
 	int err;
 
-	if (db == NULL || db->conn == NULL)
-		return HUB_DB_CONN;
-	if (!db->in_tx) {
-		db_set_error(db, "25P01", "no transaction open");
-		hub_log(HUB_LOG_ERROR, "db_error", "error", db->errmsg, NULL);
-		return HUB_DB_QUERY;
-	}
-	if (db->tx_lost) {
-		db_end_tx(db);
-		return HUB_DB_CONN;
-	}
+	if (db_commit_refused(db, &err))
+		return err;
 	if (db->begin_pending) {	/* nothing ran: nothing to commit */
 		db_end_tx(db);
 		return HUB_DB_OK;
-	}
-	/* COMMIT of a failed transaction "succeeds" as ROLLBACK: report the
-	 * error that broke it instead. */
-	if (PQtransactionStatus(db->conn) == PQTRANS_INERROR) {
-		err = db->tx_err != HUB_DB_OK ? db->tx_err : HUB_DB_QUERY;
-		hub_db_rollback(db);
-		return err;
 	}
 	err = hub_db_exec(db, &db_table, DB_COMMIT, NULL, NULL);
 	db_end_tx(db);
@@ -917,22 +932,8 @@ hub_db_exec_commit(struct hub_db *db, const struct hub_stmt_table *t, int id,
 
 	if (res != NULL)
 		*res = NULL;
-	if (db == NULL || db->conn == NULL)
-		return HUB_DB_CONN;
-	if (!db->in_tx) {
-		db_set_error(db, "25P01", "no transaction open");
-		hub_log(HUB_LOG_ERROR, "db_error", "error", db->errmsg, NULL);
-		return HUB_DB_QUERY;
-	}
-	if (db->tx_lost) {
-		db_end_tx(db);
-		return HUB_DB_CONN;
-	}
-	if (!db->begin_pending && PQtransactionStatus(db->conn) == PQTRANS_INERROR) {
-		err = db->tx_err != HUB_DB_OK ? db->tx_err : HUB_DB_QUERY;
-		hub_db_rollback(db);
+	if (db_commit_refused(db, &err))
 		return err;
-	}
 	err = db_exec(db, t, id, params, res, DB_COMMIT_AFTER);
 	/* A failed statement leaves its transaction open and aborted (the
 	 * COMMIT after it did not run). */

@@ -553,20 +553,29 @@ hub_job_claim_in(struct hub_db *db, const char *worker_id, int lease_s,
 	return hub_job_claim_batch(db, worker_id, lease_s, f, job, 1, &got);
 }
 
-/* Run a fenced statement for `job`; HUB_DB_NOTFOUND when the lease was
- * lost (the row moved on). */
+/* A fenced statement's answer for job id: HUB_DB_NOTFOUND (logged) when
+ * it touched no row, the lease being lost (the row moved on). */
+static int
+job_fence(int err, const PGresult *r, const char *id)
+{
+	if (err == HUB_DB_OK && PQntuples(r) != 1) {
+		hub_log(HUB_LOG_WARN, "job_lease_lost", "job", id, NULL);
+		return HUB_DB_NOTFOUND;
+	}
+	return err;
+}
+
+/* Run a fenced statement for `job` (job_fence). */
 static int
 job_fenced(struct hub_db *db, int stmt, const char **params, char **state)
 {
 	PGresult *r = NULL;
 	int err;
 
-	if ((err = hub_db_exec(db, &job_table, stmt, params, &r)) != HUB_DB_OK)
-		return err;
-	if (PQntuples(r) != 1) {
+	err = hub_db_exec(db, &job_table, stmt, params, &r);
+	if ((err = job_fence(err, r, params[0])) != HUB_DB_OK) {
 		PQclear(r);
-		hub_log(HUB_LOG_WARN, "job_lease_lost", "job", params[0], NULL);
-		return HUB_DB_NOTFOUND;
+		return err;
 	}
 	if (state != NULL)
 		*state = strdup(PQgetvalue(r, 0, 0));
@@ -878,14 +887,11 @@ note_args(struct note_args *a, const struct hub_job_note *n)
 	a->stmt = n->defer ? JOB_DEFER : JOB_DONE;
 }
 
-/* The note's answer, as job_fenced reads its own. */
+/* The note's answer (job_fence). */
 static void
 note_result(struct hub_job_note *n, const struct note_args *a, int err, PGresult *r)
 {
-	if (err == HUB_DB_OK && PQntuples(r) != 1) {
-		hub_log(HUB_LOG_WARN, "job_lease_lost", "job", a->id, NULL);
-		err = HUB_DB_NOTFOUND;
-	}
+	err = job_fence(err, r, a->id);
 	if (err == HUB_DB_OK && !n->defer)
 		n->job->attempts++;
 	n->err = err;

@@ -552,6 +552,7 @@ struct eng {
 	const char	*kind;
 	const char	*id;
 	time_t		 now;
+	int		 committed;	/* outcome_fill ended the transaction */
 };
 
 /* ------------------------------------------------------------ small helpers */
@@ -569,9 +570,15 @@ eng_dberr(int rc)
 	}
 }
 
+/* A statement of the engine's; with no rows wanted, inside the
+ * transaction it goes with the next one that has rows to read (an audit
+ * row, an update the tally then reads): a decision's writes cost no
+ * round trips of their own (hub_db_exec_later). */
 static int
 q(struct eng *e, int id, const char *const *p, PGresult **r)
 {
+	if (r == NULL)
+		return eng_dberr(hub_db_exec_later(e->db, &eng_table, id, p));
 	return eng_dberr(hub_db_exec(e->db, &eng_table, id, p, r));
 }
 
@@ -727,14 +734,22 @@ sync_job(struct eng *e, const char *req)
 	return eng_dberr(hub_outbound_sync(e->db, req));
 }
 
+/* The request's state into o; commit: the transaction's last statement,
+ * read with its COMMIT in one round trip (eng_end then has nothing to
+ * do). */
 static int
-outcome_fill(struct eng *e, const char *req, struct hub_outcome *o)
+outcome_fill(struct eng *e, const char *req, struct hub_outcome *o, int commit)
 {
 	const char *p[1] = { req };
 	PGresult *r = NULL;
 	int rc;
 
-	if ((rc = q(e, ST_OUTCOME, p, &r)) != HUB_ENGINE_OK)
+	if (commit) {
+		e->committed = 1;
+		rc = eng_dberr(hub_db_exec_commit(e->db, &eng_table, ST_OUTCOME, p, &r));
+	} else
+		rc = q(e, ST_OUTCOME, p, &r);
+	if (rc != HUB_ENGINE_OK)
 		return rc;
 	if (PQntuples(r) == 1) {
 		snprintf(o->request_status, sizeof(o->request_status), "%s", PQgetvalue(r, 0, 0));
@@ -916,6 +931,8 @@ eng_end(struct eng *e, int rc)
 {
 	int c;
 
+	if (e->committed)
+		return rc;
 	if (rc != HUB_ENGINE_OK) {
 		hub_db_rollback(e->db);
 		return rc;
@@ -1253,7 +1270,7 @@ create_tx(struct eng *e, const char *source_id, json_object *req, struct hub_out
 	if ((rc = create_existing(e, p, o, err)) != HUB_ENGINE_OK)
 		goto out;
 	o->created = 0;
-	rc = outcome_fill(e, o->id, o);
+	rc = outcome_fill(e, o->id, o, 0);
 out:
 	json_object_put(plan);
 	PQclear(r);
@@ -1757,7 +1774,7 @@ hub_engine_decide(struct hub_db *db, const char *request_id, int64_t assignment_
 		struct hub_outcome now;
 
 		memset(&now, 0, sizeof(now));
-		if ((rc = outcome_fill(&e, request_id, &now)) == HUB_ENGINE_OK) {
+		if ((rc = outcome_fill(&e, request_id, &now, 1)) == HUB_ENGINE_OK) {
 			memcpy(out->request_status, now.request_status, sizeof(now.request_status));
 			memcpy(out->decided_by, now.decided_by, sizeof(now.decided_by));
 			memcpy(out->decided_at, now.decided_at, sizeof(now.decided_at));
@@ -1804,7 +1821,7 @@ hub_engine_cancel(struct hub_db *db, const char *request_id, const struct hub_ac
 	    (rc = audit_kv(&e, request_id, "request.cancelled", NULL, 0, "reason", reason)) !=
 	    HUB_ENGINE_OK ||
 	    (rc = finish(&e, request_id, "decision", 1)) != HUB_ENGINE_OK ||
-	    (rc = outcome_fill(&e, request_id, out)) != HUB_ENGINE_OK)
+	    (rc = outcome_fill(&e, request_id, out, 1)) != HUB_ENGINE_OK)
 		goto out;
 	out->request_finished = 1;
 out:

@@ -33,6 +33,16 @@ struct hub_db {
 	int			 begin_pending;	/* BEGIN not sent yet (hub_db_begin) */
 	int			 tx_lost;	/* connection died inside the transaction */
 	int			 tx_err;	/* first error inside the transaction */
+	/* Sent by hub_db_exec_later, answers not read yet (pipeline mode,
+	 * no Sync): the transaction's BEGIN first when it went with them,
+	 * then each statement, its prepare before it when prepping. */
+	int			 q_begin;
+	size_t			 nq;
+	struct db_queued {
+		const struct hub_stmt_table	*t;
+		int				 id;
+		int				 prepping;
+	}			 q[HUB_DB_LATER_MAX];
 	char			 sqlstate[6];
 	char			 errmsg[512];
 };
@@ -163,14 +173,14 @@ hub_db_last_error(const struct hub_db *db)
 static int db_flush_begin(struct hub_db *);
 
 /* The raw connection: a transaction begun without a statement yet gets its
- * BEGIN now, so that what the caller runs on it is inside. */
+ * BEGIN now, and statements queued by hub_db_exec_later are run, so that
+ * what the caller runs on it is inside, after them. */
 PGconn *
 hub_db_conn(struct hub_db *db)
 {
 	if (db == NULL)
 		return NULL;
-	if (db->begin_pending)
-		(void)db_flush_begin(db);
+	(void)db_flush_begin(db);
 	return db->conn;
 }
 
@@ -194,6 +204,8 @@ static int
 db_reset(struct hub_db *db)
 {
 	db_forget_prepared(db);
+	db->nq = 0;		/* the queued statements go with the connection */
+	db->q_begin = 0;
 	PQreset(db->conn);
 	if (PQstatus(db->conn) != CONNECTION_OK) {
 		db_set_error(db, "08006", PQerrorMessage(db->conn));
@@ -379,87 +391,144 @@ db_pipe_result(PGconn *conn, int *cmd)
 	return r;
 }
 
+/* What one command of a round trip is, to read its answer. */
+enum db_role {
+	DB_CMD_BEGIN,		/* the transaction's BEGIN */
+	DB_CMD_PREPARE,		/* this statement's prepare */
+	DB_CMD_STMT,		/* this statement */
+	DB_CMD_COMMIT,		/* the COMMIT after it */
+	DB_CMD_QPREPARE,	/* a queued statement's prepare (hub_db_exec_later) */
+	DB_CMD_QSTMT,		/* a queued statement */
+};
+
+struct db_cmd {
+	const struct hub_stmt_table	*t;
+	int				 id;
+	int				 role;
+};
+
+#define DB_PIPE_CMDS	(2 * HUB_DB_LATER_MAX + 4)
+
+/* The queued statements' commands (with their BEGIN) into cmds; their
+ * number. */
+static int
+db_queue_cmds(const struct hub_db *db, struct db_cmd *cmds)
+{
+	size_t i;
+	int n = 0;
+
+	if (db->q_begin)
+		cmds[n++] = (struct db_cmd){ &db_table, DB_BEGIN, DB_CMD_BEGIN };
+	for (i = 0; i < db->nq; i++) {
+		if (db->q[i].prepping)
+			cmds[n++] = (struct db_cmd){ db->q[i].t, db->q[i].id, DB_CMD_QPREPARE };
+		cmds[n++] = (struct db_cmd){ db->q[i].t, db->q[i].id, DB_CMD_QSTMT };
+	}
+	return n;
+}
+
+/* A queued prepare that failed or did not run: prepare it next time. */
+static void
+db_unprepare(struct hub_db *db, const struct db_cmd *c)
+{
+	struct hub_db_prep *p;
+
+	if (c->role == DB_CMD_QPREPARE && (p = db_prep_for(db, c->t)) != NULL)
+		p->done[c->id] = 0;
+}
+
 /*
  * A statement with what goes with it in one round trip (libpq's pipeline
- * mode, one Sync): before it, the transaction's BEGIN when hub_db_begin
- * has not sent it yet (db->begin_pending), and its prepare when this
- * connection has not prepared it; after it, with DB_COMMIT_AFTER, the
- * transaction's COMMIT.  Most transactions are short, and on an idle
- * server a round trip costs more than a short statement
- * (t/bench/README.md).  As db_try; -1 when pipeline mode could not start
- * (nothing sent).  When the BEGIN went through, the transaction is open
- * whatever became of the statement (a failed one aborts it; the COMMIT
- * after it is then not run).  A connection lost before the answer leaves
- * a BEGIN without a COMMIT pending: nothing of the transaction ran, and
- * db_run tries again on a fresh connection; with its COMMIT, whether it
- * committed is unknown, and the transaction is lost.
+ * mode, one Sync): first the statements queued by hub_db_exec_later, or
+ * the transaction's BEGIN when hub_db_begin has not sent it yet
+ * (db->begin_pending); then its prepare when this connection has not
+ * prepared it, itself, and with DB_COMMIT_AFTER the transaction's COMMIT.
+ * t NULL: only what is queued.  Most transactions are short, and on an
+ * idle server a round trip costs more than a short statement
+ * (t/bench/README.md).  As db_try, the first error among them all; -1
+ * when pipeline mode could not start (nothing sent).  When the BEGIN went
+ * through, the transaction is open whatever became of the statement (a
+ * failed one aborts it; the COMMIT after it is then not run).  A
+ * connection lost before the answer leaves a BEGIN without a COMMIT
+ * pending: nothing of the transaction ran, and db_run tries again on a
+ * fresh connection; with its COMMIT or queued statements, what became of
+ * them is unknown, and the transaction is lost.
  */
 static int
 db_try_piped(struct hub_db *db, const struct hub_stmt_table *t, int id,
     const char *const *params, PGresult **res, int mode)
 {
 	PGconn *conn = db->conn;
-	const struct hub_stmt *st = &t->stmts[id];
 	struct hub_db_prep *p = NULL;
-	PGresult *r, *got = NULL, *bad = NULL, *cbad = NULL;
+	struct db_cmd cmds[DB_PIPE_CMDS];
+	const struct db_cmd *c, *badc = NULL;
+	PGresult *r, *got = NULL, *bad = NULL;
 	char name[DB_STMT_NAME_SIZE];
 	int fmt = (mode & DB_BINARY) ? 1 : 0, begin = db->begin_pending;
-	int commit = (mode & DB_COMMIT_AFTER) != 0, prepping = 0, cmd = 0;
-	int at_parse, at_stmt, sent, synced = 0, begun = 0, prepared = 0, err;
+	int commit = (mode & DB_COMMIT_AFTER) != 0, queued = db->nq > 0, prepping = 0;
+	int n, cmd = 0, sent, synced = 0, begun = 0, prepared = 0, err;
 
-	if (!(mode & DB_EACH_TIME)) {
+	if (t != NULL && !(mode & DB_EACH_TIME)) {
 		if ((p = db_prep_for(db, t)) == NULL)
 			return HUB_DB_NOMEM;
 		prepping = !p->done[id];
 	}
-	/* Where each command's results come, counted from 0. */
-	at_parse = prepping ? begin : -1;
-	at_stmt = begin + prepping;
-	snprintf(name, sizeof(name), "%s_%d", t->tag, id);
+	n = db_queue_cmds(db, cmds);
+	if (begin)
+		cmds[n++] = (struct db_cmd){ &db_table, DB_BEGIN, DB_CMD_BEGIN };
+	if (prepping)
+		cmds[n++] = (struct db_cmd){ t, id, DB_CMD_PREPARE };
+	if (t != NULL)
+		cmds[n++] = (struct db_cmd){ t, id, DB_CMD_STMT };
+	if (commit)
+		cmds[n++] = (struct db_cmd){ &db_table, DB_COMMIT, DB_CMD_COMMIT };
+	if (t != NULL)
+		snprintf(name, sizeof(name), "%s_%d", t->tag, id);
 	if (PQenterPipelineMode(conn) != 1)
 		return -1;
+	db->nq = 0;		/* answered below, or lost */
+	db->q_begin = 0;
 	if (commit)
 		db->begin_pending = 0;	/* never started afresh: see above */
 	sent = (!begin || PQsendQueryParams(conn, "BEGIN", 0, NULL, NULL, NULL, NULL, 0)) &&
-	    (!prepping || PQsendPrepare(conn, name, st->sql, st->nparams, NULL)) &&
-	    ((mode & DB_EACH_TIME) ?
-	    PQsendQueryParams(conn, st->sql, st->nparams, NULL, params, NULL, NULL, fmt) :
-	    PQsendQueryPrepared(conn, name, st->nparams, params, NULL, NULL, fmt)) &&
+	    (!prepping || PQsendPrepare(conn, name, t->stmts[id].sql, t->stmts[id].nparams,
+	    NULL)) &&
+	    (t == NULL || ((mode & DB_EACH_TIME) ?
+	    PQsendQueryParams(conn, t->stmts[id].sql, t->stmts[id].nparams, NULL, params,
+	    NULL, NULL, fmt) :
+	    PQsendQueryPrepared(conn, name, t->stmts[id].nparams, params, NULL, NULL, fmt))) &&
 	    (!commit || PQsendQueryParams(conn, "COMMIT", 0, NULL, NULL, NULL, NULL, 0)) &&
 	    PQpipelineSync(conn);
-	while (sent && (r = db_pipe_result(conn, &cmd)) != NULL) {
+	while (sent && !synced && (r = db_pipe_result(conn, &cmd)) != NULL) {
+		c = cmd < n ? &cmds[cmd] : NULL;
 		switch (PQresultStatus(r)) {
 		case PGRES_PIPELINE_SYNC:
 			synced = 1;
 			break;
 		case PGRES_COMMAND_OK:
 		case PGRES_TUPLES_OK:
-			if (begin && cmd == 0)
+			if (c == NULL)
+				break;
+			if (c->role == DB_CMD_BEGIN)
 				begun = 1;
-			else if (cmd == at_parse)
+			else if (c->role == DB_CMD_PREPARE)
 				prepared = 1;
-			else if (cmd == at_stmt && got == NULL) {
+			else if (c->role == DB_CMD_STMT && got == NULL) {
 				got = r;
 				r = NULL;
 			}
 			break;
-		case PGRES_PIPELINE_ABORTED:
-			break;
-		default:
-			if (cmd > at_stmt) {
-				if (cbad == NULL) {
-					cbad = r;
-					r = NULL;
-				}
-			} else if (bad == NULL) {
+		default:	/* failed, or not run after a failure */
+			if (c != NULL)
+				db_unprepare(db, c);
+			if (PQresultStatus(r) != PGRES_PIPELINE_ABORTED && bad == NULL) {
 				bad = r;
+				badc = c;
 				r = NULL;
 			}
 			break;
 		}
 		PQclear(r);
-		if (synced)
-			break;
 	}
 	/* A connection lost before the answer took the transaction with it:
 	 * nothing of it is kept, so it may start afresh (db_run). */
@@ -471,11 +540,11 @@ db_try_piped(struct hub_db *db, const struct hub_stmt_table *t, int id,
 		/* Out of step (a bug): start afresh, the transaction with it. */
 		hub_log(HUB_LOG_ERROR, "db_error", "error", "pipeline cut short", NULL);
 		db_reset(db);
-		if (begun || commit)
+		if (begun || commit || queued)
 			db->tx_lost = 1;
 		synced = 0;
 	}
-	if (synced && bad == NULL && cbad == NULL && got != NULL) {
+	if (synced && bad == NULL && (t == NULL || got != NULL)) {
 		if (res != NULL)
 			*res = got;
 		else
@@ -483,9 +552,11 @@ db_try_piped(struct hub_db *db, const struct hub_stmt_table *t, int id,
 		return HUB_DB_OK;
 	}
 	PQclear(got);
-	err = db_fail(db, t, id, bad != NULL ? bad : cbad);
+	if (badc != NULL)
+		err = db_fail(db, badc->t, badc->id, bad);
+	else
+		err = db_fail(db, t != NULL ? t : &db_table, t != NULL ? id : DB_PING, bad);
 	PQclear(bad);
-	PQclear(cbad);
 	if (err == HUB_DB_OK || (!synced && err != HUB_DB_CONN))
 		err = HUB_DB_CONN;
 	return err;
@@ -502,7 +573,7 @@ db_try(struct hub_db *db, const struct hub_stmt_table *t, int id,
 	char name[DB_STMT_NAME_SIZE];
 	int err, fmt = (mode & DB_BINARY) ? 1 : 0;
 
-	if (db->begin_pending || (mode & DB_COMMIT_AFTER)) {
+	if (db->begin_pending || db->nq > 0 || (mode & DB_COMMIT_AFTER)) {
 		if ((err = db_try_piped(db, t, id, params, res, mode)) != -1)
 			return err;
 		/* No pipeline: BEGIN on its own, the statement, COMMIT. */
@@ -631,6 +702,71 @@ hub_db_exec_binary(struct hub_db *db, const struct hub_stmt_table *t, int id,
     const char *const *params, PGresult **res)
 {
 	return db_exec(db, t, id, params, res, DB_BINARY);
+}
+
+/* A queued statement could not be sent: the pipeline is out of step and
+ * the transaction lost. */
+static int
+db_queue_failed(struct hub_db *db)
+{
+	db_set_error(db, "08006", PQerrorMessage(db->conn));
+	hub_log(HUB_LOG_ERROR, "db_error", "error", db->errmsg, NULL);
+	if (PQstatus(db->conn) == CONNECTION_OK)
+		db_reset(db);
+	db->nq = 0;
+	db->q_begin = 0;
+	db->begin_pending = 0;
+	db->tx_lost = 1;
+	return HUB_DB_CONN;
+}
+
+int
+hub_db_exec_later(struct hub_db *db, const struct hub_stmt_table *t, int id,
+    const char *const *params)
+{
+	struct hub_db_prep *p;
+	struct db_queued *q;
+	char name[DB_STMT_NAME_SIZE];
+	int err = HUB_DB_OK;
+
+	if (db == NULL || db->conn == NULL || !db->in_tx)
+		return hub_db_exec(db, t, id, params, NULL);
+	if (t == NULL || id < 0 || (size_t)id >= t->n)
+		return HUB_DB_QUERY;
+	if (db->nq == HUB_DB_LATER_MAX)
+		err = db_flush_begin(db);	/* the queue is full: answer it */
+	if (err == HUB_DB_OK && (err = db_ready(db)) == HUB_DB_OK &&
+	    (p = db_prep_for(db, t)) == NULL)
+		err = HUB_DB_NOMEM;
+	if (err != HUB_DB_OK)
+		goto out;
+	if (db->nq == 0 && PQenterPipelineMode(db->conn) != 1)
+		return db_exec(db, t, id, params, NULL, 0);	/* no pipeline: now */
+	q = &db->q[db->nq];
+	q->t = t;
+	q->id = id;
+	q->prepping = !p->done[id];
+	/* Marked now: queued again, it is not prepared twice; unmarked when
+	 * its prepare fails or does not run (db_unprepare). */
+	p->done[id] = 1;
+	snprintf(name, sizeof(name), "%s_%d", t->tag, id);
+	if ((db->begin_pending &&
+	    !PQsendQueryParams(db->conn, "BEGIN", 0, NULL, NULL, NULL, NULL, 0)) ||
+	    (q->prepping && !PQsendPrepare(db->conn, name, t->stmts[id].sql,
+	    t->stmts[id].nparams, NULL)) ||
+	    !PQsendQueryPrepared(db->conn, name, t->stmts[id].nparams, params, NULL, NULL, 0)) {
+		err = db_queue_failed(db);
+		goto out;
+	}
+	if (db->begin_pending) {
+		db->begin_pending = 0;
+		db->q_begin = 1;
+	}
+	db->nq++;
+out:
+	if (err != HUB_DB_OK && db->tx_err == HUB_DB_OK)
+		db->tx_err = err;
+	return err;
 }
 
 /* The results of one Sync'd statement of a pipeline, up to its
@@ -841,7 +977,8 @@ hub_db_begin(struct hub_db *db)
 }
 
 /* Send a pending BEGIN on its own (a raw use of the connection, a script,
- * or no pipeline mode); a fresh connection once when the server went away,
+ * or no pipeline mode), or the statements queued with it (their first
+ * error); a fresh connection once when the server went away,
  * since nothing of the transaction ran.  A BEGIN that fails leaves the
  * transaction lost: its statements fail, its COMMIT reports it. */
 static int
@@ -849,6 +986,12 @@ db_flush_begin(struct hub_db *db)
 {
 	int err;
 
+	if (db->nq > 0) {	/* the BEGIN went with them */
+		if ((err = db_try_piped(db, NULL, 0, NULL, NULL, 0)) != HUB_DB_OK &&
+		    db->tx_err == HUB_DB_OK)
+			db->tx_err = err;
+		return err;
+	}
 	if (!db->begin_pending)
 		return HUB_DB_OK;
 	if ((err = db_ready(db)) == HUB_DB_OK) {
@@ -870,6 +1013,12 @@ db_flush_begin(struct hub_db *db)
 static void
 db_end_tx(struct hub_db *db)
 {
+	/* Queued statements left unanswered (a lost transaction): their
+	 * answers must not meet the next statement. */
+	if (db->nq > 0 && PQstatus(db->conn) == CONNECTION_OK)
+		db_reset(db);
+	db->nq = 0;
+	db->q_begin = 0;
 	db->in_tx = 0;
 	db->begin_pending = 0;
 	db->tx_lost = 0;
@@ -907,6 +1056,23 @@ db_commit_refused(struct hub_db *db, int *err)
 	return 0;
 }
 
+/* After a COMMIT sent (err its outcome): a statement that failed before
+ * it (one of the transaction's, or queued) left the transaction open and
+ * aborted, and the COMMIT did not run: roll it back.  The transaction is
+ * over either way. */
+static int
+db_commit_end(struct hub_db *db, int err)
+{
+	PGresult *r;
+
+	if (err != HUB_DB_OK && !db->tx_lost && PQstatus(db->conn) == CONNECTION_OK &&
+	    PQtransactionStatus(db->conn) != PQTRANS_IDLE &&
+	    db_try(db, &db_table, DB_ROLLBACK, NULL, &r, 0) == HUB_DB_OK)
+		PQclear(r);
+	db_end_tx(db);
+	return err;
+}
+
 int
 hub_db_commit(struct hub_db *db)
 {
@@ -918,31 +1084,20 @@ hub_db_commit(struct hub_db *db)
 		db_end_tx(db);
 		return HUB_DB_OK;
 	}
-	err = hub_db_exec(db, &db_table, DB_COMMIT, NULL, NULL);
-	db_end_tx(db);
-	return err;
+	return db_commit_end(db, hub_db_exec(db, &db_table, DB_COMMIT, NULL, NULL));
 }
 
 int
 hub_db_exec_commit(struct hub_db *db, const struct hub_stmt_table *t, int id,
     const char *const *params, PGresult **res)
 {
-	PGresult *r;
 	int err;
 
 	if (res != NULL)
 		*res = NULL;
 	if (db_commit_refused(db, &err))
 		return err;
-	err = db_exec(db, t, id, params, res, DB_COMMIT_AFTER);
-	/* A failed statement leaves its transaction open and aborted (the
-	 * COMMIT after it did not run). */
-	if (err != HUB_DB_OK && !db->tx_lost && PQstatus(db->conn) == CONNECTION_OK &&
-	    PQtransactionStatus(db->conn) != PQTRANS_IDLE &&
-	    db_try(db, &db_table, DB_ROLLBACK, NULL, &r, 0) == HUB_DB_OK)
-		PQclear(r);
-	db_end_tx(db);
-	return err;
+	return db_commit_end(db, db_exec(db, t, id, params, res, DB_COMMIT_AFTER));
 }
 
 void
@@ -952,6 +1107,8 @@ hub_db_rollback(struct hub_db *db)
 
 	if (db == NULL || db->conn == NULL || !db->in_tx)
 		return;
+	if (db->nq > 0 && !db->tx_lost && PQstatus(db->conn) == CONNECTION_OK)
+		(void)db_try_piped(db, NULL, 0, NULL, NULL, 0);	/* their answers first */
 	if (!db->tx_lost && !db->begin_pending && PQstatus(db->conn) == CONNECTION_OK) {
 		/* Run directly: a failed ROLLBACK must not be retried on a
 		 * fresh connection (there is nothing to roll back there). */

@@ -144,6 +144,24 @@ int		 hub_db_commit(struct hub_db *);
  * transaction is over.  *res: the statement's rows when all went well. */
 int		 hub_db_exec_commit(struct hub_db *, const struct hub_stmt_table *, int id,
 		    const char *const *params, PGresult **res);
+/*
+ * Inside a transaction, a statement whose rows the caller does not want
+ * and whose failure only means the transaction fails (an audit row, a
+ * write whose outcome the next statements do not branch on): sent now,
+ * its answer read in the round trip of the transaction's next statement
+ * (hub_db_exec, hub_db_exec_commit, hub_db_commit...), which carries
+ * every statement queued before it.  The deciding statements of a
+ * transaction then cost a round trip each and the writes between them
+ * none.  Its error is reported by that next statement (the first error
+ * among them all, logged with the statement that failed); the
+ * transaction is aborted as it would have been.  A connection lost with
+ * statements queued loses the transaction (HUB_DB_CONN).  Outside a
+ * transaction it is hub_db_exec with no rows wanted.  At most
+ * HUB_DB_LATER_MAX wait; one more sends them first (a round trip).
+ */
+#define HUB_DB_LATER_MAX	16
+int		 hub_db_exec_later(struct hub_db *, const struct hub_stmt_table *, int id,
+		    const char *const *params);
 void		 hub_db_rollback(struct hub_db *);
 int		 hub_db_in_tx(const struct hub_db *);
 

@@ -320,6 +320,12 @@ hub_job_enqueue(struct hub_db *db, const struct hub_job_spec *spec, int64_t *id)
 		params[5] = attbuf;
 	}
 
+	/* Its id not wanted, inside a transaction: the job is there when the
+	 * transaction commits, inserted or one like it already queued or
+	 * running (the dedupe key); sent with the transaction's next
+	 * statement (hub_db_exec_later). */
+	if (id == NULL && hub_db_in_tx(db))
+		return hub_db_exec_later(db, &job_table, JOB_ENQUEUE, params);
 	/* A conflicting job committed after this statement's snapshot is
 	 * not visible to it: look again with a fresh statement. */
 	for (tries = 0; tries < 3; tries++) {

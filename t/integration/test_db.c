@@ -670,6 +670,155 @@ Test(db, exec_commit_ends_the_transaction_in_the_statements_round_trip)
 	hub_db_close(db);
 }
 
+/* A fresh connection's count of t: what another session sees. */
+static long
+count_t_elsewhere(void)
+{
+	struct hub_db *other = fresh_connect();
+	long n = count_t(other);
+
+	hub_db_close(other);
+	return n;
+}
+
+/*
+ * hub_db_exec_later: statements whose rows nobody reads go with the
+ * transaction's next statement, in its round trip, the BEGIN with them;
+ * the next statement sees what they did.  The same statement queued
+ * twice is prepared once; more than HUB_DB_LATER_MAX cost one round trip
+ * more; outside a transaction the statement runs at once.
+ */
+Test(db, exec_later_goes_with_the_next_statement)
+{
+	struct hub_db *db = fresh_connect();
+	const char *p[HUB_DB_LATER_MAX + 2][3];
+	char ids[HUB_DB_LATER_MAX + 2][8];
+	const char *one[1] = { "1" }, *z[3] = { "99", "z", NULL };
+	PGresult *r = NULL;
+	FILE *trace;
+	int i;
+
+	make_tables(db);
+	for (i = 0; i < HUB_DB_LATER_MAX + 2; i++) {
+		snprintf(ids[i], sizeof(ids[i]), "%d", i + 1);
+		p[i][0] = ids[i];
+		p[i][1] = "x";
+		p[i][2] = NULL;
+	}
+	cr_assert_not_null(trace = tmpfile());
+	PQtrace(hub_db_conn(db), trace);
+	PQsetTraceFlags(hub_db_conn(db), PQTRACE_SUPPRESS_TIMESTAMPS);
+	cr_assert_eq(hub_db_begin(db), HUB_DB_OK);
+	/* T_INSERT not prepared yet: prepared once, run three times. */
+	for (i = 0; i < 3; i++)
+		cr_assert_eq(hub_db_exec_later(db, &t_table, T_INSERT, p[i]), HUB_DB_OK,
+		    "%s", hub_db_last_error(db));
+	fflush(trace);
+	cr_expect_eq(th_trace_turns(trace), 0, "nothing answered yet");
+	cr_assert_eq(hub_db_exec(db, &t_table, T_COUNT, NULL, &r), HUB_DB_OK,
+	    "%s", hub_db_last_error(db));
+	cr_expect_str_eq(PQgetvalue(r, 0, 0), "3", "the count sees the queued rows");
+	PQclear(r);
+	fflush(trace);
+	cr_expect_eq(th_trace_turns(trace), 1, "BEGIN, three INSERTs and the count together");
+	cr_expect_eq(count_t_elsewhere(), 0, "not committed yet");
+	cr_assert_eq(hub_db_exec_later(db, &t_table, T_INSERT, p[3]), HUB_DB_OK);
+	cr_expect_eq(hub_db_commit(db), HUB_DB_OK, "%s", hub_db_last_error(db));
+	fflush(trace);
+	cr_expect_eq(th_trace_turns(trace), 2, "the fourth INSERT went with the COMMIT");
+	cr_expect_eq(count_t_elsewhere(), 4);
+
+	/* A full queue is answered before the next one joins it. */
+	cr_assert_eq(hub_db_begin(db), HUB_DB_OK);
+	for (i = 4; i < HUB_DB_LATER_MAX + 2; i++)
+		cr_assert_eq(hub_db_exec_later(db, &t_table, T_INSERT, p[i]), HUB_DB_OK);
+	cr_expect_eq(hub_db_exec_commit(db, &t_table, T_SELECT, one, &r), HUB_DB_OK);
+	PQclear(r);
+	fflush(trace);
+	cr_expect_eq(th_trace_turns(trace), 3, "one round trip: the queue was not full");
+	cr_expect_eq(count_t_elsewhere(), HUB_DB_LATER_MAX + 2);
+	cr_assert_eq(hub_db_begin(db), HUB_DB_OK);
+	for (i = 0; i < HUB_DB_LATER_MAX + 1; i++)
+		cr_assert_eq(hub_db_exec_later(db, &t_table, T_SELECT, one), HUB_DB_OK);
+	cr_expect_eq(hub_db_commit(db), HUB_DB_OK);
+	fflush(trace);
+	cr_expect_eq(th_trace_turns(trace), 5, "a full queue, then the rest with the COMMIT");
+
+	/* Outside a transaction: at once, committed. */
+	cr_expect_eq(hub_db_exec_later(db, &t_table, T_INSERT, z), HUB_DB_OK);
+	cr_expect_eq(count_t_elsewhere(), HUB_DB_LATER_MAX + 3);
+	PQuntrace(hub_db_conn(db));
+	fclose(trace);
+	hub_db_close(db);
+}
+
+/*
+ * A queued statement that fails reports its error with the next
+ * statement (the first error among them), the transaction aborted as
+ * ever: COMMIT reports it, nothing of it is kept, the connection is
+ * ready.  A rollback with statements queued, a failed prepare queued,
+ * and the server gone with statements queued (the transaction lost,
+ * never replayed).
+ */
+Test(db, exec_later_failure_comes_with_the_next_statement)
+{
+	struct hub_db *db = fresh_connect();
+	const char *a[3] = { "1", "a", NULL }, *b[3] = { "2", "b", NULL };
+	const char *bad[3] = { "3", "bad", NULL }, *c3[3] = { "4", "c", NULL };
+	PGresult *r = NULL;
+	int pid;
+
+	make_tables(db);
+	cr_assert_eq(hub_db_exec(db, &t_table, T_INSERT, a, NULL), HUB_DB_OK);
+	/* Queued: a duplicate key, then a good row; read: the count. */
+	cr_assert_eq(hub_db_begin(db), HUB_DB_OK);
+	cr_assert_eq(hub_db_exec_later(db, &t_table, T_INSERT, b), HUB_DB_OK);
+	cr_assert_eq(hub_db_exec_later(db, &t_table, T_INSERT, a), HUB_DB_OK);
+	cr_assert_eq(hub_db_exec_later(db, &t_table, T_INSERT, c3), HUB_DB_OK);
+	cr_expect_eq(hub_db_exec(db, &t_table, T_COUNT, NULL, &r), HUB_DB_UNIQUE,
+	    "the queued INSERT's error");
+	cr_expect_null(r);
+	cr_expect_str_eq(hub_db_last_sqlstate(db), "23505");
+	cr_expect_eq(hub_db_commit(db), HUB_DB_UNIQUE);
+	cr_expect_eq(hub_db_in_tx(db), 0);
+	cr_expect_eq(count_t(db), 1, "rows 2 and 4 went with the rollback");
+
+	/* Failing with the COMMIT itself. */
+	cr_assert_eq(hub_db_begin(db), HUB_DB_OK);
+	cr_assert_eq(hub_db_exec(db, &t_table, T_INSERT, b, NULL), HUB_DB_OK);
+	cr_assert_eq(hub_db_exec_later(db, &t_table, T_INSERT, bad), HUB_DB_OK);
+	cr_expect_eq(hub_db_commit(db), HUB_DB_CHECK);
+	cr_expect_eq(count_t(db), 1);
+	cr_expect_eq(count_t_elsewhere(), 1);
+
+	/* Rolled back with statements queued; a prepare that fails. */
+	cr_assert_eq(hub_db_begin(db), HUB_DB_OK);
+	cr_assert_eq(hub_db_exec_later(db, &t_table, T_INSERT, b), HUB_DB_OK);
+	hub_db_rollback(db);
+	cr_expect_eq(count_t(db), 1);
+	cr_assert_eq(hub_db_begin(db), HUB_DB_OK);
+	cr_assert_eq(hub_db_exec_later(db, &t_table, T_SYNTAX, NULL), HUB_DB_OK);
+	cr_assert_eq(hub_db_exec_later(db, &t_table, T_SYNTAX, NULL), HUB_DB_OK);
+	cr_expect_eq(hub_db_commit(db), HUB_DB_QUERY);
+	cr_expect_eq(hub_db_exec(db, &t_table, T_SYNTAX, NULL, NULL), HUB_DB_QUERY,
+	    "not taken for prepared");
+	cr_expect_eq(hub_db_exec(db, &t_table, T_INSERT, b, NULL), HUB_DB_OK,
+	    "the connection is as good as ever");
+	cr_expect_eq(count_t(db), 2);
+
+	/* The server gone with a statement queued: lost, not replayed. */
+	pid = backend_pid(db);
+	cr_assert_eq(hub_db_begin(db), HUB_DB_OK);
+	cr_assert_eq(hub_db_exec_later(db, &t_table, T_INSERT, c3), HUB_DB_OK);
+	terminate(pid);
+	cr_expect_eq(hub_db_exec(db, &t_table, T_COUNT, NULL, &r), HUB_DB_CONN);
+	cr_expect_eq(hub_db_exec_later(db, &t_table, T_INSERT, c3), HUB_DB_CONN);
+	cr_expect_eq(hub_db_commit(db), HUB_DB_CONN);
+	cr_expect_eq(count_t(db), 2, "a fresh connection, row 4 not there");
+	cr_expect_neq(backend_pid(db), pid);
+	hub_db_close(db);
+}
+
 Test(db, exec_each_runs_each_in_its_own_transaction_in_one_round_trip)
 {
 	struct hub_db *db = fresh_connect();

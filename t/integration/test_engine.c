@@ -1389,3 +1389,46 @@ Test(engine, strerror_names_every_code)
 		cr_expect_str_neq(hub_engine_strerror(i), "unknown error", "code %d", i);
 	cr_expect_str_eq(hub_engine_strerror(-1), "unknown error");
 }
+
+/*
+ * A decision's transaction waits on PostgreSQL only for what it reads:
+ * its writes (the assignment, the step, the request, the audit rows, the
+ * sync job) go with the next read (hub_db_exec_later), and the outcome
+ * comes back with the COMMIT.  It used to take 21 round trips; the
+ * second request is counted, the statements prepared by the first.
+ */
+Test(engine, a_decision_waits_on_postgresql_only_for_what_it_reads)
+{
+	struct hub_outcome o, d;
+	FILE *trace;
+	int i, turns = 0;
+	char ext[32];
+
+	init_source();
+	for (i = 0; i < 2; i++) {
+		snprintf(ext, sizeof(ext), "TURNS-%d", i);
+		create_ok(mkreq(ext, step1("any", 0,
+		    "[{\"kind\":\"slack\",\"value\":\"U1\"},{\"kind\":\"slack\",\"value\":\"U2\"}]"),
+		    NULL), &o);
+		cr_assert_not_null(trace = tmpfile());
+		PQtrace(hub_db_conn(db), trace);
+		PQsetTraceFlags(hub_db_conn(db), PQTRACE_SUPPRESS_TIMESTAMPS);
+		cr_assert_eq(decide(o.id, "U2", 1, "fine", &d), HUB_ENGINE_OK);
+		PQuntrace(hub_db_conn(db));
+		fflush(trace);
+		turns = th_trace_turns(trace);
+		fclose(trace);
+		cr_expect_str_eq(d.request_status, "Approved");
+		cr_expect_str_eq(d.decided_by, "User U2");
+		expect_req(o.id, "Approved", "User U2");
+		expect_asg(o.id, "U1", "skipped");
+		expect_audit(o.id, "request.created,assignment.approved,step.approved,"
+		    "request.approved");
+		cr_expect_eq(count_jobs(o.id, "sync"), 1);
+		cr_expect_eq(count_notify(o.id, "decision"), 1);
+	}
+	/* The lock, the assignment, the tally, the next step, what to
+	 * finish, the callback's source, its delivery row, its job, the
+	 * outcome with the COMMIT. */
+	cr_expect_eq(turns, 9, "round trips: %d", turns);
+}

@@ -981,23 +981,31 @@ job_kind_is(const char *p, size_t len, const char *s)
 /*
  * Is a notification's payload (hub_jobs_notify(): the job's kind, or
  * "kind@lane" when its producer chose a lane, then " worker" when it
- * woke one waiter by name) one of the filter's jobs?  2: it names
- * worker_id (whose waiter row the producer deleted); 1: a job of the
- * filter for any waiter of it; 0: not ours (another lane's, or named for
- * another process).  A caller without a worker id takes a named job as
- * any other.  Anything unknown wakes: a payload this code does not know
- * may be ours.
+ * woke one waiter by name, and " later" after it for a job due later,
+ * hub_jobs_notify_later()) one of the filter's jobs?  2: it names
+ * worker_id (whose waiter row the producer deleted); 3: the same, for a
+ * job not due yet; 1: a job of the filter for any waiter of it; 0: not
+ * ours (another lane's, or named for another process).  A caller
+ * without a worker id takes a named job as any other.  Anything unknown
+ * wakes: a payload this code does not know may be ours.
  */
 static int
 job_notice_ours(const struct hub_job_filter *f, const char *worker_id, const char *payload)
 {
+	static const char later[] = " later";
 	const char *at, *sp;
-	size_t i, len;
+	size_t i, len, wl;
 
 	if (payload == NULL || *payload == '\0')
 		return 1;
-	if ((sp = strchr(payload, ' ')) != NULL && worker_id != NULL)
-		return strcmp(sp + 1, worker_id) == 0 ? 2 : 0;
+	if ((sp = strchr(payload, ' ')) != NULL && worker_id != NULL) {
+		wl = strlen(worker_id);
+		if (strncmp(sp + 1, worker_id, wl) != 0)
+			return 0;
+		if (sp[1 + wl] == '\0')
+			return 2;
+		return strcmp(sp + 1 + wl, later) == 0 ? 3 : 0;
+	}
 	if (f == NULL)
 		return 1;
 	/* The job's part, before any " worker". */
@@ -1016,20 +1024,33 @@ job_notice_ours(const struct hub_job_filter *f, const char *worker_id, const cha
 	return 1;
 }
 
-/* Drain queued notifications: 2 one named this worker, 1 one was for the
- * filter's jobs, 0 none. */
+/* Drain queued notifications: 2 one named this worker (or one named it
+ * for later and another was for the filter's jobs: a claim, then a
+ * stand), 3 one named it for a job due later and none other was ours,
+ * 1 one was for the filter's jobs, 0 none. */
 static int
 job_drain(PGconn *conn, const struct hub_job_filter *f, const char *worker_id)
 {
 	PGnotify *n;
-	int best = 0, v;
+	int named = 0, later = 0, any = 0;
 
 	while ((n = PQnotifies(conn)) != NULL) {
-		if ((v = job_notice_ours(f, worker_id, n->extra)) > best)
-			best = v;
+		switch (job_notice_ours(f, worker_id, n->extra)) {
+		case 3:
+			later = 1;
+			break;
+		case 2:
+			named = 1;
+			break;
+		case 1:
+			any = 1;
+			break;
+		}
 		PQfreemem(n);
 	}
-	return best;
+	if (named || (later && any))
+		return 2;
+	return later ? 3 : any;
 }
 
 int

@@ -204,9 +204,10 @@ int	hub_job_stand_look_after(struct hub_db *, struct hub_job_note *,
 /* Wait up to timeout_ms for a notification of a job the filter lets
  * through (NULL: any job; another lane's are dropped unread): 2 woken by
  * a notification that names worker_id, or reconnected (some may have
- * been missed): its waiter row may be gone; 1 woken by one for any
- * waiter of the filter; 0 timeout, -1 error or signal.  worker_id NULL:
- * a named notification counts as any other (1). */
+ * been missed): its waiter row may be gone; 3 named for a job due later
+ * (0034_later_wakeup_margin.sql): its row is gone, nothing is due yet;
+ * 1 woken by one for any waiter of the filter; 0 timeout, -1 error or
+ * signal.  worker_id NULL: a named notification counts as any other (1). */
 int	hub_job_wait(struct hub_db *, int timeout_ms, const struct hub_job_filter *,
 	    const char *worker_id);
 

@@ -628,11 +628,13 @@ idle_wait(struct hub_worker *w)
 					return 0;
 				continue;
 			}
-			/* Woken by a job of ours: claim. */
-			named = rc == 2;
+			/* Woken by a job of ours: claim.  Named for a job due
+			 * later (the timekeeper): nothing to claim yet, stand
+			 * again for its due time. */
+			named = rc >= 2;
 			woken = 1;
-			if (hub_job_claim_in(w->db, w->id, w->lease_s, w->filter, &job) ==
-			    HUB_DB_OK)
+			if (rc != 3 && hub_job_claim_in(w->db, w->id, w->lease_s, w->filter,
+			    &job) == HUB_DB_OK)
 				break;
 			if (!named)
 				continue;

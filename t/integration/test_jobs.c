@@ -1059,6 +1059,7 @@ Test(jobs, a_job_for_later_names_only_a_timekeeper_that_would_sleep_past_it)
 {
 	struct hub_db *prod = connect_fresh(), *a = connect_fresh(), *t = connect_fresh();
 	struct hub_job_stand st;
+	time_t due;
 
 	cr_assert_eq(hub_job_listen(a), HUB_DB_OK);
 	cr_assert_eq(hub_job_listen(t), HUB_DB_OK);
@@ -1069,17 +1070,31 @@ Test(jobs, a_job_for_later_names_only_a_timekeeper_that_would_sleep_past_it)
 	cr_expect_eq(hub_job_wait(a, 500, NULL, NULL), 0, "a job for later: no notification");
 	waiters_are("wa");
 
-	/* The timekeeper sleeps a minute: a job due in 3 s names it alone. */
+	/* The timekeeper sleeps a minute: a job due in 5 s names it alone,
+	 * as a job for later (it stands again, nothing to claim yet). */
 	cr_assert_eq(stand(t, "wt", &lane_slack, 60000, 0, 1, &st), HUB_DB_OK);
 	cr_expect(st.wait_ms > 25000, "the timekeeper waits for the job in 30 s: %d", st.wait_ms);
-	enqueue(prod, "k_slack", NULL, time(NULL) + 3);
-	cr_expect_eq(hub_job_wait(t, 1500, &lane_slack, "wt"), 2, "the timekeeper is named");
+	due = time(NULL) + 5;
+	enqueue(prod, "k_slack", NULL, due);
+	cr_expect_eq(hub_job_wait(t, 1500, &lane_slack, "wt"), 3,
+	    "the timekeeper is named, for later");
 	cr_expect_eq(hub_job_wait(a, 300, &lane_slack, "wa"), 0, "the other process sleeps on");
 	waiters_are("wa");
 	/* It stands again: now it wakes just past the new job's due time. */
 	cr_assert_eq(stand(t, "wt", &lane_slack, 60000, 0, 1, &st), HUB_DB_OK);
-	cr_expect(st.due_ms > 1000 && st.due_ms <= 3000, "due in %lld ms", st.due_ms);
+	cr_expect(st.due_ms > 3000 && st.due_ms <= 5000, "due in %lld ms", st.due_ms);
 	cr_expect_eq(st.wait_ms, st.due_ms + 10);
+	/* Another job due at the same time: it wakes for both anyway
+	 * (within 100 ms of the job), nobody is named. */
+	enqueue(prod, "k_slack", NULL, due);
+	cr_expect_eq(hub_job_wait(t, 500, NULL, NULL), 0, "the same due time wakes nobody");
+	waiters_are("wa,wt");
+	/* One due two seconds sooner names it again. */
+	enqueue(prod, "k_slack", NULL, due - 2);
+	cr_expect_eq(hub_job_wait(t, 1500, &lane_slack, "wt"), 3, "a sooner one names it");
+	waiters_are("wa");
+	cr_assert_eq(stand(t, "wt", &lane_slack, 60000, 0, 1, &st), HUB_DB_OK);
+	cr_expect(st.due_ms > 1000 && st.due_ms <= 3000, "due in %lld ms", st.due_ms);
 
 	/* A job due after the timekeeper wakes anyway: nobody is named. */
 	enqueue(prod, "k_slack", NULL, time(NULL) + 20);

@@ -239,6 +239,35 @@ hub_db_limits(struct hub_db_limits *l, enum hub_db_role role, const struct hub_c
 		l->idle_tx_ms = c->db_idle_tx_timeout_ms;
 }
 
+/* The server settings every connection carries (options=). */
+static void
+db_options(const struct hub_db_limits *lim, char *out, size_t n)
+{
+	/* pg_trgm's word similarity threshold is the search's typo
+	 * tolerance (approval/search.h): 0.5 lets one swapped pair of letters
+	 * in a name through ("Solbreg" finds "Solberg"); the default 0.6 does
+	 * not. */
+	snprintf(out, n, "-c statement_timeout=%ld -c lock_timeout=%ld"
+	    " -c idle_in_transaction_session_timeout=%ld"
+	    " -c pg_trgm.word_similarity_threshold=0.5%s",
+	    lim->statement_ms, lim->lock_ms, lim->idle_tx_ms,
+	    lim->generic_plans ? " -c plan_cache_mode=force_generic_plan" : "");
+}
+
+/* Which program (and worker lane) a backend serves, for an admin reading
+ * pg_stat_activity or the server's log: lim's, or "approvalhub-" and the
+ * program's name. */
+static void
+db_app_name(const struct hub_db_limits *lim, char *out, size_t n)
+{
+	if (lim->app_name != NULL)
+		snprintf(out, n, "%s", lim->app_name);
+	else
+		snprintf(out, n, "%s%s",
+		    strncmp(program_invocation_short_name, "approvalhub", 11) == 0 ? "" :
+		    "approvalhub-", program_invocation_short_name);
+}
+
 int
 hub_db_connect_limits(const char *url, const struct hub_db_limits *lim,
     struct hub_db **dbp)
@@ -246,9 +275,10 @@ hub_db_connect_limits(const char *url, const struct hub_db_limits *lim,
 	/* Ours first, then the URL expanded from "dbname": what the admin
 	 * wrote in DATABASE_URL is processed last and wins. */
 	const char *keys[] = { "connect_timeout", "keepalives", "keepalives_idle",
-	    "keepalives_interval", "keepalives_count", "options", "dbname", NULL };
+	    "keepalives_interval", "keepalives_count", "options",
+	    "fallback_application_name", "dbname", NULL };
 	const char *vals[HUB_NELEM(keys)];
-	char ct[24], opts[256];
+	char ct[24], opts[256], app[64];
 	struct hub_db *db;
 
 	*dbp = NULL;
@@ -261,15 +291,7 @@ hub_db_connect_limits(const char *url, const struct hub_db_limits *lim,
 	if (lim == NULL)
 		lim = &role_limits[HUB_DB_ROLE_WEB];
 	snprintf(ct, sizeof(ct), "%ld", lim->connect_s);
-	/* pg_trgm's word similarity threshold is the search's typo
-	 * tolerance (approval/search.h): 0.5 lets one swapped pair of letters
-	 * in a name through ("Solbreg" finds "Solberg"); the default 0.6 does
-	 * not. */
-	snprintf(opts, sizeof(opts), "-c statement_timeout=%ld -c lock_timeout=%ld"
-	    " -c idle_in_transaction_session_timeout=%ld"
-	    " -c pg_trgm.word_similarity_threshold=0.5%s",
-	    lim->statement_ms, lim->lock_ms, lim->idle_tx_ms,
-	    lim->generic_plans ? " -c plan_cache_mode=force_generic_plan" : "");
+	db_options(lim, opts, sizeof(opts));
 	/* A dead peer (host gone, cable cut) is noticed in about a minute,
 	 * not after the kernel's two hours. */
 	vals[0] = ct;
@@ -278,8 +300,10 @@ hub_db_connect_limits(const char *url, const struct hub_db_limits *lim,
 	vals[3] = "10";
 	vals[4] = "3";
 	vals[5] = opts;
-	vals[6] = url;
-	vals[7] = NULL;
+	db_app_name(lim, app, sizeof(app));
+	vals[6] = app;
+	vals[7] = url;
+	vals[8] = NULL;
 	if ((db = calloc(1, sizeof(*db))) == NULL)
 		return HUB_DB_NOMEM;
 	db->conn = PQconnectdbParams(keys, vals, 1);

@@ -73,6 +73,10 @@ struct hub_db_limits {
 	long	lock_ms;
 	long	idle_tx_ms;
 	int	generic_plans;	/* plan_cache_mode = force_generic_plan */
+	/* What pg_stat_activity and the server's log (%a) call the
+	 * connection; NULL: "approvalhub-" and the program's name.  An
+	 * application_name in DATABASE_URL wins. */
+	const char *app_name;
 };
 
 struct hub_conf;

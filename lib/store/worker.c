@@ -542,9 +542,16 @@ static int
 worker_connect(struct hub_worker *w)
 {
 	struct hub_db_limits lim;
+	const char *place = strrchr(w->id, '/');
+	char app[64];
 	int rc;
 
 	hub_db_limits(&lim, HUB_DB_ROLE_WORKER, w->opts->conf);
+	/* "approvalhub-worker slack.0" in pg_stat_activity: the lane's
+	 * place (its id without the host and pid). */
+	snprintf(app, sizeof(app), "approvalhub-worker%s%s", place != NULL ? " " : "",
+	    place != NULL ? place + 1 : "");
+	lim.app_name = app;
 	while (!*w->stop) {
 		if ((rc = hub_db_connect_limits(w->opts->database_url, &lim, &w->db)) ==
 		    HUB_DB_OK && w->db) {

@@ -259,6 +259,40 @@ Test(db, connect_missing_database_is_conn)
 	cr_expect_null(db);
 }
 
+/* A connection's application_name: the program's own ("approvalhub-"
+ * and its name), or what the caller chose; DATABASE_URL's own wins. */
+Test(db, connections_carry_the_programs_name)
+{
+	struct hub_db_limits lim;
+	struct hub_db *db = NULL;
+	char url[2200], want[96];
+	PGresult *r;
+
+	/* Criterion runs the test in a process of its own name. */
+	snprintf(want, sizeof(want), "approvalhub-%s", program_invocation_short_name);
+	cr_assert_eq(hub_db_connect_limits(fresh_url, NULL, &db), HUB_DB_OK);
+	r = PQexec(hub_db_conn(db), "SELECT current_setting('application_name')");
+	cr_assert_eq(PQresultStatus(r), PGRES_TUPLES_OK);
+	cr_expect_str_eq(PQgetvalue(r, 0, 0), want);
+	PQclear(r);
+	hub_db_close(db);
+
+	hub_db_limits(&lim, HUB_DB_ROLE_WORKER, NULL);
+	lim.app_name = "approvalhub-worker slack.2";
+	cr_assert_eq(hub_db_connect_limits(fresh_url, &lim, &db), HUB_DB_OK);
+	r = PQexec(hub_db_conn(db), "SELECT current_setting('application_name')");
+	cr_expect_str_eq(PQgetvalue(r, 0, 0), "approvalhub-worker slack.2");
+	PQclear(r);
+	hub_db_close(db);
+
+	snprintf(url, sizeof(url), "%s application_name='mine'", fresh_url);
+	cr_assert_eq(hub_db_connect_limits(url, &lim, &db), HUB_DB_OK);
+	r = PQexec(hub_db_conn(db), "SELECT current_setting('application_name')");
+	cr_expect_str_eq(PQgetvalue(r, 0, 0), "mine", "DATABASE_URL's own wins");
+	PQclear(r);
+	hub_db_close(db);
+}
+
 Test(db, connect_and_ping)
 {
 	struct hub_db *db = fresh_connect();

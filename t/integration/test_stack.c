@@ -49,6 +49,27 @@ Test(stack, health_is_healthy)
 	th_resp_free(&r);
 }
 
+/* Each program's database connections carry its name, and each worker
+ * lane's process its place, so an admin reading pg_stat_activity (or
+ * PostgreSQL's log with %a) can tell them apart. */
+Test(stack, each_program_names_its_database_connections)
+{
+	struct th_resp r;
+	char names[1024];
+
+	cr_assert_eq(th_http("GET", "/health", NULL, NULL, 0, &r), 0);
+	cr_assert_eq(r.status, 200, "status %ld: %s", r.status, r.body);
+	th_resp_free(&r);
+	th_sql_await("SELECT count(*) > 0 FROM pg_stat_activity"
+	    " WHERE application_name = $1", "approvalhub-worker slack.0", "t");
+	th_sql_value("SELECT string_agg(DISTINCT application_name, ',')"
+	    " FROM pg_stat_activity WHERE application_name LIKE $1", "approvalhub%",
+	    names, sizeof(names));
+	cr_expect(strstr(names, "approvalhub-api") != NULL, "names: %s", names);
+	cr_expect(strstr(names, "approvalhub-worker callbacks.0") != NULL, "names: %s", names);
+	cr_expect(strstr(names, "approvalhub-worker home.0") != NULL, "names: %s", names);
+}
+
 /* 503 while the database is down; the same processes answer 200 once it is
  * back (each child reconnects by itself). */
 Test(stack, health_follows_the_database)

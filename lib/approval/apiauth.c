@@ -22,10 +22,15 @@ static const struct hub_stmt stmts[STMT__MAX] = {
 		" FROM api_keys k LEFT JOIN sources s ON s.id = k.source_id"
 		" WHERE k.key_hash = $1 AND k.revoked_at IS NULL"
 		" AND (k.is_admin OR NOT s.disabled)", 1 },
-	/* Writes only when the last write is over a minute old. */
+	/* The key STMT_LOOKUP accepts, by the same hash (so both go in one
+	 * round trip); writes only when the last write is over a minute
+	 * old. */
 	[STMT_TOUCH] = {
-		"UPDATE api_keys SET last_used_at = now() WHERE id = $1"
-		" AND (last_used_at IS NULL OR last_used_at < now() - interval '1 minute')", 1 },
+		"UPDATE api_keys k SET last_used_at = now()"
+		" WHERE k.key_hash = $1 AND k.revoked_at IS NULL"
+		" AND (k.is_admin OR EXISTS (SELECT 1 FROM sources s"
+		"  WHERE s.id = k.source_id AND NOT s.disabled))"
+		" AND (k.last_used_at IS NULL OR k.last_used_at < now() - interval '1 minute')", 1 },
 };
 
 static const struct hub_stmt_table auth_stmts = { "apiauth", stmts, STMT__MAX };
@@ -58,6 +63,7 @@ bearer_key(const char *h)
 int
 hub_apiauth_check(struct hub_db *db, const char *authorization, struct hub_principal *p)
 {
+	struct hub_db_call calls[2];
 	PGresult *res = NULL;
 	char hash[HUB_APIKEY_HASH_LEN];
 	const char *key, *params[1];
@@ -70,7 +76,15 @@ hub_apiauth_check(struct hub_db *db, const char *authorization, struct hub_princ
 		return HUB_APIAUTH_UNAVAILABLE;
 	hub_apikey_hash(key, hash);
 	params[0] = hash;
-	if (hub_db_exec(db, &auth_stmts, STMT_LOOKUP, params, &res) != HUB_DB_OK) {
+	/* The lookup and the use's bookkeeping in one round trip, each on
+	 * its own: a failed touch must not refuse a valid key. */
+	calls[0] = (struct hub_db_call){ &auth_stmts, STMT_LOOKUP, params, 1, NULL, 0 };
+	calls[1] = (struct hub_db_call){ &auth_stmts, STMT_TOUCH, params, 0, NULL, 0 };
+	(void)hub_db_exec_each(db, calls, HUB_NELEM(calls));
+	res = calls[0].res;
+	if (calls[1].err != HUB_DB_OK && calls[0].err == HUB_DB_OK)
+		hub_log(HUB_LOG_WARN, "apikey_touch_failed", NULL);
+	if (calls[0].err != HUB_DB_OK) {
 		rc = HUB_APIAUTH_UNAVAILABLE;
 		goto out;
 	}
@@ -82,10 +96,6 @@ hub_apiauth_check(struct hub_db *db, const char *authorization, struct hub_princ
 	snprintf(p->key_id, sizeof(p->key_id), "%s", PQgetvalue(res, 0, 0));
 	snprintf(p->source_id, sizeof(p->source_id), "%s", PQgetvalue(res, 0, 2));
 	snprintf(p->source_name, sizeof(p->source_name), "%s", PQgetvalue(res, 0, 3));
-	params[0] = p->key_id;
-	/* Bookkeeping only: a failure here must not refuse a valid key. */
-	if (hub_db_exec(db, &auth_stmts, STMT_TOUCH, params, NULL) != HUB_DB_OK)
-		hub_log(HUB_LOG_WARN, "apikey_touch_failed", NULL);
 	rc = HUB_APIAUTH_OK;
 out:
 	if (res != NULL)

@@ -218,7 +218,9 @@ Test(auth, disabled_source_key_is_401)
 	expect_free(&r, 401, NULL);
 }
 
-/* last_used_at is written on first use, then not again within the minute. */
+/* last_used_at is written on first use, then not again within the minute
+ * (the key's lookup and this write go in one round trip), and never for
+ * a key the hub refuses. */
 Test(auth, last_used_at_is_written_at_most_once_a_minute)
 {
 	char name[64], key[128], first[64];
@@ -256,6 +258,16 @@ Test(auth, last_used_at_is_written_at_most_once_a_minute)
 	sql(c, "SELECT k.last_used_at > now() - interval '1 minute' FROM api_keys k"
 	    " JOIN sources s ON s.id = k.source_id WHERE s.name = $1", 1, p, &res);
 	cr_assert_str_eq(PQgetvalue(res, 0, 0), "t");
+	PQclear(res);
+	/* A key the hub refuses (its source disabled) is not marked used. */
+	sql(c, "UPDATE api_keys k SET last_used_at = now() - interval '1 hour' FROM sources s"
+	    " WHERE s.id = k.source_id AND s.name = $1", 1, p, NULL);
+	sql(c, "UPDATE sources SET disabled = true WHERE name = $1", 1, p, NULL);
+	th_api("GET", "/api/requests", key, NULL, NULL, &r);
+	expect_free(&r, 401, NULL);
+	sql(c, "SELECT k.last_used_at < now() - interval '59 minutes' FROM api_keys k"
+	    " JOIN sources s ON s.id = k.source_id WHERE s.name = $1", 1, p, &res);
+	cr_assert_str_eq(PQgetvalue(res, 0, 0), "t", "a refused key was marked used");
 	PQclear(res);
 	PQfinish(c);
 }

@@ -199,13 +199,21 @@ db_forget_prepared(struct hub_db *db)
 		memset(db->preps[i].done, 0, db->preps[i].table->n);
 }
 
+/* Forget the statements queued by hub_db_exec_later (answered, or lost
+ * with the connection). */
+static void
+db_queue_clear(struct hub_db *db)
+{
+	db->nq = 0;
+	db->q_begin = 0;
+}
+
 /* Reset a dead connection once; every statement is prepared again after. */
 static int
 db_reset(struct hub_db *db)
 {
 	db_forget_prepared(db);
-	db->nq = 0;		/* the queued statements go with the connection */
-	db->q_begin = 0;
+	db_queue_clear(db);	/* the queued statements go with the connection */
 	PQreset(db->conn);
 	if (PQstatus(db->conn) != CONNECTION_OK) {
 		db_set_error(db, "08006", PQerrorMessage(db->conn));
@@ -510,8 +518,7 @@ db_try_piped(struct hub_db *db, const struct hub_stmt_table *t, int id,
 		snprintf(name, sizeof(name), "%s_%d", t->tag, id);
 	if (PQenterPipelineMode(conn) != 1)
 		return -1;
-	db->nq = 0;		/* answered below, or lost */
-	db->q_begin = 0;
+	db_queue_clear(db);	/* answered below, or lost */
 	if (commit)
 		db->begin_pending = 0;	/* never started afresh: see above */
 	sent = (!begin || PQsendQueryParams(conn, "BEGIN", 0, NULL, NULL, NULL, NULL, 0)) &&
@@ -737,8 +744,7 @@ db_queue_failed(struct hub_db *db)
 	hub_log(HUB_LOG_ERROR, "db_error", "error", db->errmsg, NULL);
 	if (PQstatus(db->conn) == CONNECTION_OK)
 		db_reset(db);
-	db->nq = 0;
-	db->q_begin = 0;
+	db_queue_clear(db);
 	db->begin_pending = 0;
 	db->tx_lost = 1;
 	return HUB_DB_CONN;
@@ -1041,8 +1047,7 @@ db_end_tx(struct hub_db *db)
 	 * answers must not meet the next statement. */
 	if (db->nq > 0 && PQstatus(db->conn) == CONNECTION_OK)
 		db_reset(db);
-	db->nq = 0;
-	db->q_begin = 0;
+	db_queue_clear(db);
 	db->in_tx = 0;
 	db->begin_pending = 0;
 	db->tx_lost = 0;

@@ -735,6 +735,25 @@ hub_db_exec_binary(struct hub_db *db, const struct hub_stmt_table *t, int id,
 	return db_exec(db, t, id, params, res, DB_BINARY);
 }
 
+/* Send statement id of t in pipeline mode, its prepare first when this
+ * connection has not prepared it.  Marked prepared now, so the same
+ * statement later in the pipeline is not prepared twice; a prepare that
+ * fails or does not run is unmarked by whoever reads its answer.
+ * *prepping: whether the prepare went.  0 when libpq would not send. */
+static int
+db_send_prepared(PGconn *conn, struct hub_db_prep *p, const struct hub_stmt_table *t, int id,
+    const char *const *params, int *prepping)
+{
+	const struct hub_stmt *st = &t->stmts[id];
+	char name[DB_STMT_NAME_SIZE];
+
+	snprintf(name, sizeof(name), "%s_%d", t->tag, id);
+	*prepping = !p->done[id];
+	p->done[id] = 1;
+	return (!*prepping || PQsendPrepare(conn, name, st->sql, st->nparams, NULL)) &&
+	    PQsendQueryPrepared(conn, name, st->nparams, params, NULL, NULL, 0);
+}
+
 /* A queued statement could not be sent: the pipeline is out of step and
  * the transaction lost. */
 static int
@@ -756,7 +775,6 @@ hub_db_exec_later(struct hub_db *db, const struct hub_stmt_table *t, int id,
 {
 	struct hub_db_prep *p;
 	struct db_queued *q;
-	char name[DB_STMT_NAME_SIZE];
 	int err = HUB_DB_OK;
 
 	if (db == NULL || db->conn == NULL || !db->in_tx)
@@ -775,16 +793,10 @@ hub_db_exec_later(struct hub_db *db, const struct hub_stmt_table *t, int id,
 	q = &db->q[db->nq];
 	q->t = t;
 	q->id = id;
-	q->prepping = !p->done[id];
-	/* Marked now: queued again, it is not prepared twice; unmarked when
-	 * its prepare fails or does not run (db_unprepare). */
-	p->done[id] = 1;
-	snprintf(name, sizeof(name), "%s_%d", t->tag, id);
+	/* A prepare that fails or does not run is unmarked by db_unprepare. */
 	if ((db->begin_pending &&
 	    !PQsendQueryParams(db->conn, "BEGIN", 0, NULL, NULL, NULL, NULL, 0)) ||
-	    (q->prepping && !PQsendPrepare(db->conn, name, t->stmts[id].sql,
-	    t->stmts[id].nparams, NULL)) ||
-	    !PQsendQueryPrepared(db->conn, name, t->stmts[id].nparams, params, NULL, NULL, 0)) {
+	    !db_send_prepared(db->conn, p, t, id, params, &q->prepping)) {
 		err = db_queue_failed(db);
 		goto out;
 	}
@@ -846,8 +858,7 @@ db_each_pipeline(struct hub_db *db, struct hub_db_call *c, size_t n)
 {
 	PGconn *conn = db->conn;
 	struct hub_db_prep *p[HUB_DB_EACH_MAX];
-	unsigned char prepping[HUB_DB_EACH_MAX];
-	char name[DB_STMT_NAME_SIZE];
+	int prepping[HUB_DB_EACH_MAX];
 	size_t i, sent = 0;
 	int lost = 0;
 
@@ -857,16 +868,8 @@ db_each_pipeline(struct hub_db *db, struct hub_db_call *c, size_t n)
 	if (PQenterPipelineMode(conn) != 1)
 		return -1;
 	for (i = 0; i < n; i++) {
-		const struct hub_stmt *st = &c[i].table->stmts[c[i].id];
-
-		snprintf(name, sizeof(name), "%s_%d", c[i].table->tag, c[i].id);
-		/* Marked now: the same statement later in the batch is not
-		 * prepared twice.  A failed prepare unmarks it. */
-		prepping[i] = !p[i]->done[c[i].id];
-		p[i]->done[c[i].id] = 1;
-		if ((prepping[i] && !PQsendPrepare(conn, name, st->sql, st->nparams, NULL)) ||
-		    !PQsendQueryPrepared(conn, name, st->nparams, c[i].params, NULL, NULL, 0) ||
-		    !PQpipelineSync(conn))
+		if (!db_send_prepared(conn, p[i], c[i].table, c[i].id, c[i].params,
+		    &prepping[i]) || !PQpipelineSync(conn))
 			break;
 		sent++;
 	}

@@ -552,7 +552,6 @@ struct eng {
 	const char	*kind;
 	const char	*id;
 	time_t		 now;
-	int		 committed;	/* outcome_fill ended the transaction */
 };
 
 /* ------------------------------------------------------------ small helpers */
@@ -744,10 +743,9 @@ outcome_fill(struct eng *e, const char *req, struct hub_outcome *o, int commit)
 	PGresult *r = NULL;
 	int rc;
 
-	if (commit) {
-		e->committed = 1;
+	if (commit)
 		rc = eng_dberr(hub_db_exec_commit(e->db, &eng_table, ST_OUTCOME, p, &r));
-	} else
+	else
 		rc = q(e, ST_OUTCOME, p, &r);
 	if (rc != HUB_ENGINE_OK)
 		return rc;
@@ -931,7 +929,7 @@ eng_end(struct eng *e, int rc)
 {
 	int c;
 
-	if (e->committed)
+	if (!hub_db_in_tx(e->db))	/* ended already (outcome_fill) */
 		return rc;
 	if (rc != HUB_ENGINE_OK) {
 		hub_db_rollback(e->db);

@@ -1024,33 +1024,43 @@ job_notice_ours(const struct hub_job_filter *f, const char *worker_id, const cha
 	return 1;
 }
 
-/* Drain queued notifications: 2 one named this worker (or one named it
- * for later and another was for the filter's jobs: a claim, then a
- * stand), 3 one named it for a job due later and none other was ours,
- * 1 one was for the filter's jobs, 0 none. */
+void
+hub_job_heard_add(struct hub_job_heard *h, const struct hub_job_filter *f,
+    const char *worker_id, const char *payload)
+{
+	switch (job_notice_ours(f, worker_id, payload)) {
+	case 3:
+		h->later = 1;
+		break;
+	case 2:
+		h->named = 1;
+		break;
+	case 1:
+		h->any = 1;
+		break;
+	}
+}
+
+int
+hub_job_heard_rc(const struct hub_job_heard *h)
+{
+	if (h->named || (h->later && h->any))
+		return 2;
+	return h->later ? 3 : h->any;
+}
+
+/* Drain queued notifications into hub_job_heard_rc's answer. */
 static int
 job_drain(PGconn *conn, const struct hub_job_filter *f, const char *worker_id)
 {
+	struct hub_job_heard h = { 0, 0, 0 };
 	PGnotify *n;
-	int named = 0, later = 0, any = 0;
 
 	while ((n = PQnotifies(conn)) != NULL) {
-		switch (job_notice_ours(f, worker_id, n->extra)) {
-		case 3:
-			later = 1;
-			break;
-		case 2:
-			named = 1;
-			break;
-		case 1:
-			any = 1;
-			break;
-		}
+		hub_job_heard_add(&h, f, worker_id, n->extra);
 		PQfreemem(n);
 	}
-	if (named || (later && any))
-		return 2;
-	return later ? 3 : any;
+	return hub_job_heard_rc(&h);
 }
 
 int

@@ -201,6 +201,21 @@ struct hub_job_note {
 int	hub_job_stand_look_after(struct hub_db *, struct hub_job_note *,
 	    const char *worker_id, int lease_s, const struct hub_job_filter *,
 	    struct hub_job_stand *, struct hub_job *);
+/*
+ * What a waiting process heard, notification by notification (the
+ * payloads of hub_jobs_notify(), read from its connection or relayed by
+ * the lanes' parent, jobrelay.h), and what hub_job_wait answers for it:
+ * 2 one named worker_id (or one named it for later and another was for
+ * the filter's jobs: a claim, then a stand), 3 one named it for a job
+ * due later and none other was ours, 1 one was for the filter's jobs, 0
+ * none.  An empty payload is for every waiter.
+ */
+struct hub_job_heard {
+	int	named, later, any;
+};
+void	hub_job_heard_add(struct hub_job_heard *, const struct hub_job_filter *,
+	    const char *worker_id, const char *payload);
+int	hub_job_heard_rc(const struct hub_job_heard *);
 /* Wait up to timeout_ms for a notification of a job the filter lets
  * through (NULL: any job; another lane's are dropped unread): 2 woken by
  * a notification that names worker_id, or reconnected (some may have

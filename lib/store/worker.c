@@ -2,6 +2,7 @@
  * worker.c - claim, dispatch, record: the loop of approvalhub-worker.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,6 +26,7 @@
 #include "store/db.h"
 #include "store/job.h"
 #include "store/jobs.h"
+#include "store/jobrelay.h"
 #include "store/worker.h"
 
 #define WORKER_DEFAULT_LEASE_S	60
@@ -55,6 +57,7 @@
 #define WORKER_BATCH_HOLD_MS	2000
 #define WORKER_RESPAWN_MS	1000   /* a child that died waits this long */
 #define WORKER_POOL_IDLE_MS	60000  /* the parent's longest sleep */
+#define WORKER_RELAY_RETRY_MAX_MS 30000 /* the parent's connection: longest pause */
 
 struct hub_worker {
 	struct hub_job_env		 env;      /* what handlers see */
@@ -77,6 +80,8 @@ struct hub_worker {
 	int				 timekeeper; /* wakes at due times (see stand_for) */
 	int				 watcher;  /* its idle wait stays short (stand_for) */
 	const char			*id;      /* locked_by */
+	int				 relay_fd; /* a lane child's pipe from the parent
+						    * (jobrelay.h); -1: it listens itself */
 	int				 batch;   /* jobs the next claim takes */
 	int				 rewait;  /* a wake-up's job done: wait again
 						   * without a claim first (loop_once) */
@@ -606,8 +611,9 @@ idle_wait(struct hub_worker *w)
 	int rc, named = 0, woken = 0;
 
 	/* LISTEN again after a silent reconnect inside db.c (no statement
-	 * while the backend is the one that listened). */
-	if ((rc = hub_job_listen(w->db)) != HUB_DB_OK) {
+	 * while the backend is the one that listened).  A lane child does
+	 * not listen: the parent relays what concerns it. */
+	if (w->relay_fd < 0 && (rc = hub_job_listen(w->db)) != HUB_DB_OK) {
 		db_trouble(w, "listen", rc);
 		db_wait(w, rc);
 		return 0;
@@ -628,7 +634,10 @@ idle_wait(struct hub_worker *w)
 		if (*w->stop)
 			return 0;
 		if ((left = until - hub_mono_ms()) > 0) {
-			if ((rc = hub_job_wait(w->db, (int)left, w->filter, w->id)) < 0)
+			rc = w->relay_fd >= 0 ?
+			    hub_job_relay_wait(w->relay_fd, (int)left, w->filter, w->id) :
+			    hub_job_wait(w->db, (int)left, w->filter, w->id);
+			if (rc < 0)
 				return 0;
 			if (rc == 0) {
 				if (sweep_due(w) || setup_due(w))
@@ -767,6 +776,7 @@ struct loop_role {
 	volatile int			*setup_pending;
 	const char			*id;
 	int				 watcher;
+	int				 relay_fd;	/* -1: none */
 };
 
 /* The loop of one process: the lane's jobs (filter; NULL: all of them). */
@@ -789,6 +799,7 @@ loop_run(const struct hub_worker_opts *opts, const volatile sig_atomic_t *stop,
 	w.setup_leader = role->setup_leader;
 	w.setup_pending = role->setup_pending;
 	w.id = id;
+	w.relay_fd = role->relay_fd;
 	w.lease_s = opts->lease_s > 0 ? opts->lease_s : WORKER_DEFAULT_LEASE_S;
 	if (opts->secret_key != NULL && hub_keyring_add(&w.keys, opts->secret_key) != HUB_CRYPTO_OK) {
 		hub_log(HUB_LOG_ERROR, "worker_init", "error", "keyring", NULL);
@@ -835,6 +846,10 @@ struct pool_slot {
 	const struct hub_worker_lane	*lane;
 	int				 index;   /* within the lane */
 	long long			 start_after; /* hub_mono_ms() */
+	struct hub_job_filter		 filter;  /* the lane's jobs */
+	char				 id[HUB_WORKER_ID_MAX];
+	int				 pipe[2]; /* the parent's relay: read end
+						   * the child's, write end the parent's */
 };
 
 struct pool {
@@ -849,6 +864,9 @@ struct pool {
 	volatile int			*setup_pending;  /* shared with the children */
 	sigset_t			 mask;     /* the caller's, for the children */
 	struct sigaction		 chld;     /* the caller's SIGCHLD action */
+	struct hub_db			*relay;    /* listens for the children */
+	long long			 relay_next; /* connect again then */
+	long				 relay_pause_ms;
 };
 
 /* Does a kind of this lane wait for the setup step? */
@@ -868,25 +886,23 @@ lane_needs_setup(const struct hub_worker_opts *o, const struct hub_worker_lane *
 static void
 pool_child(struct pool *p, const struct pool_slot *sl)
 {
-	struct hub_job_filter f;
 	struct loop_role role;
-	char id[HUB_WORKER_ID_MAX];
+	size_t i;
 	int rc;
 
 	/* A supervisor killed outright takes its children with it. */
 	prctl(PR_SET_PDEATHSIG, SIGTERM);
 	if (getppid() != p->parent)
 		exit(0);
-	memset(&f, 0, sizeof(f));
-	f.lane = sl->lane->name;
-	f.kinds = sl->lane->kinds;
-	f.nkinds = sl->lane->nkinds;
-	f.others = sl->lane->others;
-	f.all_kinds = p->all;
-	f.nall = p->nall;
-	f.target_cap = sl->lane->target_cap;
-	snprintf(id, sizeof(id), "%s/%s.%d", p->opts->id, sl->lane->name, sl->index);
-	role.filter = &f;
+	/* Of the parent's descriptors, only its own pipe's read end. */
+	for (i = 0; i < p->n; i++) {
+		close(p->slot[i].pipe[1]);
+		if (&p->slot[i] != sl)
+			close(p->slot[i].pipe[0]);
+	}
+	if ((rc = hub_job_relay_socket(p->relay)) >= 0)
+		close(rc);
+	role.filter = &sl->filter;
 	role.sweeper = sl == &p->slot[0];
 	/* One process per lane wakes at due times; a lane with a cap per
 	 * target polls in all of them (a place freed notifies nobody). */
@@ -894,7 +910,8 @@ pool_child(struct pool *p, const struct pool_slot *sl)
 	role.watcher = sl->index == 0;
 	role.setup_leader = sl == p->setup_leader;
 	role.setup_pending = p->setup_pending;
-	role.id = id;
+	role.id = sl->id;
+	role.relay_fd = sl->pipe[0];
 	rc = loop_run(p->opts, p->stop, &role);
 	exit(rc == 0 ? 0 : 1);
 }
@@ -973,6 +990,23 @@ pool_stop(struct pool *p)
 		pool_reap(p);
 }
 
+/* The parent's connection and pipes, once the children are gone. */
+static void
+pool_close(struct pool *p)
+{
+	size_t i;
+
+	hub_db_close(p->relay);
+	p->relay = NULL;
+	for (i = 0; i < p->n; i++) {
+		if (p->slot[i].pipe[0] >= 0)
+			close(p->slot[i].pipe[0]);
+		if (p->slot[i].pipe[1] >= 0)
+			close(p->slot[i].pipe[1]);
+		p->slot[i].pipe[0] = p->slot[i].pipe[1] = -1;
+	}
+}
+
 /* The slots, lane by lane, and every kind a lane names. */
 static int
 pool_init(struct pool *p, const struct hub_worker_opts *opts, const volatile sig_atomic_t *stop)
@@ -994,8 +1028,24 @@ pool_init(struct pool *p, const struct hub_worker_opts *opts, const volatile sig
 			if (p->n >= HUB_NELEM(p->slot))
 				return -1;
 			p->slot[p->n].lane = &opts->lanes[l];
+			p->slot[p->n].pipe[0] = p->slot[p->n].pipe[1] = -1;
 			p->slot[p->n++].index = i;
 		}
+	}
+	for (k = 0; k < p->n; k++) {
+		struct pool_slot *sl = &p->slot[k];
+
+		sl->filter.lane = sl->lane->name;
+		sl->filter.kinds = sl->lane->kinds;
+		sl->filter.nkinds = sl->lane->nkinds;
+		sl->filter.others = sl->lane->others;
+		sl->filter.all_kinds = p->all;
+		sl->filter.nall = p->nall;
+		sl->filter.target_cap = sl->lane->target_cap;
+		snprintf(sl->id, sizeof(sl->id), "%s/%s.%d", opts->id, sl->lane->name,
+		    sl->index);
+		if (pipe2(sl->pipe, O_CLOEXEC | O_NONBLOCK) != 0)
+			return -1;
 	}
 	for (i = 0; opts->setup != NULL && (size_t)i < p->n && p->setup_leader == NULL; i++)
 		if (lane_needs_setup(opts, p->slot[i].lane))
@@ -1007,6 +1057,102 @@ pool_init(struct pool *p, const struct hub_worker_opts *opts, const volatile sig
 		return -1;
 	*p->setup_pending = p->setup_leader != NULL;
 	return p->n > 0 ? 0 : -1;
+}
+
+/*
+ * The relay (jobrelay.h): the parent's connection listens for every
+ * child.  A notification goes to each running child it concerns: the one
+ * it names, or each child of its lane when it names nobody; one that
+ * names a process of another host goes nowhere.
+ */
+static void
+relay_route(void *arg, const char *payload)
+{
+	struct pool *p = arg;
+	struct hub_job_heard h;
+	size_t i;
+
+	for (i = 0; i < p->n; i++) {
+		if (p->slot[i].pid == 0)
+			continue;
+		memset(&h, 0, sizeof(h));
+		hub_job_heard_add(&h, &p->slot[i].filter, p->slot[i].id, payload);
+		if (hub_job_heard_rc(&h) > 0)
+			(void)hub_job_relay_send(p->slot[i].pipe[1], payload);
+	}
+}
+
+/* Connect and LISTEN when it is time to.  Notifications sent while the
+ * parent did not listen are lost: an empty record then wakes every
+ * child, to stand and look. */
+static void
+relay_connect(struct pool *p)
+{
+	struct hub_db_limits lim;
+	size_t i;
+	int rc;
+
+	if (p->relay != NULL || ms_until(p->relay_next) > 0)
+		return;
+	hub_db_limits(&lim, HUB_DB_ROLE_WORKER, p->opts->conf);
+	lim.app_name = "approvalhub-worker relay";
+	if ((rc = hub_db_connect_limits(p->opts->database_url, &lim, &p->relay)) == HUB_DB_OK &&
+	    p->relay != NULL && (rc = hub_job_listen(p->relay)) == HUB_DB_OK) {
+		p->relay_pause_ms = 0;
+		for (i = 0; i < p->n; i++)
+			if (p->slot[i].pid != 0)
+				(void)hub_job_relay_send(p->slot[i].pipe[1], "");
+		return;
+	}
+	hub_log(HUB_LOG_WARN, "worker_relay", "error", hub_db_strerror(rc), NULL);
+	hub_db_close(p->relay);
+	p->relay = NULL;
+	p->relay_pause_ms = p->relay_pause_ms == 0 ? 1000 :
+	    p->relay_pause_ms * 2 > WORKER_RELAY_RETRY_MAX_MS ? WORKER_RELAY_RETRY_MAX_MS :
+	    p->relay_pause_ms * 2;
+	p->relay_next = hub_mono_ms() + p->relay_pause_ms;
+}
+
+/* What the connection brought; a lost one is closed and connected again
+ * at once. */
+static void
+relay_take(struct pool *p)
+{
+	if (hub_job_relay_take(p->relay, relay_route, p) == 0)
+		return;
+	hub_log(HUB_LOG_WARN, "worker_relay", "error", "connection lost", NULL);
+	hub_db_close(p->relay);
+	p->relay = NULL;
+	p->relay_next = hub_mono_ms();
+}
+
+/* Until a slot's restart or the relay's reconnection is due, a signal
+ * comes (unblocked only inside pselect), or the relay's connection
+ * brings notifications, which are passed on. */
+static void
+pool_sleep(struct pool *p)
+{
+	long ms = WORKER_POOL_IDLE_MS, left;
+	struct timespec ts;
+	fd_set rfds;
+	size_t i;
+	int fd;
+
+	for (i = 0; i < p->n; i++)
+		if (p->slot[i].pid == 0 && (left = ms_until(p->slot[i].start_after)) < ms)
+			ms = left > 0 ? left : 0;
+	if (p->relay == NULL && (left = ms_until(p->relay_next)) < ms)
+		ms = left > 0 ? left : 0;
+	FD_ZERO(&rfds);
+	if ((fd = hub_job_relay_socket(p->relay)) >= 0 && fd < FD_SETSIZE)
+		FD_SET(fd, &rfds);
+	else
+		fd = -1;
+	ts.tv_sec = ms / 1000;
+	ts.tv_nsec = (ms % 1000) * 1000000L;
+	if (pselect(fd + 1, &rfds, NULL, NULL, &ts, &p->mask) > 0 && fd >= 0 &&
+	    FD_ISSET(fd, &rfds))
+		relay_take(p);
 }
 
 /* SIGCHLD only has to end the parent's pselect. */
@@ -1026,11 +1172,13 @@ pool_run(const struct hub_worker_opts *opts, const volatile sig_atomic_t *stop)
 
 	if (pool_init(&p, opts, stop) != 0) {
 		hub_log(HUB_LOG_ERROR, "worker_init", "error", "too many lanes or kinds", NULL);
+		pool_close(&p);
 		return -1;
 	}
 	/*
-	 * The parent sleeps until a child ends, a stop signal comes or a
-	 * slot's restart is due: SIGCHLD, SIGTERM and SIGINT stay blocked
+	 * The parent sleeps until a child ends, a stop signal comes, a
+	 * slot's restart is due or its relay connection (jobrelay.h) brings
+	 * notifications for the children: SIGCHLD, SIGTERM and SIGINT stay blocked
 	 * except inside pselect, so one that arrives between the checks and
 	 * the sleep ends the sleep at once.  (It used to wake five times a
 	 * second to look.)
@@ -1045,25 +1193,20 @@ pool_run(const struct hub_worker_opts *opts, const volatile sig_atomic_t *stop)
 	sigaction(SIGCHLD, &sa, &p.chld);
 	sigprocmask(SIG_BLOCK, &block, &p.mask);
 	hub_log(HUB_LOG_INFO, "worker_pool_start", "worker", opts->id, NULL);
+	/* Listening before the first child stands: nothing is missed. */
+	relay_connect(&p);
 	while (!*stop) {
-		long ms = WORKER_POOL_IDLE_MS, left;
-		struct timespec ts;
-
 		for (i = 0; i < p.n && !*stop; i++)
 			if (p.slot[i].pid == 0)
 				pool_start(&p, &p.slot[i]);
-		for (i = 0; i < p.n; i++)
-			if (p.slot[i].pid == 0 && (left = ms_until(p.slot[i].start_after)) < ms)
-				ms = left > 0 ? left : 0;
-		if (!*stop) {
-			ts.tv_sec = ms / 1000;
-			ts.tv_nsec = (ms % 1000) * 1000000L;
-			pselect(0, NULL, NULL, NULL, &ts, &p.mask);
-		}
+		if (!*stop)
+			pool_sleep(&p);
 		pool_reap(&p);
+		relay_connect(&p);
 	}
 	sigprocmask(SIG_SETMASK, &p.mask, NULL);
 	pool_stop(&p);
+	pool_close(&p);
 	sigaction(SIGCHLD, &p.chld, NULL);
 	hub_log(HUB_LOG_INFO, "worker_pool_stop", "worker", opts->id, NULL);
 	return 0;
@@ -1075,7 +1218,7 @@ hub_worker_run(const struct hub_worker_opts *opts, const volatile sig_atomic_t *
 	if (opts->nlanes > 0 && !opts->once)
 		return pool_run(opts, stop);
 	int pending = opts->setup != NULL;
-	struct loop_role role = { NULL, 1, 1, 1, &pending, opts->id, 1 };
+	struct loop_role role = { NULL, 1, 1, 1, &pending, opts->id, 1, -1 };
 
 	return loop_run(opts, stop, &role);
 }

@@ -50,7 +50,7 @@ Test(stack, health_is_healthy)
 }
 
 /* Each program's database connections carry its name, and each worker
- * lane's process its place, so an admin reading pg_stat_activity (or
+ * lane's process its place (the lanes' parent: "relay"), so an admin reading pg_stat_activity (or
  * PostgreSQL's log with %a) can tell them apart. */
 Test(stack, each_program_names_its_database_connections)
 {
@@ -68,6 +68,8 @@ Test(stack, each_program_names_its_database_connections)
 	cr_expect(strstr(names, "approvalhub-api") != NULL, "names: %s", names);
 	cr_expect(strstr(names, "approvalhub-worker callbacks.0") != NULL, "names: %s", names);
 	cr_expect(strstr(names, "approvalhub-worker home.0") != NULL, "names: %s", names);
+	/* the lanes' parent, which listens for them (jobrelay.h) */
+	cr_expect(strstr(names, "approvalhub-worker relay") != NULL, "names: %s", names);
 }
 
 /* 503 while the database is down; the same processes answer 200 once it is

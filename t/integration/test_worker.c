@@ -995,6 +995,136 @@ Test(worker, an_idle_lane_wakes_one_process)
 	cr_expect_eq(worker_wait(pid, 10000), 0);
 }
 
+/* The lane processes stand (a waiter row each); the pids of their
+ * backends into lanes (*nl) and of the parent's (the relay). */
+static pid_t
+lane_backends(int n, pid_t *lanes, int max, int *nl)
+{
+	PGresult *r;
+	pid_t relay = 0;
+	int i, rows = 0;
+
+	for (i = 0; i < 100 && rows < n; i++) {
+		sleep_ms(50);
+		r = PQexec(hub_db_conn(db), "SELECT count(*) FROM job_waiters");
+		cr_assert(PQresultStatus(r) == PGRES_TUPLES_OK);
+		rows = (int)strtol(PQgetvalue(r, 0, 0), NULL, 10);
+		PQclear(r);
+	}
+	cr_assert_eq(rows, n, "every lane process stands: %d of %d", rows, n);
+	r = PQexec(hub_db_conn(db), "SELECT pid, application_name FROM pg_stat_activity"
+	    " WHERE application_name LIKE 'approvalhub-worker%' AND datname = current_database()");
+	cr_assert(PQresultStatus(r) == PGRES_TUPLES_OK);
+	*nl = 0;
+	for (i = 0; i < PQntuples(r); i++) {
+		if (strcmp(PQgetvalue(r, i, 1), "approvalhub-worker relay") == 0) {
+			cr_expect_eq(relay, 0, "one relay connection");
+			relay = (pid_t)strtol(PQgetvalue(r, i, 0), NULL, 10);
+		} else if (*nl < max)
+			lanes[(*nl)++] = (pid_t)strtol(PQgetvalue(r, i, 0), NULL, 10);
+	}
+	PQclear(r);
+	cr_assert_neq(relay, 0, "the lanes' parent has its own connection");
+	cr_assert_geq(*nl, n, "a connection per lane process");
+	return relay;
+}
+
+/*
+ * PostgreSQL wakes every listening backend at each commit that notifies,
+ * whatever the channel, and each passes the notification on to its
+ * client.  Only the lanes' parent listens (jobrelay.h), and it passes a
+ * notification only to the children it concerns.  Forty notifications
+ * for another host's worker wake the parent's backend, and neither the
+ * lane processes nor their backends (each heard all forty before); a job
+ * still reaches its lane at once.
+ */
+Test(worker, only_the_lanes_parent_hears_notifications)
+{
+	PGresult *r;
+	pid_t pid, kids[64], lanes[64], relay;
+	long kb[64], lb[64], rb, d;
+	int i, n = 0, nl = 0;
+	int64_t id;
+
+	pid = worker_spawn_lanes(kids, 64, &n);
+	relay = lane_backends(n, lanes, 64, &nl);
+	for (i = 0; i < n; i++)
+		kb[i] = sleeps_of(kids[i]);
+	for (i = 0; i < nl; i++)
+		lb[i] = sleeps_of(lanes[i]);
+	rb = sleeps_of(relay);
+	for (i = 0; i < 40; i++) {
+		r = PQexec(hub_db_conn(db),
+		    "NOTIFY hub_jobs, 'callback@callbacks elsewhere/1/callbacks.0'");
+		cr_assert(PQresultStatus(r) == PGRES_COMMAND_OK);
+		PQclear(r);
+		sleep_ms(5);
+	}
+	sleep_ms(300);
+	d = sleeps_of(relay) - rb;
+	cr_expect_geq(d, 20, "the relay's backend woke %ld times for 40 notifications", d);
+	for (i = 0; i < n; i++) {
+		d = sleeps_of(kids[i]) - kb[i];
+		cr_expect_lt(d, 10, "lane process %d woke %ld times", (int)kids[i], d);
+	}
+	for (i = 0; i < nl; i++) {
+		d = sleeps_of(lanes[i]) - lb[i];
+		cr_expect_lt(d, 10, "a lane process's backend (%d) woke %ld times",
+		    (int)lanes[i], d);
+	}
+
+	id = enqueue("/callback", "callback-secret");
+	for (i = 0; i < 150 && attempts(id) == 0; i++)
+		sleep_ms(20);
+	expect_status(id, "done");
+	kill(pid, SIGTERM);
+	cr_expect_eq(worker_wait(pid, 10000), 0);
+}
+
+/*
+ * The parent's connection lost: it connects again and listens at once,
+ * and wakes every child to look (what was notified meanwhile is lost).
+ * A job queued after that is run at once, not at the next idle look of
+ * its lane's watcher (5 s) or of a sleeper (30 s).
+ */
+Test(worker, the_relay_connects_again)
+{
+	PGresult *r;
+	pid_t pid, kids[64], lanes[64], relay, again = 0;
+	struct timespec t0;
+	char sql[128];
+	int i, n = 0, nl = 0;
+	int64_t id;
+
+	pid = worker_spawn_lanes(kids, 64, &n);
+	relay = lane_backends(n, lanes, 64, &nl);
+	snprintf(sql, sizeof(sql), "SELECT pg_terminate_backend(%d)", (int)relay);
+	r = PQexec(hub_db_conn(db), sql);
+	cr_assert(PQresultStatus(r) == PGRES_TUPLES_OK);
+	PQclear(r);
+	for (i = 0; i < 100 && (again == 0 || again == relay); i++) {
+		sleep_ms(50);
+		r = PQexec(hub_db_conn(db), "SELECT coalesce(max(pid), 0) FROM pg_stat_activity"
+		    " WHERE application_name = 'approvalhub-worker relay'"
+		    " AND datname = current_database()");
+		cr_assert(PQresultStatus(r) == PGRES_TUPLES_OK);
+		again = (pid_t)strtol(PQgetvalue(r, 0, 0), NULL, 10);
+		PQclear(r);
+	}
+	cr_assert(again != 0 && again != relay, "the parent connected again");
+	sleep_ms(200);	/* it listens, and the children looked */
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	id = enqueue("/callback", "callback-secret");
+	for (i = 0; i < 150 && attempts(id) == 0; i++)
+		sleep_ms(20);
+	expect_status(id, "done");
+	cr_expect_lt(elapsed_ms(&t0), 2000, "the job ran %ld ms after its commit",
+	    elapsed_ms(&t0));
+	kill(pid, SIGTERM);
+	cr_expect_eq(worker_wait(pid, 10000), 0);
+}
+
 /*
  * A job queued for later runs when it falls due, even while its lane's
  * timekeeper is in the middle of a longer wait: the job's commit names

@@ -239,6 +239,8 @@ hub_fanout_request(struct hub_notify *d, PGresult *req)
 			to_person(d, &b.p[i]);
 		hub_stepmsg_batch_free(&b);
 	}
-	if (d->rk == HUB_RENDER_DECISION)
+	/* Handed to the email lane (mailout.h), the job runs again there,
+	 * and refreshes the Home tabs then: once is enough. */
+	if (d->rk == HUB_RENDER_DECISION && !d->handed)
 		home_refresh(d);
 }

@@ -109,18 +109,30 @@ hub_notifyjob_decides(const struct hub_notify *d)
 	return hub_notifyjob_shared(d) || d->rk == HUB_RENDER_APPROVER_ADDED;
 }
 
-/* A global setting (settings.h), or dflt when it is unset or unreadable. */
-const char *
-hub_notifyjob_setting(struct hub_notify *d, const char *key, char *out, size_t n,
-    const char *dflt)
+/* Global settings (settings.h), each its dflt when it is unset or
+ * unreadable. */
+void
+hub_notifyjob_settings(struct hub_notify *d, const struct hub_notifyjob_want *w, size_t n)
 {
-	struct hub_buf v = HUB_BUF_INIT(256);
+	const char *keys[HUB_NOTIFYJOB_WANT_MAX] = { NULL };
+	struct hub_buf v[HUB_NOTIFYJOB_WANT_MAX];
+	int errs[HUB_NOTIFYJOB_WANT_MAX];
+	size_t i;
 
-	hub_notifyjob_copy(out, n, dflt);
-	if (hub_settings_get(d->env->db, key, &v) == HUB_SETTINGS_OK && v.len > 0)
-		hub_notifyjob_copy(out, n, v.data);
-	hub_buf_release(&v);
-	return out;
+	if (n > HUB_NOTIFYJOB_WANT_MAX)
+		n = HUB_NOTIFYJOB_WANT_MAX;
+	for (i = 0; i < n; i++) {
+		keys[i] = w[i].key;
+		hub_buf_init(&v[i], 256);
+		errs[i] = HUB_SETTINGS_DB;
+		hub_notifyjob_copy(w[i].out, w[i].size, w[i].dflt);
+	}
+	(void)hub_settings_get_each(d->env->db, keys, v, errs, n);
+	for (i = 0; i < n; i++) {
+		if (errs[i] == HUB_SETTINGS_OK && v[i].len > 0)
+			hub_notifyjob_copy(w[i].out, w[i].size, v[i].data);
+		hub_buf_release(&v[i]);
+	}
 }
 
 void

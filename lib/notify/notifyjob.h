@@ -121,9 +121,17 @@ int		hub_notifyjob_is_user_id(const char *);
 int		hub_notifyjob_shared(const struct hub_notify *);
 /* The notification asks its approver to decide. */
 int		hub_notifyjob_decides(const struct hub_notify *);
-/* A global setting (settings.h), or dflt when it is unset or unreadable. */
-const char	*hub_notifyjob_setting(struct hub_notify *, const char *key, char *out,
-		    size_t n, const char *dflt);
+/* Global settings (settings.h) read in one round trip: each out the
+ * setting's value, or dflt when it is unset or unreadable. */
+#define HUB_NOTIFYJOB_WANT_MAX	4
+struct hub_notifyjob_want {
+	const char	*key;
+	char		*out;
+	size_t		 size;
+	const char	*dflt;
+};
+void		 hub_notifyjob_settings(struct hub_notify *, const struct hub_notifyjob_want *,
+		    size_t n);
 /* A person from an assignment row (routing's and stepmsg's statements:
  * id, kind, value, slack id, status, position, delegate_for). */
 void		hub_notifyjob_person_row(const PGresult *, int i, struct hub_person *);

@@ -181,24 +181,30 @@ hub_routing_connection(struct hub_notify *d)
 void
 hub_routing_mode(struct hub_notify *d)
 {
+	struct hub_notifyjob_want w[3];
 	char dflt[DL_KEY_MAX + 1];
+	size_t n = 0;
 	int i;
 
 	d->mode[0] = d->channel[0] = '\0';
 	for (i = 0; i < 3 && d->mode[0] == '\0'; i++)
 		hub_notifyjob_copy(d->mode, sizeof(d->mode), d->modes[i]);
-	if (d->mode[0] == '\0')
-		hub_notifyjob_setting(d, "delivery.mode", d->mode, sizeof(d->mode), "dm");
 	for (i = 0; i < 3 && d->channel[0] == '\0'; i++)
 		hub_notifyjob_copy(d->channel, sizeof(d->channel), d->channels[i]);
+	/* The global settings the step, request and source left open, in
+	 * one round trip. */
+	if (d->mode[0] == '\0')
+		w[n++] = (struct hub_notifyjob_want){ "delivery.mode", d->mode, sizeof(d->mode),
+		    "dm" };
 	if (d->channel[0] == '\0')
-		hub_notifyjob_setting(d, "delivery.channel", d->channel, sizeof(d->channel),
-		    d->conn.default_channel);
+		w[n++] = (struct hub_notifyjob_want){ "delivery.channel", d->channel,
+		    sizeof(d->channel), d->conn.default_channel };
+	w[n++] = (struct hub_notifyjob_want){ "delivery.user_not_found", d->notfound,
+	    sizeof(d->notfound), "EMAIL" };
+	hub_notifyjob_settings(d, w, n);
 	if (strcmp(d->mode, "dm") != 0 && strcmp(d->mode, "group_dm") != 0 &&
 	    strcmp(d->mode, "channel") != 0 && strcmp(d->mode, "both") != 0)
 		hub_notifyjob_copy(d->mode, sizeof(d->mode), "dm");
-	hub_notifyjob_setting(d, "delivery.user_not_found", d->notfound, sizeof(d->notfound),
-	    "EMAIL");
 	if (strcmp(d->notfound, "SKIP") != 0 && strcmp(d->notfound, "LOG_ONLY") != 0)
 		hub_notifyjob_copy(d->notfound, sizeof(d->notfound), "EMAIL");
 	/* A channel mode without a channel still reaches people: by DM, and

@@ -204,23 +204,62 @@ hub_settings_check(const struct hub_setting *s, const char *value, char *err, si
 	}
 }
 
+/* A setting's value from its STMT_GET rows (its default without one). */
+static int
+settings_value(const struct hub_setting *s, const PGresult *res, struct hub_buf *out)
+{
+	const char *v = PQntuples(res) == 1 && !PQgetisnull(res, 0, 0) ?
+	    PQgetvalue(res, 0, 0) : s->def;
+
+	return v != NULL && hub_buf_adds(out, v) != HUB_BUF_OK ? HUB_SETTINGS_DB :
+	    HUB_SETTINGS_OK;
+}
+
 int
 hub_settings_get(struct hub_db *db, const char *key, struct hub_buf *out)
 {
 	const struct hub_setting *s = hub_settings_find(key);
 	const char *params[1] = { key };
 	PGresult *res = NULL;
-	const char *v;
-	int rc = HUB_SETTINGS_OK;
+	int rc;
 
 	if (s == NULL)
 		return HUB_SETTINGS_UNKNOWN;
 	if (hub_db_exec(db, &settings_stmts, STMT_GET, params, &res) != HUB_DB_OK)
 		return HUB_SETTINGS_DB;
-	v = PQntuples(res) == 1 && !PQgetisnull(res, 0, 0) ? PQgetvalue(res, 0, 0) : s->def;
-	if (v != NULL && hub_buf_adds(out, v) != HUB_BUF_OK)
-		rc = HUB_SETTINGS_DB;
+	rc = settings_value(s, res, out);
 	PQclear(res);
+	return rc;
+}
+
+int
+hub_settings_get_each(struct hub_db *db, const char *const *keys, struct hub_buf *outs,
+    int *errs, size_t n)
+{
+	struct hub_db_call c[HUB_DB_EACH_MAX];
+	const struct hub_setting *s[HUB_DB_EACH_MAX];
+	size_t i;
+	int rc = HUB_SETTINGS_OK;
+
+	if (n > HUB_DB_EACH_MAX)
+		return HUB_SETTINGS_UNKNOWN;
+	memset(c, 0, sizeof(c));
+	for (i = 0; i < n; i++) {
+		if ((s[i] = hub_settings_find(keys[i])) == NULL)
+			return HUB_SETTINGS_UNKNOWN;
+		c[i].table = &settings_stmts;
+		c[i].id = STMT_GET;
+		c[i].params = &keys[i];
+		c[i].res_wanted = 1;
+	}
+	(void)hub_db_exec_each(db, c, n);
+	for (i = 0; i < n; i++) {
+		errs[i] = c[i].err != HUB_DB_OK ? HUB_SETTINGS_DB :
+		    settings_value(s[i], c[i].res, &outs[i]);
+		if (errs[i] != HUB_SETTINGS_OK && rc == HUB_SETTINGS_OK)
+			rc = errs[i];
+		PQclear(c[i].res);
+	}
 	return rc;
 }
 

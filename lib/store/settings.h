@@ -49,6 +49,11 @@ const struct hub_setting *hub_settings_find(const char *key);
 int	hub_settings_check(const struct hub_setting *, const char *value, char *err, size_t errlen);
 /* Current value as text (the default when unset) appended to out. */
 int	hub_settings_get(struct hub_db *, const char *key, struct hub_buf *out);
+/* Several settings read in one round trip (hub_db_exec_each), at most
+ * HUB_DB_EACH_MAX: each value (or default) appended to outs[i], errs[i]
+ * its outcome as hub_settings_get's; returns the first error. */
+int	hub_settings_get_each(struct hub_db *, const char *const *keys, struct hub_buf *outs,
+	    int *errs, size_t n);
 long	hub_settings_get_int(struct hub_db *, const char *key);
 int	hub_settings_set(struct hub_db *, const char *key, const char *value, const char *by,
 	    char *err, size_t errlen);

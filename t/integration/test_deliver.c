@@ -787,6 +787,41 @@ Test(deliver, log_only_records_users_not_found)
 	json_object_put(m);
 }
 
+/*
+ * The global delivery settings route a request whose step, request and
+ * source name no mode or channel: all three are read together (one round
+ * trip), each into its own place.  Channel mode to the settings' channel,
+ * and an approver Slack does not know is logged, not emailed.
+ */
+Test(deliver, global_delivery_settings_route_a_step_that_sets_none)
+{
+	char id[HUB_ID_LEN];
+	json_object *p, *m;
+	const char *text;
+	size_t n;
+
+	fake_users(1, 2);
+	add_app("app", 1);
+	PQclear(sql("INSERT INTO settings (key, value) VALUES ('delivery.mode', '\"channel\"'),"
+	    " ('delivery.channel', '\"C1\"'), ('delivery.user_not_found', '\"LOG_ONLY\"')"));
+	create("GLOBAL", "[{\"kind\":\"slack\",\"value\":\"U1\"},"
+	    "{\"kind\":\"slack\",\"value\":\"U2\"},"
+	    "{\"kind\":\"email\",\"value\":\"nobody@example.com\"}]", "any", NULL, NULL, id);
+	run_all(20000);
+	p = posts_ok(&n);
+	cr_assert_eq(n, 1, "one channel post, no DM: %s", json_object_to_json_string(p));
+	cr_expect_str_eq(arg(json_object_array_get_idx(p, 0), "channel"), "C1");
+	text = json_object_to_json_string(json_object_object_get(json_object_array_get_idx(p, 0),
+	    "args"));
+	cr_expect(strstr(text, "<@U1>") && strstr(text, "<@U2>"), "mentions: %s", text);
+	json_object_put(p);
+	cr_expect_eq(sql_ll("SELECT count(*) FROM delivery_log WHERE request_id = '%s'"
+	    " AND status = 'failed' AND error_code = 'users_not_found'", id), 1);
+	m = th_fake("FAKE_SMTP_CONTROL_URL", "GET", "/_fake/messages", NULL);
+	cr_expect_eq(json_object_array_length(m), 0, "LOG_ONLY sends no email");
+	json_object_put(m);
+}
+
 /* The text of the one successful chat.postMessage to channel whose text
  * has needle (malloc'd); fails when there is not exactly one. */
 static char *

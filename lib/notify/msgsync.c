@@ -282,14 +282,16 @@ int_member(json_object *o, const char *key)
 
 /* ------------------------------------------------------------ loading */
 
-/* The request, steps and assignments as render.h objects, and the copies
- * (s->copies), read in one round trip: each its own statement, as one
- * after the other would be. */
+/* The request's sync lock (*locked: taken), then, when taken, the
+ * request, steps and assignments as render.h objects and the copies
+ * (s->copies), all read in one round trip: each its own statement, as
+ * one after the other would be, the reads after the lock is held. */
 static int
-load_state(struct sync_run *s)
+load_state(struct sync_run *s, int *locked)
 {
-	enum { L_REQUEST, L_STEPS, L_ASSIGNMENTS, L_COPIES, L__MAX };
-	static const int stmt[L__MAX] = { MS_REQUEST, MS_STEPS, MS_ASSIGNMENTS, MS_COPIES };
+	enum { L_LOCK, L_REQUEST, L_STEPS, L_ASSIGNMENTS, L_COPIES, L__MAX };
+	static const int stmt[L__MAX] = { MS_LOCK, MS_REQUEST, MS_STEPS, MS_ASSIGNMENTS,
+	    MS_COPIES };
 	const char *params[1] = { s->req_id };
 	const char *pub = s->env->conf != NULL ? s->env->conf->public_url : NULL;
 	const char *preset;
@@ -305,7 +307,10 @@ load_state(struct sync_run *s)
 		c[i].params = params;
 		c[i].res_wanted = 1;
 	}
-	if ((rc = hub_db_exec_each(s->env->db, c, L__MAX)) != HUB_DB_OK)
+	rc = hub_db_exec_each(s->env->db, c, L__MAX);
+	*locked = c[L_LOCK].err == HUB_DB_OK && PQntuples(c[L_LOCK].res) == 1 &&
+	    cell_true(c[L_LOCK].res, 0, 0);
+	if (rc != HUB_DB_OK || !*locked)
 		goto out;
 	if (PQntuples(c[L_REQUEST].res) != 1) {
 		rc = HUB_DB_NOTFOUND;
@@ -790,7 +795,6 @@ hub_job_sync(struct hub_job_env *env, const struct hub_job *job, struct hub_job_
 {
 	struct sync_run s;
 	const char *params[1];
-	PGresult *res = NULL;
 	int locked = 0, rc;
 
 	run_init(&s, env, job);
@@ -801,23 +805,17 @@ hub_job_sync(struct hub_job_env *env, const struct hub_job *job, struct hub_job_
 		    "bad payload: request_id is required");
 		return;
 	}
-	params[0] = s.req_id;
-	if ((rc = exec(env->db, MS_LOCK, params, &res)) != HUB_DB_OK)
-		goto dberr;
-	locked = PQntuples(res) == 1 && cell_true(res, 0, 0);
-	PQclear(res);
-	res = NULL;
-	if (!locked) {
+	rc = load_state(&s, &locked);
+	if (!locked && rc == HUB_DB_OK) {
 		/* Waiting for the lock is not a failed attempt: give the job
 		 * one more so a long sync ahead cannot use its attempts up. */
 		(void)hub_job_grant_attempt(env->db, job);
 		hub_job_result_set(r, HUB_JOB_RETRY, "busy", "busy",
 		    "another sync of this request is running");
 		r->retry_after = SYNC_LOCK_RETRY_S;
-		return;
+		goto out;
 	}
-
-	if ((rc = load_state(&s)) == HUB_DB_NOTFOUND) {
+	if (rc == HUB_DB_NOTFOUND) {
 		hub_job_result_set(r, HUB_JOB_DONE, "gone", NULL,
 		    "request not found (deleted?)");
 		goto out;

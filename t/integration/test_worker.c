@@ -944,6 +944,36 @@ Test(worker, lane_parent_sleeps_until_a_child_ends)
 	cr_expect_lt(elapsed_ms(&t0), 3000, "SIGTERM took %ld ms", elapsed_ms(&t0));
 }
 
+/* A callback job queued now (the callbacks lane's) is delivered within
+ * 3 s. */
+static void
+callback_delivered(void)
+{
+	int64_t id = enqueue("/callback", "callback-secret");
+	int i;
+
+	for (i = 0; i < 150 && attempts(id) == 0; i++)
+		sleep_ms(20);
+	expect_status(id, "done");
+}
+
+/* Until the n lane processes stand (a waiter row each). */
+static void
+lanes_stand(int n)
+{
+	PGresult *r;
+	int i, rows = 0;
+
+	for (i = 0; i < 100 && rows < n; i++) {
+		sleep_ms(50);
+		r = PQexec(hub_db_conn(db), "SELECT count(*) FROM job_waiters");
+		cr_assert(PQresultStatus(r) == PGRES_TUPLES_OK);
+		rows = (int)strtol(PQgetvalue(r, 0, 0), NULL, 10);
+		PQclear(r);
+	}
+	cr_assert_eq(rows, n, "every lane process stands: %d of %d", rows, n);
+}
+
 /*
  * An idle worker wakes one process per lane: the lane's first one (its
  * watcher) stands for the idle wait (5 s, its waiter row a second
@@ -954,20 +984,12 @@ Test(worker, an_idle_lane_wakes_one_process)
 {
 	PGresult *r;
 	pid_t pid, kids[64];
-	int i, n = 0, rows = 0, watchers = 0, sleepers = 0;
-	int64_t id;
+	int i, n = 0, watchers = 0, sleepers = 0;
 	long secs;
 	const char *w;
 
 	pid = worker_spawn_lanes(kids, 64, &n);
-	for (i = 0; i < 100 && rows < n; i++) {
-		sleep_ms(50);
-		r = PQexec(hub_db_conn(db), "SELECT count(*) FROM job_waiters");
-		cr_assert(PQresultStatus(r) == PGRES_TUPLES_OK);
-		rows = (int)strtol(PQgetvalue(r, 0, 0), NULL, 10);
-		PQclear(r);
-	}
-	cr_assert_eq(rows, n, "every lane process stands: %d of %d", rows, n);
+	lanes_stand(n);
 	r = PQexec(hub_db_conn(db), "SELECT worker, extract(epoch FROM until - now())::integer"
 	    " FROM job_waiters ORDER BY worker");
 	cr_assert(PQresultStatus(r) == PGRES_TUPLES_OK);
@@ -987,31 +1009,21 @@ Test(worker, an_idle_lane_wakes_one_process)
 	cr_expect_geq(sleepers, 1, "a lane with more than one process");
 
 	/* A callback, the callbacks lane's: delivered at once. */
-	id = enqueue("/callback", "callback-secret");
-	for (i = 0; i < 150 && attempts(id) == 0; i++)
-		sleep_ms(20);
-	expect_status(id, "done");
+	callback_delivered();
 	kill(pid, SIGTERM);
 	cr_expect_eq(worker_wait(pid, 10000), 0);
 }
 
-/* The lane processes stand (a waiter row each); the pids of their
- * backends into lanes (*nl) and of the parent's (the relay). */
+/* Once the n lane processes stand, the pids of their backends into
+ * lanes (*nl), and of the parent's (the relay). */
 static pid_t
 lane_backends(int n, pid_t *lanes, int max, int *nl)
 {
 	PGresult *r;
 	pid_t relay = 0;
-	int i, rows = 0;
+	int i;
 
-	for (i = 0; i < 100 && rows < n; i++) {
-		sleep_ms(50);
-		r = PQexec(hub_db_conn(db), "SELECT count(*) FROM job_waiters");
-		cr_assert(PQresultStatus(r) == PGRES_TUPLES_OK);
-		rows = (int)strtol(PQgetvalue(r, 0, 0), NULL, 10);
-		PQclear(r);
-	}
-	cr_assert_eq(rows, n, "every lane process stands: %d of %d", rows, n);
+	lanes_stand(n);
 	r = PQexec(hub_db_conn(db), "SELECT pid, application_name FROM pg_stat_activity"
 	    " WHERE application_name LIKE 'approvalhub-worker%' AND datname = current_database()");
 	cr_assert(PQresultStatus(r) == PGRES_TUPLES_OK);
@@ -1044,7 +1056,6 @@ Test(worker, only_the_lanes_parent_hears_notifications)
 	pid_t pid, kids[64], lanes[64], relay;
 	long kb[64], lb[64], rb, d;
 	int i, n = 0, nl = 0;
-	int64_t id;
 
 	pid = worker_spawn_lanes(kids, 64, &n);
 	relay = lane_backends(n, lanes, 64, &nl);
@@ -1073,10 +1084,7 @@ Test(worker, only_the_lanes_parent_hears_notifications)
 		    (int)lanes[i], d);
 	}
 
-	id = enqueue("/callback", "callback-secret");
-	for (i = 0; i < 150 && attempts(id) == 0; i++)
-		sleep_ms(20);
-	expect_status(id, "done");
+	callback_delivered();
 	kill(pid, SIGTERM);
 	cr_expect_eq(worker_wait(pid, 10000), 0);
 }
@@ -1094,7 +1102,6 @@ Test(worker, the_relay_connects_again)
 	struct timespec t0;
 	char sql[128];
 	int i, n = 0, nl = 0;
-	int64_t id;
 
 	pid = worker_spawn_lanes(kids, 64, &n);
 	relay = lane_backends(n, lanes, 64, &nl);
@@ -1115,10 +1122,7 @@ Test(worker, the_relay_connects_again)
 	sleep_ms(200);	/* it listens, and the children looked */
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	id = enqueue("/callback", "callback-secret");
-	for (i = 0; i < 150 && attempts(id) == 0; i++)
-		sleep_ms(20);
-	expect_status(id, "done");
+	callback_delivered();
 	cr_expect_lt(elapsed_ms(&t0), 2000, "the job ran %ld ms after its commit",
 	    elapsed_ms(&t0));
 	kill(pid, SIGTERM);

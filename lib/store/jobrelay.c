@@ -3,7 +3,6 @@
  * (jobrelay.h).
  */
 #include <errno.h>
-#include <poll.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -75,8 +74,7 @@ hub_job_relay_wait(int fd, int timeout_ms, const struct hub_job_filter *f,
     const char *worker_id)
 {
 	struct hub_job_heard h = { 0, 0, 0 };
-	struct pollfd pfd;
-	long long until = hub_mono_ms() + timeout_ms, left;
+	long long until = hub_mono_ms() + timeout_ms;
 	int rc, gone;
 
 	for (;;) {
@@ -84,15 +82,8 @@ hub_job_relay_wait(int fd, int timeout_ms, const struct hub_job_filter *f,
 			return -1;
 		if ((rc = hub_job_heard_rc(&h)) > 0)
 			return rc;
-		if ((left = until - hub_mono_ms()) <= 0)
-			return 0;
-		pfd.fd = gone ? -1 : fd;	/* -1: poll only sleeps */
-		pfd.events = POLLIN;
-		pfd.revents = 0;
-		rc = poll(&pfd, 1, (int)left);
-		if (rc < 0)
-			return -1;	/* EINTR included: a signal wants attention */
-		if (rc == 0)
-			return 0;
+		/* A pipe whose writer is gone: only sleep out the wait. */
+		if ((rc = hub_job_poll(gone ? -1 : fd, until)) <= 0)
+			return rc;
 	}
 }

@@ -1064,13 +1064,28 @@ job_drain(PGconn *conn, const struct hub_job_filter *f, const char *worker_id)
 }
 
 int
+hub_job_poll(int fd, long long until)
+{
+	struct pollfd pfd;
+	long long left = until - hub_mono_ms();
+	int rc;
+
+	if (left <= 0)
+		return 0;
+	pfd.fd = fd;
+	pfd.events = POLLIN;
+	pfd.revents = 0;
+	rc = poll(&pfd, 1, (int)left);
+	return rc < 0 ? -1 : rc > 0;	/* EINTR included: a signal wants attention */
+}
+
+int
 hub_job_wait(struct hub_db *db, int timeout_ms, const struct hub_job_filter *filter,
     const char *worker_id)
 {
-	struct pollfd pfd;
 	PGconn *conn;
-	long long until, left;
-	int slot, rc;
+	long long until;
+	int slot, rc, fd;
 
 	if (db == NULL || (conn = hub_db_conn(db)) == NULL)
 		return -1;
@@ -1089,22 +1104,14 @@ hub_job_wait(struct hub_db *db, int timeout_ms, const struct hub_job_filter *fil
 		return -1;
 	if ((rc = job_drain(conn, filter, worker_id)) > 0)
 		return rc;
-	if ((pfd.fd = PQsocket(conn)) < 0)
+	if ((fd = PQsocket(conn)) < 0)
 		return -1;
 	until = hub_mono_ms() + timeout_ms;
 	/* Another lane's notifications are read and dropped without a
 	 * statement: only the filter's own wake this worker. */
 	for (;;) {
-		left = until - hub_mono_ms();
-		if (left <= 0)
-			return 0;
-		pfd.events = POLLIN;
-		pfd.revents = 0;
-		rc = poll(&pfd, 1, (int)left);
-		if (rc < 0)
-			return -1;	/* EINTR included: a signal wants attention */
-		if (rc == 0)
-			return 0;
+		if ((rc = hub_job_poll(fd, until)) <= 0)
+			return rc;
 		if (!PQconsumeInput(conn))
 			return -1;
 		if ((rc = job_drain(conn, filter, worker_id)) > 0)

@@ -216,6 +216,9 @@ struct hub_job_heard {
 void	hub_job_heard_add(struct hub_job_heard *, const struct hub_job_filter *,
 	    const char *worker_id, const char *payload);
 int	hub_job_heard_rc(const struct hub_job_heard *);
+/* Until fd is readable or hub_mono_ms() reaches until: 1 readable, 0
+ * the time is up, -1 an error or a signal.  fd -1 only sleeps. */
+int	hub_job_poll(int fd, long long until);
 /* Wait up to timeout_ms for a notification of a job the filter lets
  * through (NULL: any job; another lane's are dropped unread): 2 woken by
  * a notification that names worker_id, or reconnected (some may have

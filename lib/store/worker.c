@@ -57,7 +57,6 @@
 #define WORKER_BATCH_HOLD_MS	2000
 #define WORKER_RESPAWN_MS	1000   /* a child that died waits this long */
 #define WORKER_POOL_IDLE_MS	60000  /* the parent's longest sleep */
-#define WORKER_RELAY_RETRY_MAX_MS 30000 /* the parent's connection: longest pause */
 
 struct hub_worker {
 	struct hub_job_env		 env;      /* what handlers see */
@@ -188,13 +187,15 @@ db_ok(struct hub_worker *w)
 	w->db_fails = 0;
 }
 
+/* After fails failures in a row: 1 s, doubling, at most
+ * WORKER_DB_RETRY_MAX_S. */
 static long
-db_retry_ms(const struct hub_worker *w)
+db_retry_ms(int fails)
 {
 	long s = 1;
 	int i;
 
-	for (i = 1; i < w->db_fails && s < WORKER_DB_RETRY_MAX_S; i++)
+	for (i = 1; i < fails && s < WORKER_DB_RETRY_MAX_S; i++)
 		s *= 2;
 	return (s > WORKER_DB_RETRY_MAX_S ? WORKER_DB_RETRY_MAX_S : s) * 1000;
 }
@@ -207,12 +208,12 @@ db_retry_ms(const struct hub_worker *w)
 static void
 db_wait(struct hub_worker *w, int rc)
 {
-	nap(w->stop, db_retry_ms(w));
+	nap(w->stop, db_retry_ms(w->db_fails));
 	if (rc != HUB_DB_CONN)
 		return;
 	while (!*w->stop && PQping(w->opts->database_url) != PQPING_OK) {
 		w->db_fails++;
-		nap(w->stop, db_retry_ms(w));
+		nap(w->stop, db_retry_ms(w->db_fails));
 	}
 }
 
@@ -866,7 +867,7 @@ struct pool {
 	struct sigaction		 chld;     /* the caller's SIGCHLD action */
 	struct hub_db			*relay;    /* listens for the children */
 	long long			 relay_next; /* connect again then */
-	long				 relay_pause_ms;
+	int				 relay_fails; /* in a row */
 };
 
 /* Does a kind of this lane wait for the setup step? */
@@ -1098,7 +1099,7 @@ relay_connect(struct pool *p)
 	lim.app_name = "approvalhub-worker relay";
 	if ((rc = hub_db_connect_limits(p->opts->database_url, &lim, &p->relay)) == HUB_DB_OK &&
 	    p->relay != NULL && (rc = hub_job_listen(p->relay)) == HUB_DB_OK) {
-		p->relay_pause_ms = 0;
+		p->relay_fails = 0;
 		for (i = 0; i < p->n; i++)
 			if (p->slot[i].pid != 0)
 				(void)hub_job_relay_send(p->slot[i].pipe[1], "");
@@ -1107,10 +1108,7 @@ relay_connect(struct pool *p)
 	hub_log(HUB_LOG_WARN, "worker_relay", "error", hub_db_strerror(rc), NULL);
 	hub_db_close(p->relay);
 	p->relay = NULL;
-	p->relay_pause_ms = p->relay_pause_ms == 0 ? 1000 :
-	    p->relay_pause_ms * 2 > WORKER_RELAY_RETRY_MAX_MS ? WORKER_RELAY_RETRY_MAX_MS :
-	    p->relay_pause_ms * 2;
-	p->relay_next = hub_mono_ms() + p->relay_pause_ms;
+	p->relay_next = hub_mono_ms() + db_retry_ms(++p->relay_fails);
 }
 
 /* What the connection brought; a lost one is closed and connected again

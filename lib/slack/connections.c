@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "base/check.h"
+#include "base/common.h"
 #include "slack/connections.h"
 #include "base/crypto.h"
 #include "base/json.h"
@@ -603,6 +604,36 @@ hub_connections_get(struct hub_db *db, const char *name_or_id, struct hub_conn *
 	if (!valid_text(name_or_id, HUB_CONN_NAME_MAX))
 		return HUB_CONN_NOTFOUND;
 	return get_one(db, STMT_GET, params, c);
+}
+
+int
+hub_connections_get_with(struct hub_db *db, const char *id, struct hub_db_call *calls,
+    size_t n, struct hub_conn *c)
+{
+	const char *params[1] = { id };
+	struct hub_db_call all[HUB_DB_EACH_MAX];
+	int rc;
+
+	if (n + 1 > HUB_NELEM(all)) {
+		(void)hub_db_exec_each(db, calls, n);
+		return hub_connections_get(db, id, c);
+	}
+	if (!valid_text(id, HUB_CONN_NAME_MAX)) {
+		(void)hub_db_exec_each(db, calls, n);
+		return HUB_CONN_NOTFOUND;
+	}
+	all[0] = (struct hub_db_call){ &conn_stmts, STMT_GET, params, 1, NULL, 0 };
+	memcpy(all + 1, calls, n * sizeof(*calls));
+	(void)hub_db_exec_each(db, all, n + 1);
+	memcpy(calls, all + 1, n * sizeof(*calls));
+	if ((rc = map_db(all[0].err)) == HUB_CONN_OK) {
+		if (PQntuples(all[0].res) < 1)
+			rc = HUB_CONN_NOTFOUND;
+		else
+			row_to_conn(all[0].res, 0, c);
+	}
+	PQclear(all[0].res);
+	return rc;
 }
 
 int

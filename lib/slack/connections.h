@@ -92,6 +92,11 @@ int	hub_connections_add(struct hub_db *, struct hub_slack *, const struct hub_co
 int	hub_connections_list(struct hub_db *, struct hub_conn **out, size_t *n);
 /* By name, or by id when the text is a uuid. */
 int	hub_connections_get(struct hub_db *, const char *name_or_id, struct hub_conn *);
+/* As hub_connections_get, in the round trip of other statements that do
+ * not depend on it (hub_db_exec_each: each in its own transaction, their
+ * outcomes in calls[i].err and .res, the caller's to PQclear). */
+int	hub_connections_get_with(struct hub_db *, const char *name_or_id,
+	    struct hub_db_call *calls, size_t n, struct hub_conn *);
 int	hub_connections_get_default(struct hub_db *, struct hub_conn *);
 /* Make it the default, clearing the old one, in one transaction. */
 int	hub_connections_set_default(struct hub_db *, const char *name_or_id);

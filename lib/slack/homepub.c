@@ -52,12 +52,21 @@ static const struct hub_stmt homepub_stmts[HP__MAX] = {
 	[HP_JOB_START] = {
 	    "UPDATE home_publish SET dirty = false, in_flight = true, updated_at = now()"
 	    " WHERE connection_id = $1::uuid AND slack_user_id = $2 RETURNING state::text", 2 },
-	/* Published: in flight again only when marked meanwhile (the caller
-	 * then queues the follow-up in the same transaction). */
+	/* $1 connection, $2 user, $3 the job, $4 the follow-up's delay s.
+	 * Published: in flight again only when marked meanwhile, and then
+	 * the follow-up is queued in the same statement (queue_job's row:
+	 * its payload, its dedupe key "...:after:<job>"). */
 	[HP_JOB_DONE] = {
-	    "UPDATE home_publish SET in_flight = dirty, dirty = false, updated_at = now(),"
-	    " last_published_at = now()"
-	    " WHERE connection_id = $1::uuid AND slack_user_id = $2 RETURNING in_flight", 2 },
+	    "WITH d AS (UPDATE home_publish SET in_flight = dirty, dirty = false,"
+	    "  updated_at = now(), last_published_at = now()"
+	    "  WHERE connection_id = $1::uuid AND slack_user_id = $2 RETURNING in_flight),"
+	    " f AS (" HUB_JOB_INSERT_AT_SQL
+	    "  SELECT '" HUB_HOME_PUBLISH_KIND "',"
+	    "   jsonb_build_object('connection_id', $1::text, 'user', $2::text),"
+	    "   'home_publish:' || $1::text || ':' || $2::text || ':after:' || $3::bigint,"
+	    "   now() + make_interval(secs => $4::integer)"
+	    "  FROM d WHERE d.in_flight" HUB_JOB_ON_DEDUPE_SQL ")"
+	    " SELECT in_flight FROM d", 4 },
 	/* Failed for good: the next mark starts afresh. */
 	[HP_JOB_GIVEUP] = {
 	    "UPDATE home_publish SET in_flight = false, dirty = false, updated_at = now()"
@@ -221,42 +230,33 @@ exec2(struct hub_db *db, int stmt, const char *a, const char *b, PGresult **res)
 }
 
 /* After a publish: clear the mark, or keep it and queue the follow-up
- * when it was marked meanwhile; one transaction. */
+ * when it was marked meanwhile; one statement. */
 static int
 finish_published(struct hub_db *db, const char *conn, const char *user, int64_t job_id)
 {
-	PGresult *res = NULL;
-	int rc;
+	char id[24], delay[16];
+	const char *params[4] = { conn, user, id, delay };
 
-	if ((rc = hub_db_begin(db)) != HUB_DB_OK)
-		return hub_home_from_db(rc);
-	if ((rc = hub_home_from_db(exec2(db, HP_JOB_DONE, conn, user, &res))) != HUB_HOME_OK)
-		goto out;
-	if (PQntuples(res) == 1 && strcmp(PQgetvalue(res, 0, 0), "t") == 0 &&
-	    (rc = queue_job(db, conn, user, job_id, time(NULL) + HOME_FOLLOWUP_S)) != HUB_HOME_OK)
-		goto out;
-	rc = hub_home_from_db(hub_db_commit(db));
-out:
-	PQclear(res);
-	if (hub_db_in_tx(db))
-		hub_db_rollback(db);
-	return rc;
+	snprintf(id, sizeof(id), "%" PRId64, job_id);
+	snprintf(delay, sizeof(delay), "%d", HOME_FOLLOWUP_S);
+	return hub_home_from_db(hub_db_exec(db, &homepub_table, HP_JOB_DONE, params, NULL));
 }
 
-/* Build and publish one view; r carries the verdict. */
+/* Build and publish one view with the connection c (crc: how reading it
+ * went); r carries the verdict. */
 static void
-publish_once(struct hub_job_env *env, const char *conn, const char *user,
-    const char *state_text, struct hub_job_result *r)
+publish_once(struct hub_job_env *env, const char *conn, const struct hub_conn *cp, int crc,
+    const char *user, const char *state_text, struct hub_job_result *r)
 {
 	struct hub_slack sl = { env->http, env->conf ? env->conf->slack_api_url : NULL,
 	    0, env->keys, NULL };
 	struct hub_slack_result res;
 	struct hub_home_state st;
-	struct hub_conn c;
+	const struct hub_conn *c = cp;
 	json_object *data = NULL, *view = NULL;
 	int rc;
 
-	if ((rc = hub_connections_get(env->db, conn, &c)) != HUB_CONN_OK) {
+	if ((rc = crc) != HUB_CONN_OK) {
 		if (rc == HUB_CONN_NOTFOUND)
 			hub_job_result_set(r, HUB_JOB_DONE, "no connection", "",
 			    "connection removed");
@@ -265,7 +265,7 @@ publish_once(struct hub_job_env *env, const char *conn, const char *user,
 			    "%s", hub_conn_strerror(rc));
 		goto out;
 	}
-	if (c.disabled || c.type != HUB_CONN_SLACK_APP) {
+	if (c->disabled || c->type != HUB_CONN_SLACK_APP) {
 		hub_job_result_set(r, HUB_JOB_DONE, "no home tab", "",
 		    "connection disabled or without a Home tab");
 		goto out;
@@ -274,7 +274,7 @@ publish_once(struct hub_job_env *env, const char *conn, const char *user,
 	 * have read and built its view for nothing (a burst of decisions
 	 * queues more publishes than views.publish's 100 a minute). */
 	hub_slack_result_init(&res);
-	if (hub_connections_take_token(env->db, &sl, &c, "views.publish", NULL, &res) !=
+	if (hub_connections_take_token(env->db, &sl, c, "views.publish", NULL, &res) !=
 	    HUB_CONN_OK) {
 		hub_job_result_defer(r, res.wait_ms > 0 ? res.wait_ms : 1000, "rate limit");
 		hub_slack_result_free(&res);
@@ -292,7 +292,7 @@ publish_once(struct hub_job_env *env, const char *conn, const char *user,
 		    "%s", hub_home_strerror(rc));
 		goto out;
 	}
-	publish(env, &sl, &c, user, view, r);
+	publish(env, &sl, c, user, view, r);
 out:
 	json_object_put(view);
 	json_object_put(data);
@@ -302,10 +302,12 @@ void
 hub_job_home_publish(struct hub_job_env *env, const struct hub_job *job,
     struct hub_job_result *r)
 {
-	const char *conn = NULL, *user = NULL;
+	const char *conn = NULL, *user = NULL, *params[2];
+	struct hub_db_call start = { &homepub_table, HP_JOB_START, NULL, 1, NULL, 0 };
+	struct hub_conn c;
 	PGresult *res = NULL;
 	char *state = NULL;
-	int last;
+	int last, crc;
 
 	hub_job_result_set(r, HUB_JOB_FAIL, "bad payload", "bad_payload", "%s", "");
 	if (hub_json_get_string(job->payload, "connection_id", 36, &conn) != HUB_JSON_OK ||
@@ -314,7 +316,13 @@ hub_job_home_publish(struct hub_job_env *env, const struct hub_job *job,
 		snprintf(r->detail, sizeof(r->detail), "connection_id and user are required");
 		return;
 	}
-	if (exec2(env->db, HP_JOB_START, conn, user, &res) != HUB_DB_OK) {
+	params[0] = conn;
+	params[1] = user;
+	/* The start and the connection in one round trip. */
+	start.params = params;
+	crc = hub_connections_get_with(env->db, conn, &start, 1, &c);
+	res = start.res;
+	if (start.err != HUB_DB_OK) {
 		hub_job_result_set(r, HUB_JOB_RETRY, "database", "db",
 		    "%s", hub_db_last_error(env->db));
 		goto out;
@@ -328,7 +336,7 @@ hub_job_home_publish(struct hub_job_env *env, const struct hub_job *job,
 		hub_job_result_set(r, HUB_JOB_RETRY, "out of memory", "nomem", "%s", "");
 		goto out;
 	}
-	publish_once(env, conn, user, state, r);
+	publish_once(env, conn, &c, crc, user, state, r);
 	if (r->verdict == HUB_JOB_DONE) {
 		if (finish_published(env->db, conn, user, job->id) != HUB_HOME_OK)
 			hub_job_result_set(r, HUB_JOB_RETRY, "database", "db",

@@ -34,6 +34,9 @@
  * Such rows take the table's defaults (run now, 10 attempts, no deadline).
  */
 #define HUB_JOB_INSERT_SQL	"INSERT INTO jobs (kind, payload, dedupe_key)"
+/* The same with the time it is due: a SELECT of (kind, payload,
+ * dedupe_key, run_at timestamptz). */
+#define HUB_JOB_INSERT_AT_SQL	"INSERT INTO jobs (kind, payload, dedupe_key, run_at)"
 #define HUB_JOB_ON_DEDUPE_SQL \
 	" ON CONFLICT (dedupe_key) WHERE dedupe_key IS NOT NULL" \
 	"  AND state IN ('queued', 'running') DO NOTHING"

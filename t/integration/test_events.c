@@ -77,6 +77,7 @@ enum t_stmt {
 	T_HOME_ROW,
 	T_JOB_ONE,
 	T_SEEN_OLD,
+	T_FOLLOW_UP,
 	T__MAX
 };
 
@@ -106,6 +107,15 @@ static const struct hub_stmt t_stmts[T__MAX] = {
 	[T_SEEN_OLD] = {
 	    "INSERT INTO slack_events_seen (event_id, team_id, seen_at)"
 	    " VALUES ($1, 'T0OLD', now() - interval '2 days')", 1 },
+	/* the follow-up of (connection, user)'s first home_publish job: its
+	 * dedupe key is that job's (queue_job), it is queued, due in 2 s */
+	[T_FOLLOW_UP] = {
+	    "SELECT f.dedupe_key = 'home_publish:' || $1 || ':' || $2 || ':after:' || j.id,"
+	    " f.state, f.run_at > now() AND f.run_at <= now() + interval '3 seconds'"
+	    " FROM jobs j JOIN jobs f ON f.kind = j.kind AND f.id > j.id"
+	    "  AND f.payload = j.payload"
+	    " WHERE j.kind = 'home_publish' AND j.payload->>'connection_id' = $1"
+	    "  AND j.payload->>'user' = $2 ORDER BY j.id, f.id LIMIT 1", 2 },
 };
 
 static const struct hub_stmt_table t_table = { "tevents", t_stmts, T__MAX };
@@ -648,6 +658,42 @@ Test(home_job, a_mark_during_a_publish_queues_one_follow_up)
 	cr_assert_str_eq(PQgetvalue(r, 0, 0), "t");
 	cr_assert_str_eq(PQgetvalue(r, 0, 1), "f");
 	PQclear(r);
+	/* the follow-up, queued by the publish's last statement */
+	r = tq(fdb, T_FOLLOW_UP, fconn, user, NULL, NULL, NULL);
+	cr_assert_eq(PQntuples(r), 1);
+	cr_expect_str_eq(PQgetvalue(r, 0, 0), "t", "dedupe key after the first job");
+	cr_expect_str_eq(PQgetvalue(r, 0, 1), "queued");
+	cr_expect_str_eq(PQgetvalue(r, 0, 2), "t", "due in the next seconds");
+	PQclear(r);
+}
+
+/* A publish waits on PostgreSQL four times: its start with the
+ * connection's row, the views.publish token, the view's five reads, and
+ * the end of the publish (the mark cleared, a follow-up queued when
+ * marked meanwhile) in one statement. */
+Test(home_job, a_publish_waits_on_postgres_four_times)
+{
+	FILE *trace = tmpfile();
+	char user[12];
+
+	cr_assert_not_null(trace);
+	rand_upper(user, 11, 'U');
+	fake_user(user, team);
+	request_for(user, "Laptop", NULL);
+	/* once before: the statements are prepared, as in a running worker */
+	enqueue(fdb, user);
+	cr_assert_eq(run_job(fdb), HUB_JOB_DONE);
+	enqueue(fdb, user);
+	PQtrace(hub_db_conn(fdb), trace);
+	PQsetTraceFlags(hub_db_conn(fdb), PQTRACE_SUPPRESS_TIMESTAMPS);
+	cr_assert_eq(run_job(fdb), HUB_JOB_DONE);
+	PQuntrace(hub_db_conn(fdb));
+	fflush(trace);
+	/* run_job's own read of the job is one more */
+	cr_expect_eq(th_trace_turns(trace), 5, "turns: %d", th_trace_turns(trace));
+	fclose(trace);
+	cr_expect_str_eq(json_object_get_string(json_object_object_get(last_view(user),
+	    "type")), "home");
 }
 
 /* A block_actions payload from the Home tab, as Slack sends it. */

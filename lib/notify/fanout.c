@@ -10,7 +10,6 @@
 #include "base/common.h"
 #include "base/log.h"
 #include "slack/connections.h"
-#include "slack/home.h"
 #include "slack/slackapi.h"
 #include "notify/notifyjob.h"
 #include "notify/recipient.h"
@@ -21,19 +20,12 @@
 #define DL_MAX_WATCHERS		50
 
 enum fanout_stmt {
-	DL_HOME_USERS,
 	DL_REQUESTER_EMAIL,
 	DL_REQUESTER_SET,
 	FANOUT__MAX
 };
 
 static const struct hub_stmt fanout_stmts[FANOUT__MAX] = {
-	/* $1 request, $2 position: the Slack users of a step */
-	[DL_HOME_USERS] = {
-	    "SELECT DISTINCT coalesce(a.slack_user_id, a.approver_value)"
-	    " FROM assignments a JOIN request_steps st ON st.id = a.step_id"
-	    " WHERE a.request_id = $1::uuid AND st.position = $2::integer"
-	    "  AND (a.slack_user_id IS NOT NULL OR a.approver_kind = 'slack')", 2 },
 	/* $1 request: a requester email not looked up yet */
 	[DL_REQUESTER_EMAIL] = {
 	    "SELECT requester_email FROM requests WHERE id = $1::uuid"
@@ -158,34 +150,6 @@ to_person(struct hub_notify *d, struct hub_person *p)
 		hub_recipient_send(d, p, NULL, 0);
 }
 
-/* After a decision the step's approvers see it on their Home tabs. */
-static void
-home_refresh(struct hub_notify *d)
-{
-	char pos[16];
-	const char *p[2] = { d->req, pos };
-	PGresult *res = NULL;
-	int i;
-
-	if (!d->have_conn || d->conn.disabled || d->conn.type != HUB_CONN_SLACK_APP)
-		return;
-	snprintf(pos, sizeof(pos), "%d", d->step);
-	if (dq(d, DL_HOME_USERS, p, &res) != HUB_DB_OK ||
-	    hub_db_begin(d->env->db) != HUB_DB_OK) {
-		PQclear(res);
-		return;
-	}
-	for (i = 0; i < PQntuples(res); i++)
-		if (hub_home_enqueue(d->env->db, d->conn.id,
-		    PQgetvalue(res, i, 0)) != HUB_HOME_OK)
-			break;
-	if (i < PQntuples(res) || hub_db_commit(d->env->db) != HUB_DB_OK) {
-		hub_db_rollback(d->env->db);
-		hub_log(HUB_LOG_WARN, "home_refresh_failed", "request", d->req, NULL);
-	}
-	PQclear(res);
-}
-
 static void
 requester(struct hub_notify *d, PGresult *req, struct hub_person *p)
 {
@@ -239,8 +203,6 @@ hub_fanout_request(struct hub_notify *d, PGresult *req)
 			to_person(d, &b.p[i]);
 		hub_stepmsg_batch_free(&b);
 	}
-	/* Handed to the email lane (mailout.h), the job runs again there,
-	 * and refreshes the Home tabs then: once is enough. */
-	if (d->rk == HUB_RENDER_DECISION && !d->handed)
-		home_refresh(d);
+	/* The Home tabs of a finished request are refreshed by the sync the
+	 * finish queued with this note (msgsync.c), not here. */
 }

@@ -135,9 +135,10 @@ static const struct hub_stmt ms_stmts[MS__MAX] = {
 	    " WHERE request_id = $1::uuid AND connection_id = $2::uuid AND channel = $3"
 	    " AND ts = $4", 5 },
 	/*
-	 * Whose Home tab shows the request: approvers with a Slack id and the
-	 * requester, each on the connection of their own copy, else the
-	 * request's (step, request, source, default), SLACK_APP and enabled.
+	 * Whose Home tab shows the request, once it is finished: approvers
+	 * with a Slack id and the requester, each on the connection of their
+	 * own copy, else the request's (step, request, source, default),
+	 * SLACK_APP and enabled.  None while it is pending.
 	 */
 	[MS_HOME_TARGETS] = {
 	    "WITH base AS (SELECT r.id, coalesce(st.connection_id, r.connection_id,"
@@ -146,7 +147,7 @@ static const struct hub_stmt ms_stmts[MS__MAX] = {
 	    "  FROM requests r JOIN sources s ON s.id = r.source_id"
 	    "  LEFT JOIN request_steps st ON st.request_id = r.id"
 	    "   AND st.position = r.current_step"
-	    "  WHERE r.id = $1::uuid),"
+	    "  WHERE r.id = $1::uuid AND r.status <> 'Pending'),"
 	    " who AS (SELECT coalesce((SELECT m.connection_id FROM sent_messages m"
 	    "   WHERE m.assignment_id = a.id ORDER BY m.id LIMIT 1), base.conn) AS conn,"
 	    "   coalesce(a.slack_user_id,"
@@ -649,7 +650,12 @@ out:
 /* ------------------------------------------------------------ after */
 
 /* Home tabs stop listing a finished request.  Best effort: a tab that
- * misses this shows the truth the next time it is opened. */
+ * misses this shows the truth the next time it is opened.  Done at the
+ * first run of the sync that the finish queued (hub_job_sync), before the
+ * cards: a card update waits its turn behind chat.update's rate limit, or
+ * a retry, and the tabs need not.  Nothing else refreshes them for a
+ * finish (a decision's note to the requester used to as well: two marks
+ * of the same change, and often a second publish of the same view). */
 static void
 home_refresh(struct sync_run *s)
 {
@@ -755,7 +761,6 @@ sync_copies(struct sync_run *s, struct hub_job_result *r)
 static void
 run_verdict(struct sync_run *s, struct hub_job_result *r)
 {
-	const char *status;
 	char counts[SYNC_COUNTS_MAX];
 
 	snprintf(counts, sizeof(counts), "%d updated, %d unchanged, %d webhook, %d disabled,"
@@ -775,10 +780,6 @@ run_verdict(struct sync_run *s, struct hub_job_result *r)
 		hub_job_result_append(r, "%s; the rest later", counts);
 		return;
 	}
-	status = json_object_get_string(member(s->request, "status", json_type_string));
-	if (status != NULL && strcmp(status, "Pending") != 0 &&
-	    (s->n.updated > 0 || s->n.unchanged == 0))
-		home_refresh(s);
 	if (PQntuples(s->copies) == 0)
 		hub_job_result_set(r, HUB_JOB_DONE, "synced", NULL, "no sent messages");
 	else if (s->n.failed > 0)
@@ -805,6 +806,10 @@ hub_job_sync(struct hub_job_env *env, const struct hub_job *job, struct hub_job_
 		    "bad payload: request_id is required");
 		return;
 	}
+	/* Whatever the lock: the tabs do not need it, and a sync retried
+	 * for it is not its first run any more. */
+	if (job->first_run)
+		home_refresh(&s);
 	rc = load_state(&s, &locked);
 	if (!locked && rc == HUB_DB_OK) {
 		/* Waiting for the lock is not a failed attempt: give the job

@@ -76,9 +76,10 @@
 #define JOB_CLAIMED_SQL \
 	" RETURNING id, kind, payload::text AS body, attempts, max_attempts," \
 	"  extract(epoch FROM created_at)::bigint AS created," \
-	"  coalesce(extract(epoch FROM deadline)::bigint, 0) AS until, dedupe_key, run_at)," \
+	"  coalesce(extract(epoch FROM deadline)::bigint, 0) AS until, dedupe_key, run_at," \
+	"  attempts = 0 AND run_at = created_at AS first)," \
 	" awake AS (DELETE FROM job_waiters WHERE worker = $1 AND EXISTS (SELECT 1 FROM c))" \
-	" SELECT id, kind, body, attempts, max_attempts, created, until, dedupe_key" \
+	" SELECT id, kind, body, attempts, max_attempts, created, until, dedupe_key, first" \
 	" FROM c ORDER BY run_at, id"
 
 enum job_stmt {
@@ -399,6 +400,10 @@ claim_row(PGresult *r, int i, struct hub_job *job)
 	job->max_attempts = (int)v[2];
 	job->created_at = (time_t)v[3];
 	job->deadline = (time_t)v[4];
+	/* Queued to run at once and never run, failed, put back or moved to
+	 * another lane since (each moves run_at or counts an attempt); a job
+	 * given back at shutdown counts as not run. */
+	job->first_run = *PQgetvalue(r, i, 8) == 't';
 	if (!PQgetisnull(r, i, 7) && (job->dedupe_key = strdup(PQgetvalue(r, i, 7))) == NULL)
 		return HUB_DB_NOMEM;
 	/* jsonb always holds valid JSON; a NULL here means out of memory or

@@ -81,6 +81,8 @@ struct hub_job {
 	int		 max_attempts;
 	time_t		 created_at;
 	time_t		 deadline;     /* give up after this (0 = max_attempts only) */
+	int		 first_run;    /* never run nor put back before: the run
+				        * the change that queued it started */
 };
 
 /* Enqueue in the caller's transaction.  *id (may be NULL): the new job's,

@@ -721,6 +721,40 @@ Test(jobs, release_counts_no_attempt)
 	hub_job_clear(&job);
 }
 
+/* A job's first run is the one the change that queued it started: not
+ * after it was put back or failed (the sync refreshes Home tabs at its
+ * first run only); a job given back at shutdown did not run. */
+Test(jobs, first_run_is_the_one_its_change_started)
+{
+	struct hub_job job;
+	int64_t id;
+
+	id = enqueue(db, "k", NULL, 0);
+	cr_assert_eq(hub_job_claim_in(db, "w", 30, NULL, &job), HUB_DB_OK);
+	cr_expect_eq(job.first_run, 1);
+	cr_assert_eq(hub_job_release(db, &job), HUB_DB_OK);
+	hub_job_clear(&job);
+	cr_assert_eq(hub_job_claim_in(db, "w", 30, NULL, &job), HUB_DB_OK);
+	cr_expect_eq(job.first_run, 1, "given back, it had not run");
+	cr_assert_eq(hub_job_defer(db, &job, 0), HUB_DB_OK);
+	hub_job_clear(&job);
+	cr_assert_eq(hub_job_claim_in(db, "w", 30, NULL, &job), HUB_DB_OK);
+	cr_expect_eq(job.id, id);
+	cr_expect_eq(job.first_run, 0, "put back");
+	cr_assert_eq(hub_job_done(db, &job, "ok"), HUB_DB_OK);
+	hub_job_clear(&job);
+
+	id = enqueue(db, "k", NULL, 0);
+	cr_assert_eq(hub_job_claim_in(db, "w", 30, NULL, &job), HUB_DB_OK);
+	cr_assert_eq(hub_job_fail(db, &job, "timeout", 1, 0), HUB_DB_OK);
+	hub_job_clear(&job);
+	q_id(Q_MAKE_DUE, id, NULL);
+	cr_assert_eq(hub_job_claim_in(db, "w", 30, NULL, &job), HUB_DB_OK);
+	cr_expect_eq(job.id, id);
+	cr_expect_eq(job.first_run, 0, "a retry");
+	hub_job_clear(&job);
+}
+
 Test(jobs, notify_wakes_waiter)
 {
 	struct hub_db *prod = connect_fresh();

@@ -54,6 +54,7 @@ enum t_stmt {
 	T_SENT_STATE,
 	T_JOBS_OF,
 	T_HOME_MARKS,
+	T_HOME_MARKED,
 	T_BUCKETS_CLEAR,
 	T_BUCKET_ONE,
 	T_SENT_AGED,
@@ -96,6 +97,11 @@ static const struct hub_stmt t_stmts[T__MAX] = {
 	[T_HOME_MARKS] = {
 	    "SELECT slack_user_id FROM home_publish WHERE connection_id = $1::uuid"
 	    " ORDER BY 1", 1 },
+	/* marks of the connection's Home tabs that are (not) dirty: marked
+	 * again while their publish was queued or in flight */
+	[T_HOME_MARKED] = {
+	    "SELECT count(*) FROM home_publish WHERE connection_id = $1::uuid"
+	    " AND in_flight AND dirty = $2::boolean", 2 },
 	/* time passes: the 429 block our buckets took is over */
 	[T_BUCKETS_CLEAR] = { "DELETE FROM rate_buckets", 0 },
 	/* the team's chat.update bucket (Tier 3) down to its last token */
@@ -365,9 +371,10 @@ post_copies(const char *id, struct copy c[NAPPROVERS])
 
 /* Run the sync handler for the request as the worker would; buckets:
  * with the rate buckets as they are, else with Slack's whole chat.update
- * budget (most tests look at other things than our bucket's refusal). */
+ * budget (most tests look at other things than our bucket's refusal);
+ * first: the first run of a job a change queued, else a job put back. */
 static int
-run_sync_buckets(const char *id, struct hub_job_result *res, int buckets)
+run_sync_job(const char *id, struct hub_job_result *res, int buckets, int first)
 {
 	static volatile sig_atomic_t stop;
 	struct hub_job_env env = { .db = db, .keys = &keyring, .conf = &conf, .stop = &stop,
@@ -381,6 +388,7 @@ run_sync_buckets(const char *id, struct hub_job_result *res, int buckets)
 	res->retry_after = -1;
 	job.id = 1;
 	job.max_attempts = 10;
+	job.first_run = first;
 	snprintf(job.kind, sizeof(job.kind), "sync");
 	job.payload = json_object_new_object();
 	json_object_object_add(job.payload, "request_id", json_object_new_string(id));
@@ -389,6 +397,12 @@ run_sync_buckets(const char *id, struct hub_job_result *res, int buckets)
 	hub_httpc_free(env.http);
 	json_object_put(job.payload);
 	return res->verdict;
+}
+
+static int
+run_sync_buckets(const char *id, struct hub_job_result *res, int buckets)
+{
+	return run_sync_job(id, res, buckets, 1);
 }
 
 static int
@@ -522,16 +536,17 @@ Test(msgsync, any_rule_decided_copy_and_no_action_on_the_others)
 	    " 0 failed");
 	cr_expect_eq(updates(NULL, seq, 0, NULL), 0, "no chat.update on a repeat");
 
-	/* Such a sync waits on PostgreSQL twice: its lock with what it
-	 * reads (the request, its steps, assignments and copies: five
-	 * statements in one round trip), and the unlock. */
+	/* Such a sync, put back before (not its first run: the Home tabs
+	 * were refreshed then), waits on PostgreSQL twice: its lock with
+	 * what it reads (the request, its steps, assignments and copies:
+	 * five statements in one round trip), and the unlock. */
 	{
 		FILE *trace = tmpfile();
 
 		cr_assert_not_null(trace);
 		PQtrace(hub_db_conn(db), trace);
 		PQsetTraceFlags(hub_db_conn(db), PQTRACE_SUPPRESS_TIMESTAMPS);
-		cr_assert_eq(run_sync_buckets(id, &res, 1), HUB_JOB_DONE, "%s", res.detail);
+		cr_assert_eq(run_sync_job(id, &res, 1, 0), HUB_JOB_DONE, "%s", res.detail);
 		PQuntrace(hub_db_conn(db));
 		fflush(trace);
 		cr_expect_eq(th_trace_turns(trace), 2, "lock and read, unlock");
@@ -751,9 +766,13 @@ Test(msgsync, our_bucket_puts_the_same_job_back_until_its_place_in_line)
 	cr_expect_eq(tq_ll(T_JOBS_OF, id, "sync"), jobs, "no other sync job queued");
 	cr_expect_eq(updates(c[0].channel, seq, 0, NULL), 1);
 	cr_expect_eq(updates(c[1].channel, seq, 0, NULL), 0, "our bucket stopped the second");
+	/* The Home tabs did not wait for the cards: marked at the first run. */
+	cr_expect_eq(tq_ll(T_HOME_MARKED, conn_id, "f"), NAPPROVERS);
 
-	/* Its turn: the rest, the first copy not again. */
-	cr_assert_eq(run_sync(id, &res), HUB_JOB_DONE, "%s", res.detail);
+	/* Its turn: the rest, the first copy not again, and no second mark
+	 * of the tabs (which would ask their publish for a follow-up). */
+	cr_assert_eq(run_sync_job(id, &res, 0, 0), HUB_JOB_DONE, "%s", res.detail);
+	cr_expect_eq(tq_ll(T_HOME_MARKED, conn_id, "t"), 0, "marked again");
 	cr_expect_str_eq(res.detail, "2 updated, 1 unchanged, 0 webhook, 0 disabled, 0 gone,"
 	    " 0 failed");
 	cr_expect_eq(updates(c[0].channel, seq, 0, NULL), 1, "the first was not repeated");

@@ -200,6 +200,7 @@ struct sync_run {
 	json_object		*steps;      /* array of {id, position, ...} */
 	json_object		*asgs;       /* array of assignment objects, by id */
 	PGresult		*copies;
+	PGresult		*home;       /* MS_HOME_TARGETS, at a first run */
 	struct hub_conn		*conns;      /* connections met so far */
 	size_t			 nconns;
 	struct hub_slack	 slack;
@@ -286,13 +287,15 @@ int_member(json_object *o, const char *key)
 /* The request's sync lock (*locked: taken), then, when taken, the
  * request, steps and assignments as render.h objects and the copies
  * (s->copies), all read in one round trip: each its own statement, as
- * one after the other would be, the reads after the lock is held. */
+ * one after the other would be, the reads after the lock is held.  At a
+ * first run, whose Home tabs to refresh (s->home, lock or not) too. */
 static int
 load_state(struct sync_run *s, int *locked)
 {
-	enum { L_LOCK, L_REQUEST, L_STEPS, L_ASSIGNMENTS, L_COPIES, L__MAX };
+	enum { L_LOCK, L_REQUEST, L_STEPS, L_ASSIGNMENTS, L_COPIES, L_HOME, L__MAX };
 	static const int stmt[L__MAX] = { MS_LOCK, MS_REQUEST, MS_STEPS, MS_ASSIGNMENTS,
-	    MS_COPIES };
+	    MS_COPIES, MS_HOME_TARGETS };
+	size_t n = s->job->first_run ? L__MAX : L_HOME;
 	const char *params[1] = { s->req_id };
 	const char *pub = s->env->conf != NULL ? s->env->conf->public_url : NULL;
 	const char *preset;
@@ -308,9 +311,13 @@ load_state(struct sync_run *s, int *locked)
 		c[i].params = params;
 		c[i].res_wanted = 1;
 	}
-	rc = hub_db_exec_each(s->env->db, c, L__MAX);
+	rc = hub_db_exec_each(s->env->db, c, n);
 	*locked = c[L_LOCK].err == HUB_DB_OK && PQntuples(c[L_LOCK].res) == 1 &&
 	    cell_true(c[L_LOCK].res, 0, 0);
+	if (n == L__MAX && c[L_HOME].err == HUB_DB_OK) {
+		s->home = c[L_HOME].res;
+		c[L_HOME].res = NULL;
+	}
 	if (rc != HUB_DB_OK || !*locked)
 		goto out;
 	if (PQntuples(c[L_REQUEST].res) != 1) {
@@ -659,15 +666,12 @@ out:
 static void
 home_refresh(struct sync_run *s)
 {
-	const char *params[1] = { s->req_id };
 	struct hub_db *db = s->env->db;
-	PGresult *res = NULL;
+	PGresult *res = s->home;
 	int i, rc;
 
-	if ((rc = exec(db, MS_HOME_TARGETS, params, &res)) != HUB_DB_OK)
-		goto fail;
-	if (PQntuples(res) == 0)
-		goto out;
+	if (res == NULL || PQntuples(res) == 0)
+		return;
 	if ((rc = hub_db_begin(db)) != HUB_DB_OK)
 		goto fail;
 	for (i = 0; i < PQntuples(res); i++) {
@@ -679,20 +683,17 @@ home_refresh(struct sync_run *s)
 			goto fail_home;
 		}
 	}
-	if ((rc = hub_db_commit(db)) != HUB_DB_OK)
-		goto fail;
-	goto out;
+	if ((rc = hub_db_commit(db)) == HUB_DB_OK)
+		return;
 fail:
 	if (hub_db_in_tx(db))
 		hub_db_rollback(db);
 	hub_log(HUB_LOG_WARN, "sync_home_failed", "request", s->req_id,
 	    "error", hub_db_strerror(rc), NULL);
-	goto out;
+	return;
 fail_home:
 	hub_log(HUB_LOG_WARN, "sync_home_failed", "request", s->req_id,
 	    "error", hub_home_strerror(rc), NULL);
-out:
-	PQclear(res);
 }
 
 static void
@@ -704,6 +705,7 @@ run_free(struct sync_run *s)
 	json_object_put(s->steps);
 	json_object_put(s->asgs);
 	PQclear(s->copies);
+	PQclear(s->home);
 	if (s->conns != NULL) {
 		/* sealed secrets only, but no need to leave them around */
 		memset(s->conns, 0, s->nconns * sizeof(*s->conns));
@@ -806,11 +808,10 @@ hub_job_sync(struct hub_job_env *env, const struct hub_job *job, struct hub_job_
 		    "bad payload: request_id is required");
 		return;
 	}
+	rc = load_state(&s, &locked);
 	/* Whatever the lock: the tabs do not need it, and a sync retried
 	 * for it is not its first run any more. */
-	if (job->first_run)
-		home_refresh(&s);
-	rc = load_state(&s, &locked);
+	home_refresh(&s);
 	if (!locked && rc == HUB_DB_OK) {
 		/* Waiting for the lock is not a failed attempt: give the job
 		 * one more so a long sync ahead cannot use its attempts up. */

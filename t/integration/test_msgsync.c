@@ -636,6 +636,23 @@ Test(msgsync, all_rule_progress_then_cancel)
 		cr_expect_eq(PQntuples(r), 0, "a pending request republished Home tabs");
 		PQclear(r);
 	}
+	/* A first run asks whose tabs to refresh in the round trip of its
+	 * reads: nobody's yet, and no round trip more. */
+	{
+		FILE *trace = tmpfile();
+
+		cr_assert_not_null(trace);
+		PQtrace(hub_db_conn(db), trace);
+		PQsetTraceFlags(hub_db_conn(db), PQTRACE_SUPPRESS_TIMESTAMPS);
+		cr_assert_eq(run_sync_job(id, &res, 1, 1), HUB_JOB_DONE, "%s", res.detail);
+		PQuntrace(hub_db_conn(db));
+		fflush(trace);
+		cr_expect_eq(th_trace_turns(trace), 2, "lock and read, unlock: %d",
+		    th_trace_turns(trace));
+		fclose(trace);
+		cr_expect_str_eq(res.detail, "0 updated, 3 unchanged, 0 webhook, 0 disabled,"
+		    " 0 gone, 0 failed");
+	}
 
 	cr_assert_eq(hub_engine_cancel(db, id, &api_actor, "budget frozen", &o), HUB_ENGINE_OK);
 	seq = last_seq();

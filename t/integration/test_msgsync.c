@@ -487,6 +487,29 @@ last_seq(void)
 
 #define HAS(s, x)	(strstr((s), (x)) != NULL)
 
+/* A sync of a request whose cards are all up to date (first: its first
+ * run) waits on PostgreSQL twice: its lock with what it reads, and the
+ * unlock. */
+static void
+expect_repeat_in_two_turns(const char *id, int first)
+{
+	struct hub_job_result res;
+	FILE *trace = tmpfile();
+	int turns;
+
+	cr_assert_not_null(trace);
+	PQtrace(hub_db_conn(db), trace);
+	PQsetTraceFlags(hub_db_conn(db), PQTRACE_SUPPRESS_TIMESTAMPS);
+	cr_assert_eq(run_sync_job(id, &res, 1, first), HUB_JOB_DONE, "%s", res.detail);
+	PQuntrace(hub_db_conn(db));
+	fflush(trace);
+	turns = th_trace_turns(trace);
+	fclose(trace);
+	cr_expect_eq(turns, 2, "lock and read, unlock: %d", turns);
+	cr_expect_str_eq(res.detail, "0 updated, 3 unchanged, 0 webhook, 0 disabled,"
+	    " 0 gone, 0 failed");
+}
+
 /* ------------------------------------------------------------ tests */
 
 Test(msgsync, any_rule_decided_copy_and_no_action_on_the_others)
@@ -540,20 +563,7 @@ Test(msgsync, any_rule_decided_copy_and_no_action_on_the_others)
 	 * were refreshed then), waits on PostgreSQL twice: its lock with
 	 * what it reads (the request, its steps, assignments and copies:
 	 * five statements in one round trip), and the unlock. */
-	{
-		FILE *trace = tmpfile();
-
-		cr_assert_not_null(trace);
-		PQtrace(hub_db_conn(db), trace);
-		PQsetTraceFlags(hub_db_conn(db), PQTRACE_SUPPRESS_TIMESTAMPS);
-		cr_assert_eq(run_sync_job(id, &res, 1, 0), HUB_JOB_DONE, "%s", res.detail);
-		PQuntrace(hub_db_conn(db));
-		fflush(trace);
-		cr_expect_eq(th_trace_turns(trace), 2, "lock and read, unlock");
-		fclose(trace);
-		cr_expect_str_eq(res.detail, "0 updated, 3 unchanged, 0 webhook, 0 disabled,"
-		    " 0 gone, 0 failed");
-	}
+	expect_repeat_in_two_turns(id, 0);
 }
 
 /* The card a reassigned-to approver gets (approver_added) follows the
@@ -638,21 +648,7 @@ Test(msgsync, all_rule_progress_then_cancel)
 	}
 	/* A first run asks whose tabs to refresh in the round trip of its
 	 * reads: nobody's yet, and no round trip more. */
-	{
-		FILE *trace = tmpfile();
-
-		cr_assert_not_null(trace);
-		PQtrace(hub_db_conn(db), trace);
-		PQsetTraceFlags(hub_db_conn(db), PQTRACE_SUPPRESS_TIMESTAMPS);
-		cr_assert_eq(run_sync_job(id, &res, 1, 1), HUB_JOB_DONE, "%s", res.detail);
-		PQuntrace(hub_db_conn(db));
-		fflush(trace);
-		cr_expect_eq(th_trace_turns(trace), 2, "lock and read, unlock: %d",
-		    th_trace_turns(trace));
-		fclose(trace);
-		cr_expect_str_eq(res.detail, "0 updated, 3 unchanged, 0 webhook, 0 disabled,"
-		    " 0 gone, 0 failed");
-	}
+	expect_repeat_in_two_turns(id, 1);
 
 	cr_assert_eq(hub_engine_cancel(db, id, &api_actor, "budget frozen", &o), HUB_ENGINE_OK);
 	seq = last_seq();

@@ -52,21 +52,19 @@ static const struct hub_stmt homepub_stmts[HP__MAX] = {
 	[HP_JOB_START] = {
 	    "UPDATE home_publish SET dirty = false, in_flight = true, updated_at = now()"
 	    " WHERE connection_id = $1::uuid AND slack_user_id = $2 RETURNING state::text", 2 },
-	/* $1 connection, $2 user, $3 the job, $4 the follow-up's delay s.
-	 * Published: in flight again only when marked meanwhile, and then
-	 * the follow-up is queued in the same statement (queue_job's row:
-	 * its payload, its dedupe key "...:after:<job>"). */
+	/* $1 connection, $2 user, $3 the follow-up's dedupe key, $4 its
+	 * payload, $5 its delay s (as queue_job writes them).  Published: in
+	 * flight again only when marked meanwhile, and then the follow-up is
+	 * queued in the same statement. */
 	[HP_JOB_DONE] = {
 	    "WITH d AS (UPDATE home_publish SET in_flight = dirty, dirty = false,"
 	    "  updated_at = now(), last_published_at = now()"
 	    "  WHERE connection_id = $1::uuid AND slack_user_id = $2 RETURNING in_flight),"
 	    " f AS (" HUB_JOB_INSERT_AT_SQL
-	    "  SELECT '" HUB_HOME_PUBLISH_KIND "',"
-	    "   jsonb_build_object('connection_id', $1::text, 'user', $2::text),"
-	    "   'home_publish:' || $1::text || ':' || $2::text || ':after:' || $3::bigint,"
-	    "   now() + make_interval(secs => $4::integer)"
+	    "  SELECT '" HUB_HOME_PUBLISH_KIND "', $4::jsonb, $3,"
+	    "   now() + make_interval(secs => $5::integer)"
 	    "  FROM d WHERE d.in_flight" HUB_JOB_ON_DEDUPE_SQL ")"
-	    " SELECT in_flight FROM d", 4 },
+	    " SELECT in_flight FROM d", 5 },
 	/* Failed for good: the next mark starts afresh. */
 	[HP_JOB_GIVEUP] = {
 	    "UPDATE home_publish SET in_flight = false, dirty = false, updated_at = now()"
@@ -88,6 +86,19 @@ dedupe_key(char *out, size_t len, const char *connection_id, const char *user,
 	return n > 0 && (size_t)n < len ? 0 : -1;
 }
 
+/* A publish job's payload; NULL when out of memory. */
+static json_object *
+job_payload(const char *connection_id, const char *user)
+{
+	json_object *p = json_object_new_object();
+
+	if (p != NULL) {
+		json_object_object_add(p, "connection_id", json_object_new_string(connection_id));
+		json_object_object_add(p, "user", json_object_new_string(user));
+	}
+	return p;
+}
+
 static int
 queue_job(struct hub_db *db, const char *connection_id, const char *user,
     int64_t after_job, time_t run_at)
@@ -98,10 +109,8 @@ queue_job(struct hub_db *db, const char *connection_id, const char *user,
 
 	if (dedupe_key(key, sizeof(key), connection_id, user, after_job) != 0)
 		return HUB_HOME_INVALID;
-	if ((p = json_object_new_object()) == NULL)
+	if ((p = job_payload(connection_id, user)) == NULL)
 		return HUB_HOME_NOMEM;
-	json_object_object_add(p, "connection_id", json_object_new_string(connection_id));
-	json_object_object_add(p, "user", json_object_new_string(user));
 	rc = hub_home_from_db(hub_job_enqueue(db, &(struct hub_job_spec){ .kind = HUB_HOME_PUBLISH_KIND,
 	    .payload = p, .dedupe_key = key, .run_at = run_at }, NULL));
 	json_object_put(p);
@@ -234,25 +243,32 @@ exec2(struct hub_db *db, int stmt, const char *a, const char *b, PGresult **res)
 static int
 finish_published(struct hub_db *db, const char *conn, const char *user, int64_t job_id)
 {
-	char id[24], delay[16];
-	const char *params[4] = { conn, user, id, delay };
+	char key[HOME_KEY_MAX], delay[16];
+	const char *params[5] = { conn, user, key, NULL, delay };
+	json_object *p;
+	int rc;
 
-	snprintf(id, sizeof(id), "%" PRId64, job_id);
+	if (dedupe_key(key, sizeof(key), conn, user, job_id) != 0)
+		return HUB_HOME_INVALID;
+	if ((p = job_payload(conn, user)) == NULL)
+		return HUB_HOME_NOMEM;
+	params[3] = json_object_to_json_string_ext(p, JSON_C_TO_STRING_PLAIN);
 	snprintf(delay, sizeof(delay), "%d", HOME_FOLLOWUP_S);
-	return hub_home_from_db(hub_db_exec(db, &homepub_table, HP_JOB_DONE, params, NULL));
+	rc = hub_home_from_db(hub_db_exec(db, &homepub_table, HP_JOB_DONE, params, NULL));
+	json_object_put(p);
+	return rc;
 }
 
 /* Build and publish one view with the connection c (crc: how reading it
  * went); r carries the verdict. */
 static void
-publish_once(struct hub_job_env *env, const char *conn, const struct hub_conn *cp, int crc,
+publish_once(struct hub_job_env *env, const char *conn, const struct hub_conn *c, int crc,
     const char *user, const char *state_text, struct hub_job_result *r)
 {
 	struct hub_slack sl = { env->http, env->conf ? env->conf->slack_api_url : NULL,
 	    0, env->keys, NULL };
 	struct hub_slack_result res;
 	struct hub_home_state st;
-	const struct hub_conn *c = cp;
 	json_object *data = NULL, *view = NULL;
 	int rc;
 

@@ -14,8 +14,9 @@ case "$test" in
 	exec bash "$top_srcdir/t/integration/env.sh" exec "${HUB_TEST_PYTHON:-/usr/bin/python3}" \
 		"$test" "$@"
 	;;
-*/style/*.py)
-	# The style rules read the sources only: no stack around them.
+*/style/*.py|*/fakes/*.py)
+	# The style rules read the sources only, the fakes' self-test starts
+	# its own fakes: no stack around them.
 	exec "${HUB_TEST_PYTHON:-/usr/bin/python3}" "$test" "$@"
 	;;
 */integration/*)

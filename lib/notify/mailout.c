@@ -9,7 +9,7 @@
 
 #include "base/common.h"
 #include "store/jobs.h"
-#include "notify/smtp.h"
+#include "base/smtp.h"
 #include "notify/notifyjob.h"
 #include "notify/msgctx.h"
 #include "notify/outbox.h"
@@ -87,7 +87,7 @@ email_smtp(struct hub_notify *d, const struct hub_person *p, int64_t intent,
 
 	err[0] = '\0';
 	po->subject = ro->email_subject;
-	rc = hub_smtp_send(c->smtp_url, c->smtp_from, p->email, ro->email_subject,
+	rc = hub_smtp_send(d->env->smtp, c->smtp_url, c->smtp_from, p->email, ro->email_subject,
 	    ro->email_text, ro->email_html, err, sizeof(err));
 	switch (rc) {
 	case HUB_SMTP_OK:

@@ -21,12 +21,15 @@
 #include "base/conf.h"
 #include "base/crypto.h"
 #include "base/httpc.h"
+#include "base/smtp.h"
 #include "store/db.h"
 #include "store/jobs.h"
 
 struct hub_job_env {
 	struct hub_db			*db;
 	struct hub_httpc		*http;   /* one libcurl handle per process */
+	struct hub_smtp			*smtp;   /* the process's SMTP session (NULL: a
+						  * connection per message) */
 	const struct hub_keyring	*keys;   /* opens sealed secrets */
 	const struct hub_conf		*conf;   /* PUBLIC_URL, SLACK_API_URL, SMTP_URL... */
 	const volatile sig_atomic_t	*stop;   /* shutdown asked: give the job back */

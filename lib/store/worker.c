@@ -64,6 +64,7 @@ struct hub_worker {
 	const volatile sig_atomic_t	*stop;
 	struct hub_db			*db;
 	struct hub_httpc		*http;
+	struct hub_smtp			*smtp;
 	struct hub_keyring		 keys;
 	int				 lease_s;
 	int				 db_down;     /* in a failure streak */
@@ -811,6 +812,11 @@ loop_run(const struct hub_worker_opts *opts, const volatile sig_atomic_t *stop,
 		return -1;
 	}
 	hub_httpc_set_abort(w.http, stop);
+	if ((w.smtp = hub_smtp_new()) == NULL) {
+		hub_log(HUB_LOG_ERROR, "worker_init", "error", "curl", NULL);
+		hub_httpc_free(w.http);
+		return -1;
+	}
 	if (worker_connect(&w) != 0) {
 		ret = *stop ? 0 : -1;
 		goto out;
@@ -819,6 +825,7 @@ loop_run(const struct hub_worker_opts *opts, const volatile sig_atomic_t *stop,
 	    "lane", filter != NULL ? filter->lane : "all", NULL);
 	w.env.db = w.db;
 	w.env.http = w.http;
+	w.env.smtp = w.smtp;
 	w.env.keys = &w.keys;
 	w.env.lease_s = w.lease_s;
 	w.env.stop = w.stop;
@@ -836,6 +843,7 @@ loop_run(const struct hub_worker_opts *opts, const volatile sig_atomic_t *stop,
 out:
 	hub_db_close(w.db);
 	hub_httpc_free(w.http);
+	hub_smtp_free(w.smtp);
 	OPENSSL_cleanse(&w.keys, sizeof(w.keys));
 	return ret;
 }

@@ -8,7 +8,10 @@ MAIL FROM, RCPT TO, DATA, RSET, NOOP, QUIT, VRFY; AUTH PLAIN/LOGIN accept any
 credentials (recorded).  HTTP: GET /_fake/messages, GET /_fake/health
 ({ok, sessions, stalled}), POST /_fake/reset (also ends the stalls in
 progress), POST /_fake/fail {count, code, stage: rcpt|mail|data, message,
-mail_from}, POST /_fake/stall {seconds, count}: the next N DATA replies wait.
+mail_from, close}, POST /_fake/stall {seconds, count}: the next N DATA
+replies wait, POST /_fake/idle {seconds}: a session idle that long is told
+421 and closed, as real servers do.  Each message records the session
+(connection) it came in on.
 """
 import argparse
 import base64
@@ -16,6 +19,7 @@ import email
 import email.policy
 import json
 import os
+import socket
 import socketserver
 import sys
 import threading
@@ -42,6 +46,7 @@ class State:
             self.fails = []
             self.stalls = []
             self.sessions = 0
+            self.idle = None      # seconds a session may sit idle (None: 60)
             self.gen += 1
             self.lock.notify_all()
 
@@ -85,7 +90,16 @@ class SMTPHandler(socketserver.StreamRequestHandler):
             pass
 
     def readline(self):
-        line = self.rfile.readline(65536)
+        with ST.lock:
+            idle = ST.idle
+        self.connection.settimeout(idle if idle is not None else self.timeout)
+        try:
+            line = self.rfile.readline(65536)
+        except socket.timeout:
+            # RFC 5321 4.5.3.2.7: a server may close an idle session;
+            # real ones say 421 first.
+            self.reply("421 4.4.2 %s idle timeout, closing connection" % HOSTNAME)
+            return None
         if not line:
             return None
         return line.decode("utf-8", "replace").rstrip("\r\n")
@@ -93,6 +107,7 @@ class SMTPHandler(socketserver.StreamRequestHandler):
     def handle(self):
         with ST.lock:
             ST.sessions += 1
+            self.session = ST.sessions
         self.reset_tx()
         self.helo = None
         self.auth_user = None
@@ -169,7 +184,8 @@ class SMTPHandler(socketserver.StreamRequestHandler):
         addr, _, params = arg[5:].strip().partition(" ")
         f = ST.take_fail("mail", addr.strip("<>"))
         if f:
-            return self.reply("%d %s" % (f["code"], f["message"]))
+            self.reply("%d %s" % (f["code"], f["message"]))
+            return "quit" if f["close"] else None
         self.mail_from = addr.strip("<>")
         self.mail_params = params
         self.reply("250 2.1.0 OK")
@@ -181,7 +197,8 @@ class SMTPHandler(socketserver.StreamRequestHandler):
             return self.reply("501 5.5.4 syntax: RCPT TO:<address>")
         f = ST.take_fail("rcpt", self.mail_from)
         if f:
-            return self.reply("%d %s" % (f["code"], f["message"]))
+            self.reply("%d %s" % (f["code"], f["message"]))
+            return "quit" if f["close"] else None
         addr = arg[3:].strip().partition(" ")[0].strip("<>")
         self.rcpt_to.append(addr)
         self.reply("250 2.1.5 OK")
@@ -211,11 +228,13 @@ class SMTPHandler(socketserver.StreamRequestHandler):
         f = ST.take_fail("data", self.mail_from)
         if f:
             self.reset_tx()
-            return self.reply("%d %s" % (f["code"], f["message"]))
+            self.reply("%d %s" % (f["code"], f["message"]))
+            return "quit" if f["close"] else None
         data = b"\r\n".join(lines) + b"\r\n"
         rec = {
             "mail_from": self.mail_from, "rcpt_to": list(self.rcpt_to), "helo": self.helo,
             "auth_user": self.auth_user, "mail_params": self.mail_params,
+            "session": self.session,
             "received_at": time.time(), "data": data.decode("utf-8", "replace"),
         }
         try:
@@ -301,7 +320,14 @@ class HTTPHandler(BaseHandler):
             with ST.lock:
                 ST.fails.append({"count": int(body.get("count", 1)), "code": code,
                                  "stage": stage, "message": msg,
-                                 "mail_from": sender.lower() if sender else None})
+                                 "mail_from": sender.lower() if sender else None,
+                                 "close": bool(body.get("close", False))})
+        elif u.path == "/_fake/idle":
+            seconds = body.get("seconds")
+            if seconds is not None and (not isinstance(seconds, (int, float)) or seconds <= 0):
+                return self.send_json(400, {"error": "seconds must be a positive number or null"})
+            with ST.lock:
+                ST.idle = seconds
         elif u.path == "/_fake/stall":
             try:
                 item = {"seconds": float(body.get("seconds", 5)), "count": int(body.get("count", 1))}

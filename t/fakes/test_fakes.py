@@ -502,6 +502,42 @@ class SmtpTest(unittest.TestCase):
             self.assertEqual(cm.exception.smtp_code, 554)
         self.assertEqual(len(json.loads(http(self.http_port, "/_fake/messages")[2])), 3)
 
+    def test_sessions_idle_and_close(self):
+        http(self.http_port, "/_fake/reset", {})
+        msg = "Subject: s\r\n\r\nbody\r\n"
+        self.assertEqual(http(self.http_port, "/_fake/idle", {"seconds": "x"})[0], 400)
+        # Two messages on one connection share its session.
+        with smtplib.SMTP("127.0.0.1", self.smtp_port, timeout=5) as s:
+            s.sendmail("hub@example.com", ["a@example.com"], msg)
+            s.sendmail("hub@example.com", ["b@example.com"], msg)
+        with smtplib.SMTP("127.0.0.1", self.smtp_port, timeout=5) as s:
+            s.sendmail("hub@example.com", ["c@example.com"], msg)
+        got = json.loads(http(self.http_port, "/_fake/messages")[2])
+        self.assertEqual([m["session"] for m in got], [1, 1, 2])
+        # A 421 with close: the reply, then the connection is gone.
+        http(self.http_port, "/_fake/fail", {"code": 421, "stage": "mail", "close": True,
+                                            "message": "4.3.2 shutting down"})
+        s = smtplib.SMTP("127.0.0.1", self.smtp_port, timeout=5)
+        with self.assertRaises(smtplib.SMTPSenderRefused) as cm:
+            s.sendmail("hub@example.com", ["a@example.com"], msg)
+        self.assertEqual(cm.exception.smtp_code, 421)
+        with self.assertRaises(smtplib.SMTPServerDisconnected):
+            s.noop()
+        s.close()
+        # An idle session is told 421 and closed.
+        http(self.http_port, "/_fake/idle", {"seconds": 0.3})
+        s = smtplib.SMTP("127.0.0.1", self.smtp_port, timeout=5)
+        s.ehlo("hub")
+        time.sleep(0.6)
+        self.assertEqual(s.getreply()[0], 421)
+        with self.assertRaises(smtplib.SMTPServerDisconnected):
+            s.noop()
+        s.close()
+        http(self.http_port, "/_fake/reset", {})
+        with smtplib.SMTP("127.0.0.1", self.smtp_port, timeout=5) as s:
+            time.sleep(0.6)                      # reset: 60 s again
+            s.sendmail("hub@example.com", ["a@example.com"], msg)
+
     def test_stall_until_reset(self):
         http(self.http_port, "/_fake/reset", {})
         self.assertEqual(http(self.http_port, "/_fake/stall", {"seconds": "x"})[0], 400)
@@ -598,5 +634,45 @@ class InferenceTest(unittest.TestCase):
         self.assertEqual(calls[0]["body"]["messages"][0]["content"], "x")
 
 
+class TapResult(unittest.TestResult):
+    """One TAP line per test, for automake's harness (make check)."""
+
+    def __init__(self):
+        super().__init__()
+        self.n = 0
+
+    def line(self, test, ok, note="", err=None):
+        self.n += 1
+        print("%s %d - %s%s" % ("ok" if ok else "not ok", self.n, test.id(), note), flush=True)
+        if err is not None:
+            for text in self._exc_info_to_string(err, test).splitlines():
+                print("# " + text)
+
+    def addSuccess(self, test):
+        super().addSuccess(test)
+        self.line(test, True)
+
+    def addFailure(self, test, err):
+        super().addFailure(test, err)
+        self.line(test, False, err=err)
+
+    def addError(self, test, err):
+        super().addError(test, err)
+        self.line(test, False, err=err)
+
+    def addSkip(self, test, reason):
+        super().addSkip(test, reason)
+        self.line(test, True, " # SKIP " + reason)
+
+
+def main():
+    """TAP on stdout; python3 -m unittest gives the usual report."""
+    suite = unittest.defaultTestLoader.loadTestsFromModule(sys.modules[__name__])
+    print("1..%d" % suite.countTestCases(), flush=True)
+    result = TapResult()
+    suite.run(result)
+    sys.exit(0 if result.wasSuccessful() else 1)
+
+
 if __name__ == "__main__":
-    unittest.main()
+    main()

@@ -30,7 +30,7 @@
 #include "store/db.h"
 #include "approval/decidelink.h"
 #include "approval/engine.h"
-#include "notify/smtp.h"
+#include "base/smtp.h"
 #include "testlib.h"
 
 /* ------------------------------------------------------------ decidelink units */
@@ -794,7 +794,7 @@ Test(smtp, a_message_reaches_the_sink_with_both_parts)
 	int rc;
 
 	rcpt_addr("smtp", to, sizeof(to));
-	rc = hub_smtp_send(th_env("SMTP_URL"), "Approval Hub <hub@example.test>", to, subject,
+	rc = hub_smtp_send(NULL, th_env("SMTP_URL"), "Approval Hub <hub@example.test>", to, subject,
 	    text, html, err, sizeof(err));
 	cr_assert_eq(rc, HUB_SMTP_OK, "rc %d: %s", rc, err);
 	cr_assert_not_null(msgs = sink_messages(to));
@@ -833,7 +833,7 @@ Test(smtp, text_only_and_ascii_subject)
 	json_object *msgs, *m;
 
 	rcpt_addr("plain", to, sizeof(to));
-	cr_assert_eq(hub_smtp_send(th_env("SMTP_URL"), "hub@example.test", to, "Reminder",
+	cr_assert_eq(hub_smtp_send(NULL, th_env("SMTP_URL"), "hub@example.test", to, "Reminder",
 	    "Just text.\r\n", NULL, err, sizeof(err)), HUB_SMTP_OK, "%s", err);
 	cr_assert_not_null(msgs = sink_messages(to));
 	cr_assert_eq(json_object_array_length(msgs), 1);
@@ -873,7 +873,7 @@ Test(smtp, replies_are_classified)
 		snprintf(body, sizeof(body), "{\"count\": 1, \"code\": %d, \"stage\": \"%s\","
 		    " \"mail_from\": \"%s\"}", cases[i].code, cases[i].stage, from);
 		json_object_put(th_fake("FAKE_SMTP_CONTROL_URL", "POST", "/_fake/fail", body));
-		rc = hub_smtp_send(th_env("SMTP_URL"), from, to, "x", "y", NULL,
+		rc = hub_smtp_send(NULL, th_env("SMTP_URL"), from, to, "x", "y", NULL,
 		    err, sizeof(err));
 		cr_assert_eq(rc, cases[i].want, "%d at %s: got %d (%s)", cases[i].code,
 		    cases[i].stage, rc, err);
@@ -891,14 +891,14 @@ Test(smtp, refused_connection_is_transient_and_bad_input_is_invalid)
 	int rc;
 
 	/* Port 9 on loopback: nothing listens there in the test machine. */
-	rc = hub_smtp_send("smtp://127.0.0.1:9", "hub@example.test", "a@example.test", "s", "t",
+	rc = hub_smtp_send(NULL, "smtp://127.0.0.1:9", "hub@example.test", "a@example.test", "s", "t",
 	    NULL, err, sizeof(err));
 	cr_assert_eq(rc, HUB_SMTP_TRANSIENT, "rc %d: %s", rc, err);
-	rc = hub_smtp_send("smtp://user:s3cret@127.0.0.1:9", "hub@example.test",
+	rc = hub_smtp_send(NULL, "smtp://user:s3cret@127.0.0.1:9", "hub@example.test",
 	    "a@example.test", "s", "t", NULL, err, sizeof(err));
 	cr_assert_eq(rc, HUB_SMTP_TRANSIENT);
 	cr_assert_null(strstr(err, "s3cret"), "password in error: %s", err);
-	cr_assert_eq(hub_smtp_send("http://127.0.0.1:9", "hub@example.test", "a@example.test",
+	cr_assert_eq(hub_smtp_send(NULL, "http://127.0.0.1:9", "hub@example.test", "a@example.test",
 	    "s", "t", NULL, err, sizeof(err)), HUB_SMTP_INVALID);
 	cr_assert_null(strstr(err, "127.0.0.1"), "URL in error: %s", err);
 }
@@ -921,7 +921,7 @@ Test(smtp, header_injection_is_refused)
 	size_t i;
 
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
-		cr_assert_eq(hub_smtp_send(th_env("SMTP_URL"), bad[i].from, bad[i].to,
+		cr_assert_eq(hub_smtp_send(NULL, th_env("SMTP_URL"), bad[i].from, bad[i].to,
 		    bad[i].subject, "t", NULL, err, sizeof(err)), HUB_SMTP_INVALID,
 		    "case %zu accepted", i);
 	cr_assert_not_null(o = sink_messages("v@example.test"));

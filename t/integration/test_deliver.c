@@ -701,6 +701,101 @@ Test(deliver, unknown_email_is_looked_up_once_an_hour)
 	    " AND transport = 'email' AND status = 'delivered'", a, b), 2);
 }
 
+/* The email lane keeps its SMTP connection between messages: a worker of
+ * one process, sending as an address of its own so a failure armed for
+ * it spares the stack's worker. */
+#define KEEP_FROM "keep@example.test"
+
+static void
+start_mail_worker(void)
+{
+	const char *const args[] = { "--id", "mail", "--sweep-seconds", "0", "--lease", "10",
+	    "--backoff-base-ms", "300", NULL };
+	const char *const env[] = { "WORKER_LANES=off", "SMTP_FROM=" KEEP_FROM, NULL };
+	char log[1024];
+
+	snprintf(log, sizeof(log), "%s/log/deliver-mail.log", th_env("HUB_STATE"));
+	worker = th_worker_start(dburl, log, env, args);
+}
+
+/* An approver Slack does not know, reached by email: the request made,
+ * its notify job run, and the SMTP session its email came in on. */
+static int
+emailed_on_session(const char *ext, const char *to)
+{
+	char approvers[256], path[256], id[HUB_ID_LEN];
+	json_object *m, *v;
+	int session;
+
+	snprintf(approvers, sizeof(approvers), "[{\"kind\":\"email\",\"value\":\"%s\"}]", to);
+	create(ext, approvers, "any", "dm", NULL, id);
+	if (worker == 0)
+		start_mail_worker();
+	await_notify(20000);
+	snprintf(path, sizeof(path), "/_fake/messages?rcpt=%s", to);
+	m = th_fake("FAKE_SMTP_CONTROL_URL", "GET", path, NULL);
+	cr_assert_eq(json_object_array_length(m), 1, "%s: %s", to, json_object_to_json_string(m));
+	cr_assert(json_object_object_get_ex(json_object_array_get_idx(m, 0), "session", &v));
+	session = json_object_get_int(v);
+	json_object_put(m);
+	cr_assert_eq(sql_ll("SELECT count(*) FROM delivery_log WHERE request_id = '%s'"
+	    " AND transport = 'email' AND status = 'delivered'", id), 1);
+	return session;
+}
+
+/* Every notify job done at its first attempt, nothing failed on the way. */
+static void
+expect_first_attempts(void)
+{
+	cr_expect_eq(sql_ll("SELECT count(*) FROM jobs WHERE kind = 'notify'"
+	    " AND (state <> 'done' OR attempts <> 1 OR last_error IS NOT NULL)"), 0);
+}
+
+Test(deliver, emails_go_on_one_smtp_connection)
+{
+	int s1, s2;
+
+	add_app("app", 1);
+	s1 = emailed_on_session("KEEP1", "kept1@example.org");
+	s2 = emailed_on_session("KEEP2", "kept2@example.org");
+	cr_expect_eq(s1, s2, "a new SMTP connection for the second email");
+	expect_first_attempts();
+}
+
+/* A server that closes an idle connection (421, then the close, as real
+ * ones do after a few minutes) costs nothing: the next email opens a new
+ * one and goes at its first attempt. */
+Test(deliver, a_connection_the_server_closed_when_idle_is_replaced)
+{
+	int s1, s2;
+
+	add_app("app", 1);
+	json_object_put(th_fake("FAKE_SMTP_CONTROL_URL", "POST", "/_fake/idle",
+	    "{\"seconds\": 1}"));
+	s1 = emailed_on_session("IDLE1", "idle1@example.org");
+	sleep_ms(1500);
+	s2 = emailed_on_session("IDLE2", "idle2@example.org");
+	cr_expect_neq(s1, s2);
+	expect_first_attempts();
+}
+
+/* A kept connection answered 421 and closed (a server shutting down)
+ * before any of the message went: the message goes at once on a new
+ * connection, in the same attempt. */
+Test(deliver, a_421_on_a_kept_connection_is_sent_again_on_a_new_one)
+{
+	int s1, s2;
+
+	add_app("app", 1);
+	s1 = emailed_on_session("BYE1", "bye1@example.org");
+	json_object_put(th_fake("FAKE_SMTP_CONTROL_URL", "POST", "/_fake/fail",
+	    "{\"stage\": \"mail\", \"code\": 421, \"close\": true, \"mail_from\": \"" KEEP_FROM
+	    "\", \"message\": \"4.3.2 service shutting down\"}"));
+	s2 = emailed_on_session("BYE2", "bye2@example.org");
+	cr_expect_neq(s1, s2);
+	expect_first_attempts();
+}
+
 /* A cached user id that Slack no longer knows (the DM answers
  * channel_not_found) is forgotten, so the next request looks it up. */
 Test(deliver, users_not_found_at_send_drops_the_cached_id)

@@ -1,5 +1,5 @@
 /*
- * smtp.h - one email through SMTP with libcurl (SMTP_URL, SMTP_FROM).
+ * smtp.h - email through SMTP with libcurl (SMTP_URL, SMTP_FROM).
  *
  * URL: smtp://host[:port] or smtps://host[:port] (implicit TLS), with
  * optional user:password ("smtp://user:pass@host:587"; percent-encode
@@ -18,7 +18,16 @@
  * "local@domain" / "Name <local@domain>" (from).
  *
  * Blocks for up to HUB_SMTP_TIMEOUT seconds: the worker's business, never
- * a request handler's (DESIGN rule 1).  One easy handle per call.
+ * a request handler's (DESIGN rule 1).
+ *
+ * A session (hub_smtp_new, one per process) keeps its connection open
+ * between messages: the next message skips the connect, the greeting,
+ * EHLO, STARTTLS's handshake and AUTH.  A connection idle for about two
+ * minutes (libcurl's CURLOPT_MAXAGE_CONN) or one the server has closed is
+ * not reused.  When a kept connection fails before any of the message was
+ * sent (the server closed it meanwhile, or answered 421 and closed it),
+ * the message is sent again at once on a new connection; once any of it
+ * went, it is not (the server may have taken it).
  */
 #ifndef HUB_SMTP_H
 #define HUB_SMTP_H
@@ -39,11 +48,19 @@ enum hub_smtp_err {
 #define HUB_SMTP_ERR_MAX         256    /* room for hub_smtp_send's err line */
 #define HUB_SMTP_BODY_MAX        (1024u * 1024u)  /* each part, bytes before encoding */
 
-/* Send one message.  html may be NULL (text/plain only); text may not.
- * err (may be NULL) gets one line saying why, with the server's reply
- * code when there was one ("RCPT refused: 550"). */
-int	hub_smtp_send(const char *smtp_url, const char *from, const char *to,
-	    const char *subject, const char *text, const char *html,
+struct hub_smtp;
+
+/* A session: NULL when out of memory.  Free says QUIT on its kept
+ * connection, waiting a few seconds at most for the answer. */
+struct hub_smtp	*hub_smtp_new(void);
+void		 hub_smtp_free(struct hub_smtp *);
+
+/* Send one message, on the session's kept connection (s NULL: on a
+ * connection of its own, closed after).  html may be NULL (text/plain
+ * only); text may not.  err (may be NULL) gets one line saying why, with
+ * the server's reply code when there was one ("RCPT refused: 550"). */
+int	hub_smtp_send(struct hub_smtp *s, const char *smtp_url, const char *from,
+	    const char *to, const char *subject, const char *text, const char *html,
 	    char *err, size_t errlen);
 
 #endif

@@ -3,6 +3,7 @@
  * See smtp.h.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -11,12 +12,13 @@
 #include "base/buf.h"
 #include "base/check.h"
 #include "base/crypto.h"
-#include "notify/smtp.h"
+#include "base/smtp.h"
 
 #define ADDR_MAX     320
 #define MSG_MAX      (8u * HUB_SMTP_BODY_MAX + 65536u)  /* two QP parts at worst 3x */
 #define QP_LINE      75   /* encoded characters before a soft break */
 #define EW_CHUNK     39   /* bytes per RFC 2047 word: 52 base64 chars */
+#define SMTP_QUIT_WAIT 3  /* seconds for the answer to a kept connection's QUIT */
 
 /* ------------------------------------------------------------ checks */
 
@@ -398,8 +400,70 @@ failure(CURL *c, CURLcode cc, const char *curlerr, char *err, size_t errlen)
 	return classify(cc, code);
 }
 
+/* Did the transfer fail on a connection kept from an earlier message
+ * before any of this one was sent?  The server may have closed it
+ * meanwhile (an idle timeout, a restart), or answered 421 and closed it. */
+static int
+stale(CURL *c, CURLcode cc, const struct reader *rd, size_t len)
+{
+	long connects = -1, code = 0;
+
+	if (rd->left != len || curl_easy_getinfo(c, CURLINFO_NUM_CONNECTS, &connects) !=
+	    CURLE_OK || connects != 0)
+		return 0;
+	(void)curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
+	if (code != 0)
+		return code == 421;
+	return cc == CURLE_SEND_ERROR || cc == CURLE_RECV_ERROR || cc == CURLE_GOT_NOTHING;
+}
+
+struct hub_smtp {
+	CURL	*curl;
+};
+
+struct hub_smtp *
+hub_smtp_new(void)
+{
+	struct hub_smtp *s;
+
+	if ((s = calloc(1, sizeof(*s))) == NULL)
+		return NULL;
+	if ((s->curl = curl_easy_init()) == NULL) {
+		free(s);
+		return NULL;
+	}
+	return s;
+}
+
+void
+hub_smtp_free(struct hub_smtp *s)
+{
+	if (s == NULL)
+		return;
+	/* The QUIT of a kept connection waits this long for its answer. */
+	(void)curl_easy_setopt(s->curl, CURLOPT_SERVER_RESPONSE_TIMEOUT, (long)SMTP_QUIT_WAIT);
+	curl_easy_cleanup(s->curl);
+	free(s);
+}
+
+/* After a message: a handle of its own closed, the session's kept without
+ * the pointers to what the message's call owned. */
+static void
+handle_done(struct hub_smtp *s, CURL *c)
+{
+	if (c == NULL)
+		return;
+	if (s == NULL) {
+		curl_easy_cleanup(c);
+		return;
+	}
+	(void)curl_easy_setopt(c, CURLOPT_MAIL_RCPT, NULL);
+	(void)curl_easy_setopt(c, CURLOPT_READDATA, NULL);
+	(void)curl_easy_setopt(c, CURLOPT_ERRORBUFFER, NULL);
+}
+
 int
-hub_smtp_send(const char *smtp_url, const char *from, const char *to,
+hub_smtp_send(struct hub_smtp *s, const char *smtp_url, const char *from, const char *to,
     const char *subject, const char *text, const char *html, char *err, size_t errlen)
 {
 	struct hub_buf msg = HUB_BUF_INIT(MSG_MAX);
@@ -424,7 +488,13 @@ hub_smtp_send(const char *smtp_url, const char *from, const char *to,
 		goto out;
 	}
 	snprintf(envelope, sizeof(envelope), "<%s>", to);
-	if ((rcpt = curl_slist_append(NULL, envelope)) == NULL || (c = curl_easy_init()) == NULL)
+	if ((rcpt = curl_slist_append(NULL, envelope)) == NULL)
+		goto out;
+	if (s != NULL) {
+		/* Options cleared, the kept connection kept. */
+		c = s->curl;
+		curl_easy_reset(c);
+	} else if ((c = curl_easy_init()) == NULL)
 		goto out;
 	snprintf(envelope, sizeof(envelope), "<%s>", f.addr);
 	rd.p = msg.data;
@@ -437,10 +507,14 @@ hub_smtp_send(const char *smtp_url, const char *from, const char *to,
 		goto out;
 	}
 	cc = curl_easy_perform(c);
+	if (cc != CURLE_OK && s != NULL && stale(c, cc, &rd, msg.len)) {
+		curlerr[0] = '\0';
+		if (curl_easy_setopt(c, CURLOPT_FRESH_CONNECT, 1L) == CURLE_OK)
+			cc = curl_easy_perform(c);
+	}
 	rc = cc == CURLE_OK ? HUB_SMTP_OK : failure(c, cc, curlerr, err, errlen);
 out:
-	if (c != NULL)
-		curl_easy_cleanup(c);
+	handle_done(s, c);
 	curl_slist_free_all(rcpt);
 	hub_buf_release(&msg);
 	return rc;

@@ -475,7 +475,10 @@ filter_params(const struct hub_job_filter *f, const char **p, char *kinds, char 
 	return 0;
 }
 
-/* Claim in a lane with a cap per target: one claim at a time in the lane. */
+/* Claim in a lane with a cap per target: one claim at a time in the lane.
+ * The lock and the claim are two statements (the claim's snapshot, taken
+ * after the lock, sees the running jobs the last claimer committed), in
+ * one round trip: BEGIN, the lock, the claim and COMMIT sent together. */
 static int
 claim_capped(struct hub_db *db, const struct hub_job_filter *f, const char **params,
     PGresult **r)
@@ -484,7 +487,7 @@ claim_capped(struct hub_db *db, const struct hub_job_filter *f, const char **par
 
 	if ((err = hub_db_begin(db)) != HUB_DB_OK)
 		return err;
-	if ((err = hub_db_exec(db, &job_table, JOB_LANE_LOCK, &f->lane, NULL)) == HUB_DB_OK &&
+	if ((err = hub_db_exec_later(db, &job_table, JOB_LANE_LOCK, &f->lane)) == HUB_DB_OK &&
 	    (err = hub_db_exec_commit(db, &job_table, JOB_CLAIM_IN, params, r)) == HUB_DB_OK)
 		return HUB_DB_OK;
 	PQclear(*r);
@@ -923,7 +926,6 @@ hub_job_stand_look_after(struct hub_db *db, struct hub_job_note *note, const cha
 	struct note_args na;
 	struct stand_args sa;
 	struct claim_args ca;
-	PGresult *r = NULL;
 	size_t k = 0;
 	int err, got;
 
@@ -939,18 +941,6 @@ hub_job_stand_look_after(struct hub_db *db, struct hub_job_note *note, const cha
 			note->err = err;
 		return err;
 	}
-	/* One claim at a time in a capped lane: a transaction of its own. */
-	if (ca.capped) {
-		if (note != NULL) {
-			err = hub_db_exec(db, &job_table, na.stmt, na.params, &r);
-			note_result(note, &na, err, r);
-			PQclear(r);
-		}
-		if ((err = hub_job_stand(db, worker_id, f, st)) != HUB_DB_OK)
-			return err;
-		return hub_job_claim_in(db, worker_id, lease_s, f, job) == HUB_DB_OK ?
-		    HUB_DB_OK : HUB_DB_NOTFOUND;
-	}
 	memset(c, 0, sizeof(c));
 	if (note != NULL) {
 		c[k].table = &job_table;
@@ -964,12 +954,20 @@ hub_job_stand_look_after(struct hub_db *db, struct hub_job_note *note, const cha
 	c[k + 1].id = ca.stmt;
 	c[k + 1].params = ca.params;
 	c[k].res_wanted = c[k + 1].res_wanted = 1;
-	hub_db_exec_each(db, c, k + 2);
+	/* One claim at a time in a capped lane: its claim is a transaction of
+	 * its own (claim_capped), in a round trip after the note's and the
+	 * stand's. */
+	hub_db_exec_each(db, c, ca.capped ? k + 1 : k + 2);
 	if (note != NULL) {
 		note_result(note, &na, c[0].err, c[0].res);
 		PQclear(c[0].res);
 	}
 	err = c[k].err == HUB_DB_OK ? stand_row(c[k].res, st) : c[k].err;
+	if (ca.capped) {
+		if (err != HUB_DB_OK)
+			return err;
+		c[k + 1].err = claim_capped(db, f, ca.params, &c[k + 1].res);
+	}
 	/* A job claimed is run, stood or not. */
 	if (c[k + 1].err == HUB_DB_OK && claim_rows(c[k + 1].res, job, &got) == HUB_DB_OK)
 		return HUB_DB_OK;

@@ -195,6 +195,17 @@ enqueue(struct hub_db *d, const char *kind, const char *key, time_t run_at)
 	return id;
 }
 
+/* A job of kind "k" for a target (a capped lane's). */
+static int64_t
+enqueue_target(const char *target)
+{
+	int64_t id = 0;
+
+	cr_assert_eq(hub_job_enqueue(db, &(struct hub_job_spec){ .kind = "k",
+	    .target = target }, &id), HUB_DB_OK, "%s", hub_db_last_error(db));
+	return id;
+}
+
 /* A waiter gone, as if awake. */
 static void
 awake(struct hub_db *d, const char *worker)
@@ -566,6 +577,58 @@ Test(jobs, batch_claim_in_a_capped_lane_takes_one)
 	hub_job_clear(&jobs[0]);
 	cr_expect_eq(hub_job_claim_batch(db, "w", 30, &f, jobs, 4, &got), HUB_DB_NOTFOUND,
 	    "the target is at its cap of one");
+}
+
+/* A capped lane's claim is a transaction of its own (the lane's lock,
+ * then the claim): BEGIN, both statements and COMMIT in one round trip.
+ * Its outcome and stand go together first, its look after them: two. */
+Test(jobs, a_capped_lane_claims_in_one_round_trip)
+{
+	static const char *const kinds[] = { "k" };
+	struct hub_job_filter f = { "capped", kinds, 1, 0, kinds, 1, 1 };
+	struct hub_job a, b, c;
+	struct hub_job_stand st;
+	struct hub_job_note note;
+	struct jstate js;
+	FILE *trace;
+	int64_t ida;
+
+	ida = enqueue_target("host:1");
+	enqueue_target("host:2");
+	enqueue_target("host:2");
+	cr_assert_not_null(trace = tmpfile());
+	PQtrace(hub_db_conn(db), trace);
+	PQsetTraceFlags(hub_db_conn(db), PQTRACE_SUPPRESS_TIMESTAMPS);
+	cr_assert_eq(hub_job_claim_in(db, "w1", 30, &f, &a), HUB_DB_OK);
+	PQuntrace(hub_db_conn(db));
+	fflush(trace);
+	cr_expect_eq(th_trace_turns(trace), 1, "BEGIN, the lock, the claim and COMMIT at once");
+	fclose(trace);
+	cr_assert_eq(a.id, ida);
+	cr_expect_eq(hub_db_in_tx(db), 0);
+
+	cr_assert_not_null(trace = tmpfile());
+	PQtrace(hub_db_conn(db), trace);
+	PQsetTraceFlags(hub_db_conn(db), PQTRACE_SUPPRESS_TIMESTAMPS);
+	memset(&note, 0, sizeof(note));
+	note.job = &a;
+	memset(&st, 0, sizeof(st));
+	st.max_ms = 1000;
+	cr_expect_eq(hub_job_stand_look_after(db, &note, "w1", 30, &f, &st, &b), HUB_DB_OK);
+	PQuntrace(hub_db_conn(db));
+	fflush(trace);
+	cr_expect_eq(th_trace_turns(trace), 2, "the outcome and the stand, then the claim");
+	fclose(trace);
+	cr_expect_eq(note.err, HUB_DB_OK);
+	job_state(db, ida, &js);
+	cr_expect_str_eq(js.state, "done");
+	/* The other host's first job; its second waits for the cap. */
+	cr_expect_neq(b.id, 0);
+	cr_expect_eq(hub_job_claim_in(db, "w2", 30, &f, &c), HUB_DB_NOTFOUND,
+	    "host:2 is at its cap of one");
+	cr_expect_eq(hub_db_in_tx(db), 0);
+	hub_job_clear(&a);
+	hub_job_clear(&b);
 }
 
 Test(jobs, real_lease_timeout)

@@ -18,6 +18,7 @@
 #include "notify/notifyjob.h"
 #include "notify/routing.h"
 #include "notify/fanout.h"
+#include "notify/mailout.h"
 #include "notify/deliver.h"
 
 /*
@@ -40,8 +41,10 @@ finish(struct hub_notify *d, struct hub_job_result *r)
 		r->retry_after = d->retry_after;
 	} else if (d->defer_ms > 0)
 		hub_job_result_defer(r, d->defer_ms, "rate limit");
-	else if (d->handed)
+	else if (d->handed) {
 		hub_job_result_defer(r, 0, "handed to the email lane");
+		r->lane = HUB_MAILOUT_LANE;
+	}
 	else if (d->fail)
 		hub_job_result_set(r, HUB_JOB_FAIL, "failed", d->code, "%s", d->detail);
 	else

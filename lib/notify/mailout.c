@@ -8,36 +8,26 @@
 #include <string.h>
 
 #include "base/common.h"
-#include "store/jobs.h"
 #include "base/smtp.h"
 #include "notify/notifyjob.h"
 #include "notify/msgctx.h"
 #include "notify/outbox.h"
 #include "notify/mailout.h"
 
-#define DL_EMAIL_LANE	"email"
-
 /*
  * A slow SMTP server must not hold the places of the lane running us
- * (slack): in another lane than email, the job moves to the email lane
- * instead of sending, and goes on with its Slack messages; deliver.c's
- * finish() then defers it at once, and the email lane runs it again, the messages
+ * (slack): in another lane than email, the job is handed over instead of
+ * sending, and goes on with its Slack messages; deliver.c's finish() then
+ * puts it back at once into the email lane (one statement, with the
+ * worker's next wait), and the email lane runs it again, the messages
  * already sent skipped by their intents.  1 when the email is not ours to
- * send here (handed over, or the move failed: a retry).
+ * send here.
  */
 static int
 email_handover(struct hub_notify *d)
 {
-	int rc;
-
-	if (d->env->lane == NULL || strcmp(d->env->lane, DL_EMAIL_LANE) == 0)
+	if (d->env->lane == NULL || strcmp(d->env->lane, HUB_MAILOUT_LANE) == 0)
 		return 0;
-	if (d->handed)
-		return 1;
-	if ((rc = hub_job_set_lane(d->env->db, d->job, DL_EMAIL_LANE)) != HUB_DB_OK) {
-		hub_notifyjob_retry(d, -1, "database", "database: %s", hub_db_strerror(rc));
-		return 1;
-	}
 	d->handed = 1;
 	return 1;
 }

@@ -3,15 +3,18 @@
  * smtp.h), once per key through the outbox (outbox.h): at least once, as
  * only a crash between the send and the commit repeats one.  A slow SMTP
  * server must not hold the places of the lane running the job: outside
- * the "email" lane the job moves there instead of sending (deliver.c's
- * finish() then defers it at once).  SMTP transient -> retry, permanent
- * -> failure.
+ * the "email" lane the job is handed over instead of sending (deliver.c's
+ * finish() then puts it back at once into that lane).  SMTP transient ->
+ * retry, permanent -> failure.
  */
 #ifndef HUB_MAILOUT_H
 #define HUB_MAILOUT_H
 
 #include "slack/render.h"
 #include "notify/notifyjob.h"
+
+/* The worker's lane that sends emails (bin/approvalhub-worker.c). */
+#define HUB_MAILOUT_LANE	"email"
 
 /* Email p the kind k form of the notification (with the decision link
  * when k asks to decide). */

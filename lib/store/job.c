@@ -23,6 +23,7 @@ hub_job_result_set(struct hub_job_result *r, int verdict, const char *reason,
 
 	r->verdict = verdict;
 	r->retry_after = -1;
+	r->lane = NULL;
 	r->reason = reason;
 	snprintf(r->code, sizeof(r->code), "%.*s", (int)sizeof(r->code) - 1,
 	    code != NULL ? code : "");

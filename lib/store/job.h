@@ -55,6 +55,8 @@ struct hub_job_result {
 	int		 verdict;
 	int		 retry_after;  /* seconds, -1 = exponential backoff */
 	long		 defer_ms;     /* HUB_JOB_DEFER: run again this much later */
+	const char	*lane;         /* HUB_JOB_DEFER: in this lane from now on (static;
+				        * NULL: its own) */
 	const char	*reason;       /* static, safe to log: "HTTP 503", "timeout"... */
 	char		 code[HUB_JOB_CODE_MAX];     /* delivery_log.error_code: "http_503"... */
 	char		 detail[HUB_JOB_DETAIL_MAX]; /* stored with the attempt; never a URL or a body */
@@ -78,7 +80,8 @@ void	hub_job_result_init(struct hub_job_result *);
  * is static text for the log, code the delivery_log error code (NULL:
  * none; a longer one, such as a Slack error name, is cut, not refused),
  * the detail formatted and cut to fit.  retry_after goes back to -1
- * (backoff): set it afterwards for a RETRY that knows better.
+ * (backoff) and lane to NULL: set them afterwards for a RETRY that knows
+ * better, a DEFER that hands the job to another lane.
  */
 void	hub_job_result_set(struct hub_job_result *, int verdict, const char *reason,
 	    const char *code, const char *fmt, ...) HUB_PRINTF(5, 6);

@@ -95,7 +95,6 @@ enum job_stmt {
 	JOB_DEFER_TARGET,
 	JOB_GRANT_ATTEMPT,
 	JOB_RETRY,
-	JOB_SET_LANE,
 	JOB_LISTEN,
 	JOB_STAND,
 	JOB__MAX
@@ -181,12 +180,14 @@ static const struct hub_stmt job_stmts[JOB__MAX] = {
 	[JOB_LANE_LOCK] = {
 	    "SELECT pg_advisory_xact_lock(hashtext('hub_jobs_lane:' || $1))", 1 },
 	/* $1 id, $2 attempts (fence), $3 delay ms */
+	/* $1 id, $2 attempts (fence), $3 delay ms, $4 the lane it runs in
+	 * from now on (NULL: its own) */
 	[JOB_DEFER] = {
 	    "UPDATE jobs SET state = 'queued', locked_by = NULL, locked_until = NULL,"
-	    " updated_at = now(),"
+	    " updated_at = now(), lane = coalesce($4, lane),"
 	    " run_at = now() + make_interval(secs => $3::double precision / 1000)"
 	    " WHERE id = $1::bigint AND state = 'running' AND attempts = $2::integer"
-	    " RETURNING id", 3 },
+	    " RETURNING id", 4 },
 	/* $1 target, $2 delay s.  Running jobs too: one that fails after
 	 * this keeps the later run_at (JOB_FAIL), instead of coming back at
 	 * its own backoff while the circuit is still open. */
@@ -211,10 +212,6 @@ static const struct hub_stmt job_stmts[JOB__MAX] = {
 	    " WHERE id = $1::bigint AND state IN ('failed', 'queued')"
 	    " RETURNING id", 2 },
 	/* $1 id, $2 attempts (fence), $3 lane */
-	[JOB_SET_LANE] = {
-	    "UPDATE jobs SET lane = $3, updated_at = now()"
-	    " WHERE id = $1::bigint AND state = 'running' AND attempts = $2::integer"
-	    " RETURNING id", 3 },
 	[JOB_LISTEN] = { "LISTEN hub_jobs", 0 },
 	/* $1 worker, $2 its longest wait (ms), $3..$6 its lane as $3..$6 of
 	 * JOB_CLAIM_IN (all NULL: every job), $7 its shortest wait, $8 the
@@ -690,9 +687,9 @@ hub_job_release(struct hub_db *db, struct hub_job *job)
 }
 
 int
-hub_job_defer(struct hub_db *db, struct hub_job *job, long delay_ms)
+hub_job_defer(struct hub_db *db, struct hub_job *job, long delay_ms, const char *lane)
 {
-	const char *params[3];
+	const char *params[4];
 	char idbuf[32], attbuf[16], msbuf[24];
 
 	snprintf(idbuf, sizeof(idbuf), "%lld", (long long)job->id);
@@ -701,21 +698,8 @@ hub_job_defer(struct hub_db *db, struct hub_job *job, long delay_ms)
 	params[0] = idbuf;
 	params[1] = attbuf;
 	params[2] = msbuf;
+	params[3] = lane;
 	return job_fenced(db, JOB_DEFER, params, NULL);
-}
-
-int
-hub_job_set_lane(struct hub_db *db, const struct hub_job *job, const char *lane)
-{
-	const char *params[3];
-	char idbuf[HUB_INT64_TEXT_SIZE], attbuf[HUB_INT_TEXT_SIZE];
-
-	snprintf(idbuf, sizeof(idbuf), "%lld", (long long)job->id);
-	snprintf(attbuf, sizeof(attbuf), "%d", job->attempts);
-	params[0] = idbuf;
-	params[1] = attbuf;
-	params[2] = lane;
-	return job_fenced(db, JOB_SET_LANE, params, NULL);
 }
 
 int
@@ -884,7 +868,7 @@ hub_job_stand(struct hub_db *db, const char *worker_id, const struct hub_job_fil
 
 /* A note's statement and its parameters (JOB_DONE or JOB_DEFER). */
 struct note_args {
-	const char	*params[3];
+	const char	*params[4];
 	char		 id[HUB_INT64_TEXT_SIZE], att[HUB_INT_TEXT_SIZE], ms[24];
 	int		 stmt;
 };
@@ -898,6 +882,7 @@ note_args(struct note_args *a, const struct hub_job_note *n)
 	a->params[0] = a->id;
 	a->params[1] = a->att;
 	a->params[2] = n->defer ? a->ms : n->detail;
+	a->params[3] = n->defer ? n->lane : NULL;
 	a->stmt = n->defer ? JOB_DEFER : JOB_DONE;
 }
 

@@ -118,12 +118,12 @@ int	hub_job_retry(struct hub_db *, int64_t id);
 /* Give the job back untouched (shutdown): no attempt is counted. */
 int	hub_job_release(struct hub_db *, struct hub_job *);
 /* Give the job back to run again in delay_ms (a rate limit with no token
- * yet, an open circuit): no attempt is counted, no NOTIFY wakes anyone. */
-int	hub_job_defer(struct hub_db *, struct hub_job *, long delay_ms);
-/* A running job of ours runs in this lane from now on (its handler hands
- * it over, then defers it): every later run, retry or claim after a lost
- * lease is the lane's.  HUB_DB_NOTFOUND when the lease was lost. */
-int	hub_job_set_lane(struct hub_db *, const struct hub_job *, const char *lane);
+ * yet, an open circuit): no attempt is counted.  lane (NULL: its own):
+ * the job runs in that lane from now on (its handler hands it over), and
+ * every later run, retry or claim after a lost lease is the lane's; a
+ * job due now then wakes that lane.  HUB_DB_NOTFOUND when the lease was
+ * lost. */
+int	hub_job_defer(struct hub_db *, struct hub_job *, long delay_ms, const char *lane);
 /* Every queued job of this target due before delay_s from now waits until
  * then (or its deadline, if sooner); a running one that fails later is
  * retried no sooner.  *moved: how many (may be NULL). */
@@ -200,6 +200,7 @@ struct hub_job_note {
 	struct hub_job	*job;
 	int		 defer;		/* 0: done, 1: put back */
 	long		 delay_ms;	/* put back this much later */
+	const char	*lane;		/* put back into this lane (NULL: its own) */
 	const char	*detail;	/* done: the attempt's detail */
 	int		 err;		/* out */
 };

@@ -297,7 +297,7 @@ record_once(struct hub_worker *w, struct hub_job *job, const struct hub_job_resu
 		rc = hub_job_fail(w->db, job, r->detail, -1, 1);
 		break;
 	case HUB_JOB_DEFER:
-		rc = hub_job_defer(w->db, job, r->defer_ms);
+		rc = hub_job_defer(w->db, job, r->defer_ms, r->lane);
 		break;
 	default:
 		rc = hub_job_release(w->db, job);
@@ -586,6 +586,7 @@ stand_look(struct hub_worker *w, struct hub_job_stand *st, struct hub_job *job)
 	note.job = &w->held;
 	note.defer = w->held_r.verdict == HUB_JOB_DEFER;
 	note.delay_ms = w->held_r.defer_ms;
+	note.lane = w->held_r.lane;
 	note.detail = w->held_r.detail;
 	rc = hub_job_stand_look_after(w->db, &note, w->id, w->lease_s, w->filter, st, job);
 	held_written(w, &note);

@@ -799,7 +799,7 @@ Test(jobs, first_run_is_the_one_its_change_started)
 	hub_job_clear(&job);
 	cr_assert_eq(hub_job_claim_in(db, "w", 30, NULL, &job), HUB_DB_OK);
 	cr_expect_eq(job.first_run, 1, "given back, it had not run");
-	cr_assert_eq(hub_job_defer(db, &job, 0), HUB_DB_OK);
+	cr_assert_eq(hub_job_defer(db, &job, 0, NULL), HUB_DB_OK);
 	hub_job_clear(&job);
 	cr_assert_eq(hub_job_claim_in(db, "w", 30, NULL, &job), HUB_DB_OK);
 	cr_expect_eq(job.id, id);
@@ -936,9 +936,8 @@ Test(jobs, notify_wakes_only_the_jobs_lane)
 	enqueue(prod, "k_slack", NULL, 0);
 	cr_expect_eq(hub_job_wait(db, 5000, &lane_slack, NULL), 1);
 	cr_assert_eq(hub_job_claim_in(prod, "w", 30, &lane_slack, &job), HUB_DB_OK);
-	cr_assert_eq(hub_job_set_lane(prod, &job, "email"), HUB_DB_OK);
 	STAND();
-	cr_assert_eq(hub_job_defer(prod, &job, 0), HUB_DB_OK);
+	cr_assert_eq(hub_job_defer(prod, &job, 0, "email"), HUB_DB_OK);
 	cr_expect_eq(hub_job_wait(edb, 5000, &lane_email, NULL), 1, "moved into the lane: wakes it");
 	cr_expect_eq(hub_job_wait(db, 300, &lane_slack, NULL), 0, "moved out of the lane: no wake");
 	hub_job_clear(&job);
@@ -952,6 +951,43 @@ Test(jobs, notify_wakes_only_the_jobs_lane)
 	hub_db_close(prod);
 }
 
+
+/* A job handed to another lane (a notification about to send an email)
+ * is put back into it with the worker's next wait: one round trip for
+ * the move, the stand and the look, which no longer sees it. */
+Test(jobs, a_hand_over_goes_with_the_next_wait)
+{
+	struct hub_job a, b, c;
+	struct hub_job_stand st;
+	struct hub_job_note note;
+	FILE *trace;
+	int64_t id;
+
+	id = enqueue(db, "k_slack", NULL, 0);
+	cr_assert_eq(hub_job_claim_in(db, "w1", 30, &lane_slack, &a), HUB_DB_OK);
+	cr_assert_eq(a.id, id);
+	memset(&note, 0, sizeof(note));
+	note.job = &a;
+	note.defer = 1;
+	note.lane = "email";
+	memset(&st, 0, sizeof(st));
+	st.max_ms = 1000;
+	cr_assert_not_null(trace = tmpfile());
+	PQtrace(hub_db_conn(db), trace);
+	PQsetTraceFlags(hub_db_conn(db), PQTRACE_SUPPRESS_TIMESTAMPS);
+	cr_expect_eq(hub_job_stand_look_after(db, &note, "w1", 30, &lane_slack, &st, &b),
+	    HUB_DB_NOTFOUND, "the slack lane's look takes the job it handed over");
+	PQuntrace(hub_db_conn(db));
+	fflush(trace);
+	cr_expect_eq(th_trace_turns(trace), 1, "the move, the stand and the look together");
+	fclose(trace);
+	cr_expect_eq(note.err, HUB_DB_OK);
+	cr_assert_eq(hub_job_claim_in(db, "w2", 30, &lane_email, &c), HUB_DB_OK);
+	cr_expect_eq(c.id, id, "the email lane runs it");
+	cr_expect_eq(c.attempts, 0, "no attempt counted");
+	hub_job_clear(&a);
+	hub_job_clear(&c);
+}
 
 /*
  * A job's commit wakes one waiting process of its lane, by name, and

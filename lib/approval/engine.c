@@ -439,8 +439,13 @@ static const struct hub_stmt eng_stmts[ST__MAX] = {
 	    " FROM requests r WHERE r.id = $1::uuid", 4 },
 	[ST_EDIT_APPLY] = {
 	    "UPDATE requests SET metadata = metadata || $2::jsonb WHERE id = $1::uuid", 2 },
+	/* ... and whether the requester is reached by email only: no Slack
+	 * id from the source, and none found for their email when the first
+	 * approver was told (notify/fanout.c) */
 	[ST_FINISH_INFO] = {
-	    "SELECT jsonb_array_length(watchers), current_step, status"
+	    "SELECT jsonb_array_length(watchers), current_step, status,"
+	    " coalesce(requester_slack_id, '') = '' AND requester_slack_resolved = ''"
+	    "  AND requester_email IS NOT NULL"
 	    " FROM requests WHERE id = $1::uuid", 1 },
 	/* url, sealed secret, body (with the edits made while deciding) */
 	[ST_CALLBACK_INFO] = {
@@ -723,7 +728,7 @@ static int
 notify(struct eng *e, const char *req, const char *kind, int64_t asg, int step,
     const char *reason, long long n)
 {
-	return eng_dberr(hub_outbound_notify(e->db, req, kind, asg, step, reason, n));
+	return eng_dberr(hub_outbound_notify(e->db, req, kind, asg, step, reason, n, NULL));
 }
 
 /* Update every sent copy (outbound.h). */
@@ -897,8 +902,12 @@ finish(struct eng *e, const char *req, const char *notify_kind, int watchers)
 		goto out;
 	if ((rc = sync_job(e, req)) != HUB_ENGINE_OK)
 		goto out;
-	if (notify_kind != NULL && (rc = notify(e, req, notify_kind, 0, (int)step,
-	    PQgetvalue(r, 0, 2), 1)) != HUB_ENGINE_OK)
+	/* A decision's note goes to the requester alone: when that can only
+	 * be an email, it starts in the email lane instead of being handed
+	 * over there by the slack lane after reading the request for it. */
+	if (notify_kind != NULL && (rc = eng_dberr(hub_outbound_notify(e->db, req, notify_kind,
+	    0, (int)step, PQgetvalue(r, 0, 2), 1, strcmp(notify_kind, "decision") == 0 &&
+	    *PQgetvalue(r, 0, 3) == 't' ? HUB_OUTBOUND_LANE_EMAIL : NULL))) != HUB_ENGINE_OK)
 		goto out;
 	if (watchers && nw > 0 && (rc = notify(e, req, "watcher", 0, (int)step,
 	    PQgetvalue(r, 0, 2), 1)) != HUB_ENGINE_OK)

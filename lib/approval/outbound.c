@@ -13,7 +13,7 @@
 
 int
 hub_outbound_notify(struct hub_db *db, const char *req, const char *kind, int64_t asg,
-    int step, const char *reason, long long gen)
+    int step, const char *reason, long long gen, const char *lane)
 {
 	json_object *pl = json_object_new_object();
 	char key[HUB_OUTBOUND_KEY_MAX + 1];
@@ -38,7 +38,7 @@ hub_outbound_notify(struct hub_db *db, const char *req, const char *kind, int64_
 		goto out;
 	}
 	rc = hub_job_enqueue(db, &(struct hub_job_spec){ .kind = HUB_OUTBOUND_NOTIFY,
-	    .payload = pl, .dedupe_key = key }, NULL);
+	    .payload = pl, .dedupe_key = key, .lane = lane }, NULL);
 out:
 	json_object_put(pl);
 	return rc;

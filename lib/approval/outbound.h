@@ -56,10 +56,15 @@
 #define HUB_OUTBOUND_NOTIFY_KEY_SQL(req, kind, target, gen) \
 	"'notify:' || " req " || ':' || " kind " || ':' || " target " || ':' || " gen
 
+/* The worker's lane that sends emails (bin/approvalhub-worker.c): a
+ * notify job about to send one is handed over to it (notify/mailout.c),
+ * and one that can only end in an email starts there. */
+#define HUB_OUTBOUND_LANE_EMAIL		"email"
+
 /* Queue a notify job; asg 0 = none (target is then the step), step 0 =
- * none, reason may be NULL.  A hub_db_err. */
+ * none, reason may be NULL, lane NULL: its kind's.  A hub_db_err. */
 int	hub_outbound_notify(struct hub_db *, const char *request_id, const char *kind,
-	    int64_t asg, int step, const char *reason, long long gen);
+	    int64_t asg, int step, const char *reason, long long gen, const char *lane);
 /* The generation of a notify job: the last part of its dedupe key, or
  * the job id when it has no key of that form.  out gets at most n bytes. */
 void	hub_outbound_notify_gen(const struct hub_job *, char *out, size_t n);

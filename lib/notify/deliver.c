@@ -18,7 +18,6 @@
 #include "notify/notifyjob.h"
 #include "notify/routing.h"
 #include "notify/fanout.h"
-#include "notify/mailout.h"
 #include "notify/deliver.h"
 
 /*
@@ -43,7 +42,7 @@ finish(struct hub_notify *d, struct hub_job_result *r)
 		hub_job_result_defer(r, d->defer_ms, "rate limit");
 	else if (d->handed) {
 		hub_job_result_defer(r, 0, "handed to the email lane");
-		r->lane = HUB_MAILOUT_LANE;
+		r->lane = HUB_OUTBOUND_LANE_EMAIL;
 	}
 	else if (d->fail)
 		hub_job_result_set(r, HUB_JOB_FAIL, "failed", d->code, "%s", d->detail);

@@ -9,6 +9,7 @@
 
 #include "base/common.h"
 #include "base/smtp.h"
+#include "approval/outbound.h"
 #include "notify/notifyjob.h"
 #include "notify/msgctx.h"
 #include "notify/outbox.h"
@@ -26,7 +27,7 @@
 static int
 email_handover(struct hub_notify *d)
 {
-	if (d->env->lane == NULL || strcmp(d->env->lane, HUB_MAILOUT_LANE) == 0)
+	if (d->env->lane == NULL || strcmp(d->env->lane, HUB_OUTBOUND_LANE_EMAIL) == 0)
 		return 0;
 	d->handed = 1;
 	return 1;

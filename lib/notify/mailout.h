@@ -13,9 +13,6 @@
 #include "slack/render.h"
 #include "notify/notifyjob.h"
 
-/* The worker's lane that sends emails (bin/approvalhub-worker.c). */
-#define HUB_MAILOUT_LANE	"email"
-
 /* Email p the kind k form of the notification (with the decision link
  * when k asks to decide). */
 enum hub_uo	hub_mailout_send(struct hub_notify *, struct hub_person *p,

@@ -796,6 +796,53 @@ Test(deliver, a_421_on_a_kept_connection_is_sent_again_on_a_new_one)
 	expect_first_attempts();
 }
 
+/* The note of a decision goes to the requester alone.  When no Slack
+ * account was found for the requester's email (when the approver was
+ * told), it can only be an email: it starts in the email lane instead of
+ * being handed over there by the slack lane.  A requester Slack knows:
+ * its kind's lane. */
+Test(deliver, a_decision_note_only_email_can_carry_starts_in_the_email_lane)
+{
+	static const struct hub_actor one = { "slack", "U1", TEAM, "One", "slack" };
+	char a[HUB_ID_LEN], b[HUB_ID_LEN];
+	struct hub_outcome o;
+	struct hub_engine_error err;
+
+	fake_users(1, 1);
+	add_app("app", 1);
+	create("LANE1", "[{\"kind\":\"slack\",\"value\":\"U1\"}]", "any", "dm", NULL, a);
+	run_all(20000);
+	cr_assert_eq(sql_ll("SELECT count(*) FROM requests WHERE id = '%s'"
+	    " AND requester_slack_resolved = ''", a), 1, "rita is not in Slack");
+	memset(&err, 0, sizeof(err));
+	cr_assert_eq(hub_engine_decide(db, a, 0, &one, 1, "fine", NULL, &o, &err),
+	    HUB_ENGINE_OK, "%s", err.message);
+	cr_expect_eq(sql_ll("SELECT count(*) FROM jobs WHERE kind = 'notify'"
+	    " AND payload->>'request_id' = '%s' AND payload->>'kind' = 'decision'"
+	    " AND lane = 'email'", a), 1);
+	run_all(20000);
+	cr_expect_eq(sql_ll("SELECT count(*) FROM delivery_log WHERE request_id = '%s'"
+	    " AND kind = 'decision' AND transport = 'email' AND status = 'delivered'", a), 1);
+
+	/* Rita joins Slack (and the hub forgets what it looked up). */
+	json_object_put(th_fake("FAKE_SLACK_URL", "POST", "/_fake/users",
+	    "[{\"id\":\"U1\",\"email\":\"u1@example.com\",\"name\":\"u1\"},"
+	    "{\"id\":\"U7\",\"email\":\"rita@example.com\",\"name\":\"rita\"}]"));
+	PQclear(sql("DELETE FROM slack_user_cache"));
+	create("LANE2", "[{\"kind\":\"slack\",\"value\":\"U1\"}]", "any", "dm", NULL, b);
+	run_all(20000);
+	cr_assert_eq(sql_ll("SELECT count(*) FROM requests WHERE id = '%s'"
+	    " AND requester_slack_resolved = 'U7'", b), 1);
+	cr_assert_eq(hub_engine_decide(db, b, 0, &one, 1, "fine", NULL, &o, &err),
+	    HUB_ENGINE_OK, "%s", err.message);
+	cr_expect_eq(sql_ll("SELECT count(*) FROM jobs WHERE kind = 'notify'"
+	    " AND payload->>'request_id' = '%s' AND payload->>'kind' = 'decision'"
+	    " AND lane IS NULL", b), 1);
+	run_all(20000);
+	cr_expect_eq(sql_ll("SELECT count(*) FROM delivery_log WHERE request_id = '%s'"
+	    " AND kind = 'decision' AND transport = 'slack' AND status = 'delivered'", b), 1);
+}
+
 /* A cached user id that Slack no longer knows (the DM answers
  * channel_not_found) is forgotten, so the next request looks it up. */
 Test(deliver, users_not_found_at_send_drops_the_cached_id)

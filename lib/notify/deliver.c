@@ -43,8 +43,7 @@ finish(struct hub_notify *d, struct hub_job_result *r)
 	else if (d->handed) {
 		hub_job_result_defer(r, 0, "handed to the email lane");
 		r->lane = HUB_OUTBOUND_LANE_EMAIL;
-	}
-	else if (d->fail)
+	} else if (d->fail)
 		hub_job_result_set(r, HUB_JOB_FAIL, "failed", d->code, "%s", d->detail);
 	else
 		hub_job_result_set(r, HUB_JOB_DONE, "delivered", NULL,

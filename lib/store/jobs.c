@@ -179,7 +179,6 @@ static const struct hub_stmt job_stmts[JOB__MAX] = {
 	/* $1 lane: one claim at a time in a lane with a cap per target */
 	[JOB_LANE_LOCK] = {
 	    "SELECT pg_advisory_xact_lock(hashtext('hub_jobs_lane:' || $1))", 1 },
-	/* $1 id, $2 attempts (fence), $3 delay ms */
 	/* $1 id, $2 attempts (fence), $3 delay ms, $4 the lane it runs in
 	 * from now on (NULL: its own) */
 	[JOB_DEFER] = {
@@ -211,7 +210,6 @@ static const struct hub_stmt job_stmts[JOB__MAX] = {
 	    "  ELSE now() + greatest(deadline - created_at, interval '1 hour') END"
 	    " WHERE id = $1::bigint AND state IN ('failed', 'queued')"
 	    " RETURNING id", 2 },
-	/* $1 id, $2 attempts (fence), $3 lane */
 	[JOB_LISTEN] = { "LISTEN hub_jobs", 0 },
 	/* $1 worker, $2 its longest wait (ms), $3..$6 its lane as $3..$6 of
 	 * JOB_CLAIM_IN (all NULL: every job), $7 its shortest wait, $8 the

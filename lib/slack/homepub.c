@@ -86,17 +86,19 @@ dedupe_key(char *out, size_t len, const char *connection_id, const char *user,
 	return n > 0 && (size_t)n < len ? 0 : -1;
 }
 
-/* A publish job's payload; NULL when out of memory. */
-static json_object *
-job_payload(const char *connection_id, const char *user)
+/* A publish job's dedupe key (in key, HOME_KEY_MAX bytes) and payload
+ * (*p, the caller's to put), as queue_job and HP_JOB_DONE write them. */
+static int
+job_parts(char *key, const char *connection_id, const char *user, int64_t after_job,
+    json_object **p)
 {
-	json_object *p = json_object_new_object();
-
-	if (p != NULL) {
-		json_object_object_add(p, "connection_id", json_object_new_string(connection_id));
-		json_object_object_add(p, "user", json_object_new_string(user));
-	}
-	return p;
+	if (dedupe_key(key, HOME_KEY_MAX, connection_id, user, after_job) != 0)
+		return HUB_HOME_INVALID;
+	if ((*p = json_object_new_object()) == NULL)
+		return HUB_HOME_NOMEM;
+	json_object_object_add(*p, "connection_id", json_object_new_string(connection_id));
+	json_object_object_add(*p, "user", json_object_new_string(user));
+	return HUB_HOME_OK;
 }
 
 static int
@@ -107,10 +109,8 @@ queue_job(struct hub_db *db, const char *connection_id, const char *user,
 	json_object *p;
 	int rc;
 
-	if (dedupe_key(key, sizeof(key), connection_id, user, after_job) != 0)
-		return HUB_HOME_INVALID;
-	if ((p = job_payload(connection_id, user)) == NULL)
-		return HUB_HOME_NOMEM;
+	if ((rc = job_parts(key, connection_id, user, after_job, &p)) != HUB_HOME_OK)
+		return rc;
 	rc = hub_home_from_db(hub_job_enqueue(db, &(struct hub_job_spec){ .kind = HUB_HOME_PUBLISH_KIND,
 	    .payload = p, .dedupe_key = key, .run_at = run_at }, NULL));
 	json_object_put(p);
@@ -248,10 +248,8 @@ finish_published(struct hub_db *db, const char *conn, const char *user, int64_t 
 	json_object *p;
 	int rc;
 
-	if (dedupe_key(key, sizeof(key), conn, user, job_id) != 0)
-		return HUB_HOME_INVALID;
-	if ((p = job_payload(conn, user)) == NULL)
-		return HUB_HOME_NOMEM;
+	if ((rc = job_parts(key, conn, user, job_id, &p)) != HUB_HOME_OK)
+		return rc;
 	params[3] = json_object_to_json_string_ext(p, JSON_C_TO_STRING_PLAIN);
 	snprintf(delay, sizeof(delay), "%d", HOME_FOLLOWUP_S);
 	rc = hub_home_from_db(hub_db_exec(db, &homepub_table, HP_JOB_DONE, params, NULL));

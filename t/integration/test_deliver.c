@@ -314,18 +314,24 @@ slack_approvers(int from, int to)
 
 /* A worker on the test's database; sweep "0": never (the others). */
 static void
-start_worker_sweeping(const char *name, const char *sweep)
+start_worker_with(const char *name, const char *sweep, const char *more_env)
 {
 	const char *const args[] = { "--id", name, "--sweep-seconds", sweep, "--lease", "10",
 	    "--backoff-base-ms", "300", NULL };
 	/* One job at a time: these tests count Slack calls that concurrent
 	 * jobs would each make once (a lookup cache both miss, a group DM
 	 * both open); lanes are test_isolation.py's. */
-	const char *const env[] = { "WORKER_LANES=off", NULL };
+	const char *const env[] = { "WORKER_LANES=off", more_env, NULL };
 	char log[1024];
 
 	snprintf(log, sizeof(log), "%s/log/deliver-%s.log", th_env("HUB_STATE"), name);
 	worker = th_worker_start(dburl, log, env, args);
+}
+
+static void
+start_worker_sweeping(const char *name, const char *sweep)
+{
+	start_worker_with(name, sweep, NULL);
 }
 
 static void
@@ -709,13 +715,7 @@ Test(deliver, unknown_email_is_looked_up_once_an_hour)
 static void
 start_mail_worker(void)
 {
-	const char *const args[] = { "--id", "mail", "--sweep-seconds", "0", "--lease", "10",
-	    "--backoff-base-ms", "300", NULL };
-	const char *const env[] = { "WORKER_LANES=off", "SMTP_FROM=" KEEP_FROM, NULL };
-	char log[1024];
-
-	snprintf(log, sizeof(log), "%s/log/deliver-mail.log", th_env("HUB_STATE"));
-	worker = th_worker_start(dburl, log, env, args);
+	start_worker_with("mail", "0", "SMTP_FROM=" KEEP_FROM);
 }
 
 /* An approver Slack does not know, reached by email: the request made,

@@ -89,6 +89,11 @@ class SMTPHandler(socketserver.StreamRequestHandler):
         except OSError:
             pass
 
+    def refuse(self, f):
+        """An armed failure's reply; "quit" when it closes the connection."""
+        self.reply("%d %s" % (f["code"], f["message"]))
+        return "quit" if f["close"] else None
+
     def readline(self):
         with ST.lock:
             idle = ST.idle
@@ -184,8 +189,7 @@ class SMTPHandler(socketserver.StreamRequestHandler):
         addr, _, params = arg[5:].strip().partition(" ")
         f = ST.take_fail("mail", addr.strip("<>"))
         if f:
-            self.reply("%d %s" % (f["code"], f["message"]))
-            return "quit" if f["close"] else None
+            return self.refuse(f)
         self.mail_from = addr.strip("<>")
         self.mail_params = params
         self.reply("250 2.1.0 OK")
@@ -197,8 +201,7 @@ class SMTPHandler(socketserver.StreamRequestHandler):
             return self.reply("501 5.5.4 syntax: RCPT TO:<address>")
         f = ST.take_fail("rcpt", self.mail_from)
         if f:
-            self.reply("%d %s" % (f["code"], f["message"]))
-            return "quit" if f["close"] else None
+            return self.refuse(f)
         addr = arg[3:].strip().partition(" ")[0].strip("<>")
         self.rcpt_to.append(addr)
         self.reply("250 2.1.5 OK")
@@ -228,8 +231,7 @@ class SMTPHandler(socketserver.StreamRequestHandler):
         f = ST.take_fail("data", self.mail_from)
         if f:
             self.reset_tx()
-            self.reply("%d %s" % (f["code"], f["message"]))
-            return "quit" if f["close"] else None
+            return self.refuse(f)
         data = b"\r\n".join(lines) + b"\r\n"
         rec = {
             "mail_from": self.mail_from, "rcpt_to": list(self.rcpt_to), "helo": self.helo,
